@@ -1,0 +1,102 @@
+"""Stage 4: IR to Python source through one jinja2 template.
+
+This module decides which names each generated method binds (only those its
+expressions read) and renders every literal with `repr`; the template only lays
+the pieces out. The same source is exec'd at load time and written by `compile`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import ir
+
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=False,
+    keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
+)
+_ENV.filters["py"] = repr
+
+
+@dataclasses.dataclass(frozen=True)
+class _Method:
+    bindings: list[str]
+
+
+def _bind(task: ir.TaskIR, codes: Iterable[ir.Code | None], sources: dict[str, str]) -> _Method:
+    """Local assignments for the spec names that `codes` read, in a stable order."""
+    used: set[str] = set()
+    for code in codes:
+        if code is not None:
+            used |= code.names
+    kinds = {p.name: "param" for p in task.params}
+    kinds.update({name: "reward" for name, _ in task.rewards})
+    kinds.update({g.name: "group" for g in task.action})
+    kinds.update({v.name: "var" for v in task.variables})
+    lines = []
+    if any(n.startswith("start:") for n in used):
+        lines.append(sources["start"])
+    if any(n.startswith("end:") for n in used):
+        lines.append(sources["end"])
+    for name in sorted(n for n in used if n in kinds):
+        lines.append(f"{name} = {sources[kinds[name]].format(name=repr(name))}")
+    return _Method(lines)
+
+
+def _guard(rule: ir.RuleIR) -> str:
+    inside = [f"_s[{p!r}] <= t < _e[{p!r}]" for p in rule.periods]
+    parts = []
+    if inside:
+        parts.append(inside[0] if len(inside) == 1 else "(" + " or ".join(inside) + ")")
+    if rule.when.code != "True":
+        parts.append(rule.when.code)
+    return " and ".join(parts) or "True"
+
+
+def generate(task: ir.TaskIR) -> str:
+    """Python source of a module defining the task's env class."""
+    rule_codes = [c for r in task.rules for c in (r.when, r.reward, r.performance)]
+    judge = _bind(task, rule_codes, {
+        "param": "self.params[{name}]", "reward": "self.rewards[{name}]", "group": "self.action_index[{name}]",
+        "var": "self.trial[{name}]", "start": "_start = self.start_t", "end": "_end = self.end_t"})
+    if any(r.periods for r in task.rules):
+        judge.bindings.insert(0, "_s, _e = self.start_t, self.end_t")
+    timeout = _bind(task, [c for r in task.timeouts for c in (r.when, r.reward, r.performance)], {
+        "param": "self.params[{name}]", "reward": "self.rewards[{name}]", "group": "self.action_index[{name}]",
+        "var": "self.trial[{name}]"})
+    sample = _bind(task, [v.value for v in task.variables] + [p.duration for p in task.periods], {
+        "param": "self.params[{name}]", "group": "self.action_index[{name}]", "var": "_over.get({name})"})
+    # Trial variables are defined in order inside the method itself, not bound up front.
+    sample.bindings[:] = [b for b in sample.bindings if "_over.get" not in b]
+    fill = _bind(task, [c for i in task.inputs for c in (i.value, i.noise)] + [g.value for g in task.targets], {
+        "param": "self.params[{name}]", "group": "self.action_index[{name}]", "var": "_vars[{name}]",
+        "start": "_start = _start", "end": "_end = _end"})
+    fill.bindings[:] = [b for b in fill.bindings if b not in ("_start = _start", "_end = _end")]
+    sizes = _bind(task, [g.size for g in (*task.observation, *task.action)], {"param": "_p[{name}]"})
+    context: dict[str, Any] = {
+        "task": dataclasses.replace(task, rules=tuple(_RuleView(r) for r in task.rules)),  # type: ignore[arg-type]
+        "source_name": Path(task.source).name,
+        "param_specs": repr({p.name: (p.kind, p.default, p.low, p.high, p.doc) for p in task.params}),
+        "rewards": repr(dict(task.rewards)),
+        "timing": repr({p.name: p.constant_ms if p.constant_ms is not None else p.text for p in task.periods}),
+        "period_after": repr({p.name: p.after for p in task.periods}),
+        "input_groups": repr(tuple(i.groups for i in task.inputs)),
+        "judge": judge, "timeout": timeout, "sample": sample, "fill": fill, "sizes": sizes,
+    }
+    return _ENV.get_template("env.py.jinja").render(**context)
+
+
+class _RuleView:
+    """A rule plus its rendered guard (period test and condition), for the template."""
+
+    def __init__(self, rule: ir.RuleIR):
+        self.when, self.reward, self.performance, self.end_trial = rule.when, rule.reward, rule.performance, \
+            rule.end_trial
+        self.guard = _guard(rule)

@@ -1,0 +1,49 @@
+"""One error type for everything a spec author can get wrong.
+
+A `SpecError` carries every problem found in one pass, each located by file, line,
+column and YAML path, so an author fixes a spec in one edit instead of many runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located message; `line` and `column` are 1-based, 0 when unknown."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class SpecError(Exception):
+    """A spec (or a parameter override) is wrong; `problems` lists every finding."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.message))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class SpecWarning(UserWarning):
+    """Something legal but probably unintended, e.g. a duration rounded to `dt`."""
+
+
+def warn(problem: Problem) -> None:
+    warnings.warn(str(problem), SpecWarning, stacklevel=3)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """A ' (did you mean ...?)' suffix when some candidate is close to `name`."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

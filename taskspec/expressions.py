@@ -1,0 +1,233 @@
+"""The expression language: Python syntax, checked against a whitelist, re-emitted as code.
+
+An expression is parsed with `ast` and every node is checked: only arithmetic,
+comparisons, boolean logic, conditionals, indexing, list literals, whitelisted function
+calls and known names pass. Code generation re-emits the checked tree (never the raw
+text), so no spec can smuggle code into a compiled env.
+
+Two renderings exist: "array" code runs on whole batches of trials at once (numpy
+broadcasting, `and` becomes a logical and), "scalar" code runs inside `step` on plain
+numbers, where Python's own operators are fastest.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .errors import did_you_mean
+
+MAX_EXPRESSION_CHARS = 2000
+MAX_EXPRESSION_NODES = 400
+
+MATH = {
+    "abs", "sqrt", "exp", "log", "sin", "cos", "tan", "tanh", "arctan2", "floor", "ceil", "round",
+    "sign", "mod", "minimum", "maximum", "clip", "where", "ring", "onehot", "arange", "sum", "mean",
+}
+RANDOM = {"choice", "uniform", "integers", "bernoulli", "normal", "trunc_exp"}
+TIMING = {"start", "end"}
+CONSTANTS = {"pi", "e", "inf"}
+KEYWORDS = {"choice": {"p"}}
+# Names the language itself provides in some contexts; specs may not reuse them.
+BUILTIN_NAMES = {"dt", "t", "action", "target", "True", "False", "None"}
+RESERVED = MATH | RANDOM | TIMING | CONSTANTS | BUILTIN_NAMES
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%"}
+_CMPOPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an expression may use where it appears."""
+
+    names: Mapping[str, str]  # visible name -> kind ("param", "var", "group", "reward", "builtin")
+    periods: frozenset[str] = frozenset()
+    random: bool = False
+    timing: bool = False
+    array: bool = True
+
+
+class ExprError(Exception):
+    """A problem at (line, col) inside the expression text, both 0-based."""
+
+    def __init__(self, message: str, line: int = 0, col: int = 0):
+        super().__init__(message)
+        self.message, self.line, self.col = message, line, col
+
+
+@dataclass(frozen=True)
+class Rendered:
+    code: str
+    names: frozenset[str]
+    constant: bool
+
+
+def compile_expression(source: str | int | float | bool, ctx: Context) -> Rendered:
+    """Check an expression and return Python code for it; raises `ExprError`."""
+    if isinstance(source, bool) or isinstance(source, (int, float)):
+        return Rendered(repr(source), frozenset(), True)
+    text = source.strip()
+    if not text:
+        raise ExprError("empty expression")
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExprError(f"expression longer than {MAX_EXPRESSION_CHARS} characters")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise ExprError(f"invalid expression syntax: {exc.msg}", (exc.lineno or 1) - 1, max((exc.offset or 1) - 1, 0))
+    if sum(1 for _ in ast.walk(tree)) > MAX_EXPRESSION_NODES:
+        raise ExprError(f"expression has more than {MAX_EXPRESSION_NODES} parts")
+    renderer = _Renderer(ctx)
+    try:
+        code = renderer.render(tree.body)
+    except RecursionError:
+        raise ExprError("expression is nested too deeply") from None
+    return Rendered(code, frozenset(renderer.used), not renderer.used and not renderer.random)
+
+
+class _Renderer:
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.used: set[str] = set()
+        self.random = False
+
+    def fail(self, node: ast.AST, message: str) -> ExprError:
+        return ExprError(message, getattr(node, "lineno", 1) - 1, getattr(node, "col_offset", 0))
+
+    def render(self, node: ast.expr) -> str:
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise self.fail(node, f"'{_describe(node)}' is not allowed in expressions")
+        return str(method(node))
+
+    def _Constant(self, node: ast.Constant) -> str:
+        if isinstance(node.value, bool) or isinstance(node.value, (int, float)):
+            return repr(node.value)
+        if isinstance(node.value, str):
+            raise self.fail(node, "text is only allowed as a period name inside start() or end()")
+        raise self.fail(node, f"constant {node.value!r} is not allowed")
+
+    def _Name(self, node: ast.Name) -> str:
+        name = node.id
+        if name in ("True", "False"):
+            return name
+        if name in CONSTANTS:
+            return f"fn.{name}"
+        if name in self.ctx.names:
+            self.used.add(name)
+            return name
+        if name.startswith("_"):
+            raise self.fail(node, f"names starting with '_' are not allowed: '{name}'")
+        if name in MATH | RANDOM | TIMING:
+            raise self.fail(node, f"'{name}' is a function; call it as {name}(...)")
+        hint = did_you_mean(name, list(self.ctx.names) + sorted(CONSTANTS))
+        raise self.fail(node, f"unknown name '{name}'{hint}")
+
+    def _BinOp(self, node: ast.BinOp) -> str:
+        left, right = self.render(node.left), self.render(node.right)
+        if isinstance(node.op, ast.Pow):
+            # float power cannot hang the way 10**10**10 on Python ints does
+            return f"fn.power({left}, {right})"
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            raise self.fail(node, f"operator '{type(node.op).__name__}' is not allowed")
+        return f"({left} {op} {right})"
+
+    def _UnaryOp(self, node: ast.UnaryOp) -> str:
+        operand = self.render(node.operand)
+        if isinstance(node.op, ast.USub):
+            return f"(-{operand})"
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        if isinstance(node.op, ast.Not):
+            return f"fn.logical_not({operand})" if self.ctx.array else f"(not {operand})"
+        raise self.fail(node, "bitwise operators are not allowed")
+
+    def _BoolOp(self, node: ast.BoolOp) -> str:
+        parts = [self.render(v) for v in node.values]
+        if self.ctx.array:
+            name = "fn.all_of" if isinstance(node.op, ast.And) else "fn.any_of"
+            return f"{name}({', '.join(parts)})"
+        word = " and " if isinstance(node.op, ast.And) else " or "
+        return "(" + word.join(parts) + ")"
+
+    def _Compare(self, node: ast.Compare) -> str:
+        left = self.render(node.left)
+        pieces = []
+        for op, comparator in zip(node.ops, node.comparators):
+            right = self.render(comparator)
+            if isinstance(op, (ast.In, ast.NotIn)):
+                piece = f"fn.isin({left}, {right})"
+                if isinstance(op, ast.NotIn):
+                    piece = f"fn.logical_not({piece})" if self.ctx.array else f"(not {piece})"
+            elif type(op) in _CMPOPS:
+                piece = f"({left} {_CMPOPS[type(op)]} {right})"
+            else:
+                raise self.fail(node, "'is' comparisons are not allowed; use == or !=")
+            pieces.append(piece)
+            left = right
+        if len(pieces) == 1:
+            return pieces[0]
+        return f"fn.all_of({', '.join(pieces)})" if self.ctx.array else "(" + " and ".join(pieces) + ")"
+
+    def _IfExp(self, node: ast.IfExp) -> str:
+        test, body, orelse = self.render(node.test), self.render(node.body), self.render(node.orelse)
+        if self.ctx.array:
+            return f"fn.where({test}, {body}, {orelse})"
+        return f"({body} if {test} else {orelse})"
+
+    def _Subscript(self, node: ast.Subscript) -> str:
+        if isinstance(node.slice, ast.Slice):
+            raise self.fail(node, "slices are not allowed; index with a single value")
+        return f"fn.take({self.render(node.value)}, {self.render(node.slice)})"
+
+    def _List(self, node: ast.List | ast.Tuple) -> str:
+        return "fn.array((" + "".join(self.render(e) + ", " for e in node.elts) + "))"
+
+    _Tuple = _List
+
+    def _Call(self, node: ast.Call) -> str:
+        func = node.func
+        if not isinstance(func, ast.Name):
+            raise self.fail(node, "only plain function calls such as cos(x) are allowed")
+        name = func.id
+        if name in TIMING:
+            return self._timing_call(node, name)
+        if name in RANDOM:
+            if not self.ctx.random:
+                raise self.fail(node, f"random function '{name}' is only allowed in trial variables and durations")
+            self.random = True
+        elif name not in MATH:
+            hint = did_you_mean(name, sorted(MATH | RANDOM | TIMING))
+            raise self.fail(node, f"unknown function '{name}'{hint}")
+        args = [self.render(a) for a in node.args]
+        for kw in node.keywords:
+            if kw.arg is None or kw.arg not in KEYWORDS.get(name, set()):
+                raise self.fail(kw.value, f"{name}() takes no keyword '{kw.arg or '**'}'")
+            args.append(f"{kw.arg}={self.render(kw.value)}")
+        if name in RANDOM:
+            return f"fn.{name}(_rng, _n, {', '.join(args)})"
+        return f"fn.{name}({', '.join(args)})"
+
+    def _timing_call(self, node: ast.Call, name: str) -> str:
+        if not self.ctx.timing:
+            raise self.fail(node, f"{name}() is only allowed in inputs, targets and outcome rules")
+        if len(node.args) != 1 or node.keywords or not isinstance(node.args[0], ast.Constant) \
+                or not isinstance(node.args[0].value, str):
+            raise self.fail(node, f"{name}() takes one period name in quotes, e.g. {name}('stimulus')")
+        period = node.args[0].value
+        if period not in self.ctx.periods:
+            raise self.fail(node.args[0], f"unknown period '{period}'{did_you_mean(period, self.ctx.periods)}")
+        self.used.add(f"{name}:{period}")
+        return f"_{name}[{period!r}]"
+
+
+def _describe(node: ast.AST) -> str:
+    kinds = {
+        "Attribute": "attribute access (a.b)", "Lambda": "lambda", "ListComp": "comprehension",
+        "SetComp": "comprehension", "DictComp": "comprehension", "GeneratorExp": "comprehension",
+        "JoinedStr": "f-string", "Dict": "dictionary", "Set": "set", "Starred": "star expression",
+        "NamedExpr": "assignment (:=)", "Await": "await", "Yield": "yield", "YieldFrom": "yield",
+    }
+    return kinds.get(type(node).__name__, type(node).__name__)

@@ -1,0 +1,146 @@
+"""The functions an expression may call, as generated code sees them (`fn.cos`, ...).
+
+Each works on plain numbers (inside `step`) and on whole batches of trials (arrays
+broadcast over trials, time steps and channels). Random functions take the generator
+and the batch size first, so one call draws one value per trial. Sizes are bounded:
+a spec cannot ask for a billion-element array.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+MAX_ARRAY = 100_000
+
+pi, e, inf = np.pi, np.e, np.inf
+abs = np.abs  # noqa: A001 - the spec language's own name
+sqrt, exp, log, sin, cos, tan, tanh = np.sqrt, np.exp, np.log, np.sin, np.cos, np.tan, np.tanh
+arctan2, floor, ceil, round, sign = np.arctan2, np.floor, np.ceil, np.round, np.sign  # noqa: A001
+mod, minimum, maximum, clip, where = np.mod, np.minimum, np.maximum, np.clip, np.where
+logical_not = np.logical_not
+isin = np.isin
+
+
+def power(base: Any, exponent: Any) -> Any:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.float_power(base, exponent)
+
+
+def all_of(*values: Any) -> Any:
+    out = values[0]
+    for v in values[1:]:
+        out = np.logical_and(out, v)
+    return out
+
+
+def any_of(*values: Any) -> Any:
+    out = values[0]
+    for v in values[1:]:
+        out = np.logical_or(out, v)
+    return out
+
+
+def _size(n: Any) -> int:
+    size = int(n)
+    if size != n or not 0 <= size <= MAX_ARRAY:
+        raise ValueError(f"size must be a whole number between 0 and {MAX_ARRAY}, got {n}")
+    return size
+
+
+def array(values: tuple[Any, ...]) -> np.ndarray:
+    return np.asarray(values)
+
+
+def arange(n: Any) -> np.ndarray:
+    """0, 1, ..., n-1."""
+    return np.arange(_size(n))
+
+
+def ring(n: Any) -> np.ndarray:
+    """n angles evenly spaced on the circle, starting at 0."""
+    return np.arange(_size(n)) * (2 * np.pi / _size(n)) if _size(n) else np.zeros(0)
+
+
+def onehot(index: Any, n: Any) -> np.ndarray:
+    """A length-n vector with 1 at `index`; a batch of indices (shape (..., 1)) gives (..., n)."""
+    idx = np.asarray(index)
+    return (idx.reshape(1) if idx.ndim == 0 else idx) == np.arange(_size(n))
+
+
+def take(values: Any, index: Any) -> Any:
+    """values[index], with `index` a number or a batch of integer-valued numbers."""
+    idx = np.asarray(index)
+    if idx.dtype.kind == "f":
+        if not np.all(idx == np.floor(idx)):
+            raise ValueError("index must be a whole number")
+        idx = idx.astype(np.int64)
+    if isinstance(values, tuple):
+        return values[int(idx)]
+    return np.asarray(values)[idx]
+
+
+def sum(values: Any) -> Any:  # noqa: A001
+    return np.sum(values, axis=-1)
+
+
+def mean(values: Any) -> Any:
+    return np.mean(values, axis=-1)
+
+
+# Random draws: one value per trial of the batch.
+
+
+def choice(rng: np.random.Generator, n: int, values: Any, p: Any = None) -> np.ndarray:
+    """One of `values` (or of 0..values-1 for a number), with optional probabilities `p`."""
+    options = np.asarray(values)
+    if options.ndim == 0:
+        options = np.arange(_size(options))
+    if options.size == 0:
+        raise ValueError("choice() needs at least one value")
+    if p is None:
+        return options[rng.integers(0, options.size, n)]
+    probs = np.asarray(p, dtype=np.float64)
+    if probs.shape != options.shape or np.any(probs < 0) or not np.isclose(probs.sum(), 1.0):
+        raise ValueError("choice() probabilities must be one non-negative number per value, summing to 1")
+    return rng.choice(options, size=n, p=probs / probs.sum())
+
+
+def uniform(rng: np.random.Generator, n: int, low: Any, high: Any) -> np.ndarray:
+    return rng.uniform(low, high, n)
+
+
+def integers(rng: np.random.Generator, n: int, low: Any, high: Any) -> np.ndarray:
+    """Whole numbers from `low` up to, not including, `high`."""
+    return rng.integers(int(low), int(high), n)
+
+
+def bernoulli(rng: np.random.Generator, n: int, p: Any) -> np.ndarray:
+    """1 with probability p, else 0."""
+    return (rng.random(n) < p).astype(np.int64)
+
+
+def normal(rng: np.random.Generator, n: int, mean: Any, std: Any) -> np.ndarray:
+    return rng.normal(mean, std, n)
+
+
+def trunc_exp(rng: np.random.Generator, n: int, mean: Any, low: Any = 0.0, high: Any = np.inf) -> np.ndarray:
+    """Exponential with the given mean, restricted to [low, high): inverse-CDF sampling.
+
+    Same distribution as NeuroGym's rejection sampler, but one draw per trial.
+    """
+    if low >= high:
+        return np.full(n, float(high))
+    lo, hi = np.exp(-low / mean), np.exp(-high / mean)
+    return -mean * np.log(lo - rng.random(n) * (lo - hi))
+
+
+def per_trial(n: int, value: Any) -> np.ndarray:
+    """`value` as one number per trial: a scalar is repeated, a batch is checked."""
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        return np.full(n, arr[()])
+    if arr.shape != (n,):
+        raise ValueError(f"expected one number per trial, got an array of shape {arr.shape}")
+    return arr

@@ -1,0 +1,99 @@
+"""The intermediate representation: everything codegen needs, already checked and rendered.
+
+Expression fields hold Python source produced by `expressions`, never spec text.
+Each element keeps the YAML path and `file:line:col` it came from, written into the
+generated code as a comment so a runtime error can point back at the spec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Code:
+    """A rendered expression and the spec names it reads."""
+
+    code: str
+    names: frozenset[str]
+    where: str  # "path (file:line:col)"
+
+
+@dataclass(frozen=True)
+class ParamIR:
+    name: str
+    default: Any
+    kind: str  # "bool", "int", "float" or "list"
+    low: float | None
+    high: float | None
+    doc: str | None
+
+
+@dataclass(frozen=True)
+class GroupIR:
+    name: str
+    size: Code
+
+
+@dataclass(frozen=True)
+class VariableIR:
+    name: str
+    value: Code
+
+
+@dataclass(frozen=True)
+class PeriodIR:
+    name: str
+    duration: Code
+    after: str | None
+    constant_ms: float | None
+    text: str  # the duration as written in the spec, shown by `env.timing`
+
+
+@dataclass(frozen=True)
+class InputIR:
+    index: int
+    periods: tuple[str, ...]
+    groups: tuple[str, ...]
+    value: Code | None
+    noise: Code | None
+
+
+@dataclass(frozen=True)
+class TargetIR:
+    periods: tuple[str, ...]
+    value: Code
+
+
+@dataclass(frozen=True)
+class RuleIR:
+    periods: tuple[str, ...]
+    when: Code
+    reward: Code
+    performance: Code | None
+    end_trial: bool
+
+
+@dataclass(frozen=True)
+class TaskIR:
+    name: str
+    class_name: str
+    description: str
+    paper: str | None
+    url: str | None
+    tags: tuple[str, ...]
+    source: str
+    dt: float
+    params: tuple[ParamIR, ...]
+    rewards: tuple[tuple[str, float], ...]
+    observation: tuple[GroupIR, ...]
+    action: tuple[GroupIR, ...]
+    action_type: str
+    action_bounds: tuple[float, float]
+    variables: tuple[VariableIR, ...]
+    periods: tuple[PeriodIR, ...]
+    inputs: tuple[InputIR, ...]
+    targets: tuple[TargetIR, ...]
+    rules: tuple[RuleIR, ...]
+    timeouts: tuple[RuleIR, ...]

@@ -1,0 +1,138 @@
+"""Stage 1: YAML text to a plain tree that remembers where every node came from.
+
+Only YAML's plain types are built (PyYAML's safe constructor, no Python tags), and the
+walk over the node graph is bounded so an alias bomb or a deeply nested document is
+refused before it can eat memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem, SpecError
+
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 40
+MAX_NODES = 50_000
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """A loaded YAML file: its data plus the (line, column, quote) of every node."""
+
+    file: str
+    data: Any
+    marks: dict[Path_, tuple[int, int, str | None]] = field(default_factory=dict)
+
+    def where(self, path: Path_) -> tuple[int, int, str | None]:
+        """Position of `path`, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path not in self.marks and path:
+            path = path[:-1]
+        return self.marks.get(path, (0, 0, None))
+
+    def problem(self, path: Path_, message: str, offset: tuple[int, int] | None = None) -> Problem:
+        """A located problem; `offset` (line, col) points inside a scalar, e.g. an expression."""
+        line, col, style = self.where(path)
+        if offset is not None and line:
+            extra_line, extra_col = offset
+            if extra_line:
+                line, col = line + extra_line, extra_col + 1
+            else:
+                col += extra_col + (1 if style in ("'", '"') else 0)
+        return Problem(self.file, line, col, dotted(path), message)
+
+
+def dotted(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def load_text(text: str, file: str = "<string>") -> Document:
+    """Parse YAML text into a located `Document`; raises `SpecError` on bad YAML."""
+    if len(text.encode("utf-8", "replace")) > MAX_FILE_BYTES:
+        raise SpecError([Problem(file, 1, 1, "", f"file is larger than {MAX_FILE_BYTES} bytes")])
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise SpecError([Problem(file, line, col, "", f"invalid YAML: {reason}")]) from None
+    doc = Document(file, None)
+    if node is None:
+        raise SpecError([Problem(file, 1, 1, "", "the file is empty")])
+    builder = _Builder(doc)
+    doc.data = builder.build(node, ())
+    if builder.problems:
+        raise SpecError(builder.problems)
+    return doc
+
+
+def load_file(path: str | Path) -> Document:
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise SpecError([Problem(str(path), 1, 1, "", f"file is larger than {MAX_FILE_BYTES} bytes")])
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SpecError([Problem(str(path), 0, 0, "", f"cannot read the file: {reason}")]) from None
+    return load_text(text, str(path))
+
+
+class _Builder:
+    """Turns a composed node graph into dicts, lists and scalars, recording marks."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.constructor = yaml.SafeLoader("")
+        self.nodes = 0
+        self.problems: list[Problem] = []
+
+    def fail(self, node: yaml.Node, path: Path_, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append(Problem(self.doc.file, mark.line + 1, mark.column + 1, dotted(path), message))
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise SpecError([Problem(self.doc.file, 1, 1, "", f"more than {MAX_NODES} YAML nodes (alias expansion?)")])
+        if len(path) > MAX_DEPTH:
+            raise SpecError([Problem(self.doc.file, node.start_mark.line + 1, 1, dotted(path),
+                                     f"nesting deeper than {MAX_DEPTH} levels")])
+        style = getattr(node, "style", None)
+        self.doc.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1, style))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            self.fail(node, path, f"unsupported YAML tag {node.tag!r}: only plain YAML values are allowed")
+            return None
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.fail(key_node, path, "YAML merge keys ('<<') are not supported")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode) or not isinstance(key_node.value, str):
+                self.fail(key_node, path, "mapping keys must be plain names")
+                continue
+            key = str(self.constructor.construct_object(key_node)) if key_node.tag.endswith(":str") else key_node.value
+            if key in out:
+                self.fail(key_node, (*path, key), f"duplicate key '{key}'")
+                continue
+            out[key] = self.build(value_node, (*path, key))
+        return out

@@ -1,0 +1,210 @@
+"""Stage 3: meaning checks a schema cannot express, and lowering to the IR.
+
+Names must resolve (with "did you mean"), periods must exist and be ordered, names
+must not collide across parameters, trial variables, rewards and action groups, and
+every expression is parsed, checked and rendered here. All problems are collected
+and raised together.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from . import ir
+from .errors import Problem, SpecError, did_you_mean
+from .expressions import BUILTIN_NAMES, CONSTANTS, Context, ExprError, compile_expression
+from .loader import Document, Path_, dotted
+from .models import PeriodTiming, TaskSpec
+
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+TASK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
+RESERVED = BUILTIN_NAMES | CONSTANTS | {"fn", "np", "self"} | set(dir(builtins))
+MAX_GROUPS, MAX_PERIODS, MAX_RULES, MAX_PARAMS = 64, 200, 200, 200
+
+
+class _Lowerer:
+    def __init__(self, spec: TaskSpec, doc: Document):
+        self.spec, self.doc = spec, doc
+        self.problems: list[Problem] = []
+        self.names: dict[str, str] = {"dt": "builtin"}
+        self.periods = frozenset(spec.periods)
+
+    def fail(self, path: Path_, message: str, offset: tuple[int, int] | None = None) -> None:
+        self.problems.append(self.doc.problem(path, message, offset))
+
+    def where(self, path: Path_) -> str:
+        line, col, _ = self.doc.where(path)
+        return f"{dotted(path)} ({self.doc.file}:{line}:{col})"
+
+    def expr(self, path: Path_, source: Any, ctx: Context) -> ir.Code:
+        try:
+            rendered = compile_expression(source, ctx)
+        except ExprError as exc:
+            self.fail(path, exc.message, (exc.line, exc.col) if isinstance(source, str) else None)
+            return ir.Code("0", frozenset(), self.where(path))
+        return ir.Code(rendered.code, rendered.names, self.where(path))
+
+    def declare(self, path: Path_, name: str, kind: str) -> None:
+        """Add a user name to the shared namespace, refusing collisions and reserved words."""
+        if not IDENTIFIER.match(name) or keyword.iskeyword(name):
+            self.fail(path, f"'{name}' is not a valid name: use letters, digits and '_', starting with a letter")
+        elif name in RESERVED:
+            self.fail(path, f"'{name}' is reserved by the expression language; choose another name")
+        elif name in self.names:
+            self.fail(path, f"'{name}' is already defined as a {self.names[name]}; "
+                            "parameters, trial variables, rewards and action groups need distinct names")
+        else:
+            self.names[name] = kind
+
+    def check_periods(self, path: Path_, names: str | list[str] | None) -> tuple[str, ...]:
+        if names is None:
+            return ()
+        listed = [names] if isinstance(names, str) else names
+        for i, name in enumerate(listed):
+            if name not in self.periods:
+                sub = path if isinstance(names, str) else (*path, i)
+                self.fail(sub, f"unknown period '{name}'{did_you_mean(name, self.periods)}")
+        return tuple(listed)
+
+    def context(self, kinds: Iterable[str], extra: Iterable[str] = (), **flags: bool) -> Context:
+        allowed = set(kinds) | {"builtin"}
+        names = {n: k for n, k in self.names.items() if k in allowed and (k != "builtin" or n == "dt")}
+        names.update({n: "builtin" for n in extra})
+        return Context(names, self.periods, **flags)
+
+    def run(self) -> ir.TaskIR:
+        spec = self.spec
+        if not TASK_NAME.match(spec.task):
+            self.fail(("task",), "task names use letters, digits, '.', '-' and '_', starting with a letter")
+        for key, limit, size in (("params", MAX_PARAMS, len(spec.params)), ("periods", MAX_PERIODS, len(spec.periods)),
+                                 ("outcomes", MAX_RULES, len(spec.outcomes)),
+                                 ("observation", MAX_GROUPS, len(spec.observation)),
+                                 ("action", MAX_GROUPS, len(spec.action))):
+            if size > limit:
+                self.fail((key,), f"at most {limit} entries are allowed, found {size}")
+        params = tuple(self.lower_param(name, p) for name, p in spec.params.items())
+        for name in spec.rewards:
+            self.declare(("rewards", name), name, "reward")
+        size_ctx = self.context(["param"], array=False)
+        observation = self.groups("observation", spec.observation, size_ctx)
+        action = self.groups("action", spec.action, size_ctx)
+        for name in spec.action:
+            if IDENTIFIER.match(name):
+                self.declare(("action", name), name, "action group")
+        variables = []
+        for name, source in spec.trial.items():
+            ctx = self.context(["param", "trial variable", "action group"], random=True)
+            variables.append(ir.VariableIR(name, self.expr(("trial", name), source, ctx)))
+            self.declare(("trial", name), name, "trial variable")
+        periods = self.lower_periods()
+        step = self.context(["param", "trial variable", "action group"], ["t"], timing=True)
+        inputs = []
+        for i, placement in enumerate(spec.inputs):
+            path = ("inputs", i)
+            groups = [placement.where] if isinstance(placement.where, str) else placement.where
+            for j, group in enumerate(groups):
+                if group not in spec.observation:
+                    sub = (*path, "where") if isinstance(placement.where, str) else (*path, "where", j)
+                    self.fail(sub, f"unknown observation group '{group}'{did_you_mean(group, spec.observation)}")
+            if placement.value is None and placement.noise is None:
+                self.fail(path, "an input needs a 'value', a 'noise', or both")
+            value = None if placement.value is None else self.expr((*path, "value"), placement.value, step)
+            noise = None if placement.noise is None else self.expr((*path, "noise"), placement.noise, step)
+            inputs.append(ir.InputIR(i, self.check_periods((*path, "during"), placement.during), tuple(groups),
+                                     value, noise))
+        targets = [ir.TargetIR(self.check_periods(("target", i, "during"), t.during),
+                               self.expr(("target", i, "value"), t.value, step)) for i, t in enumerate(spec.target)]
+        rule_ctx = self.context(["param", "trial variable", "action group", "reward"], ["t", "action", "target"],
+                                timing=True, array=False)
+        rules = [self.rule(("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx)
+                 for i, r in enumerate(spec.outcomes)]
+        timeout_ctx = self.context(["param", "trial variable", "action group", "reward"], array=False)
+        timeouts = [self.rule(("timeout", i), None, r.when, r.reward, r.performance, True, timeout_ctx)
+                    for i, r in enumerate(spec.timeout)]
+        if spec.action_type == "continuous" and spec.action_bounds[0] >= spec.action_bounds[1]:
+            self.fail(("action_bounds",), "low must be smaller than high")
+        if self.problems:
+            raise SpecError(self.problems)
+        return ir.TaskIR(
+            name=spec.task, class_name=class_name(spec.task), description=spec.description.strip(),
+            paper=spec.reference.paper if spec.reference else None,
+            url=spec.reference.url if spec.reference else None, tags=tuple(spec.tags), source=self.doc.file,
+            dt=float(spec.dt), params=params, rewards=tuple(spec.rewards.items()), observation=observation,
+            action=action, action_type=spec.action_type, action_bounds=spec.action_bounds,
+            variables=tuple(variables), periods=periods, inputs=tuple(inputs), targets=tuple(targets),
+            rules=tuple(rules), timeouts=tuple(timeouts),
+        )
+
+    def lower_param(self, name: str, param: Any) -> ir.ParamIR:
+        path = ("params", name)
+        self.declare(path, name, "param")
+        default = param.default
+        kind = "bool" if isinstance(default, bool) else "int" if isinstance(default, int) else \
+            "float" if isinstance(default, float) else "list"
+        if kind == "list" and any(isinstance(v, bool) for v in default):
+            self.fail((*path, "default"), "list parameters hold numbers only")
+        if (param.min is not None or param.max is not None) and kind in ("bool", "list"):
+            self.fail(path, "'min' and 'max' apply to number parameters only")
+        elif kind in ("int", "float"):
+            if param.min is not None and default < param.min:
+                self.fail((*path, "default"), f"default {default} is below min {param.min}")
+            if param.max is not None and default > param.max:
+                self.fail((*path, "default"), f"default {default} is above max {param.max}")
+        return ir.ParamIR(name, default, kind, param.min, param.max, param.doc)
+
+    def groups(self, key: str, groups: Mapping[str, Any], ctx: Context) -> tuple[ir.GroupIR, ...]:
+        if not groups:
+            self.fail((key,), f"the {key} space needs at least one group")
+        out = []
+        for name, size in groups.items():
+            if not name.strip() or not name.isprintable():
+                self.fail((key, name), "group names must be non-empty printable text")
+            if isinstance(size, (int, float)) and (size != int(size) or size < 1):
+                self.fail((key, name), f"a group size must be a whole number of at least 1, got {size}")
+            out.append(ir.GroupIR(name, self.expr((key, name), size, ctx)))
+        return tuple(out)
+
+    def lower_periods(self) -> tuple[ir.PeriodIR, ...]:
+        ctx = self.context(["param", "trial variable"], random=True)
+        seen: list[str] = []
+        out = []
+        for name, timing in self.spec.periods.items():
+            path: Path_ = ("periods", name)
+            if not name.strip() or not name.isprintable() or "'" in name or "\\" in name:
+                self.fail(path, "period names must be printable text without quotes or backslashes")
+            source, after = (timing.duration, timing.after) if isinstance(timing, PeriodTiming) else (timing, None)
+            sub = (*path, "duration") if isinstance(timing, PeriodTiming) else path
+            if after is not None and after not in seen:
+                hint = did_you_mean(after, seen) if after not in self.periods else " (it must be listed earlier)"
+                self.fail((*path, "after"), f"unknown period '{after}'{hint}")
+            constant = float(source) if isinstance(source, (int, float)) and not isinstance(source, bool) else None
+            if constant is not None and constant < 0:
+                self.fail(sub, f"a duration cannot be negative, got {constant:g}")
+            out.append(ir.PeriodIR(name, self.expr(sub, source, ctx), after if after is not None else
+                                   (seen[-1] if seen else None), constant, str(source)))
+            seen.append(name)
+        if not out:
+            self.fail(("periods",), "a task needs at least one period")
+        return tuple(out)
+
+    def rule(self, path: Path_, during: Any, when: Any, reward: Any, performance: Any, end: bool,
+             ctx: Context) -> ir.RuleIR:
+        return ir.RuleIR(
+            self.check_periods((*path, "during"), during), self.expr((*path, "when"), when, ctx),
+            self.expr((*path, "reward"), reward, ctx),
+            None if performance is None else self.expr((*path, "performance"), performance, ctx), end)
+
+
+def lower(spec: TaskSpec, doc: Document) -> ir.TaskIR:
+    """Check the spec's meaning and lower it; raises `SpecError` with every problem found."""
+    return _Lowerer(spec, doc).run()
+
+
+def class_name(task: str) -> str:
+    parts = [p for p in re.split(r"[^A-Za-z0-9]+", task) if p]
+    name = "".join(p[:1].upper() + p[1:] for p in parts)
+    return name if name[:1].isalpha() else "Task" + name

@@ -1,0 +1,113 @@
+"""Stage 2: the spec's shape as strict pydantic models, mirroring the YAML one to one.
+
+These models only check structure and types; meaning (names resolve, shapes agree,
+expressions are safe) is checked in `lower`. Unknown keys are errors everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Scalar = bool | int | float
+Expr = Annotated[
+    str | int | float,
+    Field(description="An expression (see docs/spec-reference.md), or a plain number."),
+]
+Names = Annotated[str | list[str], Field(description="A period name or a list of period names.")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Reference(Strict):
+    """Where the paradigm comes from."""
+
+    paper: str = Field(description="Citation of the paper the task reproduces.")
+    url: str | None = Field(None, description="Link to the paper.")
+
+
+class Param(Strict):
+    """A parameter: a default that `make(name, param=value)` can override."""
+
+    default: Scalar | list[Scalar] = Field(description="Default value; its type is the parameter's type.")
+    doc: str | None = Field(None, description="What the parameter means, with units.")
+    min: float | None = Field(None, description="Smallest allowed value (numbers only).")
+    max: float | None = Field(None, description="Largest allowed value (numbers only).")
+
+
+class PeriodTiming(Strict):
+    """A period with a duration and, optionally, a start relative to another period."""
+
+    duration: Expr = Field(description="Duration in ms: a number or an expression of trial variables.")
+    after: str | None = Field(
+        None, description="Start when this period ends (periods may then overlap); default: after the previous one."
+    )
+
+
+class Input(Strict):
+    """Adds a value (and Gaussian noise) to observation groups during some periods."""
+
+    during: Names | None = Field(None, description="Periods where the placement applies; default: the whole trial.")
+    where: Names = Field(description="Observation group(s); several groups are concatenated in order.")
+    value: Expr | None = Field(None, description="Value added; scalar or one entry per column of `where`.")
+    noise: Expr | None = Field(None, description="Standard deviation of Gaussian noise added each step.")
+
+
+class Target(Strict):
+    """Sets the ground truth (the correct action) during some periods; elsewhere it is 0."""
+
+    during: Names | None = Field(None, description="Periods where the target applies; default: the whole trial.")
+    value: Expr = Field(description="The correct action: an action index, or a vector for continuous actions.")
+
+
+class Outcome(Strict):
+    """A rule checked at each step; the first rule whose period and condition match decides the step."""
+
+    during: Names | None = Field(None, description="Periods where the rule applies; default: every step.")
+    when: Expr | bool = Field(True, description="Condition on `action`, `target`, trial variables and `t` (ms).")
+    reward: Expr = Field(0, description="Reward: a reward name or an expression.")
+    performance: Expr | None = Field(None, description="Sets the trial's performance (e.g. 1 for correct).")
+    end_trial: bool = Field(False, description="Whether this step ends the trial.")
+
+
+class Timeout(Strict):
+    """What happens when a trial reaches its last step without a rule having ended it."""
+
+    when: Expr | bool = Field(True, description="Condition on trial variables.")
+    reward: Expr = Field(0, description="Reward added to the last step.")
+    performance: Expr | None = Field(None, description="The trial's performance.")
+
+
+class TaskSpec(Strict):
+    """A trial-based task: spaces, parameters, trial variables, periods, inputs, targets and rules."""
+
+    task: str = Field(description="The task's name, e.g. 'PerceptualDecisionMaking'.")
+    description: str = Field("", description="What the task is, for `taskspec info` and docs.")
+    reference: Reference | None = None
+    tags: list[str] = Field(default_factory=list, description="Keywords for `taskspec list --tag`.")
+    dt: float = Field(gt=0, description="Time step in ms.")
+    params: dict[str, Param] = Field(default_factory=dict, description="Named parameters with defaults.")
+    rewards: dict[str, float] = Field(default_factory=dict, description="Named rewards, usable in rules.")
+    observation: dict[str, Expr] = Field(description="Ordered observation groups: name -> size.")
+    action: dict[str, Expr] = Field(description="Ordered action groups: name -> size.")
+    action_type: Literal["discrete", "continuous"] = Field("discrete", description="Kind of action space.")
+    action_bounds: tuple[float, float] = Field((-1.0, 1.0), description="[low, high] of continuous actions.")
+    trial: dict[str, Expr | bool] = Field(
+        default_factory=dict, description="Ordered per-trial variables: name -> expression (may draw at random)."
+    )
+    periods: dict[str, Expr | PeriodTiming] = Field(description="Ordered periods: name -> duration in ms.")
+    inputs: list[Input] = Field(default_factory=list, description="Observation placements.")
+    target: list[Target] = Field(default_factory=list, description="Ground-truth placements.")
+    outcomes: list[Outcome] = Field(default_factory=list, description="Rules evaluated at each step.")
+    timeout: list[Timeout] = Field(default_factory=list, description="Rules for trials that end by running out.")
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _wrap_plain_params(cls, value: Any) -> Any:
+        """`sigma: 1.0` is shorthand for `sigma: {default: 1.0}`."""
+        if isinstance(value, dict):
+            return {k: v if isinstance(v, dict) else {"default": v} for k, v in value.items()}
+        return value

@@ -1,0 +1,92 @@
+"""Checks on what a user passes to `make`: parameters, dt, rewards, timing, trial variables.
+
+Overrides get the same types and bounds as the spec declares and the same kind of
+error (a `SpecError` naming the key, with "did you mean").
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+from .errors import Problem, SpecError, did_you_mean
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_value(kind: str, value: Any, low: float | None, high: float | None) -> tuple[Any, str | None]:
+    """The value converted to the parameter's type, or an explanation of why it does not fit."""
+    if kind == "bool":
+        return (value, None) if isinstance(value, bool) else (value, f"expected true or false, got {value!r}")
+    if kind == "list":
+        if not isinstance(value, (list, tuple)) or not all(_number(v) for v in value):
+            return value, f"expected a list of numbers, got {value!r}"
+        return [v.item() if hasattr(v, "item") else v for v in value], None
+    if not _number(value) or (kind == "int" and int(value) != value):
+        return value, f"expected {'a whole number' if kind == 'int' else 'a number'}, got {value!r}"
+    value = int(value) if kind == "int" else float(value)
+    if low is not None and value < low:
+        return value, f"{value} is below the minimum {low:g}"
+    if high is not None and value > high:
+        return value, f"{value} is above the maximum {high:g}"
+    return value, None
+
+
+def check_overrides(cls: Any, params: dict[str, Any], dt: Any, rewards: Any, timing: Any) -> tuple[Any, ...]:
+    """(params, dt, rewards, timing overrides) for an env of `cls`, or a SpecError listing every problem."""
+    source = f"{cls.task_name} (make arguments)"
+    problems: list[Problem] = []
+    values = {name: spec[1] for name, spec in cls.param_specs.items()}
+    for name, value in params.items():
+        if name not in cls.param_specs:
+            known = list(cls.param_specs) + ["dt", "rewards", "timing"]
+            problems.append(Problem(source, 0, 0, f"params.{name}",
+                                    f"unknown parameter '{name}'{did_you_mean(name, known)}"))
+            continue
+        kind, _, low, high, _ = cls.param_specs[name]
+        values[name], why = _check_value(kind, value, low, high)
+        if why:
+            problems.append(Problem(source, 0, 0, f"params.{name}", why))
+    if dt is None:
+        dt = cls.default_dt
+    elif not _number(dt) or not 0 < dt < float("inf"):
+        problems.append(Problem(source, 0, 0, "dt", f"dt must be a positive number of ms, got {dt!r}"))
+    reward_values = dict(cls.default_rewards)
+    for name, value in (rewards or {}).items():
+        if name not in reward_values:
+            problems.append(Problem(source, 0, 0, f"rewards.{name}",
+                                    f"unknown reward '{name}'{did_you_mean(name, reward_values)}"))
+        elif not _number(value):
+            problems.append(Problem(source, 0, 0, f"rewards.{name}", f"expected a number, got {value!r}"))
+        else:
+            reward_values[name] = float(value)
+    timing_over: dict[str, float] = {}
+    for name, value in (timing or {}).items():
+        if name not in cls.default_timing:
+            problems.append(Problem(source, 0, 0, f"timing.{name}",
+                                    f"unknown period '{name}'{did_you_mean(name, cls.default_timing)}"))
+        elif not _number(value) or not 0 <= value < float("inf"):
+            problems.append(Problem(source, 0, 0, f"timing.{name}", f"expected a duration in ms >= 0, got {value!r}"))
+        else:
+            timing_over[name] = float(value)
+    if problems:
+        raise SpecError(problems)
+    return values, float(dt), reward_values, timing_over
+
+
+def check_trial_overrides(cls: Any, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Trial variables fixed by `new_trial(**overrides)` must exist and be numbers."""
+    problems = []
+    source = f"{cls.task_name} (new_trial arguments)"
+    names = cls.trial_variables
+    for name, value in overrides.items():
+        if name not in names:
+            problems.append(Problem(source, 0, 0, f"trial.{name}",
+                                    f"unknown trial variable '{name}'{did_you_mean(name, names)}"))
+        elif not _number(value) and not isinstance(value, bool):
+            problems.append(Problem(source, 0, 0, f"trial.{name}", f"expected a number, got {value!r}"))
+    if problems:
+        raise SpecError(problems)
+    return overrides

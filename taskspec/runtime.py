@@ -1,0 +1,348 @@
+"""The hand-written base of every compiled task: trial generation, step, seeding.
+
+Generated classes only say what a trial is (`_sample_trials`, `_fill`) and how a step
+is judged (`_judge`, `_timeout`). This base draws trials in chunks with array
+operations, then serves them one step at a time under the timing contract: `reset`
+returns ob[0]; `step(a)` judges `a` against step k (reward, `info["gt"]`,
+`info["period"]` all refer to k) and returns ob[k+1], or the next trial's ob[0].
+"""
+
+from __future__ import annotations
+
+import linecache
+import sys
+import warnings
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+
+from . import functions as fn  # noqa: F401 - generated modules import it from here
+from .errors import Problem, SpecError, SpecWarning
+
+MAX_TRIAL_STEPS = 100_000
+MAX_OBSERVATION_SIZE = 10_000
+
+__all__ = ["Batch", "NamedBox", "NamedDiscrete", "TrialEnv", "fn"]
+
+
+class NamedBox(gym.spaces.Box):
+    """A Box whose dimensions have group names, as NeuroGym's `space.name`."""
+
+    name: dict[str, int | list[int]]
+
+
+class NamedDiscrete(gym.spaces.Discrete):
+    name: dict[str, int | list[int]]
+
+
+@dataclass
+class Batch:
+    """Trials built together, padded to the longest: `ob[i, :length[i]]` is trial i."""
+
+    ob: np.ndarray  # (n, T, obs) float32
+    gt: np.ndarray  # (n, T) int64, or (n, T, act) float32 for continuous actions
+    length: np.ndarray  # (n,) steps
+    variables: dict[str, np.ndarray]  # name -> (n,)
+    start: dict[str, np.ndarray]  # period -> (n,) first step
+    end: dict[str, np.ndarray]  # period -> (n,) step after the last
+    period_id: np.ndarray  # (n, T) index into period names, -1 where none
+
+    @property
+    def mask(self) -> np.ndarray:
+        return np.arange(self.ob.shape[1]) < self.length[:, None]
+
+
+def _columns(sizes: tuple[tuple[str, int], ...]) -> dict[str, int | list[int]]:
+    names: dict[str, int | list[int]] = {}
+    at = 0
+    for name, size in sizes:
+        names[name] = at if size == 1 else list(range(at, at + size))
+        at += size
+    return names
+
+
+class TrialEnv(gym.Env):
+    """A trial-based task with named spaces, periods, ground truth and NeuroGym's surface."""
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
+    chunk_size: ClassVar[int] = 64  # trials generated together; a trade-off of latency and speed
+
+    # Set by each generated class.
+    task_name: ClassVar[str] = ""
+    paper: ClassVar[str | None] = None
+    url: ClassVar[str | None] = None
+    tags: ClassVar[tuple[str, ...]] = ()
+    default_dt: ClassVar[float] = 100.0
+    param_specs: ClassVar[dict[str, tuple[str, Any, float | None, float | None, str | None]]] = {}
+    default_rewards: ClassVar[dict[str, float]] = {}
+    default_timing: ClassVar[dict[str, float | str]] = {}
+    period_after: ClassVar[dict[str, str | None]] = {}
+    input_groups: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    has_target: ClassVar[bool] = False
+    action_type: ClassVar[str] = "discrete"
+    action_bounds: ClassVar[tuple[float, float]] = (-1.0, 1.0)
+    spec_origin: ClassVar[tuple[str, str] | None] = None  # (yaml text, file) for load-time classes
+
+    def __init__(self, dt: float | None = None, rewards: dict[str, float] | None = None,
+                 timing: dict[str, float] | None = None, render_mode: str | None = None, **params: Any):
+        from .params import check_overrides  # local: params imports this module's errors only
+
+        self.params, self.dt, self.rewards, self._timing_over = check_overrides(type(self), params, dt, rewards, timing)
+        self._init_kwargs = {"dt": dt, "rewards": rewards, "timing": timing, **params}
+        self.render_mode = render_mode
+        self.timing = {**self.default_timing, **self._timing_over}
+        self._warn_rounding()
+        sizes = self._call(self._group_sizes, self.params)
+        obs_sizes, act_sizes = _checked_sizes(self, sizes["observation"]), _checked_sizes(self, sizes["action"])
+        obs_names, act_names = _columns(obs_sizes), _columns(act_sizes)
+        n_obs, n_act = sum(s for _, s in obs_sizes), sum(s for _, s in act_sizes)
+        self.observation_space = NamedBox(-np.inf, np.inf, shape=(n_obs,), dtype=np.float32)
+        self.observation_space.name = obs_names
+        if self.action_type == "continuous":
+            low, high = self.action_bounds
+            self.action_space = NamedBox(low, high, shape=(n_act,), dtype=np.float32)  # type: ignore[assignment]
+            self.action_index = {k: np.atleast_1d(v) for k, v in act_names.items()}
+        else:
+            self.action_space = NamedDiscrete(n_act)  # type: ignore[assignment]
+            self.action_index = {k: v if isinstance(v, int) else np.array(v) for k, v in act_names.items()}
+        self.action_space.name = act_names  # type: ignore[attr-defined]
+        self._input_columns = [np.concatenate([np.atleast_1d(obs_names[g]) for g in groups])
+                               for groups in self.input_groups]
+        self._period_names = list(self.period_after)
+        self._batch: Batch | None = None
+        self._next = 0
+        self.num_tr = 0
+        self.trial: dict[str, Any] = {}
+        self.performance: float = 0
+
+    # ----- trial generation (arrays) -----
+
+    def generate(self, rng: np.random.Generator, n: int, overrides: dict[str, Any] | None = None) -> Batch:
+        """Build `n` trials at once with `rng`; `overrides` fixes trial variables."""
+        variables, durations = self._call(self._sample_trials, rng, n, overrides or {})
+        for name, value in self._timing_over.items():
+            durations[name] = np.full(n, float(value))
+        start, end = {}, {}
+        for name, after in self.period_after.items():
+            ms = np.asarray(durations[name], dtype=np.float64)
+            if np.any(~np.isfinite(ms)) or np.any(ms < 0):
+                self._spec_problem(f"periods.{name}", f"duration must be a finite number of ms >= 0, got {ms.min()}")
+            steps = np.floor(ms / self.dt + 1e-9).astype(np.int64)  # NeuroGym floors durations to dt
+            start[name] = end[after] if after is not None else np.zeros(n, np.int64)
+            end[name] = start[name] + steps
+        length = np.max(np.stack(list(end.values())), axis=0)
+        longest = int(length.max()) if n else 1
+        if longest > MAX_TRIAL_STEPS or (n and int(length.min()) < 1):
+            self._spec_problem("periods", f"a trial must last between 1 and {MAX_TRIAL_STEPS} steps of dt={self.dt:g} ms,"
+                               f" got {int(length.min()) if longest <= MAX_TRIAL_STEPS else longest}")
+        steps_axis = np.arange(longest)
+        masks: dict[str, np.ndarray] = {}
+        period_id = np.full((n, longest), -1, np.int16)
+        for j, name in enumerate(self._period_names):
+            masks[name] = (steps_axis >= start[name][:, None]) & (steps_axis < end[name][:, None])
+            period_id[masks[name]] = j
+        valid = steps_axis < length[:, None]
+
+        def mask(periods: tuple[str, ...]) -> np.ndarray:
+            if not periods:
+                return valid[:, :, None]
+            m = masks[periods[0]]
+            for p in periods[1:]:
+                m = m | masks[p]
+            return m[:, :, None]
+
+        ob = np.zeros((n, longest, self.observation_space.shape[0]), np.float32)
+        gt_shape = (n, longest) if self.action_type == "discrete" else (n, longest, self.action_space.shape[0])
+        gt = np.zeros(gt_shape, np.int64 if self.action_type == "discrete" else np.float32)
+        columns = {k: v[:, None, None] for k, v in variables.items()}
+        ms_start = {k: (v * self.dt)[:, None, None] for k, v in start.items()}
+        ms_end = {k: (v * self.dt)[:, None, None] for k, v in end.items()}
+        time_ms = (steps_axis * self.dt)[None, :, None]
+        self._call(self._fill, rng, columns, ms_start, ms_end, time_ms, mask, ob, gt)
+        return Batch(ob, gt, length, variables, start, end, period_id)
+
+    def _add_input(self, ob: np.ndarray, index: int, mask: np.ndarray, value: Any, noise: Any,
+                   rng: np.random.Generator) -> None:
+        cols = self._input_columns[index]
+        region = (ob.shape[0], ob.shape[1], cols.size)
+        if value is not None:
+            value = np.asarray(value, dtype=np.float32)
+            if value.ndim and value.shape[-1] not in (1, cols.size):
+                groups = ", ".join(repr(g) for g in self.input_groups[index])
+                raise ValueError(f"the value has {value.shape[-1]} entries but {groups} "
+                                 f"{'has' if len(self.input_groups[index]) == 1 else 'have'} {cols.size} column(s)")
+            ob[:, :, cols] += np.where(mask, value, np.float32(0))
+        if noise is not None:
+            sigma = np.asarray(noise, dtype=np.float32)
+            ob[:, :, cols] += mask * sigma * rng.standard_normal(region, dtype=np.float32)
+
+    def _set_target(self, gt: np.ndarray, mask: np.ndarray, value: Any) -> None:
+        value = np.asarray(value)
+        if self.action_type == "discrete":
+            if value.ndim and value.shape[-1] != 1:
+                raise ValueError("a discrete target must be one action index per step")
+            if value.size and (np.any(value != np.floor(value)) or value.min() < 0
+                               or value.max() >= self.action_space.n):  # type: ignore[attr-defined]
+                raise ValueError(f"target actions must be whole numbers from 0 to {self.action_space.n - 1}")  # type: ignore[attr-defined]
+            gt[...] = np.where(mask[:, :, 0], value[..., 0] if value.ndim else value, gt)
+        else:
+            gt[...] = np.where(mask, value, gt)
+
+    # ----- gymnasium API -----
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        self._batch, self._next, self.num_tr = None, 0, 0
+        self.new_trial()
+        return self.ob[0], {"period": self._period_at[0], "trial": self.trial}
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        if self._batch is None:
+            raise gym.error.ResetNeeded("call reset() before step()")
+        k = self.t_ind
+        target = self._gt_items[k]
+        if self.action_type == "discrete":
+            action = int(action)
+        try:
+            reward, performance, end = self._judge(action, target, k * self.dt)
+        except Exception as exc:  # a spec expression failed: report it at its spec line
+            raise self._located(exc) from None
+        info = {"new_trial": False, "gt": target, "period": self._period_at[k]}
+        if performance is not None:
+            self.performance = performance
+        if not end and k + 1 >= self._length:
+            extra, performance = self._call(self._timeout)
+            reward += extra
+            if performance is not None:
+                self.performance = performance
+            end = True
+        if end:
+            info.update(new_trial=True, performance=self.performance, trial=self.trial)
+            self.new_trial()
+            return self.ob[0], float(reward), False, False, info
+        self.t_ind = k + 1
+        self.t = self.t_ind * self.dt
+        return self.ob[k + 1], float(reward), False, False, info
+
+    # ----- NeuroGym's surface -----
+
+    def new_trial(self, **overrides: Any) -> dict[str, Any]:
+        """Start the next trial now (variables in `overrides` are fixed) and return its variables."""
+        if overrides:
+            from .params import check_trial_overrides
+
+            batch, index = self.generate(self.np_random, 1, check_trial_overrides(type(self), overrides)), 0
+        else:
+            if self._batch is None or self._next >= len(self._batch.length):
+                self._batch, self._next = self.generate(self.np_random, self.chunk_size), 0
+            batch, index = self._batch, self._next
+            self._next += 1
+        self._load(batch, index)
+        return self.trial
+
+    def _load(self, batch: Batch, i: int) -> None:
+        length = int(batch.length[i])
+        self._length = length
+        self.ob = batch.ob[i, :length]
+        self.gt = batch.gt[i, :length]
+        self._gt_items = self.gt.tolist() if self.action_type == "discrete" else list(self.gt)
+        self.trial = {k: v[i].item() for k, v in batch.variables.items()}
+        self.start_ind = {k: int(v[i]) for k, v in batch.start.items()}
+        self.end_ind = {k: int(v[i]) for k, v in batch.end.items()}
+        self.start_t = {k: v * self.dt for k, v in self.start_ind.items()}
+        self.end_t = {k: v * self.dt for k, v in self.end_ind.items()}
+        names = self._period_names
+        self._period_at = [names[j] if j >= 0 else None for j in batch.period_id[i, :length].tolist()]
+        self.tmax = length * self.dt
+        self.t = self.t_ind = 0
+        self.performance = 0
+        self.num_tr += 1
+
+    @property
+    def gt_now(self) -> Any:
+        return self.gt[self.t_ind]
+
+    @property
+    def ob_now(self) -> np.ndarray:
+        return self.ob[self.t_ind]
+
+    def in_period(self, period: str, t: float | None = None) -> bool:
+        """Whether time `t` (ms; default: now) lies in `period` of the current trial."""
+        t = self.t if t is None else t
+        return bool(self.start_t[period] <= t < self.end_t[period])
+
+    # ----- pickling, errors -----
+
+    def __reduce__(self) -> Any:
+        if self.spec_origin is None:  # a class from a compiled module: importable by name
+            return super().__reduce__()
+        from .library import rebuild_env
+
+        state = {k: v for k, v in self.__dict__.items()}
+        return rebuild_env, (self.spec_origin, self._init_kwargs), state
+
+    def _call(self, method: Any, *args: Any) -> Any:
+        try:
+            return method(*args)
+        except SpecError:
+            raise
+        except Exception as exc:
+            raise self._located(exc) from None
+
+    def _located(self, exc: Exception) -> Exception:
+        """Turn an error raised inside generated code into a SpecError at the spec line."""
+        tb = exc.__traceback__
+        where = None
+        filename = sys.modules[type(self).__module__].__dict__.get("__file__") or ""
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if code.co_filename == filename or code.co_filename.startswith("<taskspec"):
+                where = (code.co_filename, tb.tb_lineno)
+            tb = tb.tb_next
+        if where is None:
+            return exc
+        lines = linecache.getlines(where[0])
+        for line in reversed(lines[: where[1]]):
+            marker = line.strip()
+            if marker.startswith("# @ "):
+                path, _, loc = marker[4:].rpartition(" (")
+                file, line_no, col = loc.rstrip(")").rsplit(":", 2)
+                return SpecError([Problem(file, int(line_no), int(col), path, f"cannot evaluate: {exc}")])
+        return exc
+
+    def _spec_problem(self, path: str, message: str) -> None:
+        raise SpecError([Problem(self.task_name, 0, 0, path, message)])
+
+    def _warn_rounding(self) -> None:
+        for name, ms in self.timing.items():
+            if isinstance(ms, (int, float)) and abs(ms / self.dt - round(ms / self.dt)) > 1e-9:
+                floored = (ms // self.dt) * self.dt
+                warnings.warn(f"{self.task_name}: periods.{name}: {ms:g} ms is not a multiple of dt={self.dt:g} ms;"
+                              f" it is rounded down to {floored:g} ms", SpecWarning, stacklevel=4)
+
+    # Provided by generated subclasses.
+    def _group_sizes(self, _p: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _sample_trials(self, _rng: np.random.Generator, _n: int, _over: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def _fill(self, *args: Any) -> None:
+        raise NotImplementedError
+
+    def _judge(self, action: Any, target: Any, t: float) -> tuple[float, Any, bool]:
+        raise NotImplementedError
+
+    def _timeout(self) -> tuple[float, Any]:
+        raise NotImplementedError
+
+
+def _checked_sizes(env: TrialEnv, sizes: Any) -> tuple[tuple[str, int], ...]:
+    out = []
+    for name, size in sizes:
+        if np.ndim(size) != 0 or int(size) != size or not 1 <= int(size) <= MAX_OBSERVATION_SIZE:
+            env._spec_problem(name, f"group size must be a whole number from 1 to {MAX_OBSERVATION_SIZE}, got {size}")
+        out.append((name, int(size)))
+    return tuple(out)
