@@ -25,6 +25,24 @@ _ENV = jinja2.Environment(
 _ENV.filters["py"] = repr
 
 
+def _docstring(text: str) -> str:
+    """A triple-quoted docstring; backslashes and quotes are escaped so text cannot end it early."""
+    if not all(ch.isprintable() or ch == "\n" for ch in text):
+        return repr(text)
+    body = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"""' + body.replace("\n", "\n    ") + ('\n    """' if "\n" in body else '"""')
+
+
+def _dict_lines(mapping: dict[str, Any]) -> str:
+    """A dict literal with one entry per line, so generated lines stay short."""
+    if not mapping:
+        return "{}"
+    return "{\n" + "".join(f"        {k!r}: {v!r},\n" for k, v in mapping.items()) + "    }"
+
+
+_ENV.filters["docstring"] = _docstring
+
+
 @dataclasses.dataclass(frozen=True)
 class _Method:
     bindings: list[str]
@@ -45,6 +63,8 @@ def _bind(task: ir.TaskIR, codes: Iterable[ir.Code | None], sources: dict[str, s
         lines.append(sources["start"])
     if any(n.startswith("end:") for n in used):
         lines.append(sources["end"])
+    if "dt" in used:
+        lines.append("dt = self.dt")
     for name in sorted(n for n in used if n in kinds):
         lines.append(f"{name} = {sources[kinds[name]].format(name=repr(name))}")
     return _Method(lines)
@@ -83,10 +103,10 @@ def generate(task: ir.TaskIR) -> str:
     context: dict[str, Any] = {
         "task": dataclasses.replace(task, rules=tuple(_RuleView(r) for r in task.rules)),  # type: ignore[arg-type]
         "source_name": Path(task.source).name,
-        "param_specs": repr({p.name: (p.kind, p.default, p.low, p.high, p.doc) for p in task.params}),
-        "rewards": repr(dict(task.rewards)),
-        "timing": repr({p.name: p.constant_ms if p.constant_ms is not None else p.text for p in task.periods}),
-        "period_after": repr({p.name: p.after for p in task.periods}),
+        "param_specs": _dict_lines({p.name: (p.kind, p.default, p.low, p.high, p.doc) for p in task.params}),
+        "rewards": _dict_lines(dict(task.rewards)),
+        "timing": _dict_lines({p.name: p.constant_ms if p.constant_ms is not None else p.text for p in task.periods}),
+        "period_after": _dict_lines({p.name: p.after for p in task.periods}),
         "input_groups": repr(tuple(i.groups for i in task.inputs)),
         "judge": judge, "timeout": timeout, "sample": sample, "fill": fill, "sizes": sizes,
     }

@@ -130,12 +130,10 @@ def _dry_run(cls: type[TrialEnv]) -> None:
     env._call(env._timeout)
 
 
-def rebuild_env(origin: tuple[str, str], kwargs: dict[str, Any], state: dict[str, Any]) -> TrialEnv:
-    """Unpickling: recompile the class from its spec text, then restore the env's state."""
+def rebuild_env(origin: tuple[str, str]) -> TrialEnv:
+    """Unpickling: recompile the class from its spec text; pickle then restores the state."""
     cls = class_from_text(*origin)
-    env = cls.__new__(cls)
-    env.__dict__.update(state)
-    return env
+    return cls.__new__(cls)
 
 
 def make(name_or_path: str | Path, **kwargs: Any) -> TrialEnv:

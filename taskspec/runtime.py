@@ -90,7 +90,6 @@ class TrialEnv(gym.Env):
         from .params import check_overrides  # local: params imports this module's errors only
 
         self.params, self.dt, self.rewards, self._timing_over = check_overrides(type(self), params, dt, rewards, timing)
-        self._init_kwargs = {"dt": dt, "rewards": rewards, "timing": timing, **params}
         self.render_mode = render_mode
         self.timing = {**self.default_timing, **self._timing_over}
         self._warn_rounding()
@@ -280,8 +279,7 @@ class TrialEnv(gym.Env):
             return super().__reduce__()
         from .library import rebuild_env
 
-        state = {k: v for k, v in self.__dict__.items()}
-        return rebuild_env, (self.spec_origin, self._init_kwargs), state
+        return rebuild_env, (self.spec_origin,), dict(self.__dict__)
 
     def _call(self, method: Any, *args: Any) -> Any:
         try:
