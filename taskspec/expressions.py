@@ -43,6 +43,7 @@ class Context:
 
     names: Mapping[str, str]  # visible name -> kind ("param", "var", "group", "reward", "builtin")
     periods: frozenset[str] = frozenset()
+    later: frozenset[str] = frozenset()  # trial variables defined further down
     random: bool = False
     timing: bool = False
     array: bool = True
@@ -121,6 +122,8 @@ class _Renderer:
             raise self.fail(node, f"names starting with '_' are not allowed: '{name}'")
         if name in MATH | RANDOM | TIMING:
             raise self.fail(node, f"'{name}' is a function; call it as {name}(...)")
+        if name in self.ctx.later:
+            raise self.fail(node, f"'{name}' is defined further down; a trial variable can only use those above it")
         hint = did_you_mean(name, list(self.ctx.names) + sorted(CONSTANTS))
         raise self.fail(node, f"unknown name '{name}'{hint}")
 

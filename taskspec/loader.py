@@ -20,6 +20,7 @@ MAX_DEPTH = 40
 MAX_NODES = 50_000
 
 Path_ = tuple[str | int, ...]
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")}
 
 
 @dataclass
@@ -109,6 +110,9 @@ class _Builder:
         if len(path) > MAX_DEPTH:
             raise SpecError([Problem(self.doc.file, node.start_mark.line + 1, 1, dotted(path),
                                      f"nesting deeper than {MAX_DEPTH} levels")])
+        if node.tag not in _PLAIN_TAGS:
+            self.fail(node, path, f"unsupported YAML tag {node.tag!r}: only plain YAML values are allowed")
+            return None
         style = getattr(node, "style", None)
         self.doc.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1, style))
         if isinstance(node, yaml.MappingNode):

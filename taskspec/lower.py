@@ -70,7 +70,7 @@ class _Lowerer:
                 self.fail(sub, f"unknown period '{name}'{did_you_mean(name, self.periods)}")
         return tuple(listed)
 
-    def context(self, kinds: Iterable[str], extra: Iterable[str] = (), **flags: bool) -> Context:
+    def context(self, kinds: Iterable[str], extra: Iterable[str] = (), **flags: Any) -> Context:
         allowed = set(kinds) | {"builtin"}
         names = {n: k for n, k in self.names.items() if k in allowed and (k != "builtin" or n == "dt")}
         names.update({n: "builtin" for n in extra})
@@ -96,8 +96,9 @@ class _Lowerer:
             if IDENTIFIER.match(name):
                 self.declare(("action", name), name, "action group")
         variables = []
-        for name, source in spec.trial.items():
-            ctx = self.context(["param", "trial variable", "action group"], random=True)
+        for i, (name, source) in enumerate(spec.trial.items()):
+            ctx = self.context(["param", "trial variable", "action group"], random=True,
+                               later=frozenset(list(spec.trial)[i:]))
             variables.append(ir.VariableIR(name, self.expr(("trial", name), source, ctx)))
             self.declare(("trial", name), name, "trial variable")
         periods = self.lower_periods()

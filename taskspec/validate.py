@@ -22,8 +22,28 @@ def validate(doc: Document) -> TaskSpec:
     try:
         return TaskSpec.model_validate(doc.data)
     except ValidationError as exc:
-        problems = {_translate(doc, err) for err in exc.errors()}
+        by_path: dict[tuple[str | int, ...], list[Any]] = {}
+        for err in exc.errors():
+            by_path.setdefault(_real_path(doc.data, err["loc"]), []).append(err)
+        problems = []
+        for path, errors in by_path.items():
+            type_errors = [e for e in errors if e["type"] in _NOUNS]
+            if len(type_errors) > 1:  # one failure per member of a union: say it once
+                kinds = dict.fromkeys(_NOUNS[e["type"]] for e in type_errors)
+                if "a number" in kinds:
+                    kinds.pop("a whole number", None)
+                nouns = " or ".join(kinds)
+                problems.append(doc.problem(path, f"expected {nouns}, got {_describe(_value_at(doc.data, path))}"))
+                errors = [e for e in errors if e not in type_errors]
+            problems.extend(_translate(doc, err) for err in errors)
         raise SpecError(problems) from None
+
+
+_NOUNS = {
+    "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping",
+    "int_type": "a whole number", "float_type": "a number", "string_type": "text (an expression)",
+    "bool_type": "true or false", "list_type": "a list", "tuple_type": "a list",
+}
 
 
 def _translate(doc: Document, err: Any) -> Problem:
@@ -36,6 +56,8 @@ def _translate(doc: Document, err: Any) -> Problem:
         message = f"unknown key '{key}'{did_you_mean(key, known)}"
         if known:
             message += f"; allowed keys: {', '.join(known)}"
+        if any(ch in key for ch in "()[]") or key[:1].isdigit():
+            message += " (a comma inside {...} splits the mapping: put expressions with commas in quotes)"
     elif kind == "missing":
         message = f"missing required key '{path[-1]}'" if path else "missing required key"
         path = path[:-1] if path else path

@@ -1,0 +1,68 @@
+"""The expression language accepts arithmetic on known names and rejects everything else."""
+
+import numpy as np
+import pytest
+
+from taskspec.expressions import Context, ExprError, compile_expression
+from taskspec import functions as fn
+
+NAMES = {"coh": "var", "sigma": "param", "choice": "group", "dt": "builtin", "t": "builtin"}
+CTX = Context(NAMES, frozenset({"stimulus"}), timing=True)
+
+HOSTILE = [
+    "__import__('os').system('ls')", "os.system('ls')", "coh.__class__", "coh.real", "().__class__.__bases__",
+    "getattr(coh, 'x')", "eval('1')", "exec('x=1')", "open('/etc/passwd')", "lambda: 1", "(lambda x: x)(1)",
+    "[x for x in (1, 2)]", "{x for x in (1,)}", "{1: 2}", "{1, 2}", "f'{coh}'", "'%s' % coh", "'a' * 3",
+    "(x := 1)", "*coh", "coh if True else __builtins__", "__builtins__", "_rng", "self", "np", "fn",
+    "globals()", "coh[1:2]", "coh is None", "b'x'", "print(1)", "type(coh)", "vars()", "compile('1','','eval')",
+    "coh; import os", "import os",
+]
+
+
+@pytest.mark.parametrize("source", HOSTILE)
+def test_hostile_expressions_are_rejected(source):
+    with pytest.raises(ExprError):
+        compile_expression(source, CTX)
+
+
+def test_error_points_at_the_offending_node():
+    with pytest.raises(ExprError) as err:
+        compile_expression("cos(coh) + sigm", CTX)
+    assert (err.value.line, err.value.col) == (0, 11)
+    assert "did you mean 'sigma'" in err.value.message
+
+
+def test_huge_powers_cannot_hang():
+    code = compile_expression("10 ** 10 ** 10", CTX).code
+    assert eval(code, {"fn": fn}) == np.inf  # float power overflows instead of computing a huge integer
+
+
+def test_rendering_of_array_and_scalar_forms():
+    assert compile_expression("coh > 0 and sigma < 1", CTX).code == "fn.all_of((coh > 0), (sigma < 1))"
+    scalar = Context(NAMES, frozenset(), array=False)
+    assert compile_expression("coh > 0 and sigma < 1", scalar).code == "((coh > 0) and (sigma < 1))"
+    assert compile_expression("1 if coh else 2", CTX).code == "fn.where(coh, 1, 2)"
+
+
+def test_random_and_timing_functions_only_where_allowed():
+    with pytest.raises(ExprError, match="only allowed in trial variables"):
+        compile_expression("uniform(0, 1)", CTX)
+    with pytest.raises(ExprError, match="unknown period 'stimulu'"):
+        compile_expression("start('stimulu')", CTX)
+    trial_ctx = Context(NAMES, random=True)
+    with pytest.raises(ExprError, match="only allowed in inputs"):
+        compile_expression("start('stimulus')", trial_ctx)
+    assert compile_expression("choice([1, 2], p=[0.2, 0.8])", trial_ctx).code.startswith("fn.choice(_rng, _n,")
+    with pytest.raises(ExprError, match="takes no keyword"):
+        compile_expression("uniform(0, 1, size=10)", trial_ctx)
+
+
+def test_functions_work_on_batches_and_scalars():
+    rng = np.random.default_rng(0)
+    draws = fn.trunc_exp(rng, 20000, 600, 300, 3000)
+    assert draws.min() >= 300 and draws.max() < 3000
+    assert abs(draws.mean() - 887) < 15  # mean of Exp(600) restricted to [300, 3000)
+    assert fn.onehot(1, 3).tolist() == [0, 1, 0]
+    assert fn.onehot(np.array([[[0]], [[2]]]), 3).shape == (2, 1, 3)
+    with pytest.raises(ValueError):
+        fn.arange(10**9)

@@ -1,0 +1,18 @@
+"""The committed JSON Schema is generated from the models; a stale file fails here."""
+
+import json
+
+from taskspec.library import SCHEMA_PATH
+from taskspec.models import TaskSpec
+
+
+def test_schema_is_up_to_date():
+    committed = json.loads(SCHEMA_PATH.read_text())
+    assert committed == TaskSpec.model_json_schema(), (
+        "schemas/taskspec.schema.json is stale; regenerate with: taskspec schema > schemas/taskspec.schema.json")
+
+
+def test_schema_describes_every_top_level_key():
+    properties = TaskSpec.model_json_schema()["properties"]
+    assert {"task", "dt", "observation", "action", "trial", "periods", "inputs", "target", "outcomes"} <= set(properties)
+    assert all("description" in p or "$ref" in p or "anyOf" in p for p in properties.values())
