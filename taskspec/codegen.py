@@ -18,7 +18,7 @@ from . import ir
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=False,
+    autoescape=False,  # noqa: S701 - this renders Python, not HTML; literals go through repr
     keep_trailing_newline=True,
     undefined=jinja2.StrictUndefined,
 )
@@ -101,7 +101,7 @@ def generate(task: ir.TaskIR) -> str:
     fill.bindings[:] = [b for b in fill.bindings if b not in ("_start = _start", "_end = _end")]
     sizes = _bind(task, [g.size for g in (*task.observation, *task.action)], {"param": "_p[{name}]"})
     context: dict[str, Any] = {
-        "task": dataclasses.replace(task, rules=tuple(_RuleView(r) for r in task.rules)),  # type: ignore[arg-type]
+        "task": dataclasses.replace(task, rules=tuple(_RuleView(r) for r in task.rules)),  # type: ignore[misc]
         "source_name": Path(task.source).name,
         "param_specs": _dict_lines({p.name: (p.kind, p.default, p.low, p.high, p.doc) for p in task.params}),
         "rewards": _dict_lines(dict(task.rewards)),

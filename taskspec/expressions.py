@@ -76,7 +76,8 @@ def compile_expression(source: str | int | float | bool, ctx: Context) -> Render
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise ExprError(f"invalid expression syntax: {exc.msg}", (exc.lineno or 1) - 1, max((exc.offset or 1) - 1, 0))
+        line, col = (exc.lineno or 1) - 1, max((exc.offset or 1) - 1, 0)
+        raise ExprError(f"invalid expression syntax: {exc.msg}", line, col) from None
     if sum(1 for _ in ast.walk(tree)) > MAX_EXPRESSION_NODES:
         raise ExprError(f"expression has more than {MAX_EXPRESSION_NODES} parts")
     renderer = _Renderer(ctx)
@@ -158,7 +159,7 @@ class _Renderer:
     def _Compare(self, node: ast.Compare) -> str:
         left = self.render(node.left)
         pieces = []
-        for op, comparator in zip(node.ops, node.comparators):
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self.render(comparator)
             if isinstance(op, (ast.In, ast.NotIn)):
                 piece = f"fn.isin({left}, {right})"

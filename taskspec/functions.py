@@ -50,7 +50,13 @@ def _size(n: Any) -> int:
 
 
 def array(values: tuple[Any, ...]) -> np.ndarray:
-    return np.asarray(values)
+    """A list literal. Per-trial entries (shape (..., 1)) become columns of the last axis."""
+    if all(np.ndim(v) == 0 for v in values):
+        return np.asarray(values)
+    parts = np.broadcast_arrays(*values)
+    if parts[0].shape[-1] == 1:
+        return np.concatenate(parts, axis=-1)
+    return np.stack(parts, axis=-1)
 
 
 def arange(n: Any) -> np.ndarray:

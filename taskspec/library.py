@@ -56,7 +56,8 @@ def resolve(name_or_path: str | Path) -> Path:
     if text.endswith("-v0") and text[:-3] in bundled:
         text = text[:-3]
     if text not in bundled:
-        raise SpecError([Problem(text, 0, 0, "", f"no bundled task or file named '{text}'{did_you_mean(text, bundled)}")])
+        hint = did_you_mean(text, bundled)
+        raise SpecError([Problem(text, 0, 0, "", f"no bundled task or file named '{text}'{hint}")])
     return bundled[text]
 
 

@@ -135,7 +135,7 @@ class _Lowerer:
             paper=spec.reference.paper if spec.reference else None,
             url=spec.reference.url if spec.reference else None, tags=tuple(spec.tags), source=self.doc.file,
             dt=float(spec.dt), params=params, rewards=tuple(spec.rewards.items()), observation=observation,
-            action=action, action_type=spec.action_type, action_bounds=spec.action_bounds,
+            action=action, action_type=spec.action_type, action_bounds=(spec.action_bounds[0], spec.action_bounds[1]),
             variables=tuple(variables), periods=periods, inputs=tuple(inputs), targets=tuple(targets),
             rules=tuple(rules), timeouts=tuple(timeouts),
         )

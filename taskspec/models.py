@@ -94,7 +94,9 @@ class TaskSpec(Strict):
     observation: dict[str, Expr] = Field(description="Ordered observation groups: name -> size.")
     action: dict[str, Expr] = Field(description="Ordered action groups: name -> size.")
     action_type: Literal["discrete", "continuous"] = Field("discrete", description="Kind of action space.")
-    action_bounds: tuple[float, float] = Field((-1.0, 1.0), description="[low, high] of continuous actions.")
+    action_bounds: list[float] = Field(
+        [-1.0, 1.0], min_length=2, max_length=2, description="[low, high] of continuous actions."
+    )
     trial: dict[str, Expr | bool] = Field(
         default_factory=dict, description="Ordered per-trial variables: name -> expression (may draw at random)."
     )

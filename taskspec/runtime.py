@@ -66,7 +66,7 @@ def _columns(sizes: tuple[tuple[str, int], ...]) -> dict[str, int | list[int]]:
 class TrialEnv(gym.Env):
     """A trial-based task with named spaces, periods, ground truth and NeuroGym's surface."""
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
+    metadata = {"render_modes": []}  # noqa: RUF012 - gymnasium declares it as an instance attribute
     chunk_size: ClassVar[int] = 64  # trials generated together; a trade-off of latency and speed
 
     # Set by each generated class.
@@ -102,7 +102,7 @@ class TrialEnv(gym.Env):
         if self.action_type == "continuous":
             low, high = self.action_bounds
             self.action_space = NamedBox(low, high, shape=(n_act,), dtype=np.float32)  # type: ignore[assignment]
-            self.action_index = {k: np.atleast_1d(v) for k, v in act_names.items()}
+            self.action_index: dict[str, Any] = {k: np.atleast_1d(v) for k, v in act_names.items()}
         else:
             self.action_space = NamedDiscrete(n_act)  # type: ignore[assignment]
             self.action_index = {k: v if isinstance(v, int) else np.array(v) for k, v in act_names.items()}
@@ -115,6 +115,8 @@ class TrialEnv(gym.Env):
         self.num_tr = 0
         self.trial: dict[str, Any] = {}
         self.performance: float = 0
+        self.t_ind: int = 0
+        self.t: float = 0.0
 
     # ----- trial generation (arrays) -----
 
@@ -123,7 +125,8 @@ class TrialEnv(gym.Env):
         variables, durations = self._call(self._sample_trials, rng, n, overrides or {})
         for name, value in self._timing_over.items():
             durations[name] = np.full(n, float(value))
-        start, end = {}, {}
+        start: dict[str, np.ndarray] = {}
+        end: dict[str, np.ndarray] = {}
         for name, after in self.period_after.items():
             ms = np.asarray(durations[name], dtype=np.float64)
             if np.any(~np.isfinite(ms)) or np.any(ms < 0):
@@ -134,8 +137,9 @@ class TrialEnv(gym.Env):
         length = np.max(np.stack(list(end.values())), axis=0)
         longest = int(length.max()) if n else 1
         if longest > MAX_TRIAL_STEPS or (n and int(length.min()) < 1):
-            self._spec_problem("periods", f"a trial must last between 1 and {MAX_TRIAL_STEPS} steps of dt={self.dt:g} ms,"
-                               f" got {int(length.min()) if longest <= MAX_TRIAL_STEPS else longest}")
+            got = int(length.min()) if longest <= MAX_TRIAL_STEPS else longest
+            self._spec_problem("periods", f"a trial must last between 1 and {MAX_TRIAL_STEPS} steps"
+                                          f" of dt={self.dt:g} ms, got {got}")
         steps_axis = np.arange(longest)
         masks: dict[str, np.ndarray] = {}
         period_id = np.full((n, longest), -1, np.int16)
@@ -152,8 +156,9 @@ class TrialEnv(gym.Env):
                 m = m | masks[p]
             return m[:, :, None]
 
-        ob = np.zeros((n, longest, self.observation_space.shape[0]), np.float32)
-        gt_shape = (n, longest) if self.action_type == "discrete" else (n, longest, self.action_space.shape[0])
+        n_obs, n_act = int(np.prod(self.observation_space.shape or (1,))), int(np.prod(self.action_space.shape or (1,)))
+        ob = np.zeros((n, longest, n_obs), np.float32)
+        gt_shape = (n, longest) if self.action_type == "discrete" else (n, longest, n_act)
         gt = np.zeros(gt_shape, np.int64 if self.action_type == "discrete" else np.float32)
         columns = {k: v[:, None, None] for k, v in variables.items()}
         ms_start = {k: (v * self.dt)[:, None, None] for k, v in start.items()}

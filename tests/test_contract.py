@@ -116,7 +116,7 @@ def test_same_seed_same_trials(task):
     np.testing.assert_array_equal(np.array(obs_a), np.array(obs_b))
     c = taskspec.make(task)
     c.reset(seed=12)
-    assert not all(np.array_equal(x, y) for x, y in zip(c.ob, a.ob)) or task in ("GoNogo", "ReadySetGo")
+    assert not all(np.array_equal(x, y) for x, y in zip(c.ob, a.ob, strict=False)) or task in ("GoNogo", "ReadySetGo")
 
 
 _DIGEST = """
@@ -150,7 +150,7 @@ def test_pickle_and_deepcopy_continue_identically(task):
     expected = [env.step(1)[:2] for _ in range(50)]
     for clone in clones:
         got = [clone.step(1)[:2] for _ in range(50)]
-        for (ob_a, r_a), (ob_b, r_b) in zip(expected, got):
+        for (ob_a, r_a), (ob_b, r_b) in zip(expected, got, strict=True):
             np.testing.assert_array_equal(ob_a, ob_b)
             assert r_a == r_b
 

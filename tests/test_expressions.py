@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from taskspec.expressions import Context, ExprError, compile_expression
 from taskspec import functions as fn
+from taskspec.expressions import Context, ExprError, compile_expression
 
 NAMES = {"coh": "var", "sigma": "param", "choice": "group", "dt": "builtin", "t": "builtin"}
 CTX = Context(NAMES, frozenset({"stimulus"}), timing=True)

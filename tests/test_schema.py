@@ -14,5 +14,6 @@ def test_schema_is_up_to_date():
 
 def test_schema_describes_every_top_level_key():
     properties = TaskSpec.model_json_schema()["properties"]
-    assert {"task", "dt", "observation", "action", "trial", "periods", "inputs", "target", "outcomes"} <= set(properties)
+    required = {"task", "dt", "observation", "action", "trial", "periods", "inputs", "target", "outcomes"}
+    assert required <= set(properties)
     assert all("description" in p or "$ref" in p or "anyOf" in p for p in properties.values())

@@ -1,0 +1,93 @@
+"""Language features beyond the bundled tasks: continuous actions, distributions, overlaps."""
+
+import textwrap
+
+import numpy as np
+import pytest
+
+import taskspec
+
+REACH = textwrap.dedent("""
+    task: Reach
+    dt: 100
+    observation: {cue: 2}
+    action_type: continuous
+    action_bounds: [-1, 1]
+    action: {x: 1, y: 1}
+    trial:
+      angle: uniform(0, 2 * pi)
+    periods: {cue: 200, reach: 300}
+    inputs:
+      - {during: cue, where: cue, value: "[cos(angle), sin(angle)]"}
+    target:
+      - {during: reach, value: "[cos(angle), sin(angle)]"}
+    outcomes:
+      - during: reach
+        when: True
+        reward: "1 - sqrt((action[0] - target[0]) ** 2 + (action[1] - target[1]) ** 2) / 2"
+    timeout:
+      - {performance: 1}
+""")
+
+
+def test_continuous_actions(tmp_path):
+    spec = tmp_path / "reach.yaml"
+    spec.write_text(REACH)
+    env = taskspec.make(spec)
+    assert env.action_space.shape == (2,) and env.action_space.name == {"x": 0, "y": 1}
+    env.reset(seed=0)
+    assert env.gt.shape == (5, 2)
+    angle = env.trial["angle"]
+    np.testing.assert_allclose(env.gt[2:], [[np.cos(angle), np.sin(angle)]] * 3, rtol=1e-5)
+    total = 0.0
+    for _ in range(5):
+        _, reward, _, _, info = env.step(np.asarray(env.gt_now, dtype=np.float32))
+        total += reward
+    assert info["new_trial"] and info["performance"] == 1
+    assert total == pytest.approx(3.0, abs=1e-5)
+
+
+DISTRIBUTIONS = textwrap.dedent("""
+    task: Distributions
+    dt: 10
+    observation: {x: 1}
+    action: {fixation: 1}
+    trial:
+      a: choice([1, 2, 3], p=[0.2, 0.3, 0.5])
+      b: integers(0, 4)
+      c: bernoulli(0.25)
+      d: normal(5, 2)
+      total: a + b
+    periods:
+      first: uniform(100, 200)
+      second: "choice([0, 50])"
+      third: {duration: 30, after: first}
+""")
+
+
+def test_distributions_and_overlapping_periods(tmp_path):
+    spec = tmp_path / "dist.yaml"
+    spec.write_text(DISTRIBUTIONS)
+    env = taskspec.make(spec)
+    batch = env.generate(np.random.default_rng(0), 20000)
+    v = batch.variables
+    np.testing.assert_allclose([np.mean(v["a"] == k) for k in (1, 2, 3)], [0.2, 0.3, 0.5], atol=0.015)
+    assert set(np.unique(v["b"])) == {0, 1, 2, 3}
+    assert abs(v["c"].mean() - 0.25) < 0.015 and abs(v["d"].mean() - 5) < 0.05 and abs(v["d"].std() - 2) < 0.05
+    np.testing.assert_array_equal(v["total"], v["a"] + v["b"])
+    first = batch.end["first"] - batch.start["first"]
+    assert first.min() >= 10 and first.max() <= 20
+    assert np.all(batch.start["third"] == batch.end["first"])  # overlaps "second"
+    assert np.all(batch.length == np.maximum(batch.end["second"], batch.end["third"]))
+
+
+def test_runtime_errors_point_at_the_spec_line(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(REACH.replace("[cos(angle), sin(angle)]\"}\ntarget", "[1, 2, 3]\"}\ntarget"))
+    with pytest.raises(taskspec.SpecError, match=r"bad.yaml:12:\d+: inputs\[0\].value: cannot evaluate"):
+        taskspec.load(spec)
+
+
+def test_group_size_from_parameter_is_checked_at_make():
+    with pytest.raises(taskspec.SpecError, match="below the minimum"):
+        taskspec.make("PerceptualDecisionMaking", dim_ring=1)
