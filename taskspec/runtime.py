@@ -12,7 +12,6 @@ from __future__ import annotations
 import linecache
 import sys
 import warnings
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -20,8 +19,8 @@ import numpy as np
 
 from . import functions as fn  # noqa: F401 - generated modules import it from here
 from .errors import Problem, SpecError, SpecWarning
+from .trials import Batch, build
 
-MAX_TRIAL_STEPS = 100_000
 MAX_OBSERVATION_SIZE = 10_000
 
 __all__ = ["Batch", "NamedBox", "NamedDiscrete", "TrialEnv", "fn"]
@@ -35,23 +34,6 @@ class NamedBox(gym.spaces.Box):
 
 class NamedDiscrete(gym.spaces.Discrete):
     name: dict[str, int | list[int]]
-
-
-@dataclass
-class Batch:
-    """Trials built together, padded to the longest: `ob[i, :length[i]]` is trial i."""
-
-    ob: np.ndarray  # (n, T, obs) float32
-    gt: np.ndarray  # (n, T) int64, or (n, T, act) float32 for continuous actions
-    length: np.ndarray  # (n,) steps
-    variables: dict[str, np.ndarray]  # name -> (n,)
-    start: dict[str, np.ndarray]  # period -> (n,) first step
-    end: dict[str, np.ndarray]  # period -> (n,) step after the last
-    period_id: np.ndarray  # (n, T) index into period names, -1 where none
-
-    @property
-    def mask(self) -> np.ndarray:
-        return np.arange(self.ob.shape[1]) < self.length[:, None]
 
 
 def _columns(sizes: tuple[tuple[str, int], ...]) -> dict[str, int | list[int]]:
@@ -107,7 +89,7 @@ class TrialEnv(gym.Env):
             self.action_space = NamedDiscrete(n_act)  # type: ignore[assignment]
             self.action_index = {k: v if isinstance(v, int) else np.array(v) for k, v in act_names.items()}
         self.action_space.name = act_names  # type: ignore[attr-defined]
-        self._input_columns = [np.concatenate([np.atleast_1d(obs_names[g]) for g in groups])
+        self._input_columns = [_as_slice(np.concatenate([np.atleast_1d(obs_names[g]) for g in groups]))
                                for groups in self.input_groups]
         self._period_names = list(self.period_after)
         self._batch: Batch | None = None
@@ -122,77 +104,7 @@ class TrialEnv(gym.Env):
 
     def generate(self, rng: np.random.Generator, n: int, overrides: dict[str, Any] | None = None) -> Batch:
         """Build `n` trials at once with `rng`; `overrides` fixes trial variables."""
-        variables, durations = self._call(self._sample_trials, rng, n, overrides or {})
-        for name, value in self._timing_over.items():
-            durations[name] = np.full(n, float(value))
-        start: dict[str, np.ndarray] = {}
-        end: dict[str, np.ndarray] = {}
-        for name, after in self.period_after.items():
-            ms = np.asarray(durations[name], dtype=np.float64)
-            if np.any(~np.isfinite(ms)) or np.any(ms < 0):
-                self._spec_problem(f"periods.{name}", f"duration must be a finite number of ms >= 0, got {ms.min()}")
-            steps = np.floor(ms / self.dt + 1e-9).astype(np.int64)  # NeuroGym floors durations to dt
-            start[name] = end[after] if after is not None else np.zeros(n, np.int64)
-            end[name] = start[name] + steps
-        length = np.max(np.stack(list(end.values())), axis=0)
-        longest = int(length.max()) if n else 1
-        if longest > MAX_TRIAL_STEPS or (n and int(length.min()) < 1):
-            got = int(length.min()) if longest <= MAX_TRIAL_STEPS else longest
-            self._spec_problem("periods", f"a trial must last between 1 and {MAX_TRIAL_STEPS} steps"
-                                          f" of dt={self.dt:g} ms, got {got}")
-        steps_axis = np.arange(longest)
-        masks: dict[str, np.ndarray] = {}
-        period_id = np.full((n, longest), -1, np.int16)
-        for j, name in enumerate(self._period_names):
-            masks[name] = (steps_axis >= start[name][:, None]) & (steps_axis < end[name][:, None])
-            period_id[masks[name]] = j
-        valid = steps_axis < length[:, None]
-
-        def mask(periods: tuple[str, ...]) -> np.ndarray:
-            if not periods:
-                return valid[:, :, None]
-            m = masks[periods[0]]
-            for p in periods[1:]:
-                m = m | masks[p]
-            return m[:, :, None]
-
-        n_obs, n_act = int(np.prod(self.observation_space.shape or (1,))), int(np.prod(self.action_space.shape or (1,)))
-        ob = np.zeros((n, longest, n_obs), np.float32)
-        gt_shape = (n, longest) if self.action_type == "discrete" else (n, longest, n_act)
-        gt = np.zeros(gt_shape, np.int64 if self.action_type == "discrete" else np.float32)
-        columns = {k: v[:, None, None] for k, v in variables.items()}
-        ms_start = {k: (v * self.dt)[:, None, None] for k, v in start.items()}
-        ms_end = {k: (v * self.dt)[:, None, None] for k, v in end.items()}
-        time_ms = (steps_axis * self.dt)[None, :, None]
-        self._call(self._fill, rng, columns, ms_start, ms_end, time_ms, mask, ob, gt)
-        return Batch(ob, gt, length, variables, start, end, period_id)
-
-    def _add_input(self, ob: np.ndarray, index: int, mask: np.ndarray, value: Any, noise: Any,
-                   rng: np.random.Generator) -> None:
-        cols = self._input_columns[index]
-        region = (ob.shape[0], ob.shape[1], cols.size)
-        if value is not None:
-            value = np.asarray(value, dtype=np.float32)
-            if value.ndim and value.shape[-1] not in (1, cols.size):
-                groups = ", ".join(repr(g) for g in self.input_groups[index])
-                raise ValueError(f"the value has {value.shape[-1]} entries but {groups} "
-                                 f"{'has' if len(self.input_groups[index]) == 1 else 'have'} {cols.size} column(s)")
-            ob[:, :, cols] += np.where(mask, value, np.float32(0))
-        if noise is not None:
-            sigma = np.asarray(noise, dtype=np.float32)
-            ob[:, :, cols] += mask * sigma * rng.standard_normal(region, dtype=np.float32)
-
-    def _set_target(self, gt: np.ndarray, mask: np.ndarray, value: Any) -> None:
-        value = np.asarray(value)
-        if self.action_type == "discrete":
-            if value.ndim and value.shape[-1] != 1:
-                raise ValueError("a discrete target must be one action index per step")
-            if value.size and (np.any(value != np.floor(value)) or value.min() < 0
-                               or value.max() >= self.action_space.n):  # type: ignore[attr-defined]
-                raise ValueError(f"target actions must be whole numbers from 0 to {self.action_space.n - 1}")  # type: ignore[attr-defined]
-            gt[...] = np.where(mask[:, :, 0], value[..., 0] if value.ndim else value, gt)
-        else:
-            gt[...] = np.where(mask, value, gt)
+        return build(self, rng, n, overrides or {})
 
     # ----- gymnasium API -----
 
@@ -340,6 +252,13 @@ class TrialEnv(gym.Env):
 
     def _timeout(self) -> tuple[float, Any]:
         raise NotImplementedError
+
+
+def _as_slice(columns: np.ndarray) -> slice | np.ndarray:
+    """Contiguous columns as a slice, so placements write through views."""
+    if columns.size and np.all(np.diff(columns) == 1):
+        return slice(int(columns[0]), int(columns[-1]) + 1)
+    return columns
 
 
 def _checked_sizes(env: TrialEnv, sizes: Any) -> tuple[tuple[str, int], ...]:

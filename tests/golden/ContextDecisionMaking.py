@@ -77,7 +77,7 @@ class ContextDecisionMaking(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 100)
         return {'ground_truth': ground_truth, 'other_choice': other_choice, 'context': context, 'coh_1': coh_1, 'coh_2': coh_2, 'choice_1': choice_1, 'choice_2': choice_2, }, _durations
 
-    def _fill(self, _rng, _vars, _start, _end, t, _mask, _ob, _gt):
+    def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
         choice_1 = _vars['choice_1']
         choice_2 = _vars['choice_2']
@@ -86,13 +86,13 @@ class ContextDecisionMaking(TrialEnv):
         ground_truth = _vars['ground_truth']
         sigma = self.params['sigma']
         # @ inputs[0].value (tasks/ContextDecisionMaking.yaml:35:48)
-        self._add_input(_ob, 0, _mask(('fixation',)), 1, None, _rng)
+        _b.add_input(0, ('fixation',), 1, None)
         # @ inputs[1].value (tasks/ContextDecisionMaking.yaml:38:12)
-        self._add_input(_ob, 1, _mask(('stimulus',)), (((fn.cos((fn.ring(2) - fn.take(fn.ring(2), (choice_1 - 1)))) * coh_1) / 200) + 0.5), (sigma / fn.sqrt(dt)), _rng)
+        _b.add_input(1, ('stimulus',), (((fn.cos((fn.ring(2) - fn.take(fn.ring(2), (choice_1 - 1)))) * coh_1) / 200) + 0.5), (sigma / fn.sqrt(dt)))
         # @ inputs[2].value (tasks/ContextDecisionMaking.yaml:42:12)
-        self._add_input(_ob, 2, _mask(('stimulus',)), (((fn.cos((fn.ring(2) - fn.take(fn.ring(2), (choice_2 - 1)))) * coh_2) / 200) + 0.5), (sigma / fn.sqrt(dt)), _rng)
+        _b.add_input(2, ('stimulus',), (((fn.cos((fn.ring(2) - fn.take(fn.ring(2), (choice_2 - 1)))) * coh_2) / 200) + 0.5), (sigma / fn.sqrt(dt)))
         # @ target[0].value (tasks/ContextDecisionMaking.yaml:45:31)
-        self._set_target(_gt, _mask(('decision',)), ground_truth)
+        _b.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
         _s, _e = self.start_t, self.end_t

@@ -70,7 +70,7 @@ class DelayMatchSample(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 900)
         return {'ground_truth': ground_truth, 'sample_theta': sample_theta, 'test_theta': test_theta, }, _durations
 
-    def _fill(self, _rng, _vars, _start, _end, t, _mask, _ob, _gt):
+    def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
         dim_ring = self.params['dim_ring']
         ground_truth = _vars['ground_truth']
@@ -78,13 +78,13 @@ class DelayMatchSample(TrialEnv):
         sigma = self.params['sigma']
         test_theta = _vars['test_theta']
         # @ inputs[0].value (tasks/DelayMatchSample.yaml:23:71)
-        self._add_input(_ob, 0, _mask(('fixation', 'sample', 'delay', 'test')), 1, None, _rng)
+        _b.add_input(0, ('fixation', 'sample', 'delay', 'test'), 1, None)
         # @ inputs[1].value (tasks/DelayMatchSample.yaml:26:12)
-        self._add_input(_ob, 1, _mask(('sample',)), ((fn.cos((fn.ring(dim_ring) - sample_theta)) * 0.5) + 0.5), (sigma / fn.sqrt(dt)), _rng)
+        _b.add_input(1, ('sample',), ((fn.cos((fn.ring(dim_ring) - sample_theta)) * 0.5) + 0.5), (sigma / fn.sqrt(dt)))
         # @ inputs[2].value (tasks/DelayMatchSample.yaml:30:12)
-        self._add_input(_ob, 2, _mask(('test',)), ((fn.cos((fn.ring(dim_ring) - test_theta)) * 0.5) + 0.5), (sigma / fn.sqrt(dt)), _rng)
+        _b.add_input(2, ('test',), ((fn.cos((fn.ring(dim_ring) - test_theta)) * 0.5) + 0.5), (sigma / fn.sqrt(dt)))
         # @ target[0].value (tasks/DelayMatchSample.yaml:33:31)
-        self._set_target(_gt, _mask(('decision',)), ground_truth)
+        _b.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
         _s, _e = self.start_t, self.end_t

@@ -61,14 +61,14 @@ class GoNogo(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 500)
         return {'ground_truth': ground_truth, }, _durations
 
-    def _fill(self, _rng, _vars, _start, _end, t, _mask, _ob, _gt):
+    def _fill(self, _b, _vars, _start, _end, t):
         ground_truth = _vars['ground_truth']
         # @ inputs[0].value (tasks/GoNogo.yaml:21:67)
-        self._add_input(_ob, 0, _mask(('fixation', 'stimulus', 'delay')), 1, None, _rng)
+        _b.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
         # @ inputs[1].value (tasks/GoNogo.yaml:22:50)
-        self._add_input(_ob, 1, _mask(('stimulus',)), fn.onehot(ground_truth, 2), None, _rng)
+        _b.add_input(1, ('stimulus',), fn.onehot(ground_truth, 2), None)
         # @ target[0].value (tasks/GoNogo.yaml:24:31)
-        self._set_target(_gt, _mask(('decision',)), ground_truth)
+        _b.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
         _s, _e = self.start_t, self.end_t

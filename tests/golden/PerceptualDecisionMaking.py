@@ -67,7 +67,7 @@ class PerceptualDecisionMaking(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 100)
         return {'ground_truth': ground_truth, 'coh': coh, }, _durations
 
-    def _fill(self, _rng, _vars, _start, _end, t, _mask, _ob, _gt):
+    def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
         choice = self.action_index['choice']
         coh = _vars['coh']
@@ -75,11 +75,11 @@ class PerceptualDecisionMaking(TrialEnv):
         ground_truth = _vars['ground_truth']
         sigma = self.params['sigma']
         # @ inputs[0].value (tasks/PerceptualDecisionMaking.yaml:24:48)
-        self._add_input(_ob, 0, _mask(('fixation',)), 1, None, _rng)
+        _b.add_input(0, ('fixation',), 1, None)
         # @ inputs[1].value (tasks/PerceptualDecisionMaking.yaml:27:12)
-        self._add_input(_ob, 1, _mask(('stimulus',)), (((fn.cos((fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth))) * coh) / 200) + 0.5), (sigma / fn.sqrt(dt)), _rng)
+        _b.add_input(1, ('stimulus',), (((fn.cos((fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth))) * coh) / 200) + 0.5), (sigma / fn.sqrt(dt)))
         # @ target[0].value (tasks/PerceptualDecisionMaking.yaml:30:31)
-        self._set_target(_gt, _mask(('decision',)), fn.take(choice, ground_truth))
+        _b.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _s, _e = self.start_t, self.end_t

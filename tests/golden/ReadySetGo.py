@@ -73,19 +73,19 @@ class ReadySetGo(TrialEnv):
         _durations['production'] = fn.per_trial(_n, (2 * production))
         return {'measure': measure, 'production': production, }, _durations
 
-    def _fill(self, _rng, _vars, _start, _end, t, _mask, _ob, _gt):
+    def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
         fixation = self.action_index['fixation']
         go = self.action_index['go']
         production = _vars['production']
         # @ inputs[0].value (tasks/ReadySetGo.yaml:32:71)
-        self._add_input(_ob, 0, _mask(('fixation', 'ready', 'measure', 'set')), 1, None, _rng)
+        _b.add_input(0, ('fixation', 'ready', 'measure', 'set'), 1, None)
         # @ inputs[1].value (tasks/ReadySetGo.yaml:33:42)
-        self._add_input(_ob, 1, _mask(('ready',)), 1, None, _rng)
+        _b.add_input(1, ('ready',), 1, None)
         # @ inputs[2].value (tasks/ReadySetGo.yaml:34:38)
-        self._add_input(_ob, 2, _mask(('set',)), 1, None, _rng)
+        _b.add_input(2, ('set',), 1, None)
         # @ target[0].value (tasks/ReadySetGo.yaml:37:12)
-        self._set_target(_gt, _mask(('production',)), fn.where(((t - _end['measure']) == (dt * fn.round((production / dt)))), go, fixation))
+        _b.set_target(('production',), fn.where(((t - _end['measure']) == (dt * fn.round((production / dt)))), go, fixation))
 
     def _judge(self, action, target, t):
         _s, _e = self.start_t, self.end_t
