@@ -1,13 +1,15 @@
 """taskspec: cognitive tasks for neural networks, written as YAML specs and compiled to gymnasium envs."""
 
+from .dataset import Dataset, generate_trials
 from .errors import Problem, SpecError, SpecWarning
 from .library import compile_source, list_tasks, load, load_spec, make, register_all
-from .runtime import Batch, TrialEnv
+from .runtime import TrialEnv
+from .trials import Batch
 
 __version__ = "0.1.0"
 __all__ = [
-    "Batch", "Problem", "SpecError", "SpecWarning", "TrialEnv", "compile_source", "list_tasks", "load",
-    "load_spec", "make",
+    "Batch", "Dataset", "Problem", "SpecError", "SpecWarning", "TrialEnv", "compile_source", "generate_trials",
+    "list_tasks", "load", "load_spec", "make",
 ]
 
 register_all()
