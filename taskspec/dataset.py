@@ -136,7 +136,10 @@ class Dataset:
     def _refill(self) -> None:
         """Draw enough trials for every row, then give each row a stretch starting at a trial onset."""
         need = self.batch_size * self._cache_len
-        obs, gts, lengths, total = [], [], [], 0
+        obs: list[np.ndarray] = []
+        gts: list[np.ndarray] = []
+        lengths: list[np.ndarray] = []
+        total = 0
         n = 256
         while total < need + self.batch_size * (max(lengths[-1].max(), 1) if lengths else 1):
             batch = self.env.generate(self.rng, n)

@@ -144,15 +144,13 @@ class _Builder:
             if value.size and (np.any(value != np.floor(value)) or value.min() < 0 or value.max() >= n_actions):
                 raise ValueError(f"target actions must be whole numbers from 0 to {n_actions - 1}")
             value = value[..., 0] if value.ndim else value
-            gt, mask_shape = self.gt, (slice(None), slice(None))
-        else:
-            gt, mask_shape = self.gt, (slice(None), slice(None), None)
+        gt = self.gt
         where = self.region(periods)
         if isinstance(where, slice):
             full_time = value.ndim >= 2 and value.shape[1] == len(self.steps) > 1
             gt[:, where] = value[:, where] if full_time else value
         else:
-            gt[...] = np.where(where[mask_shape], value, gt)
+            gt[...] = np.where(where if gt.ndim == 2 else where[:, :, None], value, gt)
 
     def period_ids(self) -> np.ndarray:
         """Which period each step is in; a later-listed period wins where periods overlap."""
