@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +51,12 @@ pytestmark = pytest.mark.parametrize("task", TASKS)
 # ----- helpers -----
 
 
-@lru_cache(maxsize=None)
+@cache
 def reference(task: str) -> dict[str, Any]:
     return json.loads((DATA / f"{task}-v0.json").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def batch(task: str) -> taskspec.Batch:
     return taskspec.make(task).generate(np.random.default_rng(SEED), N_TRIALS)
 
@@ -86,7 +86,7 @@ def obs_mean_and_tolerance(b: taskspec.Batch, mask: np.ndarray, n_ref: int) -> t
 
 def fractions(values: np.ndarray) -> dict[int, float]:
     keys, counts = np.unique(values, return_counts=True)
-    return {int(k): c / counts.sum() for k, c in zip(keys, counts)}
+    return {int(k): c / counts.sum() for k, c in zip(keys, counts, strict=True)}
 
 
 def assert_fractions_close(measured: dict[int, float], ref: dict[str, float], tol: float) -> None:
@@ -100,7 +100,9 @@ def run_policy(task: str, policy: str, trials: int = N_POLICY_TRIALS) -> dict[st
     """Run `trials` trials through env.step; per trial: summed reward, performance, ground truth."""
     env = taskspec.make(task)
     env.reset(seed=SEED)
-    rewards, performances, ground_truths = [], [], []
+    rewards: list[float] = []
+    performances: list[float] = []
+    ground_truths: list[Any] = []
     reward = 0.0
     while len(rewards) < trials:
         action = env.gt_now if policy == "oracle" else 0
