@@ -68,8 +68,9 @@ def main() -> None:
         ds = taskspec.Dataset(task, batch_size=64, seq_len=100, seed=0)
         figures = {
             "numpy floor": floor,
-            "generate_trials": rate(lambda: int(taskspec.generate_trials(env, 4096).length.sum()), args.seconds),
-            "Dataset 64x100": rate(lambda: ds()[1].size, args.seconds),
+            "generate_trials": rate(lambda env=env: int(taskspec.generate_trials(env, 4096).length.sum()),
+                                    args.seconds),
+            "Dataset 64x100": rate(lambda ds=ds: ds()[1].size, args.seconds),
         }
         target = TARGET_RATIO.get(task, 20)
         for what, value in figures.items():

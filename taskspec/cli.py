@@ -1,5 +1,292 @@
-"""Placeholder; replaced by the CLI implementation."""
+"""The `taskspec` command line: check, compile, inspect and try out task specs.
+
+A user mistake ends in located problem lines or one `taskspec: ...` line and an exit
+code, never a traceback: 0 success, 1 spec errors, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import inspect
+import json
+import sys
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+import taskspec
+from taskspec.errors import did_you_mean
+from taskspec.models import TaskSpec
+
+
+class UsageError(ValueError):
+    """A mistake in the command line itself (exit 2), as opposed to one in a spec (exit 1)."""
+
+
+@contextlib.contextmanager
+def _reporting_warnings() -> Iterator[None]:
+    """Show SpecWarnings as `warning: ...` lines: they address the spec author, not a developer.
+
+    Only SpecWarnings are forced to "always", so library warnings hidden by default stay hidden.
+    """
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", taskspec.SpecWarning)
+            yield
+    finally:
+        shown: set[str] = set()  # the load-time dry run and the env itself may raise the same warning
+        for w in caught:
+            if issubclass(w.category, taskspec.SpecWarning):
+                if str(w.message) not in shown:
+                    print(f"warning: {w.message}", file=sys.stderr)
+                shown.add(str(w.message))
+            else:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+def _section(title: str | None, rows: Iterable[Sequence[Any]], header: Sequence[str] | None = None,
+             indent: str = "  ") -> None:
+    """A titled table in left-aligned columns, so values compare down a column; an empty one says so."""
+    cells = [["-" if c is None else f"{c:g}" if isinstance(c, float) else str(c) for c in row] for row in rows]
+    if cells and header:
+        cells.insert(0, list(header))
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))] if cells else []
+    lines = [(indent + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))).rstrip() for row in cells]
+    print("\n".join(([title] if title else []) + (lines or [indent + "(none)"])))
+
+
+def _dump_json(obj: Any) -> None:
+    """JSON on stdout; numpy scalars (and anything odd) degrade to plain values, not a crash."""
+    print(json.dumps(obj, indent=2, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
+
+
+def _space_line(space: Any) -> str:
+    """A space and its named groups on one line: the indices a network's readout must use."""
+    return f"{space}  " + " ".join(f"{name}={index}" for name, index in space.name.items())
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    """Check every spec given, not just up to the first bad one, so one run lists all the work."""
+    failed = 0
+    for name in args.specs:
+        try:
+            with _reporting_warnings():
+                taskspec.load(name)
+        except taskspec.SpecError as exc:
+            _print_problems(exc)
+            failed += 1
+        else:
+            print(f"OK: {name}")
+    return 1 if failed else 0
+
+
+def _cmd_compile(args: argparse.Namespace) -> int:
+    """Write the generated module; an unwritable OUT is a usage error, not a spec error."""
+    source = taskspec.compile_source(args.spec)
+    if args.output is None:
+        sys.stdout.write(source)
+        return 0
+    try:
+        Path(args.output).write_text(source, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    """Names for scripts (`--json`), names with tags for people choosing a task."""
+    names = taskspec.list_tasks(args.tag)
+    if args.json:
+        _dump_json(names)
+        return 0
+    if not names and args.tag is not None:
+        known = {t for n in taskspec.list_tasks() for t in taskspec.load_spec(n).tags}
+        print(f"taskspec: no bundled task has tag '{args.tag}'{did_you_mean(args.tag, known)}", file=sys.stderr)
+    _section(None, [(n, ", ".join(taskspec.load_spec(n).tags)) for n in names], indent="")
+    return 0
+
+
+def _describe(task: str) -> dict[str, Any]:
+    """Everything `info` shows, from the compiled class and a default env, so it matches what `make` gives."""
+    cls = taskspec.load(task)
+    env = cls()
+    spaces: dict[str, Any] = {"observation": env.observation_space, "action": env.action_space}
+    return {
+        "name": cls.task_name, "description": inspect.cleandoc(cls.__doc__ or ""),
+        "paper": cls.paper, "url": cls.url, "tags": list(cls.tags), "dt": env.dt,
+        "periods": {p: {"duration": env.timing[p], "after": cls.period_after.get(p)} for p in env.timing},
+        **{kind: {"space": str(space), "size": int(getattr(space, "n", 0) or space.shape[0]), "groups": space.name}
+           for kind, space in spaces.items()},
+        "params": {n: dict(zip(("kind", "default", "min", "max", "doc"), spec, strict=True))
+                   for n, spec in cls.param_specs.items()},
+        "rewards": dict(env.rewards),
+    }
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    """A task's contract on one screen: what it shows, what it accepts, how it pays."""
+    info = _describe(args.task)
+    if args.json:
+        _dump_json(info)
+        return 0
+    print(info["name"], *("  " + line for line in info["description"].splitlines()), sep="\n")
+    _section(None, [("paper", info["paper"]), ("url", info["url"]), ("tags", ", ".join(info["tags"])),
+                    ("dt", f"{info['dt']:g} ms")], indent="")
+    _section("periods", [(p, v["duration"], v["after"]) for p, v in info["periods"].items()],
+             ("name", "duration (ms)", "after"))
+    for kind in ("observation", "action"):
+        _section(f"{kind}  {info[kind]['space']}", info[kind]["groups"].items(), ("group", "index"))
+    _section("parameters", [(n, *p.values()) for n, p in info["params"].items()],
+             ("name", "kind", "default", "min", "max", "doc"))
+    _section("rewards", info["rewards"].items(), ("name", "value"))
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    """The schema editors use for completion, generated from the models so it cannot go stale."""
+    print(json.dumps(TaskSpec.model_json_schema(), indent=2))
+    return 0
+
+
+def _parse_sets(items: Sequence[str]) -> dict[str, Any]:
+    """`KEY=VALUE` pairs with YAML values, so numbers, lists and mappings need no extra syntax."""
+    overrides: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set expects KEY=VALUE, got '{item}'")
+        try:
+            overrides[key.strip()] = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise UsageError(f"--set {key.strip()}: cannot read '{text}' as a YAML value") from None
+    return overrides
+
+
+def _simulate(env: taskspec.TrialEnv, policy: Callable[[], Any], trials: int, seed: int) -> dict[str, Any]:
+    """Whole trials under one policy; per-trial sums make policies with different trial lengths comparable."""
+    env.reset(seed=seed)
+    rewards: list[float] = []
+    perfs: list[float] = []
+    steps: list[int] = []
+    total, count = 0.0, 0
+    while len(steps) < trials:
+        _, reward, _, _, info = env.step(policy())
+        total, count = total + reward, count + 1
+        if info["new_trial"]:
+            rewards.append(total)
+            perfs.append(float(info["performance"]))
+            steps.append(count)
+            total, count = 0.0, 0
+    return {"reward_per_trial": float(np.mean(rewards)), "performance": float(np.mean(perfs)),
+            "steps_per_trial": {"mean": float(np.mean(steps)), "min": min(steps), "max": max(steps)}}
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    """The end-to-end check: a spec is only useful if the ground truth earns clearly more than chance."""
+    overrides = _parse_sets(args.set)
+    env = taskspec.load(args.task)(**overrides)
+    truth = _simulate(env, lambda: env.gt_now, args.trials, args.seed)
+    env.action_space.seed(args.seed)
+    chance = _simulate(env, env.action_space.sample, args.trials, args.seed)
+    result = {"task": env.task_name, "dt": env.dt, "trials": args.trials, "seed": args.seed, "overrides": overrides,
+              "observation_space": _space_line(env.observation_space), "action_space": _space_line(env.action_space),
+              "steps_per_trial": truth["steps_per_trial"], "policies": {"ground_truth": truth, "random": chance}}
+    if args.json:
+        _dump_json(result)
+        return 0
+    _section(None, [("task", env.task_name), ("dt", f"{env.dt:g} ms"), ("trials", f"{args.trials} (seed {args.seed})"),
+                    ("observation", result["observation_space"]), ("action", result["action_space"])], indent="")
+    rows = [(name, f"{p['steps_per_trial']['mean']:.1f}", p["steps_per_trial"]["min"], p["steps_per_trial"]["max"],
+             f"{p['reward_per_trial']:.3f}", f"{p['performance']:.3f}") for name, p in result["policies"].items()]
+    _section(None, rows, ("policy", "steps/trial", "min", "max", "reward/trial", "performance"), indent="")
+    return 0
+
+
+def _cmd_dataset(args: argparse.Namespace) -> int:
+    """Trials to disk for training elsewhere: streamed in chunks, so a million trials fit in little memory."""
+    from .export import write_npz
+
+    overrides = _parse_sets(args.set)
+    env = taskspec.load(args.task)(**overrides)
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        raise UsageError(f"cannot write {output}: no such directory '{output.parent}'")
+    manifest = write_npz(env, args.n, output, args.seed, overrides, progress=not args.quiet)
+    print(f"wrote {manifest['n_trials']:,} trials of {manifest['task']} to {output}")
+    return 0
+
+
+def _positive(text: str) -> int:
+    """A trial count; zero trials would leave nothing to average."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got '{text}'")
+    return int(text)
+
+
+def _parser() -> argparse.ArgumentParser:
+    """One sub-parser per command, each storing its handler, so `main` dispatches without an if-chain."""
+    parser = argparse.ArgumentParser(prog="taskspec", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"taskspec {taskspec.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func: Callable[[argparse.Namespace], int], text: str, json_help: str = "") -> Any:
+        p = sub.add_parser(name, help=text, description=text)
+        p.set_defaults(func=func)
+        if json_help:
+            p.add_argument("--json", action="store_true", help=json_help)
+        return p
+
+    command("validate", _cmd_validate, "check specs; report every problem, located").add_argument(
+        "specs", nargs="+", metavar="FILE_OR_TASK")
+    p = command("compile", _cmd_compile, "write a spec as a standalone Python module")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("-o", "--output", metavar="OUT.py", help="output file (default: stdout)")
+    command("list", _cmd_list, "the bundled tasks", "a JSON list of names").add_argument(
+        "--tag", help="only tasks with this tag")
+    command("info", _cmd_info, "periods, spaces, parameters, rewards and reference of a task",
+            "one JSON object").add_argument("task", metavar="TASK")
+    command("schema", _cmd_schema, "the JSON Schema of specs")
+    p = command("run", _cmd_run, "simulate a task with a ground-truth and a random policy", "one JSON object")
+    p.add_argument("task", metavar="TASK")
+    p.add_argument("--trials", type=_positive, default=200, help="trials per policy (default: 200)")
+    p.add_argument("--seed", type=int, default=0, help="seed of trials and random actions (default: 0)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter, dt, rewards or timing override; VALUE is YAML (repeatable)")
+    p = command("dataset", _cmd_dataset, "write N trials with their variables to an .npz file")
+    p.add_argument("task", metavar="TASK")
+    p.add_argument("-n", type=_positive, required=True, metavar="N", help="number of trials")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.npz", help="output file")
+    p.add_argument("--seed", type=int, default=None, help="seed of the trials (default: random)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter, dt, rewards or timing override; VALUE is YAML (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _print_problems(exc: taskspec.SpecError) -> None:
+    """One line per problem, each `FILE:LINE:COL: path: message`, which editors can jump to."""
+    for line in [str(p) for p in exc.problems] or [f"taskspec: {exc}"]:
+        print(line, file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
-    return 0
+    """Run one command; return its exit code instead of exiting, so tests and `cli.py` can call it."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version and argparse's usage errors
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        with _reporting_warnings():
+            return int(args.func(args))
+    except taskspec.SpecError as exc:
+        _print_problems(exc)
+        return 1
+    except (UsageError, OSError) as exc:
+        print(f"taskspec: {exc}", file=sys.stderr)
+        return 2
