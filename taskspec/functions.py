@@ -75,6 +75,12 @@ def onehot(index: Any, n: Any) -> np.ndarray:
     return (idx.reshape(1) if idx.ndim == 0 else idx) == np.arange(_size(n))
 
 
+def circdist(a: Any, b: Any) -> Any:
+    """Distance between angles on the circle, in [0, pi]."""
+    d = np.mod(np.asarray(a) - np.asarray(b), 2 * np.pi)
+    return np.minimum(d, 2 * np.pi - d)
+
+
 def take(values: Any, index: Any) -> Any:
     """values[index], with `index` a number or a batch of integer-valued numbers."""
     idx = np.asarray(index)

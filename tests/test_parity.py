@@ -26,7 +26,7 @@ import pytest
 import taskspec
 
 DATA = Path(__file__).resolve().parent / "data" / "neurogym"
-TASKS = ["PerceptualDecisionMaking", "GoNogo", "DelayMatchSample", "ContextDecisionMaking", "ReadySetGo"]
+TASKS = ["PerceptualDecisionMaking", "GoNogo", "DelayMatchSample", "ContextDecisionMaking", "ReadySetGo", "yang19.dm1"]
 
 SEED = 20240601
 N_TRIALS = 20_000  # generated trials for the trial statistics (the reference used 2000)
