@@ -82,12 +82,17 @@ def flatten(batch: Batch) -> tuple[np.ndarray, np.ndarray]:
     """The trials of a batch back to back, padding removed: (steps, obs) and (steps[, act])."""
     if batch.length.min() == batch.ob.shape[1]:  # no padding: a free reshape
         return batch.ob.reshape(-1, batch.ob.shape[2]), batch.gt.reshape(-1, *batch.gt.shape[2:])
-    mask = batch.mask
-    return batch.ob[mask], batch.gt[mask]
+    rows = np.flatnonzero(batch.mask.ravel())  # row indices: np.take beats a boolean mask on 3-d arrays
+    n, steps = batch.ob.shape[:2]
+    return (np.take(batch.ob.reshape(n * steps, -1), rows, axis=0),
+            np.take(batch.gt.reshape(n * steps, *batch.gt.shape[2:]), rows, axis=0))
 
 
 class Dataset:
     """NeuroGym-compatible batches: `ds()` or `next(ds)` gives (inputs, target).
+
+    Seeded and reproducible; trials follow the task's distributions but are not the ones
+    `env.reset(seed=seed)` plays (use `generate_trials(..., chunk_size=64)` for those).
 
     Shapes are (seq_len, batch_size, obs) and (seq_len, batch_size[, act]), or batch first.
     Each row is a stream of whole trials back to back, continued from one batch to the next
@@ -105,7 +110,8 @@ class Dataset:
             raise ValueError("batch_size and seq_len must be at least 1")
         self.batch_size, self.seq_len = batch_size, seq_len or 1000
         self.batch_first, self.per_trial = batch_first, per_trial
-        self.rng, _ = seeding.np_random(seed)
+        # PCG64DXSM draws normals ~20% faster than gymnasium's PCG64; the Dataset need not replay the env
+        self.rng = np.random.Generator(np.random.PCG64DXSM(np.random.SeedSequence(seed)))
         self._cache_len = self.seq_len * max(1, CACHE_STEPS // (self.seq_len * batch_size))
         self._pos = self._cache_len  # empty cache: the first call fills it
 
@@ -140,7 +146,7 @@ class Dataset:
         gts: list[np.ndarray] = []
         lengths: list[np.ndarray] = []
         total = 0
-        n = 256
+        n = 1024
         while total < need + self.batch_size * (max(lengths[-1].max(), 1) if lengths else 1):
             batch = self.env.generate(self.rng, n)
             ob, gt = flatten(batch)
@@ -154,8 +160,13 @@ class Dataset:
         onsets = np.cumsum(all_lengths) - all_lengths
         span = total // self.batch_size
         first = onsets[np.minimum(np.searchsorted(onsets, np.arange(self.batch_size) * span), len(onsets) - 1)]
-        index = first[:, None] + np.arange(self._cache_len)
-        if not self.batch_first:
-            index = index.T  # gather straight into (time, batch) order
-        self._inputs, self._target = ob_stream[index], gt_stream[index]
+        shape = (self.batch_size, self._cache_len) if self.batch_first else (self._cache_len, self.batch_size)
+        self._inputs = np.empty(shape + ob_stream.shape[1:], ob_stream.dtype)
+        self._target = np.empty(shape + gt_stream.shape[1:], gt_stream.dtype)
+        for row, onset in enumerate(first.tolist()):  # one block copy per row beats a fancy-index gather
+            stretch = slice(onset, onset + self._cache_len)
+            if self.batch_first:
+                self._inputs[row], self._target[row] = ob_stream[stretch], gt_stream[stretch]
+            else:
+                self._inputs[:, row], self._target[:, row] = ob_stream[stretch], gt_stream[stretch]
         self._pos = 0

@@ -24,6 +24,10 @@ isin = np.isin
 
 
 def power(base: Any, exponent: Any) -> Any:
+    """Float power: 10**10**10 overflows to inf instead of computing a huge integer."""
+    if isinstance(exponent, int) and exponent == 2:  # the common square, without the pow machinery
+        square = np.asarray(base, dtype=np.float64)
+        return square * square
     with np.errstate(over="ignore", invalid="ignore"):
         return np.float_power(base, exponent)
 

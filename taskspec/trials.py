@@ -86,9 +86,15 @@ class _Builder:
             self.gt = np.zeros((n, longest, int(np.prod(env.action_space.shape or (1,)))), np.float32)
         self.steps = np.arange(longest)
         self.uniform = {p: n > 0 and s.min() == s.max() and end[p].min() == end[p].max() for p, s in start.items()}
+        self._regions: dict[tuple[str, ...], slice | np.ndarray] = {}
 
     def region(self, periods: tuple[str, ...]) -> slice | np.ndarray:
         """A time slice when the periods cover the same contiguous steps in every trial, else an (n, T) mask."""
+        if periods not in self._regions:
+            self._regions[periods] = self._region(periods)
+        return self._regions[periods]
+
+    def _region(self, periods: tuple[str, ...]) -> slice | np.ndarray:
         if not periods:
             if self.length.min() == self.length.max():
                 return slice(0, int(self.length[0]))
@@ -126,12 +132,17 @@ class _Builder:
                 if value is not None:
                     buffer += value
                 part += buffer
-        else:
-            if value is not None:
-                np.add(view, value, out=view, where=where[:, :, None])
+        else:  # gather the masked steps once, add value and noise there, scatter back
+            shape = view.shape
             if noise is not None:
-                sigma = np.broadcast_to(np.asarray(noise, np.float32), view.shape[:2] + (1,))[where]
-                view[where] += sigma * self.rng.standard_normal((int(where.sum()), width), dtype=np.float32)
+                extra = self.rng.standard_normal((int(where.sum()), width), dtype=np.float32)
+                sigma = np.asarray(noise, np.float32)
+                extra *= sigma if sigma.ndim == 0 else np.broadcast_to(sigma, shape[:2] + (1,))[where]
+                if value is not None:
+                    extra += np.broadcast_to(value, shape)[where]
+            else:
+                extra = np.broadcast_to(value, shape)[where]
+            view[where] += extra
         if not isinstance(cols, slice):
             self.ob[:, :, cols] = view
 
