@@ -91,6 +91,13 @@ def generate(task: ir.TaskIR) -> str:
     timeout = _bind(task, [c for r in task.timeouts for c in (r.when, r.reward, r.performance)], {
         "param": "self.params[{name}]", "reward": "self.rewards[{name}]", "group": "self.action_index[{name}]",
         "var": "self.trial[{name}]"})
+    vector_sources = {"param": "self.params[{name}]", "reward": "self.rewards[{name}]",
+                      "group": "self.action_index[{name}]", "var": "_vars[{name}]", "start": "_start = _s",
+                      "end": "_end = _e"}
+    judge_all = _bind(task, [c for r in task.rules for c in (r.when_all, r.reward_all, r.performance_all)],
+                      vector_sources)
+    timeout_all = _bind(task, [c for r in task.timeouts for c in (r.when_all, r.reward_all, r.performance_all)],
+                        vector_sources)
     sample = _bind(task, [v.value for v in task.variables] + [p.duration for p in task.periods], {
         "param": "self.params[{name}]", "group": "self.action_index[{name}]", "var": "_over.get({name})"})
     # Trial variables are defined in order inside the method itself, not bound up front.
@@ -108,7 +115,7 @@ def generate(task: ir.TaskIR) -> str:
         "timing": _dict_lines({p.name: p.constant_ms if p.constant_ms is not None else p.text for p in task.periods}),
         "period_after": _dict_lines({p.name: p.after for p in task.periods}),
         "input_groups": repr(tuple(i.groups for i in task.inputs)),
-        "judge": judge, "timeout": timeout, "sample": sample, "fill": fill, "sizes": sizes,
+        "judge": judge, "timeout": timeout, "judge_all": judge_all, "timeout_all": timeout_all, "sample": sample, "fill": fill, "sizes": sizes,
     }
     return _ENV.get_template("env.py.jinja").render(**context)
 
@@ -119,4 +126,6 @@ class _RuleView:
     def __init__(self, rule: ir.RuleIR):
         self.when, self.reward, self.performance, self.end_trial = rule.when, rule.reward, rule.performance, \
             rule.end_trial
+        self.when_all, self.reward_all, self.performance_all = rule.when_all, rule.reward_all, rule.performance_all
+        self.periods = rule.periods
         self.guard = _guard(rule)

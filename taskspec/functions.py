@@ -160,3 +160,34 @@ def per_trial(n: int, value: Any) -> np.ndarray:
     if arr.shape != (n,):
         raise ValueError(f"expected one number per trial, got an array of shape {arr.shape}")
     return arr
+
+
+class Outcomes:
+    """Outcome rules applied to many envs at once: the first rule that matches an env decides it."""
+
+    def __init__(self, t: np.ndarray):
+        n = len(t)
+        self.open = np.ones(n, bool)
+        self.reward = np.zeros(n)
+        self.performance = np.full(n, np.nan)  # NaN: the rule leaves performance as it was
+        self.end = np.zeros(n, bool)
+        self.t = t
+
+    def inside(self, periods: tuple[str, ...], start: dict[str, np.ndarray], end: dict[str, np.ndarray]) -> Any:
+        if not periods:
+            return True
+        mask = (start[periods[0]] <= self.t) & (self.t < end[periods[0]])
+        for p in periods[1:]:
+            mask |= (start[p] <= self.t) & (self.t < end[p])
+        return mask
+
+    def rule(self, hit: Any, reward: Any, performance: Any, end_trial: bool) -> None:
+        hit = self.open & np.asarray(hit, bool)
+        if not hit.any():
+            return
+        self.reward = np.where(hit, reward, self.reward)
+        if performance is not None:
+            self.performance = np.where(hit, performance, self.performance)
+        if end_trial:
+            self.end |= hit
+        self.open &= ~hit

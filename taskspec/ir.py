@@ -73,6 +73,10 @@ class RuleIR:
     reward: Code
     performance: Code | None
     end_trial: bool
+    # The same three expressions rendered for arrays: one value per env of a vector env.
+    when_all: Code
+    reward_all: Code
+    performance_all: Code | None
 
 
 @dataclass(frozen=True)

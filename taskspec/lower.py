@@ -9,6 +9,7 @@ and raised together.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import keyword
 import re
 from collections.abc import Iterable, Mapping
@@ -194,10 +195,13 @@ class _Lowerer:
 
     def rule(self, path: Path_, during: Any, when: Any, reward: Any, performance: Any, end: bool,
              ctx: Context) -> ir.RuleIR:
+        array = dataclasses.replace(ctx, array=True)
         return ir.RuleIR(
             self.check_periods((*path, "during"), during), self.expr((*path, "when"), when, ctx),
             self.expr((*path, "reward"), reward, ctx),
-            None if performance is None else self.expr((*path, "performance"), performance, ctx), end)
+            None if performance is None else self.expr((*path, "performance"), performance, ctx), end,
+            self.expr((*path, "when"), when, array), self.expr((*path, "reward"), reward, array),
+            None if performance is None else self.expr((*path, "performance"), performance, array))
 
 
 def lower(spec: TaskSpec, doc: Document) -> ir.TaskIR:

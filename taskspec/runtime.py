@@ -98,7 +98,8 @@ class TrialEnv(gym.Env):
         self.trial: dict[str, Any] = {}
         self.performance: float = 0
         self.t_ind: int = 0
-        self.t: float = 0.0
+        self._times: list[float] = []  # k * dt, looked up instead of computed at each step
+        self._continuous = self.action_type == "continuous"
 
     # ----- trial generation (arrays) -----
 
@@ -115,14 +116,15 @@ class TrialEnv(gym.Env):
         return self.ob[0], {"period": self._period_at[0], "trial": self.trial}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        if self._batch is None:
-            raise gym.error.ResetNeeded("call reset() before step()")
+        # The hot path of RL: kept to plain attribute and list lookups.
         k = self.t_ind
-        target = self._gt_items[k]
-        if self.action_type == "discrete":
-            action = int(action)
         try:
-            reward, performance, end = self._judge(action, target, k * self.dt)
+            target = self._gt_items[k]
+        except AttributeError:
+            raise gym.error.ResetNeeded("call reset() before step()") from None
+        try:
+            reward, performance, end = self._judge(action if self._continuous else int(action), target,
+                                                   self._times[k])
         except Exception as exc:  # a spec expression failed: report it at its spec line
             raise self._located(exc) from None
         info = {"new_trial": False, "gt": target, "period": self._period_at[k]}
@@ -139,8 +141,12 @@ class TrialEnv(gym.Env):
             self.new_trial()
             return self.ob[0], float(reward), False, False, info
         self.t_ind = k + 1
-        self.t = self.t_ind * self.dt
         return self.ob[k + 1], float(reward), False, False, info
+
+    @property
+    def t(self) -> float:
+        """Time of the current step within the trial, in ms."""
+        return self.t_ind * self.dt
 
     # ----- NeuroGym's surface -----
 
@@ -149,30 +155,31 @@ class TrialEnv(gym.Env):
         if overrides:
             from .params import check_trial_overrides
 
-            batch, index = self.generate(self.np_random, 1, check_trial_overrides(type(self), overrides)), 0
+            batch = self.generate(self.np_random, 1, check_trial_overrides(type(self), overrides))
+            self._load(batch, _TrialLists(batch, self), 0)
         else:
             if self._batch is None or self._next >= len(self._batch.length):
                 self._batch, self._next = self.generate(self.np_random, self.chunk_size), 0
-            batch, index = self._batch, self._next
+                self._lists = _TrialLists(self._batch, self)
+            self._load(self._batch, self._lists, self._next)
             self._next += 1
-        self._load(batch, index)
         return self.trial
 
-    def _load(self, batch: Batch, i: int) -> None:
-        length = int(batch.length[i])
+    def _load(self, batch: Batch, lists: _TrialLists, i: int) -> None:
+        """Make trial i of a batch current; per-trial Python values come precomputed per chunk."""
+        length = lists.length[i]
         self._length = length
         self.ob = batch.ob[i, :length]
         self.gt = batch.gt[i, :length]
-        self._gt_items = self.gt.tolist() if self.action_type == "discrete" else list(self.gt)
-        self.trial = {k: v[i].item() for k, v in batch.variables.items()}
-        self.start_ind = {k: int(v[i]) for k, v in batch.start.items()}
-        self.end_ind = {k: int(v[i]) for k, v in batch.end.items()}
-        self.start_t = {k: v * self.dt for k, v in self.start_ind.items()}
-        self.end_t = {k: v * self.dt for k, v in self.end_ind.items()}
-        names = self._period_names
-        self._period_at = [names[j] if j >= 0 else None for j in batch.period_id[i, :length].tolist()]
+        self._gt_items = lists.gt[i]
+        self.trial = lists.trial[i]
+        self.start_ind, self.end_ind = lists.start_ind[i], lists.end_ind[i]
+        self.start_t, self.end_t = lists.start_t[i], lists.end_t[i]
+        self._period_at = lists.period[i]
         self.tmax = length * self.dt
-        self.t = self.t_ind = 0
+        self.t_ind = 0
+        if len(self._times) < length:
+            self._times = [i * self.dt for i in range(2 * length)]
         self.performance = 0
         self.num_tr += 1
 
@@ -252,6 +259,33 @@ class TrialEnv(gym.Env):
 
     def _timeout(self) -> tuple[float, Any]:
         raise NotImplementedError
+
+
+class _TrialLists:
+    """A chunk's per-trial values as Python lists and dicts, converted in bulk instead of per trial."""
+
+    def __init__(self, batch: Batch, env: TrialEnv):
+        self.length = batch.length.tolist()
+        gt = batch.gt.tolist() if env.action_type == "discrete" else list(batch.gt)
+        self.gt = [row[:n] for row, n in zip(gt, self.length, strict=True)]
+        names = list(batch.variables)
+        columns = [v.tolist() for v in batch.variables.values()]
+        self.trial = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)] if names \
+            else [{} for _ in self.length]
+        self.start_ind = _dicts(batch.start, 1)
+        self.end_ind = _dicts(batch.end, 1)
+        self.start_t = _dicts(batch.start, env.dt)
+        self.end_t = _dicts(batch.end, env.dt)
+        labels = np.array([*env._period_names, None], dtype=object)  # index -1 is "no period"
+        period = np.take(labels, batch.period_id).tolist()
+        self.period = [row[:n] for row, n in zip(period, self.length, strict=True)]
+
+
+def _dicts(columns: dict[str, np.ndarray], scale: float) -> list[dict[str, Any]]:
+    """One dict per trial from per-period arrays (scaled to ms when `scale` is dt)."""
+    names = list(columns)
+    values = [(v * scale).tolist() if scale != 1 else v.tolist() for v in columns.values()]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _as_slice(columns: np.ndarray) -> slice | np.ndarray:

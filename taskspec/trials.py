@@ -71,6 +71,13 @@ def _layout(env: TrialEnv, durations: dict[str, Any], n: int) -> tuple[dict[str,
     return start, end
 
 
+def masked_normal(rng: Any, where: np.ndarray, width: int) -> np.ndarray:
+    """Normals for the masked steps, trial by trial; a split generator draws each env's share itself."""
+    if hasattr(rng, "masked_normal"):
+        return rng.masked_normal(where, width)  # type: ignore[no-any-return]
+    return rng.standard_normal((int(where.sum()), width), dtype=np.float32)
+
+
 class _Builder:
     """The arrays of one batch and the placements that fill them (called from generated `_fill`)."""
 
@@ -135,7 +142,7 @@ class _Builder:
         else:  # gather the masked steps once, add value and noise there, scatter back
             shape = view.shape
             if noise is not None:
-                extra = self.rng.standard_normal((int(where.sum()), width), dtype=np.float32)
+                extra = masked_normal(self.rng, where, width)
                 sigma = np.asarray(noise, np.float32)
                 extra *= sigma if sigma.ndim == 0 else np.broadcast_to(sigma, shape[:2] + (1,))[where]
                 if value is not None:

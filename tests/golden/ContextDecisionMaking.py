@@ -110,5 +110,22 @@ class ContextDecisionMaking(TrialEnv):
             return 0, None, True
         return 0.0, None, False
 
+    def _judge_all(self, action, target, t, _vars, _s, _e):
+        abort = self.rewards['abort']
+        correct = self.rewards['correct']
+        fixation = self.action_index['fixation']
+        _o = fn.Outcomes(t)
+        # @ outcomes[0].when (tasks/ContextDecisionMaking.yaml:47:30)
+        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        # @ outcomes[1].when (tasks/ContextDecisionMaking.yaml:48:30)
+        _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
+        # @ outcomes[2].when (tasks/ContextDecisionMaking.yaml:49:30)
+        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), 0, None, True)
+        return _o
+
     def _timeout(self):
         return 0.0, None
+
+    def _timeout_all(self, t, _vars):
+        _o = fn.Outcomes(t)
+        return _o

@@ -103,5 +103,23 @@ class DelayMatchSample(TrialEnv):
             return fail, None, True
         return 0.0, None, False
 
+    def _judge_all(self, action, target, t, _vars, _s, _e):
+        abort = self.rewards['abort']
+        correct = self.rewards['correct']
+        fail = self.rewards['fail']
+        fixation = self.action_index['fixation']
+        _o = fn.Outcomes(t)
+        # @ outcomes[0].when (tasks/DelayMatchSample.yaml:35:30)
+        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        # @ outcomes[1].when (tasks/DelayMatchSample.yaml:36:30)
+        _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
+        # @ outcomes[2].when (tasks/DelayMatchSample.yaml:37:30)
+        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), fail, None, True)
+        return _o
+
     def _timeout(self):
         return 0.0, None
+
+    def _timeout_all(self, t, _vars):
+        _o = fn.Outcomes(t)
+        return _o

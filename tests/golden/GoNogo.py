@@ -89,6 +89,22 @@ class GoNogo(TrialEnv):
             return fail, 0, True
         return 0.0, None, False
 
+    def _judge_all(self, action, target, t, _vars, _s, _e):
+        abort = self.rewards['abort']
+        correct = self.rewards['correct']
+        fail = self.rewards['fail']
+        fixation = self.action_index['fixation']
+        go = self.action_index['go']
+        ground_truth = _vars['ground_truth']
+        _o = fn.Outcomes(t)
+        # @ outcomes[0].when (tasks/GoNogo.yaml:26:30)
+        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        # @ outcomes[1].when (tasks/GoNogo.yaml:27:30)
+        _o.rule(_o.inside(('decision',), _s, _e) & fn.all_of((action == go), (ground_truth == 1)), correct, 1, True)
+        # @ outcomes[2].when (tasks/GoNogo.yaml:28:30)
+        _o.rule(_o.inside(('decision',), _s, _e) & (action == go), fail, 0, True)
+        return _o
+
     def _timeout(self):
         ground_truth = self.trial['ground_truth']
         miss = self.rewards['miss']
@@ -99,3 +115,13 @@ class GoNogo(TrialEnv):
         if True:
             return 0, 1
         return 0.0, None
+
+    def _timeout_all(self, t, _vars):
+        ground_truth = _vars['ground_truth']
+        miss = self.rewards['miss']
+        _o = fn.Outcomes(t)
+        # @ timeout[0].when (tasks/GoNogo.yaml:30:12)
+        _o.rule((ground_truth == 1), miss, 0, True)
+        # @ timeout[1].when (tasks/GoNogo.yaml:31:5)
+        _o.rule(True, 0, 1, True)
+        return _o

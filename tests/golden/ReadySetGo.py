@@ -108,5 +108,27 @@ class ReadySetGo(TrialEnv):
             return (fn.maximum(fn.power((1 - (fn.abs(((t - _end['measure']) - production)) / ((prod_margin * production) + 25))), 1.5), 0.1) * correct), 1, True
         return 0.0, None, False
 
+    def _judge_all(self, action, target, t, _vars, _s, _e):
+        _end = _e
+        abort = self.rewards['abort']
+        correct = self.rewards['correct']
+        fail = self.rewards['fail']
+        fixation = self.action_index['fixation']
+        go = self.action_index['go']
+        prod_margin = self.params['prod_margin']
+        production = _vars['production']
+        _o = fn.Outcomes(t)
+        # @ outcomes[0].when (tasks/ReadySetGo.yaml:39:30)
+        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        # @ outcomes[1].when (tasks/ReadySetGo.yaml:41:11)
+        _o.rule(_o.inside(('production',), _s, _e) & fn.all_of((action == go), (fn.abs(((t - _end['measure']) - production)) > ((prod_margin * production) + 25))), fail, None, True)
+        # @ outcomes[2].when (tasks/ReadySetGo.yaml:45:11)
+        _o.rule(_o.inside(('production',), _s, _e) & (action == go), (fn.maximum(fn.power((1 - (fn.abs(((t - _end['measure']) - production)) / ((prod_margin * production) + 25))), 1.5), 0.1) * correct), 1, True)
+        return _o
+
     def _timeout(self):
         return 0.0, None
+
+    def _timeout_all(self, t, _vars):
+        _o = fn.Outcomes(t)
+        return _o

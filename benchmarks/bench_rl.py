@@ -1,0 +1,96 @@
+"""Reinforcement-learning throughput: single-env and vector-env steps per second.
+
+Run: python benchmarks/bench_rl.py [--seconds S]
+
+Measured in one run, with random actions:
+- a trivial no-op gymnasium env through `gymnasium.make` (the cost of the API itself),
+- each task's single env through `gymnasium.make("taskspec/<Name>-v0")`,
+- the native vector env through `gymnasium.make_vec(..., num_envs=N)` for N = 64 and 1024.
+Each figure is printed with its ratio to the no-op env and to NeuroGym 2.3.1's env.step figure
+on the project's standard 2-core machine (../shared/reference/neurogym-2.3.1/README.md).
+Targets: single env >= 2x NeuroGym; vector env at N = 1024 >= 30x NeuroGym's single env.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import gymnasium as gym
+import numpy as np
+
+import taskspec  # noqa: F401 - registers the taskspec/ envs
+
+NEUROGYM_STEP = {
+    "PerceptualDecisionMaking": 241_000,
+    "ContextDecisionMaking": 170_000,
+    "yang19.dm1": 59_000,
+    "DelayMatchSample": 245_000,
+}
+
+
+class NoOp(gym.Env):
+    """The cheapest env gymnasium allows: a fixed observation, zero reward."""
+
+    observation_space = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
+    action_space = gym.spaces.Discrete(3)
+    _ob = np.zeros(3, np.float32)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return self._ob.copy(), {}
+
+    def step(self, action):
+        return self._ob.copy(), 0.0, False, False, {}
+
+
+def single_rate(env: gym.Env, seconds: float) -> float:
+    env.reset(seed=0)
+    actions = np.random.default_rng(0).integers(0, env.action_space.n, 200_000).tolist()
+    best = 0.0
+    for _ in range(3):
+        start, done = time.perf_counter(), 0
+        while time.perf_counter() - start < seconds / 3:
+            for a in actions[:20_000]:
+                env.step(a)
+            done += 20_000
+        best = max(best, done / (time.perf_counter() - start))
+    return best
+
+
+def vector_rate(env: gym.vector.VectorEnv, seconds: float) -> float:
+    env.reset(seed=0)
+    n = env.num_envs
+    actions = np.random.default_rng(0).integers(0, env.single_action_space.n, (64, n))
+    best = 0.0
+    for _ in range(3):
+        start, done = time.perf_counter(), 0
+        while time.perf_counter() - start < seconds / 3:
+            for a in actions:
+                env.step(a)
+            done += 64 * n
+        best = max(best, done / (time.perf_counter() - start))
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="measuring time per figure")
+    args = parser.parse_args()
+    gym.register("bench/NoOp-v0", entry_point=NoOp)
+    noop = single_rate(gym.make("bench/NoOp-v0"), args.seconds)
+    print(f"{'what':44} {'steps/s':>12} {'/no-op':>7} {'/NeuroGym':>10} {'target':>7}")
+    print(f"{'no-op gymnasium env (gymnasium.make)':44} {noop:12,.0f} {1:7.2f}")
+    for task, neurogym in NEUROGYM_STEP.items():
+        single = single_rate(gym.make(f"taskspec/{task}-v0"), args.seconds)
+        mark = "met" if single >= 2 * neurogym else "MISSED"
+        print(f"{task + ' single':44} {single:12,.0f} {single / noop:7.2f} {single / neurogym:9.1f}x {mark:>7}")
+        for n in (64, 1024):
+            vec = vector_rate(gym.make_vec(f"taskspec/{task}-v0", num_envs=n), args.seconds)
+            mark = ("met" if vec >= 30 * neurogym else "MISSED") if n == 1024 else ""
+            label = f"{task} vector N={n}"
+            print(f"{label:44} {vec:12,.0f} {vec / noop:7.2f} {vec / neurogym:9.1f}x {mark:>7}")
+
+
+if __name__ == "__main__":
+    main()

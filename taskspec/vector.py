@@ -1,0 +1,235 @@
+"""A native vectorized env: N envs of one task stepped together as arrays.
+
+Each sub-env keeps its own generator (seeded `seed + i`, as gymnasium seeds vector
+envs) and its own sequence of trials, drawn in chunks exactly as a single env draws
+them, so sub-env i produces exactly what `make(task).reset(seed=seed + i)` produces.
+Chunks for many sub-envs are built in one vectorized call through `SplitRNG`, which
+makes each sub-env's share of every random draw from that sub-env's own generator.
+Outcome rules run on arrays (`_judge_all`), one value per sub-env.
+
+Trials never end an episode (terminated and truncated stay False, as in the single
+env), so gymnasium's autoreset never triggers; `reset(seed=...)` restarts all sub-envs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode
+from gymnasium.vector.utils import batch_space
+
+from .library import load
+from .runtime import TrialEnv
+
+
+class SplitRNG:
+    """Random draws for a batch of `len(generators)` equal parts, each part from its own generator."""
+
+    def __init__(self, generators: list[np.random.Generator], each: int):
+        self.generators, self.each = generators, each
+
+    def _parts(self, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Per-part arguments: arrays with one entry per trial are split, scalars shared."""
+        total = self.each * len(self.generators)
+        out = []
+        for j in range(len(self.generators)):
+            rows = slice(j * self.each, (j + 1) * self.each)
+            out.append(tuple(a[rows] if np.ndim(a) and np.shape(a)[0] == total else a for a in args))
+        return out
+
+    def _draw(self, method: str, args: tuple[Any, ...], **kwargs: Any) -> np.ndarray:
+        return np.concatenate([getattr(g, method)(*part, size=self.each, **kwargs)
+                               for g, part in zip(self.generators, self._parts(args), strict=True)])
+
+    def integers(self, low: Any, high: Any, size: int) -> np.ndarray:
+        return self._draw("integers", (low, high))
+
+    def random(self, size: int) -> np.ndarray:
+        return self._draw("random", ())
+
+    def uniform(self, low: Any, high: Any, size: int) -> np.ndarray:
+        return self._draw("uniform", (low, high))
+
+    def normal(self, loc: Any, scale: Any, size: int) -> np.ndarray:
+        return self._draw("normal", (loc, scale))
+
+    def choice(self, options: Any, size: int, p: Any = None) -> np.ndarray:
+        return np.concatenate([g.choice(options, size=self.each, p=p) for g in self.generators])
+
+    def standard_normal(self, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
+        return np.concatenate([g.standard_normal((self.each, *shape[1:]), dtype=dtype) for g in self.generators])
+
+    def masked_normal(self, where: np.ndarray, width: int) -> np.ndarray:
+        counts = where.reshape(len(self.generators), -1).sum(axis=1)
+        return np.concatenate([g.standard_normal((int(c), width), dtype=np.float32)
+                               for g, c in zip(self.generators, counts, strict=True)])
+
+
+class TrialVectorEnv(gym.vector.VectorEnv):
+    """`num_envs` sub-envs of one task; observations, rewards and infos are arrays."""
+
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}  # noqa: RUF012 - gymnasium's convention
+
+    def __init__(self, task: str | type[TrialEnv], num_envs: int, **kwargs: Any):
+        cls = load(task) if isinstance(task, str) else task
+        self.env = cls(**kwargs)
+        self.num_envs = num_envs
+        self.single_observation_space = self.env.observation_space
+        self.single_action_space = self.env.action_space
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.action_space = batch_space(self.single_action_space, num_envs)
+        self.chunk = self.env.chunk_size
+        # A ring of trials per sub-env, with room for one more chunk once half a chunk is left.
+        self.slots = self.chunk + self.chunk // 2
+        self._rows = np.arange(num_envs)
+        self._period_names = np.array(list(self.env.period_after) + [None], dtype=object)
+        self._all, self._none = np.ones(num_envs, bool), np.zeros(num_envs, bool)  # shared, read-only
+        self._all.flags.writeable = self._none.flags.writeable = False
+
+    # ----- trial pool -----
+
+    def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None) -> Any:
+        if seed is None:
+            seeds = [None] * self.num_envs
+        elif isinstance(seed, int):
+            seeds = [seed + i for i in range(self.num_envs)]
+        else:
+            seeds = list(seed)
+        self.rngs = [seeding.np_random(s)[0] for s in seeds]
+        self.head = np.zeros(self.num_envs, np.int64)  # slot of each sub-env's current trial
+        self.count = np.zeros(self.num_envs, np.int64)  # trials held, the current one included
+        self.k = np.zeros(self.num_envs, np.int64)
+        self.performance = np.zeros(self.num_envs)
+        self._pool: dict[str, Any] | None = None
+        self._refill(self._rows)
+        self._load_current(self._rows)
+        return self._observe(), {}
+
+    def _refill(self, envs: np.ndarray) -> None:
+        """One chunk more for each of `envs`, built in one call with each env's own generator."""
+        rng = SplitRNG([self.rngs[i] for i in envs], self.chunk)
+        batch = self.env.generate(rng, len(envs) * self.chunk)  # type: ignore[arg-type]
+        steps = batch.ob.shape[1]
+        if self._pool is None:
+            self._pool = self._allocate(batch, steps)
+        elif steps > self._pool["ob"].shape[2]:
+            self._grow(steps)
+        pool, width = self._pool, self._pool["ob"].shape[2]
+        where = (envs[:, None], (self.head[envs, None] + self.count[envs, None] + np.arange(self.chunk)) % self.slots)
+
+        def put(target: np.ndarray, values: np.ndarray, fill: int = 0) -> None:
+            values = values.reshape(len(envs), self.chunk, *values.shape[1:])
+            if values.ndim >= 3 and values.shape[2] < width:
+                pad = [(0, 0)] * values.ndim
+                pad[2] = (0, width - values.shape[2])
+                values = np.pad(values, pad, constant_values=fill)
+            target[where] = values
+
+        put(pool["ob"], batch.ob)
+        put(pool["gt"], batch.gt)
+        put(pool["period"], batch.period_id, -1)
+        put(pool["length"], batch.length)
+        for name, values in batch.variables.items():
+            put(pool["vars"][name], values)
+        for name in batch.start:
+            put(pool["start"][name], batch.start[name])
+            put(pool["end"][name], batch.end[name])
+        self.count[envs] += self.chunk
+
+    def _allocate(self, batch: Any, steps: int) -> dict[str, Any]:
+        n, q = self.num_envs, self.slots
+        return {
+            "ob": np.zeros((n, q, steps, batch.ob.shape[2]), np.float32),
+            "gt": np.zeros((n, q, steps, *batch.gt.shape[2:]), batch.gt.dtype),
+            "period": np.full((n, q, steps), -1, np.int16),
+            "length": np.zeros((n, q), np.int64),
+            "vars": {k: np.zeros((n, q), v.dtype) for k, v in batch.variables.items()},
+            "start": {k: np.zeros((n, q), np.int64) for k in batch.start},
+            "end": {k: np.zeros((n, q), np.int64) for k in batch.end},
+        }
+
+    def _grow(self, steps: int) -> None:
+        assert self._pool is not None
+        for key, fill in (("ob", 0), ("gt", 0), ("period", -1)):
+            old = self._pool[key]
+            pad = [(0, 0)] * old.ndim
+            pad[2] = (0, steps - old.shape[2])
+            self._pool[key] = np.pad(old, pad, constant_values=fill)
+
+    def _load_current(self, envs: np.ndarray) -> None:
+        """Copy the current trial's per-trial values of `envs` into flat arrays used every step."""
+        assert self._pool is not None
+        pool, slots = self._pool, self.head[envs]
+        if not hasattr(self, "_vars"):
+            self._vars = {k: np.zeros(self.num_envs, v.dtype) for k, v in pool["vars"].items()}
+            self._start = {k: np.zeros(self.num_envs) for k in pool["start"]}
+            self._end = {k: np.zeros(self.num_envs) for k in pool["end"]}
+            self._length = np.zeros(self.num_envs, np.int64)
+        for k, v in pool["vars"].items():
+            self._vars[k][envs] = v[envs, slots]
+        for k in pool["start"]:
+            self._start[k][envs] = pool["start"][k][envs, slots] * self.env.dt
+            self._end[k][envs] = pool["end"][k][envs, slots] * self.env.dt
+        self._length[envs] = pool["length"][envs, slots]
+
+    def _flat_index(self) -> np.ndarray:
+        """Row of each sub-env's current step in the pool arrays seen as (envs * slots * steps, ...)."""
+        assert self._pool is not None
+        steps = self._pool["ob"].shape[2]
+        return (self._rows * self.slots + self.head) * steps + self.k
+
+    def _take(self, key: str, index: np.ndarray) -> np.ndarray:
+        assert self._pool is not None
+        array = self._pool[key]
+        return np.take(array.reshape(-1, *array.shape[3:]), index, axis=0)  # faster than 3-array indexing
+
+    def _observe(self) -> np.ndarray:
+        return self._take("ob", self._flat_index())
+
+    # ----- stepping -----
+
+    def step(self, actions: Any) -> Any:
+        assert self._pool is not None, "call reset() before step()"
+        env, k = self.env, self.k
+        actions = np.asarray(actions)
+        index = self._flat_index()
+        target = self._take("gt", index)
+        t = k * env.dt
+        with np.errstate(all="ignore"):  # rules are evaluated for every env, also where they do not apply
+            outcome = env._call(env._judge_all, actions, target, t, self._vars, self._start, self._end)
+            reward, end = outcome.reward, outcome.end
+            self.performance = np.where(np.isnan(outcome.performance), self.performance, outcome.performance)
+            last = ~end & (k + 1 >= self._length)
+            if last.any():
+                timeout = env._call(env._timeout_all, t, self._vars)
+                reward = reward + np.where(last, timeout.reward, 0.0)
+                keep = np.isnan(timeout.performance) | ~last
+                self.performance = np.where(keep, self.performance, timeout.performance)
+                end = end | last
+        info = {"gt": target, "period": np.take(self._period_names, self._take("period", index)),
+                "new_trial": end, "_gt": self._all, "_period": self._all, "_new_trial": self._all}
+        if end.any():
+            info.update(performance=self.performance.copy(), _performance=end,
+                        trial={name: v.copy() for name, v in self._vars.items()}, _trial=end)
+            self._advance(end)
+        self.k = np.where(end, 0, k + 1)
+        return self._observe(), reward.astype(np.float64), self._none, self._none, info
+
+    def _advance(self, ended: np.ndarray) -> None:
+        envs = np.flatnonzero(ended)
+        self.head[envs] = (self.head[envs] + 1) % self.slots
+        self.count[envs] -= 1
+        self.performance[envs] = 0
+        if (self.count[envs] == 0).any():  # someone ran dry: top up everyone with room for a chunk
+            self._refill(np.flatnonzero(self.count <= self.slots - self.chunk))
+        self._load_current(envs)
+
+
+
+def make_vector(task: str, num_envs: int = 1, **kwargs: Any) -> TrialVectorEnv:
+    """Entry point for `gymnasium.make_vec("taskspec/<Name>-v0", num_envs=N)`."""
+    kwargs.pop("render_mode", None)
+    return TrialVectorEnv(task, num_envs, **kwargs)

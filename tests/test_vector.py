@@ -1,0 +1,72 @@
+"""The native vector env: exactly N single envs, stepped as arrays; gymnasium's vector envs too."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import taskspec
+from taskspec.vector import TrialVectorEnv
+
+
+def _compare(task, num_envs, steps, seed=10):
+    vec = TrialVectorEnv(task, num_envs)
+    singles = [taskspec.make(task) for _ in range(num_envs)]
+    obs, _ = vec.reset(seed=seed)
+    np.testing.assert_array_equal(obs, np.array([e.reset(seed=seed + i)[0] for i, e in enumerate(singles)]))
+    rng = np.random.default_rng(0)
+    for step in range(steps):
+        # a mix of random and ground-truth actions, so trials end at different times in different envs
+        actions = vec._take("gt", vec._flat_index()) if step % 3 == 0 else rng.integers(0, vec.single_action_space.n,
+                                                                                          num_envs)
+        obs, reward, terminated, truncated, info = vec.step(actions)
+        assert not terminated.any() and not truncated.any()
+        for i, env in enumerate(singles):
+            s_obs, s_reward, _, _, s_info = env.step(int(actions[i]))
+            np.testing.assert_array_equal(obs[i], s_obs)
+            assert reward[i] == s_reward
+            assert info["gt"][i] == s_info["gt"] and info["period"][i] == s_info["period"]
+            assert info["new_trial"][i] == s_info["new_trial"]
+            if s_info["new_trial"]:
+                assert info["_performance"][i] and info["performance"][i] == s_info["performance"]
+                assert {k: v[i] for k, v in info["trial"].items()} == s_info["trial"]
+
+
+@pytest.mark.parametrize("task", ["PerceptualDecisionMaking", "ContextDecisionMaking", "GoNogo", "ReadySetGo",
+                                  "yang19.dm1"])
+def test_vector_env_equals_single_envs(task):
+    _compare(task, num_envs=6, steps=2500)  # several chunk refills per env
+
+
+def test_make_vec_gives_the_native_vector_env():
+    env = gym.make_vec("taskspec/PerceptualDecisionMaking-v0", num_envs=16, sigma=0.5)
+    assert isinstance(env.unwrapped, TrialVectorEnv)
+    obs, _ = env.reset(seed=0)
+    assert obs.shape == (16, 3) and env.unwrapped.env.params["sigma"] == 0.5
+    obs, reward, *_ = env.step(env.action_space.sample())
+    assert obs.shape == (16, 3) and reward.shape == (16,)
+
+
+def test_gymnasium_sync_and_async_vector_envs_match():
+    actions = np.random.default_rng(1).integers(0, 3, (200, 3))
+    runs = []
+    for mode in ("sync", "async"):
+        kwargs = {"vectorization_mode": mode}
+        if mode == "async":
+            kwargs["vector_kwargs"] = {"context": "spawn"}  # a fresh process must rebuild the compiled class
+        env = gym.make_vec("taskspec/DelayMatchSample-v0", num_envs=3, **kwargs)
+        obs, _ = env.reset(seed=4)
+        trace = [obs]
+        for a in actions:
+            obs, reward, *_ = env.step(a)
+            trace += [obs, reward]
+        env.close()
+        runs.append(trace)
+    native = TrialVectorEnv("DelayMatchSample", 3)
+    obs, _ = native.reset(seed=4)
+    trace = [obs]
+    for a in actions:
+        obs, reward, *_ = native.step(a)
+        trace += [obs, reward]
+    for sync_item, async_item, native_item in zip(*runs, trace, strict=True):
+        np.testing.assert_array_equal(sync_item, async_item)
+        np.testing.assert_array_equal(sync_item, native_item)
