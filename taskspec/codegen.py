@@ -115,7 +115,8 @@ def generate(task: ir.TaskIR) -> str:
         "timing": _dict_lines({p.name: p.constant_ms if p.constant_ms is not None else p.text for p in task.periods}),
         "period_after": _dict_lines({p.name: p.after for p in task.periods}),
         "input_groups": repr(tuple(i.groups for i in task.inputs)),
-        "judge": judge, "timeout": timeout, "judge_all": judge_all, "timeout_all": timeout_all, "sample": sample, "fill": fill, "sizes": sizes,
+        "judge": judge, "timeout": timeout, "judge_all": judge_all, "timeout_all": timeout_all,
+        "sample": sample, "fill": fill, "sizes": sizes,
     }
     return _ENV.get_template("env.py.jinja").render(**context)
 

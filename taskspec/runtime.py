@@ -260,6 +260,12 @@ class TrialEnv(gym.Env):
     def _timeout(self) -> tuple[float, Any]:
         raise NotImplementedError
 
+    def _judge_all(self, action: Any, target: Any, t: Any, _vars: Any, _s: Any, _e: Any) -> Any:
+        raise NotImplementedError
+
+    def _timeout_all(self, t: Any, _vars: Any) -> Any:
+        raise NotImplementedError
+
 
 class _TrialLists:
     """A chunk's per-trial values as Python lists and dicts, converted in bulk instead of per trial."""

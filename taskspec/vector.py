@@ -92,12 +92,13 @@ class TrialVectorEnv(gym.vector.VectorEnv):
     # ----- trial pool -----
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None) -> Any:
+        seeds: list[int | None]
         if seed is None:
             seeds = [None] * self.num_envs
         elif isinstance(seed, int):
             seeds = [seed + i for i in range(self.num_envs)]
         else:
-            seeds = list(seed)
+            seeds = [int(s) for s in seed]
         self.rngs = [seeding.np_random(s)[0] for s in seeds]
         self.head = np.zeros(self.num_envs, np.int64)  # slot of each sub-env's current trial
         self.count = np.zeros(self.num_envs, np.int64)  # trials held, the current one included
