@@ -7,7 +7,6 @@ column and YAML path, so an author fixes a spec in one edit instead of many runs
 from __future__ import annotations
 
 import difflib
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -37,10 +36,6 @@ class SpecError(Exception):
 
 class SpecWarning(UserWarning):
     """Something legal but probably unintended, e.g. a duration rounded to `dt`."""
-
-
-def warn(problem: Problem) -> None:
-    warnings.warn(str(problem), SpecWarning, stacklevel=3)
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:

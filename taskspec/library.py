@@ -7,6 +7,8 @@ an env pickles into a fresh process (spawn) and rebuilds there.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
 import linecache
 import sys
@@ -20,7 +22,7 @@ import numpy as np
 from .codegen import generate
 from .errors import Problem, SpecError, did_you_mean
 from .ir import TaskIR
-from .loader import load_file, load_text
+from .loader import Document, load_file, load_text
 from .lower import lower
 from .models import TaskSpec
 from .runtime import TrialEnv, _TrialLists
@@ -63,8 +65,59 @@ def resolve(name_or_path: str | Path) -> Path:
 
 def _pipeline(text: str, file: str) -> tuple[TaskSpec, TaskIR]:
     doc = load_text(text, file)
-    spec = validate(doc)
+    try:
+        spec = validate(doc)
+    except SpecError as structural:
+        raise SpecError(structural.problems + _meaning_problems(doc, structural)) from None
     return spec, lower(spec, doc)
+
+
+REQUIRED_KEYS = {"task", "dt", "observation", "action", "periods"}
+
+
+def _meaning_problems(doc: Document, structural: SpecError) -> list[Problem]:
+    """Meaning checks on the spec minus its structurally broken entries, so one run reports both kinds.
+
+    Problems that merely mention a dropped entry (e.g. "unknown period 'x'" after period x was
+    dropped for a wrong type) are left out: they would only repeat the structural error.
+    """
+    data = copy.deepcopy(doc.data)
+    dropped: set[str] = set()
+    for path in getattr(structural, "paths", []):
+        if len(path) < 2 and (not path or path[0] in REQUIRED_KEYS):
+            return []  # a required part is missing or malformed: nothing sound to check
+        if len(path) == 1:
+            data.pop(path[0], None)
+            continue
+        section = data.get(path[0])
+        if isinstance(section, list) and isinstance(path[1], int) and path[1] < len(section):
+            section[path[1]] = None  # placeholder keeps later indices (and their locations) stable
+        elif isinstance(section, dict):
+            section.pop(path[1], None)
+            dropped.add(str(path[1]))
+    marks = dict(doc.marks)
+    renamed: dict[str, str] = {}  # "inputs[0]" of the pruned spec -> "inputs[1]" of the file
+    for key, section in list(data.items()):
+        if isinstance(section, list) and None in section:
+            kept = [i for i, item in enumerate(section) if item is not None]
+            data[key] = [section[i] for i in kept]
+            for new, old in enumerate(kept):  # entries move up: their positions move with them
+                renamed[f"{key}[{new}]"] = f"{key}[{old}]"
+                for path, mark in doc.marks.items():
+                    if path[:2] == (key, old):
+                        marks[(key, new, *path[2:])] = mark
+    pruned = Document(doc.file, data, marks)
+    try:
+        lower(validate(pruned), pruned)
+    except SpecError as meaning:
+        return [dataclasses.replace(p, path=_rename(p.path, renamed)) for p in meaning.problems
+                if not any(f"'{name}'" in p.message for name in dropped)]
+    return []
+
+
+def _rename(path: str, renamed: dict[str, str]) -> str:
+    head, dot, rest = path.partition(".")
+    return renamed.get(head, head) + dot + rest
 
 
 def _read(name_or_path: str | Path) -> tuple[str, str]:

@@ -36,7 +36,9 @@ def validate(doc: Document) -> TaskSpec:
                 problems.append(doc.problem(path, f"expected {nouns}, got {_describe(_value_at(doc.data, path))}"))
                 errors = [e for e in errors if e not in type_errors]
             problems.extend(_translate(doc, err) for err in errors)
-        raise SpecError(problems) from None
+        error = SpecError(problems)
+        error.paths = list(by_path)  # type: ignore[attr-defined]  # where structure failed, for pruning
+        raise error from None
 
 
 _NOUNS = {
