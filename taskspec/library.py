@@ -105,7 +105,7 @@ def _meaning_problems(doc: Document, structural: SpecError) -> list[Problem]:
                 renamed[f"{key}[{new}]"] = f"{key}[{old}]"
                 for path, mark in doc.marks.items():
                     if path[:2] == (key, old):
-                        marks[(key, new, *path[2:])] = mark
+                        marks[(key, new) + tuple(path[2:])] = mark
     pruned = Document(doc.file, data, marks)
     try:
         lower(validate(pruned), pruned)
