@@ -166,28 +166,38 @@ class Outcomes:
     """Outcome rules applied to many envs at once: the first rule that matches an env decides it."""
 
     def __init__(self, t: np.ndarray):
-        n = len(t)
-        self.open = np.ones(n, bool)
-        self.reward = np.zeros(n)
-        self.performance = np.full(n, np.nan)  # NaN: the rule leaves performance as it was
-        self.end = np.zeros(n, bool)
+        # Scalars until a rule matches somewhere: most steps of most envs match nothing.
+        self.open: Any = True
+        self.reward: Any = 0.0
+        self.performance: Any = np.nan  # NaN: the rule leaves performance as it was
+        self.end: Any = False
         self.t = t
+        self._inside: dict[str, np.ndarray] = {}
 
     def inside(self, periods: tuple[str, ...], start: dict[str, np.ndarray], end: dict[str, np.ndarray]) -> Any:
         if not periods:
             return True
-        mask = (start[periods[0]] <= self.t) & (self.t < end[periods[0]])
-        for p in periods[1:]:
-            mask |= (start[p] <= self.t) & (self.t < end[p])
-        return mask
+        masks = []
+        for p in periods:
+            if p not in self._inside:  # several rules usually test the same period
+                self._inside[p] = (start[p] <= self.t) & (self.t < end[p])
+            masks.append(self._inside[p])
+        return masks[0] if len(masks) == 1 else np.logical_or.reduce(masks)
 
     def rule(self, hit: Any, reward: Any, performance: Any, end_trial: bool) -> None:
-        hit = self.open & np.asarray(hit, bool)
+        hit = np.logical_and(self.open, hit)
         if not hit.any():
             return
         self.reward = np.where(hit, reward, self.reward)
         if performance is not None:
             self.performance = np.where(hit, performance, self.performance)
         if end_trial:
-            self.end |= hit
-        self.open &= ~hit
+            self.end = np.logical_or(self.end, hit)
+        self.open = np.logical_and(self.open, ~hit)
+
+    def arrays(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(reward, performance, end), each one value per env."""
+        def full(value: Any, dtype: Any) -> np.ndarray:
+            return np.full(n, value, dtype) if np.ndim(value) == 0 else np.asarray(value, dtype)
+
+        return full(self.reward, np.float64), full(self.performance, np.float64), full(self.end, bool)

@@ -188,7 +188,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         return np.take(array.reshape(-1, *array.shape[3:]), index, axis=0)  # faster than 3-array indexing
 
     def _observe(self) -> np.ndarray:
-        return self._take("ob", self._flat_index())
+        self._index = self._flat_index()
+        return self._take("ob", self._index)
 
     # ----- stepping -----
 
@@ -196,19 +197,18 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         assert self._pool is not None, "call reset() before step()"
         env, k = self.env, self.k
         actions = np.asarray(actions)
-        index = self._flat_index()
+        index = self._index  # where each sub-env is: computed when its observation was returned
         target = self._take("gt", index)
         t = k * env.dt
         with np.errstate(all="ignore"):  # rules are evaluated for every env, also where they do not apply
             outcome = env._call(env._judge_all, actions, target, t, self._vars, self._start, self._end)
-            reward, end = outcome.reward, outcome.end
-            self.performance = np.where(np.isnan(outcome.performance), self.performance, outcome.performance)
+            reward, performance, end = outcome.arrays(self.num_envs)
+            self.performance = np.where(np.isnan(performance), self.performance, performance)
             last = ~end & (k + 1 >= self._length)
             if last.any():
-                timeout = env._call(env._timeout_all, t, self._vars)
-                reward = reward + np.where(last, timeout.reward, 0.0)
-                keep = np.isnan(timeout.performance) | ~last
-                self.performance = np.where(keep, self.performance, timeout.performance)
+                extra, performance, _ = env._call(env._timeout_all, t, self._vars).arrays(self.num_envs)
+                reward = reward + np.where(last, extra, 0.0)
+                self.performance = np.where(np.isnan(performance) | ~last, self.performance, performance)
                 end = end | last
         info = {"gt": target, "period": np.take(self._period_names, self._take("period", index)),
                 "new_trial": end, "_gt": self._all, "_period": self._all, "_new_trial": self._all}
@@ -217,7 +217,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
                         trial={name: v.copy() for name, v in self._vars.items()}, _trial=end)
             self._advance(end)
         self.k = np.where(end, 0, k + 1)
-        return self._observe(), reward.astype(np.float64), self._none, self._none, info
+        return self._observe(), reward, self._none, self._none, info
 
     def _advance(self, ended: np.ndarray) -> None:
         envs = np.flatnonzero(ended)
