@@ -21,6 +21,7 @@ import numpy as np
 
 from .codegen import generate
 from .errors import Problem, SpecError, did_you_mean
+from .extends import resolve_extends
 from .ir import TaskIR
 from .loader import Document, load_file, load_text
 from .lower import lower
@@ -64,12 +65,20 @@ def resolve(name_or_path: str | Path) -> Path:
 
 
 def _pipeline(text: str, file: str) -> tuple[TaskSpec, TaskIR]:
-    doc = load_text(text, file)
+    doc = resolve_extends(load_text(text, file), _read_parent)
     try:
         spec = validate(doc)
     except SpecError as structural:
         raise SpecError(structural.problems + _meaning_problems(doc, structural)) from None
     return spec, lower(spec, doc)
+
+
+def _read_parent(reference: str, child_dir: Path) -> Document:
+    """A parent spec: a path relative to the child's folder, or a bundled task name."""
+    if reference.endswith((".yaml", ".yml")) or "/" in reference:
+        return load_file(child_dir / reference)
+    text, file = _read(reference)
+    return load_text(text, _display_name(file))
 
 
 REQUIRED_KEYS = {"task", "dt", "observation", "action", "periods"}
@@ -106,7 +115,7 @@ def _meaning_problems(doc: Document, structural: SpecError) -> list[Problem]:
                 for path, mark in doc.marks.items():
                     if path[:2] == (key, old):
                         marks[(key, new) + tuple(path[2:])] = mark
-    pruned = Document(doc.file, data, marks)
+    pruned = Document(doc.file, data, marks, doc.origins)
     try:
         lower(validate(pruned), pruned)
     except SpecError as meaning:

@@ -30,6 +30,14 @@ class Document:
     file: str
     data: Any
     marks: dict[Path_, tuple[int, int, str | None]] = field(default_factory=dict)
+    origins: dict[Path_, str] = field(default_factory=dict)  # nodes inherited from another file (`extends`)
+
+    def file_of(self, path: Path_) -> str:
+        """The file a node was written in: this one, or a spec it extends."""
+        path = tuple(path)
+        while path not in self.marks and path:
+            path = path[:-1]
+        return self.origins.get(path, self.file)
 
     def where(self, path: Path_) -> tuple[int, int, str | None]:
         """Position of `path`, or of its nearest ancestor that has one."""
@@ -47,7 +55,7 @@ class Document:
                 line, col = line + extra_line, extra_col + 1
             else:
                 col += extra_col + (1 if style in ("'", '"') else 0)
-        return Problem(self.file, line, col, dotted(path), message)
+        return Problem(self.file_of(path), line, col, dotted(path), message)
 
 
 def dotted(path: Path_) -> str:

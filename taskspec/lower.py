@@ -39,7 +39,7 @@ class _Lowerer:
 
     def where(self, path: Path_) -> str:
         line, col, _ = self.doc.where(path)
-        return f"{dotted(path)} ({self.doc.file}:{line}:{col})"
+        return f"{dotted(path)} ({self.doc.file_of(path)}:{line}:{col})"
 
     def expr(self, path: Path_, source: Any, ctx: Context) -> ir.Code:
         try:

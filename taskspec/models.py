@@ -85,6 +85,9 @@ class TaskSpec(Strict):
     """A trial-based task: spaces, parameters, trial variables, periods, inputs, targets and rules."""
 
     task: str = Field(description="The task's name, e.g. 'PerceptualDecisionMaking'.")
+    extends: str | None = Field(
+        None, description="A bundled task or a spec file (relative path) this spec builds on; see docs."
+    )
     description: str = Field("", description="What the task is, for `taskspec info` and docs.")
     reference: Reference | None = None
     tags: list[str] = Field(default_factory=list, description="Keywords for `taskspec list --tag`.")

@@ -113,7 +113,7 @@ class TrialEnv(gym.Env):
         super().reset(seed=seed)
         self._batch, self._next, self.num_tr = None, 0, 0
         self.new_trial()
-        return self.ob[0], {"period": self._period_at[0], "trial": self.trial}
+        return self.ob[0], {"period": self._period_at[0], "trial": dict(self.trial)}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         # The hot path of RL: kept to plain attribute and list lookups.
