@@ -222,6 +222,23 @@ def _cmd_dataset(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_new(args: argparse.Namespace) -> int:
+    """A starting spec that validates, so authors change a working task instead of a blank page."""
+    from .scaffold import new_spec
+
+    try:
+        text = new_spec(args.name, args.from_task)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    output = Path(args.output or f"{args.name}.yaml")
+    if output.exists() and not args.force:
+        raise UsageError(f"{output} exists; use --force to overwrite it")
+    output.write_text(text, encoding="utf-8")
+    taskspec.load(output)  # prove it validates
+    print(f"wrote {output}; try: taskspec run {output}")
+    return 0
+
+
 def _positive(text: str) -> int:
     """A trial count; zero trials would leave nothing to average."""
     if not text.strip().isdigit() or int(text) < 1:
@@ -266,6 +283,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter, dt, rewards or timing override; VALUE is YAML (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p = command("new", _cmd_new, "write a commented starting spec that validates")
+    p.add_argument("name", metavar="NAME", help="the task name; the file is NAME.yaml unless -o is given")
+    p.add_argument("--from", dest="from_task", metavar="TASK", help="start from a variant of this task")
+    p.add_argument("-o", "--output", metavar="FILE.yaml", help="output file")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
     return parser
 
 

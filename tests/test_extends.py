@@ -87,3 +87,19 @@ def test_bundled_reaction_time_variant():
         env.step(0)
     _, reward, _, _, info = env.step(env.gt_now)  # answer at the first stimulus step
     assert info["new_trial"] and reward == 1.0 and info["performance"] == 1
+
+
+def test_new_writes_specs_that_validate(tmp_path, capsys):
+    from taskspec.cli import main
+
+    scratch, variant = tmp_path / "Mine.yaml", tmp_path / "Slow.yaml"
+    assert main(["new", "Mine", "-o", str(scratch)]) == 0
+    assert main(["new", "Slow", "--from", "ReadySetGo", "-o", str(variant)]) == 0
+    for path in (scratch, variant):
+        text = path.read_text()
+        assert text.startswith("# yaml-language-server: $schema=file://")
+        assert taskspec.load(path)().task_name == path.stem
+    assert "extends: ReadySetGo" in variant.read_text()
+    assert main(["new", "Mine", "-o", str(scratch)]) == 2  # refuses to overwrite
+    assert main(["new", "bad name", "-o", str(tmp_path / "x.yaml")]) == 2
+    assert "Traceback" not in capsys.readouterr().err

@@ -1,0 +1,74 @@
+"""`taskspec new`: a commented starting spec that validates as written.
+
+From scratch it is a small two-choice decision task showing every section; with
+`--from TASK` it is a variant that extends TASK and shows how to override its parts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .library import SCHEMA_PATH, load_spec
+
+# Editors with yaml-language-server complete and check the spec against the installed schema.
+SCHEMA_LINE = f"# yaml-language-server: $schema={SCHEMA_PATH.resolve().as_uri()}"
+
+FROM_SCRATCH = '''{schema}
+# A starting point: a two-choice decision on a noisy stimulus. Check it with
+#   taskspec validate {name}.yaml      and try it with      taskspec run {name}.yaml
+task: {name}
+description: |
+  What the agent sees, what it must do, and when. (Shown by `taskspec info`.)
+tags: [perceptual, two-alternative, supervised]
+dt: 100                          # ms per step
+params:                          # defaults; override with make("{name}.yaml", sigma=0.5) or --set sigma=0.5
+  sigma: {{default: 1.0, min: 0, doc: input noise per sqrt(ms)}}
+  cohs: {{default: [0, 25, 50], doc: evidence strength in percent}}
+rewards: {{abort: -0.1, correct: 1.0, fail: 0.0}}
+observation: {{fixation: 1, stimulus: 2}}   # named input groups and their sizes
+action: {{fixation: 1, choice: 2}}         # named action groups: action 0 = fixate, 1..2 = choices
+trial:                                    # drawn once per trial, in order
+  ground_truth: choice(2)                 # 0 or 1: which choice is correct
+  coh: choice(cohs)
+periods: {{fixation: 300, stimulus: 1000, decision: 200}}   # durations in ms, in order
+inputs:
+  - {{during: [fixation, stimulus], where: fixation, value: 1}}
+  - during: stimulus
+    where: stimulus
+    value: cos(ring(2) - ring(2)[ground_truth]) * coh / 200 + 0.5
+    noise: sigma / sqrt(dt)
+target:                                   # the correct action; 0 (fixate) elsewhere
+  - {{during: decision, value: "choice[ground_truth]"}}
+outcomes:                                 # checked every step; the first match decides
+  - {{during: [fixation, stimulus], when: action != fixation, reward: abort}}
+  - {{during: decision, when: action == target, reward: correct, performance: 1, end_trial: true}}
+  - {{during: decision, when: action != fixation, reward: fail, end_trial: true}}
+'''
+
+FROM_TASK = '''{schema}
+# A variant of {parent}: everything not written here is inherited. Mappings (params,
+# rewards, periods, trial, observation, action) are merged entry by entry; lists (inputs,
+# target, outcomes, timeout) are replaced whole. See `taskspec info {parent}`.
+task: {name}
+extends: {parent}
+description: |
+  {parent}, changed: say how.
+{params}periods:                  # e.g. lengthen a period
+{periods}
+'''
+
+
+def new_spec(name: str, parent: str | None = None) -> str:
+    """The text of a new spec named `name`, from scratch or extending `parent`."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.\-]*", name):
+        raise ValueError(f"'{name}' is not a valid task name: use letters, digits, '.', '-' and '_'")
+    if parent is None:
+        return FROM_SCRATCH.format(schema=SCHEMA_LINE, name=name)
+    spec = load_spec(parent)
+    params = ""
+    if spec.params:
+        first, param = next(iter(spec.params.items()))
+        params = f"params:                   # e.g. a different default\n  {first}: {param.default!r}\n"
+    periods = "\n".join(f"  {p}: {d.duration if hasattr(d, 'duration') else d!r}" for p, d in
+                        list(spec.periods.items())[:1])
+    return FROM_TASK.format(schema=SCHEMA_LINE, name=name, parent=spec.task, params=params, periods=periods)
