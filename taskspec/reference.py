@@ -1,0 +1,70 @@
+"""The spec reference (docs/spec-reference.md), generated from the models so it cannot drift.
+
+Run `python -m taskspec.reference > docs/spec-reference.md`; a test fails when the file is stale.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+
+from . import models
+from .expressions import CONSTANTS, MATH, RANDOM, TIMING
+
+
+def _type_name(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _type_name(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(dict.fromkeys(_type_name(a) for a in args if a is not type(None)))
+    if origin is typing.Literal:
+        return " or ".join(repr(a) for a in args)
+    if origin in (list, tuple):
+        return f"list of {_type_name(args[0])}" if args else "list"
+    if origin is dict:
+        return f"mapping of name to {_type_name(args[1])}"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return f"[{annotation.__name__}](#{annotation.__name__.lower()})"
+    names = {str: "text", int: "whole number", float: "number", bool: "true/false"}
+    return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+def _model_section(model: type[BaseModel]) -> list[str]:
+    lines = [f"## {model.__name__}", "", (model.__doc__ or "").strip(), "",
+             "| key | type | required | default | meaning |", "|---|---|---|---|---|"]
+    for name, field in model.model_fields.items():
+        required = field.is_required()
+        default = "" if required else ("[]" if field.default_factory is list else
+                                       "{}" if field.default_factory is dict else repr(field.default))
+        doc = (field.description or "").replace("|", "\\|")
+        lines.append(f"| `{name}` | {_type_name(field.annotation).replace('|', '/')} | "
+                     f"{'yes' if required else 'no'} | {default} | {doc} |")
+    return [*lines, ""]
+
+
+def reference_markdown() -> str:
+    """The whole reference: every model, then the expression language's names."""
+    parts = ["# Spec reference", "",
+             "Generated from `taskspec/models.py` by `python -m taskspec.reference`; do not edit by hand.",
+             "Unknown keys are errors everywhere.", ""]
+    for model in (models.TaskSpec, models.Reference, models.Param, models.PeriodTiming, models.Input,
+                  models.Target, models.Outcome, models.Timeout):
+        parts += _model_section(model)
+    parts += ["## Expressions", "",
+              "Python syntax: numbers, `+ - * / // % **`, comparisons, `and or not`, `x if c else y`,",
+              "indexing `a[i]`, lists `[a, b]`, and the names the context allows (parameters, trial",
+              "variables, action groups, rewards in rules, `dt`, `t` in ms, `action` and `target` in rules).", "",
+              f"- functions: {', '.join(f'`{f}`' for f in sorted(MATH))}",
+              f"- random draws (trial variables and durations only): {', '.join(f'`{f}`' for f in sorted(RANDOM))}",
+              f"- period times in ms (inputs, targets, rules): {', '.join(f'`{f}(name)`' for f in sorted(TIMING))}",
+              f"- constants: {', '.join(f'`{c}`' for c in sorted(CONSTANTS))}", ""]
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    print(reference_markdown(), end="")
