@@ -21,7 +21,7 @@ def _doc_specs():
     for page in sorted(DOCS.glob("*.md")):
         for i, block in enumerate(re.findall(r"```yaml\n(.*?)```", page.read_text(), flags=re.S)):
             data = yaml.safe_load(block)
-            if isinstance(data, dict) and "task" in data and "dt" in data:
+            if isinstance(data, dict) and "task" in data and ("dt" in data or "extends" in data):
                 yield pytest.param(block, id=f"{page.stem}-{i}")
 
 
