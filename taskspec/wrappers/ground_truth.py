@@ -1,0 +1,126 @@
+"""Wrappers that choose each trial's ground truth: block biases, a fixed bias, trial history.
+
+Each draws a value and starts the trial with `task.new_trial(ground_truth=value)`. The
+task normally serves trials from chunks it generated ahead; a trial with an override is
+generated on its own (a one-trial batch, a fraction of a millisecond), which is what makes
+a per-trial choice possible. Draws come from the task's `np_random`, so `reset(seed=s)`
+reproduces the sequence.
+
+The variable must be one the stimulus is computed from. In a task that derives the
+ground truth from other variables (`yang19.dm1` computes it from the two stimulus
+strengths), fixing it would contradict the stimulus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from .base import ResetResult, StepResult, TrialWrapper, probability_rows, trial_values
+
+
+class SideBias(TrialWrapper):
+    """Block-wise biased ground truth: within a block, the ground truth follows that block's probabilities.
+
+    `probs[b][j]` is the probability of `values[j]` in block b. `values` defaults to the
+    distinct values the variable takes (sorted; e.g. 0 and 1 for PerceptualDecisionMaking,
+    1 and 2 for ContextDecisionMaking). A block lasts `block_dur` trials, or a number drawn
+    uniformly from `(low, high)` inclusive; then a different block is drawn at random. The
+    first block after a reset is random too. `info["block"]` is the block of the trial
+    the step belongs to, and `self.block` the current one. Animals track such biases
+    (e.g. the International Brain Laboratory's task), which is what this is used to study.
+    """
+
+    def __init__(self, env: gym.Env, probs: Sequence[Sequence[float]], block_dur: int | tuple[int, int] = 200,
+                 variable: str = "ground_truth", values: Sequence[Any] | None = None):
+        super().__init__(env, probs=probs, block_dur=block_dur, variable=variable, values=values)
+        self.probs = probability_rows(probs)
+        self.values = trial_values(self.task, variable, values, self.probs.shape[1])
+        self.variable = variable
+        self.block_dur = _block_duration(block_dur)
+        self.block: int | None = None  # None until the first trial after a reset
+        self._left = 0  # trials left in the current block
+        self._trial_block: int | None = None  # the block of the trial being run
+        self.install()
+
+    def on_reset(self) -> None:
+        self.block, self._left = None, 0
+
+    def new_trial(self, **overrides: Any) -> dict[str, Any]:
+        rng = self.task.np_random
+        if self.block is None or self._left == 0:
+            self.block = self._next_block(rng)
+            low, high = self.block_dur
+            self._left = int(rng.integers(low, high + 1))
+        self._left -= 1
+        value = self.values[int(rng.choice(len(self.values), p=self.probs[self.block]))]
+        self._trial_block = self.block
+        return self.draw_next(**{self.variable: value, **overrides})
+
+    def _next_block(self, rng: np.random.Generator) -> int:
+        """A random block, different from the current one when there is another."""
+        n = len(self.probs)
+        if self.block is None or n == 1:
+            return int(rng.integers(n))
+        return (self.block + 1 + int(rng.integers(n - 1))) % n
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> ResetResult:
+        obs, info = self.env.reset(seed=seed, options=options)
+        return obs, {**info, "block": self._trial_block}
+
+    def step(self, action: Any) -> StepResult:
+        block = self._trial_block  # the answered step's trial; the step may start the next one
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        return obs, reward, terminated, truncated, {**info, "block": block}
+
+
+class RandomGroundTruth(SideBias):
+    """The ground truth drawn with fixed probabilities `p` over `values`, every trial (one block)."""
+
+    def __init__(self, env: gym.Env, p: Sequence[float], variable: str = "ground_truth",
+                 values: Sequence[Any] | None = None):
+        gym.utils.RecordConstructorArgs.__init__(self, p=p, variable=variable, values=values)  # recorded first wins
+        super().__init__(env, [list(p)], block_dur=1, variable=variable, values=values)
+
+
+class TrialHistory(TrialWrapper):
+    """Markov ground truth: the next trial's value depends on the previous trial's.
+
+    `probs[i][j]` is the probability that a trial has `values[j]` when the previous trial
+    had `values[i]` (rows sum to 1); the first trial after a reset is uniform. The previous
+    value is read from the trial actually run, so a trial started with an explicit
+    `new_trial(ground_truth=...)` counts as history too. Such serial dependencies (e.g. a
+    repeating or alternating environment) are what history-biased behaviour is studied with.
+    """
+
+    def __init__(self, env: gym.Env, probs: Sequence[Sequence[float]], variable: str = "ground_truth",
+                 values: Sequence[Any] | None = None):
+        super().__init__(env, probs=probs, variable=variable, values=values)
+        self.probs = probability_rows(probs, square=True)
+        self.values = trial_values(self.task, variable, values, self.probs.shape[1])
+        self.variable = variable
+        self.previous: int | None = None  # index into values of the previous trial's value
+        self.install()
+
+    def on_reset(self) -> None:
+        self.previous = None
+
+    def new_trial(self, **overrides: Any) -> dict[str, Any]:
+        n = len(self.values)
+        p = np.full(n, 1.0 / n) if self.previous is None else self.probs[self.previous]
+        value = self.values[int(self.task.np_random.choice(n, p=p))]
+        trial = self.draw_next(**{self.variable: value, **overrides})
+        actual = trial.get(self.variable)
+        self.previous = self.values.index(actual) if actual in self.values else None
+        return trial
+
+
+def _block_duration(block_dur: Any) -> tuple[int, int]:
+    """`block_dur` as an inclusive (low, high) range of trials per block."""
+    bounds = (block_dur, block_dur) if np.ndim(block_dur) == 0 else tuple(block_dur)
+    if len(bounds) != 2 or any(int(b) != b for b in bounds) or not 1 <= bounds[0] <= bounds[1]:
+        raise ValueError(f"block_dur must be a whole number of trials >= 1 or a (low, high) range, got {block_dur}")
+    return int(bounds[0]), int(bounds[1])
