@@ -34,11 +34,11 @@ class SplitRNG:
     def _parts(self, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         """Per-part arguments: arrays with one entry per trial are split, scalars shared."""
         total = self.each * len(self.generators)
-        out = []
-        for j in range(len(self.generators)):
-            rows = slice(j * self.each, (j + 1) * self.each)
-            out.append(tuple(a[rows] if np.ndim(a) and np.shape(a)[0] == total else a for a in args))
-        return out
+        split = [np.ndim(a) > 0 and np.shape(a)[0] == total for a in args]
+        if not any(split):
+            return [args] * len(self.generators)
+        return [tuple(a[j * self.each:(j + 1) * self.each] if s else a for a, s in zip(args, split, strict=True))
+                for j in range(len(self.generators))]
 
     def _draw(self, method: str, args: tuple[Any, ...], **kwargs: Any) -> np.ndarray:
         return np.concatenate([getattr(g, method)(*part, size=self.each, **kwargs)
