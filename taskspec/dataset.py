@@ -8,6 +8,7 @@ Python: trials come from `TrialEnv.generate` in large chunks.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -110,10 +111,17 @@ class Dataset:
             raise ValueError("batch_size and seq_len must be at least 1")
         self.batch_size, self.seq_len = batch_size, seq_len or 1000
         self.batch_first, self.per_trial = batch_first, per_trial
-        # PCG64DXSM draws normals ~20% faster than gymnasium's PCG64; the Dataset need not replay the env
-        self.rng = np.random.Generator(np.random.PCG64DXSM(np.random.SeedSequence(seed)))
+        # PCG64DXSM draws normals ~20% faster than gymnasium's PCG64; the Dataset need not replay the env.
+        # Two generators, one per half of the rows, so both cores can build a cache together; the split
+        # is fixed, so a seed gives the same batches however the threads are scheduled.
+        parts = 2 if batch_size > 1 else 1
+        self.rng = np.random.Generator(np.random.PCG64DXSM(np.random.SeedSequence(seed)))  # per-trial mode
+        self.rngs = [np.random.Generator(np.random.PCG64DXSM(s)) for s in np.random.SeedSequence(seed).spawn(parts)]
+        self._parts_pool = ThreadPoolExecutor(max_workers=parts, thread_name_prefix="taskspec-rows")
         self._cache_len = self.seq_len * max(1, CACHE_STEPS // (self.seq_len * batch_size))
         self._pos = self._cache_len  # empty cache: the first call fills it
+        self._worker: ThreadPoolExecutor | None = None
+        self._future: Future[tuple[np.ndarray, np.ndarray]] | None = None
 
     def __iter__(self) -> Dataset:
         return self
@@ -140,15 +148,55 @@ class Dataset:
         return tuple(np.ascontiguousarray(np.swapaxes(a, 0, 1)) for a in arrays)  # type: ignore[return-value]
 
     def _refill(self) -> None:
-        """Draw enough trials for every row, then give each row a stretch starting at a trial onset."""
-        need = self.batch_size * self._cache_len
+        """Swap in the cache built in the background and start building the next one.
+
+        Building a cache is mostly NumPy work that releases the GIL, so on a machine with a
+        second core the next cache is ready by the time the current one is used up. Only the
+        worker thread touches the generator, one cache after another, so results stay seeded.
+        """
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="taskspec-dataset")
+            self._future = self._worker.submit(self._build_cache)
+        assert self._future is not None
+        self._inputs, self._target = self._future.result()
+        self._future = self._worker.submit(self._build_cache)
+        self._pos = 0
+
+    def close(self) -> None:
+        """Stop the background worker (also done when the Dataset is garbage-collected)."""
+        if self._worker is not None:
+            self._worker.shutdown(wait=True, cancel_futures=True)
+            self._worker = None
+        self._parts_pool.shutdown(wait=True)
+
+    def __del__(self) -> None:
+        for pool in (getattr(self, "_worker", None), getattr(self, "_parts_pool", None)):
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+
+    def _build_cache(self) -> tuple[np.ndarray, np.ndarray]:
+        """A cache of `cache_len` steps per row; the rows are split in parts built in parallel."""
+        shape = (self.batch_size, self._cache_len) if self.batch_first else (self._cache_len, self.batch_size)
+        inputs = np.empty(shape + self.env.observation_space.shape, np.float32)
+        discrete = self.env.action_type == "discrete"
+        target = np.empty(shape + (() if discrete else self.env.action_space.shape), np.int64 if discrete else np.float32)
+        parts = np.array_split(np.arange(self.batch_size), len(self.rngs))
+        jobs = [self._parts_pool.submit(self._fill_rows, rng, rows, inputs, target)
+                for rng, rows in zip(self.rngs, parts, strict=True)]
+        for job in jobs:
+            job.result()
+        return inputs, target
+
+    def _fill_rows(self, rng: np.random.Generator, rows: np.ndarray, inputs: np.ndarray, target: np.ndarray) -> None:
+        """Draw enough trials for `rows`, then give each row a stretch starting at a trial onset."""
+        need = len(rows) * self._cache_len
         obs: list[np.ndarray] = []
         gts: list[np.ndarray] = []
         lengths: list[np.ndarray] = []
         total = 0
         n = 1024
-        while total < need + self.batch_size * (max(lengths[-1].max(), 1) if lengths else 1):
-            batch = self.env.generate(self.rng, n)
+        while total < need + len(rows) * (max(lengths[-1].max(), 1) if lengths else 1):
+            batch = self.env.generate(rng, n)
             ob, gt = flatten(batch)
             obs.append(ob)
             gts.append(gt)
@@ -158,15 +206,11 @@ class Dataset:
         ob_stream, gt_stream = np.concatenate(obs), np.concatenate(gts)
         all_lengths = np.concatenate(lengths)
         onsets = np.cumsum(all_lengths) - all_lengths
-        span = total // self.batch_size
-        first = onsets[np.minimum(np.searchsorted(onsets, np.arange(self.batch_size) * span), len(onsets) - 1)]
-        shape = (self.batch_size, self._cache_len) if self.batch_first else (self._cache_len, self.batch_size)
-        self._inputs = np.empty(shape + ob_stream.shape[1:], ob_stream.dtype)
-        self._target = np.empty(shape + gt_stream.shape[1:], gt_stream.dtype)
-        for row, onset in enumerate(first.tolist()):  # one block copy per row beats a fancy-index gather
+        span = total // len(rows)
+        first = onsets[np.minimum(np.searchsorted(onsets, np.arange(len(rows)) * span), len(onsets) - 1)]
+        for row, onset in zip(rows.tolist(), first.tolist(), strict=True):  # block copies beat a fancy gather
             stretch = slice(onset, onset + self._cache_len)
             if self.batch_first:
-                self._inputs[row], self._target[row] = ob_stream[stretch], gt_stream[stretch]
+                inputs[row], target[row] = ob_stream[stretch], gt_stream[stretch]
             else:
-                self._inputs[:, row], self._target[:, row] = ob_stream[stretch], gt_stream[stretch]
-        self._pos = 0
+                inputs[:, row], target[:, row] = ob_stream[stretch], gt_stream[stretch]
