@@ -177,9 +177,10 @@ class Dataset:
     def _build_cache(self) -> tuple[np.ndarray, np.ndarray]:
         """A cache of `cache_len` steps per row; the rows are split in parts built in parallel."""
         shape = (self.batch_size, self._cache_len) if self.batch_first else (self._cache_len, self.batch_size)
-        inputs = np.empty(shape + self.env.observation_space.shape, np.float32)
+        inputs = np.empty(shape + tuple(self.env.observation_space.shape or ()), np.float32)
         discrete = self.env.action_type == "discrete"
-        target = np.empty(shape + (() if discrete else self.env.action_space.shape), np.int64 if discrete else np.float32)
+        act_shape = () if discrete else tuple(self.env.action_space.shape or ())
+        target = np.empty(shape + act_shape, np.int64 if discrete else np.float32)
         parts = np.array_split(np.arange(self.batch_size), len(self.rngs))
         jobs = [self._parts_pool.submit(self._fill_rows, rng, rows, inputs, target)
                 for rng, rows in zip(self.rngs, parts, strict=True)]
