@@ -21,6 +21,7 @@ import yaml
 
 import taskspec
 from taskspec.errors import did_you_mean
+from taskspec.cli_figures import add_commands as add_figure_commands
 from taskspec.models import TaskSpec
 
 
@@ -283,6 +284,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter, dt, rewards or timing override; VALUE is YAML (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_figure_commands(command, _parse_sets)
     p = command("new", _cmd_new, "write a commented starting spec that validates")
     p.add_argument("name", metavar="NAME", help="the task name; the file is NAME.yaml unless -o is given")
     p.add_argument("--from", dest="from_task", metavar="TASK", help="start from a variant of this task")
@@ -309,6 +311,6 @@ def main(argv: list[str] | None = None) -> int:
     except taskspec.SpecError as exc:
         _print_problems(exc)
         return 1
-    except (UsageError, OSError) as exc:
+    except (UsageError, ValueError, OSError) as exc:  # ValueError: a bad argument to a command
         print(f"taskspec: {exc}", file=sys.stderr)
         return 2

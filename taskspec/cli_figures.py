@@ -1,0 +1,72 @@
+"""The figure commands of the CLI: `taskspec plot` and `taskspec psychometric`.
+
+Kept apart from cli.py because they need matplotlib, an optional extra: without it they
+say how to install it instead of failing on import.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def _matplotlib() -> None:
+    try:
+        import matplotlib
+    except ImportError:
+        raise ValueError("plotting needs matplotlib: pip install 'taskspec[plot]'") from None
+    matplotlib.use("Agg")  # files only: works without a display
+
+
+def cmd_plot(args: argparse.Namespace, parse_sets: Callable[[list[str]], dict[str, Any]]) -> int:
+    """One figure of a rollout: observations, ground truth, actions, rewards, periods."""
+    _matplotlib()
+    from .plot import save_plot
+
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        raise ValueError(f"cannot write {output}: no such directory '{output.parent}'")
+    save_plot(output, args.task, trials=args.trials, seed=args.seed, policy=args.policy,
+              params=parse_sets(args.set) or None)
+    print(f"wrote {output}")
+    return 0
+
+
+def cmd_psychometric(args: argparse.Namespace, parse_sets: Callable[[list[str]], dict[str, Any]]) -> int:
+    """Choice probability against a signed stimulus variable, for a ground-truth policy with decision noise."""
+    from . import analysis
+
+    choices = analysis.rollout_choices(args.task, args.variable, trials=args.trials, seed=args.seed,
+                                       noise=args.noise, params=parse_sets(args.set) or None)
+    fit = analysis.psychometric(choices.x, choices.choice, fit=args.fit, label=choices.label,
+                                choice_label=choices.choice_label)
+    print(fit.table())
+    if args.output:
+        _matplotlib()
+        analysis.plot_psychometric(fit, title=args.task).savefig(args.output, dpi=120)
+        print(f"wrote {args.output}")
+    return 0
+
+
+def add_commands(command: Callable[..., Any], parse_sets: Callable[[list[str]], dict[str, Any]]) -> None:
+    """Register the figure commands with the CLI's parser."""
+    p = command("plot", lambda a: cmd_plot(a, parse_sets), "plot a rollout: observations, ground truth, "
+                "actions, rewards and periods")
+    p.add_argument("task", metavar="TASK")
+    p.add_argument("-o", "--output", required=True, metavar="FIG.png")
+    p.add_argument("--trials", type=int, default=3, help="trials to show (default: 3)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--policy", choices=["gt", "random", "fixate"], default="gt")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a parameter override")
+    p = command("psychometric", lambda a: cmd_psychometric(a, parse_sets), "fit a psychometric curve of a "
+                "ground-truth policy with decision noise")
+    p.add_argument("task", metavar="TASK")
+    p.add_argument("--variable", required=True, help="the signed stimulus variable, e.g. coh")
+    p.add_argument("-o", "--output", metavar="FIG.png", help="also save the curve")
+    p.add_argument("--trials", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--noise", type=float, default=None, help="decision noise (default: a quarter of max |x|)")
+    p.add_argument("--fit", choices=["logistic", "probit"], default="logistic")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a parameter override")
