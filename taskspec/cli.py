@@ -20,8 +20,8 @@ import numpy as np
 import yaml
 
 import taskspec
-from taskspec.errors import did_you_mean
 from taskspec.cli_figures import add_commands as add_figure_commands
+from taskspec.errors import did_you_mean
 from taskspec.models import TaskSpec
 
 
