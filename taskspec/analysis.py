@@ -212,7 +212,8 @@ class Choices:
 
 
 def rollout_choices(task: str | Path | TrialEnv, variable: str, trials: int = 2000, seed: int = 0,
-                    policy: str = "gt", noise: float | None = None, params: dict[str, Any] | None = None) -> Choices:
+                    policy: str = "gt", noise: float | None = None, params: dict[str, Any] | None = None,
+                    bound: float = 1.0) -> Choices:
     """Play `trials` trials through `env.step` with a ground-truth agent that makes decision errors.
 
     Noise model: the agent fixates and waits as the ground truth says; at the first step whose
@@ -220,11 +221,16 @@ def rollout_choices(task: str | Path | TrialEnv, variable: str, trials: int = 20
     else the other one. Signing x by the correct side makes P(choice 1) = logistic(x / noise)
     exactly: a psychometric curve with bias 0 and scale `noise` (default: a quarter of the
     largest |x|). `policy="random"` picks either response with probability one half.
+    `policy="accumulate"` is a drift-diffusion agent for reaction-time tasks: while a response
+    is allowed it sums the evidence (second minus first "stimulus" column) and answers when the
+    sum reaches +-`bound` (or at the trial's last step), so weak stimuli take longer.
     """
     env = _as_env(task, params)
     options, option_names = _options(env)
-    if policy not in ("gt", "random"):
-        raise ValueError(f"policy must be 'gt' or 'random', got {policy!r}")
+    if policy not in ("gt", "random", "accumulate"):
+        raise ValueError(f"policy must be 'gt', 'random' or 'accumulate', got {policy!r}")
+    if policy == "accumulate":
+        return _accumulate(env, variable, trials, seed, bound, options, option_names)
     default = _default_noise(env, variable, seed)  # also checks the variable's name
     noise = default if noise is None else noise
     rng = np.random.default_rng(seed)
@@ -245,6 +251,36 @@ def rollout_choices(task: str | Path | TrialEnv, variable: str, trials: int = 20
             rows.append((sign * abs(float(trial[variable])) + 0.0, decided[0] == options[1], decided[0] == decided[1],
                          decided[2]))
         decided = None
+    x, choice, correct, when = (np.array(c) for c in zip(*rows, strict=True))
+    return Choices(x, choice.astype(int), correct, when, f"{variable} (+ when {option_names[1]} is correct)",
+                   option_names[1])
+
+
+def _accumulate(env: TrialEnv, variable: str, trials: int, seed: int, bound: float, options: tuple[int, int],
+                option_names: tuple[str, str]) -> Choices:
+    """Drift-diffusion choices and reaction times (ms from the first step a response is allowed)."""
+    _default_noise(env, variable, seed)  # checks the variable's name
+    columns = np.atleast_1d(env.observation_space.name.get("stimulus", []))  # type: ignore[attr-defined]
+    if columns.size != 2:
+        raise ValueError(f"the accumulating agent needs a two-column 'stimulus' input; {env.task_name} has none")
+    ob, _ = env.reset(seed=seed)
+    rows = []
+    for _ in range(trials):
+        trial, evidence, opened, decided, new_trial = env.trial, 0.0, None, None, False
+        while not new_trial:
+            target, action = int(env.gt_now), 0
+            if decided is None and target in options:
+                opened = env.t if opened is None else opened
+                evidence += float(ob[columns[1]] - ob[columns[0]])
+                if abs(evidence) >= bound or env.t_ind + 1 >= len(env.ob):
+                    action = options[1] if evidence > 0 else options[0]
+                    decided = (action, target, env.t - opened)
+            ob, _, _, _, info = env.step(action)
+            new_trial = info["new_trial"]
+        if decided is not None:
+            sign = 1.0 if decided[1] == options[1] else -1.0
+            rows.append((sign * abs(float(trial[variable])) + 0.0, decided[0] == options[1],
+                         decided[0] == decided[1], decided[2]))
     x, choice, correct, when = (np.array(c) for c in zip(*rows, strict=True))
     return Choices(x, choice.astype(int), correct, when, f"{variable} (+ when {option_names[1]} is correct)",
                    option_names[1])

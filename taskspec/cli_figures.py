@@ -37,12 +37,20 @@ def cmd_plot(args: argparse.Namespace, parse_sets: Callable[[list[str]], dict[st
 def cmd_psychometric(args: argparse.Namespace, parse_sets: Callable[[list[str]], dict[str, Any]]) -> int:
     """Choice probability against a signed stimulus variable, for a ground-truth policy with decision noise."""
     from . import analysis
+    from .library import load_spec
 
-    choices = analysis.rollout_choices(args.task, args.variable, trials=args.trials, seed=args.seed,
+    policy = args.policy or ("accumulate" if "reaction time" in load_spec(args.task).tags else "gt")
+    choices = analysis.rollout_choices(args.task, args.variable, trials=args.trials, seed=args.seed, policy=policy,
                                        noise=args.noise, params=parse_sets(args.set) or None)
     fit = analysis.psychometric(choices.x, choices.choice, fit=args.fit, label=choices.label,
                                 choice_label=choices.choice_label)
+    print(f"policy: {policy}")
     print(fit.table())
+    if policy == "accumulate":  # reaction-time tasks: how long the decisions took
+        chrono = analysis.chronometric(choices.x, choices.choice_time)
+        print(f"{'|' + args.variable + '|':>10} {'n':>7} {'mean RT (ms)':>13} {'s.e.':>7}")
+        for level, n, mean, se in zip(chrono.strength, chrono.n, chrono.mean, chrono.se, strict=True):
+            print(f"{level:10g} {n:7d} {mean:13.1f} {se:7.1f}")
     if args.output:
         _matplotlib()
         analysis.plot_psychometric(fit, title=args.task).savefig(args.output, dpi=120)
@@ -69,4 +77,7 @@ def add_commands(command: Callable[..., Any], parse_sets: Callable[[list[str]], 
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--noise", type=float, default=None, help="decision noise (default: a quarter of max |x|)")
     p.add_argument("--fit", choices=["logistic", "probit"], default="logistic")
+    p.add_argument("--policy", choices=["gt", "accumulate"], default=None,
+                   help="gt: ground truth with decision noise; accumulate: drift-diffusion agent with reaction "
+                        "times (the default for reaction-time tasks)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a parameter override")

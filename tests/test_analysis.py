@@ -148,3 +148,14 @@ def test_plot_psychometric():
     xs, ps = ax.lines[2].get_data()  # after the two reference lines: the fitted curve
     np.testing.assert_allclose(ps, fit.predict(xs))
     plt.close(fig)
+
+
+def test_accumulating_agent_gives_a_chronometric_curve_on_the_reaction_time_task():
+    from taskspec import analysis
+
+    choices = analysis.rollout_choices("PerceptualDecisionMakingRT", "coh", trials=800, seed=3, policy="accumulate")
+    chrono = analysis.chronometric(choices.x, choices.choice_time)
+    assert list(chrono.strength) == [0.0, 6.4, 12.8, 25.6, 51.2]
+    assert np.all(np.diff(chrono.mean) < 0)  # stronger evidence, faster decisions
+    strong = np.abs(choices.x) > 20
+    assert choices.correct[strong].mean() > 0.95
