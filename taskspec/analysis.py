@@ -256,8 +256,8 @@ def rollout_choices(task: str | Path | TrialEnv, variable: str, trials: int = 20
                    option_names[1])
 
 
-def _accumulate(env: TrialEnv, variable: str, trials: int, seed: int, bound: float, options: tuple[int, int],
-                option_names: tuple[str, str]) -> Choices:
+def _accumulate(env: TrialEnv, variable: str, trials: int, seed: int, bound: float, options: list[int],
+                option_names: list[str]) -> Choices:
     """Drift-diffusion choices and reaction times (ms from the first step a response is allowed)."""
     _default_noise(env, variable, seed)  # checks the variable's name
     columns = np.atleast_1d(env.observation_space.name.get("stimulus", []))  # type: ignore[attr-defined]
