@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .runtime import TrialEnv
 
 MAX_TRIAL_STEPS = 100_000
+MAX_BATCH_VALUES = 1 << 28  # observation values in one batch (1 GiB of float32), checked before allocating
 
 
 @dataclass
@@ -48,6 +49,11 @@ def build(env: TrialEnv, rng: np.random.Generator, n: int, overrides: dict[str, 
         got = int(length.min()) if longest <= MAX_TRIAL_STEPS else longest
         env._spec_problem("periods", f"a trial must last between 1 and {MAX_TRIAL_STEPS} steps"
                                      f" of dt={env.dt:g} ms, got {got}")
+    width = int(np.prod(env.observation_space.shape or (1,)))
+    if n * longest * width > MAX_BATCH_VALUES:
+        env._spec_problem("periods", f"{n} trials of up to {longest} steps with {width} inputs would need "
+                                     f"{n * longest * width * 4 / 2**30:.1f} GiB; generate fewer trials at once "
+                                     f"(chunk_size) or shorten the trials")
     builder = _Builder(env, rng, start, end, length, longest)
     columns = {k: v[:, None, None] for k, v in variables.items()}
     ms_start = {k: (v * env.dt)[:, None, None] for k, v in start.items()}

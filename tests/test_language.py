@@ -91,3 +91,14 @@ def test_runtime_errors_point_at_the_spec_line(tmp_path):
 def test_group_size_from_parameter_is_checked_at_make():
     with pytest.raises(taskspec.SpecError, match="below the minimum"):
         taskspec.make("PerceptualDecisionMaking", dim_ring=1)
+
+
+def test_huge_trials_are_refused_before_allocation(tmp_path):
+    spec = tmp_path / "long.yaml"
+    spec.write_text("task: Long\ndt: 0.001\nobservation: {x: 1}\naction: {a: 1}\nperiods: {p: 600000}\n")
+    with pytest.raises(taskspec.SpecError, match="a trial must last between 1 and 100000 steps"):
+        taskspec.load(spec)
+    wide = tmp_path / "wide.yaml"
+    wide.write_text("task: Wide\ndt: 1\nobservation: {x: 10000}\naction: {a: 1}\nperiods: {p: 90000}\n")
+    with pytest.raises(taskspec.SpecError, match="would need .* GiB"):
+        taskspec.load(wide)
