@@ -8,6 +8,7 @@ the pieces out. The same source is exec'd at load time and written by `compile`.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,19 @@ _ENV = jinja2.Environment(
     keep_trailing_newline=True,
     undefined=jinja2.StrictUndefined,
 )
-_ENV.filters["py"] = repr
+def _literal(value: Any) -> str:
+    """repr, except that non-finite floats become expressions that evaluate (repr gives `nan`, a bad name)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "float('nan')" if math.isnan(value) else ("float('inf')" if value > 0 else "float('-inf')")
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(_literal(v) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+_ENV.filters["py"] = _literal
 
 
 def _docstring(text: str) -> str:
@@ -37,7 +50,7 @@ def _dict_lines(mapping: dict[str, Any]) -> str:
     """A dict literal with one entry per line, so generated lines stay short."""
     if not mapping:
         return "{}"
-    return "{\n" + "".join(f"        {k!r}: {v!r},\n" for k, v in mapping.items()) + "    }"
+    return "{\n" + "".join(f"        {k!r}: {_literal(v)},\n" for k, v in mapping.items()) + "    }"
 
 
 _ENV.filters["docstring"] = _docstring

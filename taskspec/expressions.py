@@ -13,6 +13,7 @@ numbers, where Python's own operators are fastest.
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -104,6 +105,8 @@ class _Renderer:
         return str(method(node))
 
     def _Constant(self, node: ast.Constant) -> str:
+        if isinstance(node.value, float) and not math.isfinite(node.value):
+            return "fn.inf"  # e.g. 1e999: repr would be the undefined name `inf`
         if isinstance(node.value, bool) or isinstance(node.value, (int, float)):
             return repr(node.value)
         if isinstance(node.value, str):

@@ -10,9 +10,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Scalar = bool | int | float
+# NaN and infinity are refused wherever a number is written: they have no meaning in a spec.
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Scalar = bool | int | Finite
 Expr = Annotated[
-    str | int | float,
+    str | int | Finite,
     Field(description="An expression (see docs/spec-reference.md), or a plain number."),
 ]
 Names = Annotated[str | list[str], Field(description="A period name or a list of period names.")]
@@ -34,8 +36,8 @@ class Param(Strict):
 
     default: Scalar | list[Scalar] = Field(description="Default value; its type is the parameter's type.")
     doc: str | None = Field(None, description="What the parameter means, with units.")
-    min: float | None = Field(None, description="Smallest allowed value (numbers only).")
-    max: float | None = Field(None, description="Largest allowed value (numbers only).")
+    min: Finite | None = Field(None, description="Smallest allowed value (numbers only).")
+    max: Finite | None = Field(None, description="Largest allowed value (numbers only).")
 
 
 class PeriodTiming(Strict):
@@ -91,13 +93,13 @@ class TaskSpec(Strict):
     description: str = Field("", description="What the task is, for `taskspec info` and docs.")
     reference: Reference | None = None
     tags: list[str] = Field(default_factory=list, description="Keywords for `taskspec list --tag`.")
-    dt: float = Field(gt=0, description="Time step in ms.")
+    dt: Finite = Field(gt=0, description="Time step in ms.")
     params: dict[str, Param] = Field(default_factory=dict, description="Named parameters with defaults.")
-    rewards: dict[str, float] = Field(default_factory=dict, description="Named rewards, usable in rules.")
+    rewards: dict[str, Finite] = Field(default_factory=dict, description="Named rewards, usable in rules.")
     observation: dict[str, Expr] = Field(description="Ordered observation groups: name -> size.")
     action: dict[str, Expr] = Field(description="Ordered action groups: name -> size.")
     action_type: Literal["discrete", "continuous"] = Field("discrete", description="Kind of action space.")
-    action_bounds: list[float] = Field(
+    action_bounds: list[Finite] = Field(
         [-1.0, 1.0], min_length=2, max_length=2, description="[low, high] of continuous actions."
     )
     trial: dict[str, Expr | bool] = Field(

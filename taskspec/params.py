@@ -6,6 +6,7 @@ error (a `SpecError` naming the key, with "did you mean").
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -13,7 +14,8 @@ from .errors import Problem, SpecError, did_you_mean
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    """A finite real number (not a bool): NaN and infinity have no meaning as parameters."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _check_value(kind: str, value: Any, low: float | None, high: float | None) -> tuple[Any, str | None]:
@@ -25,7 +27,7 @@ def _check_value(kind: str, value: Any, low: float | None, high: float | None) -
             return value, f"expected a list of numbers, got {value!r}"
         return [v.item() if hasattr(v, "item") else v for v in value], None
     if not _number(value) or (kind == "int" and int(value) != value):
-        return value, f"expected {'a whole number' if kind == 'int' else 'a number'}, got {value!r}"
+        return value, f"expected {'a whole number' if kind == 'int' else 'a finite number'}, got {value!r}"
     value = int(value) if kind == "int" else float(value)
     if low is not None and value < low:
         return value, f"{value} is below the minimum {low:g}"

@@ -45,6 +45,7 @@ _NOUNS = {
     "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping",
     "int_type": "a whole number", "float_type": "a number", "string_type": "text (an expression)",
     "bool_type": "true or false", "list_type": "a list", "tuple_type": "a list",
+    "finite_number": "a finite number",
 }
 
 
@@ -63,7 +64,7 @@ def _translate(doc: Document, err: Any) -> Problem:
     elif kind == "missing":
         message = f"missing required key '{path[-1]}'" if path else "missing required key"
         path = path[:-1] if path else path
-    elif kind.endswith("_type") or kind in ("literal_error", "union_tag_invalid"):
+    elif kind.endswith("_type") or kind in ("literal_error", "union_tag_invalid", "finite_number"):
         value = _value_at(doc.data, path)
         message = f"{message[0].lower()}{message[1:]}, got {_describe(value)}"
     return doc.problem(path, message)
