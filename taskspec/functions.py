@@ -152,6 +152,26 @@ def trunc_exp(rng: np.random.Generator, n: int, mean: Any, low: Any = 0.0, high:
     return -mean * np.log(lo - rng.random(n) * (lo - hi))
 
 
+def size(value: Any) -> int:
+    """A group size: a whole number from 1 to MAX_ARRAY."""
+    if np.ndim(value) != 0 or isinstance(value, bool):
+        raise ValueError(f"a group size must be one whole number, got {value!r}")
+    number = float(value)
+    if not np.isfinite(number) or number != int(number) or not 1 <= number <= MAX_ARRAY:
+        raise ValueError(f"a group size must be a whole number from 1 to {MAX_ARRAY}, got {value!r}")
+    return int(number)
+
+
+def scalar(value: Any, what: str = "a reward") -> float:
+    """A reward or performance: one finite number."""
+    if np.ndim(value) != 0:
+        raise ValueError(f"{what} must be one number, got an array of shape {np.shape(value)}")
+    number = float(value)
+    if not np.isfinite(number):
+        raise ValueError(f"{what} must be a finite number, got {number}")
+    return number
+
+
 def per_trial(n: int, value: Any) -> np.ndarray:
     """`value` as one number per trial: a scalar is repeated, a batch is checked."""
     arr = np.asarray(value)

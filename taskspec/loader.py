@@ -74,7 +74,10 @@ def load_text(text: str, file: str = "<string>") -> Document:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML cannot hold: locate it in the text
+            before = text[: exc.position]
+            line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        reason = (getattr(exc, "problem", None) or str(exc)).splitlines()[0]
         raise SpecError([Problem(file, line, col, "", f"invalid YAML: {reason}")]) from None
     doc = Document(file, None)
     if node is None:
@@ -89,6 +92,8 @@ def load_text(text: str, file: str = "<string>") -> Document:
 def load_file(path: str | Path) -> Document:
     path = Path(path)
     try:
+        if not path.is_file():  # a device such as /dev/zero reports size 0 and never ends
+            raise SpecError([Problem(str(path), 0, 0, "", "not a regular file")])
         if path.stat().st_size > MAX_FILE_BYTES:
             raise SpecError([Problem(str(path), 1, 1, "", f"file is larger than {MAX_FILE_BYTES} bytes")])
         text = path.read_text(encoding="utf-8")

@@ -24,6 +24,7 @@ from .models import PeriodTiming, TaskSpec
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 TASK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 RESERVED = BUILTIN_NAMES | CONSTANTS | {"fn", "np", "self"} | set(dir(builtins))
+FLOAT32_MAX = 3.4028234663852886e38
 MAX_GROUPS, MAX_PERIODS, MAX_RULES, MAX_PARAMS = 64, 200, 200, 200
 
 
@@ -65,6 +66,8 @@ class _Lowerer:
         if names is None:
             return ()
         listed = [names] if isinstance(names, str) else names
+        if not listed:
+            self.fail(path, "name at least one period, or leave 'during' out for the whole trial")
         for i, name in enumerate(listed):
             if name not in self.periods:
                 sub = path if isinstance(names, str) else (*path, i)
@@ -108,6 +111,8 @@ class _Lowerer:
         for i, placement in enumerate(spec.inputs):
             path = ("inputs", i)
             groups = [placement.where] if isinstance(placement.where, str) else placement.where
+            if not groups:
+                self.fail((*path, "where"), "name at least one observation group")
             for j, group in enumerate(groups):
                 if group not in spec.observation:
                     sub = (*path, "where") if isinstance(placement.where, str) else (*path, "where", j)
@@ -129,6 +134,8 @@ class _Lowerer:
                     for i, r in enumerate(spec.timeout)]
         if spec.action_type == "continuous" and spec.action_bounds[0] >= spec.action_bounds[1]:
             self.fail(("action_bounds",), "low must be smaller than high")
+        if any(abs(b) > FLOAT32_MAX for b in spec.action_bounds):
+            self.fail(("action_bounds",), f"bounds must lie within +-{FLOAT32_MAX:.3g} (float32 actions)")
         if self.problems:
             raise SpecError(self.problems)
         return ir.TaskIR(
@@ -183,7 +190,11 @@ class _Lowerer:
             if after is not None and after not in seen:
                 hint = did_you_mean(after, seen) if after not in self.periods else " (it must be listed earlier)"
                 self.fail((*path, "after"), f"unknown period '{after}'{hint}")
-            constant = float(source) if isinstance(source, (int, float)) and not isinstance(source, bool) else None
+            try:
+                constant = float(source) if isinstance(source, (int, float)) and not isinstance(source, bool) else None
+            except OverflowError:
+                self.fail(sub, "a duration this large cannot be a number of ms")
+                constant = None
             if constant is not None and constant < 0:
                 self.fail(sub, f"a duration cannot be negative, got {constant:g}")
             out.append(ir.PeriodIR(name, self.expr(sub, source, ctx), after if after is not None else

@@ -15,7 +15,12 @@ from .errors import Problem, SpecError, did_you_mean
 
 def _number(value: Any) -> bool:
     """A finite real number (not a bool): NaN and infinity have no meaning as parameters."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def _check_value(kind: str, value: Any, low: float | None, high: float | None) -> tuple[Any, str | None]:

@@ -50,6 +50,8 @@ def build(env: TrialEnv, rng: np.random.Generator, n: int, overrides: dict[str, 
         env._spec_problem("periods", f"a trial must last between 1 and {MAX_TRIAL_STEPS} steps"
                                      f" of dt={env.dt:g} ms, got {got}")
     width = int(np.prod(env.observation_space.shape or (1,)))
+    if env.action_type == "continuous":  # the (n, T, actions) target array is as large
+        width += int(np.prod(env.action_space.shape or (1,)))
     if n * longest * width > MAX_BATCH_VALUES:
         env._spec_problem("periods", f"{n} trials of up to {longest} steps with {width} inputs would need "
                                      f"{n * longest * width * 4 / 2**30:.1f} GiB; generate fewer trials at once "
@@ -68,13 +70,30 @@ def _layout(env: TrialEnv, durations: dict[str, Any], n: int) -> tuple[dict[str,
     start: dict[str, np.ndarray] = {}
     end: dict[str, np.ndarray] = {}
     for name, after in env.period_after.items():
-        ms = np.asarray(durations[name], dtype=np.float64)
+        try:
+            ms = np.asarray(durations[name], dtype=np.float64)
+        except (OverflowError, TypeError, ValueError):
+            env._spec_problem(f"periods.{name}", f"a duration must be a number of ms, got {durations[name]!r:.60}")
         if np.any(~np.isfinite(ms)) or np.any(ms < 0):
             env._spec_problem(f"periods.{name}", f"duration must be a finite number of ms >= 0, got {ms.min()}")
+        if ms.size and ms.max() / env.dt > MAX_TRIAL_STEPS:  # checked before converting to whole steps
+            env._spec_problem(f"periods.{name}", f"a duration of {ms.max():g} ms is more than {MAX_TRIAL_STEPS} "
+                                                 f"steps of dt={env.dt:g} ms")
         steps = np.floor(ms / env.dt + 1e-9).astype(np.int64)
         start[name] = end[after] if after is not None else np.zeros(n, np.int64)
         end[name] = start[name] + steps
     return start, end
+
+
+def _finite(value: Any, what: str, dtype: Any = np.float32) -> np.ndarray:
+    """`value` as an array of finite numbers; NaN or infinity would break observations and rewards."""
+    try:
+        array = np.asarray(value, dtype=dtype)
+    except (OverflowError, TypeError, ValueError):
+        raise ValueError(f"{what} must be numbers") from None
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{what} is not a finite number (NaN or infinity) for some trials")
+    return array
 
 
 def masked_normal(rng: Any, where: np.ndarray, width: int) -> np.ndarray:
@@ -128,7 +147,7 @@ class _Builder:
         where = self.region(periods)
         view = self.ob[:, :, cols]  # a view when the groups are contiguous columns
         if value is not None:
-            value = np.asarray(value, dtype=np.float32)
+            value = _finite(value, "the value")
             if value.ndim and value.shape[-1] not in (1, width):
                 groups = ", ".join(repr(g) for g in self.env.input_groups[index])
                 verb = "has" if len(self.env.input_groups[index]) == 1 else "have"
@@ -141,7 +160,7 @@ class _Builder:
                 part += value
             else:  # one pass over the strided view: noise and value are summed in a contiguous buffer
                 buffer = self.rng.standard_normal(part.shape, dtype=np.float32)
-                buffer *= np.asarray(noise, np.float32)
+                buffer *= _finite(noise, "the noise")
                 if value is not None:
                     buffer += value
                 part += buffer
@@ -149,7 +168,7 @@ class _Builder:
             shape = view.shape
             if noise is not None:
                 extra = masked_normal(self.rng, where, width)
-                sigma = np.asarray(noise, np.float32)
+                sigma = _finite(noise, "the noise")
                 extra *= sigma if sigma.ndim == 0 else np.broadcast_to(sigma, shape[:2] + (1,))[where]
                 if value is not None:
                     extra += np.broadcast_to(value, shape)[where]
@@ -160,7 +179,7 @@ class _Builder:
             self.ob[:, :, cols] = view
 
     def set_target(self, periods: tuple[str, ...], value: Any) -> None:
-        value = np.asarray(value)
+        value = _finite(value, "the target", np.float64)
         if self.env.action_type == "discrete":
             n_actions = self.env.action_space.n  # type: ignore[attr-defined]
             if value.ndim and value.shape[-1] != 1:

@@ -26,7 +26,26 @@ import pytest
 import taskspec
 
 DATA = Path(__file__).resolve().parent / "data" / "neurogym"
-TASKS = ["PerceptualDecisionMaking", "GoNogo", "DelayMatchSample", "ContextDecisionMaking", "ReadySetGo", "yang19.dm1", "yang19.dm2", "yang19.ctxdm1", "yang19.ctxdm2", "yang19.multidm", "yang19.dlydm1", "yang19.dlydm2", "yang19.ctxdlydm1", "yang19.ctxdlydm2", "yang19.multidlydm", "MultiSensoryIntegration", "DelayComparison", "IntervalDiscrimination"]
+TASKS = [
+    "PerceptualDecisionMaking",
+    "GoNogo",
+    "DelayMatchSample",
+    "ContextDecisionMaking",
+    "ReadySetGo",
+    "yang19.dm1",
+    "yang19.dm2",
+    "yang19.ctxdm1",
+    "yang19.ctxdm2",
+    "yang19.multidm",
+    "yang19.dlydm1",
+    "yang19.dlydm2",
+    "yang19.ctxdlydm1",
+    "yang19.ctxdlydm2",
+    "yang19.multidlydm",
+    "MultiSensoryIntegration",
+    "DelayComparison",
+    "IntervalDiscrimination",
+]
 
 SEED = 20240601
 N_TRIALS = 20_000  # generated trials for the trial statistics (the reference used 2000)

@@ -44,10 +44,22 @@ class ContextDecisionMaking(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        return {
-            "observation": (('fixation', 1), ('stim1_mod1', 1), ('stim2_mod1', 1), ('stim1_mod2', 1), ('stim2_mod2', 1), ),
-            "action": (('fixation', 1), ('choice', 2), ),
-        }
+        _sizes = {"observation": [], "action": []}
+        # @ observation.fixation (tasks/ContextDecisionMaking.yaml:19:25)
+        _sizes['observation'].append(('fixation', fn.size(1)))
+        # @ observation.stim1_mod1 (tasks/ContextDecisionMaking.yaml:19:40)
+        _sizes['observation'].append(('stim1_mod1', fn.size(1)))
+        # @ observation.stim2_mod1 (tasks/ContextDecisionMaking.yaml:19:55)
+        _sizes['observation'].append(('stim2_mod1', fn.size(1)))
+        # @ observation.stim1_mod2 (tasks/ContextDecisionMaking.yaml:19:70)
+        _sizes['observation'].append(('stim1_mod2', fn.size(1)))
+        # @ observation.stim2_mod2 (tasks/ContextDecisionMaking.yaml:19:85)
+        _sizes['observation'].append(('stim2_mod2', fn.size(1)))
+        # @ action.fixation (tasks/ContextDecisionMaking.yaml:20:20)
+        _sizes['action'].append(('fixation', fn.size(1)))
+        # @ action.choice (tasks/ContextDecisionMaking.yaml:20:31)
+        _sizes['action'].append(('choice', fn.size(2)))
+        return _sizes
 
     def _sample_trials(self, _rng, _n, _over):
         cohs = self.params['cohs']
@@ -101,13 +113,13 @@ class ContextDecisionMaking(TrialEnv):
         fixation = self.action_index['fixation']
         # @ outcomes[0].when (tasks/ContextDecisionMaking.yaml:47:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return abort, None, False
+            return fn.scalar(abort), None, False
         # @ outcomes[1].when (tasks/ContextDecisionMaking.yaml:48:30)
         if _s['decision'] <= t < _e['decision'] and (action == target):
-            return correct, 1, True
+            return fn.scalar(correct), fn.scalar(1, "performance"), True
         # @ outcomes[2].when (tasks/ContextDecisionMaking.yaml:49:30)
         if _s['decision'] <= t < _e['decision'] and (action != fixation):
-            return 0, None, True
+            return fn.scalar(0), None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):

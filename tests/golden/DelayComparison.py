@@ -54,10 +54,16 @@ class DelayComparison(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        return {
-            "observation": (('fixation', 1), ('stimulus', 1), ),
-            "action": (('fixation', 1), ('choice', 2), ),
-        }
+        _sizes = {"observation": [], "action": []}
+        # @ observation.fixation (tasks/DelayComparison.yaml:26:25)
+        _sizes['observation'].append(('fixation', fn.size(1)))
+        # @ observation.stimulus (tasks/DelayComparison.yaml:26:38)
+        _sizes['observation'].append(('stimulus', fn.size(1)))
+        # @ action.fixation (tasks/DelayComparison.yaml:27:20)
+        _sizes['action'].append(('fixation', fn.size(1)))
+        # @ action.choice (tasks/DelayComparison.yaml:27:31)
+        _sizes['action'].append(('choice', fn.size(2)))
+        return _sizes
 
     def _sample_trials(self, _rng, _n, _over):
         v_larger = self.params['v_larger']
@@ -110,13 +116,13 @@ class DelayComparison(TrialEnv):
         fixation = self.action_index['fixation']
         # @ outcomes[0].when (tasks/DelayComparison.yaml:48:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return abort, None, False
+            return fn.scalar(abort), None, False
         # @ outcomes[1].when (tasks/DelayComparison.yaml:49:30)
         if _s['decision'] <= t < _e['decision'] and (action == target):
-            return correct, 1, True
+            return fn.scalar(correct), fn.scalar(1, "performance"), True
         # @ outcomes[2].when (tasks/DelayComparison.yaml:50:30)
         if _s['decision'] <= t < _e['decision'] and (action != fixation):
-            return fail, None, True
+            return fn.scalar(fail), None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):

@@ -44,10 +44,18 @@ class DelayMatchSample(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        return {
-            "observation": (('fixation', 1), ('stimulus', dim_ring), ),
-            "action": (('fixation', 1), ('match', 1), ('non-match', 1), ),
-        }
+        _sizes = {"observation": [], "action": []}
+        # @ observation.fixation (tasks/DelayMatchSample.yaml:15:25)
+        _sizes['observation'].append(('fixation', fn.size(1)))
+        # @ observation.stimulus (tasks/DelayMatchSample.yaml:15:38)
+        _sizes['observation'].append(('stimulus', fn.size(dim_ring)))
+        # @ action.fixation (tasks/DelayMatchSample.yaml:16:20)
+        _sizes['action'].append(('fixation', fn.size(1)))
+        # @ action.match (tasks/DelayMatchSample.yaml:16:30)
+        _sizes['action'].append(('match', fn.size(1)))
+        # @ action.non-match (tasks/DelayMatchSample.yaml:16:44)
+        _sizes['action'].append(('non-match', fn.size(1)))
+        return _sizes
 
     def _sample_trials(self, _rng, _n, _over):
         dim_ring = self.params['dim_ring']
@@ -94,13 +102,13 @@ class DelayMatchSample(TrialEnv):
         fixation = self.action_index['fixation']
         # @ outcomes[0].when (tasks/DelayMatchSample.yaml:35:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return abort, None, False
+            return fn.scalar(abort), None, False
         # @ outcomes[1].when (tasks/DelayMatchSample.yaml:36:30)
         if _s['decision'] <= t < _e['decision'] and (action == target):
-            return correct, 1, True
+            return fn.scalar(correct), fn.scalar(1, "performance"), True
         # @ outcomes[2].when (tasks/DelayMatchSample.yaml:37:30)
         if _s['decision'] <= t < _e['decision'] and (action != fixation):
-            return fail, None, True
+            return fn.scalar(fail), None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):

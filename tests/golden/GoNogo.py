@@ -42,10 +42,18 @@ class GoNogo(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        return {
-            "observation": (('fixation', 1), ('nogo', 1), ('go', 1), ),
-            "action": (('fixation', 1), ('go', 1), ),
-        }
+        _sizes = {"observation": [], "action": []}
+        # @ observation.fixation (tasks/GoNogo.yaml:15:25)
+        _sizes['observation'].append(('fixation', fn.size(1)))
+        # @ observation.nogo (tasks/GoNogo.yaml:15:34)
+        _sizes['observation'].append(('nogo', fn.size(1)))
+        # @ observation.go (tasks/GoNogo.yaml:15:41)
+        _sizes['observation'].append(('go', fn.size(1)))
+        # @ action.fixation (tasks/GoNogo.yaml:16:20)
+        _sizes['action'].append(('fixation', fn.size(1)))
+        # @ action.go (tasks/GoNogo.yaml:16:27)
+        _sizes['action'].append(('go', fn.size(1)))
+        return _sizes
 
     def _sample_trials(self, _rng, _n, _over):
         # @ trial.ground_truth (tasks/GoNogo.yaml:18:17)
@@ -80,13 +88,13 @@ class GoNogo(TrialEnv):
         ground_truth = self.trial['ground_truth']
         # @ outcomes[0].when (tasks/GoNogo.yaml:26:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return abort, None, False
+            return fn.scalar(abort), None, False
         # @ outcomes[1].when (tasks/GoNogo.yaml:27:30)
         if _s['decision'] <= t < _e['decision'] and ((action == go) and (ground_truth == 1)):
-            return correct, 1, True
+            return fn.scalar(correct), fn.scalar(1, "performance"), True
         # @ outcomes[2].when (tasks/GoNogo.yaml:28:30)
         if _s['decision'] <= t < _e['decision'] and (action == go):
-            return fail, 0, True
+            return fn.scalar(fail), fn.scalar(0, "performance"), True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):
@@ -110,10 +118,10 @@ class GoNogo(TrialEnv):
         miss = self.rewards['miss']
         # @ timeout[0].when (tasks/GoNogo.yaml:30:12)
         if (ground_truth == 1):
-            return miss, 0
+            return fn.scalar(miss), fn.scalar(0, "performance")
         # @ timeout[1].when (tasks/GoNogo.yaml:31:5)
         if True:
-            return 0, 1
+            return fn.scalar(0), fn.scalar(1, "performance")
         return 0.0, None
 
     def _timeout_all(self, t, _vars):

@@ -46,10 +46,20 @@ class IntervalDiscrimination(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        return {
-            "observation": (('fixation', 1), ('stim1', 1), ('stim2', 1), ),
-            "action": (('fixation', 1), ('choice1', 1), ('choice2', 1), ),
-        }
+        _sizes = {"observation": [], "action": []}
+        # @ observation.fixation (tasks/IntervalDiscrimination.yaml:16:25)
+        _sizes['observation'].append(('fixation', fn.size(1)))
+        # @ observation.stim1 (tasks/IntervalDiscrimination.yaml:16:35)
+        _sizes['observation'].append(('stim1', fn.size(1)))
+        # @ observation.stim2 (tasks/IntervalDiscrimination.yaml:16:45)
+        _sizes['observation'].append(('stim2', fn.size(1)))
+        # @ action.fixation (tasks/IntervalDiscrimination.yaml:17:20)
+        _sizes['action'].append(('fixation', fn.size(1)))
+        # @ action.choice1 (tasks/IntervalDiscrimination.yaml:17:32)
+        _sizes['action'].append(('choice1', fn.size(1)))
+        # @ action.choice2 (tasks/IntervalDiscrimination.yaml:17:44)
+        _sizes['action'].append(('choice2', fn.size(1)))
+        return _sizes
 
     def _sample_trials(self, _rng, _n, _over):
         dt = self.dt
@@ -93,13 +103,13 @@ class IntervalDiscrimination(TrialEnv):
         fixation = self.action_index['fixation']
         # @ outcomes[0].when (tasks/IntervalDiscrimination.yaml:36:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return abort, None, False
+            return fn.scalar(abort), None, False
         # @ outcomes[1].when (tasks/IntervalDiscrimination.yaml:37:30)
         if _s['decision'] <= t < _e['decision'] and (action == target):
-            return correct, 1, True
+            return fn.scalar(correct), fn.scalar(1, "performance"), True
         # @ outcomes[2].when (tasks/IntervalDiscrimination.yaml:38:30)
         if _s['decision'] <= t < _e['decision'] and (action != fixation):
-            return fail, None, True
+            return fn.scalar(fail), None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):

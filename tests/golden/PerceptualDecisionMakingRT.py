@@ -44,10 +44,16 @@ class PerceptualDecisionMakingRT(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        return {
-            "observation": (('fixation', 1), ('stimulus', dim_ring), ),
-            "action": (('fixation', 1), ('choice', dim_ring), ),
-        }
+        _sizes = {"observation": [], "action": []}
+        # @ observation.fixation (tasks/PerceptualDecisionMaking.yaml:17:25)
+        _sizes['observation'].append(('fixation', fn.size(1)))
+        # @ observation.stimulus (tasks/PerceptualDecisionMaking.yaml:17:38)
+        _sizes['observation'].append(('stimulus', fn.size(dim_ring)))
+        # @ action.fixation (tasks/PerceptualDecisionMaking.yaml:18:20)
+        _sizes['action'].append(('fixation', fn.size(1)))
+        # @ action.choice (tasks/PerceptualDecisionMaking.yaml:18:31)
+        _sizes['action'].append(('choice', fn.size(dim_ring)))
+        return _sizes
 
     def _sample_trials(self, _rng, _n, _over):
         cohs = self.params['cohs']
@@ -89,13 +95,13 @@ class PerceptualDecisionMakingRT(TrialEnv):
         fixation = self.action_index['fixation']
         # @ outcomes[0].when (tasks/PerceptualDecisionMakingRT.yaml:19:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return abort, None, False
+            return fn.scalar(abort), None, False
         # @ outcomes[1].when (tasks/PerceptualDecisionMakingRT.yaml:20:49)
         if (_s['stimulus'] <= t < _e['stimulus'] or _s['delay'] <= t < _e['delay'] or _s['decision'] <= t < _e['decision']) and (action == target):
-            return correct, 1, True
+            return fn.scalar(correct), fn.scalar(1, "performance"), True
         # @ outcomes[2].when (tasks/PerceptualDecisionMakingRT.yaml:21:49)
         if (_s['stimulus'] <= t < _e['stimulus'] or _s['delay'] <= t < _e['delay'] or _s['decision'] <= t < _e['decision']) and (action != fixation):
-            return fail, None, True
+            return fn.scalar(fail), None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):

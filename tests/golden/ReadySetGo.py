@@ -48,10 +48,18 @@ class ReadySetGo(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        return {
-            "observation": (('fixation', 1), ('ready', 1), ('set', 1), ),
-            "action": (('fixation', 1), ('go', 1), ),
-        }
+        _sizes = {"observation": [], "action": []}
+        # @ observation.fixation (tasks/ReadySetGo.yaml:20:25)
+        _sizes['observation'].append(('fixation', fn.size(1)))
+        # @ observation.ready (tasks/ReadySetGo.yaml:20:35)
+        _sizes['observation'].append(('ready', fn.size(1)))
+        # @ observation.set (tasks/ReadySetGo.yaml:20:43)
+        _sizes['observation'].append(('set', fn.size(1)))
+        # @ action.fixation (tasks/ReadySetGo.yaml:21:20)
+        _sizes['action'].append(('fixation', fn.size(1)))
+        # @ action.go (tasks/ReadySetGo.yaml:21:27)
+        _sizes['action'].append(('go', fn.size(1)))
+        return _sizes
 
     def _sample_trials(self, _rng, _n, _over):
         dt = self.dt
@@ -99,13 +107,13 @@ class ReadySetGo(TrialEnv):
         production = self.trial['production']
         # @ outcomes[0].when (tasks/ReadySetGo.yaml:39:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return abort, None, False
+            return fn.scalar(abort), None, False
         # @ outcomes[1].when (tasks/ReadySetGo.yaml:41:11)
         if _s['production'] <= t < _e['production'] and ((action == go) and (fn.abs(((t - _end['measure']) - production)) > ((prod_margin * production) + 25))):
-            return fail, None, True
+            return fn.scalar(fail), None, True
         # @ outcomes[2].when (tasks/ReadySetGo.yaml:45:11)
         if _s['production'] <= t < _e['production'] and (action == go):
-            return (fn.maximum(fn.power((1 - (fn.abs(((t - _end['measure']) - production)) / ((prod_margin * production) + 25))), 1.5), 0.1) * correct), 1, True
+            return fn.scalar((fn.maximum(fn.power((1 - (fn.abs(((t - _end['measure']) - production)) / ((prod_margin * production) + 25))), 1.5), 0.1) * correct)), fn.scalar(1, "performance"), True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):

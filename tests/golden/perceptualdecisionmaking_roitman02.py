@@ -49,10 +49,16 @@ class PerceptualdecisionmakingRoitman02(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        return {
-            "observation": (('fixation', 1), ('stimulus', dim_ring), ),
-            "action": (('fixation', 1), ('choice', dim_ring), ),
-        }
+        _sizes = {"observation": [], "action": []}
+        # @ observation.fixation (tasks/PerceptualDecisionMaking.yaml:17:25)
+        _sizes['observation'].append(('fixation', fn.size(1)))
+        # @ observation.stimulus (tasks/PerceptualDecisionMaking.yaml:17:38)
+        _sizes['observation'].append(('stimulus', fn.size(dim_ring)))
+        # @ action.fixation (tasks/PerceptualDecisionMaking.yaml:18:20)
+        _sizes['action'].append(('fixation', fn.size(1)))
+        # @ action.choice (tasks/PerceptualDecisionMaking.yaml:18:31)
+        _sizes['action'].append(('choice', fn.size(dim_ring)))
+        return _sizes
 
     def _sample_trials(self, _rng, _n, _over):
         cohs = self.params['cohs']
@@ -98,16 +104,16 @@ class PerceptualdecisionmakingRoitman02(TrialEnv):
         urgency = self.params['urgency']
         # @ outcomes[0].when (tasks/perceptualdecisionmaking.roitman02.yaml:24:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return (abort + urgency), None, False
+            return fn.scalar((abort + urgency)), None, False
         # @ outcomes[1].when (tasks/perceptualdecisionmaking.roitman02.yaml:26:11)
         if _s['stimulus'] <= t < _e['stimulus'] and ((t >= (_start['stimulus'] + dt)) and (action == target)):
-            return (correct + urgency), 1, True
+            return fn.scalar((correct + urgency)), fn.scalar(1, "performance"), True
         # @ outcomes[2].when (tasks/perceptualdecisionmaking.roitman02.yaml:31:11)
         if _s['stimulus'] <= t < _e['stimulus'] and ((t >= (_start['stimulus'] + dt)) and (action != fixation)):
-            return (fail + urgency), None, True
+            return fn.scalar((fail + urgency)), None, True
         # @ outcomes[3].when (tasks/perceptualdecisionmaking.roitman02.yaml:34:5)
         if True:
-            return urgency, None, False
+            return fn.scalar(urgency), None, False
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):

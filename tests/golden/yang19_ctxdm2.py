@@ -45,10 +45,18 @@ class Yang19Ctxdm2(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        return {
-            "observation": (('fixation', 1), ('stimulus_mod1', dim_ring), ('stimulus_mod2', dim_ring), ),
-            "action": (('fixation', 1), ('choice', dim_ring), ),
-        }
+        _sizes = {"observation": [], "action": []}
+        # @ observation.fixation (tasks/yang19.dm2.yaml:21:25)
+        _sizes['observation'].append(('fixation', fn.size(1)))
+        # @ observation.stimulus_mod1 (tasks/yang19.dm2.yaml:21:43)
+        _sizes['observation'].append(('stimulus_mod1', fn.size(dim_ring)))
+        # @ observation.stimulus_mod2 (tasks/yang19.dm2.yaml:21:68)
+        _sizes['observation'].append(('stimulus_mod2', fn.size(dim_ring)))
+        # @ action.fixation (tasks/yang19.dm2.yaml:22:20)
+        _sizes['action'].append(('fixation', fn.size(1)))
+        # @ action.choice (tasks/yang19.dm2.yaml:22:31)
+        _sizes['action'].append(('choice', fn.size(dim_ring)))
+        return _sizes
 
     def _sample_trials(self, _rng, _n, _over):
         cohs = self.params['cohs']
@@ -110,13 +118,13 @@ class Yang19Ctxdm2(TrialEnv):
         fixation = self.action_index['fixation']
         # @ outcomes[0].when (tasks/yang19.dm2.yaml:56:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return abort, None, False
+            return fn.scalar(abort), None, False
         # @ outcomes[1].when (tasks/yang19.dm2.yaml:57:30)
         if _s['decision'] <= t < _e['decision'] and (action == target):
-            return correct, 1, True
+            return fn.scalar(correct), fn.scalar(1, "performance"), True
         # @ outcomes[2].when (tasks/yang19.dm2.yaml:58:30)
         if _s['decision'] <= t < _e['decision'] and (action != fixation):
-            return fail, None, True
+            return fn.scalar(fail), None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):
