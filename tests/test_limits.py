@@ -1,0 +1,55 @@
+"""Hostile YAML is refused fast, with a located error and bounded memory (docs/limits.md)."""
+
+import resource
+import subprocess
+import sys
+import time
+
+import pytest
+
+import taskspec
+from taskspec import loader
+
+
+def _load_text(text, tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    start = time.perf_counter()
+    with pytest.raises(taskspec.SpecError) as err:
+        taskspec.load(path)
+    assert time.perf_counter() - start < 5
+    return str(err.value)
+
+
+def test_alias_bomb_is_refused(tmp_path):
+    lines = ["a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 10) + "]")
+    message = _load_text("\n".join(lines) + "\n", tmp_path)
+    assert f"more than {loader.MAX_NODES} YAML nodes" in message and "spec.yaml:1:1:" in message
+
+
+def test_alias_bomb_memory_stays_bounded(tmp_path):
+    lines = ["a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 10) + "]")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    code = f"import taskspec\ntry:\n    taskspec.load({str(path)!r})\nexcept taskspec.SpecError:\n    pass\n"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 500_000  # KiB
+
+
+def test_deep_nesting_is_refused(tmp_path):
+    message = _load_text("task: " + "[" * 60 + "]" * 60 + "\n", tmp_path)
+    assert f"nesting deeper than {loader.MAX_DEPTH} levels" in message
+
+
+def test_huge_document_is_refused(tmp_path):
+    message = _load_text("task: x\n" + "# padding\n" * 120_000, tmp_path)
+    assert f"larger than {loader.MAX_FILE_BYTES} bytes" in message
+
+
+def test_non_regular_file_is_refused():
+    with pytest.raises(taskspec.SpecError, match="not a regular file|no such spec file"):
+        taskspec.load_spec("/dev/zero")
