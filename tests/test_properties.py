@@ -63,6 +63,7 @@ settings.register_profile(
     # + 200 steps on 2 cores; typical examples take 40 ms. The alarm below catches real hangs.
     deadline=datetime.timedelta(seconds=10),
     database=None,  # nothing written into the checkout; a failure prints its reproduce blob
+    derandomize=True,  # CI runs the same examples every time; the long profile explores
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
     # No shrinking in the fast profile: shrinking one failure can take minutes. The failing spec is
@@ -70,7 +71,7 @@ settings.register_profile(
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
 settings.register_profile("long", settings.get_profile("ci"), max_examples=7000,
-                          phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink])
+                          phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink], derandomize=False)
 PROFILE = os.environ.get("TASKSPEC_FUZZ", "ci")
 if PROFILE not in ("ci", "long"):
     raise ValueError(f"TASKSPEC_FUZZ must be 'ci' or 'long', got {PROFILE!r}")
