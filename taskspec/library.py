@@ -90,6 +90,8 @@ def _meaning_problems(doc: Document, structural: SpecError) -> list[Problem]:
     Problems that merely mention a dropped entry (e.g. "unknown period 'x'" after period x was
     dropped for a wrong type) are left out: they would only repeat the structural error.
     """
+    if not isinstance(doc.data, dict):
+        return []  # not a mapping at all: the structural error says so, nothing else to check
     data = copy.deepcopy(doc.data)
     dropped: set[str] = set()
     for path in getattr(structural, "paths", []):

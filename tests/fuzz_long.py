@@ -36,7 +36,8 @@ def _limit_memory() -> None:
 def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as folder:
         stats_file = Path(folder) / "stats.json"
-        env = {**os.environ, "TASKSPEC_FUZZ": "long", "TASKSPEC_FUZZ_STATS": str(stats_file)}
+        env = {**os.environ, "TASKSPEC_FUZZ": "long", "TASKSPEC_FUZZ_STATS": str(stats_file),
+               "PYTHONUNBUFFERED": "1"}  # stream pytest's progress through the pipe
         command = [sys.executable, "-m", "pytest", str(ROOT / "tests" / "test_properties.py"), "-q", "-rfE",
                    "-p", "no:cacheprovider", "--hypothesis-show-statistics", *argv]
         print("$ TASKSPEC_FUZZ=long", " ".join(command[2:]), flush=True)
@@ -69,7 +70,7 @@ def main(argv: list[str]) -> int:
     print(f"examples that passed the properties: {total} (mutation + random spec:"
           f" {sum(sum(by_property.get(p, {}).values()) for p in ('mutation', 'random spec'))})")
     counts = [tuple(map(int, m.groups())) for line in lines
-              if (m := re.search(r"(\d+) passing examples?, (\d+) failing examples?, (\d+) invalid examples?", line))]
+              if (m := re.search(r"(\d+) passing, (\d+) failing, and (\d+) invalid", line))]
     if counts:
         passing, failing, invalid = (sum(c[i] for c in counts) for i in range(3))
         print(f"examples run (hypothesis, all phases and tests): {passing + failing + invalid}"

@@ -34,8 +34,9 @@ def test_alias_bomb_memory_stays_bounded(tmp_path):
         lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 10) + "]")
     path = tmp_path / "bomb.yaml"
     path.write_text("\n".join(lines) + "\n")
-    code = (f"import resource, taskspec\ntry:\n    taskspec.load({str(path)!r})\nexcept taskspec.SpecError:\n"
-            "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+    # VmHWM is this process's own peak; ru_maxrss on Linux carries over the parent's peak across fork+exec.
+    code = (f"import re, taskspec\ntry:\n    taskspec.load({str(path)!r})\nexcept taskspec.SpecError:\n"
+            "    print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n")
     out = subprocess.run([sys.executable, "-c", code], check=True, timeout=60, capture_output=True, text=True).stdout
     assert 0 < int(out) < 500_000  # KiB: the refusal itself, measured in the child that loaded the bomb
 
@@ -53,3 +54,10 @@ def test_huge_document_is_refused(tmp_path):
 def test_non_regular_file_is_refused():
     with pytest.raises(taskspec.SpecError, match="not a regular file|no such spec file"):
         taskspec.load_spec("/dev/zero")
+
+
+@pytest.mark.parametrize("text", ["hello", "- a", "42", "~", "[task, dt]", "true"])
+def test_document_that_is_not_a_mapping_is_one_located_error(text, tmp_path):
+    message = _load_text(text + "\n", tmp_path)
+    assert message.strip().endswith("a task spec must be a mapping of keys such as 'task', 'dt', 'periods'")
+    assert "spec.yaml:1:1:" in message

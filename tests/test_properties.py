@@ -237,8 +237,8 @@ FUNCTIONS = ["abs", "sqrt", "exp", "log", "sin", "cos", "tan", "tanh", "arctan2"
 BUILTIN_NAMES = ["dt", "t", "action", "target", "pi", "e", "inf", "True", "False", "None", "nan", "self", "np", "fn",
                  "_rng", "_n", "__class__", "x"]
 NUMBERS = ["0", "1", "-1", "2", "0.5", "3", "100", "1e308", "1e-9", "10**30", "1e999"]
-EXTENDS_REFS = ["PerceptualDecisionMaking", "GoNogo", "parent.yaml", "spec.yaml", "missing.yaml", "PerceptualDecisionMakingRT",
-                "../", "/", ".", "sub/dir.yaml", "GoNogo-v0", "gonogo", "", " "]
+EXTENDS_REFS = ["PerceptualDecisionMaking", "GoNogo", "parent.yaml", "spec.yaml", "missing.yaml",
+                "PerceptualDecisionMakingRT", "../", "/", ".", "sub/dir.yaml", "GoNogo-v0", "gonogo", "", " "]
 
 safe_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=10)
 scalars = st.one_of(st.integers(-3, 3), st.integers(), st.floats(), safe_text, st.booleans(), st.none(),
@@ -260,13 +260,13 @@ def kind_values(kind: type) -> st.SearchStrategy[Any]:
 
 
 def spec_names(tree: Any) -> list[str]:
-    """The names a spec defines (parameters, rewards, groups, variables, periods) plus near misses."""
+    """The names a spec defines (parameters, rewards, groups, variables, periods) and a near miss of each."""
     names: list[str] = []
     if isinstance(tree, dict):
         for section in ("params", "rewards", "observation", "action", "trial", "periods"):
             if isinstance(tree.get(section), dict):
-                names += [k for k in tree[section] if isinstance(k, str)]
-    return sorted(set(names)) or ["x"]
+                names += [k for k in tree[section] if isinstance(k, str) and k]
+    return sorted(set(names) | {name[:-1] + name[-1].upper() for name in names}) or ["x"]
 
 
 def expressions(names: list[str], periods: list[str]) -> st.SearchStrategy[str]:
@@ -522,6 +522,10 @@ def bundled_tree(task: str) -> Any:
 def test_mutated_bundled_specs_load_or_raise_spec_error(task: str, data: st.DataObject, fuzz_dir: Path) -> None:
     tree = copy.deepcopy(bundled_tree(task))
     done = mutate(data.draw, tree, data.draw(st.sampled_from([1, 1, 1, 2, 3]), label="mutations"))
+    # About one example in 50 (hypothesis favours the bounds 0 and 49, so test a middle value).
+    if data.draw(st.integers(0, 49), label="replace the whole document") == 25:
+        tree = data.draw(st.one_of(scalars, st.lists(scalars, max_size=2), st.just(tree.get("periods"))))
+        done.append(f"document replaced by {tree!r}")
     path = fuzz_dir / "spec.yaml"
     text = dump(tree, path)
     note(f"mutations: {done}\n--- spec.yaml ---\n{text}")
@@ -644,7 +648,8 @@ def random_specs(draw: Draw) -> tuple[dict[str, Any], dict[str, Any]]:
                        st.lists(st.sampled_from(period_names), min_size=1, max_size=3, unique=True))
 
     def value_for(width: Any) -> st.SearchStrategy[Any]:
-        options: list[Any] = [1, 0.5, "0.5 + 0.1 * t / 1000", f"cos(ring({width})) * 0.5 + 0.5", f"arange({width}) * 0.1"]
+        options: list[Any] = [1, 0.5, "0.5 + 0.1 * t / 1000", f"cos(ring({width})) * 0.5 + 0.5",
+                              f"arange({width}) * 0.1"]
         options += [f"onehot({v}, {width})" for v in int_vars] + list(trial)
         options += [f"{p} * 0.1" for p in params if p not in int_params and not isinstance(params[p], bool)
                     and not isinstance(params[p].get("default") if isinstance(params[p], dict) else None, list)]
@@ -685,7 +690,8 @@ def random_specs(draw: Draw) -> tuple[dict[str, Any], dict[str, Any]]:
         conditions = [True, "t > 100", "sum(action) > 0"] + [f"{v} > 0" for v in trial]
     outcomes = []
     for _ in range(draw(st.integers(0, 4))):
-        rule: dict[str, Any] = {"when": draw(st.sampled_from(conditions)), "reward": draw(st.sampled_from(reward_values))}
+        rule: dict[str, Any] = {"when": draw(st.sampled_from(conditions)),
+                                "reward": draw(st.sampled_from(reward_values))}
         if draw(st.booleans()):
             rule["during"] = draw(during)
         if draw(st.booleans()):
@@ -752,7 +758,7 @@ def test_corrupted_yaml_text_gives_located_errors(data: st.DataObject, fuzz_dir:
             raw = raw[:at] + raw[at + data.draw(st.integers(1, 40)):]
         elif edit == "insert":
             raw = raw[:at] + data.draw(st.sampled_from(TEXT_SNIPPETS)).encode() + raw[at:]
-        elif edit == "duplicate line":
+        elif edit == "duplicate line" and raw:
             lines = raw.splitlines(keepends=True)
             i = data.draw(st.integers(0, len(lines) - 1))
             raw = b"".join(lines[: i + 1] + lines[i:])
@@ -803,7 +809,11 @@ target:
   - {during: decision, value: "choice[gt]"}
 outcomes:
   - {during: fixation, when: action != fixate, reward: fail, end_trial: true}
-  - {during: decision, when: action == target, reward: "correct * (1 - (t - start('decision')) / 1000)", performance: 1, end_trial: true}
+  - during: decision
+    when: action == target
+    reward: "correct * (1 - (t - start('decision')) / 1000)"
+    performance: 1
+    end_trial: true
   - {during: decision, when: action != fixate, reward: fail, performance: 0, end_trial: true}
 timeout:
   - {when: ctx_id == 1, reward: fail, performance: 0}
@@ -916,6 +926,14 @@ REGRESSIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "NaN reward": (BASE_SPEC + "outcomes:\n  - {reward: log(0 - 1)}\n", {}),
     "NaN continuous target": (BASE_SPEC + "action_type: continuous\ntarget:\n  - {value: log(0 - 1)}\n", {}),
 }
+
+
+@pytest.mark.parametrize("text", ["hello\n", "- a\n", "42\n", "~\n", "[task, dt]\n"])
+def test_regression_a_document_that_is_not_a_mapping(text: str, tmp_path: Path) -> None:
+    """validate() refuses it, then _meaning_problems called data.items() on it: AttributeError."""
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    exercise(path)
 
 
 def test_regression_yaml_reader_error_is_one_located_line(tmp_path: Path) -> None:
