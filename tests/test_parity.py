@@ -26,26 +26,13 @@ import pytest
 import taskspec
 
 DATA = Path(__file__).resolve().parent / "data" / "neurogym"
-TASKS = [
-    "PerceptualDecisionMaking",
-    "GoNogo",
-    "DelayMatchSample",
-    "ContextDecisionMaking",
-    "ReadySetGo",
-    "yang19.dm1",
-    "yang19.dm2",
-    "yang19.ctxdm1",
-    "yang19.ctxdm2",
-    "yang19.multidm",
-    "yang19.dlydm1",
-    "yang19.dlydm2",
-    "yang19.ctxdlydm1",
-    "yang19.ctxdlydm2",
-    "yang19.multidlydm",
-    "MultiSensoryIntegration",
-    "DelayComparison",
-    "IntervalDiscrimination",
-]
+# Every bundled task with a reference file is checked, except these (reason given).
+NOT_COMPARED = {
+    "perceptualdecisionmaking.roitman02": "the reference was measured on the unwrapped task's new_trial(), "
+    "without the ReactionTime wrapper NeuroGym applies (docs/parity.md)",
+}
+TASKS = sorted(name for name in taskspec.list_tasks()
+               if (DATA / f"{name}-v0.json").exists() and name not in NOT_COMPARED)
 
 SEED = 20240601
 N_TRIALS = 20_000  # generated trials for the trial statistics (the reference used 2000)
@@ -103,6 +90,17 @@ def obs_mean_and_tolerance(b: taskspec.Batch, mask: np.ndarray, n_ref: int) -> t
     return mean, np.maximum(OBS_TOL, OBS_SIGMAS * standard_error)
 
 
+def assert_same_names(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
+    """Every group NeuroGym names has the same indices here. Columns NeuroGym leaves unnamed
+    (e.g. yang19's second modality) are named here, since every group has a name."""
+    ours_lists, theirs_lists = as_index_lists(ours), as_index_lists(theirs or {})
+    for group, indices in theirs_lists.items():
+        assert ours_lists.get(group) == indices, f"group {group!r}: {ours_lists.get(group)} vs NeuroGym {indices}"
+    named_by_them = {i for indices in theirs_lists.values() for i in indices}
+    for group in set(ours_lists) - set(theirs_lists):
+        assert not named_by_them & set(ours_lists[group]), f"extra group {group!r} overlaps NeuroGym's groups"
+
+
 def fractions(values: np.ndarray) -> dict[int, float]:
     keys, counts = np.unique(values, return_counts=True)
     return {int(k): c / counts.sum() for k, c in zip(keys, counts, strict=True)}
@@ -144,8 +142,8 @@ def test_spaces(task):
     env, ref = taskspec.make(task), reference(task)
     assert tuple(env.observation_space.shape) == tuple(ref["observation_space"]["shape"])
     assert env.action_space.n == ref["action_space"]["n"]
-    assert as_index_lists(env.observation_space.name) == as_index_lists(ref["observation_space"]["names"])
-    assert as_index_lists(env.action_space.name) == as_index_lists(ref["action_space"]["names"])
+    assert_same_names(env.observation_space.name, ref["observation_space"]["names"])
+    assert_same_names(env.action_space.name, ref["action_space"]["names"])
 
 
 def test_dt(task):
