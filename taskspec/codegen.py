@@ -70,7 +70,8 @@ def _bind(task: ir.TaskIR, codes: Iterable[ir.Code | None], sources: dict[str, s
     kinds = {p.name: "param" for p in task.params}
     kinds.update({name: "reward" for name, _ in task.rewards})
     kinds.update({g.name: "group" for g in task.action})
-    kinds.update({v.name: "var" for v in task.variables})
+    kinds.update({v.name: "var" for v in (*task.variables, *task.session)})
+    kinds.update({v.name: "state" for v in task.state})
     lines = []
     if any(n.startswith("start:") for n in used):
         lines.append(sources["start"])
@@ -79,8 +80,20 @@ def _bind(task: ir.TaskIR, codes: Iterable[ir.Code | None], sources: dict[str, s
     if "dt" in used:
         lines.append("dt = self.dt")
     for name in sorted(n for n in used if n in kinds):
-        lines.append(f"{name} = {sources[kinds[name]].format(name=repr(name))}")
+        kind = kinds[name] if kinds[name] in sources or kinds[name] != "state" else "var"
+        lines.append(f"{name} = {sources[kind].format(name=repr(name))}")
     return _Method(lines)
+
+
+def _inside(periods: tuple[str, ...]) -> str:
+    """The scalar test that time `t` lies in one of `periods` (empty: always)."""
+    inside = [f"_s[{p!r}] <= t < _e[{p!r}]" for p in periods]
+    if not inside:
+        return "True"
+    return inside[0] if len(inside) == 1 else "(" + " or ".join(inside) + ")"
+
+
+_ENV.filters["inside"] = _inside
 
 
 def _guard(rule: ir.RuleIR) -> str:
@@ -96,14 +109,26 @@ def _guard(rule: ir.RuleIR) -> str:
 def generate(task: ir.TaskIR) -> str:
     """Python source of a module defining the task's env class."""
     rule_codes = [c for r in task.rules for c in (r.when, r.reward, r.performance)]
-    judge = _bind(task, rule_codes, {
+    step_sources = {
         "param": "self.params[{name}]", "reward": "self.rewards[{name}]", "group": "self.action_index[{name}]",
-        "var": "self.trial[{name}]", "start": "_start = self.start_t", "end": "_end = self.end_t"})
+        "var": "self.trial[{name}]", "state": "self._state[{name}]", "start": "_start = self.start_t",
+        "end": "_end = self.end_t"}
+    judge = _bind(task, rule_codes, step_sources)
+    state_next = _bind(task, [s.next for s in task.state], step_sources)
+    # State variables are updated in order inside the method, each seeing those above it already updated.
+    state_next.bindings[:] = [b for b in state_next.bindings if "self._state[" not in b]
+    if any(s.periods for s in task.state):
+        state_next.bindings.insert(0, "_s, _e = self.start_t, self.end_t")
+    state_inputs = _bind(task, [i.step_value for i in task.inputs], step_sources)
+    if any(i.step_value and i.periods for i in task.inputs):
+        state_inputs.bindings.insert(0, "_s, _e = self.start_t, self.end_t")
+    session_init = _bind(task, [s.init for s in task.session], {
+        "param": "self.params[{name}]", "group": "self.action_index[{name}]"})
+    session_next = _bind(task, [s.next for s in task.session], {
+        "param": "self.params[{name}]", "group": "self.action_index[{name}]", "var": "_prev[{name}]"})
     if any(r.periods for r in task.rules):
         judge.bindings.insert(0, "_s, _e = self.start_t, self.end_t")
-    timeout = _bind(task, [c for r in task.timeouts for c in (r.when, r.reward, r.performance)], {
-        "param": "self.params[{name}]", "reward": "self.rewards[{name}]", "group": "self.action_index[{name}]",
-        "var": "self.trial[{name}]"})
+    timeout = _bind(task, [c for r in task.timeouts for c in (r.when, r.reward, r.performance)], step_sources)
     vector_sources = {"param": "self.params[{name}]", "reward": "self.rewards[{name}]",
                       "group": "self.action_index[{name}]", "var": "_vars[{name}]", "start": "_start = _s",
                       "end": "_end = _e"}
@@ -111,9 +136,10 @@ def generate(task: ir.TaskIR) -> str:
                       vector_sources)
     timeout_all = _bind(task, [c for r in task.timeouts for c in (r.when_all, r.reward_all, r.performance_all)],
                         vector_sources)
-    sample = _bind(task, [v.value for v in task.variables] + [p.duration for p in task.periods], {
+    sample = _bind(task, [v.value for v in task.variables] + [p.duration for p in task.periods]
+                   + [s.init for s in task.state], {
         "param": "self.params[{name}]", "group": "self.action_index[{name}]", "var": "_over.get({name})"})
-    # Trial variables are defined in order inside the method itself, not bound up front.
+    # Session, trial and state variables are defined in order inside the method itself, not bound up front.
     sample.bindings[:] = [b for b in sample.bindings if "_over.get" not in b]
     fill = _bind(task, [c for i in task.inputs for c in (i.value, i.noise)] + [g.value for g in task.targets], {
         "param": "self.params[{name}]", "group": "self.action_index[{name}]", "var": "_vars[{name}]",
@@ -129,7 +155,8 @@ def generate(task: ir.TaskIR) -> str:
         "period_after": _dict_lines({p.name: p.after for p in task.periods}),
         "input_groups": repr(tuple(i.groups for i in task.inputs)),
         "judge": judge, "timeout": timeout, "judge_all": judge_all, "timeout_all": timeout_all,
-        "sample": sample, "fill": fill, "sizes": sizes,
+        "sample": sample, "fill": fill, "sizes": sizes, "state_next": state_next, "state_inputs": state_inputs,
+        "session_init": session_init, "session_next": session_next,
     }
     return _ENV.get_template("env.py.jinja").render(**context)
 

@@ -1,8 +1,8 @@
 """Variants without copying: a spec may `extends:` another and override parts of it.
 
-Mapping sections (params, rewards, observation, action, trial, periods) are merged
-entry by entry: the child's entries replace or add to the parent's, in the parent's
-order. Every other key, lists included (inputs, target, outcomes, timeout), is replaced
+Mapping sections (params, rewards, observation, action, session, trial, state, periods)
+are merged entry by entry: the child's entries replace or add to the parent's, in the
+parent's order, and an entry set to null (`name: ~`) removes the parent's entry. Every other key, lists included (inputs, target, outcomes, timeout), is replaced
 whole. Each node keeps the file and position it was written at, so an error in an
 inherited part points at the parent and an error in an override points at the child.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from .errors import SpecError
 from .loader import Document, Path_
 
-MERGED_SECTIONS = {"params", "rewards", "observation", "action", "trial", "periods"}
+MERGED_SECTIONS = {"params", "rewards", "observation", "action", "session", "trial", "state", "periods"}
 MAX_DEPTH = 8
 
 
@@ -61,6 +61,12 @@ def _merge(parent: Document, child: Document) -> Document:
             continue
         if key in MERGED_SECTIONS and isinstance(value, dict) and isinstance(data.get(key), dict):
             for name, entry in value.items():
+                if entry is None:  # `name: ~` removes the parent's entry
+                    data[key].pop(name, None)
+                    take((key, name))
+                    for path in [p for p in marks if p[:2] == (key, name)]:
+                        marks.pop(path)
+                    continue
                 data[key][name] = entry
                 take((key, name))
             marks[(key,)] = child.marks.get((key,), marks.get((key,), (0, 0, None)))

@@ -43,6 +43,21 @@ class VariableIR:
 
 
 @dataclass(frozen=True)
+class SessionIR:
+    name: str
+    init: Code
+    next: Code
+
+
+@dataclass(frozen=True)
+class StateIR:
+    name: str
+    init: Code  # array rendering, evaluated with the trial variables
+    next: Code  # scalar rendering, evaluated in `step`
+    periods: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PeriodIR:
     name: str
     duration: Code
@@ -58,6 +73,8 @@ class InputIR:
     groups: tuple[str, ...]
     value: Code | None
     noise: Code | None
+    # Set when the value reads a state variable: the value rendered for `step`, added as the agent acts.
+    step_value: Code | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +113,9 @@ class TaskIR:
     action_type: str
     action_bounds: tuple[float, float]
     variables: tuple[VariableIR, ...]
+    session: tuple[SessionIR, ...]
+    state: tuple[StateIR, ...]
+    episode: str
     periods: tuple[PeriodIR, ...]
     inputs: tuple[InputIR, ...]
     targets: tuple[TargetIR, ...]

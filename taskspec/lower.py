@@ -25,6 +25,7 @@ IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 TASK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 RESERVED = BUILTIN_NAMES | CONSTANTS | {"fn", "np", "self"} | set(dir(builtins))
 FLOAT32_MAX = 3.4028234663852886e38
+TRIAL = ("session variable", "trial variable")  # the kinds of name that hold one value per trial
 MAX_GROUPS, MAX_PERIODS, MAX_RULES, MAX_PARAMS = 64, 200, 200, 200
 
 
@@ -57,8 +58,10 @@ class _Lowerer:
         elif name in RESERVED:
             self.fail(path, f"'{name}' is reserved by the expression language; choose another name")
         elif name in self.names:
-            self.fail(path, f"'{name}' is already defined as a {self.names[name]}; "
-                            "parameters, trial variables, rewards and action groups need distinct names")
+            kind = self.names[name]
+            self.fail(path, f"'{name}' is already defined as {'an' if kind[0] in 'aeiou' else 'a'} {kind}; "
+                            "parameters, session, trial and state variables, rewards and action groups "
+                            "need distinct names")
         else:
             self.names[name] = kind
 
@@ -99,14 +102,28 @@ class _Lowerer:
         for name in spec.action:
             if IDENTIFIER.match(name):
                 self.declare(("action", name), name, "action group")
+        session = []
+        for name, var in spec.session.items():
+            self.declare(("session", name), name, "session variable")
+        init_ctx = self.context(["param", "action group"], random=True)
+        next_ctx = self.context(["param", "action group", "session variable"], random=True)
+        for name, var in spec.session.items():
+            session.append(ir.SessionIR(name, self.expr(("session", name, "init"), var.init, init_ctx),
+                                        self.expr(("session", name, "next"), var.next, next_ctx)))
         variables = []
         for i, (name, source) in enumerate(spec.trial.items()):
-            ctx = self.context(["param", "trial variable", "action group"], random=True,
+            ctx = self.context(["param", *TRIAL, "action group"], random=True,
                                later=frozenset(list(spec.trial)[i:]))
             variables.append(ir.VariableIR(name, self.expr(("trial", name), source, ctx)))
             self.declare(("trial", name), name, "trial variable")
+        state_init = {name: self.expr(("state", name, "init"), var.init, self.context(["param", *TRIAL, "action group"]))
+                      for name, var in spec.state.items()}
+        for name in spec.state:
+            self.declare(("state", name), name, "state variable")
         periods = self.lower_periods()
-        step = self.context(["param", "trial variable", "action group"], ["t"], timing=True)
+        step = self.context(["param", *TRIAL, "state variable", "action group"], ["t"], timing=True)
+        step_scalar = dataclasses.replace(step, array=False)
+        state_names = set(spec.state)
         inputs = []
         for i, placement in enumerate(spec.inputs):
             path = ("inputs", i)
@@ -121,15 +138,27 @@ class _Lowerer:
                 self.fail(path, "an input needs a 'value', a 'noise', or both")
             value = None if placement.value is None else self.expr((*path, "value"), placement.value, step)
             noise = None if placement.noise is None else self.expr((*path, "noise"), placement.noise, step)
+            step_value = None
+            if value is not None and value.names & state_names:  # moves with the agent: evaluated in step
+                step_value = self.expr((*path, "value"), placement.value, step_scalar)
+            if noise is not None and noise.names & state_names:
+                self.fail((*path, "noise"), "the noise cannot depend on state variables")
             inputs.append(ir.InputIR(i, self.check_periods((*path, "during"), placement.during), tuple(groups),
-                                     value, noise))
+                                     value, noise, step_value))
         targets = [ir.TargetIR(self.check_periods(("target", i, "during"), t.during),
                                self.expr(("target", i, "value"), t.value, step)) for i, t in enumerate(spec.target)]
-        rule_ctx = self.context(["param", "trial variable", "action group", "reward"], ["t", "action", "target"],
-                                timing=True, array=False)
+        for i, target in enumerate(targets):
+            if target.value.names & state_names:
+                self.fail(("target", i, "value"), "the target cannot depend on state variables: it is computed "
+                                                  "before the agent acts; compare with the state in an outcome rule")
+        rule_ctx = self.context(["param", *TRIAL, "state variable", "action group", "reward"],
+                                ["t", "action", "target"], timing=True, array=False)
+        state = tuple(ir.StateIR(name, state_init[name], self.expr(("state", name, "next"), var.next, rule_ctx),
+                                 self.check_periods(("state", name, "during"), var.during))
+                      for name, var in spec.state.items())
         rules = [self.rule(("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx)
                  for i, r in enumerate(spec.outcomes)]
-        timeout_ctx = self.context(["param", "trial variable", "action group", "reward"], array=False)
+        timeout_ctx = self.context(["param", *TRIAL, "state variable", "action group", "reward"], array=False)
         timeouts = [self.rule(("timeout", i), None, r.when, r.reward, r.performance, True, timeout_ctx)
                     for i, r in enumerate(spec.timeout)]
         if spec.action_type == "continuous" and spec.action_bounds[0] >= spec.action_bounds[1]:
@@ -144,7 +173,7 @@ class _Lowerer:
             url=spec.reference.url if spec.reference else None, tags=tuple(spec.tags), source=self.doc.file,
             dt=float(spec.dt), params=params, rewards=tuple(spec.rewards.items()), observation=observation,
             action=action, action_type=spec.action_type, action_bounds=(spec.action_bounds[0], spec.action_bounds[1]),
-            variables=tuple(variables), periods=periods, inputs=tuple(inputs), targets=tuple(targets),
+            variables=tuple(variables), session=tuple(session), state=state, episode=spec.episode, periods=periods, inputs=tuple(inputs), targets=tuple(targets),
             rules=tuple(rules), timeouts=tuple(timeouts),
         )
 
@@ -178,7 +207,7 @@ class _Lowerer:
         return tuple(out)
 
     def lower_periods(self) -> tuple[ir.PeriodIR, ...]:
-        ctx = self.context(["param", "trial variable"], random=True)
+        ctx = self.context(["param", *TRIAL], random=True)
         seen: list[str] = []
         out = []
         for name, timing in self.spec.periods.items():

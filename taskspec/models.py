@@ -83,6 +83,26 @@ class Timeout(Strict):
     performance: Expr | None = Field(None, description="The trial's performance.")
 
 
+class SessionVariable(Strict):
+    """A variable that lives across trials (blocks, reversals, drifting probabilities)."""
+
+    init: Expr | bool = Field(description="Value before the first trial: an expression of parameters.")
+    next: Expr | bool = Field(
+        description="Value for each new trial, from the previous values of all session variables; may draw at random."
+    )
+
+
+class StateVariable(Strict):
+    """A variable that changes within a trial, driven by the agent's actions (a position, a choice made earlier)."""
+
+    init: Expr | bool = Field(description="Value at the trial's first step: an expression of trial variables.")
+    next: Expr | bool = Field(
+        description="New value after each step's action, before the outcome rules judge that step; reads `action`, "
+        "`target`, `t`, trial and state variables (those listed above it already updated)."
+    )
+    during: Names | None = Field(None, description="Periods where the update applies; default: every step.")
+
+
 class TaskSpec(Strict):
     """A trial-based task: spaces, parameters, trial variables, periods, inputs, targets and rules."""
 
@@ -104,6 +124,16 @@ class TaskSpec(Strict):
     )
     trial: dict[str, Expr | bool] = Field(
         default_factory=dict, description="Ordered per-trial variables: name -> expression (may draw at random)."
+    )
+    session: dict[str, SessionVariable] = Field(
+        default_factory=dict, description="Variables that carry over from trial to trial, updated before each trial."
+    )
+    state: dict[str, StateVariable] = Field(
+        default_factory=dict, description="Variables the agent's actions change within a trial."
+    )
+    episode: Literal["continuing", "trial"] = Field(
+        "continuing", description="'continuing': trials follow each other in one episode; 'trial': each trial "
+        "is an episode (`terminated` at its end)."
     )
     periods: dict[str, Expr | PeriodTiming] = Field(description="Ordered periods: name -> duration in ms.")
     inputs: list[Input] = Field(default_factory=list, description="Observation placements.")

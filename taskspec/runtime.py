@@ -63,6 +63,10 @@ class TrialEnv(gym.Env):
     default_timing: ClassVar[dict[str, float | str]] = {}
     period_after: ClassVar[dict[str, str | None]] = {}
     input_groups: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    session_variables: ClassVar[list[str]] = []
+    state_variables: ClassVar[list[str]] = []
+    state_inputs: ClassVar[list[int]] = []
+    episode: ClassVar[str] = "continuing"
     has_target: ClassVar[bool] = False
     action_type: ClassVar[str] = "discrete"
     action_bounds: ClassVar[tuple[float, float]] = (-1.0, 1.0)
@@ -101,20 +105,58 @@ class TrialEnv(gym.Env):
         self.t_ind: int = 0
         self._times: list[float] = []  # k * dt, looked up instead of computed at each step
         self._continuous = self.action_type == "continuous"
+        self._session: dict[str, Any] | None = None  # session variables after the last generated trial
+        self._state: dict[str, Any] = {}
+        self._stateful = bool(self.state_variables)
+        self._state_obs = bool(self.state_inputs)
+        self._episodic = self.episode == "trial"
 
     # ----- trial generation (arrays) -----
 
-    def generate(self, rng: np.random.Generator, n: int, overrides: dict[str, Any] | None = None) -> Batch:
-        """Build `n` trials at once with `rng`; `overrides` fixes trial variables."""
-        return build(self, rng, n, overrides or {})
+    def generate(self, rng: np.random.Generator, n: int, overrides: dict[str, Any] | None = None,
+                 serving: bool = False) -> Batch:
+        """Build `n` trials at once with `rng`; `overrides` fixes trial variables.
+
+        Session variables continue from this env's last trial. Inputs that follow the agent's
+        state show its initial value (unless `serving`: then `step` adds them as the agent acts).
+        """
+        return build(self, rng, n, overrides or {}, serving)
+
+    def _session_values(self, rng: Any, n: int) -> dict[str, np.ndarray]:
+        """Session variables for the next `n` trials, one trial after another (each may depend on the last)."""
+        if not self.session_variables:
+            return {}
+        split = hasattr(rng, "generators")  # a vector env's split generator: one session per sub-env
+        parts = list(zip(rng.generators, rng.sessions, strict=True)) if split else [(rng, self._session)]
+        each = rng.each if split else n
+        values: dict[str, list[Any]] = {name: [] for name in self.session_variables}
+        ended = []
+        for generator, state in parts:
+            if state is None:
+                state = self._call(self._session_init, generator, 1)
+            for _ in range(each):
+                state = self._call(self._session_next, generator, 1, state)
+                for name, column in values.items():
+                    column.append(state[name][0])
+            ended.append(state)
+        if split:
+            rng.sessions = ended
+        else:
+            self._session = ended[0]
+        return {name: np.array(column) for name, column in values.items()}
 
     # ----- gymnasium API -----
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
-        super().reset(seed=seed)
-        self._batch, self._next, self.num_tr = None, 0, 0
-        self.new_trial()
-        return self.ob[0], {"period": self._period_at[0], "trial": dict(self.trial)}
+        if self._episodic and seed is None and self._batch is not None:
+            self.new_trial()  # one trial per episode: the next episode is the next trial of the session
+        else:
+            super().reset(seed=seed)
+            self._batch, self._next, self.num_tr = None, 0, 0
+            if seed is not None:
+                self._session = None
+            self.new_trial()
+        return self._observe(0), {"period": self._period_at[0], "trial": dict(self.trial)}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         # The hot path of RL: kept to plain attribute and list lookups.
@@ -123,9 +165,12 @@ class TrialEnv(gym.Env):
             target = self._gt_items[k]
         except AttributeError:
             raise gym.error.ResetNeeded("call reset() before step()") from None
+        if not self._continuous:
+            action = int(action)
         try:
-            reward, performance, end = self._judge(action if self._continuous else int(action), target,
-                                                   self._times[k])
+            if self._stateful:  # the action moves the state first; the rules judge the new state
+                self._state = self._state_next(action, target, self._times[k])
+            reward, performance, end = self._judge(action, target, self._times[k])
         except Exception as exc:  # a spec expression failed: report it at its spec line
             raise self._located(exc) from None
         info = {"new_trial": False, "gt": target, "period": self._period_at[k]}
@@ -139,10 +184,19 @@ class TrialEnv(gym.Env):
             end = True
         if end:
             info.update(new_trial=True, performance=self.performance, trial=self.trial)
+            if self._episodic:  # the episode ends with the trial; reset() starts the next one
+                del self._gt_items
+                return self._observe(min(k + 1, self._length - 1)), float(reward), True, False, info
             self.new_trial()
-            return self.ob[0], float(reward), False, False, info
+            return self._observe(0) if self._state_obs else self.ob[0], float(reward), False, False, info
         self.t_ind = k + 1
-        return self.ob[k + 1], float(reward), False, False, info
+        return self._observe(k + 1) if self._state_obs else self.ob[k + 1], float(reward), False, False, info
+
+    def _observe(self, k: int) -> np.ndarray:
+        """Observation at step k: the generated one plus the inputs that follow the agent's state."""
+        if not self._state_obs:
+            return self.ob[k]  # type: ignore[no-any-return]
+        return self._call(self._add_state_inputs, self.ob[k].copy(), self._times[k])  # type: ignore[no-any-return]
 
     @property
     def t(self) -> float:
@@ -156,11 +210,11 @@ class TrialEnv(gym.Env):
         if overrides:
             from .params import check_trial_overrides
 
-            batch = self.generate(self.np_random, 1, check_trial_overrides(type(self), overrides))
+            batch = self.generate(self.np_random, 1, check_trial_overrides(type(self), overrides), self._state_obs)
             self._load(batch, _TrialLists(batch, self), 0)
         else:
             if self._batch is None or self._next >= len(self._batch.length):
-                self._batch, self._next = self.generate(self.np_random, self.chunk_size), 0
+                self._batch, self._next = self.generate(self.np_random, self.chunk_size, None, self._state_obs), 0
                 self._lists = _TrialLists(self._batch, self)
             self._load(self._batch, self._lists, self._next)
             self._next += 1
@@ -183,6 +237,8 @@ class TrialEnv(gym.Env):
             self._times = [i * self.dt for i in range(2 * length)]
         self.performance = 0
         self.num_tr += 1
+        if self._stateful:
+            self._state = {name: self.trial[name] for name in self.state_variables}
 
     @property
     def gt_now(self) -> Any:
@@ -257,7 +313,19 @@ class TrialEnv(gym.Env):
     def _group_sizes(self, _p: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _sample_trials(self, _rng: np.random.Generator, _n: int, _over: dict[str, Any]) -> Any:
+    def _sample_trials(self, _rng: np.random.Generator, _n: int, _over: dict[str, Any], _session: Any) -> Any:
+        raise NotImplementedError
+
+    def _session_init(self, _rng: Any, _n: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _session_next(self, _rng: Any, _n: int, _prev: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _state_next(self, action: Any, target: Any, t: float) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _add_state_inputs(self, _ob: np.ndarray, t: float) -> np.ndarray:
         raise NotImplementedError
 
     def _fill(self, *args: Any) -> None:

@@ -38,8 +38,10 @@ class Batch:
         return np.arange(self.ob.shape[1]) < self.length[:, None]
 
 
-def build(env: TrialEnv, rng: np.random.Generator, n: int, overrides: dict[str, Any]) -> Batch:
-    variables, durations = env._call(env._sample_trials, rng, n, overrides)
+def build(env: TrialEnv, rng: np.random.Generator, n: int, overrides: dict[str, Any], serving: bool = False) -> Batch:
+    """`serving`: trials for `step`, which adds state-dependent inputs itself as the agent acts."""
+    session = env._session_values(rng, n)
+    variables, durations = env._call(env._sample_trials, rng, n, overrides, session)
     for name, value in env._timing_over.items():
         durations[name] = np.full(n, float(value))
     start, end = _layout(env, durations, n)
@@ -57,6 +59,7 @@ def build(env: TrialEnv, rng: np.random.Generator, n: int, overrides: dict[str, 
                                      f"{n * longest * width * 4 / 2**30:.1f} GiB; generate fewer trials at once "
                                      f"(chunk_size) or shorten the trials")
     builder = _Builder(env, rng, start, end, length, longest)
+    builder.serving = serving
     columns = {k: v[:, None, None] for k, v in variables.items()}
     ms_start = {k: (v * env.dt)[:, None, None] for k, v in start.items()}
     ms_end = {k: (v * env.dt)[:, None, None] for k, v in end.items()}
@@ -119,6 +122,7 @@ class _Builder:
         self.steps = np.arange(longest)
         self.uniform = {p: n > 0 and s.min() == s.max() and end[p].min() == end[p].max() for p, s in start.items()}
         self._regions: dict[tuple[str, ...], slice | np.ndarray] = {}
+        self.serving = False
 
     def region(self, periods: tuple[str, ...]) -> slice | np.ndarray:
         """A time slice when the periods cover the same contiguous steps in every trial, else an (n, T) mask."""
@@ -142,6 +146,8 @@ class _Builder:
         return mask
 
     def add_input(self, index: int, periods: tuple[str, ...], value: Any, noise: Any) -> None:
+        if value is None and noise is None:
+            return  # a state-dependent value while serving `step`: added there
         cols = self.env._input_columns[index]
         width = self.ob[0, 0, cols].size
         where = self.region(periods)

@@ -28,8 +28,10 @@ from .runtime import TrialEnv
 class SplitRNG:
     """Random draws for a batch of `len(generators)` equal parts, each part from its own generator."""
 
-    def __init__(self, generators: list[np.random.Generator], each: int):
+    def __init__(self, generators: list[np.random.Generator], each: int, sessions: list[Any] | None = None):
         self.generators, self.each = generators, each
+        # Each part's session variables (None before its first trial), advanced by `TrialEnv._session_values`.
+        self.sessions = sessions if sessions is not None else [None] * len(generators)
 
     def _parts(self, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         """Per-part arguments: arrays with one entry per trial are split, scalars shared."""
@@ -75,6 +77,9 @@ class TrialVectorEnv(gym.vector.VectorEnv):
 
     def __init__(self, task: str | type[TrialEnv], num_envs: int, **kwargs: Any):
         cls = load(task) if isinstance(task, str) else task
+        if cls.state_variables or cls.episode == "trial":
+            raise TypeError(f"{cls.task_name} has state variables or one episode per trial; "
+                            "use taskspec.vector.make_vector, which steps such tasks env by env")
         self.env = cls(**kwargs)
         self.num_envs = num_envs
         self.single_observation_space = self.env.observation_space
@@ -105,14 +110,17 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self.k = np.zeros(self.num_envs, np.int64)
         self.performance = np.zeros(self.num_envs)
         self._pool: dict[str, Any] | None = None
+        self.sessions: list[Any] = [None] * self.num_envs
         self._refill(self._rows)
         self._load_current(self._rows)
         return self._observe(), {}
 
     def _refill(self, envs: np.ndarray) -> None:
         """One chunk more for each of `envs`, built in one call with each env's own generator."""
-        rng = SplitRNG([self.rngs[i] for i in envs], self.chunk)
+        rng = SplitRNG([self.rngs[i] for i in envs], self.chunk, [self.sessions[i] for i in envs])
         batch = self.env.generate(rng, len(envs) * self.chunk)  # type: ignore[arg-type]
+        for i, session in zip(envs, rng.sessions, strict=True):
+            self.sessions[i] = session
         steps = batch.ob.shape[1]
         if self._pool is None:
             self._pool = self._allocate(batch, steps)
@@ -230,7 +238,75 @@ class TrialVectorEnv(gym.vector.VectorEnv):
 
 
 
-def make_vector(task: str, num_envs: int = 1, **kwargs: Any) -> TrialVectorEnv:
-    """Entry point for `gymnasium.make_vec("taskspec/<Name>-v0", num_envs=N)`."""
+class SteppedVectorEnv(gym.vector.VectorEnv):
+    """`num_envs` single envs stepped one after another, with the same arrays and infos as `TrialVectorEnv`.
+
+    For tasks whose observations or rules follow the agent's state within a trial, or with one
+    episode per trial: each step depends on each env's own history, so the envs run their own
+    `step`. Autoreset follows gymnasium's next-step mode: the step after an env's episode ends
+    resets it (its action is ignored, reward 0) and returns the first observation.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}  # noqa: RUF012 - gymnasium's convention
+
+    def __init__(self, task: str | type[TrialEnv], num_envs: int, **kwargs: Any):
+        cls = load(task) if isinstance(task, str) else task
+        self.envs = [cls(**kwargs) for _ in range(num_envs)]
+        self.env = self.envs[0]
+        self.num_envs = num_envs
+        self.single_observation_space = self.env.observation_space
+        self.single_action_space = self.env.action_space
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.action_space = batch_space(self.single_action_space, num_envs)
+        self._ended = np.zeros(num_envs, bool)
+
+    def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None) -> Any:
+        if seed is None:
+            seeds: list[int | None] = [None] * self.num_envs
+        elif isinstance(seed, int):
+            seeds = [seed + i for i in range(self.num_envs)]
+        else:
+            seeds = [int(s) for s in seed]
+        self._ended[:] = False
+        return np.stack([env.reset(seed=s)[0] for env, s in zip(self.envs, seeds, strict=True)]), {}
+
+    def step(self, actions: Any) -> Any:
+        obs, rewards = [], np.zeros(self.num_envs)
+        terminated = np.zeros(self.num_envs, bool)
+        gts, periods, trials = [], [], []
+        new_trial = np.zeros(self.num_envs, bool)
+        performance = np.zeros(self.num_envs)
+        for i, (env, action) in enumerate(zip(self.envs, actions, strict=True)):
+            if self._ended[i]:  # next-step autoreset: this step only starts the next episode
+                ob, info = env.reset()
+                obs.append(ob)
+                gts.append(env.gt_now)
+                periods.append(info["period"])
+                trials.append(dict(env.trial))
+                continue
+            trials.append(env.trial)
+            ob, rewards[i], terminated[i], _, info = env.step(action)
+            obs.append(ob)
+            gts.append(info["gt"])
+            periods.append(info["period"])
+            if info["new_trial"]:
+                new_trial[i], performance[i] = True, info["performance"]
+        self._ended = terminated.copy()
+        names = list(trials[0]) if trials else []
+        info = {"gt": np.array(gts), "period": np.array(periods, dtype=object), "new_trial": new_trial,
+                "_gt": np.ones(self.num_envs, bool), "_period": np.ones(self.num_envs, bool),
+                "_new_trial": np.ones(self.num_envs, bool)}
+        if new_trial.any():
+            info.update(performance=performance, _performance=new_trial, _trial=new_trial,
+                        trial={name: np.array([trial[name] for trial in trials]) for name in names})
+        return np.stack(obs), rewards, terminated, np.zeros(self.num_envs, bool), info
+
+
+def make_vector(task: str, num_envs: int = 1, **kwargs: Any) -> TrialVectorEnv | SteppedVectorEnv:
+    """Entry point for `gymnasium.make_vec("taskspec/<Name>-v0", num_envs=N)`: the native vector env,
+    or `SteppedVectorEnv` for tasks with agent-driven state or one episode per trial."""
     kwargs.pop("render_mode", None)
-    return TrialVectorEnv(task, num_envs, **kwargs)
+    cls = load(task)
+    if cls.state_variables or cls.episode == "trial":
+        return SteppedVectorEnv(cls, num_envs, **kwargs)
+    return TrialVectorEnv(cls, num_envs, **kwargs)

@@ -53,6 +53,29 @@ def test_child_overrides_entries_and_replaces_lists(tmp_path):
     assert np.all(stim == stim[0])  # sigma overridden to 0: no noise
 
 
+def test_null_entry_removes_the_parents_entry(tmp_path):
+    write(tmp_path, "parent.yaml", PARENT)
+    child = write(tmp_path, "child.yaml", """
+        task: Child
+        extends: parent.yaml
+        params: {level: ~}
+        trial: {signal: "uniform(0, 1)"}
+        periods: {decision: ~, response: 100}
+        target:
+          - {during: response, value: go}
+        outcomes: []
+    """)
+    env = taskspec.make(child)
+    assert env.params == {"sigma": 1.0} and list(env.timing) == ["fixation", "stimulus", "response"]
+    bad = write(tmp_path, "bad.yaml", """
+        task: Bad
+        extends: parent.yaml
+        periods: {decision: ~}
+    """)
+    with pytest.raises(taskspec.SpecError, match=r"parent.yaml:\d+:\d+: target\[0\].during: unknown period 'decision'"):
+        taskspec.make(bad)
+
+
 def test_errors_point_at_the_file_that_has_them(tmp_path):
     write(tmp_path, "parent.yaml", PARENT.replace("value: signal,", "value: signa,"))
     child = write(tmp_path, "child.yaml", """

@@ -5,18 +5,24 @@ import numpy as np
 import pytest
 
 import taskspec
-from taskspec.vector import TrialVectorEnv
+from taskspec.vector import SteppedVectorEnv, TrialVectorEnv, make_vector
+
+
+def _ground_truth(vec):
+    if isinstance(vec, SteppedVectorEnv):
+        return np.array([env.gt_now for env in vec.envs])
+    return vec._take("gt", vec._flat_index())
 
 
 def _compare(task, num_envs, steps, seed=10):
-    vec = TrialVectorEnv(task, num_envs)
+    vec = make_vector(task, num_envs)
     singles = [taskspec.make(task) for _ in range(num_envs)]
     obs, _ = vec.reset(seed=seed)
     np.testing.assert_array_equal(obs, np.array([e.reset(seed=seed + i)[0] for i, e in enumerate(singles)]))
     rng = np.random.default_rng(0)
     for step in range(steps):
         # a mix of random and ground-truth actions, so trials end at different times in different envs
-        actions = vec._take("gt", vec._flat_index()) if step % 3 == 0 else rng.integers(0, vec.single_action_space.n,
+        actions = _ground_truth(vec) if step % 3 == 0 else rng.integers(0, vec.single_action_space.n,
                                                                                           num_envs)
         obs, reward, terminated, truncated, info = vec.step(actions)
         assert not terminated.any() and not truncated.any()
@@ -32,9 +38,28 @@ def _compare(task, num_envs, steps, seed=10):
 
 
 @pytest.mark.parametrize("task", ["PerceptualDecisionMaking", "ContextDecisionMaking", "GoNogo", "ReadySetGo",
-                                  "yang19.dm1"])
+                                  "yang19.dm1", "perceptualdecisionmaking.ibl20"])
 def test_vector_env_equals_single_envs(task):
     _compare(task, num_envs=6, steps=2500)  # several chunk refills per env
+
+
+def test_session_variables_continue_per_env_in_the_native_vector_env():
+    vec = make_vector("perceptualdecisionmaking.ibl20", 3, block_length=5)
+    assert isinstance(vec, TrialVectorEnv)
+    vec.reset(seed=0)
+    blocks = [[], [], []]
+    while min(len(b) for b in blocks) < 30:
+        _, _, _, _, info = vec.step(_ground_truth(vec))
+        for i in np.flatnonzero(info["new_trial"]):
+            blocks[i].append(int(info["trial"]["block"][i]))
+    for b in blocks:  # each env alternates blocks of 5 trials from its own first trial
+        assert b[:30] == [0] * 5 + [1] * 5 + [0] * 5 + [1] * 5 + [0] * 5 + [1] * 5
+
+
+@pytest.mark.parametrize("task", ["HierarchicalReasoning"])
+def test_stepped_vector_env_equals_single_envs(task):
+    assert isinstance(make_vector(task, 2), SteppedVectorEnv)
+    _compare(task, num_envs=4, steps=600)
 
 
 def test_make_vec_gives_the_native_vector_env():
