@@ -79,6 +79,8 @@ def _bind(task: ir.TaskIR, codes: Iterable[ir.Code | None], sources: dict[str, s
         lines.append(sources["end"])
     if "dt" in used:
         lines.append("dt = self.dt")
+    if "rep" in used:
+        lines.append("rep = _b.rep")
     for name in sorted(n for n in used if n in kinds):
         kind = kinds[name] if kinds[name] in sources or kinds[name] != "state" else "var"
         lines.append(f"{name} = {sources[kind].format(name=repr(name))}")
@@ -153,6 +155,7 @@ def generate(task: ir.TaskIR) -> str:
         "rewards": _dict_lines(dict(task.rewards)),
         "timing": _dict_lines({p.name: p.constant_ms if p.constant_ms is not None else p.text for p in task.periods}),
         "period_after": _dict_lines({p.name: p.after for p in task.periods}),
+        "period_copy": _dict_lines({p.name: p.copy for p in task.periods if p.copy is not None}),
         "input_groups": repr(tuple(i.groups for i in task.inputs)),
         "judge": judge, "timeout": timeout, "judge_all": judge_all, "timeout_all": timeout_all,
         "sample": sample, "fill": fill, "sizes": sizes, "state_next": state_next, "state_inputs": state_inputs,

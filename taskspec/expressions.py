@@ -29,9 +29,9 @@ MATH = {
 RANDOM = {"choice", "uniform", "integers", "bernoulli", "normal", "trunc_exp"}
 TIMING = {"start", "end"}
 CONSTANTS = {"pi", "e", "inf"}
-KEYWORDS = {"choice": {"p"}}
+KEYWORDS = {"choice": {"p", "size"}, **{name: {"size"} for name in RANDOM - {"choice"}}}
 # Names the language itself provides in some contexts; specs may not reuse them.
-BUILTIN_NAMES = {"dt", "t", "action", "target", "True", "False", "None"}
+BUILTIN_NAMES = {"dt", "t", "rep", "action", "target", "True", "False", "None"}
 RESERVED = MATH | RANDOM | TIMING | CONSTANTS | BUILTIN_NAMES
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%"}

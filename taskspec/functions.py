@@ -86,7 +86,11 @@ def circdist(a: Any, b: Any) -> Any:
 
 
 def take(values: Any, index: Any) -> Any:
-    """values[index], with `index` a number or a batch of integer-valued numbers."""
+    """values[index], with `index` a number or a batch of integer-valued numbers.
+
+    Per-trial vectors (more than one dimension: trials first, entries last) are indexed on their
+    last axis, trial by trial.
+    """
     idx = np.asarray(index)
     if idx.dtype.kind == "f":
         if not np.all(idx == np.floor(idx)):
@@ -94,7 +98,14 @@ def take(values: Any, index: Any) -> Any:
         idx = idx.astype(np.int64)
     if isinstance(values, tuple):
         return values[int(idx)]
-    return np.asarray(values)[idx]
+    values = np.asarray(values)
+    if values.ndim <= 1:
+        return values[idx]
+    if idx.ndim == 0:
+        return values[..., idx]
+    shape = np.broadcast_shapes(values.shape[:-1], idx.shape[:-1] if idx.shape[-1:] == (1,) else idx.shape)
+    idx = np.broadcast_to(idx if idx.shape[-1:] == (1,) else idx[..., None], (*shape, 1))
+    return np.take_along_axis(np.broadcast_to(values, (*shape, values.shape[-1])), idx, axis=-1)
 
 
 def sum(values: Any) -> Any:  # noqa: A001
@@ -108,7 +119,12 @@ def mean(values: Any) -> Any:
 # Random draws: one value per trial of the batch.
 
 
-def choice(rng: np.random.Generator, n: int, values: Any, p: Any = None) -> np.ndarray:
+def _shape(n: int, size: Any) -> int | tuple[int, int]:
+    """n draws, or n vectors of `size` draws (a vector-valued trial variable)."""
+    return n if size is None else (n, _size(size))
+
+
+def choice(rng: np.random.Generator, n: int, values: Any, p: Any = None, size: Any = None) -> np.ndarray:
     """One of `values` (or of 0..values-1 for a number), with optional probabilities `p`."""
     options = np.asarray(values)
     if options.ndim == 0:
@@ -116,40 +132,47 @@ def choice(rng: np.random.Generator, n: int, values: Any, p: Any = None) -> np.n
     if options.size == 0:
         raise ValueError("choice() needs at least one value")
     if p is None:
-        return options[rng.integers(0, options.size, n)]
+        return options[rng.integers(0, options.size, _shape(n, size))]
     probs = np.asarray(p, dtype=np.float64)
     if probs.shape != options.shape or np.any(probs < 0) or not np.isclose(probs.sum(), 1.0):
         raise ValueError("choice() probabilities must be one non-negative number per value, summing to 1")
-    return rng.choice(options, size=n, p=probs / probs.sum())
+    return rng.choice(options, size=_shape(n, size), p=probs / probs.sum())
 
 
-def uniform(rng: np.random.Generator, n: int, low: Any, high: Any) -> np.ndarray:
-    return rng.uniform(low, high, n)
+def _per_row(value: Any, n: int, size: Any) -> Any:
+    """A per-trial argument (shape (n,)) lined up with n vectors of draws."""
+    value = np.asarray(value)
+    return value[:, None] if size is not None and value.ndim == 1 and value.shape[0] == n else value
 
 
-def integers(rng: np.random.Generator, n: int, low: Any, high: Any) -> np.ndarray:
+def uniform(rng: np.random.Generator, n: int, low: Any, high: Any, size: Any = None) -> np.ndarray:
+    return rng.uniform(_per_row(low, n, size), _per_row(high, n, size), _shape(n, size))
+
+
+def integers(rng: np.random.Generator, n: int, low: Any, high: Any, size: Any = None) -> np.ndarray:
     """Whole numbers from `low` up to, not including, `high`."""
-    return rng.integers(int(low), int(high), n)
+    return rng.integers(int(low), int(high), _shape(n, size))
 
 
-def bernoulli(rng: np.random.Generator, n: int, p: Any) -> np.ndarray:
+def bernoulli(rng: np.random.Generator, n: int, p: Any, size: Any = None) -> np.ndarray:
     """1 with probability p, else 0."""
-    return (rng.random(n) < p).astype(np.int64)
+    return (rng.random(_shape(n, size)) < _per_row(p, n, size)).astype(np.int64)
 
 
-def normal(rng: np.random.Generator, n: int, mean: Any, std: Any) -> np.ndarray:
-    return rng.normal(mean, std, n)
+def normal(rng: np.random.Generator, n: int, mean: Any, std: Any, size: Any = None) -> np.ndarray:
+    return rng.normal(_per_row(mean, n, size), _per_row(std, n, size), _shape(n, size))
 
 
-def trunc_exp(rng: np.random.Generator, n: int, mean: Any, low: Any = 0.0, high: Any = np.inf) -> np.ndarray:
+def trunc_exp(rng: np.random.Generator, n: int, mean: Any, low: Any = 0.0, high: Any = np.inf,
+              size: Any = None) -> np.ndarray:
     """Exponential with the given mean, restricted to [low, high): inverse-CDF sampling.
 
     Same distribution as NeuroGym's rejection sampler, but one draw per trial.
     """
     if low >= high:
-        return np.full(n, float(high))
+        return np.full(_shape(n, size), float(high))
     lo, hi = np.exp(-low / mean), np.exp(-high / mean)
-    return -mean * np.log(lo - rng.random(n) * (lo - hi))
+    return -mean * np.log(lo - rng.random(_shape(n, size)) * (lo - hi))
 
 
 def size(value: Any) -> int:
@@ -177,8 +200,10 @@ def per_trial(n: int, value: Any) -> np.ndarray:
     arr = np.asarray(value)
     if arr.ndim == 0:
         return np.full(n, arr[()])
+    if arr.ndim == 2 and arr.shape[0] == n:  # a vector per trial, e.g. draws with size=...
+        return arr
     if arr.shape != (n,):
-        raise ValueError(f"expected one number per trial, got an array of shape {arr.shape}")
+        raise ValueError(f"expected one number (or one vector) per trial, got an array of shape {arr.shape}")
     return arr
 
 

@@ -64,6 +64,7 @@ class PeriodIR:
     after: str | None
     constant_ms: float | None
     text: str  # the duration as written in the spec, shown by `env.timing`
+    copy: int | None = None  # which copy of a repeated block the period belongs to
 
 
 @dataclass(frozen=True)

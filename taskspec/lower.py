@@ -19,7 +19,7 @@ from . import ir
 from .errors import Problem, SpecError, did_you_mean
 from .expressions import BUILTIN_NAMES, CONSTANTS, Context, ExprError, compile_expression
 from .loader import Document, Path_, dotted
-from .models import PeriodTiming, TaskSpec
+from .models import PeriodTiming, RepeatedPeriods, TaskSpec
 
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 TASK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
@@ -34,7 +34,24 @@ class _Lowerer:
         self.spec, self.doc = spec, doc
         self.problems: list[Problem] = []
         self.names: dict[str, str] = {"dt": "builtin"}
-        self.periods = frozenset(spec.periods)
+        # Repeated blocks are expanded: copy k of period p is "p<k>"; p and the block's name stand for all copies.
+        self.flat: list[tuple[str, Any, Path_, str | None, int | None]] = []  # name, timing, path, after, copy
+        self.aliases: dict[str, list[str]] = {}
+        for name, timing in spec.periods.items():
+            if isinstance(timing, RepeatedPeriods):
+                for k in range(timing.repeat):
+                    for inner, inner_timing in timing.periods.items():
+                        after = inner_timing.after if isinstance(inner_timing, PeriodTiming) else None
+                        if after in timing.periods:
+                            after = f"{after}{k}"
+                        self.flat.append((f"{inner}{k}", inner_timing, ("periods", name, "periods", inner), after, k))
+                        self.aliases.setdefault(inner, []).append(f"{inner}{k}")
+                        self.aliases.setdefault(name, []).append(f"{inner}{k}")
+            else:
+                after = timing.after if isinstance(timing, PeriodTiming) else None
+                self.flat.append((name, timing, ("periods", name), after, None))
+        self.periods = frozenset(name for name, *_ in self.flat)
+        self.repeated = any(copy is not None for *_, copy in self.flat)
 
     def fail(self, path: Path_, message: str, offset: tuple[int, int] | None = None) -> None:
         self.problems.append(self.doc.problem(path, message, offset))
@@ -71,11 +88,16 @@ class _Lowerer:
         listed = [names] if isinstance(names, str) else names
         if not listed:
             self.fail(path, "name at least one period, or leave 'during' out for the whole trial")
+        expanded: list[str] = []
         for i, name in enumerate(listed):
+            if name in self.aliases and name not in self.periods:
+                expanded += self.aliases[name]
+                continue
             if name not in self.periods:
                 sub = path if isinstance(names, str) else (*path, i)
-                self.fail(sub, f"unknown period '{name}'{did_you_mean(name, self.periods)}")
-        return tuple(listed)
+                self.fail(sub, f"unknown period '{name}'{did_you_mean(name, self.periods | set(self.aliases))}")
+            expanded.append(name)
+        return tuple(expanded)
 
     def context(self, kinds: Iterable[str], extra: Iterable[str] = (), **flags: Any) -> Context:
         allowed = set(kinds) | {"builtin"}
@@ -87,7 +109,7 @@ class _Lowerer:
         spec = self.spec
         if not TASK_NAME.match(spec.task):
             self.fail(("task",), "task names use letters, digits, '.', '-' and '_', starting with a letter")
-        for key, limit, size in (("params", MAX_PARAMS, len(spec.params)), ("periods", MAX_PERIODS, len(spec.periods)),
+        for key, limit, size in (("params", MAX_PARAMS, len(spec.params)), ("periods", MAX_PERIODS, len(self.flat)),
                                  ("outcomes", MAX_RULES, len(spec.outcomes)),
                                  ("observation", MAX_GROUPS, len(spec.observation)),
                                  ("action", MAX_GROUPS, len(spec.action))):
@@ -121,8 +143,9 @@ class _Lowerer:
         for name in spec.state:
             self.declare(("state", name), name, "state variable")
         periods = self.lower_periods()
-        step = self.context(["param", *TRIAL, "state variable", "action group"], ["t"], timing=True)
-        step_scalar = dataclasses.replace(step, array=False)
+        step = self.context(["param", *TRIAL, "state variable", "action group"], ["t", "rep"] if self.repeated
+                            else ["t"], timing=True)
+        step_scalar = dataclasses.replace(step, array=False, names={n: k for n, k in step.names.items() if n != "rep"})
         state_names = set(spec.state)
         inputs = []
         for i, placement in enumerate(spec.inputs):
@@ -210,11 +233,12 @@ class _Lowerer:
         ctx = self.context(["param", *TRIAL], random=True)
         seen: list[str] = []
         out = []
-        for name, timing in self.spec.periods.items():
-            path: Path_ = ("periods", name)
+        for name, timing, path, after, copy in self.flat:
             if not name.strip() or not name.isprintable() or "'" in name or "\\" in name:
                 self.fail(path, "period names must be printable text without quotes or backslashes")
-            source, after = (timing.duration, timing.after) if isinstance(timing, PeriodTiming) else (timing, None)
+            if copy is None and name in self.aliases:
+                self.fail(path, f"'{name}' names both a period and a block of repeated periods")
+            source = timing.duration if isinstance(timing, PeriodTiming) else timing
             sub = (*path, "duration") if isinstance(timing, PeriodTiming) else path
             if after is not None and after not in seen:
                 hint = did_you_mean(after, seen) if after not in self.periods else " (it must be listed earlier)"
@@ -227,8 +251,11 @@ class _Lowerer:
             if constant is not None and constant < 0:
                 self.fail(sub, f"a duration cannot be negative, got {constant:g}")
             out.append(ir.PeriodIR(name, self.expr(sub, source, ctx), after if after is not None else
-                                   (seen[-1] if seen else None), constant, str(source)))
+                                   (seen[-1] if seen else None), constant, str(source), copy))
             seen.append(name)
+        if len(set(seen)) != len(seen):
+            twice = sorted({n for n in seen if seen.count(n) > 1})
+            self.fail(("periods",), f"period names must be unique after repeats are expanded; repeated: {twice}")
         if not out:
             self.fail(("periods",), "a task needs at least one period")
         return tuple(out)

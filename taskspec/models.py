@@ -49,6 +49,17 @@ class PeriodTiming(Strict):
     )
 
 
+class RepeatedPeriods(Strict):
+    """A block of periods repeated a fixed number of times, e.g. cue/bin pairs of a pulse task.
+
+    Copy k of period `cue` is named `cue<k>` (cue0, cue1, ...); `during: cue` means every copy,
+    and the name `rep` (in inputs and targets) is the index of the current copy.
+    """
+
+    repeat: int = Field(ge=1, le=100, description="Number of copies (a whole number written in the spec).")
+    periods: dict[str, Expr | PeriodTiming] = Field(description="The periods of one copy, in order.")
+
+
 class Input(Strict):
     """Adds a value (and Gaussian noise) to observation groups during some periods."""
 
@@ -135,7 +146,9 @@ class TaskSpec(Strict):
         "continuing", description="'continuing': trials follow each other in one episode; 'trial': each trial "
         "is an episode (`terminated` at its end)."
     )
-    periods: dict[str, Expr | PeriodTiming] = Field(description="Ordered periods: name -> duration in ms.")
+    periods: dict[str, Expr | PeriodTiming | RepeatedPeriods] = Field(
+        description="Ordered periods: name -> duration in ms (or a block of repeated periods)."
+    )
     inputs: list[Input] = Field(default_factory=list, description="Observation placements.")
     target: list[Target] = Field(default_factory=list, description="Ground-truth placements.")
     outcomes: list[Outcome] = Field(default_factory=list, description="Rules evaluated at each step.")

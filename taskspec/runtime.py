@@ -62,6 +62,7 @@ class TrialEnv(gym.Env):
     default_rewards: ClassVar[dict[str, float]] = {}
     default_timing: ClassVar[dict[str, float | str]] = {}
     period_after: ClassVar[dict[str, str | None]] = {}
+    period_copy: ClassVar[dict[str, int]] = {}  # period -> its copy in a repeated block
     input_groups: ClassVar[tuple[tuple[str, ...], ...]] = ()
     session_variables: ClassVar[list[str]] = []
     state_variables: ClassVar[list[str]] = []
@@ -186,17 +187,21 @@ class TrialEnv(gym.Env):
             info.update(new_trial=True, performance=self.performance, trial=self.trial)
             if self._episodic:  # the episode ends with the trial; reset() starts the next one
                 del self._gt_items
-                return self._observe(min(k + 1, self._length - 1)), float(reward), True, False, info
+                last = self._observe(k + 1) if k + 1 < self._length else self.ob[k]
+                return last, float(reward), True, False, info
             self.new_trial()
             return self._observe(0) if self._state_obs else self.ob[0], float(reward), False, False, info
         self.t_ind = k + 1
         return self._observe(k + 1) if self._state_obs else self.ob[k + 1], float(reward), False, False, info
 
     def _observe(self, k: int) -> np.ndarray:
-        """Observation at step k: the generated one plus the inputs that follow the agent's state."""
-        if not self._state_obs:
-            return self.ob[k]  # type: ignore[no-any-return]
-        return self._call(self._add_state_inputs, self.ob[k].copy(), self._times[k])  # type: ignore[no-any-return]
+        """Observation at step k: the generated one plus the inputs that follow the agent's state.
+
+        They are added in place, once, when step k is reached, so `env.ob` holds what the agent saw.
+        """
+        if self._state_obs:
+            self._call(self._add_state_inputs, self.ob[k], self._times[k])
+        return self.ob[k]  # type: ignore[no-any-return]
 
     @property
     def t(self) -> float:

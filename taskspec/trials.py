@@ -60,7 +60,8 @@ def build(env: TrialEnv, rng: np.random.Generator, n: int, overrides: dict[str, 
                                      f"(chunk_size) or shorten the trials")
     builder = _Builder(env, rng, start, end, length, longest)
     builder.serving = serving
-    columns = {k: v[:, None, None] for k, v in variables.items()}
+    # Per trial: a number becomes (n, 1, 1), a vector (n, 1, k), so it broadcasts over steps and columns.
+    columns = {k: v[:, None, None] if v.ndim == 1 else v[:, None, :] for k, v in variables.items()}
     ms_start = {k: (v * env.dt)[:, None, None] for k, v in start.items()}
     ms_end = {k: (v * env.dt)[:, None, None] for k, v in end.items()}
     time_ms = (np.arange(longest) * env.dt)[None, :, None]
@@ -200,6 +201,18 @@ class _Builder:
             gt[:, where] = value[:, where] if full_time else value
         else:
             gt[...] = np.where(where if gt.ndim == 2 else where[:, :, None], value, gt)
+
+    @property
+    def rep(self) -> np.ndarray:
+        """(n, T, 1): at each step, which copy of a repeated block of periods it is in (-1 outside)."""
+        rep = np.full(self.ob.shape[:2], -1, np.int64)
+        for name, copy in self.env.period_copy.items():
+            where = self.region((name,))
+            if isinstance(where, slice):
+                rep[:, where] = copy
+            else:
+                rep[where] = copy
+        return rep[:, :, None]
 
     def period_ids(self) -> np.ndarray:
         """Which period each step is in; a later-listed period wins where periods overlap."""

@@ -42,24 +42,28 @@ class SplitRNG:
         return [tuple(a[j * self.each:(j + 1) * self.each] if s else a for a, s in zip(args, split, strict=True))
                 for j in range(len(self.generators))]
 
-    def _draw(self, method: str, args: tuple[Any, ...], **kwargs: Any) -> np.ndarray:
-        return np.concatenate([getattr(g, method)(*part, size=self.each, **kwargs)
+    def _shape(self, size: Any) -> Any:
+        """Each part's share of `size`: its trials, and the vector length for vector draws."""
+        return self.each if np.ndim(size) == 0 else (self.each, *size[1:])
+
+    def _draw(self, method: str, args: tuple[Any, ...], size: Any) -> np.ndarray:
+        return np.concatenate([getattr(g, method)(*part, size=self._shape(size))
                                for g, part in zip(self.generators, self._parts(args), strict=True)])
 
-    def integers(self, low: Any, high: Any, size: int) -> np.ndarray:
-        return self._draw("integers", (low, high))
+    def integers(self, low: Any, high: Any, size: Any) -> np.ndarray:
+        return self._draw("integers", (low, high), size)
 
-    def random(self, size: int) -> np.ndarray:
-        return self._draw("random", ())
+    def random(self, size: Any) -> np.ndarray:
+        return self._draw("random", (), size)
 
-    def uniform(self, low: Any, high: Any, size: int) -> np.ndarray:
-        return self._draw("uniform", (low, high))
+    def uniform(self, low: Any, high: Any, size: Any) -> np.ndarray:
+        return self._draw("uniform", (low, high), size)
 
-    def normal(self, loc: Any, scale: Any, size: int) -> np.ndarray:
-        return self._draw("normal", (loc, scale))
+    def normal(self, loc: Any, scale: Any, size: Any) -> np.ndarray:
+        return self._draw("normal", (loc, scale), size)
 
-    def choice(self, options: Any, size: int, p: Any = None) -> np.ndarray:
-        return np.concatenate([g.choice(options, size=self.each, p=p) for g in self.generators])
+    def choice(self, options: Any, size: Any, p: Any = None) -> np.ndarray:
+        return np.concatenate([g.choice(options, size=self._shape(size), p=p) for g in self.generators])
 
     def standard_normal(self, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
         return np.concatenate([g.standard_normal((self.each, *shape[1:]), dtype=dtype) for g in self.generators])

@@ -47,7 +47,7 @@ def test_trial_ends_on_its_last_step_at_the_latest(task):
     env = taskspec.make(task)
     env.reset(seed=1)
     steps = 0
-    for _ in range(2000):
+    for _ in range(max(2000, 15 * len(env.ob))):  # enough for a dozen trials, long ones too
         length = len(env.ob)
         _, _, _, _, info = env.step(0)
         steps += 1
@@ -70,11 +70,15 @@ def _rollout(env, policy, trials, seed=0):
     return np.array(rewards), np.array(performance)
 
 
+# Tasks whose performance is graded (a mean closeness to the target, below 1 even for the best policy).
+GRADED = {"Reaching1D", "Reaching1DWithSelfDistraction"}
+
+
 def test_ground_truth_policy_earns_the_best_reward_the_rules_allow(task):
     env = taskspec.make(task)
     oracle_rewards, oracle_perf = _rollout(env, lambda e: e.gt_now, 300)
-    assert np.all(oracle_perf == 1)
-    assert np.all(oracle_rewards >= 0)
+    assert np.all(oracle_perf == 1) or task in GRADED
+    assert np.all(oracle_rewards >= 0) or task in GRADED
     _, random_perf = _rollout(env, lambda e: e.action_space.sample(), 300)
     assert random_perf.mean() < oracle_perf.mean()
 
