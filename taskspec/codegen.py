@@ -128,6 +128,8 @@ def generate(task: ir.TaskIR) -> str:
         "param": "self.params[{name}]", "group": "self.action_index[{name}]"})
     session_next = _bind(task, [s.next for s in task.session], {
         "param": "self.params[{name}]", "group": "self.action_index[{name}]", "var": "_prev[{name}]"})
+    # Session variables are updated in order inside the method, each seeing those above it already updated.
+    session_next.bindings[:] = [b for b in session_next.bindings if "_prev[" not in b]
     if any(r.periods for r in task.rules):
         judge.bindings.insert(0, "_s, _e = self.start_t, self.end_t")
     timeout = _bind(task, [c for r in task.timeouts for c in (r.when, r.reward, r.performance)], step_sources)

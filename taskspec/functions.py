@@ -109,11 +109,13 @@ def take(values: Any, index: Any) -> Any:
 
 
 def sum(values: Any) -> Any:  # noqa: A001
-    return np.sum(values, axis=-1)
+    """Sum over the entries of a vector; in placements ((trials, steps, columns) arrays) the result keeps
+    its column axis, so it stays one number per trial and step."""
+    return np.sum(values, axis=-1, keepdims=np.ndim(values) >= 3)
 
 
 def mean(values: Any) -> Any:
-    return np.mean(values, axis=-1)
+    return np.mean(values, axis=-1, keepdims=np.ndim(values) >= 3)
 
 
 # Random draws: one value per trial of the batch.

@@ -99,7 +99,8 @@ class SessionVariable(Strict):
 
     init: Expr | bool = Field(description="Value before the first trial: an expression of parameters.")
     next: Expr | bool = Field(
-        description="Value for each new trial, from the previous values of all session variables; may draw at random."
+        description="Value for each new trial, from the previous trial's values (those listed above it already "
+        "updated); may draw at random."
     )
 
 

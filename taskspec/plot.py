@@ -257,7 +257,7 @@ def _draw_rewards(ax: Any, r: Rollout, unit: float, scale: list[float]) -> None:
     ax.vlines(x, 0, y, colors=colours, lw=1.8)
     ax.scatter(x, y, c=colours, s=22, zorder=3)
     ax.axhline(0, color="0.4", lw=0.8)
-    lo, hi = min(0.0, *scale, *y), max(0.0, *scale, *y)
+    lo, hi = min([0.0, *scale, *y]), max([0.0, *scale, *y])
     ax.set(ylim=(lo - 0.2 * (hi - lo or 1), hi + 0.2 * (hi - lo or 1)), ylabel="reward")
 
 

@@ -81,7 +81,7 @@ def test_ground_truth_policy_earns_the_best_reward_the_rules_allow(task):
     assert np.all(oracle_perf == 1) or task in GRADED
     assert np.all(oracle_rewards >= 0) or task in GRADED
     _, random_perf = _rollout(env, lambda e: e.action_space.sample(), 300)
-    assert random_perf.mean() < oracle_perf.mean() or task == "Bandit"
+    assert random_perf.mean() < oracle_perf.mean() or task in ("Bandit", "Null")  # Null: nothing to get wrong
 
 
 def test_best_reward_per_trial_on_decision_tasks():
@@ -124,7 +124,7 @@ def test_same_seed_same_trials(task):
     differ = not all(np.array_equal(x, y) for x, y in zip(c.ob, a.ob, strict=False))
     # tasks whose observations hardly vary (a bandit's constant input) differ in their trial variables
     differ = differ or [dict(a.new_trial()) for _ in range(20)] != [dict(c.new_trial()) for _ in range(20)]
-    assert differ or task in ("GoNogo", "ReadySetGo")
+    assert differ or task in ("GoNogo", "ReadySetGo", "Null")  # nothing random in these (GoNogo: rarely)
 
 
 _DIGEST = """

@@ -45,7 +45,7 @@ def test_rendering_of_array_and_scalar_forms():
 
 
 def test_random_and_timing_functions_only_where_allowed():
-    with pytest.raises(ExprError, match="only allowed in trial variables"):
+    with pytest.raises(ExprError, match="only allowed in trial and session variables"):
         compile_expression("uniform(0, 1)", CTX)
     with pytest.raises(ExprError, match="unknown period 'stimulu'"):
         compile_expression("start('stimulu')", CTX)
@@ -54,7 +54,7 @@ def test_random_and_timing_functions_only_where_allowed():
         compile_expression("start('stimulus')", trial_ctx)
     assert compile_expression("choice([1, 2], p=[0.2, 0.8])", trial_ctx).code.startswith("fn.choice(_rng, _n,")
     with pytest.raises(ExprError, match="takes no keyword"):
-        compile_expression("uniform(0, 1, size=10)", trial_ctx)
+        compile_expression("uniform(0, 1, step=10)", trial_ctx)
 
 
 def test_functions_work_on_batches_and_scalars():

@@ -39,6 +39,11 @@ CHECK_EXCEPTIONS = {
     ("Reaching1D", "observations"): "the hand input follows the agent; NeuroGym's new_trial() leaves it out",
     ("Reaching1DWithSelfDistraction", "ground_truth"): "as Reaching1D",
     ("Reaching1DWithSelfDistraction", "observations"): "as Reaching1D",
+    ("PostDecisionWager", "observations:pre_sure"): "NeuroGym adds pre_sure only on wager trials and keeps the "
+    "previous trial's boundaries otherwise, so its pre_sure means average leftover stimulus steps (0.037); "
+    "measured on wager trials alone they are 0, as here",
+    ("ToneDetection", "fixate"): "action 0 means 'no tone' and is rewarded when right (a quarter of trials); "
+    "NeuroGym never rewards, so its fixate policy earns 0",
     ("Reaching1DWithSelfDistraction", "fixate"): "NeuroGym's 0.403 over 400 trials is sampling noise (standard "
     "error about 0.09); test_reaching_fixate_reward_is_exact checks the exact expectation instead",
 }
@@ -209,13 +214,13 @@ def test_observation_means_per_period(task):
     b, trials = batch(task), reference(task)["trials"]
     checked = 0
     for period, stats in trials["periods"].items():
-        if "obs_mean" not in stats:  # zero-length period in NeuroGym
-            continue
+        if "obs_mean" not in stats or (task, f"observations:{period}") in CHECK_EXCEPTIONS:
+            continue  # zero-length period in NeuroGym, or a stated exception
         got, tol = obs_mean_and_tolerance(b, period_mask(b, period), trials["n"])
         np.testing.assert_array_less(np.abs(got - stats["obs_mean"]), tol + 1e-12,
                                      err_msg=f"{period}: {got} vs NeuroGym {stats['obs_mean']}")
         checked += 1
-    assert checked >= 2
+    assert checked >= min(2, sum("obs_mean" in stats for stats in trials["periods"].values()))
 
 
 @pytest.mark.parametrize("task", tasks_for("ground_truth", "gt_fraction"))

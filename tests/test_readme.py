@@ -22,4 +22,4 @@ def test_annotated_spec_matches_the_bundled_task():
 
 
 def test_readme_tag_example():
-    assert taskspec.list_tasks(tag="go-no-go") == ["GoNogo", "ReadySetGo"]
+    assert taskspec.list_tasks(tag="blocks") == ["HierarchicalReasoning", "perceptualdecisionmaking.ibl20"]
