@@ -52,15 +52,18 @@ def reference_markdown() -> str:
     parts = ["# Spec reference", "",
              "Generated from `taskspec/models.py` by `python -m taskspec.reference`; do not edit by hand.",
              "Unknown keys are errors everywhere.", ""]
-    for model in (models.TaskSpec, models.Reference, models.Param, models.PeriodTiming, models.Input,
-                  models.Target, models.Outcome, models.Timeout):
+    for model in (models.TaskSpec, models.Reference, models.Param, models.SessionVariable, models.StateVariable,
+                  models.PeriodTiming, models.RepeatedPeriods, models.Input, models.Target, models.Outcome,
+                  models.Timeout):
         parts += _model_section(model)
     parts += ["## Expressions", "",
               "Python syntax: numbers, `+ - * / // % **`, comparisons, `and or not`, `x if c else y`,",
-              "indexing `a[i]`, lists `[a, b]`, and the names the context allows (parameters, trial",
-              "variables, action groups, rewards in rules, `dt`, `t` in ms, `action` and `target` in rules).", "",
+              "indexing `a[i]`, lists `[a, b]`, and the names the context allows (parameters, session, trial",
+              "and state variables, action groups, rewards in rules, `dt`, `t` in ms, `action` and `target`",
+              "in rules and state updates, `rep` (the copy of a repeated period) in inputs and targets).", "",
               f"- functions: {', '.join(f'`{f}`' for f in sorted(MATH))}",
-              f"- random draws (trial variables and durations only): {', '.join(f'`{f}`' for f in sorted(RANDOM))}",
+              f"- random draws (trial and session variables and durations only; `size=k` draws a vector of k): "
+              f"{', '.join(f'`{f}`' for f in sorted(RANDOM))}",
               f"- period times in ms (inputs, targets, rules): {', '.join(f'`{f}(name)`' for f in sorted(TIMING))}",
               f"- constants: {', '.join(f'`{c}`' for c in sorted(CONSTANTS))}", ""]
     return "\n".join(parts)
