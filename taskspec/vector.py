@@ -133,17 +133,17 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         pool, width = self._pool, self._pool["ob"].shape[2]
         where = (envs[:, None], (self.head[envs, None] + self.count[envs, None] + np.arange(self.chunk)) % self.slots)
 
-        def put(target: np.ndarray, values: np.ndarray, fill: int = 0) -> None:
+        def put(target: np.ndarray, values: np.ndarray, fill: int = 0, steps: bool = False) -> None:
             values = values.reshape(len(envs), self.chunk, *values.shape[1:])
-            if values.ndim >= 3 and values.shape[2] < width:
+            if steps and values.shape[2] < width:  # shorter trials than the pool holds: pad the step axis
                 pad = [(0, 0)] * values.ndim
                 pad[2] = (0, width - values.shape[2])
                 values = np.pad(values, pad, constant_values=fill)
             target[where] = values
 
-        put(pool["ob"], batch.ob)
-        put(pool["gt"], batch.gt)
-        put(pool["period"], batch.period_id, -1)
+        put(pool["ob"], batch.ob, steps=True)
+        put(pool["gt"], batch.gt, steps=True)
+        put(pool["period"], batch.period_id, -1, steps=True)
         put(pool["length"], batch.length)
         for name, values in batch.variables.items():
             put(pool["vars"][name], values)
@@ -159,7 +159,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             "gt": np.zeros((n, q, steps, *batch.gt.shape[2:]), batch.gt.dtype),
             "period": np.full((n, q, steps), -1, np.int16),
             "length": np.zeros((n, q), np.int64),
-            "vars": {k: np.zeros((n, q), v.dtype) for k, v in batch.variables.items()},
+            "vars": {k: np.zeros((n, q, *v.shape[1:]), v.dtype) for k, v in batch.variables.items()},
             "start": {k: np.zeros((n, q), np.int64) for k in batch.start},
             "end": {k: np.zeros((n, q), np.int64) for k in batch.end},
         }
@@ -177,7 +177,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         assert self._pool is not None
         pool, slots = self._pool, self.head[envs]
         if not hasattr(self, "_vars"):
-            self._vars = {k: np.zeros(self.num_envs, v.dtype) for k, v in pool["vars"].items()}
+            self._vars = {k: np.zeros((self.num_envs, *v.shape[2:]), v.dtype) for k, v in pool["vars"].items()}
             self._start = {k: np.zeros(self.num_envs) for k in pool["start"]}
             self._end = {k: np.zeros(self.num_envs) for k in pool["end"]}
             self._length = np.zeros(self.num_envs, np.int64)

@@ -34,11 +34,11 @@ def _compare(task, num_envs, steps, seed=10):
             assert info["new_trial"][i] == s_info["new_trial"]
             if s_info["new_trial"]:
                 assert info["_performance"][i] and info["performance"][i] == s_info["performance"]
-                assert {k: v[i] for k, v in info["trial"].items()} == s_info["trial"]
+                assert {k: np.asarray(v[i]).tolist() for k, v in info["trial"].items()} == s_info["trial"]
 
 
 @pytest.mark.parametrize("task", ["PerceptualDecisionMaking", "ContextDecisionMaking", "GoNogo", "ReadySetGo",
-                                  "yang19.dm1", "perceptualdecisionmaking.ibl20"])
+                                  "yang19.dm1", "perceptualdecisionmaking.ibl20", "PulseDecisionMaking", "Bandit"])
 def test_vector_env_equals_single_envs(task):
     _compare(task, num_envs=6, steps=2500)  # several chunk refills per env
 
@@ -56,7 +56,7 @@ def test_session_variables_continue_per_env_in_the_native_vector_env():
         assert b[:30] == [0] * 5 + [1] * 5 + [0] * 5 + [1] * 5 + [0] * 5 + [1] * 5
 
 
-@pytest.mark.parametrize("task", ["HierarchicalReasoning"])
+@pytest.mark.parametrize("task", ["HierarchicalReasoning", "Reaching1D", "DawTwoStep"])
 def test_stepped_vector_env_equals_single_envs(task):
     assert isinstance(make_vector(task, 2), SteppedVectorEnv)
     _compare(task, num_envs=4, steps=600)
