@@ -110,6 +110,7 @@ def _guard(rule: ir.RuleIR) -> str:
 
 def generate(task: ir.TaskIR) -> str:
     """Python source of a module defining the task's env class."""
+    rewards = frozenset(name for name, _ in task.rewards)
     rule_codes = [c for r in task.rules for c in (r.when, r.reward, r.performance)]
     step_sources = {
         "param": "self.params[{name}]", "reward": "self.rewards[{name}]", "group": "self.action_index[{name}]",
@@ -151,7 +152,8 @@ def generate(task: ir.TaskIR) -> str:
     fill.bindings[:] = [b for b in fill.bindings if b not in ("_start = _start", "_end = _end")]
     sizes = _bind(task, [g.size for g in (*task.observation, *task.action)], {"param": "_p[{name}]"})
     context: dict[str, Any] = {
-        "task": dataclasses.replace(task, rules=tuple(_RuleView(r) for r in task.rules)),  # type: ignore[misc]
+        "task": dataclasses.replace(task, rules=tuple(_RuleView(r, rewards) for r in task.rules),  # type: ignore[misc]
+                                    timeouts=tuple(_RuleView(r, rewards) for r in task.timeouts)),
         "source_name": Path(task.source).name,
         "param_specs": _dict_lines({p.name: (p.kind, p.default, p.low, p.high, p.doc) for p in task.params}),
         "rewards": _dict_lines(dict(task.rewards)),
@@ -166,12 +168,30 @@ def generate(task: ir.TaskIR) -> str:
     return _ENV.get_template("env.py.jinja").render(**context)
 
 
+def _scalar(code: ir.Code | None, what: str, floats: frozenset[str]) -> str:
+    """A reward or performance for `step`: checked by fn.scalar, unless it is already a finite float
+    (a named reward, checked when the env was made, or a number written in the spec)."""
+    if code is None:
+        return "None"
+    if code.code in floats:
+        return code.code
+    try:
+        number = float(code.code)
+    except (ValueError, OverflowError):  # an expression, or a number too large for a float
+        number = math.nan
+    if math.isfinite(number):
+        return repr(number)
+    return f"fn.scalar({code.code})" if what == "reward" else f'fn.scalar({code.code}, "{what}")'
+
+
 class _RuleView:
     """A rule plus its rendered guard (period test and condition), for the template."""
 
-    def __init__(self, rule: ir.RuleIR):
+    def __init__(self, rule: ir.RuleIR, floats: frozenset[str] = frozenset()):
         self.when, self.reward, self.performance, self.end_trial = rule.when, rule.reward, rule.performance, \
             rule.end_trial
         self.when_all, self.reward_all, self.performance_all = rule.when_all, rule.reward_all, rule.performance_all
         self.periods = rule.periods
         self.guard = _guard(rule)
+        self.reward_step = _scalar(rule.reward, "reward", floats)
+        self.performance_step = _scalar(rule.performance, "performance", floats)

@@ -189,6 +189,11 @@ def size(value: Any) -> int:
 
 def scalar(value: Any, what: str = "a reward") -> float:
     """A reward or performance: one finite number."""
+    if type(value) is float or type(value) is int or type(value) is bool:  # the common case, cheaply
+        number = float(value)
+        if number - number == 0.0:  # finite: inf - inf and nan - nan are nan
+            return number
+        raise ValueError(f"{what} must be a finite number, got {number}")
     if np.ndim(value) != 0:
         raise ValueError(f"{what} must be one number, got an array of shape {np.shape(value)}")
     number = float(value)

@@ -144,24 +144,37 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         put(pool["ob"], batch.ob, steps=True)
         put(pool["gt"], batch.gt, steps=True)
         put(pool["period"], batch.period_id, -1, steps=True)
-        put(pool["length"], batch.length)
-        for name, values in batch.variables.items():
-            put(pool["vars"][name], values)
-        for name in batch.start:
-            put(pool["start"][name], batch.start[name])
-            put(pool["end"][name], batch.end[name])
+        # Per-trial numbers side by side, so loading the next trials is one gather (see _load_current).
+        dt = self.env.dt
+        columns = [batch.variables[name] for name in self._scalars]
+        columns += [batch.start[p] * dt for p in batch.start] + [batch.end[p] * dt for p in batch.end]
+        put(pool["fields"], np.stack([*columns, batch.length], axis=1).astype(np.float64))
+        for name in self._vectors:
+            put(pool["vars"][name], batch.variables[name])
         self.count[envs] += self.chunk
 
     def _allocate(self, batch: Any, steps: int) -> dict[str, Any]:
         n, q = self.num_envs, self.slots
+        self._scalars = [k for k, v in batch.variables.items() if v.ndim == 1]
+        self._vectors = [k for k, v in batch.variables.items() if v.ndim > 1]
+        self._dtypes = {k: v.dtype for k, v in batch.variables.items()}
+        width = len(self._scalars) + 2 * len(batch.start) + 1
+        # The current trial's numbers: rules read column views of it (variables, period bounds in ms, length).
+        self._cur = np.zeros((width, n))  # one contiguous row per field: fast to compute with
+        self._vars = {k: self._cur[j] for j, k in enumerate(self._scalars)}
+        self._vars.update({k: np.zeros((n, *v.shape[1:]), v.dtype) for k, v in batch.variables.items()
+                           if k in self._vectors})
+        at = len(self._scalars)
+        self._start = {p: self._cur[at + j] for j, p in enumerate(batch.start)}
+        self._end = {p: self._cur[at + len(batch.start) + j] for j, p in enumerate(batch.end)}
+        self._last = np.zeros(n, np.int64)  # each env's last step of its current trial
         return {
             "ob": np.zeros((n, q, steps, batch.ob.shape[2]), np.float32),
             "gt": np.zeros((n, q, steps, *batch.gt.shape[2:]), batch.gt.dtype),
             "period": np.full((n, q, steps), -1, np.int16),
-            "length": np.zeros((n, q), np.int64),
-            "vars": {k: np.zeros((n, q, *v.shape[1:]), v.dtype) for k, v in batch.variables.items()},
-            "start": {k: np.zeros((n, q), np.int64) for k in batch.start},
-            "end": {k: np.zeros((n, q), np.int64) for k in batch.end},
+            "fields": np.zeros((n, q, width)),
+            "vars": {k: np.zeros((n, q, *batch.variables[k].shape[1:]), batch.variables[k].dtype)
+                     for k in self._vectors},
         }
 
     def _grow(self, steps: int) -> None:
@@ -173,20 +186,17 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             self._pool[key] = np.pad(old, pad, constant_values=fill)
 
     def _load_current(self, envs: np.ndarray) -> None:
-        """Copy the current trial's per-trial values of `envs` into flat arrays used every step."""
+        """Copy the current trial's per-trial values of `envs` into the arrays rules read every step."""
         assert self._pool is not None
         pool, slots = self._pool, self.head[envs]
-        if not hasattr(self, "_vars"):
-            self._vars = {k: np.zeros((self.num_envs, *v.shape[2:]), v.dtype) for k, v in pool["vars"].items()}
-            self._start = {k: np.zeros(self.num_envs) for k in pool["start"]}
-            self._end = {k: np.zeros(self.num_envs) for k in pool["end"]}
-            self._length = np.zeros(self.num_envs, np.int64)
-        for k, v in pool["vars"].items():
-            self._vars[k][envs] = v[envs, slots]
-        for k in pool["start"]:
-            self._start[k][envs] = pool["start"][k][envs, slots] * self.env.dt
-            self._end[k][envs] = pool["end"][k][envs, slots] * self.env.dt
-        self._length[envs] = pool["length"][envs, slots]
+        self._cur[:, envs] = pool["fields"][envs, slots].T
+        self._last[envs] = self._cur[-1, envs] - 1
+        for k in self._vectors:
+            self._vars[k][envs] = pool["vars"][k][envs, slots]
+
+    def _trial_info(self) -> dict[str, np.ndarray]:
+        """Each env's trial variables, with their own types (the rules' copies are floats)."""
+        return {k: v.astype(self._dtypes[k]) if k in self._scalars else v.copy() for k, v in self._vars.items()}
 
     def _flat_index(self) -> np.ndarray:
         """Row of each sub-env's current step in the pool arrays seen as (envs * slots * steps, ...)."""
@@ -216,7 +226,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             outcome = env._call(env._judge_all, actions, target, t, self._vars, self._start, self._end)
             reward, performance, end = outcome.arrays(self.num_envs)
             self.performance = np.where(np.isnan(performance), self.performance, performance)
-            last = ~end & (k + 1 >= self._length)
+            last = (k >= self._last) & ~end
             if last.any():
                 extra, performance, _ = env._call(env._timeout_all, t, self._vars).arrays(self.num_envs)
                 reward = reward + np.where(last, extra, 0.0)
@@ -226,7 +236,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
                 "new_trial": end, "_gt": self._all, "_period": self._all, "_new_trial": self._all}
         if end.any():
             info.update(performance=self.performance.copy(), _performance=end,
-                        trial={name: v.copy() for name, v in self._vars.items()}, _trial=end)
+                        trial=self._trial_info(), _trial=end)
             self._advance(end)
         self.k = np.where(end, 0, k + 1)
         return self._observe(), reward, self._none, self._none, info
