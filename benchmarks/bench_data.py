@@ -7,7 +7,9 @@ For each task it measures, in this one run, timesteps per second of
 and a floor: filling arrays of the same shape (float32 observations with Gaussian noise
 on the noisy channels, int64 targets) with NumPy random numbers alone. It prints each
 figure, its ratio to the floor, and its ratio to NeuroGym 2.3.1's Dataset figure measured
-on the project's standard 2-core machine (../shared/reference/neurogym-2.3.1/README.md).
+on the project's standard 2-core machine (../shared/reference/neurogym-2.3.1/README.md), and,
+with `--neurogym-python PATH` (a venv with NeuroGym 2.3.1, see benchmarks/neurogym_rates.py), to
+NeuroGym's Dataset measured in this same run.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 import numpy as np
 
 import taskspec
+from _neurogym import neurogym_rate
 
 # NeuroGym 2.3.1 Dataset(batch_size=64, seq_len=100) timesteps/s on the standard machine.
 NEUROGYM_DATASET = {
@@ -57,8 +60,9 @@ def floor_fn(n_obs: int, noisy: int, steps: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="measuring time per figure")
+    parser.add_argument("--neurogym-python", help="python of a venv with NeuroGym 2.3.1, to measure it in this run")
     args = parser.parse_args()
-    print(f"{'task':28} {'what':16} {'steps/s':>12} {'/floor':>7} {'/NeuroGym':>10} {'target':>7}")
+    print(f"{'task':28} {'what':16} {'steps/s':>12} {'/floor':>7} {'/NG ref':>8} {'/NG now':>8} {'target':>7}")
     for task, neurogym in NEUROGYM_DATASET.items():
         if task not in taskspec.list_tasks():
             print(f"{task:28} (not bundled yet)")
@@ -73,10 +77,16 @@ def main() -> None:
                                     args.seconds),
             "Dataset 64x100": rate(lambda ds=ds: ds()[1].size, args.seconds),
         }
-        target = TARGET.get(task, 20 * neurogym)
+        now = neurogym_rate(args.neurogym_python, "dataset", task, args.seconds)
+        if now is not None:
+            figures = {"NeuroGym Dataset": now, **figures}
+        # The issue's targets: absolute on PerceptualDecisionMaking, 20x NeuroGym (measured now if possible).
+        target = TARGET.get(task, 20 * (now or neurogym))
         for what, value in figures.items():
             mark = "" if what != "Dataset 64x100" else ("met" if value >= target else "MISSED")
-            print(f"{task:28} {what:16} {value:12,.0f} {value / floor:7.2f} {value / neurogym:9.1f}x {mark:>7}")
+            same_run = f"{value / now:7.1f}x" if now else f"{'':8}"
+            print(f"{task:28} {what:16} {value:12,.0f} {value / floor:7.2f} {value / neurogym:7.1f}x {same_run}"
+                  f" {mark:>7}")
 
 
 def _noisy_columns(env: taskspec.TrialEnv) -> int:

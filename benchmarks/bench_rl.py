@@ -7,7 +7,10 @@ Measured in one run, with random actions:
 - each task's single env through `gymnasium.make("taskspec/<Name>-v0")`,
 - the native vector env through `gymnasium.make_vec(..., num_envs=N)` for N = 64 and 1024.
 Each figure is printed with its ratio to the no-op env and to NeuroGym 2.3.1's env.step figure
-on the project's standard 2-core machine (../shared/reference/neurogym-2.3.1/README.md).
+on the project's standard 2-core machine (../shared/reference/neurogym-2.3.1/README.md). With
+`--neurogym-python PATH` (a venv with NeuroGym 2.3.1, see benchmarks/neurogym_rates.py), NeuroGym
+is also measured in this run, just before each task's figures, and the ratios to that are printed:
+the like-for-like comparison when the machine is slower or busier than when the reference was taken.
 Targets: single env >= 2x NeuroGym; vector env at N = 1024 >= 30x NeuroGym's single env.
 """
 
@@ -20,6 +23,7 @@ import gymnasium as gym
 import numpy as np
 
 import taskspec  # noqa: F401 - registers the taskspec/ envs
+from _neurogym import neurogym_rate
 
 NEUROGYM_STEP = {
     "PerceptualDecisionMaking": 241_000,
@@ -76,20 +80,28 @@ def vector_rate(env: gym.vector.VectorEnv, seconds: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="measuring time per figure")
+    parser.add_argument("--neurogym-python", help="python of a venv with NeuroGym 2.3.1, to measure it in this run")
     args = parser.parse_args()
     gym.register("bench/NoOp-v0", entry_point=NoOp)
     noop = single_rate(gym.make("bench/NoOp-v0"), args.seconds)
-    print(f"{'what':44} {'steps/s':>12} {'/no-op':>7} {'/NeuroGym':>10} {'target':>7}")
-    print(f"{'no-op gymnasium env (gymnasium.make)':44} {noop:12,.0f} {1:7.2f}")
-    for task, neurogym in NEUROGYM_STEP.items():
+    print(f"{'what':40} {'steps/s':>11} {'/no-op':>7} {'/NG ref':>8} {'/NG now':>8} {'target':>7}")
+    print(f"{'no-op gymnasium env (gymnasium.make)':40} {noop:11,.0f} {1:7.2f}")
+    for task, reference in NEUROGYM_STEP.items():
+        now = neurogym_rate(args.neurogym_python, "step", task, args.seconds)
+        if now is not None:
+            print(f"{'NeuroGym ' + task + ' (this run)':40} {now:11,.0f} {now / noop:7.2f} {now / reference:7.2f}x")
+        base = now or reference  # targets are judged against NeuroGym measured now, when available
         single = single_rate(gym.make(f"taskspec/{task}-v0"), args.seconds)
-        mark = "met" if single >= 2 * neurogym else "MISSED"
-        print(f"{task + ' single':44} {single:12,.0f} {single / noop:7.2f} {single / neurogym:9.1f}x {mark:>7}")
+        _row(f"{task} single", single, noop, reference, now, "met" if single >= 2 * base else "MISSED")
         for n in (64, 1024):
             vec = vector_rate(gym.make_vec(f"taskspec/{task}-v0", num_envs=n), args.seconds)
-            mark = ("met" if vec >= 30 * neurogym else "MISSED") if n == 1024 else ""
-            label = f"{task} vector N={n}"
-            print(f"{label:44} {vec:12,.0f} {vec / noop:7.2f} {vec / neurogym:9.1f}x {mark:>7}")
+            mark = ("met" if vec >= 30 * base else "MISSED") if n == 1024 else ""
+            _row(f"{task} vector N={n}", vec, noop, reference, now, mark)
+
+
+def _row(label: str, value: float, noop: float, reference: float, now: float | None, mark: str) -> None:
+    same_run = f"{value / now:7.1f}x" if now else f"{'':8}"
+    print(f"{label:40} {value:11,.0f} {value / noop:7.2f} {value / reference:7.1f}x {same_run} {mark:>7}")
 
 
 if __name__ == "__main__":
