@@ -14,7 +14,8 @@ def neurogym_rate(python: str | None, what: str, task: str, seconds: float) -> f
     without a NeuroGym python, or if NeuroGym fails on the task."""
     if not python:
         return None
-    result = subprocess.run([python, str(SCRIPT), what, str(seconds), task], capture_output=True, text=True)
+    command = [python, str(SCRIPT), what, str(seconds), task]  # the user's own NeuroGym python
+    result = subprocess.run(command, capture_output=True, text=True)  # noqa: S603
     if result.returncode != 0:
         return None
     return float(json.loads(result.stdout.strip().splitlines()[-1])[task])

@@ -18,9 +18,9 @@ import argparse
 import time
 
 import numpy as np
+from _neurogym import neurogym_rate
 
 import taskspec
-from _neurogym import neurogym_rate
 
 # NeuroGym 2.3.1 Dataset(batch_size=64, seq_len=100) timesteps/s on the standard machine.
 NEUROGYM_DATASET = {

@@ -21,9 +21,9 @@ import time
 
 import gymnasium as gym
 import numpy as np
+from _neurogym import neurogym_rate
 
 import taskspec  # noqa: F401 - registers the taskspec/ envs
-from _neurogym import neurogym_rate
 
 NEUROGYM_STEP = {
     "PerceptualDecisionMaking": 241_000,

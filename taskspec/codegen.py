@@ -70,7 +70,8 @@ def _bind(task: ir.TaskIR, codes: Iterable[ir.Code | None], sources: dict[str, s
     kinds = {p.name: "param" for p in task.params}
     kinds.update({name: "reward" for name, _ in task.rewards})
     kinds.update({g.name: "group" for g in task.action})
-    kinds.update({v.name: "var" for v in (*task.variables, *task.session)})
+    kinds.update({v.name: "var" for v in task.variables})
+    kinds.update({v.name: "var" for v in task.session})
     kinds.update({v.name: "state" for v in task.state})
     lines = []
     if any(n.startswith("start:") for n in used):
@@ -153,7 +154,7 @@ def generate(task: ir.TaskIR) -> str:
     sizes = _bind(task, [g.size for g in (*task.observation, *task.action)], {"param": "_p[{name}]"})
     context: dict[str, Any] = {
         "task": dataclasses.replace(task, rules=tuple(_RuleView(r, rewards) for r in task.rules),  # type: ignore[misc]
-                                    timeouts=tuple(_RuleView(r, rewards) for r in task.timeouts)),
+                                    timeouts=tuple(_RuleView(r, rewards) for r in task.timeouts)),  # type: ignore[misc]
         "source_name": Path(task.source).name,
         "param_specs": _dict_lines({p.name: (p.kind, p.default, p.low, p.high, p.doc) for p in task.params}),
         "rewards": _dict_lines(dict(task.rewards)),

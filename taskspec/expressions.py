@@ -203,7 +203,8 @@ class _Renderer:
             return self._timing_call(node, name)
         if name in RANDOM:
             if not self.ctx.random:
-                raise self.fail(node, f"random function '{name}' is only allowed in trial and session variables and durations")
+                raise self.fail(node, f"random function '{name}' is only allowed in trial and session variables "
+                                      "and durations")
             self.random = True
         elif name not in MATH:
             hint = did_you_mean(name, sorted(MATH | RANDOM | TIMING))

@@ -2,7 +2,8 @@
 
 Mapping sections (params, rewards, observation, action, session, trial, state, periods)
 are merged entry by entry: the child's entries replace or add to the parent's, in the
-parent's order, and an entry set to null (`name: ~`) removes the parent's entry. Every other key, lists included (inputs, target, outcomes, timeout), is replaced
+parent's order, and an entry set to null (`name: ~`) removes the parent's entry. Every
+other key, lists included (inputs, target, outcomes, timeout), is replaced
 whole. Each node keeps the file and position it was written at, so an error in an
 inherited part points at the parent and an error in an override points at the child.
 """

@@ -125,7 +125,7 @@ class _Lowerer:
             if IDENTIFIER.match(name):
                 self.declare(("action", name), name, "action group")
         session = []
-        for name, var in spec.session.items():
+        for name in spec.session:
             self.declare(("session", name), name, "session variable")
         init_ctx = self.context(["param", "action group"], random=True)
         next_ctx = self.context(["param", "action group", "session variable"], random=True)
@@ -138,7 +138,8 @@ class _Lowerer:
                                later=frozenset(list(spec.trial)[i:]))
             variables.append(ir.VariableIR(name, self.expr(("trial", name), source, ctx)))
             self.declare(("trial", name), name, "trial variable")
-        state_init = {name: self.expr(("state", name, "init"), var.init, self.context(["param", *TRIAL, "action group"]))
+        init_state_ctx = self.context(["param", *TRIAL, "action group"])
+        state_init = {name: self.expr(("state", name, "init"), var.init, init_state_ctx)
                       for name, var in spec.state.items()}
         for name in spec.state:
             self.declare(("state", name), name, "state variable")
@@ -196,7 +197,8 @@ class _Lowerer:
             url=spec.reference.url if spec.reference else None, tags=tuple(spec.tags), source=self.doc.file,
             dt=float(spec.dt), params=params, rewards=tuple(spec.rewards.items()), observation=observation,
             action=action, action_type=spec.action_type, action_bounds=(spec.action_bounds[0], spec.action_bounds[1]),
-            variables=tuple(variables), session=tuple(session), state=state, episode=spec.episode, periods=periods, inputs=tuple(inputs), targets=tuple(targets),
+            variables=tuple(variables), session=tuple(session), state=state, episode=spec.episode, periods=periods,
+            inputs=tuple(inputs), targets=tuple(targets),
             rules=tuple(rules), timeouts=tuple(timeouts),
         )
 
