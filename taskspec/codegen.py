@@ -112,12 +112,15 @@ def _guard(rule: ir.RuleIR) -> str:
 def generate(task: ir.TaskIR) -> str:
     """Python source of a module defining the task's env class."""
     rewards = frozenset(name for name, _ in task.rewards)
-    rule_codes = [c for r in task.rules for c in (r.when, r.reward, r.performance)]
     step_sources = {
         "param": "self.params[{name}]", "reward": "self.rewards[{name}]", "group": "self.action_index[{name}]",
         "var": "self.trial[{name}]", "state": "self._state[{name}]", "start": "_start = self.start_t",
         "end": "_end = self.end_t"}
-    judge = _bind(task, rule_codes, step_sources)
+    # Names only a reward or performance reads are bound inside the matching rule's branch: most
+    # steps match no rule, so `step` does not pay for looking them up.
+    judge = _bind(task, [r.when for r in task.rules], step_sources)
+    late = [[line for line in _bind(task, [r.reward, r.performance], step_sources).bindings
+             if line not in judge.bindings] for r in task.rules]
     state_next = _bind(task, [s.next for s in task.state], step_sources)
     # State variables are updated in order inside the method, each seeing those above it already updated.
     state_next.bindings[:] = [b for b in state_next.bindings if "self._state[" not in b]
@@ -153,7 +156,8 @@ def generate(task: ir.TaskIR) -> str:
     fill.bindings[:] = [b for b in fill.bindings if b not in ("_start = _start", "_end = _end")]
     sizes = _bind(task, [g.size for g in (*task.observation, *task.action)], {"param": "_p[{name}]"})
     context: dict[str, Any] = {
-        "task": dataclasses.replace(task, rules=tuple(_RuleView(r, rewards) for r in task.rules),  # type: ignore[misc]
+        "task": dataclasses.replace(task, rules=tuple(_RuleView(r, rewards, b) for r, b in zip(task.rules, late,  # type: ignore[misc]
+                                                                                          strict=True)),
                                     timeouts=tuple(_RuleView(r, rewards) for r in task.timeouts)),  # type: ignore[misc]
         "source_name": Path(task.source).name,
         "param_specs": _dict_lines({p.name: (p.kind, p.default, p.low, p.high, p.doc) for p in task.params}),
@@ -188,11 +192,12 @@ def _scalar(code: ir.Code | None, what: str, floats: frozenset[str]) -> str:
 class _RuleView:
     """A rule plus its rendered guard (period test and condition), for the template."""
 
-    def __init__(self, rule: ir.RuleIR, floats: frozenset[str] = frozenset()):
+    def __init__(self, rule: ir.RuleIR, floats: frozenset[str] = frozenset(), late: list[str] | None = None):
         self.when, self.reward, self.performance, self.end_trial = rule.when, rule.reward, rule.performance, \
             rule.end_trial
         self.when_all, self.reward_all, self.performance_all = rule.when_all, rule.reward_all, rule.performance_all
         self.periods = rule.periods
         self.guard = _guard(rule)
+        self.late = late or []  # bindings needed only when the rule matches
         self.reward_step = _scalar(rule.reward, "reward", floats)
         self.performance_step = _scalar(rule.performance, "performance", floats)
