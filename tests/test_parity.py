@@ -48,7 +48,7 @@ CHECK_EXCEPTIONS = {
        "trial, as NeuroGym's schedule does when stepped (its stepped observations average 0.028 and 0.029 "
        "over the two modalities' columns); the reference statistics come from new_trial() without steps, "
        "which never switches modality, so they show the first modality only"
-       for name in ("go", "anti", "dlygo", "dlyanti", "rtgo", "rtanti")},
+       for name in ("go", "anti", "dlygo", "dlyanti", "rtgo", "rtanti", "dms", "dnms", "dmc", "dnmc")},
     ("Reaching1DWithSelfDistraction", "fixate"): "NeuroGym's 0.403 over 400 trials is sampling noise (standard "
     "error about 0.09); test_reaching_fixate_reward_is_exact checks the exact expectation instead",
 }
