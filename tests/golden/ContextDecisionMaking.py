@@ -37,7 +37,12 @@ class ContextDecisionMaking(TrialEnv):
         'delay': 'stimulus',
         'decision': 'delay',
     }
+    period_copy = {}
     trial_variables = ['ground_truth', 'other_choice', 'context', 'coh_1', 'coh_2', 'choice_1', 'choice_2']
+    session_variables = []
+    state_variables = []
+    state_inputs = []
+    episode = 'continuing'
     input_groups = (('fixation',), ('stim1_mod1', 'stim2_mod1'), ('stim1_mod2', 'stim2_mod2'))
     has_target = True
     action_type = 'discrete'
@@ -61,7 +66,7 @@ class ContextDecisionMaking(TrialEnv):
         _sizes['action'].append(('choice', fn.size(2)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over):
+    def _sample_trials(self, _rng, _n, _over, _session):
         cohs = self.params['cohs']
         context_modality = self.params['context_modality']
         # @ trial.ground_truth (tasks/ContextDecisionMaking.yaml:22:17)
@@ -108,18 +113,18 @@ class ContextDecisionMaking(TrialEnv):
 
     def _judge(self, action, target, t):
         _s, _e = self.start_t, self.end_t
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
         fixation = self.action_index['fixation']
         # @ outcomes[0].when (tasks/ContextDecisionMaking.yaml:47:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return fn.scalar(abort), None, False
+            abort = self.rewards['abort']
+            return abort, None, False
         # @ outcomes[1].when (tasks/ContextDecisionMaking.yaml:48:30)
         if _s['decision'] <= t < _e['decision'] and (action == target):
-            return fn.scalar(correct), fn.scalar(1, "performance"), True
+            correct = self.rewards['correct']
+            return correct, 1.0, True
         # @ outcomes[2].when (tasks/ContextDecisionMaking.yaml:49:30)
         if _s['decision'] <= t < _e['decision'] and (action != fixation):
-            return fn.scalar(0), None, True
+            return 0.0, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):

@@ -47,7 +47,12 @@ class DelayComparison(TrialEnv):
         'stimulus2': 'delay',
         'decision': 'stimulus2',
     }
+    period_copy = {}
     trial_variables = ['ground_truth', 'i_pair', 'v1', 'v2']
+    session_variables = []
+    state_variables = []
+    state_inputs = []
+    episode = 'continuing'
     input_groups = (('fixation',), ('stimulus',), ('stimulus',), ('fixation', 'stimulus'))
     has_target = True
     action_type = 'discrete'
@@ -65,7 +70,7 @@ class DelayComparison(TrialEnv):
         _sizes['action'].append(('choice', fn.size(2)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over):
+    def _sample_trials(self, _rng, _n, _over, _session):
         v_larger = self.params['v_larger']
         v_smaller = self.params['v_smaller']
         # @ trial.ground_truth (tasks/DelayComparison.yaml:29:17)
@@ -110,19 +115,19 @@ class DelayComparison(TrialEnv):
 
     def _judge(self, action, target, t):
         _s, _e = self.start_t, self.end_t
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         # @ outcomes[0].when (tasks/DelayComparison.yaml:48:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return fn.scalar(abort), None, False
+            abort = self.rewards['abort']
+            return abort, None, False
         # @ outcomes[1].when (tasks/DelayComparison.yaml:49:30)
         if _s['decision'] <= t < _e['decision'] and (action == target):
-            return fn.scalar(correct), fn.scalar(1, "performance"), True
+            correct = self.rewards['correct']
+            return correct, 1.0, True
         # @ outcomes[2].when (tasks/DelayComparison.yaml:50:30)
         if _s['decision'] <= t < _e['decision'] and (action != fixation):
-            return fn.scalar(fail), None, True
+            fail = self.rewards['fail']
+            return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):

@@ -36,7 +36,12 @@ class DelayMatchSample(TrialEnv):
         'test': 'delay',
         'decision': 'test',
     }
+    period_copy = {}
     trial_variables = ['ground_truth', 'sample_theta', 'test_theta']
+    session_variables = []
+    state_variables = []
+    state_inputs = []
+    episode = 'continuing'
     input_groups = (('fixation',), ('stimulus',), ('stimulus',))
     has_target = True
     action_type = 'discrete'
@@ -57,7 +62,7 @@ class DelayMatchSample(TrialEnv):
         _sizes['action'].append(('non-match', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over):
+    def _sample_trials(self, _rng, _n, _over, _session):
         dim_ring = self.params['dim_ring']
         # @ trial.ground_truth (tasks/DelayMatchSample.yaml:18:17)
         ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2, ))))
@@ -96,19 +101,19 @@ class DelayMatchSample(TrialEnv):
 
     def _judge(self, action, target, t):
         _s, _e = self.start_t, self.end_t
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         # @ outcomes[0].when (tasks/DelayMatchSample.yaml:35:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return fn.scalar(abort), None, False
+            abort = self.rewards['abort']
+            return abort, None, False
         # @ outcomes[1].when (tasks/DelayMatchSample.yaml:36:30)
         if _s['decision'] <= t < _e['decision'] and (action == target):
-            return fn.scalar(correct), fn.scalar(1, "performance"), True
+            correct = self.rewards['correct']
+            return correct, 1.0, True
         # @ outcomes[2].when (tasks/DelayMatchSample.yaml:37:30)
         if _s['decision'] <= t < _e['decision'] and (action != fixation):
-            return fn.scalar(fail), None, True
+            fail = self.rewards['fail']
+            return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):

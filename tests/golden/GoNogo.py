@@ -35,7 +35,12 @@ class GoNogo(TrialEnv):
         'delay': 'stimulus',
         'decision': 'delay',
     }
+    period_copy = {}
     trial_variables = ['ground_truth']
+    session_variables = []
+    state_variables = []
+    state_inputs = []
+    episode = 'continuing'
     input_groups = (('fixation',), ('nogo', 'go'))
     has_target = True
     action_type = 'discrete'
@@ -55,7 +60,7 @@ class GoNogo(TrialEnv):
         _sizes['action'].append(('go', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over):
+    def _sample_trials(self, _rng, _n, _over, _session):
         # @ trial.ground_truth (tasks/GoNogo.yaml:18:17)
         ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, 2))
         _durations = {}
@@ -80,21 +85,21 @@ class GoNogo(TrialEnv):
 
     def _judge(self, action, target, t):
         _s, _e = self.start_t, self.end_t
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         go = self.action_index['go']
         ground_truth = self.trial['ground_truth']
         # @ outcomes[0].when (tasks/GoNogo.yaml:26:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return fn.scalar(abort), None, False
+            abort = self.rewards['abort']
+            return abort, None, False
         # @ outcomes[1].when (tasks/GoNogo.yaml:27:30)
         if _s['decision'] <= t < _e['decision'] and ((action == go) and (ground_truth == 1)):
-            return fn.scalar(correct), fn.scalar(1, "performance"), True
+            correct = self.rewards['correct']
+            return correct, 1.0, True
         # @ outcomes[2].when (tasks/GoNogo.yaml:28:30)
         if _s['decision'] <= t < _e['decision'] and (action == go):
-            return fn.scalar(fail), fn.scalar(0, "performance"), True
+            fail = self.rewards['fail']
+            return fail, 0.0, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):
@@ -118,10 +123,10 @@ class GoNogo(TrialEnv):
         miss = self.rewards['miss']
         # @ timeout[0].when (tasks/GoNogo.yaml:30:12)
         if (ground_truth == 1):
-            return fn.scalar(miss), fn.scalar(0, "performance")
+            return miss, 0.0
         # @ timeout[1].when (tasks/GoNogo.yaml:31:5)
         if True:
-            return fn.scalar(0), fn.scalar(1, "performance")
+            return 0.0, 1.0
         return 0.0, None
 
     def _timeout_all(self, t, _vars):

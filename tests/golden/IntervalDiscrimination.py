@@ -39,7 +39,12 @@ class IntervalDiscrimination(TrialEnv):
         'delay2': 'stim2',
         'decision': 'delay2',
     }
+    period_copy = {}
     trial_variables = ['duration1', 'duration2', 'ground_truth']
+    session_variables = []
+    state_variables = []
+    state_inputs = []
+    episode = 'continuing'
     input_groups = (('fixation',), ('stim1',), ('stim2',))
     has_target = True
     action_type = 'discrete'
@@ -61,7 +66,7 @@ class IntervalDiscrimination(TrialEnv):
         _sizes['action'].append(('choice2', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over):
+    def _sample_trials(self, _rng, _n, _over, _session):
         dt = self.dt
         # @ trial.duration1 (tasks/IntervalDiscrimination.yaml:19:14)
         duration1 = fn.per_trial(_n, _over['duration1'] if 'duration1' in _over else (dt * fn.floor((fn.uniform(_rng, _n, 300, 600) / dt))))
@@ -97,19 +102,19 @@ class IntervalDiscrimination(TrialEnv):
 
     def _judge(self, action, target, t):
         _s, _e = self.start_t, self.end_t
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         # @ outcomes[0].when (tasks/IntervalDiscrimination.yaml:36:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return fn.scalar(abort), None, False
+            abort = self.rewards['abort']
+            return abort, None, False
         # @ outcomes[1].when (tasks/IntervalDiscrimination.yaml:37:30)
         if _s['decision'] <= t < _e['decision'] and (action == target):
-            return fn.scalar(correct), fn.scalar(1, "performance"), True
+            correct = self.rewards['correct']
+            return correct, 1.0, True
         # @ outcomes[2].when (tasks/IntervalDiscrimination.yaml:38:30)
         if _s['decision'] <= t < _e['decision'] and (action != fixation):
-            return fn.scalar(fail), None, True
+            fail = self.rewards['fail']
+            return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):

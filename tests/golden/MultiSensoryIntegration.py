@@ -36,7 +36,12 @@ class MultiSensoryIntegration(TrialEnv):
         'stimulus': 'fixation',
         'decision': 'stimulus',
     }
+    period_copy = {}
     trial_variables = ['ground_truth', 'coh', 'coh_prop']
+    session_variables = []
+    state_variables = []
+    state_inputs = []
+    episode = 'continuing'
     input_groups = (('fixation',), ('stimulus_mod1',), ('stimulus_mod2',), ('fixation', 'stimulus_mod1', 'stimulus_mod2'))
     has_target = True
     action_type = 'discrete'
@@ -57,7 +62,7 @@ class MultiSensoryIntegration(TrialEnv):
         _sizes['action'].append(('choice', fn.size(dim_ring)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over):
+    def _sample_trials(self, _rng, _n, _over, _session):
         cohs = self.params['cohs']
         dim_ring = self.params['dim_ring']
         # @ trial.ground_truth (tasks/MultiSensoryIntegration.yaml:20:17)
@@ -96,18 +101,18 @@ class MultiSensoryIntegration(TrialEnv):
 
     def _judge(self, action, target, t):
         _s, _e = self.start_t, self.end_t
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
         fixation = self.action_index['fixation']
         # @ outcomes[0].when (tasks/MultiSensoryIntegration.yaml:39:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return fn.scalar(abort), None, False
+            abort = self.rewards['abort']
+            return abort, None, False
         # @ outcomes[1].when (tasks/MultiSensoryIntegration.yaml:40:30)
         if _s['decision'] <= t < _e['decision'] and (action == target):
-            return fn.scalar(correct), fn.scalar(1, "performance"), True
+            correct = self.rewards['correct']
+            return correct, 1.0, True
         # @ outcomes[2].when (tasks/MultiSensoryIntegration.yaml:41:30)
         if _s['decision'] <= t < _e['decision'] and (action != fixation):
-            return fn.scalar(0), None, True
+            return 0.0, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):

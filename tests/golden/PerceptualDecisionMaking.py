@@ -36,7 +36,12 @@ class PerceptualDecisionMaking(TrialEnv):
         'delay': 'stimulus',
         'decision': 'delay',
     }
+    period_copy = {}
     trial_variables = ['ground_truth', 'coh']
+    session_variables = []
+    state_variables = []
+    state_inputs = []
+    episode = 'continuing'
     input_groups = (('fixation',), ('stimulus',))
     has_target = True
     action_type = 'discrete'
@@ -55,7 +60,7 @@ class PerceptualDecisionMaking(TrialEnv):
         _sizes['action'].append(('choice', fn.size(dim_ring)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over):
+    def _sample_trials(self, _rng, _n, _over, _session):
         cohs = self.params['cohs']
         dim_ring = self.params['dim_ring']
         # @ trial.ground_truth (tasks/PerceptualDecisionMaking.yaml:20:17)
@@ -89,19 +94,19 @@ class PerceptualDecisionMaking(TrialEnv):
 
     def _judge(self, action, target, t):
         _s, _e = self.start_t, self.end_t
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         # @ outcomes[0].when (tasks/PerceptualDecisionMaking.yaml:32:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return fn.scalar(abort), None, False
+            abort = self.rewards['abort']
+            return abort, None, False
         # @ outcomes[1].when (tasks/PerceptualDecisionMaking.yaml:33:30)
         if _s['decision'] <= t < _e['decision'] and (action == target):
-            return fn.scalar(correct), fn.scalar(1, "performance"), True
+            correct = self.rewards['correct']
+            return correct, 1.0, True
         # @ outcomes[2].when (tasks/PerceptualDecisionMaking.yaml:34:30)
         if _s['decision'] <= t < _e['decision'] and (action != fixation):
-            return fn.scalar(fail), None, True
+            fail = self.rewards['fail']
+            return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):

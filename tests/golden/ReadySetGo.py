@@ -41,7 +41,12 @@ class ReadySetGo(TrialEnv):
         'set': 'measure',
         'production': 'set',
     }
+    period_copy = {}
     trial_variables = ['measure', 'production']
+    session_variables = []
+    state_variables = []
+    state_inputs = []
+    episode = 'continuing'
     input_groups = (('fixation',), ('ready',), ('set',))
     has_target = True
     action_type = 'discrete'
@@ -61,7 +66,7 @@ class ReadySetGo(TrialEnv):
         _sizes['action'].append(('go', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over):
+    def _sample_trials(self, _rng, _n, _over, _session):
         dt = self.dt
         gain = self.params['gain']
         # @ trial.measure (tasks/ReadySetGo.yaml:23:12)
@@ -98,22 +103,22 @@ class ReadySetGo(TrialEnv):
     def _judge(self, action, target, t):
         _s, _e = self.start_t, self.end_t
         _end = self.end_t
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         go = self.action_index['go']
         prod_margin = self.params['prod_margin']
         production = self.trial['production']
         # @ outcomes[0].when (tasks/ReadySetGo.yaml:39:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return fn.scalar(abort), None, False
+            abort = self.rewards['abort']
+            return abort, None, False
         # @ outcomes[1].when (tasks/ReadySetGo.yaml:41:11)
         if _s['production'] <= t < _e['production'] and ((action == go) and (fn.abs(((t - _end['measure']) - production)) > ((prod_margin * production) + 25))):
-            return fn.scalar(fail), None, True
+            fail = self.rewards['fail']
+            return fail, None, True
         # @ outcomes[2].when (tasks/ReadySetGo.yaml:45:11)
         if _s['production'] <= t < _e['production'] and (action == go):
-            return fn.scalar((fn.maximum(fn.power((1 - (fn.abs(((t - _end['measure']) - production)) / ((prod_margin * production) + 25))), 1.5), 0.1) * correct)), fn.scalar(1, "performance"), True
+            correct = self.rewards['correct']
+            return fn.scalar((fn.maximum(fn.power((1 - (fn.abs(((t - _end['measure']) - production)) / ((prod_margin * production) + 25))), 1.5), 0.1) * correct)), 1.0, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):

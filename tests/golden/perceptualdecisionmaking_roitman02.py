@@ -41,7 +41,12 @@ class PerceptualdecisionmakingRoitman02(TrialEnv):
         'delay': 'stimulus',
         'decision': 'delay',
     }
+    period_copy = {}
     trial_variables = ['ground_truth', 'coh']
+    session_variables = []
+    state_variables = []
+    state_inputs = []
+    episode = 'continuing'
     input_groups = (('fixation',), ('stimulus',))
     has_target = True
     action_type = 'discrete'
@@ -60,7 +65,7 @@ class PerceptualdecisionmakingRoitman02(TrialEnv):
         _sizes['action'].append(('choice', fn.size(dim_ring)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over):
+    def _sample_trials(self, _rng, _n, _over, _session):
         cohs = self.params['cohs']
         dim_ring = self.params['dim_ring']
         # @ trial.ground_truth (tasks/PerceptualDecisionMaking.yaml:20:17)
@@ -97,22 +102,25 @@ class PerceptualdecisionmakingRoitman02(TrialEnv):
         _s, _e = self.start_t, self.end_t
         _start = self.start_t
         dt = self.dt
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
         fixation = self.action_index['fixation']
-        urgency = self.params['urgency']
         # @ outcomes[0].when (tasks/perceptualdecisionmaking.roitman02.yaml:24:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+            abort = self.rewards['abort']
+            urgency = self.params['urgency']
             return fn.scalar((abort + urgency)), None, False
         # @ outcomes[1].when (tasks/perceptualdecisionmaking.roitman02.yaml:26:11)
         if _s['stimulus'] <= t < _e['stimulus'] and ((t >= (_start['stimulus'] + dt)) and (action == target)):
-            return fn.scalar((correct + urgency)), fn.scalar(1, "performance"), True
+            correct = self.rewards['correct']
+            urgency = self.params['urgency']
+            return fn.scalar((correct + urgency)), 1.0, True
         # @ outcomes[2].when (tasks/perceptualdecisionmaking.roitman02.yaml:31:11)
         if _s['stimulus'] <= t < _e['stimulus'] and ((t >= (_start['stimulus'] + dt)) and (action != fixation)):
+            fail = self.rewards['fail']
+            urgency = self.params['urgency']
             return fn.scalar((fail + urgency)), None, True
         # @ outcomes[3].when (tasks/perceptualdecisionmaking.roitman02.yaml:34:5)
         if True:
+            urgency = self.params['urgency']
             return fn.scalar(urgency), None, False
         return 0.0, None, False
 

@@ -37,7 +37,12 @@ class Yang19Ctxdm2(TrialEnv):
         'stimulus': 'fixation',
         'decision': 'stimulus',
     }
+    period_copy = {}
     trial_variables = ['i_theta1', 'i_theta2', 'theta1', 'theta2', 'coh_mod1', 'coh_mod2', 'evidence1', 'evidence2', 'ground_truth']
+    session_variables = []
+    state_variables = []
+    state_inputs = []
+    episode = 'continuing'
     input_groups = (('fixation',), ('stimulus_mod1',), ('stimulus_mod2',))
     has_target = True
     action_type = 'discrete'
@@ -58,7 +63,7 @@ class Yang19Ctxdm2(TrialEnv):
         _sizes['action'].append(('choice', fn.size(dim_ring)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over):
+    def _sample_trials(self, _rng, _n, _over, _session):
         cohs = self.params['cohs']
         dim_ring = self.params['dim_ring']
         stim_mod = self.params['stim_mod']
@@ -112,19 +117,19 @@ class Yang19Ctxdm2(TrialEnv):
 
     def _judge(self, action, target, t):
         _s, _e = self.start_t, self.end_t
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         # @ outcomes[0].when (tasks/yang19.dm2.yaml:56:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
-            return fn.scalar(abort), None, False
+            abort = self.rewards['abort']
+            return abort, None, False
         # @ outcomes[1].when (tasks/yang19.dm2.yaml:57:30)
         if _s['decision'] <= t < _e['decision'] and (action == target):
-            return fn.scalar(correct), fn.scalar(1, "performance"), True
+            correct = self.rewards['correct']
+            return correct, 1.0, True
         # @ outcomes[2].when (tasks/yang19.dm2.yaml:58:30)
         if _s['decision'] <= t < _e['decision'] and (action != fixation):
-            return fn.scalar(fail), None, True
+            fail = self.rewards['fail']
+            return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _s, _e):
