@@ -274,3 +274,16 @@ def test_reaching_fixate_reward_is_exact():
     for task in ("Reaching1D", "Reaching1DWithSelfDistraction"):
         rewards = run_policy(task, "fixate", trials=4000)["reward"]
         assert abs(rewards.mean() - exact) < 3 * rewards.std() / math.sqrt(len(rewards)), task
+
+
+def test_every_neurogym_task_is_bundled_as_plain_yaml():
+    """All 52 task ids of NeuroGym 2.3.1 (tests/data/neurogym/index.json) plus Detection, which NeuroGym
+    ships unregistered, are bundled under their NeuroGym names; none uses anything but the spec language."""
+    ids = json.loads((DATA / "index.json").read_text(encoding="utf-8"))
+    wanted = {name.removesuffix("-v0") for name in ids} | {"Detection"}
+    assert len(wanted) == 53
+    assert wanted <= set(taskspec.list_tasks()), sorted(wanted - set(taskspec.list_tasks()))
+    for name in taskspec.list_tasks():
+        spec = taskspec.load_spec(name)
+        assert spec.tags and spec.description, name
+        assert spec.reference is not None or spec.extends is not None or name == "Null", name
