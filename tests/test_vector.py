@@ -20,17 +20,23 @@ def _compare(task, num_envs, steps, seed=10):
     obs, _ = vec.reset(seed=seed)
     np.testing.assert_array_equal(obs, np.array([e.reset(seed=seed + i)[0] for i, e in enumerate(singles)]))
     rng = np.random.default_rng(0)
+    space = vec.single_action_space
     for step in range(steps):
         # a mix of random and ground-truth actions, so trials end at different times in different envs
-        actions = _ground_truth(vec) if step % 3 == 0 else rng.integers(0, vec.single_action_space.n,
-                                                                                          num_envs)
+        if step % 3 == 0:
+            actions = _ground_truth(vec)
+        elif isinstance(space, gym.spaces.Discrete):
+            actions = rng.integers(0, space.n, num_envs)
+        else:
+            actions = rng.uniform(space.low, space.high, (num_envs, *space.shape)).astype(np.float32)
         obs, reward, terminated, truncated, info = vec.step(actions)
         assert not terminated.any() and not truncated.any()
         for i, env in enumerate(singles):
-            s_obs, s_reward, _, _, s_info = env.step(int(actions[i]))
+            s_obs, s_reward, _, _, s_info = env.step(actions[i] if actions.ndim > 1 else int(actions[i]))
             np.testing.assert_array_equal(obs[i], s_obs)
             assert reward[i] == s_reward
-            assert info["gt"][i] == s_info["gt"] and info["period"][i] == s_info["period"]
+            np.testing.assert_array_equal(info["gt"][i], s_info["gt"])
+            assert info["period"][i] == s_info["period"]
             assert info["new_trial"][i] == s_info["new_trial"]
             if s_info["new_trial"]:
                 assert info["_performance"][i] and info["performance"][i] == s_info["performance"]
@@ -95,3 +101,8 @@ def test_gymnasium_sync_and_async_vector_envs_match():
     for sync_item, async_item, native_item in zip(*runs, trace, strict=True):
         np.testing.assert_array_equal(sync_item, async_item)
         np.testing.assert_array_equal(sync_item, native_item)
+
+
+def test_every_task_vectorizes_exactly(task):
+    """gymnasium.make_vec's env (native or stepped) equals single envs on every bundled task."""
+    _compare(task, num_envs=2, steps=150)
