@@ -39,7 +39,7 @@ class _Lowerer:
         self.aliases: dict[str, list[str]] = {}
         for name, timing in spec.periods.items():
             if isinstance(timing, RepeatedPeriods):
-                for k in range(timing.repeat):
+                for k in range(timing.first, timing.first + timing.repeat):
                     for inner, inner_timing in timing.periods.items():
                         after = inner_timing.after if isinstance(inner_timing, PeriodTiming) else None
                         if after in timing.periods:

@@ -52,11 +52,12 @@ class PeriodTiming(Strict):
 class RepeatedPeriods(Strict):
     """A block of periods repeated a fixed number of times, e.g. cue/bin pairs of a pulse task.
 
-    Copy k of period `cue` is named `cue<k>` (cue0, cue1, ...); `during: cue` means every copy,
-    and the name `rep` (in inputs and targets) is the index of the current copy.
+    Copy k of period `cue` is named `cue<k>` (cue0, cue1, ...; from `first` on); `during: cue` means
+    every copy, and the name `rep` (in inputs and targets) is the index of the current copy.
     """
 
     repeat: int = Field(ge=1, le=100, description="Number of copies (a whole number written in the spec).")
+    first: int = Field(0, ge=0, le=1000, description="Index of the first copy, e.g. 1 for test1, test2, ...")
     periods: dict[str, Expr | PeriodTiming] = Field(description="The periods of one copy, in order.")
 
 

@@ -185,3 +185,12 @@ def test_repeated_period_names_must_resolve(tmp_path):
     bad = PULSES.replace("during: gap1", "during: gap5")
     with pytest.raises(taskspec.SpecError, match=r"inputs\[1\].during: unknown period 'gap5' \(did you mean"):
         taskspec.make(write(tmp_path, bad))
+
+
+def test_repeated_copies_can_start_at_one(tmp_path):
+    spec = PULSES.replace("repeat: 3\n", "repeat: 3\n        first: 1\n").replace('"heights[rep]"', '"heights[rep - 1]"')
+    spec = spec.replace("during: gap1", "during: gap3")
+    env = taskspec.make(write(tmp_path, spec))
+    assert list(env.timing) == ["start", "pulse1", "gap1", "pulse2", "gap2", "pulse3", "gap3", "end"]
+    env.reset(seed=0)
+    np.testing.assert_allclose(env.ob[env.start_ind["pulse1"], 0], env.trial["heights"][0], rtol=1e-6)
