@@ -188,7 +188,7 @@ def test_repeated_period_names_must_resolve(tmp_path):
 
 
 def test_repeated_copies_can_start_at_one(tmp_path):
-    spec = PULSES.replace("repeat: 3\n", "repeat: 3\n        first: 1\n").replace('"heights[rep]"', '"heights[rep - 1]"')
+    spec = PULSES.replace("repeat: 3\n", "repeat: 3\n    first: 1\n").replace('[rep]', '[rep - 1]')
     spec = spec.replace("during: gap1", "during: gap3")
     env = taskspec.make(write(tmp_path, spec))
     assert list(env.timing) == ["start", "pulse1", "gap1", "pulse2", "gap2", "pulse3", "gap3", "end"]

@@ -12,8 +12,8 @@ class Yang19Dms(TrialEnv):
     The stimulus modality alternates from trial to trial (a session variable), as
     NeuroGym's schedule over its two modality variants does.
     Deviations from NeuroGym 2.3.1: withholding on a no-go trial counts as performance 1
-    (NeuroGym scores it 0); the ground truth follows the trial being shown (NeuroGym's
-    schedule answers with the other variant's ground truth on every other trial, so its
+    (NeuroGym scores it 0); the ground truth follows the trial being shown (NeuroGym exposes
+    the first modality variant's ground truth, stale on the other variant's trials, so its
     ground-truth policy earns about 0.25 per trial, here 0.5); a sample in direction
     dim_ring/2 belongs to the second category, as a test there does (NeuroGym puts such a
     sample in the first one). The second modality's columns are named `stimulus_mod2`.

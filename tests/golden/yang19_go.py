@@ -9,8 +9,8 @@ class Yang19Go(TrialEnv):
     `anti`, the opposite one). The modality alternates from trial to trial (a session
     variable), as NeuroGym's schedule over its two modality variants does.
     Deviations from NeuroGym 2.3.1: the ground truth follows the trial being shown, so the
-    ground-truth policy earns 1 per trial (NeuroGym's schedule answers with the other
-    variant's ground truth on every other trial: 0.5). The second modality's columns are
+    ground-truth policy earns 1 per trial (NeuroGym exposes the first modality variant's
+    ground truth, stale on the other variant's trials: its ground-truth policy earns 0.5). The second modality's columns are
     named `stimulus_mod2` (NeuroGym leaves them unnamed); NeuroGym's reference statistics
     show the stimulus in the first modality's columns only.
     """
