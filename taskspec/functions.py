@@ -79,6 +79,14 @@ def onehot(index: Any, n: Any) -> np.ndarray:
     return (idx.reshape(1) if idx.ndim == 0 else idx) == np.arange(_size(n))
 
 
+def interp(x: Any, xp: Any, fp: Any) -> Any:
+    """Piecewise-linear interpolation of the table (xp, fp) at x (a lookup table of measured values)."""
+    xp, fp = np.asarray(xp, np.float64), np.asarray(fp, np.float64)
+    if xp.ndim != 1 or xp.shape != fp.shape or xp.size == 0:
+        raise ValueError("interp() needs two lists of the same length, the x values increasing")
+    return np.interp(x, xp, fp)
+
+
 def circdist(a: Any, b: Any) -> Any:
     """Distance between angles on the circle, in [0, pi]."""
     d = np.mod(np.asarray(a) - np.asarray(b), 2 * np.pi)

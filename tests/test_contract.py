@@ -33,7 +33,7 @@ def test_step_refers_to_the_step_it_answers(task):
         k, ob_rows, gt_rows = env.t_ind, env.ob, env.gt
         period_at_k = [p for p in env.timing if env.start_ind[p] <= k < env.end_ind[p]]
         ob, _, _, _, info = env.step(env.action_space.sample())
-        assert info["gt"] == gt_rows[k]
+        np.testing.assert_array_equal(info["gt"], gt_rows[k])
         assert info["period"] in period_at_k
         if info["new_trial"]:
             np.testing.assert_array_equal(ob, env.ob[0])
@@ -71,8 +71,9 @@ def _rollout(env, policy, trials, seed=0):
 
 
 # Tasks whose performance is graded (a mean closeness to the target, below 1 even for the best policy),
-# or that have no ground truth to follow (a bandit's best arm is for the agent to find out).
-GRADED = {"Reaching1D", "Reaching1DWithSelfDistraction", "Bandit"}
+# that have no ground truth to follow (a bandit's best arm is for the agent to find out), or no reward
+# at all (SpatialSuppressMotion: targets are report probabilities for supervised training).
+GRADED = {"Reaching1D", "Reaching1DWithSelfDistraction", "Bandit", "SpatialSuppressMotion"}
 
 
 def test_ground_truth_policy_earns_the_best_reward_the_rules_allow(task):
@@ -81,7 +82,7 @@ def test_ground_truth_policy_earns_the_best_reward_the_rules_allow(task):
     assert np.all(oracle_perf == 1) or task in GRADED
     assert np.all(oracle_rewards >= 0) or task in GRADED
     _, random_perf = _rollout(env, lambda e: e.action_space.sample(), 300)
-    assert random_perf.mean() < oracle_perf.mean() or task in ("Bandit", "Null")  # Null: nothing to get wrong
+    assert random_perf.mean() < oracle_perf.mean() or task in ("Bandit", "Null", "SpatialSuppressMotion")
 
 
 def test_best_reward_per_trial_on_decision_tasks():

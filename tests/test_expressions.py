@@ -66,3 +66,11 @@ def test_functions_work_on_batches_and_scalars():
     assert fn.onehot(np.array([[[0]], [[2]]]), 3).shape == (2, 1, 3)
     with pytest.raises(ValueError):
         fn.arange(10**9)
+
+
+def test_interp_reads_a_table_and_rejects_bad_tables():
+    from taskspec import functions as fn
+
+    np.testing.assert_allclose(fn.interp(np.array([0.5, 2.0, 9.0]), [0, 1, 3], [0.0, 1.0, 0.0]), [0.5, 0.5, 0.0])
+    with pytest.raises(ValueError, match="two lists of the same length"):
+        fn.interp(1.0, [0, 1], [0.0])
