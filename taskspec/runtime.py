@@ -106,6 +106,7 @@ class TrialEnv(gym.Env):
         self.t_ind: int = 0
         self._times: list[float] = []  # k * dt, looked up instead of computed at each step
         self._continuous = self.action_type == "continuous"
+        self._action_shape = self.action_space.shape
         self._session: dict[str, Any] | None = None  # session variables after the last generated trial
         self._state: dict[str, Any] = {}
         self._stateful = bool(self.state_variables)
@@ -168,6 +169,8 @@ class TrialEnv(gym.Env):
             raise gym.error.ResetNeeded("call reset() before step()") from None
         if not self._continuous:
             action = int(action)
+        else:  # float64 like every other number in the rules; a single number applies to every dimension
+            action = np.broadcast_to(np.asarray(action, np.float64), self._action_shape)
         try:
             if self._stateful:  # the action moves the state first; the rules judge the new state
                 self._state = self._state_next(action, target, self._times[k])

@@ -25,7 +25,7 @@ class Batch:
     """Trials built together, padded to the longest: `ob[i, :length[i]]` is trial i."""
 
     ob: np.ndarray  # (n, T, obs) float32
-    gt: np.ndarray  # (n, T) int64, or (n, T, act) float32 for continuous actions
+    gt: np.ndarray  # (n, T) int64, or (n, T, act) float64 for continuous actions (exact targets)
     length: np.ndarray  # (n,) steps
     variables: dict[str, np.ndarray]  # name -> (n,)
     start: dict[str, np.ndarray]  # period -> (n,) first step
@@ -52,8 +52,8 @@ def build(env: TrialEnv, rng: np.random.Generator, n: int, overrides: dict[str, 
         env._spec_problem("periods", f"a trial must last between 1 and {MAX_TRIAL_STEPS} steps"
                                      f" of dt={env.dt:g} ms, got {got}")
     width = int(np.prod(env.observation_space.shape or (1,)))
-    if env.action_type == "continuous":  # the (n, T, actions) target array is as large
-        width += int(np.prod(env.action_space.shape or (1,)))
+    if env.action_type == "continuous":  # the (n, T, actions) float64 targets take twice a float32 each
+        width += 2 * int(np.prod(env.action_space.shape or (1,)))
     if n * longest * width > MAX_BATCH_VALUES:
         env._spec_problem("periods", f"{n} trials of up to {longest} steps with {width} inputs would need "
                                      f"{n * longest * width * 4 / 2**30:.1f} GiB; generate fewer trials at once "
@@ -119,7 +119,7 @@ class _Builder:
         if env.action_type == "discrete":
             self.gt = np.zeros((n, longest), np.int64)
         else:
-            self.gt = np.zeros((n, longest, int(np.prod(env.action_space.shape or (1,)))), np.float32)
+            self.gt = np.zeros((n, longest, int(np.prod(env.action_space.shape or (1,)))), np.float64)
         self.steps = np.arange(longest)
         self.uniform = {p: n > 0 and s.min() == s.max() and end[p].min() == end[p].max() for p, s in start.items()}
         self._regions: dict[tuple[str, ...], slice | np.ndarray] = {}
