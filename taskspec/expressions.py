@@ -24,7 +24,8 @@ MAX_EXPRESSION_NODES = 400
 
 MATH = {
     "abs", "sqrt", "exp", "log", "sin", "cos", "tan", "tanh", "arctan2", "floor", "ceil", "round",
-    "sign", "mod", "minimum", "maximum", "clip", "where", "ring", "onehot", "arange", "sum", "mean", "circdist", "interp",
+    "sign", "mod", "minimum", "maximum", "clip", "where", "ring", "onehot", "arange", "sum", "mean", "circdist",
+    "interp",
 }
 RANDOM = {"choice", "uniform", "integers", "bernoulli", "normal", "trunc_exp"}
 TIMING = {"start", "end"}

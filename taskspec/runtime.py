@@ -106,7 +106,7 @@ class TrialEnv(gym.Env):
         self.t_ind: int = 0
         self._times: list[float] = []  # k * dt, looked up instead of computed at each step
         self._continuous = self.action_type == "continuous"
-        self._action_shape = self.action_space.shape
+        self._action_shape: tuple[int, ...] = self.action_space.shape or ()
         self._session: dict[str, Any] | None = None  # session variables after the last generated trial
         self._state: dict[str, Any] = {}
         self._stateful = bool(self.state_variables)

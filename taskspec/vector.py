@@ -220,7 +220,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         env, k = self.env, self.k
         actions = np.asarray(actions)
         if env.action_type == "continuous":  # float64, as a single env computes its rules
-            actions = np.broadcast_to(actions.astype(np.float64), (self.num_envs, *self.single_action_space.shape))
+            shape = (self.num_envs, *(self.single_action_space.shape or ()))
+            actions = np.broadcast_to(actions.astype(np.float64), shape)
         index = self._index  # where each sub-env is: computed when its observation was returned
         target = self._take("gt", index)
         t = k * env.dt
