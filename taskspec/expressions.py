@@ -134,6 +134,10 @@ class _Renderer:
 
     def _BinOp(self, node: ast.BinOp) -> str:
         left, right = self.render(node.left), self.render(node.right)
+        if self.ctx.array:  # numpy adds booleans as a logical or; count True as 1, as Python does
+            left, right = (f"(1 * {code})" if isinstance(n, (ast.Compare, ast.BoolOp, ast.UnaryOp)) and
+                           not isinstance(getattr(n, "op", None), (ast.USub, ast.UAdd)) else code
+                           for n, code in ((node.left, left), (node.right, right)))
         if isinstance(node.op, ast.Pow):
             # float power cannot hang the way 10**10**10 on Python ints does
             return f"fn.power({left}, {right})"

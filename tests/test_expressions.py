@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+import taskspec
+
 from taskspec import functions as fn
 from taskspec.expressions import Context, ExprError, compile_expression
 
@@ -74,3 +76,15 @@ def test_interp_reads_a_table_and_rejects_bad_tables():
     np.testing.assert_allclose(fn.interp(np.array([0.5, 2.0, 9.0]), [0, 1, 3], [0.0, 1.0, 0.0]), [0.5, 0.5, 0.0])
     with pytest.raises(ValueError, match="two lists of the same length"):
         fn.interp(1.0, [0, 1], [0.0])
+
+
+def test_comparisons_count_as_numbers_in_arithmetic(tmp_path):
+    """True + True is 2, as in Python, also on arrays (numpy would add booleans as a logical or)."""
+    spec = tmp_path / "count.yaml"
+    spec.write_text(
+        "task: Count\ndt: 100\nobservation: {x: 1}\naction: {a: 1}\n"
+        "trial:\n  k: uniform(0, 1)\n  count: '(k > -1) + (k > -2) + (k > 2)'\n"
+        "periods: {p: 100}\ninputs:\n  - {where: x, value: '(k > -1) + (k > -2)'}\n")
+    batch = taskspec.generate_trials(spec, 10, seed=0)
+    assert set(batch.variables["count"].tolist()) == {2}
+    assert np.all(batch.ob[:, 0, 0] == 2)

@@ -75,7 +75,7 @@ class Bandit(TrialEnv):
         p = self.params['p']
         _o = fn.Outcomes(t)
         # @ outcomes[0].when (tasks/Bandit.yaml:24:5)
-        _o.rule(_o.inside((), _s, _e) & True, (fn.take(magnitudes, action) * (luck < fn.take(p, action))), (luck < fn.take(p, action)), True)
+        _o.rule(_o.inside((), _s, _e) & True, (fn.take(magnitudes, action) * (1 * (luck < fn.take(p, action)))), (luck < fn.take(p, action)), True)
         return _o
 
     def _timeout(self):

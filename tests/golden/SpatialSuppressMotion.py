@@ -91,7 +91,7 @@ class SpatialSuppressMotion(TrialEnv):
         opposite_large = self.params['opposite_large']
         opposite_small = self.params['opposite_small']
         # @ inputs[0].value (tasks/SpatialSuppressMotion.yaml:47:12)
-        _b.add_input(0, ('stimulus',), ((((fn.cos((fn.take(fn.array((((-fn.pi) / 2), (fn.pi / 2), 0, fn.pi, )), (fn.arange(32) // 8)) - fn.take(fn.array((((-fn.pi) / 2), (fn.pi / 2), 0, fn.pi, )), direction))) + 1) * contrast) / 2) * (fn.mod(fn.arange(32), 8) < diameter)), None)
+        _b.add_input(0, ('stimulus',), ((((fn.cos((fn.take(fn.array((((-fn.pi) / 2), (fn.pi / 2), 0, fn.pi, )), (fn.arange(32) // 8)) - fn.take(fn.array((((-fn.pi) / 2), (fn.pi / 2), 0, fn.pi, )), direction))) + 1) * contrast) / 2) * (1 * (fn.mod(fn.arange(32), 8) < diameter))), None)
         # @ target[0].value (tasks/SpatialSuppressMotion.yaml:55:12)
         _b.set_target(('stimulus',), ((((fn.onehot(direction, 4) * fn.where(large, fn.interp((t / dt), frames, correct_large), fn.interp((t / dt), frames, correct_small))) + (fn.onehot(opposite, 4) * fn.where(large, fn.interp((t / dt), frames, opposite_large), fn.interp((t / dt), frames, opposite_small)))) + ((((1 - fn.onehot(direction, 4)) - fn.onehot(opposite, 4)) * fn.maximum(((1 - fn.where(large, fn.interp((t / dt), frames, correct_large), fn.interp((t / dt), frames, correct_small))) - fn.where(large, fn.interp((t / dt), frames, opposite_large), fn.interp((t / dt), frames, opposite_small))), 0)) / 2)) / fn.maximum((fn.where(large, fn.interp((t / dt), frames, correct_large), fn.interp((t / dt), frames, correct_small)) + fn.where(large, fn.interp((t / dt), frames, opposite_large), fn.interp((t / dt), frames, opposite_small))), 1)))
 

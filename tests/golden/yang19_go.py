@@ -107,9 +107,9 @@ class Yang19Go(TrialEnv):
         # @ inputs[0].value (tasks/yang19.go.yaml:31:67)
         _b.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
         # @ inputs[1].value (tasks/yang19.go.yaml:34:12)
-        _b.add_input(1, ('stimulus',), ((0.8 * fn.exp(((-fn.power((fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8)), 2)) / 2))) * (modality == 0)), None)
+        _b.add_input(1, ('stimulus',), ((0.8 * fn.exp(((-fn.power((fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8)), 2)) / 2))) * (1 * (modality == 0))), None)
         # @ inputs[2].value (tasks/yang19.go.yaml:37:12)
-        _b.add_input(2, ('stimulus',), ((0.8 * fn.exp(((-fn.power((fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8)), 2)) / 2))) * (modality == 1)), None)
+        _b.add_input(2, ('stimulus',), ((0.8 * fn.exp(((-fn.power((fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8)), 2)) / 2))) * (1 * (modality == 1))), None)
         # @ target[0].value (tasks/yang19.go.yaml:39:31)
         _b.set_target(('decision',), fn.take(choice, ground_truth))
 
