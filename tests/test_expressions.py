@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import taskspec
-
 from taskspec import functions as fn
 from taskspec.expressions import Context, ExprError, compile_expression
 
