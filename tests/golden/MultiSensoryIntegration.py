@@ -13,8 +13,8 @@ class MultiSensoryIntegration(TrialEnv):
     """
 
     task_name = 'MultiSensoryIntegration'
-    paper = None
-    url = None
+    paper = 'Raposo, Sheppard, Schrater & Churchland (2012), Multisensory decision-making in rats and humans'
+    url = 'https://www.jneurosci.org/content/32/11/3726'
     tags = ('perceptual', 'two-alternative', 'supervised')
     default_dt = 100.0
     param_specs = {
@@ -50,33 +50,33 @@ class MultiSensoryIntegration(TrialEnv):
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
         _sizes = {"observation": [], "action": []}
-        # @ observation.fixation (tasks/MultiSensoryIntegration.yaml:17:25)
+        # @ observation.fixation (tasks/MultiSensoryIntegration.yaml:20:25)
         _sizes['observation'].append(('fixation', fn.size(1)))
-        # @ observation.stimulus_mod1 (tasks/MultiSensoryIntegration.yaml:17:43)
+        # @ observation.stimulus_mod1 (tasks/MultiSensoryIntegration.yaml:20:43)
         _sizes['observation'].append(('stimulus_mod1', fn.size(dim_ring)))
-        # @ observation.stimulus_mod2 (tasks/MultiSensoryIntegration.yaml:17:68)
+        # @ observation.stimulus_mod2 (tasks/MultiSensoryIntegration.yaml:20:68)
         _sizes['observation'].append(('stimulus_mod2', fn.size(dim_ring)))
-        # @ action.fixation (tasks/MultiSensoryIntegration.yaml:18:20)
+        # @ action.fixation (tasks/MultiSensoryIntegration.yaml:21:20)
         _sizes['action'].append(('fixation', fn.size(1)))
-        # @ action.choice (tasks/MultiSensoryIntegration.yaml:18:31)
+        # @ action.choice (tasks/MultiSensoryIntegration.yaml:21:31)
         _sizes['action'].append(('choice', fn.size(dim_ring)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _over, _session):
         cohs = self.params['cohs']
         dim_ring = self.params['dim_ring']
-        # @ trial.ground_truth (tasks/MultiSensoryIntegration.yaml:20:17)
+        # @ trial.ground_truth (tasks/MultiSensoryIntegration.yaml:23:17)
         ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, dim_ring))
-        # @ trial.coh (tasks/MultiSensoryIntegration.yaml:21:8)
+        # @ trial.coh (tasks/MultiSensoryIntegration.yaml:24:8)
         coh = fn.per_trial(_n, _over['coh'] if 'coh' in _over else fn.choice(_rng, _n, cohs))
-        # @ trial.coh_prop (tasks/MultiSensoryIntegration.yaml:22:13)
+        # @ trial.coh_prop (tasks/MultiSensoryIntegration.yaml:25:13)
         coh_prop = fn.per_trial(_n, _over['coh_prop'] if 'coh_prop' in _over else fn.uniform(_rng, _n, 0, 1))
         _durations = {}
-        # @ periods.fixation (tasks/MultiSensoryIntegration.yaml:24:13)
+        # @ periods.fixation (tasks/MultiSensoryIntegration.yaml:27:13)
         _durations['fixation'] = fn.per_trial(_n, 300)
-        # @ periods.stimulus (tasks/MultiSensoryIntegration.yaml:25:13)
+        # @ periods.stimulus (tasks/MultiSensoryIntegration.yaml:28:13)
         _durations['stimulus'] = fn.per_trial(_n, 700)
-        # @ periods.decision (tasks/MultiSensoryIntegration.yaml:26:13)
+        # @ periods.decision (tasks/MultiSensoryIntegration.yaml:29:13)
         _durations['decision'] = fn.per_trial(_n, 100)
         return {'ground_truth': ground_truth, 'coh': coh, 'coh_prop': coh_prop, }, _durations
 
@@ -88,29 +88,29 @@ class MultiSensoryIntegration(TrialEnv):
         dim_ring = self.params['dim_ring']
         ground_truth = _vars['ground_truth']
         sigma = self.params['sigma']
-        # @ inputs[0].value (tasks/MultiSensoryIntegration.yaml:28:60)
+        # @ inputs[0].value (tasks/MultiSensoryIntegration.yaml:31:60)
         _b.add_input(0, ('fixation', 'stimulus'), 1, None)
-        # @ inputs[1].value (tasks/MultiSensoryIntegration.yaml:31:12)
+        # @ inputs[1].value (tasks/MultiSensoryIntegration.yaml:34:12)
         _b.add_input(1, ('stimulus',), ((((fn.cos((fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth))) * coh) * coh_prop) / 200) + 0.5), None)
-        # @ inputs[2].value (tasks/MultiSensoryIntegration.yaml:34:12)
+        # @ inputs[2].value (tasks/MultiSensoryIntegration.yaml:37:12)
         _b.add_input(2, ('stimulus',), ((((fn.cos((fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth))) * coh) * (1 - coh_prop)) / 200) + 0.5), None)
-        # @ inputs[3].noise (tasks/MultiSensoryIntegration.yaml:35:80)
+        # @ inputs[3].noise (tasks/MultiSensoryIntegration.yaml:38:80)
         _b.add_input(3, ('stimulus',), None, (sigma / fn.sqrt(dt)))
-        # @ target[0].value (tasks/MultiSensoryIntegration.yaml:37:31)
+        # @ target[0].value (tasks/MultiSensoryIntegration.yaml:40:31)
         _b.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _s, _e = self.start_t, self.end_t
         fixation = self.action_index['fixation']
-        # @ outcomes[0].when (tasks/MultiSensoryIntegration.yaml:39:30)
+        # @ outcomes[0].when (tasks/MultiSensoryIntegration.yaml:42:30)
         if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
             abort = self.rewards['abort']
             return abort, None, False
-        # @ outcomes[1].when (tasks/MultiSensoryIntegration.yaml:40:30)
+        # @ outcomes[1].when (tasks/MultiSensoryIntegration.yaml:43:30)
         if _s['decision'] <= t < _e['decision'] and (action == target):
             correct = self.rewards['correct']
             return correct, 1.0, True
-        # @ outcomes[2].when (tasks/MultiSensoryIntegration.yaml:41:30)
+        # @ outcomes[2].when (tasks/MultiSensoryIntegration.yaml:44:30)
         if _s['decision'] <= t < _e['decision'] and (action != fixation):
             return 0.0, None, True
         return 0.0, None, False
@@ -120,11 +120,11 @@ class MultiSensoryIntegration(TrialEnv):
         correct = self.rewards['correct']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
-        # @ outcomes[0].when (tasks/MultiSensoryIntegration.yaml:39:30)
+        # @ outcomes[0].when (tasks/MultiSensoryIntegration.yaml:42:30)
         _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
-        # @ outcomes[1].when (tasks/MultiSensoryIntegration.yaml:40:30)
+        # @ outcomes[1].when (tasks/MultiSensoryIntegration.yaml:43:30)
         _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
-        # @ outcomes[2].when (tasks/MultiSensoryIntegration.yaml:41:30)
+        # @ outcomes[2].when (tasks/MultiSensoryIntegration.yaml:44:30)
         _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), 0, None, True)
         return _o
 

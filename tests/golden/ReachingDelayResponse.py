@@ -16,8 +16,8 @@ class ReachingDelayResponse(TrialEnv):
     """
 
     task_name = 'ReachingDelayResponse'
-    paper = "NeuroGym's continuous-action delayed response task (no paper)"
-    url = None
+    paper = "Funahashi, Bruce & Goldman-Rakic (1989), Mnemonic coding of visual space in the monkey's dorsolateral prefrontal cortex"
+    url = 'https://journals.physiology.org/doi/10.1152/jn.1989.61.2.331'
     tags = ('perceptual', 'delayed response', 'continuous action space', 'multidimensional action space', 'supervised')
     default_dt = 100.0
     param_specs = {
@@ -53,50 +53,50 @@ class ReachingDelayResponse(TrialEnv):
 
     def _group_sizes(self, _p):
         _sizes = {"observation": [], "action": []}
-        # @ observation.go (tasks/ReachingDelayResponse.yaml:21:19)
+        # @ observation.go (tasks/ReachingDelayResponse.yaml:22:19)
         _sizes['observation'].append(('go', fn.size(1)))
-        # @ observation.stimulus (tasks/ReachingDelayResponse.yaml:21:32)
+        # @ observation.stimulus (tasks/ReachingDelayResponse.yaml:22:32)
         _sizes['observation'].append(('stimulus', fn.size(1)))
-        # @ action.respond (tasks/ReachingDelayResponse.yaml:22:19)
+        # @ action.respond (tasks/ReachingDelayResponse.yaml:23:19)
         _sizes['action'].append(('respond', fn.size(1)))
-        # @ action.position (tasks/ReachingDelayResponse.yaml:22:32)
+        # @ action.position (tasks/ReachingDelayResponse.yaml:23:32)
         _sizes['action'].append(('position', fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _over, _session):
         high = self.params['high']
         low = self.params['low']
-        # @ trial.ground_truth (tasks/ReachingDelayResponse.yaml:26:17)
+        # @ trial.ground_truth (tasks/ReachingDelayResponse.yaml:27:17)
         ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.uniform(_rng, _n, low, high))
         _durations = {}
-        # @ periods.stimulus (tasks/ReachingDelayResponse.yaml:27:21)
+        # @ periods.stimulus (tasks/ReachingDelayResponse.yaml:28:21)
         _durations['stimulus'] = fn.per_trial(_n, 500)
-        # @ periods.delay (tasks/ReachingDelayResponse.yaml:27:33)
+        # @ periods.delay (tasks/ReachingDelayResponse.yaml:28:33)
         _durations['delay'] = fn.per_trial(_n, fn.choice(_rng, _n, fn.array((0, 1000, 2000, ))))
-        # @ periods.decision (tasks/ReachingDelayResponse.yaml:27:70)
+        # @ periods.decision (tasks/ReachingDelayResponse.yaml:28:70)
         _durations['decision'] = fn.per_trial(_n, 500)
         return {'ground_truth': ground_truth, }, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         ground_truth = _vars['ground_truth']
-        # @ inputs[0].value (tasks/ReachingDelayResponse.yaml:29:48)
+        # @ inputs[0].value (tasks/ReachingDelayResponse.yaml:30:48)
         _b.add_input(0, ('stimulus',), ground_truth, None)
-        # @ inputs[1].value (tasks/ReachingDelayResponse.yaml:30:57)
+        # @ inputs[1].value (tasks/ReachingDelayResponse.yaml:31:57)
         _b.add_input(1, ('delay', 'decision'), -0.5, None)
-        # @ inputs[2].value (tasks/ReachingDelayResponse.yaml:31:42)
+        # @ inputs[2].value (tasks/ReachingDelayResponse.yaml:32:42)
         _b.add_input(2, ('decision',), 1, None)
-        # @ target[0].value (tasks/ReachingDelayResponse.yaml:33:40)
+        # @ target[0].value (tasks/ReachingDelayResponse.yaml:34:40)
         _b.set_target(('stimulus', 'delay'), fn.array(((-1), (-0.5), )))
-        # @ target[1].value (tasks/ReachingDelayResponse.yaml:34:31)
+        # @ target[1].value (tasks/ReachingDelayResponse.yaml:35:31)
         _b.set_target(('decision',), fn.array((1, ground_truth, )))
 
     def _judge(self, action, target, t):
         _s, _e = self.start_t, self.end_t
-        # @ outcomes[0].when (tasks/ReachingDelayResponse.yaml:36:30)
+        # @ outcomes[0].when (tasks/ReachingDelayResponse.yaml:37:30)
         if _s['stimulus'] <= t < _e['stimulus'] and (fn.take(action, 0) >= 0):
             abort = self.rewards['abort']
             return abort, None, False
-        # @ outcomes[1].when (tasks/ReachingDelayResponse.yaml:38:11)
+        # @ outcomes[1].when (tasks/ReachingDelayResponse.yaml:39:11)
         if _s['decision'] <= t < _e['decision'] and (fn.take(action, 0) > 0):
             correct = self.rewards['correct']
             ground_truth = self.trial['ground_truth']
@@ -108,15 +108,15 @@ class ReachingDelayResponse(TrialEnv):
         correct = self.rewards['correct']
         ground_truth = _vars['ground_truth']
         _o = fn.Outcomes(t)
-        # @ outcomes[0].when (tasks/ReachingDelayResponse.yaml:36:30)
+        # @ outcomes[0].when (tasks/ReachingDelayResponse.yaml:37:30)
         _o.rule(_o.inside(('stimulus',), _s, _e) & (fn.take(action, 0) >= 0), abort, None, False)
-        # @ outcomes[1].when (tasks/ReachingDelayResponse.yaml:38:11)
+        # @ outcomes[1].when (tasks/ReachingDelayResponse.yaml:39:11)
         _o.rule(_o.inside(('decision',), _s, _e) & (fn.take(action, 0) > 0), (correct / fn.power((1 + fn.abs((fn.take(action, 1) - ground_truth))), 2)), (1 / fn.power((1 + fn.abs((fn.take(action, 1) - ground_truth))), 2)), True)
         return _o
 
     def _timeout(self):
         miss = self.rewards['miss']
-        # @ timeout[0].when (tasks/ReachingDelayResponse.yaml:43:5)
+        # @ timeout[0].when (tasks/ReachingDelayResponse.yaml:44:5)
         if True:
             return miss, None
         return 0.0, None
@@ -124,6 +124,6 @@ class ReachingDelayResponse(TrialEnv):
     def _timeout_all(self, t, _vars):
         miss = self.rewards['miss']
         _o = fn.Outcomes(t)
-        # @ timeout[0].when (tasks/ReachingDelayResponse.yaml:43:5)
+        # @ timeout[0].when (tasks/ReachingDelayResponse.yaml:44:5)
         _o.rule(True, miss, None, True)
         return _o
