@@ -139,8 +139,15 @@ def generate(task: ir.TaskIR) -> str:
         judge.bindings.insert(0, "_s, _e = self.start_t, self.end_t")
     timeout = _bind(task, [c for r in task.timeouts for c in (r.when, r.reward, r.performance)], step_sources)
     vector_sources = {"param": "self.params[{name}]", "reward": "self.rewards[{name}]",
-                      "group": "self.action_index[{name}]", "var": "_vars[{name}]", "start": "_start = _s",
-                      "end": "_end = _e"}
+                      "group": "self.action_index[{name}]", "var": "_vars[{name}]", "state": "_st[{name}]",
+                      "start": "_start = _s", "end": "_end = _e"}
+    state_next_all = _bind(task, [s.next_all for s in task.state], vector_sources)
+    state_next_all.bindings[:] = [b for b in state_next_all.bindings if "_st[" not in b]
+    # Inputs that follow the state, for all envs: per-env numbers as columns, so vectors broadcast per env.
+    state_inputs_all = _bind(task, [i.value for i in task.inputs if i.step_value], {
+        "param": "self.params[{name}]", "group": "self.action_index[{name}]", "var": "_vars[{name}][:, None]",
+        "state": "_st[{name}][:, None]", "start": "_start = {k: v[:, None] for k, v in _s.items()}",
+        "end": "_end = {k: v[:, None] for k, v in _e.items()}"})
     judge_all = _bind(task, [c for r in task.rules for c in (r.when_all, r.reward_all, r.performance_all)],
                       vector_sources)
     timeout_all = _bind(task, [c for r in task.timeouts for c in (r.when_all, r.reward_all, r.performance_all)],
@@ -168,7 +175,8 @@ def generate(task: ir.TaskIR) -> str:
         "input_groups": repr(tuple(i.groups for i in task.inputs)),
         "judge": judge, "timeout": timeout, "judge_all": judge_all, "timeout_all": timeout_all,
         "sample": sample, "fill": fill, "sizes": sizes, "state_next": state_next, "state_inputs": state_inputs,
-        "session_init": session_init, "session_next": session_next,
+        "session_init": session_init, "session_next": session_next, "state_next_all": state_next_all,
+        "state_inputs_all": state_inputs_all,
     }
     return _ENV.get_template("env.py.jinja").render(**context)
 

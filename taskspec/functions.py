@@ -222,6 +222,11 @@ def per_trial(n: int, value: Any) -> np.ndarray:
     return arr
 
 
+def per_env(like: np.ndarray, value: Any) -> np.ndarray:
+    """A state variable's new values: one float per env (a constant update is repeated)."""
+    return np.broadcast_to(np.asarray(value, np.float64), like.shape[:1]).copy()
+
+
 class Outcomes:
     """Outcome rules applied to many envs at once: the first rule that matches an env decides it."""
 

@@ -55,6 +55,7 @@ class StateIR:
     init: Code  # array rendering, evaluated with the trial variables
     next: Code  # scalar rendering, evaluated in `step`
     periods: tuple[str, ...]
+    next_all: Code  # array rendering: one value per env of a vector env
 
 
 @dataclass(frozen=True)

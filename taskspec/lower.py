@@ -178,7 +178,9 @@ class _Lowerer:
         rule_ctx = self.context(["param", *TRIAL, "state variable", "action group", "reward"],
                                 ["t", "action", "target"], timing=True, array=False)
         state = tuple(ir.StateIR(name, state_init[name], self.expr(("state", name, "next"), var.next, rule_ctx),
-                                 self.check_periods(("state", name, "during"), var.during))
+                                 self.check_periods(("state", name, "during"), var.during),
+                                 self.expr(("state", name, "next"), var.next,
+                                           dataclasses.replace(rule_ctx, array=True)))
                       for name, var in spec.state.items())
         rules = [self.rule(("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx)
                  for i, r in enumerate(spec.outcomes)]

@@ -345,10 +345,16 @@ class TrialEnv(gym.Env):
     def _timeout(self) -> tuple[float, Any]:
         raise NotImplementedError
 
-    def _judge_all(self, action: Any, target: Any, t: Any, _vars: Any, _s: Any, _e: Any) -> Any:
+    def _judge_all(self, action: Any, target: Any, t: Any, _vars: Any, _s: Any, _e: Any, _st: Any) -> Any:
         raise NotImplementedError
 
-    def _timeout_all(self, t: Any, _vars: Any) -> Any:
+    def _timeout_all(self, t: Any, _vars: Any, _st: Any) -> Any:
+        raise NotImplementedError
+
+    def _state_next_all(self, action: Any, target: Any, t: Any, _vars: Any, _s: Any, _e: Any, _st: Any) -> Any:
+        raise NotImplementedError
+
+    def _add_state_inputs_all(self, _ob: Any, t: Any, _vars: Any, _s: Any, _e: Any, _st: Any) -> Any:
         raise NotImplementedError
 
 

@@ -5,7 +5,8 @@ envs) and its own sequence of trials, drawn in chunks exactly as a single env dr
 them, so sub-env i produces exactly what `make(task).reset(seed=seed + i)` produces.
 Chunks for many sub-envs are built in one vectorized call through `SplitRNG`, which
 makes each sub-env's share of every random draw from that sub-env's own generator.
-Outcome rules run on arrays (`_judge_all`), one value per sub-env.
+Outcome rules run on arrays (`_judge_all`), one value per sub-env; so do state variables
+moved by the actions (`_state_next_all`) and the inputs that show them (`_add_state_inputs_all`).
 
 Trials never end an episode (terminated and truncated stay False, as in the single
 env), so gymnasium's autoreset never triggers; `reset(seed=...)` restarts all sub-envs.
@@ -81,8 +82,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
 
     def __init__(self, task: str | type[TrialEnv], num_envs: int, **kwargs: Any):
         cls = load(task) if isinstance(task, str) else task
-        if cls.state_variables or cls.episode == "trial":
-            raise TypeError(f"{cls.task_name} has state variables or one episode per trial; "
+        if cls.episode == "trial":
+            raise TypeError(f"{cls.task_name} has one episode per trial; "
                             "use taskspec.vector.make_vector, which steps such tasks env by env")
         self.env = cls(**kwargs)
         self.num_envs = num_envs
@@ -122,7 +123,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
     def _refill(self, envs: np.ndarray) -> None:
         """One chunk more for each of `envs`, built in one call with each env's own generator."""
         rng = SplitRNG([self.rngs[i] for i in envs], self.chunk, [self.sessions[i] for i in envs])
-        batch = self.env.generate(rng, len(envs) * self.chunk)  # type: ignore[arg-type]
+        # inputs that follow the agent's state are added as the envs act (see _observe)
+        batch = self.env.generate(rng, len(envs) * self.chunk, None, bool(self.env.state_inputs))  # type: ignore[arg-type]
         for i, session in zip(envs, rng.sessions, strict=True):
             self.sessions[i] = session
         steps = batch.ob.shape[1]
@@ -165,6 +167,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._vars.update({k: np.zeros((n, *v.shape[1:]), v.dtype) for k, v in batch.variables.items()
                            if k in self._vectors})
         at = len(self._scalars)
+        self._st: dict[str, np.ndarray] = {k: np.zeros(n) for k in self.env.state_variables}
         self._start = {p: self._cur[at + j] for j, p in enumerate(batch.start)}
         self._end = {p: self._cur[at + len(batch.start) + j] for j, p in enumerate(batch.end)}
         self._last = np.zeros(n, np.int64)  # each env's last step of its current trial
@@ -191,6 +194,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         pool, slots = self._pool, self.head[envs]
         self._cur[:, envs] = pool["fields"][envs, slots].T
         self._last[envs] = self._cur[-1, envs] - 1
+        for k, v in self._st.items():  # a new trial starts from its state variables' initial values
+            v[envs] = self._vars[k][envs]
         for k in self._vectors:
             self._vars[k][envs] = pool["vars"][k][envs, slots]
 
@@ -211,7 +216,12 @@ class TrialVectorEnv(gym.vector.VectorEnv):
 
     def _observe(self) -> np.ndarray:
         self._index = self._flat_index()
-        return self._take("ob", self._index)
+        ob = self._take("ob", self._index)
+        if self.env.state_inputs:  # inputs that follow each env's state, as the single env adds them
+            with np.errstate(all="ignore"):
+                ob = self.env._call(self.env._add_state_inputs_all, ob, self.k * self.env.dt, self._vars,
+                                    self._start, self._end, self._st)
+        return ob
 
     # ----- stepping -----
 
@@ -226,12 +236,15 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         target = self._take("gt", index)
         t = k * env.dt
         with np.errstate(all="ignore"):  # rules are evaluated for every env, also where they do not apply
-            outcome = env._call(env._judge_all, actions, target, t, self._vars, self._start, self._end)
+            if self._st:  # the actions move the state first; the rules judge the new state
+                self._st = env._call(env._state_next_all, actions, target, t, self._vars, self._start, self._end,
+                                     self._st)
+            outcome = env._call(env._judge_all, actions, target, t, self._vars, self._start, self._end, self._st)
             reward, performance, end = outcome.arrays(self.num_envs)
             self.performance = np.where(np.isnan(performance), self.performance, performance)
             last = (k >= self._last) & ~end
             if last.any():
-                extra, performance, _ = env._call(env._timeout_all, t, self._vars).arrays(self.num_envs)
+                extra, performance, _ = env._call(env._timeout_all, t, self._vars, self._st).arrays(self.num_envs)
                 reward = reward + np.where(last, extra, 0.0)
                 self.performance = np.where(np.isnan(performance) | ~last, self.performance, performance)
                 end = end | last
@@ -258,9 +271,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
 class SteppedVectorEnv(gym.vector.VectorEnv):
     """`num_envs` single envs stepped one after another, with the same arrays and infos as `TrialVectorEnv`.
 
-    For tasks whose observations or rules follow the agent's state within a trial, or with one
-    episode per trial: each step depends on each env's own history, so the envs run their own
-    `step`. Autoreset follows gymnasium's next-step mode: the step after an env's episode ends
+    For tasks with one episode per trial, where each env terminates on its own and gymnasium's
+    autoreset applies: the envs run their own `step`. Autoreset follows gymnasium's next-step mode: the step after an env's episode ends
     resets it (its action is ignored, reward 0) and returns the first observation.
     """
 
@@ -321,9 +333,9 @@ class SteppedVectorEnv(gym.vector.VectorEnv):
 
 def make_vector(task: str, num_envs: int = 1, **kwargs: Any) -> TrialVectorEnv | SteppedVectorEnv:
     """Entry point for `gymnasium.make_vec("taskspec/<Name>-v0", num_envs=N)`: the native vector env,
-    or `SteppedVectorEnv` for tasks with agent-driven state or one episode per trial."""
+    or `SteppedVectorEnv` for tasks with one episode per trial."""
     kwargs.pop("render_mode", None)
     cls = load(task)
-    if cls.state_variables or cls.episode == "trial":
+    if cls.episode == "trial":
         return SteppedVectorEnv(cls, num_envs, **kwargs)
     return TrialVectorEnv(cls, num_envs, **kwargs)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import taskspec
-from taskspec.vector import SteppedVectorEnv, make_vector
+from taskspec.vector import SteppedVectorEnv, TrialVectorEnv, make_vector
 
 COUNTER = textwrap.dedent("""
     task: Counter
@@ -78,10 +78,10 @@ def test_generated_batches_show_the_initial_state(tmp_path):
     assert np.all(batch.variables["presses"] == 0)
 
 
-def test_stepped_vector_env_follows_each_envs_actions(tmp_path):
+def test_vector_env_follows_each_envs_actions(tmp_path):
     path = write(tmp_path, COUNTER)
     vec = make_vector(str(path), 3)
-    assert isinstance(vec, SteppedVectorEnv)
+    assert isinstance(vec, TrialVectorEnv)
     vec.reset(seed=0)
     obs, rewards, *_ = vec.step(np.array([1, 0, 1]))
     np.testing.assert_array_equal(obs[:, 0], [1, 0, 1])
@@ -135,6 +135,7 @@ def test_one_episode_per_trial(tmp_path):
 
 def test_episodes_autoreset_in_the_vector_env(tmp_path):
     vec = make_vector(str(write(tmp_path, EPISODES)), 2)
+    assert isinstance(vec, SteppedVectorEnv)
     vec.reset(seed=0)
     terminated = np.zeros(2, bool)
     for _ in range(3):

@@ -62,9 +62,10 @@ def test_session_variables_continue_per_env_in_the_native_vector_env():
         assert b[:30] == [0] * 5 + [1] * 5 + [0] * 5 + [1] * 5 + [0] * 5 + [1] * 5
 
 
-@pytest.mark.parametrize("task", ["HierarchicalReasoning", "Reaching1D", "DawTwoStep"])
-def test_stepped_vector_env_equals_single_envs(task):
-    assert isinstance(make_vector(task, 2), SteppedVectorEnv)
+@pytest.mark.parametrize("task", ["HierarchicalReasoning", "Reaching1D", "DawTwoStep", "DualDelayMatchSample"])
+def test_agent_state_is_stepped_as_arrays_too(task):
+    """State variables moved by the actions (and inputs that show them) run natively on arrays."""
+    assert isinstance(make_vector(task, 2), TrialVectorEnv)
     _compare(task, num_envs=4, steps=600)
 
 

@@ -199,8 +199,17 @@ class AnnubesEnv(TrialEnv):
     def _add_state_inputs(self, _ob, t):
         return _ob
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
-        raise TypeError("a task with state variables is stepped one env at a time")
+    def _state_next_all(self, action, target, t, _vars, _s, _e, _st):
+        mistakes = _st['mistakes']
+        # @ state.mistakes.next (tasks/AnnubesEnv.yaml:47:47)
+        mistakes = fn.where(fn.Outcomes(t).inside(('stimulus',), _s, _e), (mistakes + (1 * (action != target))), mistakes)
+        return {'mistakes': fn.per_env(action, mistakes), }
+
+    def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
+        t = t[:, None]
+        return _ob
+
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -221,8 +230,8 @@ class AnnubesEnv(TrialEnv):
             return 0.0, fn.scalar((mistakes == 0), "performance")
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
-        mistakes = _vars['mistakes']
+    def _timeout_all(self, t, _vars, _st):
+        mistakes = _st['mistakes']
         _o = fn.Outcomes(t)
         # @ timeout[0].when (tasks/AnnubesEnv.yaml:61:5)
         _o.rule(True, 0, (mistakes == 0), True)

@@ -69,7 +69,7 @@ class Bandit(TrialEnv):
             return fn.scalar((fn.take(magnitudes, action) * (luck < fn.take(p, action)))), fn.scalar((luck < fn.take(p, action)), "performance"), True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
         luck = _vars['luck']
         magnitudes = self.params['magnitudes']
         p = self.params['p']
@@ -81,6 +81,6 @@ class Bandit(TrialEnv):
     def _timeout(self):
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
+    def _timeout_all(self, t, _vars, _st):
         _o = fn.Outcomes(t)
         return _o

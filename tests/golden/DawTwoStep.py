@@ -150,15 +150,29 @@ class DawTwoStep(TrialEnv):
             _ob[self._input_columns[1]] += fn.array(((reached == 1), (reached == 2), ))
         return _ob
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
-        raise TypeError("a task with state variables is stepped one env at a time")
+    def _state_next_all(self, action, target, t, _vars, _s, _e, _st):
+        after_1 = _vars['after_1']
+        after_2 = _vars['after_2']
+        reached = _st['reached']
+        # @ state.reached.next (tasks/DawTwoStep.yaml:36:43)
+        reached = fn.where(fn.Outcomes(t).inside(('first',), _s, _e), fn.where((action == 1), after_1, fn.where((action == 2), after_2, 0)), reached)
+        return {'reached': fn.per_env(action, reached), }
+
+    def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
+        t = t[:, None]
+        reached = _st['reached'][:, None]
+        # @ inputs[1].value (tasks/DawTwoStep.yaml:40:43)
+        _ob[:, self._input_columns[1]] += fn.where(fn.Outcomes(t[:, 0]).inside(('second',), _s, _e)[:, None] if 1 else True, fn.array(((reached == 1), (reached == 2), )), 0)
+        return _ob
+
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fixation = self.action_index['fixation']
         ground_truth = _vars['ground_truth']
         pays_1 = _vars['pays_1']
         pays_2 = _vars['pays_2']
-        reached = _vars['reached']
+        reached = _st['reached']
         _o = fn.Outcomes(t)
         # @ outcomes[0].when (tasks/DawTwoStep.yaml:44:27)
         _o.rule(_o.inside(('first',), _s, _e) & (action == fixation), abort, None, True)
@@ -171,6 +185,6 @@ class DawTwoStep(TrialEnv):
     def _timeout(self):
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
+    def _timeout_all(self, t, _vars, _st):
         _o = fn.Outcomes(t)
         return _o

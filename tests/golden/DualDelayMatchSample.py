@@ -197,10 +197,20 @@ class DualDelayMatchSample(TrialEnv):
     def _add_state_inputs(self, _ob, t):
         return _ob
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
-        raise TypeError("a task with state variables is stepped one env at a time")
+    def _state_next_all(self, action, target, t, _vars, _s, _e, _st):
+        fixation = self.action_index['fixation']
+        answer1 = _st['answer1']
+        # @ state.answer1.next (tasks/DualDelayMatchSample.yaml:34:43)
+        answer1 = fn.where(fn.Outcomes(t).inside(('test1',), _s, _e), fn.where((action != fixation), action, answer1), answer1)
+        return {'answer1': fn.per_env(action, answer1), }
+
+    def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
+        t = t[:, None]
+        return _ob
+
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
         abort = self.rewards['abort']
-        answer1 = _vars['answer1']
+        answer1 = _st['answer1']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         first_answer = _vars['first_answer']
@@ -221,6 +231,6 @@ class DualDelayMatchSample(TrialEnv):
     def _timeout(self):
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
+    def _timeout_all(self, t, _vars, _st):
         _o = fn.Outcomes(t)
         return _o

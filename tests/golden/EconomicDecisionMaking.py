@@ -147,7 +147,7 @@ class EconomicDecisionMaking(TrialEnv):
             return fn.scalar((v2 * correct)), fn.scalar((1 if (v2 >= v1) else 0), "performance"), True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
         abort = self.rewards['abort']
         choice1 = self.action_index['choice1']
         choice2 = self.action_index['choice2']
@@ -167,6 +167,6 @@ class EconomicDecisionMaking(TrialEnv):
     def _timeout(self):
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
+    def _timeout_all(self, t, _vars, _st):
         _o = fn.Outcomes(t)
         return _o

@@ -102,7 +102,7 @@ class GoNogo(TrialEnv):
             return fail, 0.0, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -129,7 +129,7 @@ class GoNogo(TrialEnv):
             return 0.0, 1.0
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
+    def _timeout_all(self, t, _vars, _st):
         ground_truth = _vars['ground_truth']
         miss = self.rewards['miss']
         _o = fn.Outcomes(t)

@@ -175,13 +175,22 @@ class HierarchicalReasoning(TrialEnv):
     def _add_state_inputs(self, _ob, t):
         return _ob
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
-        raise TypeError("a task with state variables is stepped one env at a time")
+    def _state_next_all(self, action, target, t, _vars, _s, _e, _st):
+        rule_reported = _st['rule_reported']
+        # @ state.rule_reported.next (tasks/HierarchicalReasoning.yaml:37:59)
+        rule_reported = fn.where(fn.Outcomes(t).inside(('rule_target',), _s, _e), (action == target), rule_reported)
+        return {'rule_reported': fn.per_env(action, rule_reported), }
+
+    def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
+        t = t[:, None]
+        return _ob
+
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
-        rule_reported = _vars['rule_reported']
+        rule_reported = _st['rule_reported']
         _o = fn.Outcomes(t)
         # @ outcomes[0].when (tasks/HierarchicalReasoning.yaml:54:30)
         _o.rule(_o.inside(('decision',), _s, _e) & fn.all_of((action == target), rule_reported), correct, 1, True)
@@ -194,6 +203,6 @@ class HierarchicalReasoning(TrialEnv):
     def _timeout(self):
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
+    def _timeout_all(self, t, _vars, _st):
         _o = fn.Outcomes(t)
         return _o

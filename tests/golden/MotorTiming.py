@@ -121,7 +121,7 @@ class MotorTiming(TrialEnv):
             return fn.scalar((fn.maximum(fn.power((1 - (fn.abs(((t - _end['set']) - production)) / ((prod_margin * production) + 25))), 1.5), 0.1) * correct)), 1.0, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
         _end = _e
         abort = self.rewards['abort']
         correct = self.rewards['correct']
@@ -142,6 +142,6 @@ class MotorTiming(TrialEnv):
     def _timeout(self):
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
+    def _timeout_all(self, t, _vars, _st):
         _o = fn.Outcomes(t)
         return _o

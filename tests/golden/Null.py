@@ -56,7 +56,7 @@ class Null(TrialEnv):
     def _judge(self, action, target, t):
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
         _o = fn.Outcomes(t)
         return _o
 
@@ -66,7 +66,7 @@ class Null(TrialEnv):
             return 0.0, 1.0
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
+    def _timeout_all(self, t, _vars, _st):
         _o = fn.Outcomes(t)
         # @ timeout[0].when (tasks/Null.yaml:16:5)
         _o.rule(True, 0, 1, True)

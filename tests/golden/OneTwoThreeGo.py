@@ -132,7 +132,7 @@ class OneTwoThreeGo(TrialEnv):
             return abort, None, False
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
         _end = _e
         abort = self.rewards['abort']
         correct = self.rewards['correct']
@@ -153,6 +153,6 @@ class OneTwoThreeGo(TrialEnv):
     def _timeout(self):
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
+    def _timeout_all(self, t, _vars, _st):
         _o = fn.Outcomes(t)
         return _o

@@ -135,12 +135,37 @@ class Reaching1D(TrialEnv):
             _ob[self._input_columns[1]] += fn.cos((fn.ring(dim_ring) - position))
         return _ob
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
-        raise TypeError("a task with state variables is stepped one env at a time")
+    def _state_next_all(self, action, target, t, _vars, _s, _e, _st):
+        _start = _s
+        _end = _e
+        dt = self.dt
         correct = self.rewards['correct']
         fail = self.rewards['fail']
-        position = _vars['position']
-        score = _vars['score']
+        left = self.action_index['left']
+        right = self.action_index['right']
+        step_size = self.params['step_size']
+        target_angle = _vars['target_angle']
+        position = _st['position']
+        score = _st['score']
+        # @ state.position.next (tasks/Reaching1D.yaml:30:30)
+        position = fn.where(fn.Outcomes(t).inside((), _s, _e), fn.mod(((position + (step_size * (1 * (action == left)))) - (step_size * (1 * (action == right)))), (2 * fn.pi)), position)
+        # @ state.score.next (tasks/Reaching1D.yaml:34:11)
+        score = fn.where(fn.Outcomes(t).inside(('reach',), _s, _e), (score + (((fn.maximum((correct - fn.circdist(position, target_angle)), fail) - fail) / (correct - fail)) / ((_end['reach'] - _start['reach']) / dt))), score)
+        return {'position': fn.per_env(action, position), 'score': fn.per_env(action, score), }
+
+    def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
+        t = t[:, None]
+        dim_ring = self.params['dim_ring']
+        position = _st['position'][:, None]
+        # @ inputs[1].value (tasks/Reaching1D.yaml:40:26)
+        _ob[:, self._input_columns[1]] += fn.where(fn.Outcomes(t[:, 0]).inside((), _s, _e)[:, None] if 0 else True, fn.cos((fn.ring(dim_ring) - position)), 0)
+        return _ob
+
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+        correct = self.rewards['correct']
+        fail = self.rewards['fail']
+        position = _st['position']
+        score = _st['score']
         target_angle = _vars['target_angle']
         _o = fn.Outcomes(t)
         # @ outcomes[0].when (tasks/Reaching1D.yaml:44:5)
@@ -150,6 +175,6 @@ class Reaching1D(TrialEnv):
     def _timeout(self):
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
+    def _timeout_all(self, t, _vars, _st):
         _o = fn.Outcomes(t)
         return _o

@@ -103,7 +103,7 @@ class ReachingDelayResponse(TrialEnv):
             return fn.scalar((correct / fn.power((1 + fn.abs((fn.take(action, 1) - ground_truth))), 2))), fn.scalar((1 / fn.power((1 + fn.abs((fn.take(action, 1) - ground_truth))), 2)), "performance"), True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         ground_truth = _vars['ground_truth']
@@ -121,7 +121,7 @@ class ReachingDelayResponse(TrialEnv):
             return miss, None
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
+    def _timeout_all(self, t, _vars, _st):
         miss = self.rewards['miss']
         _o = fn.Outcomes(t)
         # @ timeout[0].when (tasks/ReachingDelayResponse.yaml:44:5)

@@ -98,13 +98,13 @@ class SpatialSuppressMotion(TrialEnv):
     def _judge(self, action, target, t):
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
         _o = fn.Outcomes(t)
         return _o
 
     def _timeout(self):
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
+    def _timeout_all(self, t, _vars, _st):
         _o = fn.Outcomes(t)
         return _o

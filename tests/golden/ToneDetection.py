@@ -88,7 +88,7 @@ class ToneDetection(TrialEnv):
             return correct, 1.0, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
         _end = _e
         dt = self.dt
         correct = self.rewards['correct']
@@ -100,6 +100,6 @@ class ToneDetection(TrialEnv):
     def _timeout(self):
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
+    def _timeout_all(self, t, _vars, _st):
         _o = fn.Outcomes(t)
         return _o

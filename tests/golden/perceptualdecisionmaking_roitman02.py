@@ -124,7 +124,7 @@ class PerceptualdecisionmakingRoitman02(TrialEnv):
             return fn.scalar(urgency), None, False
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
         _start = _s
         dt = self.dt
         abort = self.rewards['abort']
@@ -146,6 +146,6 @@ class PerceptualdecisionmakingRoitman02(TrialEnv):
     def _timeout(self):
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
+    def _timeout_all(self, t, _vars, _st):
         _o = fn.Outcomes(t)
         return _o

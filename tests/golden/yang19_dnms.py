@@ -149,7 +149,7 @@ class Yang19Dnms(TrialEnv):
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -171,7 +171,7 @@ class Yang19Dnms(TrialEnv):
             return 0.0, 1.0
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
+    def _timeout_all(self, t, _vars, _st):
         go = _vars['go']
         _o = fn.Outcomes(t)
         # @ timeout[0].when (tasks/yang19.dms.yaml:68:12)

@@ -130,7 +130,7 @@ class Yang19Go(TrialEnv):
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e):
+    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -147,6 +147,6 @@ class Yang19Go(TrialEnv):
     def _timeout(self):
         return 0.0, None
 
-    def _timeout_all(self, t, _vars):
+    def _timeout_all(self, t, _vars, _st):
         _o = fn.Outcomes(t)
         return _o
