@@ -272,8 +272,9 @@ class SteppedVectorEnv(gym.vector.VectorEnv):
     """`num_envs` single envs stepped one after another, with the same arrays and infos as `TrialVectorEnv`.
 
     For tasks with one episode per trial, where each env terminates on its own and gymnasium's
-    autoreset applies: the envs run their own `step`. Autoreset follows gymnasium's next-step mode: the step after an env's episode ends
-    resets it (its action is ignored, reward 0) and returns the first observation.
+    autoreset applies: the envs run their own `step`. Autoreset follows gymnasium's next-step
+    mode: the step after an env's episode ends resets it (its action is ignored, reward 0) and
+    returns the first observation.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}  # noqa: RUF012 - gymnasium's convention
