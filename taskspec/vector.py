@@ -67,12 +67,19 @@ class SplitRNG:
         return np.concatenate([g.choice(options, size=self._shape(size), p=p) for g in self.generators])
 
     def standard_normal(self, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
-        return np.concatenate([g.standard_normal((self.each, *shape[1:]), dtype=dtype) for g in self.generators])
+        out = np.empty((self.each * len(self.generators), *shape[1:]), dtype)
+        for j, g in enumerate(self.generators):  # each part drawn in place: no concatenation copy
+            g.standard_normal(dtype=dtype, out=out[j * self.each:(j + 1) * self.each])
+        return out
 
     def masked_normal(self, where: np.ndarray, width: int) -> np.ndarray:
         counts = where.reshape(len(self.generators), -1).sum(axis=1)
-        return np.concatenate([g.standard_normal((int(c), width), dtype=np.float32)
-                               for g, c in zip(self.generators, counts, strict=True)])
+        out = np.empty((int(counts.sum()), width), np.float32)
+        at = 0
+        for g, c in zip(self.generators, counts.tolist(), strict=True):
+            g.standard_normal(dtype=np.float32, out=out[at:at + c])
+            at += c
+        return out
 
 
 class TrialVectorEnv(gym.vector.VectorEnv):
