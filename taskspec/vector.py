@@ -48,7 +48,8 @@ class SplitRNG:
         return self.each if np.ndim(size) == 0 else (self.each, *size[1:])
 
     def _draw(self, method: str, args: tuple[Any, ...], size: Any) -> np.ndarray:
-        return np.concatenate([getattr(g, method)(*part, size=self._shape(size))
+        shape = self._shape(size)  # the same for every part: computed once (this runs per refill per draw)
+        return np.concatenate([getattr(g, method)(*part, size=shape)
                                for g, part in zip(self.generators, self._parts(args), strict=True)])
 
     def integers(self, low: Any, high: Any, size: Any) -> np.ndarray:
@@ -64,7 +65,8 @@ class SplitRNG:
         return self._draw("normal", (loc, scale), size)
 
     def choice(self, options: Any, size: Any, p: Any = None) -> np.ndarray:
-        return np.concatenate([g.choice(options, size=self._shape(size), p=p) for g in self.generators])
+        shape = self._shape(size)
+        return np.concatenate([g.choice(options, size=shape, p=p) for g in self.generators])
 
     def standard_normal(self, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
         out = np.empty((self.each * len(self.generators), *shape[1:]), dtype)
