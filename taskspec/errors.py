@@ -23,7 +23,15 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        path, message = _printable(self.path), _printable(self.message)
+        return f"{where}: {path}: {message}" if path else f"{where}: {message}"
+
+
+def _printable(text: str) -> str:
+    """Control characters (a key such as '\\x1e' in a spec) escaped, so a problem stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 class SpecError(Exception):

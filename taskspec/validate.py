@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from . import models
 from .errors import Problem, SpecError, did_you_mean
 from .loader import Document
 from .models import TaskSpec
@@ -23,7 +24,7 @@ def validate(doc: Document) -> TaskSpec:
         return TaskSpec.model_validate(doc.data)
     except ValidationError as exc:
         by_path: dict[tuple[str | int, ...], list[Any]] = {}
-        for err in exc.errors():
+        for err in _intended(doc.data, exc.errors()):
             by_path.setdefault(_real_path(doc.data, err["loc"]), []).append(err)
         problems = []
         for path, errors in by_path.items():
@@ -41,6 +42,53 @@ def validate(doc: Document) -> TaskSpec:
         raise error from None
 
 
+_SCALAR_LABELS = ("str", "int", "float", "bool", "list", "tuple", "literal")
+
+
+def _member_label(part: Any) -> bool:
+    """Whether a pydantic location part names a union member rather than a key."""
+    return isinstance(part, str) and (part[:1].isupper() or part.startswith(("union[", "function-"))
+                                      or part in _SCALAR_LABELS)
+
+
+def _branch(data: Any, loc: tuple[Any, ...]) -> tuple[int, Any] | None:
+    """(position in `loc`, value there) of the first union member an error went through, if any."""
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif _member_label(part):
+            return i, node
+        else:
+            return None
+    return None
+
+
+def _intended(data: Any, errors: list[Any]) -> list[Any]:
+    """When a mapping fails every member of a union (a period written as a mapping, say), keep only
+    the errors of the model it was meant as: the one whose keys it shares most."""
+    kept, groups = [], {}
+    for err in errors:
+        branch = _branch(data, err["loc"])
+        if branch is None or not isinstance(branch[1], dict):
+            kept.append(err)
+            continue
+        i, value = branch
+        groups.setdefault(tuple(err["loc"][:i]), []).append((err["loc"][i], value, err))
+    for items in groups.values():
+        value = items[0][1]
+        labels = [label for label in dict.fromkeys(label for label, _, _ in items)
+                  if isinstance(getattr(models, label, None), type)]
+        if not labels:
+            kept += [err for _, _, err in items]
+            continue
+        best = max(labels, key=lambda label: len(set(value) & set(getattr(models, label).model_fields)))
+        kept += [err for label, _, err in items if label == best]
+    return kept
+
+
 _NOUNS = {
     "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping",
     "int_type": "a whole number", "float_type": "a number", "string_type": "text (an expression)",
@@ -54,7 +102,8 @@ def _translate(doc: Document, err: Any) -> Problem:
     kind, message = err["type"], err["msg"]
     if kind == "extra_forbidden":
         key = str(path[-1])
-        parent_model = _model_at(TaskSpec, path[:-1])
+        labels = [part for part in err["loc"][:-1] if isinstance(getattr(models, str(part), None), type)]
+        parent_model = getattr(models, labels[-1]) if labels else _model_at(TaskSpec, path[:-1])
         known = list(parent_model.model_fields) if parent_model else []
         message = f"unknown key '{key}'{did_you_mean(key, known)}"
         if known:
@@ -81,8 +130,7 @@ def _real_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             path.append(part)
             node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and not part[:1].isupper() \
-                and part not in ("str", "int", "float", "bool", "list", "tuple", "function-before", "literal"):
+        elif isinstance(node, dict) and isinstance(part, str) and not _member_label(part):
             path.append(part)  # a missing key
             node = None
     return tuple(path)

@@ -925,7 +925,19 @@ REGRESSIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "NaN observation noise": (BASE_SPEC + "inputs:\n  - {where: fixation, value: 1, noise: sqrt(0 - 1)}\n", {}),
     "NaN reward": (BASE_SPEC + "outcomes:\n  - {reward: log(0 - 1)}\n", {}),
     "NaN continuous target": (BASE_SPEC + "action_type: continuous\ntarget:\n  - {value: log(0 - 1)}\n", {}),
+    # A control character in a key split the message in two lines (str.splitlines breaks at \x1e).
+    "control character in a period's key": (_with("decision: 100", 'decision: {"\\x1e": 0}'), {}),
 }
+
+
+def test_regression_a_period_mapping_gets_the_errors_of_the_model_it_means(tmp_path: Path) -> None:
+    """A period written as a mapping failed all three union members: pydantic's labels reached the path."""
+    path = tmp_path / "spec.yaml"
+    path.write_text(_with("decision: 100", "decision: {repeat: 2, periods: {a: 1}, x: 1}"))
+    with pytest.raises(SpecError) as info:
+        taskspec.load(path)
+    check_messages(info.value)
+    assert [p.message for p in info.value.problems] == ["unknown key 'x'; allowed keys: repeat, first, periods"]
 
 
 @pytest.mark.parametrize("text", ["hello\n", "- a\n", "42\n", "~\n", "[task, dt]\n"])
