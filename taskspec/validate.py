@@ -69,7 +69,8 @@ def _branch(data: Any, loc: tuple[Any, ...]) -> tuple[int, Any] | None:
 def _intended(data: Any, errors: list[Any]) -> list[Any]:
     """When a mapping fails every member of a union (a period written as a mapping, say), keep only
     the errors of the model it was meant as: the one whose keys it shares most."""
-    kept, groups = [], {}
+    kept: list[Any] = []
+    groups: dict[tuple[Any, ...], list[tuple[Any, Any, Any]]] = {}
     for err in errors:
         branch = _branch(data, err["loc"])
         if branch is None or not isinstance(branch[1], dict):
