@@ -227,6 +227,23 @@ def per_env(like: np.ndarray, value: Any) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, np.float64), like.shape[:1]).copy()
 
 
+def inside(periods: tuple[str, ...], start: dict[str, np.ndarray], end: dict[str, np.ndarray], t: Any,
+           cache: dict[str, np.ndarray] | None = None) -> Any:
+    """Per env, whether time `t` (ms) lies in one of `periods`; True when none is named.
+    `cache` keeps each period's mask for the other rules of the same step."""
+    if not periods:
+        return True
+    masks = []
+    for p in periods:
+        mask = None if cache is None else cache.get(p)
+        if mask is None:
+            mask = (start[p] <= t) & (t < end[p])
+            if cache is not None:
+                cache[p] = mask
+        masks.append(mask)
+    return masks[0] if len(masks) == 1 else np.logical_or.reduce(masks)
+
+
 class Outcomes:
     """Outcome rules applied to many envs at once: the first rule that matches an env decides it."""
 
@@ -240,14 +257,7 @@ class Outcomes:
         self._inside: dict[str, np.ndarray] = {}
 
     def inside(self, periods: tuple[str, ...], start: dict[str, np.ndarray], end: dict[str, np.ndarray]) -> Any:
-        if not periods:
-            return True
-        masks = []
-        for p in periods:
-            if p not in self._inside:  # several rules usually test the same period
-                self._inside[p] = (start[p] <= self.t) & (self.t < end[p])
-            masks.append(self._inside[p])
-        return masks[0] if len(masks) == 1 else np.logical_or.reduce(masks)
+        return inside(periods, start, end, self.t, self._inside)  # several rules usually test the same period
 
     def rule(self, hit: Any, reward: Any, performance: Any, end_trial: bool) -> None:
         hit = np.logical_and(self.open, hit)

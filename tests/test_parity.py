@@ -81,7 +81,7 @@ def tasks_for(check: str, needs: str | None = None) -> list[str]:
     """The tasks a check applies to: their reference holds the figure `needs`, and no exception applies."""
     chosen = []
     for task in TASKS:
-        ref = json.loads((DATA / f"{task}-v0.json").read_text(encoding="utf-8"))
+        ref = reference(task)
         if (task, check) in CHECK_EXCEPTIONS:
             continue
         if needs == "periods" and not ref.get("trials", {}).get("periods"):

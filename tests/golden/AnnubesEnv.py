@@ -202,11 +202,11 @@ class AnnubesEnv(TrialEnv):
     def _state_next_all(self, action, target, t, _vars, _s, _e, _st):
         mistakes = _st['mistakes']
         # @ state.mistakes.next (tasks/AnnubesEnv.yaml:47:47)
-        mistakes = fn.where(fn.Outcomes(t).inside(('stimulus',), _s, _e), (mistakes + (1 * (action != target))), mistakes)
+        mistakes = fn.where(fn.inside(('stimulus',), _s, _e, t), (mistakes + (1 * (action != target))), mistakes)
         return {'mistakes': fn.per_env(action, mistakes), }
 
     def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
-        t = t[:, None]
+        _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         return _ob
 
     def _judge_all(self, action, target, t, _vars, _s, _e, _st):

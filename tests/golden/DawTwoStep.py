@@ -155,14 +155,14 @@ class DawTwoStep(TrialEnv):
         after_2 = _vars['after_2']
         reached = _st['reached']
         # @ state.reached.next (tasks/DawTwoStep.yaml:36:43)
-        reached = fn.where(fn.Outcomes(t).inside(('first',), _s, _e), fn.where((action == 1), after_1, fn.where((action == 2), after_2, 0)), reached)
+        reached = fn.where(fn.inside(('first',), _s, _e, t), fn.where((action == 1), after_1, fn.where((action == 2), after_2, 0)), reached)
         return {'reached': fn.per_env(action, reached), }
 
     def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
-        t = t[:, None]
+        _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         reached = _st['reached'][:, None]
         # @ inputs[1].value (tasks/DawTwoStep.yaml:40:43)
-        _ob[:, self._input_columns[1]] += fn.where(fn.Outcomes(t[:, 0]).inside(('second',), _s, _e)[:, None] if 1 else True, fn.array(((reached == 1), (reached == 2), )), 0)
+        _ob[:, self._input_columns[1]] += fn.where(fn.inside(('second',), _s, _e, _now)[:, None], fn.array(((reached == 1), (reached == 2), )), 0)
         return _ob
 
     def _judge_all(self, action, target, t, _vars, _s, _e, _st):

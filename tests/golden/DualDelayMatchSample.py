@@ -201,11 +201,11 @@ class DualDelayMatchSample(TrialEnv):
         fixation = self.action_index['fixation']
         answer1 = _st['answer1']
         # @ state.answer1.next (tasks/DualDelayMatchSample.yaml:34:43)
-        answer1 = fn.where(fn.Outcomes(t).inside(('test1',), _s, _e), fn.where((action != fixation), action, answer1), answer1)
+        answer1 = fn.where(fn.inside(('test1',), _s, _e, t), fn.where((action != fixation), action, answer1), answer1)
         return {'answer1': fn.per_env(action, answer1), }
 
     def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
-        t = t[:, None]
+        _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         return _ob
 
     def _judge_all(self, action, target, t, _vars, _s, _e, _st):

@@ -178,11 +178,11 @@ class HierarchicalReasoning(TrialEnv):
     def _state_next_all(self, action, target, t, _vars, _s, _e, _st):
         rule_reported = _st['rule_reported']
         # @ state.rule_reported.next (tasks/HierarchicalReasoning.yaml:37:59)
-        rule_reported = fn.where(fn.Outcomes(t).inside(('rule_target',), _s, _e), (action == target), rule_reported)
+        rule_reported = fn.where(fn.inside(('rule_target',), _s, _e, t), (action == target), rule_reported)
         return {'rule_reported': fn.per_env(action, rule_reported), }
 
     def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
-        t = t[:, None]
+        _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         return _ob
 
     def _judge_all(self, action, target, t, _vars, _s, _e, _st):

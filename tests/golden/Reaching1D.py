@@ -148,17 +148,17 @@ class Reaching1D(TrialEnv):
         position = _st['position']
         score = _st['score']
         # @ state.position.next (tasks/Reaching1D.yaml:30:30)
-        position = fn.where(fn.Outcomes(t).inside((), _s, _e), fn.mod(((position + (step_size * (1 * (action == left)))) - (step_size * (1 * (action == right)))), (2 * fn.pi)), position)
+        position = fn.mod(((position + (step_size * (1 * (action == left)))) - (step_size * (1 * (action == right)))), (2 * fn.pi))
         # @ state.score.next (tasks/Reaching1D.yaml:34:11)
-        score = fn.where(fn.Outcomes(t).inside(('reach',), _s, _e), (score + (((fn.maximum((correct - fn.circdist(position, target_angle)), fail) - fail) / (correct - fail)) / ((_end['reach'] - _start['reach']) / dt))), score)
+        score = fn.where(fn.inside(('reach',), _s, _e, t), (score + (((fn.maximum((correct - fn.circdist(position, target_angle)), fail) - fail) / (correct - fail)) / ((_end['reach'] - _start['reach']) / dt))), score)
         return {'position': fn.per_env(action, position), 'score': fn.per_env(action, score), }
 
     def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
-        t = t[:, None]
+        _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         dim_ring = self.params['dim_ring']
         position = _st['position'][:, None]
         # @ inputs[1].value (tasks/Reaching1D.yaml:40:26)
-        _ob[:, self._input_columns[1]] += fn.where(fn.Outcomes(t[:, 0]).inside((), _s, _e)[:, None] if 0 else True, fn.cos((fn.ring(dim_ring) - position)), 0)
+        _ob[:, self._input_columns[1]] += fn.cos((fn.ring(dim_ring) - position))
         return _ob
 
     def _judge_all(self, action, target, t, _vars, _s, _e, _st):
