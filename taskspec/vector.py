@@ -22,7 +22,7 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
-from .library import load
+from .library import class_from_sources, load
 from .runtime import TrialEnv
 
 
@@ -341,11 +341,18 @@ class SteppedVectorEnv(gym.vector.VectorEnv):
         return np.stack(obs), rewards, terminated, np.zeros(self.num_envs, bool), info
 
 
-def make_vector(task: str, num_envs: int = 1, **kwargs: Any) -> TrialVectorEnv | SteppedVectorEnv:
+def make_vector(task: str | None = None, num_envs: int = 1, sources: Any = None,
+                **kwargs: Any) -> TrialVectorEnv | SteppedVectorEnv:
     """Entry point for `gymnasium.make_vec("taskspec/<Name>-v0", num_envs=N)`: the native vector env,
-    or `SteppedVectorEnv` for tasks with one episode per trial."""
+    or `SteppedVectorEnv` for tasks with one episode per trial. `sources` are the recorded spec
+    texts of a task registered with `taskspec.register`."""
     kwargs.pop("render_mode", None)
-    cls = load(task)
+    if sources is not None:
+        cls = class_from_sources(tuple(tuple(pair) for pair in sources))
+    elif task is not None:
+        cls = load(task)
+    else:
+        raise TypeError("make_vector needs a task name or the sources of a registered spec")
     if cls.episode == "trial":
         return SteppedVectorEnv(cls, num_envs, **kwargs)
     return TrialVectorEnv(cls, num_envs, **kwargs)
