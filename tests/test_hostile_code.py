@@ -273,7 +273,11 @@ def test_compiled_module_carries_its_locations_as_data() -> None:
 ANY_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+LONG = os.environ.get("TASKSPEC_FUZZ", "ci") == "long"  # `python tests/fuzz_long.py` runs this property too
+
+
+@settings(max_examples=1500 if LONG else 60, deadline=None, derandomize=not LONG, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(name=ANY_TEXT, stem=ANY_TEXT, where=st.sampled_from(["block", "period", "group", "variable", "task"]))
 def test_any_unicode_name_or_file_name_is_refused_or_inert(tmp_path_factory: pytest.TempPathFactory, name: str,
                                                           stem: str, where: str) -> None:
