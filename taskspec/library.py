@@ -23,7 +23,7 @@ from .codegen import generate
 from .errors import Problem, SpecError, did_you_mean
 from .extends import resolve_extends
 from .ir import TaskIR
-from .loader import Document, load_file, load_text
+from .loader import MAX_FILE_BYTES, Document, load_file, load_text
 from .lower import lower
 from .models import TaskSpec
 from .runtime import TrialEnv, _TrialLists
@@ -135,6 +135,8 @@ def _read(name_or_path: str | Path) -> tuple[str, str]:
     path = resolve(name_or_path)
     doc_file = str(path)
     try:
+        if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:  # refused by size, before reading
+            load_file(path)
         return path.read_text(encoding="utf-8"), doc_file
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError([Problem(doc_file, 0, 0, "", f"cannot read the file: {exc}")]) from None
