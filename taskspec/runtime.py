@@ -19,6 +19,7 @@ import gymnasium as gym
 import numpy as np
 
 from . import functions as fn  # noqa: F401 - generated modules import it from here
+from .actions import continuous_action, discrete_action
 from .errors import Problem, SpecError, SpecWarning
 from .trials import Batch, build
 
@@ -75,7 +76,7 @@ class TrialEnv(gym.Env):
     # a pickle reducer that carries them, so an unpickled env reads no file.
     spec_origin: ClassVar[tuple[tuple[str, str], ...] | None] = None
 
-    def __init__(self, dt: float | None = None, rewards: dict[str, float] | None = None,
+    def __init__(self, /, dt: float | None = None, rewards: dict[str, float] | None = None,
                  timing: dict[str, float] | None = None, render_mode: str | None = None, **params: Any):
         from .params import check_overrides  # local: params imports this module's errors only
 
@@ -109,6 +110,7 @@ class TrialEnv(gym.Env):
         self._times: list[float] = []  # k * dt, looked up instead of computed at each step
         self._continuous = self.action_type == "continuous"
         self._action_shape: tuple[int, ...] = self.action_space.shape or ()
+        self._n_actions = int(getattr(self.action_space, "n", 0))  # step's range check reads a plain int
         self._session: dict[str, Any] | None = None  # session variables after the last generated trial
         self._state: dict[str, Any] = {}
         self._stateful = bool(self.state_variables)
@@ -170,9 +172,10 @@ class TrialEnv(gym.Env):
         except AttributeError:
             raise gym.error.ResetNeeded("call reset() before step()") from None
         if not self._continuous:
-            action = int(action)
+            if type(action) is not int or not 0 <= action < self._n_actions:  # plain ints in range: no more cost
+                action = discrete_action(self.action_space, action, self._n_actions)
         else:  # float64 like every other number in the rules; a single number applies to every dimension
-            action = np.broadcast_to(np.asarray(action, np.float64), self._action_shape)
+            action = continuous_action(self.action_space, action, self._action_shape)
         try:
             if self._stateful:  # the action moves the state first; the rules judge the new state
                 self._state = self._state_next(action, target, self._times[k])
