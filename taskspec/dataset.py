@@ -8,10 +8,13 @@ Python: trials come from `TrialEnv.generate` in large chunks.
 
 from __future__ import annotations
 
+import os
+import sys
+import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 from gymnasium.utils import seeding
 
@@ -22,25 +25,58 @@ from .trials import Batch
 DEFAULT_CHUNK = 4096
 CACHE_STEPS = 1 << 18  # steps generated per refill of a Dataset: amortises Python overhead
 
+# Wrappers that leave a task's trials as they are: a Dataset may look through them.
+_TRANSPARENT = {"OrderEnforcing", "PassiveEnvChecker", "TimeLimit", "RecordEpisodeStatistics", "Monitor"}
 
-def _env(task: str | Path | TrialEnv, params: dict[str, Any]) -> TrialEnv:
-    if isinstance(task, TrialEnv):
+
+def _task_env(task: Any, params: dict[str, Any]) -> TrialEnv:
+    """The task behind a name, path, gymnasium id or env instance (possibly wrapped)."""
+    if isinstance(task, gym.Env):
         if params:
-            raise TypeError("pass parameters when making the env, not with an env instance")
-        return task
+            raise ValueError("parameters go to the env when it is made; an env instance takes no parameters here")
+        return _unwrapped_task(task)
+    if isinstance(task, str) and task.startswith("taskspec/") and task.endswith("-v0"):
+        task = task[len("taskspec/"):]  # the gymnasium id of a bundled task
     return make(task, **params)
 
 
-def generate_trials(task: str | Path | TrialEnv, n: int, seed: int | None = None, *,
+def _unwrapped_task(env: gym.Env) -> TrialEnv:
+    layer: Any = env
+    while isinstance(layer, gym.Wrapper):
+        if type(layer).__name__ not in _TRANSPARENT:
+            raise ValueError(f"the wrapper {type(layer).__name__} changes what the task produces, which a Dataset "
+                             f"cannot reproduce in batches: pass the task without it (env.unwrapped), or step the "
+                             f"wrapped env to collect data")
+        layer = layer.env
+    if not isinstance(layer, TrialEnv):
+        raise ValueError(f"{type(layer).__name__} is not a taskspec task: pass a task name, a spec path or an env "
+                         f"made by taskspec.make")
+    if "new_trial" in vars(layer):  # a trial wrapper installed itself on this task
+        raise ValueError(f"{layer.task_name} has a trial wrapper installed (its new_trial is replaced), which a "
+                         f"Dataset cannot reproduce in batches: make a fresh task for the Dataset")
+    return layer
+
+
+def _private(env: TrialEnv) -> TrialEnv:
+    """A shallow copy of `env` with its own session (session variables start afresh), for one generator."""
+    copy = object.__new__(type(env))
+    copy.__dict__.update(env.__dict__)
+    copy._session = None
+    return copy
+
+
+def generate_trials(task: Any, n: int, seed: int | None = None, *,
                     chunk_size: int | None = None, **params: Any) -> Batch:
     """`n` trials as one padded `Batch` (ob, gt, mask, length, variables, start, end).
 
     Trials are drawn in chunks of `chunk_size` (default 4096) from a generator seeded like
     `env.reset(seed=seed)`. With `chunk_size=env.chunk_size` (64), trial i is exactly the
     i-th trial that `env.reset(seed=seed)` and `env.step` go through; with larger chunks the
-    trials follow the same distributions and layout but differ draw for draw.
+    trials follow the same distributions and layout but differ draw for draw. Session
+    variables start afresh, as after `env.reset(seed=seed)`: an env instance passed here is
+    not advanced, and the result depends only on the seed and the parameters.
     """
-    env = _env(task, params)
+    env = _private(_task_env(task, params))
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     rng, _ = seeding.np_random(seed)
@@ -97,31 +133,67 @@ class Dataset:
 
     Shapes are (seq_len, batch_size, obs) and (seq_len, batch_size[, act]), or batch first.
     Each row is a stream of whole trials back to back, continued from one batch to the next
-    (trials are cut where a cache of `seq_len * k` steps per row ends, as in NeuroGym).
+    (trials are cut where a cache of `cache_len` steps per row ends, as in NeuroGym).
     With `per_trial=True` each row holds one trial instead, padded to the longest, and
     a third array, the mask of real (non-padding) steps, is returned.
+
+    NeuroGym's arguments work too: `task` may be an env instance (a taskspec env, also
+    wrapped in wrappers that leave the trials alone) or a gymnasium id; `env_kwargs` are its
+    parameters; iteration stops after `max_batch` batches; `seed(s)` restarts the stream.
+    The stream of a seed is the same whatever the thread count, timing or process: each part
+    of the rows owns its generator and its own copy of the task (session variables included).
+    In a PyTorch DataLoader worker w of n it is `SeedSequence(seed).spawn(n)[w]` instead, so
+    workers never repeat each other (see `taskspec.torch_data`).
     """
 
-    def __init__(self, task: str | Path | TrialEnv, batch_size: int = 1, seq_len: int | None = None,
-                 batch_first: bool = False, seed: int | None = None, per_trial: bool = False, **params: Any):
-        self.env = _env(task, params)
+    def __init__(self, task: Any, batch_size: int = 1, seq_len: int | None = None, batch_first: bool = False,
+                 seed: int | None = None, per_trial: bool = False, *, env_kwargs: dict[str, Any] | None = None,
+                 max_batch: int | float | None = None, cache_len: int | None = None, **params: Any):
+        if env_kwargs:
+            clash = sorted(set(env_kwargs) & set(params))
+            if clash:
+                raise ValueError(f"parameter(s) {clash} given both in env_kwargs and as keywords")
+            params = {**env_kwargs, **params}
+        self.env = _task_env(task, params)
         if not self.env.has_target:
             raise ValueError(f"{self.env.task_name} defines no ground truth ('target'), so it has no supervised data")
-        if batch_size < 1 or (seq_len is not None and seq_len < 1):
-            raise ValueError("batch_size and seq_len must be at least 1")
+        if batch_size < 1 or (seq_len is not None and seq_len < 1) or (cache_len is not None and cache_len < 1):
+            raise ValueError("batch_size, seq_len and cache_len must be at least 1")
+        if max_batch is not None and not max_batch >= 0:
+            raise ValueError(f"max_batch must be a number of batches (or None for no end), got {max_batch!r}")
         self.batch_size, self.seq_len = batch_size, seq_len or 1000
         self.batch_first, self.per_trial = batch_first, per_trial
+        self.max_batch = None if max_batch is None or max_batch == float("inf") else int(max_batch)
+        steps = cache_len or self.seq_len * max(1, CACHE_STEPS // (self.seq_len * batch_size))
+        self._cache_len = -(-steps // self.seq_len) * self.seq_len  # whole windows, rounded up as NeuroGym does
+        self._worker_stream: tuple[int, int] | None = None
+        self._pid: int | None = None  # the process whose threads `_pools` holds
+        self._pools: dict[str, ThreadPoolExecutor] = {}
+        self.seed(seed)
+        _LIVE.add(self)
+
+    def seed(self, seed: int | None = None) -> None:
+        """Restart the stream from `seed` (None: fresh entropy), as a new Dataset with that seed would."""
+        self._settle()
+        self._entropy = np.random.SeedSequence(seed).entropy  # kept, so DataLoader workers derive from it
+        self._restart(())
+
+    def _restart(self, key: tuple[int, ...]) -> None:
+        """Generators from SeedSequence(seed) (key ()) or its child `key`, fresh task copies, empty cache."""
+        root = np.random.SeedSequence(self._entropy, spawn_key=key)
         # PCG64DXSM draws normals ~20% faster than gymnasium's PCG64; the Dataset need not replay the env.
-        # Two generators, one per half of the rows, so both cores can build a cache together; the split
-        # is fixed, so a seed gives the same batches however the threads are scheduled.
-        parts = 2 if batch_size > 1 else 1
-        self.rng = np.random.Generator(np.random.PCG64DXSM(np.random.SeedSequence(seed)))  # per-trial mode
-        self.rngs = [np.random.Generator(np.random.PCG64DXSM(s)) for s in np.random.SeedSequence(seed).spawn(parts)]
-        self._parts_pool = ThreadPoolExecutor(max_workers=parts, thread_name_prefix="taskspec-rows")
-        self._cache_len = self.seq_len * max(1, CACHE_STEPS // (self.seq_len * batch_size))
-        self._pos = self._cache_len  # empty cache: the first call fills it
-        self._worker: ThreadPoolExecutor | None = None
+        # The rows are split in two parts, each with its generator and task copy, so both cores can build a
+        # cache together; the split is fixed, so a seed gives the same batches however threads are scheduled.
+        parts = 2 if self.batch_size > 1 else 1
+        self.rng = np.random.Generator(np.random.PCG64DXSM(root))  # per-trial mode
+        self.rngs = [np.random.Generator(np.random.PCG64DXSM(s))
+                     for s in np.random.SeedSequence(self._entropy, spawn_key=key).spawn(parts)]
+        self._tasks = [_private(self.env) for _ in range(parts)]
+        self._trial_task = _private(self.env)
         self._future: Future[tuple[np.ndarray, np.ndarray]] | None = None
+        self._ready: tuple[np.ndarray, np.ndarray] | None = None
+        self._pos = self._cache_len  # empty cache: the first call fills it
+        self._batches = 0
 
     def __iter__(self) -> Dataset:
         return self
@@ -130,6 +202,10 @@ class Dataset:
         return self.__next__()
 
     def __next__(self) -> tuple[np.ndarray, ...]:
+        if self.max_batch is not None and self._batches >= self.max_batch:
+            raise StopIteration
+        self._batches += 1
+        self._enter_process()
         if self.per_trial:
             return self._trial_batch()
         if self._pos + self.seq_len > self._cache_len:
@@ -140,39 +216,80 @@ class Dataset:
             return self._inputs[:, window], self._target[:, window]
         return self._inputs[window], self._target[window]
 
+    def __len__(self) -> int:
+        if self.max_batch is None:
+            raise TypeError("this Dataset has no end (max_batch=None), so it has no length")
+        return self.max_batch
+
     def _trial_batch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        batch = self.env.generate(self.rng, self.batch_size)
+        batch = self._trial_task.generate(self.rng, self.batch_size)
         arrays = (batch.ob, batch.gt, batch.mask)
         if self.batch_first:
             return arrays
         return tuple(np.ascontiguousarray(np.swapaxes(a, 0, 1)) for a in arrays)  # type: ignore[return-value]
+
+    # ----- processes, threads, pickling -----
+
+    def _enter_process(self) -> None:
+        """On the first batch in a process: forget the threads of another process and pick the stream.
+
+        A forked child inherits pool objects whose threads do not exist there; an unpickled
+        copy has none. In a DataLoader worker the stream restarts as that worker's own.
+        """
+        pid = os.getpid()
+        if pid == self._pid:
+            return
+        self._pid, self._pools = pid, {}
+        worker = _dataloader_worker()
+        if worker is not None and worker != self._worker_stream:
+            self._worker_stream = worker
+            self._restart((worker[0],) if worker[1] > 1 else ())
+
+    def _pool(self, name: str, threads: int) -> ThreadPoolExecutor:
+        if name not in self._pools:  # created on first use, so a fresh Dataset pickles and forks cleanly
+            self._pools[name] = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"taskspec-{name}")
+        return self._pools[name]
+
+    def _settle(self) -> None:
+        """Wait for the cache being built in the background, so the state is whole (pickling, fork)."""
+        future = getattr(self, "_future", None)
+        if future is not None:
+            self._ready, self._future = future.result(), None
+
+    def __getstate__(self) -> dict[str, Any]:
+        self._settle()
+        return {k: v for k, v in self.__dict__.items() if k not in ("_pools", "_future")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _pools={}, _future=None, _pid=None)
+        _LIVE.add(self)
+
+    def close(self) -> None:
+        """Stop the background threads (also done when the Dataset is garbage-collected)."""
+        self._settle()
+        for pool in self._pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)
+        self._pools = {}
+
+    def __del__(self) -> None:
+        if getattr(self, "_pid", None) == os.getpid():  # a forked copy must not touch the parent's pools
+            for pool in getattr(self, "_pools", {}).values():
+                pool.shutdown(wait=False, cancel_futures=True)
+
+    # ----- building caches -----
 
     def _refill(self) -> None:
         """Swap in the cache built in the background and start building the next one.
 
         Building a cache is mostly NumPy work that releases the GIL, so on a machine with a
         second core the next cache is ready by the time the current one is used up. Only the
-        worker thread touches the generator, one cache after another, so results stay seeded.
+        worker thread touches the generators, one cache after another, so results stay seeded.
         """
-        if self._worker is None:
-            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="taskspec-dataset")
-            self._future = self._worker.submit(self._build_cache)
-        assert self._future is not None
-        self._inputs, self._target = self._future.result()
-        self._future = self._worker.submit(self._build_cache)
+        self._settle()
+        ready, self._ready = self._ready, None
+        self._inputs, self._target = ready if ready is not None else self._build_cache()
+        self._future = self._pool("prefetch", 1).submit(self._build_cache)
         self._pos = 0
-
-    def close(self) -> None:
-        """Stop the background worker (also done when the Dataset is garbage-collected)."""
-        if self._worker is not None:
-            self._worker.shutdown(wait=True, cancel_futures=True)
-            self._worker = None
-        self._parts_pool.shutdown(wait=True)
-
-    def __del__(self) -> None:
-        for pool in (getattr(self, "_worker", None), getattr(self, "_parts_pool", None)):
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
 
     def _build_cache(self) -> tuple[np.ndarray, np.ndarray]:
         """A cache of `cache_len` steps per row; the rows are split in parts built in parallel."""
@@ -182,13 +299,15 @@ class Dataset:
         act_shape = () if discrete else tuple(self.env.action_space.shape or ())
         target = np.empty(shape + act_shape, np.int64 if discrete else np.float32)
         parts = np.array_split(np.arange(self.batch_size), len(self.rngs))
-        jobs = [self._parts_pool.submit(self._fill_rows, rng, rows, inputs, target)
-                for rng, rows in zip(self.rngs, parts, strict=True)]
+        pool = self._pool("rows", len(self.rngs))
+        jobs = [pool.submit(self._fill_rows, task, rng, rows, inputs, target)
+                for task, rng, rows in zip(self._tasks, self.rngs, parts, strict=True)]
         for job in jobs:
             job.result()
         return inputs, target
 
-    def _fill_rows(self, rng: np.random.Generator, rows: np.ndarray, inputs: np.ndarray, target: np.ndarray) -> None:
+    def _fill_rows(self, task: TrialEnv, rng: np.random.Generator, rows: np.ndarray, inputs: np.ndarray,
+                   target: np.ndarray) -> None:
         """Draw enough trials for `rows`, then give each row a stretch starting at a trial onset."""
         need = len(rows) * self._cache_len
         obs: list[np.ndarray] = []
@@ -197,7 +316,7 @@ class Dataset:
         total = 0
         n = 1024
         while total < need + len(rows) * (max(lengths[-1].max(), 1) if lengths else 1):
-            batch = self.env.generate(rng, n)
+            batch = task.generate(rng, n)
             ob, gt = flatten(batch)
             obs.append(ob)
             gts.append(gt)
@@ -215,3 +334,22 @@ class Dataset:
                 inputs[row], target[row] = ob_stream[stretch], gt_stream[stretch]
             else:
                 inputs[:, row], target[:, row] = ob_stream[stretch], gt_stream[stretch]
+
+
+_LIVE: weakref.WeakSet[Dataset] = weakref.WeakSet()
+
+
+def _settle_all() -> None:
+    for dataset in list(_LIVE):
+        dataset._settle()
+
+
+if hasattr(os, "register_at_fork"):  # a fork mid-build would copy half-advanced generators into the child
+    os.register_at_fork(before=_settle_all)
+
+
+def _dataloader_worker() -> tuple[int, int] | None:
+    """(worker id, number of workers) inside a PyTorch DataLoader worker, else None (torch never imported here)."""
+    data = sys.modules.get("torch.utils.data")
+    info = data.get_worker_info() if data is not None else None
+    return None if info is None else (int(info.id), int(info.num_workers))
