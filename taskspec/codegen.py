@@ -1,22 +1,26 @@
-"""Stage 4: IR to Python source through one jinja2 template.
+"""Stage 4: IR to Python source.
 
-This module decides which names each generated method binds (only those its
-expressions read) and renders every literal with `repr`; the template only lays
-the pieces out. The same source is exec'd at load time and written by `compile`.
+Each generated method is built here as a list of lines from the IR: the spec names its
+expressions read become local variables (bound as each method's scope says), expressions
+are rendered from their checked trees (`render.py`), and literals go through `repr`. The
+jinja2 template only lays out the class. The same source is exec'd at load time and
+written by `compile`.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import ast
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from . import ir
+from .render import render, translate
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -24,6 +28,17 @@ _ENV = jinja2.Environment(
     keep_trailing_newline=True,
     undefined=jinja2.StrictUndefined,
 )
+
+# How each kind of spec name becomes a local variable in a method ({} is the name's repr); a kind
+# missing from a scope is defined by the method itself, or is an argument.
+STEP = {"param": "self.params[{}]", "reward": "self.rewards[{}]", "group": "self.action_index[{}]",
+        "var": "self.trial[{}]", "state": "self._state[{}]", "start": "self.start_t", "end": "self.end_t",
+        "dt": "self.dt"}
+ENVS = {"param": "self.params[{}]", "reward": "self.rewards[{}]", "group": "self.action_index[{}]",
+        "var": "_vars[{}]", "state": "_st[{}]", "dt": "self.dt"}
+TRIALS = {"param": "self.params[{}]", "group": "self.action_index[{}]", "dt": "self.dt"}
+
+
 def _literal(value: Any) -> str:
     """repr, except that non-finite floats become expressions that evaluate (repr gives `nan`, a bad name)."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -36,7 +51,11 @@ def _literal(value: Any) -> str:
     return repr(value)
 
 
-_ENV.filters["py"] = _literal
+def _dict_lines(mapping: dict[str, Any]) -> str:
+    """A dict literal with one entry per line, so generated lines stay short."""
+    if not mapping:
+        return "{}"
+    return "{\n" + "".join(f"        {k!r}: {_literal(v)},\n" for k, v in mapping.items()) + "    }"
 
 
 def _docstring(text: str) -> str:
@@ -52,16 +71,16 @@ def _docstring(text: str) -> str:
 
 
 class _Locations:
-    """Collects the spec location of each marked statement while the template renders."""
+    """The spec location of each marked statement, collected while methods are built."""
 
     MARK = re.compile(r"# see _SPEC_LOCATIONS\[(\d+)\]$")
 
     def __init__(self) -> None:
         self.found: list[ir.Location] = []
 
-    def __call__(self, where: ir.Location) -> int:
+    def mark(self, where: ir.Location) -> str:
         self.found.append(where)
-        return len(self.found) - 1
+        return f"# see _SPEC_LOCATIONS[{len(self.found) - 1}]"
 
     def table(self, source: str) -> str:
         """The module's location table: (generated line, YAML path, file, line, column) per mark."""
@@ -77,165 +96,310 @@ class _Locations:
                 f"_SPEC_LOCATIONS = (\n{rows})\n")
 
 
-def _dict_lines(mapping: dict[str, Any]) -> str:
-    """A dict literal with one entry per line, so generated lines stay short."""
-    if not mapping:
-        return "{}"
-    return "{\n" + "".join(f"        {k!r}: {_literal(v)},\n" for k, v in mapping.items()) + "    }"
-
-
-@dataclasses.dataclass(frozen=True)
+@dataclass
 class _Method:
-    bindings: list[str]
+    name: str
+    args: str
+    body: list[str] = field(default_factory=list)
 
 
-def _bind(task: ir.TaskIR, codes: Iterable[ir.Code | None], sources: dict[str, str]) -> _Method:
-    """Local assignments for the spec names that `codes` read, in a stable order."""
-    used: set[str] = set()
-    for code in codes:
-        if code is not None:
-            used |= code.names
-    kinds = {p.name: "param" for p in task.params}
-    kinds.update({name: "reward" for name, _ in task.rewards})
-    kinds.update({g.name: "group" for g in task.action})
-    kinds.update({v.name: "var" for v in task.variables})
-    kinds.update({v.name: "var" for v in task.session})
-    kinds.update({v.name: "state" for v in task.state})
-    lines = []
-    if any(n.startswith("start:") for n in used):
-        lines.append(sources["start"])
-    if any(n.startswith("end:") for n in used):
-        lines.append(sources["end"])
-    if "dt" in used:
-        lines.append("dt = self.dt")
-    if "rep" in used:
-        lines.append("rep = _b.rep")
-    for name in sorted(n for n in used if n in kinds):
-        kind = kinds[name] if kinds[name] in sources or kinds[name] != "state" else "var"
-        lines.append(f"{name} = {sources[kind].format(name=repr(name))}")
-    return _Method(lines)
+class _Generator:
+    def __init__(self, task: ir.TaskIR):
+        self.task = task
+        self.where = _Locations()
+        self.kinds = {p.name: "param" for p in task.params}
+        self.kinds.update({name: "reward" for name, _ in task.rewards})
+        self.kinds.update({g.name: "group" for g in task.action})
+        self.kinds.update({v.name: "var" for v in task.variables})
+        self.kinds.update({s.name: "var" for s in task.session})
+        self.kinds.update({s.name: "state" for s in task.state})
+        self.rewards = frozenset(name for name, _ in task.rewards)
 
+    # ----- shared pieces -----
 
-def _inside(periods: tuple[str, ...]) -> str:
-    """The scalar test that time `t` lies in one of `periods` (empty: always)."""
-    inside = [f"_s[{p!r}] <= t < _e[{p!r}]" for p in periods]
-    if not inside:
-        return "True"
-    return inside[0] if len(inside) == 1 else "(" + " or ".join(inside) + ")"
+    def bind(self, names: Iterable[str], scope: dict[str, str], extra: dict[str, str] | None = None) -> list[str]:
+        """Local assignments for the spec names read, as `scope` says, in a stable order."""
+        names = set(names)
+        scope = {**scope, **(extra or {})}
+        lines = []
+        for kind, local in (("start", "_start"), ("end", "_end")):
+            if kind in scope and any(n.startswith(kind + ":") for n in names):
+                lines.append(f"{local} = {scope[kind]}")
+        for builtin in ("dt", "rep"):
+            if builtin in names and builtin in scope:
+                lines.append(f"{builtin} = {scope[builtin]}")
+        for name in sorted(n for n in names if self.kinds.get(n) in scope):
+            lines.append(f"{name} = {scope[self.kinds[name]].format(repr(name))}")
+        return lines
 
+    @staticmethod
+    def reads(codes: Iterable[ir.Code | None], periods: Iterable[str] = ()) -> set[str]:
+        """The names some expressions read, plus the period times a test of `periods` reads."""
+        names = {f"{kind}:{p}" for p in periods for kind in ("start", "end")}
+        for code in codes:
+            if code is not None:
+                names |= code.names
+        return names
 
-_ENV.filters["inside"] = _inside
+    @staticmethod
+    def inside(periods: tuple[str, ...]) -> ast.expr | None:
+        """The scalar test that time `t` lies in one of `periods` (None: always)."""
+        tests: list[ast.expr] = [
+            ast.Compare(ast.Subscript(ast.Name("_start"), ast.Constant(p)), [ast.LtE(), ast.Lt()],
+                        [ast.Name("t"), ast.Subscript(ast.Name("_end"), ast.Constant(p))]) for p in periods]
+        if not tests:
+            return None
+        return tests[0] if len(tests) == 1 else ast.BoolOp(ast.Or(), tests)
 
+    @staticmethod
+    def always(code: ir.Code) -> bool:
+        tree = code.expr.tree
+        return isinstance(tree, ast.Constant) and tree.value is True
 
-def _guard(rule: ir.RuleIR) -> str:
-    inside = [f"_s[{p!r}] <= t < _e[{p!r}]" for p in rule.periods]
-    parts = []
-    if inside:
-        parts.append(inside[0] if len(inside) == 1 else "(" + " or ".join(inside) + ")")
-    if rule.when.code != "True":
-        parts.append(rule.when.code)
-    return " and ".join(parts) or "True"
+    def scalar_value(self, code: ir.Code | None, what: str) -> str:
+        """A reward or performance for `step`: checked by fn.scalar, unless it is already a finite float
+        (a named reward, checked when the env was made, or a number written in the spec)."""
+        if code is None:
+            return "None"
+        tree = code.expr.tree
+        if isinstance(tree, ast.Name) and tree.id in self.rewards:
+            return tree.id
+        number = tree.value if isinstance(tree, ast.Constant) and not isinstance(tree.value, bool) else None
+        if isinstance(number, (int, float)) and math.isfinite(float(number)):
+            return repr(float(number))
+        rendered = render(code.expr, array=False)
+        return f"fn.scalar({rendered})" if what == "reward" else f"fn.scalar({rendered}, {what!r})"
+
+    @staticmethod
+    def returns(names: Iterable[str], wrap: str = "{}") -> str:
+        return "{" + ", ".join(f"{n!r}: {wrap.format(n)}" for n in names) + "}"
+
+    # ----- methods -----
+
+    def group_sizes(self) -> _Method:
+        task = self.task
+        groups = [("observation", g) for g in task.observation] + [("action", g) for g in task.action]
+        method = _Method("_group_sizes", "self, _p")
+        method.body += self.bind(self.reads(g.size for _, g in groups), {"param": "_p[{}]", "dt": "self.dt"})
+        method.body.append("_sizes = {'observation': [], 'action': []}")
+        for space, g in groups:
+            method.body += [self.where.mark(g.size.where),
+                            f"_sizes[{space!r}].append(({g.name!r}, fn.size({render(g.size.expr, False)})))"]
+        method.body.append("return _sizes")
+        return method
+
+    def session(self) -> list[_Method]:
+        task = self.task
+        if not task.session:
+            return []
+        first = _Method("_session_init", "self, _rng, _n")
+        first.body += self.bind(self.reads(s.init for s in task.session), TRIALS)
+        first.body.append("_new = {}")
+        for s in task.session:
+            first.body += [self.where.mark(s.init.where), f"_new[{s.name!r}] = fn.per_trial(_n, "
+                                                          f"{render(s.init.expr, True)})"]
+        first.body.append("return _new")
+        step = _Method("_session_next", "self, _rng, _n, _prev")
+        step.body += self.bind(self.reads(s.next for s in task.session), TRIALS)
+        step.body += [f"{s.name} = _prev[{s.name!r}]" for s in task.session]
+        for s in task.session:  # in order: each sees those above it already updated
+            step.body += [self.where.mark(s.next.where), f"{s.name} = fn.per_trial(_n, {render(s.next.expr, True)})"]
+        step.body.append("return " + self.returns(s.name for s in task.session))
+        return [first, step]
+
+    def sample_trials(self) -> _Method:
+        task = self.task
+        method = _Method("_sample_trials", "self, _rng, _n, _over, _session")
+        method.body += self.bind(self.reads([v.value for v in task.variables] + [p.duration for p in task.periods]
+                                            + [s.init for s in task.state]), TRIALS)
+        method.body += [f"{s.name} = _session[{s.name!r}]" for s in task.session]
+        for v in task.variables:
+            value = render(v.value.expr, True)
+            method.body += [self.where.mark(v.value.where),
+                            f"{v.name} = fn.per_trial(_n, _over[{v.name!r}] if {v.name!r} in _over else {value})"]
+        for s in task.state:
+            method.body += [self.where.mark(s.init.where), f"{s.name} = fn.per_trial(_n, {render(s.init.expr, True)})"]
+        method.body.append("_durations = {}")
+        for p in task.periods:
+            method.body += [self.where.mark(p.duration.where),
+                            f"_durations[{p.name!r}] = fn.per_trial(_n, {render(p.duration.expr, True)})"]
+        names = [s.name for s in task.session] + [v.name for v in task.variables] + [s.name for s in task.state]
+        method.body.append(f"return {self.returns(names)}, _durations")
+        return method
+
+    def fill(self) -> _Method:
+        task = self.task
+        method = _Method("_fill", "self, _b, _vars, _start, _end, t")
+        codes = [c for i in task.inputs for c in (i.value, i.noise)] + [g.value for g in task.targets]
+        # A state variable read here is its initial value, a trial variable of the batch.
+        method.body += self.bind(self.reads(codes), {**TRIALS, "var": "_vars[{}]", "state": "_vars[{}]",
+                                                     "rep": "_b.rep"})
+        for i in task.inputs:
+            value = "None" if i.value is None else render(i.value.expr, True)
+            noise = "None" if i.noise is None else render(i.noise.expr, True)
+            method.body.append(self.where.mark((i.value or i.noise).where))  # type: ignore[union-attr]
+            if i.follows_state:
+                method.body += ["# the value follows the agent's state: stepping adds it; batches show its start",
+                                f"_b.add_input({i.index}, {i.periods!r}, None if _b.serving else {value}, {noise})"]
+            else:
+                method.body.append(f"_b.add_input({i.index}, {i.periods!r}, {value}, {noise})")
+        for g in task.targets:
+            method.body += [self.where.mark(g.value.where),
+                            f"_b.set_target({g.periods!r}, {render(g.value.expr, True)})"]
+        if not method.body:
+            method.body.append("pass  # no inputs and no targets: observations and ground truth stay 0")
+        return method
+
+    def judge(self) -> _Method:
+        """The outcome rules for one step: the first that matches decides."""
+        method = _Method("_judge", "self, action, target, t")
+        rules = self.task.rules
+        guards = [self.reads([r.when], r.periods) for r in rules]
+        method.body += self.bind(set().union(*guards), STEP)
+        bound = set(method.body)
+        for rule in rules:
+            tests = [test for test in (self.inside(rule.periods),
+                                       None if self.always(rule.when) else translate(rule.when.expr, False))
+                     if test is not None]
+            result = f"return {self.scalar_value(rule.reward, 'reward')}, " \
+                     f"{self.scalar_value(rule.performance, 'performance')}, {rule.end_trial!r}"
+            # Names only a reward or performance reads are bound inside the branch: most steps match no rule.
+            late = [line for line in self.bind(self.reads([rule.reward, rule.performance]), STEP) if line not in bound]
+            method.body.append(self.where.mark(rule.when.where))
+            if not tests:  # matches every step: later rules can never apply
+                method.body += [*late, result]
+                return method
+            test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests)
+            method.body += [f"if {ast.unparse(test)}:", *(f"    {line}" for line in late), f"    {result}"]
+        method.body.append("return 0.0, None, False")
+        return method
+
+    def timeout(self) -> list[_Method]:
+        """What happens when a trial reaches its last step without a rule ending it (only if the spec says)."""
+        timeouts = self.task.timeouts
+        if not timeouts:
+            return []
+        step = _Method("_timeout", "self")
+        step.body += self.bind(self.reads(c for r in timeouts for c in (r.when, r.reward, r.performance)), STEP)
+        for rule in timeouts:
+            result = f"return {self.scalar_value(rule.reward, 'reward')}, " \
+                     f"{self.scalar_value(rule.performance, 'performance')}"
+            step.body.append(self.where.mark(rule.when.where))
+            if self.always(rule.when):
+                step.body.append(result)
+                break
+            step.body += [f"if {render(rule.when.expr, False)}:", f"    {result}"]
+        else:
+            step.body.append("return 0.0, None")
+        envs = _Method("_timeout_all", "self, t, _vars, _st")
+        envs.body += self.bind(self.reads(c for r in timeouts for c in (r.when, r.reward, r.performance)), ENVS)
+        envs.body.append("_o = fn.Outcomes(t)")
+        for rule in timeouts:
+            envs.body += [self.where.mark(rule.when.where), self.array_rule(rule, (), True)]
+        envs.body.append("return _o")
+        return [step, envs]
+
+    def array_rule(self, rule: ir.RuleIR, periods: tuple[str, ...], end: bool) -> str:
+        hit: ast.expr | None = None if self.always(rule.when) else translate(rule.when.expr, True)
+        if periods:
+            mask = ast.Call(ast.Attribute(ast.Name("_o"), "inside"),
+                            [ast.Constant(periods), ast.Name("_start"), ast.Name("_end")], [])  # type: ignore[arg-type]
+            hit = mask if hit is None else ast.BinOp(mask, ast.BitAnd(), hit)
+        performance = "None" if rule.performance is None else render(rule.performance.expr, True)
+        return f"_o.rule({ast.unparse(hit) if hit is not None else 'True'}, {render(rule.reward.expr, True)}, " \
+               f"{performance}, {end!r})"
+
+    def judge_all(self) -> _Method:
+        rules = self.task.rules
+        method = _Method("_judge_all", "self, action, target, t, _vars, _start, _end, _st")
+        method.body += self.bind(self.reads(c for r in rules for c in (r.when, r.reward, r.performance)), ENVS)
+        method.body.append("_o = fn.Outcomes(t)")
+        for rule in rules:
+            method.body += [self.where.mark(rule.when.where), self.array_rule(rule, rule.periods, rule.end_trial)]
+        method.body.append("return _o")
+        return method
+
+    def state(self) -> list[_Method]:
+        """State variables moved by the agent, and the inputs that show them: for one env and for many."""
+        task = self.task
+        if not task.state:
+            return []
+        names = [s.name for s in task.state]
+        moved = [i for i in task.inputs if i.follows_state]
+        step = _Method("_state_next", "self, action, target, t")
+        step.body += self.bind(self.reads([s.next for s in task.state], [p for s in task.state for p in s.periods]),
+                               {k: v for k, v in STEP.items() if k != "state"})
+        step.body += [f"{s.name} = self._state[{s.name!r}]" for s in task.state]
+        for s in task.state:  # in order: each sees those above it already updated
+            value = render(s.next.expr, False)
+            test = self.inside(s.periods)
+            step.body.append(self.where.mark(s.next.where))
+            step.body += [f"{s.name} = {value}"] if test is None else [f"if {ast.unparse(test)}:",
+                                                                       f"    {s.name} = {value}"]
+        step.body.append("return " + self.returns(names))
+        show = _Method("_add_state_inputs", "self, _ob, t")
+        show.body += self.bind(self.reads([i.value for i in moved], [p for i in moved for p in i.periods]), STEP)
+        for i in moved:
+            assert i.value is not None
+            add = f"_ob[self._input_columns[{i.index}]] += {render(i.value.expr, False)}"
+            test = self.inside(i.periods)
+            show.body.append(self.where.mark(i.value.where))
+            show.body += [add] if test is None else [f"if {ast.unparse(test)}:", f"    {add}"]
+        show.body.append("return _ob")
+        envs = _Method("_state_next_all", "self, action, target, t, _vars, _start, _end, _st")
+        envs.body += self.bind(self.reads(s.next for s in task.state), {k: v for k, v in ENVS.items() if k != "state"})
+        envs.body += [f"{s.name} = _st[{s.name!r}]" for s in task.state]
+        for s in task.state:
+            value = render(s.next.expr, True)
+            envs.body.append(self.where.mark(s.next.where))
+            envs.body.append(f"{s.name} = fn.where(fn.inside({s.periods!r}, _start, _end, t), {value}, {s.name})"
+                             if s.periods else f"{s.name} = {value}")
+        envs.body.append("return " + self.returns(names, "fn.per_env(action, {})"))
+        # Per-env numbers as columns, so vectors broadcast per env; the period masks use the arguments.
+        shown = _Method("_add_state_inputs_all", "self, _ob, t, _vars, _s, _e, _st")
+        shown.body.append("_now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env")
+        shown.body += self.bind(self.reads(i.value for i in moved), {
+            **ENVS, "var": "_vars[{}][:, None]", "state": "_st[{}][:, None]",
+            "start": "{k: v[:, None] for k, v in _s.items()}", "end": "{k: v[:, None] for k, v in _e.items()}"})
+        for i in moved:
+            assert i.value is not None
+            value = render(i.value.expr, True)
+            shown.body.append(self.where.mark(i.value.where))
+            shown.body.append(f"_ob[:, self._input_columns[{i.index}]] += "
+                              + (f"fn.where(fn.inside({i.periods!r}, _s, _e, _now)[:, None], {value}, 0)"
+                                 if i.periods else value))
+        shown.body.append("return _ob")
+        return [step, show, envs, shown]
+
+    def attributes(self) -> list[tuple[str, str]]:
+        task = self.task
+        return [
+            ("task_name", repr(task.name)), ("paper", repr(task.paper)), ("url", repr(task.url)),
+            ("tags", _literal(task.tags)), ("default_dt", repr(task.dt)),
+            ("param_specs", _dict_lines({p.name: (p.kind, p.default, p.low, p.high, p.doc) for p in task.params})),
+            ("default_rewards", _dict_lines(dict(task.rewards))),
+            ("default_timing", _dict_lines({p.name: p.constant_ms if p.constant_ms is not None else p.text
+                                            for p in task.periods})),
+            ("period_after", _dict_lines({p.name: p.after for p in task.periods})),
+            ("period_copy", _dict_lines({p.name: p.copy for p in task.periods if p.copy is not None})),
+            ("trial_variables", _literal([v.name for v in task.variables])),
+            ("session_variables", _literal([s.name for s in task.session])),
+            ("state_variables", _literal([s.name for s in task.state])),
+            ("state_inputs", _literal([i.index for i in task.inputs if i.follows_state])),
+            ("episode", repr(task.episode)), ("input_groups", _literal(tuple(i.groups for i in task.inputs))),
+            ("has_target", repr(bool(task.targets))), ("action_type", repr(task.action_type)),
+            ("action_bounds", _literal(task.action_bounds)),
+        ]
+
+    def methods(self) -> list[_Method]:
+        return [self.group_sizes(), *self.session(), self.sample_trials(), self.fill(), self.judge(),
+                *self.state(), self.judge_all(), *self.timeout()]
 
 
 def generate(task: ir.TaskIR) -> str:
     """Python source of a module defining the task's env class."""
-    locations = _Locations()
-    rewards = frozenset(name for name, _ in task.rewards)
-    step_sources = {
-        "param": "self.params[{name}]", "reward": "self.rewards[{name}]", "group": "self.action_index[{name}]",
-        "var": "self.trial[{name}]", "state": "self._state[{name}]", "start": "_start = self.start_t",
-        "end": "_end = self.end_t"}
-    # Names only a reward or performance reads are bound inside the matching rule's branch: most
-    # steps match no rule, so `step` does not pay for looking them up.
-    judge = _bind(task, [r.when for r in task.rules], step_sources)
-    late = [[line for line in _bind(task, [r.reward, r.performance], step_sources).bindings
-             if line not in judge.bindings] for r in task.rules]
-    state_next = _bind(task, [s.next for s in task.state], step_sources)
-    # State variables are updated in order inside the method, each seeing those above it already updated.
-    state_next.bindings[:] = [b for b in state_next.bindings if "self._state[" not in b]
-    if any(s.periods for s in task.state):
-        state_next.bindings.insert(0, "_s, _e = self.start_t, self.end_t")
-    state_inputs = _bind(task, [i.step_value for i in task.inputs], step_sources)
-    if any(i.step_value and i.periods for i in task.inputs):
-        state_inputs.bindings.insert(0, "_s, _e = self.start_t, self.end_t")
-    session_init = _bind(task, [s.init for s in task.session], {
-        "param": "self.params[{name}]", "group": "self.action_index[{name}]"})
-    session_next = _bind(task, [s.next for s in task.session], {
-        "param": "self.params[{name}]", "group": "self.action_index[{name}]", "var": "_prev[{name}]"})
-    # Session variables are updated in order inside the method, each seeing those above it already updated.
-    session_next.bindings[:] = [b for b in session_next.bindings if "_prev[" not in b]
-    if any(r.periods for r in task.rules):
-        judge.bindings.insert(0, "_s, _e = self.start_t, self.end_t")
-    timeout = _bind(task, [c for r in task.timeouts for c in (r.when, r.reward, r.performance)], step_sources)
-    vector_sources = {"param": "self.params[{name}]", "reward": "self.rewards[{name}]",
-                      "group": "self.action_index[{name}]", "var": "_vars[{name}]", "state": "_st[{name}]",
-                      "start": "_start = _s", "end": "_end = _e"}
-    state_next_all = _bind(task, [s.next_all for s in task.state], vector_sources)
-    state_next_all.bindings[:] = [b for b in state_next_all.bindings if "_st[" not in b]
-    # Inputs that follow the state, for all envs: per-env numbers as columns, so vectors broadcast per env.
-    state_inputs_all = _bind(task, [i.value for i in task.inputs if i.step_value], {
-        "param": "self.params[{name}]", "group": "self.action_index[{name}]", "var": "_vars[{name}][:, None]",
-        "state": "_st[{name}][:, None]", "start": "_start = {k: v[:, None] for k, v in _s.items()}",
-        "end": "_end = {k: v[:, None] for k, v in _e.items()}"})
-    judge_all = _bind(task, [c for r in task.rules for c in (r.when_all, r.reward_all, r.performance_all)],
-                      vector_sources)
-    timeout_all = _bind(task, [c for r in task.timeouts for c in (r.when_all, r.reward_all, r.performance_all)],
-                        vector_sources)
-    sample = _bind(task, [v.value for v in task.variables] + [p.duration for p in task.periods]
-                   + [s.init for s in task.state], {
-        "param": "self.params[{name}]", "group": "self.action_index[{name}]", "var": "_over.get({name})"})
-    # Session, trial and state variables are defined in order inside the method itself, not bound up front.
-    sample.bindings[:] = [b for b in sample.bindings if "_over.get" not in b]
-    fill = _bind(task, [c for i in task.inputs for c in (i.value, i.noise)] + [g.value for g in task.targets], {
-        "param": "self.params[{name}]", "group": "self.action_index[{name}]", "var": "_vars[{name}]",
-        "start": "_start = _start", "end": "_end = _end"})
-    fill.bindings[:] = [b for b in fill.bindings if b not in ("_start = _start", "_end = _end")]
-    sizes = _bind(task, [g.size for g in (*task.observation, *task.action)], {"param": "_p[{name}]"})
-    context: dict[str, Any] = {
-        "task": dataclasses.replace(task, rules=tuple(_RuleView(r, rewards, b) for r, b in zip(task.rules, late,  # type: ignore[misc]
-                                                                                          strict=True)),
-                                    timeouts=tuple(_RuleView(r, rewards) for r in task.timeouts)),  # type: ignore[misc]
-        "docstring": _docstring(task.description), "locate": locations,
-        "param_specs": _dict_lines({p.name: (p.kind, p.default, p.low, p.high, p.doc) for p in task.params}),
-        "rewards": _dict_lines(dict(task.rewards)),
-        "timing": _dict_lines({p.name: p.constant_ms if p.constant_ms is not None else p.text for p in task.periods}),
-        "period_after": _dict_lines({p.name: p.after for p in task.periods}),
-        "period_copy": _dict_lines({p.name: p.copy for p in task.periods if p.copy is not None}),
-        "input_groups": repr(tuple(i.groups for i in task.inputs)),
-        "judge": judge, "timeout": timeout, "judge_all": judge_all, "timeout_all": timeout_all,
-        "sample": sample, "fill": fill, "sizes": sizes, "state_next": state_next, "state_inputs": state_inputs,
-        "session_init": session_init, "session_next": session_next, "state_next_all": state_next_all,
-        "state_inputs_all": state_inputs_all,
-    }
-    source = _ENV.get_template("env.py.jinja").render(**context)
-    return source + locations.table(source)
-
-
-def _scalar(code: ir.Code | None, what: str, floats: frozenset[str]) -> str:
-    """A reward or performance for `step`: checked by fn.scalar, unless it is already a finite float
-    (a named reward, checked when the env was made, or a number written in the spec)."""
-    if code is None:
-        return "None"
-    if code.code in floats:
-        return code.code
-    try:
-        number = float(code.code)
-    except (ValueError, OverflowError):  # an expression, or a number too large for a float
-        number = math.nan
-    if math.isfinite(number):
-        return repr(number)
-    return f"fn.scalar({code.code})" if what == "reward" else f'fn.scalar({code.code}, "{what}")'
-
-
-class _RuleView:
-    """A rule plus its rendered guard (period test and condition), for the template."""
-
-    def __init__(self, rule: ir.RuleIR, floats: frozenset[str] = frozenset(), late: list[str] | None = None):
-        self.when, self.reward, self.performance, self.end_trial = rule.when, rule.reward, rule.performance, \
-            rule.end_trial
-        self.when_all, self.reward_all, self.performance_all = rule.when_all, rule.reward_all, rule.performance_all
-        self.periods = rule.periods
-        self.guard = _guard(rule)
-        self.late = late or []  # bindings needed only when the rule matches
-        self.reward_step = _scalar(rule.reward, "reward", floats)
-        self.performance_step = _scalar(rule.performance, "performance", floats)
+    generator = _Generator(task)
+    source = _ENV.get_template("env.py.jinja").render(
+        class_name=task.class_name, docstring=_docstring(task.description), attributes=generator.attributes(),
+        methods=generator.methods())
+    return source + generator.where.table(source)

@@ -1,13 +1,9 @@
-"""The expression language: Python syntax, checked against a whitelist, re-emitted as code.
+"""The expression language: Python syntax, checked against a whitelist.
 
 An expression is parsed with `ast` and every node is checked: only arithmetic,
 comparisons, boolean logic, conditionals, indexing, list literals, whitelisted function
-calls and known names pass. Code generation re-emits the checked tree (never the raw
-text), so no spec can smuggle code into a compiled env.
-
-Two renderings exist: "array" code runs on whole batches of trials at once (numpy
-broadcasting, `and` becomes a logical and), "scalar" code runs inside `step` on plain
-numbers, where Python's own operators are fastest.
+calls and known names pass. The checked tree is what the IR keeps; the code generator
+renders it (`render.py`), never the raw text, so no spec can smuggle code into an env.
 """
 
 from __future__ import annotations
@@ -15,7 +11,7 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import did_you_mean
 from .loader import INT64_MAX, INT64_MIN
@@ -36,8 +32,8 @@ KEYWORDS = {"choice": {"p", "size"}, **{name: {"size"} for name in RANDOM - {"ch
 BUILTIN_NAMES = {"dt", "t", "rep", "action", "target", "True", "False", "None"}
 RESERVED = MATH | RANDOM | TIMING | CONSTANTS | BUILTIN_NAMES
 
-_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%"}
-_CMPOPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+BINARY_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod)  # and ** (as fn.power)
+COMPARISONS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 
 
 @dataclass(frozen=True)
@@ -49,7 +45,6 @@ class Context:
     later: frozenset[str] = frozenset()  # trial variables defined further down
     random: bool = False
     timing: bool = False
-    array: bool = True
 
 
 class ExprError(Exception):
@@ -61,19 +56,23 @@ class ExprError(Exception):
 
 
 @dataclass(frozen=True)
-class Rendered:
-    code: str
+class Checked:
+    """An expression that passed every check: its syntax tree, and the spec names it reads
+    (period times as "start:<period>" and "end:<period>"). Code is rendered from `tree` only."""
+
+    tree: ast.expr = field(compare=False)
     names: frozenset[str]
-    constant: bool
+    random: bool
+    text: str  # the tree unparsed: what equality and hashing go by
 
 
-def compile_expression(source: str | int | float | bool, ctx: Context) -> Rendered:
-    """Check an expression and return Python code for it; raises `ExprError`."""
+def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
+    """Parse and check an expression; raises `ExprError` at the first problem."""
     if isinstance(source, bool) or isinstance(source, (int, float)):
         if not isinstance(source, bool) and (not math.isfinite(source) if isinstance(source, float)
                                              else not INT64_MIN <= source <= INT64_MAX):
             raise ExprError("the number is outside the 64-bit range")  # the loader refuses these first
-        return Rendered(repr(source), frozenset(), True)
+        return Checked(ast.Constant(source), frozenset(), False, repr(source))
     text = source.strip()
     if not text:
         raise ExprError("empty expression")
@@ -86,15 +85,17 @@ def compile_expression(source: str | int | float | bool, ctx: Context) -> Render
         raise ExprError(f"invalid expression syntax: {exc.msg}", line, col) from None
     if sum(1 for _ in ast.walk(tree)) > MAX_EXPRESSION_NODES:
         raise ExprError(f"expression has more than {MAX_EXPRESSION_NODES} parts")
-    renderer = _Renderer(ctx)
+    checker = _Checker(ctx)
     try:
-        code = renderer.render(tree.body)
+        checker.check(tree.body)
     except RecursionError:
         raise ExprError("expression is nested too deeply") from None
-    return Rendered(code, frozenset(renderer.used), not renderer.used and not renderer.random)
+    return Checked(tree.body, frozenset(checker.used), checker.random, ast.unparse(tree.body))
 
 
-class _Renderer:
+class _Checker:
+    """Walks a parsed expression and refuses anything outside the language."""
+
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self.used: set[str] = set()
@@ -103,13 +104,13 @@ class _Renderer:
     def fail(self, node: ast.AST, message: str) -> ExprError:
         return ExprError(message, getattr(node, "lineno", 1) - 1, getattr(node, "col_offset", 0))
 
-    def render(self, node: ast.expr) -> str:
+    def check(self, node: ast.expr) -> None:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise self.fail(node, f"'{_describe(node)}' is not allowed in expressions")
-        return str(method(node))
+        method(node)
 
-    def _Constant(self, node: ast.Constant) -> str:
+    def _Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, float) and not math.isfinite(node.value):  # 1e999: Python reads it as inf
             raise self.fail(node, "a number here is outside the 64-bit float range (about +-1.8e308); "
                                   "write inf for infinity")
@@ -117,20 +118,18 @@ class _Renderer:
                 INT64_MIN <= node.value <= INT64_MAX:  # numpy would fall back to slow, unbounded Python ints
             raise self.fail(node, "a whole number here is outside the 64-bit range (-2**63 to 2**63-1)")
         if isinstance(node.value, bool) or isinstance(node.value, (int, float)):
-            return repr(node.value)
+            return
         if isinstance(node.value, str):
             raise self.fail(node, "text is only allowed as a period name inside start() or end()")
         raise self.fail(node, f"constant {node.value!r} is not allowed")
 
-    def _Name(self, node: ast.Name) -> str:
+    def _Name(self, node: ast.Name) -> None:
         name = node.id
-        if name in ("True", "False"):
-            return name
-        if name in CONSTANTS:
-            return f"fn.{name}"
+        if name in ("True", "False") or name in CONSTANTS:
+            return
         if name in self.ctx.names:
             self.used.add(name)
-            return name
+            return
         if name.startswith("_"):
             raise self.fail(node, f"names starting with '_' are not allowed: '{name}'")
         if name in MATH | RANDOM | TIMING:
@@ -140,80 +139,52 @@ class _Renderer:
         hint = did_you_mean(name, list(self.ctx.names) + sorted(CONSTANTS))
         raise self.fail(node, f"unknown name '{name}'{hint}")
 
-    def _BinOp(self, node: ast.BinOp) -> str:
-        left, right = self.render(node.left), self.render(node.right)
-        if self.ctx.array:  # numpy adds booleans as a logical or; count True as 1, as Python does
-            left, right = (f"(1 * {code})" if isinstance(n, (ast.Compare, ast.BoolOp, ast.UnaryOp)) and
-                           not isinstance(getattr(n, "op", None), (ast.USub, ast.UAdd)) else code
-                           for n, code in ((node.left, left), (node.right, right)))
-        if isinstance(node.op, ast.Pow):
-            # float power cannot hang the way 10**10**10 on Python ints does
-            return f"fn.power({left}, {right})"
-        op = _BINOPS.get(type(node.op))
-        if op is None:
+    def _BinOp(self, node: ast.BinOp) -> None:
+        self.check(node.left)
+        self.check(node.right)
+        if not isinstance(node.op, (ast.Pow, *BINARY_OPERATORS)):
             raise self.fail(node, f"operator '{type(node.op).__name__}' is not allowed")
-        return f"({left} {op} {right})"
 
-    def _UnaryOp(self, node: ast.UnaryOp) -> str:
-        operand = self.render(node.operand)
-        if isinstance(node.op, ast.USub):
-            return f"(-{operand})"
-        if isinstance(node.op, ast.UAdd):
-            return operand
-        if isinstance(node.op, ast.Not):
-            return f"fn.logical_not({operand})" if self.ctx.array else f"(not {operand})"
-        raise self.fail(node, "bitwise operators are not allowed")
+    def _UnaryOp(self, node: ast.UnaryOp) -> None:
+        self.check(node.operand)
+        if not isinstance(node.op, (ast.USub, ast.UAdd, ast.Not)):
+            raise self.fail(node, "bitwise operators are not allowed")
 
-    def _BoolOp(self, node: ast.BoolOp) -> str:
-        parts = [self.render(v) for v in node.values]
-        if self.ctx.array:
-            name = "fn.all_of" if isinstance(node.op, ast.And) else "fn.any_of"
-            return f"{name}({', '.join(parts)})"
-        word = " and " if isinstance(node.op, ast.And) else " or "
-        return "(" + word.join(parts) + ")"
+    def _BoolOp(self, node: ast.BoolOp) -> None:
+        for value in node.values:
+            self.check(value)
 
-    def _Compare(self, node: ast.Compare) -> str:
-        left = self.render(node.left)
-        pieces = []
+    def _Compare(self, node: ast.Compare) -> None:
+        self.check(node.left)
         for op, comparator in zip(node.ops, node.comparators, strict=True):
-            right = self.render(comparator)
-            if isinstance(op, (ast.In, ast.NotIn)):
-                piece = f"fn.isin({left}, {right})"
-                if isinstance(op, ast.NotIn):
-                    piece = f"fn.logical_not({piece})" if self.ctx.array else f"(not {piece})"
-            elif type(op) in _CMPOPS:
-                piece = f"({left} {_CMPOPS[type(op)]} {right})"
-            else:
+            self.check(comparator)
+            if not isinstance(op, (ast.In, ast.NotIn, *COMPARISONS)):
                 raise self.fail(node, "'is' comparisons are not allowed; use == or !=")
-            pieces.append(piece)
-            left = right
-        if len(pieces) == 1:
-            return pieces[0]
-        return f"fn.all_of({', '.join(pieces)})" if self.ctx.array else "(" + " and ".join(pieces) + ")"
 
-    def _IfExp(self, node: ast.IfExp) -> str:
-        test, body, orelse = self.render(node.test), self.render(node.body), self.render(node.orelse)
-        if self.ctx.array:
-            return f"fn.where({test}, {body}, {orelse})"
-        return f"({body} if {test} else {orelse})"
+    def _IfExp(self, node: ast.IfExp) -> None:
+        for part in (node.test, node.body, node.orelse):
+            self.check(part)
 
-    def _Subscript(self, node: ast.Subscript) -> str:
+    def _Subscript(self, node: ast.Subscript) -> None:
+        self.check(node.value)
         if isinstance(node.slice, ast.Slice):
             raise self.fail(node, "slices are not allowed; index with a single value")
-        return f"fn.take({self.render(node.value)}, {self.render(node.slice)})"
+        self.check(node.slice)
 
-    def _List(self, node: ast.List | ast.Tuple) -> str:
-        return "fn.array((" + "".join(self.render(e) + ", " for e in node.elts) + "))"
+    def _List(self, node: ast.List | ast.Tuple) -> None:
+        for element in node.elts:
+            self.check(element)
 
     _Tuple = _List
 
-    def _Call(self, node: ast.Call) -> str:
+    def _Call(self, node: ast.Call) -> None:
         func = node.func
         if not isinstance(func, ast.Name):
             raise self.fail(node, "only plain function calls such as cos(x) are allowed")
         name = func.id
         if name in TIMING:
-            return self._timing_call(node, name)
+            self._timing_call(node, name)
+            return
         if name in RANDOM:
             if not self.ctx.random:
                 raise self.fail(node, f"random function '{name}' is only allowed in trial and session variables "
@@ -222,16 +193,14 @@ class _Renderer:
         elif name not in MATH:
             hint = did_you_mean(name, sorted(MATH | RANDOM | TIMING))
             raise self.fail(node, f"unknown function '{name}'{hint}")
-        args = [self.render(a) for a in node.args]
+        for arg in node.args:
+            self.check(arg)
         for kw in node.keywords:
             if kw.arg is None or kw.arg not in KEYWORDS.get(name, set()):
                 raise self.fail(kw.value, f"{name}() takes no keyword '{kw.arg or '**'}'")
-            args.append(f"{kw.arg}={self.render(kw.value)}")
-        if name in RANDOM:
-            return f"fn.{name}(_rng, _n, {', '.join(args)})"
-        return f"fn.{name}({', '.join(args)})"
+            self.check(kw.value)
 
-    def _timing_call(self, node: ast.Call, name: str) -> str:
+    def _timing_call(self, node: ast.Call, name: str) -> None:
         if not self.ctx.timing:
             raise self.fail(node, f"{name}() is only allowed in inputs, targets and outcome rules")
         if len(node.args) != 1 or node.keywords or not isinstance(node.args[0], ast.Constant) \
@@ -241,7 +210,6 @@ class _Renderer:
         if period not in self.ctx.periods:
             raise self.fail(node.args[0], f"unknown period '{period}'{did_you_mean(period, self.ctx.periods)}")
         self.used.add(f"{name}:{period}")
-        return f"_{name}[{period!r}]"
 
 
 def _describe(node: ast.AST) -> str:

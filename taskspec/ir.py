@@ -1,6 +1,7 @@
-"""The intermediate representation: everything codegen needs, already checked and rendered.
+"""The intermediate representation: everything codegen needs, already checked.
 
-Expression fields hold Python source produced by `expressions`, never spec text.
+Each expression is held once, as its checked syntax tree (`expressions.Checked`); the code
+generator renders it for each backend (`render.py`). No field holds spec text as code.
 Each element keeps the spec location it came from; the generated module carries these
 locations as a data table (never as comments), so a runtime error can point back at the spec.
 """
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from .expressions import Checked
 
 
 @dataclass(frozen=True)
@@ -23,11 +26,15 @@ class Location:
 
 @dataclass(frozen=True)
 class Code:
-    """A rendered expression and the spec names it reads."""
+    """A checked expression and where the spec wrote it."""
 
-    code: str
-    names: frozenset[str]
+    expr: Checked
     where: Location
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The spec names the expression reads."""
+        return self.expr.names
 
 
 @dataclass(frozen=True)
@@ -62,10 +69,9 @@ class SessionIR:
 @dataclass(frozen=True)
 class StateIR:
     name: str
-    init: Code  # array rendering, evaluated with the trial variables
-    next: Code  # scalar rendering, evaluated in `step`
+    init: Code  # evaluated with the trial variables, for a batch of trials
+    next: Code  # evaluated after each action: in `step`, and for all envs of a vector env
     periods: tuple[str, ...]
-    next_all: Code  # array rendering: one value per env of a vector env
 
 
 @dataclass(frozen=True)
@@ -85,8 +91,7 @@ class InputIR:
     groups: tuple[str, ...]
     value: Code | None
     noise: Code | None
-    # Set when the value reads a state variable: the value rendered for `step`, added as the agent acts.
-    step_value: Code | None = None
+    follows_state: bool = False  # the value reads a state variable: added as the agent acts
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,6 @@ class RuleIR:
     reward: Code
     performance: Code | None
     end_trial: bool
-    # The same three expressions rendered for arrays: one value per env of a vector env.
-    when_all: Code
-    reward_all: Code
-    performance_all: Code | None
 
 
 @dataclass(frozen=True)

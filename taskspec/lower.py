@@ -9,13 +9,12 @@ and raised together.
 from __future__ import annotations
 
 import builtins
-import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from . import ir
 from .errors import Problem, SpecError, did_you_mean
-from .expressions import BUILTIN_NAMES, CONSTANTS, Context, ExprError, compile_expression
+from .expressions import BUILTIN_NAMES, CONSTANTS, Context, ExprError, check_expression
 from .loader import Document, Path_, dotted
 from .models import PeriodTiming, RepeatedPeriods, TaskSpec
 from .names import class_name, name_problem
@@ -65,11 +64,11 @@ class _Lowerer:
 
     def expr(self, path: Path_, source: Any, ctx: Context) -> ir.Code:
         try:
-            rendered = compile_expression(source, ctx)
+            checked = check_expression(source, ctx)
         except ExprError as exc:
             self.fail(path, exc.message, (exc.line, exc.col) if isinstance(source, str) else None)
-            return ir.Code("0", frozenset(), self.where(path))
-        return ir.Code(rendered.code, rendered.names, self.where(path))
+            return ir.Code(check_expression(0, ctx), self.where(path))
+        return ir.Code(checked, self.where(path))
 
     def declare(self, path: Path_, name: str, kind: str) -> None:
         """Add a user name to the shared namespace, refusing collisions and reserved words."""
@@ -124,7 +123,7 @@ class _Lowerer:
         params = tuple(self.lower_param(name, p) for name, p in spec.params.items())
         for name in spec.rewards:
             self.declare(("rewards", name), name, "reward")
-        size_ctx = self.context(["param"], array=False)
+        size_ctx = self.context(["param"])
         observation = self.groups("observation", spec.observation, size_ctx)
         action = self.groups("action", spec.action, size_ctx)
         for name in spec.action:
@@ -152,7 +151,6 @@ class _Lowerer:
         periods = self.lower_periods()
         step = self.context(["param", *TRIAL, "state variable", "action group"], ["t", "rep"] if self.repeated
                             else ["t"], timing=True)
-        step_scalar = dataclasses.replace(step, array=False, names={n: k for n, k in step.names.items() if n != "rep"})
         state_names = set(spec.state)
         inputs = []
         for i, placement in enumerate(spec.inputs):
@@ -168,13 +166,13 @@ class _Lowerer:
                 self.fail(path, "an input needs a 'value', a 'noise', or both")
             value = None if placement.value is None else self.expr((*path, "value"), placement.value, step)
             noise = None if placement.noise is None else self.expr((*path, "noise"), placement.noise, step)
-            step_value = None
-            if value is not None and value.names & state_names:  # moves with the agent: evaluated in step
-                step_value = self.expr((*path, "value"), placement.value, step_scalar)
+            follows_state = value is not None and bool(value.names & state_names)  # added in step, as the agent acts
+            if follows_state and "rep" in value.names:  # type: ignore[union-attr]
+                self.fail((*path, "value"), "an input that follows a state variable cannot read 'rep'")
             if noise is not None and noise.names & state_names:
                 self.fail((*path, "noise"), "the noise cannot depend on state variables")
             inputs.append(ir.InputIR(i, self.check_periods((*path, "during"), placement.during), tuple(groups),
-                                     value, noise, step_value))
+                                     value, noise, follows_state))
         targets = [ir.TargetIR(self.check_periods(("target", i, "during"), t.during),
                                self.expr(("target", i, "value"), t.value, step)) for i, t in enumerate(spec.target)]
         for i, target in enumerate(targets):
@@ -182,15 +180,13 @@ class _Lowerer:
                 self.fail(("target", i, "value"), "the target cannot depend on state variables: it is computed "
                                                   "before the agent acts; compare with the state in an outcome rule")
         rule_ctx = self.context(["param", *TRIAL, "state variable", "action group", "reward"],
-                                ["t", "action", "target"], timing=True, array=False)
+                                ["t", "action", "target"], timing=True)
         state = tuple(ir.StateIR(name, state_init[name], self.expr(("state", name, "next"), var.next, rule_ctx),
-                                 self.check_periods(("state", name, "during"), var.during),
-                                 self.expr(("state", name, "next"), var.next,
-                                           dataclasses.replace(rule_ctx, array=True)))
+                                 self.check_periods(("state", name, "during"), var.during))
                       for name, var in spec.state.items())
         rules = [self.rule(("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx)
                  for i, r in enumerate(spec.outcomes)]
-        timeout_ctx = self.context(["param", *TRIAL, "state variable", "action group", "reward"], array=False)
+        timeout_ctx = self.context(["param", *TRIAL, "state variable", "action group", "reward"])
         timeouts = [self.rule(("timeout", i), None, r.when, r.reward, r.performance, True, timeout_ctx)
                     for i, r in enumerate(spec.timeout)]
         if spec.action_type == "continuous" and spec.action_bounds[0] >= spec.action_bounds[1]:
@@ -270,13 +266,10 @@ class _Lowerer:
 
     def rule(self, path: Path_, during: Any, when: Any, reward: Any, performance: Any, end: bool,
              ctx: Context) -> ir.RuleIR:
-        array = dataclasses.replace(ctx, array=True)
         return ir.RuleIR(
             self.check_periods((*path, "during"), during), self.expr((*path, "when"), when, ctx),
             self.expr((*path, "reward"), reward, ctx),
-            None if performance is None else self.expr((*path, "performance"), performance, ctx), end,
-            self.expr((*path, "when"), when, array), self.expr((*path, "reward"), reward, array),
-            None if performance is None else self.expr((*path, "performance"), performance, array))
+            None if performance is None else self.expr((*path, "performance"), performance, ctx), end)
 
 
 def lower(spec: TaskSpec, doc: Document) -> ir.TaskIR:

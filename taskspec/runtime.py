@@ -9,6 +9,7 @@ returns ob[0]; `step(a)` judges `a` against step k (reward, `info["gt"]`,
 
 from __future__ import annotations
 
+import abc
 import bisect
 import math
 import sys
@@ -18,7 +19,7 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
-from . import functions as fn  # noqa: F401 - generated modules import it from here
+from . import functions as fn  # generated modules import it from here
 from .actions import continuous_action, discrete_action
 from .errors import Problem, SpecError, SpecWarning
 from .trials import Batch, build
@@ -47,7 +48,7 @@ def _columns(sizes: tuple[tuple[str, int], ...]) -> dict[str, int | list[int]]:
     return names
 
 
-class TrialEnv(gym.Env):
+class TrialEnv(gym.Env, abc.ABC):
     """A trial-based task with named spaces, periods, ground truth and NeuroGym's surface."""
 
     metadata = {"render_modes": []}  # noqa: RUF012 - gymnasium declares it as an instance attribute
@@ -313,45 +314,52 @@ class TrialEnv(gym.Env):
                 warnings.warn(f"{self.task_name}: periods.{name}: {ms:g} ms is not a multiple of dt={self.dt:g} ms;"
                               f" it is rounded down to {floored:g} ms", SpecWarning, stacklevel=4)
 
-    # Provided by generated subclasses.
+    # ----- hooks: what a generated class says about its task -----
+
+    @abc.abstractmethod
     def _group_sizes(self, _p: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+        """The size of each observation and action group, given the parameters."""
 
+    @abc.abstractmethod
     def _sample_trials(self, _rng: np.random.Generator, _n: int, _over: dict[str, Any], _session: Any) -> Any:
-        raise NotImplementedError
+        """Trial variables and period durations of `_n` trials, as arrays."""
 
+    @abc.abstractmethod
+    def _fill(self, _b: Any, _vars: Any, _start: Any, _end: Any, t: Any) -> None:
+        """Place the inputs and targets of a batch of trials."""
+
+    @abc.abstractmethod
+    def _judge(self, action: Any, target: Any, t: float) -> tuple[float, Any, bool]:
+        """(reward, performance or None, end of trial) of one step."""
+
+    @abc.abstractmethod
+    def _judge_all(self, action: Any, target: Any, t: Any, _vars: Any, _start: Any, _end: Any, _st: Any) -> Any:
+        """The same for every env of a vector env at once (an `fn.Outcomes`)."""
+
+    # Optional hooks: a task without session or state variables, or timeout rules, keeps these.
     def _session_init(self, _rng: Any, _n: int) -> dict[str, Any]:
-        raise NotImplementedError
+        return {}
 
     def _session_next(self, _rng: Any, _n: int, _prev: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+        return _prev
 
     def _state_next(self, action: Any, target: Any, t: float) -> dict[str, Any]:
-        raise NotImplementedError
+        return self._state
 
     def _add_state_inputs(self, _ob: np.ndarray, t: float) -> np.ndarray:
-        raise NotImplementedError
+        return _ob
 
-    def _fill(self, *args: Any) -> None:
-        raise NotImplementedError
-
-    def _judge(self, action: Any, target: Any, t: float) -> tuple[float, Any, bool]:
-        raise NotImplementedError
-
-    def _timeout(self) -> tuple[float, Any]:
-        raise NotImplementedError
-
-    def _judge_all(self, action: Any, target: Any, t: Any, _vars: Any, _s: Any, _e: Any, _st: Any) -> Any:
-        raise NotImplementedError
-
-    def _timeout_all(self, t: Any, _vars: Any, _st: Any) -> Any:
-        raise NotImplementedError
-
-    def _state_next_all(self, action: Any, target: Any, t: Any, _vars: Any, _s: Any, _e: Any, _st: Any) -> Any:
-        raise NotImplementedError
+    def _state_next_all(self, action: Any, target: Any, t: Any, _vars: Any, _start: Any, _end: Any, _st: Any) -> Any:
+        return _st
 
     def _add_state_inputs_all(self, _ob: Any, t: Any, _vars: Any, _s: Any, _e: Any, _st: Any) -> Any:
-        raise NotImplementedError
+        return _ob
+
+    def _timeout(self) -> tuple[float, Any]:
+        return 0.0, None
+
+    def _timeout_all(self, t: Any, _vars: Any, _st: Any) -> Any:
+        return fn.Outcomes(t)
 
 
 class _TrialLists:

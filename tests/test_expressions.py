@@ -5,7 +5,8 @@ import pytest
 
 import taskspec
 from taskspec import functions as fn
-from taskspec.expressions import Context, ExprError, compile_expression
+from taskspec.expressions import Context, ExprError, check_expression
+from taskspec.render import render
 
 NAMES = {"coh": "var", "sigma": "param", "choice": "group", "dt": "builtin", "t": "builtin"}
 CTX = Context(NAMES, frozenset({"stimulus"}), timing=True)
@@ -23,39 +24,52 @@ HOSTILE = [
 @pytest.mark.parametrize("source", HOSTILE)
 def test_hostile_expressions_are_rejected(source):
     with pytest.raises(ExprError):
-        compile_expression(source, CTX)
+        check_expression(source, CTX)
 
 
 def test_error_points_at_the_offending_node():
     with pytest.raises(ExprError) as err:
-        compile_expression("cos(coh) + sigm", CTX)
+        check_expression("cos(coh) + sigm", CTX)
     assert (err.value.line, err.value.col) == (0, 11)
     assert "did you mean 'sigma'" in err.value.message
 
 
 def test_huge_powers_cannot_hang():
-    code = compile_expression("10 ** 10 ** 10", CTX).code
+    code = render(check_expression("10 ** 10 ** 10", CTX), array=True)
     assert eval(code, {"fn": fn}) == np.inf  # float power overflows instead of computing a huge integer
 
 
 def test_rendering_of_array_and_scalar_forms():
-    assert compile_expression("coh > 0 and sigma < 1", CTX).code == "fn.all_of((coh > 0), (sigma < 1))"
-    scalar = Context(NAMES, frozenset(), array=False)
-    assert compile_expression("coh > 0 and sigma < 1", scalar).code == "((coh > 0) and (sigma < 1))"
-    assert compile_expression("1 if coh else 2", CTX).code == "fn.where(coh, 1, 2)"
+    both = check_expression("coh > 0 and sigma < 1", CTX)
+    assert render(both, array=True) == "fn.all_of(coh > 0, sigma < 1)"
+    assert render(both, array=False) == "coh > 0 and sigma < 1"
+    assert render(check_expression("1 if coh else 2", CTX), array=True) == "fn.where(coh, 1, 2)"
+
+
+@pytest.mark.parametrize("source", ["-(coh - 1) * 2", "(coh + 1) / (sigma - 2)", "not (coh > 1 or sigma < 2)",
+                                    "coh - (sigma - 1)", "2 ** -coh", "-coh ** 2", "(1 if coh else 2) + 3",
+                                    "coh < sigma < 3", "abs(-coh) % 3 // 2", "[coh, -sigma][1] * 2"])
+def test_scalar_rendering_keeps_python_meaning_with_fewer_parentheses(source):
+    """The scalar rendering evaluates like the source (precedence kept), without redundant parentheses."""
+    code = render(check_expression(source, CTX), array=False)
+    for coh, sigma in ((0.5, 1.5), (2.0, -1.0), (0.0, 0.0)):
+        expected = eval(source, {"abs": abs}, {"coh": coh, "sigma": sigma})  # the test's own trusted text
+        got = eval(code, {"fn": fn}, {"coh": coh, "sigma": sigma})
+        np.testing.assert_allclose(np.asarray(got, float), np.asarray(expected, float))
+    assert "((" not in code.replace("fn.array((", "fn.array(")  # a list literal is a call on a tuple
 
 
 def test_random_and_timing_functions_only_where_allowed():
     with pytest.raises(ExprError, match="only allowed in trial and session variables"):
-        compile_expression("uniform(0, 1)", CTX)
+        check_expression("uniform(0, 1)", CTX)
     with pytest.raises(ExprError, match="unknown period 'stimulu'"):
-        compile_expression("start('stimulu')", CTX)
+        check_expression("start('stimulu')", CTX)
     trial_ctx = Context(NAMES, random=True)
     with pytest.raises(ExprError, match="only allowed in inputs"):
-        compile_expression("start('stimulus')", trial_ctx)
-    assert compile_expression("choice([1, 2], p=[0.2, 0.8])", trial_ctx).code.startswith("fn.choice(_rng, _n,")
+        check_expression("start('stimulus')", trial_ctx)
+    assert render(check_expression("choice([1, 2], p=[0.2, 0.8])", trial_ctx), True).startswith("fn.choice(_rng, _n,")
     with pytest.raises(ExprError, match="takes no keyword"):
-        compile_expression("uniform(0, 1, step=10)", trial_ctx)
+        check_expression("uniform(0, 1, step=10)", trial_ctx)
 
 
 def test_functions_work_on_batches_and_scalars():

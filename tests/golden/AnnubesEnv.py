@@ -61,7 +61,7 @@ class AnnubesEnv(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -111,20 +111,20 @@ class AnnubesEnv(TrialEnv):
         # see _SPEC_LOCATIONS[14]
         luck = fn.per_trial(_n, fn.uniform(_rng, _n, 0, 1))
         # see _SPEC_LOCATIONS[15]
-        w_visual = fn.per_trial(_n, (((1 - catch_prob) * p_visual) * (1 * fn.any_of((max_sequential == 0), (run_visual < max_sequential)))))
+        w_visual = fn.per_trial(_n, (1 - catch_prob) * p_visual * (1 * fn.any_of(max_sequential == 0, run_visual < max_sequential)))
         # see _SPEC_LOCATIONS[16]
-        w_auditory = fn.per_trial(_n, (((1 - catch_prob) * (1 - p_visual)) * (1 * fn.any_of((max_sequential == 0), (run_auditory < max_sequential)))))
+        w_auditory = fn.per_trial(_n, (1 - catch_prob) * (1 - p_visual) * (1 * fn.any_of(max_sequential == 0, run_auditory < max_sequential)))
         # see _SPEC_LOCATIONS[17]
-        w_catch = fn.per_trial(_n, (catch_prob * (1 * fn.any_of((max_sequential == 0), (run_catch < max_sequential)))))
+        w_catch = fn.per_trial(_n, catch_prob * (1 * fn.any_of(max_sequential == 0, run_catch < max_sequential)))
         # see _SPEC_LOCATIONS[18]
-        stimulus = fn.per_trial(_n, fn.where(((luck * ((w_visual + w_auditory) + w_catch)) < w_visual), 0, fn.where(((luck * ((w_visual + w_auditory) + w_catch)) < (w_visual + w_auditory)), 1, 2)))
+        stimulus = fn.per_trial(_n, fn.where(luck * (w_visual + w_auditory + w_catch) < w_visual, 0, fn.where(luck * (w_visual + w_auditory + w_catch) < w_visual + w_auditory, 1, 2)))
         # see _SPEC_LOCATIONS[19]
-        run_visual = fn.per_trial(_n, fn.where((stimulus == 0), (run_visual + 1), 0))
+        run_visual = fn.per_trial(_n, fn.where(stimulus == 0, run_visual + 1, 0))
         # see _SPEC_LOCATIONS[20]
-        run_auditory = fn.per_trial(_n, fn.where((stimulus == 1), (run_auditory + 1), 0))
+        run_auditory = fn.per_trial(_n, fn.where(stimulus == 1, run_auditory + 1, 0))
         # see _SPEC_LOCATIONS[21]
-        run_catch = fn.per_trial(_n, fn.where((stimulus == 2), (run_catch + 1), 0))
-        return {'luck': luck, 'w_visual': w_visual, 'w_auditory': w_auditory, 'w_catch': w_catch, 'stimulus': stimulus, 'run_visual': run_visual, 'run_auditory': run_auditory, 'run_catch': run_catch, }
+        run_catch = fn.per_trial(_n, fn.where(stimulus == 2, run_catch + 1, 0))
+        return {'luck': luck, 'w_visual': w_visual, 'w_auditory': w_auditory, 'w_catch': w_catch, 'stimulus': stimulus, 'run_visual': run_visual, 'run_auditory': run_auditory, 'run_catch': run_catch}
 
     def _sample_trials(self, _rng, _n, _over, _session):
         intensities = self.params['intensities']
@@ -137,7 +137,7 @@ class AnnubesEnv(TrialEnv):
         run_auditory = _session['run_auditory']
         run_catch = _session['run_catch']
         # see _SPEC_LOCATIONS[22]
-        catch = fn.per_trial(_n, _over['catch'] if 'catch' in _over else (stimulus == 2))
+        catch = fn.per_trial(_n, _over['catch'] if 'catch' in _over else stimulus == 2)
         # see _SPEC_LOCATIONS[23]
         intensity = fn.per_trial(_n, _over['intensity'] if 'intensity' in _over else fn.choice(_rng, _n, intensities))
         # see _SPEC_LOCATIONS[24]
@@ -149,7 +149,7 @@ class AnnubesEnv(TrialEnv):
         _durations['stimulus'] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[27]
         _durations['iti'] = fn.per_trial(_n, 0)
-        return {'luck': luck, 'w_visual': w_visual, 'w_auditory': w_auditory, 'w_catch': w_catch, 'stimulus': stimulus, 'run_visual': run_visual, 'run_auditory': run_auditory, 'run_catch': run_catch, 'catch': catch, 'intensity': intensity, 'mistakes': mistakes, }, _durations
+        return {'luck': luck, 'w_visual': w_visual, 'w_auditory': w_auditory, 'w_catch': w_catch, 'stimulus': stimulus, 'run_visual': run_visual, 'run_auditory': run_auditory, 'run_catch': run_catch, 'catch': catch, 'intensity': intensity, 'mistakes': mistakes}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -166,76 +166,76 @@ class AnnubesEnv(TrialEnv):
         # see _SPEC_LOCATIONS[29]
         _b.add_input(1, ('stimulus',), 1, None)
         # see _SPEC_LOCATIONS[30]
-        _b.add_input(2, ('stimulus',), (intensity * (1 * (stimulus == 0))), (((noise_std * fn.sqrt(((2 * dt) / tau))) / (dt / tau)) * (1 * (stimulus == 0))))
+        _b.add_input(2, ('stimulus',), intensity * (1 * (stimulus == 0)), noise_std * fn.sqrt(2 * dt / tau) / (dt / tau) * (1 * (stimulus == 0)))
         # see _SPEC_LOCATIONS[31]
-        _b.add_input(3, ('stimulus',), (intensity * (1 * (stimulus == 1))), (((noise_std * fn.sqrt(((2 * dt) / tau))) / (dt / tau)) * (1 * (stimulus == 1))))
+        _b.add_input(3, ('stimulus',), intensity * (1 * (stimulus == 1)), noise_std * fn.sqrt(2 * dt / tau) / (dt / tau) * (1 * (stimulus == 1)))
         # see _SPEC_LOCATIONS[32]
         _b.set_target(('stimulus',), fn.where(catch, fixation, choice))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[33]
-        if (_s['fixation'] <= t < _e['fixation'] or _s['iti'] <= t < _e['iti']) and (action != fixation):
+        if (_start['fixation'] <= t < _end['fixation'] or _start['iti'] <= t < _end['iti']) and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[34]
-        if _s['stimulus'] <= t < _e['stimulus'] and (action == target):
+        if _start['stimulus'] <= t < _end['stimulus'] and action == target:
             correct = self.rewards['correct']
             return correct, None, False
         # see _SPEC_LOCATIONS[35]
-        if _s['stimulus'] <= t < _e['stimulus']:
+        if _start['stimulus'] <= t < _end['stimulus']:
             fail = self.rewards['fail']
             return fail, None, False
         return 0.0, None, False
 
     def _state_next(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         mistakes = self._state['mistakes']
         # see _SPEC_LOCATIONS[36]
-        if _s['stimulus'] <= t < _e['stimulus']:
-            mistakes = (mistakes + (action != target))
-        return {'mistakes': mistakes, }
+        if _start['stimulus'] <= t < _end['stimulus']:
+            mistakes = mistakes + (action != target)
+        return {'mistakes': mistakes}
 
     def _add_state_inputs(self, _ob, t):
         return _ob
 
-    def _state_next_all(self, action, target, t, _vars, _s, _e, _st):
+    def _state_next_all(self, action, target, t, _vars, _start, _end, _st):
         mistakes = _st['mistakes']
         # see _SPEC_LOCATIONS[37]
-        mistakes = fn.where(fn.inside(('stimulus',), _s, _e, t), (mistakes + (1 * (action != target))), mistakes)
-        return {'mistakes': fn.per_env(action, mistakes), }
+        mistakes = fn.where(fn.inside(('stimulus',), _start, _end, t), mistakes + 1 * (action != target), mistakes)
+        return {'mistakes': fn.per_env(action, mistakes)}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         return _ob
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[38]
-        _o.rule(_o.inside(('fixation', 'iti'), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation', 'iti'), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[39]
-        _o.rule(_o.inside(('stimulus',), _s, _e) & (action == target), correct, None, False)
+        _o.rule(_o.inside(('stimulus',), _start, _end) & (action == target), correct, None, False)
         # see _SPEC_LOCATIONS[40]
-        _o.rule(_o.inside(('stimulus',), _s, _e) & True, fail, None, False)
+        _o.rule(_o.inside(('stimulus',), _start, _end), fail, None, False)
         return _o
 
     def _timeout(self):
         mistakes = self._state['mistakes']
         # see _SPEC_LOCATIONS[41]
-        if True:
-            return 0.0, fn.scalar((mistakes == 0), "performance")
-        return 0.0, None
+        return 0.0, fn.scalar(mistakes == 0, 'performance')
 
     def _timeout_all(self, t, _vars, _st):
         mistakes = _st['mistakes']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[42]
-        _o.rule(True, 0, (mistakes == 0), True)
+        _o.rule(True, 0, mistakes == 0, True)
         return _o
 
 
@@ -275,14 +275,14 @@ _SPEC_LOCATIONS = (
     (168, 'inputs[2].value', 'tasks/AnnubesEnv.yaml', 52, 41),
     (170, 'inputs[3].value', 'tasks/AnnubesEnv.yaml', 53, 41),
     (172, 'target[0].value', 'tasks/AnnubesEnv.yaml', 55, 31),
-    (178, 'outcomes[0].when', 'tasks/AnnubesEnv.yaml', 57, 37),
-    (182, 'outcomes[1].when', 'tasks/AnnubesEnv.yaml', 58, 30),
-    (186, 'outcomes[2].when', 'tasks/AnnubesEnv.yaml', 59, 5),
-    (195, 'state.mistakes.next', 'tasks/AnnubesEnv.yaml', 47, 47),
-    (205, 'state.mistakes.next', 'tasks/AnnubesEnv.yaml', 47, 47),
-    (219, 'outcomes[0].when', 'tasks/AnnubesEnv.yaml', 57, 37),
-    (221, 'outcomes[1].when', 'tasks/AnnubesEnv.yaml', 58, 30),
-    (223, 'outcomes[2].when', 'tasks/AnnubesEnv.yaml', 59, 5),
-    (229, 'timeout[0].when', 'tasks/AnnubesEnv.yaml', 61, 5),
+    (179, 'outcomes[0].when', 'tasks/AnnubesEnv.yaml', 57, 37),
+    (183, 'outcomes[1].when', 'tasks/AnnubesEnv.yaml', 58, 30),
+    (187, 'outcomes[2].when', 'tasks/AnnubesEnv.yaml', 59, 5),
+    (197, 'state.mistakes.next', 'tasks/AnnubesEnv.yaml', 47, 47),
+    (207, 'state.mistakes.next', 'tasks/AnnubesEnv.yaml', 47, 47),
+    (221, 'outcomes[0].when', 'tasks/AnnubesEnv.yaml', 57, 37),
+    (223, 'outcomes[1].when', 'tasks/AnnubesEnv.yaml', 58, 30),
+    (225, 'outcomes[2].when', 'tasks/AnnubesEnv.yaml', 59, 5),
+    (231, 'timeout[0].when', 'tasks/AnnubesEnv.yaml', 61, 5),
     (237, 'timeout[0].when', 'tasks/AnnubesEnv.yaml', 61, 5),
 )

@@ -50,7 +50,7 @@ class AntiReach(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -67,7 +67,7 @@ class AntiReach(TrialEnv):
         # see _SPEC_LOCATIONS[4]
         ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, dim_ring))
         # see _SPEC_LOCATIONS[5]
-        stim_theta = fn.per_trial(_n, _over['stim_theta'] if 'stim_theta' in _over else fn.where(anti, fn.mod((fn.take(fn.ring(dim_ring), ground_truth) + fn.pi), (2 * fn.pi)), fn.take(fn.ring(dim_ring), ground_truth)))
+        stim_theta = fn.per_trial(_n, _over['stim_theta'] if 'stim_theta' in _over else fn.where(anti, fn.mod(fn.take(fn.ring(dim_ring), ground_truth) + fn.pi, 2 * fn.pi), fn.take(fn.ring(dim_ring), ground_truth)))
         _durations = {}
         # see _SPEC_LOCATIONS[6]
         _durations['fixation'] = fn.per_trial(_n, 500)
@@ -77,7 +77,7 @@ class AntiReach(TrialEnv):
         _durations['delay'] = fn.per_trial(_n, 0)
         # see _SPEC_LOCATIONS[9]
         _durations['decision'] = fn.per_trial(_n, 500)
-        return {'ground_truth': ground_truth, 'stim_theta': stim_theta, }, _durations
+        return {'ground_truth': ground_truth, 'stim_theta': stim_theta}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         choice = self.action_index['choice']
@@ -87,46 +87,40 @@ class AntiReach(TrialEnv):
         # see _SPEC_LOCATIONS[10]
         _b.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
         # see _SPEC_LOCATIONS[11]
-        _b.add_input(1, ('stimulus',), fn.cos((fn.ring(dim_ring) - stim_theta)), None)
+        _b.add_input(1, ('stimulus',), fn.cos(fn.ring(dim_ring) - stim_theta), None)
         # see _SPEC_LOCATIONS[12]
         _b.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[13]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[14]
-        if _s['decision'] <= t < _e['decision'] and (action == target):
+        if _start['decision'] <= t < _end['decision'] and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[15]
-        if _s['decision'] <= t < _e['decision'] and (action != fixation):
+        if _start['decision'] <= t < _end['decision'] and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[16]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[17]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[18]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), fail, None, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         return _o
 
 
@@ -146,10 +140,10 @@ _SPEC_LOCATIONS = (
     (87, 'inputs[0].value', 'tasks/AntiReach.yaml', 24, 67),
     (89, 'inputs[1].value', 'tasks/AntiReach.yaml', 25, 48),
     (91, 'target[0].value', 'tasks/AntiReach.yaml', 27, 31),
-    (97, 'outcomes[0].when', 'tasks/AntiReach.yaml', 29, 30),
-    (101, 'outcomes[1].when', 'tasks/AntiReach.yaml', 30, 30),
-    (105, 'outcomes[2].when', 'tasks/AntiReach.yaml', 31, 30),
-    (117, 'outcomes[0].when', 'tasks/AntiReach.yaml', 29, 30),
-    (119, 'outcomes[1].when', 'tasks/AntiReach.yaml', 30, 30),
-    (121, 'outcomes[2].when', 'tasks/AntiReach.yaml', 31, 30),
+    (98, 'outcomes[0].when', 'tasks/AntiReach.yaml', 29, 30),
+    (102, 'outcomes[1].when', 'tasks/AntiReach.yaml', 30, 30),
+    (106, 'outcomes[2].when', 'tasks/AntiReach.yaml', 31, 30),
+    (118, 'outcomes[0].when', 'tasks/AntiReach.yaml', 29, 30),
+    (120, 'outcomes[1].when', 'tasks/AntiReach.yaml', 30, 30),
+    (122, 'outcomes[2].when', 'tasks/AntiReach.yaml', 31, 30),
 )

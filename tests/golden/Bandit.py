@@ -42,7 +42,7 @@ class Bandit(TrialEnv):
 
     def _group_sizes(self, _p):
         n_arms = _p['n_arms']
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('input', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -56,34 +56,25 @@ class Bandit(TrialEnv):
         _durations = {}
         # see _SPEC_LOCATIONS[3]
         _durations['choice'] = fn.per_trial(_n, dt)
-        return {'luck': luck, }, _durations
+        return {'luck': luck}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
-        return None
+        pass  # no inputs and no targets: observations and ground truth stay 0
 
     def _judge(self, action, target, t):
         # see _SPEC_LOCATIONS[4]
-        if True:
-            luck = self.trial['luck']
-            magnitudes = self.params['magnitudes']
-            p = self.params['p']
-            return fn.scalar((fn.take(magnitudes, action) * (luck < fn.take(p, action)))), fn.scalar((luck < fn.take(p, action)), "performance"), True
-        return 0.0, None, False
+        luck = self.trial['luck']
+        magnitudes = self.params['magnitudes']
+        p = self.params['p']
+        return fn.scalar(fn.take(magnitudes, action) * (luck < fn.take(p, action))), fn.scalar(luck < fn.take(p, action), 'performance'), True
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         luck = _vars['luck']
         magnitudes = self.params['magnitudes']
         p = self.params['p']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[5]
-        _o.rule(_o.inside((), _s, _e) & True, (fn.take(magnitudes, action) * (1 * (luck < fn.take(p, action)))), (luck < fn.take(p, action)), True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(True, fn.take(magnitudes, action) * (1 * (luck < fn.take(p, action))), luck < fn.take(p, action), True)
         return _o
 
 
@@ -95,5 +86,5 @@ _SPEC_LOCATIONS = (
     (54, 'trial.luck', 'tasks/Bandit.yaml', 21, 9),
     (57, 'periods.choice', 'tasks/Bandit.yaml', 22, 19),
     (65, 'outcomes[0].when', 'tasks/Bandit.yaml', 24, 5),
-    (78, 'outcomes[0].when', 'tasks/Bandit.yaml', 24, 5),
+    (76, 'outcomes[0].when', 'tasks/Bandit.yaml', 24, 5),
 )

@@ -50,7 +50,7 @@ class ContextDecisionMaking(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -71,9 +71,9 @@ class ContextDecisionMaking(TrialEnv):
         cohs = self.params['cohs']
         context_modality = self.params['context_modality']
         # see _SPEC_LOCATIONS[7]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2, ))))
+        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2))))
         # see _SPEC_LOCATIONS[8]
-        other_choice = fn.per_trial(_n, _over['other_choice'] if 'other_choice' in _over else fn.choice(_rng, _n, fn.array((1, 2, ))))
+        other_choice = fn.per_trial(_n, _over['other_choice'] if 'other_choice' in _over else fn.choice(_rng, _n, fn.array((1, 2))))
         # see _SPEC_LOCATIONS[9]
         context = fn.per_trial(_n, _over['context'] if 'context' in _over else context_modality)
         # see _SPEC_LOCATIONS[10]
@@ -81,9 +81,9 @@ class ContextDecisionMaking(TrialEnv):
         # see _SPEC_LOCATIONS[11]
         coh_2 = fn.per_trial(_n, _over['coh_2'] if 'coh_2' in _over else fn.choice(_rng, _n, cohs))
         # see _SPEC_LOCATIONS[12]
-        choice_1 = fn.per_trial(_n, _over['choice_1'] if 'choice_1' in _over else fn.where((context == 1), other_choice, ground_truth))
+        choice_1 = fn.per_trial(_n, _over['choice_1'] if 'choice_1' in _over else fn.where(context == 1, other_choice, ground_truth))
         # see _SPEC_LOCATIONS[13]
-        choice_2 = fn.per_trial(_n, _over['choice_2'] if 'choice_2' in _over else fn.where((context == 1), ground_truth, other_choice))
+        choice_2 = fn.per_trial(_n, _over['choice_2'] if 'choice_2' in _over else fn.where(context == 1, ground_truth, other_choice))
         _durations = {}
         # see _SPEC_LOCATIONS[14]
         _durations['fixation'] = fn.per_trial(_n, 300)
@@ -93,7 +93,7 @@ class ContextDecisionMaking(TrialEnv):
         _durations['delay'] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 600, 300, 3000))
         # see _SPEC_LOCATIONS[17]
         _durations['decision'] = fn.per_trial(_n, 100)
-        return {'ground_truth': ground_truth, 'other_choice': other_choice, 'context': context, 'coh_1': coh_1, 'coh_2': coh_2, 'choice_1': choice_1, 'choice_2': choice_2, }, _durations
+        return {'ground_truth': ground_truth, 'other_choice': other_choice, 'context': context, 'coh_1': coh_1, 'coh_2': coh_2, 'choice_1': choice_1, 'choice_2': choice_2}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -106,46 +106,40 @@ class ContextDecisionMaking(TrialEnv):
         # see _SPEC_LOCATIONS[18]
         _b.add_input(0, ('fixation',), 1, None)
         # see _SPEC_LOCATIONS[19]
-        _b.add_input(1, ('stimulus',), (((fn.cos((fn.ring(2) - fn.take(fn.ring(2), (choice_1 - 1)))) * coh_1) / 200) + 0.5), (sigma / fn.sqrt(dt)))
+        _b.add_input(1, ('stimulus',), fn.cos(fn.ring(2) - fn.take(fn.ring(2), choice_1 - 1)) * coh_1 / 200 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[20]
-        _b.add_input(2, ('stimulus',), (((fn.cos((fn.ring(2) - fn.take(fn.ring(2), (choice_2 - 1)))) * coh_2) / 200) + 0.5), (sigma / fn.sqrt(dt)))
+        _b.add_input(2, ('stimulus',), fn.cos(fn.ring(2) - fn.take(fn.ring(2), choice_2 - 1)) * coh_2 / 200 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[21]
         _b.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[22]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[23]
-        if _s['decision'] <= t < _e['decision'] and (action == target):
+        if _start['decision'] <= t < _end['decision'] and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[24]
-        if _s['decision'] <= t < _e['decision'] and (action != fixation):
+        if _start['decision'] <= t < _end['decision'] and action != fixation:
             return 0.0, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[25]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[26]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[27]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), 0, None, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), 0, None, True)
         return _o
 
 
@@ -174,10 +168,10 @@ _SPEC_LOCATIONS = (
     (108, 'inputs[1].value', 'tasks/ContextDecisionMaking.yaml', 38, 12),
     (110, 'inputs[2].value', 'tasks/ContextDecisionMaking.yaml', 42, 12),
     (112, 'target[0].value', 'tasks/ContextDecisionMaking.yaml', 45, 31),
-    (118, 'outcomes[0].when', 'tasks/ContextDecisionMaking.yaml', 47, 30),
-    (122, 'outcomes[1].when', 'tasks/ContextDecisionMaking.yaml', 48, 30),
-    (126, 'outcomes[2].when', 'tasks/ContextDecisionMaking.yaml', 49, 30),
-    (136, 'outcomes[0].when', 'tasks/ContextDecisionMaking.yaml', 47, 30),
-    (138, 'outcomes[1].when', 'tasks/ContextDecisionMaking.yaml', 48, 30),
-    (140, 'outcomes[2].when', 'tasks/ContextDecisionMaking.yaml', 49, 30),
+    (119, 'outcomes[0].when', 'tasks/ContextDecisionMaking.yaml', 47, 30),
+    (123, 'outcomes[1].when', 'tasks/ContextDecisionMaking.yaml', 48, 30),
+    (127, 'outcomes[2].when', 'tasks/ContextDecisionMaking.yaml', 49, 30),
+    (137, 'outcomes[0].when', 'tasks/ContextDecisionMaking.yaml', 47, 30),
+    (139, 'outcomes[1].when', 'tasks/ContextDecisionMaking.yaml', 48, 30),
+    (141, 'outcomes[2].when', 'tasks/ContextDecisionMaking.yaml', 49, 30),
 )

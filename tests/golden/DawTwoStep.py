@@ -52,7 +52,7 @@ class DawTwoStep(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('start', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -73,8 +73,8 @@ class DawTwoStep(TrialEnv):
         p_switch = self.params['p_switch']
         rich = _prev['rich']
         # see _SPEC_LOCATIONS[5]
-        rich = fn.per_trial(_n, fn.where((fn.uniform(_rng, _n, 0, 1) < p_switch), (3 - rich), rich))
-        return {'rich': rich, }
+        rich = fn.per_trial(_n, fn.where(fn.uniform(_rng, _n, 0, 1) < p_switch, 3 - rich, rich))
+        return {'rich': rich}
 
     def _sample_trials(self, _rng, _n, _over, _session):
         dt = self.dt
@@ -83,13 +83,13 @@ class DawTwoStep(TrialEnv):
         p_low = self.params['p_low']
         rich = _session['rich']
         # see _SPEC_LOCATIONS[6]
-        after_1 = fn.per_trial(_n, _over['after_1'] if 'after_1' in _over else fn.where((fn.uniform(_rng, _n, 0, 1) < p_common), 1, 2))
+        after_1 = fn.per_trial(_n, _over['after_1'] if 'after_1' in _over else fn.where(fn.uniform(_rng, _n, 0, 1) < p_common, 1, 2))
         # see _SPEC_LOCATIONS[7]
-        after_2 = fn.per_trial(_n, _over['after_2'] if 'after_2' in _over else fn.where((fn.uniform(_rng, _n, 0, 1) < p_common), 2, 1))
+        after_2 = fn.per_trial(_n, _over['after_2'] if 'after_2' in _over else fn.where(fn.uniform(_rng, _n, 0, 1) < p_common, 2, 1))
         # see _SPEC_LOCATIONS[8]
-        pays_1 = fn.per_trial(_n, _over['pays_1'] if 'pays_1' in _over else (fn.uniform(_rng, _n, 0, 1) < fn.where((rich == 1), p_high, p_low)))
+        pays_1 = fn.per_trial(_n, _over['pays_1'] if 'pays_1' in _over else fn.uniform(_rng, _n, 0, 1) < fn.where(rich == 1, p_high, p_low))
         # see _SPEC_LOCATIONS[9]
-        pays_2 = fn.per_trial(_n, _over['pays_2'] if 'pays_2' in _over else (fn.uniform(_rng, _n, 0, 1) < fn.where((rich == 2), p_high, p_low)))
+        pays_2 = fn.per_trial(_n, _over['pays_2'] if 'pays_2' in _over else fn.uniform(_rng, _n, 0, 1) < fn.where(rich == 2, p_high, p_low))
         # see _SPEC_LOCATIONS[10]
         ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else rich)
         # see _SPEC_LOCATIONS[11]
@@ -99,7 +99,7 @@ class DawTwoStep(TrialEnv):
         _durations['first'] = fn.per_trial(_n, dt)
         # see _SPEC_LOCATIONS[13]
         _durations['second'] = fn.per_trial(_n, dt)
-        return {'rich': rich, 'after_1': after_1, 'after_2': after_2, 'pays_1': pays_1, 'pays_2': pays_2, 'ground_truth': ground_truth, 'reached': reached, }, _durations
+        return {'rich': rich, 'after_1': after_1, 'after_2': after_2, 'pays_1': pays_1, 'pays_2': pays_2, 'ground_truth': ground_truth, 'reached': reached}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         ground_truth = _vars['ground_truth']
@@ -107,66 +107,69 @@ class DawTwoStep(TrialEnv):
         # see _SPEC_LOCATIONS[14]
         _b.add_input(0, ('first',), 1, None)
         # see _SPEC_LOCATIONS[15]
-        # the value follows the agent's state: stepping adds it; a generated batch shows the initial state
-        _b.add_input(1, ('second',), None if _b.serving else fn.array(((reached == 1), (reached == 2), )), None)
+        # the value follows the agent's state: stepping adds it; batches show its start
+        _b.add_input(1, ('second',), None if _b.serving else fn.array((reached == 1, reached == 2)), None)
         # see _SPEC_LOCATIONS[16]
         _b.set_target(('first',), ground_truth)
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[17]
-        if _s['first'] <= t < _e['first'] and (action == fixation):
+        if _start['first'] <= t < _end['first'] and action == fixation:
             abort = self.rewards['abort']
             return abort, None, True
         # see _SPEC_LOCATIONS[18]
-        if _s['first'] <= t < _e['first']:
+        if _start['first'] <= t < _end['first']:
             correct = self.rewards['correct']
             ground_truth = self.trial['ground_truth']
             pays_1 = self.trial['pays_1']
             pays_2 = self.trial['pays_2']
             reached = self._state['reached']
-            return fn.scalar((correct * (pays_1 if (reached == 1) else pays_2))), fn.scalar((action == ground_truth), "performance"), False
+            return fn.scalar(correct * (pays_1 if reached == 1 else pays_2)), fn.scalar(action == ground_truth, 'performance'), False
         # see _SPEC_LOCATIONS[19]
-        if _s['second'] <= t < _e['second'] and (action != fixation):
+        if _start['second'] <= t < _end['second'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         return 0.0, None, False
 
     def _state_next(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         after_1 = self.trial['after_1']
         after_2 = self.trial['after_2']
         reached = self._state['reached']
         # see _SPEC_LOCATIONS[20]
-        if _s['first'] <= t < _e['first']:
-            reached = (after_1 if (action == 1) else (after_2 if (action == 2) else 0))
-        return {'reached': reached, }
+        if _start['first'] <= t < _end['first']:
+            reached = after_1 if action == 1 else after_2 if action == 2 else 0
+        return {'reached': reached}
 
     def _add_state_inputs(self, _ob, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         reached = self._state['reached']
         # see _SPEC_LOCATIONS[21]
-        if _s['second'] <= t < _e['second']:
-            _ob[self._input_columns[1]] += fn.array(((reached == 1), (reached == 2), ))
+        if _start['second'] <= t < _end['second']:
+            _ob[self._input_columns[1]] += fn.array((reached == 1, reached == 2))
         return _ob
 
-    def _state_next_all(self, action, target, t, _vars, _s, _e, _st):
+    def _state_next_all(self, action, target, t, _vars, _start, _end, _st):
         after_1 = _vars['after_1']
         after_2 = _vars['after_2']
         reached = _st['reached']
         # see _SPEC_LOCATIONS[22]
-        reached = fn.where(fn.inside(('first',), _s, _e, t), fn.where((action == 1), after_1, fn.where((action == 2), after_2, 0)), reached)
-        return {'reached': fn.per_env(action, reached), }
+        reached = fn.where(fn.inside(('first',), _start, _end, t), fn.where(action == 1, after_1, fn.where(action == 2, after_2, 0)), reached)
+        return {'reached': fn.per_env(action, reached)}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         reached = _st['reached'][:, None]
         # see _SPEC_LOCATIONS[23]
-        _ob[:, self._input_columns[1]] += fn.where(fn.inside(('second',), _s, _e, _now)[:, None], fn.array(((reached == 1), (reached == 2), )), 0)
+        _ob[:, self._input_columns[1]] += fn.where(fn.inside(('second',), _s, _e, _now)[:, None], fn.array((reached == 1, reached == 2)), 0)
         return _ob
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fixation = self.action_index['fixation']
@@ -176,18 +179,11 @@ class DawTwoStep(TrialEnv):
         reached = _st['reached']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[24]
-        _o.rule(_o.inside(('first',), _s, _e) & (action == fixation), abort, None, True)
+        _o.rule(_o.inside(('first',), _start, _end) & (action == fixation), abort, None, True)
         # see _SPEC_LOCATIONS[25]
-        _o.rule(_o.inside(('first',), _s, _e) & True, (correct * fn.where((reached == 1), pays_1, pays_2)), (action == ground_truth), False)
+        _o.rule(_o.inside(('first',), _start, _end), correct * fn.where(reached == 1, pays_1, pays_2), action == ground_truth, False)
         # see _SPEC_LOCATIONS[26]
-        _o.rule(_o.inside(('second',), _s, _e) & (action != fixation), abort, None, False)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('second',), _start, _end) & (action != fixation), abort, None, False)
         return _o
 
 
@@ -211,14 +207,14 @@ _SPEC_LOCATIONS = (
     (107, 'inputs[0].value', 'tasks/DawTwoStep.yaml', 39, 42),
     (109, 'inputs[1].value', 'tasks/DawTwoStep.yaml', 40, 43),
     (112, 'target[0].value', 'tasks/DawTwoStep.yaml', 42, 28),
-    (118, 'outcomes[0].when', 'tasks/DawTwoStep.yaml', 44, 27),
-    (122, 'outcomes[1].when', 'tasks/DawTwoStep.yaml', 45, 5),
-    (130, 'outcomes[2].when', 'tasks/DawTwoStep.yaml', 48, 28),
-    (141, 'state.reached.next', 'tasks/DawTwoStep.yaml', 36, 43),
-    (149, 'inputs[1].value', 'tasks/DawTwoStep.yaml', 40, 43),
-    (158, 'state.reached.next', 'tasks/DawTwoStep.yaml', 36, 43),
-    (165, 'inputs[1].value', 'tasks/DawTwoStep.yaml', 40, 43),
-    (178, 'outcomes[0].when', 'tasks/DawTwoStep.yaml', 44, 27),
-    (180, 'outcomes[1].when', 'tasks/DawTwoStep.yaml', 45, 5),
-    (182, 'outcomes[2].when', 'tasks/DawTwoStep.yaml', 48, 28),
+    (119, 'outcomes[0].when', 'tasks/DawTwoStep.yaml', 44, 27),
+    (123, 'outcomes[1].when', 'tasks/DawTwoStep.yaml', 45, 5),
+    (131, 'outcomes[2].when', 'tasks/DawTwoStep.yaml', 48, 28),
+    (143, 'state.reached.next', 'tasks/DawTwoStep.yaml', 36, 43),
+    (152, 'inputs[1].value', 'tasks/DawTwoStep.yaml', 40, 43),
+    (161, 'state.reached.next', 'tasks/DawTwoStep.yaml', 36, 43),
+    (168, 'inputs[1].value', 'tasks/DawTwoStep.yaml', 40, 43),
+    (181, 'outcomes[0].when', 'tasks/DawTwoStep.yaml', 44, 27),
+    (183, 'outcomes[1].when', 'tasks/DawTwoStep.yaml', 45, 5),
+    (185, 'outcomes[2].when', 'tasks/DawTwoStep.yaml', 48, 28),
 )

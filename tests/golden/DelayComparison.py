@@ -60,7 +60,7 @@ class DelayComparison(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -75,13 +75,13 @@ class DelayComparison(TrialEnv):
         v_larger = self.params['v_larger']
         v_smaller = self.params['v_smaller']
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2, ))))
+        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2))))
         # see _SPEC_LOCATIONS[5]
-        i_pair = fn.per_trial(_n, _over['i_pair'] if 'i_pair' in _over else fn.integers(_rng, _n, 0, fn.sum(((fn.abs(v_larger) * 0) + 1))))
+        i_pair = fn.per_trial(_n, _over['i_pair'] if 'i_pair' in _over else fn.integers(_rng, _n, 0, fn.sum(fn.abs(v_larger) * 0 + 1)))
         # see _SPEC_LOCATIONS[6]
-        v1 = fn.per_trial(_n, _over['v1'] if 'v1' in _over else fn.where((ground_truth == 1), fn.take(v_larger, i_pair), fn.take(v_smaller, i_pair)))
+        v1 = fn.per_trial(_n, _over['v1'] if 'v1' in _over else fn.where(ground_truth == 1, fn.take(v_larger, i_pair), fn.take(v_smaller, i_pair)))
         # see _SPEC_LOCATIONS[7]
-        v2 = fn.per_trial(_n, _over['v2'] if 'v2' in _over else fn.where((ground_truth == 1), fn.take(v_smaller, i_pair), fn.take(v_larger, i_pair)))
+        v2 = fn.per_trial(_n, _over['v2'] if 'v2' in _over else fn.where(ground_truth == 1, fn.take(v_smaller, i_pair), fn.take(v_larger, i_pair)))
         _durations = {}
         # see _SPEC_LOCATIONS[8]
         _durations['fixation'] = fn.per_trial(_n, 500)
@@ -93,7 +93,7 @@ class DelayComparison(TrialEnv):
         _durations['stimulus2'] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[12]
         _durations['decision'] = fn.per_trial(_n, 100)
-        return {'ground_truth': ground_truth, 'i_pair': i_pair, 'v1': v1, 'v2': v2, }, _durations
+        return {'ground_truth': ground_truth, 'i_pair': i_pair, 'v1': v1, 'v2': v2}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -106,50 +106,44 @@ class DelayComparison(TrialEnv):
         # see _SPEC_LOCATIONS[13]
         _b.add_input(0, ('fixation', 'stimulus1', 'delay', 'stimulus2'), 1, None)
         # see _SPEC_LOCATIONS[14]
-        _b.add_input(1, ('stimulus1',), ((1 + ((v1 - vmin) / (vmax - vmin))) / 2), None)
+        _b.add_input(1, ('stimulus1',), (1 + (v1 - vmin) / (vmax - vmin)) / 2, None)
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(2, ('stimulus2',), ((1 + ((v2 - vmin) / (vmax - vmin))) / 2), None)
+        _b.add_input(2, ('stimulus2',), (1 + (v2 - vmin) / (vmax - vmin)) / 2, None)
         # see _SPEC_LOCATIONS[16]
-        _b.add_input(3, ('stimulus1', 'stimulus2'), None, (sigma / fn.sqrt(dt)))
+        _b.add_input(3, ('stimulus1', 'stimulus2'), None, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[17]
         _b.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[18]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[19]
-        if _s['decision'] <= t < _e['decision'] and (action == target):
+        if _start['decision'] <= t < _end['decision'] and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[20]
-        if _s['decision'] <= t < _e['decision'] and (action != fixation):
+        if _start['decision'] <= t < _end['decision'] and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[21]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[23]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), fail, None, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         return _o
 
 
@@ -174,10 +168,10 @@ _SPEC_LOCATIONS = (
     (110, 'inputs[2].value', 'tasks/DelayComparison.yaml', 43, 49),
     (112, 'inputs[3].noise', 'tasks/DelayComparison.yaml', 44, 74),
     (114, 'target[0].value', 'tasks/DelayComparison.yaml', 46, 31),
-    (120, 'outcomes[0].when', 'tasks/DelayComparison.yaml', 48, 30),
-    (124, 'outcomes[1].when', 'tasks/DelayComparison.yaml', 49, 30),
-    (128, 'outcomes[2].when', 'tasks/DelayComparison.yaml', 50, 30),
-    (140, 'outcomes[0].when', 'tasks/DelayComparison.yaml', 48, 30),
-    (142, 'outcomes[1].when', 'tasks/DelayComparison.yaml', 49, 30),
-    (144, 'outcomes[2].when', 'tasks/DelayComparison.yaml', 50, 30),
+    (121, 'outcomes[0].when', 'tasks/DelayComparison.yaml', 48, 30),
+    (125, 'outcomes[1].when', 'tasks/DelayComparison.yaml', 49, 30),
+    (129, 'outcomes[2].when', 'tasks/DelayComparison.yaml', 50, 30),
+    (141, 'outcomes[0].when', 'tasks/DelayComparison.yaml', 48, 30),
+    (143, 'outcomes[1].when', 'tasks/DelayComparison.yaml', 49, 30),
+    (145, 'outcomes[2].when', 'tasks/DelayComparison.yaml', 50, 30),
 )

@@ -50,7 +50,7 @@ class DelayMatchCategory(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -65,15 +65,15 @@ class DelayMatchCategory(TrialEnv):
 
     def _sample_trials(self, _rng, _n, _over, _session):
         # see _SPEC_LOCATIONS[5]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2, ))))
+        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2))))
         # see _SPEC_LOCATIONS[6]
         sample_category = fn.per_trial(_n, _over['sample_category'] if 'sample_category' in _over else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[7]
-        test_category = fn.per_trial(_n, _over['test_category'] if 'test_category' in _over else fn.where((ground_truth == 1), sample_category, (1 - sample_category)))
+        test_category = fn.per_trial(_n, _over['test_category'] if 'test_category' in _over else fn.where(ground_truth == 1, sample_category, 1 - sample_category))
         # see _SPEC_LOCATIONS[8]
-        sample_theta = fn.per_trial(_n, _over['sample_theta'] if 'sample_theta' in _over else ((sample_category + fn.uniform(_rng, _n, 0, 1)) * fn.pi))
+        sample_theta = fn.per_trial(_n, _over['sample_theta'] if 'sample_theta' in _over else (sample_category + fn.uniform(_rng, _n, 0, 1)) * fn.pi)
         # see _SPEC_LOCATIONS[9]
-        test_theta = fn.per_trial(_n, _over['test_theta'] if 'test_theta' in _over else ((test_category + fn.uniform(_rng, _n, 0, 1)) * fn.pi))
+        test_theta = fn.per_trial(_n, _over['test_theta'] if 'test_theta' in _over else (test_category + fn.uniform(_rng, _n, 0, 1)) * fn.pi)
         _durations = {}
         # see _SPEC_LOCATIONS[10]
         _durations['fixation'] = fn.per_trial(_n, 500)
@@ -83,7 +83,7 @@ class DelayMatchCategory(TrialEnv):
         _durations['first_delay'] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[13]
         _durations['test'] = fn.per_trial(_n, 600)
-        return {'ground_truth': ground_truth, 'sample_category': sample_category, 'test_category': test_category, 'sample_theta': sample_theta, 'test_theta': test_theta, }, _durations
+        return {'ground_truth': ground_truth, 'sample_category': sample_category, 'test_category': test_category, 'sample_theta': sample_theta, 'test_theta': test_theta}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -95,48 +95,42 @@ class DelayMatchCategory(TrialEnv):
         # see _SPEC_LOCATIONS[14]
         _b.add_input(0, ('fixation', 'sample', 'first_delay'), 1, None)
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(1, ('sample',), ((fn.cos((fn.ring(dim_ring) - sample_theta)) * 0.5) + 0.5), (sigma / fn.sqrt(dt)))
+        _b.add_input(1, ('sample',), fn.cos(fn.ring(dim_ring) - sample_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[16]
-        _b.add_input(2, ('test',), ((fn.cos((fn.ring(dim_ring) - test_theta)) * 0.5) + 0.5), (sigma / fn.sqrt(dt)))
+        _b.add_input(2, ('test',), fn.cos(fn.ring(dim_ring) - test_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[17]
         _b.set_target(('test',), ground_truth)
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[18]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[19]
-        if _s['test'] <= t < _e['test'] and (action == target):
+        if _start['test'] <= t < _end['test'] and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[20]
-        if _s['test'] <= t < _e['test'] and (action != fixation):
+        if _start['test'] <= t < _end['test'] and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[21]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('test',), _s, _e) & (action == target), correct, 1, True)
+        _o.rule(_o.inside(('test',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[23]
-        _o.rule(_o.inside(('test',), _s, _e) & (action != fixation), fail, None, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('test',), _start, _end) & (action != fixation), fail, None, True)
         return _o
 
 
@@ -161,10 +155,10 @@ _SPEC_LOCATIONS = (
     (97, 'inputs[1].value', 'tasks/DelayMatchCategory.yaml', 28, 46),
     (99, 'inputs[2].value', 'tasks/DelayMatchCategory.yaml', 29, 44),
     (101, 'target[0].value', 'tasks/DelayMatchCategory.yaml', 31, 27),
-    (107, 'outcomes[0].when', 'tasks/DelayMatchCategory.yaml', 33, 30),
-    (111, 'outcomes[1].when', 'tasks/DelayMatchCategory.yaml', 34, 26),
-    (115, 'outcomes[2].when', 'tasks/DelayMatchCategory.yaml', 35, 26),
-    (127, 'outcomes[0].when', 'tasks/DelayMatchCategory.yaml', 33, 30),
-    (129, 'outcomes[1].when', 'tasks/DelayMatchCategory.yaml', 34, 26),
-    (131, 'outcomes[2].when', 'tasks/DelayMatchCategory.yaml', 35, 26),
+    (108, 'outcomes[0].when', 'tasks/DelayMatchCategory.yaml', 33, 30),
+    (112, 'outcomes[1].when', 'tasks/DelayMatchCategory.yaml', 34, 26),
+    (116, 'outcomes[2].when', 'tasks/DelayMatchCategory.yaml', 35, 26),
+    (128, 'outcomes[0].when', 'tasks/DelayMatchCategory.yaml', 33, 30),
+    (130, 'outcomes[1].when', 'tasks/DelayMatchCategory.yaml', 34, 26),
+    (132, 'outcomes[2].when', 'tasks/DelayMatchCategory.yaml', 35, 26),
 )

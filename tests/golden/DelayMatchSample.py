@@ -50,7 +50,7 @@ class DelayMatchSample(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -66,11 +66,11 @@ class DelayMatchSample(TrialEnv):
     def _sample_trials(self, _rng, _n, _over, _session):
         dim_ring = self.params['dim_ring']
         # see _SPEC_LOCATIONS[5]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2, ))))
+        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2))))
         # see _SPEC_LOCATIONS[6]
         sample_theta = fn.per_trial(_n, _over['sample_theta'] if 'sample_theta' in _over else fn.choice(_rng, _n, fn.ring(dim_ring)))
         # see _SPEC_LOCATIONS[7]
-        test_theta = fn.per_trial(_n, _over['test_theta'] if 'test_theta' in _over else fn.where((ground_truth == 1), sample_theta, fn.mod((sample_theta + fn.pi), (2 * fn.pi))))
+        test_theta = fn.per_trial(_n, _over['test_theta'] if 'test_theta' in _over else fn.where(ground_truth == 1, sample_theta, fn.mod(sample_theta + fn.pi, 2 * fn.pi)))
         _durations = {}
         # see _SPEC_LOCATIONS[8]
         _durations['fixation'] = fn.per_trial(_n, 300)
@@ -82,7 +82,7 @@ class DelayMatchSample(TrialEnv):
         _durations['test'] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[12]
         _durations['decision'] = fn.per_trial(_n, 900)
-        return {'ground_truth': ground_truth, 'sample_theta': sample_theta, 'test_theta': test_theta, }, _durations
+        return {'ground_truth': ground_truth, 'sample_theta': sample_theta, 'test_theta': test_theta}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -94,48 +94,42 @@ class DelayMatchSample(TrialEnv):
         # see _SPEC_LOCATIONS[13]
         _b.add_input(0, ('fixation', 'sample', 'delay', 'test'), 1, None)
         # see _SPEC_LOCATIONS[14]
-        _b.add_input(1, ('sample',), ((fn.cos((fn.ring(dim_ring) - sample_theta)) * 0.5) + 0.5), (sigma / fn.sqrt(dt)))
+        _b.add_input(1, ('sample',), fn.cos(fn.ring(dim_ring) - sample_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(2, ('test',), ((fn.cos((fn.ring(dim_ring) - test_theta)) * 0.5) + 0.5), (sigma / fn.sqrt(dt)))
+        _b.add_input(2, ('test',), fn.cos(fn.ring(dim_ring) - test_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[16]
         _b.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[17]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[18]
-        if _s['decision'] <= t < _e['decision'] and (action == target):
+        if _start['decision'] <= t < _end['decision'] and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[19]
-        if _s['decision'] <= t < _e['decision'] and (action != fixation):
+        if _start['decision'] <= t < _end['decision'] and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[20]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), fail, None, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         return _o
 
 
@@ -159,10 +153,10 @@ _SPEC_LOCATIONS = (
     (96, 'inputs[1].value', 'tasks/DelayMatchSample.yaml', 26, 12),
     (98, 'inputs[2].value', 'tasks/DelayMatchSample.yaml', 30, 12),
     (100, 'target[0].value', 'tasks/DelayMatchSample.yaml', 33, 31),
-    (106, 'outcomes[0].when', 'tasks/DelayMatchSample.yaml', 35, 30),
-    (110, 'outcomes[1].when', 'tasks/DelayMatchSample.yaml', 36, 30),
-    (114, 'outcomes[2].when', 'tasks/DelayMatchSample.yaml', 37, 30),
-    (126, 'outcomes[0].when', 'tasks/DelayMatchSample.yaml', 35, 30),
-    (128, 'outcomes[1].when', 'tasks/DelayMatchSample.yaml', 36, 30),
-    (130, 'outcomes[2].when', 'tasks/DelayMatchSample.yaml', 37, 30),
+    (107, 'outcomes[0].when', 'tasks/DelayMatchSample.yaml', 35, 30),
+    (111, 'outcomes[1].when', 'tasks/DelayMatchSample.yaml', 36, 30),
+    (115, 'outcomes[2].when', 'tasks/DelayMatchSample.yaml', 37, 30),
+    (127, 'outcomes[0].when', 'tasks/DelayMatchSample.yaml', 35, 30),
+    (129, 'outcomes[1].when', 'tasks/DelayMatchSample.yaml', 36, 30),
+    (131, 'outcomes[2].when', 'tasks/DelayMatchSample.yaml', 37, 30),
 )

@@ -67,7 +67,7 @@ class DelayMatchSampleDistractor1D(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -80,11 +80,11 @@ class DelayMatchSampleDistractor1D(TrialEnv):
 
     def _sample_trials(self, _rng, _n, _over, _session):
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2, 3, ))))
+        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2, 3))))
         # see _SPEC_LOCATIONS[5]
-        sample = fn.per_trial(_n, _over['sample'] if 'sample' in _over else fn.uniform(_rng, _n, 0, (2 * fn.pi)))
+        sample = fn.per_trial(_n, _over['sample'] if 'sample' in _over else fn.uniform(_rng, _n, 0, 2 * fn.pi))
         # see _SPEC_LOCATIONS[6]
-        distractors = fn.per_trial(_n, _over['distractors'] if 'distractors' in _over else fn.uniform(_rng, _n, 0, (2 * fn.pi), size=3))
+        distractors = fn.per_trial(_n, _over['distractors'] if 'distractors' in _over else fn.uniform(_rng, _n, 0, 2 * fn.pi, size=3))
         _durations = {}
         # see _SPEC_LOCATIONS[7]
         _durations['fixation'] = fn.per_trial(_n, 300)
@@ -102,7 +102,7 @@ class DelayMatchSampleDistractor1D(TrialEnv):
         _durations['delay3'] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[14]
         _durations['test3'] = fn.per_trial(_n, 500)
-        return {'ground_truth': ground_truth, 'sample': sample, 'distractors': distractors, }, _durations
+        return {'ground_truth': ground_truth, 'sample': sample, 'distractors': distractors}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         rep = _b.rep
@@ -115,31 +115,32 @@ class DelayMatchSampleDistractor1D(TrialEnv):
         # see _SPEC_LOCATIONS[15]
         _b.add_input(0, ('fixation',), 1, None)
         # see _SPEC_LOCATIONS[16]
-        _b.add_input(1, ('sample',), fn.cos((fn.ring(dim_ring) - sample)), None)
+        _b.add_input(1, ('sample',), fn.cos(fn.ring(dim_ring) - sample), None)
         # see _SPEC_LOCATIONS[17]
-        _b.add_input(2, ('test1', 'test2', 'test3'), fn.cos((fn.ring(dim_ring) - fn.where((rep == ground_truth), sample, fn.take(distractors, (rep - 1))))), None)
+        _b.add_input(2, ('test1', 'test2', 'test3'), fn.cos(fn.ring(dim_ring) - fn.where(rep == ground_truth, sample, fn.take(distractors, rep - 1))), None)
         # see _SPEC_LOCATIONS[18]
-        _b.set_target(('test1', 'test2', 'test3'), fn.where((rep == ground_truth), match, fixation))
+        _b.set_target(('test1', 'test2', 'test3'), fn.where(rep == ground_truth, match, fixation))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         match = self.action_index['match']
         # see _SPEC_LOCATIONS[19]
-        if (_s['fixation'] <= t < _e['fixation'] or _s['sample'] <= t < _e['sample']) and (action != fixation):
+        if (_start['fixation'] <= t < _end['fixation'] or _start['sample'] <= t < _end['sample']) and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[20]
-        if (_s['delay1'] <= t < _e['delay1'] or _s['test1'] <= t < _e['test1'] or _s['delay2'] <= t < _e['delay2'] or _s['test2'] <= t < _e['test2'] or _s['delay3'] <= t < _e['delay3'] or _s['test3'] <= t < _e['test3']) and ((action == match) and (target == match)):
+        if (_start['delay1'] <= t < _end['delay1'] or _start['test1'] <= t < _end['test1'] or _start['delay2'] <= t < _end['delay2'] or (_start['test2'] <= t < _end['test2']) or (_start['delay3'] <= t < _end['delay3']) or (_start['test3'] <= t < _end['test3'])) and (action == match and target == match):
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[21]
-        if (_s['delay1'] <= t < _e['delay1'] or _s['test1'] <= t < _e['test1'] or _s['delay2'] <= t < _e['delay2'] or _s['test2'] <= t < _e['test2'] or _s['delay3'] <= t < _e['delay3'] or _s['test3'] <= t < _e['test3']) and (action != fixation):
+        if (_start['delay1'] <= t < _end['delay1'] or _start['test1'] <= t < _end['test1'] or _start['delay2'] <= t < _end['delay2'] or (_start['test2'] <= t < _end['test2']) or (_start['delay3'] <= t < _end['delay3']) or (_start['test3'] <= t < _end['test3'])) and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -147,18 +148,11 @@ class DelayMatchSampleDistractor1D(TrialEnv):
         match = self.action_index['match']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('fixation', 'sample'), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation', 'sample'), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[23]
-        _o.rule(_o.inside(('delay1', 'test1', 'delay2', 'test2', 'delay3', 'test3'), _s, _e) & fn.all_of((action == match), (target == match)), correct, 1, True)
+        _o.rule(_o.inside(('delay1', 'test1', 'delay2', 'test2', 'delay3', 'test3'), _start, _end) & fn.all_of(action == match, target == match), correct, 1, True)
         # see _SPEC_LOCATIONS[24]
-        _o.rule(_o.inside(('delay1', 'test1', 'delay2', 'test2', 'delay3', 'test3'), _s, _e) & (action != fixation), fail, None, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('delay1', 'test1', 'delay2', 'test2', 'delay3', 'test3'), _start, _end) & (action != fixation), fail, None, True)
         return _o
 
 
@@ -184,10 +178,10 @@ _SPEC_LOCATIONS = (
     (117, 'inputs[1].value', 'tasks/DelayMatchSampleDistractor1D.yaml', 34, 46),
     (119, 'inputs[2].value', 'tasks/DelayMatchSampleDistractor1D.yaml', 37, 12),
     (121, 'target[0].value', 'tasks/DelayMatchSampleDistractor1D.yaml', 39, 27),
-    (128, 'outcomes[0].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 41, 40),
-    (132, 'outcomes[1].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 42, 27),
-    (136, 'outcomes[2].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 43, 27),
-    (149, 'outcomes[0].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 41, 40),
-    (151, 'outcomes[1].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 42, 27),
-    (153, 'outcomes[2].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 43, 27),
+    (129, 'outcomes[0].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 41, 40),
+    (133, 'outcomes[1].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 42, 27),
+    (137, 'outcomes[2].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 43, 27),
+    (150, 'outcomes[0].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 41, 40),
+    (152, 'outcomes[1].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 42, 27),
+    (154, 'outcomes[2].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 43, 27),
 )

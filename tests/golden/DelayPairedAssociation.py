@@ -55,7 +55,7 @@ class DelayPairedAssociation(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -72,7 +72,7 @@ class DelayPairedAssociation(TrialEnv):
         # see _SPEC_LOCATIONS[5]
         second = fn.per_trial(_n, _over['second'] if 'second' in _over else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[6]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else (1 * (1 * (first == second))))
+        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else 1 * (1 * (first == second)))
         _durations = {}
         # see _SPEC_LOCATIONS[7]
         _durations['fixation'] = fn.per_trial(_n, 0)
@@ -86,7 +86,7 @@ class DelayPairedAssociation(TrialEnv):
         _durations['delay_aft_stim'] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[12]
         _durations['decision'] = fn.per_trial(_n, 500)
-        return {'first': first, 'second': second, 'ground_truth': ground_truth, }, _durations
+        return {'first': first, 'second': second, 'ground_truth': ground_truth}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         first = _vars['first']
@@ -97,30 +97,31 @@ class DelayPairedAssociation(TrialEnv):
         # see _SPEC_LOCATIONS[14]
         _b.add_input(1, ('stim1',), fn.onehot(first, 4), None)
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(2, ('stim2',), fn.onehot((2 + second), 4), None)
+        _b.add_input(2, ('stim2',), fn.onehot(2 + second, 4), None)
         # see _SPEC_LOCATIONS[16]
         _b.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         go = self.action_index['go']
         ground_truth = self.trial['ground_truth']
         # see _SPEC_LOCATIONS[17]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[18]
-        if _s['decision'] <= t < _e['decision'] and ((action == go) and (ground_truth == 1)):
+        if _start['decision'] <= t < _end['decision'] and (action == go and ground_truth == 1):
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[19]
-        if _s['decision'] <= t < _e['decision'] and (action == go):
+        if _start['decision'] <= t < _end['decision'] and action == go:
             fail = self.rewards['fail']
             return fail, 0.0, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -129,30 +130,28 @@ class DelayPairedAssociation(TrialEnv):
         ground_truth = _vars['ground_truth']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[20]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _o.rule(_o.inside(('decision',), _s, _e) & fn.all_of((action == go), (ground_truth == 1)), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & fn.all_of(action == go, ground_truth == 1), correct, 1, True)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == go), fail, 0, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == go), fail, 0, True)
         return _o
 
     def _timeout(self):
         ground_truth = self.trial['ground_truth']
         miss = self.rewards['miss']
         # see _SPEC_LOCATIONS[23]
-        if (ground_truth == 1):
+        if ground_truth == 1:
             return miss, 0.0
         # see _SPEC_LOCATIONS[24]
-        if True:
-            return 0.0, 1.0
-        return 0.0, None
+        return 0.0, 1.0
 
     def _timeout_all(self, t, _vars, _st):
         ground_truth = _vars['ground_truth']
         miss = self.rewards['miss']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[25]
-        _o.rule((ground_truth == 1), miss, 0, True)
+        _o.rule(ground_truth == 1, miss, 0, True)
         # see _SPEC_LOCATIONS[26]
         _o.rule(True, 0, 1, True)
         return _o
@@ -178,14 +177,14 @@ _SPEC_LOCATIONS = (
     (97, 'inputs[1].value', 'tasks/DelayPairedAssociation.yaml', 27, 45),
     (99, 'inputs[2].value', 'tasks/DelayPairedAssociation.yaml', 28, 45),
     (101, 'target[0].value', 'tasks/DelayPairedAssociation.yaml', 30, 31),
-    (109, 'outcomes[0].when', 'tasks/DelayPairedAssociation.yaml', 32, 30),
-    (113, 'outcomes[1].when', 'tasks/DelayPairedAssociation.yaml', 33, 30),
-    (117, 'outcomes[2].when', 'tasks/DelayPairedAssociation.yaml', 34, 30),
-    (131, 'outcomes[0].when', 'tasks/DelayPairedAssociation.yaml', 32, 30),
-    (133, 'outcomes[1].when', 'tasks/DelayPairedAssociation.yaml', 33, 30),
-    (135, 'outcomes[2].when', 'tasks/DelayPairedAssociation.yaml', 34, 30),
-    (142, 'timeout[0].when', 'tasks/DelayPairedAssociation.yaml', 36, 12),
-    (145, 'timeout[1].when', 'tasks/DelayPairedAssociation.yaml', 37, 5),
-    (154, 'timeout[0].when', 'tasks/DelayPairedAssociation.yaml', 36, 12),
-    (156, 'timeout[1].when', 'tasks/DelayPairedAssociation.yaml', 37, 5),
+    (110, 'outcomes[0].when', 'tasks/DelayPairedAssociation.yaml', 32, 30),
+    (114, 'outcomes[1].when', 'tasks/DelayPairedAssociation.yaml', 33, 30),
+    (118, 'outcomes[2].when', 'tasks/DelayPairedAssociation.yaml', 34, 30),
+    (132, 'outcomes[0].when', 'tasks/DelayPairedAssociation.yaml', 32, 30),
+    (134, 'outcomes[1].when', 'tasks/DelayPairedAssociation.yaml', 33, 30),
+    (136, 'outcomes[2].when', 'tasks/DelayPairedAssociation.yaml', 34, 30),
+    (143, 'timeout[0].when', 'tasks/DelayPairedAssociation.yaml', 36, 12),
+    (146, 'timeout[1].when', 'tasks/DelayPairedAssociation.yaml', 37, 5),
+    (153, 'timeout[0].when', 'tasks/DelayPairedAssociation.yaml', 36, 12),
+    (155, 'timeout[1].when', 'tasks/DelayPairedAssociation.yaml', 37, 5),
 )

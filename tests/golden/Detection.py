@@ -59,7 +59,7 @@ class Detection(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -77,19 +77,19 @@ class Detection(TrialEnv):
         # see _SPEC_LOCATIONS[4]
         ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[5]
-        stim_steps = fn.per_trial(_n, _over['stim_steps'] if 'stim_steps' in _over else fn.floor((fn.trunc_exp(_rng, _n, 1000, 500, 1500) / dt)))
+        stim_steps = fn.per_trial(_n, _over['stim_steps'] if 'stim_steps' in _over else fn.floor(fn.trunc_exp(_rng, _n, 1000, 500, 1500) / dt))
         # see _SPEC_LOCATIONS[6]
-        pulse_steps = fn.per_trial(_n, _over['pulse_steps'] if 'pulse_steps' in _over else fn.floor((stim_dur / dt)))
+        pulse_steps = fn.per_trial(_n, _over['pulse_steps'] if 'pulse_steps' in _over else fn.floor(stim_dur / dt))
         # see _SPEC_LOCATIONS[7]
-        n_onsets = fn.per_trial(_n, _over['n_onsets'] if 'n_onsets' in _over else fn.maximum(((stim_steps - pulse_steps) - fn.where((pulse_steps == 1), 1, 0)), 1))
+        n_onsets = fn.per_trial(_n, _over['n_onsets'] if 'n_onsets' in _over else fn.maximum(stim_steps - pulse_steps - fn.where(pulse_steps == 1, 1, 0), 1))
         # see _SPEC_LOCATIONS[8]
-        onset = fn.per_trial(_n, _over['onset'] if 'onset' in _over else fn.where((ground_truth == 0), 0, fn.where((delay >= 0), delay, (dt * fn.floor((fn.uniform(_rng, _n, 0, 1) * n_onsets))))))
+        onset = fn.per_trial(_n, _over['onset'] if 'onset' in _over else fn.where(ground_truth == 0, 0, fn.where(delay >= 0, delay, dt * fn.floor(fn.uniform(_rng, _n, 0, 1) * n_onsets))))
         _durations = {}
         # see _SPEC_LOCATIONS[9]
         _durations['fixation'] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[10]
-        _durations['stimulus'] = fn.per_trial(_n, (dt * stim_steps))
-        return {'ground_truth': ground_truth, 'stim_steps': stim_steps, 'pulse_steps': pulse_steps, 'n_onsets': n_onsets, 'onset': onset, }, _durations
+        _durations['stimulus'] = fn.per_trial(_n, dt * stim_steps)
+        return {'ground_truth': ground_truth, 'stim_steps': stim_steps, 'pulse_steps': pulse_steps, 'n_onsets': n_onsets, 'onset': onset}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -102,29 +102,30 @@ class Detection(TrialEnv):
         # see _SPEC_LOCATIONS[11]
         _b.add_input(0, ('fixation',), 1, None)
         # see _SPEC_LOCATIONS[12]
-        _b.add_input(1, ('stimulus',), fn.where(fn.all_of((ground_truth == 1), ((t - _start['stimulus']) >= onset), ((t - _start['stimulus']) < (onset + (dt * pulse_steps)))), 0.5, 0), (sigma / fn.sqrt(dt)))
+        _b.add_input(1, ('stimulus',), fn.where(fn.all_of(ground_truth == 1, t - _start['stimulus'] >= onset, t - _start['stimulus'] < onset + dt * pulse_steps), 0.5, 0), sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[13]
-        _b.set_target(('stimulus',), fn.where(fn.all_of((ground_truth == 1), ((t - _start['stimulus']) >= onset)), go, fixation))
+        _b.set_target(('stimulus',), fn.where(fn.all_of(ground_truth == 1, t - _start['stimulus'] >= onset), go, fixation))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         go = self.action_index['go']
         # see _SPEC_LOCATIONS[14]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[15]
-        if _s['stimulus'] <= t < _e['stimulus'] and ((action == go) and (target == go)):
+        if _start['stimulus'] <= t < _end['stimulus'] and (action == go and target == go):
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[16]
-        if _s['stimulus'] <= t < _e['stimulus'] and (action != fixation):
+        if _start['stimulus'] <= t < _end['stimulus'] and action != fixation:
             fail = self.rewards['fail']
             return fail, 0.0, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -132,30 +133,28 @@ class Detection(TrialEnv):
         go = self.action_index['go']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[17]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[18]
-        _o.rule(_o.inside(('stimulus',), _s, _e) & fn.all_of((action == go), (target == go)), correct, 1, True)
+        _o.rule(_o.inside(('stimulus',), _start, _end) & fn.all_of(action == go, target == go), correct, 1, True)
         # see _SPEC_LOCATIONS[19]
-        _o.rule(_o.inside(('stimulus',), _s, _e) & (action != fixation), fail, 0, True)
+        _o.rule(_o.inside(('stimulus',), _start, _end) & (action != fixation), fail, 0, True)
         return _o
 
     def _timeout(self):
         ground_truth = self.trial['ground_truth']
         miss = self.rewards['miss']
         # see _SPEC_LOCATIONS[20]
-        if (ground_truth == 1):
+        if ground_truth == 1:
             return miss, 0.0
         # see _SPEC_LOCATIONS[21]
-        if True:
-            return 0.0, 1.0
-        return 0.0, None
+        return 0.0, 1.0
 
     def _timeout_all(self, t, _vars, _st):
         ground_truth = _vars['ground_truth']
         miss = self.rewards['miss']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[22]
-        _o.rule((ground_truth == 1), miss, 0, True)
+        _o.rule(ground_truth == 1, miss, 0, True)
         # see _SPEC_LOCATIONS[23]
         _o.rule(True, 0, 1, True)
         return _o
@@ -178,14 +177,14 @@ _SPEC_LOCATIONS = (
     (102, 'inputs[0].value', 'tasks/Detection.yaml', 43, 48),
     (104, 'inputs[1].value', 'tasks/Detection.yaml', 46, 12),
     (106, 'target[0].value', 'tasks/Detection.yaml', 49, 31),
-    (113, 'outcomes[0].when', 'tasks/Detection.yaml', 51, 30),
-    (117, 'outcomes[1].when', 'tasks/Detection.yaml', 52, 30),
-    (121, 'outcomes[2].when', 'tasks/Detection.yaml', 53, 30),
-    (134, 'outcomes[0].when', 'tasks/Detection.yaml', 51, 30),
-    (136, 'outcomes[1].when', 'tasks/Detection.yaml', 52, 30),
-    (138, 'outcomes[2].when', 'tasks/Detection.yaml', 53, 30),
-    (145, 'timeout[0].when', 'tasks/Detection.yaml', 55, 12),
-    (148, 'timeout[1].when', 'tasks/Detection.yaml', 56, 5),
-    (157, 'timeout[0].when', 'tasks/Detection.yaml', 55, 12),
-    (159, 'timeout[1].when', 'tasks/Detection.yaml', 56, 5),
+    (114, 'outcomes[0].when', 'tasks/Detection.yaml', 51, 30),
+    (118, 'outcomes[1].when', 'tasks/Detection.yaml', 52, 30),
+    (122, 'outcomes[2].when', 'tasks/Detection.yaml', 53, 30),
+    (135, 'outcomes[0].when', 'tasks/Detection.yaml', 51, 30),
+    (137, 'outcomes[1].when', 'tasks/Detection.yaml', 52, 30),
+    (139, 'outcomes[2].when', 'tasks/Detection.yaml', 53, 30),
+    (146, 'timeout[0].when', 'tasks/Detection.yaml', 55, 12),
+    (149, 'timeout[1].when', 'tasks/Detection.yaml', 56, 5),
+    (156, 'timeout[0].when', 'tasks/Detection.yaml', 55, 12),
+    (158, 'timeout[1].when', 'tasks/Detection.yaml', 56, 5),
 )

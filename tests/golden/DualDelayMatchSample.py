@@ -61,7 +61,7 @@ class DualDelayMatchSample(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -82,23 +82,23 @@ class DualDelayMatchSample(TrialEnv):
 
     def _sample_trials(self, _rng, _n, _over, _session):
         # see _SPEC_LOCATIONS[8]
-        ground_truth1 = fn.per_trial(_n, _over['ground_truth1'] if 'ground_truth1' in _over else fn.choice(_rng, _n, fn.array((1, 2, ))))
+        ground_truth1 = fn.per_trial(_n, _over['ground_truth1'] if 'ground_truth1' in _over else fn.choice(_rng, _n, fn.array((1, 2))))
         # see _SPEC_LOCATIONS[9]
-        ground_truth2 = fn.per_trial(_n, _over['ground_truth2'] if 'ground_truth2' in _over else fn.choice(_rng, _n, fn.array((1, 2, ))))
+        ground_truth2 = fn.per_trial(_n, _over['ground_truth2'] if 'ground_truth2' in _over else fn.choice(_rng, _n, fn.array((1, 2))))
         # see _SPEC_LOCATIONS[10]
-        sample1 = fn.per_trial(_n, _over['sample1'] if 'sample1' in _over else fn.choice(_rng, _n, fn.array((0, 0.5, ))))
+        sample1 = fn.per_trial(_n, _over['sample1'] if 'sample1' in _over else fn.choice(_rng, _n, fn.array((0, 0.5))))
         # see _SPEC_LOCATIONS[11]
-        sample2 = fn.per_trial(_n, _over['sample2'] if 'sample2' in _over else fn.choice(_rng, _n, fn.array((0, 0.5, ))))
+        sample2 = fn.per_trial(_n, _over['sample2'] if 'sample2' in _over else fn.choice(_rng, _n, fn.array((0, 0.5))))
         # see _SPEC_LOCATIONS[12]
-        test_order = fn.per_trial(_n, _over['test_order'] if 'test_order' in _over else fn.choice(_rng, _n, fn.array((0, 1, ))))
+        test_order = fn.per_trial(_n, _over['test_order'] if 'test_order' in _over else fn.choice(_rng, _n, fn.array((0, 1))))
         # see _SPEC_LOCATIONS[13]
-        probe1 = fn.per_trial(_n, _over['probe1'] if 'probe1' in _over else fn.where((ground_truth1 == 1), sample1, (0.5 - sample1)))
+        probe1 = fn.per_trial(_n, _over['probe1'] if 'probe1' in _over else fn.where(ground_truth1 == 1, sample1, 0.5 - sample1))
         # see _SPEC_LOCATIONS[14]
-        probe2 = fn.per_trial(_n, _over['probe2'] if 'probe2' in _over else fn.where((ground_truth2 == 1), sample2, (0.5 - sample2)))
+        probe2 = fn.per_trial(_n, _over['probe2'] if 'probe2' in _over else fn.where(ground_truth2 == 1, sample2, 0.5 - sample2))
         # see _SPEC_LOCATIONS[15]
-        first_answer = fn.per_trial(_n, _over['first_answer'] if 'first_answer' in _over else fn.where((test_order == 0), ground_truth1, ground_truth2))
+        first_answer = fn.per_trial(_n, _over['first_answer'] if 'first_answer' in _over else fn.where(test_order == 0, ground_truth1, ground_truth2))
         # see _SPEC_LOCATIONS[16]
-        second_answer = fn.per_trial(_n, _over['second_answer'] if 'second_answer' in _over else fn.where((test_order == 0), ground_truth2, ground_truth1))
+        second_answer = fn.per_trial(_n, _over['second_answer'] if 'second_answer' in _over else fn.where(test_order == 0, ground_truth2, ground_truth1))
         # see _SPEC_LOCATIONS[17]
         answer1 = fn.per_trial(_n, 0)
         _durations = {}
@@ -118,7 +118,7 @@ class DualDelayMatchSample(TrialEnv):
         _durations['cue2'] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[25]
         _durations['test2'] = fn.per_trial(_n, 500)
-        return {'ground_truth1': ground_truth1, 'ground_truth2': ground_truth2, 'sample1': sample1, 'sample2': sample2, 'test_order': test_order, 'probe1': probe1, 'probe2': probe2, 'first_answer': first_answer, 'second_answer': second_answer, 'answer1': answer1, }, _durations
+        return {'ground_truth1': ground_truth1, 'ground_truth2': ground_truth2, 'sample1': sample1, 'sample2': sample2, 'test_order': test_order, 'probe1': probe1, 'probe2': probe2, 'first_answer': first_answer, 'second_answer': second_answer, 'answer1': answer1}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -133,83 +133,85 @@ class DualDelayMatchSample(TrialEnv):
         # see _SPEC_LOCATIONS[26]
         _b.add_input(0, (), 1, None)
         # see _SPEC_LOCATIONS[27]
-        _b.add_input(1, ('sample',), fn.array((fn.cos((sample1 * fn.pi)), fn.sin((sample1 * fn.pi)), )), None)
+        _b.add_input(1, ('sample',), fn.array((fn.cos(sample1 * fn.pi), fn.sin(sample1 * fn.pi))), None)
         # see _SPEC_LOCATIONS[28]
-        _b.add_input(2, ('sample',), fn.array((fn.cos((sample2 * fn.pi)), fn.sin((sample2 * fn.pi)), )), None)
+        _b.add_input(2, ('sample',), fn.array((fn.cos(sample2 * fn.pi), fn.sin(sample2 * fn.pi))), None)
         # see _SPEC_LOCATIONS[29]
-        _b.add_input(3, ('cue1',), (test_order == 0), None)
+        _b.add_input(3, ('cue1',), test_order == 0, None)
         # see _SPEC_LOCATIONS[30]
-        _b.add_input(4, ('cue2',), (test_order == 1), None)
+        _b.add_input(4, ('cue2',), test_order == 1, None)
         # see _SPEC_LOCATIONS[31]
-        _b.add_input(5, ('cue1',), (test_order == 1), None)
+        _b.add_input(5, ('cue1',), test_order == 1, None)
         # see _SPEC_LOCATIONS[32]
-        _b.add_input(6, ('cue2',), (test_order == 0), None)
+        _b.add_input(6, ('cue2',), test_order == 0, None)
         # see _SPEC_LOCATIONS[33]
-        _b.add_input(7, ('test1',), (fn.array((fn.cos((probe1 * fn.pi)), fn.sin((probe1 * fn.pi)), )) * (1 * (test_order == 0))), None)
+        _b.add_input(7, ('test1',), fn.array((fn.cos(probe1 * fn.pi), fn.sin(probe1 * fn.pi))) * (1 * (test_order == 0)), None)
         # see _SPEC_LOCATIONS[34]
-        _b.add_input(8, ('test2',), (fn.array((fn.cos((probe1 * fn.pi)), fn.sin((probe1 * fn.pi)), )) * (1 * (test_order == 1))), None)
+        _b.add_input(8, ('test2',), fn.array((fn.cos(probe1 * fn.pi), fn.sin(probe1 * fn.pi))) * (1 * (test_order == 1)), None)
         # see _SPEC_LOCATIONS[35]
-        _b.add_input(9, ('test1',), (fn.array((fn.cos((probe2 * fn.pi)), fn.sin((probe2 * fn.pi)), )) * (1 * (test_order == 1))), None)
+        _b.add_input(9, ('test1',), fn.array((fn.cos(probe2 * fn.pi), fn.sin(probe2 * fn.pi))) * (1 * (test_order == 1)), None)
         # see _SPEC_LOCATIONS[36]
-        _b.add_input(10, ('test2',), (fn.array((fn.cos((probe2 * fn.pi)), fn.sin((probe2 * fn.pi)), )) * (1 * (test_order == 0))), None)
+        _b.add_input(10, ('test2',), fn.array((fn.cos(probe2 * fn.pi), fn.sin(probe2 * fn.pi))) * (1 * (test_order == 0)), None)
         # see _SPEC_LOCATIONS[37]
-        _b.add_input(11, ('sample', 'test1', 'test2'), None, (sigma / fn.sqrt(dt)))
+        _b.add_input(11, ('sample', 'test1', 'test2'), None, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[38]
         _b.set_target(('test1',), first_answer)
         # see _SPEC_LOCATIONS[39]
         _b.set_target(('test2',), second_answer)
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[40]
-        if _s['test1'] <= t < _e['test1'] and (action == target):
+        if _start['test1'] <= t < _end['test1'] and action == target:
             correct = self.rewards['correct']
             return correct, None, False
         # see _SPEC_LOCATIONS[41]
-        if _s['test1'] <= t < _e['test1'] and (action != fixation):
+        if _start['test1'] <= t < _end['test1'] and action != fixation:
             fail = self.rewards['fail']
             return fail, None, False
         # see _SPEC_LOCATIONS[42]
-        if _s['test2'] <= t < _e['test2'] and (action == target):
+        if _start['test2'] <= t < _end['test2'] and action == target:
             answer1 = self._state['answer1']
             correct = self.rewards['correct']
             first_answer = self.trial['first_answer']
-            return correct, fn.scalar((answer1 == first_answer), "performance"), True
+            return correct, fn.scalar(answer1 == first_answer, 'performance'), True
         # see _SPEC_LOCATIONS[43]
-        if _s['test2'] <= t < _e['test2'] and (action != fixation):
+        if _start['test2'] <= t < _end['test2'] and action != fixation:
             fail = self.rewards['fail']
             return fail, 0.0, True
         # see _SPEC_LOCATIONS[44]
-        if (action != fixation):
+        if action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         return 0.0, None, False
 
     def _state_next(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         answer1 = self._state['answer1']
         # see _SPEC_LOCATIONS[45]
-        if _s['test1'] <= t < _e['test1']:
-            answer1 = (action if (action != fixation) else answer1)
-        return {'answer1': answer1, }
+        if _start['test1'] <= t < _end['test1']:
+            answer1 = action if action != fixation else answer1
+        return {'answer1': answer1}
 
     def _add_state_inputs(self, _ob, t):
         return _ob
 
-    def _state_next_all(self, action, target, t, _vars, _s, _e, _st):
+    def _state_next_all(self, action, target, t, _vars, _start, _end, _st):
         fixation = self.action_index['fixation']
         answer1 = _st['answer1']
         # see _SPEC_LOCATIONS[46]
-        answer1 = fn.where(fn.inside(('test1',), _s, _e, t), fn.where((action != fixation), action, answer1), answer1)
-        return {'answer1': fn.per_env(action, answer1), }
+        answer1 = fn.where(fn.inside(('test1',), _start, _end, t), fn.where(action != fixation, action, answer1), answer1)
+        return {'answer1': fn.per_env(action, answer1)}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         return _ob
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         answer1 = _st['answer1']
         correct = self.rewards['correct']
@@ -218,22 +220,15 @@ class DualDelayMatchSample(TrialEnv):
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[47]
-        _o.rule(_o.inside(('test1',), _s, _e) & (action == target), correct, None, False)
+        _o.rule(_o.inside(('test1',), _start, _end) & (action == target), correct, None, False)
         # see _SPEC_LOCATIONS[48]
-        _o.rule(_o.inside(('test1',), _s, _e) & (action != fixation), fail, None, False)
+        _o.rule(_o.inside(('test1',), _start, _end) & (action != fixation), fail, None, False)
         # see _SPEC_LOCATIONS[49]
-        _o.rule(_o.inside(('test2',), _s, _e) & (action == target), correct, (answer1 == first_answer), True)
+        _o.rule(_o.inside(('test2',), _start, _end) & (action == target), correct, answer1 == first_answer, True)
         # see _SPEC_LOCATIONS[50]
-        _o.rule(_o.inside(('test2',), _s, _e) & (action != fixation), fail, 0, True)
+        _o.rule(_o.inside(('test2',), _start, _end) & (action != fixation), fail, 0, True)
         # see _SPEC_LOCATIONS[51]
-        _o.rule(_o.inside((), _s, _e) & (action != fixation), abort, None, False)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(action != fixation, abort, None, False)
         return _o
 
 
@@ -280,16 +275,16 @@ _SPEC_LOCATIONS = (
     (155, 'inputs[11].noise', 'tasks/DualDelayMatchSample.yaml', 49, 98),
     (157, 'target[0].value', 'tasks/DualDelayMatchSample.yaml', 51, 28),
     (159, 'target[1].value', 'tasks/DualDelayMatchSample.yaml', 52, 28),
-    (165, 'outcomes[0].when', 'tasks/DualDelayMatchSample.yaml', 54, 27),
-    (169, 'outcomes[1].when', 'tasks/DualDelayMatchSample.yaml', 55, 27),
-    (173, 'outcomes[2].when', 'tasks/DualDelayMatchSample.yaml', 56, 27),
-    (179, 'outcomes[3].when', 'tasks/DualDelayMatchSample.yaml', 57, 27),
-    (183, 'outcomes[4].when', 'tasks/DualDelayMatchSample.yaml', 58, 12),
-    (193, 'state.answer1.next', 'tasks/DualDelayMatchSample.yaml', 34, 43),
-    (204, 'state.answer1.next', 'tasks/DualDelayMatchSample.yaml', 34, 43),
-    (220, 'outcomes[0].when', 'tasks/DualDelayMatchSample.yaml', 54, 27),
-    (222, 'outcomes[1].when', 'tasks/DualDelayMatchSample.yaml', 55, 27),
-    (224, 'outcomes[2].when', 'tasks/DualDelayMatchSample.yaml', 56, 27),
-    (226, 'outcomes[3].when', 'tasks/DualDelayMatchSample.yaml', 57, 27),
-    (228, 'outcomes[4].when', 'tasks/DualDelayMatchSample.yaml', 58, 12),
+    (166, 'outcomes[0].when', 'tasks/DualDelayMatchSample.yaml', 54, 27),
+    (170, 'outcomes[1].when', 'tasks/DualDelayMatchSample.yaml', 55, 27),
+    (174, 'outcomes[2].when', 'tasks/DualDelayMatchSample.yaml', 56, 27),
+    (180, 'outcomes[3].when', 'tasks/DualDelayMatchSample.yaml', 57, 27),
+    (184, 'outcomes[4].when', 'tasks/DualDelayMatchSample.yaml', 58, 12),
+    (195, 'state.answer1.next', 'tasks/DualDelayMatchSample.yaml', 34, 43),
+    (206, 'state.answer1.next', 'tasks/DualDelayMatchSample.yaml', 34, 43),
+    (222, 'outcomes[0].when', 'tasks/DualDelayMatchSample.yaml', 54, 27),
+    (224, 'outcomes[1].when', 'tasks/DualDelayMatchSample.yaml', 55, 27),
+    (226, 'outcomes[2].when', 'tasks/DualDelayMatchSample.yaml', 56, 27),
+    (228, 'outcomes[3].when', 'tasks/DualDelayMatchSample.yaml', 57, 27),
+    (230, 'outcomes[4].when', 'tasks/DualDelayMatchSample.yaml', 58, 12),
 )

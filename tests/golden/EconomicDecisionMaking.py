@@ -54,7 +54,7 @@ class EconomicDecisionMaking(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -84,19 +84,19 @@ class EconomicDecisionMaking(TrialEnv):
         # see _SPEC_LOCATIONS[10]
         juice_order = fn.per_trial(_n, _over['juice_order'] if 'juice_order' in _over else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[11]
-        offer = fn.per_trial(_n, _over['offer'] if 'offer' in _over else fn.integers(_rng, _n, 0, fn.sum(((fn.abs(offers_b) * 0) + 1))))
+        offer = fn.per_trial(_n, _over['offer'] if 'offer' in _over else fn.integers(_rng, _n, 0, fn.sum(fn.abs(offers_b) * 0 + 1)))
         # see _SPEC_LOCATIONS[12]
         n_b = fn.per_trial(_n, _over['n_b'] if 'n_b' in _over else fn.take(offers_b, offer))
         # see _SPEC_LOCATIONS[13]
         n_a = fn.per_trial(_n, _over['n_a'] if 'n_a' in _over else fn.take(offers_a, offer))
         # see _SPEC_LOCATIONS[14]
-        n1 = fn.per_trial(_n, _over['n1'] if 'n1' in _over else fn.where((juice_order == 0), n_a, n_b))
+        n1 = fn.per_trial(_n, _over['n1'] if 'n1' in _over else fn.where(juice_order == 0, n_a, n_b))
         # see _SPEC_LOCATIONS[15]
-        n2 = fn.per_trial(_n, _over['n2'] if 'n2' in _over else fn.where((juice_order == 0), n_b, n_a))
+        n2 = fn.per_trial(_n, _over['n2'] if 'n2' in _over else fn.where(juice_order == 0, n_b, n_a))
         # see _SPEC_LOCATIONS[16]
-        v1 = fn.per_trial(_n, _over['v1'] if 'v1' in _over else fn.where((juice_order == 0), n_a, (n_b / juice_ratio)))
+        v1 = fn.per_trial(_n, _over['v1'] if 'v1' in _over else fn.where(juice_order == 0, n_a, n_b / juice_ratio))
         # see _SPEC_LOCATIONS[17]
-        v2 = fn.per_trial(_n, _over['v2'] if 'v2' in _over else fn.where((juice_order == 0), (n_b / juice_ratio), n_a))
+        v2 = fn.per_trial(_n, _over['v2'] if 'v2' in _over else fn.where(juice_order == 0, n_b / juice_ratio, n_a))
         _durations = {}
         # see _SPEC_LOCATIONS[18]
         _durations['fixation'] = fn.per_trial(_n, 1500)
@@ -104,7 +104,7 @@ class EconomicDecisionMaking(TrialEnv):
         _durations['offer_on'] = fn.per_trial(_n, fn.uniform(_rng, _n, 1000, 2000))
         # see _SPEC_LOCATIONS[20]
         _durations['decision'] = fn.per_trial(_n, 700)
-        return {'juice_order': juice_order, 'offer': offer, 'n_b': n_b, 'n_a': n_a, 'n1': n1, 'n2': n2, 'v1': v1, 'v2': v2, }, _durations
+        return {'juice_order': juice_order, 'offer': offer, 'n_b': n_b, 'n_a': n_a, 'n1': n1, 'n2': n2, 'v1': v1, 'v2': v2}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         choice1 = self.action_index['choice1']
@@ -117,38 +117,39 @@ class EconomicDecisionMaking(TrialEnv):
         # see _SPEC_LOCATIONS[21]
         _b.add_input(0, ('fixation', 'offer_on'), 1, None)
         # see _SPEC_LOCATIONS[22]
-        _b.add_input(1, ('offer_on',), fn.array(((1 - juice_order), juice_order, juice_order, (1 - juice_order), )), None)
+        _b.add_input(1, ('offer_on',), fn.array((1 - juice_order, juice_order, juice_order, 1 - juice_order)), None)
         # see _SPEC_LOCATIONS[23]
-        _b.add_input(2, ('offer_on',), (n1 / 5), None)
+        _b.add_input(2, ('offer_on',), n1 / 5, None)
         # see _SPEC_LOCATIONS[24]
-        _b.add_input(3, ('offer_on',), (n2 / 5), None)
+        _b.add_input(3, ('offer_on',), n2 / 5, None)
         # see _SPEC_LOCATIONS[25]
-        _b.set_target(('decision',), fn.where((v1 >= v2), choice1, choice2))
+        _b.set_target(('decision',), fn.where(v1 >= v2, choice1, choice2))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         choice1 = self.action_index['choice1']
         choice2 = self.action_index['choice2']
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[26]
-        if (_s['fixation'] <= t < _e['fixation'] or _s['offer_on'] <= t < _e['offer_on']) and (action != fixation):
+        if (_start['fixation'] <= t < _end['fixation'] or _start['offer_on'] <= t < _end['offer_on']) and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[27]
-        if _s['decision'] <= t < _e['decision'] and (action == choice1):
+        if _start['decision'] <= t < _end['decision'] and action == choice1:
             correct = self.rewards['correct']
             v1 = self.trial['v1']
             v2 = self.trial['v2']
-            return fn.scalar((v1 * correct)), fn.scalar((1 if (v1 >= v2) else 0), "performance"), True
+            return fn.scalar(v1 * correct), fn.scalar(1 if v1 >= v2 else 0, 'performance'), True
         # see _SPEC_LOCATIONS[28]
-        if _s['decision'] <= t < _e['decision'] and (action == choice2):
+        if _start['decision'] <= t < _end['decision'] and action == choice2:
             correct = self.rewards['correct']
             v1 = self.trial['v1']
             v2 = self.trial['v2']
-            return fn.scalar((v2 * correct)), fn.scalar((1 if (v2 >= v1) else 0), "performance"), True
+            return fn.scalar(v2 * correct), fn.scalar(1 if v2 >= v1 else 0, 'performance'), True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         choice1 = self.action_index['choice1']
         choice2 = self.action_index['choice2']
@@ -158,18 +159,11 @@ class EconomicDecisionMaking(TrialEnv):
         v2 = _vars['v2']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[29]
-        _o.rule(_o.inside(('fixation', 'offer_on'), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation', 'offer_on'), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[30]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == choice1), (v1 * correct), fn.where((v1 >= v2), 1, 0), True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == choice1), v1 * correct, fn.where(v1 >= v2, 1, 0), True)
         # see _SPEC_LOCATIONS[31]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == choice2), (v2 * correct), fn.where((v2 >= v1), 1, 0), True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == choice2), v2 * correct, fn.where(v2 >= v1, 1, 0), True)
         return _o
 
 
@@ -202,10 +196,10 @@ _SPEC_LOCATIONS = (
     (121, 'inputs[2].value', 'tasks/EconomicDecisionMaking.yaml', 44, 42),
     (123, 'inputs[3].value', 'tasks/EconomicDecisionMaking.yaml', 45, 42),
     (125, 'target[0].value', 'tasks/EconomicDecisionMaking.yaml', 47, 31),
-    (133, 'outcomes[0].when', 'tasks/EconomicDecisionMaking.yaml', 49, 42),
-    (137, 'outcomes[1].when', 'tasks/EconomicDecisionMaking.yaml', 50, 30),
-    (143, 'outcomes[2].when', 'tasks/EconomicDecisionMaking.yaml', 51, 30),
-    (160, 'outcomes[0].when', 'tasks/EconomicDecisionMaking.yaml', 49, 42),
-    (162, 'outcomes[1].when', 'tasks/EconomicDecisionMaking.yaml', 50, 30),
-    (164, 'outcomes[2].when', 'tasks/EconomicDecisionMaking.yaml', 51, 30),
+    (134, 'outcomes[0].when', 'tasks/EconomicDecisionMaking.yaml', 49, 42),
+    (138, 'outcomes[1].when', 'tasks/EconomicDecisionMaking.yaml', 50, 30),
+    (144, 'outcomes[2].when', 'tasks/EconomicDecisionMaking.yaml', 51, 30),
+    (161, 'outcomes[0].when', 'tasks/EconomicDecisionMaking.yaml', 49, 42),
+    (163, 'outcomes[1].when', 'tasks/EconomicDecisionMaking.yaml', 50, 30),
+    (165, 'outcomes[2].when', 'tasks/EconomicDecisionMaking.yaml', 51, 30),
 )

@@ -48,7 +48,7 @@ class GoNogo(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -73,7 +73,7 @@ class GoNogo(TrialEnv):
         _durations['delay'] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[9]
         _durations['decision'] = fn.per_trial(_n, 500)
-        return {'ground_truth': ground_truth, }, _durations
+        return {'ground_truth': ground_truth}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         ground_truth = _vars['ground_truth']
@@ -85,25 +85,26 @@ class GoNogo(TrialEnv):
         _b.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         go = self.action_index['go']
         ground_truth = self.trial['ground_truth']
         # see _SPEC_LOCATIONS[13]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[14]
-        if _s['decision'] <= t < _e['decision'] and ((action == go) and (ground_truth == 1)):
+        if _start['decision'] <= t < _end['decision'] and (action == go and ground_truth == 1):
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[15]
-        if _s['decision'] <= t < _e['decision'] and (action == go):
+        if _start['decision'] <= t < _end['decision'] and action == go:
             fail = self.rewards['fail']
             return fail, 0.0, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -112,30 +113,28 @@ class GoNogo(TrialEnv):
         ground_truth = _vars['ground_truth']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[16]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[17]
-        _o.rule(_o.inside(('decision',), _s, _e) & fn.all_of((action == go), (ground_truth == 1)), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & fn.all_of(action == go, ground_truth == 1), correct, 1, True)
         # see _SPEC_LOCATIONS[18]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == go), fail, 0, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == go), fail, 0, True)
         return _o
 
     def _timeout(self):
         ground_truth = self.trial['ground_truth']
         miss = self.rewards['miss']
         # see _SPEC_LOCATIONS[19]
-        if (ground_truth == 1):
+        if ground_truth == 1:
             return miss, 0.0
         # see _SPEC_LOCATIONS[20]
-        if True:
-            return 0.0, 1.0
-        return 0.0, None
+        return 0.0, 1.0
 
     def _timeout_all(self, t, _vars, _st):
         ground_truth = _vars['ground_truth']
         miss = self.rewards['miss']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[21]
-        _o.rule((ground_truth == 1), miss, 0, True)
+        _o.rule(ground_truth == 1, miss, 0, True)
         # see _SPEC_LOCATIONS[22]
         _o.rule(True, 0, 1, True)
         return _o
@@ -157,14 +156,14 @@ _SPEC_LOCATIONS = (
     (80, 'inputs[0].value', 'tasks/GoNogo.yaml', 21, 67),
     (82, 'inputs[1].value', 'tasks/GoNogo.yaml', 22, 50),
     (84, 'target[0].value', 'tasks/GoNogo.yaml', 24, 31),
-    (92, 'outcomes[0].when', 'tasks/GoNogo.yaml', 26, 30),
-    (96, 'outcomes[1].when', 'tasks/GoNogo.yaml', 27, 30),
-    (100, 'outcomes[2].when', 'tasks/GoNogo.yaml', 28, 30),
-    (114, 'outcomes[0].when', 'tasks/GoNogo.yaml', 26, 30),
-    (116, 'outcomes[1].when', 'tasks/GoNogo.yaml', 27, 30),
-    (118, 'outcomes[2].when', 'tasks/GoNogo.yaml', 28, 30),
-    (125, 'timeout[0].when', 'tasks/GoNogo.yaml', 30, 12),
-    (128, 'timeout[1].when', 'tasks/GoNogo.yaml', 31, 5),
-    (137, 'timeout[0].when', 'tasks/GoNogo.yaml', 30, 12),
-    (139, 'timeout[1].when', 'tasks/GoNogo.yaml', 31, 5),
+    (93, 'outcomes[0].when', 'tasks/GoNogo.yaml', 26, 30),
+    (97, 'outcomes[1].when', 'tasks/GoNogo.yaml', 27, 30),
+    (101, 'outcomes[2].when', 'tasks/GoNogo.yaml', 28, 30),
+    (115, 'outcomes[0].when', 'tasks/GoNogo.yaml', 26, 30),
+    (117, 'outcomes[1].when', 'tasks/GoNogo.yaml', 27, 30),
+    (119, 'outcomes[2].when', 'tasks/GoNogo.yaml', 28, 30),
+    (126, 'timeout[0].when', 'tasks/GoNogo.yaml', 30, 12),
+    (129, 'timeout[1].when', 'tasks/GoNogo.yaml', 31, 5),
+    (136, 'timeout[0].when', 'tasks/GoNogo.yaml', 30, 12),
+    (138, 'timeout[1].when', 'tasks/GoNogo.yaml', 31, 5),
 )

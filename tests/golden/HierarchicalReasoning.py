@@ -62,7 +62,7 @@ class HierarchicalReasoning(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -91,10 +91,10 @@ class HierarchicalReasoning(TrialEnv):
         active_rule = _prev['active_rule']
         trials_left = _prev['trials_left']
         # see _SPEC_LOCATIONS[8]
-        active_rule = fn.per_trial(_n, fn.where((trials_left <= 1), (1 - active_rule), active_rule))
+        active_rule = fn.per_trial(_n, fn.where(trials_left <= 1, 1 - active_rule, active_rule))
         # see _SPEC_LOCATIONS[9]
-        trials_left = fn.per_trial(_n, fn.where((trials_left <= 1), fn.integers(_rng, _n, block_min, (block_max + 1)), (trials_left - 1)))
-        return {'active_rule': active_rule, 'trials_left': trials_left, }
+        trials_left = fn.per_trial(_n, fn.where(trials_left <= 1, fn.integers(_rng, _n, block_min, block_max + 1), trials_left - 1))
+        return {'active_rule': active_rule, 'trials_left': trials_left}
 
     def _sample_trials(self, _rng, _n, _over, _session):
         boundary = self.params['boundary']
@@ -106,11 +106,11 @@ class HierarchicalReasoning(TrialEnv):
         # see _SPEC_LOCATIONS[11]
         stimulus = fn.per_trial(_n, _over['stimulus'] if 'stimulus' in _over else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[12]
-        long_interval = fn.per_trial(_n, _over['long_interval'] if 'long_interval' in _over else ((interval + fn.uniform(_rng, _n, (-0.5), 0.5)) > boundary))
+        long_interval = fn.per_trial(_n, _over['long_interval'] if 'long_interval' in _over else interval + fn.uniform(_rng, _n, -0.5, 0.5) > boundary)
         # see _SPEC_LOCATIONS[13]
-        pro = fn.per_trial(_n, _over['pro'] if 'pro' in _over else (long_interval == active_rule))
+        pro = fn.per_trial(_n, _over['pro'] if 'pro' in _over else long_interval == active_rule)
         # see _SPEC_LOCATIONS[14]
-        correct_choice = fn.per_trial(_n, _over['correct_choice'] if 'correct_choice' in _over else fn.where(pro, stimulus, (1 - stimulus)))
+        correct_choice = fn.per_trial(_n, _over['correct_choice'] if 'correct_choice' in _over else fn.where(pro, stimulus, 1 - stimulus))
         # see _SPEC_LOCATIONS[15]
         rule_reported = fn.per_trial(_n, False)
         _durations = {}
@@ -128,7 +128,7 @@ class HierarchicalReasoning(TrialEnv):
         _durations['flash2'] = fn.per_trial(_n, 100)
         # see _SPEC_LOCATIONS[22]
         _durations['decision'] = fn.per_trial(_n, 700)
-        return {'active_rule': active_rule, 'trials_left': trials_left, 'interval': interval, 'stimulus': stimulus, 'long_interval': long_interval, 'pro': pro, 'correct_choice': correct_choice, 'rule_reported': rule_reported, }, _durations
+        return {'active_rule': active_rule, 'trials_left': trials_left, 'interval': interval, 'stimulus': stimulus, 'long_interval': long_interval, 'pro': pro, 'correct_choice': correct_choice, 'rule_reported': rule_reported}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         active_rule = _vars['active_rule']
@@ -148,45 +148,47 @@ class HierarchicalReasoning(TrialEnv):
         _b.set_target(('decision',), fn.take(choice, correct_choice))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         rule_reported = self._state['rule_reported']
         # see _SPEC_LOCATIONS[28]
-        if _s['decision'] <= t < _e['decision'] and ((action == target) and rule_reported):
+        if _start['decision'] <= t < _end['decision'] and (action == target and rule_reported):
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[29]
-        if _s['decision'] <= t < _e['decision'] and (action != fixation):
+        if _start['decision'] <= t < _end['decision'] and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         # see _SPEC_LOCATIONS[30]
-        if (_s['fixation'] <= t < _e['fixation'] or _s['fixation2'] <= t < _e['fixation2'] or _s['flash1'] <= t < _e['flash1'] or _s['delay'] <= t < _e['delay'] or _s['flash2'] <= t < _e['flash2']) and (action != fixation):
+        if (_start['fixation'] <= t < _end['fixation'] or _start['fixation2'] <= t < _end['fixation2'] or _start['flash1'] <= t < _end['flash1'] or (_start['delay'] <= t < _end['delay']) or (_start['flash2'] <= t < _end['flash2'])) and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         return 0.0, None, False
 
     def _state_next(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         rule_reported = self._state['rule_reported']
         # see _SPEC_LOCATIONS[31]
-        if _s['rule_target'] <= t < _e['rule_target']:
-            rule_reported = (action == target)
-        return {'rule_reported': rule_reported, }
+        if _start['rule_target'] <= t < _end['rule_target']:
+            rule_reported = action == target
+        return {'rule_reported': rule_reported}
 
     def _add_state_inputs(self, _ob, t):
         return _ob
 
-    def _state_next_all(self, action, target, t, _vars, _s, _e, _st):
+    def _state_next_all(self, action, target, t, _vars, _start, _end, _st):
         rule_reported = _st['rule_reported']
         # see _SPEC_LOCATIONS[32]
-        rule_reported = fn.where(fn.inside(('rule_target',), _s, _e, t), (action == target), rule_reported)
-        return {'rule_reported': fn.per_env(action, rule_reported), }
+        rule_reported = fn.where(fn.inside(('rule_target',), _start, _end, t), action == target, rule_reported)
+        return {'rule_reported': fn.per_env(action, rule_reported)}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         return _ob
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -194,18 +196,11 @@ class HierarchicalReasoning(TrialEnv):
         rule_reported = _st['rule_reported']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[33]
-        _o.rule(_o.inside(('decision',), _s, _e) & fn.all_of((action == target), rule_reported), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & fn.all_of(action == target, rule_reported), correct, 1, True)
         # see _SPEC_LOCATIONS[34]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), fail, None, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         # see _SPEC_LOCATIONS[35]
-        _o.rule(_o.inside(('fixation', 'fixation2', 'flash1', 'delay', 'flash2'), _s, _e) & (action != fixation), abort, None, False)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('fixation', 'fixation2', 'flash1', 'delay', 'flash2'), _start, _end) & (action != fixation), abort, None, False)
         return _o
 
 
@@ -240,12 +235,12 @@ _SPEC_LOCATIONS = (
     (143, 'inputs[2].value', 'tasks/HierarchicalReasoning.yaml', 49, 56),
     (145, 'target[0].value', 'tasks/HierarchicalReasoning.yaml', 51, 34),
     (147, 'target[1].value', 'tasks/HierarchicalReasoning.yaml', 52, 31),
-    (154, 'outcomes[0].when', 'tasks/HierarchicalReasoning.yaml', 54, 30),
-    (158, 'outcomes[1].when', 'tasks/HierarchicalReasoning.yaml', 55, 30),
-    (162, 'outcomes[2].when', 'tasks/HierarchicalReasoning.yaml', 56, 66),
-    (171, 'state.rule_reported.next', 'tasks/HierarchicalReasoning.yaml', 37, 59),
-    (181, 'state.rule_reported.next', 'tasks/HierarchicalReasoning.yaml', 37, 59),
-    (196, 'outcomes[0].when', 'tasks/HierarchicalReasoning.yaml', 54, 30),
-    (198, 'outcomes[1].when', 'tasks/HierarchicalReasoning.yaml', 55, 30),
-    (200, 'outcomes[2].when', 'tasks/HierarchicalReasoning.yaml', 56, 66),
+    (155, 'outcomes[0].when', 'tasks/HierarchicalReasoning.yaml', 54, 30),
+    (159, 'outcomes[1].when', 'tasks/HierarchicalReasoning.yaml', 55, 30),
+    (163, 'outcomes[2].when', 'tasks/HierarchicalReasoning.yaml', 56, 66),
+    (173, 'state.rule_reported.next', 'tasks/HierarchicalReasoning.yaml', 37, 59),
+    (183, 'state.rule_reported.next', 'tasks/HierarchicalReasoning.yaml', 37, 59),
+    (198, 'outcomes[0].when', 'tasks/HierarchicalReasoning.yaml', 54, 30),
+    (200, 'outcomes[1].when', 'tasks/HierarchicalReasoning.yaml', 55, 30),
+    (202, 'outcomes[2].when', 'tasks/HierarchicalReasoning.yaml', 56, 66),
 )

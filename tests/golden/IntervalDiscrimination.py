@@ -52,7 +52,7 @@ class IntervalDiscrimination(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -70,11 +70,11 @@ class IntervalDiscrimination(TrialEnv):
     def _sample_trials(self, _rng, _n, _over, _session):
         dt = self.dt
         # see _SPEC_LOCATIONS[6]
-        duration1 = fn.per_trial(_n, _over['duration1'] if 'duration1' in _over else (dt * fn.floor((fn.uniform(_rng, _n, 300, 600) / dt))))
+        duration1 = fn.per_trial(_n, _over['duration1'] if 'duration1' in _over else dt * fn.floor(fn.uniform(_rng, _n, 300, 600) / dt))
         # see _SPEC_LOCATIONS[7]
-        duration2 = fn.per_trial(_n, _over['duration2'] if 'duration2' in _over else (dt * fn.floor((fn.uniform(_rng, _n, 300, 600) / dt))))
+        duration2 = fn.per_trial(_n, _over['duration2'] if 'duration2' in _over else dt * fn.floor(fn.uniform(_rng, _n, 300, 600) / dt))
         # see _SPEC_LOCATIONS[8]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.where((duration1 > duration2), 1, 2))
+        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.where(duration1 > duration2, 1, 2))
         _durations = {}
         # see _SPEC_LOCATIONS[9]
         _durations['fixation'] = fn.per_trial(_n, 240)
@@ -88,7 +88,7 @@ class IntervalDiscrimination(TrialEnv):
         _durations['delay2'] = fn.per_trial(_n, 480)
         # see _SPEC_LOCATIONS[14]
         _durations['decision'] = fn.per_trial(_n, 240)
-        return {'duration1': duration1, 'duration2': duration2, 'ground_truth': ground_truth, }, _durations
+        return {'duration1': duration1, 'duration2': duration2, 'ground_truth': ground_truth}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         ground_truth = _vars['ground_truth']
@@ -102,41 +102,35 @@ class IntervalDiscrimination(TrialEnv):
         _b.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[19]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[20]
-        if _s['decision'] <= t < _e['decision'] and (action == target):
+        if _start['decision'] <= t < _end['decision'] and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[21]
-        if _s['decision'] <= t < _e['decision'] and (action != fixation):
+        if _start['decision'] <= t < _end['decision'] and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[23]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[24]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), fail, None, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         return _o
 
 
@@ -162,10 +156,10 @@ _SPEC_LOCATIONS = (
     (97, 'inputs[1].value', 'tasks/IntervalDiscrimination.yaml', 31, 42),
     (99, 'inputs[2].value', 'tasks/IntervalDiscrimination.yaml', 32, 42),
     (101, 'target[0].value', 'tasks/IntervalDiscrimination.yaml', 34, 31),
-    (107, 'outcomes[0].when', 'tasks/IntervalDiscrimination.yaml', 36, 30),
-    (111, 'outcomes[1].when', 'tasks/IntervalDiscrimination.yaml', 37, 30),
-    (115, 'outcomes[2].when', 'tasks/IntervalDiscrimination.yaml', 38, 30),
-    (127, 'outcomes[0].when', 'tasks/IntervalDiscrimination.yaml', 36, 30),
-    (129, 'outcomes[1].when', 'tasks/IntervalDiscrimination.yaml', 37, 30),
-    (131, 'outcomes[2].when', 'tasks/IntervalDiscrimination.yaml', 38, 30),
+    (108, 'outcomes[0].when', 'tasks/IntervalDiscrimination.yaml', 36, 30),
+    (112, 'outcomes[1].when', 'tasks/IntervalDiscrimination.yaml', 37, 30),
+    (116, 'outcomes[2].when', 'tasks/IntervalDiscrimination.yaml', 38, 30),
+    (128, 'outcomes[0].when', 'tasks/IntervalDiscrimination.yaml', 36, 30),
+    (130, 'outcomes[1].when', 'tasks/IntervalDiscrimination.yaml', 37, 30),
+    (132, 'outcomes[2].when', 'tasks/IntervalDiscrimination.yaml', 38, 30),
 )

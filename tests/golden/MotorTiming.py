@@ -56,7 +56,7 @@ class MotorTiming(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -83,8 +83,8 @@ class MotorTiming(TrialEnv):
         # see _SPEC_LOCATIONS[9]
         _durations['set'] = fn.per_trial(_n, 0)
         # see _SPEC_LOCATIONS[10]
-        _durations['production'] = fn.per_trial(_n, (2 * production))
-        return {'production_ind': production_ind, 'production': production, }, _durations
+        _durations['production'] = fn.per_trial(_n, 2 * production)
+        return {'production_ind': production_ind, 'production': production}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -99,31 +99,30 @@ class MotorTiming(TrialEnv):
         # see _SPEC_LOCATIONS[13]
         _b.add_input(2, ('set',), 1, None)
         # see _SPEC_LOCATIONS[14]
-        _b.set_target(('production',), fn.where(((t - _end['set']) == (dt * fn.round((production / dt)))), go, fixation))
+        _b.set_target(('production',), fn.where(t - _end['set'] == dt * fn.round(production / dt), go, fixation))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
         _end = self.end_t
         fixation = self.action_index['fixation']
         go = self.action_index['go']
         prod_margin = self.params['prod_margin']
         production = self.trial['production']
         # see _SPEC_LOCATIONS[15]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[16]
-        if _s['production'] <= t < _e['production'] and ((action == go) and (fn.abs(((t - _end['set']) - production)) > ((prod_margin * production) + 25))):
+        if _start['production'] <= t < _end['production'] and (action == go and fn.abs(t - _end['set'] - production) > prod_margin * production + 25):
             fail = self.rewards['fail']
             return fail, None, True
         # see _SPEC_LOCATIONS[17]
-        if _s['production'] <= t < _e['production'] and (action == go):
+        if _start['production'] <= t < _end['production'] and action == go:
             correct = self.rewards['correct']
-            return fn.scalar((fn.maximum(fn.power((1 - (fn.abs(((t - _end['set']) - production)) / ((prod_margin * production) + 25))), 1.5), 0.1) * correct)), 1.0, True
+            return fn.scalar(fn.maximum(fn.power(1 - fn.abs(t - _end['set'] - production) / (prod_margin * production + 25), 1.5), 0.1) * correct), 1.0, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
-        _end = _e
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -133,18 +132,11 @@ class MotorTiming(TrialEnv):
         production = _vars['production']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[18]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[19]
-        _o.rule(_o.inside(('production',), _s, _e) & fn.all_of((action == go), (fn.abs(((t - _end['set']) - production)) > ((prod_margin * production) + 25))), fail, None, True)
+        _o.rule(_o.inside(('production',), _start, _end) & fn.all_of(action == go, fn.abs(t - _end['set'] - production) > prod_margin * production + 25), fail, None, True)
         # see _SPEC_LOCATIONS[20]
-        _o.rule(_o.inside(('production',), _s, _e) & (action == go), (fn.maximum(fn.power((1 - (fn.abs(((t - _end['set']) - production)) / ((prod_margin * production) + 25))), 1.5), 0.1) * correct), 1, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('production',), _start, _end) & (action == go), fn.maximum(fn.power(1 - fn.abs(t - _end['set'] - production) / (prod_margin * production + 25), 1.5), 0.1) * correct, 1, True)
         return _o
 
 
@@ -169,7 +161,7 @@ _SPEC_LOCATIONS = (
     (111, 'outcomes[0].when', 'tasks/MotorTiming.yaml', 42, 30),
     (115, 'outcomes[1].when', 'tasks/MotorTiming.yaml', 44, 11),
     (119, 'outcomes[2].when', 'tasks/MotorTiming.yaml', 48, 11),
-    (135, 'outcomes[0].when', 'tasks/MotorTiming.yaml', 42, 30),
-    (137, 'outcomes[1].when', 'tasks/MotorTiming.yaml', 44, 11),
-    (139, 'outcomes[2].when', 'tasks/MotorTiming.yaml', 48, 11),
+    (134, 'outcomes[0].when', 'tasks/MotorTiming.yaml', 42, 30),
+    (136, 'outcomes[1].when', 'tasks/MotorTiming.yaml', 44, 11),
+    (138, 'outcomes[2].when', 'tasks/MotorTiming.yaml', 48, 11),
 )

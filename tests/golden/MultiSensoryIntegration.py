@@ -50,7 +50,7 @@ class MultiSensoryIntegration(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -79,7 +79,7 @@ class MultiSensoryIntegration(TrialEnv):
         _durations['stimulus'] = fn.per_trial(_n, 700)
         # see _SPEC_LOCATIONS[10]
         _durations['decision'] = fn.per_trial(_n, 100)
-        return {'ground_truth': ground_truth, 'coh': coh, 'coh_prop': coh_prop, }, _durations
+        return {'ground_truth': ground_truth, 'coh': coh, 'coh_prop': coh_prop}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -92,48 +92,42 @@ class MultiSensoryIntegration(TrialEnv):
         # see _SPEC_LOCATIONS[11]
         _b.add_input(0, ('fixation', 'stimulus'), 1, None)
         # see _SPEC_LOCATIONS[12]
-        _b.add_input(1, ('stimulus',), ((((fn.cos((fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth))) * coh) * coh_prop) / 200) + 0.5), None)
+        _b.add_input(1, ('stimulus',), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh * coh_prop / 200 + 0.5, None)
         # see _SPEC_LOCATIONS[13]
-        _b.add_input(2, ('stimulus',), ((((fn.cos((fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth))) * coh) * (1 - coh_prop)) / 200) + 0.5), None)
+        _b.add_input(2, ('stimulus',), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh * (1 - coh_prop) / 200 + 0.5, None)
         # see _SPEC_LOCATIONS[14]
-        _b.add_input(3, ('stimulus',), None, (sigma / fn.sqrt(dt)))
+        _b.add_input(3, ('stimulus',), None, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[15]
         _b.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[16]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[17]
-        if _s['decision'] <= t < _e['decision'] and (action == target):
+        if _start['decision'] <= t < _end['decision'] and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[18]
-        if _s['decision'] <= t < _e['decision'] and (action != fixation):
+        if _start['decision'] <= t < _end['decision'] and action != fixation:
             return 0.0, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[19]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[20]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[21]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), 0, None, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), 0, None, True)
         return _o
 
 
@@ -156,10 +150,10 @@ _SPEC_LOCATIONS = (
     (96, 'inputs[2].value', 'tasks/MultiSensoryIntegration.yaml', 37, 12),
     (98, 'inputs[3].noise', 'tasks/MultiSensoryIntegration.yaml', 38, 80),
     (100, 'target[0].value', 'tasks/MultiSensoryIntegration.yaml', 40, 31),
-    (106, 'outcomes[0].when', 'tasks/MultiSensoryIntegration.yaml', 42, 30),
-    (110, 'outcomes[1].when', 'tasks/MultiSensoryIntegration.yaml', 43, 30),
-    (114, 'outcomes[2].when', 'tasks/MultiSensoryIntegration.yaml', 44, 30),
-    (124, 'outcomes[0].when', 'tasks/MultiSensoryIntegration.yaml', 42, 30),
-    (126, 'outcomes[1].when', 'tasks/MultiSensoryIntegration.yaml', 43, 30),
-    (128, 'outcomes[2].when', 'tasks/MultiSensoryIntegration.yaml', 44, 30),
+    (107, 'outcomes[0].when', 'tasks/MultiSensoryIntegration.yaml', 42, 30),
+    (111, 'outcomes[1].when', 'tasks/MultiSensoryIntegration.yaml', 43, 30),
+    (115, 'outcomes[2].when', 'tasks/MultiSensoryIntegration.yaml', 44, 30),
+    (125, 'outcomes[0].when', 'tasks/MultiSensoryIntegration.yaml', 42, 30),
+    (127, 'outcomes[1].when', 'tasks/MultiSensoryIntegration.yaml', 43, 30),
+    (129, 'outcomes[2].when', 'tasks/MultiSensoryIntegration.yaml', 44, 30),
 )

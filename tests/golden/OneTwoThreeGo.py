@@ -62,7 +62,7 @@ class OneTwoThreeGo(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -79,7 +79,7 @@ class OneTwoThreeGo(TrialEnv):
         dt = self.dt
         intervals = self.params['intervals']
         # see _SPEC_LOCATIONS[5]
-        interval = fn.per_trial(_n, _over['interval'] if 'interval' in _over else (dt * fn.floor((fn.choice(_rng, _n, intervals) / dt))))
+        interval = fn.per_trial(_n, _over['interval'] if 'interval' in _over else dt * fn.floor(fn.choice(_rng, _n, intervals) / dt))
         _durations = {}
         # see _SPEC_LOCATIONS[6]
         _durations['fixation'] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 400, 100, 800))
@@ -99,7 +99,7 @@ class OneTwoThreeGo(TrialEnv):
         _durations['interval3'] = fn.per_trial(_n, interval)
         # see _SPEC_LOCATIONS[14]
         _durations['response'] = fn.per_trial(_n, 960)
-        return {'interval': interval, }, _durations
+        return {'interval': interval}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         go = self.action_index['go']
@@ -113,28 +113,27 @@ class OneTwoThreeGo(TrialEnv):
         _b.set_target(('response',), go)
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
         _end = self.end_t
         fixation = self.action_index['fixation']
         go = self.action_index['go']
         interval = self.trial['interval']
         prod_margin = self.params['prod_margin']
         # see _SPEC_LOCATIONS[19]
-        if (_s['interval3'] <= t < _e['interval3'] or _s['response'] <= t < _e['response']) and ((action == go) and (fn.abs(((t - _end['s3']) - interval)) > ((prod_margin * interval) + 25))):
+        if (_start['interval3'] <= t < _end['interval3'] or _start['response'] <= t < _end['response']) and (action == go and fn.abs(t - _end['s3'] - interval) > prod_margin * interval + 25):
             fail = self.rewards['fail']
             return fail, None, True
         # see _SPEC_LOCATIONS[20]
-        if (_s['interval3'] <= t < _e['interval3'] or _s['response'] <= t < _e['response']) and (action == go):
+        if (_start['interval3'] <= t < _end['interval3'] or _start['response'] <= t < _end['response']) and action == go:
             correct = self.rewards['correct']
-            return fn.scalar((fn.maximum(fn.power((1 - (fn.abs(((t - _end['s3']) - interval)) / ((prod_margin * interval) + 25))), 1.5), 0.1) * correct)), 1.0, True
+            return fn.scalar(fn.maximum(fn.power(1 - fn.abs(t - _end['s3'] - interval) / (prod_margin * interval + 25), 1.5), 0.1) * correct), 1.0, True
         # see _SPEC_LOCATIONS[21]
-        if (_s['fixation'] <= t < _e['fixation'] or _s['target'] <= t < _e['target'] or _s['s1'] <= t < _e['s1'] or _s['interval1'] <= t < _e['interval1'] or _s['s2'] <= t < _e['s2'] or _s['interval2'] <= t < _e['interval2'] or _s['s3'] <= t < _e['s3']) and (action != fixation):
+        if (_start['fixation'] <= t < _end['fixation'] or _start['target'] <= t < _end['target'] or _start['s1'] <= t < _end['s1'] or (_start['interval1'] <= t < _end['interval1']) or (_start['s2'] <= t < _end['s2']) or (_start['interval2'] <= t < _end['interval2']) or (_start['s3'] <= t < _end['s3'])) and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
-        _end = _e
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -144,18 +143,11 @@ class OneTwoThreeGo(TrialEnv):
         prod_margin = self.params['prod_margin']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('interval3', 'response'), _s, _e) & fn.all_of((action == go), (fn.abs(((t - _end['s3']) - interval)) > ((prod_margin * interval) + 25))), fail, None, True)
+        _o.rule(_o.inside(('interval3', 'response'), _start, _end) & fn.all_of(action == go, fn.abs(t - _end['s3'] - interval) > prod_margin * interval + 25), fail, None, True)
         # see _SPEC_LOCATIONS[23]
-        _o.rule(_o.inside(('interval3', 'response'), _s, _e) & (action == go), (fn.maximum(fn.power((1 - (fn.abs(((t - _end['s3']) - interval)) / ((prod_margin * interval) + 25))), 1.5), 0.1) * correct), 1, True)
+        _o.rule(_o.inside(('interval3', 'response'), _start, _end) & (action == go), fn.maximum(fn.power(1 - fn.abs(t - _end['s3'] - interval) / (prod_margin * interval + 25), 1.5), 0.1) * correct, 1, True)
         # see _SPEC_LOCATIONS[24]
-        _o.rule(_o.inside(('fixation', 'target', 's1', 'interval1', 's2', 'interval2', 's3'), _s, _e) & (action != fixation), abort, None, False)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('fixation', 'target', 's1', 'interval1', 's2', 'interval2', 's3'), _start, _end) & (action != fixation), abort, None, False)
         return _o
 
 
@@ -184,7 +176,7 @@ _SPEC_LOCATIONS = (
     (122, 'outcomes[0].when', 'tasks/OneTwoThreeGo.yaml', 42, 11),
     (126, 'outcomes[1].when', 'tasks/OneTwoThreeGo.yaml', 46, 11),
     (130, 'outcomes[2].when', 'tasks/OneTwoThreeGo.yaml', 50, 74),
-    (146, 'outcomes[0].when', 'tasks/OneTwoThreeGo.yaml', 42, 11),
-    (148, 'outcomes[1].when', 'tasks/OneTwoThreeGo.yaml', 46, 11),
-    (150, 'outcomes[2].when', 'tasks/OneTwoThreeGo.yaml', 50, 74),
+    (145, 'outcomes[0].when', 'tasks/OneTwoThreeGo.yaml', 42, 11),
+    (147, 'outcomes[1].when', 'tasks/OneTwoThreeGo.yaml', 46, 11),
+    (149, 'outcomes[2].when', 'tasks/OneTwoThreeGo.yaml', 50, 74),
 )

@@ -53,7 +53,7 @@ class PerceptualDecisionMakingDelayResponse(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -68,19 +68,19 @@ class PerceptualDecisionMakingDelayResponse(TrialEnv):
         cohs = self.params['cohs']
         stim_scale = self.params['stim_scale']
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2, ))))
+        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2))))
         # see _SPEC_LOCATIONS[5]
-        coh = fn.per_trial(_n, _over['coh'] if 'coh' in _over else (fn.choice(_rng, _n, cohs) * stim_scale))
+        coh = fn.per_trial(_n, _over['coh'] if 'coh' in _over else fn.choice(_rng, _n, cohs) * stim_scale)
         _durations = {}
         # see _SPEC_LOCATIONS[6]
         _durations['fixation'] = fn.per_trial(_n, 0)
         # see _SPEC_LOCATIONS[7]
         _durations['stimulus'] = fn.per_trial(_n, 1100)
         # see _SPEC_LOCATIONS[8]
-        _durations['delay'] = fn.per_trial(_n, fn.choice(_rng, _n, fn.array((300, 500, 700, 900, 1200, 2000, 3200, 4000, ))))
+        _durations['delay'] = fn.per_trial(_n, fn.choice(_rng, _n, fn.array((300, 500, 700, 900, 1200, 2000, 3200, 4000))))
         # see _SPEC_LOCATIONS[9]
         _durations['decision'] = fn.per_trial(_n, 1500)
-        return {'ground_truth': ground_truth, 'coh': coh, }, _durations
+        return {'ground_truth': ground_truth, 'coh': coh}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -90,46 +90,40 @@ class PerceptualDecisionMakingDelayResponse(TrialEnv):
         # see _SPEC_LOCATIONS[10]
         _b.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
         # see _SPEC_LOCATIONS[11]
-        _b.add_input(1, ('stimulus',), ((1 + ((((2 * fn.onehot((ground_truth - 1), 2)) - 1) * coh) / 100)) / 2), (sigma / fn.sqrt(dt)))
+        _b.add_input(1, ('stimulus',), (1 + (2 * fn.onehot(ground_truth - 1, 2) - 1) * coh / 100) / 2, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[12]
         _b.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[13]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[14]
-        if _s['decision'] <= t < _e['decision'] and (action == target):
+        if _start['decision'] <= t < _end['decision'] and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[15]
-        if _s['decision'] <= t < _e['decision'] and (action != fixation):
+        if _start['decision'] <= t < _end['decision'] and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[16]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[17]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[18]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), fail, None, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         return _o
 
 
@@ -149,10 +143,10 @@ _SPEC_LOCATIONS = (
     (90, 'inputs[0].value', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 32, 67),
     (92, 'inputs[1].value', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 35, 12),
     (94, 'target[0].value', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 38, 31),
-    (100, 'outcomes[0].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 40, 30),
-    (104, 'outcomes[1].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 41, 30),
-    (108, 'outcomes[2].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 42, 30),
-    (120, 'outcomes[0].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 40, 30),
-    (122, 'outcomes[1].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 41, 30),
-    (124, 'outcomes[2].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 42, 30),
+    (101, 'outcomes[0].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 40, 30),
+    (105, 'outcomes[1].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 41, 30),
+    (109, 'outcomes[2].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 42, 30),
+    (121, 'outcomes[0].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 40, 30),
+    (123, 'outcomes[1].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 41, 30),
+    (125, 'outcomes[2].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 42, 30),
 )

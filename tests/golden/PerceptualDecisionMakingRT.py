@@ -50,7 +50,7 @@ class PerceptualDecisionMakingRT(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -77,7 +77,7 @@ class PerceptualDecisionMakingRT(TrialEnv):
         _durations['delay'] = fn.per_trial(_n, 0)
         # see _SPEC_LOCATIONS[9]
         _durations['decision'] = fn.per_trial(_n, 100)
-        return {'ground_truth': ground_truth, 'coh': coh, }, _durations
+        return {'ground_truth': ground_truth, 'coh': coh}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -89,46 +89,40 @@ class PerceptualDecisionMakingRT(TrialEnv):
         # see _SPEC_LOCATIONS[10]
         _b.add_input(0, ('fixation',), 1, None)
         # see _SPEC_LOCATIONS[11]
-        _b.add_input(1, ('stimulus', 'delay', 'decision'), (((fn.cos((fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth))) * coh) / 200) + 0.5), (sigma / fn.sqrt(dt)))
+        _b.add_input(1, ('stimulus', 'delay', 'decision'), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[12]
         _b.set_target(('stimulus', 'delay', 'decision'), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[13]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[14]
-        if (_s['stimulus'] <= t < _e['stimulus'] or _s['delay'] <= t < _e['delay'] or _s['decision'] <= t < _e['decision']) and (action == target):
+        if (_start['stimulus'] <= t < _end['stimulus'] or _start['delay'] <= t < _end['delay'] or _start['decision'] <= t < _end['decision']) and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[15]
-        if (_s['stimulus'] <= t < _e['stimulus'] or _s['delay'] <= t < _e['delay'] or _s['decision'] <= t < _e['decision']) and (action != fixation):
+        if (_start['stimulus'] <= t < _end['stimulus'] or _start['delay'] <= t < _end['delay'] or _start['decision'] <= t < _end['decision']) and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[16]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[17]
-        _o.rule(_o.inside(('stimulus', 'delay', 'decision'), _s, _e) & (action == target), correct, 1, True)
+        _o.rule(_o.inside(('stimulus', 'delay', 'decision'), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[18]
-        _o.rule(_o.inside(('stimulus', 'delay', 'decision'), _s, _e) & (action != fixation), fail, None, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('stimulus', 'delay', 'decision'), _start, _end) & (action != fixation), fail, None, True)
         return _o
 
 
@@ -148,10 +142,10 @@ _SPEC_LOCATIONS = (
     (89, 'inputs[0].value', 'tasks/PerceptualDecisionMakingRT.yaml', 11, 48),
     (91, 'inputs[1].value', 'tasks/PerceptualDecisionMakingRT.yaml', 14, 12),
     (93, 'target[0].value', 'tasks/PerceptualDecisionMakingRT.yaml', 17, 50),
-    (99, 'outcomes[0].when', 'tasks/PerceptualDecisionMakingRT.yaml', 19, 30),
-    (103, 'outcomes[1].when', 'tasks/PerceptualDecisionMakingRT.yaml', 20, 49),
-    (107, 'outcomes[2].when', 'tasks/PerceptualDecisionMakingRT.yaml', 21, 49),
-    (119, 'outcomes[0].when', 'tasks/PerceptualDecisionMakingRT.yaml', 19, 30),
-    (121, 'outcomes[1].when', 'tasks/PerceptualDecisionMakingRT.yaml', 20, 49),
-    (123, 'outcomes[2].when', 'tasks/PerceptualDecisionMakingRT.yaml', 21, 49),
+    (100, 'outcomes[0].when', 'tasks/PerceptualDecisionMakingRT.yaml', 19, 30),
+    (104, 'outcomes[1].when', 'tasks/PerceptualDecisionMakingRT.yaml', 20, 49),
+    (108, 'outcomes[2].when', 'tasks/PerceptualDecisionMakingRT.yaml', 21, 49),
+    (120, 'outcomes[0].when', 'tasks/PerceptualDecisionMakingRT.yaml', 19, 30),
+    (122, 'outcomes[1].when', 'tasks/PerceptualDecisionMakingRT.yaml', 20, 49),
+    (124, 'outcomes[2].when', 'tasks/PerceptualDecisionMakingRT.yaml', 21, 49),
 )

@@ -65,7 +65,7 @@ class PostDecisionWager(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -84,7 +84,7 @@ class PostDecisionWager(TrialEnv):
         cohs = self.params['cohs']
         dim_ring = self.params['dim_ring']
         # see _SPEC_LOCATIONS[6]
-        wager = fn.per_trial(_n, _over['wager'] if 'wager' in _over else fn.choice(_rng, _n, fn.array((1, 0, ))))
+        wager = fn.per_trial(_n, _over['wager'] if 'wager' in _over else fn.choice(_rng, _n, fn.array((1, 0))))
         # see _SPEC_LOCATIONS[7]
         ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, dim_ring))
         # see _SPEC_LOCATIONS[8]
@@ -100,7 +100,7 @@ class PostDecisionWager(TrialEnv):
         _durations['pre_sure'] = fn.per_trial(_n, fn.uniform(_rng, _n, 500, 750))
         # see _SPEC_LOCATIONS[13]
         _durations['decision'] = fn.per_trial(_n, 100)
-        return {'wager': wager, 'ground_truth': ground_truth, 'coh': coh, }, _durations
+        return {'wager': wager, 'ground_truth': ground_truth, 'coh': coh}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -113,44 +113,45 @@ class PostDecisionWager(TrialEnv):
         # see _SPEC_LOCATIONS[14]
         _b.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(1, ('stimulus',), (((fn.cos((fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth))) * coh) / 200) + 0.5), None)
+        _b.add_input(1, ('stimulus',), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5, None)
         # see _SPEC_LOCATIONS[16]
-        _b.add_input(2, ('stimulus',), None, (sigma / fn.sqrt(dt)))
+        _b.add_input(2, ('stimulus',), None, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[17]
-        _b.add_input(3, ('delay', 'decision'), fn.where((t >= _end['pre_sure']), wager, 0), None)
+        _b.add_input(3, ('delay', 'decision'), fn.where(t >= _end['pre_sure'], wager, 0), None)
         # see _SPEC_LOCATIONS[18]
         _b.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         sure = self.action_index['sure']
         wager = self.trial['wager']
         # see _SPEC_LOCATIONS[19]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[20]
-        if _s['decision'] <= t < _e['decision'] and ((action == sure) and (wager == 1)):
+        if _start['decision'] <= t < _end['decision'] and (action == sure and wager == 1):
             correct = self.rewards['correct']
             fail = self.rewards['fail']
             sure_bet = self.rewards['sure_bet']
-            return sure_bet, fn.scalar(((sure_bet - fail) / (correct - fail)), "performance"), True
+            return sure_bet, fn.scalar((sure_bet - fail) / (correct - fail), 'performance'), True
         # see _SPEC_LOCATIONS[21]
-        if _s['decision'] <= t < _e['decision'] and (action == sure):
+        if _start['decision'] <= t < _end['decision'] and action == sure:
             abort = self.rewards['abort']
             return abort, None, True
         # see _SPEC_LOCATIONS[22]
-        if _s['decision'] <= t < _e['decision'] and (action == target):
+        if _start['decision'] <= t < _end['decision'] and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[23]
-        if _s['decision'] <= t < _e['decision'] and (action != fixation):
+        if _start['decision'] <= t < _end['decision'] and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -160,22 +161,15 @@ class PostDecisionWager(TrialEnv):
         wager = _vars['wager']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[24]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[25]
-        _o.rule(_o.inside(('decision',), _s, _e) & fn.all_of((action == sure), (wager == 1)), sure_bet, ((sure_bet - fail) / (correct - fail)), True)
+        _o.rule(_o.inside(('decision',), _start, _end) & fn.all_of(action == sure, wager == 1), sure_bet, (sure_bet - fail) / (correct - fail), True)
         # see _SPEC_LOCATIONS[26]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == sure), abort, None, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == sure), abort, None, True)
         # see _SPEC_LOCATIONS[27]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[28]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), fail, None, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         return _o
 
 
@@ -201,14 +195,14 @@ _SPEC_LOCATIONS = (
     (117, 'inputs[2].noise', 'tasks/PostDecisionWager.yaml', 46, 66),
     (119, 'inputs[3].value', 'tasks/PostDecisionWager.yaml', 47, 53),
     (121, 'target[0].value', 'tasks/PostDecisionWager.yaml', 49, 31),
-    (129, 'outcomes[0].when', 'tasks/PostDecisionWager.yaml', 51, 30),
-    (133, 'outcomes[1].when', 'tasks/PostDecisionWager.yaml', 53, 11),
-    (139, 'outcomes[2].when', 'tasks/PostDecisionWager.yaml', 57, 30),
-    (143, 'outcomes[3].when', 'tasks/PostDecisionWager.yaml', 58, 30),
-    (147, 'outcomes[4].when', 'tasks/PostDecisionWager.yaml', 59, 30),
-    (162, 'outcomes[0].when', 'tasks/PostDecisionWager.yaml', 51, 30),
-    (164, 'outcomes[1].when', 'tasks/PostDecisionWager.yaml', 53, 11),
-    (166, 'outcomes[2].when', 'tasks/PostDecisionWager.yaml', 57, 30),
-    (168, 'outcomes[3].when', 'tasks/PostDecisionWager.yaml', 58, 30),
-    (170, 'outcomes[4].when', 'tasks/PostDecisionWager.yaml', 59, 30),
+    (130, 'outcomes[0].when', 'tasks/PostDecisionWager.yaml', 51, 30),
+    (134, 'outcomes[1].when', 'tasks/PostDecisionWager.yaml', 53, 11),
+    (140, 'outcomes[2].when', 'tasks/PostDecisionWager.yaml', 57, 30),
+    (144, 'outcomes[3].when', 'tasks/PostDecisionWager.yaml', 58, 30),
+    (148, 'outcomes[4].when', 'tasks/PostDecisionWager.yaml', 59, 30),
+    (163, 'outcomes[0].when', 'tasks/PostDecisionWager.yaml', 51, 30),
+    (165, 'outcomes[1].when', 'tasks/PostDecisionWager.yaml', 53, 11),
+    (167, 'outcomes[2].when', 'tasks/PostDecisionWager.yaml', 57, 30),
+    (169, 'outcomes[3].when', 'tasks/PostDecisionWager.yaml', 58, 30),
+    (171, 'outcomes[4].when', 'tasks/PostDecisionWager.yaml', 59, 30),
 )

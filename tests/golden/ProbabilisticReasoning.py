@@ -63,7 +63,7 @@ class ProbabilisticReasoning(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -99,17 +99,17 @@ class ProbabilisticReasoning(TrialEnv):
         # see _SPEC_LOCATIONS[14]
         key3 = fn.per_trial(_n, _over['key3'] if 'key3' in _over else fn.uniform(_rng, _n, 0, 1))
         # see _SPEC_LOCATIONS[15]
-        onset0 = fn.per_trial(_n, _over['onset0'] if 'onset0' in _over else (((1 * (key0 > key1)) + (1 * (key0 > key2))) + (1 * (key0 > key3))))
+        onset0 = fn.per_trial(_n, _over['onset0'] if 'onset0' in _over else 1 * (key0 > key1) + 1 * (key0 > key2) + 1 * (key0 > key3))
         # see _SPEC_LOCATIONS[16]
-        onset1 = fn.per_trial(_n, _over['onset1'] if 'onset1' in _over else (((1 * (key1 > key0)) + (1 * (key1 > key2))) + (1 * (key1 > key3))))
+        onset1 = fn.per_trial(_n, _over['onset1'] if 'onset1' in _over else 1 * (key1 > key0) + 1 * (key1 > key2) + 1 * (key1 > key3))
         # see _SPEC_LOCATIONS[17]
-        onset2 = fn.per_trial(_n, _over['onset2'] if 'onset2' in _over else (((1 * (key2 > key0)) + (1 * (key2 > key1))) + (1 * (key2 > key3))))
+        onset2 = fn.per_trial(_n, _over['onset2'] if 'onset2' in _over else 1 * (key2 > key0) + 1 * (key2 > key1) + 1 * (key2 > key3))
         # see _SPEC_LOCATIONS[18]
-        onset3 = fn.per_trial(_n, _over['onset3'] if 'onset3' in _over else (((1 * (key3 > key0)) + (1 * (key3 > key1))) + (1 * (key3 > key2))))
+        onset3 = fn.per_trial(_n, _over['onset3'] if 'onset3' in _over else 1 * (key3 > key0) + 1 * (key3 > key1) + 1 * (key3 > key2))
         # see _SPEC_LOCATIONS[19]
-        log_odds = fn.per_trial(_n, _over['log_odds'] if 'log_odds' in _over else (((fn.take(shape_weight, shape0) + fn.take(shape_weight, shape1)) + fn.take(shape_weight, shape2)) + fn.take(shape_weight, shape3)))
+        log_odds = fn.per_trial(_n, _over['log_odds'] if 'log_odds' in _over else fn.take(shape_weight, shape0) + fn.take(shape_weight, shape1) + fn.take(shape_weight, shape2) + fn.take(shape_weight, shape3))
         # see _SPEC_LOCATIONS[20]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.bernoulli(_rng, _n, (1 / (fn.power(10, (-log_odds)) + 1))))
+        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.bernoulli(_rng, _n, 1 / (fn.power(10, -log_odds) + 1)))
         _durations = {}
         # see _SPEC_LOCATIONS[21]
         _durations['fixation'] = fn.per_trial(_n, 500)
@@ -125,7 +125,7 @@ class ProbabilisticReasoning(TrialEnv):
         _durations['delay'] = fn.per_trial(_n, fn.uniform(_rng, _n, 450, 550))
         # see _SPEC_LOCATIONS[27]
         _durations['decision'] = fn.per_trial(_n, 500)
-        return {'shape0': shape0, 'shape1': shape1, 'shape2': shape2, 'shape3': shape3, 'key0': key0, 'key1': key1, 'key2': key2, 'key3': key3, 'onset0': onset0, 'onset1': onset1, 'onset2': onset2, 'onset3': onset3, 'log_odds': log_odds, 'ground_truth': ground_truth, }, _durations
+        return {'shape0': shape0, 'shape1': shape1, 'shape2': shape2, 'shape3': shape3, 'key0': key0, 'key1': key1, 'key2': key2, 'key3': key3, 'onset0': onset0, 'onset1': onset1, 'onset2': onset2, 'onset3': onset3, 'log_odds': log_odds, 'ground_truth': ground_truth}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         rep = _b.rep
@@ -142,52 +142,46 @@ class ProbabilisticReasoning(TrialEnv):
         # see _SPEC_LOCATIONS[28]
         _b.add_input(0, ('fixation', 'stimulus0', 'stimulus1', 'stimulus2', 'stimulus3', 'delay'), 1, None)
         # see _SPEC_LOCATIONS[29]
-        _b.add_input(1, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), (fn.onehot(shape0, 10) * (1 * (rep >= onset0))), None)
+        _b.add_input(1, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), fn.onehot(shape0, 10) * (1 * (rep >= onset0)), None)
         # see _SPEC_LOCATIONS[30]
-        _b.add_input(2, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), (fn.onehot(shape1, 10) * (1 * (rep >= onset1))), None)
+        _b.add_input(2, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), fn.onehot(shape1, 10) * (1 * (rep >= onset1)), None)
         # see _SPEC_LOCATIONS[31]
-        _b.add_input(3, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), (fn.onehot(shape2, 10) * (1 * (rep >= onset2))), None)
+        _b.add_input(3, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), fn.onehot(shape2, 10) * (1 * (rep >= onset2)), None)
         # see _SPEC_LOCATIONS[32]
-        _b.add_input(4, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), (fn.onehot(shape3, 10) * (1 * (rep >= onset3))), None)
+        _b.add_input(4, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), fn.onehot(shape3, 10) * (1 * (rep >= onset3)), None)
         # see _SPEC_LOCATIONS[33]
         _b.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[34]
-        if _s['decision'] <= t < _e['decision'] and (action == target):
+        if _start['decision'] <= t < _end['decision'] and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[35]
-        if _s['decision'] <= t < _e['decision'] and (action != fixation):
+        if _start['decision'] <= t < _end['decision'] and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         # see _SPEC_LOCATIONS[36]
-        if (action != fixation):
+        if action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[37]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[38]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), fail, None, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         # see _SPEC_LOCATIONS[39]
-        _o.rule(_o.inside((), _s, _e) & (action != fixation), abort, None, False)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(action != fixation, abort, None, False)
         return _o
 
 
@@ -228,10 +222,10 @@ _SPEC_LOCATIONS = (
     (148, 'inputs[3].value', 'tasks/ProbabilisticReasoning.yaml', 48, 44),
     (150, 'inputs[4].value', 'tasks/ProbabilisticReasoning.yaml', 49, 44),
     (152, 'target[0].value', 'tasks/ProbabilisticReasoning.yaml', 51, 31),
-    (158, 'outcomes[0].when', 'tasks/ProbabilisticReasoning.yaml', 53, 30),
-    (162, 'outcomes[1].when', 'tasks/ProbabilisticReasoning.yaml', 54, 30),
-    (166, 'outcomes[2].when', 'tasks/ProbabilisticReasoning.yaml', 55, 12),
-    (178, 'outcomes[0].when', 'tasks/ProbabilisticReasoning.yaml', 53, 30),
-    (180, 'outcomes[1].when', 'tasks/ProbabilisticReasoning.yaml', 54, 30),
-    (182, 'outcomes[2].when', 'tasks/ProbabilisticReasoning.yaml', 55, 12),
+    (159, 'outcomes[0].when', 'tasks/ProbabilisticReasoning.yaml', 53, 30),
+    (163, 'outcomes[1].when', 'tasks/ProbabilisticReasoning.yaml', 54, 30),
+    (167, 'outcomes[2].when', 'tasks/ProbabilisticReasoning.yaml', 55, 12),
+    (179, 'outcomes[0].when', 'tasks/ProbabilisticReasoning.yaml', 53, 30),
+    (181, 'outcomes[1].when', 'tasks/ProbabilisticReasoning.yaml', 54, 30),
+    (183, 'outcomes[2].when', 'tasks/ProbabilisticReasoning.yaml', 55, 12),
 )

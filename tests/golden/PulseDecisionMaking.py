@@ -83,7 +83,7 @@ class PulseDecisionMaking(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -100,11 +100,11 @@ class PulseDecisionMaking(TrialEnv):
         # see _SPEC_LOCATIONS[4]
         high_side = fn.per_trial(_n, _over['high_side'] if 'high_side' in _over else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[5]
-        pulses_left = fn.per_trial(_n, _over['pulses_left'] if 'pulses_left' in _over else fn.bernoulli(_rng, _n, fn.where((high_side == 0), p_high, p_low), size=6))
+        pulses_left = fn.per_trial(_n, _over['pulses_left'] if 'pulses_left' in _over else fn.bernoulli(_rng, _n, fn.where(high_side == 0, p_high, p_low), size=6))
         # see _SPEC_LOCATIONS[6]
-        pulses_right = fn.per_trial(_n, _over['pulses_right'] if 'pulses_right' in _over else fn.bernoulli(_rng, _n, fn.where((high_side == 0), p_low, p_high), size=6))
+        pulses_right = fn.per_trial(_n, _over['pulses_right'] if 'pulses_right' in _over else fn.bernoulli(_rng, _n, fn.where(high_side == 0, p_low, p_high), size=6))
         # see _SPEC_LOCATIONS[7]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.where((fn.sum(pulses_left) > (fn.sum(pulses_right) + fn.uniform(_rng, _n, (-0.1), 0.1))), 0, 1))
+        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.where(fn.sum(pulses_left) > fn.sum(pulses_right) + fn.uniform(_rng, _n, -0.1, 0.1), 0, 1))
         _durations = {}
         # see _SPEC_LOCATIONS[8]
         _durations['fixation'] = fn.per_trial(_n, 500)
@@ -134,7 +134,7 @@ class PulseDecisionMaking(TrialEnv):
         _durations['bin5'] = fn.per_trial(_n, 240)
         # see _SPEC_LOCATIONS[21]
         _durations['decision'] = fn.per_trial(_n, 500)
-        return {'high_side': high_side, 'pulses_left': pulses_left, 'pulses_right': pulses_right, 'ground_truth': ground_truth, }, _durations
+        return {'high_side': high_side, 'pulses_left': pulses_left, 'pulses_right': pulses_right, 'ground_truth': ground_truth}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         rep = _b.rep
@@ -145,46 +145,40 @@ class PulseDecisionMaking(TrialEnv):
         # see _SPEC_LOCATIONS[22]
         _b.add_input(0, ('fixation', 'cue0', 'bin0', 'cue1', 'bin1', 'cue2', 'bin2', 'cue3', 'bin3', 'cue4', 'bin4', 'cue5', 'bin5'), 1, None)
         # see _SPEC_LOCATIONS[23]
-        _b.add_input(1, ('cue0', 'cue1', 'cue2', 'cue3', 'cue4', 'cue5'), fn.array((fn.take(pulses_left, rep), fn.take(pulses_right, rep), )), None)
+        _b.add_input(1, ('cue0', 'cue1', 'cue2', 'cue3', 'cue4', 'cue5'), fn.array((fn.take(pulses_left, rep), fn.take(pulses_right, rep))), None)
         # see _SPEC_LOCATIONS[24]
         _b.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[25]
-        if _s['decision'] <= t < _e['decision'] and (action == target):
+        if _start['decision'] <= t < _end['decision'] and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[26]
-        if _s['decision'] <= t < _e['decision'] and (action != fixation):
+        if _start['decision'] <= t < _end['decision'] and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         # see _SPEC_LOCATIONS[27]
-        if (action != fixation):
+        if action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[28]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[29]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), fail, None, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         # see _SPEC_LOCATIONS[30]
-        _o.rule(_o.inside((), _s, _e) & (action != fixation), abort, None, False)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(action != fixation, abort, None, False)
         return _o
 
 
@@ -216,10 +210,10 @@ _SPEC_LOCATIONS = (
     (145, 'inputs[0].value', 'tasks/PulseDecisionMaking.yaml', 33, 58),
     (147, 'inputs[1].value', 'tasks/PulseDecisionMaking.yaml', 34, 43),
     (149, 'target[0].value', 'tasks/PulseDecisionMaking.yaml', 36, 31),
-    (155, 'outcomes[0].when', 'tasks/PulseDecisionMaking.yaml', 38, 30),
-    (159, 'outcomes[1].when', 'tasks/PulseDecisionMaking.yaml', 39, 30),
-    (163, 'outcomes[2].when', 'tasks/PulseDecisionMaking.yaml', 40, 12),
-    (175, 'outcomes[0].when', 'tasks/PulseDecisionMaking.yaml', 38, 30),
-    (177, 'outcomes[1].when', 'tasks/PulseDecisionMaking.yaml', 39, 30),
-    (179, 'outcomes[2].when', 'tasks/PulseDecisionMaking.yaml', 40, 12),
+    (156, 'outcomes[0].when', 'tasks/PulseDecisionMaking.yaml', 38, 30),
+    (160, 'outcomes[1].when', 'tasks/PulseDecisionMaking.yaml', 39, 30),
+    (164, 'outcomes[2].when', 'tasks/PulseDecisionMaking.yaml', 40, 12),
+    (176, 'outcomes[0].when', 'tasks/PulseDecisionMaking.yaml', 38, 30),
+    (178, 'outcomes[1].when', 'tasks/PulseDecisionMaking.yaml', 39, 30),
+    (180, 'outcomes[2].when', 'tasks/PulseDecisionMaking.yaml', 40, 12),
 )

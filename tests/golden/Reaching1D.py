@@ -51,7 +51,7 @@ class Reaching1D(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('target', fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[1]
@@ -68,9 +68,9 @@ class Reaching1D(TrialEnv):
         left = self.action_index['left']
         right = self.action_index['right']
         # see _SPEC_LOCATIONS[5]
-        target_angle = fn.per_trial(_n, _over['target_angle'] if 'target_angle' in _over else fn.uniform(_rng, _n, 0, (2 * fn.pi)))
+        target_angle = fn.per_trial(_n, _over['target_angle'] if 'target_angle' in _over else fn.uniform(_rng, _n, 0, 2 * fn.pi))
         # see _SPEC_LOCATIONS[6]
-        direction = fn.per_trial(_n, _over['direction'] if 'direction' in _over else fn.where((target_angle > fn.pi), left, right))
+        direction = fn.per_trial(_n, _over['direction'] if 'direction' in _over else fn.where(target_angle > fn.pi, left, right))
         # see _SPEC_LOCATIONS[7]
         position = fn.per_trial(_n, fn.pi)
         # see _SPEC_LOCATIONS[8]
@@ -80,7 +80,7 @@ class Reaching1D(TrialEnv):
         _durations['fixation'] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[10]
         _durations['reach'] = fn.per_trial(_n, 500)
-        return {'target_angle': target_angle, 'direction': direction, 'position': position, 'score': score, }, _durations
+        return {'target_angle': target_angle, 'direction': direction, 'position': position, 'score': score}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dim_ring = self.params['dim_ring']
@@ -88,27 +88,27 @@ class Reaching1D(TrialEnv):
         position = _vars['position']
         target_angle = _vars['target_angle']
         # see _SPEC_LOCATIONS[11]
-        _b.add_input(0, ('reach',), fn.cos((fn.ring(dim_ring) - target_angle)), None)
+        _b.add_input(0, ('reach',), fn.cos(fn.ring(dim_ring) - target_angle), None)
         # see _SPEC_LOCATIONS[12]
-        # the value follows the agent's state: stepping adds it; a generated batch shows the initial state
-        _b.add_input(1, (), None if _b.serving else fn.cos((fn.ring(dim_ring) - position)), None)
+        # the value follows the agent's state: stepping adds it; batches show its start
+        _b.add_input(1, (), None if _b.serving else fn.cos(fn.ring(dim_ring) - position), None)
         # see _SPEC_LOCATIONS[13]
         _b.set_target(('reach',), direction)
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         # see _SPEC_LOCATIONS[14]
-        if _s['reach'] <= t < _e['reach']:
+        if _start['reach'] <= t < _end['reach']:
             correct = self.rewards['correct']
             fail = self.rewards['fail']
             position = self._state['position']
             score = self._state['score']
             target_angle = self.trial['target_angle']
-            return fn.scalar(fn.maximum((correct - fn.circdist(position, target_angle)), fail)), fn.scalar(score, "performance"), False
+            return fn.scalar(fn.maximum(correct - fn.circdist(position, target_angle), fail)), fn.scalar(score, 'performance'), False
         return 0.0, None, False
 
     def _state_next(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
         _start = self.start_t
         _end = self.end_t
         dt = self.dt
@@ -121,24 +121,20 @@ class Reaching1D(TrialEnv):
         position = self._state['position']
         score = self._state['score']
         # see _SPEC_LOCATIONS[15]
-        if True:
-            position = fn.mod(((position + (step_size * (action == left))) - (step_size * (action == right))), (2 * fn.pi))
+        position = fn.mod(position + step_size * (action == left) - step_size * (action == right), 2 * fn.pi)
         # see _SPEC_LOCATIONS[16]
-        if _s['reach'] <= t < _e['reach']:
-            score = (score + (((fn.maximum((correct - fn.circdist(position, target_angle)), fail) - fail) / (correct - fail)) / ((_end['reach'] - _start['reach']) / dt)))
-        return {'position': position, 'score': score, }
+        if _start['reach'] <= t < _end['reach']:
+            score = score + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail) / (correct - fail) / ((_end['reach'] - _start['reach']) / dt)
+        return {'position': position, 'score': score}
 
     def _add_state_inputs(self, _ob, t):
         dim_ring = self.params['dim_ring']
         position = self._state['position']
         # see _SPEC_LOCATIONS[17]
-        if True:
-            _ob[self._input_columns[1]] += fn.cos((fn.ring(dim_ring) - position))
+        _ob[self._input_columns[1]] += fn.cos(fn.ring(dim_ring) - position)
         return _ob
 
-    def _state_next_all(self, action, target, t, _vars, _s, _e, _st):
-        _start = _s
-        _end = _e
+    def _state_next_all(self, action, target, t, _vars, _start, _end, _st):
         dt = self.dt
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -149,20 +145,20 @@ class Reaching1D(TrialEnv):
         position = _st['position']
         score = _st['score']
         # see _SPEC_LOCATIONS[18]
-        position = fn.mod(((position + (step_size * (1 * (action == left)))) - (step_size * (1 * (action == right)))), (2 * fn.pi))
+        position = fn.mod(position + step_size * (1 * (action == left)) - step_size * (1 * (action == right)), 2 * fn.pi)
         # see _SPEC_LOCATIONS[19]
-        score = fn.where(fn.inside(('reach',), _s, _e, t), (score + (((fn.maximum((correct - fn.circdist(position, target_angle)), fail) - fail) / (correct - fail)) / ((_end['reach'] - _start['reach']) / dt))), score)
-        return {'position': fn.per_env(action, position), 'score': fn.per_env(action, score), }
+        score = fn.where(fn.inside(('reach',), _start, _end, t), score + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail) / (correct - fail) / ((_end['reach'] - _start['reach']) / dt), score)
+        return {'position': fn.per_env(action, position), 'score': fn.per_env(action, score)}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         dim_ring = self.params['dim_ring']
         position = _st['position'][:, None]
         # see _SPEC_LOCATIONS[20]
-        _ob[:, self._input_columns[1]] += fn.cos((fn.ring(dim_ring) - position))
+        _ob[:, self._input_columns[1]] += fn.cos(fn.ring(dim_ring) - position)
         return _ob
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         position = _st['position']
@@ -170,14 +166,7 @@ class Reaching1D(TrialEnv):
         target_angle = _vars['target_angle']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[21]
-        _o.rule(_o.inside(('reach',), _s, _e) & True, fn.maximum((correct - fn.circdist(position, target_angle)), fail), score, False)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('reach',), _start, _end), fn.maximum(correct - fn.circdist(position, target_angle), fail), score, False)
         return _o
 
 
@@ -198,12 +187,12 @@ _SPEC_LOCATIONS = (
     (90, 'inputs[0].value', 'tasks/Reaching1D.yaml', 39, 43),
     (92, 'inputs[1].value', 'tasks/Reaching1D.yaml', 40, 26),
     (95, 'target[0].value', 'tasks/Reaching1D.yaml', 42, 28),
-    (100, 'outcomes[0].when', 'tasks/Reaching1D.yaml', 44, 5),
+    (101, 'outcomes[0].when', 'tasks/Reaching1D.yaml', 44, 5),
     (123, 'state.position.next', 'tasks/Reaching1D.yaml', 30, 30),
-    (126, 'state.score.next', 'tasks/Reaching1D.yaml', 34, 11),
-    (134, 'inputs[1].value', 'tasks/Reaching1D.yaml', 40, 26),
-    (151, 'state.position.next', 'tasks/Reaching1D.yaml', 30, 30),
-    (153, 'state.score.next', 'tasks/Reaching1D.yaml', 34, 11),
-    (161, 'inputs[1].value', 'tasks/Reaching1D.yaml', 40, 26),
-    (172, 'outcomes[0].when', 'tasks/Reaching1D.yaml', 44, 5),
+    (125, 'state.score.next', 'tasks/Reaching1D.yaml', 34, 11),
+    (133, 'inputs[1].value', 'tasks/Reaching1D.yaml', 40, 26),
+    (147, 'state.position.next', 'tasks/Reaching1D.yaml', 30, 30),
+    (149, 'state.score.next', 'tasks/Reaching1D.yaml', 34, 11),
+    (157, 'inputs[1].value', 'tasks/Reaching1D.yaml', 40, 26),
+    (168, 'outcomes[0].when', 'tasks/Reaching1D.yaml', 44, 5),
 )

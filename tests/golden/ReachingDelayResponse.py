@@ -53,7 +53,7 @@ class ReachingDelayResponse(TrialEnv):
     action_bounds = (-1.0, 2.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('go', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -73,10 +73,10 @@ class ReachingDelayResponse(TrialEnv):
         # see _SPEC_LOCATIONS[5]
         _durations['stimulus'] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[6]
-        _durations['delay'] = fn.per_trial(_n, fn.choice(_rng, _n, fn.array((0, 1000, 2000, ))))
+        _durations['delay'] = fn.per_trial(_n, fn.choice(_rng, _n, fn.array((0, 1000, 2000))))
         # see _SPEC_LOCATIONS[7]
         _durations['decision'] = fn.per_trial(_n, 500)
-        return {'ground_truth': ground_truth, }, _durations
+        return {'ground_truth': ground_truth}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         ground_truth = _vars['ground_truth']
@@ -87,40 +87,39 @@ class ReachingDelayResponse(TrialEnv):
         # see _SPEC_LOCATIONS[10]
         _b.add_input(2, ('decision',), 1, None)
         # see _SPEC_LOCATIONS[11]
-        _b.set_target(('stimulus', 'delay'), fn.array(((-1), (-0.5), )))
+        _b.set_target(('stimulus', 'delay'), fn.array((-1, -0.5)))
         # see _SPEC_LOCATIONS[12]
-        _b.set_target(('decision',), fn.array((1, ground_truth, )))
+        _b.set_target(('decision',), fn.array((1, ground_truth)))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         # see _SPEC_LOCATIONS[13]
-        if _s['stimulus'] <= t < _e['stimulus'] and (fn.take(action, 0) >= 0):
+        if _start['stimulus'] <= t < _end['stimulus'] and fn.take(action, 0) >= 0:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[14]
-        if _s['decision'] <= t < _e['decision'] and (fn.take(action, 0) > 0):
+        if _start['decision'] <= t < _end['decision'] and fn.take(action, 0) > 0:
             correct = self.rewards['correct']
             ground_truth = self.trial['ground_truth']
-            return fn.scalar((correct / fn.power((1 + fn.abs((fn.take(action, 1) - ground_truth))), 2))), fn.scalar((1 / fn.power((1 + fn.abs((fn.take(action, 1) - ground_truth))), 2)), "performance"), True
+            return fn.scalar(correct / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2)), fn.scalar(1 / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2), 'performance'), True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         ground_truth = _vars['ground_truth']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[15]
-        _o.rule(_o.inside(('stimulus',), _s, _e) & (fn.take(action, 0) >= 0), abort, None, False)
+        _o.rule(_o.inside(('stimulus',), _start, _end) & (fn.take(action, 0) >= 0), abort, None, False)
         # see _SPEC_LOCATIONS[16]
-        _o.rule(_o.inside(('decision',), _s, _e) & (fn.take(action, 0) > 0), (correct / fn.power((1 + fn.abs((fn.take(action, 1) - ground_truth))), 2)), (1 / fn.power((1 + fn.abs((fn.take(action, 1) - ground_truth))), 2)), True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (fn.take(action, 0) > 0), correct / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2), 1 / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2), True)
         return _o
 
     def _timeout(self):
         miss = self.rewards['miss']
         # see _SPEC_LOCATIONS[17]
-        if True:
-            return miss, None
-        return 0.0, None
+        return miss, None
 
     def _timeout_all(self, t, _vars, _st):
         miss = self.rewards['miss']
@@ -146,10 +145,10 @@ _SPEC_LOCATIONS = (
     (87, 'inputs[2].value', 'tasks/ReachingDelayResponse.yaml', 32, 42),
     (89, 'target[0].value', 'tasks/ReachingDelayResponse.yaml', 34, 40),
     (91, 'target[1].value', 'tasks/ReachingDelayResponse.yaml', 35, 31),
-    (96, 'outcomes[0].when', 'tasks/ReachingDelayResponse.yaml', 37, 30),
-    (100, 'outcomes[1].when', 'tasks/ReachingDelayResponse.yaml', 39, 11),
-    (112, 'outcomes[0].when', 'tasks/ReachingDelayResponse.yaml', 37, 30),
-    (114, 'outcomes[1].when', 'tasks/ReachingDelayResponse.yaml', 39, 11),
-    (120, 'timeout[0].when', 'tasks/ReachingDelayResponse.yaml', 44, 5),
-    (128, 'timeout[0].when', 'tasks/ReachingDelayResponse.yaml', 44, 5),
+    (97, 'outcomes[0].when', 'tasks/ReachingDelayResponse.yaml', 37, 30),
+    (101, 'outcomes[1].when', 'tasks/ReachingDelayResponse.yaml', 39, 11),
+    (113, 'outcomes[0].when', 'tasks/ReachingDelayResponse.yaml', 37, 30),
+    (115, 'outcomes[1].when', 'tasks/ReachingDelayResponse.yaml', 39, 11),
+    (121, 'timeout[0].when', 'tasks/ReachingDelayResponse.yaml', 44, 5),
+    (127, 'timeout[0].when', 'tasks/ReachingDelayResponse.yaml', 44, 5),
 )

@@ -54,7 +54,7 @@ class SpatialSuppressMotion(TrialEnv):
     action_bounds = (0.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('stimulus', fn.size(32)))
         # see _SPEC_LOCATIONS[1]
@@ -73,11 +73,11 @@ class SpatialSuppressMotion(TrialEnv):
         # see _SPEC_LOCATIONS[5]
         diameter = fn.per_trial(_n, _over['diameter'] if 'diameter' in _over else fn.where(large, 8, 1))
         # see _SPEC_LOCATIONS[6]
-        opposite = fn.per_trial(_n, _over['opposite'] if 'opposite' in _over else ((direction + 1) - (2 * fn.mod(direction, 2))))
+        opposite = fn.per_trial(_n, _over['opposite'] if 'opposite' in _over else direction + 1 - 2 * fn.mod(direction, 2))
         _durations = {}
         # see _SPEC_LOCATIONS[7]
         _durations['stimulus'] = fn.per_trial(_n, 298.8)
-        return {'direction': direction, 'large': large, 'contrast': contrast, 'diameter': diameter, 'opposite': opposite, }, _durations
+        return {'direction': direction, 'large': large, 'contrast': contrast, 'diameter': diameter, 'opposite': opposite}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -92,21 +92,14 @@ class SpatialSuppressMotion(TrialEnv):
         opposite_large = self.params['opposite_large']
         opposite_small = self.params['opposite_small']
         # see _SPEC_LOCATIONS[8]
-        _b.add_input(0, ('stimulus',), ((((fn.cos((fn.take(fn.array((((-fn.pi) / 2), (fn.pi / 2), 0, fn.pi, )), (fn.arange(32) // 8)) - fn.take(fn.array((((-fn.pi) / 2), (fn.pi / 2), 0, fn.pi, )), direction))) + 1) * contrast) / 2) * (1 * (fn.mod(fn.arange(32), 8) < diameter))), None)
+        _b.add_input(0, ('stimulus',), (fn.cos(fn.take(fn.array((-fn.pi / 2, fn.pi / 2, 0, fn.pi)), fn.arange(32) // 8) - fn.take(fn.array((-fn.pi / 2, fn.pi / 2, 0, fn.pi)), direction)) + 1) * contrast / 2 * (1 * (fn.mod(fn.arange(32), 8) < diameter)), None)
         # see _SPEC_LOCATIONS[9]
-        _b.set_target(('stimulus',), ((((fn.onehot(direction, 4) * fn.where(large, fn.interp((t / dt), frames, correct_large), fn.interp((t / dt), frames, correct_small))) + (fn.onehot(opposite, 4) * fn.where(large, fn.interp((t / dt), frames, opposite_large), fn.interp((t / dt), frames, opposite_small)))) + ((((1 - fn.onehot(direction, 4)) - fn.onehot(opposite, 4)) * fn.maximum(((1 - fn.where(large, fn.interp((t / dt), frames, correct_large), fn.interp((t / dt), frames, correct_small))) - fn.where(large, fn.interp((t / dt), frames, opposite_large), fn.interp((t / dt), frames, opposite_small))), 0)) / 2)) / fn.maximum((fn.where(large, fn.interp((t / dt), frames, correct_large), fn.interp((t / dt), frames, correct_small)) + fn.where(large, fn.interp((t / dt), frames, opposite_large), fn.interp((t / dt), frames, opposite_small))), 1)))
+        _b.set_target(('stimulus',), (fn.onehot(direction, 4) * fn.where(large, fn.interp(t / dt, frames, correct_large), fn.interp(t / dt, frames, correct_small)) + fn.onehot(opposite, 4) * fn.where(large, fn.interp(t / dt, frames, opposite_large), fn.interp(t / dt, frames, opposite_small)) + (1 - fn.onehot(direction, 4) - fn.onehot(opposite, 4)) * fn.maximum(1 - fn.where(large, fn.interp(t / dt, frames, correct_large), fn.interp(t / dt, frames, correct_small)) - fn.where(large, fn.interp(t / dt, frames, opposite_large), fn.interp(t / dt, frames, opposite_small)), 0) / 2) / fn.maximum(fn.where(large, fn.interp(t / dt, frames, correct_large), fn.interp(t / dt, frames, correct_small)) + fn.where(large, fn.interp(t / dt, frames, opposite_large), fn.interp(t / dt, frames, opposite_small)), 1))
 
     def _judge(self, action, target, t):
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
-        _o = fn.Outcomes(t)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         _o = fn.Outcomes(t)
         return _o
 

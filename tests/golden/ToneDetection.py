@@ -49,7 +49,7 @@ class ToneDetection(TrialEnv):
     action_bounds = (-1.0, 1.0)
 
     def _group_sizes(self, _p):
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('stimulus', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -63,11 +63,11 @@ class ToneDetection(TrialEnv):
         # see _SPEC_LOCATIONS[3]
         ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, 4))
         # see _SPEC_LOCATIONS[4]
-        tone_on = fn.per_trial(_n, _over['tone_on'] if 'tone_on' in _over else fn.where((ground_truth > 0), fn.take(tone_times, fn.maximum((ground_truth - 1), 0)), (-1)))
+        tone_on = fn.per_trial(_n, _over['tone_on'] if 'tone_on' in _over else fn.where(ground_truth > 0, fn.take(tone_times, fn.maximum(ground_truth - 1, 0)), -1))
         _durations = {}
         # see _SPEC_LOCATIONS[5]
         _durations['stimulus'] = fn.per_trial(_n, 2000)
-        return {'ground_truth': ground_truth, 'tone_on': tone_on, }, _durations
+        return {'ground_truth': ground_truth, 'tone_on': tone_on}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -76,7 +76,7 @@ class ToneDetection(TrialEnv):
         tone_dur = self.params['tone_dur']
         tone_on = _vars['tone_on']
         # see _SPEC_LOCATIONS[6]
-        _b.add_input(0, ('stimulus',), fn.where(fn.all_of((ground_truth > 0), (t >= tone_on), (t < (tone_on + tone_dur))), 1, 0), (sigma / fn.sqrt(dt)))
+        _b.add_input(0, ('stimulus',), fn.where(fn.all_of(ground_truth > 0, t >= tone_on, t < tone_on + tone_dur), 1, 0), sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[7]
         _b.set_target((), ground_truth)
 
@@ -84,25 +84,17 @@ class ToneDetection(TrialEnv):
         _end = self.end_t
         dt = self.dt
         # see _SPEC_LOCATIONS[8]
-        if ((t == (_end['stimulus'] - dt)) and (action == target)):
+        if t == _end['stimulus'] - dt and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
-        _end = _e
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         dt = self.dt
         correct = self.rewards['correct']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[9]
-        _o.rule(_o.inside((), _s, _e) & fn.all_of((t == (_end['stimulus'] - dt)), (action == target)), correct, 1, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(fn.all_of(t == _end['stimulus'] - dt, action == target), correct, 1, True)
         return _o
 
 
@@ -118,5 +110,5 @@ _SPEC_LOCATIONS = (
     (78, 'inputs[0].value', 'tasks/ToneDetection.yaml', 32, 12),
     (80, 'target[0].value', 'tasks/ToneDetection.yaml', 35, 13),
     (86, 'outcomes[0].when', 'tasks/ToneDetection.yaml', 37, 12),
-    (97, 'outcomes[0].when', 'tasks/ToneDetection.yaml', 37, 12),
+    (96, 'outcomes[0].when', 'tasks/ToneDetection.yaml', 37, 12),
 )

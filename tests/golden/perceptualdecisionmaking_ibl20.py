@@ -54,7 +54,7 @@ class PerceptualdecisionmakingIbl20(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -78,10 +78,10 @@ class PerceptualdecisionmakingIbl20(TrialEnv):
         block = _prev['block']
         trial_in_block = _prev['trial_in_block']
         # see _SPEC_LOCATIONS[6]
-        block = fn.per_trial(_n, fn.where(((trial_in_block + 1) < block_length), block, (1 - block)))
+        block = fn.per_trial(_n, fn.where(trial_in_block + 1 < block_length, block, 1 - block))
         # see _SPEC_LOCATIONS[7]
-        trial_in_block = fn.per_trial(_n, fn.where(((trial_in_block + 1) < block_length), (trial_in_block + 1), 0))
-        return {'block': block, 'trial_in_block': trial_in_block, }
+        trial_in_block = fn.per_trial(_n, fn.where(trial_in_block + 1 < block_length, trial_in_block + 1, 0))
+        return {'block': block, 'trial_in_block': trial_in_block}
 
     def _sample_trials(self, _rng, _n, _over, _session):
         cohs = self.params['cohs']
@@ -89,7 +89,7 @@ class PerceptualdecisionmakingIbl20(TrialEnv):
         block = _session['block']
         trial_in_block = _session['trial_in_block']
         # see _SPEC_LOCATIONS[8]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.where((fn.uniform(_rng, _n, 0, 1) < fn.take(p_block, block)), 0, 1))
+        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.where(fn.uniform(_rng, _n, 0, 1) < fn.take(p_block, block), 0, 1))
         # see _SPEC_LOCATIONS[9]
         coh = fn.per_trial(_n, _over['coh'] if 'coh' in _over else fn.choice(_rng, _n, cohs))
         _durations = {}
@@ -101,7 +101,7 @@ class PerceptualdecisionmakingIbl20(TrialEnv):
         _durations['delay'] = fn.per_trial(_n, 0)
         # see _SPEC_LOCATIONS[13]
         _durations['decision'] = fn.per_trial(_n, 100)
-        return {'block': block, 'trial_in_block': trial_in_block, 'ground_truth': ground_truth, 'coh': coh, }, _durations
+        return {'block': block, 'trial_in_block': trial_in_block, 'ground_truth': ground_truth, 'coh': coh}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -113,46 +113,40 @@ class PerceptualdecisionmakingIbl20(TrialEnv):
         # see _SPEC_LOCATIONS[14]
         _b.add_input(0, ('fixation',), 1, None)
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(1, ('stimulus',), (((fn.cos((fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth))) * coh) / 200) + 0.5), (sigma / fn.sqrt(dt)))
+        _b.add_input(1, ('stimulus',), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[16]
         _b.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[17]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[18]
-        if _s['decision'] <= t < _e['decision'] and (action == target):
+        if _start['decision'] <= t < _end['decision'] and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[19]
-        if _s['decision'] <= t < _e['decision'] and (action != fixation):
+        if _start['decision'] <= t < _end['decision'] and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[20]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), fail, None, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         return _o
 
 
@@ -176,10 +170,10 @@ _SPEC_LOCATIONS = (
     (113, 'inputs[0].value', 'tasks/PerceptualDecisionMaking.yaml', 24, 48),
     (115, 'inputs[1].value', 'tasks/PerceptualDecisionMaking.yaml', 27, 12),
     (117, 'target[0].value', 'tasks/PerceptualDecisionMaking.yaml', 30, 31),
-    (123, 'outcomes[0].when', 'tasks/PerceptualDecisionMaking.yaml', 32, 30),
-    (127, 'outcomes[1].when', 'tasks/PerceptualDecisionMaking.yaml', 33, 30),
-    (131, 'outcomes[2].when', 'tasks/PerceptualDecisionMaking.yaml', 34, 30),
-    (143, 'outcomes[0].when', 'tasks/PerceptualDecisionMaking.yaml', 32, 30),
-    (145, 'outcomes[1].when', 'tasks/PerceptualDecisionMaking.yaml', 33, 30),
-    (147, 'outcomes[2].when', 'tasks/PerceptualDecisionMaking.yaml', 34, 30),
+    (124, 'outcomes[0].when', 'tasks/PerceptualDecisionMaking.yaml', 32, 30),
+    (128, 'outcomes[1].when', 'tasks/PerceptualDecisionMaking.yaml', 33, 30),
+    (132, 'outcomes[2].when', 'tasks/PerceptualDecisionMaking.yaml', 34, 30),
+    (144, 'outcomes[0].when', 'tasks/PerceptualDecisionMaking.yaml', 32, 30),
+    (146, 'outcomes[1].when', 'tasks/PerceptualDecisionMaking.yaml', 33, 30),
+    (148, 'outcomes[2].when', 'tasks/PerceptualDecisionMaking.yaml', 34, 30),
 )

@@ -55,7 +55,7 @@ class PerceptualdecisionmakingRoitman02(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -82,7 +82,7 @@ class PerceptualdecisionmakingRoitman02(TrialEnv):
         _durations['delay'] = fn.per_trial(_n, 0)
         # see _SPEC_LOCATIONS[9]
         _durations['decision'] = fn.per_trial(_n, 0)
-        return {'ground_truth': ground_truth, 'coh': coh, }, _durations
+        return {'ground_truth': ground_truth, 'coh': coh}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -95,38 +95,35 @@ class PerceptualdecisionmakingRoitman02(TrialEnv):
         # see _SPEC_LOCATIONS[10]
         _b.add_input(0, ('fixation',), 1, None)
         # see _SPEC_LOCATIONS[11]
-        _b.add_input(1, ('stimulus',), (((fn.cos((fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth))) * coh) / 200) + 0.5), (sigma / fn.sqrt(dt)))
+        _b.add_input(1, ('stimulus',), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[12]
-        _b.set_target(('stimulus',), fn.where((t >= (_start['stimulus'] + dt)), fn.take(choice, ground_truth), fixation))
+        _b.set_target(('stimulus',), fn.where(t >= _start['stimulus'] + dt, fn.take(choice, ground_truth), fixation))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
         _start = self.start_t
+        _end = self.end_t
         dt = self.dt
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[13]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             urgency = self.params['urgency']
-            return fn.scalar((abort + urgency)), None, False
+            return fn.scalar(abort + urgency), None, False
         # see _SPEC_LOCATIONS[14]
-        if _s['stimulus'] <= t < _e['stimulus'] and ((t >= (_start['stimulus'] + dt)) and (action == target)):
+        if _start['stimulus'] <= t < _end['stimulus'] and (t >= _start['stimulus'] + dt and action == target):
             correct = self.rewards['correct']
             urgency = self.params['urgency']
-            return fn.scalar((correct + urgency)), 1.0, True
+            return fn.scalar(correct + urgency), 1.0, True
         # see _SPEC_LOCATIONS[15]
-        if _s['stimulus'] <= t < _e['stimulus'] and ((t >= (_start['stimulus'] + dt)) and (action != fixation)):
+        if _start['stimulus'] <= t < _end['stimulus'] and (t >= _start['stimulus'] + dt and action != fixation):
             fail = self.rewards['fail']
             urgency = self.params['urgency']
-            return fn.scalar((fail + urgency)), None, True
+            return fn.scalar(fail + urgency), None, True
         # see _SPEC_LOCATIONS[16]
-        if True:
-            urgency = self.params['urgency']
-            return fn.scalar(urgency), None, False
-        return 0.0, None, False
+        urgency = self.params['urgency']
+        return fn.scalar(urgency), None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
-        _start = _s
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         dt = self.dt
         abort = self.rewards['abort']
         correct = self.rewards['correct']
@@ -135,20 +132,13 @@ class PerceptualdecisionmakingRoitman02(TrialEnv):
         urgency = self.params['urgency']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[17]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), (abort + urgency), None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort + urgency, None, False)
         # see _SPEC_LOCATIONS[18]
-        _o.rule(_o.inside(('stimulus',), _s, _e) & fn.all_of((t >= (_start['stimulus'] + dt)), (action == target)), (correct + urgency), 1, True)
+        _o.rule(_o.inside(('stimulus',), _start, _end) & fn.all_of(t >= _start['stimulus'] + dt, action == target), correct + urgency, 1, True)
         # see _SPEC_LOCATIONS[19]
-        _o.rule(_o.inside(('stimulus',), _s, _e) & fn.all_of((t >= (_start['stimulus'] + dt)), (action != fixation)), (fail + urgency), None, True)
+        _o.rule(_o.inside(('stimulus',), _start, _end) & fn.all_of(t >= _start['stimulus'] + dt, action != fixation), fail + urgency, None, True)
         # see _SPEC_LOCATIONS[20]
-        _o.rule(_o.inside((), _s, _e) & True, urgency, None, False)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(True, urgency, None, False)
         return _o
 
 
@@ -172,8 +162,8 @@ _SPEC_LOCATIONS = (
     (112, 'outcomes[1].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 26, 11),
     (117, 'outcomes[2].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 31, 11),
     (122, 'outcomes[3].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 34, 5),
-    (137, 'outcomes[0].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 24, 30),
-    (139, 'outcomes[1].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 26, 11),
-    (141, 'outcomes[2].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 31, 11),
-    (143, 'outcomes[3].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 34, 5),
+    (134, 'outcomes[0].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 24, 30),
+    (136, 'outcomes[1].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 26, 11),
+    (138, 'outcomes[2].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 31, 11),
+    (140, 'outcomes[3].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 34, 5),
 )

@@ -54,7 +54,7 @@ class Yang19Dlydm2(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -75,19 +75,19 @@ class Yang19Dlydm2(TrialEnv):
         # see _SPEC_LOCATIONS[5]
         i_theta1 = fn.per_trial(_n, _over['i_theta1'] if 'i_theta1' in _over else fn.choice(_rng, _n, dim_ring))
         # see _SPEC_LOCATIONS[6]
-        i_theta2 = fn.per_trial(_n, _over['i_theta2'] if 'i_theta2' in _over else fn.mod((i_theta1 + fn.integers(_rng, _n, 1, dim_ring)), dim_ring))
+        i_theta2 = fn.per_trial(_n, _over['i_theta2'] if 'i_theta2' in _over else fn.mod(i_theta1 + fn.integers(_rng, _n, 1, dim_ring), dim_ring))
         # see _SPEC_LOCATIONS[7]
         theta1 = fn.per_trial(_n, _over['theta1'] if 'theta1' in _over else fn.take(fn.ring(dim_ring), i_theta1))
         # see _SPEC_LOCATIONS[8]
         theta2 = fn.per_trial(_n, _over['theta2'] if 'theta2' in _over else fn.take(fn.ring(dim_ring), i_theta2))
         # see _SPEC_LOCATIONS[9]
-        i_coh1_mod1 = fn.per_trial(_n, _over['i_coh1_mod1'] if 'i_coh1_mod1' in _over else fn.integers(_rng, _n, 0, fn.sum(((fn.abs(cohs) * 0) + 1))))
+        i_coh1_mod1 = fn.per_trial(_n, _over['i_coh1_mod1'] if 'i_coh1_mod1' in _over else fn.integers(_rng, _n, 0, fn.sum(fn.abs(cohs) * 0 + 1)))
         # see _SPEC_LOCATIONS[10]
-        i_coh2_mod1 = fn.per_trial(_n, _over['i_coh2_mod1'] if 'i_coh2_mod1' in _over else fn.mod((i_coh1_mod1 + fn.integers(_rng, _n, 1, fn.sum(((fn.abs(cohs) * 0) + 1)))), fn.sum(((fn.abs(cohs) * 0) + 1))))
+        i_coh2_mod1 = fn.per_trial(_n, _over['i_coh2_mod1'] if 'i_coh2_mod1' in _over else fn.mod(i_coh1_mod1 + fn.integers(_rng, _n, 1, fn.sum(fn.abs(cohs) * 0 + 1)), fn.sum(fn.abs(cohs) * 0 + 1)))
         # see _SPEC_LOCATIONS[11]
-        i_coh1_mod2 = fn.per_trial(_n, _over['i_coh1_mod2'] if 'i_coh1_mod2' in _over else fn.integers(_rng, _n, 0, fn.sum(((fn.abs(cohs) * 0) + 1))))
+        i_coh1_mod2 = fn.per_trial(_n, _over['i_coh1_mod2'] if 'i_coh1_mod2' in _over else fn.integers(_rng, _n, 0, fn.sum(fn.abs(cohs) * 0 + 1)))
         # see _SPEC_LOCATIONS[12]
-        i_coh2_mod2 = fn.per_trial(_n, _over['i_coh2_mod2'] if 'i_coh2_mod2' in _over else fn.mod((i_coh1_mod2 + fn.integers(_rng, _n, 1, fn.sum(((fn.abs(cohs) * 0) + 1)))), fn.sum(((fn.abs(cohs) * 0) + 1))))
+        i_coh2_mod2 = fn.per_trial(_n, _over['i_coh2_mod2'] if 'i_coh2_mod2' in _over else fn.mod(i_coh1_mod2 + fn.integers(_rng, _n, 1, fn.sum(fn.abs(cohs) * 0 + 1)), fn.sum(fn.abs(cohs) * 0 + 1)))
         # see _SPEC_LOCATIONS[13]
         coh1_mod1 = fn.per_trial(_n, _over['coh1_mod1'] if 'coh1_mod1' in _over else fn.take(cohs, i_coh1_mod1))
         # see _SPEC_LOCATIONS[14]
@@ -97,11 +97,11 @@ class Yang19Dlydm2(TrialEnv):
         # see _SPEC_LOCATIONS[16]
         coh2_mod2 = fn.per_trial(_n, _over['coh2_mod2'] if 'coh2_mod2' in _over else fn.take(cohs, i_coh2_mod2))
         # see _SPEC_LOCATIONS[17]
-        evidence1 = fn.per_trial(_n, _over['evidence1'] if 'evidence1' in _over else (((fn.take(w_mod, 0) * fn.take(stim_mod, 0)) * coh1_mod1) + ((fn.take(w_mod, 1) * fn.take(stim_mod, 1)) * coh1_mod2)))
+        evidence1 = fn.per_trial(_n, _over['evidence1'] if 'evidence1' in _over else fn.take(w_mod, 0) * fn.take(stim_mod, 0) * coh1_mod1 + fn.take(w_mod, 1) * fn.take(stim_mod, 1) * coh1_mod2)
         # see _SPEC_LOCATIONS[18]
-        evidence2 = fn.per_trial(_n, _over['evidence2'] if 'evidence2' in _over else (((fn.take(w_mod, 0) * fn.take(stim_mod, 0)) * coh2_mod1) + ((fn.take(w_mod, 1) * fn.take(stim_mod, 1)) * coh2_mod2)))
+        evidence2 = fn.per_trial(_n, _over['evidence2'] if 'evidence2' in _over else fn.take(w_mod, 0) * fn.take(stim_mod, 0) * coh2_mod1 + fn.take(w_mod, 1) * fn.take(stim_mod, 1) * coh2_mod2)
         # see _SPEC_LOCATIONS[19]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.where(((evidence1 + fn.uniform(_rng, _n, (-1e-06), 1e-06)) > evidence2), i_theta1, i_theta2))
+        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.where(evidence1 + fn.uniform(_rng, _n, -1e-06, 1e-06) > evidence2, i_theta1, i_theta2))
         _durations = {}
         # see _SPEC_LOCATIONS[20]
         _durations['fixation'] = fn.per_trial(_n, fn.uniform(_rng, _n, 200, 500))
@@ -113,7 +113,7 @@ class Yang19Dlydm2(TrialEnv):
         _durations['stim2'] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[24]
         _durations['decision'] = fn.per_trial(_n, 200)
-        return {'i_theta1': i_theta1, 'i_theta2': i_theta2, 'theta1': theta1, 'theta2': theta2, 'i_coh1_mod1': i_coh1_mod1, 'i_coh2_mod1': i_coh2_mod1, 'i_coh1_mod2': i_coh1_mod2, 'i_coh2_mod2': i_coh2_mod2, 'coh1_mod1': coh1_mod1, 'coh2_mod1': coh2_mod1, 'coh1_mod2': coh1_mod2, 'coh2_mod2': coh2_mod2, 'evidence1': evidence1, 'evidence2': evidence2, 'ground_truth': ground_truth, }, _durations
+        return {'i_theta1': i_theta1, 'i_theta2': i_theta2, 'theta1': theta1, 'theta2': theta2, 'i_coh1_mod1': i_coh1_mod1, 'i_coh2_mod1': i_coh2_mod1, 'i_coh1_mod2': i_coh1_mod2, 'i_coh2_mod2': i_coh2_mod2, 'coh1_mod1': coh1_mod1, 'coh2_mod1': coh2_mod1, 'coh1_mod2': coh1_mod2, 'coh2_mod2': coh2_mod2, 'evidence1': evidence1, 'evidence2': evidence2, 'ground_truth': ground_truth}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -131,54 +131,48 @@ class Yang19Dlydm2(TrialEnv):
         # see _SPEC_LOCATIONS[25]
         _b.add_input(0, ('fixation',), 1, None)
         # see _SPEC_LOCATIONS[26]
-        _b.add_input(1, ('stim1',), (((fn.take(stim_mod, 0) * 0.8) * fn.exp(((-fn.power((fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8)), 2)) / 2))) * coh1_mod1), None)
+        _b.add_input(1, ('stim1',), fn.take(stim_mod, 0) * 0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh1_mod1, None)
         # see _SPEC_LOCATIONS[27]
-        _b.add_input(2, ('stim2',), (((fn.take(stim_mod, 0) * 0.8) * fn.exp(((-fn.power((fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8)), 2)) / 2))) * coh2_mod1), None)
+        _b.add_input(2, ('stim2',), fn.take(stim_mod, 0) * 0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh2_mod1, None)
         # see _SPEC_LOCATIONS[28]
-        _b.add_input(3, ('stim1',), (((fn.take(stim_mod, 1) * 0.8) * fn.exp(((-fn.power((fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8)), 2)) / 2))) * coh1_mod2), None)
+        _b.add_input(3, ('stim1',), fn.take(stim_mod, 1) * 0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh1_mod2, None)
         # see _SPEC_LOCATIONS[29]
-        _b.add_input(4, ('stim2',), (((fn.take(stim_mod, 1) * 0.8) * fn.exp(((-fn.power((fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8)), 2)) / 2))) * coh2_mod2), None)
+        _b.add_input(4, ('stim2',), fn.take(stim_mod, 1) * 0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh2_mod2, None)
         # see _SPEC_LOCATIONS[30]
-        _b.add_input(5, ('stim1', 'stim2'), None, (sigma / fn.sqrt(dt)))
+        _b.add_input(5, ('stim1', 'stim2'), None, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[31]
         _b.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[32]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[33]
-        if _s['decision'] <= t < _e['decision'] and (action == target):
+        if _start['decision'] <= t < _end['decision'] and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[34]
-        if _s['decision'] <= t < _e['decision'] and (action != fixation):
+        if _start['decision'] <= t < _end['decision'] and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[35]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[36]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[37]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), fail, None, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         return _o
 
 
@@ -217,10 +211,10 @@ _SPEC_LOCATIONS = (
     (139, 'inputs[4].value', 'tasks/yang19.dlydm1.yaml', 64, 12),
     (141, 'inputs[5].noise', 'tasks/yang19.dlydm1.yaml', 65, 76),
     (143, 'target[0].value', 'tasks/yang19.dlydm1.yaml', 67, 31),
-    (149, 'outcomes[0].when', 'tasks/yang19.dlydm1.yaml', 69, 30),
-    (153, 'outcomes[1].when', 'tasks/yang19.dlydm1.yaml', 70, 30),
-    (157, 'outcomes[2].when', 'tasks/yang19.dlydm1.yaml', 71, 30),
-    (169, 'outcomes[0].when', 'tasks/yang19.dlydm1.yaml', 69, 30),
-    (171, 'outcomes[1].when', 'tasks/yang19.dlydm1.yaml', 70, 30),
-    (173, 'outcomes[2].when', 'tasks/yang19.dlydm1.yaml', 71, 30),
+    (150, 'outcomes[0].when', 'tasks/yang19.dlydm1.yaml', 69, 30),
+    (154, 'outcomes[1].when', 'tasks/yang19.dlydm1.yaml', 70, 30),
+    (158, 'outcomes[2].when', 'tasks/yang19.dlydm1.yaml', 71, 30),
+    (170, 'outcomes[0].when', 'tasks/yang19.dlydm1.yaml', 69, 30),
+    (172, 'outcomes[1].when', 'tasks/yang19.dlydm1.yaml', 70, 30),
+    (174, 'outcomes[2].when', 'tasks/yang19.dlydm1.yaml', 71, 30),
 )

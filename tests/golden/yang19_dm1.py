@@ -48,7 +48,7 @@ class Yang19Dm1(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -67,27 +67,27 @@ class Yang19Dm1(TrialEnv):
         # see _SPEC_LOCATIONS[5]
         i_theta1 = fn.per_trial(_n, _over['i_theta1'] if 'i_theta1' in _over else fn.choice(_rng, _n, dim_ring))
         # see _SPEC_LOCATIONS[6]
-        i_theta2 = fn.per_trial(_n, _over['i_theta2'] if 'i_theta2' in _over else fn.mod((i_theta1 + fn.integers(_rng, _n, 1, dim_ring)), dim_ring))
+        i_theta2 = fn.per_trial(_n, _over['i_theta2'] if 'i_theta2' in _over else fn.mod(i_theta1 + fn.integers(_rng, _n, 1, dim_ring), dim_ring))
         # see _SPEC_LOCATIONS[7]
         theta1 = fn.per_trial(_n, _over['theta1'] if 'theta1' in _over else fn.take(fn.ring(dim_ring), i_theta1))
         # see _SPEC_LOCATIONS[8]
         theta2 = fn.per_trial(_n, _over['theta2'] if 'theta2' in _over else fn.take(fn.ring(dim_ring), i_theta2))
         # see _SPEC_LOCATIONS[9]
-        coh = fn.per_trial(_n, _over['coh'] if 'coh' in _over else (fn.choice(_rng, _n, cohs) * fn.choice(_rng, _n, fn.array(((-1), 1, )))))
+        coh = fn.per_trial(_n, _over['coh'] if 'coh' in _over else fn.choice(_rng, _n, cohs) * fn.choice(_rng, _n, fn.array((-1, 1))))
         # see _SPEC_LOCATIONS[10]
-        coh1 = fn.per_trial(_n, _over['coh1'] if 'coh1' in _over else (0.5 + (coh / 2)))
+        coh1 = fn.per_trial(_n, _over['coh1'] if 'coh1' in _over else 0.5 + coh / 2)
         # see _SPEC_LOCATIONS[11]
-        coh2 = fn.per_trial(_n, _over['coh2'] if 'coh2' in _over else (0.5 - (coh / 2)))
+        coh2 = fn.per_trial(_n, _over['coh2'] if 'coh2' in _over else 0.5 - coh / 2)
         # see _SPEC_LOCATIONS[12]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.where((coh1 > coh2), i_theta1, i_theta2))
+        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.where(coh1 > coh2, i_theta1, i_theta2))
         _durations = {}
         # see _SPEC_LOCATIONS[13]
         _durations['fixation'] = fn.per_trial(_n, fn.uniform(_rng, _n, 200, 500))
         # see _SPEC_LOCATIONS[14]
-        _durations['stimulus'] = fn.per_trial(_n, fn.choice(_rng, _n, fn.array((200, 400, 600, ))))
+        _durations['stimulus'] = fn.per_trial(_n, fn.choice(_rng, _n, fn.array((200, 400, 600))))
         # see _SPEC_LOCATIONS[15]
         _durations['decision'] = fn.per_trial(_n, 200)
-        return {'i_theta1': i_theta1, 'i_theta2': i_theta2, 'theta1': theta1, 'theta2': theta2, 'coh': coh, 'coh1': coh1, 'coh2': coh2, 'ground_truth': ground_truth, }, _durations
+        return {'i_theta1': i_theta1, 'i_theta2': i_theta2, 'theta1': theta1, 'theta2': theta2, 'coh': coh, 'coh1': coh1, 'coh2': coh2, 'ground_truth': ground_truth}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -102,48 +102,42 @@ class Yang19Dm1(TrialEnv):
         # see _SPEC_LOCATIONS[16]
         _b.add_input(0, ('fixation',), 1, None)
         # see _SPEC_LOCATIONS[17]
-        _b.add_input(1, ('stimulus',), (((0.8 * fn.exp(((-fn.power((fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8)), 2)) / 2))) * coh1) + ((0.8 * fn.exp(((-fn.power((fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8)), 2)) / 2))) * coh2)), (sigma / fn.sqrt(dt)))
+        _b.add_input(1, ('stimulus',), 0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh1 + 0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh2, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[18]
-        _b.add_input(2, ('stimulus',), None, (sigma / fn.sqrt(dt)))
+        _b.add_input(2, ('stimulus',), None, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[19]
         _b.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[20]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[21]
-        if _s['decision'] <= t < _e['decision'] and (action == target):
+        if _start['decision'] <= t < _end['decision'] and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[22]
-        if _s['decision'] <= t < _e['decision'] and (action != fixation):
+        if _start['decision'] <= t < _end['decision'] and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[23]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[24]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[25]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), fail, None, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         return _o
 
 
@@ -170,10 +164,10 @@ _SPEC_LOCATIONS = (
     (104, 'inputs[1].value', 'tasks/yang19.dm1.yaml', 36, 12),
     (106, 'inputs[2].noise', 'tasks/yang19.dm1.yaml', 40, 53),
     (108, 'target[0].value', 'tasks/yang19.dm1.yaml', 42, 31),
-    (114, 'outcomes[0].when', 'tasks/yang19.dm1.yaml', 44, 30),
-    (118, 'outcomes[1].when', 'tasks/yang19.dm1.yaml', 45, 30),
-    (122, 'outcomes[2].when', 'tasks/yang19.dm1.yaml', 46, 30),
-    (134, 'outcomes[0].when', 'tasks/yang19.dm1.yaml', 44, 30),
-    (136, 'outcomes[1].when', 'tasks/yang19.dm1.yaml', 45, 30),
-    (138, 'outcomes[2].when', 'tasks/yang19.dm1.yaml', 46, 30),
+    (115, 'outcomes[0].when', 'tasks/yang19.dm1.yaml', 44, 30),
+    (119, 'outcomes[1].when', 'tasks/yang19.dm1.yaml', 45, 30),
+    (123, 'outcomes[2].when', 'tasks/yang19.dm1.yaml', 46, 30),
+    (135, 'outcomes[0].when', 'tasks/yang19.dm1.yaml', 44, 30),
+    (137, 'outcomes[1].when', 'tasks/yang19.dm1.yaml', 45, 30),
+    (139, 'outcomes[2].when', 'tasks/yang19.dm1.yaml', 46, 30),
 )

@@ -63,7 +63,7 @@ class Yang19Dms(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -85,8 +85,8 @@ class Yang19Dms(TrialEnv):
     def _session_next(self, _rng, _n, _prev):
         modality = _prev['modality']
         # see _SPEC_LOCATIONS[6]
-        modality = fn.per_trial(_n, (1 - modality))
-        return {'modality': modality, }
+        modality = fn.per_trial(_n, 1 - modality)
+        return {'modality': modality}
 
     def _sample_trials(self, _rng, _n, _over, _session):
         category = self.params['category']
@@ -100,13 +100,13 @@ class Yang19Dms(TrialEnv):
         # see _SPEC_LOCATIONS[8]
         i_sample = fn.per_trial(_n, _over['i_sample'] if 'i_sample' in _over else fn.choice(_rng, _n, dim_ring))
         # see _SPEC_LOCATIONS[9]
-        sample_category = fn.per_trial(_n, _over['sample_category'] if 'sample_category' in _over else (1 * (1 * (i_sample >= (dim_ring // 2)))))
+        sample_category = fn.per_trial(_n, _over['sample_category'] if 'sample_category' in _over else 1 * (1 * (i_sample >= dim_ring // 2)))
         # see _SPEC_LOCATIONS[10]
-        test_category = fn.per_trial(_n, _over['test_category'] if 'test_category' in _over else fn.where(match, sample_category, (1 - sample_category)))
+        test_category = fn.per_trial(_n, _over['test_category'] if 'test_category' in _over else fn.where(match, sample_category, 1 - sample_category))
         # see _SPEC_LOCATIONS[11]
-        i_test = fn.per_trial(_n, _over['i_test'] if 'i_test' in _over else fn.where(category, (fn.integers(_rng, _n, 0, (dim_ring // 2)) + (test_category * (dim_ring // 2))), fn.where(match, i_sample, fn.mod((i_sample + (dim_ring // 2)), dim_ring))))
+        i_test = fn.per_trial(_n, _over['i_test'] if 'i_test' in _over else fn.where(category, fn.integers(_rng, _n, 0, dim_ring // 2) + test_category * (dim_ring // 2), fn.where(match, i_sample, fn.mod(i_sample + dim_ring // 2, dim_ring))))
         # see _SPEC_LOCATIONS[12]
-        go = fn.per_trial(_n, _over['go'] if 'go' in _over else (match == go_on_match))
+        go = fn.per_trial(_n, _over['go'] if 'go' in _over else match == go_on_match)
         # see _SPEC_LOCATIONS[13]
         ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.where(go, fn.take(choice, i_test), fixation))
         _durations = {}
@@ -120,7 +120,7 @@ class Yang19Dms(TrialEnv):
         _durations['test'] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[18]
         _durations['decision'] = fn.per_trial(_n, 900)
-        return {'modality': modality, 'match': match, 'i_sample': i_sample, 'sample_category': sample_category, 'test_category': test_category, 'i_test': i_test, 'go': go, 'ground_truth': ground_truth, }, _durations
+        return {'modality': modality, 'match': match, 'i_sample': i_sample, 'sample_category': sample_category, 'test_category': test_category, 'i_test': i_test, 'go': go, 'ground_truth': ground_truth}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         dt = self.dt
@@ -133,35 +133,36 @@ class Yang19Dms(TrialEnv):
         # see _SPEC_LOCATIONS[19]
         _b.add_input(0, ('fixation',), 1, None)
         # see _SPEC_LOCATIONS[20]
-        _b.add_input(1, ('sample',), ((0.8 * fn.exp(((-fn.power((fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8)), 2)) / 2))) * (1 * (modality == 0))), ((sigma / fn.sqrt(dt)) * (1 * (modality == 0))))
+        _b.add_input(1, ('sample',), 0.8 * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 0)), sigma / fn.sqrt(dt) * (1 * (modality == 0)))
         # see _SPEC_LOCATIONS[21]
-        _b.add_input(2, ('sample',), ((0.8 * fn.exp(((-fn.power((fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8)), 2)) / 2))) * (1 * (modality == 1))), ((sigma / fn.sqrt(dt)) * (1 * (modality == 1))))
+        _b.add_input(2, ('sample',), 0.8 * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 1)), sigma / fn.sqrt(dt) * (1 * (modality == 1)))
         # see _SPEC_LOCATIONS[22]
-        _b.add_input(3, ('test',), ((0.8 * fn.exp(((-fn.power((fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8)), 2)) / 2))) * (1 * (modality == 0))), ((sigma / fn.sqrt(dt)) * (1 * (modality == 0))))
+        _b.add_input(3, ('test',), 0.8 * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 0)), sigma / fn.sqrt(dt) * (1 * (modality == 0)))
         # see _SPEC_LOCATIONS[23]
-        _b.add_input(4, ('test',), ((0.8 * fn.exp(((-fn.power((fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8)), 2)) / 2))) * (1 * (modality == 1))), ((sigma / fn.sqrt(dt)) * (1 * (modality == 1))))
+        _b.add_input(4, ('test',), 0.8 * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 1)), sigma / fn.sqrt(dt) * (1 * (modality == 1)))
         # see _SPEC_LOCATIONS[24]
         _b.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         go = self.trial['go']
         # see _SPEC_LOCATIONS[25]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[26]
-        if _s['decision'] <= t < _e['decision'] and ((action == target) and go):
+        if _start['decision'] <= t < _end['decision'] and (action == target and go):
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[27]
-        if _s['decision'] <= t < _e['decision'] and (action != fixation):
+        if _start['decision'] <= t < _end['decision'] and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -169,17 +170,17 @@ class Yang19Dms(TrialEnv):
         go = _vars['go']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[28]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[29]
-        _o.rule(_o.inside(('decision',), _s, _e) & fn.all_of((action == target), go), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & fn.all_of(action == target, go), correct, 1, True)
         # see _SPEC_LOCATIONS[30]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), fail, None, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         return _o
 
     def _timeout(self):
         go = self.trial['go']
         # see _SPEC_LOCATIONS[31]
-        if (not go):
+        if not go:
             return 0.0, 1.0
         return 0.0, None
 
@@ -219,12 +220,12 @@ _SPEC_LOCATIONS = (
     (139, 'inputs[3].value', 'tasks/yang19.dms.yaml', 55, 12),
     (141, 'inputs[4].value', 'tasks/yang19.dms.yaml', 59, 12),
     (143, 'target[0].value', 'tasks/yang19.dms.yaml', 62, 31),
-    (150, 'outcomes[0].when', 'tasks/yang19.dms.yaml', 64, 30),
-    (154, 'outcomes[1].when', 'tasks/yang19.dms.yaml', 65, 30),
-    (158, 'outcomes[2].when', 'tasks/yang19.dms.yaml', 66, 30),
-    (171, 'outcomes[0].when', 'tasks/yang19.dms.yaml', 64, 30),
-    (173, 'outcomes[1].when', 'tasks/yang19.dms.yaml', 65, 30),
-    (175, 'outcomes[2].when', 'tasks/yang19.dms.yaml', 66, 30),
-    (181, 'timeout[0].when', 'tasks/yang19.dms.yaml', 68, 12),
-    (189, 'timeout[0].when', 'tasks/yang19.dms.yaml', 68, 12),
+    (151, 'outcomes[0].when', 'tasks/yang19.dms.yaml', 64, 30),
+    (155, 'outcomes[1].when', 'tasks/yang19.dms.yaml', 65, 30),
+    (159, 'outcomes[2].when', 'tasks/yang19.dms.yaml', 66, 30),
+    (172, 'outcomes[0].when', 'tasks/yang19.dms.yaml', 64, 30),
+    (174, 'outcomes[1].when', 'tasks/yang19.dms.yaml', 65, 30),
+    (176, 'outcomes[2].when', 'tasks/yang19.dms.yaml', 66, 30),
+    (182, 'timeout[0].when', 'tasks/yang19.dms.yaml', 68, 12),
+    (190, 'timeout[0].when', 'tasks/yang19.dms.yaml', 68, 12),
 )

@@ -55,7 +55,7 @@ class Yang19Go(TrialEnv):
 
     def _group_sizes(self, _p):
         dim_ring = _p['dim_ring']
-        _sizes = {"observation": [], "action": []}
+        _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
         # see _SPEC_LOCATIONS[1]
@@ -77,8 +77,8 @@ class Yang19Go(TrialEnv):
     def _session_next(self, _rng, _n, _prev):
         modality = _prev['modality']
         # see _SPEC_LOCATIONS[6]
-        modality = fn.per_trial(_n, (1 - modality))
-        return {'modality': modality, }
+        modality = fn.per_trial(_n, 1 - modality)
+        return {'modality': modality}
 
     def _sample_trials(self, _rng, _n, _over, _session):
         anti = self.params['anti']
@@ -87,7 +87,7 @@ class Yang19Go(TrialEnv):
         # see _SPEC_LOCATIONS[7]
         ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, dim_ring))
         # see _SPEC_LOCATIONS[8]
-        stim_theta = fn.per_trial(_n, _over['stim_theta'] if 'stim_theta' in _over else fn.mod((fn.take(fn.ring(dim_ring), ground_truth) + (fn.pi * anti)), (2 * fn.pi)))
+        stim_theta = fn.per_trial(_n, _over['stim_theta'] if 'stim_theta' in _over else fn.mod(fn.take(fn.ring(dim_ring), ground_truth) + fn.pi * anti, 2 * fn.pi))
         _durations = {}
         # see _SPEC_LOCATIONS[9]
         _durations['fixation'] = fn.per_trial(_n, 500)
@@ -97,7 +97,7 @@ class Yang19Go(TrialEnv):
         _durations['delay'] = fn.per_trial(_n, 0)
         # see _SPEC_LOCATIONS[12]
         _durations['decision'] = fn.per_trial(_n, 500)
-        return {'modality': modality, 'ground_truth': ground_truth, 'stim_theta': stim_theta, }, _durations
+        return {'modality': modality, 'ground_truth': ground_truth, 'stim_theta': stim_theta}, _durations
 
     def _fill(self, _b, _vars, _start, _end, t):
         choice = self.action_index['choice']
@@ -108,48 +108,42 @@ class Yang19Go(TrialEnv):
         # see _SPEC_LOCATIONS[13]
         _b.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
         # see _SPEC_LOCATIONS[14]
-        _b.add_input(1, ('stimulus',), ((0.8 * fn.exp(((-fn.power((fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8)), 2)) / 2))) * (1 * (modality == 0))), None)
+        _b.add_input(1, ('stimulus',), 0.8 * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 0)), None)
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(2, ('stimulus',), ((0.8 * fn.exp(((-fn.power((fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8)), 2)) / 2))) * (1 * (modality == 1))), None)
+        _b.add_input(2, ('stimulus',), 0.8 * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 1)), None)
         # see _SPEC_LOCATIONS[16]
         _b.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
-        _s, _e = self.start_t, self.end_t
+        _start = self.start_t
+        _end = self.end_t
         fixation = self.action_index['fixation']
         # see _SPEC_LOCATIONS[17]
-        if _s['fixation'] <= t < _e['fixation'] and (action != fixation):
+        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
             abort = self.rewards['abort']
             return abort, None, False
         # see _SPEC_LOCATIONS[18]
-        if _s['decision'] <= t < _e['decision'] and (action == target):
+        if _start['decision'] <= t < _end['decision'] and action == target:
             correct = self.rewards['correct']
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[19]
-        if _s['decision'] <= t < _e['decision'] and (action != fixation):
+        if _start['decision'] <= t < _end['decision'] and action != fixation:
             fail = self.rewards['fail']
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _s, _e, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         _o = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[20]
-        _o.rule(_o.inside(('fixation',), _s, _e) & (action != fixation), abort, None, False)
+        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action == target), correct, 1, True)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('decision',), _s, _e) & (action != fixation), fail, None, True)
-        return _o
-
-    def _timeout(self):
-        return 0.0, None
-
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         return _o
 
 
@@ -173,10 +167,10 @@ _SPEC_LOCATIONS = (
     (110, 'inputs[1].value', 'tasks/yang19.go.yaml', 34, 12),
     (112, 'inputs[2].value', 'tasks/yang19.go.yaml', 37, 12),
     (114, 'target[0].value', 'tasks/yang19.go.yaml', 39, 31),
-    (120, 'outcomes[0].when', 'tasks/yang19.go.yaml', 41, 30),
-    (124, 'outcomes[1].when', 'tasks/yang19.go.yaml', 42, 30),
-    (128, 'outcomes[2].when', 'tasks/yang19.go.yaml', 43, 30),
-    (140, 'outcomes[0].when', 'tasks/yang19.go.yaml', 41, 30),
-    (142, 'outcomes[1].when', 'tasks/yang19.go.yaml', 42, 30),
-    (144, 'outcomes[2].when', 'tasks/yang19.go.yaml', 43, 30),
+    (121, 'outcomes[0].when', 'tasks/yang19.go.yaml', 41, 30),
+    (125, 'outcomes[1].when', 'tasks/yang19.go.yaml', 42, 30),
+    (129, 'outcomes[2].when', 'tasks/yang19.go.yaml', 43, 30),
+    (141, 'outcomes[0].when', 'tasks/yang19.go.yaml', 41, 30),
+    (143, 'outcomes[1].when', 'tasks/yang19.go.yaml', 42, 30),
+    (145, 'outcomes[2].when', 'tasks/yang19.go.yaml', 43, 30),
 )
