@@ -6,9 +6,9 @@ For each task it measures, in this one run, timesteps per second of
 `taskspec.generate_trials` and `taskspec.Dataset(task, batch_size=64, seq_len=100)`,
 and a floor: filling arrays of the same shape (float32 observations with Gaussian noise
 on the noisy channels, int64 targets) with NumPy random numbers alone. It prints each
-figure, its ratio to the floor, and its ratio to NeuroGym 2.3.1's Dataset figure measured
-on the project's standard 2-core machine (../shared/reference/neurogym-2.3.1/README.md), and,
-with `--neurogym-python PATH` (a venv with NeuroGym 2.3.1, see benchmarks/neurogym_rates.py), to
+figure, its ratio to the floor, and its ratio to NeuroGym 2.3.1's Dataset figure measured on
+the project's standard 2-core machine (the figures below, copied from the project's reference
+measurements), and, with `--neurogym-python PATH` (a venv with NeuroGym 2.3.1, see benchmarks/neurogym_rates.py), to
 NeuroGym's Dataset measured in this same run.
 """
 

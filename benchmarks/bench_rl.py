@@ -7,7 +7,8 @@ Measured in one run, with random actions:
 - each task's single env through `gymnasium.make("taskspec/<Name>-v0")`,
 - the native vector env through `gymnasium.make_vec(..., num_envs=N)` for N = 64 and 1024.
 Each figure is printed with its ratio to the no-op env and to NeuroGym 2.3.1's env.step figure
-on the project's standard 2-core machine (../shared/reference/neurogym-2.3.1/README.md). With
+measured on the project's standard 2-core machine (the figures below, copied from the project's
+reference measurements). With
 `--neurogym-python PATH` (a venv with NeuroGym 2.3.1, see benchmarks/neurogym_rates.py), NeuroGym
 is also measured in this run, just before each task's figures, and the ratios to that are printed:
 the like-for-like comparison when the machine is slower or busier than when the reference was taken.

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from .errors import did_you_mean
-from .plot import _as_env, _pyplot
+from .library import as_env
+from .plot import pyplot
 from .runtime import TrialEnv
 from .trials import Batch
 
@@ -170,7 +171,7 @@ def psychometric(x: Any, choice: Any, fit: str = "logistic", lapses: bool = Fals
 def plot_psychometric(fit: PsychometricFit, ax: Any = None, title: str | None = None) -> Any:
     """Data points with binomial error bars, the fitted curve and its parameters; returns the Figure."""
     if ax is None:
-        _, ax = _pyplot().subplots(figsize=(5, 3.8), layout="constrained")
+        _, ax = pyplot().subplots(figsize=(5, 3.8), layout="constrained")
     xs, ps = fit.curve()
     ax.axhline(0.5, color="0.7", lw=0.8, ls=":")
     ax.axvline(fit.bias, color="0.7", lw=0.8, ls="--")
@@ -225,7 +226,7 @@ def rollout_choices(task: str | Path | TrialEnv, variable: str, trials: int = 20
     is allowed it sums the evidence (second minus first "stimulus" column) and answers when the
     sum reaches +-`bound` (or at the trial's last step), so weak stimuli take longer.
     """
-    env = _as_env(task, params)
+    env = as_env(task, params)
     options, option_names = _options(env)
     if policy not in ("gt", "random", "accumulate"):
         raise ValueError(f"policy must be 'gt', 'random' or 'accumulate', got {policy!r}")

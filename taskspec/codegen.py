@@ -35,7 +35,7 @@ STEP = {"param": "self.params[{}]", "reward": "self.rewards[{}]", "group": "self
         "var": "self.trial[{}]", "state": "self._state[{}]", "start": "self.start_t", "end": "self.end_t",
         "dt": "self.dt"}
 ENVS = {"param": "self.params[{}]", "reward": "self.rewards[{}]", "group": "self.action_index[{}]",
-        "var": "_vars[{}]", "state": "_st[{}]", "dt": "self.dt"}
+        "var": "_vars[{}]", "state": "_states[{}]", "dt": "self.dt"}
 TRIALS = {"param": "self.params[{}]", "group": "self.action_index[{}]", "dt": "self.dt"}
 
 
@@ -179,8 +179,8 @@ class _Generator:
     def group_sizes(self) -> _Method:
         task = self.task
         groups = [("observation", g) for g in task.observation] + [("action", g) for g in task.action]
-        method = _Method("_group_sizes", "self, _p")
-        method.body += self.bind(self.reads(g.size for _, g in groups), {"param": "_p[{}]", "dt": "self.dt"})
+        method = _Method("_group_sizes", "self, _params")
+        method.body += self.bind(self.reads(g.size for _, g in groups), {"param": "_params[{}]", "dt": "self.dt"})
         method.body.append("_sizes = {'observation': [], 'action': []}")
         for space, g in groups:
             method.body += [self.where.mark(g.size.where),
@@ -209,14 +209,14 @@ class _Generator:
 
     def sample_trials(self) -> _Method:
         task = self.task
-        method = _Method("_sample_trials", "self, _rng, _n, _over, _session")
+        method = _Method("_sample_trials", "self, _rng, _n, _fixed, _session")
         method.body += self.bind(self.reads([v.value for v in task.variables] + [p.duration for p in task.periods]
                                             + [s.init for s in task.state]), TRIALS)
         method.body += [f"{s.name} = _session[{s.name!r}]" for s in task.session]
         for v in task.variables:
             value = render(v.value.expr, True)
             method.body += [self.where.mark(v.value.where),
-                            f"{v.name} = fn.per_trial(_n, _over[{v.name!r}] if {v.name!r} in _over else {value})"]
+                            f"{v.name} = fn.per_trial(_n, _fixed[{v.name!r}] if {v.name!r} in _fixed else {value})"]
         for s in task.state:
             method.body += [self.where.mark(s.init.where), f"{s.name} = fn.per_trial(_n, {render(s.init.expr, True)})"]
         method.body.append("_durations = {}")
@@ -229,23 +229,24 @@ class _Generator:
 
     def fill(self) -> _Method:
         task = self.task
-        method = _Method("_fill", "self, _b, _vars, _start, _end, t")
+        method = _Method("_fill", "self, _trials, _vars, _start, _end, t")
         codes = [c for i in task.inputs for c in (i.value, i.noise)] + [g.value for g in task.targets]
         # A state variable read here is its initial value, a trial variable of the batch.
         method.body += self.bind(self.reads(codes), {**TRIALS, "var": "_vars[{}]", "state": "_vars[{}]",
-                                                     "rep": "_b.rep"})
+                                                     "rep": "_trials.rep"})
         for i in task.inputs:
             value = "None" if i.value is None else render(i.value.expr, True)
             noise = "None" if i.noise is None else render(i.noise.expr, True)
             method.body.append(self.where.mark((i.value or i.noise).where))  # type: ignore[union-attr]
             if i.follows_state:
                 method.body += ["# the value follows the agent's state: stepping adds it; batches show its start",
-                                f"_b.add_input({i.index}, {i.periods!r}, None if _b.serving else {value}, {noise})"]
+                                f"_trials.add_input({i.index}, {i.periods!r}, "
+                                f"None if _trials.serving else {value}, {noise})"]
             else:
-                method.body.append(f"_b.add_input({i.index}, {i.periods!r}, {value}, {noise})")
+                method.body.append(f"_trials.add_input({i.index}, {i.periods!r}, {value}, {noise})")
         for g in task.targets:
             method.body += [self.where.mark(g.value.where),
-                            f"_b.set_target({g.periods!r}, {render(g.value.expr, True)})"]
+                            f"_trials.set_target({g.periods!r}, {render(g.value.expr, True)})"]
         if not method.body:
             method.body.append("pass  # no inputs and no targets: observations and ground truth stay 0")
         return method
@@ -291,32 +292,32 @@ class _Generator:
             step.body += [f"if {render(rule.when.expr, False)}:", f"    {result}"]
         else:
             step.body.append("return 0.0, None")
-        envs = _Method("_timeout_all", "self, t, _vars, _st")
+        envs = _Method("_timeout_all", "self, t, _vars, _states")
         envs.body += self.bind(self.reads(c for r in timeouts for c in (r.when, r.reward, r.performance)), ENVS)
-        envs.body.append("_o = fn.Outcomes(t)")
+        envs.body.append("_outcomes = fn.Outcomes(t)")
         for rule in timeouts:
             envs.body += [self.where.mark(rule.when.where), self.array_rule(rule, (), True)]
-        envs.body.append("return _o")
+        envs.body.append("return _outcomes")
         return [step, envs]
 
     def array_rule(self, rule: ir.RuleIR, periods: tuple[str, ...], end: bool) -> str:
         hit: ast.expr | None = None if self.always(rule.when) else translate(rule.when.expr, True)
         if periods:
-            mask = ast.Call(ast.Attribute(ast.Name("_o"), "inside"),
+            mask = ast.Call(ast.Attribute(ast.Name("_outcomes"), "inside"),
                             [ast.Constant(periods), ast.Name("_start"), ast.Name("_end")], [])  # type: ignore[arg-type]
             hit = mask if hit is None else ast.BinOp(mask, ast.BitAnd(), hit)
         performance = "None" if rule.performance is None else render(rule.performance.expr, True)
-        return f"_o.rule({ast.unparse(hit) if hit is not None else 'True'}, {render(rule.reward.expr, True)}, " \
+        return f"_outcomes.rule({ast.unparse(hit) if hit is not None else 'True'}, {render(rule.reward.expr, True)}, " \
                f"{performance}, {end!r})"
 
     def judge_all(self) -> _Method:
         rules = self.task.rules
-        method = _Method("_judge_all", "self, action, target, t, _vars, _start, _end, _st")
+        method = _Method("_judge_all", "self, action, target, t, _vars, _start, _end, _states")
         method.body += self.bind(self.reads(c for r in rules for c in (r.when, r.reward, r.performance)), ENVS)
-        method.body.append("_o = fn.Outcomes(t)")
+        method.body.append("_outcomes = fn.Outcomes(t)")
         for rule in rules:
             method.body += [self.where.mark(rule.when.where), self.array_rule(rule, rule.periods, rule.end_trial)]
-        method.body.append("return _o")
+        method.body.append("return _outcomes")
         return method
 
     def state(self) -> list[_Method]:
@@ -346,9 +347,9 @@ class _Generator:
             show.body.append(self.where.mark(i.value.where))
             show.body += [add] if test is None else [f"if {ast.unparse(test)}:", f"    {add}"]
         show.body.append("return _ob")
-        envs = _Method("_state_next_all", "self, action, target, t, _vars, _start, _end, _st")
+        envs = _Method("_state_next_all", "self, action, target, t, _vars, _start, _end, _states")
         envs.body += self.bind(self.reads(s.next for s in task.state), {k: v for k, v in ENVS.items() if k != "state"})
-        envs.body += [f"{s.name} = _st[{s.name!r}]" for s in task.state]
+        envs.body += [f"{s.name} = _states[{s.name!r}]" for s in task.state]
         for s in task.state:
             value = render(s.next.expr, True)
             envs.body.append(self.where.mark(s.next.where))
@@ -356,18 +357,19 @@ class _Generator:
                              if s.periods else f"{s.name} = {value}")
         envs.body.append("return " + self.returns(names, "fn.per_env(action, {})"))
         # Per-env numbers as columns, so vectors broadcast per env; the period masks use the arguments.
-        shown = _Method("_add_state_inputs_all", "self, _ob, t, _vars, _s, _e, _st")
+        shown = _Method("_add_state_inputs_all", "self, _ob, t, _vars, _period_start, _period_end, _states")
         shown.body.append("_now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env")
         shown.body += self.bind(self.reads(i.value for i in moved), {
-            **ENVS, "var": "_vars[{}][:, None]", "state": "_st[{}][:, None]",
-            "start": "{k: v[:, None] for k, v in _s.items()}", "end": "{k: v[:, None] for k, v in _e.items()}"})
+            **ENVS, "var": "_vars[{}][:, None]", "state": "_states[{}][:, None]",
+            "start": "{k: v[:, None] for k, v in _period_start.items()}",
+            "end": "{k: v[:, None] for k, v in _period_end.items()}"})
         for i in moved:
             assert i.value is not None
             value = render(i.value.expr, True)
             shown.body.append(self.where.mark(i.value.where))
             shown.body.append(f"_ob[:, self._input_columns[{i.index}]] += "
-                              + (f"fn.where(fn.inside({i.periods!r}, _s, _e, _now)[:, None], {value}, 0)"
-                                 if i.periods else value))
+                              + (f"fn.where(fn.inside({i.periods!r}, _period_start, _period_end, _now)[:, None], "
+                                 f"{value}, 0)" if i.periods else value))
         shown.body.append("return _ob")
         return [step, show, envs, shown]
 

@@ -30,7 +30,7 @@ CONSTANTS = {"pi", "e", "inf"}
 KEYWORDS = {"choice": {"p", "size"}, **{name: {"size"} for name in RANDOM - {"choice"}}}
 # Names the language itself provides in some contexts; specs may not reuse them.
 BUILTIN_NAMES = {"dt", "t", "rep", "action", "target", "True", "False", "None"}
-RESERVED = MATH | RANDOM | TIMING | CONSTANTS | BUILTIN_NAMES
+RESERVED = BUILTIN_NAMES | CONSTANTS  # names the language provides: a spec may not declare them
 
 BINARY_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod)  # and ** (as fn.power)
 COMPARISONS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)

@@ -323,6 +323,15 @@ def make(name_or_path: str | Path | None = None, *, spec_text: str | None = None
     return _class_of(name_or_path, spec_text)(**kwargs)
 
 
+def as_env(task_or_env: str | Path | TrialEnv, params: dict[str, Any] | None = None) -> TrialEnv:
+    """An env: the one given, or a new one of a bundled task or spec file with `params`."""
+    if isinstance(task_or_env, TrialEnv):
+        if params:
+            raise TypeError("pass parameters when making the env, not with an env instance")
+        return task_or_env
+    return make(task_or_env, **(params or {}))
+
+
 def _class_of(name_or_path: str | Path | None, spec_text: str | None) -> type[TrialEnv]:
     if (name_or_path is None) == (spec_text is None):
         raise TypeError("give a task name or path, or spec_text=..., but not both")

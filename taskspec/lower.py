@@ -8,18 +8,16 @@ and raised together.
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from . import ir
 from .errors import Problem, SpecError, did_you_mean
-from .expressions import BUILTIN_NAMES, CONSTANTS, Context, ExprError, check_expression
+from .expressions import RESERVED, Context, ExprError, check_expression
 from .loader import Document, Path_, dotted
 from .models import PeriodTiming, RepeatedPeriods, TaskSpec
 from .names import class_name, name_problem
 
-RESERVED = BUILTIN_NAMES | CONSTANTS | {"fn", "np", "self"} | set(dir(builtins))
 FLOAT32_MAX = 3.4028234663852886e38
 TRIAL = ("session variable", "trial variable")  # the kinds of name that hold one value per trial
 MAX_GROUPS, MAX_PERIODS, MAX_RULES, MAX_PARAMS = 64, 200, 200, 200

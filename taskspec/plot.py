@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .library import make
+from .library import as_env
 from .runtime import TrialEnv
 
 POLICIES = ("gt", "random", "fixate")
@@ -41,14 +41,6 @@ class Rollout:
     bounds: list[int]  # first step of each trial, then the total number of steps
     performance: list[float] = field(default_factory=list)
     variables: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _as_env(task_or_env: str | Path | TrialEnv, params: dict[str, Any] | None) -> TrialEnv:
-    if isinstance(task_or_env, TrialEnv):
-        if params:
-            raise TypeError("pass parameters when making the env, not with an env instance")
-        return task_or_env
-    return make(task_or_env, **(params or {}))
 
 
 def _policy(env: TrialEnv, policy: str, seed: int) -> Callable[[], Any]:
@@ -81,7 +73,7 @@ def _step_periods(env: TrialEnv) -> list[str | None]:
 def rollout(task_or_env: str | Path | TrialEnv, trials: int = 3, seed: int = 0, policy: str = "gt",
             params: dict[str, Any] | None = None) -> Rollout:
     """Play `trials` whole trials from `reset(seed=seed)`, recording each step as the contract defines it."""
-    env = _as_env(task_or_env, params)
+    env = as_env(task_or_env, params)
     act = _policy(env, policy, seed)
     obs, _ = env.reset(seed=seed)
     steps: list[tuple[Any, ...]] = []  # (ob, gt, action, reward, period) per step
@@ -184,7 +176,8 @@ def _label_layout(r: Rollout, unit: float, axes_width: float) -> tuple[list[tupl
                     for (lo, _), t, row in zip(t_spans, trials, placed, strict=True) if row is not None], n_rows + 1
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """matplotlib's pyplot, or an ImportError that says how to install it."""
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:
@@ -288,10 +281,10 @@ def plot_trials(task_or_env: str | Path | TrialEnv, trials: int = 3, seed: int =
     figure. `time="ms"` puts step k at k * dt ms, `time="steps"` at k. Save with
     `fig.savefig(path, dpi=120)`.
     """
-    plt = _pyplot()
+    plt = pyplot()
     if time not in ("ms", "steps"):
         raise ValueError(f"time must be 'ms' or 'steps', got {time!r}")
-    env = _as_env(task_or_env, params)
+    env = as_env(task_or_env, params)
     r = rollout(env, trials, seed, policy)
     unit = r.dt if time == "ms" else 1.0
     obs_names, act_names = env.observation_space.name, env.action_space.name  # type: ignore[attr-defined]
@@ -323,5 +316,5 @@ def save_plot(path: str | Path, task_or_env: str | Path | TrialEnv, dpi: int = 1
     try:
         fig.savefig(path, dpi=dpi)
     finally:
-        _pyplot().close(fig)
+        pyplot().close(fig)
     return Path(path)

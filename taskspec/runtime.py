@@ -317,15 +317,15 @@ class TrialEnv(gym.Env, abc.ABC):
     # ----- hooks: what a generated class says about its task -----
 
     @abc.abstractmethod
-    def _group_sizes(self, _p: dict[str, Any]) -> dict[str, Any]:
+    def _group_sizes(self, _params: dict[str, Any]) -> dict[str, Any]:
         """The size of each observation and action group, given the parameters."""
 
     @abc.abstractmethod
-    def _sample_trials(self, _rng: np.random.Generator, _n: int, _over: dict[str, Any], _session: Any) -> Any:
+    def _sample_trials(self, _rng: np.random.Generator, _n: int, _fixed: dict[str, Any], _session: Any) -> Any:
         """Trial variables and period durations of `_n` trials, as arrays."""
 
     @abc.abstractmethod
-    def _fill(self, _b: Any, _vars: Any, _start: Any, _end: Any, t: Any) -> None:
+    def _fill(self, _trials: Any, _vars: Any, _start: Any, _end: Any, t: Any) -> None:
         """Place the inputs and targets of a batch of trials."""
 
     @abc.abstractmethod
@@ -333,7 +333,7 @@ class TrialEnv(gym.Env, abc.ABC):
         """(reward, performance or None, end of trial) of one step."""
 
     @abc.abstractmethod
-    def _judge_all(self, action: Any, target: Any, t: Any, _vars: Any, _start: Any, _end: Any, _st: Any) -> Any:
+    def _judge_all(self, action: Any, target: Any, t: Any, _vars: Any, _start: Any, _end: Any, _states: Any) -> Any:
         """The same for every env of a vector env at once (an `fn.Outcomes`)."""
 
     # Optional hooks: a task without session or state variables, or timeout rules, keeps these.
@@ -349,16 +349,18 @@ class TrialEnv(gym.Env, abc.ABC):
     def _add_state_inputs(self, _ob: np.ndarray, t: float) -> np.ndarray:
         return _ob
 
-    def _state_next_all(self, action: Any, target: Any, t: Any, _vars: Any, _start: Any, _end: Any, _st: Any) -> Any:
-        return _st
+    def _state_next_all(self, action: Any, target: Any, t: Any, _vars: Any, _start: Any, _end: Any,
+                        _states: Any) -> Any:
+        return _states
 
-    def _add_state_inputs_all(self, _ob: Any, t: Any, _vars: Any, _s: Any, _e: Any, _st: Any) -> Any:
+    def _add_state_inputs_all(self, _ob: Any, t: Any, _vars: Any, _period_start: Any, _period_end: Any,
+                              _states: Any) -> Any:
         return _ob
 
     def _timeout(self) -> tuple[float, Any]:
         return 0.0, None
 
-    def _timeout_all(self, t: Any, _vars: Any, _st: Any) -> Any:
+    def _timeout_all(self, t: Any, _vars: Any, _states: Any) -> Any:
         return fn.Outcomes(t)
 
 

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import taskspec  # noqa: E402
-from taskspec.plot import POLICIES, _pyplot, group_ticks, plot_trials, rollout, save_plot  # noqa: E402
+from taskspec.plot import POLICIES, group_ticks, plot_trials, pyplot, rollout, save_plot  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -103,7 +103,7 @@ def test_steps_axis_params_and_embedding():
 def test_missing_matplotlib_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"pip install 'taskspec\[plot\]'"):
-        _pyplot()
+        pyplot()
 
 
 def test_cli_plot_and_psychometric(tmp_path, capsys):

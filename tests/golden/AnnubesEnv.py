@@ -60,7 +60,7 @@ class AnnubesEnv(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -126,7 +126,7 @@ class AnnubesEnv(TrialEnv):
         run_catch = fn.per_trial(_n, fn.where(stimulus == 2, run_catch + 1, 0))
         return {'luck': luck, 'w_visual': w_visual, 'w_auditory': w_auditory, 'w_catch': w_catch, 'stimulus': stimulus, 'run_visual': run_visual, 'run_auditory': run_auditory, 'run_catch': run_catch}
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         intensities = self.params['intensities']
         luck = _session['luck']
         w_visual = _session['w_visual']
@@ -137,9 +137,9 @@ class AnnubesEnv(TrialEnv):
         run_auditory = _session['run_auditory']
         run_catch = _session['run_catch']
         # see _SPEC_LOCATIONS[22]
-        catch = fn.per_trial(_n, _over['catch'] if 'catch' in _over else stimulus == 2)
+        catch = fn.per_trial(_n, _fixed['catch'] if 'catch' in _fixed else stimulus == 2)
         # see _SPEC_LOCATIONS[23]
-        intensity = fn.per_trial(_n, _over['intensity'] if 'intensity' in _over else fn.choice(_rng, _n, intensities))
+        intensity = fn.per_trial(_n, _fixed['intensity'] if 'intensity' in _fixed else fn.choice(_rng, _n, intensities))
         # see _SPEC_LOCATIONS[24]
         mistakes = fn.per_trial(_n, 0)
         _durations = {}
@@ -151,7 +151,7 @@ class AnnubesEnv(TrialEnv):
         _durations['iti'] = fn.per_trial(_n, 0)
         return {'luck': luck, 'w_visual': w_visual, 'w_auditory': w_auditory, 'w_catch': w_catch, 'stimulus': stimulus, 'run_visual': run_visual, 'run_auditory': run_auditory, 'run_catch': run_catch, 'catch': catch, 'intensity': intensity, 'mistakes': mistakes}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         catch = _vars['catch']
         choice = self.action_index['choice']
@@ -162,15 +162,15 @@ class AnnubesEnv(TrialEnv):
         stimulus = _vars['stimulus']
         tau = self.params['tau']
         # see _SPEC_LOCATIONS[28]
-        _b.add_input(0, ('fixation',), fix_intensity, None)
+        _trials.add_input(0, ('fixation',), fix_intensity, None)
         # see _SPEC_LOCATIONS[29]
-        _b.add_input(1, ('stimulus',), 1, None)
+        _trials.add_input(1, ('stimulus',), 1, None)
         # see _SPEC_LOCATIONS[30]
-        _b.add_input(2, ('stimulus',), intensity * (1 * (stimulus == 0)), noise_std * fn.sqrt(2 * dt / tau) / (dt / tau) * (1 * (stimulus == 0)))
+        _trials.add_input(2, ('stimulus',), intensity * (1 * (stimulus == 0)), noise_std * fn.sqrt(2 * dt / tau) / (dt / tau) * (1 * (stimulus == 0)))
         # see _SPEC_LOCATIONS[31]
-        _b.add_input(3, ('stimulus',), intensity * (1 * (stimulus == 1)), noise_std * fn.sqrt(2 * dt / tau) / (dt / tau) * (1 * (stimulus == 1)))
+        _trials.add_input(3, ('stimulus',), intensity * (1 * (stimulus == 1)), noise_std * fn.sqrt(2 * dt / tau) / (dt / tau) * (1 * (stimulus == 1)))
         # see _SPEC_LOCATIONS[32]
-        _b.set_target(('stimulus',), fn.where(catch, fixation, choice))
+        _trials.set_target(('stimulus',), fn.where(catch, fixation, choice))
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -202,41 +202,41 @@ class AnnubesEnv(TrialEnv):
     def _add_state_inputs(self, _ob, t):
         return _ob
 
-    def _state_next_all(self, action, target, t, _vars, _start, _end, _st):
-        mistakes = _st['mistakes']
+    def _state_next_all(self, action, target, t, _vars, _start, _end, _states):
+        mistakes = _states['mistakes']
         # see _SPEC_LOCATIONS[37]
         mistakes = fn.where(fn.inside(('stimulus',), _start, _end, t), mistakes + 1 * (action != target), mistakes)
         return {'mistakes': fn.per_env(action, mistakes)}
 
-    def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
+    def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         return _ob
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[38]
-        _o.rule(_o.inside(('fixation', 'iti'), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation', 'iti'), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[39]
-        _o.rule(_o.inside(('stimulus',), _start, _end) & (action == target), correct, None, False)
+        _outcomes.rule(_outcomes.inside(('stimulus',), _start, _end) & (action == target), correct, None, False)
         # see _SPEC_LOCATIONS[40]
-        _o.rule(_o.inside(('stimulus',), _start, _end), fail, None, False)
-        return _o
+        _outcomes.rule(_outcomes.inside(('stimulus',), _start, _end), fail, None, False)
+        return _outcomes
 
     def _timeout(self):
         mistakes = self._state['mistakes']
         # see _SPEC_LOCATIONS[41]
         return 0.0, fn.scalar(mistakes == 0, 'performance')
 
-    def _timeout_all(self, t, _vars, _st):
-        mistakes = _st['mistakes']
-        _o = fn.Outcomes(t)
+    def _timeout_all(self, t, _vars, _states):
+        mistakes = _states['mistakes']
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[42]
-        _o.rule(True, 0, mistakes == 0, True)
-        return _o
+        _outcomes.rule(True, 0, mistakes == 0, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

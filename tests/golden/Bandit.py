@@ -40,8 +40,8 @@ class Bandit(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
-        n_arms = _p['n_arms']
+    def _group_sizes(self, _params):
+        n_arms = _params['n_arms']
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('input', fn.size(1)))
@@ -49,16 +49,16 @@ class Bandit(TrialEnv):
         _sizes['action'].append(('arm', fn.size(n_arms)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         dt = self.dt
         # see _SPEC_LOCATIONS[2]
-        luck = fn.per_trial(_n, _over['luck'] if 'luck' in _over else fn.uniform(_rng, _n, 0, 1))
+        luck = fn.per_trial(_n, _fixed['luck'] if 'luck' in _fixed else fn.uniform(_rng, _n, 0, 1))
         _durations = {}
         # see _SPEC_LOCATIONS[3]
         _durations['choice'] = fn.per_trial(_n, dt)
         return {'luck': luck}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         pass  # no inputs and no targets: observations and ground truth stay 0
 
     def _judge(self, action, target, t):
@@ -68,14 +68,14 @@ class Bandit(TrialEnv):
         p = self.params['p']
         return fn.scalar(fn.take(magnitudes, action) * (luck < fn.take(p, action))), fn.scalar(luck < fn.take(p, action), 'performance'), True
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         luck = _vars['luck']
         magnitudes = self.params['magnitudes']
         p = self.params['p']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[5]
-        _o.rule(True, fn.take(magnitudes, action) * (1 * (luck < fn.take(p, action))), luck < fn.take(p, action), True)
-        return _o
+        _outcomes.rule(True, fn.take(magnitudes, action) * (1 * (luck < fn.take(p, action))), luck < fn.take(p, action), True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

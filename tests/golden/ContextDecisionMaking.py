@@ -49,7 +49,7 @@ class ContextDecisionMaking(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -67,23 +67,23 @@ class ContextDecisionMaking(TrialEnv):
         _sizes['action'].append(('choice', fn.size(2)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         cohs = self.params['cohs']
         context_modality = self.params['context_modality']
         # see _SPEC_LOCATIONS[7]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2))))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, fn.array((1, 2))))
         # see _SPEC_LOCATIONS[8]
-        other_choice = fn.per_trial(_n, _over['other_choice'] if 'other_choice' in _over else fn.choice(_rng, _n, fn.array((1, 2))))
+        other_choice = fn.per_trial(_n, _fixed['other_choice'] if 'other_choice' in _fixed else fn.choice(_rng, _n, fn.array((1, 2))))
         # see _SPEC_LOCATIONS[9]
-        context = fn.per_trial(_n, _over['context'] if 'context' in _over else context_modality)
+        context = fn.per_trial(_n, _fixed['context'] if 'context' in _fixed else context_modality)
         # see _SPEC_LOCATIONS[10]
-        coh_1 = fn.per_trial(_n, _over['coh_1'] if 'coh_1' in _over else fn.choice(_rng, _n, cohs))
+        coh_1 = fn.per_trial(_n, _fixed['coh_1'] if 'coh_1' in _fixed else fn.choice(_rng, _n, cohs))
         # see _SPEC_LOCATIONS[11]
-        coh_2 = fn.per_trial(_n, _over['coh_2'] if 'coh_2' in _over else fn.choice(_rng, _n, cohs))
+        coh_2 = fn.per_trial(_n, _fixed['coh_2'] if 'coh_2' in _fixed else fn.choice(_rng, _n, cohs))
         # see _SPEC_LOCATIONS[12]
-        choice_1 = fn.per_trial(_n, _over['choice_1'] if 'choice_1' in _over else fn.where(context == 1, other_choice, ground_truth))
+        choice_1 = fn.per_trial(_n, _fixed['choice_1'] if 'choice_1' in _fixed else fn.where(context == 1, other_choice, ground_truth))
         # see _SPEC_LOCATIONS[13]
-        choice_2 = fn.per_trial(_n, _over['choice_2'] if 'choice_2' in _over else fn.where(context == 1, ground_truth, other_choice))
+        choice_2 = fn.per_trial(_n, _fixed['choice_2'] if 'choice_2' in _fixed else fn.where(context == 1, ground_truth, other_choice))
         _durations = {}
         # see _SPEC_LOCATIONS[14]
         _durations['fixation'] = fn.per_trial(_n, 300)
@@ -95,7 +95,7 @@ class ContextDecisionMaking(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 100)
         return {'ground_truth': ground_truth, 'other_choice': other_choice, 'context': context, 'coh_1': coh_1, 'coh_2': coh_2, 'choice_1': choice_1, 'choice_2': choice_2}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         choice_1 = _vars['choice_1']
         choice_2 = _vars['choice_2']
@@ -104,13 +104,13 @@ class ContextDecisionMaking(TrialEnv):
         ground_truth = _vars['ground_truth']
         sigma = self.params['sigma']
         # see _SPEC_LOCATIONS[18]
-        _b.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ('fixation',), 1, None)
         # see _SPEC_LOCATIONS[19]
-        _b.add_input(1, ('stimulus',), fn.cos(fn.ring(2) - fn.take(fn.ring(2), choice_1 - 1)) * coh_1 / 200 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(1, ('stimulus',), fn.cos(fn.ring(2) - fn.take(fn.ring(2), choice_1 - 1)) * coh_1 / 200 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[20]
-        _b.add_input(2, ('stimulus',), fn.cos(fn.ring(2) - fn.take(fn.ring(2), choice_2 - 1)) * coh_2 / 200 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(2, ('stimulus',), fn.cos(fn.ring(2) - fn.take(fn.ring(2), choice_2 - 1)) * coh_2 / 200 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[21]
-        _b.set_target(('decision',), ground_truth)
+        _trials.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -129,18 +129,18 @@ class ContextDecisionMaking(TrialEnv):
             return 0.0, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fixation = self.action_index['fixation']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[25]
-        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[26]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[27]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), 0, None, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), 0, None, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

@@ -51,7 +51,7 @@ class DawTwoStep(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('start', fn.size(1)))
@@ -76,22 +76,22 @@ class DawTwoStep(TrialEnv):
         rich = fn.per_trial(_n, fn.where(fn.uniform(_rng, _n, 0, 1) < p_switch, 3 - rich, rich))
         return {'rich': rich}
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         dt = self.dt
         p_common = self.params['p_common']
         p_high = self.params['p_high']
         p_low = self.params['p_low']
         rich = _session['rich']
         # see _SPEC_LOCATIONS[6]
-        after_1 = fn.per_trial(_n, _over['after_1'] if 'after_1' in _over else fn.where(fn.uniform(_rng, _n, 0, 1) < p_common, 1, 2))
+        after_1 = fn.per_trial(_n, _fixed['after_1'] if 'after_1' in _fixed else fn.where(fn.uniform(_rng, _n, 0, 1) < p_common, 1, 2))
         # see _SPEC_LOCATIONS[7]
-        after_2 = fn.per_trial(_n, _over['after_2'] if 'after_2' in _over else fn.where(fn.uniform(_rng, _n, 0, 1) < p_common, 2, 1))
+        after_2 = fn.per_trial(_n, _fixed['after_2'] if 'after_2' in _fixed else fn.where(fn.uniform(_rng, _n, 0, 1) < p_common, 2, 1))
         # see _SPEC_LOCATIONS[8]
-        pays_1 = fn.per_trial(_n, _over['pays_1'] if 'pays_1' in _over else fn.uniform(_rng, _n, 0, 1) < fn.where(rich == 1, p_high, p_low))
+        pays_1 = fn.per_trial(_n, _fixed['pays_1'] if 'pays_1' in _fixed else fn.uniform(_rng, _n, 0, 1) < fn.where(rich == 1, p_high, p_low))
         # see _SPEC_LOCATIONS[9]
-        pays_2 = fn.per_trial(_n, _over['pays_2'] if 'pays_2' in _over else fn.uniform(_rng, _n, 0, 1) < fn.where(rich == 2, p_high, p_low))
+        pays_2 = fn.per_trial(_n, _fixed['pays_2'] if 'pays_2' in _fixed else fn.uniform(_rng, _n, 0, 1) < fn.where(rich == 2, p_high, p_low))
         # see _SPEC_LOCATIONS[10]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else rich)
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else rich)
         # see _SPEC_LOCATIONS[11]
         reached = fn.per_trial(_n, 0)
         _durations = {}
@@ -101,16 +101,16 @@ class DawTwoStep(TrialEnv):
         _durations['second'] = fn.per_trial(_n, dt)
         return {'rich': rich, 'after_1': after_1, 'after_2': after_2, 'pays_1': pays_1, 'pays_2': pays_2, 'ground_truth': ground_truth, 'reached': reached}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         ground_truth = _vars['ground_truth']
         reached = _vars['reached']
         # see _SPEC_LOCATIONS[14]
-        _b.add_input(0, ('first',), 1, None)
+        _trials.add_input(0, ('first',), 1, None)
         # see _SPEC_LOCATIONS[15]
         # the value follows the agent's state: stepping adds it; batches show its start
-        _b.add_input(1, ('second',), None if _b.serving else fn.array((reached == 1, reached == 2)), None)
+        _trials.add_input(1, ('second',), None if _trials.serving else fn.array((reached == 1, reached == 2)), None)
         # see _SPEC_LOCATIONS[16]
-        _b.set_target(('first',), ground_truth)
+        _trials.set_target(('first',), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -154,37 +154,37 @@ class DawTwoStep(TrialEnv):
             _ob[self._input_columns[1]] += fn.array((reached == 1, reached == 2))
         return _ob
 
-    def _state_next_all(self, action, target, t, _vars, _start, _end, _st):
+    def _state_next_all(self, action, target, t, _vars, _start, _end, _states):
         after_1 = _vars['after_1']
         after_2 = _vars['after_2']
-        reached = _st['reached']
+        reached = _states['reached']
         # see _SPEC_LOCATIONS[22]
         reached = fn.where(fn.inside(('first',), _start, _end, t), fn.where(action == 1, after_1, fn.where(action == 2, after_2, 0)), reached)
         return {'reached': fn.per_env(action, reached)}
 
-    def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
+    def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
-        reached = _st['reached'][:, None]
+        reached = _states['reached'][:, None]
         # see _SPEC_LOCATIONS[23]
-        _ob[:, self._input_columns[1]] += fn.where(fn.inside(('second',), _s, _e, _now)[:, None], fn.array((reached == 1, reached == 2)), 0)
+        _ob[:, self._input_columns[1]] += fn.where(fn.inside(('second',), _period_start, _period_end, _now)[:, None], fn.array((reached == 1, reached == 2)), 0)
         return _ob
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fixation = self.action_index['fixation']
         ground_truth = _vars['ground_truth']
         pays_1 = _vars['pays_1']
         pays_2 = _vars['pays_2']
-        reached = _st['reached']
-        _o = fn.Outcomes(t)
+        reached = _states['reached']
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[24]
-        _o.rule(_o.inside(('first',), _start, _end) & (action == fixation), abort, None, True)
+        _outcomes.rule(_outcomes.inside(('first',), _start, _end) & (action == fixation), abort, None, True)
         # see _SPEC_LOCATIONS[25]
-        _o.rule(_o.inside(('first',), _start, _end), correct * fn.where(reached == 1, pays_1, pays_2), action == ground_truth, False)
+        _outcomes.rule(_outcomes.inside(('first',), _start, _end), correct * fn.where(reached == 1, pays_1, pays_2), action == ground_truth, False)
         # see _SPEC_LOCATIONS[26]
-        _o.rule(_o.inside(('second',), _start, _end) & (action != fixation), abort, None, False)
-        return _o
+        _outcomes.rule(_outcomes.inside(('second',), _start, _end) & (action != fixation), abort, None, False)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

@@ -59,7 +59,7 @@ class DelayComparison(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -71,17 +71,17 @@ class DelayComparison(TrialEnv):
         _sizes['action'].append(('choice', fn.size(2)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         v_larger = self.params['v_larger']
         v_smaller = self.params['v_smaller']
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2))))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, fn.array((1, 2))))
         # see _SPEC_LOCATIONS[5]
-        i_pair = fn.per_trial(_n, _over['i_pair'] if 'i_pair' in _over else fn.integers(_rng, _n, 0, fn.sum(fn.abs(v_larger) * 0 + 1)))
+        i_pair = fn.per_trial(_n, _fixed['i_pair'] if 'i_pair' in _fixed else fn.integers(_rng, _n, 0, fn.sum(fn.abs(v_larger) * 0 + 1)))
         # see _SPEC_LOCATIONS[6]
-        v1 = fn.per_trial(_n, _over['v1'] if 'v1' in _over else fn.where(ground_truth == 1, fn.take(v_larger, i_pair), fn.take(v_smaller, i_pair)))
+        v1 = fn.per_trial(_n, _fixed['v1'] if 'v1' in _fixed else fn.where(ground_truth == 1, fn.take(v_larger, i_pair), fn.take(v_smaller, i_pair)))
         # see _SPEC_LOCATIONS[7]
-        v2 = fn.per_trial(_n, _over['v2'] if 'v2' in _over else fn.where(ground_truth == 1, fn.take(v_smaller, i_pair), fn.take(v_larger, i_pair)))
+        v2 = fn.per_trial(_n, _fixed['v2'] if 'v2' in _fixed else fn.where(ground_truth == 1, fn.take(v_smaller, i_pair), fn.take(v_larger, i_pair)))
         _durations = {}
         # see _SPEC_LOCATIONS[8]
         _durations['fixation'] = fn.per_trial(_n, 500)
@@ -95,7 +95,7 @@ class DelayComparison(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 100)
         return {'ground_truth': ground_truth, 'i_pair': i_pair, 'v1': v1, 'v2': v2}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         ground_truth = _vars['ground_truth']
         sigma = self.params['sigma']
@@ -104,15 +104,15 @@ class DelayComparison(TrialEnv):
         vmax = self.params['vmax']
         vmin = self.params['vmin']
         # see _SPEC_LOCATIONS[13]
-        _b.add_input(0, ('fixation', 'stimulus1', 'delay', 'stimulus2'), 1, None)
+        _trials.add_input(0, ('fixation', 'stimulus1', 'delay', 'stimulus2'), 1, None)
         # see _SPEC_LOCATIONS[14]
-        _b.add_input(1, ('stimulus1',), (1 + (v1 - vmin) / (vmax - vmin)) / 2, None)
+        _trials.add_input(1, ('stimulus1',), (1 + (v1 - vmin) / (vmax - vmin)) / 2, None)
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(2, ('stimulus2',), (1 + (v2 - vmin) / (vmax - vmin)) / 2, None)
+        _trials.add_input(2, ('stimulus2',), (1 + (v2 - vmin) / (vmax - vmin)) / 2, None)
         # see _SPEC_LOCATIONS[16]
-        _b.add_input(3, ('stimulus1', 'stimulus2'), None, sigma / fn.sqrt(dt))
+        _trials.add_input(3, ('stimulus1', 'stimulus2'), None, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[17]
-        _b.set_target(('decision',), ground_truth)
+        _trials.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -132,19 +132,19 @@ class DelayComparison(TrialEnv):
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[21]
-        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[23]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

@@ -48,8 +48,8 @@ class DelayMatchCategory(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
-        dim_ring = _p['dim_ring']
+    def _group_sizes(self, _params):
+        dim_ring = _params['dim_ring']
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -63,17 +63,17 @@ class DelayMatchCategory(TrialEnv):
         _sizes['action'].append(('non-match', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         # see _SPEC_LOCATIONS[5]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2))))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, fn.array((1, 2))))
         # see _SPEC_LOCATIONS[6]
-        sample_category = fn.per_trial(_n, _over['sample_category'] if 'sample_category' in _over else fn.choice(_rng, _n, 2))
+        sample_category = fn.per_trial(_n, _fixed['sample_category'] if 'sample_category' in _fixed else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[7]
-        test_category = fn.per_trial(_n, _over['test_category'] if 'test_category' in _over else fn.where(ground_truth == 1, sample_category, 1 - sample_category))
+        test_category = fn.per_trial(_n, _fixed['test_category'] if 'test_category' in _fixed else fn.where(ground_truth == 1, sample_category, 1 - sample_category))
         # see _SPEC_LOCATIONS[8]
-        sample_theta = fn.per_trial(_n, _over['sample_theta'] if 'sample_theta' in _over else (sample_category + fn.uniform(_rng, _n, 0, 1)) * fn.pi)
+        sample_theta = fn.per_trial(_n, _fixed['sample_theta'] if 'sample_theta' in _fixed else (sample_category + fn.uniform(_rng, _n, 0, 1)) * fn.pi)
         # see _SPEC_LOCATIONS[9]
-        test_theta = fn.per_trial(_n, _over['test_theta'] if 'test_theta' in _over else (test_category + fn.uniform(_rng, _n, 0, 1)) * fn.pi)
+        test_theta = fn.per_trial(_n, _fixed['test_theta'] if 'test_theta' in _fixed else (test_category + fn.uniform(_rng, _n, 0, 1)) * fn.pi)
         _durations = {}
         # see _SPEC_LOCATIONS[10]
         _durations['fixation'] = fn.per_trial(_n, 500)
@@ -85,7 +85,7 @@ class DelayMatchCategory(TrialEnv):
         _durations['test'] = fn.per_trial(_n, 600)
         return {'ground_truth': ground_truth, 'sample_category': sample_category, 'test_category': test_category, 'sample_theta': sample_theta, 'test_theta': test_theta}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         dim_ring = self.params['dim_ring']
         ground_truth = _vars['ground_truth']
@@ -93,13 +93,13 @@ class DelayMatchCategory(TrialEnv):
         sigma = self.params['sigma']
         test_theta = _vars['test_theta']
         # see _SPEC_LOCATIONS[14]
-        _b.add_input(0, ('fixation', 'sample', 'first_delay'), 1, None)
+        _trials.add_input(0, ('fixation', 'sample', 'first_delay'), 1, None)
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(1, ('sample',), fn.cos(fn.ring(dim_ring) - sample_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(1, ('sample',), fn.cos(fn.ring(dim_ring) - sample_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[16]
-        _b.add_input(2, ('test',), fn.cos(fn.ring(dim_ring) - test_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(2, ('test',), fn.cos(fn.ring(dim_ring) - test_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[17]
-        _b.set_target(('test',), ground_truth)
+        _trials.set_target(('test',), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -119,19 +119,19 @@ class DelayMatchCategory(TrialEnv):
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[21]
-        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('test',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('test',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[23]
-        _o.rule(_o.inside(('test',), _start, _end) & (action != fixation), fail, None, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('test',), _start, _end) & (action != fixation), fail, None, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

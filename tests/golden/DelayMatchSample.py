@@ -48,8 +48,8 @@ class DelayMatchSample(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
-        dim_ring = _p['dim_ring']
+    def _group_sizes(self, _params):
+        dim_ring = _params['dim_ring']
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -63,14 +63,14 @@ class DelayMatchSample(TrialEnv):
         _sizes['action'].append(('non-match', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         dim_ring = self.params['dim_ring']
         # see _SPEC_LOCATIONS[5]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2))))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, fn.array((1, 2))))
         # see _SPEC_LOCATIONS[6]
-        sample_theta = fn.per_trial(_n, _over['sample_theta'] if 'sample_theta' in _over else fn.choice(_rng, _n, fn.ring(dim_ring)))
+        sample_theta = fn.per_trial(_n, _fixed['sample_theta'] if 'sample_theta' in _fixed else fn.choice(_rng, _n, fn.ring(dim_ring)))
         # see _SPEC_LOCATIONS[7]
-        test_theta = fn.per_trial(_n, _over['test_theta'] if 'test_theta' in _over else fn.where(ground_truth == 1, sample_theta, fn.mod(sample_theta + fn.pi, 2 * fn.pi)))
+        test_theta = fn.per_trial(_n, _fixed['test_theta'] if 'test_theta' in _fixed else fn.where(ground_truth == 1, sample_theta, fn.mod(sample_theta + fn.pi, 2 * fn.pi)))
         _durations = {}
         # see _SPEC_LOCATIONS[8]
         _durations['fixation'] = fn.per_trial(_n, 300)
@@ -84,7 +84,7 @@ class DelayMatchSample(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 900)
         return {'ground_truth': ground_truth, 'sample_theta': sample_theta, 'test_theta': test_theta}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         dim_ring = self.params['dim_ring']
         ground_truth = _vars['ground_truth']
@@ -92,13 +92,13 @@ class DelayMatchSample(TrialEnv):
         sigma = self.params['sigma']
         test_theta = _vars['test_theta']
         # see _SPEC_LOCATIONS[13]
-        _b.add_input(0, ('fixation', 'sample', 'delay', 'test'), 1, None)
+        _trials.add_input(0, ('fixation', 'sample', 'delay', 'test'), 1, None)
         # see _SPEC_LOCATIONS[14]
-        _b.add_input(1, ('sample',), fn.cos(fn.ring(dim_ring) - sample_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(1, ('sample',), fn.cos(fn.ring(dim_ring) - sample_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(2, ('test',), fn.cos(fn.ring(dim_ring) - test_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(2, ('test',), fn.cos(fn.ring(dim_ring) - test_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[16]
-        _b.set_target(('decision',), ground_truth)
+        _trials.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -118,19 +118,19 @@ class DelayMatchSample(TrialEnv):
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[20]
-        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

@@ -65,8 +65,8 @@ class DelayMatchSampleDistractor1D(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
-        dim_ring = _p['dim_ring']
+    def _group_sizes(self, _params):
+        dim_ring = _params['dim_ring']
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -78,13 +78,13 @@ class DelayMatchSampleDistractor1D(TrialEnv):
         _sizes['action'].append(('match', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2, 3))))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, fn.array((1, 2, 3))))
         # see _SPEC_LOCATIONS[5]
-        sample = fn.per_trial(_n, _over['sample'] if 'sample' in _over else fn.uniform(_rng, _n, 0, 2 * fn.pi))
+        sample = fn.per_trial(_n, _fixed['sample'] if 'sample' in _fixed else fn.uniform(_rng, _n, 0, 2 * fn.pi))
         # see _SPEC_LOCATIONS[6]
-        distractors = fn.per_trial(_n, _over['distractors'] if 'distractors' in _over else fn.uniform(_rng, _n, 0, 2 * fn.pi, size=3))
+        distractors = fn.per_trial(_n, _fixed['distractors'] if 'distractors' in _fixed else fn.uniform(_rng, _n, 0, 2 * fn.pi, size=3))
         _durations = {}
         # see _SPEC_LOCATIONS[7]
         _durations['fixation'] = fn.per_trial(_n, 300)
@@ -104,8 +104,8 @@ class DelayMatchSampleDistractor1D(TrialEnv):
         _durations['test3'] = fn.per_trial(_n, 500)
         return {'ground_truth': ground_truth, 'sample': sample, 'distractors': distractors}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
-        rep = _b.rep
+    def _fill(self, _trials, _vars, _start, _end, t):
+        rep = _trials.rep
         dim_ring = self.params['dim_ring']
         distractors = _vars['distractors']
         fixation = self.action_index['fixation']
@@ -113,13 +113,13 @@ class DelayMatchSampleDistractor1D(TrialEnv):
         match = self.action_index['match']
         sample = _vars['sample']
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ('fixation',), 1, None)
         # see _SPEC_LOCATIONS[16]
-        _b.add_input(1, ('sample',), fn.cos(fn.ring(dim_ring) - sample), None)
+        _trials.add_input(1, ('sample',), fn.cos(fn.ring(dim_ring) - sample), None)
         # see _SPEC_LOCATIONS[17]
-        _b.add_input(2, ('test1', 'test2', 'test3'), fn.cos(fn.ring(dim_ring) - fn.where(rep == ground_truth, sample, fn.take(distractors, rep - 1))), None)
+        _trials.add_input(2, ('test1', 'test2', 'test3'), fn.cos(fn.ring(dim_ring) - fn.where(rep == ground_truth, sample, fn.take(distractors, rep - 1))), None)
         # see _SPEC_LOCATIONS[18]
-        _b.set_target(('test1', 'test2', 'test3'), fn.where(rep == ground_truth, match, fixation))
+        _trials.set_target(('test1', 'test2', 'test3'), fn.where(rep == ground_truth, match, fixation))
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -140,20 +140,20 @@ class DelayMatchSampleDistractor1D(TrialEnv):
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         match = self.action_index['match']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('fixation', 'sample'), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation', 'sample'), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[23]
-        _o.rule(_o.inside(('delay1', 'test1', 'delay2', 'test2', 'delay3', 'test3'), _start, _end) & fn.all_of(action == match, target == match), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('delay1', 'test1', 'delay2', 'test2', 'delay3', 'test3'), _start, _end) & fn.all_of(action == match, target == match), correct, 1, True)
         # see _SPEC_LOCATIONS[24]
-        _o.rule(_o.inside(('delay1', 'test1', 'delay2', 'test2', 'delay3', 'test3'), _start, _end) & (action != fixation), fail, None, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('delay1', 'test1', 'delay2', 'test2', 'delay3', 'test3'), _start, _end) & (action != fixation), fail, None, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

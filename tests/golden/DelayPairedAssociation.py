@@ -54,7 +54,7 @@ class DelayPairedAssociation(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -66,13 +66,13 @@ class DelayPairedAssociation(TrialEnv):
         _sizes['action'].append(('go', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         # see _SPEC_LOCATIONS[4]
-        first = fn.per_trial(_n, _over['first'] if 'first' in _over else fn.choice(_rng, _n, 2))
+        first = fn.per_trial(_n, _fixed['first'] if 'first' in _fixed else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[5]
-        second = fn.per_trial(_n, _over['second'] if 'second' in _over else fn.choice(_rng, _n, 2))
+        second = fn.per_trial(_n, _fixed['second'] if 'second' in _fixed else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[6]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else 1 * (1 * (first == second)))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else 1 * (1 * (first == second)))
         _durations = {}
         # see _SPEC_LOCATIONS[7]
         _durations['fixation'] = fn.per_trial(_n, 0)
@@ -88,18 +88,18 @@ class DelayPairedAssociation(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 500)
         return {'first': first, 'second': second, 'ground_truth': ground_truth}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         first = _vars['first']
         ground_truth = _vars['ground_truth']
         second = _vars['second']
         # see _SPEC_LOCATIONS[13]
-        _b.add_input(0, ('fixation', 'stim1', 'delay_btw_stim', 'stim2', 'delay_aft_stim'), 1, None)
+        _trials.add_input(0, ('fixation', 'stim1', 'delay_btw_stim', 'stim2', 'delay_aft_stim'), 1, None)
         # see _SPEC_LOCATIONS[14]
-        _b.add_input(1, ('stim1',), fn.onehot(first, 4), None)
+        _trials.add_input(1, ('stim1',), fn.onehot(first, 4), None)
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(2, ('stim2',), fn.onehot(2 + second, 4), None)
+        _trials.add_input(2, ('stim2',), fn.onehot(2 + second, 4), None)
         # see _SPEC_LOCATIONS[16]
-        _b.set_target(('decision',), ground_truth)
+        _trials.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -121,21 +121,21 @@ class DelayPairedAssociation(TrialEnv):
             return fail, 0.0, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         go = self.action_index['go']
         ground_truth = _vars['ground_truth']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[20]
-        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _o.rule(_o.inside(('decision',), _start, _end) & fn.all_of(action == go, ground_truth == 1), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & fn.all_of(action == go, ground_truth == 1), correct, 1, True)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action == go), fail, 0, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == go), fail, 0, True)
+        return _outcomes
 
     def _timeout(self):
         ground_truth = self.trial['ground_truth']
@@ -146,15 +146,15 @@ class DelayPairedAssociation(TrialEnv):
         # see _SPEC_LOCATIONS[24]
         return 0.0, 1.0
 
-    def _timeout_all(self, t, _vars, _st):
+    def _timeout_all(self, t, _vars, _states):
         ground_truth = _vars['ground_truth']
         miss = self.rewards['miss']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[25]
-        _o.rule(ground_truth == 1, miss, 0, True)
+        _outcomes.rule(ground_truth == 1, miss, 0, True)
         # see _SPEC_LOCATIONS[26]
-        _o.rule(True, 0, 1, True)
-        return _o
+        _outcomes.rule(True, 0, 1, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

@@ -58,7 +58,7 @@ class Detection(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -70,20 +70,20 @@ class Detection(TrialEnv):
         _sizes['action'].append(('go', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         dt = self.dt
         delay = self.params['delay']
         stim_dur = self.params['stim_dur']
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, 2))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[5]
-        stim_steps = fn.per_trial(_n, _over['stim_steps'] if 'stim_steps' in _over else fn.floor(fn.trunc_exp(_rng, _n, 1000, 500, 1500) / dt))
+        stim_steps = fn.per_trial(_n, _fixed['stim_steps'] if 'stim_steps' in _fixed else fn.floor(fn.trunc_exp(_rng, _n, 1000, 500, 1500) / dt))
         # see _SPEC_LOCATIONS[6]
-        pulse_steps = fn.per_trial(_n, _over['pulse_steps'] if 'pulse_steps' in _over else fn.floor(stim_dur / dt))
+        pulse_steps = fn.per_trial(_n, _fixed['pulse_steps'] if 'pulse_steps' in _fixed else fn.floor(stim_dur / dt))
         # see _SPEC_LOCATIONS[7]
-        n_onsets = fn.per_trial(_n, _over['n_onsets'] if 'n_onsets' in _over else fn.maximum(stim_steps - pulse_steps - fn.where(pulse_steps == 1, 1, 0), 1))
+        n_onsets = fn.per_trial(_n, _fixed['n_onsets'] if 'n_onsets' in _fixed else fn.maximum(stim_steps - pulse_steps - fn.where(pulse_steps == 1, 1, 0), 1))
         # see _SPEC_LOCATIONS[8]
-        onset = fn.per_trial(_n, _over['onset'] if 'onset' in _over else fn.where(ground_truth == 0, 0, fn.where(delay >= 0, delay, dt * fn.floor(fn.uniform(_rng, _n, 0, 1) * n_onsets))))
+        onset = fn.per_trial(_n, _fixed['onset'] if 'onset' in _fixed else fn.where(ground_truth == 0, 0, fn.where(delay >= 0, delay, dt * fn.floor(fn.uniform(_rng, _n, 0, 1) * n_onsets))))
         _durations = {}
         # see _SPEC_LOCATIONS[9]
         _durations['fixation'] = fn.per_trial(_n, 500)
@@ -91,7 +91,7 @@ class Detection(TrialEnv):
         _durations['stimulus'] = fn.per_trial(_n, dt * stim_steps)
         return {'ground_truth': ground_truth, 'stim_steps': stim_steps, 'pulse_steps': pulse_steps, 'n_onsets': n_onsets, 'onset': onset}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         fixation = self.action_index['fixation']
         go = self.action_index['go']
@@ -100,11 +100,11 @@ class Detection(TrialEnv):
         pulse_steps = _vars['pulse_steps']
         sigma = self.params['sigma']
         # see _SPEC_LOCATIONS[11]
-        _b.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ('fixation',), 1, None)
         # see _SPEC_LOCATIONS[12]
-        _b.add_input(1, ('stimulus',), fn.where(fn.all_of(ground_truth == 1, t - _start['stimulus'] >= onset, t - _start['stimulus'] < onset + dt * pulse_steps), 0.5, 0), sigma / fn.sqrt(dt))
+        _trials.add_input(1, ('stimulus',), fn.where(fn.all_of(ground_truth == 1, t - _start['stimulus'] >= onset, t - _start['stimulus'] < onset + dt * pulse_steps), 0.5, 0), sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[13]
-        _b.set_target(('stimulus',), fn.where(fn.all_of(ground_truth == 1, t - _start['stimulus'] >= onset), go, fixation))
+        _trials.set_target(('stimulus',), fn.where(fn.all_of(ground_truth == 1, t - _start['stimulus'] >= onset), go, fixation))
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -125,20 +125,20 @@ class Detection(TrialEnv):
             return fail, 0.0, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         go = self.action_index['go']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[17]
-        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[18]
-        _o.rule(_o.inside(('stimulus',), _start, _end) & fn.all_of(action == go, target == go), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('stimulus',), _start, _end) & fn.all_of(action == go, target == go), correct, 1, True)
         # see _SPEC_LOCATIONS[19]
-        _o.rule(_o.inside(('stimulus',), _start, _end) & (action != fixation), fail, 0, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('stimulus',), _start, _end) & (action != fixation), fail, 0, True)
+        return _outcomes
 
     def _timeout(self):
         ground_truth = self.trial['ground_truth']
@@ -149,15 +149,15 @@ class Detection(TrialEnv):
         # see _SPEC_LOCATIONS[21]
         return 0.0, 1.0
 
-    def _timeout_all(self, t, _vars, _st):
+    def _timeout_all(self, t, _vars, _states):
         ground_truth = _vars['ground_truth']
         miss = self.rewards['miss']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(ground_truth == 1, miss, 0, True)
+        _outcomes.rule(ground_truth == 1, miss, 0, True)
         # see _SPEC_LOCATIONS[23]
-        _o.rule(True, 0, 1, True)
-        return _o
+        _outcomes.rule(True, 0, 1, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

@@ -60,7 +60,7 @@ class DualDelayMatchSample(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -80,25 +80,25 @@ class DualDelayMatchSample(TrialEnv):
         _sizes['action'].append(('non-match', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         # see _SPEC_LOCATIONS[8]
-        ground_truth1 = fn.per_trial(_n, _over['ground_truth1'] if 'ground_truth1' in _over else fn.choice(_rng, _n, fn.array((1, 2))))
+        ground_truth1 = fn.per_trial(_n, _fixed['ground_truth1'] if 'ground_truth1' in _fixed else fn.choice(_rng, _n, fn.array((1, 2))))
         # see _SPEC_LOCATIONS[9]
-        ground_truth2 = fn.per_trial(_n, _over['ground_truth2'] if 'ground_truth2' in _over else fn.choice(_rng, _n, fn.array((1, 2))))
+        ground_truth2 = fn.per_trial(_n, _fixed['ground_truth2'] if 'ground_truth2' in _fixed else fn.choice(_rng, _n, fn.array((1, 2))))
         # see _SPEC_LOCATIONS[10]
-        sample1 = fn.per_trial(_n, _over['sample1'] if 'sample1' in _over else fn.choice(_rng, _n, fn.array((0, 0.5))))
+        sample1 = fn.per_trial(_n, _fixed['sample1'] if 'sample1' in _fixed else fn.choice(_rng, _n, fn.array((0, 0.5))))
         # see _SPEC_LOCATIONS[11]
-        sample2 = fn.per_trial(_n, _over['sample2'] if 'sample2' in _over else fn.choice(_rng, _n, fn.array((0, 0.5))))
+        sample2 = fn.per_trial(_n, _fixed['sample2'] if 'sample2' in _fixed else fn.choice(_rng, _n, fn.array((0, 0.5))))
         # see _SPEC_LOCATIONS[12]
-        test_order = fn.per_trial(_n, _over['test_order'] if 'test_order' in _over else fn.choice(_rng, _n, fn.array((0, 1))))
+        test_order = fn.per_trial(_n, _fixed['test_order'] if 'test_order' in _fixed else fn.choice(_rng, _n, fn.array((0, 1))))
         # see _SPEC_LOCATIONS[13]
-        probe1 = fn.per_trial(_n, _over['probe1'] if 'probe1' in _over else fn.where(ground_truth1 == 1, sample1, 0.5 - sample1))
+        probe1 = fn.per_trial(_n, _fixed['probe1'] if 'probe1' in _fixed else fn.where(ground_truth1 == 1, sample1, 0.5 - sample1))
         # see _SPEC_LOCATIONS[14]
-        probe2 = fn.per_trial(_n, _over['probe2'] if 'probe2' in _over else fn.where(ground_truth2 == 1, sample2, 0.5 - sample2))
+        probe2 = fn.per_trial(_n, _fixed['probe2'] if 'probe2' in _fixed else fn.where(ground_truth2 == 1, sample2, 0.5 - sample2))
         # see _SPEC_LOCATIONS[15]
-        first_answer = fn.per_trial(_n, _over['first_answer'] if 'first_answer' in _over else fn.where(test_order == 0, ground_truth1, ground_truth2))
+        first_answer = fn.per_trial(_n, _fixed['first_answer'] if 'first_answer' in _fixed else fn.where(test_order == 0, ground_truth1, ground_truth2))
         # see _SPEC_LOCATIONS[16]
-        second_answer = fn.per_trial(_n, _over['second_answer'] if 'second_answer' in _over else fn.where(test_order == 0, ground_truth2, ground_truth1))
+        second_answer = fn.per_trial(_n, _fixed['second_answer'] if 'second_answer' in _fixed else fn.where(test_order == 0, ground_truth2, ground_truth1))
         # see _SPEC_LOCATIONS[17]
         answer1 = fn.per_trial(_n, 0)
         _durations = {}
@@ -120,7 +120,7 @@ class DualDelayMatchSample(TrialEnv):
         _durations['test2'] = fn.per_trial(_n, 500)
         return {'ground_truth1': ground_truth1, 'ground_truth2': ground_truth2, 'sample1': sample1, 'sample2': sample2, 'test_order': test_order, 'probe1': probe1, 'probe2': probe2, 'first_answer': first_answer, 'second_answer': second_answer, 'answer1': answer1}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         first_answer = _vars['first_answer']
         probe1 = _vars['probe1']
@@ -131,33 +131,33 @@ class DualDelayMatchSample(TrialEnv):
         sigma = self.params['sigma']
         test_order = _vars['test_order']
         # see _SPEC_LOCATIONS[26]
-        _b.add_input(0, (), 1, None)
+        _trials.add_input(0, (), 1, None)
         # see _SPEC_LOCATIONS[27]
-        _b.add_input(1, ('sample',), fn.array((fn.cos(sample1 * fn.pi), fn.sin(sample1 * fn.pi))), None)
+        _trials.add_input(1, ('sample',), fn.array((fn.cos(sample1 * fn.pi), fn.sin(sample1 * fn.pi))), None)
         # see _SPEC_LOCATIONS[28]
-        _b.add_input(2, ('sample',), fn.array((fn.cos(sample2 * fn.pi), fn.sin(sample2 * fn.pi))), None)
+        _trials.add_input(2, ('sample',), fn.array((fn.cos(sample2 * fn.pi), fn.sin(sample2 * fn.pi))), None)
         # see _SPEC_LOCATIONS[29]
-        _b.add_input(3, ('cue1',), test_order == 0, None)
+        _trials.add_input(3, ('cue1',), test_order == 0, None)
         # see _SPEC_LOCATIONS[30]
-        _b.add_input(4, ('cue2',), test_order == 1, None)
+        _trials.add_input(4, ('cue2',), test_order == 1, None)
         # see _SPEC_LOCATIONS[31]
-        _b.add_input(5, ('cue1',), test_order == 1, None)
+        _trials.add_input(5, ('cue1',), test_order == 1, None)
         # see _SPEC_LOCATIONS[32]
-        _b.add_input(6, ('cue2',), test_order == 0, None)
+        _trials.add_input(6, ('cue2',), test_order == 0, None)
         # see _SPEC_LOCATIONS[33]
-        _b.add_input(7, ('test1',), fn.array((fn.cos(probe1 * fn.pi), fn.sin(probe1 * fn.pi))) * (1 * (test_order == 0)), None)
+        _trials.add_input(7, ('test1',), fn.array((fn.cos(probe1 * fn.pi), fn.sin(probe1 * fn.pi))) * (1 * (test_order == 0)), None)
         # see _SPEC_LOCATIONS[34]
-        _b.add_input(8, ('test2',), fn.array((fn.cos(probe1 * fn.pi), fn.sin(probe1 * fn.pi))) * (1 * (test_order == 1)), None)
+        _trials.add_input(8, ('test2',), fn.array((fn.cos(probe1 * fn.pi), fn.sin(probe1 * fn.pi))) * (1 * (test_order == 1)), None)
         # see _SPEC_LOCATIONS[35]
-        _b.add_input(9, ('test1',), fn.array((fn.cos(probe2 * fn.pi), fn.sin(probe2 * fn.pi))) * (1 * (test_order == 1)), None)
+        _trials.add_input(9, ('test1',), fn.array((fn.cos(probe2 * fn.pi), fn.sin(probe2 * fn.pi))) * (1 * (test_order == 1)), None)
         # see _SPEC_LOCATIONS[36]
-        _b.add_input(10, ('test2',), fn.array((fn.cos(probe2 * fn.pi), fn.sin(probe2 * fn.pi))) * (1 * (test_order == 0)), None)
+        _trials.add_input(10, ('test2',), fn.array((fn.cos(probe2 * fn.pi), fn.sin(probe2 * fn.pi))) * (1 * (test_order == 0)), None)
         # see _SPEC_LOCATIONS[37]
-        _b.add_input(11, ('sample', 'test1', 'test2'), None, sigma / fn.sqrt(dt))
+        _trials.add_input(11, ('sample', 'test1', 'test2'), None, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[38]
-        _b.set_target(('test1',), first_answer)
+        _trials.set_target(('test1',), first_answer)
         # see _SPEC_LOCATIONS[39]
-        _b.set_target(('test2',), second_answer)
+        _trials.set_target(('test2',), second_answer)
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -200,36 +200,36 @@ class DualDelayMatchSample(TrialEnv):
     def _add_state_inputs(self, _ob, t):
         return _ob
 
-    def _state_next_all(self, action, target, t, _vars, _start, _end, _st):
+    def _state_next_all(self, action, target, t, _vars, _start, _end, _states):
         fixation = self.action_index['fixation']
-        answer1 = _st['answer1']
+        answer1 = _states['answer1']
         # see _SPEC_LOCATIONS[46]
         answer1 = fn.where(fn.inside(('test1',), _start, _end, t), fn.where(action != fixation, action, answer1), answer1)
         return {'answer1': fn.per_env(action, answer1)}
 
-    def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
+    def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         return _ob
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
-        answer1 = _st['answer1']
+        answer1 = _states['answer1']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         first_answer = _vars['first_answer']
         fixation = self.action_index['fixation']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[47]
-        _o.rule(_o.inside(('test1',), _start, _end) & (action == target), correct, None, False)
+        _outcomes.rule(_outcomes.inside(('test1',), _start, _end) & (action == target), correct, None, False)
         # see _SPEC_LOCATIONS[48]
-        _o.rule(_o.inside(('test1',), _start, _end) & (action != fixation), fail, None, False)
+        _outcomes.rule(_outcomes.inside(('test1',), _start, _end) & (action != fixation), fail, None, False)
         # see _SPEC_LOCATIONS[49]
-        _o.rule(_o.inside(('test2',), _start, _end) & (action == target), correct, answer1 == first_answer, True)
+        _outcomes.rule(_outcomes.inside(('test2',), _start, _end) & (action == target), correct, answer1 == first_answer, True)
         # see _SPEC_LOCATIONS[50]
-        _o.rule(_o.inside(('test2',), _start, _end) & (action != fixation), fail, 0, True)
+        _outcomes.rule(_outcomes.inside(('test2',), _start, _end) & (action != fixation), fail, 0, True)
         # see _SPEC_LOCATIONS[51]
-        _o.rule(action != fixation, abort, None, False)
-        return _o
+        _outcomes.rule(action != fixation, abort, None, False)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

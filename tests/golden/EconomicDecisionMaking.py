@@ -53,7 +53,7 @@ class EconomicDecisionMaking(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -77,26 +77,26 @@ class EconomicDecisionMaking(TrialEnv):
         _sizes['action'].append(('choice2', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         juice_ratio = self.params['juice_ratio']
         offers_a = self.params['offers_a']
         offers_b = self.params['offers_b']
         # see _SPEC_LOCATIONS[10]
-        juice_order = fn.per_trial(_n, _over['juice_order'] if 'juice_order' in _over else fn.choice(_rng, _n, 2))
+        juice_order = fn.per_trial(_n, _fixed['juice_order'] if 'juice_order' in _fixed else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[11]
-        offer = fn.per_trial(_n, _over['offer'] if 'offer' in _over else fn.integers(_rng, _n, 0, fn.sum(fn.abs(offers_b) * 0 + 1)))
+        offer = fn.per_trial(_n, _fixed['offer'] if 'offer' in _fixed else fn.integers(_rng, _n, 0, fn.sum(fn.abs(offers_b) * 0 + 1)))
         # see _SPEC_LOCATIONS[12]
-        n_b = fn.per_trial(_n, _over['n_b'] if 'n_b' in _over else fn.take(offers_b, offer))
+        n_b = fn.per_trial(_n, _fixed['n_b'] if 'n_b' in _fixed else fn.take(offers_b, offer))
         # see _SPEC_LOCATIONS[13]
-        n_a = fn.per_trial(_n, _over['n_a'] if 'n_a' in _over else fn.take(offers_a, offer))
+        n_a = fn.per_trial(_n, _fixed['n_a'] if 'n_a' in _fixed else fn.take(offers_a, offer))
         # see _SPEC_LOCATIONS[14]
-        n1 = fn.per_trial(_n, _over['n1'] if 'n1' in _over else fn.where(juice_order == 0, n_a, n_b))
+        n1 = fn.per_trial(_n, _fixed['n1'] if 'n1' in _fixed else fn.where(juice_order == 0, n_a, n_b))
         # see _SPEC_LOCATIONS[15]
-        n2 = fn.per_trial(_n, _over['n2'] if 'n2' in _over else fn.where(juice_order == 0, n_b, n_a))
+        n2 = fn.per_trial(_n, _fixed['n2'] if 'n2' in _fixed else fn.where(juice_order == 0, n_b, n_a))
         # see _SPEC_LOCATIONS[16]
-        v1 = fn.per_trial(_n, _over['v1'] if 'v1' in _over else fn.where(juice_order == 0, n_a, n_b / juice_ratio))
+        v1 = fn.per_trial(_n, _fixed['v1'] if 'v1' in _fixed else fn.where(juice_order == 0, n_a, n_b / juice_ratio))
         # see _SPEC_LOCATIONS[17]
-        v2 = fn.per_trial(_n, _over['v2'] if 'v2' in _over else fn.where(juice_order == 0, n_b / juice_ratio, n_a))
+        v2 = fn.per_trial(_n, _fixed['v2'] if 'v2' in _fixed else fn.where(juice_order == 0, n_b / juice_ratio, n_a))
         _durations = {}
         # see _SPEC_LOCATIONS[18]
         _durations['fixation'] = fn.per_trial(_n, 1500)
@@ -106,7 +106,7 @@ class EconomicDecisionMaking(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 700)
         return {'juice_order': juice_order, 'offer': offer, 'n_b': n_b, 'n_a': n_a, 'n1': n1, 'n2': n2, 'v1': v1, 'v2': v2}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         choice1 = self.action_index['choice1']
         choice2 = self.action_index['choice2']
         juice_order = _vars['juice_order']
@@ -115,15 +115,15 @@ class EconomicDecisionMaking(TrialEnv):
         v1 = _vars['v1']
         v2 = _vars['v2']
         # see _SPEC_LOCATIONS[21]
-        _b.add_input(0, ('fixation', 'offer_on'), 1, None)
+        _trials.add_input(0, ('fixation', 'offer_on'), 1, None)
         # see _SPEC_LOCATIONS[22]
-        _b.add_input(1, ('offer_on',), fn.array((1 - juice_order, juice_order, juice_order, 1 - juice_order)), None)
+        _trials.add_input(1, ('offer_on',), fn.array((1 - juice_order, juice_order, juice_order, 1 - juice_order)), None)
         # see _SPEC_LOCATIONS[23]
-        _b.add_input(2, ('offer_on',), n1 / 5, None)
+        _trials.add_input(2, ('offer_on',), n1 / 5, None)
         # see _SPEC_LOCATIONS[24]
-        _b.add_input(3, ('offer_on',), n2 / 5, None)
+        _trials.add_input(3, ('offer_on',), n2 / 5, None)
         # see _SPEC_LOCATIONS[25]
-        _b.set_target(('decision',), fn.where(v1 >= v2, choice1, choice2))
+        _trials.set_target(('decision',), fn.where(v1 >= v2, choice1, choice2))
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -149,7 +149,7 @@ class EconomicDecisionMaking(TrialEnv):
             return fn.scalar(v2 * correct), fn.scalar(1 if v2 >= v1 else 0, 'performance'), True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         choice1 = self.action_index['choice1']
         choice2 = self.action_index['choice2']
@@ -157,14 +157,14 @@ class EconomicDecisionMaking(TrialEnv):
         fixation = self.action_index['fixation']
         v1 = _vars['v1']
         v2 = _vars['v2']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[29]
-        _o.rule(_o.inside(('fixation', 'offer_on'), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation', 'offer_on'), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[30]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action == choice1), v1 * correct, fn.where(v1 >= v2, 1, 0), True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == choice1), v1 * correct, fn.where(v1 >= v2, 1, 0), True)
         # see _SPEC_LOCATIONS[31]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action == choice2), v2 * correct, fn.where(v2 >= v1, 1, 0), True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == choice2), v2 * correct, fn.where(v2 >= v1, 1, 0), True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

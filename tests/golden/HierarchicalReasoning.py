@@ -61,7 +61,7 @@ class HierarchicalReasoning(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -96,21 +96,21 @@ class HierarchicalReasoning(TrialEnv):
         trials_left = fn.per_trial(_n, fn.where(trials_left <= 1, fn.integers(_rng, _n, block_min, block_max + 1), trials_left - 1))
         return {'active_rule': active_rule, 'trials_left': trials_left}
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         boundary = self.params['boundary']
         intervals = self.params['intervals']
         active_rule = _session['active_rule']
         trials_left = _session['trials_left']
         # see _SPEC_LOCATIONS[10]
-        interval = fn.per_trial(_n, _over['interval'] if 'interval' in _over else fn.choice(_rng, _n, intervals))
+        interval = fn.per_trial(_n, _fixed['interval'] if 'interval' in _fixed else fn.choice(_rng, _n, intervals))
         # see _SPEC_LOCATIONS[11]
-        stimulus = fn.per_trial(_n, _over['stimulus'] if 'stimulus' in _over else fn.choice(_rng, _n, 2))
+        stimulus = fn.per_trial(_n, _fixed['stimulus'] if 'stimulus' in _fixed else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[12]
-        long_interval = fn.per_trial(_n, _over['long_interval'] if 'long_interval' in _over else interval + fn.uniform(_rng, _n, -0.5, 0.5) > boundary)
+        long_interval = fn.per_trial(_n, _fixed['long_interval'] if 'long_interval' in _fixed else interval + fn.uniform(_rng, _n, -0.5, 0.5) > boundary)
         # see _SPEC_LOCATIONS[13]
-        pro = fn.per_trial(_n, _over['pro'] if 'pro' in _over else long_interval == active_rule)
+        pro = fn.per_trial(_n, _fixed['pro'] if 'pro' in _fixed else long_interval == active_rule)
         # see _SPEC_LOCATIONS[14]
-        correct_choice = fn.per_trial(_n, _over['correct_choice'] if 'correct_choice' in _over else fn.where(pro, stimulus, 1 - stimulus))
+        correct_choice = fn.per_trial(_n, _fixed['correct_choice'] if 'correct_choice' in _fixed else fn.where(pro, stimulus, 1 - stimulus))
         # see _SPEC_LOCATIONS[15]
         rule_reported = fn.per_trial(_n, False)
         _durations = {}
@@ -130,22 +130,22 @@ class HierarchicalReasoning(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 700)
         return {'active_rule': active_rule, 'trials_left': trials_left, 'interval': interval, 'stimulus': stimulus, 'long_interval': long_interval, 'pro': pro, 'correct_choice': correct_choice, 'rule_reported': rule_reported}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         active_rule = _vars['active_rule']
         choice = self.action_index['choice']
         correct_choice = _vars['correct_choice']
         rule = self.action_index['rule']
         stimulus = _vars['stimulus']
         # see _SPEC_LOCATIONS[23]
-        _b.add_input(0, ('fixation', 'rule_target', 'fixation2', 'flash1', 'delay', 'flash2'), 1, None)
+        _trials.add_input(0, ('fixation', 'rule_target', 'fixation2', 'flash1', 'delay', 'flash2'), 1, None)
         # see _SPEC_LOCATIONS[24]
-        _b.add_input(1, ('rule_target',), 1, None)
+        _trials.add_input(1, ('rule_target',), 1, None)
         # see _SPEC_LOCATIONS[25]
-        _b.add_input(2, ('flash1', 'flash2'), fn.onehot(stimulus, 2), None)
+        _trials.add_input(2, ('flash1', 'flash2'), fn.onehot(stimulus, 2), None)
         # see _SPEC_LOCATIONS[26]
-        _b.set_target(('rule_target',), fn.take(rule, active_rule))
+        _trials.set_target(('rule_target',), fn.take(rule, active_rule))
         # see _SPEC_LOCATIONS[27]
-        _b.set_target(('decision',), fn.take(choice, correct_choice))
+        _trials.set_target(('decision',), fn.take(choice, correct_choice))
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -178,30 +178,30 @@ class HierarchicalReasoning(TrialEnv):
     def _add_state_inputs(self, _ob, t):
         return _ob
 
-    def _state_next_all(self, action, target, t, _vars, _start, _end, _st):
-        rule_reported = _st['rule_reported']
+    def _state_next_all(self, action, target, t, _vars, _start, _end, _states):
+        rule_reported = _states['rule_reported']
         # see _SPEC_LOCATIONS[32]
         rule_reported = fn.where(fn.inside(('rule_target',), _start, _end, t), action == target, rule_reported)
         return {'rule_reported': fn.per_env(action, rule_reported)}
 
-    def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
+    def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         return _ob
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
-        rule_reported = _st['rule_reported']
-        _o = fn.Outcomes(t)
+        rule_reported = _states['rule_reported']
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[33]
-        _o.rule(_o.inside(('decision',), _start, _end) & fn.all_of(action == target, rule_reported), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & fn.all_of(action == target, rule_reported), correct, 1, True)
         # see _SPEC_LOCATIONS[34]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         # see _SPEC_LOCATIONS[35]
-        _o.rule(_o.inside(('fixation', 'fixation2', 'flash1', 'delay', 'flash2'), _start, _end) & (action != fixation), abort, None, False)
-        return _o
+        _outcomes.rule(_outcomes.inside(('fixation', 'fixation2', 'flash1', 'delay', 'flash2'), _start, _end) & (action != fixation), abort, None, False)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

@@ -51,7 +51,7 @@ class IntervalDiscrimination(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -67,14 +67,14 @@ class IntervalDiscrimination(TrialEnv):
         _sizes['action'].append(('choice2', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         dt = self.dt
         # see _SPEC_LOCATIONS[6]
-        duration1 = fn.per_trial(_n, _over['duration1'] if 'duration1' in _over else dt * fn.floor(fn.uniform(_rng, _n, 300, 600) / dt))
+        duration1 = fn.per_trial(_n, _fixed['duration1'] if 'duration1' in _fixed else dt * fn.floor(fn.uniform(_rng, _n, 300, 600) / dt))
         # see _SPEC_LOCATIONS[7]
-        duration2 = fn.per_trial(_n, _over['duration2'] if 'duration2' in _over else dt * fn.floor(fn.uniform(_rng, _n, 300, 600) / dt))
+        duration2 = fn.per_trial(_n, _fixed['duration2'] if 'duration2' in _fixed else dt * fn.floor(fn.uniform(_rng, _n, 300, 600) / dt))
         # see _SPEC_LOCATIONS[8]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.where(duration1 > duration2, 1, 2))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.where(duration1 > duration2, 1, 2))
         _durations = {}
         # see _SPEC_LOCATIONS[9]
         _durations['fixation'] = fn.per_trial(_n, 240)
@@ -90,16 +90,16 @@ class IntervalDiscrimination(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 240)
         return {'duration1': duration1, 'duration2': duration2, 'ground_truth': ground_truth}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         ground_truth = _vars['ground_truth']
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(0, ('fixation', 'stim1', 'delay1', 'stim2', 'delay2'), 1, None)
+        _trials.add_input(0, ('fixation', 'stim1', 'delay1', 'stim2', 'delay2'), 1, None)
         # see _SPEC_LOCATIONS[16]
-        _b.add_input(1, ('stim1',), 1, None)
+        _trials.add_input(1, ('stim1',), 1, None)
         # see _SPEC_LOCATIONS[17]
-        _b.add_input(2, ('stim2',), 1, None)
+        _trials.add_input(2, ('stim2',), 1, None)
         # see _SPEC_LOCATIONS[18]
-        _b.set_target(('decision',), ground_truth)
+        _trials.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -119,19 +119,19 @@ class IntervalDiscrimination(TrialEnv):
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[23]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[24]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

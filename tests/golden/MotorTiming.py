@@ -55,7 +55,7 @@ class MotorTiming(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -69,12 +69,12 @@ class MotorTiming(TrialEnv):
         _sizes['action'].append(('go', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         intervals = self.params['intervals']
         # see _SPEC_LOCATIONS[5]
-        production_ind = fn.per_trial(_n, _over['production_ind'] if 'production_ind' in _over else fn.choice(_rng, _n, 2))
+        production_ind = fn.per_trial(_n, _fixed['production_ind'] if 'production_ind' in _fixed else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[6]
-        production = fn.per_trial(_n, _over['production'] if 'production' in _over else fn.take(intervals, production_ind))
+        production = fn.per_trial(_n, _fixed['production'] if 'production' in _fixed else fn.take(intervals, production_ind))
         _durations = {}
         # see _SPEC_LOCATIONS[7]
         _durations['fixation'] = fn.per_trial(_n, 480)
@@ -86,20 +86,20 @@ class MotorTiming(TrialEnv):
         _durations['production'] = fn.per_trial(_n, 2 * production)
         return {'production_ind': production_ind, 'production': production}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         fixation = self.action_index['fixation']
         go = self.action_index['go']
         production = _vars['production']
         production_ind = _vars['production_ind']
         # see _SPEC_LOCATIONS[11]
-        _b.add_input(0, ('fixation', 'cue', 'set'), 1, None)
+        _trials.add_input(0, ('fixation', 'cue', 'set'), 1, None)
         # see _SPEC_LOCATIONS[12]
-        _b.add_input(1, ('cue', 'set'), fn.onehot(production_ind, 2), None)
+        _trials.add_input(1, ('cue', 'set'), fn.onehot(production_ind, 2), None)
         # see _SPEC_LOCATIONS[13]
-        _b.add_input(2, ('set',), 1, None)
+        _trials.add_input(2, ('set',), 1, None)
         # see _SPEC_LOCATIONS[14]
-        _b.set_target(('production',), fn.where(t - _end['set'] == dt * fn.round(production / dt), go, fixation))
+        _trials.set_target(('production',), fn.where(t - _end['set'] == dt * fn.round(production / dt), go, fixation))
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -122,7 +122,7 @@ class MotorTiming(TrialEnv):
             return fn.scalar(fn.maximum(fn.power(1 - fn.abs(t - _end['set'] - production) / (prod_margin * production + 25), 1.5), 0.1) * correct), 1.0, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -130,14 +130,14 @@ class MotorTiming(TrialEnv):
         go = self.action_index['go']
         prod_margin = self.params['prod_margin']
         production = _vars['production']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[18]
-        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[19]
-        _o.rule(_o.inside(('production',), _start, _end) & fn.all_of(action == go, fn.abs(t - _end['set'] - production) > prod_margin * production + 25), fail, None, True)
+        _outcomes.rule(_outcomes.inside(('production',), _start, _end) & fn.all_of(action == go, fn.abs(t - _end['set'] - production) > prod_margin * production + 25), fail, None, True)
         # see _SPEC_LOCATIONS[20]
-        _o.rule(_o.inside(('production',), _start, _end) & (action == go), fn.maximum(fn.power(1 - fn.abs(t - _end['set'] - production) / (prod_margin * production + 25), 1.5), 0.1) * correct, 1, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('production',), _start, _end) & (action == go), fn.maximum(fn.power(1 - fn.abs(t - _end['set'] - production) / (prod_margin * production + 25), 1.5), 0.1) * correct, 1, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

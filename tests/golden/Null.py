@@ -37,7 +37,7 @@ class Null(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('blank', fn.size(1)))
@@ -45,31 +45,31 @@ class Null(TrialEnv):
         _sizes['action'].append(('noop', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         _durations = {}
         # see _SPEC_LOCATIONS[2]
         _durations['idle'] = fn.per_trial(_n, 100)
         return {}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         pass  # no inputs and no targets: observations and ground truth stay 0
 
     def _judge(self, action, target, t):
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
-        _o = fn.Outcomes(t)
-        return _o
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
+        _outcomes = fn.Outcomes(t)
+        return _outcomes
 
     def _timeout(self):
         # see _SPEC_LOCATIONS[3]
         return 0.0, 1.0
 
-    def _timeout_all(self, t, _vars, _st):
-        _o = fn.Outcomes(t)
+    def _timeout_all(self, t, _vars, _states):
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[4]
-        _o.rule(True, 0, 1, True)
-        return _o
+        _outcomes.rule(True, 0, 1, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

@@ -61,7 +61,7 @@ class OneTwoThreeGo(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -75,11 +75,11 @@ class OneTwoThreeGo(TrialEnv):
         _sizes['action'].append(('go', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         dt = self.dt
         intervals = self.params['intervals']
         # see _SPEC_LOCATIONS[5]
-        interval = fn.per_trial(_n, _over['interval'] if 'interval' in _over else dt * fn.floor(fn.choice(_rng, _n, intervals) / dt))
+        interval = fn.per_trial(_n, _fixed['interval'] if 'interval' in _fixed else dt * fn.floor(fn.choice(_rng, _n, intervals) / dt))
         _durations = {}
         # see _SPEC_LOCATIONS[6]
         _durations['fixation'] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 400, 100, 800))
@@ -101,16 +101,16 @@ class OneTwoThreeGo(TrialEnv):
         _durations['response'] = fn.per_trial(_n, 960)
         return {'interval': interval}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         go = self.action_index['go']
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(0, (), 1, None)
+        _trials.add_input(0, (), 1, None)
         # see _SPEC_LOCATIONS[16]
-        _b.add_input(1, ('s1', 's2', 's3'), 1, None)
+        _trials.add_input(1, ('s1', 's2', 's3'), 1, None)
         # see _SPEC_LOCATIONS[17]
-        _b.add_input(2, ('target', 's1', 'interval1', 's2', 'interval2', 's3', 'interval3', 'response'), 1, None)
+        _trials.add_input(2, ('target', 's1', 'interval1', 's2', 'interval2', 's3', 'interval3', 'response'), 1, None)
         # see _SPEC_LOCATIONS[18]
-        _b.set_target(('response',), go)
+        _trials.set_target(('response',), go)
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -133,7 +133,7 @@ class OneTwoThreeGo(TrialEnv):
             return abort, None, False
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -141,14 +141,14 @@ class OneTwoThreeGo(TrialEnv):
         go = self.action_index['go']
         interval = _vars['interval']
         prod_margin = self.params['prod_margin']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('interval3', 'response'), _start, _end) & fn.all_of(action == go, fn.abs(t - _end['s3'] - interval) > prod_margin * interval + 25), fail, None, True)
+        _outcomes.rule(_outcomes.inside(('interval3', 'response'), _start, _end) & fn.all_of(action == go, fn.abs(t - _end['s3'] - interval) > prod_margin * interval + 25), fail, None, True)
         # see _SPEC_LOCATIONS[23]
-        _o.rule(_o.inside(('interval3', 'response'), _start, _end) & (action == go), fn.maximum(fn.power(1 - fn.abs(t - _end['s3'] - interval) / (prod_margin * interval + 25), 1.5), 0.1) * correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('interval3', 'response'), _start, _end) & (action == go), fn.maximum(fn.power(1 - fn.abs(t - _end['s3'] - interval) / (prod_margin * interval + 25), 1.5), 0.1) * correct, 1, True)
         # see _SPEC_LOCATIONS[24]
-        _o.rule(_o.inside(('fixation', 'target', 's1', 'interval1', 's2', 'interval2', 's3'), _start, _end) & (action != fixation), abort, None, False)
-        return _o
+        _outcomes.rule(_outcomes.inside(('fixation', 'target', 's1', 'interval1', 's2', 'interval2', 's3'), _start, _end) & (action != fixation), abort, None, False)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

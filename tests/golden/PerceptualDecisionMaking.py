@@ -48,8 +48,8 @@ class PerceptualDecisionMaking(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
-        dim_ring = _p['dim_ring']
+    def _group_sizes(self, _params):
+        dim_ring = _params['dim_ring']
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -61,13 +61,13 @@ class PerceptualDecisionMaking(TrialEnv):
         _sizes['action'].append(('choice', fn.size(dim_ring)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         cohs = self.params['cohs']
         dim_ring = self.params['dim_ring']
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, dim_ring))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, dim_ring))
         # see _SPEC_LOCATIONS[5]
-        coh = fn.per_trial(_n, _over['coh'] if 'coh' in _over else fn.choice(_rng, _n, cohs))
+        coh = fn.per_trial(_n, _fixed['coh'] if 'coh' in _fixed else fn.choice(_rng, _n, cohs))
         _durations = {}
         # see _SPEC_LOCATIONS[6]
         _durations['fixation'] = fn.per_trial(_n, 100)
@@ -79,7 +79,7 @@ class PerceptualDecisionMaking(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 100)
         return {'ground_truth': ground_truth, 'coh': coh}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         choice = self.action_index['choice']
         coh = _vars['coh']
@@ -87,11 +87,11 @@ class PerceptualDecisionMaking(TrialEnv):
         ground_truth = _vars['ground_truth']
         sigma = self.params['sigma']
         # see _SPEC_LOCATIONS[10]
-        _b.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ('fixation',), 1, None)
         # see _SPEC_LOCATIONS[11]
-        _b.add_input(1, ('stimulus',), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(1, ('stimulus',), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[12]
-        _b.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -111,19 +111,19 @@ class PerceptualDecisionMaking(TrialEnv):
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[16]
-        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[17]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[18]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

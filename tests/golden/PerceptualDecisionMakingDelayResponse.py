@@ -52,7 +52,7 @@ class PerceptualDecisionMakingDelayResponse(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -64,13 +64,13 @@ class PerceptualDecisionMakingDelayResponse(TrialEnv):
         _sizes['action'].append(('choice', fn.size(2)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         cohs = self.params['cohs']
         stim_scale = self.params['stim_scale']
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, fn.array((1, 2))))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, fn.array((1, 2))))
         # see _SPEC_LOCATIONS[5]
-        coh = fn.per_trial(_n, _over['coh'] if 'coh' in _over else fn.choice(_rng, _n, cohs) * stim_scale)
+        coh = fn.per_trial(_n, _fixed['coh'] if 'coh' in _fixed else fn.choice(_rng, _n, cohs) * stim_scale)
         _durations = {}
         # see _SPEC_LOCATIONS[6]
         _durations['fixation'] = fn.per_trial(_n, 0)
@@ -82,17 +82,17 @@ class PerceptualDecisionMakingDelayResponse(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 1500)
         return {'ground_truth': ground_truth, 'coh': coh}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         coh = _vars['coh']
         ground_truth = _vars['ground_truth']
         sigma = self.params['sigma']
         # see _SPEC_LOCATIONS[10]
-        _b.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
+        _trials.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
         # see _SPEC_LOCATIONS[11]
-        _b.add_input(1, ('stimulus',), (1 + (2 * fn.onehot(ground_truth - 1, 2) - 1) * coh / 100) / 2, sigma / fn.sqrt(dt))
+        _trials.add_input(1, ('stimulus',), (1 + (2 * fn.onehot(ground_truth - 1, 2) - 1) * coh / 100) / 2, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[12]
-        _b.set_target(('decision',), ground_truth)
+        _trials.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -112,19 +112,19 @@ class PerceptualDecisionMakingDelayResponse(TrialEnv):
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[16]
-        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[17]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[18]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

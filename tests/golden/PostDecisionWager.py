@@ -63,8 +63,8 @@ class PostDecisionWager(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
-        dim_ring = _p['dim_ring']
+    def _group_sizes(self, _params):
+        dim_ring = _params['dim_ring']
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -80,15 +80,15 @@ class PostDecisionWager(TrialEnv):
         _sizes['action'].append(('sure', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         cohs = self.params['cohs']
         dim_ring = self.params['dim_ring']
         # see _SPEC_LOCATIONS[6]
-        wager = fn.per_trial(_n, _over['wager'] if 'wager' in _over else fn.choice(_rng, _n, fn.array((1, 0))))
+        wager = fn.per_trial(_n, _fixed['wager'] if 'wager' in _fixed else fn.choice(_rng, _n, fn.array((1, 0))))
         # see _SPEC_LOCATIONS[7]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, dim_ring))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, dim_ring))
         # see _SPEC_LOCATIONS[8]
-        coh = fn.per_trial(_n, _over['coh'] if 'coh' in _over else fn.choice(_rng, _n, cohs))
+        coh = fn.per_trial(_n, _fixed['coh'] if 'coh' in _fixed else fn.choice(_rng, _n, cohs))
         _durations = {}
         # see _SPEC_LOCATIONS[9]
         _durations['fixation'] = fn.per_trial(_n, 100)
@@ -102,7 +102,7 @@ class PostDecisionWager(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 100)
         return {'wager': wager, 'ground_truth': ground_truth, 'coh': coh}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         choice = self.action_index['choice']
         coh = _vars['coh']
@@ -111,15 +111,15 @@ class PostDecisionWager(TrialEnv):
         sigma = self.params['sigma']
         wager = _vars['wager']
         # see _SPEC_LOCATIONS[14]
-        _b.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
+        _trials.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(1, ('stimulus',), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5, None)
+        _trials.add_input(1, ('stimulus',), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5, None)
         # see _SPEC_LOCATIONS[16]
-        _b.add_input(2, ('stimulus',), None, sigma / fn.sqrt(dt))
+        _trials.add_input(2, ('stimulus',), None, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[17]
-        _b.add_input(3, ('delay', 'decision'), fn.where(t >= _end['pre_sure'], wager, 0), None)
+        _trials.add_input(3, ('delay', 'decision'), fn.where(t >= _end['pre_sure'], wager, 0), None)
         # see _SPEC_LOCATIONS[18]
-        _b.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -151,7 +151,7 @@ class PostDecisionWager(TrialEnv):
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -159,18 +159,18 @@ class PostDecisionWager(TrialEnv):
         sure = self.action_index['sure']
         sure_bet = self.rewards['sure_bet']
         wager = _vars['wager']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[24]
-        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[25]
-        _o.rule(_o.inside(('decision',), _start, _end) & fn.all_of(action == sure, wager == 1), sure_bet, (sure_bet - fail) / (correct - fail), True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & fn.all_of(action == sure, wager == 1), sure_bet, (sure_bet - fail) / (correct - fail), True)
         # see _SPEC_LOCATIONS[26]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action == sure), abort, None, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == sure), abort, None, True)
         # see _SPEC_LOCATIONS[27]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[28]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

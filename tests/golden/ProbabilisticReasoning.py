@@ -62,7 +62,7 @@ class ProbabilisticReasoning(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -80,36 +80,36 @@ class ProbabilisticReasoning(TrialEnv):
         _sizes['action'].append(('choice', fn.size(2)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         shape_weight = self.params['shape_weight']
         # see _SPEC_LOCATIONS[7]
-        shape0 = fn.per_trial(_n, _over['shape0'] if 'shape0' in _over else fn.choice(_rng, _n, 10))
+        shape0 = fn.per_trial(_n, _fixed['shape0'] if 'shape0' in _fixed else fn.choice(_rng, _n, 10))
         # see _SPEC_LOCATIONS[8]
-        shape1 = fn.per_trial(_n, _over['shape1'] if 'shape1' in _over else fn.choice(_rng, _n, 10))
+        shape1 = fn.per_trial(_n, _fixed['shape1'] if 'shape1' in _fixed else fn.choice(_rng, _n, 10))
         # see _SPEC_LOCATIONS[9]
-        shape2 = fn.per_trial(_n, _over['shape2'] if 'shape2' in _over else fn.choice(_rng, _n, 10))
+        shape2 = fn.per_trial(_n, _fixed['shape2'] if 'shape2' in _fixed else fn.choice(_rng, _n, 10))
         # see _SPEC_LOCATIONS[10]
-        shape3 = fn.per_trial(_n, _over['shape3'] if 'shape3' in _over else fn.choice(_rng, _n, 10))
+        shape3 = fn.per_trial(_n, _fixed['shape3'] if 'shape3' in _fixed else fn.choice(_rng, _n, 10))
         # see _SPEC_LOCATIONS[11]
-        key0 = fn.per_trial(_n, _over['key0'] if 'key0' in _over else fn.uniform(_rng, _n, 0, 1))
+        key0 = fn.per_trial(_n, _fixed['key0'] if 'key0' in _fixed else fn.uniform(_rng, _n, 0, 1))
         # see _SPEC_LOCATIONS[12]
-        key1 = fn.per_trial(_n, _over['key1'] if 'key1' in _over else fn.uniform(_rng, _n, 0, 1))
+        key1 = fn.per_trial(_n, _fixed['key1'] if 'key1' in _fixed else fn.uniform(_rng, _n, 0, 1))
         # see _SPEC_LOCATIONS[13]
-        key2 = fn.per_trial(_n, _over['key2'] if 'key2' in _over else fn.uniform(_rng, _n, 0, 1))
+        key2 = fn.per_trial(_n, _fixed['key2'] if 'key2' in _fixed else fn.uniform(_rng, _n, 0, 1))
         # see _SPEC_LOCATIONS[14]
-        key3 = fn.per_trial(_n, _over['key3'] if 'key3' in _over else fn.uniform(_rng, _n, 0, 1))
+        key3 = fn.per_trial(_n, _fixed['key3'] if 'key3' in _fixed else fn.uniform(_rng, _n, 0, 1))
         # see _SPEC_LOCATIONS[15]
-        onset0 = fn.per_trial(_n, _over['onset0'] if 'onset0' in _over else 1 * (key0 > key1) + 1 * (key0 > key2) + 1 * (key0 > key3))
+        onset0 = fn.per_trial(_n, _fixed['onset0'] if 'onset0' in _fixed else 1 * (key0 > key1) + 1 * (key0 > key2) + 1 * (key0 > key3))
         # see _SPEC_LOCATIONS[16]
-        onset1 = fn.per_trial(_n, _over['onset1'] if 'onset1' in _over else 1 * (key1 > key0) + 1 * (key1 > key2) + 1 * (key1 > key3))
+        onset1 = fn.per_trial(_n, _fixed['onset1'] if 'onset1' in _fixed else 1 * (key1 > key0) + 1 * (key1 > key2) + 1 * (key1 > key3))
         # see _SPEC_LOCATIONS[17]
-        onset2 = fn.per_trial(_n, _over['onset2'] if 'onset2' in _over else 1 * (key2 > key0) + 1 * (key2 > key1) + 1 * (key2 > key3))
+        onset2 = fn.per_trial(_n, _fixed['onset2'] if 'onset2' in _fixed else 1 * (key2 > key0) + 1 * (key2 > key1) + 1 * (key2 > key3))
         # see _SPEC_LOCATIONS[18]
-        onset3 = fn.per_trial(_n, _over['onset3'] if 'onset3' in _over else 1 * (key3 > key0) + 1 * (key3 > key1) + 1 * (key3 > key2))
+        onset3 = fn.per_trial(_n, _fixed['onset3'] if 'onset3' in _fixed else 1 * (key3 > key0) + 1 * (key3 > key1) + 1 * (key3 > key2))
         # see _SPEC_LOCATIONS[19]
-        log_odds = fn.per_trial(_n, _over['log_odds'] if 'log_odds' in _over else fn.take(shape_weight, shape0) + fn.take(shape_weight, shape1) + fn.take(shape_weight, shape2) + fn.take(shape_weight, shape3))
+        log_odds = fn.per_trial(_n, _fixed['log_odds'] if 'log_odds' in _fixed else fn.take(shape_weight, shape0) + fn.take(shape_weight, shape1) + fn.take(shape_weight, shape2) + fn.take(shape_weight, shape3))
         # see _SPEC_LOCATIONS[20]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.bernoulli(_rng, _n, 1 / (fn.power(10, -log_odds) + 1)))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.bernoulli(_rng, _n, 1 / (fn.power(10, -log_odds) + 1)))
         _durations = {}
         # see _SPEC_LOCATIONS[21]
         _durations['fixation'] = fn.per_trial(_n, 500)
@@ -127,8 +127,8 @@ class ProbabilisticReasoning(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 500)
         return {'shape0': shape0, 'shape1': shape1, 'shape2': shape2, 'shape3': shape3, 'key0': key0, 'key1': key1, 'key2': key2, 'key3': key3, 'onset0': onset0, 'onset1': onset1, 'onset2': onset2, 'onset3': onset3, 'log_odds': log_odds, 'ground_truth': ground_truth}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
-        rep = _b.rep
+    def _fill(self, _trials, _vars, _start, _end, t):
+        rep = _trials.rep
         choice = self.action_index['choice']
         ground_truth = _vars['ground_truth']
         onset0 = _vars['onset0']
@@ -140,17 +140,17 @@ class ProbabilisticReasoning(TrialEnv):
         shape2 = _vars['shape2']
         shape3 = _vars['shape3']
         # see _SPEC_LOCATIONS[28]
-        _b.add_input(0, ('fixation', 'stimulus0', 'stimulus1', 'stimulus2', 'stimulus3', 'delay'), 1, None)
+        _trials.add_input(0, ('fixation', 'stimulus0', 'stimulus1', 'stimulus2', 'stimulus3', 'delay'), 1, None)
         # see _SPEC_LOCATIONS[29]
-        _b.add_input(1, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), fn.onehot(shape0, 10) * (1 * (rep >= onset0)), None)
+        _trials.add_input(1, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), fn.onehot(shape0, 10) * (1 * (rep >= onset0)), None)
         # see _SPEC_LOCATIONS[30]
-        _b.add_input(2, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), fn.onehot(shape1, 10) * (1 * (rep >= onset1)), None)
+        _trials.add_input(2, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), fn.onehot(shape1, 10) * (1 * (rep >= onset1)), None)
         # see _SPEC_LOCATIONS[31]
-        _b.add_input(3, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), fn.onehot(shape2, 10) * (1 * (rep >= onset2)), None)
+        _trials.add_input(3, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), fn.onehot(shape2, 10) * (1 * (rep >= onset2)), None)
         # see _SPEC_LOCATIONS[32]
-        _b.add_input(4, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), fn.onehot(shape3, 10) * (1 * (rep >= onset3)), None)
+        _trials.add_input(4, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), fn.onehot(shape3, 10) * (1 * (rep >= onset3)), None)
         # see _SPEC_LOCATIONS[33]
-        _b.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -170,19 +170,19 @@ class ProbabilisticReasoning(TrialEnv):
             return abort, None, False
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[37]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[38]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         # see _SPEC_LOCATIONS[39]
-        _o.rule(action != fixation, abort, None, False)
-        return _o
+        _outcomes.rule(action != fixation, abort, None, False)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

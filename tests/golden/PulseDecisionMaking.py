@@ -82,7 +82,7 @@ class PulseDecisionMaking(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -94,17 +94,17 @@ class PulseDecisionMaking(TrialEnv):
         _sizes['action'].append(('choice', fn.size(2)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         p_high = self.params['p_high']
         p_low = self.params['p_low']
         # see _SPEC_LOCATIONS[4]
-        high_side = fn.per_trial(_n, _over['high_side'] if 'high_side' in _over else fn.choice(_rng, _n, 2))
+        high_side = fn.per_trial(_n, _fixed['high_side'] if 'high_side' in _fixed else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[5]
-        pulses_left = fn.per_trial(_n, _over['pulses_left'] if 'pulses_left' in _over else fn.bernoulli(_rng, _n, fn.where(high_side == 0, p_high, p_low), size=6))
+        pulses_left = fn.per_trial(_n, _fixed['pulses_left'] if 'pulses_left' in _fixed else fn.bernoulli(_rng, _n, fn.where(high_side == 0, p_high, p_low), size=6))
         # see _SPEC_LOCATIONS[6]
-        pulses_right = fn.per_trial(_n, _over['pulses_right'] if 'pulses_right' in _over else fn.bernoulli(_rng, _n, fn.where(high_side == 0, p_low, p_high), size=6))
+        pulses_right = fn.per_trial(_n, _fixed['pulses_right'] if 'pulses_right' in _fixed else fn.bernoulli(_rng, _n, fn.where(high_side == 0, p_low, p_high), size=6))
         # see _SPEC_LOCATIONS[7]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.where(fn.sum(pulses_left) > fn.sum(pulses_right) + fn.uniform(_rng, _n, -0.1, 0.1), 0, 1))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.where(fn.sum(pulses_left) > fn.sum(pulses_right) + fn.uniform(_rng, _n, -0.1, 0.1), 0, 1))
         _durations = {}
         # see _SPEC_LOCATIONS[8]
         _durations['fixation'] = fn.per_trial(_n, 500)
@@ -136,18 +136,18 @@ class PulseDecisionMaking(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 500)
         return {'high_side': high_side, 'pulses_left': pulses_left, 'pulses_right': pulses_right, 'ground_truth': ground_truth}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
-        rep = _b.rep
+    def _fill(self, _trials, _vars, _start, _end, t):
+        rep = _trials.rep
         choice = self.action_index['choice']
         ground_truth = _vars['ground_truth']
         pulses_left = _vars['pulses_left']
         pulses_right = _vars['pulses_right']
         # see _SPEC_LOCATIONS[22]
-        _b.add_input(0, ('fixation', 'cue0', 'bin0', 'cue1', 'bin1', 'cue2', 'bin2', 'cue3', 'bin3', 'cue4', 'bin4', 'cue5', 'bin5'), 1, None)
+        _trials.add_input(0, ('fixation', 'cue0', 'bin0', 'cue1', 'bin1', 'cue2', 'bin2', 'cue3', 'bin3', 'cue4', 'bin4', 'cue5', 'bin5'), 1, None)
         # see _SPEC_LOCATIONS[23]
-        _b.add_input(1, ('cue0', 'cue1', 'cue2', 'cue3', 'cue4', 'cue5'), fn.array((fn.take(pulses_left, rep), fn.take(pulses_right, rep))), None)
+        _trials.add_input(1, ('cue0', 'cue1', 'cue2', 'cue3', 'cue4', 'cue5'), fn.array((fn.take(pulses_left, rep), fn.take(pulses_right, rep))), None)
         # see _SPEC_LOCATIONS[24]
-        _b.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -167,19 +167,19 @@ class PulseDecisionMaking(TrialEnv):
             return abort, None, False
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[28]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[29]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
         # see _SPEC_LOCATIONS[30]
-        _o.rule(action != fixation, abort, None, False)
-        return _o
+        _outcomes.rule(action != fixation, abort, None, False)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

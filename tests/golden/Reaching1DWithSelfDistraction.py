@@ -46,8 +46,8 @@ class Reaching1DWithSelfDistraction(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
-        dim_ring = _p['dim_ring']
+    def _group_sizes(self, _params):
+        dim_ring = _params['dim_ring']
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('stimulus', fn.size(dim_ring)))
@@ -59,13 +59,13 @@ class Reaching1DWithSelfDistraction(TrialEnv):
         _sizes['action'].append(('right', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         left = self.action_index['left']
         right = self.action_index['right']
         # see _SPEC_LOCATIONS[4]
-        target_angle = fn.per_trial(_n, _over['target_angle'] if 'target_angle' in _over else fn.uniform(_rng, _n, 0, 2 * fn.pi))
+        target_angle = fn.per_trial(_n, _fixed['target_angle'] if 'target_angle' in _fixed else fn.uniform(_rng, _n, 0, 2 * fn.pi))
         # see _SPEC_LOCATIONS[5]
-        direction = fn.per_trial(_n, _over['direction'] if 'direction' in _over else fn.where(target_angle > fn.pi, left, right))
+        direction = fn.per_trial(_n, _fixed['direction'] if 'direction' in _fixed else fn.where(target_angle > fn.pi, left, right))
         # see _SPEC_LOCATIONS[6]
         position = fn.per_trial(_n, fn.pi)
         # see _SPEC_LOCATIONS[7]
@@ -77,19 +77,19 @@ class Reaching1DWithSelfDistraction(TrialEnv):
         _durations['reach'] = fn.per_trial(_n, 500)
         return {'target_angle': target_angle, 'direction': direction, 'position': position, 'score': score}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dim_ring = self.params['dim_ring']
         direction = _vars['direction']
         position = _vars['position']
         target_angle = _vars['target_angle']
         target_gain = self.params['target_gain']
         # see _SPEC_LOCATIONS[10]
-        _b.add_input(0, ('reach',), fn.cos(fn.ring(dim_ring) - target_angle) * target_gain, None)
+        _trials.add_input(0, ('reach',), fn.cos(fn.ring(dim_ring) - target_angle) * target_gain, None)
         # see _SPEC_LOCATIONS[11]
         # the value follows the agent's state: stepping adds it; batches show its start
-        _b.add_input(1, (), None if _b.serving else fn.cos(fn.ring(dim_ring) - position), None)
+        _trials.add_input(1, (), None if _trials.serving else fn.cos(fn.ring(dim_ring) - position), None)
         # see _SPEC_LOCATIONS[12]
-        _b.set_target(('reach',), direction)
+        _trials.set_target(('reach',), direction)
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -130,7 +130,7 @@ class Reaching1DWithSelfDistraction(TrialEnv):
         _ob[self._input_columns[1]] += fn.cos(fn.ring(dim_ring) - position)
         return _ob
 
-    def _state_next_all(self, action, target, t, _vars, _start, _end, _st):
+    def _state_next_all(self, action, target, t, _vars, _start, _end, _states):
         dt = self.dt
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -138,32 +138,32 @@ class Reaching1DWithSelfDistraction(TrialEnv):
         right = self.action_index['right']
         step_size = self.params['step_size']
         target_angle = _vars['target_angle']
-        position = _st['position']
-        score = _st['score']
+        position = _states['position']
+        score = _states['score']
         # see _SPEC_LOCATIONS[17]
         position = fn.mod(position + step_size * (1 * (action == left)) - step_size * (1 * (action == right)), 2 * fn.pi)
         # see _SPEC_LOCATIONS[18]
         score = fn.where(fn.inside(('reach',), _start, _end, t), score + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail) / (correct - fail) / ((_end['reach'] - _start['reach']) / dt), score)
         return {'position': fn.per_env(action, position), 'score': fn.per_env(action, score)}
 
-    def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):
+    def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         dim_ring = self.params['dim_ring']
-        position = _st['position'][:, None]
+        position = _states['position'][:, None]
         # see _SPEC_LOCATIONS[19]
         _ob[:, self._input_columns[1]] += fn.cos(fn.ring(dim_ring) - position)
         return _ob
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         correct = self.rewards['correct']
         fail = self.rewards['fail']
-        position = _st['position']
-        score = _st['score']
+        position = _states['position']
+        score = _states['score']
         target_angle = _vars['target_angle']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[20]
-        _o.rule(_o.inside(('reach',), _start, _end), fn.maximum(correct - fn.circdist(position, target_angle), fail), score, False)
-        return _o
+        _outcomes.rule(_outcomes.inside(('reach',), _start, _end), fn.maximum(correct - fn.circdist(position, target_angle), fail), score, False)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

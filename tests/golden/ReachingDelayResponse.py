@@ -52,7 +52,7 @@ class ReachingDelayResponse(TrialEnv):
     action_type = 'continuous'
     action_bounds = (-1.0, 2.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('go', fn.size(1)))
@@ -64,11 +64,11 @@ class ReachingDelayResponse(TrialEnv):
         _sizes['action'].append(('position', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         high = self.params['high']
         low = self.params['low']
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.uniform(_rng, _n, low, high))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.uniform(_rng, _n, low, high))
         _durations = {}
         # see _SPEC_LOCATIONS[5]
         _durations['stimulus'] = fn.per_trial(_n, 500)
@@ -78,18 +78,18 @@ class ReachingDelayResponse(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 500)
         return {'ground_truth': ground_truth}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         ground_truth = _vars['ground_truth']
         # see _SPEC_LOCATIONS[8]
-        _b.add_input(0, ('stimulus',), ground_truth, None)
+        _trials.add_input(0, ('stimulus',), ground_truth, None)
         # see _SPEC_LOCATIONS[9]
-        _b.add_input(1, ('delay', 'decision'), -0.5, None)
+        _trials.add_input(1, ('delay', 'decision'), -0.5, None)
         # see _SPEC_LOCATIONS[10]
-        _b.add_input(2, ('decision',), 1, None)
+        _trials.add_input(2, ('decision',), 1, None)
         # see _SPEC_LOCATIONS[11]
-        _b.set_target(('stimulus', 'delay'), fn.array((-1, -0.5)))
+        _trials.set_target(('stimulus', 'delay'), fn.array((-1, -0.5)))
         # see _SPEC_LOCATIONS[12]
-        _b.set_target(('decision',), fn.array((1, ground_truth)))
+        _trials.set_target(('decision',), fn.array((1, ground_truth)))
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -105,28 +105,28 @@ class ReachingDelayResponse(TrialEnv):
             return fn.scalar(correct / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2)), fn.scalar(1 / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2), 'performance'), True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         ground_truth = _vars['ground_truth']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[15]
-        _o.rule(_o.inside(('stimulus',), _start, _end) & (fn.take(action, 0) >= 0), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('stimulus',), _start, _end) & (fn.take(action, 0) >= 0), abort, None, False)
         # see _SPEC_LOCATIONS[16]
-        _o.rule(_o.inside(('decision',), _start, _end) & (fn.take(action, 0) > 0), correct / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2), 1 / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2), True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (fn.take(action, 0) > 0), correct / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2), 1 / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2), True)
+        return _outcomes
 
     def _timeout(self):
         miss = self.rewards['miss']
         # see _SPEC_LOCATIONS[17]
         return miss, None
 
-    def _timeout_all(self, t, _vars, _st):
+    def _timeout_all(self, t, _vars, _states):
         miss = self.rewards['miss']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[18]
-        _o.rule(True, miss, None, True)
-        return _o
+        _outcomes.rule(True, miss, None, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

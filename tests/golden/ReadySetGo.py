@@ -53,7 +53,7 @@ class ReadySetGo(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -67,13 +67,13 @@ class ReadySetGo(TrialEnv):
         _sizes['action'].append(('go', fn.size(1)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         dt = self.dt
         gain = self.params['gain']
         # see _SPEC_LOCATIONS[5]
-        measure = fn.per_trial(_n, _over['measure'] if 'measure' in _over else dt * fn.floor(fn.uniform(_rng, _n, 800, 1500) / dt))
+        measure = fn.per_trial(_n, _fixed['measure'] if 'measure' in _fixed else dt * fn.floor(fn.uniform(_rng, _n, 800, 1500) / dt))
         # see _SPEC_LOCATIONS[6]
-        production = fn.per_trial(_n, _over['production'] if 'production' in _over else measure * gain)
+        production = fn.per_trial(_n, _fixed['production'] if 'production' in _fixed else measure * gain)
         _durations = {}
         # see _SPEC_LOCATIONS[7]
         _durations['fixation'] = fn.per_trial(_n, 80)
@@ -87,19 +87,19 @@ class ReadySetGo(TrialEnv):
         _durations['production'] = fn.per_trial(_n, 2 * production)
         return {'measure': measure, 'production': production}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         fixation = self.action_index['fixation']
         go = self.action_index['go']
         production = _vars['production']
         # see _SPEC_LOCATIONS[12]
-        _b.add_input(0, ('fixation', 'ready', 'measure', 'set'), 1, None)
+        _trials.add_input(0, ('fixation', 'ready', 'measure', 'set'), 1, None)
         # see _SPEC_LOCATIONS[13]
-        _b.add_input(1, ('ready',), 1, None)
+        _trials.add_input(1, ('ready',), 1, None)
         # see _SPEC_LOCATIONS[14]
-        _b.add_input(2, ('set',), 1, None)
+        _trials.add_input(2, ('set',), 1, None)
         # see _SPEC_LOCATIONS[15]
-        _b.set_target(('production',), fn.where(t - _end['measure'] == dt * fn.round(production / dt), go, fixation))
+        _trials.set_target(('production',), fn.where(t - _end['measure'] == dt * fn.round(production / dt), go, fixation))
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -122,7 +122,7 @@ class ReadySetGo(TrialEnv):
             return fn.scalar(fn.maximum(fn.power(1 - fn.abs(t - _end['measure'] - production) / (prod_margin * production + 25), 1.5), 0.1) * correct), 1.0, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
@@ -130,14 +130,14 @@ class ReadySetGo(TrialEnv):
         go = self.action_index['go']
         prod_margin = self.params['prod_margin']
         production = _vars['production']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[19]
-        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[20]
-        _o.rule(_o.inside(('production',), _start, _end) & fn.all_of(action == go, fn.abs(t - _end['measure'] - production) > prod_margin * production + 25), fail, None, True)
+        _outcomes.rule(_outcomes.inside(('production',), _start, _end) & fn.all_of(action == go, fn.abs(t - _end['measure'] - production) > prod_margin * production + 25), fail, None, True)
         # see _SPEC_LOCATIONS[21]
-        _o.rule(_o.inside(('production',), _start, _end) & (action == go), fn.maximum(fn.power(1 - fn.abs(t - _end['measure'] - production) / (prod_margin * production + 25), 1.5), 0.1) * correct, 1, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('production',), _start, _end) & (action == go), fn.maximum(fn.power(1 - fn.abs(t - _end['measure'] - production) / (prod_margin * production + 25), 1.5), 0.1) * correct, 1, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

@@ -53,7 +53,7 @@ class SpatialSuppressMotion(TrialEnv):
     action_type = 'continuous'
     action_bounds = (0.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('stimulus', fn.size(32)))
@@ -61,25 +61,25 @@ class SpatialSuppressMotion(TrialEnv):
         _sizes['action'].append(('report', fn.size(4)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         high_contrast = self.params['high_contrast']
         low_contrast = self.params['low_contrast']
         # see _SPEC_LOCATIONS[2]
-        direction = fn.per_trial(_n, _over['direction'] if 'direction' in _over else fn.choice(_rng, _n, 4))
+        direction = fn.per_trial(_n, _fixed['direction'] if 'direction' in _fixed else fn.choice(_rng, _n, 4))
         # see _SPEC_LOCATIONS[3]
-        large = fn.per_trial(_n, _over['large'] if 'large' in _over else fn.bernoulli(_rng, _n, 0.5))
+        large = fn.per_trial(_n, _fixed['large'] if 'large' in _fixed else fn.bernoulli(_rng, _n, 0.5))
         # see _SPEC_LOCATIONS[4]
-        contrast = fn.per_trial(_n, _over['contrast'] if 'contrast' in _over else fn.where(large, high_contrast, low_contrast))
+        contrast = fn.per_trial(_n, _fixed['contrast'] if 'contrast' in _fixed else fn.where(large, high_contrast, low_contrast))
         # see _SPEC_LOCATIONS[5]
-        diameter = fn.per_trial(_n, _over['diameter'] if 'diameter' in _over else fn.where(large, 8, 1))
+        diameter = fn.per_trial(_n, _fixed['diameter'] if 'diameter' in _fixed else fn.where(large, 8, 1))
         # see _SPEC_LOCATIONS[6]
-        opposite = fn.per_trial(_n, _over['opposite'] if 'opposite' in _over else direction + 1 - 2 * fn.mod(direction, 2))
+        opposite = fn.per_trial(_n, _fixed['opposite'] if 'opposite' in _fixed else direction + 1 - 2 * fn.mod(direction, 2))
         _durations = {}
         # see _SPEC_LOCATIONS[7]
         _durations['stimulus'] = fn.per_trial(_n, 298.8)
         return {'direction': direction, 'large': large, 'contrast': contrast, 'diameter': diameter, 'opposite': opposite}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         contrast = _vars['contrast']
         correct_large = self.params['correct_large']
@@ -92,16 +92,16 @@ class SpatialSuppressMotion(TrialEnv):
         opposite_large = self.params['opposite_large']
         opposite_small = self.params['opposite_small']
         # see _SPEC_LOCATIONS[8]
-        _b.add_input(0, ('stimulus',), (fn.cos(fn.take(fn.array((-fn.pi / 2, fn.pi / 2, 0, fn.pi)), fn.arange(32) // 8) - fn.take(fn.array((-fn.pi / 2, fn.pi / 2, 0, fn.pi)), direction)) + 1) * contrast / 2 * (1 * (fn.mod(fn.arange(32), 8) < diameter)), None)
+        _trials.add_input(0, ('stimulus',), (fn.cos(fn.take(fn.array((-fn.pi / 2, fn.pi / 2, 0, fn.pi)), fn.arange(32) // 8) - fn.take(fn.array((-fn.pi / 2, fn.pi / 2, 0, fn.pi)), direction)) + 1) * contrast / 2 * (1 * (fn.mod(fn.arange(32), 8) < diameter)), None)
         # see _SPEC_LOCATIONS[9]
-        _b.set_target(('stimulus',), (fn.onehot(direction, 4) * fn.where(large, fn.interp(t / dt, frames, correct_large), fn.interp(t / dt, frames, correct_small)) + fn.onehot(opposite, 4) * fn.where(large, fn.interp(t / dt, frames, opposite_large), fn.interp(t / dt, frames, opposite_small)) + (1 - fn.onehot(direction, 4) - fn.onehot(opposite, 4)) * fn.maximum(1 - fn.where(large, fn.interp(t / dt, frames, correct_large), fn.interp(t / dt, frames, correct_small)) - fn.where(large, fn.interp(t / dt, frames, opposite_large), fn.interp(t / dt, frames, opposite_small)), 0) / 2) / fn.maximum(fn.where(large, fn.interp(t / dt, frames, correct_large), fn.interp(t / dt, frames, correct_small)) + fn.where(large, fn.interp(t / dt, frames, opposite_large), fn.interp(t / dt, frames, opposite_small)), 1))
+        _trials.set_target(('stimulus',), (fn.onehot(direction, 4) * fn.where(large, fn.interp(t / dt, frames, correct_large), fn.interp(t / dt, frames, correct_small)) + fn.onehot(opposite, 4) * fn.where(large, fn.interp(t / dt, frames, opposite_large), fn.interp(t / dt, frames, opposite_small)) + (1 - fn.onehot(direction, 4) - fn.onehot(opposite, 4)) * fn.maximum(1 - fn.where(large, fn.interp(t / dt, frames, correct_large), fn.interp(t / dt, frames, correct_small)) - fn.where(large, fn.interp(t / dt, frames, opposite_large), fn.interp(t / dt, frames, opposite_small)), 0) / 2) / fn.maximum(fn.where(large, fn.interp(t / dt, frames, correct_large), fn.interp(t / dt, frames, correct_small)) + fn.where(large, fn.interp(t / dt, frames, opposite_large), fn.interp(t / dt, frames, opposite_small)), 1))
 
     def _judge(self, action, target, t):
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
-        _o = fn.Outcomes(t)
-        return _o
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
+        _outcomes = fn.Outcomes(t)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

@@ -48,7 +48,7 @@ class ToneDetection(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
+    def _group_sizes(self, _params):
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('stimulus', fn.size(1)))
@@ -58,27 +58,27 @@ class ToneDetection(TrialEnv):
         _sizes['action'].append(('tone', fn.size(3)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         tone_times = self.params['tone_times']
         # see _SPEC_LOCATIONS[3]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, 4))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, 4))
         # see _SPEC_LOCATIONS[4]
-        tone_on = fn.per_trial(_n, _over['tone_on'] if 'tone_on' in _over else fn.where(ground_truth > 0, fn.take(tone_times, fn.maximum(ground_truth - 1, 0)), -1))
+        tone_on = fn.per_trial(_n, _fixed['tone_on'] if 'tone_on' in _fixed else fn.where(ground_truth > 0, fn.take(tone_times, fn.maximum(ground_truth - 1, 0)), -1))
         _durations = {}
         # see _SPEC_LOCATIONS[5]
         _durations['stimulus'] = fn.per_trial(_n, 2000)
         return {'ground_truth': ground_truth, 'tone_on': tone_on}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         ground_truth = _vars['ground_truth']
         sigma = self.params['sigma']
         tone_dur = self.params['tone_dur']
         tone_on = _vars['tone_on']
         # see _SPEC_LOCATIONS[6]
-        _b.add_input(0, ('stimulus',), fn.where(fn.all_of(ground_truth > 0, t >= tone_on, t < tone_on + tone_dur), 1, 0), sigma / fn.sqrt(dt))
+        _trials.add_input(0, ('stimulus',), fn.where(fn.all_of(ground_truth > 0, t >= tone_on, t < tone_on + tone_dur), 1, 0), sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[7]
-        _b.set_target((), ground_truth)
+        _trials.set_target((), ground_truth)
 
     def _judge(self, action, target, t):
         _end = self.end_t
@@ -89,13 +89,13 @@ class ToneDetection(TrialEnv):
             return correct, 1.0, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         dt = self.dt
         correct = self.rewards['correct']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[9]
-        _o.rule(fn.all_of(t == _end['stimulus'] - dt, action == target), correct, 1, True)
-        return _o
+        _outcomes.rule(fn.all_of(t == _end['stimulus'] - dt, action == target), correct, 1, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

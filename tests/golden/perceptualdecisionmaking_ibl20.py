@@ -52,8 +52,8 @@ class PerceptualdecisionmakingIbl20(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
-        dim_ring = _p['dim_ring']
+    def _group_sizes(self, _params):
+        dim_ring = _params['dim_ring']
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -83,15 +83,15 @@ class PerceptualdecisionmakingIbl20(TrialEnv):
         trial_in_block = fn.per_trial(_n, fn.where(trial_in_block + 1 < block_length, trial_in_block + 1, 0))
         return {'block': block, 'trial_in_block': trial_in_block}
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         cohs = self.params['cohs']
         p_block = self.params['p_block']
         block = _session['block']
         trial_in_block = _session['trial_in_block']
         # see _SPEC_LOCATIONS[8]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.where(fn.uniform(_rng, _n, 0, 1) < fn.take(p_block, block), 0, 1))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.where(fn.uniform(_rng, _n, 0, 1) < fn.take(p_block, block), 0, 1))
         # see _SPEC_LOCATIONS[9]
-        coh = fn.per_trial(_n, _over['coh'] if 'coh' in _over else fn.choice(_rng, _n, cohs))
+        coh = fn.per_trial(_n, _fixed['coh'] if 'coh' in _fixed else fn.choice(_rng, _n, cohs))
         _durations = {}
         # see _SPEC_LOCATIONS[10]
         _durations['fixation'] = fn.per_trial(_n, 100)
@@ -103,7 +103,7 @@ class PerceptualdecisionmakingIbl20(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 100)
         return {'block': block, 'trial_in_block': trial_in_block, 'ground_truth': ground_truth, 'coh': coh}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         choice = self.action_index['choice']
         coh = _vars['coh']
@@ -111,11 +111,11 @@ class PerceptualdecisionmakingIbl20(TrialEnv):
         ground_truth = _vars['ground_truth']
         sigma = self.params['sigma']
         # see _SPEC_LOCATIONS[14]
-        _b.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ('fixation',), 1, None)
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(1, ('stimulus',), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(1, ('stimulus',), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[16]
-        _b.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -135,19 +135,19 @@ class PerceptualdecisionmakingIbl20(TrialEnv):
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[20]
-        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

@@ -46,8 +46,8 @@ class Yang19Anti(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
-        dim_ring = _p['dim_ring']
+    def _group_sizes(self, _params):
+        dim_ring = _params['dim_ring']
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -73,14 +73,14 @@ class Yang19Anti(TrialEnv):
         modality = fn.per_trial(_n, 1 - modality)
         return {'modality': modality}
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         anti = self.params['anti']
         dim_ring = self.params['dim_ring']
         modality = _session['modality']
         # see _SPEC_LOCATIONS[7]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.choice(_rng, _n, dim_ring))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, dim_ring))
         # see _SPEC_LOCATIONS[8]
-        stim_theta = fn.per_trial(_n, _over['stim_theta'] if 'stim_theta' in _over else fn.mod(fn.take(fn.ring(dim_ring), ground_truth) + fn.pi * anti, 2 * fn.pi))
+        stim_theta = fn.per_trial(_n, _fixed['stim_theta'] if 'stim_theta' in _fixed else fn.mod(fn.take(fn.ring(dim_ring), ground_truth) + fn.pi * anti, 2 * fn.pi))
         _durations = {}
         # see _SPEC_LOCATIONS[9]
         _durations['fixation'] = fn.per_trial(_n, 500)
@@ -92,20 +92,20 @@ class Yang19Anti(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 500)
         return {'modality': modality, 'ground_truth': ground_truth, 'stim_theta': stim_theta}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         choice = self.action_index['choice']
         dim_ring = self.params['dim_ring']
         ground_truth = _vars['ground_truth']
         modality = _vars['modality']
         stim_theta = _vars['stim_theta']
         # see _SPEC_LOCATIONS[13]
-        _b.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
+        _trials.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
         # see _SPEC_LOCATIONS[14]
-        _b.add_input(1, ('stimulus',), 0.8 * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 0)), None)
+        _trials.add_input(1, ('stimulus',), 0.8 * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 0)), None)
         # see _SPEC_LOCATIONS[15]
-        _b.add_input(2, ('stimulus',), 0.8 * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 1)), None)
+        _trials.add_input(2, ('stimulus',), 0.8 * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 1)), None)
         # see _SPEC_LOCATIONS[16]
-        _b.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -125,19 +125,19 @@ class Yang19Anti(TrialEnv):
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[20]
-        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[22]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

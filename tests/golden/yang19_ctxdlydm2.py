@@ -53,8 +53,8 @@ class Yang19Ctxdlydm2(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
-        dim_ring = _p['dim_ring']
+    def _group_sizes(self, _params):
+        dim_ring = _params['dim_ring']
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -68,41 +68,41 @@ class Yang19Ctxdlydm2(TrialEnv):
         _sizes['action'].append(('choice', fn.size(dim_ring)))
         return _sizes
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         cohs = self.params['cohs']
         dim_ring = self.params['dim_ring']
         stim_mod = self.params['stim_mod']
         w_mod = self.params['w_mod']
         # see _SPEC_LOCATIONS[5]
-        i_theta1 = fn.per_trial(_n, _over['i_theta1'] if 'i_theta1' in _over else fn.choice(_rng, _n, dim_ring))
+        i_theta1 = fn.per_trial(_n, _fixed['i_theta1'] if 'i_theta1' in _fixed else fn.choice(_rng, _n, dim_ring))
         # see _SPEC_LOCATIONS[6]
-        i_theta2 = fn.per_trial(_n, _over['i_theta2'] if 'i_theta2' in _over else fn.mod(i_theta1 + fn.integers(_rng, _n, 1, dim_ring), dim_ring))
+        i_theta2 = fn.per_trial(_n, _fixed['i_theta2'] if 'i_theta2' in _fixed else fn.mod(i_theta1 + fn.integers(_rng, _n, 1, dim_ring), dim_ring))
         # see _SPEC_LOCATIONS[7]
-        theta1 = fn.per_trial(_n, _over['theta1'] if 'theta1' in _over else fn.take(fn.ring(dim_ring), i_theta1))
+        theta1 = fn.per_trial(_n, _fixed['theta1'] if 'theta1' in _fixed else fn.take(fn.ring(dim_ring), i_theta1))
         # see _SPEC_LOCATIONS[8]
-        theta2 = fn.per_trial(_n, _over['theta2'] if 'theta2' in _over else fn.take(fn.ring(dim_ring), i_theta2))
+        theta2 = fn.per_trial(_n, _fixed['theta2'] if 'theta2' in _fixed else fn.take(fn.ring(dim_ring), i_theta2))
         # see _SPEC_LOCATIONS[9]
-        i_coh1_mod1 = fn.per_trial(_n, _over['i_coh1_mod1'] if 'i_coh1_mod1' in _over else fn.integers(_rng, _n, 0, fn.sum(fn.abs(cohs) * 0 + 1)))
+        i_coh1_mod1 = fn.per_trial(_n, _fixed['i_coh1_mod1'] if 'i_coh1_mod1' in _fixed else fn.integers(_rng, _n, 0, fn.sum(fn.abs(cohs) * 0 + 1)))
         # see _SPEC_LOCATIONS[10]
-        i_coh2_mod1 = fn.per_trial(_n, _over['i_coh2_mod1'] if 'i_coh2_mod1' in _over else fn.mod(i_coh1_mod1 + fn.integers(_rng, _n, 1, fn.sum(fn.abs(cohs) * 0 + 1)), fn.sum(fn.abs(cohs) * 0 + 1)))
+        i_coh2_mod1 = fn.per_trial(_n, _fixed['i_coh2_mod1'] if 'i_coh2_mod1' in _fixed else fn.mod(i_coh1_mod1 + fn.integers(_rng, _n, 1, fn.sum(fn.abs(cohs) * 0 + 1)), fn.sum(fn.abs(cohs) * 0 + 1)))
         # see _SPEC_LOCATIONS[11]
-        i_coh1_mod2 = fn.per_trial(_n, _over['i_coh1_mod2'] if 'i_coh1_mod2' in _over else fn.integers(_rng, _n, 0, fn.sum(fn.abs(cohs) * 0 + 1)))
+        i_coh1_mod2 = fn.per_trial(_n, _fixed['i_coh1_mod2'] if 'i_coh1_mod2' in _fixed else fn.integers(_rng, _n, 0, fn.sum(fn.abs(cohs) * 0 + 1)))
         # see _SPEC_LOCATIONS[12]
-        i_coh2_mod2 = fn.per_trial(_n, _over['i_coh2_mod2'] if 'i_coh2_mod2' in _over else fn.mod(i_coh1_mod2 + fn.integers(_rng, _n, 1, fn.sum(fn.abs(cohs) * 0 + 1)), fn.sum(fn.abs(cohs) * 0 + 1)))
+        i_coh2_mod2 = fn.per_trial(_n, _fixed['i_coh2_mod2'] if 'i_coh2_mod2' in _fixed else fn.mod(i_coh1_mod2 + fn.integers(_rng, _n, 1, fn.sum(fn.abs(cohs) * 0 + 1)), fn.sum(fn.abs(cohs) * 0 + 1)))
         # see _SPEC_LOCATIONS[13]
-        coh1_mod1 = fn.per_trial(_n, _over['coh1_mod1'] if 'coh1_mod1' in _over else fn.take(cohs, i_coh1_mod1))
+        coh1_mod1 = fn.per_trial(_n, _fixed['coh1_mod1'] if 'coh1_mod1' in _fixed else fn.take(cohs, i_coh1_mod1))
         # see _SPEC_LOCATIONS[14]
-        coh2_mod1 = fn.per_trial(_n, _over['coh2_mod1'] if 'coh2_mod1' in _over else fn.take(cohs, i_coh2_mod1))
+        coh2_mod1 = fn.per_trial(_n, _fixed['coh2_mod1'] if 'coh2_mod1' in _fixed else fn.take(cohs, i_coh2_mod1))
         # see _SPEC_LOCATIONS[15]
-        coh1_mod2 = fn.per_trial(_n, _over['coh1_mod2'] if 'coh1_mod2' in _over else fn.take(cohs, i_coh1_mod2))
+        coh1_mod2 = fn.per_trial(_n, _fixed['coh1_mod2'] if 'coh1_mod2' in _fixed else fn.take(cohs, i_coh1_mod2))
         # see _SPEC_LOCATIONS[16]
-        coh2_mod2 = fn.per_trial(_n, _over['coh2_mod2'] if 'coh2_mod2' in _over else fn.take(cohs, i_coh2_mod2))
+        coh2_mod2 = fn.per_trial(_n, _fixed['coh2_mod2'] if 'coh2_mod2' in _fixed else fn.take(cohs, i_coh2_mod2))
         # see _SPEC_LOCATIONS[17]
-        evidence1 = fn.per_trial(_n, _over['evidence1'] if 'evidence1' in _over else fn.take(w_mod, 0) * fn.take(stim_mod, 0) * coh1_mod1 + fn.take(w_mod, 1) * fn.take(stim_mod, 1) * coh1_mod2)
+        evidence1 = fn.per_trial(_n, _fixed['evidence1'] if 'evidence1' in _fixed else fn.take(w_mod, 0) * fn.take(stim_mod, 0) * coh1_mod1 + fn.take(w_mod, 1) * fn.take(stim_mod, 1) * coh1_mod2)
         # see _SPEC_LOCATIONS[18]
-        evidence2 = fn.per_trial(_n, _over['evidence2'] if 'evidence2' in _over else fn.take(w_mod, 0) * fn.take(stim_mod, 0) * coh2_mod1 + fn.take(w_mod, 1) * fn.take(stim_mod, 1) * coh2_mod2)
+        evidence2 = fn.per_trial(_n, _fixed['evidence2'] if 'evidence2' in _fixed else fn.take(w_mod, 0) * fn.take(stim_mod, 0) * coh2_mod1 + fn.take(w_mod, 1) * fn.take(stim_mod, 1) * coh2_mod2)
         # see _SPEC_LOCATIONS[19]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.where(evidence1 + fn.uniform(_rng, _n, -1e-06, 1e-06) > evidence2, i_theta1, i_theta2))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.where(evidence1 + fn.uniform(_rng, _n, -1e-06, 1e-06) > evidence2, i_theta1, i_theta2))
         _durations = {}
         # see _SPEC_LOCATIONS[20]
         _durations['fixation'] = fn.per_trial(_n, fn.uniform(_rng, _n, 200, 500))
@@ -116,7 +116,7 @@ class Yang19Ctxdlydm2(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 200)
         return {'i_theta1': i_theta1, 'i_theta2': i_theta2, 'theta1': theta1, 'theta2': theta2, 'i_coh1_mod1': i_coh1_mod1, 'i_coh2_mod1': i_coh2_mod1, 'i_coh1_mod2': i_coh1_mod2, 'i_coh2_mod2': i_coh2_mod2, 'coh1_mod1': coh1_mod1, 'coh2_mod1': coh2_mod1, 'coh1_mod2': coh1_mod2, 'coh2_mod2': coh2_mod2, 'evidence1': evidence1, 'evidence2': evidence2, 'ground_truth': ground_truth}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         choice = self.action_index['choice']
         coh1_mod1 = _vars['coh1_mod1']
@@ -130,19 +130,19 @@ class Yang19Ctxdlydm2(TrialEnv):
         theta1 = _vars['theta1']
         theta2 = _vars['theta2']
         # see _SPEC_LOCATIONS[25]
-        _b.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ('fixation',), 1, None)
         # see _SPEC_LOCATIONS[26]
-        _b.add_input(1, ('stim1',), fn.take(stim_mod, 0) * 0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh1_mod1, None)
+        _trials.add_input(1, ('stim1',), fn.take(stim_mod, 0) * 0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh1_mod1, None)
         # see _SPEC_LOCATIONS[27]
-        _b.add_input(2, ('stim2',), fn.take(stim_mod, 0) * 0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh2_mod1, None)
+        _trials.add_input(2, ('stim2',), fn.take(stim_mod, 0) * 0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh2_mod1, None)
         # see _SPEC_LOCATIONS[28]
-        _b.add_input(3, ('stim1',), fn.take(stim_mod, 1) * 0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh1_mod2, None)
+        _trials.add_input(3, ('stim1',), fn.take(stim_mod, 1) * 0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh1_mod2, None)
         # see _SPEC_LOCATIONS[29]
-        _b.add_input(4, ('stim2',), fn.take(stim_mod, 1) * 0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh2_mod2, None)
+        _trials.add_input(4, ('stim2',), fn.take(stim_mod, 1) * 0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh2_mod2, None)
         # see _SPEC_LOCATIONS[30]
-        _b.add_input(5, ('stim1', 'stim2'), None, sigma / fn.sqrt(dt))
+        _trials.add_input(5, ('stim1', 'stim2'), None, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[31]
-        _b.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(('decision',), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -162,19 +162,19 @@ class Yang19Ctxdlydm2(TrialEnv):
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[35]
-        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[36]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[37]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each

@@ -61,8 +61,8 @@ class Yang19Dms(TrialEnv):
     action_type = 'discrete'
     action_bounds = (-1.0, 1.0)
 
-    def _group_sizes(self, _p):
-        dim_ring = _p['dim_ring']
+    def _group_sizes(self, _params):
+        dim_ring = _params['dim_ring']
         _sizes = {'observation': [], 'action': []}
         # see _SPEC_LOCATIONS[0]
         _sizes['observation'].append(('fixation', fn.size(1)))
@@ -88,7 +88,7 @@ class Yang19Dms(TrialEnv):
         modality = fn.per_trial(_n, 1 - modality)
         return {'modality': modality}
 
-    def _sample_trials(self, _rng, _n, _over, _session):
+    def _sample_trials(self, _rng, _n, _fixed, _session):
         category = self.params['category']
         choice = self.action_index['choice']
         dim_ring = self.params['dim_ring']
@@ -96,19 +96,19 @@ class Yang19Dms(TrialEnv):
         go_on_match = self.params['go_on_match']
         modality = _session['modality']
         # see _SPEC_LOCATIONS[7]
-        match = fn.per_trial(_n, _over['match'] if 'match' in _over else fn.bernoulli(_rng, _n, 0.5))
+        match = fn.per_trial(_n, _fixed['match'] if 'match' in _fixed else fn.bernoulli(_rng, _n, 0.5))
         # see _SPEC_LOCATIONS[8]
-        i_sample = fn.per_trial(_n, _over['i_sample'] if 'i_sample' in _over else fn.choice(_rng, _n, dim_ring))
+        i_sample = fn.per_trial(_n, _fixed['i_sample'] if 'i_sample' in _fixed else fn.choice(_rng, _n, dim_ring))
         # see _SPEC_LOCATIONS[9]
-        sample_category = fn.per_trial(_n, _over['sample_category'] if 'sample_category' in _over else 1 * (1 * (i_sample >= dim_ring // 2)))
+        sample_category = fn.per_trial(_n, _fixed['sample_category'] if 'sample_category' in _fixed else 1 * (1 * (i_sample >= dim_ring // 2)))
         # see _SPEC_LOCATIONS[10]
-        test_category = fn.per_trial(_n, _over['test_category'] if 'test_category' in _over else fn.where(match, sample_category, 1 - sample_category))
+        test_category = fn.per_trial(_n, _fixed['test_category'] if 'test_category' in _fixed else fn.where(match, sample_category, 1 - sample_category))
         # see _SPEC_LOCATIONS[11]
-        i_test = fn.per_trial(_n, _over['i_test'] if 'i_test' in _over else fn.where(category, fn.integers(_rng, _n, 0, dim_ring // 2) + test_category * (dim_ring // 2), fn.where(match, i_sample, fn.mod(i_sample + dim_ring // 2, dim_ring))))
+        i_test = fn.per_trial(_n, _fixed['i_test'] if 'i_test' in _fixed else fn.where(category, fn.integers(_rng, _n, 0, dim_ring // 2) + test_category * (dim_ring // 2), fn.where(match, i_sample, fn.mod(i_sample + dim_ring // 2, dim_ring))))
         # see _SPEC_LOCATIONS[12]
-        go = fn.per_trial(_n, _over['go'] if 'go' in _over else match == go_on_match)
+        go = fn.per_trial(_n, _fixed['go'] if 'go' in _fixed else match == go_on_match)
         # see _SPEC_LOCATIONS[13]
-        ground_truth = fn.per_trial(_n, _over['ground_truth'] if 'ground_truth' in _over else fn.where(go, fn.take(choice, i_test), fixation))
+        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.where(go, fn.take(choice, i_test), fixation))
         _durations = {}
         # see _SPEC_LOCATIONS[14]
         _durations['fixation'] = fn.per_trial(_n, 300)
@@ -122,7 +122,7 @@ class Yang19Dms(TrialEnv):
         _durations['decision'] = fn.per_trial(_n, 900)
         return {'modality': modality, 'match': match, 'i_sample': i_sample, 'sample_category': sample_category, 'test_category': test_category, 'i_test': i_test, 'go': go, 'ground_truth': ground_truth}, _durations
 
-    def _fill(self, _b, _vars, _start, _end, t):
+    def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
         dim_ring = self.params['dim_ring']
         ground_truth = _vars['ground_truth']
@@ -131,17 +131,17 @@ class Yang19Dms(TrialEnv):
         modality = _vars['modality']
         sigma = self.params['sigma']
         # see _SPEC_LOCATIONS[19]
-        _b.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ('fixation',), 1, None)
         # see _SPEC_LOCATIONS[20]
-        _b.add_input(1, ('sample',), 0.8 * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 0)), sigma / fn.sqrt(dt) * (1 * (modality == 0)))
+        _trials.add_input(1, ('sample',), 0.8 * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 0)), sigma / fn.sqrt(dt) * (1 * (modality == 0)))
         # see _SPEC_LOCATIONS[21]
-        _b.add_input(2, ('sample',), 0.8 * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 1)), sigma / fn.sqrt(dt) * (1 * (modality == 1)))
+        _trials.add_input(2, ('sample',), 0.8 * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 1)), sigma / fn.sqrt(dt) * (1 * (modality == 1)))
         # see _SPEC_LOCATIONS[22]
-        _b.add_input(3, ('test',), 0.8 * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 0)), sigma / fn.sqrt(dt) * (1 * (modality == 0)))
+        _trials.add_input(3, ('test',), 0.8 * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 0)), sigma / fn.sqrt(dt) * (1 * (modality == 0)))
         # see _SPEC_LOCATIONS[23]
-        _b.add_input(4, ('test',), 0.8 * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 1)), sigma / fn.sqrt(dt) * (1 * (modality == 1)))
+        _trials.add_input(4, ('test',), 0.8 * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 1)), sigma / fn.sqrt(dt) * (1 * (modality == 1)))
         # see _SPEC_LOCATIONS[24]
-        _b.set_target(('decision',), ground_truth)
+        _trials.set_target(('decision',), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
@@ -162,20 +162,20 @@ class Yang19Dms(TrialEnv):
             return fail, None, True
         return 0.0, None, False
 
-    def _judge_all(self, action, target, t, _vars, _start, _end, _st):
+    def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         abort = self.rewards['abort']
         correct = self.rewards['correct']
         fail = self.rewards['fail']
         fixation = self.action_index['fixation']
         go = _vars['go']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[28]
-        _o.rule(_o.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[29]
-        _o.rule(_o.inside(('decision',), _start, _end) & fn.all_of(action == target, go), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & fn.all_of(action == target, go), correct, 1, True)
         # see _SPEC_LOCATIONS[30]
-        _o.rule(_o.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
-        return _o
+        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        return _outcomes
 
     def _timeout(self):
         go = self.trial['go']
@@ -184,12 +184,12 @@ class Yang19Dms(TrialEnv):
             return 0.0, 1.0
         return 0.0, None
 
-    def _timeout_all(self, t, _vars, _st):
+    def _timeout_all(self, t, _vars, _states):
         go = _vars['go']
-        _o = fn.Outcomes(t)
+        _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[32]
-        _o.rule(fn.logical_not(go), 0, 1, True)
-        return _o
+        _outcomes.rule(fn.logical_not(go), 0, 1, True)
+        return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
