@@ -27,6 +27,7 @@ RESERVED = BUILTIN_NAMES | CONSTANTS | {"fn", "np", "self"} | set(dir(builtins))
 FLOAT32_MAX = 3.4028234663852886e38
 TRIAL = ("session variable", "trial variable")  # the kinds of name that hold one value per trial
 MAX_GROUPS, MAX_PERIODS, MAX_RULES, MAX_PARAMS = 64, 200, 200, 200
+MAX_PLACEMENTS, MAX_VARIABLES = 200, 200  # inputs and targets; trial, session and state variables (each)
 
 
 class _Lowerer:
@@ -112,7 +113,12 @@ class _Lowerer:
         for key, limit, size in (("params", MAX_PARAMS, len(spec.params)), ("periods", MAX_PERIODS, len(self.flat)),
                                  ("outcomes", MAX_RULES, len(spec.outcomes)),
                                  ("observation", MAX_GROUPS, len(spec.observation)),
-                                 ("action", MAX_GROUPS, len(spec.action))):
+                                 ("action", MAX_GROUPS, len(spec.action)), ("timeout", MAX_RULES, len(spec.timeout)),
+                                 ("inputs", MAX_PLACEMENTS, len(spec.inputs)),
+                                 ("target", MAX_PLACEMENTS, len(spec.target)),
+                                 ("trial", MAX_VARIABLES, len(spec.trial)),
+                                 ("session", MAX_VARIABLES, len(spec.session)),
+                                 ("state", MAX_VARIABLES, len(spec.state))):
             if size > limit:
                 self.fail((key,), f"at most {limit} entries are allowed, found {size}")
         params = tuple(self.lower_param(name, p) for name, p in spec.params.items())
@@ -130,8 +136,8 @@ class _Lowerer:
         init_ctx = self.context(["param", "action group"], random=True)
         next_ctx = self.context(["param", "action group", "session variable"], random=True)
         for name, var in spec.session.items():
-            session.append(ir.SessionIR(name, self.expr(("session", name, "init"), var.init, init_ctx),
-                                        self.expr(("session", name, "next"), var.next, next_ctx)))
+            session.append(ir.SessionIR(name, _bounded(self.expr(("session", name, "init"), var.init, init_ctx)),
+                                        _bounded(self.expr(("session", name, "next"), var.next, next_ctx))))
         variables = []
         for i, (name, source) in enumerate(spec.trial.items()):
             ctx = self.context(["param", *TRIAL, "action group"], random=True,
@@ -177,10 +183,11 @@ class _Lowerer:
                                                   "before the agent acts; compare with the state in an outcome rule")
         rule_ctx = self.context(["param", *TRIAL, "state variable", "action group", "reward"],
                                 ["t", "action", "target"], timing=True, array=False)
-        state = tuple(ir.StateIR(name, state_init[name], self.expr(("state", name, "next"), var.next, rule_ctx),
+        state = tuple(ir.StateIR(name, state_init[name],
+                                 _bounded(self.expr(("state", name, "next"), var.next, rule_ctx)),
                                  self.check_periods(("state", name, "during"), var.during),
-                                 self.expr(("state", name, "next"), var.next,
-                                           dataclasses.replace(rule_ctx, array=True)))
+                                 _bounded(self.expr(("state", name, "next"), var.next,
+                                                    dataclasses.replace(rule_ctx, array=True))))
                       for name, var in spec.state.items())
         rules = [self.rule(("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx)
                  for i, r in enumerate(spec.outcomes)]
@@ -273,6 +280,11 @@ class _Lowerer:
             None if performance is None else self.expr((*path, "performance"), performance, ctx), end,
             self.expr((*path, "when"), when, array), self.expr((*path, "reward"), reward, array),
             None if performance is None else self.expr((*path, "performance"), performance, array))
+
+
+def _bounded(code: ir.Code) -> ir.Code:
+    """Values updated again and again (session, state) are checked at each update: overflow would compound."""
+    return dataclasses.replace(code, code=f"fn.bounded({code.code})")
 
 
 def lower(spec: TaskSpec, doc: Document) -> ir.TaskIR:

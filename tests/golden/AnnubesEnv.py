@@ -78,21 +78,21 @@ class AnnubesEnv(TrialEnv):
     def _session_init(self, _rng, _n):
         _new = {}
         # @ session.luck.init (tasks/AnnubesEnv.yaml:35:16)
-        _new['luck'] = fn.per_trial(_n, 0)
+        _new['luck'] = fn.per_trial(_n, fn.bounded(0))
         # @ session.w_visual.init (tasks/AnnubesEnv.yaml:36:20)
-        _new['w_visual'] = fn.per_trial(_n, 0)
+        _new['w_visual'] = fn.per_trial(_n, fn.bounded(0))
         # @ session.w_auditory.init (tasks/AnnubesEnv.yaml:37:22)
-        _new['w_auditory'] = fn.per_trial(_n, 0)
+        _new['w_auditory'] = fn.per_trial(_n, fn.bounded(0))
         # @ session.w_catch.init (tasks/AnnubesEnv.yaml:38:19)
-        _new['w_catch'] = fn.per_trial(_n, 0)
+        _new['w_catch'] = fn.per_trial(_n, fn.bounded(0))
         # @ session.stimulus.init (tasks/AnnubesEnv.yaml:39:20)
-        _new['stimulus'] = fn.per_trial(_n, -1)
+        _new['stimulus'] = fn.per_trial(_n, fn.bounded(-1))
         # @ session.run_visual.init (tasks/AnnubesEnv.yaml:40:22)
-        _new['run_visual'] = fn.per_trial(_n, 0)
+        _new['run_visual'] = fn.per_trial(_n, fn.bounded(0))
         # @ session.run_auditory.init (tasks/AnnubesEnv.yaml:41:24)
-        _new['run_auditory'] = fn.per_trial(_n, 0)
+        _new['run_auditory'] = fn.per_trial(_n, fn.bounded(0))
         # @ session.run_catch.init (tasks/AnnubesEnv.yaml:42:21)
-        _new['run_catch'] = fn.per_trial(_n, 0)
+        _new['run_catch'] = fn.per_trial(_n, fn.bounded(0))
         return _new
 
     def _session_next(self, _rng, _n, _prev):
@@ -108,21 +108,21 @@ class AnnubesEnv(TrialEnv):
         run_auditory = _prev['run_auditory']
         run_catch = _prev['run_catch']
         # @ session.luck.next (tasks/AnnubesEnv.yaml:35:25)
-        luck = fn.per_trial(_n, fn.uniform(_rng, _n, 0, 1))
+        luck = fn.per_trial(_n, fn.bounded(fn.uniform(_rng, _n, 0, 1)))
         # @ session.w_visual.next (tasks/AnnubesEnv.yaml:36:29)
-        w_visual = fn.per_trial(_n, (((1 - catch_prob) * p_visual) * (1 * fn.any_of((max_sequential == 0), (run_visual < max_sequential)))))
+        w_visual = fn.per_trial(_n, fn.bounded((((1 - catch_prob) * p_visual) * (1 * fn.any_of((max_sequential == 0), (run_visual < max_sequential))))))
         # @ session.w_auditory.next (tasks/AnnubesEnv.yaml:37:31)
-        w_auditory = fn.per_trial(_n, (((1 - catch_prob) * (1 - p_visual)) * (1 * fn.any_of((max_sequential == 0), (run_auditory < max_sequential)))))
+        w_auditory = fn.per_trial(_n, fn.bounded((((1 - catch_prob) * (1 - p_visual)) * (1 * fn.any_of((max_sequential == 0), (run_auditory < max_sequential))))))
         # @ session.w_catch.next (tasks/AnnubesEnv.yaml:38:28)
-        w_catch = fn.per_trial(_n, (catch_prob * (1 * fn.any_of((max_sequential == 0), (run_catch < max_sequential)))))
+        w_catch = fn.per_trial(_n, fn.bounded((catch_prob * (1 * fn.any_of((max_sequential == 0), (run_catch < max_sequential))))))
         # @ session.stimulus.next (tasks/AnnubesEnv.yaml:39:30)
-        stimulus = fn.per_trial(_n, fn.where(((luck * ((w_visual + w_auditory) + w_catch)) < w_visual), 0, fn.where(((luck * ((w_visual + w_auditory) + w_catch)) < (w_visual + w_auditory)), 1, 2)))
+        stimulus = fn.per_trial(_n, fn.bounded(fn.where(((luck * ((w_visual + w_auditory) + w_catch)) < w_visual), 0, fn.where(((luck * ((w_visual + w_auditory) + w_catch)) < (w_visual + w_auditory)), 1, 2))))
         # @ session.run_visual.next (tasks/AnnubesEnv.yaml:40:31)
-        run_visual = fn.per_trial(_n, fn.where((stimulus == 0), (run_visual + 1), 0))
+        run_visual = fn.per_trial(_n, fn.bounded(fn.where((stimulus == 0), (run_visual + 1), 0)))
         # @ session.run_auditory.next (tasks/AnnubesEnv.yaml:41:33)
-        run_auditory = fn.per_trial(_n, fn.where((stimulus == 1), (run_auditory + 1), 0))
+        run_auditory = fn.per_trial(_n, fn.bounded(fn.where((stimulus == 1), (run_auditory + 1), 0)))
         # @ session.run_catch.next (tasks/AnnubesEnv.yaml:42:30)
-        run_catch = fn.per_trial(_n, fn.where((stimulus == 2), (run_catch + 1), 0))
+        run_catch = fn.per_trial(_n, fn.bounded(fn.where((stimulus == 2), (run_catch + 1), 0)))
         return {'luck': luck, 'w_visual': w_visual, 'w_auditory': w_auditory, 'w_catch': w_catch, 'stimulus': stimulus, 'run_visual': run_visual, 'run_auditory': run_auditory, 'run_catch': run_catch, }
 
     def _sample_trials(self, _rng, _n, _over, _session):
@@ -193,7 +193,7 @@ class AnnubesEnv(TrialEnv):
         mistakes = self._state['mistakes']
         # @ state.mistakes.next (tasks/AnnubesEnv.yaml:47:47)
         if _s['stimulus'] <= t < _e['stimulus']:
-            mistakes = (mistakes + (action != target))
+            mistakes = fn.bounded((mistakes + (action != target)))
         return {'mistakes': mistakes, }
 
     def _add_state_inputs(self, _ob, t):
@@ -202,7 +202,7 @@ class AnnubesEnv(TrialEnv):
     def _state_next_all(self, action, target, t, _vars, _s, _e, _st):
         mistakes = _st['mistakes']
         # @ state.mistakes.next (tasks/AnnubesEnv.yaml:47:47)
-        mistakes = fn.where(fn.inside(('stimulus',), _s, _e, t), (mistakes + (1 * (action != target))), mistakes)
+        mistakes = fn.where(fn.inside(('stimulus',), _s, _e, t), fn.bounded((mistakes + (1 * (action != target)))), mistakes)
         return {'mistakes': fn.per_env(action, mistakes), }
 
     def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):

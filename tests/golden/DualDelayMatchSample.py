@@ -191,7 +191,7 @@ class DualDelayMatchSample(TrialEnv):
         answer1 = self._state['answer1']
         # @ state.answer1.next (tasks/DualDelayMatchSample.yaml:34:43)
         if _s['test1'] <= t < _e['test1']:
-            answer1 = (action if (action != fixation) else answer1)
+            answer1 = fn.bounded((action if (action != fixation) else answer1))
         return {'answer1': answer1, }
 
     def _add_state_inputs(self, _ob, t):
@@ -201,7 +201,7 @@ class DualDelayMatchSample(TrialEnv):
         fixation = self.action_index['fixation']
         answer1 = _st['answer1']
         # @ state.answer1.next (tasks/DualDelayMatchSample.yaml:34:43)
-        answer1 = fn.where(fn.inside(('test1',), _s, _e, t), fn.where((action != fixation), action, answer1), answer1)
+        answer1 = fn.where(fn.inside(('test1',), _s, _e, t), fn.bounded(fn.where((action != fixation), action, answer1)), answer1)
         return {'answer1': fn.per_env(action, answer1), }
 
     def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):

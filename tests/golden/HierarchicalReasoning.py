@@ -79,9 +79,9 @@ class HierarchicalReasoning(TrialEnv):
     def _session_init(self, _rng, _n):
         _new = {}
         # @ session.active_rule.init (tasks/HierarchicalReasoning.yaml:28:23)
-        _new['active_rule'] = fn.per_trial(_n, 0)
+        _new['active_rule'] = fn.per_trial(_n, fn.bounded(0))
         # @ session.trials_left.init (tasks/HierarchicalReasoning.yaml:29:23)
-        _new['trials_left'] = fn.per_trial(_n, 0)
+        _new['trials_left'] = fn.per_trial(_n, fn.bounded(0))
         return _new
 
     def _session_next(self, _rng, _n, _prev):
@@ -90,9 +90,9 @@ class HierarchicalReasoning(TrialEnv):
         active_rule = _prev['active_rule']
         trials_left = _prev['trials_left']
         # @ session.active_rule.next (tasks/HierarchicalReasoning.yaml:28:32)
-        active_rule = fn.per_trial(_n, fn.where((trials_left <= 1), (1 - active_rule), active_rule))
+        active_rule = fn.per_trial(_n, fn.bounded(fn.where((trials_left <= 1), (1 - active_rule), active_rule)))
         # @ session.trials_left.next (tasks/HierarchicalReasoning.yaml:29:32)
-        trials_left = fn.per_trial(_n, fn.where((trials_left <= 1), fn.integers(_rng, _n, block_min, (block_max + 1)), (trials_left - 1)))
+        trials_left = fn.per_trial(_n, fn.bounded(fn.where((trials_left <= 1), fn.integers(_rng, _n, block_min, (block_max + 1)), (trials_left - 1))))
         return {'active_rule': active_rule, 'trials_left': trials_left, }
 
     def _sample_trials(self, _rng, _n, _over, _session):
@@ -169,7 +169,7 @@ class HierarchicalReasoning(TrialEnv):
         rule_reported = self._state['rule_reported']
         # @ state.rule_reported.next (tasks/HierarchicalReasoning.yaml:37:59)
         if _s['rule_target'] <= t < _e['rule_target']:
-            rule_reported = (action == target)
+            rule_reported = fn.bounded((action == target))
         return {'rule_reported': rule_reported, }
 
     def _add_state_inputs(self, _ob, t):
@@ -178,7 +178,7 @@ class HierarchicalReasoning(TrialEnv):
     def _state_next_all(self, action, target, t, _vars, _s, _e, _st):
         rule_reported = _st['rule_reported']
         # @ state.rule_reported.next (tasks/HierarchicalReasoning.yaml:37:59)
-        rule_reported = fn.where(fn.inside(('rule_target',), _s, _e, t), (action == target), rule_reported)
+        rule_reported = fn.where(fn.inside(('rule_target',), _s, _e, t), fn.bounded((action == target)), rule_reported)
         return {'rule_reported': fn.per_env(action, rule_reported), }
 
     def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):

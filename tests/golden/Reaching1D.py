@@ -121,10 +121,10 @@ class Reaching1D(TrialEnv):
         score = self._state['score']
         # @ state.position.next (tasks/Reaching1D.yaml:30:30)
         if True:
-            position = fn.mod(((position + (step_size * (action == left))) - (step_size * (action == right))), (2 * fn.pi))
+            position = fn.bounded(fn.mod(((position + (step_size * (action == left))) - (step_size * (action == right))), (2 * fn.pi)))
         # @ state.score.next (tasks/Reaching1D.yaml:34:11)
         if _s['reach'] <= t < _e['reach']:
-            score = (score + (((fn.maximum((correct - fn.circdist(position, target_angle)), fail) - fail) / (correct - fail)) / ((_end['reach'] - _start['reach']) / dt)))
+            score = fn.bounded((score + (((fn.maximum((correct - fn.circdist(position, target_angle)), fail) - fail) / (correct - fail)) / ((_end['reach'] - _start['reach']) / dt))))
         return {'position': position, 'score': score, }
 
     def _add_state_inputs(self, _ob, t):
@@ -148,9 +148,9 @@ class Reaching1D(TrialEnv):
         position = _st['position']
         score = _st['score']
         # @ state.position.next (tasks/Reaching1D.yaml:30:30)
-        position = fn.mod(((position + (step_size * (1 * (action == left)))) - (step_size * (1 * (action == right)))), (2 * fn.pi))
+        position = fn.bounded(fn.mod(((position + (step_size * (1 * (action == left)))) - (step_size * (1 * (action == right)))), (2 * fn.pi)))
         # @ state.score.next (tasks/Reaching1D.yaml:34:11)
-        score = fn.where(fn.inside(('reach',), _s, _e, t), (score + (((fn.maximum((correct - fn.circdist(position, target_angle)), fail) - fail) / (correct - fail)) / ((_end['reach'] - _start['reach']) / dt))), score)
+        score = fn.where(fn.inside(('reach',), _s, _e, t), fn.bounded((score + (((fn.maximum((correct - fn.circdist(position, target_angle)), fail) - fail) / (correct - fail)) / ((_end['reach'] - _start['reach']) / dt)))), score)
         return {'position': fn.per_env(action, position), 'score': fn.per_env(action, score), }
 
     def _add_state_inputs_all(self, _ob, t, _vars, _s, _e, _st):

@@ -67,9 +67,9 @@ class PerceptualdecisionmakingIbl20(TrialEnv):
     def _session_init(self, _rng, _n):
         _new = {}
         # @ session.block.init (tasks/perceptualdecisionmaking.ibl20.yaml:19:17)
-        _new['block'] = fn.per_trial(_n, 0)
+        _new['block'] = fn.per_trial(_n, fn.bounded(0))
         # @ session.trial_in_block.init (tasks/perceptualdecisionmaking.ibl20.yaml:20:26)
-        _new['trial_in_block'] = fn.per_trial(_n, -1)
+        _new['trial_in_block'] = fn.per_trial(_n, fn.bounded(-1))
         return _new
 
     def _session_next(self, _rng, _n, _prev):
@@ -77,9 +77,9 @@ class PerceptualdecisionmakingIbl20(TrialEnv):
         block = _prev['block']
         trial_in_block = _prev['trial_in_block']
         # @ session.block.next (tasks/perceptualdecisionmaking.ibl20.yaml:19:26)
-        block = fn.per_trial(_n, fn.where(((trial_in_block + 1) < block_length), block, (1 - block)))
+        block = fn.per_trial(_n, fn.bounded(fn.where(((trial_in_block + 1) < block_length), block, (1 - block))))
         # @ session.trial_in_block.next (tasks/perceptualdecisionmaking.ibl20.yaml:20:36)
-        trial_in_block = fn.per_trial(_n, fn.where(((trial_in_block + 1) < block_length), (trial_in_block + 1), 0))
+        trial_in_block = fn.per_trial(_n, fn.bounded(fn.where(((trial_in_block + 1) < block_length), (trial_in_block + 1), 0)))
         return {'block': block, 'trial_in_block': trial_in_block, }
 
     def _sample_trials(self, _rng, _n, _over, _session):

@@ -78,13 +78,13 @@ class Yang19Dms(TrialEnv):
     def _session_init(self, _rng, _n):
         _new = {}
         # @ session.modality.init (tasks/yang19.dms.yaml:31:20)
-        _new['modality'] = fn.per_trial(_n, 0)
+        _new['modality'] = fn.per_trial(_n, fn.bounded(0))
         return _new
 
     def _session_next(self, _rng, _n, _prev):
         modality = _prev['modality']
         # @ session.modality.next (tasks/yang19.dms.yaml:31:29)
-        modality = fn.per_trial(_n, (1 - modality))
+        modality = fn.per_trial(_n, fn.bounded((1 - modality)))
         return {'modality': modality, }
 
     def _sample_trials(self, _rng, _n, _over, _session):
