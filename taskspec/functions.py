@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 
 MAX_ARRAY = 100_000
-MAX_VALUES = 1 << 25  # elements of one array an expression builds, spread over trials and steps (256 MiB)
+MAX_VALUES = 1 << 24  # elements of one array an expression builds, spread over trials and steps (128 MiB)
 MAX_DRAWN = 1 << 24  # elements drawn with size= for one batch of trials, all trial variables together (128 MiB)
+MAX_LIVE_ARRAYS = 8  # intermediate results an array expression may hold at once (expressions.live_arrays)
 MAX_EXACT = 2.0**53  # session and state variables stay within +-2**53, where ints and floats agree exactly
 
 
@@ -123,6 +124,7 @@ def _size(n: Any) -> int:
 
 def array(values: tuple[Any, ...]) -> np.ndarray:
     """A list literal. Per-trial entries (shape (..., 1)) become columns of the last axis."""
+    _width(len(values))  # a vector like any other: its length counts against the trials x steps it spans
     if all(np.ndim(v) == 0 for v in values):
         return np.asarray(values)
     if any(np.shape(v)[-1:] not in ((), (1,)) for v in values):  # would open a second axis of values

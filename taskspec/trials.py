@@ -17,12 +17,15 @@ if TYPE_CHECKING:
     from .runtime import TrialEnv
 
 from . import functions as fn
-from .functions import budget
+from .functions import MAX_LIVE_ARRAYS, budget
 
 MAX_TRIAL_STEPS = 100_000
-MAX_BATCH_BYTES = 1 << 29  # the arrays of one batch of trials (512 MiB), checked before allocating
+MAX_BATCH_BYTES = 1 << 31  # the arrays of one batch of trials (2 GiB), checked before allocating
 MAX_FILL_VALUES = 1 << 27  # values the inputs write in one batch (noise draws included): bounds its time
-CELL_BYTES = 48  # per trial and step besides observations and targets: step lists, period ids, masks
+CELL_BYTES = 32  # per trial and step besides observations and targets: period ids, masks, `step`'s lists
+# per observation value: the float32 array plus the float64 intermediates of its shape an expression
+# may hold at once (expressions.MAX_LIVE_ARRAYS)
+OB_BYTES = 4 + 8 * MAX_LIVE_ARRAYS
 
 
 @dataclass
@@ -62,18 +65,22 @@ def check_num_envs(env: TrialEnv, num_envs: Any) -> int:
     if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
         raise ValueError(f"num_envs must be a whole number of at least 1, got {num_envs!r}")
     n_obs, n_vec, _ = _widths(env)
-    need = int(num_envs) * env.chunk_size * (4 * n_obs + 8 * n_vec + CELL_BYTES)
+    need = int(num_envs) * env.chunk_size * (OB_BYTES * n_obs + 8 * n_vec + CELL_BYTES)
     if need > MAX_BATCH_BYTES:
         raise ValueError(f"num_envs={num_envs}: {num_envs} envs x {env.chunk_size} trials would need at least "
-                         f"{need / 2**20:.0f} MiB, more than {MAX_BATCH_BYTES / 2**20:.0f} MiB")
+                         f"{need / 2**30:.2f} GiB, more than {MAX_BATCH_BYTES / 2**30:g} GiB")
     fn.note_envs(int(num_envs))
     return int(num_envs)
 
 
 def _widths(env: TrialEnv) -> tuple[int, int, int]:
-    """(observation columns, widest action or list-parameter vector, widest vector that costs nothing extra)."""
+    """(observation columns, float64 values per step besides them, widest vector already paid for).
+
+    The second counts the target (one action index, or a continuous action vector) or, if wider,
+    a list parameter, which expressions may spread over every trial and step.
+    """
     n_obs = int(np.prod(env.observation_space.shape or (1,)))
-    n_act = int(np.prod(env.action_space.shape or (env.action_space.n,)))  # type: ignore[attr-defined]
+    n_act = int(np.prod(env.action_space.shape or (1,))) if env.action_type == "continuous" else 1
     lists = max((len(v) for v in env.params.values() if isinstance(v, list)), default=0)
     return n_obs, max(n_act, lists), max(n_obs, n_act, lists)
 
@@ -92,23 +99,21 @@ def _build(env: TrialEnv, rng: np.random.Generator, n: int, variables: dict[str,
     # Checked for at least a chunk of trials, the most an env serves from: what fits a dry run fits `step`.
     rows = max(n, env.chunk_size)
     n_obs, n_vec, free = widths
-    # float32 observations; float64 for continuous targets and for any vector of actions or list values
-    per_cell = 4 * n_obs + 8 * n_vec + CELL_BYTES
+    # a vector-valued trial variable may be spread over every step of its trial
+    widest = max((v.shape[-1] for v in variables.values() if v.ndim == 2), default=0)
+    n_vec, free = max(n_vec, widest), max(free, widest)
+    per_cell = OB_BYTES * n_obs + 8 * n_vec + CELL_BYTES
     if rows * longest * per_cell > MAX_BATCH_BYTES:
-        env._spec_problem("periods", f"{rows} trials of up to {longest} steps with {n_obs} inputs would need "
-                                     f"{rows * longest * per_cell / 2**20:.0f} MiB, more than "
-                                     f"{MAX_BATCH_BYTES / 2**20:.0f} MiB; generate fewer trials at once, shorten the "
+        env._spec_problem("periods", f"{rows} trials of up to {longest} steps with {n_obs} observation columns "
+                                     f"would need {rows * longest * per_cell / 2**30:.2f} GiB, more than "
+                                     f"{MAX_BATCH_BYTES / 2**30:g} GiB; generate fewer trials at once, shorten the "
                                      "trials or narrow the spaces")
     written = sum(len(range(n_obs)[c]) if isinstance(c, slice) else len(c) for c in env._input_columns)
     if rows * longest * written > MAX_FILL_VALUES:
         env._spec_problem("inputs", f"{len(env._input_columns)} inputs writing {written} columns over {rows} "
                                     f"trials of up to {longest} steps are {rows * longest * written} values, more "
                                     f"than {MAX_FILL_VALUES}; use fewer inputs or shorter trials")
-    widest = max((v.shape[-1] for v in variables.values() if v.ndim == 2), default=0)
-    if widest > free and n * longest * widest > fn.MAX_VALUES:
-        env._spec_problem("trial", f"a trial variable of {widest} values spread over {n} trials x {longest} "
-                                   f"steps would hold more than {fn.MAX_VALUES} values")
-    budget.cells = n * longest
+    budget.cells, budget.free = n * longest, free
     builder = _Builder(env, rng, start, end, length, longest)
     builder.serving = serving
     # Per trial: a number becomes (n, 1, 1), a vector (n, 1, k), so it broadcasts over steps and columns.
