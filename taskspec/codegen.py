@@ -197,13 +197,15 @@ class _Generator:
         first.body.append("_new = {}")
         for s in task.session:
             first.body += [self.where.mark(s.init.where), f"_new[{s.name!r}] = fn.per_trial(_n, "
-                                                          f"{render(s.init.expr, True)})"]
+                                                          f"fn.bounded({render(s.init.expr, True)}))"]
         first.body.append("return _new")
         step = _Method("_session_next", "self, _rng, _n, _prev")
         step.body += self.bind(self.reads(s.next for s in task.session), TRIALS)
         step.body += [f"{s.name} = _prev[{s.name!r}]" for s in task.session]
         for s in task.session:  # in order: each sees those above it already updated
-            step.body += [self.where.mark(s.next.where), f"{s.name} = fn.per_trial(_n, {render(s.next.expr, True)})"]
+            # Updated again and again: fn.bounded refuses a value that overflows, before it compounds.
+            step.body += [self.where.mark(s.next.where),
+                          f"{s.name} = fn.per_trial(_n, fn.bounded({render(s.next.expr, True)}))"]
         step.body.append("return " + self.returns(s.name for s in task.session))
         return [first, step]
 
@@ -332,7 +334,7 @@ class _Generator:
                                {k: v for k, v in STEP.items() if k != "state"})
         step.body += [f"{s.name} = self._state[{s.name!r}]" for s in task.state]
         for s in task.state:  # in order: each sees those above it already updated
-            value = render(s.next.expr, False)
+            value = f"fn.bounded({render(s.next.expr, False)})"
             test = self.inside(s.periods)
             step.body.append(self.where.mark(s.next.where))
             step.body += [f"{s.name} = {value}"] if test is None else [f"if {ast.unparse(test)}:",
@@ -351,7 +353,7 @@ class _Generator:
         envs.body += self.bind(self.reads(s.next for s in task.state), {k: v for k, v in ENVS.items() if k != "state"})
         envs.body += [f"{s.name} = _states[{s.name!r}]" for s in task.state]
         for s in task.state:
-            value = render(s.next.expr, True)
+            value = f"fn.bounded({render(s.next.expr, True)})"
             envs.body.append(self.where.mark(s.next.where))
             envs.body.append(f"{s.name} = fn.where(fn.inside({s.periods!r}, _start, _end, t), {value}, {s.name})"
                              if s.periods else f"{s.name} = {value}")

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .errors import did_you_mean
+from .functions import MAX_LIVE_ARRAYS
 from .loader import INT64_MAX, INT64_MIN
 
 MAX_EXPRESSION_CHARS = 2000
@@ -90,6 +91,9 @@ def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
         checker.check(tree.body)
     except RecursionError:
         raise ExprError("expression is nested too deeply") from None
+    if live_arrays(tree.body) > MAX_LIVE_ARRAYS:
+        raise ExprError(f"expression holds more than {MAX_LIVE_ARRAYS} intermediate results at once; "
+                        "nest less deeply (e.g. a * (b * (c * d)) as a * b * c * d)")
     return Checked(tree.body, frozenset(checker.used), checker.random, ast.unparse(tree.body))
 
 
@@ -210,6 +214,29 @@ class _Checker:
         if period not in self.ctx.periods:
             raise self.fail(node.args[0], f"unknown period '{period}'{did_you_mean(period, self.ctx.periods)}")
         self.used.add(f"{name}:{period}")
+
+
+def live_arrays(node: ast.AST) -> int:
+    """The most intermediate results Python holds at once while evaluating `node`.
+
+    Operands are evaluated left to right and each result is kept until its parent is computed,
+    so `a * (b * (c * d))` holds three arrays at the deepest point. In batch code each may be as
+    large as the observation array (trials x steps x columns): the batch budget charges every
+    observation value for `MAX_LIVE_ARRAYS` such float64 arrays, which this bound makes true.
+    Names and numbers are not counted: they exist already.
+    """
+    if isinstance(node, (ast.Name, ast.Constant)):
+        return 0
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in TIMING:
+        return 0  # start('p') reads a table
+    children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)
+                and not (isinstance(node, ast.Call) and c is node.func)]
+    children += [kw.value for kw in getattr(node, "keywords", ())]
+    most, held = 0, 0
+    for child in children:
+        most = max(most, held + live_arrays(child))
+        held += 1 if live_arrays(child) else 0
+    return max(most, held + 1)
 
 
 def _describe(node: ast.AST) -> str:

@@ -8,11 +8,80 @@ a spec cannot ask for a billion-element array.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
 
 MAX_ARRAY = 100_000
+MAX_VALUES = 1 << 24  # elements of one array an expression builds, spread over trials and steps (128 MiB)
+MAX_DRAWN = 1 << 24  # elements drawn with size= for one batch of trials, all trial variables together (128 MiB)
+MAX_LIVE_ARRAYS = 8  # intermediate results an array expression may hold at once (expressions.live_arrays)
+MAX_EXACT = 2.0**53  # session and state variables stay within +-2**53, where ints and floats agree exactly
+
+
+class _Budget(threading.local):
+    """What the arrays built right now may cost, per thread (a Dataset builds in several threads).
+
+    A vector (ring, arange, onehot, a size= draw) spans one axis of its own; every other
+    axis of an intermediate array is a trial, a step or an env, and nothing in the language
+    creates a second axis of values (lists hold numbers, onehot takes one index). So an
+    intermediate never holds more than cells x width elements, where `cells` counts the
+    trials x steps (or envs) being computed: checking each vector's width when it is created
+    bounds every broadcast before numpy allocates it. Widths up to `free` (the columns the
+    batch's own arrays have) cost no more than those arrays, already budgeted.
+    """
+
+    cells = 1  # trials x steps (or envs) that values computed now may span
+    free = 0  # a vector this wide costs no more than the observation or target arrays
+    drawn = 0  # size= draws for the current batch, in elements per trial
+    rows = 1  # trials in the current batch
+
+
+budget = _Budget()
+_least_cells = [1]  # the most envs a vector env steps at once in this process: rules span them all
+
+
+def note_envs(num_envs: int) -> None:
+    """A vector env steps `num_envs` envs at once: vectors in its rules are bounded for that many rows."""
+    _least_cells[0] = max(_least_cells[0], int(num_envs))
+
+
+def _width(n: Any) -> int:
+    """The size of a vector an expression creates, checked against the memory it may span."""
+    size = _size(n)
+    cells = max(budget.cells, _least_cells[0])
+    if size > budget.free and size * cells > MAX_VALUES:
+        raise ValueError(f"a vector of {size} values spread over {cells} trials x steps would hold "
+                         f"{size * cells} values, more than {MAX_VALUES}")
+    return size
+
+
+def bounded(value: Any) -> Any:
+    """A session or state variable's new value: finite and within +-2**53.
+
+    Such variables are updated again and again, so an overflow would compound silently
+    (numpy's int64 wraps around, floats become inf, Python ints grow without end). Integer
+    arrays come back as exact Python integers, so the next update cannot wrap unnoticed.
+    """
+    if type(value) is int or type(value) is bool:  # the step path's common case, cheaply
+        if -MAX_EXACT <= value <= MAX_EXACT:
+            return value
+        raise ValueError(f"the value grew beyond +-2**53 (it is about {float(value):.3g}): overflow")
+    array = np.asarray(value)
+    if array.dtype.kind == "O":  # exact integers from the last update, or floats mixed in
+        if all(type(v) is int or type(v) is bool for v in array.flat):
+            if all(-MAX_EXACT <= v <= MAX_EXACT for v in array.flat):
+                return array
+            raise ValueError("the value grew beyond +-2**53: overflow")
+        array = array.astype(np.float64)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"expected a number, got {value!r:.60}")
+    if array.size and not (np.all(np.isfinite(array)) and np.max(np.abs(array)) <= MAX_EXACT):
+        raise ValueError("the value grew beyond +-2**53 or is not finite: overflow")
+    if array.dtype.kind in "iu":
+        return array.astype(object)
+    return value if array is value or np.ndim(value) else array[()]
 
 pi, e, inf = np.pi, np.e, np.inf
 abs = np.abs  # noqa: A001 - the spec language's own name
@@ -55,8 +124,11 @@ def _size(n: Any) -> int:
 
 def array(values: tuple[Any, ...]) -> np.ndarray:
     """A list literal. Per-trial entries (shape (..., 1)) become columns of the last axis."""
+    _width(len(values))  # a vector like any other: its length counts against the trials x steps it spans
     if all(np.ndim(v) == 0 for v in values):
         return np.asarray(values)
+    if any(np.shape(v)[-1:] not in ((), (1,)) for v in values):  # would open a second axis of values
+        raise ValueError("a list holds numbers (or one number per trial), not vectors")
     parts = np.broadcast_arrays(*values)
     if parts[0].shape[-1] == 1:
         return np.concatenate(parts, axis=-1)
@@ -65,18 +137,21 @@ def array(values: tuple[Any, ...]) -> np.ndarray:
 
 def arange(n: Any) -> np.ndarray:
     """0, 1, ..., n-1."""
-    return np.arange(_size(n))
+    return np.arange(_width(n))
 
 
 def ring(n: Any) -> np.ndarray:
     """n angles evenly spaced on the circle, starting at 0."""
-    return np.arange(_size(n)) * (2 * np.pi / _size(n)) if _size(n) else np.zeros(0)
+    size = _width(n)
+    return np.arange(size) * (2 * np.pi / size) if size else np.zeros(0)
 
 
 def onehot(index: Any, n: Any) -> np.ndarray:
     """A length-n vector with 1 at `index`; a batch of indices (shape (..., 1)) gives (..., n)."""
     idx = np.asarray(index)
-    return (idx.reshape(1) if idx.ndim == 0 else idx) == np.arange(_size(n))
+    if idx.ndim and idx.shape[-1] != 1 and idx.ndim != 1:  # a vector of indices would open a second axis
+        raise ValueError("onehot() takes one index (or one index per trial), not a vector of them")
+    return (idx.reshape(1) if idx.ndim == 0 else idx) == np.arange(_width(n))
 
 
 def interp(x: Any, xp: Any, fp: Any) -> Any:
@@ -131,7 +206,16 @@ def mean(values: Any) -> Any:
 
 def _shape(n: int, size: Any) -> int | tuple[int, int]:
     """n draws, or n vectors of `size` draws (a vector-valued trial variable)."""
-    return n if size is None else (n, _size(size))
+    if size is None:
+        return n
+    k = _size(size)
+    budget.drawn += k
+    if budget.drawn > MAX_ARRAY or n * budget.drawn > MAX_DRAWN:
+        raise ValueError(f"draws with size= would hold {budget.drawn} values per trial"
+                         + (f" (at most {MAX_ARRAY})" if budget.drawn > MAX_ARRAY else
+                            f", {n * budget.drawn} for {n} trials (at most {MAX_DRAWN}); "
+                            "generate fewer trials at once"))
+    return (n, k)
 
 
 def choice(rng: np.random.Generator, n: int, values: Any, p: Any = None, size: Any = None) -> np.ndarray:

@@ -21,6 +21,7 @@ from .names import class_name, name_problem
 FLOAT32_MAX = 3.4028234663852886e38
 TRIAL = ("session variable", "trial variable")  # the kinds of name that hold one value per trial
 MAX_GROUPS, MAX_PERIODS, MAX_RULES, MAX_PARAMS = 64, 200, 200, 200
+MAX_PLACEMENTS, MAX_VARIABLES = 200, 200  # inputs and targets; trial, session and state variables (each)
 
 
 class _Lowerer:
@@ -115,7 +116,12 @@ class _Lowerer:
         for key, limit, size in (("params", MAX_PARAMS, len(spec.params)), ("periods", MAX_PERIODS, len(self.flat)),
                                  ("outcomes", MAX_RULES, len(spec.outcomes)),
                                  ("observation", MAX_GROUPS, len(spec.observation)),
-                                 ("action", MAX_GROUPS, len(spec.action))):
+                                 ("action", MAX_GROUPS, len(spec.action)), ("timeout", MAX_RULES, len(spec.timeout)),
+                                 ("inputs", MAX_PLACEMENTS, len(spec.inputs)),
+                                 ("target", MAX_PLACEMENTS, len(spec.target)),
+                                 ("trial", MAX_VARIABLES, len(spec.trial)),
+                                 ("session", MAX_VARIABLES, len(spec.session)),
+                                 ("state", MAX_VARIABLES, len(spec.state))):
             if size > limit:
                 self.fail((key,), f"at most {limit} entries are allowed, found {size}")
         params = tuple(self.lower_param(name, p) for name, p in spec.params.items())

@@ -16,8 +16,16 @@ import numpy as np
 if TYPE_CHECKING:
     from .runtime import TrialEnv
 
+from . import functions as fn
+from .functions import MAX_LIVE_ARRAYS, budget
+
 MAX_TRIAL_STEPS = 100_000
-MAX_BATCH_VALUES = 1 << 28  # observation values in one batch (1 GiB of float32), checked before allocating
+MAX_BATCH_BYTES = 1 << 31  # the arrays of one batch of trials (2 GiB), checked before allocating
+MAX_FILL_VALUES = 1 << 27  # values the inputs write in one batch (noise draws included): bounds its time
+CELL_BYTES = 32  # per trial and step besides observations and targets: period ids, masks, `step`'s lists
+# per observation value: the float32 array plus the float64 intermediates of its shape an expression
+# may hold at once (expressions.MAX_LIVE_ARRAYS)
+OB_BYTES = 4 + 8 * MAX_LIVE_ARRAYS
 
 
 @dataclass
@@ -40,8 +48,45 @@ class Batch:
 
 def build(env: TrialEnv, rng: np.random.Generator, n: int, overrides: dict[str, Any], serving: bool = False) -> Batch:
     """`serving`: trials for `step`, which adds state-dependent inputs itself as the agent acts."""
-    session = env._session_values(rng, n)
-    variables, durations = env._call(env._sample_trials, rng, n, overrides, session)
+    widths = _widths(env)
+    saved = budget.cells, budget.free, budget.drawn
+    budget.cells, budget.free, budget.drawn = n, widths[2], 0
+    try:
+        session = env._session_values(rng, n)
+        variables, durations = env._call(env._sample_trials, rng, n, overrides, session)
+        return _build(env, rng, n, variables, durations, serving, widths)
+    finally:
+        budget.cells, budget.free, budget.drawn = saved
+
+
+def check_num_envs(env: TrialEnv, num_envs: Any) -> int:
+    """A vector env's `num_envs`: a whole number from 1 whose trials (a chunk per env) fit the batch budget
+    even if they last one step; checked before anything is built for them."""
+    if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
+        raise ValueError(f"num_envs must be a whole number of at least 1, got {num_envs!r}")
+    n_obs, n_vec, _ = _widths(env)
+    need = int(num_envs) * env.chunk_size * (OB_BYTES * n_obs + 8 * n_vec + CELL_BYTES)
+    if need > MAX_BATCH_BYTES:
+        raise ValueError(f"num_envs={num_envs}: {num_envs} envs x {env.chunk_size} trials would need at least "
+                         f"{need / 2**30:.2f} GiB, more than {MAX_BATCH_BYTES / 2**30:g} GiB")
+    fn.note_envs(int(num_envs))
+    return int(num_envs)
+
+
+def _widths(env: TrialEnv) -> tuple[int, int, int]:
+    """(observation columns, float64 values per step besides them, widest vector already paid for).
+
+    The second counts the target (one action index, or a continuous action vector) or, if wider,
+    a list parameter, which expressions may spread over every trial and step.
+    """
+    n_obs = int(np.prod(env.observation_space.shape or (1,)))
+    n_act = int(np.prod(env.action_space.shape or (1,))) if env.action_type == "continuous" else 1
+    lists = max((len(v) for v in env.params.values() if isinstance(v, list)), default=0)
+    return n_obs, max(n_act, lists), max(n_obs, n_act, lists)
+
+
+def _build(env: TrialEnv, rng: np.random.Generator, n: int, variables: dict[str, np.ndarray],
+           durations: dict[str, Any], serving: bool, widths: tuple[int, int, int]) -> Batch:
     for name, value in env._timing_over.items():
         durations[name] = np.full(n, float(value))
     start, end = _layout(env, durations, n)
@@ -51,13 +96,24 @@ def build(env: TrialEnv, rng: np.random.Generator, n: int, overrides: dict[str, 
         got = int(length.min()) if longest <= MAX_TRIAL_STEPS else longest
         env._spec_problem("periods", f"a trial must last between 1 and {MAX_TRIAL_STEPS} steps"
                                      f" of dt={env.dt:g} ms, got {got}")
-    width = int(np.prod(env.observation_space.shape or (1,)))
-    if env.action_type == "continuous":  # the (n, T, actions) float64 targets take twice a float32 each
-        width += 2 * int(np.prod(env.action_space.shape or (1,)))
-    if n * longest * width > MAX_BATCH_VALUES:
-        env._spec_problem("periods", f"{n} trials of up to {longest} steps with {width} inputs would need "
-                                     f"{n * longest * width * 4 / 2**30:.1f} GiB; generate fewer trials at once "
-                                     f"(chunk_size) or shorten the trials")
+    # Checked for at least a chunk of trials, the most an env serves from: what fits a dry run fits `step`.
+    rows = max(n, env.chunk_size)
+    n_obs, n_vec, free = widths
+    # a vector-valued trial variable may be spread over every step of its trial
+    widest = max((v.shape[-1] for v in variables.values() if v.ndim == 2), default=0)
+    n_vec, free = max(n_vec, widest), max(free, widest)
+    per_cell = OB_BYTES * n_obs + 8 * n_vec + CELL_BYTES
+    if rows * longest * per_cell > MAX_BATCH_BYTES:
+        env._spec_problem("periods", f"{rows} trials of up to {longest} steps with {n_obs} observation columns "
+                                     f"would need {rows * longest * per_cell / 2**30:.2f} GiB, more than "
+                                     f"{MAX_BATCH_BYTES / 2**30:g} GiB; generate fewer trials at once, shorten the "
+                                     "trials or narrow the spaces")
+    written = sum(len(range(n_obs)[c]) if isinstance(c, slice) else len(c) for c in env._input_columns)
+    if rows * longest * written > MAX_FILL_VALUES:
+        env._spec_problem("inputs", f"{len(env._input_columns)} inputs writing {written} columns over {rows} "
+                                    f"trials of up to {longest} steps are {rows * longest * written} values, more "
+                                    f"than {MAX_FILL_VALUES}; use fewer inputs or shorter trials")
+    budget.cells, budget.free = n * longest, free
     builder = _Builder(env, rng, start, end, length, longest)
     builder.serving = serving
     # Per trial: a number becomes (n, 1, 1), a vector (n, 1, k), so it broadcasts over steps and columns.

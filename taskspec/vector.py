@@ -25,6 +25,7 @@ from gymnasium.vector.utils import batch_space
 from .actions import continuous_actions, discrete_actions
 from .library import class_from_sources, load
 from .runtime import TrialEnv
+from .trials import check_num_envs
 
 
 class SplitRNG:
@@ -96,7 +97,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             raise TypeError(f"{cls.task_name} has one episode per trial; "
                             "use taskspec.vector.make_vector, which steps such tasks env by env")
         self.env = cls(**kwargs)
-        self.num_envs = num_envs
+        self.num_envs = num_envs = check_num_envs(self.env, num_envs)  # before anything is built per env
         self.single_observation_space = self.env.observation_space
         self.single_action_space = self.env.action_space
         self.observation_space = batch_space(self.single_observation_space, num_envs)
@@ -361,5 +362,5 @@ def make_vector(task: str | None = None, num_envs: int = 1, sources: Any = None,
     else:
         raise TypeError("make_vector needs a task name or the sources of a registered spec")
     if cls.episode == "trial":
-        return SteppedVectorEnv(cls, num_envs, **kwargs)
+        return SteppedVectorEnv(cls, check_num_envs(cls(**kwargs), num_envs), **kwargs)
     return TrialVectorEnv(cls, num_envs, **kwargs)

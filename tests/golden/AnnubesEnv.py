@@ -79,21 +79,21 @@ class AnnubesEnv(TrialEnv):
     def _session_init(self, _rng, _n):
         _new = {}
         # see _SPEC_LOCATIONS[6]
-        _new['luck'] = fn.per_trial(_n, 0)
+        _new['luck'] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[7]
-        _new['w_visual'] = fn.per_trial(_n, 0)
+        _new['w_visual'] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[8]
-        _new['w_auditory'] = fn.per_trial(_n, 0)
+        _new['w_auditory'] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[9]
-        _new['w_catch'] = fn.per_trial(_n, 0)
+        _new['w_catch'] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[10]
-        _new['stimulus'] = fn.per_trial(_n, -1)
+        _new['stimulus'] = fn.per_trial(_n, fn.bounded(-1))
         # see _SPEC_LOCATIONS[11]
-        _new['run_visual'] = fn.per_trial(_n, 0)
+        _new['run_visual'] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[12]
-        _new['run_auditory'] = fn.per_trial(_n, 0)
+        _new['run_auditory'] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[13]
-        _new['run_catch'] = fn.per_trial(_n, 0)
+        _new['run_catch'] = fn.per_trial(_n, fn.bounded(0))
         return _new
 
     def _session_next(self, _rng, _n, _prev):
@@ -109,21 +109,21 @@ class AnnubesEnv(TrialEnv):
         run_auditory = _prev['run_auditory']
         run_catch = _prev['run_catch']
         # see _SPEC_LOCATIONS[14]
-        luck = fn.per_trial(_n, fn.uniform(_rng, _n, 0, 1))
+        luck = fn.per_trial(_n, fn.bounded(fn.uniform(_rng, _n, 0, 1)))
         # see _SPEC_LOCATIONS[15]
-        w_visual = fn.per_trial(_n, (1 - catch_prob) * p_visual * (1 * fn.any_of(max_sequential == 0, run_visual < max_sequential)))
+        w_visual = fn.per_trial(_n, fn.bounded((1 - catch_prob) * p_visual * (1 * fn.any_of(max_sequential == 0, run_visual < max_sequential))))
         # see _SPEC_LOCATIONS[16]
-        w_auditory = fn.per_trial(_n, (1 - catch_prob) * (1 - p_visual) * (1 * fn.any_of(max_sequential == 0, run_auditory < max_sequential)))
+        w_auditory = fn.per_trial(_n, fn.bounded((1 - catch_prob) * (1 - p_visual) * (1 * fn.any_of(max_sequential == 0, run_auditory < max_sequential))))
         # see _SPEC_LOCATIONS[17]
-        w_catch = fn.per_trial(_n, catch_prob * (1 * fn.any_of(max_sequential == 0, run_catch < max_sequential)))
+        w_catch = fn.per_trial(_n, fn.bounded(catch_prob * (1 * fn.any_of(max_sequential == 0, run_catch < max_sequential))))
         # see _SPEC_LOCATIONS[18]
-        stimulus = fn.per_trial(_n, fn.where(luck * (w_visual + w_auditory + w_catch) < w_visual, 0, fn.where(luck * (w_visual + w_auditory + w_catch) < w_visual + w_auditory, 1, 2)))
+        stimulus = fn.per_trial(_n, fn.bounded(fn.where(luck * (w_visual + w_auditory + w_catch) < w_visual, 0, fn.where(luck * (w_visual + w_auditory + w_catch) < w_visual + w_auditory, 1, 2))))
         # see _SPEC_LOCATIONS[19]
-        run_visual = fn.per_trial(_n, fn.where(stimulus == 0, run_visual + 1, 0))
+        run_visual = fn.per_trial(_n, fn.bounded(fn.where(stimulus == 0, run_visual + 1, 0)))
         # see _SPEC_LOCATIONS[20]
-        run_auditory = fn.per_trial(_n, fn.where(stimulus == 1, run_auditory + 1, 0))
+        run_auditory = fn.per_trial(_n, fn.bounded(fn.where(stimulus == 1, run_auditory + 1, 0)))
         # see _SPEC_LOCATIONS[21]
-        run_catch = fn.per_trial(_n, fn.where(stimulus == 2, run_catch + 1, 0))
+        run_catch = fn.per_trial(_n, fn.bounded(fn.where(stimulus == 2, run_catch + 1, 0)))
         return {'luck': luck, 'w_visual': w_visual, 'w_auditory': w_auditory, 'w_catch': w_catch, 'stimulus': stimulus, 'run_visual': run_visual, 'run_auditory': run_auditory, 'run_catch': run_catch}
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
@@ -196,7 +196,7 @@ class AnnubesEnv(TrialEnv):
         mistakes = self._state['mistakes']
         # see _SPEC_LOCATIONS[36]
         if _start['stimulus'] <= t < _end['stimulus']:
-            mistakes = mistakes + (action != target)
+            mistakes = fn.bounded(mistakes + (action != target))
         return {'mistakes': mistakes}
 
     def _add_state_inputs(self, _ob, t):
@@ -205,7 +205,7 @@ class AnnubesEnv(TrialEnv):
     def _state_next_all(self, action, target, t, _vars, _start, _end, _states):
         mistakes = _states['mistakes']
         # see _SPEC_LOCATIONS[37]
-        mistakes = fn.where(fn.inside(('stimulus',), _start, _end, t), mistakes + 1 * (action != target), mistakes)
+        mistakes = fn.where(fn.inside(('stimulus',), _start, _end, t), fn.bounded(mistakes + 1 * (action != target)), mistakes)
         return {'mistakes': fn.per_env(action, mistakes)}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):

@@ -66,14 +66,14 @@ class DawTwoStep(TrialEnv):
     def _session_init(self, _rng, _n):
         _new = {}
         # see _SPEC_LOCATIONS[4]
-        _new['rich'] = fn.per_trial(_n, 1)
+        _new['rich'] = fn.per_trial(_n, fn.bounded(1))
         return _new
 
     def _session_next(self, _rng, _n, _prev):
         p_switch = self.params['p_switch']
         rich = _prev['rich']
         # see _SPEC_LOCATIONS[5]
-        rich = fn.per_trial(_n, fn.where(fn.uniform(_rng, _n, 0, 1) < p_switch, 3 - rich, rich))
+        rich = fn.per_trial(_n, fn.bounded(fn.where(fn.uniform(_rng, _n, 0, 1) < p_switch, 3 - rich, rich)))
         return {'rich': rich}
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
@@ -142,7 +142,7 @@ class DawTwoStep(TrialEnv):
         reached = self._state['reached']
         # see _SPEC_LOCATIONS[20]
         if _start['first'] <= t < _end['first']:
-            reached = after_1 if action == 1 else after_2 if action == 2 else 0
+            reached = fn.bounded(after_1 if action == 1 else after_2 if action == 2 else 0)
         return {'reached': reached}
 
     def _add_state_inputs(self, _ob, t):
@@ -159,7 +159,7 @@ class DawTwoStep(TrialEnv):
         after_2 = _vars['after_2']
         reached = _states['reached']
         # see _SPEC_LOCATIONS[22]
-        reached = fn.where(fn.inside(('first',), _start, _end, t), fn.where(action == 1, after_1, fn.where(action == 2, after_2, 0)), reached)
+        reached = fn.where(fn.inside(('first',), _start, _end, t), fn.bounded(fn.where(action == 1, after_1, fn.where(action == 2, after_2, 0))), reached)
         return {'reached': fn.per_env(action, reached)}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):

@@ -80,9 +80,9 @@ class HierarchicalReasoning(TrialEnv):
     def _session_init(self, _rng, _n):
         _new = {}
         # see _SPEC_LOCATIONS[6]
-        _new['active_rule'] = fn.per_trial(_n, 0)
+        _new['active_rule'] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[7]
-        _new['trials_left'] = fn.per_trial(_n, 0)
+        _new['trials_left'] = fn.per_trial(_n, fn.bounded(0))
         return _new
 
     def _session_next(self, _rng, _n, _prev):
@@ -91,9 +91,9 @@ class HierarchicalReasoning(TrialEnv):
         active_rule = _prev['active_rule']
         trials_left = _prev['trials_left']
         # see _SPEC_LOCATIONS[8]
-        active_rule = fn.per_trial(_n, fn.where(trials_left <= 1, 1 - active_rule, active_rule))
+        active_rule = fn.per_trial(_n, fn.bounded(fn.where(trials_left <= 1, 1 - active_rule, active_rule)))
         # see _SPEC_LOCATIONS[9]
-        trials_left = fn.per_trial(_n, fn.where(trials_left <= 1, fn.integers(_rng, _n, block_min, block_max + 1), trials_left - 1))
+        trials_left = fn.per_trial(_n, fn.bounded(fn.where(trials_left <= 1, fn.integers(_rng, _n, block_min, block_max + 1), trials_left - 1)))
         return {'active_rule': active_rule, 'trials_left': trials_left}
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
@@ -172,7 +172,7 @@ class HierarchicalReasoning(TrialEnv):
         rule_reported = self._state['rule_reported']
         # see _SPEC_LOCATIONS[31]
         if _start['rule_target'] <= t < _end['rule_target']:
-            rule_reported = action == target
+            rule_reported = fn.bounded(action == target)
         return {'rule_reported': rule_reported}
 
     def _add_state_inputs(self, _ob, t):
@@ -181,7 +181,7 @@ class HierarchicalReasoning(TrialEnv):
     def _state_next_all(self, action, target, t, _vars, _start, _end, _states):
         rule_reported = _states['rule_reported']
         # see _SPEC_LOCATIONS[32]
-        rule_reported = fn.where(fn.inside(('rule_target',), _start, _end, t), action == target, rule_reported)
+        rule_reported = fn.where(fn.inside(('rule_target',), _start, _end, t), fn.bounded(action == target), rule_reported)
         return {'rule_reported': fn.per_env(action, rule_reported)}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):

@@ -117,10 +117,10 @@ class Reaching1DWithSelfDistraction(TrialEnv):
         position = self._state['position']
         score = self._state['score']
         # see _SPEC_LOCATIONS[14]
-        position = fn.mod(position + step_size * (action == left) - step_size * (action == right), 2 * fn.pi)
+        position = fn.bounded(fn.mod(position + step_size * (action == left) - step_size * (action == right), 2 * fn.pi))
         # see _SPEC_LOCATIONS[15]
         if _start['reach'] <= t < _end['reach']:
-            score = score + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail) / (correct - fail) / ((_end['reach'] - _start['reach']) / dt)
+            score = fn.bounded(score + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail) / (correct - fail) / ((_end['reach'] - _start['reach']) / dt))
         return {'position': position, 'score': score}
 
     def _add_state_inputs(self, _ob, t):
@@ -141,9 +141,9 @@ class Reaching1DWithSelfDistraction(TrialEnv):
         position = _states['position']
         score = _states['score']
         # see _SPEC_LOCATIONS[17]
-        position = fn.mod(position + step_size * (1 * (action == left)) - step_size * (1 * (action == right)), 2 * fn.pi)
+        position = fn.bounded(fn.mod(position + step_size * (1 * (action == left)) - step_size * (1 * (action == right)), 2 * fn.pi))
         # see _SPEC_LOCATIONS[18]
-        score = fn.where(fn.inside(('reach',), _start, _end, t), score + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail) / (correct - fail) / ((_end['reach'] - _start['reach']) / dt), score)
+        score = fn.where(fn.inside(('reach',), _start, _end, t), fn.bounded(score + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail) / (correct - fail) / ((_end['reach'] - _start['reach']) / dt)), score)
         return {'position': fn.per_env(action, position), 'score': fn.per_env(action, score)}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):

@@ -68,9 +68,9 @@ class PerceptualdecisionmakingIbl20(TrialEnv):
     def _session_init(self, _rng, _n):
         _new = {}
         # see _SPEC_LOCATIONS[4]
-        _new['block'] = fn.per_trial(_n, 0)
+        _new['block'] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[5]
-        _new['trial_in_block'] = fn.per_trial(_n, -1)
+        _new['trial_in_block'] = fn.per_trial(_n, fn.bounded(-1))
         return _new
 
     def _session_next(self, _rng, _n, _prev):
@@ -78,9 +78,9 @@ class PerceptualdecisionmakingIbl20(TrialEnv):
         block = _prev['block']
         trial_in_block = _prev['trial_in_block']
         # see _SPEC_LOCATIONS[6]
-        block = fn.per_trial(_n, fn.where(trial_in_block + 1 < block_length, block, 1 - block))
+        block = fn.per_trial(_n, fn.bounded(fn.where(trial_in_block + 1 < block_length, block, 1 - block)))
         # see _SPEC_LOCATIONS[7]
-        trial_in_block = fn.per_trial(_n, fn.where(trial_in_block + 1 < block_length, trial_in_block + 1, 0))
+        trial_in_block = fn.per_trial(_n, fn.bounded(fn.where(trial_in_block + 1 < block_length, trial_in_block + 1, 0)))
         return {'block': block, 'trial_in_block': trial_in_block}
 
     def _sample_trials(self, _rng, _n, _fixed, _session):

@@ -71,13 +71,13 @@ class Yang19Go(TrialEnv):
     def _session_init(self, _rng, _n):
         _new = {}
         # see _SPEC_LOCATIONS[5]
-        _new['modality'] = fn.per_trial(_n, 0)
+        _new['modality'] = fn.per_trial(_n, fn.bounded(0))
         return _new
 
     def _session_next(self, _rng, _n, _prev):
         modality = _prev['modality']
         # see _SPEC_LOCATIONS[6]
-        modality = fn.per_trial(_n, 1 - modality)
+        modality = fn.per_trial(_n, fn.bounded(1 - modality))
         return {'modality': modality}
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
