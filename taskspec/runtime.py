@@ -297,8 +297,9 @@ class TrialEnv(gym.Env):
         for line in reversed(lines[: where[1]]):
             marker = line.strip()
             if marker.startswith("# @ "):
-                path, _, loc = marker[4:].rpartition(" (")
-                file, line_no, col = loc.rstrip(")").rsplit(":", 2)
+                # "path (file:line:col)": the path has no " (", the file may ("spec (1).yaml")
+                path, _, loc = marker[4:].partition(" (")
+                file, line_no, col = loc[:-1].rsplit(":", 2)
                 return SpecError([Problem(file, int(line_no), int(col), path, f"cannot evaluate: {exc}")])
         return exc
 
@@ -307,8 +308,8 @@ class TrialEnv(gym.Env):
         filename = sys.modules[type(self).__module__].__dict__.get("__file__") or ""
         for line in linecache.getlines(filename):
             marker = line.strip()
-            if marker.startswith(f"# @ {path} ("):
-                file, line_no, col = marker.rpartition(" (")[2].rstrip(")").rsplit(":", 2)
+            if marker.startswith(prefix := f"# @ {path} ("):
+                file, line_no, col = marker[len(prefix):-1].rsplit(":", 2)
                 raise SpecError([Problem(file, int(line_no), int(col), path, message)])
         raise SpecError([Problem(self.task_name, 0, 0, path, message)])
 
