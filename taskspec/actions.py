@@ -17,6 +17,7 @@ A refusal is an `InvalidAction`, which is both a `ValueError` and gymnasium's `I
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import gymnasium as gym
@@ -35,22 +36,16 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _integer(action: Any) -> int | None:
-    """The action as an int if it is an integer value of an integer type, else None."""
-    if isinstance(action, np.integer):  # first: what sample() and SB3 give (np.bool_ is not np.integer)
-        return int(action)
-    if isinstance(action, int):
-        return None if isinstance(action, bool) else action
-    if isinstance(action, np.ndarray) and action.ndim == 0 and action.dtype.kind in "iu":
-        return int(action)
-    return None
-
-
 def discrete_action(space: Any, action: Any, n: int) -> int:
     """One discrete action (of a space of `n` actions) as a plain int, or an `InvalidAction` naming the space."""
-    value = _integer(action)
-    if value is not None and 0 <= value < n:
+    try:  # exactly the integer types: int, numpy integers, 0-d integer arrays (not floats, np.bool_, strings)
+        value: int | None = operator.index(action)
+    except TypeError:
+        value = None
+    if value is not None and 0 <= value < n and type(action) is not bool:
         return value
+    if type(action) is bool:
+        value = None
     shown = f"{_shown(action)} ({type(action).__name__})" if value is None else str(value)
     raise InvalidAction(f"action {shown} is not in the action space {space}: expected an integer from 0 to {n - 1}")
 
@@ -66,9 +61,8 @@ def discrete_actions(space: Any, actions: Any, num_envs: int) -> np.ndarray:
     if values.shape != (num_envs,) or values.dtype.kind not in "iu":
         raise InvalidAction(f"actions must be {num_envs} integers from 0 to {n - 1} (the action space {space} "
                             f"of each sub-env), got an array of shape {values.shape} and dtype {values.dtype}")
-    bad = np.flatnonzero((values < 0) | (values >= n))
-    if bad.size:
-        i = int(bad[0])
+    if values.size and (values.min() < 0 or values.max() >= n):  # two reductions: cheaper than masks per step
+        i = int(np.flatnonzero((values < 0) | (values >= n))[0])
         raise InvalidAction(f"actions[{i}] = {int(values[i])} is not in the action space {space}: "
                             f"expected an integer from 0 to {n - 1}")
     return values.astype(np.int64, copy=False)

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import inspect
 import json
+import os
+import re
+import secrets
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -87,16 +91,47 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _refuse_input(output: str, spec: str | None, what: str) -> None:
+    """OUT must not be the spec file read (a typo such as `-o X.yaml` would destroy the source)."""
+    if spec is None or not os.path.exists(output):
+        return
+    from .library import resolve
+
+    try:
+        source = resolve(spec)
+    except taskspec.SpecError:
+        return  # not a file: nothing to overwrite
+    if os.path.samefile(output, source):  # resolved paths and hard links alike (same device and inode)
+        raise UsageError(f"refusing to overwrite {what} {spec} (-o {output}); choose another output file")
+
+
+def _write_file(output: Path, text: str) -> None:
+    """Write `text` to a new file beside OUT, then rename it over OUT.
+
+    A symbolic link at OUT is replaced by the file, never written through (the rename acts on
+    the link itself), and OUT is never left half-written. An unwritable OUT is a usage error.
+    """
+    temporary = output.with_name(f".{output.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        # O_EXCL: fails on anything already there, a link included; the mode follows the umask
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, output)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
 def _cmd_compile(args: argparse.Namespace) -> int:
     """Write the generated module; an unwritable OUT is a usage error, not a spec error."""
     source = taskspec.compile_source(args.spec)
     if args.output is None:
         sys.stdout.write(source)
         return 0
-    try:
-        Path(args.output).write_text(source, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    _refuse_input(args.output, args.spec, "the spec")
+    _write_file(Path(args.output), source)
     return 0
 
 
@@ -218,9 +253,26 @@ def _cmd_dataset(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if not output.parent.is_dir():
         raise UsageError(f"cannot write {output}: no such directory '{output.parent}'")
-    manifest = write_npz(env, args.n, output, args.seed, overrides, progress=not args.quiet)
+    try:
+        manifest = write_npz(env, args.n, output, args.seed, overrides, progress=not args.quiet)
+    except taskspec.SpecError as exc:
+        raise _dataset_advice(exc) from None
     print(f"wrote {manifest['n_trials']:,} trials of {manifest['task']} to {output}")
     return 0
+
+
+def _dataset_advice(exc: taskspec.SpecError) -> taskspec.SpecError:
+    """The batch-size advice of the library names `chunk_size`, which this command does not have.
+
+    `dataset` builds a fixed number of trials at a time (so a seed gives the same file whatever
+    N is); what a user of the command can change is the length of the trials.
+    """
+    from .export import CHUNK_TRIALS
+
+    advice = (f"; `taskspec dataset` builds {CHUNK_TRIALS} trials at a time: shorten the trials "
+              "(--set timing={period: ms}) or use a larger step (--set dt=...)")
+    return taskspec.SpecError([dataclasses.replace(p, message=re.sub(r";[^;]*chunk_size[^;]*$", advice, p.message))
+                               for p in exc.problems])
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
@@ -232,9 +284,10 @@ def _cmd_new(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     output = Path(args.output or f"{args.name}.yaml")
-    if output.exists() and not args.force:
+    if os.path.lexists(output) and not args.force:  # lexists: a dangling link is something there too
         raise UsageError(f"{output} exists; use --force to overwrite it")
-    output.write_text(text, encoding="utf-8")
+    _refuse_input(str(output), args.from_task, "the --from task")
+    _write_file(output, text)
     taskspec.load(output)  # prove it validates
     print(f"wrote {output}; try: taskspec run {output}")
     return 0
@@ -244,6 +297,13 @@ def _positive(text: str) -> int:
     """A trial count; zero trials would leave nothing to average."""
     if not text.strip().isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got '{text}'")
+    return int(text)
+
+
+def _seed(text: str) -> int:
+    """A seed as numpy and gymnasium take it: a whole number >= 0 (checked here, not deep in gymnasium)."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got '{text}'")
     return int(text)
 
 
@@ -264,7 +324,8 @@ def _parser() -> argparse.ArgumentParser:
         "specs", nargs="+", metavar="FILE_OR_TASK")
     p = command("compile", _cmd_compile, "write a spec as a standalone Python module")
     p.add_argument("spec", metavar="SPEC")
-    p.add_argument("-o", "--output", metavar="OUT.py", help="output file (default: stdout)")
+    p.add_argument("-o", "--output", metavar="OUT.py", help="output file (default: stdout); never the spec itself, "
+                   "and a symbolic link there is replaced by the file, not written through")
     command("list", _cmd_list, "the bundled tasks", "a JSON list of names").add_argument(
         "--tag", help="only tasks with this tag")
     command("info", _cmd_info, "periods, spaces, parameters, rewards and reference of a task",
@@ -273,23 +334,24 @@ def _parser() -> argparse.ArgumentParser:
     p = command("run", _cmd_run, "simulate a task with a ground-truth and a random policy", "one JSON object")
     p.add_argument("task", metavar="TASK")
     p.add_argument("--trials", type=_positive, default=200, help="trials per policy (default: 200)")
-    p.add_argument("--seed", type=int, default=0, help="seed of trials and random actions (default: 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of trials and random actions (default: 0)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter, dt, rewards or timing override; VALUE is YAML (repeatable)")
     p = command("dataset", _cmd_dataset, "write N trials with their variables to an .npz file")
     p.add_argument("task", metavar="TASK")
     p.add_argument("-n", type=_positive, required=True, metavar="N", help="number of trials")
     p.add_argument("-o", "--output", required=True, metavar="OUT.npz", help="output file")
-    p.add_argument("--seed", type=int, default=None, help="seed of the trials (default: random)")
+    p.add_argument("--seed", type=_seed, default=None, help="seed of the trials (default: random)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter, dt, rewards or timing override; VALUE is YAML (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_figure_commands(command, _parse_sets)
+    add_figure_commands(command, _parse_sets, _positive, _seed)
     p = command("new", _cmd_new, "write a commented starting spec that validates")
     p.add_argument("name", metavar="NAME", help="the task name; the file is NAME.yaml unless -o is given")
     p.add_argument("--from", dest="from_task", metavar="TASK", help="start from a variant of this task")
     p.add_argument("-o", "--output", metavar="FILE.yaml", help="output file")
-    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file (a symbolic link is replaced by "
+                   "the file, not written through)")
     return parser
 
 
@@ -299,6 +361,23 @@ def _print_problems(exc: taskspec.SpecError) -> None:
         print(line, file=sys.stderr)
 
 
+def _check_utf8(values: dict[str, Any]) -> None:
+    """Arguments must be text: a file name with bytes that are not UTF-8 arrives with surrogates
+    (Python's surrogateescape), which can be neither printed nor written into a module."""
+    for value in values.values():
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and not text.isprintable():
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    try:  # the bytes as given, non-UTF-8 ones escaped: 'caf\xe9.yaml'
+                        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                    except UnicodeEncodeError:  # a surrogate that stands for no byte
+                        shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
+                    raise UsageError(f"argument '{shown}' is not valid UTF-8 text; if it names a file, rename the file"
+                                     ) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit code instead of exiting, so tests and `cli.py` can call it."""
     try:
@@ -306,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version and argparse's usage errors
         return exc.code if isinstance(exc.code, int) else 2
     try:
+        _check_utf8(vars(args))
         with _reporting_warnings():
             return int(args.func(args))
     except taskspec.SpecError as exc:
@@ -314,3 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ValueError, OSError) as exc:  # ValueError: a bad argument to a command
         print(f"taskspec: {exc}", file=sys.stderr)
         return 2
+
+
+if __name__ == "__main__":  # python -m taskspec.cli
+    sys.exit(main())

@@ -58,14 +58,26 @@ def cmd_psychometric(args: argparse.Namespace, parse_sets: Callable[[list[str]],
     return 0
 
 
-def add_commands(command: Callable[..., Any], parse_sets: Callable[[list[str]], dict[str, Any]]) -> None:
-    """Register the figure commands with the CLI's parser."""
+def _noise(text: str) -> float:
+    """Decision noise: a positive finite number (0 would divide by zero, NaN would fit nothing)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got '{text}'")
+    return value
+
+
+def add_commands(command: Callable[..., Any], parse_sets: Callable[[list[str]], dict[str, Any]],
+                 count: Callable[[str], int], seed: Callable[[str], int]) -> None:
+    """Register the figure commands with the CLI's parser; `count` and `seed` check those arguments."""
     p = command("plot", lambda a: cmd_plot(a, parse_sets), "plot a rollout: observations, ground truth, "
                 "actions, rewards and periods")
     p.add_argument("task", metavar="TASK")
     p.add_argument("-o", "--output", required=True, metavar="FIG.png")
-    p.add_argument("--trials", type=int, default=3, help="trials to show (default: 3)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--trials", type=count, default=3, help="trials to show (default: 3)")
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--policy", choices=["gt", "random", "fixate"], default="gt")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a parameter override")
     p = command("psychometric", lambda a: cmd_psychometric(a, parse_sets), "fit a psychometric curve of a "
@@ -73,9 +85,9 @@ def add_commands(command: Callable[..., Any], parse_sets: Callable[[list[str]], 
     p.add_argument("task", metavar="TASK")
     p.add_argument("--variable", required=True, help="the signed stimulus variable, e.g. coh")
     p.add_argument("-o", "--output", metavar="FIG.png", help="also save the curve")
-    p.add_argument("--trials", type=int, default=2000)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--noise", type=float, default=None, help="decision noise (default: a quarter of max |x|)")
+    p.add_argument("--trials", type=count, default=2000)
+    p.add_argument("--seed", type=seed, default=0)
+    p.add_argument("--noise", type=_noise, default=None, help="decision noise (default: a quarter of max |x|)")
     p.add_argument("--fit", choices=["logistic", "probit"], default="logistic")
     p.add_argument("--policy", choices=["gt", "accumulate"], default=None,
                    help="gt: ground truth with decision noise; accumulate: drift-diffusion agent with reaction "

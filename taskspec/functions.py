@@ -87,9 +87,18 @@ pi, e, inf = np.pi, np.e, np.inf
 abs = np.abs  # noqa: A001 - the spec language's own name
 sqrt, exp, log, sin, cos, tan, tanh = np.sqrt, np.exp, np.log, np.sin, np.cos, np.tan, np.tanh
 arctan2, floor, ceil, round, sign = np.arctan2, np.floor, np.ceil, np.round, np.sign  # noqa: A001
-mod, minimum, maximum, clip, where = np.mod, np.minimum, np.maximum, np.clip, np.where
+minimum, maximum, clip, where = np.minimum, np.maximum, np.clip, np.where
 logical_not = np.logical_not
 isin = np.isin
+
+
+def mod(a: Any, b: Any) -> Any:
+    """`a` modulo `b` (the sign of `b`, as numpy); a zero `b` is an error, as `1 % 0` and `1 / 0` are,
+    not numpy's silent 0 (checked on every element: a batch with one zero divisor is wrong too)."""
+    zero = (b == 0) if type(b) in (int, float) else np.any(np.equal(b, 0))  # a constant divisor: no numpy call
+    if zero:
+        raise ZeroDivisionError("mod(x, 0): modulo by zero")
+    return np.mod(a, b)
 
 
 def power(base: Any, exponent: Any) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from typing import Any
 
 from .errors import Problem, SpecError, did_you_mean
@@ -25,16 +26,33 @@ def _number(value: Any) -> bool:
         return False
 
 
+def _shown(value: Any) -> str:
+    """A value in a message: its repr, cut short (an override may be a huge list)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _mapping(value: Any, name: str, what: str, source: str, problems: list[Problem]) -> Mapping[str, Any]:
+    """`rewards`/`timing` must map names to numbers; anything else is one problem, not a traceback."""
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return value
+    problems.append(Problem(source, 0, 0, name, f"expected a mapping of {what}, e.g. {name}={{name: value}}, "
+                                                f"got {_shown(value)}"))
+    return {}
+
+
 def _check_value(kind: str, value: Any, low: float | None, high: float | None) -> tuple[Any, str | None]:
     """The value converted to the parameter's type, or an explanation of why it does not fit."""
     if kind == "bool":
-        return (value, None) if isinstance(value, bool) else (value, f"expected true or false, got {value!r}")
+        return (value, None) if isinstance(value, bool) else (value, f"expected true or false, got {_shown(value)}")
     if kind == "list":
         if not isinstance(value, (list, tuple)) or not all(_number(v) for v in value):
-            return value, f"expected a list of numbers, got {value!r}"
+            return value, f"expected a list of numbers, got {_shown(value)}"
         return [v.item() if hasattr(v, "item") else v for v in value], None
     if not _number(value) or (kind == "int" and int(value) != value):
-        return value, f"expected {'a whole number' if kind == 'int' else 'a finite number'}, got {value!r}"
+        return value, f"expected {'a whole number' if kind == 'int' else 'a finite number'}, got {_shown(value)}"
     value = int(value) if kind == "int" else float(value)
     if low is not None and value < low:
         return value, f"{value} is below the minimum {low:g}"
@@ -49,6 +67,7 @@ def check_overrides(cls: Any, params: dict[str, Any], dt: Any, rewards: Any, tim
     problems: list[Problem] = []
     values = {name: spec[1] for name, spec in cls.param_specs.items()}
     for name, value in params.items():
+        name = str(name)
         if name not in cls.param_specs:
             known = list(cls.param_specs) + ["dt", "rewards", "timing"]
             problems.append(Problem(source, 0, 0, f"params.{name}",
@@ -61,23 +80,26 @@ def check_overrides(cls: Any, params: dict[str, Any], dt: Any, rewards: Any, tim
     if dt is None:
         dt = cls.default_dt
     elif not _number(dt) or not 0 < dt < float("inf"):
-        problems.append(Problem(source, 0, 0, "dt", f"dt must be a positive number of ms, got {dt!r}"))
+        problems.append(Problem(source, 0, 0, "dt", f"dt must be a positive number of ms, got {_shown(dt)}"))
     reward_values = dict(cls.default_rewards)
-    for name, value in (rewards or {}).items():
+    for name, value in _mapping(rewards, "rewards", "reward names to numbers", source, problems).items():
+        name = str(name)
         if name not in reward_values:
             problems.append(Problem(source, 0, 0, f"rewards.{name}",
                                     f"unknown reward '{name}'{did_you_mean(name, reward_values)}"))
         elif not _number(value):
-            problems.append(Problem(source, 0, 0, f"rewards.{name}", f"expected a number, got {value!r}"))
+            problems.append(Problem(source, 0, 0, f"rewards.{name}", f"expected a number, got {_shown(value)}"))
         else:
             reward_values[name] = float(value)
     timing_over: dict[str, float] = {}
-    for name, value in (timing or {}).items():
+    for name, value in _mapping(timing, "timing", "period names to durations in ms", source, problems).items():
+        name = str(name)
         if name not in cls.default_timing:
             problems.append(Problem(source, 0, 0, f"timing.{name}",
                                     f"unknown period '{name}'{did_you_mean(name, cls.default_timing)}"))
         elif not _number(value) or not 0 <= value < float("inf"):
-            problems.append(Problem(source, 0, 0, f"timing.{name}", f"expected a duration in ms >= 0, got {value!r}"))
+            problems.append(Problem(source, 0, 0, f"timing.{name}",
+                                    f"expected a duration in ms >= 0, got {_shown(value)}"))
         else:
             timing_over[name] = float(value)
     if problems:
@@ -95,7 +117,7 @@ def check_trial_overrides(cls: Any, overrides: dict[str, Any]) -> dict[str, Any]
             problems.append(Problem(source, 0, 0, f"trial.{name}",
                                     f"unknown trial variable '{name}'{did_you_mean(name, names)}"))
         elif not _number(value) and not isinstance(value, bool):
-            problems.append(Problem(source, 0, 0, f"trial.{name}", f"expected a number, got {value!r}"))
+            problems.append(Problem(source, 0, 0, f"trial.{name}", f"expected a number, got {_shown(value)}"))
     if problems:
         raise SpecError(problems)
     return overrides

@@ -237,7 +237,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
     # ----- stepping -----
 
     def step(self, actions: Any) -> Any:
-        assert self._pool is not None, "call reset() before step()"
+        if getattr(self, "_pool", None) is None:  # as the single env: a clear error, not an AttributeError
+            raise gym.error.ResetNeeded("call reset() before step()")
         env, k = self.env, self.k
         # checked as a single env checks them, before any state changes (see taskspec.actions)
         if env.action_type == "continuous":  # float64, as a single env computes its rules

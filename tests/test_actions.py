@@ -256,3 +256,13 @@ def test_stepped_vector_env_checks_all_actions_before_stepping_any(drift, tmp_pa
     with pytest.raises(InvalidAction, match=r"^actions\[1\] = 3 is not in the action space Discrete\(3\)"):
         discrete.step([0, 3])
     discrete.step([0, 2])
+
+
+def test_step_before_reset_is_a_clear_error_in_both_envs():
+    with pytest.raises(gym.error.ResetNeeded):
+        taskspec.make("GoNogo").step(0)
+    venv = gym.make_vec("taskspec/GoNogo-v0", num_envs=2)
+    with pytest.raises(gym.error.ResetNeeded):
+        venv.step([0, 0])
+    venv.reset(seed=0)
+    venv.step([0, 1])

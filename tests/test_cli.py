@@ -1,11 +1,13 @@
 """The command line: every subcommand's success path, its exit codes, and no tracebacks for user mistakes."""
 
 import json
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import taskspec
@@ -284,3 +286,204 @@ def test_cli_py_from_repo_root():
                           cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == "taskspec: --set expects KEY=VALUE, got 'bad'\n"
+
+
+# ----- mistakes in arguments, names and files: one line, exit 1 (spec) or 2 (usage), never a traceback -----
+
+def one_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "GoNogo", "--seed", "-1"],
+    ["run", "GoNogo", "--seed", "1.5"],
+    ["dataset", "GoNogo", "-n", "3", "-o", "x.npz", "--seed", "-3"],
+    ["plot", "GoNogo", "-o", "x.png", "--seed", "-2"],
+    ["plot", "GoNogo", "-o", "x.png", "--trials", "0"],
+    ["psychometric", "GoNogo", "--variable", "coh", "--seed", "-1"],
+    ["psychometric", "GoNogo", "--variable", "coh", "--trials", "-5"],
+    ["psychometric", "GoNogo", "--variable", "coh", "--noise", "nan"],
+    ["psychometric", "GoNogo", "--variable", "coh", "--noise", "0"],
+])
+def test_bad_numbers_in_arguments_are_usage_errors(capsys, tmp_path, monkeypatch, argv):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, *argv)
+    assert (code, out) == (2, "")
+    option = argv[-2]  # each case ends with the faulty option and its value
+    assert re.fullmatch(rf"taskspec \w+: error: argument {option}: expected a (whole|positive) number.*",
+                        err.splitlines()[-1]), err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("item", "message"), [
+    ("rewards=5", "rewards: expected a mapping of reward names to numbers, e.g. rewards={name: value}, got 5"),
+    ("timing=[1]", "timing: expected a mapping of period names to durations in ms, e.g. timing={name: value}, got [1]"),
+    ("self=1", "params.self: unknown parameter 'self'"),
+    ("rewards={1: 2}", "rewards.1: unknown reward '1'"),
+    ("rewards={correct: [1, 2]}", "rewards.correct: expected a number, got [1, 2]"),
+])
+def test_run_set_mistakes_are_one_located_line(capsys, item, message):
+    code, out, err = run_cli(capsys, "run", "PerceptualDecisionMaking", "--set", item)
+    assert (code, out) == (1, "")
+    assert one_line(err) == f"PerceptualDecisionMaking (make arguments): {message}"
+
+
+@pytest.mark.parametrize(("kwargs", "path"), [({"rewards": 5}, "rewards"), ({"timing": [1]}, "timing"),
+                                              ({"timing": "fixation"}, "timing"), ({"self": 1}, "params.self")])
+def test_make_with_malformed_overrides_raises_a_spec_error(kwargs, path):
+    with pytest.raises(taskspec.SpecError) as caught:
+        taskspec.make("PerceptualDecisionMaking", **kwargs)
+    [problem] = caught.value.problems
+    assert (problem.file, problem.path) == ("PerceptualDecisionMaking (make arguments)", path)
+
+
+EVALUATION_ERROR = GOOD_SPEC.replace("FIXATION", "1000 / (n - 3)") + "params: {n: 3}\n"
+
+
+@pytest.mark.parametrize("name", ["spec (1).yaml", "a (b) (c).yaml", "x:1:2 (3).yaml"])
+def test_file_names_with_parentheses_and_colons_are_reported_whole(tmp_path, capsys, name):
+    """An error found while evaluating an expression is located in the file, whatever its name."""
+    spec = write(tmp_path, name, EVALUATION_ERROR)
+    code, out, err = run_cli(capsys, "validate", str(spec))
+    assert (code, out) == (1, "")
+    match = LOCATED.match(one_line(err))
+    assert match, err
+    assert (match["file"], match["line"], match["col"], match["path"]) == (str(spec), "7", "21", "periods.fixation")
+    assert match["message"] == "cannot evaluate: division by zero"
+
+
+def test_compiled_module_of_a_file_with_parentheses_reports_the_whole_name(tmp_path, monkeypatch):
+    spec = write(tmp_path, "spec (1).yaml", EVALUATION_ERROR.replace("params: {n: 3}", "params: {n: 4}"))
+    module = tmp_path / "compiled_paren.py"
+    module.write_text(taskspec.compile_source(spec))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    cls = __import__("compiled_paren").CliTiny
+    with pytest.raises(taskspec.SpecError) as caught:
+        cls(n=3).reset(seed=0)
+    [problem] = caught.value.problems
+    assert (problem.file, problem.line, problem.column) == (str(spec), 7, 21)
+
+
+NOT_UTF8 = os.fsdecode(b"caf\xe9.yaml")  # a Latin-1 name, as the command line hands it to Python
+
+
+@pytest.mark.parametrize("argv", [["validate", NOT_UTF8], ["run", NOT_UTF8], ["info", NOT_UTF8],
+                                  ["compile", NOT_UTF8], ["compile", "GoNogo", "-o", NOT_UTF8],
+                                  ["validate", "GoNogo", NOT_UTF8], ["run", "GoNogo", "--set", "sigma=" + NOT_UTF8]])
+def test_non_utf8_arguments_are_one_readable_line(tmp_path, capsys, monkeypatch, argv):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / NOT_UTF8).write_text(GOOD_SPEC.replace("FIXATION", "100"))
+    before = sorted(tmp_path.iterdir())
+    code, out, err = run_cli(capsys, *argv)
+    assert (code, out) == (2, "")
+    line = one_line(err)
+    assert line.startswith("taskspec: argument '") and "caf\\xe9.yaml' is not valid UTF-8 text" in line
+    line.encode("utf-8")  # printable as it stands
+    assert sorted(tmp_path.iterdir()) == before
+
+
+def test_non_utf8_file_name_through_a_real_command_line(tmp_path):
+    spec = tmp_path / NOT_UTF8
+    spec.write_text(GOOD_SPEC.replace("FIXATION", "100"))
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "validate", os.fsencode(spec)],
+                          capture_output=True, timeout=120, check=False)
+    assert (proc.returncode, proc.stdout) == (2, b"")
+    assert proc.stderr.decode("utf-8") == f"taskspec: argument '{tmp_path}/caf\\xe9.yaml' is not valid UTF-8 text; " \
+                                          "if it names a file, rename the file\n"
+
+
+def test_dataset_budget_message_names_what_the_command_can_change(tmp_path, capsys):
+    output = tmp_path / "long.npz"
+    code, out, err = run_cli(capsys, "dataset", "PerceptualDecisionMaking", "-n", "10", "-o", str(output),
+                             "--set", "timing={stimulus: 2000000}", "--quiet")
+    assert (code, out) == (1, "")
+    line = one_line(err)
+    assert line.startswith("PerceptualDecisionMaking: periods: ") and "GiB" in line
+    assert "chunk_size" not in line
+    assert line.endswith("`taskspec dataset` builds 8192 trials at a time: shorten the trials "
+                         "(--set timing={period: ms}) or use a larger step (--set dt=...)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dataset_advice_is_followed_by_a_working_command(tmp_path, capsys):
+    """The advice works: a larger dt brings the same 2000 s stimulus within the budget."""
+    output = tmp_path / "long.npz"
+    code, _, err = run_cli(capsys, "dataset", "PerceptualDecisionMaking", "-n", "2", "-o", str(output),
+                           "--set", "timing={stimulus: 2000000}", "--set", "dt=2000", "--quiet")
+    assert code == 0, err
+    assert output.is_file()
+
+
+def test_compile_refuses_to_overwrite_its_own_spec(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    spec = write(tmp_path, "X.yaml", GOOD_SPEC.replace("FIXATION", "100"))
+    (tmp_path / "sub").mkdir()
+    os.symlink(spec, tmp_path / "link.py")
+    os.link(spec, tmp_path / "hard.py")
+    for output in ("X.yaml", str(spec), "./sub/../X.yaml", "link.py", "hard.py"):
+        code, out, err = run_cli(capsys, "compile", "X.yaml", "-o", output)
+        assert (code, out) == (2, "")
+        assert one_line(err) == (f"taskspec: refusing to overwrite the spec X.yaml (-o {output}); "
+                                 "choose another output file")
+    assert spec.read_text() == GOOD_SPEC.replace("FIXATION", "100")
+    code, out, err = run_cli(capsys, "new", "Y", "--from", "X.yaml", "-o", "hard.py", "--force")
+    assert code == 2 and "refusing to overwrite the --from task X.yaml" in one_line(err)
+    assert spec.read_text() == GOOD_SPEC.replace("FIXATION", "100")
+
+
+def test_compile_and_new_replace_a_symlink_instead_of_writing_through_it(tmp_path, capsys):
+    victim = write(tmp_path, "victim.txt", "keep me\n")
+    for argv, name in ((["compile", "GoNogo", "-o"], "out.py"), (["new", "CliLinked", "--force", "-o"], "new.yaml")):
+        link = tmp_path / name
+        os.symlink(victim, link)
+        code, _, err = run_cli(capsys, *argv, str(link))
+        assert code == 0, err
+        assert not link.is_symlink() and link.is_file()
+        assert victim.read_text() == "keep me\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"victim.txt", "out.py", name})  # no temp files
+    assert (tmp_path / "out.py").read_text() == taskspec.compile_source("GoNogo")
+    assert taskspec.load(tmp_path / "new.yaml").task_name == "CliLinked"
+
+
+def test_new_without_force_refuses_a_dangling_symlink(tmp_path, capsys):
+    link = tmp_path / "T.yaml"
+    os.symlink(tmp_path / "elsewhere.yaml", link)
+    code, out, err = run_cli(capsys, "new", "T", "-o", str(link))
+    assert (code, out) == (2, "")
+    assert one_line(err) == f"taskspec: {link} exists; use --force to overwrite it"
+    assert not (tmp_path / "elsewhere.yaml").exists()
+
+
+@pytest.mark.parametrize("expression", ["mod(1, 0)", "mod(ground_truth, 0)", "mod(ground_truth, [1, 0])",
+                                        "mod(3, n - 3)"])
+def test_mod_by_zero_is_an_error_like_division_by_zero(tmp_path, capsys, expression):
+    text = GOOD_SPEC.replace("FIXATION", "100") + "params: {n: 3}\n"
+    text = text.replace("  ground_truth: choice([1, 2])\n", f"  ground_truth: choice([1, 2])\n  m: {expression}\n")
+    spec = write(tmp_path, "mod.yaml", text)
+    code, out, err = run_cli(capsys, "validate", str(spec))
+    assert (code, out) == (1, "")
+    match = LOCATED.match(one_line(err))
+    assert match and (match["line"], match["path"]) == ("7", "trial.m"), err
+    assert match["message"] == "cannot evaluate: mod(x, 0): modulo by zero"
+
+
+def test_mod_keeps_numpy_results_for_nonzero_divisors():
+    from taskspec import functions as fn
+
+    assert fn.mod(7, 3) == 1 and fn.mod(-1, 3) == 2 and fn.mod(1, -3) == -2
+    assert fn.mod(7.5, 2 * np.pi) == pytest.approx(7.5 - 2 * np.pi)
+    np.testing.assert_array_equal(fn.mod(np.arange(6), np.array([4, 4, 4, 5, 5, 5])), [0, 1, 2, 3, 4, 0])
+    with pytest.raises(ZeroDivisionError):
+        fn.mod(np.arange(3), np.array([1, 0, 2]))
+    with pytest.raises(ZeroDivisionError):
+        fn.mod(1.5, 0.0)
+
+
+def test_python_dash_m_runs_the_cli():
+    proc = subprocess.run([sys.executable, "-m", "taskspec.cli", "run", "GoNogo", "--seed", "-1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines()[-1] == ("taskspec run: error: argument --seed: "
+                                            "expected a whole number >= 0, got '-1'")
