@@ -2,14 +2,14 @@
 
 from .dataset import Dataset, generate_trials
 from .errors import Problem, SpecError, SpecWarning
-from .library import compile_source, list_tasks, load, load_spec, make, register_all
+from .library import compile_source, list_tasks, load, load_spec, load_text, make, register, register_all
 from .runtime import TrialEnv
 from .trials import Batch
 
 __version__ = "0.1.0"
 __all__ = [
     "Batch", "Dataset", "Problem", "SpecError", "SpecWarning", "TrialEnv", "compile_source", "generate_trials",
-    "list_tasks", "load", "load_spec", "make",
+    "list_tasks", "load", "load_spec", "load_text", "make", "register",
 ]
 
 register_all()

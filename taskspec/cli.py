@@ -163,7 +163,7 @@ def _parse_sets(items: Sequence[str]) -> dict[str, Any]:
         if not sep or not key.strip():
             raise UsageError(f"--set expects KEY=VALUE, got '{item}'")
         try:
-            overrides[key.strip()] = yaml.safe_load(text)
+            overrides[key.strip()] = taskspec.loader.parse_value(text)  # YAML 1.2 numbers, as in specs
         except yaml.YAMLError:
             raise UsageError(f"--set {key.strip()}: cannot read '{text}' as a YAML value") from None
     return overrides

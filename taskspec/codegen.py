@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -39,11 +40,41 @@ _ENV.filters["py"] = _literal
 
 
 def _docstring(text: str) -> str:
-    """A triple-quoted docstring; backslashes and quotes are escaped so text cannot end it early."""
-    if not all(ch.isprintable() or ch == "\n" for ch in text):
-        return repr(text)
-    body = text.replace("\\", "\\\\").replace('"', '\\"')
-    return '"""' + body.replace("\n", "\n    ") + ('\n    """' if "\n" in body else '"""')
+    """The class docstring: one `repr` literal per line of the description, concatenated.
+
+    Adjacent literals form a single string constant, so Python still sees a docstring, and
+    spec text only ever enters the source through `repr`.
+    """
+    lines = text.splitlines(keepends=True) or [""]
+    if len(lines) == 1:
+        return repr(lines[0])
+    return "(\n" + "".join(f"        {line!r}\n" for line in lines) + "    )"
+
+
+class _Locations:
+    """Collects the spec location of each marked statement while the template renders."""
+
+    MARK = re.compile(r"# see _SPEC_LOCATIONS\[(\d+)\]$")
+
+    def __init__(self) -> None:
+        self.found: list[ir.Location] = []
+
+    def __call__(self, where: ir.Location) -> int:
+        self.found.append(where)
+        return len(self.found) - 1
+
+    def table(self, source: str) -> str:
+        """The module's location table: (generated line, YAML path, file, line, column) per mark."""
+        lines = {}
+        for number, line in enumerate(source.splitlines(), start=1):
+            mark = self.MARK.search(line)
+            if mark:
+                lines[int(mark.group(1))] = number
+        rows = "".join(f"    {_literal((lines[i], w.path, w.file, w.line, w.col))},\n"
+                       for i, w in enumerate(self.found))
+        return ("\n\n# Where the statements above come from in the spec, for error messages: the line of each\n"
+                "# 'see' comment, then the YAML path, file, line and column. Data, never code.\n"
+                f"_SPEC_LOCATIONS = (\n{rows})\n")
 
 
 def _dict_lines(mapping: dict[str, Any]) -> str:
@@ -51,9 +82,6 @@ def _dict_lines(mapping: dict[str, Any]) -> str:
     if not mapping:
         return "{}"
     return "{\n" + "".join(f"        {k!r}: {_literal(v)},\n" for k, v in mapping.items()) + "    }"
-
-
-_ENV.filters["docstring"] = _docstring
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,6 +139,7 @@ def _guard(rule: ir.RuleIR) -> str:
 
 def generate(task: ir.TaskIR) -> str:
     """Python source of a module defining the task's env class."""
+    locations = _Locations()
     rewards = frozenset(name for name, _ in task.rewards)
     step_sources = {
         "param": "self.params[{name}]", "reward": "self.rewards[{name}]", "group": "self.action_index[{name}]",
@@ -166,7 +195,7 @@ def generate(task: ir.TaskIR) -> str:
         "task": dataclasses.replace(task, rules=tuple(_RuleView(r, rewards, b) for r, b in zip(task.rules, late,  # type: ignore[misc]
                                                                                           strict=True)),
                                     timeouts=tuple(_RuleView(r, rewards) for r in task.timeouts)),  # type: ignore[misc]
-        "source_name": Path(task.source).name,
+        "docstring": _docstring(task.description), "locate": locations,
         "param_specs": _dict_lines({p.name: (p.kind, p.default, p.low, p.high, p.doc) for p in task.params}),
         "rewards": _dict_lines(dict(task.rewards)),
         "timing": _dict_lines({p.name: p.constant_ms if p.constant_ms is not None else p.text for p in task.periods}),
@@ -178,7 +207,8 @@ def generate(task: ir.TaskIR) -> str:
         "session_init": session_init, "session_next": session_next, "state_next_all": state_next_all,
         "state_inputs_all": state_inputs_all,
     }
-    return _ENV.get_template("env.py.jinja").render(**context)
+    source = _ENV.get_template("env.py.jinja").render(**context)
+    return source + locations.table(source)
 
 
 def _scalar(code: ir.Code | None, what: str, floats: frozenset[str]) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import did_you_mean
+from .loader import INT64_MAX, INT64_MIN
 
 MAX_EXPRESSION_CHARS = 2000
 MAX_EXPRESSION_NODES = 400
@@ -69,6 +70,9 @@ class Rendered:
 def compile_expression(source: str | int | float | bool, ctx: Context) -> Rendered:
     """Check an expression and return Python code for it; raises `ExprError`."""
     if isinstance(source, bool) or isinstance(source, (int, float)):
+        if not isinstance(source, bool) and (not math.isfinite(source) if isinstance(source, float)
+                                             else not INT64_MIN <= source <= INT64_MAX):
+            raise ExprError("the number is outside the 64-bit range")  # the loader refuses these first
         return Rendered(repr(source), frozenset(), True)
     text = source.strip()
     if not text:
@@ -106,8 +110,12 @@ class _Renderer:
         return str(method(node))
 
     def _Constant(self, node: ast.Constant) -> str:
-        if isinstance(node.value, float) and not math.isfinite(node.value):
-            return "fn.inf"  # e.g. 1e999: repr would be the undefined name `inf`
+        if isinstance(node.value, float) and not math.isfinite(node.value):  # 1e999: Python reads it as inf
+            raise self.fail(node, "a number here is outside the 64-bit float range (about +-1.8e308); "
+                                  "write inf for infinity")
+        if isinstance(node.value, int) and not isinstance(node.value, bool) and not \
+                INT64_MIN <= node.value <= INT64_MAX:  # numpy would fall back to slow, unbounded Python ints
+            raise self.fail(node, "a whole number here is outside the 64-bit range (-2**63 to 2**63-1)")
         if isinstance(node.value, bool) or isinstance(node.value, (int, float)):
             return repr(node.value)
         if isinstance(node.value, str):

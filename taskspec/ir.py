@@ -1,8 +1,8 @@
 """The intermediate representation: everything codegen needs, already checked and rendered.
 
 Expression fields hold Python source produced by `expressions`, never spec text.
-Each element keeps the YAML path and `file:line:col` it came from, written into the
-generated code as a comment so a runtime error can point back at the spec.
+Each element keeps the spec location it came from; the generated module carries these
+locations as a data table (never as comments), so a runtime error can point back at the spec.
 """
 
 from __future__ import annotations
@@ -12,12 +12,22 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Location:
+    """Where an element was written: its YAML path, file, line and column."""
+
+    path: str
+    file: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
 class Code:
     """A rendered expression and the spec names it reads."""
 
     code: str
     names: frozenset[str]
-    where: str  # "path (file:line:col)"
+    where: Location
 
 
 @dataclass(frozen=True)

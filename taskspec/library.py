@@ -8,10 +8,13 @@ an env pickles into a fresh process (spawn) and rebuilds there.
 from __future__ import annotations
 
 import copy
+import copyreg
 import dataclasses
 import hashlib
 import linecache
+import os
 import sys
+import threading
 import types
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +26,8 @@ from .codegen import generate
 from .errors import Problem, SpecError, did_you_mean
 from .extends import resolve_extends
 from .ir import TaskIR
-from .loader import Document, load_file, load_text
+from .loader import MAX_FILE_BYTES, Document
+from .loader import load_text as parse_yaml
 from .lower import lower
 from .models import TaskSpec
 from .runtime import TrialEnv, _TrialLists
@@ -47,11 +51,23 @@ def task_files() -> dict[str, Path]:
     return {p.name[: -len(".yaml")]: p for p in sorted(TASKS_DIR.glob("*.yaml"))}
 
 
+def is_path(name_or_path: str | Path) -> bool:
+    """Whether an argument names a file: a Path, or text with a folder separator or a YAML suffix.
+
+    Anything else is a bundled task name, and only ever resolves to the bundled library, so a
+    file in the working directory can never stand in for a bundled task.
+    """
+    if isinstance(name_or_path, Path):
+        return True
+    separators = {"/", os.sep} | ({os.altsep} if os.altsep else set())
+    return any(sep in name_or_path for sep in separators) or name_or_path.endswith((".yaml", ".yml"))
+
+
 def resolve(name_or_path: str | Path) -> Path:
     """A bundled task name or a path to a spec file; a SpecError if neither."""
     text = str(name_or_path)
-    path = Path(text)
-    if path.suffix in (".yaml", ".yml") or path.exists() or "/" in text:
+    if is_path(name_or_path):
+        path = Path(text)
         if not path.is_file():
             raise SpecError([Problem(text, 0, 0, "", "no such spec file")])
         return path
@@ -59,26 +75,89 @@ def resolve(name_or_path: str | Path) -> Path:
     if text.endswith("-v0") and text[:-3] in bundled:
         text = text[:-3]
     if text not in bundled:
-        hint = did_you_mean(text, bundled)
-        raise SpecError([Problem(text, 0, 0, "", f"no bundled task or file named '{text}'{hint}")])
+        shown = ascii(text)[1:-1]
+        hint = did_you_mean(text, bundled) or f"; a spec file is named by a path, e.g. ./{shown}.yaml"
+        raise SpecError([Problem(shown, 0, 0, "", f"no bundled task named '{shown}'{hint}")])
     return bundled[text]
 
 
-def _pipeline(text: str, file: str) -> tuple[TaskSpec, TaskIR]:
-    doc = resolve_extends(load_text(text, file), _read_parent)
+# The texts a class is compiled from: the spec's (display file, text) first, then each parent it
+# extends, in order. It keys the class cache and travels with pickles, so nothing is re-read from disk.
+Sources = tuple[tuple[str, str], ...]
+
+
+class _Reader:
+    """Reads the parents a spec extends and records their texts.
+
+    Reading from disk (`root` set: the folder of the spec being loaded) allows bundled names and
+    .yaml files inside that folder tree only. Given `recorded` texts (from a pickle or the cache
+    key), it replays them and never touches the disk.
+    """
+
+    def __init__(self, root: Path | None, recorded: dict[str, str] | None = None):
+        self.root, self.recorded = root, recorded
+        self.read: list[tuple[str, str]] = []
+
+    def __call__(self, reference: str, child_dir: Path) -> Document:
+        if not is_path(reference):
+            bundled = resolve(reference)
+            file, path = _display_name(str(bundled)), bundled
+        else:
+            path = self._checked_path(reference, child_dir)
+            file = str(path)
+        if self.recorded is None:
+            text = _read_text(path)
+        elif file in self.recorded:
+            text = self.recorded[file]
+        else:
+            raise SpecError([Problem("", 0, 0, "", "the parent is missing from the recorded spec texts")])
+        self.read.append((file, text))
+        return parse_yaml(text, file)
+
+    def _checked_path(self, reference: str, child_dir: Path) -> Path:
+        """A parent file relative to its child's folder, refused outside the loaded spec's folder tree."""
+        if not reference.endswith((".yaml", ".yml")):
+            raise SpecError([Problem("", 0, 0, "", "a parent file must end in .yaml or .yml")])
+        relative = Path(reference)
+        if relative.is_absolute() or relative.drive:
+            raise SpecError([Problem("", 0, 0, "", "a parent file must be named relative to this spec's folder")])
+        path = child_dir / relative
+        if self.recorded is not None:
+            return path  # checked when the texts were recorded
+        if self.root is None:
+            raise SpecError([Problem("", 0, 0, "", "a bundled spec or a spec given as text can extend bundled "
+                                                    "tasks only")])
+        if not path.resolve().is_relative_to(self.root):
+            raise SpecError([Problem("", 0, 0, "", "a parent file must lie inside the folder of the spec being "
+                                                    "loaded (no '..' out of it, no links leading out)")])
+        return path
+
+
+def _read_text(path: Path) -> str:
+    """A spec file's text, its size checked before it is read."""
+    file = str(path)
+    try:
+        if not path.is_file():  # a device such as /dev/zero reports size 0 and never ends
+            raise SpecError([Problem(file, 0, 0, "", "not a regular file")])
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise SpecError([Problem(file, 1, 1, "", f"file is larger than {MAX_FILE_BYTES} bytes")])
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise SpecError([Problem(file, 0, 0, "", f"cannot read the file: {reason}")]) from None
+
+
+def _pipeline(sources: Sources, root: Path | None = None, record: bool = False) -> tuple[TaskSpec, TaskIR, Sources]:
+    """load -> extends -> validate -> lower; with `record`, parents are read from disk (inside `root`)
+    and returned with the spec's own text."""
+    (file, text), parents = sources[0], dict(sources[1:])
+    reader = _Reader(root, None if record else parents)
+    doc = resolve_extends(parse_yaml(text, file), reader)
     try:
         spec = validate(doc)
     except SpecError as structural:
         raise SpecError(structural.problems + _meaning_problems(doc, structural)) from None
-    return spec, lower(spec, doc)
-
-
-def _read_parent(reference: str, child_dir: Path) -> Document:
-    """A parent spec: a path relative to the child's folder, or a bundled task name."""
-    if reference.endswith((".yaml", ".yml")) or "/" in reference:
-        return load_file(child_dir / reference)
-    text, file = _read(reference)
-    return load_text(text, _display_name(file))
+    return spec, lower(spec, doc), ((file, text), *reader.read)
 
 
 REQUIRED_KEYS = {"task", "dt", "observation", "action", "periods"}
@@ -131,26 +210,35 @@ def _rename(path: str, renamed: dict[str, str]) -> str:
     return renamed.get(head, head) + dot + rest
 
 
-def _read(name_or_path: str | Path) -> tuple[str, str]:
+def _read(name_or_path: str | Path) -> tuple[Sources, Path | None]:
+    """A spec's own (display file, text), and the folder its parents must lie in (None: bundled)."""
     path = resolve(name_or_path)
-    doc_file = str(path)
-    try:
-        return path.read_text(encoding="utf-8"), doc_file
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([Problem(doc_file, 0, 0, "", f"cannot read the file: {exc}")]) from None
+    file = _display_name(str(path))
+    root = None if file.startswith("tasks/") and path.resolve().parent == TASKS_DIR.resolve() \
+        else path.resolve().parent
+    return ((file, _read_text(path)),), root
+
+
+def _sources(name_or_path: str | Path) -> Sources:
+    """Everything a spec's class depends on: its text and the texts of the parents it extends."""
+    own, root = _read(name_or_path)
+    return _with_parents(own, root)
+
+
+def _with_parents(own: Sources, root: Path | None) -> Sources:
+    if "extends" not in own[0][1]:  # no parents: skip parsing, the common case of `make` in a loop
+        return own
+    return _pipeline(own, root, record=True)[2]
 
 
 def load_spec(name_or_path: str | Path) -> TaskSpec:
     """The validated spec of a bundled task or a file; raises `SpecError`."""
-    text, file = _read(name_or_path)
-    load_file(file)  # size limit before parsing
-    return _pipeline(text, file)[0]
+    return _pipeline(*_read(name_or_path), record=True)[0]
 
 
 def compile_source(name_or_path: str | Path) -> str:
     """Python source of the module `taskspec compile` writes for a spec."""
-    text, file = _read(name_or_path)
-    return generate(_pipeline(text, _display_name(file))[1])
+    return generate(_pipeline(*_read(name_or_path), record=True)[1])
 
 
 def _display_name(file: str) -> str:
@@ -161,25 +249,46 @@ def _display_name(file: str) -> str:
 
 def load(name_or_path: str | Path) -> type[TrialEnv]:
     """The compiled `TrialEnv` subclass for a bundled task name or a spec file."""
-    text, file = _read(name_or_path)
-    return class_from_text(text, _display_name(file))
+    return class_from_sources(_sources(name_or_path))
+
+
+def load_text(text: str, name: str = "<string>") -> type[TrialEnv]:
+    """The compiled class of a spec given as text (it may extend bundled tasks only).
+
+    `name` appears in error messages in place of a file name. Text travels where files do not,
+    e.g. to workers on other machines.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"spec text must be a str, got {type(text).__name__}")
+    label = "<" + ascii(name)[1:-1].strip("<>") + ">"  # never a path: nothing is read relative to it
+    return class_from_sources(_with_parents(((label, text),), None))
+
+
+_CLASS_LOCK = threading.RLock()
+
+
+def class_from_sources(sources: Sources) -> type[TrialEnv]:
+    """The class compiled from `sources`, created once per distinct set of texts, whatever the threads."""
+    with _CLASS_LOCK:
+        return _compiled(sources)
 
 
 @lru_cache(maxsize=256)
-def class_from_text(text: str, file: str = "<string>") -> type[TrialEnv]:
-    """Compile spec text into a class (cached), after a dry run that surfaces runtime errors."""
-    _, task = _pipeline(text, file)
+def _compiled(sources: Sources) -> type[TrialEnv]:
+    """Compile, exec and dry-run a class (cached; called under the lock)."""
+    _, task, _ = _pipeline(sources)
     source = generate(task)
-    digest = hashlib.sha256((file + "\0" + text).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(repr(sources).encode("utf-8", "surrogatepass")).hexdigest()[:16]
     module_name = f"taskspec._generated.{task.class_name}_{digest}"
-    filename = f"<taskspec {file}>"
+    filename = f"<taskspec-generated-{digest}>"  # unique per set of texts; no file name or path in it
     module = types.ModuleType(module_name)
     module.__file__ = filename
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # visible in tracebacks
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # readable tracebacks
     exec(compile(source, filename, "exec"), module.__dict__)  # noqa: S102 - source built from the checked IR
     sys.modules[module_name] = module
     cls: type[TrialEnv] = module.__dict__[task.class_name]
-    cls.spec_origin = (text, file)
+    cls.spec_origin = sources
+    copyreg.pickle(cls, _reduce_env)  # type: ignore[arg-type]
     _dry_run(cls)
     return cls
 
@@ -195,19 +304,52 @@ def _dry_run(cls: type[TrialEnv]) -> None:
     env._call(env._timeout)
 
 
-def rebuild_env(origin: tuple[str, str]) -> TrialEnv:
-    """Unpickling: recompile the class from its spec text; pickle then restores the state."""
-    cls = class_from_text(*origin)
+def _reduce_env(env: TrialEnv) -> Any:
+    """Pickle a load-time env as the texts of its spec plus its state: unpickling reads no file."""
+    return rebuild_env, (type(env).spec_origin,), dict(env.__dict__)
+
+
+def rebuild_env(origin: Sources) -> TrialEnv:
+    """Unpickling: recompile the class from its recorded texts; pickle then restores the state."""
+    cls = class_from_sources(tuple(tuple(pair) for pair in origin))  # type: ignore[misc]
     return cls.__new__(cls)
 
 
-def make(name_or_path: str | Path, **kwargs: Any) -> TrialEnv:
-    """An env instance; `kwargs` are parameters, `dt`, `rewards={...}` or `timing={...}`."""
-    return load(name_or_path)(**kwargs)
+def make(name_or_path: str | Path | None = None, *, spec_text: str | None = None, **kwargs: Any) -> TrialEnv:
+    """An env instance of a bundled task, a spec file, or spec text (`spec_text=`).
+
+    `kwargs` are parameters, `dt`, `rewards={...}` or `timing={...}`.
+    """
+    return _class_of(name_or_path, spec_text)(**kwargs)
 
 
-def _make_registered(task: str, **kwargs: Any) -> TrialEnv:
+def _class_of(name_or_path: str | Path | None, spec_text: str | None) -> type[TrialEnv]:
+    if (name_or_path is None) == (spec_text is None):
+        raise TypeError("give a task name or path, or spec_text=..., but not both")
+    return load(name_or_path) if spec_text is None else load_text(spec_text)  # type: ignore[arg-type]
+
+
+def _make_registered(task: str | None = None, sources: Sources | None = None, **kwargs: Any) -> TrialEnv:
+    """gymnasium's entry point: a bundled task by name, or a registered spec by its recorded texts."""
+    if sources is not None:
+        return class_from_sources(tuple(tuple(pair) for pair in sources))(**kwargs)  # type: ignore[misc]
     return make(task, **kwargs)
+
+
+def register(env_id: str, name_or_path: str | Path | None = None, *, spec_text: str | None = None,
+             **defaults: Any) -> None:
+    """Register a spec (bundled name, file, or text) with gymnasium under `env_id`.
+
+    `gymnasium.make(env_id)` then builds the env and `gymnasium.make_vec(env_id, num_envs=N)` the
+    native vector env. The registration holds the spec's texts (its parents' too), so the file may
+    change or vanish afterwards; `defaults` are parameters passed to every env.
+    """
+    import gymnasium
+
+    sources = _class_of(name_or_path, spec_text).spec_origin  # compiles now: errors surface here
+    gymnasium.register(id=env_id, entry_point="taskspec.library:_make_registered",
+                       kwargs={"sources": sources, **defaults}, vector_entry_point="taskspec.vector:make_vector",
+                       disable_env_checker=True, order_enforce=False)
 
 
 def list_tasks(tag: str | None = None) -> list[str]:

@@ -2,11 +2,14 @@
 
 Only YAML's plain types are built (PyYAML's safe constructor, no Python tags), and the
 walk over the node graph is bounded so an alias bomb or a deeply nested document is
-refused before it can eat memory.
+refused before it can eat memory. Numbers are read as YAML 1.2 does (`1e-3` is a float,
+not text as in YAML 1.1) and must fit numpy's 64-bit types.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,66 @@ from .errors import Problem, SpecError
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 40
 MAX_NODES = 50_000
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+# YAML 1.2 floats: an exponent needs no dot and no sign (`1e-3`, `1E5`), unlike PyYAML's YAML 1.1 rule.
+_FLOAT = re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+                         |\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
+                         |[0-9][0-9_]*[eE][-+]?[0-9]+
+                         |\.(?:inf|Inf|INF))
+                      |\.(?:nan|NaN|NAN))$""", re.X)
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+
+
+class SpecLoader(yaml.SafeLoader):
+    """Safe loading with YAML 1.2 floats and a nesting bound checked while composing.
+
+    PyYAML composes nodes recursively, so a document nested a few hundred levels deep would
+    exhaust Python's recursion limit; here each level is counted before it is descended into.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _FLOAT_TAG]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH + 1:  # the document itself is level 0 of the paths
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+for _first in "-+0123456789.":  # first in each list: tried before the int resolver, as PyYAML orders them
+    SpecLoader.yaml_implicit_resolvers.setdefault(_first, []).insert(0, (_FLOAT_TAG, _FLOAT))
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: Any):
+        super().__init__()
+        self.mark = mark
+
+
+class ValueParseError(yaml.YAMLError, ValueError):
+    """A `--set` value that is not a plain YAML value (a YAMLError, so callers catching those see it)."""
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value read like a value in a spec: `1e-3` is a float, `[1, 2]` a list.
+
+    Refuses what a spec refuses (tags, numbers beyond 64 bits, deep nesting) with a ValueParseError.
+    """
+    try:
+        doc = load_text(text, "<value>")
+    except SpecError as exc:
+        if any(p.message == "the file is empty" for p in exc.problems):
+            return None
+        raise ValueParseError("; ".join(p.message for p in exc.problems)) from None
+    return doc.data
 
 Path_ = tuple[str | int, ...]
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")}
@@ -70,7 +133,10 @@ def load_text(text: str, file: str = "<string>") -> Document:
     if len(text.encode("utf-8", "replace")) > MAX_FILE_BYTES:
         raise SpecError([Problem(file, 1, 1, "", f"file is larger than {MAX_FILE_BYTES} bytes")])
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=SpecLoader)
+    except _TooDeep as exc:
+        raise SpecError([Problem(file, exc.mark.line + 1, exc.mark.column + 1, "",
+                                 f"nesting deeper than {MAX_DEPTH} levels")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -103,12 +169,27 @@ def load_file(path: str | Path) -> Document:
     return load_text(text, str(path))
 
 
+def number_problem(value: Any, text: str = "") -> str | None:
+    """Why a number written in a spec does not fit numpy's int64 or float64, or None.
+
+    Beyond int64 numpy would make slow arrays of Python objects (and a value squaring itself
+    would grow without end); beyond float64 a literal silently becomes infinity.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        return f"the whole number {text or value} is outside the 64-bit range (-2**63 to 2**63-1)"
+    if isinstance(value, float) and math.isinf(value) and "inf" not in text.lower():
+        return f"the number {text} is outside the 64-bit float range (about +-1.8e308)"
+    return None
+
+
 class _Builder:
     """Turns a composed node graph into dicts, lists and scalars, recording marks."""
 
     def __init__(self, doc: Document):
         self.doc = doc
-        self.constructor = yaml.SafeLoader("")
+        self.constructor = SpecLoader("")
         self.nodes = 0
         self.problems: list[Problem] = []
 
@@ -133,10 +214,15 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         try:
-            return self.constructor.construct_object(node, deep=True)
+            value = self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError:
             self.fail(node, path, f"unsupported YAML tag {node.tag!r}: only plain YAML values are allowed")
             return None
+        why = number_problem(value, str(node.value))
+        if why:
+            self.fail(node, path, why)
+            return None
+        return value
 
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
         out: dict[str, Any] = {}

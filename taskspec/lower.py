@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
-import keyword
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,9 +18,8 @@ from .errors import Problem, SpecError, did_you_mean
 from .expressions import BUILTIN_NAMES, CONSTANTS, Context, ExprError, compile_expression
 from .loader import Document, Path_, dotted
 from .models import PeriodTiming, RepeatedPeriods, TaskSpec
+from .names import class_name, name_problem
 
-IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-TASK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 RESERVED = BUILTIN_NAMES | CONSTANTS | {"fn", "np", "self"} | set(dir(builtins))
 FLOAT32_MAX = 3.4028234663852886e38
 TRIAL = ("session variable", "trial variable")  # the kinds of name that hold one value per trial
@@ -56,9 +53,15 @@ class _Lowerer:
     def fail(self, path: Path_, message: str, offset: tuple[int, int] | None = None) -> None:
         self.problems.append(self.doc.problem(path, message, offset))
 
-    def where(self, path: Path_) -> str:
+    def where(self, path: Path_) -> ir.Location:
         line, col, _ = self.doc.where(path)
-        return f"{dotted(path)} ({self.doc.file_of(path)}:{line}:{col})"
+        return ir.Location(dotted(path), self.doc.file_of(path), line, col)
+
+    def check_name(self, path: Path_, name: str, kind: str) -> bool:
+        problem = name_problem(name, kind)
+        if problem:
+            self.fail(path, problem)
+        return problem is None
 
     def expr(self, path: Path_, source: Any, ctx: Context) -> ir.Code:
         try:
@@ -70,10 +73,9 @@ class _Lowerer:
 
     def declare(self, path: Path_, name: str, kind: str) -> None:
         """Add a user name to the shared namespace, refusing collisions and reserved words."""
-        if not IDENTIFIER.match(name) or keyword.iskeyword(name):
-            self.fail(path, f"'{name}' is not a valid name: use letters, digits and '_', starting with a letter")
-        elif name in RESERVED:
-            self.fail(path, f"'{name}' is reserved by the expression language; choose another name")
+        problem = name_problem(name, "identifier", RESERVED)
+        if problem:
+            self.fail(path, problem)
         elif name in self.names:
             kind = self.names[name]
             self.fail(path, f"'{name}' is already defined as {'an' if kind[0] in 'aeiou' else 'a'} {kind}; "
@@ -107,8 +109,12 @@ class _Lowerer:
 
     def run(self) -> ir.TaskIR:
         spec = self.spec
-        if not TASK_NAME.match(spec.task):
-            self.fail(("task",), "task names use letters, digits, '.', '-' and '_', starting with a letter")
+        self.check_name(("task",), spec.task, "label")
+        for i, tag in enumerate(spec.tags):
+            self.check_name(("tags", i), tag, "tag")
+        for name, timing in spec.periods.items():
+            if isinstance(timing, RepeatedPeriods):
+                self.check_name(("periods", name), name, "label")
         for key, limit, size in (("params", MAX_PARAMS, len(spec.params)), ("periods", MAX_PERIODS, len(self.flat)),
                                  ("outcomes", MAX_RULES, len(spec.outcomes)),
                                  ("observation", MAX_GROUPS, len(spec.observation)),
@@ -122,7 +128,7 @@ class _Lowerer:
         observation = self.groups("observation", spec.observation, size_ctx)
         action = self.groups("action", spec.action, size_ctx)
         for name in spec.action:
-            if IDENTIFIER.match(name):
+            if name_problem(name, "identifier") is None:  # other labels name columns but cannot be read
                 self.declare(("action", name), name, "action group")
         session = []
         for name in spec.session:
@@ -226,8 +232,7 @@ class _Lowerer:
             self.fail((key,), f"the {key} space needs at least one group")
         out = []
         for name, size in groups.items():
-            if not name.strip() or not name.isprintable():
-                self.fail((key, name), "group names must be non-empty printable text")
+            self.check_name((key, name), name, "label")
             if isinstance(size, (int, float)) and (size != int(size) or size < 1):
                 self.fail((key, name), f"a group size must be a whole number of at least 1, got {size}")
             out.append(ir.GroupIR(name, self.expr((key, name), size, ctx)))
@@ -238,8 +243,7 @@ class _Lowerer:
         seen: list[str] = []
         out = []
         for name, timing, path, after, copy in self.flat:
-            if not name.strip() or not name.isprintable() or "'" in name or "\\" in name:
-                self.fail(path, "period names must be printable text without quotes or backslashes")
+            self.check_name(path, name, "label")
             if copy is None and name in self.aliases:
                 self.fail(path, f"'{name}' names both a period and a block of repeated periods")
             source = timing.duration if isinstance(timing, PeriodTiming) else timing
@@ -279,8 +283,3 @@ def lower(spec: TaskSpec, doc: Document) -> ir.TaskIR:
     """Check the spec's meaning and lower it; raises `SpecError` with every problem found."""
     return _Lowerer(spec, doc).run()
 
-
-def class_name(task: str) -> str:
-    parts = [p for p in re.split(r"[^A-Za-z0-9]+", task) if p]
-    name = "".join(p[:1].upper() + p[1:] for p in parts)
-    return name if name[:1].isalpha() else "Task" + name

@@ -17,6 +17,8 @@ def _number(value: Any) -> bool:
     """A finite real number (not a bool): NaN and infinity have no meaning as parameters."""
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         return False
+    if isinstance(value, numbers.Integral) and not -(2**63) <= value < 2**63:
+        return False  # beyond int64, as a spec's literals may not be: numpy would hold a slow Python int
     try:
         return math.isfinite(value)
     except OverflowError:  # an integer too large for a float

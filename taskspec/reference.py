@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from . import models
 from .expressions import CONSTANTS, MATH, RANDOM, TIMING
+from .names import MAX_NAME_CHARS
 
 
 def _type_name(annotation: Any) -> str:
@@ -66,6 +67,21 @@ def reference_markdown() -> str:
               f"{', '.join(f'`{f}`' for f in sorted(RANDOM))}",
               f"- period times in ms (inputs, targets, rules): {', '.join(f'`{f}(name)`' for f in sorted(TIMING))}",
               f"- constants: {', '.join(f'`{c}`' for c in sorted(CONSTANTS))}", ""]
+    parts += ["## Names", "",
+              "Every name in a spec passes one check (`taskspec/names.py`), matched on the whole text:",
+              "",
+              "- parameters, session, trial and state variables, rewards, and action groups read in expressions:",
+              "  ASCII letters, digits and `_`, starting with a letter, at most "
+              f"{MAX_NAME_CHARS} characters; not a Python keyword or builtin,",
+              "  nor a name the expression language or the generated module uses;",
+              "- the task, periods, blocks of repeated periods and space groups: ASCII letters, digits, `_`, `.`",
+              "  and `-`, starting with a letter (an action group with `.` or `-` names columns but cannot be read",
+              "  in expressions);",
+              "- tags: ASCII letters, digits, spaces, `_`, `.` and `-`.",
+              "",
+              "`extends` names a bundled task, or a `.yaml`/`.yml` file by a path relative to the spec's folder",
+              "that stays inside the folder of the spec being loaded (no absolute paths, no `..` or links leading",
+              "out). A spec given as text, or a bundled one, extends bundled tasks only.", ""]
     return "\n".join(parts)
 
 

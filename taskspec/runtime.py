@@ -9,7 +9,7 @@ returns ob[0]; `step(a)` judges `a` against step k (reward, `info["gt"]`,
 
 from __future__ import annotations
 
-import linecache
+import bisect
 import math
 import sys
 import warnings
@@ -19,6 +19,7 @@ import gymnasium as gym
 import numpy as np
 
 from . import functions as fn  # noqa: F401 - generated modules import it from here
+from .actions import continuous_action, discrete_action
 from .errors import Problem, SpecError, SpecWarning
 from .trials import Batch, build
 
@@ -71,9 +72,11 @@ class TrialEnv(gym.Env):
     has_target: ClassVar[bool] = False
     action_type: ClassVar[str] = "discrete"
     action_bounds: ClassVar[tuple[float, float]] = (-1.0, 1.0)
-    spec_origin: ClassVar[tuple[str, str] | None] = None  # (yaml text, file) for load-time classes
+    # For load-time classes, the (file, text) pairs of the spec and its parents; the library registers
+    # a pickle reducer that carries them, so an unpickled env reads no file.
+    spec_origin: ClassVar[tuple[tuple[str, str], ...] | None] = None
 
-    def __init__(self, dt: float | None = None, rewards: dict[str, float] | None = None,
+    def __init__(self, /, dt: float | None = None, rewards: dict[str, float] | None = None,
                  timing: dict[str, float] | None = None, render_mode: str | None = None, **params: Any):
         from .params import check_overrides  # local: params imports this module's errors only
 
@@ -107,6 +110,7 @@ class TrialEnv(gym.Env):
         self._times: list[float] = []  # k * dt, looked up instead of computed at each step
         self._continuous = self.action_type == "continuous"
         self._action_shape: tuple[int, ...] = self.action_space.shape or ()
+        self._n_actions = int(getattr(self.action_space, "n", 0))  # step's range check reads a plain int
         self._session: dict[str, Any] | None = None  # session variables after the last generated trial
         self._state: dict[str, Any] = {}
         self._stateful = bool(self.state_variables)
@@ -168,9 +172,10 @@ class TrialEnv(gym.Env):
         except AttributeError:
             raise gym.error.ResetNeeded("call reset() before step()") from None
         if not self._continuous:
-            action = int(action)
+            if type(action) is not int or not 0 <= action < self._n_actions:  # plain ints in range: no more cost
+                action = discrete_action(self.action_space, action, self._n_actions)
         else:  # float64 like every other number in the rules; a single number applies to every dimension
-            action = np.broadcast_to(np.asarray(action, np.float64), self._action_shape)
+            action = continuous_action(self.action_space, action, self._action_shape)
         try:
             if self._stateful:  # the action moves the state first; the rules judge the new state
                 self._state = self._state_next(action, target, self._times[k])
@@ -261,14 +266,7 @@ class TrialEnv(gym.Env):
         t = self.t if t is None else t
         return bool(self.start_t[period] <= t < self.end_t[period])
 
-    # ----- pickling, errors -----
-
-    def __reduce__(self) -> Any:
-        if self.spec_origin is None:  # a class from a compiled module: importable by name
-            return super().__reduce__()
-        from .library import rebuild_env
-
-        return rebuild_env, (self.spec_origin,), dict(self.__dict__)
+    # ----- errors -----
 
     def _call(self, method: Any, *args: Any) -> Any:
         try:
@@ -279,34 +277,32 @@ class TrialEnv(gym.Env):
             raise self._located(exc) from None
 
     def _located(self, exc: Exception) -> Exception:
-        """Turn an error raised inside generated code into a SpecError at the spec line."""
-        tb = exc.__traceback__
-        where = None
-        filename = sys.modules[type(self).__module__].__dict__.get("__file__") or ""
+        """Turn an error raised inside generated code into a SpecError at the spec line.
+
+        The generated module carries a table of (generated line, YAML path, file, line, column);
+        the innermost frame of that module in the traceback picks its row.
+        """
+        module = sys.modules.get(type(self).__module__)
+        table = getattr(module, "_SPEC_LOCATIONS", ())
+        tb, line = exc.__traceback__, None
         while tb is not None:
-            code = tb.tb_frame.f_code
-            if code.co_filename == filename or code.co_filename.startswith("<taskspec"):
-                where = (code.co_filename, tb.tb_lineno)
+            if module is not None and tb.tb_frame.f_globals is module.__dict__:
+                line = tb.tb_lineno
             tb = tb.tb_next
-        if where is None:
+        if line is None or not table:
             return exc
-        lines = linecache.getlines(where[0])
-        for line in reversed(lines[: where[1]]):
-            marker = line.strip()
-            if marker.startswith("# @ "):
-                path, _, loc = marker[4:].rpartition(" (")
-                file, line_no, col = loc.rstrip(")").rsplit(":", 2)
-                return SpecError([Problem(file, int(line_no), int(col), path, f"cannot evaluate: {exc}")])
-        return exc
+        row = bisect.bisect_right([entry[0] for entry in table], line) - 1
+        if row < 0:
+            return exc
+        _, path, file, spec_line, col = table[row]
+        return SpecError([Problem(file, spec_line, col, path, f"cannot evaluate: {exc}")])
 
     def _spec_problem(self, path: str, message: str) -> None:
-        """Raise a SpecError at the spec line of `path` (found through the generated code's markers)."""
-        filename = sys.modules[type(self).__module__].__dict__.get("__file__") or ""
-        for line in linecache.getlines(filename):
-            marker = line.strip()
-            if marker.startswith(f"# @ {path} ("):
-                file, line_no, col = marker.rpartition(" (")[2].rstrip(")").rsplit(":", 2)
-                raise SpecError([Problem(file, int(line_no), int(col), path, message)])
+        """Raise a SpecError at the spec line of `path` (looked up in the generated module's table)."""
+        module = sys.modules.get(type(self).__module__)
+        for _, where, file, line, col in getattr(module, "_SPEC_LOCATIONS", ()):
+            if where == path:
+                raise SpecError([Problem(file, line, col, path, message)])
         raise SpecError([Problem(self.task_name, 0, 0, path, message)])
 
     def _warn_rounding(self) -> None:

@@ -22,7 +22,8 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
-from .library import load
+from .actions import continuous_actions, discrete_actions
+from .library import class_from_sources, load
 from .runtime import TrialEnv
 
 
@@ -237,10 +238,11 @@ class TrialVectorEnv(gym.vector.VectorEnv):
     def step(self, actions: Any) -> Any:
         assert self._pool is not None, "call reset() before step()"
         env, k = self.env, self.k
-        actions = np.asarray(actions)
+        # checked as a single env checks them, before any state changes (see taskspec.actions)
         if env.action_type == "continuous":  # float64, as a single env computes its rules
-            shape = (self.num_envs, *(self.single_action_space.shape or ()))
-            actions = np.broadcast_to(actions.astype(np.float64), shape)
+            actions = continuous_actions(self.single_action_space, actions, self.num_envs)
+        else:
+            actions = discrete_actions(self.single_action_space, actions, self.num_envs)
         index = self._index  # where each sub-env is: computed when its observation was returned
         target = self._take("gt", index)
         t = k * env.dt
@@ -310,6 +312,11 @@ class SteppedVectorEnv(gym.vector.VectorEnv):
         return np.stack([env.reset(seed=s)[0] for env, s in zip(self.envs, seeds, strict=True)]), {}
 
     def step(self, actions: Any) -> Any:
+        # all checked first: a bad action for env i must not leave envs before i stepped and the rest not
+        if self.env.action_type == "continuous":
+            actions = continuous_actions(self.single_action_space, actions, self.num_envs)
+        else:
+            actions = discrete_actions(self.single_action_space, actions, self.num_envs).tolist()
         obs, rewards = [], np.zeros(self.num_envs)
         terminated = np.zeros(self.num_envs, bool)
         gts, periods, trials = [], [], []
@@ -341,11 +348,18 @@ class SteppedVectorEnv(gym.vector.VectorEnv):
         return np.stack(obs), rewards, terminated, np.zeros(self.num_envs, bool), info
 
 
-def make_vector(task: str, num_envs: int = 1, **kwargs: Any) -> TrialVectorEnv | SteppedVectorEnv:
+def make_vector(task: str | None = None, num_envs: int = 1, sources: Any = None,
+                **kwargs: Any) -> TrialVectorEnv | SteppedVectorEnv:
     """Entry point for `gymnasium.make_vec("taskspec/<Name>-v0", num_envs=N)`: the native vector env,
-    or `SteppedVectorEnv` for tasks with one episode per trial."""
+    or `SteppedVectorEnv` for tasks with one episode per trial. `sources` are the recorded spec
+    texts of a task registered with `taskspec.register`."""
     kwargs.pop("render_mode", None)
-    cls = load(task)
+    if sources is not None:
+        cls = class_from_sources(tuple(tuple(pair) for pair in sources))
+    elif task is not None:
+        cls = load(task)
+    else:
+        raise TypeError("make_vector needs a task name or the sources of a registered spec")
     if cls.episode == "trial":
         return SteppedVectorEnv(cls, num_envs, **kwargs)
     return TrialVectorEnv(cls, num_envs, **kwargs)

@@ -1,4 +1,5 @@
-"""The long fuzzing run: tests/test_properties.py under the `long` hypothesis profile, then a summary.
+"""The long fuzzing run: tests/test_properties.py and the Unicode-names property of
+tests/test_hostile_code.py under the `long` hypothesis profile, then a summary.
 
     python tests/fuzz_long.py                 # over 10,000 examples; about 10-30 minutes on 2 cores
     python tests/fuzz_long.py -x -k mutated   # extra arguments go to pytest
@@ -38,7 +39,9 @@ def main(argv: list[str]) -> int:
         stats_file = Path(folder) / "stats.json"
         env = {**os.environ, "TASKSPEC_FUZZ": "long", "TASKSPEC_FUZZ_STATS": str(stats_file),
                "PYTHONUNBUFFERED": "1"}  # stream pytest's progress through the pipe
-        command = [sys.executable, "-m", "pytest", str(ROOT / "tests" / "test_properties.py"), "-q", "-rfE",
+        command = [sys.executable, "-m", "pytest", str(ROOT / "tests" / "test_properties.py"),
+                   str(ROOT / "tests" / "test_hostile_code.py"), "-k", "not test_hostile_code or unicode", "-q",
+                   "-rfE",
                    "-p", "no:cacheprovider", "--hypothesis-show-statistics", *argv]
         print("$ TASKSPEC_FUZZ=long", " ".join(command[2:]), flush=True)
         started = time.monotonic()

@@ -181,7 +181,7 @@ def test_info_json(capsys):
 def test_info_unknown_task(capsys):
     code, out, err = run_cli(capsys, "info", "GoNoGo")
     assert (code, out) == (1, "")
-    assert err.strip() == "GoNoGo: no bundled task or file named 'GoNoGo' (did you mean 'GoNogo'?)"
+    assert err.strip() == "GoNoGo: no bundled task named 'GoNoGo' (did you mean 'GoNogo'?)"
 
 
 def test_schema(capsys):

@@ -1,0 +1,64 @@
+"""Specs given as text and specs registered under an id of the user's choosing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import taskspec
+from taskspec import SpecError
+from taskspec.vector import TrialVectorEnv
+
+ROOT = Path(__file__).resolve().parent.parent
+GONOGO = (ROOT / "tasks" / "GoNogo.yaml").read_text()
+
+
+def test_load_text_and_make_from_text_equal_the_file() -> None:
+    from_text = taskspec.make(spec_text=GONOGO)
+    from_file = taskspec.make("GoNogo")
+    a, _ = from_text.reset(seed=3)
+    b, _ = from_file.reset(seed=3)
+    assert np.array_equal(a, b) and np.array_equal(from_text.gt, from_file.gt)
+    assert taskspec.load_text(GONOGO) is type(from_text)
+
+
+def test_make_needs_exactly_one_source() -> None:
+    with pytest.raises(TypeError):
+        taskspec.make()
+    with pytest.raises(TypeError):
+        taskspec.make("GoNogo", spec_text=GONOGO)
+
+
+def test_errors_in_text_are_located_under_the_given_name() -> None:
+    with pytest.raises(SpecError) as info:
+        taskspec.load_text(GONOGO.replace("dt: 100", "dt: fast"), name="lab spec")
+    assert info.value.problems[0].file == "<lab spec>" and info.value.problems[0].line > 0
+
+
+def test_register_a_file_then_make_and_make_vec(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(GONOGO.replace("task: GoNogo", "task: Mine"))
+    taskspec.register("lab/Mine-v0", path, dt=50)
+    path.unlink()  # the registration holds the text: the file is no longer needed
+    env = gym.make("lab/Mine-v0")
+    assert env.unwrapped.task_name == "Mine" and env.unwrapped.dt == 50
+    vec = gym.make_vec("lab/Mine-v0", num_envs=3)
+    assert isinstance(vec, TrialVectorEnv)
+    obs, _ = vec.reset(seed=0)
+    assert obs.shape == (3, env.observation_space.shape[0])
+
+
+def test_register_text_with_parameter_defaults() -> None:
+    taskspec.register("lab/Quiet-v0", spec_text=(ROOT / "tasks" / "PerceptualDecisionMaking.yaml").read_text(),
+                      sigma=0.0)
+    assert gym.make("lab/Quiet-v0").unwrapped.params["sigma"] == 0.0
+    assert gym.make("lab/Quiet-v0", sigma=0.3).unwrapped.params["sigma"] == 0.3
+
+
+def test_register_reports_spec_errors_at_once() -> None:
+    with pytest.raises(SpecError):
+        taskspec.register("lab/Broken-v0", spec_text="task: Broken\n")
+    assert "lab/Broken-v0" not in gym.registry
