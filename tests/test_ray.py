@@ -72,6 +72,12 @@ def test_rllib_ppo_on_spec_text(cluster):
     _two_ppo_iterations(name, {"spec_text": SPEC_TEXT, "sigma": 0.2})
 
 
+def test_ray_brings_its_own_gymnasium_within_taskspecs_bounds():
+    import gymnasium
+
+    assert ray.__version__.startswith("2.60.") and gymnasium.__version__ == "1.2.2"  # as the README says
+
+
 def test_env_creator_gives_single_and_native_vector_envs():
     env = td.env_creator({"spec_text": SPEC_TEXT, "sigma": 0.1})
     assert env.params["sigma"] == 0.1 and env.task_name == "TextTask"
