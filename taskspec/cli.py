@@ -246,19 +246,47 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_dataset(args: argparse.Namespace) -> int:
     """Trials to disk for training elsewhere: streamed in chunks, so a million trials fit in little memory."""
-    from .export import write_npz
+    import time
+
+    from .export import write_npz, write_parquet
 
     overrides = _parse_sets(args.set)
     env = taskspec.load(args.task)(**overrides)
     output = Path(args.output)
     if not output.parent.is_dir():
         raise UsageError(f"cannot write {output}: no such directory '{output.parent}'")
+    fmt = args.format or ("parquet" if output.suffix == ".parquet" else "npz")
+    shard = _shard(args.shard)
+    if shard is not None and args.seed is None:
+        raise UsageError("--shard needs --seed: every shard must draw from the same seed")
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise UsageError("--format parquet needs pyarrow: pip install 'taskspec[parquet]'") from None
+    started = time.perf_counter()
     try:
-        manifest = write_npz(env, args.n, output, args.seed, overrides, progress=not args.quiet)
+        manifest = (write_parquet if fmt == "parquet" else write_npz)(
+            env, args.n, output, args.seed, overrides, progress=not args.quiet, shard=shard)
     except taskspec.SpecError as exc:
         raise _dataset_advice(exc) from None
-    print(f"wrote {manifest['n_trials']:,} trials of {manifest['task']} to {output}")
+    except ValueError as exc:  # e.g. a shard with no trials
+        raise UsageError(str(exc)) from None
+    rate = manifest["trials_written"] / max(time.perf_counter() - started, 1e-9)
+    part = f" (shard {shard[0]}/{shard[1]} of {args.n:,})" if shard else ""
+    print(f"wrote {manifest['trials_written']:,} trials{part} of {manifest['task']} to {output} "
+          f"({fmt}, {rate:,.0f} trials/s)")
     return 0
+
+
+def _shard(text: str | None) -> tuple[int, int] | None:
+    """'i/k' (0-based part i of k) as a tuple; a usage error otherwise."""
+    if text is None:
+        return None
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
+        raise UsageError(f"--shard expects I/K with 0 <= I < K (e.g. 0/4), got '{text}'")
+    return int(index), int(count)
 
 
 def _dataset_advice(exc: taskspec.SpecError) -> taskspec.SpecError:
@@ -337,14 +365,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=0, help="seed of trials and random actions (default: 0)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter, dt, rewards or timing override; VALUE is YAML (repeatable)")
-    p = command("dataset", _cmd_dataset, "write N trials with their variables to an .npz file")
+    p = command("dataset", _cmd_dataset, "write N trials with their variables to an .npz or Parquet file")
     p.add_argument("task", metavar="TASK")
     p.add_argument("-n", type=_positive, required=True, metavar="N", help="number of trials")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.npz", help="output file")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file (.npz, or .parquet)")
     p.add_argument("--seed", type=_seed, default=None, help="seed of the trials (default: random)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter, dt, rewards or timing override; VALUE is YAML (repeatable)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (shown only on a terminal anyway)")
+    p.add_argument("--format", choices=("npz", "parquet"), help="file format (default: from the suffix of OUT)")
+    p.add_argument("--shard", metavar="I/K", help="write only part I of K (0-based) of the N trials; needs --seed")
     add_figure_commands(command, _parse_sets, _positive, _seed)
     p = command("new", _cmd_new, "write a commented starting spec that validates")
     p.add_argument("name", metavar="NAME", help="the task name; the file is NAME.yaml unless -o is given")

@@ -65,26 +65,65 @@ def _private(env: TrialEnv) -> TrialEnv:
     return copy
 
 
-def generate_trials(task: Any, n: int, seed: int | None = None, *,
-                    chunk_size: int | None = None, **params: Any) -> Batch:
+def generate_trials(task: Any, n: int, seed: int | None = None, *, chunk_size: int | None = None,
+                    shard: tuple[int, int] | None = None, **params: Any) -> Batch:
     """`n` trials as one padded `Batch` (ob, gt, mask, length, variables, start, end).
 
     Trials are drawn in chunks of `chunk_size` (default 4096) from a generator seeded like
     `env.reset(seed=seed)`. With `chunk_size=env.chunk_size` (64), trial i is exactly the
     i-th trial that `env.reset(seed=seed)` and `env.step` go through; with larger chunks the
     trials follow the same distributions and layout but differ draw for draw. Session
-    variables start afresh, as after `env.reset(seed=seed)`: an env instance passed here is
+    variables (blocks of trials) start afresh, as after `env.reset(seed=seed)`: an env instance passed here is
     not advanced, and the result depends only on the seed and the parameters.
+
+    `shard=(i, k)` gives part i of k of the sharded whole (see `shard_blocks`): each block of
+    `chunk_size` trials has its own generator (and a fresh session), so a shard is made without
+    the others, in any process, and shards 0..k-1 concatenated are the same trials for every k.
     """
     env = _private(_task_env(task, params))
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
+    if shard is not None:
+        blocks = shard_blocks(n, seed, shard, chunk_size or DEFAULT_CHUNK)
+        if not blocks:
+            raise ValueError(f"shard {shard[0]} of {shard[1]} holds no trials: {n} trials make fewer blocks "
+                             f"than shards (blocks of chunk_size={chunk_size or DEFAULT_CHUNK} trials)")
+        chunks = [block_trials(env, rng, size) for rng, size in blocks]
+        return chunks[0] if len(chunks) == 1 else concatenate(chunks)
     rng, _ = seeding.np_random(seed)
     size = chunk_size or min(DEFAULT_CHUNK, n)
     # Always whole chunks, as the env draws them, so trial i never depends on n.
     chunks = [env.generate(rng, size) for _ in range(0, n, size)]
     batch = chunks[0] if len(chunks) == 1 else concatenate(chunks)
     return batch if len(batch.length) == n else head(batch, n)
+
+
+def block_trials(env: TrialEnv, rng: np.random.Generator, size: int) -> Batch:
+    """One block of a sharded whole; its session variables start afresh, so it never depends on other blocks."""
+    env._session = None
+    return env.generate(rng, size)
+
+
+def shard_blocks(n: int, seed: int | None, shard: tuple[int, int], block: int = DEFAULT_CHUNK
+                 ) -> list[tuple[np.random.Generator, int]]:
+    """The (generator, number of trials) of each block in shard `shard = (i, k)` of `n` trials.
+
+    The whole is cut into blocks of `block` trials (the last may be shorter); block b draws
+    from `SeedSequence(seed).spawn(B)[b]`, and shard i holds blocks `i*B//k` to `(i+1)*B//k - 1`,
+    consecutive trials. So shards are disjoint, reproducible in any process, and together the
+    same trials in the same order whatever k is.
+    """
+    i, k = shard
+    if not (isinstance(i, int) and isinstance(k, int) and 0 <= i < k):
+        raise ValueError(f"shard must be (i, k) with 0 <= i < k, got {shard!r}")
+    if seed is None:
+        raise ValueError("shards need a seed: without one, each process would draw different trials")
+    if block < 1:
+        raise ValueError(f"chunk_size must be at least 1, got {block}")
+    blocks = -(-n // block)
+    first, last = i * blocks // k, (i + 1) * blocks // k
+    return [(np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,)))),
+             min(block, n - b * block)) for b in range(first, last)]
 
 
 def head(batch: Batch, n: int) -> Batch:

@@ -41,6 +41,11 @@ class SpecError(Exception):
         self.problems = sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.message))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[SpecError], tuple[list[Problem]]]:
+        # Exceptions pickle as (class, self.args); args here is the message, not the problems, so without
+        # this an error raised in a worker process (multiprocessing, Ray) could not reach the caller.
+        return type(self), (list(self.problems),)
+
 
 class SpecWarning(UserWarning):
     """Something legal but probably unintended, e.g. a duration rounded to `dt`."""

@@ -78,7 +78,8 @@ class TrialEnv(gym.Env, abc.ABC):
     spec_origin: ClassVar[tuple[tuple[str, str], ...] | None] = None
 
     def __init__(self, /, dt: float | None = None, rewards: dict[str, float] | None = None,
-                 timing: dict[str, float] | None = None, render_mode: str | None = None, **params: Any):
+                 timing: dict[str, float] | None = None, render_mode: str | None = None, episode: str | None = None,
+                 **params: Any):
         from .params import check_overrides  # local: params imports this module's errors only
 
         self.params, self.dt, self.rewards, self._timing_over = check_overrides(type(self), params, dt, rewards, timing)
@@ -116,6 +117,10 @@ class TrialEnv(gym.Env, abc.ABC):
         self._state: dict[str, Any] = {}
         self._stateful = bool(self.state_variables)
         self._state_obs = bool(self.state_inputs)
+        if episode is not None:  # make(..., episode="trial"): the spec's `episode:` for this env only
+            if episode not in ("trial", "continuing"):
+                raise ValueError(f"episode must be 'trial' or 'continuing', got {episode!r}")
+            self.episode = episode  # type: ignore[misc]
         self._episodic = self.episode == "trial"
 
     # ----- trial generation (arrays) -----

@@ -93,10 +93,10 @@ class TrialVectorEnv(gym.vector.VectorEnv):
 
     def __init__(self, task: str | type[TrialEnv], num_envs: int, **kwargs: Any):
         cls = load(task) if isinstance(task, str) else task
-        if cls.episode == "trial":
+        self.env = cls(**kwargs)
+        if self.env.episode == "trial":  # from the spec or from episode="trial"
             raise TypeError(f"{cls.task_name} has one episode per trial; "
                             "use taskspec.vector.make_vector, which steps such tasks env by env")
-        self.env = cls(**kwargs)
         self.num_envs = num_envs = check_num_envs(self.env, num_envs)  # before anything is built per env
         self.single_observation_space = self.env.observation_space
         self.single_action_space = self.env.action_space
@@ -362,6 +362,6 @@ def make_vector(task: str | None = None, num_envs: int = 1, sources: Any = None,
         cls = load(task)
     else:
         raise TypeError("make_vector needs a task name or the sources of a registered spec")
-    if cls.episode == "trial":
+    if kwargs.get("episode", cls.episode) == "trial":  # the spec's `episode:` or make_vec(..., episode="trial")
         return SteppedVectorEnv(cls, check_num_envs(cls(**kwargs), num_envs), **kwargs)
     return TrialVectorEnv(cls, num_envs, **kwargs)

@@ -6,8 +6,10 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 import taskspec
+import taskspec.export
 from taskspec.cli import main
 
 
@@ -43,3 +45,132 @@ def test_a_million_trials_stay_under_a_gigabyte(tmp_path):
     assert peak_kib < 1_000_000, f"peak memory {peak_kib / 1024:.0f} MiB"
     data = np.load(out, mmap_mode="r")
     assert data["length"].shape == (1_000_000,) and data["ob"].shape == (22_000_000, 3)
+
+
+# ----- shards, Parquet, lazy npz, progress (issue 13) -----
+
+def _equal_batches(a, b):
+    np.testing.assert_array_equal(a.length, b.length)
+    for i in range(len(a.length)):
+        n = a.length[i]
+        np.testing.assert_array_equal(a.ob[i, :n], b.ob[i, :n])
+        np.testing.assert_array_equal(a.gt[i, :n], b.gt[i, :n])
+    for k in a.variables:
+        np.testing.assert_array_equal(a.variables[k], b.variables[k])
+
+
+def _cat(parts):
+    from taskspec.dataset import concatenate
+
+    return concatenate(parts)
+
+
+@pytest.mark.parametrize("task", ["PerceptualDecisionMaking", "perceptualdecisionmaking.ibl20"])
+def test_shards_are_disjoint_reproducible_and_make_the_same_whole_for_any_count(task):
+    n, block = 1000, 128
+    whole = taskspec.generate_trials(task, n, seed=7, shard=(0, 1), chunk_size=block)
+    assert len(whole.length) == n
+    for k in (2, 3, 8):
+        shards = [taskspec.generate_trials(task, n, seed=7, shard=(i, k), chunk_size=block) for i in range(k)]
+        assert sum(len(s.length) for s in shards) == n  # disjoint and complete: the sizes add up, in order
+        _equal_batches(_cat(shards), whole)
+    again = taskspec.generate_trials(task, n, seed=7, shard=(1, 3), chunk_size=block)
+    _equal_batches(again, taskspec.generate_trials(task, n, seed=7, shard=(1, 3), chunk_size=block))
+    other = taskspec.generate_trials(task, n, seed=8, shard=(0, 1), chunk_size=block)
+    assert not np.array_equal(other.variables["ground_truth"], whole.variables["ground_truth"])
+
+
+def test_shard_misuse_is_a_clear_error():
+    for shard in ((2, 2), (-1, 2), (0, 0)):
+        with pytest.raises(ValueError, match="0 <= i < k"):
+            taskspec.generate_trials("GoNogo", 10, seed=0, shard=shard)
+    with pytest.raises(ValueError, match="need a seed"):
+        taskspec.generate_trials("GoNogo", 10, shard=(0, 2))
+    with pytest.raises(ValueError, match="holds no trials"):
+        taskspec.generate_trials("GoNogo", 10, seed=0, shard=(0, 2))  # one block, two shards: shard 0 is empty
+
+
+def test_parquet_export_one_row_per_trial_with_manifest(tmp_path, capsys):
+    pq = pytest.importorskip("pyarrow.parquet", reason="Parquet needs pyarrow (pip install 'taskspec[parquet]')")
+    pd = pytest.importorskip("pandas", reason="reading Parquet as a data frame needs pandas")
+    out = tmp_path / "cdm.parquet"
+    assert main(["dataset", "ContextDecisionMaking", "-n", "3000", "-o", str(out), "--seed", "3",
+                 "--set", "sigma=0.5"]) == 0
+    stdout, stderr = capsys.readouterr()
+    assert "wrote 3,000 trials of ContextDecisionMaking" in stdout and "trials/s" in stdout
+    assert "\r" not in stderr  # not a terminal: no progress bar updates in logs
+    table = pq.read_table(out)
+    manifest = json.loads(table.schema.metadata[b"taskspec"])
+    assert manifest["task"] == "ContextDecisionMaking" and manifest["seed"] == 3
+    assert manifest["params"] == {"sigma": 0.5}
+    assert pq.ParquetFile(out).metadata.num_row_groups >= 3  # read by row group, not whole
+    expected = taskspec.generate_trials("ContextDecisionMaking", 3000, seed=3, chunk_size=8192, sigma=0.5)
+    frame = pd.read_parquet(out)
+    assert len(frame) == 3000 and list(frame["trial"]) == list(range(3000))
+    np.testing.assert_array_equal(frame["length"], expected.length)
+    np.testing.assert_array_equal(frame["trial_coh_1"], expected.variables["coh_1"])
+    for i in (0, 1500, 2999):
+        n = expected.length[i]
+        np.testing.assert_array_equal(np.stack(frame["ob"][i]), expected.ob[i, :n])
+        np.testing.assert_array_equal(frame["gt"][i], expected.gt[i, :n])
+        assert frame["end_decision"][i] == n
+    assert taskspec.export.read_manifest(out) == manifest
+
+
+def test_parquet_shards_from_the_cli_equal_the_sharded_whole(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet", reason="Parquet needs pyarrow (pip install 'taskspec[parquet]')")
+    n = 9000  # three blocks of 4096, 4096, 808 trials
+    for i in range(2):
+        assert main(["dataset", "GoNogo", "-n", str(n), "-o", str(tmp_path / f"part{i}.parquet"), "--seed", "1",
+                     "--shard", f"{i}/2", "--quiet"]) == 0
+    parts = [pq.read_table(tmp_path / f"part{i}.parquet") for i in range(2)]
+    assert [p.num_rows for p in parts] == [4096, 4904]
+    assert json.loads(parts[1].schema.metadata[b"taskspec"])["shard"] == [1, 2]
+    whole = taskspec.generate_trials("GoNogo", n, seed=1, shard=(0, 1))
+    trials = np.concatenate([p.column("trial").to_numpy() for p in parts])
+    np.testing.assert_array_equal(trials, np.arange(n))
+    lengths = np.concatenate([p.column("length").to_numpy() for p in parts])
+    np.testing.assert_array_equal(lengths, whole.length)
+    gt = parts[1].column("gt")[100].as_py()
+    np.testing.assert_array_equal(gt, whole.gt[4096 + 100, :whole.length[4196]])
+
+
+def test_cli_shard_errors(tmp_path, capsys):
+    out = str(tmp_path / "x.npz")
+    assert main(["dataset", "GoNogo", "-n", "10", "-o", out, "--shard", "0/2"]) == 2  # no seed
+    assert main(["dataset", "GoNogo", "-n", "10", "-o", out, "--seed", "0", "--shard", "2/2"]) == 2
+    assert main(["dataset", "GoNogo", "-n", "10", "-o", out, "--seed", "0", "--shard", "0/2"]) == 2  # empty
+    err = capsys.readouterr().err
+    assert "needs --seed" in err and "0 <= I < K" in err and "holds no trials" in err
+    assert "Traceback" not in err
+
+
+def test_npz_is_stored_uncompressed_and_loads_lazily(tmp_path):
+    import zipfile
+
+    from taskspec.export import load_npz
+
+    out = tmp_path / "pdm.npz"
+    assert main(["dataset", "PerceptualDecisionMaking", "-n", "5000", "-o", str(out), "--seed", "2", "--quiet"]) == 0
+    assert {m.compress_type for m in zipfile.ZipFile(out).infolist()} == {zipfile.ZIP_STORED}
+    lazy, eager = load_npz(out), np.load(out)
+    assert isinstance(lazy["ob"], np.memmap)
+    for name in ("ob", "gt", "length", "onset", "trial_coh"):
+        np.testing.assert_array_equal(lazy[name], eager[name])
+    assert json.loads(str(lazy["manifest"]))["seed"] == 2
+
+
+def test_progress_bar_only_on_a_terminal():
+    import io
+
+    from taskspec.export import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    for stream, expect_bar in ((io.StringIO(), False), (Terminal(), True)):
+        bar = Progress(100, stream=stream)
+        bar.update(50)
+        bar.finish(100)
+        assert ("\r[" in stream.getvalue()) is expect_bar

@@ -16,3 +16,8 @@ def test_short_ppo_run_beats_random():
     assert trained_reward > random_reward + 0.1, results
     assert trained_perf > random_perf, results
     assert results["always fixate"] == (0.0, 0.0)
+
+
+def test_the_native_vector_env_is_faster_through_sb3():
+    rates = train_rl.throughput(num_envs=64, seconds=0.5)
+    assert rates["taskspec.sb3.VecEnv"] > 2 * rates["DummyVecEnv"], rates

@@ -1,0 +1,16 @@
+"""The README's instructions for the Ray tests are the commands CI runs."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_ci_runs_the_readme_ray_commands_after_the_main_suite():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    commands = re.findall(r"^(?:test -d \.venv-ray|RAY_AUTH_MODE=disabled \.venv-ray).*$", readme, flags=re.M)
+    assert len(commands) == 2
+    main_suite = ci.index("python -m pytest -q\n")
+    for command in commands:
+        assert command in ci and ci.index(command) > main_suite
