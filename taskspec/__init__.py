@@ -3,13 +3,13 @@
 from .dataset import Dataset, generate_trials
 from .errors import Problem, SpecError, SpecWarning
 from .library import compile_source, list_tasks, load, load_spec, load_text, make, register, register_all
-from .runtime import TrialEnv
-from .trials import Batch
+from .runtime import Batch, TrialEnv
+from .runtime.actions import InvalidAction
 
 __version__ = "0.1.0"
 __all__ = [
-    "Batch", "Dataset", "Problem", "SpecError", "SpecWarning", "TrialEnv", "compile_source", "generate_trials",
-    "list_tasks", "load", "load_spec", "load_text", "make", "register",
+    "Batch", "Dataset", "InvalidAction", "Problem", "SpecError", "SpecWarning", "TrialEnv", "compile_source",
+    "generate_trials", "list_tasks", "load", "load_spec", "load_text", "make", "register",
 ]
 
 register_all()

@@ -19,7 +19,7 @@ from .errors import did_you_mean
 from .library import as_env
 from .plot import pyplot
 from .runtime import TrialEnv
-from .trials import Batch
+from .runtime.trials import Batch
 
 EPS = 1e-12
 RIDGE = 1e-3  # a very weak penalty on the standardised slope: finite fits even when choices separate perfectly

@@ -25,8 +25,9 @@ import yaml
 
 import taskspec
 from taskspec.cli_figures import add_commands as add_figure_commands
+from taskspec.compiler.loader import parse_value
+from taskspec.compiler.models import TaskSpec
 from taskspec.errors import did_you_mean
-from taskspec.models import TaskSpec
 
 
 class UsageError(ValueError):
@@ -198,7 +199,7 @@ def _parse_sets(items: Sequence[str]) -> dict[str, Any]:
         if not sep or not key.strip():
             raise UsageError(f"--set expects KEY=VALUE, got '{item}'")
         try:
-            overrides[key.strip()] = taskspec.loader.parse_value(text)  # YAML 1.2 numbers, as in specs
+            overrides[key.strip()] = parse_value(text)  # YAML 1.2 numbers, as in specs
         except yaml.YAMLError:
             raise UsageError(f"--set {key.strip()}: cannot read '{text}' as a YAML value") from None
     return overrides
@@ -299,7 +300,7 @@ def _dataset_advice(exc: taskspec.SpecError) -> taskspec.SpecError:
 
     advice = (f"; `taskspec dataset` builds {CHUNK_TRIALS} trials at a time: shorten the trials "
               "(--set timing={period: ms}) or use a larger step (--set dt=...)")
-    return taskspec.SpecError([dataclasses.replace(p, message=re.sub(r";[^;]*chunk_size[^;]*$", advice, p.message))
+    return taskspec.SpecError([dataclasses.replace(p, message=re.sub(r";[^;]*(?:chunk_size|fewer trials at once)[^;]*$", advice, p.message))
                                for p in exc.problems])
 
 

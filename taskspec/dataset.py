@@ -20,7 +20,7 @@ from gymnasium.utils import seeding
 
 from .library import make
 from .runtime import TrialEnv
-from .trials import Batch
+from .runtime.trials import Batch
 
 DEFAULT_CHUNK = 4096
 CACHE_STEPS = 1 << 18  # steps generated per refill of a Dataset: amortises Python overhead

@@ -23,7 +23,7 @@ from typing import Any
 from .export import SHARD_BLOCK, write_npz, write_parquet
 from .library import Sources, class_from_sources, load, load_text
 from .runtime import TrialEnv
-from .vector import SteppedVectorEnv, TrialVectorEnv
+from .runtime.vector import SteppedVectorEnv, TrialVectorEnv
 
 
 def _class(config: dict[str, Any]) -> tuple[type[TrialEnv], dict[str, Any]]:

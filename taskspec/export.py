@@ -29,7 +29,7 @@ from gymnasium.utils import seeding
 
 from .dataset import _private, block_trials, flatten, head, shard_blocks
 from .runtime import TrialEnv
-from .trials import Batch
+from .runtime.trials import Batch
 
 CHUNK_TRIALS = 8192
 SHARD_BLOCK = 4096  # trials per independently seeded block of a sharded export (generate_trials' default too)

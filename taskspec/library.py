@@ -20,18 +20,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from .codegen import generate
+from .compiler.codegen import generate
+from .compiler.extends import resolve_extends
+from .compiler.ir import TaskIR
+from .compiler.loader import MAX_FILE_BYTES, Document
+from .compiler.loader import load_text as parse_yaml
+from .compiler.lower import lower
+from .compiler.models import TaskSpec
+from .compiler.validate import validate
 from .errors import Problem, SpecError, did_you_mean
-from .extends import resolve_extends
-from .ir import TaskIR
-from .loader import MAX_FILE_BYTES, Document
-from .loader import load_text as parse_yaml
-from .lower import lower
-from .models import TaskSpec
-from .runtime import TrialEnv, _TrialLists
-from .validate import validate
+from .runtime import TrialEnv
 
 _HERE = Path(__file__).resolve().parent
 
@@ -289,19 +287,8 @@ def _compiled(sources: Sources) -> type[TrialEnv]:
     cls: type[TrialEnv] = module.__dict__[task.class_name]
     cls.spec_origin = sources
     copyreg.pickle(cls, _reduce_env)  # type: ignore[arg-type]
-    _dry_run(cls)
+    cls.dry_run()
     return cls
-
-
-def _dry_run(cls: type[TrialEnv]) -> None:
-    """Build a few trials and judge their steps with default parameters, so errors show at load time."""
-    env = cls()
-    batch = env.generate(np.random.default_rng(0), 4)
-    env._load(batch, _TrialLists(batch, env), 0)
-    for k in range(env._length):
-        env._call(env._judge, env.action_space.sample() if env.action_type == "continuous" else 0,
-                  env._gt_items[k], k * env.dt)
-    env._call(env._timeout)
 
 
 def _reduce_env(env: TrialEnv) -> Any:

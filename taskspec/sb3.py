@@ -27,7 +27,7 @@ from stable_baselines3.common.vec_env import VecEnv as _SB3VecEnv
 
 from .library import load, load_text
 from .runtime import TrialEnv
-from .vector import TrialVectorEnv
+from .runtime.vector import TrialVectorEnv
 
 
 class VecEnv(_SB3VecEnv):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import taskspec
-from taskspec.actions import InvalidAction
+from taskspec import InvalidAction
 from taskspec.vector import SteppedVectorEnv, TrialVectorEnv
 
 # A continuous task with a state variable moved by the action and shown in the observation:

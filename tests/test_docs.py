@@ -7,14 +7,15 @@ import pytest
 import yaml
 
 import taskspec
-from taskspec.reference import reference_markdown
+from taskspec.compiler.reference import reference_markdown
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def test_spec_reference_is_current():
     committed = (DOCS / "spec-reference.md").read_text()
-    assert committed == reference_markdown(), "regenerate: python -m taskspec.reference > docs/spec-reference.md"
+    regenerate = "python -m taskspec.compiler.reference > docs/spec-reference.md"
+    assert committed == reference_markdown(), f"regenerate: {regenerate}"
 
 
 def _doc_specs():

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import taskspec
-from taskspec import functions as fn
-from taskspec.expressions import Context, ExprError, check_expression
-from taskspec.render import render
+from taskspec.compiler.expressions import Context, ExprError, check_expression
+from taskspec.compiler.render import render
+from taskspec.runtime import functions as fn
 
 NAMES = {"coh": "var", "sigma": "param", "choice": "group", "dt": "builtin", "t": "builtin"}
 CTX = Context(NAMES, frozenset({"stimulus"}), timing=True)
@@ -84,7 +84,7 @@ def test_functions_work_on_batches_and_scalars():
 
 
 def test_interp_reads_a_table_and_rejects_bad_tables():
-    from taskspec import functions as fn
+    from taskspec.runtime import functions as fn
 
     np.testing.assert_allclose(fn.interp(np.array([0.5, 2.0, 9.0]), [0, 1, 3], [0.0, 1.0, 0.0]), [0.5, 0.5, 0.0])
     with pytest.raises(ValueError, match="two lists of the same length"):

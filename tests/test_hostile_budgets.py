@@ -17,7 +17,8 @@ import gymnasium as gym
 import pytest
 
 import taskspec
-from taskspec import functions, loader, lower, trials
+from taskspec.compiler import loader, lower
+from taskspec.runtime import functions, trials
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMORY_BOUND_KIB = 1 << 21  # 2 GiB: the peak docs/limits.md promises at the limits

@@ -8,7 +8,8 @@ import time
 import pytest
 
 import taskspec
-from taskspec import functions, loader
+from taskspec.compiler import loader
+from taskspec.runtime import functions
 
 
 def _load_text(text, tmp_path):
@@ -105,7 +106,8 @@ _DEEPEST = f"{_X} * ({_X} * ({_X} * ({_X} * ({_X} * {_X}))))"  # 8 results held 
 def test_peak_memory_at_the_batch_limit(tmp_path, value):
     """The longest trials a 40-column task may have, served by `step` (64 trials a chunk), with size= draws
     and a value computed over trials x steps x columns: the peak stays under the documented bound."""
-    from taskspec import expressions, trials
+    from taskspec.compiler import expressions
+    from taskspec.runtime import trials
 
     columns = 40
     draws = 8  # a vector trial variable, paid for as float64 values at every step

@@ -2,8 +2,8 @@
 
 import json
 
+from taskspec.compiler.models import TaskSpec
 from taskspec.library import SCHEMA_PATH
-from taskspec.models import TaskSpec
 
 
 def test_schema_is_up_to_date():

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..errors import Problem, SpecError, did_you_mean
 from . import ir
-from .errors import Problem, SpecError, did_you_mean
 from .expressions import RESERVED, Context, ExprError, check_expression
 from .loader import Document, Path_, dotted
 from .models import PeriodTiming, RepeatedPeriods, TaskSpec

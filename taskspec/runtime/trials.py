@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from .runtime import TrialEnv
+    from .env import TrialEnv
 
 from . import functions as fn
 from .functions import MAX_LIVE_ARRAYS, budget

@@ -14,7 +14,7 @@ import copy
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import SpecError
+from ..errors import SpecError
 from .loader import Document, Path_
 
 MERGED_SECTIONS = {"params", "rewards", "observation", "action", "session", "trial", "state", "periods"}

@@ -1,6 +1,6 @@
 """The spec reference (docs/spec-reference.md), generated from the models so it cannot drift.
 
-Run `python -m taskspec.reference > docs/spec-reference.md`; a test fails when the file is stale.
+Run `python -m taskspec.compiler.reference > docs/spec-reference.md`; a test fails when the file is stale.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ def _model_section(model: type[BaseModel]) -> list[str]:
 def reference_markdown() -> str:
     """The whole reference: every model, then the expression language's names."""
     parts = ["# Spec reference", "",
-             "Generated from `taskspec/models.py` by `python -m taskspec.reference`; do not edit by hand.",
+             "Generated from `taskspec/compiler/models.py` by `python -m taskspec.compiler.reference`;",
+             "do not edit by hand.",
              "Unknown keys are errors everywhere.", ""]
     for model in (models.TaskSpec, models.Reference, models.Param, models.SessionVariable, models.StateVariable,
                   models.PeriodTiming, models.RepeatedPeriods, models.Input, models.Target, models.Outcome,
@@ -68,7 +69,7 @@ def reference_markdown() -> str:
               f"- period times in ms (inputs, targets, rules): {', '.join(f'`{f}(name)`' for f in sorted(TIMING))}",
               f"- constants: {', '.join(f'`{c}`' for c in sorted(CONSTANTS))}", ""]
     parts += ["## Names", "",
-              "Every name in a spec passes one check (`taskspec/names.py`), matched on the whole text:",
+              "Every name in a spec passes one check (`taskspec/compiler/names.py`), matched on the whole text:",
               "",
               "- parameters, session, trial and state variables, rewards, and action groups read in expressions:",
               "  ASCII letters, digits and `_`, starting with a letter, at most "

@@ -19,9 +19,9 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
+from ..errors import Problem, SpecError, SpecWarning
 from . import functions as fn  # generated modules import it from here
 from .actions import continuous_action, discrete_action
-from .errors import Problem, SpecError, SpecWarning
 from .trials import Batch, build
 
 MAX_OBSERVATION_SIZE = 10_000
@@ -223,6 +223,18 @@ class TrialEnv(gym.Env, abc.ABC):
         return self.t_ind * self.dt
 
     # ----- NeuroGym's surface -----
+
+    @classmethod
+    def dry_run(cls) -> None:
+        """Build a few trials and judge each of their steps with default parameters, so that an
+        expression that cannot be evaluated is reported (as a SpecError) when the class is made."""
+        env = cls()
+        batch = env.generate(np.random.default_rng(0), 4)
+        env._load(batch, _TrialLists(batch, env), 0)
+        for k in range(env._length):
+            action = env.action_space.sample() if env.action_type == "continuous" else 0
+            env._call(env._judge, action, env._gt_items[k], k * env.dt)
+        env._call(env._timeout)
 
     def new_trial(self, **overrides: Any) -> dict[str, Any]:
         """Start the next trial now (variables in `overrides` are fixed) and return its variables."""

@@ -13,8 +13,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .errors import did_you_mean
-from .functions import MAX_LIVE_ARRAYS
+from ..errors import did_you_mean
+from ..runtime.functions import MAX_LIVE_ARRAYS
 from .loader import INT64_MAX, INT64_MIN
 
 MAX_EXPRESSION_CHARS = 2000

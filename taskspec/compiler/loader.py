@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem, SpecError
+from ..errors import Problem, SpecError
 
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 40

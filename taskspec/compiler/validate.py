@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..errors import Problem, SpecError, did_you_mean
 from . import models
-from .errors import Problem, SpecError, did_you_mean
 from .loader import Document
 from .models import TaskSpec
 

@@ -11,7 +11,7 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import Problem, SpecError, did_you_mean
+from ..errors import Problem, SpecError, did_you_mean
 
 
 def _number(value: Any) -> bool:

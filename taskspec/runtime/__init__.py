@@ -1,0 +1,18 @@
+"""Run time: what a compiled task needs to run, and nothing of the compiler.
+
+- `env`: the hand-written `TrialEnv` base (reset, step, seeding, periods, NeuroGym's surface);
+- `trials`: building batches of trials with array operations;
+- `functions`: the functions expressions may call (`fn.*` in generated code);
+- `params`: checks of parameter, reward and timing overrides;
+- `actions`: checks of actions against the action space;
+- `vector`: the native vector env, and the stepped one for one-episode-per-trial tasks.
+
+Generated modules import `TrialEnv` and `fn` from here. Nothing in this package imports the
+compiler or the library: the library (taskspec.library) is the one door between them.
+"""
+
+from . import functions as fn
+from .env import NamedBox, NamedDiscrete, TrialEnv
+from .trials import Batch
+
+__all__ = ["Batch", "NamedBox", "NamedDiscrete", "TrialEnv", "fn"]

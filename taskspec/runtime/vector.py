@@ -1,0 +1,347 @@
+"""A native vectorized env: N envs of one task stepped together as arrays.
+
+Each sub-env keeps its own generator (seeded `seed + i`, as gymnasium seeds vector
+envs) and its own sequence of trials, drawn in chunks exactly as a single env draws
+them, so sub-env i produces exactly what `make(task).reset(seed=seed + i)` produces.
+Chunks for many sub-envs are built in one vectorized call through `SplitRNG`, which
+makes each sub-env's share of every random draw from that sub-env's own generator.
+Outcome rules run on arrays (`_judge_all`), one value per sub-env; so do state variables
+moved by the actions (`_state_next_all`) and the inputs that show them (`_add_state_inputs_all`).
+
+Trials never end an episode (terminated and truncated stay False, as in the single
+env), so gymnasium's autoreset never triggers; `reset(seed=...)` restarts all sub-envs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode
+from gymnasium.vector.utils import batch_space
+
+from .actions import continuous_actions, discrete_actions
+from .env import TrialEnv
+from .trials import check_num_envs
+
+
+class SplitRNG:
+    """Random draws for a batch of `len(generators)` equal parts, each part from its own generator."""
+
+    def __init__(self, generators: list[np.random.Generator], each: int, sessions: list[Any] | None = None):
+        self.generators, self.each = generators, each
+        # Each part's session variables (None before its first trial), advanced by `TrialEnv._session_values`.
+        self.sessions = sessions if sessions is not None else [None] * len(generators)
+
+    def _parts(self, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Per-part arguments: arrays with one entry per trial are split, scalars shared."""
+        total = self.each * len(self.generators)
+        split = [np.ndim(a) > 0 and np.shape(a)[0] == total for a in args]
+        if not any(split):
+            return [args] * len(self.generators)
+        return [tuple(a[j * self.each:(j + 1) * self.each] if s else a for a, s in zip(args, split, strict=True))
+                for j in range(len(self.generators))]
+
+    def _shape(self, size: Any) -> Any:
+        """Each part's share of `size`: its trials, and the vector length for vector draws."""
+        return self.each if np.ndim(size) == 0 else (self.each, *size[1:])
+
+    def _draw(self, method: str, args: tuple[Any, ...], size: Any) -> np.ndarray:
+        shape = self._shape(size)  # the same for every part: computed once (this runs per refill per draw)
+        return np.concatenate([getattr(g, method)(*part, size=shape)
+                               for g, part in zip(self.generators, self._parts(args), strict=True)])
+
+    def integers(self, low: Any, high: Any, size: Any) -> np.ndarray:
+        return self._draw("integers", (low, high), size)
+
+    def random(self, size: Any) -> np.ndarray:
+        return self._draw("random", (), size)
+
+    def uniform(self, low: Any, high: Any, size: Any) -> np.ndarray:
+        return self._draw("uniform", (low, high), size)
+
+    def normal(self, loc: Any, scale: Any, size: Any) -> np.ndarray:
+        return self._draw("normal", (loc, scale), size)
+
+    def choice(self, options: Any, size: Any, p: Any = None) -> np.ndarray:
+        shape = self._shape(size)
+        return np.concatenate([g.choice(options, size=shape, p=p) for g in self.generators])
+
+    def standard_normal(self, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
+        out = np.empty((self.each * len(self.generators), *shape[1:]), dtype)
+        for j, g in enumerate(self.generators):  # each part drawn in place: no concatenation copy
+            g.standard_normal(dtype=dtype, out=out[j * self.each:(j + 1) * self.each])
+        return out
+
+    def masked_normal(self, where: np.ndarray, width: int) -> np.ndarray:
+        counts = where.reshape(len(self.generators), -1).sum(axis=1)
+        out = np.empty((int(counts.sum()), width), np.float32)
+        at = 0
+        for g, c in zip(self.generators, counts.tolist(), strict=True):
+            g.standard_normal(dtype=np.float32, out=out[at:at + c])
+            at += c
+        return out
+
+
+class TrialVectorEnv(gym.vector.VectorEnv):
+    """`num_envs` sub-envs of one task; observations, rewards and infos are arrays."""
+
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}  # noqa: RUF012 - gymnasium's convention
+
+    def __init__(self, cls: type[TrialEnv], num_envs: int, **kwargs: Any):
+        self.env = cls(**kwargs)
+        if self.env.episode == "trial":  # from the spec or from episode="trial"
+            raise TypeError(f"{cls.task_name} has one episode per trial; "
+                            "use taskspec.vector.make_vector, which steps such tasks env by env")
+        self.num_envs = num_envs = check_num_envs(self.env, num_envs)  # before anything is built per env
+        self.single_observation_space = self.env.observation_space
+        self.single_action_space = self.env.action_space
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.action_space = batch_space(self.single_action_space, num_envs)
+        self.chunk = self.env.chunk_size
+        # A ring of trials per sub-env, with room for one more chunk once half a chunk is left.
+        self.slots = self.chunk + self.chunk // 2
+        self._rows = np.arange(num_envs)
+        self._period_names = np.array(list(self.env.period_after) + [None], dtype=object)
+        self._all, self._none = np.ones(num_envs, bool), np.zeros(num_envs, bool)  # shared, read-only
+        self._all.flags.writeable = self._none.flags.writeable = False
+
+    # ----- trial pool -----
+
+    def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None) -> Any:
+        seeds: list[int | None]
+        if seed is None:
+            seeds = [None] * self.num_envs
+        elif isinstance(seed, int):
+            seeds = [seed + i for i in range(self.num_envs)]
+        else:
+            seeds = [int(s) for s in seed]
+        self.rngs = [seeding.np_random(s)[0] for s in seeds]
+        self.head = np.zeros(self.num_envs, np.int64)  # slot of each sub-env's current trial
+        self.count = np.zeros(self.num_envs, np.int64)  # trials held, the current one included
+        self.k = np.zeros(self.num_envs, np.int64)
+        self.performance = np.zeros(self.num_envs)
+        self._pool: dict[str, Any] | None = None
+        self.sessions: list[Any] = [None] * self.num_envs
+        self._refill(self._rows)
+        self._load_current(self._rows)
+        return self._observe(), {}
+
+    def _refill(self, envs: np.ndarray) -> None:
+        """One chunk more for each of `envs`, built in one call with each env's own generator."""
+        rng = SplitRNG([self.rngs[i] for i in envs], self.chunk, [self.sessions[i] for i in envs])
+        # inputs that follow the agent's state are added as the envs act (see _observe)
+        batch = self.env.generate(rng, len(envs) * self.chunk, None, bool(self.env.state_inputs))  # type: ignore[arg-type]
+        for i, session in zip(envs, rng.sessions, strict=True):
+            self.sessions[i] = session
+        steps = batch.ob.shape[1]
+        if self._pool is None:
+            self._pool = self._allocate(batch, steps)
+        elif steps > self._pool["ob"].shape[2]:
+            self._grow(steps)
+        pool, width = self._pool, self._pool["ob"].shape[2]
+        where = (envs[:, None], (self.head[envs, None] + self.count[envs, None] + np.arange(self.chunk)) % self.slots)
+
+        def put(target: np.ndarray, values: np.ndarray, fill: int = 0, steps: bool = False) -> None:
+            values = values.reshape(len(envs), self.chunk, *values.shape[1:])
+            if steps and values.shape[2] < width:  # shorter trials than the pool holds: pad the step axis
+                pad = [(0, 0)] * values.ndim
+                pad[2] = (0, width - values.shape[2])
+                values = np.pad(values, pad, constant_values=fill)
+            target[where] = values
+
+        put(pool["ob"], batch.ob, steps=True)
+        put(pool["gt"], batch.gt, steps=True)
+        put(pool["period"], batch.period_id, -1, steps=True)
+        # Per-trial numbers side by side, so loading the next trials is one gather (see _load_current).
+        dt = self.env.dt
+        columns = [batch.variables[name] for name in self._scalars]
+        columns += [batch.start[p] * dt for p in batch.start] + [batch.end[p] * dt for p in batch.end]
+        put(pool["fields"], np.stack([*columns, batch.length], axis=1).astype(np.float64))
+        for name in self._vectors:
+            put(pool["vars"][name], batch.variables[name])
+        self.count[envs] += self.chunk
+
+    def _allocate(self, batch: Any, steps: int) -> dict[str, Any]:
+        n, q = self.num_envs, self.slots
+        self._scalars = [k for k, v in batch.variables.items() if v.ndim == 1]
+        self._vectors = [k for k, v in batch.variables.items() if v.ndim > 1]
+        self._dtypes = {k: v.dtype for k, v in batch.variables.items()}
+        width = len(self._scalars) + 2 * len(batch.start) + 1
+        # The current trial's numbers: rules read column views of it (variables, period bounds in ms, length).
+        self._cur = np.zeros((width, n))  # one contiguous row per field: fast to compute with
+        self._vars = {k: self._cur[j] for j, k in enumerate(self._scalars)}
+        self._vars.update({k: np.zeros((n, *v.shape[1:]), v.dtype) for k, v in batch.variables.items()
+                           if k in self._vectors})
+        at = len(self._scalars)
+        self._st: dict[str, np.ndarray] = {k: np.zeros(n) for k in self.env.state_variables}
+        self._start = {p: self._cur[at + j] for j, p in enumerate(batch.start)}
+        self._end = {p: self._cur[at + len(batch.start) + j] for j, p in enumerate(batch.end)}
+        self._last = np.zeros(n, np.int64)  # each env's last step of its current trial
+        return {
+            "ob": np.zeros((n, q, steps, batch.ob.shape[2]), np.float32),
+            "gt": np.zeros((n, q, steps, *batch.gt.shape[2:]), batch.gt.dtype),
+            "period": np.full((n, q, steps), -1, np.int16),
+            "fields": np.zeros((n, q, width)),
+            "vars": {k: np.zeros((n, q, *batch.variables[k].shape[1:]), batch.variables[k].dtype)
+                     for k in self._vectors},
+        }
+
+    def _grow(self, steps: int) -> None:
+        assert self._pool is not None
+        for key, fill in (("ob", 0), ("gt", 0), ("period", -1)):
+            old = self._pool[key]
+            pad = [(0, 0)] * old.ndim
+            pad[2] = (0, steps - old.shape[2])
+            self._pool[key] = np.pad(old, pad, constant_values=fill)
+
+    def _load_current(self, envs: np.ndarray) -> None:
+        """Copy the current trial's per-trial values of `envs` into the arrays rules read every step."""
+        assert self._pool is not None
+        pool, slots = self._pool, self.head[envs]
+        self._cur[:, envs] = pool["fields"][envs, slots].T
+        self._last[envs] = self._cur[-1, envs] - 1
+        for k, v in self._st.items():  # a new trial starts from its state variables' initial values
+            v[envs] = self._vars[k][envs]
+        for k in self._vectors:
+            self._vars[k][envs] = pool["vars"][k][envs, slots]
+
+    def _trial_info(self) -> dict[str, np.ndarray]:
+        """Each env's trial variables, with their own types (the rules' copies are floats)."""
+        return {k: v.astype(self._dtypes[k]) if k in self._scalars else v.copy() for k, v in self._vars.items()}
+
+    def _flat_index(self) -> np.ndarray:
+        """Row of each sub-env's current step in the pool arrays seen as (envs * slots * steps, ...)."""
+        assert self._pool is not None
+        steps = self._pool["ob"].shape[2]
+        return (self._rows * self.slots + self.head) * steps + self.k
+
+    def _take(self, key: str, index: np.ndarray) -> np.ndarray:
+        assert self._pool is not None
+        array = self._pool[key]
+        return np.take(array.reshape(-1, *array.shape[3:]), index, axis=0)  # faster than 3-array indexing
+
+    def _observe(self) -> np.ndarray:
+        self._index = self._flat_index()
+        ob = self._take("ob", self._index)
+        if self.env.state_inputs:  # inputs that follow each env's state, as the single env adds them
+            with np.errstate(all="ignore"):
+                ob = self.env._call(self.env._add_state_inputs_all, ob, self.k * self.env.dt, self._vars,
+                                    self._start, self._end, self._st)
+        return ob
+
+    # ----- stepping -----
+
+    def step(self, actions: Any) -> Any:
+        if getattr(self, "_pool", None) is None:  # as the single env: a clear error, not an AttributeError
+            raise gym.error.ResetNeeded("call reset() before step()")
+        env, k = self.env, self.k
+        # checked as a single env checks them, before any state changes (see taskspec.actions)
+        if env.action_type == "continuous":  # float64, as a single env computes its rules
+            actions = continuous_actions(self.single_action_space, actions, self.num_envs)
+        else:
+            actions = discrete_actions(self.single_action_space, actions, self.num_envs)
+        index = self._index  # where each sub-env is: computed when its observation was returned
+        target = self._take("gt", index)
+        t = k * env.dt
+        with np.errstate(all="ignore"):  # rules are evaluated for every env, also where they do not apply
+            if self._st:  # the actions move the state first; the rules judge the new state
+                self._st = env._call(env._state_next_all, actions, target, t, self._vars, self._start, self._end,
+                                     self._st)
+            outcome = env._call(env._judge_all, actions, target, t, self._vars, self._start, self._end, self._st)
+            reward, performance, end = outcome.arrays(self.num_envs)
+            self.performance = np.where(np.isnan(performance), self.performance, performance)
+            last = (k >= self._last) & ~end
+            if last.any():
+                extra, performance, _ = env._call(env._timeout_all, t, self._vars, self._st).arrays(self.num_envs)
+                reward = reward + np.where(last, extra, 0.0)
+                self.performance = np.where(np.isnan(performance) | ~last, self.performance, performance)
+                end = end | last
+        info = {"gt": target, "period": np.take(self._period_names, self._take("period", index)),
+                "new_trial": end, "_gt": self._all, "_period": self._all, "_new_trial": self._all}
+        if end.any():
+            info.update(performance=self.performance.copy(), _performance=end,
+                        trial=self._trial_info(), _trial=end)
+            self._advance(end)
+        self.k = np.where(end, 0, k + 1)
+        return self._observe(), reward, self._none, self._none, info
+
+    def _advance(self, ended: np.ndarray) -> None:
+        envs = np.flatnonzero(ended)
+        self.head[envs] = (self.head[envs] + 1) % self.slots
+        self.count[envs] -= 1
+        self.performance[envs] = 0
+        if (self.count[envs] == 0).any():  # someone ran dry: top up everyone with room for a chunk
+            self._refill(np.flatnonzero(self.count <= self.slots - self.chunk))
+        self._load_current(envs)
+
+
+
+class SteppedVectorEnv(gym.vector.VectorEnv):
+    """`num_envs` single envs stepped one after another, with the same arrays and infos as `TrialVectorEnv`.
+
+    For tasks with one episode per trial, where each env terminates on its own and gymnasium's
+    autoreset applies: the envs run their own `step`. Autoreset follows gymnasium's next-step
+    mode: the step after an env's episode ends resets it (its action is ignored, reward 0) and
+    returns the first observation.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}  # noqa: RUF012 - gymnasium's convention
+
+    def __init__(self, cls: type[TrialEnv], num_envs: int, **kwargs: Any):
+        self.envs = [cls(**kwargs) for _ in range(num_envs)]
+        self.env = self.envs[0]
+        self.num_envs = num_envs
+        self.single_observation_space = self.env.observation_space
+        self.single_action_space = self.env.action_space
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.action_space = batch_space(self.single_action_space, num_envs)
+        self._ended = np.zeros(num_envs, bool)
+
+    def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None) -> Any:
+        if seed is None:
+            seeds: list[int | None] = [None] * self.num_envs
+        elif isinstance(seed, int):
+            seeds = [seed + i for i in range(self.num_envs)]
+        else:
+            seeds = [int(s) for s in seed]
+        self._ended[:] = False
+        return np.stack([env.reset(seed=s)[0] for env, s in zip(self.envs, seeds, strict=True)]), {}
+
+    def step(self, actions: Any) -> Any:
+        # all checked first: a bad action for env i must not leave envs before i stepped and the rest not
+        if self.env.action_type == "continuous":
+            actions = continuous_actions(self.single_action_space, actions, self.num_envs)
+        else:
+            actions = discrete_actions(self.single_action_space, actions, self.num_envs).tolist()
+        obs, rewards = [], np.zeros(self.num_envs)
+        terminated = np.zeros(self.num_envs, bool)
+        gts, periods, trials = [], [], []
+        new_trial = np.zeros(self.num_envs, bool)
+        performance = np.zeros(self.num_envs)
+        for i, (env, action) in enumerate(zip(self.envs, actions, strict=True)):
+            if self._ended[i]:  # next-step autoreset: this step only starts the next episode
+                ob, info = env.reset()
+                obs.append(ob)
+                gts.append(env.gt_now)
+                periods.append(info["period"])
+                trials.append(dict(env.trial))
+                continue
+            trials.append(env.trial)
+            ob, rewards[i], terminated[i], _, info = env.step(action)
+            obs.append(ob)
+            gts.append(info["gt"])
+            periods.append(info["period"])
+            if info["new_trial"]:
+                new_trial[i], performance[i] = True, info["performance"]
+        self._ended = terminated.copy()
+        names = list(trials[0]) if trials else []
+        info = {"gt": np.array(gts), "period": np.array(periods, dtype=object), "new_trial": new_trial,
+                "_gt": np.ones(self.num_envs, bool), "_period": np.ones(self.num_envs, bool),
+                "_new_trial": np.ones(self.num_envs, bool)}
+        if new_trial.any():
+            info.update(performance=performance, _performance=new_trial, _trial=new_trial,
+                        trial={name: np.array([trial[name] for trial in trials]) for name in names})
+        return np.stack(obs), rewards, terminated, np.zeros(self.num_envs, bool), info
