@@ -300,7 +300,8 @@ def _dataset_advice(exc: taskspec.SpecError) -> taskspec.SpecError:
 
     advice = (f"; `taskspec dataset` builds {CHUNK_TRIALS} trials at a time: shorten the trials "
               "(--set timing={period: ms}) or use a larger step (--set dt=...)")
-    return taskspec.SpecError([dataclasses.replace(p, message=re.sub(r";[^;]*(?:chunk_size|fewer trials at once)[^;]*$", advice, p.message))
+    library_advice = r";[^;]*(?:chunk_size|fewer trials at once)[^;]*$"
+    return taskspec.SpecError([dataclasses.replace(p, message=re.sub(library_advice, advice, p.message))
                                for p in exc.problems])
 
 
