@@ -160,8 +160,8 @@ def _describe(task: str) -> dict[str, Any]:
         "periods": {p: {"duration": env.timing[p], "after": cls.period_after.get(p)} for p in env.timing},
         **{kind: {"space": str(space), "size": int(getattr(space, "n", 0) or space.shape[0]), "groups": space.name}
            for kind, space in spaces.items()},
-        "params": {n: dict(zip(("kind", "default", "min", "max", "doc"), spec, strict=True))
-                   for n, spec in cls.param_specs.items()},
+        "params": {p.name: {"kind": p.kind, "default": p.default, "min": p.low, "max": p.high, "doc": p.doc}
+                   for p in cls.info.params},
         "rewards": dict(env.rewards),
     }
 

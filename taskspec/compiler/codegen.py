@@ -51,11 +51,12 @@ def _literal(value: Any) -> str:
     return repr(value)
 
 
-def _dict_lines(mapping: dict[str, Any]) -> str:
+def _dict_lines(mapping: dict[str, Any], indent: int = 4) -> str:
     """A dict literal with one entry per line, so generated lines stay short."""
     if not mapping:
         return "{}"
-    return "{\n" + "".join(f"        {k!r}: {_literal(v)},\n" for k, v in mapping.items()) + "    }"
+    pad = " " * indent
+    return "{\n" + "".join(f"{pad}    {k!r}: {_literal(v)},\n" for k, v in mapping.items()) + pad + "}"
 
 
 def _docstring(text: str) -> str:
@@ -376,24 +377,31 @@ class _Generator:
         return [step, show, envs, shown]
 
     def attributes(self) -> list[tuple[str, str]]:
+        """The keyword arguments of the class's TaskInfo record, as source."""
         task = self.task
-        return [
-            ("task_name", repr(task.name)), ("paper", repr(task.paper)), ("url", repr(task.url)),
-            ("tags", _literal(task.tags)), ("default_dt", repr(task.dt)),
-            ("param_specs", _dict_lines({p.name: (p.kind, p.default, p.low, p.high, p.doc) for p in task.params})),
-            ("default_rewards", _dict_lines(dict(task.rewards))),
-            ("default_timing", _dict_lines({p.name: p.constant_ms if p.constant_ms is not None else p.text
-                                            for p in task.periods})),
-            ("period_after", _dict_lines({p.name: p.after for p in task.periods})),
-            ("period_copy", _dict_lines({p.name: p.copy for p in task.periods if p.copy is not None})),
-            ("trial_variables", _literal([v.name for v in task.variables])),
-            ("session_variables", _literal([s.name for s in task.session])),
-            ("state_variables", _literal([s.name for s in task.state])),
-            ("state_inputs", _literal([i.index for i in task.inputs if i.follows_state])),
-            ("episode", repr(task.episode)), ("input_groups", _literal(tuple(i.groups for i in task.inputs))),
-            ("has_target", repr(bool(task.targets))), ("action_type", repr(task.action_type)),
-            ("action_bounds", _literal(task.action_bounds)),
+        params = "".join(f"\n            ParamInfo({p.name!r}, {p.kind!r}, {_literal(p.default)}, {_literal(p.low)}, "
+                         f"{_literal(p.high)}, {p.doc!r})," for p in task.params)
+        fields = [
+            ("name", repr(task.name)), ("dt", repr(task.dt)), ("paper", repr(task.paper)), ("url", repr(task.url)),
+            ("tags", _literal(task.tags)), ("params", f"({params}\n        )" if params else "()"),
+            ("rewards", _dict_lines(dict(task.rewards), 8)),
+            ("timing", _dict_lines({p.name: p.constant_ms if p.constant_ms is not None else p.text
+                                    for p in task.periods}, 8)),
+            ("period_after", _dict_lines({p.name: p.after for p in task.periods}, 8)),
+            ("period_copy", _dict_lines({p.name: p.copy for p in task.periods if p.copy is not None}, 8)),
+            ("trial_variables", _literal(tuple(v.name for v in task.variables))),
+            ("session_variables", _literal(tuple(s.name for s in task.session))),
+            ("state_variables", _literal(tuple(s.name for s in task.state))),
+            ("input_groups", _literal(tuple(i.groups for i in task.inputs))),
+            ("state_inputs", _literal(tuple(i.index for i in task.inputs if i.follows_state))),
+            ("has_target", repr(bool(task.targets))), ("episode", repr(task.episode)),
+            ("action_type", repr(task.action_type)), ("action_bounds", _literal(task.action_bounds)),
         ]
+        defaults = {"paper": "None", "url": "None", "tags": "()", "params": "()", "rewards": "{}", "timing": "{}",
+                    "period_after": "{}", "period_copy": "{}", "trial_variables": "()", "session_variables": "()",
+                    "state_variables": "()", "input_groups": "()", "state_inputs": "()", "has_target": "False",
+                    "episode": "'continuing'", "action_type": "'discrete'", "action_bounds": "(-1.0, 1.0)"}
+        return [(name, value) for name, value in fields if defaults.get(name) != value]
 
     def methods(self) -> list[_Method]:
         return [self.group_sizes(), *self.session(), self.sample_trials(), self.fill(), self.judge(),
@@ -403,7 +411,8 @@ class _Generator:
 def generate(task: ir.TaskIR) -> str:
     """Python source of a module defining the task's env class."""
     generator = _Generator(task)
+    imports = ", ".join(["ParamInfo"] * bool(task.params) + ["TaskInfo", "TrialEnv", "fn"])
     source = _ENV.get_template("env.py.jinja").render(
-        class_name=task.class_name, docstring=_docstring(task.description), attributes=generator.attributes(),
+        imports=imports, class_name=task.class_name, docstring=_docstring(task.description), attributes=generator.attributes(),
         methods=generator.methods())
     return source + generator.where.table(source)

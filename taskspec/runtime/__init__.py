@@ -1,6 +1,7 @@
 """Run time: what a compiled task needs to run, and nothing of the compiler.
 
 - `env`: the hand-written `TrialEnv` base (reset, step, seeding, periods, NeuroGym's surface);
+- `info`: `TaskInfo`, the typed record each generated class gives its base;
 - `trials`: building batches of trials with array operations;
 - `functions`: the functions expressions may call (`fn.*` in generated code);
 - `params`: checks of parameter, reward and timing overrides;
@@ -13,6 +14,7 @@ compiler or the library: the library (taskspec.library) is the one door between 
 
 from . import functions as fn
 from .env import NamedBox, NamedDiscrete, TrialEnv
+from .info import ParamInfo, TaskInfo
 from .trials import Batch
 
-__all__ = ["Batch", "NamedBox", "NamedDiscrete", "TrialEnv", "fn"]
+__all__ = ["Batch", "NamedBox", "NamedDiscrete", "ParamInfo", "TaskInfo", "TrialEnv", "fn"]

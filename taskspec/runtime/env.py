@@ -14,6 +14,7 @@ import bisect
 import math
 import sys
 import warnings
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -22,6 +23,7 @@ import numpy as np
 from ..errors import Problem, SpecError, SpecWarning
 from . import functions as fn  # generated modules import it from here
 from .actions import continuous_action, discrete_action
+from .info import TaskInfo
 from .trials import Batch, build
 
 MAX_OBSERVATION_SIZE = 10_000
@@ -54,21 +56,23 @@ class TrialEnv(gym.Env, abc.ABC):
     metadata = {"render_modes": []}  # noqa: RUF012 - gymnasium declares it as an instance attribute
     chunk_size: ClassVar[int] = 64  # trials generated together; a trade-off of latency and speed
 
-    # Set by each generated class.
+    # Set by each generated class: everything about its task, as one typed record.
+    info: ClassVar[TaskInfo] = TaskInfo(name="", dt=100.0)
+    # Derived from `info` for each subclass (see __init_subclass__): NeuroGym's names and shortcuts.
     task_name: ClassVar[str] = ""
     paper: ClassVar[str | None] = None
     url: ClassVar[str | None] = None
     tags: ClassVar[tuple[str, ...]] = ()
     default_dt: ClassVar[float] = 100.0
-    param_specs: ClassVar[dict[str, tuple[str, Any, float | None, float | None, str | None]]] = {}
-    default_rewards: ClassVar[dict[str, float]] = {}
-    default_timing: ClassVar[dict[str, float | str]] = {}
-    period_after: ClassVar[dict[str, str | None]] = {}
-    period_copy: ClassVar[dict[str, int]] = {}  # period -> its copy in a repeated block
+    default_rewards: ClassVar[Mapping[str, float]] = {}
+    default_timing: ClassVar[Mapping[str, float | str]] = {}
+    period_after: ClassVar[Mapping[str, str | None]] = {}
+    period_copy: ClassVar[Mapping[str, int]] = {}
     input_groups: ClassVar[tuple[tuple[str, ...], ...]] = ()
-    session_variables: ClassVar[list[str]] = []
-    state_variables: ClassVar[list[str]] = []
-    state_inputs: ClassVar[list[int]] = []
+    trial_variables: ClassVar[tuple[str, ...]] = ()
+    session_variables: ClassVar[tuple[str, ...]] = ()
+    state_variables: ClassVar[tuple[str, ...]] = ()
+    state_inputs: ClassVar[tuple[int, ...]] = ()
     episode: ClassVar[str] = "continuing"
     has_target: ClassVar[bool] = False
     action_type: ClassVar[str] = "discrete"
@@ -76,6 +80,18 @@ class TrialEnv(gym.Env, abc.ABC):
     # For load-time classes, the (file, text) pairs of the spec and its parents; the library registers
     # a pickle reducer that carries them, so an unpickled env reads no file.
     spec_origin: ClassVar[tuple[tuple[str, str], ...] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "info" not in cls.__dict__:  # a subclass of a task class keeps what it inherits
+            return
+        info = cls.info
+        cls.task_name, cls.paper, cls.url, cls.tags = info.name, info.paper, info.url, info.tags
+        cls.default_dt, cls.default_rewards, cls.default_timing = info.dt, info.rewards, info.timing
+        cls.period_after, cls.period_copy, cls.input_groups = info.period_after, info.period_copy, info.input_groups
+        cls.trial_variables, cls.session_variables = info.trial_variables, info.session_variables
+        cls.state_variables, cls.state_inputs, cls.has_target = info.state_variables, info.state_inputs, info.has_target
+        cls.episode, cls.action_type, cls.action_bounds = info.episode, info.action_type, info.action_bounds
 
     def __init__(self, /, dt: float | None = None, rewards: dict[str, float] | None = None,
                  timing: dict[str, float] | None = None, render_mode: str | None = None, episode: str | None = None,

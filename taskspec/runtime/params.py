@@ -65,16 +65,17 @@ def check_overrides(cls: Any, params: dict[str, Any], dt: Any, rewards: Any, tim
     """(params, dt, rewards, timing overrides) for an env of `cls`, or a SpecError listing every problem."""
     source = f"{cls.task_name} (make arguments)"
     problems: list[Problem] = []
-    values = {name: spec[1] for name, spec in cls.param_specs.items()}
+    specs = {p.name: p for p in cls.info.params}
+    values = {name: spec.default for name, spec in specs.items()}
     for name, value in params.items():
         name = str(name)
-        if name not in cls.param_specs:
-            known = list(cls.param_specs) + ["dt", "rewards", "timing"]
+        if name not in specs:
+            known = list(specs) + ["dt", "rewards", "timing"]
             problems.append(Problem(source, 0, 0, f"params.{name}",
                                     f"unknown parameter '{name}'{did_you_mean(name, known)}"))
             continue
-        kind, _, low, high, _ = cls.param_specs[name]
-        values[name], why = _check_value(kind, value, low, high)
+        spec = specs[name]
+        values[name], why = _check_value(spec.kind, value, spec.low, spec.high)
         if why:
             problems.append(Problem(source, 0, 0, f"params.{name}", why))
     if dt is None:
