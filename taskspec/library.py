@@ -11,8 +11,10 @@ import copy
 import copyreg
 import dataclasses
 import hashlib
+import importlib.util
 import linecache
 import os
+import subprocess
 import sys
 import threading
 import types
@@ -234,9 +236,23 @@ def load_spec(name_or_path: str | Path) -> TaskSpec:
     return _pipeline(*_read(name_or_path), record=True)[0]
 
 
-def compile_source(name_or_path: str | Path) -> str:
-    """Python source of the module `taskspec compile` writes for a spec."""
-    return generate(_pipeline(*_read(name_or_path), record=True)[1])
+def compile_source(name_or_path: str | Path, formatted: bool = True) -> str:
+    """Python source of the module `taskspec compile` writes for a spec.
+
+    With `formatted` (the default), the module is laid out by ruff's formatter when ruff is
+    installed (the `dev` extra has it); without ruff it is the same code, laid out as generated.
+    """
+    return generate(_pipeline(*_read(name_or_path), record=True)[1], format_source if formatted else None)
+
+
+def format_source(source: str) -> str:
+    """`source` formatted by `ruff format` (120 columns, the project's style), if ruff is installed."""
+    if importlib.util.find_spec("ruff") is None:
+        return source
+    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments, the source on stdin
+        [sys.executable, "-m", "ruff", "format", "--isolated", "--line-length", "120", "--stdin-filename",
+         "generated.py", "-"], input=source, capture_output=True, text=True, timeout=60)
+    return result.stdout if result.returncode == 0 else source
 
 
 def _display_name(file: str) -> str:

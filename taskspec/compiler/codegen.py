@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,10 @@ TRIALS = {"param": "self.params[{}]", "group": "self.action_index[{}]", "dt": "s
 
 
 def _literal(value: Any) -> str:
-    """repr, except that non-finite floats become expressions that evaluate (repr gives `nan`, a bad name)."""
+    """repr, except that non-finite floats become expressions that evaluate (repr gives `nan`, a bad name),
+    and long text becomes adjacent literals in parentheses, so generated lines stay short."""
+    if isinstance(value, str) and len(value) > 70:
+        return "(\n" + "".join(f"            {part!r}\n" for part in _pieces(value)) + "        )"
     if isinstance(value, float) and not math.isfinite(value):
         return "float('nan')" if math.isnan(value) else ("float('inf')" if value > 0 else "float('-inf')")
     if isinstance(value, (list, tuple)):
@@ -49,6 +52,17 @@ def _literal(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in value.items()) + "}"
     return repr(value)
+
+
+def _pieces(text: str, width: int = 70) -> list[str]:
+    """`text` cut at spaces into pieces of about `width` characters, which join back into it."""
+    parts, line = [], ""
+    for word in re.findall(r"\S+\s*|\s+", text):
+        if line and len(line) + len(word) > width:
+            parts.append(line)
+            line = ""
+        line += word
+    return [*parts, line] if line or not parts else parts
 
 
 def _dict_lines(mapping: dict[str, Any], indent: int = 4) -> str:
@@ -60,15 +74,14 @@ def _dict_lines(mapping: dict[str, Any], indent: int = 4) -> str:
 
 
 def _docstring(text: str) -> str:
-    """The class docstring: one `repr` literal per line of the description, concatenated.
+    """The class docstring, assigned to `__doc__`: one `repr` literal per line of the description.
 
-    Adjacent literals form a single string constant, so Python still sees a docstring, and
-    spec text only ever enters the source through `repr`.
+    Spec text only ever enters the source through `repr`; the adjacent literals form one string.
     """
-    lines = text.splitlines(keepends=True) or [""]
+    lines = [piece for line in text.splitlines(keepends=True) for piece in _pieces(line, 90)] or [""]
     if len(lines) == 1:
-        return repr(lines[0])
-    return "(\n" + "".join(f"        {line!r}\n" for line in lines) + "    )"
+        return "__doc__ = " + repr(lines[0])
+    return "__doc__ = (\n" + "".join(f"        {line!r}\n" for line in lines) + "    )"
 
 
 class _Locations:
@@ -380,9 +393,10 @@ class _Generator:
         """The keyword arguments of the class's TaskInfo record, as source."""
         task = self.task
         params = "".join(f"\n            ParamInfo({p.name!r}, {p.kind!r}, {_literal(p.default)}, {_literal(p.low)}, "
-                         f"{_literal(p.high)}, {p.doc!r})," for p in task.params)
+                         f"{_literal(p.high)}, {_literal(p.doc)})," for p in task.params)
         fields = [
-            ("name", repr(task.name)), ("dt", repr(task.dt)), ("paper", repr(task.paper)), ("url", repr(task.url)),
+            ("name", repr(task.name)), ("dt", repr(task.dt)), ("paper", _literal(task.paper)),
+            ("url", _literal(task.url)),
             ("tags", _literal(task.tags)), ("params", f"({params}\n        )" if params else "()"),
             ("rewards", _dict_lines(dict(task.rewards), 8)),
             ("timing", _dict_lines({p.name: p.constant_ms if p.constant_ms is not None else p.text
@@ -408,11 +422,18 @@ class _Generator:
                 *self.state(), self.judge_all(), *self.timeout()]
 
 
-def generate(task: ir.TaskIR) -> str:
-    """Python source of a module defining the task's env class."""
+def generate(task: ir.TaskIR, layout: Callable[[str], str] | None = None) -> str:
+    """Python source of a module defining the task's env class.
+
+    `layout` (e.g. a formatter) is applied before the table of spec locations is computed, so
+    the table's line numbers are those of the module as written.
+    """
     generator = _Generator(task)
     imports = ", ".join(["ParamInfo"] * bool(task.params) + ["TaskInfo", "TrialEnv", "fn"])
     source = _ENV.get_template("env.py.jinja").render(
-        imports=imports, class_name=task.class_name, docstring=_docstring(task.description), attributes=generator.attributes(),
-        methods=generator.methods())
-    return source + generator.where.table(source)
+        imports=imports, class_name=task.class_name, docstring=_docstring(task.description),
+        attributes=generator.attributes(), methods=generator.methods())
+    if layout is not None:
+        source = layout(source)
+    source += generator.where.table(source)
+    return layout(source) if layout is not None else source

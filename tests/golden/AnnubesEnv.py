@@ -4,232 +4,309 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class AnnubesEnv(TrialEnv):
-    (
-        'Multisensory detection (ANNUBeS): after a fixation period, a visual or an auditory\n'
-        'stimulus of random intensity appears (or nothing, on catch trials) together with a start\n'
-        'cue; the agent must report a stimulus by choosing during it and keep fixating on catch\n'
-        'trials. Every step of the stimulus period is rewarded when the action is right. With\n'
-        '`max_sequential` > 0, no modality (and no catch) occurs more than that many trials in a\n'
-        'row: the run lengths are session variables carried from trial to trial.\n'
-        'NeuroGym 2.3.1 requires `session` and `catch_prob` arguments; here they have the defaults\n'
+    __doc__ = (
+        "Multisensory detection (ANNUBeS): after a fixation period, a visual or an auditory\n"
+        "stimulus of random intensity appears (or nothing, on catch trials) together with a start\n"
+        "cue; the agent must report a stimulus by choosing during it and keep fixating on catch\n"
+        "trials. Every step of the stimulus period is rewarded when the action is right. With\n"
+        "`max_sequential` > 0, no modality (and no catch) occurs more than that many trials in a\n"
+        "row: the run lengths are session variables carried from trial to trial.\n"
+        "NeuroGym 2.3.1 requires `session` and `catch_prob` arguments; here they have the defaults\n"
         "of NeuroGym's own documentation: visual and auditory equally likely (`p_visual: 0.5`) and\n"
-        'half the trials catch trials. One visual and one auditory modality are modelled (named\n'
+        "half the trials catch trials. One visual and one auditory modality are modelled (named\n"
         "`v` and `a`, NeuroGym's example session); stimuli combining both are not.\n"
-        'Deviation from NeuroGym 2.3.1: performance is 1 when every step of the stimulus period\n'
-        'was answered right (NeuroGym sets it on any right step, so even a random policy scores\n'
-        'nearly 1).'
+        "Deviation from NeuroGym 2.3.1: performance is 1 when every step of the stimulus period\n"
+        "was answered right (NeuroGym sets it on any right step, so even a random policy scores\n"
+        "nearly 1)."
     )
 
     info = TaskInfo(
-        name='AnnubesEnv',
+        name="AnnubesEnv",
         dt=100.0,
-        paper='Leiden & eScience Center, ANNUBeS: training artificial neural networks to study multisensory behavior',
-        url='https://github.com/neuroai-lab/annubes',
-        tags=('perceptual', 'multisensory', 'detection', 'supervised'),
+        paper=("Leiden & eScience Center, ANNUBeS: training artificial neural networks to study multisensory behavior"),
+        url="https://github.com/neuroai-lab/annubes",
+        tags=("perceptual", "multisensory", "detection", "supervised"),
         params=(
-            ParamInfo('p_visual', 'float', 0.5, 0.0, 1.0, 'share of the non-catch trials that are visual'),
-            ParamInfo('catch_prob', 'float', 0.5, 0.0, 1.0, 'probability of a catch trial (no stimulus)'),
-            ParamInfo('intensities', 'list', [0.8, 0.9, 1.0], None, None, 'possible stimulus intensities'),
-            ParamInfo('max_sequential', 'int', 0, 0.0, None, 'most trials in a row of one modality or of catch trials (0: no limit)'),
-            ParamInfo('fix_intensity', 'float', 0.0, None, None, 'value of the fixation input during fixation'),
-            ParamInfo('noise_std', 'float', 0.01, 0.0, None, 'standard deviation of the stimulus noise (before the tau scaling)'),
-            ParamInfo('tau', 'int', 100, 1.0, None, 'time constant (ms) that scales the noise as in a leaky integrator'),
+            ParamInfo("p_visual", "float", 0.5, 0.0, 1.0, "share of the non-catch trials that are visual"),
+            ParamInfo("catch_prob", "float", 0.5, 0.0, 1.0, "probability of a catch trial (no stimulus)"),
+            ParamInfo("intensities", "list", [0.8, 0.9, 1.0], None, None, "possible stimulus intensities"),
+            ParamInfo(
+                "max_sequential",
+                "int",
+                0,
+                0.0,
+                None,
+                "most trials in a row of one modality or of catch trials (0: no limit)",
+            ),
+            ParamInfo("fix_intensity", "float", 0.0, None, None, "value of the fixation input during fixation"),
+            ParamInfo(
+                "noise_std",
+                "float",
+                0.01,
+                0.0,
+                None,
+                "standard deviation of the stimulus noise (before the tau scaling)",
+            ),
+            ParamInfo(
+                "tau", "int", 100, 1.0, None, "time constant (ms) that scales the noise as in a leaky integrator"
+            ),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 500.0,
-            'stimulus': 1000.0,
-            'iti': 0.0,
+            "fixation": 500.0,
+            "stimulus": 1000.0,
+            "iti": 0.0,
         },
         period_after={
-            'fixation': None,
-            'stimulus': 'fixation',
-            'iti': 'stimulus',
+            "fixation": None,
+            "stimulus": "fixation",
+            "iti": "stimulus",
         },
-        trial_variables=('catch', 'intensity'),
-        session_variables=('luck', 'w_visual', 'w_auditory', 'w_catch', 'stimulus', 'run_visual', 'run_auditory', 'run_catch'),
-        state_variables=('mistakes',),
-        input_groups=(('fixation',), ('start',), ('v',), ('a',)),
+        trial_variables=("catch", "intensity"),
+        session_variables=(
+            "luck",
+            "w_visual",
+            "w_auditory",
+            "w_catch",
+            "stimulus",
+            "run_visual",
+            "run_auditory",
+            "run_catch",
+        ),
+        state_variables=("mistakes",),
+        input_groups=(("fixation",), ("start",), ("v",), ("a",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('start', fn.size(1)))
+        _sizes["observation"].append(("start", fn.size(1)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('v', fn.size(1)))
+        _sizes["observation"].append(("v", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['observation'].append(('a', fn.size(1)))
+        _sizes["observation"].append(("a", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[5]
-        _sizes['action'].append(('choice', fn.size(1)))
+        _sizes["action"].append(("choice", fn.size(1)))
         return _sizes
 
     def _session_init(self, _rng, _n):
         _new = {}
         # see _SPEC_LOCATIONS[6]
-        _new['luck'] = fn.per_trial(_n, fn.bounded(0))
+        _new["luck"] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[7]
-        _new['w_visual'] = fn.per_trial(_n, fn.bounded(0))
+        _new["w_visual"] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[8]
-        _new['w_auditory'] = fn.per_trial(_n, fn.bounded(0))
+        _new["w_auditory"] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[9]
-        _new['w_catch'] = fn.per_trial(_n, fn.bounded(0))
+        _new["w_catch"] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[10]
-        _new['stimulus'] = fn.per_trial(_n, fn.bounded(-1))
+        _new["stimulus"] = fn.per_trial(_n, fn.bounded(-1))
         # see _SPEC_LOCATIONS[11]
-        _new['run_visual'] = fn.per_trial(_n, fn.bounded(0))
+        _new["run_visual"] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[12]
-        _new['run_auditory'] = fn.per_trial(_n, fn.bounded(0))
+        _new["run_auditory"] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[13]
-        _new['run_catch'] = fn.per_trial(_n, fn.bounded(0))
+        _new["run_catch"] = fn.per_trial(_n, fn.bounded(0))
         return _new
 
     def _session_next(self, _rng, _n, _prev):
-        catch_prob = self.params['catch_prob']
-        max_sequential = self.params['max_sequential']
-        p_visual = self.params['p_visual']
-        luck = _prev['luck']
-        w_visual = _prev['w_visual']
-        w_auditory = _prev['w_auditory']
-        w_catch = _prev['w_catch']
-        stimulus = _prev['stimulus']
-        run_visual = _prev['run_visual']
-        run_auditory = _prev['run_auditory']
-        run_catch = _prev['run_catch']
+        catch_prob = self.params["catch_prob"]
+        max_sequential = self.params["max_sequential"]
+        p_visual = self.params["p_visual"]
+        luck = _prev["luck"]
+        w_visual = _prev["w_visual"]
+        w_auditory = _prev["w_auditory"]
+        w_catch = _prev["w_catch"]
+        stimulus = _prev["stimulus"]
+        run_visual = _prev["run_visual"]
+        run_auditory = _prev["run_auditory"]
+        run_catch = _prev["run_catch"]
         # see _SPEC_LOCATIONS[14]
         luck = fn.per_trial(_n, fn.bounded(fn.uniform(_rng, _n, 0, 1)))
         # see _SPEC_LOCATIONS[15]
-        w_visual = fn.per_trial(_n, fn.bounded((1 - catch_prob) * p_visual * (1 * fn.any_of(max_sequential == 0, run_visual < max_sequential))))
+        w_visual = fn.per_trial(
+            _n,
+            fn.bounded((1 - catch_prob) * p_visual * (1 * fn.any_of(max_sequential == 0, run_visual < max_sequential))),
+        )
         # see _SPEC_LOCATIONS[16]
-        w_auditory = fn.per_trial(_n, fn.bounded((1 - catch_prob) * (1 - p_visual) * (1 * fn.any_of(max_sequential == 0, run_auditory < max_sequential))))
+        w_auditory = fn.per_trial(
+            _n,
+            fn.bounded(
+                (1 - catch_prob) * (1 - p_visual) * (1 * fn.any_of(max_sequential == 0, run_auditory < max_sequential))
+            ),
+        )
         # see _SPEC_LOCATIONS[17]
-        w_catch = fn.per_trial(_n, fn.bounded(catch_prob * (1 * fn.any_of(max_sequential == 0, run_catch < max_sequential))))
+        w_catch = fn.per_trial(
+            _n, fn.bounded(catch_prob * (1 * fn.any_of(max_sequential == 0, run_catch < max_sequential)))
+        )
         # see _SPEC_LOCATIONS[18]
-        stimulus = fn.per_trial(_n, fn.bounded(fn.where(luck * (w_visual + w_auditory + w_catch) < w_visual, 0, fn.where(luck * (w_visual + w_auditory + w_catch) < w_visual + w_auditory, 1, 2))))
+        stimulus = fn.per_trial(
+            _n,
+            fn.bounded(
+                fn.where(
+                    luck * (w_visual + w_auditory + w_catch) < w_visual,
+                    0,
+                    fn.where(luck * (w_visual + w_auditory + w_catch) < w_visual + w_auditory, 1, 2),
+                )
+            ),
+        )
         # see _SPEC_LOCATIONS[19]
         run_visual = fn.per_trial(_n, fn.bounded(fn.where(stimulus == 0, run_visual + 1, 0)))
         # see _SPEC_LOCATIONS[20]
         run_auditory = fn.per_trial(_n, fn.bounded(fn.where(stimulus == 1, run_auditory + 1, 0)))
         # see _SPEC_LOCATIONS[21]
         run_catch = fn.per_trial(_n, fn.bounded(fn.where(stimulus == 2, run_catch + 1, 0)))
-        return {'luck': luck, 'w_visual': w_visual, 'w_auditory': w_auditory, 'w_catch': w_catch, 'stimulus': stimulus, 'run_visual': run_visual, 'run_auditory': run_auditory, 'run_catch': run_catch}
+        return {
+            "luck": luck,
+            "w_visual": w_visual,
+            "w_auditory": w_auditory,
+            "w_catch": w_catch,
+            "stimulus": stimulus,
+            "run_visual": run_visual,
+            "run_auditory": run_auditory,
+            "run_catch": run_catch,
+        }
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        intensities = self.params['intensities']
-        luck = _session['luck']
-        w_visual = _session['w_visual']
-        w_auditory = _session['w_auditory']
-        w_catch = _session['w_catch']
-        stimulus = _session['stimulus']
-        run_visual = _session['run_visual']
-        run_auditory = _session['run_auditory']
-        run_catch = _session['run_catch']
+        intensities = self.params["intensities"]
+        luck = _session["luck"]
+        w_visual = _session["w_visual"]
+        w_auditory = _session["w_auditory"]
+        w_catch = _session["w_catch"]
+        stimulus = _session["stimulus"]
+        run_visual = _session["run_visual"]
+        run_auditory = _session["run_auditory"]
+        run_catch = _session["run_catch"]
         # see _SPEC_LOCATIONS[22]
-        catch = fn.per_trial(_n, _fixed['catch'] if 'catch' in _fixed else stimulus == 2)
+        catch = fn.per_trial(_n, _fixed["catch"] if "catch" in _fixed else stimulus == 2)
         # see _SPEC_LOCATIONS[23]
-        intensity = fn.per_trial(_n, _fixed['intensity'] if 'intensity' in _fixed else fn.choice(_rng, _n, intensities))
+        intensity = fn.per_trial(_n, _fixed["intensity"] if "intensity" in _fixed else fn.choice(_rng, _n, intensities))
         # see _SPEC_LOCATIONS[24]
         mistakes = fn.per_trial(_n, 0)
         _durations = {}
         # see _SPEC_LOCATIONS[25]
-        _durations['fixation'] = fn.per_trial(_n, 500)
+        _durations["fixation"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[26]
-        _durations['stimulus'] = fn.per_trial(_n, 1000)
+        _durations["stimulus"] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[27]
-        _durations['iti'] = fn.per_trial(_n, 0)
-        return {'luck': luck, 'w_visual': w_visual, 'w_auditory': w_auditory, 'w_catch': w_catch, 'stimulus': stimulus, 'run_visual': run_visual, 'run_auditory': run_auditory, 'run_catch': run_catch, 'catch': catch, 'intensity': intensity, 'mistakes': mistakes}, _durations
+        _durations["iti"] = fn.per_trial(_n, 0)
+        return {
+            "luck": luck,
+            "w_visual": w_visual,
+            "w_auditory": w_auditory,
+            "w_catch": w_catch,
+            "stimulus": stimulus,
+            "run_visual": run_visual,
+            "run_auditory": run_auditory,
+            "run_catch": run_catch,
+            "catch": catch,
+            "intensity": intensity,
+            "mistakes": mistakes,
+        }, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        catch = _vars['catch']
-        choice = self.action_index['choice']
-        fix_intensity = self.params['fix_intensity']
-        fixation = self.action_index['fixation']
-        intensity = _vars['intensity']
-        noise_std = self.params['noise_std']
-        stimulus = _vars['stimulus']
-        tau = self.params['tau']
+        catch = _vars["catch"]
+        choice = self.action_index["choice"]
+        fix_intensity = self.params["fix_intensity"]
+        fixation = self.action_index["fixation"]
+        intensity = _vars["intensity"]
+        noise_std = self.params["noise_std"]
+        stimulus = _vars["stimulus"]
+        tau = self.params["tau"]
         # see _SPEC_LOCATIONS[28]
-        _trials.add_input(0, ('fixation',), fix_intensity, None)
+        _trials.add_input(0, ("fixation",), fix_intensity, None)
         # see _SPEC_LOCATIONS[29]
-        _trials.add_input(1, ('stimulus',), 1, None)
+        _trials.add_input(1, ("stimulus",), 1, None)
         # see _SPEC_LOCATIONS[30]
-        _trials.add_input(2, ('stimulus',), intensity * (1 * (stimulus == 0)), noise_std * fn.sqrt(2 * dt / tau) / (dt / tau) * (1 * (stimulus == 0)))
+        _trials.add_input(
+            2,
+            ("stimulus",),
+            intensity * (1 * (stimulus == 0)),
+            noise_std * fn.sqrt(2 * dt / tau) / (dt / tau) * (1 * (stimulus == 0)),
+        )
         # see _SPEC_LOCATIONS[31]
-        _trials.add_input(3, ('stimulus',), intensity * (1 * (stimulus == 1)), noise_std * fn.sqrt(2 * dt / tau) / (dt / tau) * (1 * (stimulus == 1)))
+        _trials.add_input(
+            3,
+            ("stimulus",),
+            intensity * (1 * (stimulus == 1)),
+            noise_std * fn.sqrt(2 * dt / tau) / (dt / tau) * (1 * (stimulus == 1)),
+        )
         # see _SPEC_LOCATIONS[32]
-        _trials.set_target(('stimulus',), fn.where(catch, fixation, choice))
+        _trials.set_target(("stimulus",), fn.where(catch, fixation, choice))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[33]
-        if (_start['fixation'] <= t < _end['fixation'] or _start['iti'] <= t < _end['iti']) and action != fixation:
-            abort = self.rewards['abort']
+        if (_start["fixation"] <= t < _end["fixation"] or _start["iti"] <= t < _end["iti"]) and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[34]
-        if _start['stimulus'] <= t < _end['stimulus'] and action == target:
-            correct = self.rewards['correct']
+        if _start["stimulus"] <= t < _end["stimulus"] and action == target:
+            correct = self.rewards["correct"]
             return correct, None, False
         # see _SPEC_LOCATIONS[35]
-        if _start['stimulus'] <= t < _end['stimulus']:
-            fail = self.rewards['fail']
+        if _start["stimulus"] <= t < _end["stimulus"]:
+            fail = self.rewards["fail"]
             return fail, None, False
         return 0.0, None, False
 
     def _state_next(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        mistakes = self._state['mistakes']
+        mistakes = self._state["mistakes"]
         # see _SPEC_LOCATIONS[36]
-        if _start['stimulus'] <= t < _end['stimulus']:
+        if _start["stimulus"] <= t < _end["stimulus"]:
             mistakes = fn.bounded(mistakes + (action != target))
-        return {'mistakes': mistakes}
+        return {"mistakes": mistakes}
 
     def _add_state_inputs(self, _ob, t):
         return _ob
 
     def _state_next_all(self, action, target, t, _vars, _start, _end, _states):
-        mistakes = _states['mistakes']
+        mistakes = _states["mistakes"]
         # see _SPEC_LOCATIONS[37]
-        mistakes = fn.where(fn.inside(('stimulus',), _start, _end, t), fn.bounded(mistakes + 1 * (action != target)), mistakes)
-        return {'mistakes': fn.per_env(action, mistakes)}
+        mistakes = fn.where(
+            fn.inside(("stimulus",), _start, _end, t), fn.bounded(mistakes + 1 * (action != target)), mistakes
+        )
+        return {"mistakes": fn.per_env(action, mistakes)}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         return _ob
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[38]
-        _outcomes.rule(_outcomes.inside(('fixation', 'iti'), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation", "iti"), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[39]
-        _outcomes.rule(_outcomes.inside(('stimulus',), _start, _end) & (action == target), correct, None, False)
+        _outcomes.rule(_outcomes.inside(("stimulus",), _start, _end) & (action == target), correct, None, False)
         # see _SPEC_LOCATIONS[40]
-        _outcomes.rule(_outcomes.inside(('stimulus',), _start, _end), fail, None, False)
+        _outcomes.rule(_outcomes.inside(("stimulus",), _start, _end), fail, None, False)
         return _outcomes
 
     def _timeout(self):
-        mistakes = self._state['mistakes']
+        mistakes = self._state["mistakes"]
         # see _SPEC_LOCATIONS[41]
-        return 0.0, fn.scalar(mistakes == 0, 'performance')
+        return 0.0, fn.scalar(mistakes == 0, "performance")
 
     def _timeout_all(self, t, _vars, _states):
-        mistakes = _states['mistakes']
+        mistakes = _states["mistakes"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[42]
         _outcomes.rule(True, 0, mistakes == 0, True)
@@ -239,47 +316,47 @@ class AnnubesEnv(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (62, 'observation.fixation', 'tasks/AnnubesEnv.yaml', 31, 25),
-    (64, 'observation.start', 'tasks/AnnubesEnv.yaml', 31, 35),
-    (66, 'observation.v', 'tasks/AnnubesEnv.yaml', 31, 41),
-    (68, 'observation.a', 'tasks/AnnubesEnv.yaml', 31, 47),
-    (70, 'action.fixation', 'tasks/AnnubesEnv.yaml', 32, 20),
-    (72, 'action.choice', 'tasks/AnnubesEnv.yaml', 32, 31),
-    (78, 'session.luck.init', 'tasks/AnnubesEnv.yaml', 35, 16),
-    (80, 'session.w_visual.init', 'tasks/AnnubesEnv.yaml', 36, 20),
-    (82, 'session.w_auditory.init', 'tasks/AnnubesEnv.yaml', 37, 22),
-    (84, 'session.w_catch.init', 'tasks/AnnubesEnv.yaml', 38, 19),
-    (86, 'session.stimulus.init', 'tasks/AnnubesEnv.yaml', 39, 20),
-    (88, 'session.run_visual.init', 'tasks/AnnubesEnv.yaml', 40, 22),
-    (90, 'session.run_auditory.init', 'tasks/AnnubesEnv.yaml', 41, 24),
-    (92, 'session.run_catch.init', 'tasks/AnnubesEnv.yaml', 42, 21),
-    (108, 'session.luck.next', 'tasks/AnnubesEnv.yaml', 35, 25),
-    (110, 'session.w_visual.next', 'tasks/AnnubesEnv.yaml', 36, 29),
-    (112, 'session.w_auditory.next', 'tasks/AnnubesEnv.yaml', 37, 31),
-    (114, 'session.w_catch.next', 'tasks/AnnubesEnv.yaml', 38, 28),
-    (116, 'session.stimulus.next', 'tasks/AnnubesEnv.yaml', 39, 30),
-    (118, 'session.run_visual.next', 'tasks/AnnubesEnv.yaml', 40, 31),
-    (120, 'session.run_auditory.next', 'tasks/AnnubesEnv.yaml', 41, 33),
-    (122, 'session.run_catch.next', 'tasks/AnnubesEnv.yaml', 42, 30),
-    (136, 'trial.catch', 'tasks/AnnubesEnv.yaml', 44, 10),
-    (138, 'trial.intensity', 'tasks/AnnubesEnv.yaml', 45, 14),
-    (140, 'state.mistakes.init', 'tasks/AnnubesEnv.yaml', 47, 20),
-    (143, 'periods.fixation', 'tasks/AnnubesEnv.yaml', 48, 21),
-    (145, 'periods.stimulus', 'tasks/AnnubesEnv.yaml', 48, 36),
-    (147, 'periods.iti', 'tasks/AnnubesEnv.yaml', 48, 47),
-    (161, 'inputs[0].value', 'tasks/AnnubesEnv.yaml', 50, 48),
-    (163, 'inputs[1].value', 'tasks/AnnubesEnv.yaml', 51, 45),
-    (165, 'inputs[2].value', 'tasks/AnnubesEnv.yaml', 52, 41),
-    (167, 'inputs[3].value', 'tasks/AnnubesEnv.yaml', 53, 41),
-    (169, 'target[0].value', 'tasks/AnnubesEnv.yaml', 55, 31),
-    (176, 'outcomes[0].when', 'tasks/AnnubesEnv.yaml', 57, 37),
-    (180, 'outcomes[1].when', 'tasks/AnnubesEnv.yaml', 58, 30),
-    (184, 'outcomes[2].when', 'tasks/AnnubesEnv.yaml', 59, 5),
-    (194, 'state.mistakes.next', 'tasks/AnnubesEnv.yaml', 47, 47),
-    (204, 'state.mistakes.next', 'tasks/AnnubesEnv.yaml', 47, 47),
-    (218, 'outcomes[0].when', 'tasks/AnnubesEnv.yaml', 57, 37),
-    (220, 'outcomes[1].when', 'tasks/AnnubesEnv.yaml', 58, 30),
-    (222, 'outcomes[2].when', 'tasks/AnnubesEnv.yaml', 59, 5),
-    (228, 'timeout[0].when', 'tasks/AnnubesEnv.yaml', 61, 5),
-    (234, 'timeout[0].when', 'tasks/AnnubesEnv.yaml', 61, 5),
+    (87, "observation.fixation", "tasks/AnnubesEnv.yaml", 31, 25),
+    (89, "observation.start", "tasks/AnnubesEnv.yaml", 31, 35),
+    (91, "observation.v", "tasks/AnnubesEnv.yaml", 31, 41),
+    (93, "observation.a", "tasks/AnnubesEnv.yaml", 31, 47),
+    (95, "action.fixation", "tasks/AnnubesEnv.yaml", 32, 20),
+    (97, "action.choice", "tasks/AnnubesEnv.yaml", 32, 31),
+    (103, "session.luck.init", "tasks/AnnubesEnv.yaml", 35, 16),
+    (105, "session.w_visual.init", "tasks/AnnubesEnv.yaml", 36, 20),
+    (107, "session.w_auditory.init", "tasks/AnnubesEnv.yaml", 37, 22),
+    (109, "session.w_catch.init", "tasks/AnnubesEnv.yaml", 38, 19),
+    (111, "session.stimulus.init", "tasks/AnnubesEnv.yaml", 39, 20),
+    (113, "session.run_visual.init", "tasks/AnnubesEnv.yaml", 40, 22),
+    (115, "session.run_auditory.init", "tasks/AnnubesEnv.yaml", 41, 24),
+    (117, "session.run_catch.init", "tasks/AnnubesEnv.yaml", 42, 21),
+    (133, "session.luck.next", "tasks/AnnubesEnv.yaml", 35, 25),
+    (135, "session.w_visual.next", "tasks/AnnubesEnv.yaml", 36, 29),
+    (140, "session.w_auditory.next", "tasks/AnnubesEnv.yaml", 37, 31),
+    (147, "session.w_catch.next", "tasks/AnnubesEnv.yaml", 38, 28),
+    (151, "session.stimulus.next", "tasks/AnnubesEnv.yaml", 39, 30),
+    (162, "session.run_visual.next", "tasks/AnnubesEnv.yaml", 40, 31),
+    (164, "session.run_auditory.next", "tasks/AnnubesEnv.yaml", 41, 33),
+    (166, "session.run_catch.next", "tasks/AnnubesEnv.yaml", 42, 30),
+    (189, "trial.catch", "tasks/AnnubesEnv.yaml", 44, 10),
+    (191, "trial.intensity", "tasks/AnnubesEnv.yaml", 45, 14),
+    (193, "state.mistakes.init", "tasks/AnnubesEnv.yaml", 47, 20),
+    (196, "periods.fixation", "tasks/AnnubesEnv.yaml", 48, 21),
+    (198, "periods.stimulus", "tasks/AnnubesEnv.yaml", 48, 36),
+    (200, "periods.iti", "tasks/AnnubesEnv.yaml", 48, 47),
+    (226, "inputs[0].value", "tasks/AnnubesEnv.yaml", 50, 48),
+    (228, "inputs[1].value", "tasks/AnnubesEnv.yaml", 51, 45),
+    (230, "inputs[2].value", "tasks/AnnubesEnv.yaml", 52, 41),
+    (237, "inputs[3].value", "tasks/AnnubesEnv.yaml", 53, 41),
+    (244, "target[0].value", "tasks/AnnubesEnv.yaml", 55, 31),
+    (251, "outcomes[0].when", "tasks/AnnubesEnv.yaml", 57, 37),
+    (255, "outcomes[1].when", "tasks/AnnubesEnv.yaml", 58, 30),
+    (259, "outcomes[2].when", "tasks/AnnubesEnv.yaml", 59, 5),
+    (269, "state.mistakes.next", "tasks/AnnubesEnv.yaml", 47, 47),
+    (279, "state.mistakes.next", "tasks/AnnubesEnv.yaml", 47, 47),
+    (295, "outcomes[0].when", "tasks/AnnubesEnv.yaml", 57, 37),
+    (297, "outcomes[1].when", "tasks/AnnubesEnv.yaml", 58, 30),
+    (299, "outcomes[2].when", "tasks/AnnubesEnv.yaml", 59, 5),
+    (305, "timeout[0].when", "tasks/AnnubesEnv.yaml", 61, 5),
+    (311, "timeout[0].when", "tasks/AnnubesEnv.yaml", 61, 5),
 )

@@ -4,141 +4,152 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class AntiReach(TrialEnv):
-    (
-        'Anti-response (anti-saccade or anti-reach): after fixation, a stimulus appears at one\n'
-        'of `dim_ring` directions; once the fixation input goes off the agent must respond in the\n'
-        'direction opposite to it (with `anti: false`, towards it). Breaking fixation during the\n'
-        'fixation period costs `abort` but does not end the trial.'
+    __doc__ = (
+        "Anti-response (anti-saccade or anti-reach): after fixation, a stimulus appears at one\n"
+        "of `dim_ring` directions; once the fixation input goes off the agent must respond in the\n"
+        "direction opposite to it (with `anti: false`, towards it). Breaking fixation during the\n"
+        "fixation period costs `abort` but does not end the trial."
     )
 
     info = TaskInfo(
-        name='AntiReach',
+        name="AntiReach",
         dt=100.0,
-        paper='Munoz & Everling (2004), Look away: the anti-saccade task and the voluntary control of eye movement',
-        url='https://www.nature.com/articles/nrn1345',
-        tags=('perceptual', 'steps action space'),
+        paper=("Munoz & Everling (2004), Look away: the anti-saccade task and the voluntary control of eye movement"),
+        url="https://www.nature.com/articles/nrn1345",
+        tags=("perceptual", "steps action space"),
         params=(
-            ParamInfo('dim_ring', 'int', 32, 2.0, None, 'number of directions (stimulus inputs and response choices)'),
-            ParamInfo('anti', 'bool', True, None, None, 'respond away from the stimulus (false: towards it)'),
+            ParamInfo("dim_ring", "int", 32, 2.0, None, "number of directions (stimulus inputs and response choices)"),
+            ParamInfo("anti", "bool", True, None, None, "respond away from the stimulus (false: towards it)"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 500.0,
-            'stimulus': 500.0,
-            'delay': 0.0,
-            'decision': 500.0,
+            "fixation": 500.0,
+            "stimulus": 500.0,
+            "delay": 0.0,
+            "decision": 500.0,
         },
         period_after={
-            'fixation': None,
-            'stimulus': 'fixation',
-            'delay': 'stimulus',
-            'decision': 'delay',
+            "fixation": None,
+            "stimulus": "fixation",
+            "delay": "stimulus",
+            "decision": "delay",
         },
-        trial_variables=('ground_truth', 'stim_theta'),
-        input_groups=(('fixation',), ('stimulus',)),
+        trial_variables=("ground_truth", "stim_theta"),
+        input_groups=(("fixation",), ("stimulus",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        dim_ring = _params['dim_ring']
-        _sizes = {'observation': [], 'action': []}
+        dim_ring = _params["dim_ring"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('choice', fn.size(dim_ring)))
+        _sizes["action"].append(("choice", fn.size(dim_ring)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        anti = self.params['anti']
-        dim_ring = self.params['dim_ring']
+        anti = self.params["anti"]
+        dim_ring = self.params["dim_ring"]
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, dim_ring))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.choice(_rng, _n, dim_ring)
+        )
         # see _SPEC_LOCATIONS[5]
-        stim_theta = fn.per_trial(_n, _fixed['stim_theta'] if 'stim_theta' in _fixed else fn.where(anti, fn.mod(fn.take(fn.ring(dim_ring), ground_truth) + fn.pi, 2 * fn.pi), fn.take(fn.ring(dim_ring), ground_truth)))
+        stim_theta = fn.per_trial(
+            _n,
+            _fixed["stim_theta"]
+            if "stim_theta" in _fixed
+            else fn.where(
+                anti,
+                fn.mod(fn.take(fn.ring(dim_ring), ground_truth) + fn.pi, 2 * fn.pi),
+                fn.take(fn.ring(dim_ring), ground_truth),
+            ),
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[6]
-        _durations['fixation'] = fn.per_trial(_n, 500)
+        _durations["fixation"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[7]
-        _durations['stimulus'] = fn.per_trial(_n, 500)
+        _durations["stimulus"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[8]
-        _durations['delay'] = fn.per_trial(_n, 0)
+        _durations["delay"] = fn.per_trial(_n, 0)
         # see _SPEC_LOCATIONS[9]
-        _durations['decision'] = fn.per_trial(_n, 500)
-        return {'ground_truth': ground_truth, 'stim_theta': stim_theta}, _durations
+        _durations["decision"] = fn.per_trial(_n, 500)
+        return {"ground_truth": ground_truth, "stim_theta": stim_theta}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
-        choice = self.action_index['choice']
-        dim_ring = self.params['dim_ring']
-        ground_truth = _vars['ground_truth']
-        stim_theta = _vars['stim_theta']
+        choice = self.action_index["choice"]
+        dim_ring = self.params["dim_ring"]
+        ground_truth = _vars["ground_truth"]
+        stim_theta = _vars["stim_theta"]
         # see _SPEC_LOCATIONS[10]
-        _trials.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
+        _trials.add_input(0, ("fixation", "stimulus", "delay"), 1, None)
         # see _SPEC_LOCATIONS[11]
-        _trials.add_input(1, ('stimulus',), fn.cos(fn.ring(dim_ring) - stim_theta), None)
+        _trials.add_input(1, ("stimulus",), fn.cos(fn.ring(dim_ring) - stim_theta), None)
         # see _SPEC_LOCATIONS[12]
-        _trials.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(("decision",), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[13]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[14]
-        if _start['decision'] <= t < _end['decision'] and action == target:
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[15]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[16]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[17]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[18]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (49, 'observation.fixation', 'tasks/AntiReach.yaml', 17, 25),
-    (51, 'observation.stimulus', 'tasks/AntiReach.yaml', 17, 38),
-    (53, 'action.fixation', 'tasks/AntiReach.yaml', 18, 20),
-    (55, 'action.choice', 'tasks/AntiReach.yaml', 18, 31),
-    (62, 'trial.ground_truth', 'tasks/AntiReach.yaml', 20, 17),
-    (64, 'trial.stim_theta', 'tasks/AntiReach.yaml', 21, 15),
-    (67, 'periods.fixation', 'tasks/AntiReach.yaml', 22, 21),
-    (69, 'periods.stimulus', 'tasks/AntiReach.yaml', 22, 36),
-    (71, 'periods.delay', 'tasks/AntiReach.yaml', 22, 48),
-    (73, 'periods.decision', 'tasks/AntiReach.yaml', 22, 61),
-    (82, 'inputs[0].value', 'tasks/AntiReach.yaml', 24, 67),
-    (84, 'inputs[1].value', 'tasks/AntiReach.yaml', 25, 48),
-    (86, 'target[0].value', 'tasks/AntiReach.yaml', 27, 31),
-    (93, 'outcomes[0].when', 'tasks/AntiReach.yaml', 29, 30),
-    (97, 'outcomes[1].when', 'tasks/AntiReach.yaml', 30, 30),
-    (101, 'outcomes[2].when', 'tasks/AntiReach.yaml', 31, 30),
-    (113, 'outcomes[0].when', 'tasks/AntiReach.yaml', 29, 30),
-    (115, 'outcomes[1].when', 'tasks/AntiReach.yaml', 30, 30),
-    (117, 'outcomes[2].when', 'tasks/AntiReach.yaml', 31, 30),
+    (49, "observation.fixation", "tasks/AntiReach.yaml", 17, 25),
+    (51, "observation.stimulus", "tasks/AntiReach.yaml", 17, 38),
+    (53, "action.fixation", "tasks/AntiReach.yaml", 18, 20),
+    (55, "action.choice", "tasks/AntiReach.yaml", 18, 31),
+    (62, "trial.ground_truth", "tasks/AntiReach.yaml", 20, 17),
+    (66, "trial.stim_theta", "tasks/AntiReach.yaml", 21, 15),
+    (78, "periods.fixation", "tasks/AntiReach.yaml", 22, 21),
+    (80, "periods.stimulus", "tasks/AntiReach.yaml", 22, 36),
+    (82, "periods.delay", "tasks/AntiReach.yaml", 22, 48),
+    (84, "periods.decision", "tasks/AntiReach.yaml", 22, 61),
+    (93, "inputs[0].value", "tasks/AntiReach.yaml", 24, 67),
+    (95, "inputs[1].value", "tasks/AntiReach.yaml", 25, 48),
+    (97, "target[0].value", "tasks/AntiReach.yaml", 27, 31),
+    (104, "outcomes[0].when", "tasks/AntiReach.yaml", 29, 30),
+    (108, "outcomes[1].when", "tasks/AntiReach.yaml", 30, 30),
+    (112, "outcomes[2].when", "tasks/AntiReach.yaml", 31, 30),
+    (124, "outcomes[0].when", "tasks/AntiReach.yaml", 29, 30),
+    (126, "outcomes[1].when", "tasks/AntiReach.yaml", 30, 30),
+    (128, "outcomes[2].when", "tasks/AntiReach.yaml", 31, 30),
 )

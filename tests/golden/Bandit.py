@@ -4,79 +4,87 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class Bandit(TrialEnv):
-    (
-        'Multi-armed bandit: every trial is one step; the agent pulls one of `n_arms` arms, and\n'
-        'arm i pays `magnitudes[i]` with probability `p[i]`. Nothing is observed (a constant 0\n'
+    __doc__ = (
+        "Multi-armed bandit: every trial is one step; the agent pulls one of `n_arms` arms, and\n"
+        "arm i pays `magnitudes[i]` with probability `p[i]`. Nothing is observed (a constant 0\n"
         "input), so the agent must learn the arms' values from rewards across trials, as in\n"
-        'meta-reinforcement learning. Performance is 1 when the pulled arm paid out.\n'
-        'There is no ground truth (`gt` is 0): which arm is best is for the agent to find out.'
+        "meta-reinforcement learning. Performance is 1 when the pulled arm paid out.\n"
+        "There is no ground truth (`gt` is 0): which arm is best is for the agent to find out."
     )
 
     info = TaskInfo(
-        name='Bandit',
+        name="Bandit",
         dt=100.0,
-        paper='Wang et al. (2018), Prefrontal cortex as a meta-reinforcement learning system',
-        url='https://www.nature.com/articles/s41593-018-0147-8',
-        tags=('n-alternative', 'reinforcement learning'),
+        paper=("Wang et al. (2018), Prefrontal cortex as a meta-reinforcement learning system"),
+        url="https://www.nature.com/articles/s41593-018-0147-8",
+        tags=("n-alternative", "reinforcement learning"),
         params=(
-            ParamInfo('n_arms', 'int', 2, 1.0, None, 'number of arms'),
-            ParamInfo('p', 'list', [0.5, 0.5], None, None, 'probability that each arm pays out (one per arm)'),
-            ParamInfo('magnitudes', 'list', [1.0, 1.0], None, None, 'reward of each arm when it pays out (one per arm)'),
+            ParamInfo("n_arms", "int", 2, 1.0, None, "number of arms"),
+            ParamInfo("p", "list", [0.5, 0.5], None, None, "probability that each arm pays out (one per arm)"),
+            ParamInfo(
+                "magnitudes", "list", [1.0, 1.0], None, None, "reward of each arm when it pays out (one per arm)"
+            ),
         ),
         timing={
-            'choice': 'dt',
+            "choice": "dt",
         },
         period_after={
-            'choice': None,
+            "choice": None,
         },
-        trial_variables=('luck',),
+        trial_variables=("luck",),
     )
 
     def _group_sizes(self, _params):
-        n_arms = _params['n_arms']
-        _sizes = {'observation': [], 'action': []}
+        n_arms = _params["n_arms"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('input', fn.size(1)))
+        _sizes["observation"].append(("input", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['action'].append(('arm', fn.size(n_arms)))
+        _sizes["action"].append(("arm", fn.size(n_arms)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
         dt = self.dt
         # see _SPEC_LOCATIONS[2]
-        luck = fn.per_trial(_n, _fixed['luck'] if 'luck' in _fixed else fn.uniform(_rng, _n, 0, 1))
+        luck = fn.per_trial(_n, _fixed["luck"] if "luck" in _fixed else fn.uniform(_rng, _n, 0, 1))
         _durations = {}
         # see _SPEC_LOCATIONS[3]
-        _durations['choice'] = fn.per_trial(_n, dt)
-        return {'luck': luck}, _durations
+        _durations["choice"] = fn.per_trial(_n, dt)
+        return {"luck": luck}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         pass  # no inputs and no targets: observations and ground truth stay 0
 
     def _judge(self, action, target, t):
         # see _SPEC_LOCATIONS[4]
-        luck = self.trial['luck']
-        magnitudes = self.params['magnitudes']
-        p = self.params['p']
-        return fn.scalar(fn.take(magnitudes, action) * (luck < fn.take(p, action))), fn.scalar(luck < fn.take(p, action), 'performance'), True
+        luck = self.trial["luck"]
+        magnitudes = self.params["magnitudes"]
+        p = self.params["p"]
+        return (
+            fn.scalar(fn.take(magnitudes, action) * (luck < fn.take(p, action))),
+            fn.scalar(luck < fn.take(p, action), "performance"),
+            True,
+        )
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        luck = _vars['luck']
-        magnitudes = self.params['magnitudes']
-        p = self.params['p']
+        luck = _vars["luck"]
+        magnitudes = self.params["magnitudes"]
+        p = self.params["p"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[5]
-        _outcomes.rule(True, fn.take(magnitudes, action) * (1 * (luck < fn.take(p, action))), luck < fn.take(p, action), True)
+        _outcomes.rule(
+            True, fn.take(magnitudes, action) * (1 * (luck < fn.take(p, action))), luck < fn.take(p, action), True
+        )
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (38, 'observation.input', 'tasks/Bandit.yaml', 18, 22),
-    (40, 'action.arm', 'tasks/Bandit.yaml', 19, 15),
-    (46, 'trial.luck', 'tasks/Bandit.yaml', 21, 9),
-    (49, 'periods.choice', 'tasks/Bandit.yaml', 22, 19),
-    (57, 'outcomes[0].when', 'tasks/Bandit.yaml', 24, 5),
-    (68, 'outcomes[0].when', 'tasks/Bandit.yaml', 24, 5),
+    (40, "observation.input", "tasks/Bandit.yaml", 18, 22),
+    (42, "action.arm", "tasks/Bandit.yaml", 19, 15),
+    (48, "trial.luck", "tasks/Bandit.yaml", 21, 9),
+    (51, "periods.choice", "tasks/Bandit.yaml", 22, 19),
+    (59, "outcomes[0].when", "tasks/Bandit.yaml", 24, 5),
+    (74, "outcomes[0].when", "tasks/Bandit.yaml", 24, 5),
 )

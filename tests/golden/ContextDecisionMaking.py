@@ -4,169 +4,200 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class ContextDecisionMaking(TrialEnv):
-    (
-        'Context-dependent decision making: two modalities each show noisy evidence for one of two\n'
-        'choices; only the modality selected by the (implicit, fixed) context is relevant.\n'
+    __doc__ = (
+        "Context-dependent decision making: two modalities each show noisy evidence for one of two\n"
+        "choices; only the modality selected by the (implicit, fixed) context is relevant.\n"
         "NeuroGym's explicit-context mode (`use_expl_context`, extra context inputs) and\n"
-        '`dim_ring` other than 2 are not offered here yet. The stimulus lasts 700 ms, what\n'
+        "`dim_ring` other than 2 are not offered here yet. The stimulus lasts 700 ms, what\n"
         "NeuroGym's 750 ms floors to at dt = 100."
     )
 
     info = TaskInfo(
-        name='ContextDecisionMaking',
+        name="ContextDecisionMaking",
         dt=100.0,
-        paper='Mante, Sussillo, Shenoy & Newsome (2013), Context-dependent computation by recurrent dynamics in prefrontal cortex',
-        url='https://www.nature.com/articles/nature12742',
-        tags=('perceptual', 'context dependent', 'two-alternative', 'supervised'),
+        paper=(
+            "Mante, Sussillo, Shenoy & Newsome (2013), Context-dependent "
+            "computation by recurrent dynamics in prefrontal cortex"
+        ),
+        url="https://www.nature.com/articles/nature12742",
+        tags=("perceptual", "context dependent", "two-alternative", "supervised"),
         params=(
-            ParamInfo('context_modality', 'int', 0, 0.0, 1.0, "the relevant modality (NeuroGym's impl_context_modality)"),
-            ParamInfo('sigma', 'float', 1.0, 0.0, None, 'input noise per sqrt(ms)'),
-            ParamInfo('cohs', 'list', [5, 15, 50], None, None, 'coherence levels in percent'),
+            ParamInfo(
+                "context_modality", "int", 0, 0.0, 1.0, "the relevant modality (NeuroGym's impl_context_modality)"
+            ),
+            ParamInfo("sigma", "float", 1.0, 0.0, None, "input noise per sqrt(ms)"),
+            ParamInfo("cohs", "list", [5, 15, 50], None, None, "coherence levels in percent"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
+            "abort": -0.1,
+            "correct": 1.0,
         },
         timing={
-            'fixation': 300.0,
-            'stimulus': 700.0,
-            'delay': 'trunc_exp(600, 300, 3000)',
-            'decision': 100.0,
+            "fixation": 300.0,
+            "stimulus": 700.0,
+            "delay": "trunc_exp(600, 300, 3000)",
+            "decision": 100.0,
         },
         period_after={
-            'fixation': None,
-            'stimulus': 'fixation',
-            'delay': 'stimulus',
-            'decision': 'delay',
+            "fixation": None,
+            "stimulus": "fixation",
+            "delay": "stimulus",
+            "decision": "delay",
         },
-        trial_variables=('ground_truth', 'other_choice', 'context', 'coh_1', 'coh_2', 'choice_1', 'choice_2'),
-        input_groups=(('fixation',), ('stim1_mod1', 'stim2_mod1'), ('stim1_mod2', 'stim2_mod2')),
+        trial_variables=("ground_truth", "other_choice", "context", "coh_1", "coh_2", "choice_1", "choice_2"),
+        input_groups=(("fixation",), ("stim1_mod1", "stim2_mod1"), ("stim1_mod2", "stim2_mod2")),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stim1_mod1', fn.size(1)))
+        _sizes["observation"].append(("stim1_mod1", fn.size(1)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('stim2_mod1', fn.size(1)))
+        _sizes["observation"].append(("stim2_mod1", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['observation'].append(('stim1_mod2', fn.size(1)))
+        _sizes["observation"].append(("stim1_mod2", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['observation'].append(('stim2_mod2', fn.size(1)))
+        _sizes["observation"].append(("stim2_mod2", fn.size(1)))
         # see _SPEC_LOCATIONS[5]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[6]
-        _sizes['action'].append(('choice', fn.size(2)))
+        _sizes["action"].append(("choice", fn.size(2)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        cohs = self.params['cohs']
-        context_modality = self.params['context_modality']
+        cohs = self.params["cohs"]
+        context_modality = self.params["context_modality"]
         # see _SPEC_LOCATIONS[7]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, fn.array((1, 2))))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.choice(_rng, _n, fn.array((1, 2)))
+        )
         # see _SPEC_LOCATIONS[8]
-        other_choice = fn.per_trial(_n, _fixed['other_choice'] if 'other_choice' in _fixed else fn.choice(_rng, _n, fn.array((1, 2))))
+        other_choice = fn.per_trial(
+            _n, _fixed["other_choice"] if "other_choice" in _fixed else fn.choice(_rng, _n, fn.array((1, 2)))
+        )
         # see _SPEC_LOCATIONS[9]
-        context = fn.per_trial(_n, _fixed['context'] if 'context' in _fixed else context_modality)
+        context = fn.per_trial(_n, _fixed["context"] if "context" in _fixed else context_modality)
         # see _SPEC_LOCATIONS[10]
-        coh_1 = fn.per_trial(_n, _fixed['coh_1'] if 'coh_1' in _fixed else fn.choice(_rng, _n, cohs))
+        coh_1 = fn.per_trial(_n, _fixed["coh_1"] if "coh_1" in _fixed else fn.choice(_rng, _n, cohs))
         # see _SPEC_LOCATIONS[11]
-        coh_2 = fn.per_trial(_n, _fixed['coh_2'] if 'coh_2' in _fixed else fn.choice(_rng, _n, cohs))
+        coh_2 = fn.per_trial(_n, _fixed["coh_2"] if "coh_2" in _fixed else fn.choice(_rng, _n, cohs))
         # see _SPEC_LOCATIONS[12]
-        choice_1 = fn.per_trial(_n, _fixed['choice_1'] if 'choice_1' in _fixed else fn.where(context == 1, other_choice, ground_truth))
+        choice_1 = fn.per_trial(
+            _n, _fixed["choice_1"] if "choice_1" in _fixed else fn.where(context == 1, other_choice, ground_truth)
+        )
         # see _SPEC_LOCATIONS[13]
-        choice_2 = fn.per_trial(_n, _fixed['choice_2'] if 'choice_2' in _fixed else fn.where(context == 1, ground_truth, other_choice))
+        choice_2 = fn.per_trial(
+            _n, _fixed["choice_2"] if "choice_2" in _fixed else fn.where(context == 1, ground_truth, other_choice)
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[14]
-        _durations['fixation'] = fn.per_trial(_n, 300)
+        _durations["fixation"] = fn.per_trial(_n, 300)
         # see _SPEC_LOCATIONS[15]
-        _durations['stimulus'] = fn.per_trial(_n, 700)
+        _durations["stimulus"] = fn.per_trial(_n, 700)
         # see _SPEC_LOCATIONS[16]
-        _durations['delay'] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 600, 300, 3000))
+        _durations["delay"] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 600, 300, 3000))
         # see _SPEC_LOCATIONS[17]
-        _durations['decision'] = fn.per_trial(_n, 100)
-        return {'ground_truth': ground_truth, 'other_choice': other_choice, 'context': context, 'coh_1': coh_1, 'coh_2': coh_2, 'choice_1': choice_1, 'choice_2': choice_2}, _durations
+        _durations["decision"] = fn.per_trial(_n, 100)
+        return {
+            "ground_truth": ground_truth,
+            "other_choice": other_choice,
+            "context": context,
+            "coh_1": coh_1,
+            "coh_2": coh_2,
+            "choice_1": choice_1,
+            "choice_2": choice_2,
+        }, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        choice_1 = _vars['choice_1']
-        choice_2 = _vars['choice_2']
-        coh_1 = _vars['coh_1']
-        coh_2 = _vars['coh_2']
-        ground_truth = _vars['ground_truth']
-        sigma = self.params['sigma']
+        choice_1 = _vars["choice_1"]
+        choice_2 = _vars["choice_2"]
+        coh_1 = _vars["coh_1"]
+        coh_2 = _vars["coh_2"]
+        ground_truth = _vars["ground_truth"]
+        sigma = self.params["sigma"]
         # see _SPEC_LOCATIONS[18]
-        _trials.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ("fixation",), 1, None)
         # see _SPEC_LOCATIONS[19]
-        _trials.add_input(1, ('stimulus',), fn.cos(fn.ring(2) - fn.take(fn.ring(2), choice_1 - 1)) * coh_1 / 200 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(
+            1,
+            ("stimulus",),
+            fn.cos(fn.ring(2) - fn.take(fn.ring(2), choice_1 - 1)) * coh_1 / 200 + 0.5,
+            sigma / fn.sqrt(dt),
+        )
         # see _SPEC_LOCATIONS[20]
-        _trials.add_input(2, ('stimulus',), fn.cos(fn.ring(2) - fn.take(fn.ring(2), choice_2 - 1)) * coh_2 / 200 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(
+            2,
+            ("stimulus",),
+            fn.cos(fn.ring(2) - fn.take(fn.ring(2), choice_2 - 1)) * coh_2 / 200 + 0.5,
+            sigma / fn.sqrt(dt),
+        )
         # see _SPEC_LOCATIONS[21]
-        _trials.set_target(('decision',), ground_truth)
+        _trials.set_target(("decision",), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[22]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[23]
-        if _start['decision'] <= t < _end['decision'] and action == target:
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[24]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
             return 0.0, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[25]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[26]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[27]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), 0, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), 0, None, True)
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (49, 'observation.fixation', 'tasks/ContextDecisionMaking.yaml', 19, 25),
-    (51, 'observation.stim1_mod1', 'tasks/ContextDecisionMaking.yaml', 19, 40),
-    (53, 'observation.stim2_mod1', 'tasks/ContextDecisionMaking.yaml', 19, 55),
-    (55, 'observation.stim1_mod2', 'tasks/ContextDecisionMaking.yaml', 19, 70),
-    (57, 'observation.stim2_mod2', 'tasks/ContextDecisionMaking.yaml', 19, 85),
-    (59, 'action.fixation', 'tasks/ContextDecisionMaking.yaml', 20, 20),
-    (61, 'action.choice', 'tasks/ContextDecisionMaking.yaml', 20, 31),
-    (68, 'trial.ground_truth', 'tasks/ContextDecisionMaking.yaml', 22, 17),
-    (70, 'trial.other_choice', 'tasks/ContextDecisionMaking.yaml', 23, 17),
-    (72, 'trial.context', 'tasks/ContextDecisionMaking.yaml', 24, 12),
-    (74, 'trial.coh_1', 'tasks/ContextDecisionMaking.yaml', 25, 10),
-    (76, 'trial.coh_2', 'tasks/ContextDecisionMaking.yaml', 26, 10),
-    (78, 'trial.choice_1', 'tasks/ContextDecisionMaking.yaml', 27, 13),
-    (80, 'trial.choice_2', 'tasks/ContextDecisionMaking.yaml', 28, 13),
-    (83, 'periods.fixation', 'tasks/ContextDecisionMaking.yaml', 30, 13),
-    (85, 'periods.stimulus', 'tasks/ContextDecisionMaking.yaml', 31, 13),
-    (87, 'periods.delay', 'tasks/ContextDecisionMaking.yaml', 32, 10),
-    (89, 'periods.decision', 'tasks/ContextDecisionMaking.yaml', 33, 13),
-    (101, 'inputs[0].value', 'tasks/ContextDecisionMaking.yaml', 35, 48),
-    (103, 'inputs[1].value', 'tasks/ContextDecisionMaking.yaml', 38, 12),
-    (105, 'inputs[2].value', 'tasks/ContextDecisionMaking.yaml', 42, 12),
-    (107, 'target[0].value', 'tasks/ContextDecisionMaking.yaml', 45, 31),
-    (114, 'outcomes[0].when', 'tasks/ContextDecisionMaking.yaml', 47, 30),
-    (118, 'outcomes[1].when', 'tasks/ContextDecisionMaking.yaml', 48, 30),
-    (122, 'outcomes[2].when', 'tasks/ContextDecisionMaking.yaml', 49, 30),
-    (132, 'outcomes[0].when', 'tasks/ContextDecisionMaking.yaml', 47, 30),
-    (134, 'outcomes[1].when', 'tasks/ContextDecisionMaking.yaml', 48, 30),
-    (136, 'outcomes[2].when', 'tasks/ContextDecisionMaking.yaml', 49, 30),
+    (54, "observation.fixation", "tasks/ContextDecisionMaking.yaml", 19, 25),
+    (56, "observation.stim1_mod1", "tasks/ContextDecisionMaking.yaml", 19, 40),
+    (58, "observation.stim2_mod1", "tasks/ContextDecisionMaking.yaml", 19, 55),
+    (60, "observation.stim1_mod2", "tasks/ContextDecisionMaking.yaml", 19, 70),
+    (62, "observation.stim2_mod2", "tasks/ContextDecisionMaking.yaml", 19, 85),
+    (64, "action.fixation", "tasks/ContextDecisionMaking.yaml", 20, 20),
+    (66, "action.choice", "tasks/ContextDecisionMaking.yaml", 20, 31),
+    (73, "trial.ground_truth", "tasks/ContextDecisionMaking.yaml", 22, 17),
+    (77, "trial.other_choice", "tasks/ContextDecisionMaking.yaml", 23, 17),
+    (81, "trial.context", "tasks/ContextDecisionMaking.yaml", 24, 12),
+    (83, "trial.coh_1", "tasks/ContextDecisionMaking.yaml", 25, 10),
+    (85, "trial.coh_2", "tasks/ContextDecisionMaking.yaml", 26, 10),
+    (87, "trial.choice_1", "tasks/ContextDecisionMaking.yaml", 27, 13),
+    (91, "trial.choice_2", "tasks/ContextDecisionMaking.yaml", 28, 13),
+    (96, "periods.fixation", "tasks/ContextDecisionMaking.yaml", 30, 13),
+    (98, "periods.stimulus", "tasks/ContextDecisionMaking.yaml", 31, 13),
+    (100, "periods.delay", "tasks/ContextDecisionMaking.yaml", 32, 10),
+    (102, "periods.decision", "tasks/ContextDecisionMaking.yaml", 33, 13),
+    (122, "inputs[0].value", "tasks/ContextDecisionMaking.yaml", 35, 48),
+    (124, "inputs[1].value", "tasks/ContextDecisionMaking.yaml", 38, 12),
+    (131, "inputs[2].value", "tasks/ContextDecisionMaking.yaml", 42, 12),
+    (138, "target[0].value", "tasks/ContextDecisionMaking.yaml", 45, 31),
+    (145, "outcomes[0].when", "tasks/ContextDecisionMaking.yaml", 47, 30),
+    (149, "outcomes[1].when", "tasks/ContextDecisionMaking.yaml", 48, 30),
+    (153, "outcomes[2].when", "tasks/ContextDecisionMaking.yaml", 49, 30),
+    (163, "outcomes[0].when", "tasks/ContextDecisionMaking.yaml", 47, 30),
+    (165, "outcomes[1].when", "tasks/ContextDecisionMaking.yaml", 48, 30),
+    (167, "outcomes[2].when", "tasks/ContextDecisionMaking.yaml", 49, 30),
 )

@@ -4,215 +4,251 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class DawTwoStep(TrialEnv):
-    (
-        'Two-step task (Daw et al. 2011). At the first step the agent picks action 1 or 2; each\n'
-        'usually leads to its own second-stage state (probability `p_common`), sometimes to the\n'
-        'other. The second-stage state is shown at the next step; one of the two states pays out\n'
-        'with probability `p_high`, the other with `p_low`, and which one is rich switches with\n'
-        'probability `p_switch` before each trial (a session variable). The state reached is a\n'
-        'state variable set by the first action, so the second observation depends on the agent.\n'
-        'Fixating at the first step aborts the trial; acting at the second step costs `abort`.\n'
-        'The ground truth is the first action that commonly leads to the rich state.\n'
-        'Deviation from NeuroGym 2.3.1: its new_trial() fails (no observation array), so no trial\n'
-        'statistics exist to compare; the step logic is reproduced.'
+    __doc__ = (
+        "Two-step task (Daw et al. 2011). At the first step the agent picks action 1 or 2; each\n"
+        "usually leads to its own second-stage state (probability `p_common`), sometimes to the\n"
+        "other. The second-stage state is shown at the next step; one of the two states pays out\n"
+        "with probability `p_high`, the other with `p_low`, and which one is rich switches with\n"
+        "probability `p_switch` before each trial (a session variable). The state reached is a\n"
+        "state variable set by the first action, so the second observation depends on the agent.\n"
+        "Fixating at the first step aborts the trial; acting at the second step costs `abort`.\n"
+        "The ground truth is the first action that commonly leads to the rich state.\n"
+        "Deviation from NeuroGym 2.3.1: its new_trial() fails (no observation array), so no trial\n"
+        "statistics exist to compare; the step logic is reproduced."
     )
 
     info = TaskInfo(
-        name='DawTwoStep',
+        name="DawTwoStep",
         dt=100.0,
-        paper="Daw, Gershman, Seymour, Dayan & Dolan (2011), Model-based influences on humans' choices and striatal prediction errors",
-        url='https://www.sciencedirect.com/science/article/pii/S0896627311001255',
-        tags=('two-alternative', 'reinforcement learning', 'model-based', 'agent state'),
+        paper=(
+            "Daw, Gershman, Seymour, Dayan & Dolan (2011), Model-based influences "
+            "on humans' choices and striatal prediction errors"
+        ),
+        url="https://www.sciencedirect.com/science/article/pii/S0896627311001255",
+        tags=("two-alternative", "reinforcement learning", "model-based", "agent state"),
         params=(
-            ParamInfo('p_common', 'float', 0.8, 0.5, 1.0, 'probability that an action leads to its usual state'),
-            ParamInfo('p_switch', 'float', 0.025, 0.0, 1.0, 'probability that the rich state switches before a trial'),
-            ParamInfo('p_high', 'float', 0.9, 0.0, 1.0, 'payout probability of the rich state'),
-            ParamInfo('p_low', 'float', 0.1, 0.0, 1.0, 'payout probability of the poor state'),
+            ParamInfo("p_common", "float", 0.8, 0.5, 1.0, "probability that an action leads to its usual state"),
+            ParamInfo("p_switch", "float", 0.025, 0.0, 1.0, "probability that the rich state switches before a trial"),
+            ParamInfo("p_high", "float", 0.9, 0.0, 1.0, "payout probability of the rich state"),
+            ParamInfo("p_low", "float", 0.1, 0.0, 1.0, "payout probability of the poor state"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
+            "abort": -0.1,
+            "correct": 1.0,
         },
         timing={
-            'first': 'dt',
-            'second': 'dt',
+            "first": "dt",
+            "second": "dt",
         },
         period_after={
-            'first': None,
-            'second': 'first',
+            "first": None,
+            "second": "first",
         },
-        trial_variables=('after_1', 'after_2', 'pays_1', 'pays_2', 'ground_truth'),
-        session_variables=('rich',),
-        state_variables=('reached',),
-        input_groups=(('start',), ('state',)),
+        trial_variables=("after_1", "after_2", "pays_1", "pays_2", "ground_truth"),
+        session_variables=("rich",),
+        state_variables=("reached",),
+        input_groups=(("start",), ("state",)),
         state_inputs=(1,),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('start', fn.size(1)))
+        _sizes["observation"].append(("start", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('state', fn.size(2)))
+        _sizes["observation"].append(("state", fn.size(2)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('choice', fn.size(2)))
+        _sizes["action"].append(("choice", fn.size(2)))
         return _sizes
 
     def _session_init(self, _rng, _n):
         _new = {}
         # see _SPEC_LOCATIONS[4]
-        _new['rich'] = fn.per_trial(_n, fn.bounded(1))
+        _new["rich"] = fn.per_trial(_n, fn.bounded(1))
         return _new
 
     def _session_next(self, _rng, _n, _prev):
-        p_switch = self.params['p_switch']
-        rich = _prev['rich']
+        p_switch = self.params["p_switch"]
+        rich = _prev["rich"]
         # see _SPEC_LOCATIONS[5]
         rich = fn.per_trial(_n, fn.bounded(fn.where(fn.uniform(_rng, _n, 0, 1) < p_switch, 3 - rich, rich)))
-        return {'rich': rich}
+        return {"rich": rich}
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
         dt = self.dt
-        p_common = self.params['p_common']
-        p_high = self.params['p_high']
-        p_low = self.params['p_low']
-        rich = _session['rich']
+        p_common = self.params["p_common"]
+        p_high = self.params["p_high"]
+        p_low = self.params["p_low"]
+        rich = _session["rich"]
         # see _SPEC_LOCATIONS[6]
-        after_1 = fn.per_trial(_n, _fixed['after_1'] if 'after_1' in _fixed else fn.where(fn.uniform(_rng, _n, 0, 1) < p_common, 1, 2))
+        after_1 = fn.per_trial(
+            _n, _fixed["after_1"] if "after_1" in _fixed else fn.where(fn.uniform(_rng, _n, 0, 1) < p_common, 1, 2)
+        )
         # see _SPEC_LOCATIONS[7]
-        after_2 = fn.per_trial(_n, _fixed['after_2'] if 'after_2' in _fixed else fn.where(fn.uniform(_rng, _n, 0, 1) < p_common, 2, 1))
+        after_2 = fn.per_trial(
+            _n, _fixed["after_2"] if "after_2" in _fixed else fn.where(fn.uniform(_rng, _n, 0, 1) < p_common, 2, 1)
+        )
         # see _SPEC_LOCATIONS[8]
-        pays_1 = fn.per_trial(_n, _fixed['pays_1'] if 'pays_1' in _fixed else fn.uniform(_rng, _n, 0, 1) < fn.where(rich == 1, p_high, p_low))
+        pays_1 = fn.per_trial(
+            _n,
+            _fixed["pays_1"] if "pays_1" in _fixed else fn.uniform(_rng, _n, 0, 1) < fn.where(rich == 1, p_high, p_low),
+        )
         # see _SPEC_LOCATIONS[9]
-        pays_2 = fn.per_trial(_n, _fixed['pays_2'] if 'pays_2' in _fixed else fn.uniform(_rng, _n, 0, 1) < fn.where(rich == 2, p_high, p_low))
+        pays_2 = fn.per_trial(
+            _n,
+            _fixed["pays_2"] if "pays_2" in _fixed else fn.uniform(_rng, _n, 0, 1) < fn.where(rich == 2, p_high, p_low),
+        )
         # see _SPEC_LOCATIONS[10]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else rich)
+        ground_truth = fn.per_trial(_n, _fixed["ground_truth"] if "ground_truth" in _fixed else rich)
         # see _SPEC_LOCATIONS[11]
         reached = fn.per_trial(_n, 0)
         _durations = {}
         # see _SPEC_LOCATIONS[12]
-        _durations['first'] = fn.per_trial(_n, dt)
+        _durations["first"] = fn.per_trial(_n, dt)
         # see _SPEC_LOCATIONS[13]
-        _durations['second'] = fn.per_trial(_n, dt)
-        return {'rich': rich, 'after_1': after_1, 'after_2': after_2, 'pays_1': pays_1, 'pays_2': pays_2, 'ground_truth': ground_truth, 'reached': reached}, _durations
+        _durations["second"] = fn.per_trial(_n, dt)
+        return {
+            "rich": rich,
+            "after_1": after_1,
+            "after_2": after_2,
+            "pays_1": pays_1,
+            "pays_2": pays_2,
+            "ground_truth": ground_truth,
+            "reached": reached,
+        }, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
-        ground_truth = _vars['ground_truth']
-        reached = _vars['reached']
+        ground_truth = _vars["ground_truth"]
+        reached = _vars["reached"]
         # see _SPEC_LOCATIONS[14]
-        _trials.add_input(0, ('first',), 1, None)
+        _trials.add_input(0, ("first",), 1, None)
         # see _SPEC_LOCATIONS[15]
         # the value follows the agent's state: stepping adds it; batches show its start
-        _trials.add_input(1, ('second',), None if _trials.serving else fn.array((reached == 1, reached == 2)), None)
+        _trials.add_input(1, ("second",), None if _trials.serving else fn.array((reached == 1, reached == 2)), None)
         # see _SPEC_LOCATIONS[16]
-        _trials.set_target(('first',), ground_truth)
+        _trials.set_target(("first",), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[17]
-        if _start['first'] <= t < _end['first'] and action == fixation:
-            abort = self.rewards['abort']
+        if _start["first"] <= t < _end["first"] and action == fixation:
+            abort = self.rewards["abort"]
             return abort, None, True
         # see _SPEC_LOCATIONS[18]
-        if _start['first'] <= t < _end['first']:
-            correct = self.rewards['correct']
-            ground_truth = self.trial['ground_truth']
-            pays_1 = self.trial['pays_1']
-            pays_2 = self.trial['pays_2']
-            reached = self._state['reached']
-            return fn.scalar(correct * (pays_1 if reached == 1 else pays_2)), fn.scalar(action == ground_truth, 'performance'), False
+        if _start["first"] <= t < _end["first"]:
+            correct = self.rewards["correct"]
+            ground_truth = self.trial["ground_truth"]
+            pays_1 = self.trial["pays_1"]
+            pays_2 = self.trial["pays_2"]
+            reached = self._state["reached"]
+            return (
+                fn.scalar(correct * (pays_1 if reached == 1 else pays_2)),
+                fn.scalar(action == ground_truth, "performance"),
+                False,
+            )
         # see _SPEC_LOCATIONS[19]
-        if _start['second'] <= t < _end['second'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["second"] <= t < _end["second"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         return 0.0, None, False
 
     def _state_next(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        after_1 = self.trial['after_1']
-        after_2 = self.trial['after_2']
-        reached = self._state['reached']
+        after_1 = self.trial["after_1"]
+        after_2 = self.trial["after_2"]
+        reached = self._state["reached"]
         # see _SPEC_LOCATIONS[20]
-        if _start['first'] <= t < _end['first']:
+        if _start["first"] <= t < _end["first"]:
             reached = fn.bounded(after_1 if action == 1 else after_2 if action == 2 else 0)
-        return {'reached': reached}
+        return {"reached": reached}
 
     def _add_state_inputs(self, _ob, t):
         _start = self.start_t
         _end = self.end_t
-        reached = self._state['reached']
+        reached = self._state["reached"]
         # see _SPEC_LOCATIONS[21]
-        if _start['second'] <= t < _end['second']:
+        if _start["second"] <= t < _end["second"]:
             _ob[self._input_columns[1]] += fn.array((reached == 1, reached == 2))
         return _ob
 
     def _state_next_all(self, action, target, t, _vars, _start, _end, _states):
-        after_1 = _vars['after_1']
-        after_2 = _vars['after_2']
-        reached = _states['reached']
+        after_1 = _vars["after_1"]
+        after_2 = _vars["after_2"]
+        reached = _states["reached"]
         # see _SPEC_LOCATIONS[22]
-        reached = fn.where(fn.inside(('first',), _start, _end, t), fn.bounded(fn.where(action == 1, after_1, fn.where(action == 2, after_2, 0))), reached)
-        return {'reached': fn.per_env(action, reached)}
+        reached = fn.where(
+            fn.inside(("first",), _start, _end, t),
+            fn.bounded(fn.where(action == 1, after_1, fn.where(action == 2, after_2, 0))),
+            reached,
+        )
+        return {"reached": fn.per_env(action, reached)}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
-        reached = _states['reached'][:, None]
+        reached = _states["reached"][:, None]
         # see _SPEC_LOCATIONS[23]
-        _ob[:, self._input_columns[1]] += fn.where(fn.inside(('second',), _period_start, _period_end, _now)[:, None], fn.array((reached == 1, reached == 2)), 0)
+        _ob[:, self._input_columns[1]] += fn.where(
+            fn.inside(("second",), _period_start, _period_end, _now)[:, None], fn.array((reached == 1, reached == 2)), 0
+        )
         return _ob
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fixation = self.action_index['fixation']
-        ground_truth = _vars['ground_truth']
-        pays_1 = _vars['pays_1']
-        pays_2 = _vars['pays_2']
-        reached = _states['reached']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fixation = self.action_index["fixation"]
+        ground_truth = _vars["ground_truth"]
+        pays_1 = _vars["pays_1"]
+        pays_2 = _vars["pays_2"]
+        reached = _states["reached"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[24]
-        _outcomes.rule(_outcomes.inside(('first',), _start, _end) & (action == fixation), abort, None, True)
+        _outcomes.rule(_outcomes.inside(("first",), _start, _end) & (action == fixation), abort, None, True)
         # see _SPEC_LOCATIONS[25]
-        _outcomes.rule(_outcomes.inside(('first',), _start, _end), correct * fn.where(reached == 1, pays_1, pays_2), action == ground_truth, False)
+        _outcomes.rule(
+            _outcomes.inside(("first",), _start, _end),
+            correct * fn.where(reached == 1, pays_1, pays_2),
+            action == ground_truth,
+            False,
+        )
         # see _SPEC_LOCATIONS[26]
-        _outcomes.rule(_outcomes.inside(('second',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("second",), _start, _end) & (action != fixation), abort, None, False)
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (54, 'observation.start', 'tasks/DawTwoStep.yaml', 25, 22),
-    (56, 'observation.state', 'tasks/DawTwoStep.yaml', 25, 32),
-    (58, 'action.fixation', 'tasks/DawTwoStep.yaml', 26, 20),
-    (60, 'action.choice', 'tasks/DawTwoStep.yaml', 26, 31),
-    (66, 'session.rich.init', 'tasks/DawTwoStep.yaml', 28, 16),
-    (73, 'session.rich.next', 'tasks/DawTwoStep.yaml', 28, 25),
-    (83, 'trial.after_1', 'tasks/DawTwoStep.yaml', 30, 12),
-    (85, 'trial.after_2', 'tasks/DawTwoStep.yaml', 31, 12),
-    (87, 'trial.pays_1', 'tasks/DawTwoStep.yaml', 32, 11),
-    (89, 'trial.pays_2', 'tasks/DawTwoStep.yaml', 33, 11),
-    (91, 'trial.ground_truth', 'tasks/DawTwoStep.yaml', 34, 17),
-    (93, 'state.reached.init', 'tasks/DawTwoStep.yaml', 36, 19),
-    (96, 'periods.first', 'tasks/DawTwoStep.yaml', 37, 18),
-    (98, 'periods.second', 'tasks/DawTwoStep.yaml', 37, 30),
-    (105, 'inputs[0].value', 'tasks/DawTwoStep.yaml', 39, 42),
-    (107, 'inputs[1].value', 'tasks/DawTwoStep.yaml', 40, 43),
-    (110, 'target[0].value', 'tasks/DawTwoStep.yaml', 42, 28),
-    (117, 'outcomes[0].when', 'tasks/DawTwoStep.yaml', 44, 27),
-    (121, 'outcomes[1].when', 'tasks/DawTwoStep.yaml', 45, 5),
-    (129, 'outcomes[2].when', 'tasks/DawTwoStep.yaml', 48, 28),
-    (141, 'state.reached.next', 'tasks/DawTwoStep.yaml', 36, 43),
-    (150, 'inputs[1].value', 'tasks/DawTwoStep.yaml', 40, 43),
-    (159, 'state.reached.next', 'tasks/DawTwoStep.yaml', 36, 43),
-    (166, 'inputs[1].value', 'tasks/DawTwoStep.yaml', 40, 43),
-    (179, 'outcomes[0].when', 'tasks/DawTwoStep.yaml', 44, 27),
-    (181, 'outcomes[1].when', 'tasks/DawTwoStep.yaml', 45, 5),
-    (183, 'outcomes[2].when', 'tasks/DawTwoStep.yaml', 48, 28),
+    (57, "observation.start", "tasks/DawTwoStep.yaml", 25, 22),
+    (59, "observation.state", "tasks/DawTwoStep.yaml", 25, 32),
+    (61, "action.fixation", "tasks/DawTwoStep.yaml", 26, 20),
+    (63, "action.choice", "tasks/DawTwoStep.yaml", 26, 31),
+    (69, "session.rich.init", "tasks/DawTwoStep.yaml", 28, 16),
+    (76, "session.rich.next", "tasks/DawTwoStep.yaml", 28, 25),
+    (86, "trial.after_1", "tasks/DawTwoStep.yaml", 30, 12),
+    (90, "trial.after_2", "tasks/DawTwoStep.yaml", 31, 12),
+    (94, "trial.pays_1", "tasks/DawTwoStep.yaml", 32, 11),
+    (99, "trial.pays_2", "tasks/DawTwoStep.yaml", 33, 11),
+    (104, "trial.ground_truth", "tasks/DawTwoStep.yaml", 34, 17),
+    (106, "state.reached.init", "tasks/DawTwoStep.yaml", 36, 19),
+    (109, "periods.first", "tasks/DawTwoStep.yaml", 37, 18),
+    (111, "periods.second", "tasks/DawTwoStep.yaml", 37, 30),
+    (126, "inputs[0].value", "tasks/DawTwoStep.yaml", 39, 42),
+    (128, "inputs[1].value", "tasks/DawTwoStep.yaml", 40, 43),
+    (131, "target[0].value", "tasks/DawTwoStep.yaml", 42, 28),
+    (138, "outcomes[0].when", "tasks/DawTwoStep.yaml", 44, 27),
+    (142, "outcomes[1].when", "tasks/DawTwoStep.yaml", 45, 5),
+    (154, "outcomes[2].when", "tasks/DawTwoStep.yaml", 48, 28),
+    (166, "state.reached.next", "tasks/DawTwoStep.yaml", 36, 43),
+    (175, "inputs[1].value", "tasks/DawTwoStep.yaml", 40, 43),
+    (184, "state.reached.next", "tasks/DawTwoStep.yaml", 36, 43),
+    (195, "inputs[1].value", "tasks/DawTwoStep.yaml", 40, 43),
+    (210, "outcomes[0].when", "tasks/DawTwoStep.yaml", 44, 27),
+    (212, "outcomes[1].when", "tasks/DawTwoStep.yaml", 45, 5),
+    (219, "outcomes[2].when", "tasks/DawTwoStep.yaml", 48, 28),
 )

@@ -4,169 +4,197 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class DelayComparison(TrialEnv):
-    (
-        'Delayed comparison (parametric working memory): a first stimulus value is shown, then\n'
-        'after a delay a second; in the decision period the agent reports which was larger\n'
-        '(choice 1: the first, choice 2: the second). Values come in fixed pairs, shown in either\n'
-        'order; each is shown as a level between 0.5 and 1 (linear in the value between `vmin`\n'
-        'and `vmax`). Noise is added to every channel during both stimuli, the fixation input\n'
-        'included, as in NeuroGym.\n'
-        'NeuroGym takes the pairs as one list `vpairs` of (larger, smaller) tuples and derives the\n'
-        'scaling range from it; list parameters hold numbers only here, so the pairs are the two\n'
-        'lists `v_larger` and `v_smaller` (same defaults) and the range is given by `vmin` and\n'
-        '`vmax` (defaults: the smallest and largest default value).'
+    __doc__ = (
+        "Delayed comparison (parametric working memory): a first stimulus value is shown, then\n"
+        "after a delay a second; in the decision period the agent reports which was larger\n"
+        "(choice 1: the first, choice 2: the second). Values come in fixed pairs, shown in either\n"
+        "order; each is shown as a level between 0.5 and 1 (linear in the value between `vmin`\n"
+        "and `vmax`). Noise is added to every channel during both stimuli, the fixation input\n"
+        "included, as in NeuroGym.\n"
+        "NeuroGym takes the pairs as one list `vpairs` of (larger, smaller) tuples and derives the\n"
+        "scaling range from it; list parameters hold numbers only here, so the pairs are the two\n"
+        "lists `v_larger` and `v_smaller` (same defaults) and the range is given by `vmin` and\n"
+        "`vmax` (defaults: the smallest and largest default value)."
     )
 
     info = TaskInfo(
-        name='DelayComparison',
+        name="DelayComparison",
         dt=100.0,
-        paper='Barak, Tsodyks & Romo (2010), Neuronal population coding of parametric working memory',
-        url='https://www.jneurosci.org/content/30/28/9424',
-        tags=('perceptual', 'working memory', 'two-alternative', 'supervised'),
+        paper=("Barak, Tsodyks & Romo (2010), Neuronal population coding of parametric working memory"),
+        url="https://www.jneurosci.org/content/30/28/9424",
+        tags=("perceptual", "working memory", "two-alternative", "supervised"),
         params=(
-            ParamInfo('v_larger', 'list', [18, 22, 26, 30, 34], None, None, 'larger value of each pair (NeuroGym: vpairs[i][0])'),
-            ParamInfo('v_smaller', 'list', [10, 14, 18, 22, 26], None, None, 'smaller value of each pair (NeuroGym: vpairs[i][1])'),
-            ParamInfo('vmin', 'int', 10, None, None, 'value shown as 0.5 (NeuroGym: the smallest value in vpairs)'),
-            ParamInfo('vmax', 'int', 34, None, None, 'value shown as 1.0 (NeuroGym: the largest value in vpairs)'),
-            ParamInfo('sigma', 'float', 1.0, 0.0, None, 'input noise per sqrt(ms)'),
+            ParamInfo(
+                "v_larger",
+                "list",
+                [18, 22, 26, 30, 34],
+                None,
+                None,
+                "larger value of each pair (NeuroGym: vpairs[i][0])",
+            ),
+            ParamInfo(
+                "v_smaller",
+                "list",
+                [10, 14, 18, 22, 26],
+                None,
+                None,
+                "smaller value of each pair (NeuroGym: vpairs[i][1])",
+            ),
+            ParamInfo("vmin", "int", 10, None, None, "value shown as 0.5 (NeuroGym: the smallest value in vpairs)"),
+            ParamInfo("vmax", "int", 34, None, None, "value shown as 1.0 (NeuroGym: the largest value in vpairs)"),
+            ParamInfo("sigma", "float", 1.0, 0.0, None, "input noise per sqrt(ms)"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 500.0,
-            'stimulus1': 500.0,
-            'delay': 1000.0,
-            'stimulus2': 500.0,
-            'decision': 100.0,
+            "fixation": 500.0,
+            "stimulus1": 500.0,
+            "delay": 1000.0,
+            "stimulus2": 500.0,
+            "decision": 100.0,
         },
         period_after={
-            'fixation': None,
-            'stimulus1': 'fixation',
-            'delay': 'stimulus1',
-            'stimulus2': 'delay',
-            'decision': 'stimulus2',
+            "fixation": None,
+            "stimulus1": "fixation",
+            "delay": "stimulus1",
+            "stimulus2": "delay",
+            "decision": "stimulus2",
         },
-        trial_variables=('ground_truth', 'i_pair', 'v1', 'v2'),
-        input_groups=(('fixation',), ('stimulus',), ('stimulus',), ('fixation', 'stimulus')),
+        trial_variables=("ground_truth", "i_pair", "v1", "v2"),
+        input_groups=(("fixation",), ("stimulus",), ("stimulus",), ("fixation", "stimulus")),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(1)))
+        _sizes["observation"].append(("stimulus", fn.size(1)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('choice', fn.size(2)))
+        _sizes["action"].append(("choice", fn.size(2)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        v_larger = self.params['v_larger']
-        v_smaller = self.params['v_smaller']
+        v_larger = self.params["v_larger"]
+        v_smaller = self.params["v_smaller"]
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, fn.array((1, 2))))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.choice(_rng, _n, fn.array((1, 2)))
+        )
         # see _SPEC_LOCATIONS[5]
-        i_pair = fn.per_trial(_n, _fixed['i_pair'] if 'i_pair' in _fixed else fn.integers(_rng, _n, 0, fn.sum(fn.abs(v_larger) * 0 + 1)))
+        i_pair = fn.per_trial(
+            _n, _fixed["i_pair"] if "i_pair" in _fixed else fn.integers(_rng, _n, 0, fn.sum(fn.abs(v_larger) * 0 + 1))
+        )
         # see _SPEC_LOCATIONS[6]
-        v1 = fn.per_trial(_n, _fixed['v1'] if 'v1' in _fixed else fn.where(ground_truth == 1, fn.take(v_larger, i_pair), fn.take(v_smaller, i_pair)))
+        v1 = fn.per_trial(
+            _n,
+            _fixed["v1"]
+            if "v1" in _fixed
+            else fn.where(ground_truth == 1, fn.take(v_larger, i_pair), fn.take(v_smaller, i_pair)),
+        )
         # see _SPEC_LOCATIONS[7]
-        v2 = fn.per_trial(_n, _fixed['v2'] if 'v2' in _fixed else fn.where(ground_truth == 1, fn.take(v_smaller, i_pair), fn.take(v_larger, i_pair)))
+        v2 = fn.per_trial(
+            _n,
+            _fixed["v2"]
+            if "v2" in _fixed
+            else fn.where(ground_truth == 1, fn.take(v_smaller, i_pair), fn.take(v_larger, i_pair)),
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[8]
-        _durations['fixation'] = fn.per_trial(_n, 500)
+        _durations["fixation"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[9]
-        _durations['stimulus1'] = fn.per_trial(_n, 500)
+        _durations["stimulus1"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[10]
-        _durations['delay'] = fn.per_trial(_n, 1000)
+        _durations["delay"] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[11]
-        _durations['stimulus2'] = fn.per_trial(_n, 500)
+        _durations["stimulus2"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[12]
-        _durations['decision'] = fn.per_trial(_n, 100)
-        return {'ground_truth': ground_truth, 'i_pair': i_pair, 'v1': v1, 'v2': v2}, _durations
+        _durations["decision"] = fn.per_trial(_n, 100)
+        return {"ground_truth": ground_truth, "i_pair": i_pair, "v1": v1, "v2": v2}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        ground_truth = _vars['ground_truth']
-        sigma = self.params['sigma']
-        v1 = _vars['v1']
-        v2 = _vars['v2']
-        vmax = self.params['vmax']
-        vmin = self.params['vmin']
+        ground_truth = _vars["ground_truth"]
+        sigma = self.params["sigma"]
+        v1 = _vars["v1"]
+        v2 = _vars["v2"]
+        vmax = self.params["vmax"]
+        vmin = self.params["vmin"]
         # see _SPEC_LOCATIONS[13]
-        _trials.add_input(0, ('fixation', 'stimulus1', 'delay', 'stimulus2'), 1, None)
+        _trials.add_input(0, ("fixation", "stimulus1", "delay", "stimulus2"), 1, None)
         # see _SPEC_LOCATIONS[14]
-        _trials.add_input(1, ('stimulus1',), (1 + (v1 - vmin) / (vmax - vmin)) / 2, None)
+        _trials.add_input(1, ("stimulus1",), (1 + (v1 - vmin) / (vmax - vmin)) / 2, None)
         # see _SPEC_LOCATIONS[15]
-        _trials.add_input(2, ('stimulus2',), (1 + (v2 - vmin) / (vmax - vmin)) / 2, None)
+        _trials.add_input(2, ("stimulus2",), (1 + (v2 - vmin) / (vmax - vmin)) / 2, None)
         # see _SPEC_LOCATIONS[16]
-        _trials.add_input(3, ('stimulus1', 'stimulus2'), None, sigma / fn.sqrt(dt))
+        _trials.add_input(3, ("stimulus1", "stimulus2"), None, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[17]
-        _trials.set_target(('decision',), ground_truth)
+        _trials.set_target(("decision",), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[18]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[19]
-        if _start['decision'] <= t < _end['decision'] and action == target:
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[20]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[22]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[23]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (59, 'observation.fixation', 'tasks/DelayComparison.yaml', 26, 25),
-    (61, 'observation.stimulus', 'tasks/DelayComparison.yaml', 26, 38),
-    (63, 'action.fixation', 'tasks/DelayComparison.yaml', 27, 20),
-    (65, 'action.choice', 'tasks/DelayComparison.yaml', 27, 31),
-    (72, 'trial.ground_truth', 'tasks/DelayComparison.yaml', 29, 17),
-    (74, 'trial.i_pair', 'tasks/DelayComparison.yaml', 31, 11),
-    (76, 'trial.v1', 'tasks/DelayComparison.yaml', 32, 7),
-    (78, 'trial.v2', 'tasks/DelayComparison.yaml', 33, 7),
-    (81, 'periods.fixation', 'tasks/DelayComparison.yaml', 35, 13),
-    (83, 'periods.stimulus1', 'tasks/DelayComparison.yaml', 36, 14),
-    (85, 'periods.delay', 'tasks/DelayComparison.yaml', 37, 10),
-    (87, 'periods.stimulus2', 'tasks/DelayComparison.yaml', 38, 14),
-    (89, 'periods.decision', 'tasks/DelayComparison.yaml', 39, 13),
-    (101, 'inputs[0].value', 'tasks/DelayComparison.yaml', 41, 79),
-    (103, 'inputs[1].value', 'tasks/DelayComparison.yaml', 42, 49),
-    (105, 'inputs[2].value', 'tasks/DelayComparison.yaml', 43, 49),
-    (107, 'inputs[3].noise', 'tasks/DelayComparison.yaml', 44, 74),
-    (109, 'target[0].value', 'tasks/DelayComparison.yaml', 46, 31),
-    (116, 'outcomes[0].when', 'tasks/DelayComparison.yaml', 48, 30),
-    (120, 'outcomes[1].when', 'tasks/DelayComparison.yaml', 49, 30),
-    (124, 'outcomes[2].when', 'tasks/DelayComparison.yaml', 50, 30),
-    (136, 'outcomes[0].when', 'tasks/DelayComparison.yaml', 48, 30),
-    (138, 'outcomes[1].when', 'tasks/DelayComparison.yaml', 49, 30),
-    (140, 'outcomes[2].when', 'tasks/DelayComparison.yaml', 50, 30),
+    (73, "observation.fixation", "tasks/DelayComparison.yaml", 26, 25),
+    (75, "observation.stimulus", "tasks/DelayComparison.yaml", 26, 38),
+    (77, "action.fixation", "tasks/DelayComparison.yaml", 27, 20),
+    (79, "action.choice", "tasks/DelayComparison.yaml", 27, 31),
+    (86, "trial.ground_truth", "tasks/DelayComparison.yaml", 29, 17),
+    (90, "trial.i_pair", "tasks/DelayComparison.yaml", 31, 11),
+    (94, "trial.v1", "tasks/DelayComparison.yaml", 32, 7),
+    (101, "trial.v2", "tasks/DelayComparison.yaml", 33, 7),
+    (109, "periods.fixation", "tasks/DelayComparison.yaml", 35, 13),
+    (111, "periods.stimulus1", "tasks/DelayComparison.yaml", 36, 14),
+    (113, "periods.delay", "tasks/DelayComparison.yaml", 37, 10),
+    (115, "periods.stimulus2", "tasks/DelayComparison.yaml", 38, 14),
+    (117, "periods.decision", "tasks/DelayComparison.yaml", 39, 13),
+    (129, "inputs[0].value", "tasks/DelayComparison.yaml", 41, 79),
+    (131, "inputs[1].value", "tasks/DelayComparison.yaml", 42, 49),
+    (133, "inputs[2].value", "tasks/DelayComparison.yaml", 43, 49),
+    (135, "inputs[3].noise", "tasks/DelayComparison.yaml", 44, 74),
+    (137, "target[0].value", "tasks/DelayComparison.yaml", 46, 31),
+    (144, "outcomes[0].when", "tasks/DelayComparison.yaml", 48, 30),
+    (148, "outcomes[1].when", "tasks/DelayComparison.yaml", 49, 30),
+    (152, "outcomes[2].when", "tasks/DelayComparison.yaml", 50, 30),
+    (164, "outcomes[0].when", "tasks/DelayComparison.yaml", 48, 30),
+    (166, "outcomes[1].when", "tasks/DelayComparison.yaml", 49, 30),
+    (168, "outcomes[2].when", "tasks/DelayComparison.yaml", 50, 30),
 )

@@ -4,156 +4,179 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class DelayMatchCategory(TrialEnv):
-    (
-        'Delayed match-to-category (Freedman & Assad 2006): a sample direction is shown, then after\n'
-        'a delay a test direction; the agent reports during the test whether both lie in the same\n'
-        'half of the circle (category), whatever their exact directions.\n'
+    __doc__ = (
+        "Delayed match-to-category (Freedman & Assad 2006): a sample direction is shown, then "
+        "after\n"
+        "a delay a test direction; the agent reports during the test whether both lie in the same\n"
+        "half of the circle (category), whatever their exact directions.\n"
         "Sample and test last 600 ms, what NeuroGym's 650 ms floor to at dt = 100."
     )
 
     info = TaskInfo(
-        name='DelayMatchCategory',
+        name="DelayMatchCategory",
         dt=100.0,
-        paper='Freedman & Assad (2006), Experience-dependent representation of visual categories in parietal cortex',
-        url='https://www.nature.com/articles/nature05078',
-        tags=('perceptual', 'working memory', 'two-alternative', 'supervised'),
+        paper=("Freedman & Assad (2006), Experience-dependent representation of visual categories in parietal cortex"),
+        url="https://www.nature.com/articles/nature05078",
+        tags=("perceptual", "working memory", "two-alternative", "supervised"),
         params=(
-            ParamInfo('sigma', 'float', 1.0, 0.0, None, 'input noise per sqrt(ms)'),
-            ParamInfo('dim_ring', 'int', 2, 2.0, None, 'number of direction-tuned stimulus units'),
+            ParamInfo("sigma", "float", 1.0, 0.0, None, "input noise per sqrt(ms)"),
+            ParamInfo("dim_ring", "int", 2, 2.0, None, "number of direction-tuned stimulus units"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 500.0,
-            'sample': 600.0,
-            'first_delay': 1000.0,
-            'test': 600.0,
+            "fixation": 500.0,
+            "sample": 600.0,
+            "first_delay": 1000.0,
+            "test": 600.0,
         },
         period_after={
-            'fixation': None,
-            'sample': 'fixation',
-            'first_delay': 'sample',
-            'test': 'first_delay',
+            "fixation": None,
+            "sample": "fixation",
+            "first_delay": "sample",
+            "test": "first_delay",
         },
-        trial_variables=('ground_truth', 'sample_category', 'test_category', 'sample_theta', 'test_theta'),
-        input_groups=(('fixation',), ('stimulus',), ('stimulus',)),
+        trial_variables=("ground_truth", "sample_category", "test_category", "sample_theta", "test_theta"),
+        input_groups=(("fixation",), ("stimulus",), ("stimulus",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        dim_ring = _params['dim_ring']
-        _sizes = {'observation': [], 'action': []}
+        dim_ring = _params["dim_ring"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('match', fn.size(1)))
+        _sizes["action"].append(("match", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('non-match', fn.size(1)))
+        _sizes["action"].append(("non-match", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
         # see _SPEC_LOCATIONS[5]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, fn.array((1, 2))))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.choice(_rng, _n, fn.array((1, 2)))
+        )
         # see _SPEC_LOCATIONS[6]
-        sample_category = fn.per_trial(_n, _fixed['sample_category'] if 'sample_category' in _fixed else fn.choice(_rng, _n, 2))
+        sample_category = fn.per_trial(
+            _n, _fixed["sample_category"] if "sample_category" in _fixed else fn.choice(_rng, _n, 2)
+        )
         # see _SPEC_LOCATIONS[7]
-        test_category = fn.per_trial(_n, _fixed['test_category'] if 'test_category' in _fixed else fn.where(ground_truth == 1, sample_category, 1 - sample_category))
+        test_category = fn.per_trial(
+            _n,
+            _fixed["test_category"]
+            if "test_category" in _fixed
+            else fn.where(ground_truth == 1, sample_category, 1 - sample_category),
+        )
         # see _SPEC_LOCATIONS[8]
-        sample_theta = fn.per_trial(_n, _fixed['sample_theta'] if 'sample_theta' in _fixed else (sample_category + fn.uniform(_rng, _n, 0, 1)) * fn.pi)
+        sample_theta = fn.per_trial(
+            _n,
+            _fixed["sample_theta"]
+            if "sample_theta" in _fixed
+            else (sample_category + fn.uniform(_rng, _n, 0, 1)) * fn.pi,
+        )
         # see _SPEC_LOCATIONS[9]
-        test_theta = fn.per_trial(_n, _fixed['test_theta'] if 'test_theta' in _fixed else (test_category + fn.uniform(_rng, _n, 0, 1)) * fn.pi)
+        test_theta = fn.per_trial(
+            _n, _fixed["test_theta"] if "test_theta" in _fixed else (test_category + fn.uniform(_rng, _n, 0, 1)) * fn.pi
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[10]
-        _durations['fixation'] = fn.per_trial(_n, 500)
+        _durations["fixation"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[11]
-        _durations['sample'] = fn.per_trial(_n, 600)
+        _durations["sample"] = fn.per_trial(_n, 600)
         # see _SPEC_LOCATIONS[12]
-        _durations['first_delay'] = fn.per_trial(_n, 1000)
+        _durations["first_delay"] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[13]
-        _durations['test'] = fn.per_trial(_n, 600)
-        return {'ground_truth': ground_truth, 'sample_category': sample_category, 'test_category': test_category, 'sample_theta': sample_theta, 'test_theta': test_theta}, _durations
+        _durations["test"] = fn.per_trial(_n, 600)
+        return {
+            "ground_truth": ground_truth,
+            "sample_category": sample_category,
+            "test_category": test_category,
+            "sample_theta": sample_theta,
+            "test_theta": test_theta,
+        }, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        dim_ring = self.params['dim_ring']
-        ground_truth = _vars['ground_truth']
-        sample_theta = _vars['sample_theta']
-        sigma = self.params['sigma']
-        test_theta = _vars['test_theta']
+        dim_ring = self.params["dim_ring"]
+        ground_truth = _vars["ground_truth"]
+        sample_theta = _vars["sample_theta"]
+        sigma = self.params["sigma"]
+        test_theta = _vars["test_theta"]
         # see _SPEC_LOCATIONS[14]
-        _trials.add_input(0, ('fixation', 'sample', 'first_delay'), 1, None)
+        _trials.add_input(0, ("fixation", "sample", "first_delay"), 1, None)
         # see _SPEC_LOCATIONS[15]
-        _trials.add_input(1, ('sample',), fn.cos(fn.ring(dim_ring) - sample_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(1, ("sample",), fn.cos(fn.ring(dim_ring) - sample_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[16]
-        _trials.add_input(2, ('test',), fn.cos(fn.ring(dim_ring) - test_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(2, ("test",), fn.cos(fn.ring(dim_ring) - test_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[17]
-        _trials.set_target(('test',), ground_truth)
+        _trials.set_target(("test",), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[18]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[19]
-        if _start['test'] <= t < _end['test'] and action == target:
-            correct = self.rewards['correct']
+        if _start["test"] <= t < _end["test"] and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[20]
-        if _start['test'] <= t < _end['test'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["test"] <= t < _end["test"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[22]
-        _outcomes.rule(_outcomes.inside(('test',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("test",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[23]
-        _outcomes.rule(_outcomes.inside(('test',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(("test",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (49, 'observation.fixation', 'tasks/DelayMatchCategory.yaml', 17, 25),
-    (51, 'observation.stimulus', 'tasks/DelayMatchCategory.yaml', 17, 38),
-    (53, 'action.fixation', 'tasks/DelayMatchCategory.yaml', 18, 20),
-    (55, 'action.match', 'tasks/DelayMatchCategory.yaml', 18, 30),
-    (57, 'action.non-match', 'tasks/DelayMatchCategory.yaml', 18, 44),
-    (62, 'trial.ground_truth', 'tasks/DelayMatchCategory.yaml', 20, 17),
-    (64, 'trial.sample_category', 'tasks/DelayMatchCategory.yaml', 21, 20),
-    (66, 'trial.test_category', 'tasks/DelayMatchCategory.yaml', 22, 18),
-    (68, 'trial.sample_theta', 'tasks/DelayMatchCategory.yaml', 23, 17),
-    (70, 'trial.test_theta', 'tasks/DelayMatchCategory.yaml', 24, 15),
-    (73, 'periods.fixation', 'tasks/DelayMatchCategory.yaml', 25, 21),
-    (75, 'periods.sample', 'tasks/DelayMatchCategory.yaml', 25, 34),
-    (77, 'periods.first_delay', 'tasks/DelayMatchCategory.yaml', 25, 52),
-    (79, 'periods.test', 'tasks/DelayMatchCategory.yaml', 25, 64),
-    (90, 'inputs[0].value', 'tasks/DelayMatchCategory.yaml', 27, 71),
-    (92, 'inputs[1].value', 'tasks/DelayMatchCategory.yaml', 28, 46),
-    (94, 'inputs[2].value', 'tasks/DelayMatchCategory.yaml', 29, 44),
-    (96, 'target[0].value', 'tasks/DelayMatchCategory.yaml', 31, 27),
-    (103, 'outcomes[0].when', 'tasks/DelayMatchCategory.yaml', 33, 30),
-    (107, 'outcomes[1].when', 'tasks/DelayMatchCategory.yaml', 34, 26),
-    (111, 'outcomes[2].when', 'tasks/DelayMatchCategory.yaml', 35, 26),
-    (123, 'outcomes[0].when', 'tasks/DelayMatchCategory.yaml', 33, 30),
-    (125, 'outcomes[1].when', 'tasks/DelayMatchCategory.yaml', 34, 26),
-    (127, 'outcomes[2].when', 'tasks/DelayMatchCategory.yaml', 35, 26),
+    (50, "observation.fixation", "tasks/DelayMatchCategory.yaml", 17, 25),
+    (52, "observation.stimulus", "tasks/DelayMatchCategory.yaml", 17, 38),
+    (54, "action.fixation", "tasks/DelayMatchCategory.yaml", 18, 20),
+    (56, "action.match", "tasks/DelayMatchCategory.yaml", 18, 30),
+    (58, "action.non-match", "tasks/DelayMatchCategory.yaml", 18, 44),
+    (63, "trial.ground_truth", "tasks/DelayMatchCategory.yaml", 20, 17),
+    (67, "trial.sample_category", "tasks/DelayMatchCategory.yaml", 21, 20),
+    (71, "trial.test_category", "tasks/DelayMatchCategory.yaml", 22, 18),
+    (78, "trial.sample_theta", "tasks/DelayMatchCategory.yaml", 23, 17),
+    (85, "trial.test_theta", "tasks/DelayMatchCategory.yaml", 24, 15),
+    (90, "periods.fixation", "tasks/DelayMatchCategory.yaml", 25, 21),
+    (92, "periods.sample", "tasks/DelayMatchCategory.yaml", 25, 34),
+    (94, "periods.first_delay", "tasks/DelayMatchCategory.yaml", 25, 52),
+    (96, "periods.test", "tasks/DelayMatchCategory.yaml", 25, 64),
+    (113, "inputs[0].value", "tasks/DelayMatchCategory.yaml", 27, 71),
+    (115, "inputs[1].value", "tasks/DelayMatchCategory.yaml", 28, 46),
+    (117, "inputs[2].value", "tasks/DelayMatchCategory.yaml", 29, 44),
+    (119, "target[0].value", "tasks/DelayMatchCategory.yaml", 31, 27),
+    (126, "outcomes[0].when", "tasks/DelayMatchCategory.yaml", 33, 30),
+    (130, "outcomes[1].when", "tasks/DelayMatchCategory.yaml", 34, 26),
+    (134, "outcomes[2].when", "tasks/DelayMatchCategory.yaml", 35, 26),
+    (146, "outcomes[0].when", "tasks/DelayMatchCategory.yaml", 33, 30),
+    (148, "outcomes[1].when", "tasks/DelayMatchCategory.yaml", 34, 26),
+    (150, "outcomes[2].when", "tasks/DelayMatchCategory.yaml", 35, 26),
 )

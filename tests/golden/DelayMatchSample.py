@@ -4,154 +4,166 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class DelayMatchSample(TrialEnv):
-    (
-        'Delayed match-to-sample: a sample direction is shown, then after a delay a test\n'
-        'direction; in the decision period the agent reports whether test and sample match.'
+    __doc__ = (
+        "Delayed match-to-sample: a sample direction is shown, then after a delay a test\n"
+        "direction; in the decision period the agent reports whether test and sample match."
     )
 
     info = TaskInfo(
-        name='DelayMatchSample',
+        name="DelayMatchSample",
         dt=100.0,
-        paper='Miller, Erickson & Desimone (1996), Neural mechanisms of visual working memory in prefrontal cortex of the macaque',
-        url='https://www.jneurosci.org/content/jneuro/16/16/5154.full.pdf',
-        tags=('perceptual', 'working memory', 'two-alternative', 'supervised'),
+        paper=(
+            "Miller, Erickson & Desimone (1996), Neural mechanisms of visual "
+            "working memory in prefrontal cortex of the macaque"
+        ),
+        url="https://www.jneurosci.org/content/jneuro/16/16/5154.full.pdf",
+        tags=("perceptual", "working memory", "two-alternative", "supervised"),
         params=(
-            ParamInfo('sigma', 'float', 1.0, 0.0, None, 'input noise per sqrt(ms)'),
-            ParamInfo('dim_ring', 'int', 2, 2.0, None, 'number of possible sample directions'),
+            ParamInfo("sigma", "float", 1.0, 0.0, None, "input noise per sqrt(ms)"),
+            ParamInfo("dim_ring", "int", 2, 2.0, None, "number of possible sample directions"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 300.0,
-            'sample': 500.0,
-            'delay': 1000.0,
-            'test': 500.0,
-            'decision': 900.0,
+            "fixation": 300.0,
+            "sample": 500.0,
+            "delay": 1000.0,
+            "test": 500.0,
+            "decision": 900.0,
         },
         period_after={
-            'fixation': None,
-            'sample': 'fixation',
-            'delay': 'sample',
-            'test': 'delay',
-            'decision': 'test',
+            "fixation": None,
+            "sample": "fixation",
+            "delay": "sample",
+            "test": "delay",
+            "decision": "test",
         },
-        trial_variables=('ground_truth', 'sample_theta', 'test_theta'),
-        input_groups=(('fixation',), ('stimulus',), ('stimulus',)),
+        trial_variables=("ground_truth", "sample_theta", "test_theta"),
+        input_groups=(("fixation",), ("stimulus",), ("stimulus",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        dim_ring = _params['dim_ring']
-        _sizes = {'observation': [], 'action': []}
+        dim_ring = _params["dim_ring"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('match', fn.size(1)))
+        _sizes["action"].append(("match", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('non-match', fn.size(1)))
+        _sizes["action"].append(("non-match", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        dim_ring = self.params['dim_ring']
+        dim_ring = self.params["dim_ring"]
         # see _SPEC_LOCATIONS[5]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, fn.array((1, 2))))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.choice(_rng, _n, fn.array((1, 2)))
+        )
         # see _SPEC_LOCATIONS[6]
-        sample_theta = fn.per_trial(_n, _fixed['sample_theta'] if 'sample_theta' in _fixed else fn.choice(_rng, _n, fn.ring(dim_ring)))
+        sample_theta = fn.per_trial(
+            _n, _fixed["sample_theta"] if "sample_theta" in _fixed else fn.choice(_rng, _n, fn.ring(dim_ring))
+        )
         # see _SPEC_LOCATIONS[7]
-        test_theta = fn.per_trial(_n, _fixed['test_theta'] if 'test_theta' in _fixed else fn.where(ground_truth == 1, sample_theta, fn.mod(sample_theta + fn.pi, 2 * fn.pi)))
+        test_theta = fn.per_trial(
+            _n,
+            _fixed["test_theta"]
+            if "test_theta" in _fixed
+            else fn.where(ground_truth == 1, sample_theta, fn.mod(sample_theta + fn.pi, 2 * fn.pi)),
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[8]
-        _durations['fixation'] = fn.per_trial(_n, 300)
+        _durations["fixation"] = fn.per_trial(_n, 300)
         # see _SPEC_LOCATIONS[9]
-        _durations['sample'] = fn.per_trial(_n, 500)
+        _durations["sample"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[10]
-        _durations['delay'] = fn.per_trial(_n, 1000)
+        _durations["delay"] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[11]
-        _durations['test'] = fn.per_trial(_n, 500)
+        _durations["test"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[12]
-        _durations['decision'] = fn.per_trial(_n, 900)
-        return {'ground_truth': ground_truth, 'sample_theta': sample_theta, 'test_theta': test_theta}, _durations
+        _durations["decision"] = fn.per_trial(_n, 900)
+        return {"ground_truth": ground_truth, "sample_theta": sample_theta, "test_theta": test_theta}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        dim_ring = self.params['dim_ring']
-        ground_truth = _vars['ground_truth']
-        sample_theta = _vars['sample_theta']
-        sigma = self.params['sigma']
-        test_theta = _vars['test_theta']
+        dim_ring = self.params["dim_ring"]
+        ground_truth = _vars["ground_truth"]
+        sample_theta = _vars["sample_theta"]
+        sigma = self.params["sigma"]
+        test_theta = _vars["test_theta"]
         # see _SPEC_LOCATIONS[13]
-        _trials.add_input(0, ('fixation', 'sample', 'delay', 'test'), 1, None)
+        _trials.add_input(0, ("fixation", "sample", "delay", "test"), 1, None)
         # see _SPEC_LOCATIONS[14]
-        _trials.add_input(1, ('sample',), fn.cos(fn.ring(dim_ring) - sample_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(1, ("sample",), fn.cos(fn.ring(dim_ring) - sample_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[15]
-        _trials.add_input(2, ('test',), fn.cos(fn.ring(dim_ring) - test_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(2, ("test",), fn.cos(fn.ring(dim_ring) - test_theta) * 0.5 + 0.5, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[16]
-        _trials.set_target(('decision',), ground_truth)
+        _trials.set_target(("decision",), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[17]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[18]
-        if _start['decision'] <= t < _end['decision'] and action == target:
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[19]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[20]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[22]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (49, 'observation.fixation', 'tasks/DelayMatchSample.yaml', 15, 25),
-    (51, 'observation.stimulus', 'tasks/DelayMatchSample.yaml', 15, 38),
-    (53, 'action.fixation', 'tasks/DelayMatchSample.yaml', 16, 20),
-    (55, 'action.match', 'tasks/DelayMatchSample.yaml', 16, 30),
-    (57, 'action.non-match', 'tasks/DelayMatchSample.yaml', 16, 44),
-    (63, 'trial.ground_truth', 'tasks/DelayMatchSample.yaml', 18, 17),
-    (65, 'trial.sample_theta', 'tasks/DelayMatchSample.yaml', 19, 17),
-    (67, 'trial.test_theta', 'tasks/DelayMatchSample.yaml', 20, 15),
-    (70, 'periods.fixation', 'tasks/DelayMatchSample.yaml', 21, 21),
-    (72, 'periods.sample', 'tasks/DelayMatchSample.yaml', 21, 34),
-    (74, 'periods.delay', 'tasks/DelayMatchSample.yaml', 21, 46),
-    (76, 'periods.test', 'tasks/DelayMatchSample.yaml', 21, 58),
-    (78, 'periods.decision', 'tasks/DelayMatchSample.yaml', 21, 73),
-    (89, 'inputs[0].value', 'tasks/DelayMatchSample.yaml', 23, 71),
-    (91, 'inputs[1].value', 'tasks/DelayMatchSample.yaml', 26, 12),
-    (93, 'inputs[2].value', 'tasks/DelayMatchSample.yaml', 30, 12),
-    (95, 'target[0].value', 'tasks/DelayMatchSample.yaml', 33, 31),
-    (102, 'outcomes[0].when', 'tasks/DelayMatchSample.yaml', 35, 30),
-    (106, 'outcomes[1].when', 'tasks/DelayMatchSample.yaml', 36, 30),
-    (110, 'outcomes[2].when', 'tasks/DelayMatchSample.yaml', 37, 30),
-    (122, 'outcomes[0].when', 'tasks/DelayMatchSample.yaml', 35, 30),
-    (124, 'outcomes[1].when', 'tasks/DelayMatchSample.yaml', 36, 30),
-    (126, 'outcomes[2].when', 'tasks/DelayMatchSample.yaml', 37, 30),
+    (52, "observation.fixation", "tasks/DelayMatchSample.yaml", 15, 25),
+    (54, "observation.stimulus", "tasks/DelayMatchSample.yaml", 15, 38),
+    (56, "action.fixation", "tasks/DelayMatchSample.yaml", 16, 20),
+    (58, "action.match", "tasks/DelayMatchSample.yaml", 16, 30),
+    (60, "action.non-match", "tasks/DelayMatchSample.yaml", 16, 44),
+    (66, "trial.ground_truth", "tasks/DelayMatchSample.yaml", 18, 17),
+    (70, "trial.sample_theta", "tasks/DelayMatchSample.yaml", 19, 17),
+    (74, "trial.test_theta", "tasks/DelayMatchSample.yaml", 20, 15),
+    (82, "periods.fixation", "tasks/DelayMatchSample.yaml", 21, 21),
+    (84, "periods.sample", "tasks/DelayMatchSample.yaml", 21, 34),
+    (86, "periods.delay", "tasks/DelayMatchSample.yaml", 21, 46),
+    (88, "periods.test", "tasks/DelayMatchSample.yaml", 21, 58),
+    (90, "periods.decision", "tasks/DelayMatchSample.yaml", 21, 73),
+    (101, "inputs[0].value", "tasks/DelayMatchSample.yaml", 23, 71),
+    (103, "inputs[1].value", "tasks/DelayMatchSample.yaml", 26, 12),
+    (105, "inputs[2].value", "tasks/DelayMatchSample.yaml", 30, 12),
+    (107, "target[0].value", "tasks/DelayMatchSample.yaml", 33, 31),
+    (114, "outcomes[0].when", "tasks/DelayMatchSample.yaml", 35, 30),
+    (118, "outcomes[1].when", "tasks/DelayMatchSample.yaml", 36, 30),
+    (122, "outcomes[2].when", "tasks/DelayMatchSample.yaml", 37, 30),
+    (134, "outcomes[0].when", "tasks/DelayMatchSample.yaml", 35, 30),
+    (136, "outcomes[1].when", "tasks/DelayMatchSample.yaml", 36, 30),
+    (138, "outcomes[2].when", "tasks/DelayMatchSample.yaml", 37, 30),
 )

@@ -4,180 +4,220 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class DelayMatchSampleDistractor1D(TrialEnv):
-    (
-        'Delayed match-to-sample with distractors: a sample direction is shown, then three\n'
-        'delay/test pairs (a repeated block: delay1, test1, ..., delay3, test3). One of the tests\n'
-        '(`ground_truth`: 1, 2 or 3) repeats the sample; the others show random directions. The\n'
+    __doc__ = (
+        "Delayed match-to-sample with distractors: a sample direction is shown, then three\n"
+        "delay/test pairs (a repeated block: delay1, test1, ..., delay3, test3). One of the tests\n"
+        "(`ground_truth`: 1, 2 or 3) repeats the sample; the others show random directions. The\n"
         'agent must answer "match" during the matching test and keep fixating until then;\n'
-        'answering at any other time after the sample fails the trial.\n'
-        'As in NeuroGym 2.3.1, `sigma` is not used (NeuroGym defines it but adds no noise), so it\n'
-        'is not a parameter here.'
+        "answering at any other time after the sample fails the trial.\n"
+        "As in NeuroGym 2.3.1, `sigma` is not used (NeuroGym defines it but adds no noise), so it\n"
+        "is not a parameter here."
     )
 
     info = TaskInfo(
-        name='DelayMatchSampleDistractor1D',
+        name="DelayMatchSampleDistractor1D",
         dt=100.0,
-        paper='Miller, Erickson & Desimone (1996), Neural mechanisms of visual working memory in prefrontal cortex of the macaque',
-        url='https://www.jneurosci.org/content/jneuro/16/16/5154.full.pdf',
-        tags=('perceptual', 'working memory', 'go-no-go', 'supervised'),
-        params=(
-            ParamInfo('dim_ring', 'int', 32, 2.0, None, 'number of direction-tuned stimulus units'),
+        paper=(
+            "Miller, Erickson & Desimone (1996), Neural mechanisms of visual "
+            "working memory in prefrontal cortex of the macaque"
         ),
+        url="https://www.jneurosci.org/content/jneuro/16/16/5154.full.pdf",
+        tags=("perceptual", "working memory", "go-no-go", "supervised"),
+        params=(ParamInfo("dim_ring", "int", 32, 2.0, None, "number of direction-tuned stimulus units"),),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': -1.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": -1.0,
         },
         timing={
-            'fixation': 300.0,
-            'sample': 500.0,
-            'delay1': 1000.0,
-            'test1': 500.0,
-            'delay2': 1000.0,
-            'test2': 500.0,
-            'delay3': 1000.0,
-            'test3': 500.0,
+            "fixation": 300.0,
+            "sample": 500.0,
+            "delay1": 1000.0,
+            "test1": 500.0,
+            "delay2": 1000.0,
+            "test2": 500.0,
+            "delay3": 1000.0,
+            "test3": 500.0,
         },
         period_after={
-            'fixation': None,
-            'sample': 'fixation',
-            'delay1': 'sample',
-            'test1': 'delay1',
-            'delay2': 'test1',
-            'test2': 'delay2',
-            'delay3': 'test2',
-            'test3': 'delay3',
+            "fixation": None,
+            "sample": "fixation",
+            "delay1": "sample",
+            "test1": "delay1",
+            "delay2": "test1",
+            "test2": "delay2",
+            "delay3": "test2",
+            "test3": "delay3",
         },
         period_copy={
-            'delay1': 1,
-            'test1': 1,
-            'delay2': 2,
-            'test2': 2,
-            'delay3': 3,
-            'test3': 3,
+            "delay1": 1,
+            "test1": 1,
+            "delay2": 2,
+            "test2": 2,
+            "delay3": 3,
+            "test3": 3,
         },
-        trial_variables=('ground_truth', 'sample', 'distractors'),
-        input_groups=(('fixation',), ('stimulus',), ('stimulus',)),
+        trial_variables=("ground_truth", "sample", "distractors"),
+        input_groups=(("fixation",), ("stimulus",), ("stimulus",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        dim_ring = _params['dim_ring']
-        _sizes = {'observation': [], 'action': []}
+        dim_ring = _params["dim_ring"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('match', fn.size(1)))
+        _sizes["action"].append(("match", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, fn.array((1, 2, 3))))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.choice(_rng, _n, fn.array((1, 2, 3)))
+        )
         # see _SPEC_LOCATIONS[5]
-        sample = fn.per_trial(_n, _fixed['sample'] if 'sample' in _fixed else fn.uniform(_rng, _n, 0, 2 * fn.pi))
+        sample = fn.per_trial(_n, _fixed["sample"] if "sample" in _fixed else fn.uniform(_rng, _n, 0, 2 * fn.pi))
         # see _SPEC_LOCATIONS[6]
-        distractors = fn.per_trial(_n, _fixed['distractors'] if 'distractors' in _fixed else fn.uniform(_rng, _n, 0, 2 * fn.pi, size=3))
+        distractors = fn.per_trial(
+            _n, _fixed["distractors"] if "distractors" in _fixed else fn.uniform(_rng, _n, 0, 2 * fn.pi, size=3)
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[7]
-        _durations['fixation'] = fn.per_trial(_n, 300)
+        _durations["fixation"] = fn.per_trial(_n, 300)
         # see _SPEC_LOCATIONS[8]
-        _durations['sample'] = fn.per_trial(_n, 500)
+        _durations["sample"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[9]
-        _durations['delay1'] = fn.per_trial(_n, 1000)
+        _durations["delay1"] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[10]
-        _durations['test1'] = fn.per_trial(_n, 500)
+        _durations["test1"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[11]
-        _durations['delay2'] = fn.per_trial(_n, 1000)
+        _durations["delay2"] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[12]
-        _durations['test2'] = fn.per_trial(_n, 500)
+        _durations["test2"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[13]
-        _durations['delay3'] = fn.per_trial(_n, 1000)
+        _durations["delay3"] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[14]
-        _durations['test3'] = fn.per_trial(_n, 500)
-        return {'ground_truth': ground_truth, 'sample': sample, 'distractors': distractors}, _durations
+        _durations["test3"] = fn.per_trial(_n, 500)
+        return {"ground_truth": ground_truth, "sample": sample, "distractors": distractors}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         rep = _trials.rep
-        dim_ring = self.params['dim_ring']
-        distractors = _vars['distractors']
-        fixation = self.action_index['fixation']
-        ground_truth = _vars['ground_truth']
-        match = self.action_index['match']
-        sample = _vars['sample']
+        dim_ring = self.params["dim_ring"]
+        distractors = _vars["distractors"]
+        fixation = self.action_index["fixation"]
+        ground_truth = _vars["ground_truth"]
+        match = self.action_index["match"]
+        sample = _vars["sample"]
         # see _SPEC_LOCATIONS[15]
-        _trials.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ("fixation",), 1, None)
         # see _SPEC_LOCATIONS[16]
-        _trials.add_input(1, ('sample',), fn.cos(fn.ring(dim_ring) - sample), None)
+        _trials.add_input(1, ("sample",), fn.cos(fn.ring(dim_ring) - sample), None)
         # see _SPEC_LOCATIONS[17]
-        _trials.add_input(2, ('test1', 'test2', 'test3'), fn.cos(fn.ring(dim_ring) - fn.where(rep == ground_truth, sample, fn.take(distractors, rep - 1))), None)
+        _trials.add_input(
+            2,
+            ("test1", "test2", "test3"),
+            fn.cos(fn.ring(dim_ring) - fn.where(rep == ground_truth, sample, fn.take(distractors, rep - 1))),
+            None,
+        )
         # see _SPEC_LOCATIONS[18]
-        _trials.set_target(('test1', 'test2', 'test3'), fn.where(rep == ground_truth, match, fixation))
+        _trials.set_target(("test1", "test2", "test3"), fn.where(rep == ground_truth, match, fixation))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
-        match = self.action_index['match']
+        fixation = self.action_index["fixation"]
+        match = self.action_index["match"]
         # see _SPEC_LOCATIONS[19]
-        if (_start['fixation'] <= t < _end['fixation'] or _start['sample'] <= t < _end['sample']) and action != fixation:
-            abort = self.rewards['abort']
+        if (
+            _start["fixation"] <= t < _end["fixation"] or _start["sample"] <= t < _end["sample"]
+        ) and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[20]
-        if (_start['delay1'] <= t < _end['delay1'] or _start['test1'] <= t < _end['test1'] or _start['delay2'] <= t < _end['delay2'] or (_start['test2'] <= t < _end['test2']) or (_start['delay3'] <= t < _end['delay3']) or (_start['test3'] <= t < _end['test3'])) and (action == match and target == match):
-            correct = self.rewards['correct']
+        if (
+            _start["delay1"] <= t < _end["delay1"]
+            or _start["test1"] <= t < _end["test1"]
+            or _start["delay2"] <= t < _end["delay2"]
+            or (_start["test2"] <= t < _end["test2"])
+            or (_start["delay3"] <= t < _end["delay3"])
+            or (_start["test3"] <= t < _end["test3"])
+        ) and (action == match and target == match):
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[21]
-        if (_start['delay1'] <= t < _end['delay1'] or _start['test1'] <= t < _end['test1'] or _start['delay2'] <= t < _end['delay2'] or (_start['test2'] <= t < _end['test2']) or (_start['delay3'] <= t < _end['delay3']) or (_start['test3'] <= t < _end['test3'])) and action != fixation:
-            fail = self.rewards['fail']
+        if (
+            _start["delay1"] <= t < _end["delay1"]
+            or _start["test1"] <= t < _end["test1"]
+            or _start["delay2"] <= t < _end["delay2"]
+            or (_start["test2"] <= t < _end["test2"])
+            or (_start["delay3"] <= t < _end["delay3"])
+            or (_start["test3"] <= t < _end["test3"])
+        ) and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
-        match = self.action_index['match']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
+        match = self.action_index["match"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[22]
-        _outcomes.rule(_outcomes.inside(('fixation', 'sample'), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(
+            _outcomes.inside(("fixation", "sample"), _start, _end) & (action != fixation), abort, None, False
+        )
         # see _SPEC_LOCATIONS[23]
-        _outcomes.rule(_outcomes.inside(('delay1', 'test1', 'delay2', 'test2', 'delay3', 'test3'), _start, _end) & fn.all_of(action == match, target == match), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("delay1", "test1", "delay2", "test2", "delay3", "test3"), _start, _end)
+            & fn.all_of(action == match, target == match),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[24]
-        _outcomes.rule(_outcomes.inside(('delay1', 'test1', 'delay2', 'test2', 'delay3', 'test3'), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(
+            _outcomes.inside(("delay1", "test1", "delay2", "test2", "delay3", "test3"), _start, _end)
+            & (action != fixation),
+            fail,
+            None,
+            True,
+        )
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (67, 'observation.fixation', 'tasks/DelayMatchSampleDistractor1D.yaml', 19, 25),
-    (69, 'observation.stimulus', 'tasks/DelayMatchSampleDistractor1D.yaml', 19, 38),
-    (71, 'action.fixation', 'tasks/DelayMatchSampleDistractor1D.yaml', 20, 20),
-    (73, 'action.match', 'tasks/DelayMatchSampleDistractor1D.yaml', 20, 30),
-    (78, 'trial.ground_truth', 'tasks/DelayMatchSampleDistractor1D.yaml', 22, 17),
-    (80, 'trial.sample', 'tasks/DelayMatchSampleDistractor1D.yaml', 23, 11),
-    (82, 'trial.distractors', 'tasks/DelayMatchSampleDistractor1D.yaml', 24, 16),
-    (85, 'periods.fixation', 'tasks/DelayMatchSampleDistractor1D.yaml', 26, 13),
-    (87, 'periods.sample', 'tasks/DelayMatchSampleDistractor1D.yaml', 27, 11),
-    (89, 'periods.pairs.periods.delay', 'tasks/DelayMatchSampleDistractor1D.yaml', 31, 22),
-    (91, 'periods.pairs.periods.test', 'tasks/DelayMatchSampleDistractor1D.yaml', 31, 34),
-    (93, 'periods.pairs.periods.delay', 'tasks/DelayMatchSampleDistractor1D.yaml', 31, 22),
-    (95, 'periods.pairs.periods.test', 'tasks/DelayMatchSampleDistractor1D.yaml', 31, 34),
-    (97, 'periods.pairs.periods.delay', 'tasks/DelayMatchSampleDistractor1D.yaml', 31, 22),
-    (99, 'periods.pairs.periods.test', 'tasks/DelayMatchSampleDistractor1D.yaml', 31, 34),
-    (111, 'inputs[0].value', 'tasks/DelayMatchSampleDistractor1D.yaml', 33, 48),
-    (113, 'inputs[1].value', 'tasks/DelayMatchSampleDistractor1D.yaml', 34, 46),
-    (115, 'inputs[2].value', 'tasks/DelayMatchSampleDistractor1D.yaml', 37, 12),
-    (117, 'target[0].value', 'tasks/DelayMatchSampleDistractor1D.yaml', 39, 27),
-    (125, 'outcomes[0].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 41, 40),
-    (129, 'outcomes[1].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 42, 27),
-    (133, 'outcomes[2].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 43, 27),
-    (146, 'outcomes[0].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 41, 40),
-    (148, 'outcomes[1].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 42, 27),
-    (150, 'outcomes[2].when', 'tasks/DelayMatchSampleDistractor1D.yaml', 43, 27),
+    (68, "observation.fixation", "tasks/DelayMatchSampleDistractor1D.yaml", 19, 25),
+    (70, "observation.stimulus", "tasks/DelayMatchSampleDistractor1D.yaml", 19, 38),
+    (72, "action.fixation", "tasks/DelayMatchSampleDistractor1D.yaml", 20, 20),
+    (74, "action.match", "tasks/DelayMatchSampleDistractor1D.yaml", 20, 30),
+    (79, "trial.ground_truth", "tasks/DelayMatchSampleDistractor1D.yaml", 22, 17),
+    (83, "trial.sample", "tasks/DelayMatchSampleDistractor1D.yaml", 23, 11),
+    (85, "trial.distractors", "tasks/DelayMatchSampleDistractor1D.yaml", 24, 16),
+    (90, "periods.fixation", "tasks/DelayMatchSampleDistractor1D.yaml", 26, 13),
+    (92, "periods.sample", "tasks/DelayMatchSampleDistractor1D.yaml", 27, 11),
+    (94, "periods.pairs.periods.delay", "tasks/DelayMatchSampleDistractor1D.yaml", 31, 22),
+    (96, "periods.pairs.periods.test", "tasks/DelayMatchSampleDistractor1D.yaml", 31, 34),
+    (98, "periods.pairs.periods.delay", "tasks/DelayMatchSampleDistractor1D.yaml", 31, 22),
+    (100, "periods.pairs.periods.test", "tasks/DelayMatchSampleDistractor1D.yaml", 31, 34),
+    (102, "periods.pairs.periods.delay", "tasks/DelayMatchSampleDistractor1D.yaml", 31, 22),
+    (104, "periods.pairs.periods.test", "tasks/DelayMatchSampleDistractor1D.yaml", 31, 34),
+    (116, "inputs[0].value", "tasks/DelayMatchSampleDistractor1D.yaml", 33, 48),
+    (118, "inputs[1].value", "tasks/DelayMatchSampleDistractor1D.yaml", 34, 46),
+    (120, "inputs[2].value", "tasks/DelayMatchSampleDistractor1D.yaml", 37, 12),
+    (127, "target[0].value", "tasks/DelayMatchSampleDistractor1D.yaml", 39, 27),
+    (135, "outcomes[0].when", "tasks/DelayMatchSampleDistractor1D.yaml", 41, 40),
+    (141, "outcomes[1].when", "tasks/DelayMatchSampleDistractor1D.yaml", 42, 27),
+    (152, "outcomes[2].when", "tasks/DelayMatchSampleDistractor1D.yaml", 43, 27),
+    (172, "outcomes[0].when", "tasks/DelayMatchSampleDistractor1D.yaml", 41, 40),
+    (176, "outcomes[1].when", "tasks/DelayMatchSampleDistractor1D.yaml", 42, 27),
+    (184, "outcomes[2].when", "tasks/DelayMatchSampleDistractor1D.yaml", 43, 27),
 )

@@ -4,136 +4,143 @@ from taskspec.runtime import TaskInfo, TrialEnv, fn
 
 
 class DelayPairedAssociation(TrialEnv):
-    (
-        'Delayed paired association (Zhang et al. 2019): two stimuli are shown one after the other\n'
-        'with delays in between, the first from {A1, A2}, the second from {B1, B2}. The pairs\n'
-        'A1-B1 and A2-B2 are associated: the agent must respond (go) in the decision period after\n'
-        'an associated pair and withhold otherwise. A wrong go costs `fail`; a go trial that times\n'
-        'out costs `miss`.\n'
-        'Deviation from NeuroGym 2.3.1: withholding after a non-associated pair counts as\n'
-        'performance 1 (NeuroGym sets it and then resets it to 0, so its ground-truth policy\n'
-        'scores about 0.5).'
+    __doc__ = (
+        "Delayed paired association (Zhang et al. 2019): two stimuli are shown one after the other\n"
+        "with delays in between, the first from {A1, A2}, the second from {B1, B2}. The pairs\n"
+        "A1-B1 and A2-B2 are associated: the agent must respond (go) in the decision period after\n"
+        "an associated pair and withhold otherwise. A wrong go costs `fail`; a go trial that times\n"
+        "out costs `miss`.\n"
+        "Deviation from NeuroGym 2.3.1: withholding after a non-associated pair counts as\n"
+        "performance 1 (NeuroGym sets it and then resets it to 0, so its ground-truth policy\n"
+        "scores about 0.5)."
     )
 
     info = TaskInfo(
-        name='DelayPairedAssociation',
+        name="DelayPairedAssociation",
         dt=100.0,
-        paper='Zhang, Zhang, Guo, Yang, Zhang, Hu & Li (2019), Active information maintenance in working memory by a sensory cortex',
-        url='https://elifesciences.org/articles/43191',
-        tags=('perceptual', 'working memory', 'go-no-go', 'supervised'),
+        paper=(
+            "Zhang, Zhang, Guo, Yang, Zhang, Hu & Li (2019), Active information "
+            "maintenance in working memory by a sensory cortex"
+        ),
+        url="https://elifesciences.org/articles/43191",
+        tags=("perceptual", "working memory", "go-no-go", "supervised"),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': -1.0,
-            'miss': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": -1.0,
+            "miss": 0.0,
         },
         timing={
-            'fixation': 0.0,
-            'stim1': 1000.0,
-            'delay_btw_stim': 1000.0,
-            'stim2': 1000.0,
-            'delay_aft_stim': 1000.0,
-            'decision': 500.0,
+            "fixation": 0.0,
+            "stim1": 1000.0,
+            "delay_btw_stim": 1000.0,
+            "stim2": 1000.0,
+            "delay_aft_stim": 1000.0,
+            "decision": 500.0,
         },
         period_after={
-            'fixation': None,
-            'stim1': 'fixation',
-            'delay_btw_stim': 'stim1',
-            'stim2': 'delay_btw_stim',
-            'delay_aft_stim': 'stim2',
-            'decision': 'delay_aft_stim',
+            "fixation": None,
+            "stim1": "fixation",
+            "delay_btw_stim": "stim1",
+            "stim2": "delay_btw_stim",
+            "delay_aft_stim": "stim2",
+            "decision": "delay_aft_stim",
         },
-        trial_variables=('first', 'second', 'ground_truth'),
-        input_groups=(('fixation',), ('stimulus',), ('stimulus',)),
+        trial_variables=("first", "second", "ground_truth"),
+        input_groups=(("fixation",), ("stimulus",), ("stimulus",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(4)))
+        _sizes["observation"].append(("stimulus", fn.size(4)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('go', fn.size(1)))
+        _sizes["action"].append(("go", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
         # see _SPEC_LOCATIONS[4]
-        first = fn.per_trial(_n, _fixed['first'] if 'first' in _fixed else fn.choice(_rng, _n, 2))
+        first = fn.per_trial(_n, _fixed["first"] if "first" in _fixed else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[5]
-        second = fn.per_trial(_n, _fixed['second'] if 'second' in _fixed else fn.choice(_rng, _n, 2))
+        second = fn.per_trial(_n, _fixed["second"] if "second" in _fixed else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[6]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else 1 * (1 * (first == second)))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else 1 * (1 * (first == second))
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[7]
-        _durations['fixation'] = fn.per_trial(_n, 0)
+        _durations["fixation"] = fn.per_trial(_n, 0)
         # see _SPEC_LOCATIONS[8]
-        _durations['stim1'] = fn.per_trial(_n, 1000)
+        _durations["stim1"] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[9]
-        _durations['delay_btw_stim'] = fn.per_trial(_n, 1000)
+        _durations["delay_btw_stim"] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[10]
-        _durations['stim2'] = fn.per_trial(_n, 1000)
+        _durations["stim2"] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[11]
-        _durations['delay_aft_stim'] = fn.per_trial(_n, 1000)
+        _durations["delay_aft_stim"] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[12]
-        _durations['decision'] = fn.per_trial(_n, 500)
-        return {'first': first, 'second': second, 'ground_truth': ground_truth}, _durations
+        _durations["decision"] = fn.per_trial(_n, 500)
+        return {"first": first, "second": second, "ground_truth": ground_truth}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
-        first = _vars['first']
-        ground_truth = _vars['ground_truth']
-        second = _vars['second']
+        first = _vars["first"]
+        ground_truth = _vars["ground_truth"]
+        second = _vars["second"]
         # see _SPEC_LOCATIONS[13]
-        _trials.add_input(0, ('fixation', 'stim1', 'delay_btw_stim', 'stim2', 'delay_aft_stim'), 1, None)
+        _trials.add_input(0, ("fixation", "stim1", "delay_btw_stim", "stim2", "delay_aft_stim"), 1, None)
         # see _SPEC_LOCATIONS[14]
-        _trials.add_input(1, ('stim1',), fn.onehot(first, 4), None)
+        _trials.add_input(1, ("stim1",), fn.onehot(first, 4), None)
         # see _SPEC_LOCATIONS[15]
-        _trials.add_input(2, ('stim2',), fn.onehot(2 + second, 4), None)
+        _trials.add_input(2, ("stim2",), fn.onehot(2 + second, 4), None)
         # see _SPEC_LOCATIONS[16]
-        _trials.set_target(('decision',), ground_truth)
+        _trials.set_target(("decision",), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
-        go = self.action_index['go']
-        ground_truth = self.trial['ground_truth']
+        fixation = self.action_index["fixation"]
+        go = self.action_index["go"]
+        ground_truth = self.trial["ground_truth"]
         # see _SPEC_LOCATIONS[17]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[18]
-        if _start['decision'] <= t < _end['decision'] and (action == go and ground_truth == 1):
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and (action == go and ground_truth == 1):
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[19]
-        if _start['decision'] <= t < _end['decision'] and action == go:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action == go:
+            fail = self.rewards["fail"]
             return fail, 0.0, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
-        go = self.action_index['go']
-        ground_truth = _vars['ground_truth']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
+        go = self.action_index["go"]
+        ground_truth = _vars["ground_truth"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[20]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & fn.all_of(action == go, ground_truth == 1), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action == go, ground_truth == 1), correct, 1, True
+        )
         # see _SPEC_LOCATIONS[22]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == go), fail, 0, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == go), fail, 0, True)
         return _outcomes
 
     def _timeout(self):
-        ground_truth = self.trial['ground_truth']
-        miss = self.rewards['miss']
+        ground_truth = self.trial["ground_truth"]
+        miss = self.rewards["miss"]
         # see _SPEC_LOCATIONS[23]
         if ground_truth == 1:
             return miss, 0.0
@@ -141,8 +148,8 @@ class DelayPairedAssociation(TrialEnv):
         return 0.0, 1.0
 
     def _timeout_all(self, t, _vars, _states):
-        ground_truth = _vars['ground_truth']
-        miss = self.rewards['miss']
+        ground_truth = _vars["ground_truth"]
+        miss = self.rewards["miss"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[25]
         _outcomes.rule(ground_truth == 1, miss, 0, True)
@@ -154,31 +161,31 @@ class DelayPairedAssociation(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (53, 'observation.fixation', 'tasks/DelayPairedAssociation.yaml', 18, 25),
-    (55, 'observation.stimulus', 'tasks/DelayPairedAssociation.yaml', 18, 38),
-    (57, 'action.fixation', 'tasks/DelayPairedAssociation.yaml', 19, 20),
-    (59, 'action.go', 'tasks/DelayPairedAssociation.yaml', 19, 27),
-    (64, 'trial.first', 'tasks/DelayPairedAssociation.yaml', 21, 10),
-    (66, 'trial.second', 'tasks/DelayPairedAssociation.yaml', 22, 11),
-    (68, 'trial.ground_truth', 'tasks/DelayPairedAssociation.yaml', 23, 17),
-    (71, 'periods.fixation', 'tasks/DelayPairedAssociation.yaml', 24, 21),
-    (73, 'periods.stim1', 'tasks/DelayPairedAssociation.yaml', 24, 31),
-    (75, 'periods.delay_btw_stim', 'tasks/DelayPairedAssociation.yaml', 24, 53),
-    (77, 'periods.stim2', 'tasks/DelayPairedAssociation.yaml', 24, 66),
-    (79, 'periods.delay_aft_stim', 'tasks/DelayPairedAssociation.yaml', 24, 88),
-    (81, 'periods.decision', 'tasks/DelayPairedAssociation.yaml', 24, 104),
-    (89, 'inputs[0].value', 'tasks/DelayPairedAssociation.yaml', 26, 96),
-    (91, 'inputs[1].value', 'tasks/DelayPairedAssociation.yaml', 27, 45),
-    (93, 'inputs[2].value', 'tasks/DelayPairedAssociation.yaml', 28, 45),
-    (95, 'target[0].value', 'tasks/DelayPairedAssociation.yaml', 30, 31),
-    (104, 'outcomes[0].when', 'tasks/DelayPairedAssociation.yaml', 32, 30),
-    (108, 'outcomes[1].when', 'tasks/DelayPairedAssociation.yaml', 33, 30),
-    (112, 'outcomes[2].when', 'tasks/DelayPairedAssociation.yaml', 34, 30),
-    (126, 'outcomes[0].when', 'tasks/DelayPairedAssociation.yaml', 32, 30),
-    (128, 'outcomes[1].when', 'tasks/DelayPairedAssociation.yaml', 33, 30),
-    (130, 'outcomes[2].when', 'tasks/DelayPairedAssociation.yaml', 34, 30),
-    (137, 'timeout[0].when', 'tasks/DelayPairedAssociation.yaml', 36, 12),
-    (140, 'timeout[1].when', 'tasks/DelayPairedAssociation.yaml', 37, 5),
-    (147, 'timeout[0].when', 'tasks/DelayPairedAssociation.yaml', 36, 12),
-    (149, 'timeout[1].when', 'tasks/DelayPairedAssociation.yaml', 37, 5),
+    (56, "observation.fixation", "tasks/DelayPairedAssociation.yaml", 18, 25),
+    (58, "observation.stimulus", "tasks/DelayPairedAssociation.yaml", 18, 38),
+    (60, "action.fixation", "tasks/DelayPairedAssociation.yaml", 19, 20),
+    (62, "action.go", "tasks/DelayPairedAssociation.yaml", 19, 27),
+    (67, "trial.first", "tasks/DelayPairedAssociation.yaml", 21, 10),
+    (69, "trial.second", "tasks/DelayPairedAssociation.yaml", 22, 11),
+    (71, "trial.ground_truth", "tasks/DelayPairedAssociation.yaml", 23, 17),
+    (76, "periods.fixation", "tasks/DelayPairedAssociation.yaml", 24, 21),
+    (78, "periods.stim1", "tasks/DelayPairedAssociation.yaml", 24, 31),
+    (80, "periods.delay_btw_stim", "tasks/DelayPairedAssociation.yaml", 24, 53),
+    (82, "periods.stim2", "tasks/DelayPairedAssociation.yaml", 24, 66),
+    (84, "periods.delay_aft_stim", "tasks/DelayPairedAssociation.yaml", 24, 88),
+    (86, "periods.decision", "tasks/DelayPairedAssociation.yaml", 24, 104),
+    (94, "inputs[0].value", "tasks/DelayPairedAssociation.yaml", 26, 96),
+    (96, "inputs[1].value", "tasks/DelayPairedAssociation.yaml", 27, 45),
+    (98, "inputs[2].value", "tasks/DelayPairedAssociation.yaml", 28, 45),
+    (100, "target[0].value", "tasks/DelayPairedAssociation.yaml", 30, 31),
+    (109, "outcomes[0].when", "tasks/DelayPairedAssociation.yaml", 32, 30),
+    (113, "outcomes[1].when", "tasks/DelayPairedAssociation.yaml", 33, 30),
+    (117, "outcomes[2].when", "tasks/DelayPairedAssociation.yaml", 34, 30),
+    (131, "outcomes[0].when", "tasks/DelayPairedAssociation.yaml", 32, 30),
+    (133, "outcomes[1].when", "tasks/DelayPairedAssociation.yaml", 33, 30),
+    (137, "outcomes[2].when", "tasks/DelayPairedAssociation.yaml", 34, 30),
+    (144, "timeout[0].when", "tasks/DelayPairedAssociation.yaml", 36, 12),
+    (147, "timeout[1].when", "tasks/DelayPairedAssociation.yaml", 37, 5),
+    (154, "timeout[0].when", "tasks/DelayPairedAssociation.yaml", 36, 12),
+    (156, "timeout[1].when", "tasks/DelayPairedAssociation.yaml", 37, 5),
 )

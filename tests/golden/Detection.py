@@ -4,140 +4,180 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class Detection(TrialEnv):
-    (
-        'Reaction-time detection (go/no-go): after fixation, a noisy input is shown for a random\n'
-        'time. On go trials (half of them) a brief pulse (+0.5 for `stim_dur` ms) appears in it\n'
+    __doc__ = (
+        "Reaction-time detection (go/no-go): after fixation, a noisy input is shown for a random\n"
+        "time. On go trials (half of them) a brief pulse (+0.5 for `stim_dur` ms) appears in it\n"
         'at a random moment, and the agent must respond "go" from the pulse onwards; on no-go\n'
-        'trials there is no pulse and the agent must keep fixating. A response before the pulse\n'
-        'or on a no-go trial costs `fail` and ends the trial; a go trial without a response\n'
-        'costs `miss`. Breaking fixation during the fixation period costs `abort` (the trial\n'
-        'goes on). The pulse starts at a random step of the stimulus period, early enough that\n'
-        'at least one step (two for a one-step pulse) follows it, or `delay` ms into the period\n'
-        'if `delay` is 0 or more.\n'
-        'NeuroGym 2.3.1 does not register this task because it crashes: it sets the ground truth\n'
+        "trials there is no pulse and the agent must keep fixating. A response before the pulse\n"
+        "or on a no-go trial costs `fail` and ends the trial; a go trial without a response\n"
+        "costs `miss`. Breaking fixation during the fixation period costs `abort` (the trial\n"
+        "goes on). The pulse starts at a random step of the stimulus period, early enough that\n"
+        "at least one step (two for a one-step pulse) follows it, or `delay` ms into the period\n"
+        "if `delay` is 0 or more.\n"
+        "NeuroGym 2.3.1 does not register this task because it crashes: it sets the ground truth\n"
         "only on go trials, so the first no-go trial has none (AttributeError on 'gt'; later\n"
         "no-go trials reuse the previous trial's). Fixed here, together with the other defects\n"
-        'seen in its code: no-go trials got the input noise twice (std sqrt(2) * sigma instead\n'
-        'of sigma, which gave the answer away), a withheld response on a no-go trial scored\n'
-        'performance 0 (NeuroGym sets 1 and then resets it), and `delay` was documented in ms\n'
-        'but used as a number of steps (here it is ms).'
+        "seen in its code: no-go trials got the input noise twice (std sqrt(2) * sigma instead\n"
+        "of sigma, which gave the answer away), a withheld response on a no-go trial scored\n"
+        "performance 0 (NeuroGym sets 1 and then resets it), and `delay` was documented in ms\n"
+        "but used as a number of steps (here it is ms)."
     )
 
     info = TaskInfo(
-        name='Detection',
+        name="Detection",
         dt=100.0,
         paper="NeuroGym's Detection task (no paper given)",
-        url='https://github.com/neurogym/neurogym/blob/main/neurogym/envs/native/detection.py',
-        tags=('perceptual', 'reaction time', 'go-no-go', 'supervised'),
+        url=("https://github.com/neurogym/neurogym/blob/main/neurogym/envs/native/detection.py"),
+        tags=("perceptual", "reaction time", "go-no-go", "supervised"),
         params=(
-            ParamInfo('sigma', 'float', 1.0, 0.0, None, 'input noise per sqrt(ms)'),
-            ParamInfo('stim_dur', 'int', 100, 0.0, None, 'pulse duration in ms (floored to whole steps)'),
-            ParamInfo('delay', 'int', -1, None, None, 'pulse onset in ms after the stimulus period starts; negative: random'),
+            ParamInfo("sigma", "float", 1.0, 0.0, None, "input noise per sqrt(ms)"),
+            ParamInfo("stim_dur", "int", 100, 0.0, None, "pulse duration in ms (floored to whole steps)"),
+            ParamInfo(
+                "delay", "int", -1, None, None, "pulse onset in ms after the stimulus period starts; negative: random"
+            ),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': -1.0,
-            'miss': -1.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": -1.0,
+            "miss": -1.0,
         },
         timing={
-            'fixation': 500.0,
-            'stimulus': 'dt * stim_steps',
+            "fixation": 500.0,
+            "stimulus": "dt * stim_steps",
         },
         period_after={
-            'fixation': None,
-            'stimulus': 'fixation',
+            "fixation": None,
+            "stimulus": "fixation",
         },
-        trial_variables=('ground_truth', 'stim_steps', 'pulse_steps', 'n_onsets', 'onset'),
-        input_groups=(('fixation',), ('stimulus',)),
+        trial_variables=("ground_truth", "stim_steps", "pulse_steps", "n_onsets", "onset"),
+        input_groups=(("fixation",), ("stimulus",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(1)))
+        _sizes["observation"].append(("stimulus", fn.size(1)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('go', fn.size(1)))
+        _sizes["action"].append(("go", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
         dt = self.dt
-        delay = self.params['delay']
-        stim_dur = self.params['stim_dur']
+        delay = self.params["delay"]
+        stim_dur = self.params["stim_dur"]
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, 2))
+        ground_truth = fn.per_trial(_n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[5]
-        stim_steps = fn.per_trial(_n, _fixed['stim_steps'] if 'stim_steps' in _fixed else fn.floor(fn.trunc_exp(_rng, _n, 1000, 500, 1500) / dt))
+        stim_steps = fn.per_trial(
+            _n,
+            _fixed["stim_steps"] if "stim_steps" in _fixed else fn.floor(fn.trunc_exp(_rng, _n, 1000, 500, 1500) / dt),
+        )
         # see _SPEC_LOCATIONS[6]
-        pulse_steps = fn.per_trial(_n, _fixed['pulse_steps'] if 'pulse_steps' in _fixed else fn.floor(stim_dur / dt))
+        pulse_steps = fn.per_trial(_n, _fixed["pulse_steps"] if "pulse_steps" in _fixed else fn.floor(stim_dur / dt))
         # see _SPEC_LOCATIONS[7]
-        n_onsets = fn.per_trial(_n, _fixed['n_onsets'] if 'n_onsets' in _fixed else fn.maximum(stim_steps - pulse_steps - fn.where(pulse_steps == 1, 1, 0), 1))
+        n_onsets = fn.per_trial(
+            _n,
+            _fixed["n_onsets"]
+            if "n_onsets" in _fixed
+            else fn.maximum(stim_steps - pulse_steps - fn.where(pulse_steps == 1, 1, 0), 1),
+        )
         # see _SPEC_LOCATIONS[8]
-        onset = fn.per_trial(_n, _fixed['onset'] if 'onset' in _fixed else fn.where(ground_truth == 0, 0, fn.where(delay >= 0, delay, dt * fn.floor(fn.uniform(_rng, _n, 0, 1) * n_onsets))))
+        onset = fn.per_trial(
+            _n,
+            _fixed["onset"]
+            if "onset" in _fixed
+            else fn.where(
+                ground_truth == 0, 0, fn.where(delay >= 0, delay, dt * fn.floor(fn.uniform(_rng, _n, 0, 1) * n_onsets))
+            ),
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[9]
-        _durations['fixation'] = fn.per_trial(_n, 500)
+        _durations["fixation"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[10]
-        _durations['stimulus'] = fn.per_trial(_n, dt * stim_steps)
-        return {'ground_truth': ground_truth, 'stim_steps': stim_steps, 'pulse_steps': pulse_steps, 'n_onsets': n_onsets, 'onset': onset}, _durations
+        _durations["stimulus"] = fn.per_trial(_n, dt * stim_steps)
+        return {
+            "ground_truth": ground_truth,
+            "stim_steps": stim_steps,
+            "pulse_steps": pulse_steps,
+            "n_onsets": n_onsets,
+            "onset": onset,
+        }, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        fixation = self.action_index['fixation']
-        go = self.action_index['go']
-        ground_truth = _vars['ground_truth']
-        onset = _vars['onset']
-        pulse_steps = _vars['pulse_steps']
-        sigma = self.params['sigma']
+        fixation = self.action_index["fixation"]
+        go = self.action_index["go"]
+        ground_truth = _vars["ground_truth"]
+        onset = _vars["onset"]
+        pulse_steps = _vars["pulse_steps"]
+        sigma = self.params["sigma"]
         # see _SPEC_LOCATIONS[11]
-        _trials.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ("fixation",), 1, None)
         # see _SPEC_LOCATIONS[12]
-        _trials.add_input(1, ('stimulus',), fn.where(fn.all_of(ground_truth == 1, t - _start['stimulus'] >= onset, t - _start['stimulus'] < onset + dt * pulse_steps), 0.5, 0), sigma / fn.sqrt(dt))
+        _trials.add_input(
+            1,
+            ("stimulus",),
+            fn.where(
+                fn.all_of(
+                    ground_truth == 1,
+                    t - _start["stimulus"] >= onset,
+                    t - _start["stimulus"] < onset + dt * pulse_steps,
+                ),
+                0.5,
+                0,
+            ),
+            sigma / fn.sqrt(dt),
+        )
         # see _SPEC_LOCATIONS[13]
-        _trials.set_target(('stimulus',), fn.where(fn.all_of(ground_truth == 1, t - _start['stimulus'] >= onset), go, fixation))
+        _trials.set_target(
+            ("stimulus",), fn.where(fn.all_of(ground_truth == 1, t - _start["stimulus"] >= onset), go, fixation)
+        )
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
-        go = self.action_index['go']
+        fixation = self.action_index["fixation"]
+        go = self.action_index["go"]
         # see _SPEC_LOCATIONS[14]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[15]
-        if _start['stimulus'] <= t < _end['stimulus'] and (action == go and target == go):
-            correct = self.rewards['correct']
+        if _start["stimulus"] <= t < _end["stimulus"] and (action == go and target == go):
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[16]
-        if _start['stimulus'] <= t < _end['stimulus'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["stimulus"] <= t < _end["stimulus"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, 0.0, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
-        go = self.action_index['go']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
+        go = self.action_index["go"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[17]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[18]
-        _outcomes.rule(_outcomes.inside(('stimulus',), _start, _end) & fn.all_of(action == go, target == go), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("stimulus",), _start, _end) & fn.all_of(action == go, target == go), correct, 1, True
+        )
         # see _SPEC_LOCATIONS[19]
-        _outcomes.rule(_outcomes.inside(('stimulus',), _start, _end) & (action != fixation), fail, 0, True)
+        _outcomes.rule(_outcomes.inside(("stimulus",), _start, _end) & (action != fixation), fail, 0, True)
         return _outcomes
 
     def _timeout(self):
-        ground_truth = self.trial['ground_truth']
-        miss = self.rewards['miss']
+        ground_truth = self.trial["ground_truth"]
+        miss = self.rewards["miss"]
         # see _SPEC_LOCATIONS[20]
         if ground_truth == 1:
             return miss, 0.0
@@ -145,8 +185,8 @@ class Detection(TrialEnv):
         return 0.0, 1.0
 
     def _timeout_all(self, t, _vars, _states):
-        ground_truth = _vars['ground_truth']
-        miss = self.rewards['miss']
+        ground_truth = _vars["ground_truth"]
+        miss = self.rewards["miss"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[22]
         _outcomes.rule(ground_truth == 1, miss, 0, True)
@@ -158,28 +198,28 @@ class Detection(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (58, 'observation.fixation', 'tasks/Detection.yaml', 30, 25),
-    (60, 'observation.stimulus', 'tasks/Detection.yaml', 30, 38),
-    (62, 'action.fixation', 'tasks/Detection.yaml', 31, 20),
-    (64, 'action.go', 'tasks/Detection.yaml', 31, 27),
-    (72, 'trial.ground_truth', 'tasks/Detection.yaml', 33, 17),
-    (74, 'trial.stim_steps', 'tasks/Detection.yaml', 34, 15),
-    (76, 'trial.pulse_steps', 'tasks/Detection.yaml', 35, 16),
-    (78, 'trial.n_onsets', 'tasks/Detection.yaml', 37, 13),
-    (80, 'trial.onset', 'tasks/Detection.yaml', 38, 10),
-    (83, 'periods.fixation', 'tasks/Detection.yaml', 40, 13),
-    (85, 'periods.stimulus', 'tasks/Detection.yaml', 41, 13),
-    (97, 'inputs[0].value', 'tasks/Detection.yaml', 43, 48),
-    (99, 'inputs[1].value', 'tasks/Detection.yaml', 46, 12),
-    (101, 'target[0].value', 'tasks/Detection.yaml', 49, 31),
-    (109, 'outcomes[0].when', 'tasks/Detection.yaml', 51, 30),
-    (113, 'outcomes[1].when', 'tasks/Detection.yaml', 52, 30),
-    (117, 'outcomes[2].when', 'tasks/Detection.yaml', 53, 30),
-    (130, 'outcomes[0].when', 'tasks/Detection.yaml', 51, 30),
-    (132, 'outcomes[1].when', 'tasks/Detection.yaml', 52, 30),
-    (134, 'outcomes[2].when', 'tasks/Detection.yaml', 53, 30),
-    (141, 'timeout[0].when', 'tasks/Detection.yaml', 55, 12),
-    (144, 'timeout[1].when', 'tasks/Detection.yaml', 56, 5),
-    (151, 'timeout[0].when', 'tasks/Detection.yaml', 55, 12),
-    (153, 'timeout[1].when', 'tasks/Detection.yaml', 56, 5),
+    (60, "observation.fixation", "tasks/Detection.yaml", 30, 25),
+    (62, "observation.stimulus", "tasks/Detection.yaml", 30, 38),
+    (64, "action.fixation", "tasks/Detection.yaml", 31, 20),
+    (66, "action.go", "tasks/Detection.yaml", 31, 27),
+    (74, "trial.ground_truth", "tasks/Detection.yaml", 33, 17),
+    (76, "trial.stim_steps", "tasks/Detection.yaml", 34, 15),
+    (81, "trial.pulse_steps", "tasks/Detection.yaml", 35, 16),
+    (83, "trial.n_onsets", "tasks/Detection.yaml", 37, 13),
+    (90, "trial.onset", "tasks/Detection.yaml", 38, 10),
+    (100, "periods.fixation", "tasks/Detection.yaml", 40, 13),
+    (102, "periods.stimulus", "tasks/Detection.yaml", 41, 13),
+    (120, "inputs[0].value", "tasks/Detection.yaml", 43, 48),
+    (122, "inputs[1].value", "tasks/Detection.yaml", 46, 12),
+    (137, "target[0].value", "tasks/Detection.yaml", 49, 31),
+    (147, "outcomes[0].when", "tasks/Detection.yaml", 51, 30),
+    (151, "outcomes[1].when", "tasks/Detection.yaml", 52, 30),
+    (155, "outcomes[2].when", "tasks/Detection.yaml", 53, 30),
+    (168, "outcomes[0].when", "tasks/Detection.yaml", 51, 30),
+    (170, "outcomes[1].when", "tasks/Detection.yaml", 52, 30),
+    (174, "outcomes[2].when", "tasks/Detection.yaml", 53, 30),
+    (181, "timeout[0].when", "tasks/Detection.yaml", 55, 12),
+    (184, "timeout[1].when", "tasks/Detection.yaml", 56, 5),
+    (191, "timeout[0].when", "tasks/Detection.yaml", 55, 12),
+    (193, "timeout[1].when", "tasks/Detection.yaml", 56, 5),
 )

@@ -4,225 +4,298 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class DualDelayMatchSample(TrialEnv):
-    (
-        'Dual delayed match-to-sample (Panichello & Buschman style): two samples are shown at once,\n'
-        'one per stimulus channel. Then, twice, a cue says which sample is tested next and a test\n'
+    __doc__ = (
+        "Dual delayed match-to-sample (Panichello & Buschman style): two samples are shown at "
+        "once,\n"
+        "one per stimulus channel. Then, twice, a cue says which sample is tested next and a test\n"
         "stimulus appears on that sample's channel; the agent answers match or non-match during\n"
-        'each test. Which sample is tested first (`test_order`) is random, so both must be held\n'
-        'in memory. Each correct answer step in the first test earns `correct` (as in NeuroGym);\n'
-        'an answer in the second test ends the trial.\n'
+        "each test. Which sample is tested first (`test_order`) is random, so both must be held\n"
+        "in memory. Each correct answer step in the first test earns `correct` (as in NeuroGym);\n"
+        "an answer in the second test ends the trial.\n"
         "Deviation from NeuroGym 2.3.1: the trial's performance is 1 only when both answers are\n"
         "right; the first answer is a state variable read by the second test's rule (NeuroGym\n"
-        'sets performance 1 on a right first answer and never takes it back).'
+        "sets performance 1 on a right first answer and never takes it back)."
     )
 
     info = TaskInfo(
-        name='DualDelayMatchSample',
+        name="DualDelayMatchSample",
         dt=100.0,
-        paper='Panichello & Buschman (2021), Shared mechanisms underlie the control of working memory and attention',
-        url='https://www.nature.com/articles/s41586-021-03390-w',
-        tags=('perceptual', 'working memory', 'two-alternative', 'supervised'),
+        paper=("Panichello & Buschman (2021), Shared mechanisms underlie the control of working memory and attention"),
+        url="https://www.nature.com/articles/s41586-021-03390-w",
+        tags=("perceptual", "working memory", "two-alternative", "supervised"),
         params=(
-            ParamInfo('sigma', 'float', 1.0, 0.0, None, 'input noise per sqrt(ms), on every input during samples and tests'),
+            ParamInfo(
+                "sigma", "float", 1.0, 0.0, None, "input noise per sqrt(ms), on every input during samples and tests"
+            ),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 500.0,
-            'sample': 500.0,
-            'delay1': 500.0,
-            'cue1': 500.0,
-            'test1': 500.0,
-            'delay2': 500.0,
-            'cue2': 500.0,
-            'test2': 500.0,
+            "fixation": 500.0,
+            "sample": 500.0,
+            "delay1": 500.0,
+            "cue1": 500.0,
+            "test1": 500.0,
+            "delay2": 500.0,
+            "cue2": 500.0,
+            "test2": 500.0,
         },
         period_after={
-            'fixation': None,
-            'sample': 'fixation',
-            'delay1': 'sample',
-            'cue1': 'delay1',
-            'test1': 'cue1',
-            'delay2': 'test1',
-            'cue2': 'delay2',
-            'test2': 'cue2',
+            "fixation": None,
+            "sample": "fixation",
+            "delay1": "sample",
+            "cue1": "delay1",
+            "test1": "cue1",
+            "delay2": "test1",
+            "cue2": "delay2",
+            "test2": "cue2",
         },
-        trial_variables=('ground_truth1', 'ground_truth2', 'sample1', 'sample2', 'test_order', 'probe1', 'probe2', 'first_answer', 'second_answer'),
-        state_variables=('answer1',),
-        input_groups=(('fixation',), ('stimulus1',), ('stimulus2',), ('cue1',), ('cue1',), ('cue2',), ('cue2',), ('stimulus1',), ('stimulus1',), ('stimulus2',), ('stimulus2',), ('fixation', 'stimulus1', 'stimulus2', 'cue1', 'cue2')),
+        trial_variables=(
+            "ground_truth1",
+            "ground_truth2",
+            "sample1",
+            "sample2",
+            "test_order",
+            "probe1",
+            "probe2",
+            "first_answer",
+            "second_answer",
+        ),
+        state_variables=("answer1",),
+        input_groups=(
+            ("fixation",),
+            ("stimulus1",),
+            ("stimulus2",),
+            ("cue1",),
+            ("cue1",),
+            ("cue2",),
+            ("cue2",),
+            ("stimulus1",),
+            ("stimulus1",),
+            ("stimulus2",),
+            ("stimulus2",),
+            ("fixation", "stimulus1", "stimulus2", "cue1", "cue2"),
+        ),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus1', fn.size(2)))
+        _sizes["observation"].append(("stimulus1", fn.size(2)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('stimulus2', fn.size(2)))
+        _sizes["observation"].append(("stimulus2", fn.size(2)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['observation'].append(('cue1', fn.size(1)))
+        _sizes["observation"].append(("cue1", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['observation'].append(('cue2', fn.size(1)))
+        _sizes["observation"].append(("cue2", fn.size(1)))
         # see _SPEC_LOCATIONS[5]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[6]
-        _sizes['action'].append(('match', fn.size(1)))
+        _sizes["action"].append(("match", fn.size(1)))
         # see _SPEC_LOCATIONS[7]
-        _sizes['action'].append(('non-match', fn.size(1)))
+        _sizes["action"].append(("non-match", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
         # see _SPEC_LOCATIONS[8]
-        ground_truth1 = fn.per_trial(_n, _fixed['ground_truth1'] if 'ground_truth1' in _fixed else fn.choice(_rng, _n, fn.array((1, 2))))
+        ground_truth1 = fn.per_trial(
+            _n, _fixed["ground_truth1"] if "ground_truth1" in _fixed else fn.choice(_rng, _n, fn.array((1, 2)))
+        )
         # see _SPEC_LOCATIONS[9]
-        ground_truth2 = fn.per_trial(_n, _fixed['ground_truth2'] if 'ground_truth2' in _fixed else fn.choice(_rng, _n, fn.array((1, 2))))
+        ground_truth2 = fn.per_trial(
+            _n, _fixed["ground_truth2"] if "ground_truth2" in _fixed else fn.choice(_rng, _n, fn.array((1, 2)))
+        )
         # see _SPEC_LOCATIONS[10]
-        sample1 = fn.per_trial(_n, _fixed['sample1'] if 'sample1' in _fixed else fn.choice(_rng, _n, fn.array((0, 0.5))))
+        sample1 = fn.per_trial(
+            _n, _fixed["sample1"] if "sample1" in _fixed else fn.choice(_rng, _n, fn.array((0, 0.5)))
+        )
         # see _SPEC_LOCATIONS[11]
-        sample2 = fn.per_trial(_n, _fixed['sample2'] if 'sample2' in _fixed else fn.choice(_rng, _n, fn.array((0, 0.5))))
+        sample2 = fn.per_trial(
+            _n, _fixed["sample2"] if "sample2" in _fixed else fn.choice(_rng, _n, fn.array((0, 0.5)))
+        )
         # see _SPEC_LOCATIONS[12]
-        test_order = fn.per_trial(_n, _fixed['test_order'] if 'test_order' in _fixed else fn.choice(_rng, _n, fn.array((0, 1))))
+        test_order = fn.per_trial(
+            _n, _fixed["test_order"] if "test_order" in _fixed else fn.choice(_rng, _n, fn.array((0, 1)))
+        )
         # see _SPEC_LOCATIONS[13]
-        probe1 = fn.per_trial(_n, _fixed['probe1'] if 'probe1' in _fixed else fn.where(ground_truth1 == 1, sample1, 0.5 - sample1))
+        probe1 = fn.per_trial(
+            _n, _fixed["probe1"] if "probe1" in _fixed else fn.where(ground_truth1 == 1, sample1, 0.5 - sample1)
+        )
         # see _SPEC_LOCATIONS[14]
-        probe2 = fn.per_trial(_n, _fixed['probe2'] if 'probe2' in _fixed else fn.where(ground_truth2 == 1, sample2, 0.5 - sample2))
+        probe2 = fn.per_trial(
+            _n, _fixed["probe2"] if "probe2" in _fixed else fn.where(ground_truth2 == 1, sample2, 0.5 - sample2)
+        )
         # see _SPEC_LOCATIONS[15]
-        first_answer = fn.per_trial(_n, _fixed['first_answer'] if 'first_answer' in _fixed else fn.where(test_order == 0, ground_truth1, ground_truth2))
+        first_answer = fn.per_trial(
+            _n,
+            _fixed["first_answer"]
+            if "first_answer" in _fixed
+            else fn.where(test_order == 0, ground_truth1, ground_truth2),
+        )
         # see _SPEC_LOCATIONS[16]
-        second_answer = fn.per_trial(_n, _fixed['second_answer'] if 'second_answer' in _fixed else fn.where(test_order == 0, ground_truth2, ground_truth1))
+        second_answer = fn.per_trial(
+            _n,
+            _fixed["second_answer"]
+            if "second_answer" in _fixed
+            else fn.where(test_order == 0, ground_truth2, ground_truth1),
+        )
         # see _SPEC_LOCATIONS[17]
         answer1 = fn.per_trial(_n, 0)
         _durations = {}
         # see _SPEC_LOCATIONS[18]
-        _durations['fixation'] = fn.per_trial(_n, 500)
+        _durations["fixation"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[19]
-        _durations['sample'] = fn.per_trial(_n, 500)
+        _durations["sample"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[20]
-        _durations['delay1'] = fn.per_trial(_n, 500)
+        _durations["delay1"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[21]
-        _durations['cue1'] = fn.per_trial(_n, 500)
+        _durations["cue1"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[22]
-        _durations['test1'] = fn.per_trial(_n, 500)
+        _durations["test1"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[23]
-        _durations['delay2'] = fn.per_trial(_n, 500)
+        _durations["delay2"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[24]
-        _durations['cue2'] = fn.per_trial(_n, 500)
+        _durations["cue2"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[25]
-        _durations['test2'] = fn.per_trial(_n, 500)
-        return {'ground_truth1': ground_truth1, 'ground_truth2': ground_truth2, 'sample1': sample1, 'sample2': sample2, 'test_order': test_order, 'probe1': probe1, 'probe2': probe2, 'first_answer': first_answer, 'second_answer': second_answer, 'answer1': answer1}, _durations
+        _durations["test2"] = fn.per_trial(_n, 500)
+        return {
+            "ground_truth1": ground_truth1,
+            "ground_truth2": ground_truth2,
+            "sample1": sample1,
+            "sample2": sample2,
+            "test_order": test_order,
+            "probe1": probe1,
+            "probe2": probe2,
+            "first_answer": first_answer,
+            "second_answer": second_answer,
+            "answer1": answer1,
+        }, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        first_answer = _vars['first_answer']
-        probe1 = _vars['probe1']
-        probe2 = _vars['probe2']
-        sample1 = _vars['sample1']
-        sample2 = _vars['sample2']
-        second_answer = _vars['second_answer']
-        sigma = self.params['sigma']
-        test_order = _vars['test_order']
+        first_answer = _vars["first_answer"]
+        probe1 = _vars["probe1"]
+        probe2 = _vars["probe2"]
+        sample1 = _vars["sample1"]
+        sample2 = _vars["sample2"]
+        second_answer = _vars["second_answer"]
+        sigma = self.params["sigma"]
+        test_order = _vars["test_order"]
         # see _SPEC_LOCATIONS[26]
         _trials.add_input(0, (), 1, None)
         # see _SPEC_LOCATIONS[27]
-        _trials.add_input(1, ('sample',), fn.array((fn.cos(sample1 * fn.pi), fn.sin(sample1 * fn.pi))), None)
+        _trials.add_input(1, ("sample",), fn.array((fn.cos(sample1 * fn.pi), fn.sin(sample1 * fn.pi))), None)
         # see _SPEC_LOCATIONS[28]
-        _trials.add_input(2, ('sample',), fn.array((fn.cos(sample2 * fn.pi), fn.sin(sample2 * fn.pi))), None)
+        _trials.add_input(2, ("sample",), fn.array((fn.cos(sample2 * fn.pi), fn.sin(sample2 * fn.pi))), None)
         # see _SPEC_LOCATIONS[29]
-        _trials.add_input(3, ('cue1',), test_order == 0, None)
+        _trials.add_input(3, ("cue1",), test_order == 0, None)
         # see _SPEC_LOCATIONS[30]
-        _trials.add_input(4, ('cue2',), test_order == 1, None)
+        _trials.add_input(4, ("cue2",), test_order == 1, None)
         # see _SPEC_LOCATIONS[31]
-        _trials.add_input(5, ('cue1',), test_order == 1, None)
+        _trials.add_input(5, ("cue1",), test_order == 1, None)
         # see _SPEC_LOCATIONS[32]
-        _trials.add_input(6, ('cue2',), test_order == 0, None)
+        _trials.add_input(6, ("cue2",), test_order == 0, None)
         # see _SPEC_LOCATIONS[33]
-        _trials.add_input(7, ('test1',), fn.array((fn.cos(probe1 * fn.pi), fn.sin(probe1 * fn.pi))) * (1 * (test_order == 0)), None)
+        _trials.add_input(
+            7, ("test1",), fn.array((fn.cos(probe1 * fn.pi), fn.sin(probe1 * fn.pi))) * (1 * (test_order == 0)), None
+        )
         # see _SPEC_LOCATIONS[34]
-        _trials.add_input(8, ('test2',), fn.array((fn.cos(probe1 * fn.pi), fn.sin(probe1 * fn.pi))) * (1 * (test_order == 1)), None)
+        _trials.add_input(
+            8, ("test2",), fn.array((fn.cos(probe1 * fn.pi), fn.sin(probe1 * fn.pi))) * (1 * (test_order == 1)), None
+        )
         # see _SPEC_LOCATIONS[35]
-        _trials.add_input(9, ('test1',), fn.array((fn.cos(probe2 * fn.pi), fn.sin(probe2 * fn.pi))) * (1 * (test_order == 1)), None)
+        _trials.add_input(
+            9, ("test1",), fn.array((fn.cos(probe2 * fn.pi), fn.sin(probe2 * fn.pi))) * (1 * (test_order == 1)), None
+        )
         # see _SPEC_LOCATIONS[36]
-        _trials.add_input(10, ('test2',), fn.array((fn.cos(probe2 * fn.pi), fn.sin(probe2 * fn.pi))) * (1 * (test_order == 0)), None)
+        _trials.add_input(
+            10, ("test2",), fn.array((fn.cos(probe2 * fn.pi), fn.sin(probe2 * fn.pi))) * (1 * (test_order == 0)), None
+        )
         # see _SPEC_LOCATIONS[37]
-        _trials.add_input(11, ('sample', 'test1', 'test2'), None, sigma / fn.sqrt(dt))
+        _trials.add_input(11, ("sample", "test1", "test2"), None, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[38]
-        _trials.set_target(('test1',), first_answer)
+        _trials.set_target(("test1",), first_answer)
         # see _SPEC_LOCATIONS[39]
-        _trials.set_target(('test2',), second_answer)
+        _trials.set_target(("test2",), second_answer)
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[40]
-        if _start['test1'] <= t < _end['test1'] and action == target:
-            correct = self.rewards['correct']
+        if _start["test1"] <= t < _end["test1"] and action == target:
+            correct = self.rewards["correct"]
             return correct, None, False
         # see _SPEC_LOCATIONS[41]
-        if _start['test1'] <= t < _end['test1'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["test1"] <= t < _end["test1"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, False
         # see _SPEC_LOCATIONS[42]
-        if _start['test2'] <= t < _end['test2'] and action == target:
-            answer1 = self._state['answer1']
-            correct = self.rewards['correct']
-            first_answer = self.trial['first_answer']
-            return correct, fn.scalar(answer1 == first_answer, 'performance'), True
+        if _start["test2"] <= t < _end["test2"] and action == target:
+            answer1 = self._state["answer1"]
+            correct = self.rewards["correct"]
+            first_answer = self.trial["first_answer"]
+            return correct, fn.scalar(answer1 == first_answer, "performance"), True
         # see _SPEC_LOCATIONS[43]
-        if _start['test2'] <= t < _end['test2'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["test2"] <= t < _end["test2"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, 0.0, True
         # see _SPEC_LOCATIONS[44]
         if action != fixation:
-            abort = self.rewards['abort']
+            abort = self.rewards["abort"]
             return abort, None, False
         return 0.0, None, False
 
     def _state_next(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
-        answer1 = self._state['answer1']
+        fixation = self.action_index["fixation"]
+        answer1 = self._state["answer1"]
         # see _SPEC_LOCATIONS[45]
-        if _start['test1'] <= t < _end['test1']:
+        if _start["test1"] <= t < _end["test1"]:
             answer1 = fn.bounded(action if action != fixation else answer1)
-        return {'answer1': answer1}
+        return {"answer1": answer1}
 
     def _add_state_inputs(self, _ob, t):
         return _ob
 
     def _state_next_all(self, action, target, t, _vars, _start, _end, _states):
-        fixation = self.action_index['fixation']
-        answer1 = _states['answer1']
+        fixation = self.action_index["fixation"]
+        answer1 = _states["answer1"]
         # see _SPEC_LOCATIONS[46]
-        answer1 = fn.where(fn.inside(('test1',), _start, _end, t), fn.bounded(fn.where(action != fixation, action, answer1)), answer1)
-        return {'answer1': fn.per_env(action, answer1)}
+        answer1 = fn.where(
+            fn.inside(("test1",), _start, _end, t), fn.bounded(fn.where(action != fixation, action, answer1)), answer1
+        )
+        return {"answer1": fn.per_env(action, answer1)}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         return _ob
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        answer1 = _states['answer1']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        first_answer = _vars['first_answer']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        answer1 = _states["answer1"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        first_answer = _vars["first_answer"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[47]
-        _outcomes.rule(_outcomes.inside(('test1',), _start, _end) & (action == target), correct, None, False)
+        _outcomes.rule(_outcomes.inside(("test1",), _start, _end) & (action == target), correct, None, False)
         # see _SPEC_LOCATIONS[48]
-        _outcomes.rule(_outcomes.inside(('test1',), _start, _end) & (action != fixation), fail, None, False)
+        _outcomes.rule(_outcomes.inside(("test1",), _start, _end) & (action != fixation), fail, None, False)
         # see _SPEC_LOCATIONS[49]
-        _outcomes.rule(_outcomes.inside(('test2',), _start, _end) & (action == target), correct, answer1 == first_answer, True)
+        _outcomes.rule(
+            _outcomes.inside(("test2",), _start, _end) & (action == target), correct, answer1 == first_answer, True
+        )
         # see _SPEC_LOCATIONS[50]
-        _outcomes.rule(_outcomes.inside(('test2',), _start, _end) & (action != fixation), fail, 0, True)
+        _outcomes.rule(_outcomes.inside(("test2",), _start, _end) & (action != fixation), fail, 0, True)
         # see _SPEC_LOCATIONS[51]
         _outcomes.rule(action != fixation, abort, None, False)
         return _outcomes
@@ -231,56 +304,56 @@ class DualDelayMatchSample(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (61, 'observation.fixation', 'tasks/DualDelayMatchSample.yaml', 21, 25),
-    (63, 'observation.stimulus1', 'tasks/DualDelayMatchSample.yaml', 21, 39),
-    (65, 'observation.stimulus2', 'tasks/DualDelayMatchSample.yaml', 21, 53),
-    (67, 'observation.cue1', 'tasks/DualDelayMatchSample.yaml', 21, 62),
-    (69, 'observation.cue2', 'tasks/DualDelayMatchSample.yaml', 21, 71),
-    (71, 'action.fixation', 'tasks/DualDelayMatchSample.yaml', 22, 20),
-    (73, 'action.match', 'tasks/DualDelayMatchSample.yaml', 22, 30),
-    (75, 'action.non-match', 'tasks/DualDelayMatchSample.yaml', 22, 44),
-    (80, 'trial.ground_truth1', 'tasks/DualDelayMatchSample.yaml', 24, 18),
-    (82, 'trial.ground_truth2', 'tasks/DualDelayMatchSample.yaml', 25, 18),
-    (84, 'trial.sample1', 'tasks/DualDelayMatchSample.yaml', 26, 12),
-    (86, 'trial.sample2', 'tasks/DualDelayMatchSample.yaml', 27, 12),
-    (88, 'trial.test_order', 'tasks/DualDelayMatchSample.yaml', 28, 15),
-    (90, 'trial.probe1', 'tasks/DualDelayMatchSample.yaml', 29, 11),
-    (92, 'trial.probe2', 'tasks/DualDelayMatchSample.yaml', 30, 11),
-    (94, 'trial.first_answer', 'tasks/DualDelayMatchSample.yaml', 31, 17),
-    (96, 'trial.second_answer', 'tasks/DualDelayMatchSample.yaml', 32, 18),
-    (98, 'state.answer1.init', 'tasks/DualDelayMatchSample.yaml', 34, 19),
-    (101, 'periods.fixation', 'tasks/DualDelayMatchSample.yaml', 35, 21),
-    (103, 'periods.sample', 'tasks/DualDelayMatchSample.yaml', 35, 34),
-    (105, 'periods.delay1', 'tasks/DualDelayMatchSample.yaml', 35, 47),
-    (107, 'periods.cue1', 'tasks/DualDelayMatchSample.yaml', 35, 58),
-    (109, 'periods.test1', 'tasks/DualDelayMatchSample.yaml', 35, 70),
-    (111, 'periods.delay2', 'tasks/DualDelayMatchSample.yaml', 35, 83),
-    (113, 'periods.cue2', 'tasks/DualDelayMatchSample.yaml', 35, 94),
-    (115, 'periods.test2', 'tasks/DualDelayMatchSample.yaml', 35, 106),
-    (129, 'inputs[0].value', 'tasks/DualDelayMatchSample.yaml', 37, 30),
-    (131, 'inputs[1].value', 'tasks/DualDelayMatchSample.yaml', 38, 47),
-    (133, 'inputs[2].value', 'tasks/DualDelayMatchSample.yaml', 39, 47),
-    (135, 'inputs[3].value', 'tasks/DualDelayMatchSample.yaml', 41, 40),
-    (137, 'inputs[4].value', 'tasks/DualDelayMatchSample.yaml', 42, 40),
-    (139, 'inputs[5].value', 'tasks/DualDelayMatchSample.yaml', 43, 40),
-    (141, 'inputs[6].value', 'tasks/DualDelayMatchSample.yaml', 44, 40),
-    (143, 'inputs[7].value', 'tasks/DualDelayMatchSample.yaml', 45, 46),
-    (145, 'inputs[8].value', 'tasks/DualDelayMatchSample.yaml', 46, 46),
-    (147, 'inputs[9].value', 'tasks/DualDelayMatchSample.yaml', 47, 46),
-    (149, 'inputs[10].value', 'tasks/DualDelayMatchSample.yaml', 48, 46),
-    (151, 'inputs[11].noise', 'tasks/DualDelayMatchSample.yaml', 49, 98),
-    (153, 'target[0].value', 'tasks/DualDelayMatchSample.yaml', 51, 28),
-    (155, 'target[1].value', 'tasks/DualDelayMatchSample.yaml', 52, 28),
-    (162, 'outcomes[0].when', 'tasks/DualDelayMatchSample.yaml', 54, 27),
-    (166, 'outcomes[1].when', 'tasks/DualDelayMatchSample.yaml', 55, 27),
-    (170, 'outcomes[2].when', 'tasks/DualDelayMatchSample.yaml', 56, 27),
-    (176, 'outcomes[3].when', 'tasks/DualDelayMatchSample.yaml', 57, 27),
-    (180, 'outcomes[4].when', 'tasks/DualDelayMatchSample.yaml', 58, 12),
-    (191, 'state.answer1.next', 'tasks/DualDelayMatchSample.yaml', 34, 43),
-    (202, 'state.answer1.next', 'tasks/DualDelayMatchSample.yaml', 34, 43),
-    (218, 'outcomes[0].when', 'tasks/DualDelayMatchSample.yaml', 54, 27),
-    (220, 'outcomes[1].when', 'tasks/DualDelayMatchSample.yaml', 55, 27),
-    (222, 'outcomes[2].when', 'tasks/DualDelayMatchSample.yaml', 56, 27),
-    (224, 'outcomes[3].when', 'tasks/DualDelayMatchSample.yaml', 57, 27),
-    (226, 'outcomes[4].when', 'tasks/DualDelayMatchSample.yaml', 58, 12),
+    (87, "observation.fixation", "tasks/DualDelayMatchSample.yaml", 21, 25),
+    (89, "observation.stimulus1", "tasks/DualDelayMatchSample.yaml", 21, 39),
+    (91, "observation.stimulus2", "tasks/DualDelayMatchSample.yaml", 21, 53),
+    (93, "observation.cue1", "tasks/DualDelayMatchSample.yaml", 21, 62),
+    (95, "observation.cue2", "tasks/DualDelayMatchSample.yaml", 21, 71),
+    (97, "action.fixation", "tasks/DualDelayMatchSample.yaml", 22, 20),
+    (99, "action.match", "tasks/DualDelayMatchSample.yaml", 22, 30),
+    (101, "action.non-match", "tasks/DualDelayMatchSample.yaml", 22, 44),
+    (106, "trial.ground_truth1", "tasks/DualDelayMatchSample.yaml", 24, 18),
+    (110, "trial.ground_truth2", "tasks/DualDelayMatchSample.yaml", 25, 18),
+    (114, "trial.sample1", "tasks/DualDelayMatchSample.yaml", 26, 12),
+    (118, "trial.sample2", "tasks/DualDelayMatchSample.yaml", 27, 12),
+    (122, "trial.test_order", "tasks/DualDelayMatchSample.yaml", 28, 15),
+    (126, "trial.probe1", "tasks/DualDelayMatchSample.yaml", 29, 11),
+    (130, "trial.probe2", "tasks/DualDelayMatchSample.yaml", 30, 11),
+    (134, "trial.first_answer", "tasks/DualDelayMatchSample.yaml", 31, 17),
+    (141, "trial.second_answer", "tasks/DualDelayMatchSample.yaml", 32, 18),
+    (148, "state.answer1.init", "tasks/DualDelayMatchSample.yaml", 34, 19),
+    (151, "periods.fixation", "tasks/DualDelayMatchSample.yaml", 35, 21),
+    (153, "periods.sample", "tasks/DualDelayMatchSample.yaml", 35, 34),
+    (155, "periods.delay1", "tasks/DualDelayMatchSample.yaml", 35, 47),
+    (157, "periods.cue1", "tasks/DualDelayMatchSample.yaml", 35, 58),
+    (159, "periods.test1", "tasks/DualDelayMatchSample.yaml", 35, 70),
+    (161, "periods.delay2", "tasks/DualDelayMatchSample.yaml", 35, 83),
+    (163, "periods.cue2", "tasks/DualDelayMatchSample.yaml", 35, 94),
+    (165, "periods.test2", "tasks/DualDelayMatchSample.yaml", 35, 106),
+    (190, "inputs[0].value", "tasks/DualDelayMatchSample.yaml", 37, 30),
+    (192, "inputs[1].value", "tasks/DualDelayMatchSample.yaml", 38, 47),
+    (194, "inputs[2].value", "tasks/DualDelayMatchSample.yaml", 39, 47),
+    (196, "inputs[3].value", "tasks/DualDelayMatchSample.yaml", 41, 40),
+    (198, "inputs[4].value", "tasks/DualDelayMatchSample.yaml", 42, 40),
+    (200, "inputs[5].value", "tasks/DualDelayMatchSample.yaml", 43, 40),
+    (202, "inputs[6].value", "tasks/DualDelayMatchSample.yaml", 44, 40),
+    (204, "inputs[7].value", "tasks/DualDelayMatchSample.yaml", 45, 46),
+    (208, "inputs[8].value", "tasks/DualDelayMatchSample.yaml", 46, 46),
+    (212, "inputs[9].value", "tasks/DualDelayMatchSample.yaml", 47, 46),
+    (216, "inputs[10].value", "tasks/DualDelayMatchSample.yaml", 48, 46),
+    (220, "inputs[11].noise", "tasks/DualDelayMatchSample.yaml", 49, 98),
+    (222, "target[0].value", "tasks/DualDelayMatchSample.yaml", 51, 28),
+    (224, "target[1].value", "tasks/DualDelayMatchSample.yaml", 52, 28),
+    (231, "outcomes[0].when", "tasks/DualDelayMatchSample.yaml", 54, 27),
+    (235, "outcomes[1].when", "tasks/DualDelayMatchSample.yaml", 55, 27),
+    (239, "outcomes[2].when", "tasks/DualDelayMatchSample.yaml", 56, 27),
+    (245, "outcomes[3].when", "tasks/DualDelayMatchSample.yaml", 57, 27),
+    (249, "outcomes[4].when", "tasks/DualDelayMatchSample.yaml", 58, 12),
+    (260, "state.answer1.next", "tasks/DualDelayMatchSample.yaml", 34, 43),
+    (271, "state.answer1.next", "tasks/DualDelayMatchSample.yaml", 34, 43),
+    (289, "outcomes[0].when", "tasks/DualDelayMatchSample.yaml", 54, 27),
+    (291, "outcomes[1].when", "tasks/DualDelayMatchSample.yaml", 55, 27),
+    (293, "outcomes[2].when", "tasks/DualDelayMatchSample.yaml", 56, 27),
+    (297, "outcomes[3].when", "tasks/DualDelayMatchSample.yaml", 57, 27),
+    (299, "outcomes[4].when", "tasks/DualDelayMatchSample.yaml", 58, 12),
 )

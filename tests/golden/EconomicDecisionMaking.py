@@ -4,197 +4,233 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class EconomicDecisionMaking(TrialEnv):
-    (
-        'Economic choice between two offers of juice: each offer shows its juice type (A or B)\n'
-        'and its amount (number of drops / 5). The agent prefers A: one drop of A is worth\n'
-        '`juice_ratio` drops of B. Choosing an offer earns its value (drops of A, or drops of B\n'
-        'divided by `juice_ratio`, times `correct`); the choice counts as correct when the chosen\n'
-        'offer is worth at least as much as the other. Breaking fixation before the decision\n'
-        'period costs `abort` (the trial goes on). The decision period lasts 700 ms, what\n'
+    __doc__ = (
+        "Economic choice between two offers of juice: each offer shows its juice type (A or B)\n"
+        "and its amount (number of drops / 5). The agent prefers A: one drop of A is worth\n"
+        "`juice_ratio` drops of B. Choosing an offer earns its value (drops of A, or drops of B\n"
+        "divided by `juice_ratio`, times `correct`); the choice counts as correct when the chosen\n"
+        "offer is worth at least as much as the other. Breaking fixation before the decision\n"
+        "period costs `abort` (the trial goes on). The decision period lasts 700 ms, what\n"
         "NeuroGym's 750 ms floors to at dt = 100.\n"
-        'Deviations from NeuroGym 2.3.1: the ground truth is the more valuable offer in the\n'
-        'decision period (NeuroGym defines none, so its ground-truth policy cannot be used);\n'
-        'with equal values (none among the default offers) both choices count as correct\n'
-        '(NeuroGym: neither).'
+        "Deviations from NeuroGym 2.3.1: the ground truth is the more valuable offer in the\n"
+        "decision period (NeuroGym defines none, so its ground-truth policy cannot be used);\n"
+        "with equal values (none among the default offers) both choices count as correct\n"
+        "(NeuroGym: neither)."
     )
 
     info = TaskInfo(
-        name='EconomicDecisionMaking',
+        name="EconomicDecisionMaking",
         dt=100.0,
-        paper='Padoa-Schioppa & Assad (2006), Neurons in the orbitofrontal cortex encode economic value',
-        url='https://www.nature.com/articles/nature04676',
-        tags=('perceptual', 'value-based'),
+        paper=("Padoa-Schioppa & Assad (2006), Neurons in the orbitofrontal cortex encode economic value"),
+        url="https://www.nature.com/articles/nature04676",
+        tags=("perceptual", "value-based"),
         params=(
-            ParamInfo('juice_ratio', 'float', 2.2, 0.0, None, 'drops of juice B worth one drop of juice A'),
-            ParamInfo('offers_b', 'list', [0, 1, 1, 1, 2, 3, 4, 6, 2], None, None, 'drops of juice B in each offer pair'),
-            ParamInfo('offers_a', 'list', [1, 3, 2, 1, 1, 1, 1, 1, 0], None, None, 'drops of juice A in each offer pair (same order)'),
+            ParamInfo("juice_ratio", "float", 2.2, 0.0, None, "drops of juice B worth one drop of juice A"),
+            ParamInfo(
+                "offers_b", "list", [0, 1, 1, 1, 2, 3, 4, 6, 2], None, None, "drops of juice B in each offer pair"
+            ),
+            ParamInfo(
+                "offers_a",
+                "list",
+                [1, 3, 2, 1, 1, 1, 1, 1, 0],
+                None,
+                None,
+                "drops of juice A in each offer pair (same order)",
+            ),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 0.22,
+            "abort": -0.1,
+            "correct": 0.22,
         },
         timing={
-            'fixation': 1500.0,
-            'offer_on': 'uniform(1000, 2000)',
-            'decision': 700.0,
+            "fixation": 1500.0,
+            "offer_on": "uniform(1000, 2000)",
+            "decision": 700.0,
         },
         period_after={
-            'fixation': None,
-            'offer_on': 'fixation',
-            'decision': 'offer_on',
+            "fixation": None,
+            "offer_on": "fixation",
+            "decision": "offer_on",
         },
-        trial_variables=('juice_order', 'offer', 'n_b', 'n_a', 'n1', 'n2', 'v1', 'v2'),
-        input_groups=(('fixation',), ('a1', 'b1', 'a2', 'b2'), ('n1',), ('n2',)),
+        trial_variables=("juice_order", "offer", "n_b", "n_a", "n1", "n2", "v1", "v2"),
+        input_groups=(("fixation",), ("a1", "b1", "a2", "b2"), ("n1",), ("n2",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('a1', fn.size(1)))
+        _sizes["observation"].append(("a1", fn.size(1)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('b1', fn.size(1)))
+        _sizes["observation"].append(("b1", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['observation'].append(('a2', fn.size(1)))
+        _sizes["observation"].append(("a2", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['observation'].append(('b2', fn.size(1)))
+        _sizes["observation"].append(("b2", fn.size(1)))
         # see _SPEC_LOCATIONS[5]
-        _sizes['observation'].append(('n1', fn.size(1)))
+        _sizes["observation"].append(("n1", fn.size(1)))
         # see _SPEC_LOCATIONS[6]
-        _sizes['observation'].append(('n2', fn.size(1)))
+        _sizes["observation"].append(("n2", fn.size(1)))
         # see _SPEC_LOCATIONS[7]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[8]
-        _sizes['action'].append(('choice1', fn.size(1)))
+        _sizes["action"].append(("choice1", fn.size(1)))
         # see _SPEC_LOCATIONS[9]
-        _sizes['action'].append(('choice2', fn.size(1)))
+        _sizes["action"].append(("choice2", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        juice_ratio = self.params['juice_ratio']
-        offers_a = self.params['offers_a']
-        offers_b = self.params['offers_b']
+        juice_ratio = self.params["juice_ratio"]
+        offers_a = self.params["offers_a"]
+        offers_b = self.params["offers_b"]
         # see _SPEC_LOCATIONS[10]
-        juice_order = fn.per_trial(_n, _fixed['juice_order'] if 'juice_order' in _fixed else fn.choice(_rng, _n, 2))
+        juice_order = fn.per_trial(_n, _fixed["juice_order"] if "juice_order" in _fixed else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[11]
-        offer = fn.per_trial(_n, _fixed['offer'] if 'offer' in _fixed else fn.integers(_rng, _n, 0, fn.sum(fn.abs(offers_b) * 0 + 1)))
+        offer = fn.per_trial(
+            _n, _fixed["offer"] if "offer" in _fixed else fn.integers(_rng, _n, 0, fn.sum(fn.abs(offers_b) * 0 + 1))
+        )
         # see _SPEC_LOCATIONS[12]
-        n_b = fn.per_trial(_n, _fixed['n_b'] if 'n_b' in _fixed else fn.take(offers_b, offer))
+        n_b = fn.per_trial(_n, _fixed["n_b"] if "n_b" in _fixed else fn.take(offers_b, offer))
         # see _SPEC_LOCATIONS[13]
-        n_a = fn.per_trial(_n, _fixed['n_a'] if 'n_a' in _fixed else fn.take(offers_a, offer))
+        n_a = fn.per_trial(_n, _fixed["n_a"] if "n_a" in _fixed else fn.take(offers_a, offer))
         # see _SPEC_LOCATIONS[14]
-        n1 = fn.per_trial(_n, _fixed['n1'] if 'n1' in _fixed else fn.where(juice_order == 0, n_a, n_b))
+        n1 = fn.per_trial(_n, _fixed["n1"] if "n1" in _fixed else fn.where(juice_order == 0, n_a, n_b))
         # see _SPEC_LOCATIONS[15]
-        n2 = fn.per_trial(_n, _fixed['n2'] if 'n2' in _fixed else fn.where(juice_order == 0, n_b, n_a))
+        n2 = fn.per_trial(_n, _fixed["n2"] if "n2" in _fixed else fn.where(juice_order == 0, n_b, n_a))
         # see _SPEC_LOCATIONS[16]
-        v1 = fn.per_trial(_n, _fixed['v1'] if 'v1' in _fixed else fn.where(juice_order == 0, n_a, n_b / juice_ratio))
+        v1 = fn.per_trial(_n, _fixed["v1"] if "v1" in _fixed else fn.where(juice_order == 0, n_a, n_b / juice_ratio))
         # see _SPEC_LOCATIONS[17]
-        v2 = fn.per_trial(_n, _fixed['v2'] if 'v2' in _fixed else fn.where(juice_order == 0, n_b / juice_ratio, n_a))
+        v2 = fn.per_trial(_n, _fixed["v2"] if "v2" in _fixed else fn.where(juice_order == 0, n_b / juice_ratio, n_a))
         _durations = {}
         # see _SPEC_LOCATIONS[18]
-        _durations['fixation'] = fn.per_trial(_n, 1500)
+        _durations["fixation"] = fn.per_trial(_n, 1500)
         # see _SPEC_LOCATIONS[19]
-        _durations['offer_on'] = fn.per_trial(_n, fn.uniform(_rng, _n, 1000, 2000))
+        _durations["offer_on"] = fn.per_trial(_n, fn.uniform(_rng, _n, 1000, 2000))
         # see _SPEC_LOCATIONS[20]
-        _durations['decision'] = fn.per_trial(_n, 700)
-        return {'juice_order': juice_order, 'offer': offer, 'n_b': n_b, 'n_a': n_a, 'n1': n1, 'n2': n2, 'v1': v1, 'v2': v2}, _durations
+        _durations["decision"] = fn.per_trial(_n, 700)
+        return {
+            "juice_order": juice_order,
+            "offer": offer,
+            "n_b": n_b,
+            "n_a": n_a,
+            "n1": n1,
+            "n2": n2,
+            "v1": v1,
+            "v2": v2,
+        }, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
-        choice1 = self.action_index['choice1']
-        choice2 = self.action_index['choice2']
-        juice_order = _vars['juice_order']
-        n1 = _vars['n1']
-        n2 = _vars['n2']
-        v1 = _vars['v1']
-        v2 = _vars['v2']
+        choice1 = self.action_index["choice1"]
+        choice2 = self.action_index["choice2"]
+        juice_order = _vars["juice_order"]
+        n1 = _vars["n1"]
+        n2 = _vars["n2"]
+        v1 = _vars["v1"]
+        v2 = _vars["v2"]
         # see _SPEC_LOCATIONS[21]
-        _trials.add_input(0, ('fixation', 'offer_on'), 1, None)
+        _trials.add_input(0, ("fixation", "offer_on"), 1, None)
         # see _SPEC_LOCATIONS[22]
-        _trials.add_input(1, ('offer_on',), fn.array((1 - juice_order, juice_order, juice_order, 1 - juice_order)), None)
+        _trials.add_input(
+            1, ("offer_on",), fn.array((1 - juice_order, juice_order, juice_order, 1 - juice_order)), None
+        )
         # see _SPEC_LOCATIONS[23]
-        _trials.add_input(2, ('offer_on',), n1 / 5, None)
+        _trials.add_input(2, ("offer_on",), n1 / 5, None)
         # see _SPEC_LOCATIONS[24]
-        _trials.add_input(3, ('offer_on',), n2 / 5, None)
+        _trials.add_input(3, ("offer_on",), n2 / 5, None)
         # see _SPEC_LOCATIONS[25]
-        _trials.set_target(('decision',), fn.where(v1 >= v2, choice1, choice2))
+        _trials.set_target(("decision",), fn.where(v1 >= v2, choice1, choice2))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        choice1 = self.action_index['choice1']
-        choice2 = self.action_index['choice2']
-        fixation = self.action_index['fixation']
+        choice1 = self.action_index["choice1"]
+        choice2 = self.action_index["choice2"]
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[26]
-        if (_start['fixation'] <= t < _end['fixation'] or _start['offer_on'] <= t < _end['offer_on']) and action != fixation:
-            abort = self.rewards['abort']
+        if (
+            _start["fixation"] <= t < _end["fixation"] or _start["offer_on"] <= t < _end["offer_on"]
+        ) and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[27]
-        if _start['decision'] <= t < _end['decision'] and action == choice1:
-            correct = self.rewards['correct']
-            v1 = self.trial['v1']
-            v2 = self.trial['v2']
-            return fn.scalar(v1 * correct), fn.scalar(1 if v1 >= v2 else 0, 'performance'), True
+        if _start["decision"] <= t < _end["decision"] and action == choice1:
+            correct = self.rewards["correct"]
+            v1 = self.trial["v1"]
+            v2 = self.trial["v2"]
+            return fn.scalar(v1 * correct), fn.scalar(1 if v1 >= v2 else 0, "performance"), True
         # see _SPEC_LOCATIONS[28]
-        if _start['decision'] <= t < _end['decision'] and action == choice2:
-            correct = self.rewards['correct']
-            v1 = self.trial['v1']
-            v2 = self.trial['v2']
-            return fn.scalar(v2 * correct), fn.scalar(1 if v2 >= v1 else 0, 'performance'), True
+        if _start["decision"] <= t < _end["decision"] and action == choice2:
+            correct = self.rewards["correct"]
+            v1 = self.trial["v1"]
+            v2 = self.trial["v2"]
+            return fn.scalar(v2 * correct), fn.scalar(1 if v2 >= v1 else 0, "performance"), True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        choice1 = self.action_index['choice1']
-        choice2 = self.action_index['choice2']
-        correct = self.rewards['correct']
-        fixation = self.action_index['fixation']
-        v1 = _vars['v1']
-        v2 = _vars['v2']
+        abort = self.rewards["abort"]
+        choice1 = self.action_index["choice1"]
+        choice2 = self.action_index["choice2"]
+        correct = self.rewards["correct"]
+        fixation = self.action_index["fixation"]
+        v1 = _vars["v1"]
+        v2 = _vars["v2"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[29]
-        _outcomes.rule(_outcomes.inside(('fixation', 'offer_on'), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(
+            _outcomes.inside(("fixation", "offer_on"), _start, _end) & (action != fixation), abort, None, False
+        )
         # see _SPEC_LOCATIONS[30]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == choice1), v1 * correct, fn.where(v1 >= v2, 1, 0), True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & (action == choice1),
+            v1 * correct,
+            fn.where(v1 >= v2, 1, 0),
+            True,
+        )
         # see _SPEC_LOCATIONS[31]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == choice2), v2 * correct, fn.where(v2 >= v1, 1, 0), True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & (action == choice2),
+            v2 * correct,
+            fn.where(v2 >= v1, 1, 0),
+            True,
+        )
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (53, 'observation.fixation', 'tasks/EconomicDecisionMaking.yaml', 25, 25),
-    (55, 'observation.a1', 'tasks/EconomicDecisionMaking.yaml', 25, 32),
-    (57, 'observation.b1', 'tasks/EconomicDecisionMaking.yaml', 25, 39),
-    (59, 'observation.a2', 'tasks/EconomicDecisionMaking.yaml', 25, 46),
-    (61, 'observation.b2', 'tasks/EconomicDecisionMaking.yaml', 25, 53),
-    (63, 'observation.n1', 'tasks/EconomicDecisionMaking.yaml', 25, 60),
-    (65, 'observation.n2', 'tasks/EconomicDecisionMaking.yaml', 25, 67),
-    (67, 'action.fixation', 'tasks/EconomicDecisionMaking.yaml', 26, 20),
-    (69, 'action.choice1', 'tasks/EconomicDecisionMaking.yaml', 26, 32),
-    (71, 'action.choice2', 'tasks/EconomicDecisionMaking.yaml', 26, 44),
-    (79, 'trial.juice_order', 'tasks/EconomicDecisionMaking.yaml', 28, 16),
-    (81, 'trial.offer', 'tasks/EconomicDecisionMaking.yaml', 30, 10),
-    (83, 'trial.n_b', 'tasks/EconomicDecisionMaking.yaml', 31, 8),
-    (85, 'trial.n_a', 'tasks/EconomicDecisionMaking.yaml', 32, 8),
-    (87, 'trial.n1', 'tasks/EconomicDecisionMaking.yaml', 33, 7),
-    (89, 'trial.n2', 'tasks/EconomicDecisionMaking.yaml', 34, 7),
-    (91, 'trial.v1', 'tasks/EconomicDecisionMaking.yaml', 35, 7),
-    (93, 'trial.v2', 'tasks/EconomicDecisionMaking.yaml', 36, 7),
-    (96, 'periods.fixation', 'tasks/EconomicDecisionMaking.yaml', 38, 13),
-    (98, 'periods.offer_on', 'tasks/EconomicDecisionMaking.yaml', 39, 13),
-    (100, 'periods.decision', 'tasks/EconomicDecisionMaking.yaml', 40, 13),
-    (112, 'inputs[0].value', 'tasks/EconomicDecisionMaking.yaml', 42, 60),
-    (114, 'inputs[1].value', 'tasks/EconomicDecisionMaking.yaml', 43, 56),
-    (116, 'inputs[2].value', 'tasks/EconomicDecisionMaking.yaml', 44, 42),
-    (118, 'inputs[3].value', 'tasks/EconomicDecisionMaking.yaml', 45, 42),
-    (120, 'target[0].value', 'tasks/EconomicDecisionMaking.yaml', 47, 31),
-    (129, 'outcomes[0].when', 'tasks/EconomicDecisionMaking.yaml', 49, 42),
-    (133, 'outcomes[1].when', 'tasks/EconomicDecisionMaking.yaml', 50, 30),
-    (139, 'outcomes[2].when', 'tasks/EconomicDecisionMaking.yaml', 51, 30),
-    (156, 'outcomes[0].when', 'tasks/EconomicDecisionMaking.yaml', 49, 42),
-    (158, 'outcomes[1].when', 'tasks/EconomicDecisionMaking.yaml', 50, 30),
-    (160, 'outcomes[2].when', 'tasks/EconomicDecisionMaking.yaml', 51, 30),
+    (62, "observation.fixation", "tasks/EconomicDecisionMaking.yaml", 25, 25),
+    (64, "observation.a1", "tasks/EconomicDecisionMaking.yaml", 25, 32),
+    (66, "observation.b1", "tasks/EconomicDecisionMaking.yaml", 25, 39),
+    (68, "observation.a2", "tasks/EconomicDecisionMaking.yaml", 25, 46),
+    (70, "observation.b2", "tasks/EconomicDecisionMaking.yaml", 25, 53),
+    (72, "observation.n1", "tasks/EconomicDecisionMaking.yaml", 25, 60),
+    (74, "observation.n2", "tasks/EconomicDecisionMaking.yaml", 25, 67),
+    (76, "action.fixation", "tasks/EconomicDecisionMaking.yaml", 26, 20),
+    (78, "action.choice1", "tasks/EconomicDecisionMaking.yaml", 26, 32),
+    (80, "action.choice2", "tasks/EconomicDecisionMaking.yaml", 26, 44),
+    (88, "trial.juice_order", "tasks/EconomicDecisionMaking.yaml", 28, 16),
+    (90, "trial.offer", "tasks/EconomicDecisionMaking.yaml", 30, 10),
+    (94, "trial.n_b", "tasks/EconomicDecisionMaking.yaml", 31, 8),
+    (96, "trial.n_a", "tasks/EconomicDecisionMaking.yaml", 32, 8),
+    (98, "trial.n1", "tasks/EconomicDecisionMaking.yaml", 33, 7),
+    (100, "trial.n2", "tasks/EconomicDecisionMaking.yaml", 34, 7),
+    (102, "trial.v1", "tasks/EconomicDecisionMaking.yaml", 35, 7),
+    (104, "trial.v2", "tasks/EconomicDecisionMaking.yaml", 36, 7),
+    (107, "periods.fixation", "tasks/EconomicDecisionMaking.yaml", 38, 13),
+    (109, "periods.offer_on", "tasks/EconomicDecisionMaking.yaml", 39, 13),
+    (111, "periods.decision", "tasks/EconomicDecisionMaking.yaml", 40, 13),
+    (132, "inputs[0].value", "tasks/EconomicDecisionMaking.yaml", 42, 60),
+    (134, "inputs[1].value", "tasks/EconomicDecisionMaking.yaml", 43, 56),
+    (138, "inputs[2].value", "tasks/EconomicDecisionMaking.yaml", 44, 42),
+    (140, "inputs[3].value", "tasks/EconomicDecisionMaking.yaml", 45, 42),
+    (142, "target[0].value", "tasks/EconomicDecisionMaking.yaml", 47, 31),
+    (151, "outcomes[0].when", "tasks/EconomicDecisionMaking.yaml", 49, 42),
+    (157, "outcomes[1].when", "tasks/EconomicDecisionMaking.yaml", 50, 30),
+    (163, "outcomes[2].when", "tasks/EconomicDecisionMaking.yaml", 51, 30),
+    (180, "outcomes[0].when", "tasks/EconomicDecisionMaking.yaml", 49, 42),
+    (184, "outcomes[1].when", "tasks/EconomicDecisionMaking.yaml", 50, 30),
+    (191, "outcomes[2].when", "tasks/EconomicDecisionMaking.yaml", 51, 30),
 )

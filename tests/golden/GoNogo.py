@@ -4,119 +4,121 @@ from taskspec.runtime import TaskInfo, TrialEnv, fn
 
 
 class GoNogo(TrialEnv):
-    (
-        'Go/no-go with a delay: a go or a no-go cue is shown, then after a delay the agent must\n'
-        'respond (go) on go trials and keep fixating on no-go trials. Responding on a go trial is\n'
-        'rewarded; a go trial that times out costs `miss`.\n'
-        'Deviation from NeuroGym 2.3.1: a no-go trial where the agent correctly withholds counts\n'
-        'as performance 1 (NeuroGym resets it to 0, so its best policy scores only about 50%).'
+    __doc__ = (
+        "Go/no-go with a delay: a go or a no-go cue is shown, then after a delay the agent must\n"
+        "respond (go) on go trials and keep fixating on no-go trials. Responding on a go trial is\n"
+        "rewarded; a go trial that times out costs `miss`.\n"
+        "Deviation from NeuroGym 2.3.1: a no-go trial where the agent correctly withholds counts\n"
+        "as performance 1 (NeuroGym resets it to 0, so its best policy scores only about 50%)."
     )
 
     info = TaskInfo(
-        name='GoNogo',
+        name="GoNogo",
         dt=100.0,
-        paper='Zhu et al. (2019), Active information maintenance in working memory by a sensory cortex',
-        url='https://elifesciences.org/articles/43191',
-        tags=('delayed response', 'go-no-go', 'supervised'),
+        paper=("Zhu et al. (2019), Active information maintenance in working memory by a sensory cortex"),
+        url="https://elifesciences.org/articles/43191",
+        tags=("delayed response", "go-no-go", "supervised"),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': -0.5,
-            'miss': -0.5,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": -0.5,
+            "miss": -0.5,
         },
         timing={
-            'fixation': 0.0,
-            'stimulus': 500.0,
-            'delay': 500.0,
-            'decision': 500.0,
+            "fixation": 0.0,
+            "stimulus": 500.0,
+            "delay": 500.0,
+            "decision": 500.0,
         },
         period_after={
-            'fixation': None,
-            'stimulus': 'fixation',
-            'delay': 'stimulus',
-            'decision': 'delay',
+            "fixation": None,
+            "stimulus": "fixation",
+            "delay": "stimulus",
+            "decision": "delay",
         },
-        trial_variables=('ground_truth',),
-        input_groups=(('fixation',), ('nogo', 'go')),
+        trial_variables=("ground_truth",),
+        input_groups=(("fixation",), ("nogo", "go")),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('nogo', fn.size(1)))
+        _sizes["observation"].append(("nogo", fn.size(1)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('go', fn.size(1)))
+        _sizes["observation"].append(("go", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('go', fn.size(1)))
+        _sizes["action"].append(("go", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
         # see _SPEC_LOCATIONS[5]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, 2))
+        ground_truth = fn.per_trial(_n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.choice(_rng, _n, 2))
         _durations = {}
         # see _SPEC_LOCATIONS[6]
-        _durations['fixation'] = fn.per_trial(_n, 0)
+        _durations["fixation"] = fn.per_trial(_n, 0)
         # see _SPEC_LOCATIONS[7]
-        _durations['stimulus'] = fn.per_trial(_n, 500)
+        _durations["stimulus"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[8]
-        _durations['delay'] = fn.per_trial(_n, 500)
+        _durations["delay"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[9]
-        _durations['decision'] = fn.per_trial(_n, 500)
-        return {'ground_truth': ground_truth}, _durations
+        _durations["decision"] = fn.per_trial(_n, 500)
+        return {"ground_truth": ground_truth}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
-        ground_truth = _vars['ground_truth']
+        ground_truth = _vars["ground_truth"]
         # see _SPEC_LOCATIONS[10]
-        _trials.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
+        _trials.add_input(0, ("fixation", "stimulus", "delay"), 1, None)
         # see _SPEC_LOCATIONS[11]
-        _trials.add_input(1, ('stimulus',), fn.onehot(ground_truth, 2), None)
+        _trials.add_input(1, ("stimulus",), fn.onehot(ground_truth, 2), None)
         # see _SPEC_LOCATIONS[12]
-        _trials.set_target(('decision',), ground_truth)
+        _trials.set_target(("decision",), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
-        go = self.action_index['go']
-        ground_truth = self.trial['ground_truth']
+        fixation = self.action_index["fixation"]
+        go = self.action_index["go"]
+        ground_truth = self.trial["ground_truth"]
         # see _SPEC_LOCATIONS[13]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[14]
-        if _start['decision'] <= t < _end['decision'] and (action == go and ground_truth == 1):
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and (action == go and ground_truth == 1):
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[15]
-        if _start['decision'] <= t < _end['decision'] and action == go:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action == go:
+            fail = self.rewards["fail"]
             return fail, 0.0, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
-        go = self.action_index['go']
-        ground_truth = _vars['ground_truth']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
+        go = self.action_index["go"]
+        ground_truth = _vars["ground_truth"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[16]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[17]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & fn.all_of(action == go, ground_truth == 1), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action == go, ground_truth == 1), correct, 1, True
+        )
         # see _SPEC_LOCATIONS[18]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == go), fail, 0, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == go), fail, 0, True)
         return _outcomes
 
     def _timeout(self):
-        ground_truth = self.trial['ground_truth']
-        miss = self.rewards['miss']
+        ground_truth = self.trial["ground_truth"]
+        miss = self.rewards["miss"]
         # see _SPEC_LOCATIONS[19]
         if ground_truth == 1:
             return miss, 0.0
@@ -124,8 +126,8 @@ class GoNogo(TrialEnv):
         return 0.0, 1.0
 
     def _timeout_all(self, t, _vars, _states):
-        ground_truth = _vars['ground_truth']
-        miss = self.rewards['miss']
+        ground_truth = _vars["ground_truth"]
+        miss = self.rewards["miss"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[21]
         _outcomes.rule(ground_truth == 1, miss, 0, True)
@@ -137,27 +139,27 @@ class GoNogo(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (46, 'observation.fixation', 'tasks/GoNogo.yaml', 15, 25),
-    (48, 'observation.nogo', 'tasks/GoNogo.yaml', 15, 34),
-    (50, 'observation.go', 'tasks/GoNogo.yaml', 15, 41),
-    (52, 'action.fixation', 'tasks/GoNogo.yaml', 16, 20),
-    (54, 'action.go', 'tasks/GoNogo.yaml', 16, 27),
-    (59, 'trial.ground_truth', 'tasks/GoNogo.yaml', 18, 17),
-    (62, 'periods.fixation', 'tasks/GoNogo.yaml', 19, 21),
-    (64, 'periods.stimulus', 'tasks/GoNogo.yaml', 19, 34),
-    (66, 'periods.delay', 'tasks/GoNogo.yaml', 19, 46),
-    (68, 'periods.decision', 'tasks/GoNogo.yaml', 19, 61),
-    (74, 'inputs[0].value', 'tasks/GoNogo.yaml', 21, 67),
-    (76, 'inputs[1].value', 'tasks/GoNogo.yaml', 22, 50),
-    (78, 'target[0].value', 'tasks/GoNogo.yaml', 24, 31),
-    (87, 'outcomes[0].when', 'tasks/GoNogo.yaml', 26, 30),
-    (91, 'outcomes[1].when', 'tasks/GoNogo.yaml', 27, 30),
-    (95, 'outcomes[2].when', 'tasks/GoNogo.yaml', 28, 30),
-    (109, 'outcomes[0].when', 'tasks/GoNogo.yaml', 26, 30),
-    (111, 'outcomes[1].when', 'tasks/GoNogo.yaml', 27, 30),
-    (113, 'outcomes[2].when', 'tasks/GoNogo.yaml', 28, 30),
-    (120, 'timeout[0].when', 'tasks/GoNogo.yaml', 30, 12),
-    (123, 'timeout[1].when', 'tasks/GoNogo.yaml', 31, 5),
-    (130, 'timeout[0].when', 'tasks/GoNogo.yaml', 30, 12),
-    (132, 'timeout[1].when', 'tasks/GoNogo.yaml', 31, 5),
+    (46, "observation.fixation", "tasks/GoNogo.yaml", 15, 25),
+    (48, "observation.nogo", "tasks/GoNogo.yaml", 15, 34),
+    (50, "observation.go", "tasks/GoNogo.yaml", 15, 41),
+    (52, "action.fixation", "tasks/GoNogo.yaml", 16, 20),
+    (54, "action.go", "tasks/GoNogo.yaml", 16, 27),
+    (59, "trial.ground_truth", "tasks/GoNogo.yaml", 18, 17),
+    (62, "periods.fixation", "tasks/GoNogo.yaml", 19, 21),
+    (64, "periods.stimulus", "tasks/GoNogo.yaml", 19, 34),
+    (66, "periods.delay", "tasks/GoNogo.yaml", 19, 46),
+    (68, "periods.decision", "tasks/GoNogo.yaml", 19, 61),
+    (74, "inputs[0].value", "tasks/GoNogo.yaml", 21, 67),
+    (76, "inputs[1].value", "tasks/GoNogo.yaml", 22, 50),
+    (78, "target[0].value", "tasks/GoNogo.yaml", 24, 31),
+    (87, "outcomes[0].when", "tasks/GoNogo.yaml", 26, 30),
+    (91, "outcomes[1].when", "tasks/GoNogo.yaml", 27, 30),
+    (95, "outcomes[2].when", "tasks/GoNogo.yaml", 28, 30),
+    (109, "outcomes[0].when", "tasks/GoNogo.yaml", 26, 30),
+    (111, "outcomes[1].when", "tasks/GoNogo.yaml", 27, 30),
+    (115, "outcomes[2].when", "tasks/GoNogo.yaml", 28, 30),
+    (122, "timeout[0].when", "tasks/GoNogo.yaml", 30, 12),
+    (125, "timeout[1].when", "tasks/GoNogo.yaml", 31, 5),
+    (132, "timeout[0].when", "tasks/GoNogo.yaml", 30, 12),
+    (134, "timeout[1].when", "tasks/GoNogo.yaml", 31, 5),
 )

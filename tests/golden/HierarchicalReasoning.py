@@ -4,240 +4,282 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class HierarchicalReasoning(TrialEnv):
-    (
-        'Hierarchical reasoning (Sarafyazd & Jazayeri 2019). A block of 10-20 trials follows one\n'
-        'rule; the rule alternates from block to block without a cue. Each trial the agent first\n'
-        'reports the rule it believes in (a rule action while the rule targets are shown), then sees\n'
-        'two flashes separated by a short or long interval and must choose the stimulus side (rule\n'
+    __doc__ = (
+        "Hierarchical reasoning (Sarafyazd & Jazayeri 2019). A block of 10-20 trials follows one\n"
+        "rule; the rule alternates from block to block without a cue. Each trial the agent first\n"
+        "reports the rule it believes in (a rule action while the rule targets are shown), then "
+        "sees\n"
+        "two flashes separated by a short or long interval and must choose the stimulus side (rule\n"
         '"short" pro, rule "long" anti, or the reverse). A choice is only rewarded when the rule\n'
-        'reported earlier was right: a state variable remembers it.\n'
-        'Deviations from NeuroGym 2.3.1: the boundary between short and long intervals is the\n'
-        'median of the interval options (850 ms); NeuroGym takes the median of its second option\n'
-        'only (610 ms), so almost every interval counts as long.'
+        "reported earlier was right: a state variable remembers it.\n"
+        "Deviations from NeuroGym 2.3.1: the boundary between short and long intervals is the\n"
+        "median of the interval options (850 ms); NeuroGym takes the median of its second option\n"
+        "only (610 ms), so almost every interval counts as long."
     )
 
     info = TaskInfo(
-        name='HierarchicalReasoning',
+        name="HierarchicalReasoning",
         dt=100.0,
-        paper='Sarafyazd & Jazayeri (2019), Hierarchical reasoning by neural circuits in the frontal cortex',
-        url='https://science.sciencemag.org/content/364/6441/eaav8911',
-        tags=('perceptual', 'two-alternative', 'supervised', 'blocks'),
+        paper=("Sarafyazd & Jazayeri (2019), Hierarchical reasoning by neural circuits in the frontal cortex"),
+        url="https://science.sciencemag.org/content/364/6441/eaav8911",
+        tags=("perceptual", "two-alternative", "supervised", "blocks"),
         params=(
-            ParamInfo('intervals', 'list', [530, 610, 690, 770, 850, 930, 1010, 1090, 1170], None, None, 'possible delays between the flashes (ms)'),
-            ParamInfo('boundary', 'int', 850, None, None, 'intervals longer than this (ms) count as long'),
-            ParamInfo('block_min', 'int', 10, 1.0, None, 'fewest trials in a block'),
-            ParamInfo('block_max', 'int', 20, 1.0, None, 'most trials in a block'),
+            ParamInfo(
+                "intervals",
+                "list",
+                [530, 610, 690, 770, 850, 930, 1010, 1090, 1170],
+                None,
+                None,
+                "possible delays between the flashes (ms)",
+            ),
+            ParamInfo("boundary", "int", 850, None, None, "intervals longer than this (ms) count as long"),
+            ParamInfo("block_min", "int", 10, 1.0, None, "fewest trials in a block"),
+            ParamInfo("block_max", "int", 20, 1.0, None, "most trials in a block"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 'trunc_exp(600, 400, 800)',
-            'rule_target': 1000.0,
-            'fixation2': 'trunc_exp(600, 400, 900)',
-            'flash1': 100.0,
-            'delay': 'interval',
-            'flash2': 100.0,
-            'decision': 700.0,
+            "fixation": "trunc_exp(600, 400, 800)",
+            "rule_target": 1000.0,
+            "fixation2": "trunc_exp(600, 400, 900)",
+            "flash1": 100.0,
+            "delay": "interval",
+            "flash2": 100.0,
+            "decision": 700.0,
         },
         period_after={
-            'fixation': None,
-            'rule_target': 'fixation',
-            'fixation2': 'rule_target',
-            'flash1': 'fixation2',
-            'delay': 'flash1',
-            'flash2': 'delay',
-            'decision': 'flash2',
+            "fixation": None,
+            "rule_target": "fixation",
+            "fixation2": "rule_target",
+            "flash1": "fixation2",
+            "delay": "flash1",
+            "flash2": "delay",
+            "decision": "flash2",
         },
-        trial_variables=('interval', 'stimulus', 'long_interval', 'pro', 'correct_choice'),
-        session_variables=('active_rule', 'trials_left'),
-        state_variables=('rule_reported',),
-        input_groups=(('fixation',), ('rule',), ('stimulus',)),
+        trial_variables=("interval", "stimulus", "long_interval", "pro", "correct_choice"),
+        session_variables=("active_rule", "trials_left"),
+        state_variables=("rule_reported",),
+        input_groups=(("fixation",), ("rule",), ("stimulus",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('rule', fn.size(2)))
+        _sizes["observation"].append(("rule", fn.size(2)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('stimulus', fn.size(2)))
+        _sizes["observation"].append(("stimulus", fn.size(2)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('rule', fn.size(2)))
+        _sizes["action"].append(("rule", fn.size(2)))
         # see _SPEC_LOCATIONS[5]
-        _sizes['action'].append(('choice', fn.size(2)))
+        _sizes["action"].append(("choice", fn.size(2)))
         return _sizes
 
     def _session_init(self, _rng, _n):
         _new = {}
         # see _SPEC_LOCATIONS[6]
-        _new['active_rule'] = fn.per_trial(_n, fn.bounded(0))
+        _new["active_rule"] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[7]
-        _new['trials_left'] = fn.per_trial(_n, fn.bounded(0))
+        _new["trials_left"] = fn.per_trial(_n, fn.bounded(0))
         return _new
 
     def _session_next(self, _rng, _n, _prev):
-        block_max = self.params['block_max']
-        block_min = self.params['block_min']
-        active_rule = _prev['active_rule']
-        trials_left = _prev['trials_left']
+        block_max = self.params["block_max"]
+        block_min = self.params["block_min"]
+        active_rule = _prev["active_rule"]
+        trials_left = _prev["trials_left"]
         # see _SPEC_LOCATIONS[8]
         active_rule = fn.per_trial(_n, fn.bounded(fn.where(trials_left <= 1, 1 - active_rule, active_rule)))
         # see _SPEC_LOCATIONS[9]
-        trials_left = fn.per_trial(_n, fn.bounded(fn.where(trials_left <= 1, fn.integers(_rng, _n, block_min, block_max + 1), trials_left - 1)))
-        return {'active_rule': active_rule, 'trials_left': trials_left}
+        trials_left = fn.per_trial(
+            _n, fn.bounded(fn.where(trials_left <= 1, fn.integers(_rng, _n, block_min, block_max + 1), trials_left - 1))
+        )
+        return {"active_rule": active_rule, "trials_left": trials_left}
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        boundary = self.params['boundary']
-        intervals = self.params['intervals']
-        active_rule = _session['active_rule']
-        trials_left = _session['trials_left']
+        boundary = self.params["boundary"]
+        intervals = self.params["intervals"]
+        active_rule = _session["active_rule"]
+        trials_left = _session["trials_left"]
         # see _SPEC_LOCATIONS[10]
-        interval = fn.per_trial(_n, _fixed['interval'] if 'interval' in _fixed else fn.choice(_rng, _n, intervals))
+        interval = fn.per_trial(_n, _fixed["interval"] if "interval" in _fixed else fn.choice(_rng, _n, intervals))
         # see _SPEC_LOCATIONS[11]
-        stimulus = fn.per_trial(_n, _fixed['stimulus'] if 'stimulus' in _fixed else fn.choice(_rng, _n, 2))
+        stimulus = fn.per_trial(_n, _fixed["stimulus"] if "stimulus" in _fixed else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[12]
-        long_interval = fn.per_trial(_n, _fixed['long_interval'] if 'long_interval' in _fixed else interval + fn.uniform(_rng, _n, -0.5, 0.5) > boundary)
+        long_interval = fn.per_trial(
+            _n,
+            _fixed["long_interval"]
+            if "long_interval" in _fixed
+            else interval + fn.uniform(_rng, _n, -0.5, 0.5) > boundary,
+        )
         # see _SPEC_LOCATIONS[13]
-        pro = fn.per_trial(_n, _fixed['pro'] if 'pro' in _fixed else long_interval == active_rule)
+        pro = fn.per_trial(_n, _fixed["pro"] if "pro" in _fixed else long_interval == active_rule)
         # see _SPEC_LOCATIONS[14]
-        correct_choice = fn.per_trial(_n, _fixed['correct_choice'] if 'correct_choice' in _fixed else fn.where(pro, stimulus, 1 - stimulus))
+        correct_choice = fn.per_trial(
+            _n, _fixed["correct_choice"] if "correct_choice" in _fixed else fn.where(pro, stimulus, 1 - stimulus)
+        )
         # see _SPEC_LOCATIONS[15]
         rule_reported = fn.per_trial(_n, False)
         _durations = {}
         # see _SPEC_LOCATIONS[16]
-        _durations['fixation'] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 600, 400, 800))
+        _durations["fixation"] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 600, 400, 800))
         # see _SPEC_LOCATIONS[17]
-        _durations['rule_target'] = fn.per_trial(_n, 1000)
+        _durations["rule_target"] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[18]
-        _durations['fixation2'] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 600, 400, 900))
+        _durations["fixation2"] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 600, 400, 900))
         # see _SPEC_LOCATIONS[19]
-        _durations['flash1'] = fn.per_trial(_n, 100)
+        _durations["flash1"] = fn.per_trial(_n, 100)
         # see _SPEC_LOCATIONS[20]
-        _durations['delay'] = fn.per_trial(_n, interval)
+        _durations["delay"] = fn.per_trial(_n, interval)
         # see _SPEC_LOCATIONS[21]
-        _durations['flash2'] = fn.per_trial(_n, 100)
+        _durations["flash2"] = fn.per_trial(_n, 100)
         # see _SPEC_LOCATIONS[22]
-        _durations['decision'] = fn.per_trial(_n, 700)
-        return {'active_rule': active_rule, 'trials_left': trials_left, 'interval': interval, 'stimulus': stimulus, 'long_interval': long_interval, 'pro': pro, 'correct_choice': correct_choice, 'rule_reported': rule_reported}, _durations
+        _durations["decision"] = fn.per_trial(_n, 700)
+        return {
+            "active_rule": active_rule,
+            "trials_left": trials_left,
+            "interval": interval,
+            "stimulus": stimulus,
+            "long_interval": long_interval,
+            "pro": pro,
+            "correct_choice": correct_choice,
+            "rule_reported": rule_reported,
+        }, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
-        active_rule = _vars['active_rule']
-        choice = self.action_index['choice']
-        correct_choice = _vars['correct_choice']
-        rule = self.action_index['rule']
-        stimulus = _vars['stimulus']
+        active_rule = _vars["active_rule"]
+        choice = self.action_index["choice"]
+        correct_choice = _vars["correct_choice"]
+        rule = self.action_index["rule"]
+        stimulus = _vars["stimulus"]
         # see _SPEC_LOCATIONS[23]
-        _trials.add_input(0, ('fixation', 'rule_target', 'fixation2', 'flash1', 'delay', 'flash2'), 1, None)
+        _trials.add_input(0, ("fixation", "rule_target", "fixation2", "flash1", "delay", "flash2"), 1, None)
         # see _SPEC_LOCATIONS[24]
-        _trials.add_input(1, ('rule_target',), 1, None)
+        _trials.add_input(1, ("rule_target",), 1, None)
         # see _SPEC_LOCATIONS[25]
-        _trials.add_input(2, ('flash1', 'flash2'), fn.onehot(stimulus, 2), None)
+        _trials.add_input(2, ("flash1", "flash2"), fn.onehot(stimulus, 2), None)
         # see _SPEC_LOCATIONS[26]
-        _trials.set_target(('rule_target',), fn.take(rule, active_rule))
+        _trials.set_target(("rule_target",), fn.take(rule, active_rule))
         # see _SPEC_LOCATIONS[27]
-        _trials.set_target(('decision',), fn.take(choice, correct_choice))
+        _trials.set_target(("decision",), fn.take(choice, correct_choice))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
-        rule_reported = self._state['rule_reported']
+        fixation = self.action_index["fixation"]
+        rule_reported = self._state["rule_reported"]
         # see _SPEC_LOCATIONS[28]
-        if _start['decision'] <= t < _end['decision'] and (action == target and rule_reported):
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and (action == target and rule_reported):
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[29]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         # see _SPEC_LOCATIONS[30]
-        if (_start['fixation'] <= t < _end['fixation'] or _start['fixation2'] <= t < _end['fixation2'] or _start['flash1'] <= t < _end['flash1'] or (_start['delay'] <= t < _end['delay']) or (_start['flash2'] <= t < _end['flash2'])) and action != fixation:
-            abort = self.rewards['abort']
+        if (
+            _start["fixation"] <= t < _end["fixation"]
+            or _start["fixation2"] <= t < _end["fixation2"]
+            or _start["flash1"] <= t < _end["flash1"]
+            or (_start["delay"] <= t < _end["delay"])
+            or (_start["flash2"] <= t < _end["flash2"])
+        ) and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         return 0.0, None, False
 
     def _state_next(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        rule_reported = self._state['rule_reported']
+        rule_reported = self._state["rule_reported"]
         # see _SPEC_LOCATIONS[31]
-        if _start['rule_target'] <= t < _end['rule_target']:
+        if _start["rule_target"] <= t < _end["rule_target"]:
             rule_reported = fn.bounded(action == target)
-        return {'rule_reported': rule_reported}
+        return {"rule_reported": rule_reported}
 
     def _add_state_inputs(self, _ob, t):
         return _ob
 
     def _state_next_all(self, action, target, t, _vars, _start, _end, _states):
-        rule_reported = _states['rule_reported']
+        rule_reported = _states["rule_reported"]
         # see _SPEC_LOCATIONS[32]
-        rule_reported = fn.where(fn.inside(('rule_target',), _start, _end, t), fn.bounded(action == target), rule_reported)
-        return {'rule_reported': fn.per_env(action, rule_reported)}
+        rule_reported = fn.where(
+            fn.inside(("rule_target",), _start, _end, t), fn.bounded(action == target), rule_reported
+        )
+        return {"rule_reported": fn.per_env(action, rule_reported)}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         return _ob
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
-        rule_reported = _states['rule_reported']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
+        rule_reported = _states["rule_reported"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[33]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & fn.all_of(action == target, rule_reported), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action == target, rule_reported), correct, 1, True
+        )
         # see _SPEC_LOCATIONS[34]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         # see _SPEC_LOCATIONS[35]
-        _outcomes.rule(_outcomes.inside(('fixation', 'fixation2', 'flash1', 'delay', 'flash2'), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(
+            _outcomes.inside(("fixation", "fixation2", "flash1", "delay", "flash2"), _start, _end)
+            & (action != fixation),
+            abort,
+            None,
+            False,
+        )
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (63, 'observation.fixation', 'tasks/HierarchicalReasoning.yaml', 24, 25),
-    (65, 'observation.rule', 'tasks/HierarchicalReasoning.yaml', 24, 34),
-    (67, 'observation.stimulus', 'tasks/HierarchicalReasoning.yaml', 24, 47),
-    (69, 'action.fixation', 'tasks/HierarchicalReasoning.yaml', 25, 20),
-    (71, 'action.rule', 'tasks/HierarchicalReasoning.yaml', 25, 29),
-    (73, 'action.choice', 'tasks/HierarchicalReasoning.yaml', 25, 40),
-    (79, 'session.active_rule.init', 'tasks/HierarchicalReasoning.yaml', 28, 23),
-    (81, 'session.trials_left.init', 'tasks/HierarchicalReasoning.yaml', 29, 23),
-    (90, 'session.active_rule.next', 'tasks/HierarchicalReasoning.yaml', 28, 32),
-    (92, 'session.trials_left.next', 'tasks/HierarchicalReasoning.yaml', 29, 32),
-    (101, 'trial.interval', 'tasks/HierarchicalReasoning.yaml', 31, 13),
-    (103, 'trial.stimulus', 'tasks/HierarchicalReasoning.yaml', 32, 13),
-    (105, 'trial.long_interval', 'tasks/HierarchicalReasoning.yaml', 33, 18),
-    (107, 'trial.pro', 'tasks/HierarchicalReasoning.yaml', 34, 8),
-    (109, 'trial.correct_choice', 'tasks/HierarchicalReasoning.yaml', 35, 19),
-    (111, 'state.rule_reported.init', 'tasks/HierarchicalReasoning.yaml', 37, 25),
-    (114, 'periods.fixation', 'tasks/HierarchicalReasoning.yaml', 39, 13),
-    (116, 'periods.rule_target', 'tasks/HierarchicalReasoning.yaml', 40, 16),
-    (118, 'periods.fixation2', 'tasks/HierarchicalReasoning.yaml', 41, 14),
-    (120, 'periods.flash1', 'tasks/HierarchicalReasoning.yaml', 42, 11),
-    (122, 'periods.delay', 'tasks/HierarchicalReasoning.yaml', 43, 10),
-    (124, 'periods.flash2', 'tasks/HierarchicalReasoning.yaml', 44, 11),
-    (126, 'periods.decision', 'tasks/HierarchicalReasoning.yaml', 45, 13),
-    (136, 'inputs[0].value', 'tasks/HierarchicalReasoning.yaml', 47, 97),
-    (138, 'inputs[1].value', 'tasks/HierarchicalReasoning.yaml', 48, 47),
-    (140, 'inputs[2].value', 'tasks/HierarchicalReasoning.yaml', 49, 56),
-    (142, 'target[0].value', 'tasks/HierarchicalReasoning.yaml', 51, 34),
-    (144, 'target[1].value', 'tasks/HierarchicalReasoning.yaml', 52, 31),
-    (152, 'outcomes[0].when', 'tasks/HierarchicalReasoning.yaml', 54, 30),
-    (156, 'outcomes[1].when', 'tasks/HierarchicalReasoning.yaml', 55, 30),
-    (160, 'outcomes[2].when', 'tasks/HierarchicalReasoning.yaml', 56, 66),
-    (170, 'state.rule_reported.next', 'tasks/HierarchicalReasoning.yaml', 37, 59),
-    (180, 'state.rule_reported.next', 'tasks/HierarchicalReasoning.yaml', 37, 59),
-    (195, 'outcomes[0].when', 'tasks/HierarchicalReasoning.yaml', 54, 30),
-    (197, 'outcomes[1].when', 'tasks/HierarchicalReasoning.yaml', 55, 30),
-    (199, 'outcomes[2].when', 'tasks/HierarchicalReasoning.yaml', 56, 66),
+    (71, "observation.fixation", "tasks/HierarchicalReasoning.yaml", 24, 25),
+    (73, "observation.rule", "tasks/HierarchicalReasoning.yaml", 24, 34),
+    (75, "observation.stimulus", "tasks/HierarchicalReasoning.yaml", 24, 47),
+    (77, "action.fixation", "tasks/HierarchicalReasoning.yaml", 25, 20),
+    (79, "action.rule", "tasks/HierarchicalReasoning.yaml", 25, 29),
+    (81, "action.choice", "tasks/HierarchicalReasoning.yaml", 25, 40),
+    (87, "session.active_rule.init", "tasks/HierarchicalReasoning.yaml", 28, 23),
+    (89, "session.trials_left.init", "tasks/HierarchicalReasoning.yaml", 29, 23),
+    (98, "session.active_rule.next", "tasks/HierarchicalReasoning.yaml", 28, 32),
+    (100, "session.trials_left.next", "tasks/HierarchicalReasoning.yaml", 29, 32),
+    (111, "trial.interval", "tasks/HierarchicalReasoning.yaml", 31, 13),
+    (113, "trial.stimulus", "tasks/HierarchicalReasoning.yaml", 32, 13),
+    (115, "trial.long_interval", "tasks/HierarchicalReasoning.yaml", 33, 18),
+    (122, "trial.pro", "tasks/HierarchicalReasoning.yaml", 34, 8),
+    (124, "trial.correct_choice", "tasks/HierarchicalReasoning.yaml", 35, 19),
+    (128, "state.rule_reported.init", "tasks/HierarchicalReasoning.yaml", 37, 25),
+    (131, "periods.fixation", "tasks/HierarchicalReasoning.yaml", 39, 13),
+    (133, "periods.rule_target", "tasks/HierarchicalReasoning.yaml", 40, 16),
+    (135, "periods.fixation2", "tasks/HierarchicalReasoning.yaml", 41, 14),
+    (137, "periods.flash1", "tasks/HierarchicalReasoning.yaml", 42, 11),
+    (139, "periods.delay", "tasks/HierarchicalReasoning.yaml", 43, 10),
+    (141, "periods.flash2", "tasks/HierarchicalReasoning.yaml", 44, 11),
+    (143, "periods.decision", "tasks/HierarchicalReasoning.yaml", 45, 13),
+    (162, "inputs[0].value", "tasks/HierarchicalReasoning.yaml", 47, 97),
+    (164, "inputs[1].value", "tasks/HierarchicalReasoning.yaml", 48, 47),
+    (166, "inputs[2].value", "tasks/HierarchicalReasoning.yaml", 49, 56),
+    (168, "target[0].value", "tasks/HierarchicalReasoning.yaml", 51, 34),
+    (170, "target[1].value", "tasks/HierarchicalReasoning.yaml", 52, 31),
+    (178, "outcomes[0].when", "tasks/HierarchicalReasoning.yaml", 54, 30),
+    (182, "outcomes[1].when", "tasks/HierarchicalReasoning.yaml", 55, 30),
+    (186, "outcomes[2].when", "tasks/HierarchicalReasoning.yaml", 56, 66),
+    (202, "state.rule_reported.next", "tasks/HierarchicalReasoning.yaml", 37, 59),
+    (212, "state.rule_reported.next", "tasks/HierarchicalReasoning.yaml", 37, 59),
+    (229, "outcomes[0].when", "tasks/HierarchicalReasoning.yaml", 54, 30),
+    (233, "outcomes[1].when", "tasks/HierarchicalReasoning.yaml", 55, 30),
+    (235, "outcomes[2].when", "tasks/HierarchicalReasoning.yaml", 56, 66),
 )

@@ -4,156 +4,164 @@ from taskspec.runtime import TaskInfo, TrialEnv, fn
 
 
 class IntervalDiscrimination(TrialEnv):
-    (
-        'Interval discrimination: two stimuli of random durations are shown one after the other,\n'
-        'separated by a delay; after a second delay the agent reports which lasted longer\n'
-        '(choice1: the first, choice2: the second). The durations are compared after flooring to\n'
-        'whole steps, as in NeuroGym, so equal durations (about a quarter of trials at dt = 80)\n'
+    __doc__ = (
+        "Interval discrimination: two stimuli of random durations are shown one after the other,\n"
+        "separated by a delay; after a second delay the agent reports which lasted longer\n"
+        "(choice1: the first, choice2: the second). The durations are compared after flooring to\n"
+        "whole steps, as in NeuroGym, so equal durations (about a quarter of trials at dt = 80)\n"
         'count as "the second lasted longer". Fixation, the second delay and the decision last\n'
         "240, 480 and 240 ms, what NeuroGym's 300, 500 and 300 ms floor to at dt = 80."
     )
 
     info = TaskInfo(
-        name='IntervalDiscrimination',
+        name="IntervalDiscrimination",
         dt=80.0,
-        paper='Genovesio, Tsujimoto & Wise (2009), Feature- and order-based timing representations in the frontal cortex',
-        url='https://www.sciencedirect.com/science/article/pii/S0896627309004887',
-        tags=('timing', 'working memory', 'delayed response', 'two-alternative', 'supervised'),
+        paper=(
+            "Genovesio, Tsujimoto & Wise (2009), Feature- and order-based timing representations in the frontal cortex"
+        ),
+        url="https://www.sciencedirect.com/science/article/pii/S0896627309004887",
+        tags=("timing", "working memory", "delayed response", "two-alternative", "supervised"),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 240.0,
-            'stim1': 'duration1',
-            'delay1': 'uniform(800, 1500)',
-            'stim2': 'duration2',
-            'delay2': 480.0,
-            'decision': 240.0,
+            "fixation": 240.0,
+            "stim1": "duration1",
+            "delay1": "uniform(800, 1500)",
+            "stim2": "duration2",
+            "delay2": 480.0,
+            "decision": 240.0,
         },
         period_after={
-            'fixation': None,
-            'stim1': 'fixation',
-            'delay1': 'stim1',
-            'stim2': 'delay1',
-            'delay2': 'stim2',
-            'decision': 'delay2',
+            "fixation": None,
+            "stim1": "fixation",
+            "delay1": "stim1",
+            "stim2": "delay1",
+            "delay2": "stim2",
+            "decision": "delay2",
         },
-        trial_variables=('duration1', 'duration2', 'ground_truth'),
-        input_groups=(('fixation',), ('stim1',), ('stim2',)),
+        trial_variables=("duration1", "duration2", "ground_truth"),
+        input_groups=(("fixation",), ("stim1",), ("stim2",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stim1', fn.size(1)))
+        _sizes["observation"].append(("stim1", fn.size(1)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('stim2', fn.size(1)))
+        _sizes["observation"].append(("stim2", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('choice1', fn.size(1)))
+        _sizes["action"].append(("choice1", fn.size(1)))
         # see _SPEC_LOCATIONS[5]
-        _sizes['action'].append(('choice2', fn.size(1)))
+        _sizes["action"].append(("choice2", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
         dt = self.dt
         # see _SPEC_LOCATIONS[6]
-        duration1 = fn.per_trial(_n, _fixed['duration1'] if 'duration1' in _fixed else dt * fn.floor(fn.uniform(_rng, _n, 300, 600) / dt))
+        duration1 = fn.per_trial(
+            _n, _fixed["duration1"] if "duration1" in _fixed else dt * fn.floor(fn.uniform(_rng, _n, 300, 600) / dt)
+        )
         # see _SPEC_LOCATIONS[7]
-        duration2 = fn.per_trial(_n, _fixed['duration2'] if 'duration2' in _fixed else dt * fn.floor(fn.uniform(_rng, _n, 300, 600) / dt))
+        duration2 = fn.per_trial(
+            _n, _fixed["duration2"] if "duration2" in _fixed else dt * fn.floor(fn.uniform(_rng, _n, 300, 600) / dt)
+        )
         # see _SPEC_LOCATIONS[8]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.where(duration1 > duration2, 1, 2))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.where(duration1 > duration2, 1, 2)
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[9]
-        _durations['fixation'] = fn.per_trial(_n, 240)
+        _durations["fixation"] = fn.per_trial(_n, 240)
         # see _SPEC_LOCATIONS[10]
-        _durations['stim1'] = fn.per_trial(_n, duration1)
+        _durations["stim1"] = fn.per_trial(_n, duration1)
         # see _SPEC_LOCATIONS[11]
-        _durations['delay1'] = fn.per_trial(_n, fn.uniform(_rng, _n, 800, 1500))
+        _durations["delay1"] = fn.per_trial(_n, fn.uniform(_rng, _n, 800, 1500))
         # see _SPEC_LOCATIONS[12]
-        _durations['stim2'] = fn.per_trial(_n, duration2)
+        _durations["stim2"] = fn.per_trial(_n, duration2)
         # see _SPEC_LOCATIONS[13]
-        _durations['delay2'] = fn.per_trial(_n, 480)
+        _durations["delay2"] = fn.per_trial(_n, 480)
         # see _SPEC_LOCATIONS[14]
-        _durations['decision'] = fn.per_trial(_n, 240)
-        return {'duration1': duration1, 'duration2': duration2, 'ground_truth': ground_truth}, _durations
+        _durations["decision"] = fn.per_trial(_n, 240)
+        return {"duration1": duration1, "duration2": duration2, "ground_truth": ground_truth}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
-        ground_truth = _vars['ground_truth']
+        ground_truth = _vars["ground_truth"]
         # see _SPEC_LOCATIONS[15]
-        _trials.add_input(0, ('fixation', 'stim1', 'delay1', 'stim2', 'delay2'), 1, None)
+        _trials.add_input(0, ("fixation", "stim1", "delay1", "stim2", "delay2"), 1, None)
         # see _SPEC_LOCATIONS[16]
-        _trials.add_input(1, ('stim1',), 1, None)
+        _trials.add_input(1, ("stim1",), 1, None)
         # see _SPEC_LOCATIONS[17]
-        _trials.add_input(2, ('stim2',), 1, None)
+        _trials.add_input(2, ("stim2",), 1, None)
         # see _SPEC_LOCATIONS[18]
-        _trials.set_target(('decision',), ground_truth)
+        _trials.set_target(("decision",), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[19]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[20]
-        if _start['decision'] <= t < _end['decision'] and action == target:
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[21]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[22]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[23]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[24]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (50, 'observation.fixation', 'tasks/IntervalDiscrimination.yaml', 16, 25),
-    (52, 'observation.stim1', 'tasks/IntervalDiscrimination.yaml', 16, 35),
-    (54, 'observation.stim2', 'tasks/IntervalDiscrimination.yaml', 16, 45),
-    (56, 'action.fixation', 'tasks/IntervalDiscrimination.yaml', 17, 20),
-    (58, 'action.choice1', 'tasks/IntervalDiscrimination.yaml', 17, 32),
-    (60, 'action.choice2', 'tasks/IntervalDiscrimination.yaml', 17, 44),
-    (66, 'trial.duration1', 'tasks/IntervalDiscrimination.yaml', 19, 14),
-    (68, 'trial.duration2', 'tasks/IntervalDiscrimination.yaml', 20, 14),
-    (70, 'trial.ground_truth', 'tasks/IntervalDiscrimination.yaml', 21, 17),
-    (73, 'periods.fixation', 'tasks/IntervalDiscrimination.yaml', 23, 13),
-    (75, 'periods.stim1', 'tasks/IntervalDiscrimination.yaml', 24, 10),
-    (77, 'periods.delay1', 'tasks/IntervalDiscrimination.yaml', 25, 11),
-    (79, 'periods.stim2', 'tasks/IntervalDiscrimination.yaml', 26, 10),
-    (81, 'periods.delay2', 'tasks/IntervalDiscrimination.yaml', 27, 11),
-    (83, 'periods.decision', 'tasks/IntervalDiscrimination.yaml', 28, 13),
-    (89, 'inputs[0].value', 'tasks/IntervalDiscrimination.yaml', 30, 80),
-    (91, 'inputs[1].value', 'tasks/IntervalDiscrimination.yaml', 31, 42),
-    (93, 'inputs[2].value', 'tasks/IntervalDiscrimination.yaml', 32, 42),
-    (95, 'target[0].value', 'tasks/IntervalDiscrimination.yaml', 34, 31),
-    (102, 'outcomes[0].when', 'tasks/IntervalDiscrimination.yaml', 36, 30),
-    (106, 'outcomes[1].when', 'tasks/IntervalDiscrimination.yaml', 37, 30),
-    (110, 'outcomes[2].when', 'tasks/IntervalDiscrimination.yaml', 38, 30),
-    (122, 'outcomes[0].when', 'tasks/IntervalDiscrimination.yaml', 36, 30),
-    (124, 'outcomes[1].when', 'tasks/IntervalDiscrimination.yaml', 37, 30),
-    (126, 'outcomes[2].when', 'tasks/IntervalDiscrimination.yaml', 38, 30),
+    (52, "observation.fixation", "tasks/IntervalDiscrimination.yaml", 16, 25),
+    (54, "observation.stim1", "tasks/IntervalDiscrimination.yaml", 16, 35),
+    (56, "observation.stim2", "tasks/IntervalDiscrimination.yaml", 16, 45),
+    (58, "action.fixation", "tasks/IntervalDiscrimination.yaml", 17, 20),
+    (60, "action.choice1", "tasks/IntervalDiscrimination.yaml", 17, 32),
+    (62, "action.choice2", "tasks/IntervalDiscrimination.yaml", 17, 44),
+    (68, "trial.duration1", "tasks/IntervalDiscrimination.yaml", 19, 14),
+    (72, "trial.duration2", "tasks/IntervalDiscrimination.yaml", 20, 14),
+    (76, "trial.ground_truth", "tasks/IntervalDiscrimination.yaml", 21, 17),
+    (81, "periods.fixation", "tasks/IntervalDiscrimination.yaml", 23, 13),
+    (83, "periods.stim1", "tasks/IntervalDiscrimination.yaml", 24, 10),
+    (85, "periods.delay1", "tasks/IntervalDiscrimination.yaml", 25, 11),
+    (87, "periods.stim2", "tasks/IntervalDiscrimination.yaml", 26, 10),
+    (89, "periods.delay2", "tasks/IntervalDiscrimination.yaml", 27, 11),
+    (91, "periods.decision", "tasks/IntervalDiscrimination.yaml", 28, 13),
+    (97, "inputs[0].value", "tasks/IntervalDiscrimination.yaml", 30, 80),
+    (99, "inputs[1].value", "tasks/IntervalDiscrimination.yaml", 31, 42),
+    (101, "inputs[2].value", "tasks/IntervalDiscrimination.yaml", 32, 42),
+    (103, "target[0].value", "tasks/IntervalDiscrimination.yaml", 34, 31),
+    (110, "outcomes[0].when", "tasks/IntervalDiscrimination.yaml", 36, 30),
+    (114, "outcomes[1].when", "tasks/IntervalDiscrimination.yaml", 37, 30),
+    (118, "outcomes[2].when", "tasks/IntervalDiscrimination.yaml", 38, 30),
+    (130, "outcomes[0].when", "tasks/IntervalDiscrimination.yaml", 36, 30),
+    (132, "outcomes[1].when", "tasks/IntervalDiscrimination.yaml", 37, 30),
+    (134, "outcomes[2].when", "tasks/IntervalDiscrimination.yaml", 38, 30),
 )

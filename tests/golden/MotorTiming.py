@@ -4,159 +4,186 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class MotorTiming(TrialEnv):
-    (
-        'Interval production: during the cue one of two interval inputs says which interval\n'
+    __doc__ = (
+        "Interval production: during the cue one of two interval inputs says which interval\n"
         "(800 or 1500 ms) to produce; the cue's end (all inputs off) is the set signal, and the\n"
         'agent must respond "go" that interval later. The reward falls with the timing error and\n'
-        'is 0 beyond `prod_margin * production + 25` ms. Breaking fixation during the fixation\n'
-        'period costs `abort` (the trial goes on). Fixation lasts 480 ms and the set cue 0 ms,\n'
+        "is 0 beyond `prod_margin * production + 25` ms. Breaking fixation during the fixation\n"
+        "period costs `abort` (the trial goes on). Fixation lasts 480 ms and the set cue 0 ms,\n"
         "what NeuroGym's 500 and 50 ms floor to at dt = 80, so the set input stays 0 at this dt.\n"
-        'NeuroGym leaves the spaces unnamed; here they are fixation/interval/set and fixation/go.\n'
+        "NeuroGym leaves the spaces unnamed; here they are fixation/interval/set and fixation/go.\n"
         'Deviations from NeuroGym 2.3.1: the ground-truth "go" step is the step nearest to the\n'
-        'production interval (NeuroGym floors it: for 1500 ms its go step comes at 1440 ms and\n'
-        'earns 0.74 instead of 0.91 at 1520 ms), so the ground-truth policy earns the most the\n'
-        'reward rule allows.'
+        "production interval (NeuroGym floors it: for 1500 ms its go step comes at 1440 ms and\n"
+        "earns 0.74 instead of 0.91 at 1520 ms), so the ground-truth policy earns the most the\n"
+        "reward rule allows."
     )
 
     info = TaskInfo(
-        name='MotorTiming',
+        name="MotorTiming",
         dt=80.0,
-        paper='Wang, Narain, Hosseini & Jazayeri (2018), Flexible timing by temporal scaling of cortical responses',
-        url='https://www.nature.com/articles/s41593-017-0028-6',
-        tags=('timing', 'go-no-go', 'supervised'),
+        paper=("Wang, Narain, Hosseini & Jazayeri (2018), Flexible timing by temporal scaling of cortical responses"),
+        url="https://www.nature.com/articles/s41593-017-0028-6",
+        tags=("timing", "go-no-go", "supervised"),
         params=(
-            ParamInfo('intervals', 'list', [800, 1500], None, None, 'the two production intervals in ms'),
-            ParamInfo('prod_margin', 'float', 0.2, 0.0, None, 'tolerated relative timing error'),
+            ParamInfo("intervals", "list", [800, 1500], None, None, "the two production intervals in ms"),
+            ParamInfo("prod_margin", "float", 0.2, 0.0, None, "tolerated relative timing error"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 480.0,
-            'cue': 'uniform(1000, 3000)',
-            'set': 0.0,
-            'production': '2 * production',
+            "fixation": 480.0,
+            "cue": "uniform(1000, 3000)",
+            "set": 0.0,
+            "production": "2 * production",
         },
         period_after={
-            'fixation': None,
-            'cue': 'fixation',
-            'set': 'cue',
-            'production': 'set',
+            "fixation": None,
+            "cue": "fixation",
+            "set": "cue",
+            "production": "set",
         },
-        trial_variables=('production_ind', 'production'),
-        input_groups=(('fixation',), ('interval',), ('set',)),
+        trial_variables=("production_ind", "production"),
+        input_groups=(("fixation",), ("interval",), ("set",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('interval', fn.size(2)))
+        _sizes["observation"].append(("interval", fn.size(2)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('set', fn.size(1)))
+        _sizes["observation"].append(("set", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('go', fn.size(1)))
+        _sizes["action"].append(("go", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        intervals = self.params['intervals']
+        intervals = self.params["intervals"]
         # see _SPEC_LOCATIONS[5]
-        production_ind = fn.per_trial(_n, _fixed['production_ind'] if 'production_ind' in _fixed else fn.choice(_rng, _n, 2))
+        production_ind = fn.per_trial(
+            _n, _fixed["production_ind"] if "production_ind" in _fixed else fn.choice(_rng, _n, 2)
+        )
         # see _SPEC_LOCATIONS[6]
-        production = fn.per_trial(_n, _fixed['production'] if 'production' in _fixed else fn.take(intervals, production_ind))
+        production = fn.per_trial(
+            _n, _fixed["production"] if "production" in _fixed else fn.take(intervals, production_ind)
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[7]
-        _durations['fixation'] = fn.per_trial(_n, 480)
+        _durations["fixation"] = fn.per_trial(_n, 480)
         # see _SPEC_LOCATIONS[8]
-        _durations['cue'] = fn.per_trial(_n, fn.uniform(_rng, _n, 1000, 3000))
+        _durations["cue"] = fn.per_trial(_n, fn.uniform(_rng, _n, 1000, 3000))
         # see _SPEC_LOCATIONS[9]
-        _durations['set'] = fn.per_trial(_n, 0)
+        _durations["set"] = fn.per_trial(_n, 0)
         # see _SPEC_LOCATIONS[10]
-        _durations['production'] = fn.per_trial(_n, 2 * production)
-        return {'production_ind': production_ind, 'production': production}, _durations
+        _durations["production"] = fn.per_trial(_n, 2 * production)
+        return {"production_ind": production_ind, "production": production}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        fixation = self.action_index['fixation']
-        go = self.action_index['go']
-        production = _vars['production']
-        production_ind = _vars['production_ind']
+        fixation = self.action_index["fixation"]
+        go = self.action_index["go"]
+        production = _vars["production"]
+        production_ind = _vars["production_ind"]
         # see _SPEC_LOCATIONS[11]
-        _trials.add_input(0, ('fixation', 'cue', 'set'), 1, None)
+        _trials.add_input(0, ("fixation", "cue", "set"), 1, None)
         # see _SPEC_LOCATIONS[12]
-        _trials.add_input(1, ('cue', 'set'), fn.onehot(production_ind, 2), None)
+        _trials.add_input(1, ("cue", "set"), fn.onehot(production_ind, 2), None)
         # see _SPEC_LOCATIONS[13]
-        _trials.add_input(2, ('set',), 1, None)
+        _trials.add_input(2, ("set",), 1, None)
         # see _SPEC_LOCATIONS[14]
-        _trials.set_target(('production',), fn.where(t - _end['set'] == dt * fn.round(production / dt), go, fixation))
+        _trials.set_target(("production",), fn.where(t - _end["set"] == dt * fn.round(production / dt), go, fixation))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
-        go = self.action_index['go']
-        prod_margin = self.params['prod_margin']
-        production = self.trial['production']
+        fixation = self.action_index["fixation"]
+        go = self.action_index["go"]
+        prod_margin = self.params["prod_margin"]
+        production = self.trial["production"]
         # see _SPEC_LOCATIONS[15]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[16]
-        if _start['production'] <= t < _end['production'] and (action == go and fn.abs(t - _end['set'] - production) > prod_margin * production + 25):
-            fail = self.rewards['fail']
+        if _start["production"] <= t < _end["production"] and (
+            action == go and fn.abs(t - _end["set"] - production) > prod_margin * production + 25
+        ):
+            fail = self.rewards["fail"]
             return fail, None, True
         # see _SPEC_LOCATIONS[17]
-        if _start['production'] <= t < _end['production'] and action == go:
-            correct = self.rewards['correct']
-            return fn.scalar(fn.maximum(fn.power(1 - fn.abs(t - _end['set'] - production) / (prod_margin * production + 25), 1.5), 0.1) * correct), 1.0, True
+        if _start["production"] <= t < _end["production"] and action == go:
+            correct = self.rewards["correct"]
+            return (
+                fn.scalar(
+                    fn.maximum(
+                        fn.power(1 - fn.abs(t - _end["set"] - production) / (prod_margin * production + 25), 1.5), 0.1
+                    )
+                    * correct
+                ),
+                1.0,
+                True,
+            )
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
-        go = self.action_index['go']
-        prod_margin = self.params['prod_margin']
-        production = _vars['production']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
+        go = self.action_index["go"]
+        prod_margin = self.params["prod_margin"]
+        production = _vars["production"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[18]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[19]
-        _outcomes.rule(_outcomes.inside(('production',), _start, _end) & fn.all_of(action == go, fn.abs(t - _end['set'] - production) > prod_margin * production + 25), fail, None, True)
+        _outcomes.rule(
+            _outcomes.inside(("production",), _start, _end)
+            & fn.all_of(action == go, fn.abs(t - _end["set"] - production) > prod_margin * production + 25),
+            fail,
+            None,
+            True,
+        )
         # see _SPEC_LOCATIONS[20]
-        _outcomes.rule(_outcomes.inside(('production',), _start, _end) & (action == go), fn.maximum(fn.power(1 - fn.abs(t - _end['set'] - production) / (prod_margin * production + 25), 1.5), 0.1) * correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("production",), _start, _end) & (action == go),
+            fn.maximum(fn.power(1 - fn.abs(t - _end["set"] - production) / (prod_margin * production + 25), 1.5), 0.1)
+            * correct,
+            1,
+            True,
+        )
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (55, 'observation.fixation', 'tasks/MotorTiming.yaml', 24, 25),
-    (57, 'observation.interval', 'tasks/MotorTiming.yaml', 24, 38),
-    (59, 'observation.set', 'tasks/MotorTiming.yaml', 24, 46),
-    (61, 'action.fixation', 'tasks/MotorTiming.yaml', 25, 20),
-    (63, 'action.go', 'tasks/MotorTiming.yaml', 25, 27),
-    (69, 'trial.production_ind', 'tasks/MotorTiming.yaml', 27, 19),
-    (71, 'trial.production', 'tasks/MotorTiming.yaml', 28, 15),
-    (74, 'periods.fixation', 'tasks/MotorTiming.yaml', 30, 13),
-    (76, 'periods.cue', 'tasks/MotorTiming.yaml', 31, 8),
-    (78, 'periods.set', 'tasks/MotorTiming.yaml', 32, 8),
-    (80, 'periods.production', 'tasks/MotorTiming.yaml', 33, 15),
-    (90, 'inputs[0].value', 'tasks/MotorTiming.yaml', 35, 60),
-    (92, 'inputs[1].value', 'tasks/MotorTiming.yaml', 36, 50),
-    (94, 'inputs[2].value', 'tasks/MotorTiming.yaml', 37, 38),
-    (96, 'target[0].value', 'tasks/MotorTiming.yaml', 40, 12),
-    (106, 'outcomes[0].when', 'tasks/MotorTiming.yaml', 42, 30),
-    (110, 'outcomes[1].when', 'tasks/MotorTiming.yaml', 44, 11),
-    (114, 'outcomes[2].when', 'tasks/MotorTiming.yaml', 48, 11),
-    (129, 'outcomes[0].when', 'tasks/MotorTiming.yaml', 42, 30),
-    (131, 'outcomes[1].when', 'tasks/MotorTiming.yaml', 44, 11),
-    (133, 'outcomes[2].when', 'tasks/MotorTiming.yaml', 48, 11),
+    (55, "observation.fixation", "tasks/MotorTiming.yaml", 24, 25),
+    (57, "observation.interval", "tasks/MotorTiming.yaml", 24, 38),
+    (59, "observation.set", "tasks/MotorTiming.yaml", 24, 46),
+    (61, "action.fixation", "tasks/MotorTiming.yaml", 25, 20),
+    (63, "action.go", "tasks/MotorTiming.yaml", 25, 27),
+    (69, "trial.production_ind", "tasks/MotorTiming.yaml", 27, 19),
+    (73, "trial.production", "tasks/MotorTiming.yaml", 28, 15),
+    (78, "periods.fixation", "tasks/MotorTiming.yaml", 30, 13),
+    (80, "periods.cue", "tasks/MotorTiming.yaml", 31, 8),
+    (82, "periods.set", "tasks/MotorTiming.yaml", 32, 8),
+    (84, "periods.production", "tasks/MotorTiming.yaml", 33, 15),
+    (94, "inputs[0].value", "tasks/MotorTiming.yaml", 35, 60),
+    (96, "inputs[1].value", "tasks/MotorTiming.yaml", 36, 50),
+    (98, "inputs[2].value", "tasks/MotorTiming.yaml", 37, 38),
+    (100, "target[0].value", "tasks/MotorTiming.yaml", 40, 12),
+    (110, "outcomes[0].when", "tasks/MotorTiming.yaml", 42, 30),
+    (114, "outcomes[1].when", "tasks/MotorTiming.yaml", 44, 11),
+    (120, "outcomes[2].when", "tasks/MotorTiming.yaml", 48, 11),
+    (144, "outcomes[0].when", "tasks/MotorTiming.yaml", 42, 30),
+    (146, "outcomes[1].when", "tasks/MotorTiming.yaml", 44, 11),
+    (154, "outcomes[2].when", "tasks/MotorTiming.yaml", 48, 11),
 )

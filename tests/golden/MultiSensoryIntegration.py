@@ -4,151 +4,168 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class MultiSensoryIntegration(TrialEnv):
-    (
-        'Multi-sensory integration: two modalities show noisy evidence for the same one of\n'
+    __doc__ = (
+        "Multi-sensory integration: two modalities show noisy evidence for the same one of\n"
         "`dim_ring` directions; a trial's coherence is split between them at a random proportion,\n"
-        'so the agent does best by combining both before reporting the direction in the decision\n'
-        'period. Noise is added to every channel during the stimulus, the fixation input\n'
-        'included, as in NeuroGym. A wrong choice ends the trial without reward. The stimulus\n'
+        "so the agent does best by combining both before reporting the direction in the decision\n"
+        "period. Noise is added to every channel during the stimulus, the fixation input\n"
+        "included, as in NeuroGym. A wrong choice ends the trial without reward. The stimulus\n"
         "lasts 700 ms, what NeuroGym's 750 ms floors to at dt = 100."
     )
 
     info = TaskInfo(
-        name='MultiSensoryIntegration',
+        name="MultiSensoryIntegration",
         dt=100.0,
-        paper='Raposo, Sheppard, Schrater & Churchland (2012), Multisensory decision-making in rats and humans',
-        url='https://www.jneurosci.org/content/32/11/3726',
-        tags=('perceptual', 'two-alternative', 'supervised'),
+        paper=("Raposo, Sheppard, Schrater & Churchland (2012), Multisensory decision-making in rats and humans"),
+        url="https://www.jneurosci.org/content/32/11/3726",
+        tags=("perceptual", "two-alternative", "supervised"),
         params=(
-            ParamInfo('dim_ring', 'int', 2, 2.0, None, 'number of stimulus directions (and choices)'),
-            ParamInfo('cohs', 'list', [5, 15, 50], None, None, 'total coherence levels in percent (fixed in NeuroGym)'),
-            ParamInfo('sigma', 'float', 1.0, 0.0, None, 'input noise per sqrt(ms)'),
+            ParamInfo("dim_ring", "int", 2, 2.0, None, "number of stimulus directions (and choices)"),
+            ParamInfo("cohs", "list", [5, 15, 50], None, None, "total coherence levels in percent (fixed in NeuroGym)"),
+            ParamInfo("sigma", "float", 1.0, 0.0, None, "input noise per sqrt(ms)"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
+            "abort": -0.1,
+            "correct": 1.0,
         },
         timing={
-            'fixation': 300.0,
-            'stimulus': 700.0,
-            'decision': 100.0,
+            "fixation": 300.0,
+            "stimulus": 700.0,
+            "decision": 100.0,
         },
         period_after={
-            'fixation': None,
-            'stimulus': 'fixation',
-            'decision': 'stimulus',
+            "fixation": None,
+            "stimulus": "fixation",
+            "decision": "stimulus",
         },
-        trial_variables=('ground_truth', 'coh', 'coh_prop'),
-        input_groups=(('fixation',), ('stimulus_mod1',), ('stimulus_mod2',), ('fixation', 'stimulus_mod1', 'stimulus_mod2')),
+        trial_variables=("ground_truth", "coh", "coh_prop"),
+        input_groups=(
+            ("fixation",),
+            ("stimulus_mod1",),
+            ("stimulus_mod2",),
+            ("fixation", "stimulus_mod1", "stimulus_mod2"),
+        ),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        dim_ring = _params['dim_ring']
-        _sizes = {'observation': [], 'action': []}
+        dim_ring = _params["dim_ring"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus_mod1', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus_mod1", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('stimulus_mod2', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus_mod2", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('choice', fn.size(dim_ring)))
+        _sizes["action"].append(("choice", fn.size(dim_ring)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        cohs = self.params['cohs']
-        dim_ring = self.params['dim_ring']
+        cohs = self.params["cohs"]
+        dim_ring = self.params["dim_ring"]
         # see _SPEC_LOCATIONS[5]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, dim_ring))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.choice(_rng, _n, dim_ring)
+        )
         # see _SPEC_LOCATIONS[6]
-        coh = fn.per_trial(_n, _fixed['coh'] if 'coh' in _fixed else fn.choice(_rng, _n, cohs))
+        coh = fn.per_trial(_n, _fixed["coh"] if "coh" in _fixed else fn.choice(_rng, _n, cohs))
         # see _SPEC_LOCATIONS[7]
-        coh_prop = fn.per_trial(_n, _fixed['coh_prop'] if 'coh_prop' in _fixed else fn.uniform(_rng, _n, 0, 1))
+        coh_prop = fn.per_trial(_n, _fixed["coh_prop"] if "coh_prop" in _fixed else fn.uniform(_rng, _n, 0, 1))
         _durations = {}
         # see _SPEC_LOCATIONS[8]
-        _durations['fixation'] = fn.per_trial(_n, 300)
+        _durations["fixation"] = fn.per_trial(_n, 300)
         # see _SPEC_LOCATIONS[9]
-        _durations['stimulus'] = fn.per_trial(_n, 700)
+        _durations["stimulus"] = fn.per_trial(_n, 700)
         # see _SPEC_LOCATIONS[10]
-        _durations['decision'] = fn.per_trial(_n, 100)
-        return {'ground_truth': ground_truth, 'coh': coh, 'coh_prop': coh_prop}, _durations
+        _durations["decision"] = fn.per_trial(_n, 100)
+        return {"ground_truth": ground_truth, "coh": coh, "coh_prop": coh_prop}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        choice = self.action_index['choice']
-        coh = _vars['coh']
-        coh_prop = _vars['coh_prop']
-        dim_ring = self.params['dim_ring']
-        ground_truth = _vars['ground_truth']
-        sigma = self.params['sigma']
+        choice = self.action_index["choice"]
+        coh = _vars["coh"]
+        coh_prop = _vars["coh_prop"]
+        dim_ring = self.params["dim_ring"]
+        ground_truth = _vars["ground_truth"]
+        sigma = self.params["sigma"]
         # see _SPEC_LOCATIONS[11]
-        _trials.add_input(0, ('fixation', 'stimulus'), 1, None)
+        _trials.add_input(0, ("fixation", "stimulus"), 1, None)
         # see _SPEC_LOCATIONS[12]
-        _trials.add_input(1, ('stimulus',), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh * coh_prop / 200 + 0.5, None)
+        _trials.add_input(
+            1,
+            ("stimulus",),
+            fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh * coh_prop / 200 + 0.5,
+            None,
+        )
         # see _SPEC_LOCATIONS[13]
-        _trials.add_input(2, ('stimulus',), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh * (1 - coh_prop) / 200 + 0.5, None)
+        _trials.add_input(
+            2,
+            ("stimulus",),
+            fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh * (1 - coh_prop) / 200 + 0.5,
+            None,
+        )
         # see _SPEC_LOCATIONS[14]
-        _trials.add_input(3, ('stimulus',), None, sigma / fn.sqrt(dt))
+        _trials.add_input(3, ("stimulus",), None, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[15]
-        _trials.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(("decision",), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[16]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[17]
-        if _start['decision'] <= t < _end['decision'] and action == target:
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[18]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
             return 0.0, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[19]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[20]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), 0, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), 0, None, True)
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (49, 'observation.fixation', 'tasks/MultiSensoryIntegration.yaml', 20, 25),
-    (51, 'observation.stimulus_mod1', 'tasks/MultiSensoryIntegration.yaml', 20, 43),
-    (53, 'observation.stimulus_mod2', 'tasks/MultiSensoryIntegration.yaml', 20, 68),
-    (55, 'action.fixation', 'tasks/MultiSensoryIntegration.yaml', 21, 20),
-    (57, 'action.choice', 'tasks/MultiSensoryIntegration.yaml', 21, 31),
-    (64, 'trial.ground_truth', 'tasks/MultiSensoryIntegration.yaml', 23, 17),
-    (66, 'trial.coh', 'tasks/MultiSensoryIntegration.yaml', 24, 8),
-    (68, 'trial.coh_prop', 'tasks/MultiSensoryIntegration.yaml', 25, 13),
-    (71, 'periods.fixation', 'tasks/MultiSensoryIntegration.yaml', 27, 13),
-    (73, 'periods.stimulus', 'tasks/MultiSensoryIntegration.yaml', 28, 13),
-    (75, 'periods.decision', 'tasks/MultiSensoryIntegration.yaml', 29, 13),
-    (87, 'inputs[0].value', 'tasks/MultiSensoryIntegration.yaml', 31, 60),
-    (89, 'inputs[1].value', 'tasks/MultiSensoryIntegration.yaml', 34, 12),
-    (91, 'inputs[2].value', 'tasks/MultiSensoryIntegration.yaml', 37, 12),
-    (93, 'inputs[3].noise', 'tasks/MultiSensoryIntegration.yaml', 38, 80),
-    (95, 'target[0].value', 'tasks/MultiSensoryIntegration.yaml', 40, 31),
-    (102, 'outcomes[0].when', 'tasks/MultiSensoryIntegration.yaml', 42, 30),
-    (106, 'outcomes[1].when', 'tasks/MultiSensoryIntegration.yaml', 43, 30),
-    (110, 'outcomes[2].when', 'tasks/MultiSensoryIntegration.yaml', 44, 30),
-    (120, 'outcomes[0].when', 'tasks/MultiSensoryIntegration.yaml', 42, 30),
-    (122, 'outcomes[1].when', 'tasks/MultiSensoryIntegration.yaml', 43, 30),
-    (124, 'outcomes[2].when', 'tasks/MultiSensoryIntegration.yaml', 44, 30),
+    (54, "observation.fixation", "tasks/MultiSensoryIntegration.yaml", 20, 25),
+    (56, "observation.stimulus_mod1", "tasks/MultiSensoryIntegration.yaml", 20, 43),
+    (58, "observation.stimulus_mod2", "tasks/MultiSensoryIntegration.yaml", 20, 68),
+    (60, "action.fixation", "tasks/MultiSensoryIntegration.yaml", 21, 20),
+    (62, "action.choice", "tasks/MultiSensoryIntegration.yaml", 21, 31),
+    (69, "trial.ground_truth", "tasks/MultiSensoryIntegration.yaml", 23, 17),
+    (73, "trial.coh", "tasks/MultiSensoryIntegration.yaml", 24, 8),
+    (75, "trial.coh_prop", "tasks/MultiSensoryIntegration.yaml", 25, 13),
+    (78, "periods.fixation", "tasks/MultiSensoryIntegration.yaml", 27, 13),
+    (80, "periods.stimulus", "tasks/MultiSensoryIntegration.yaml", 28, 13),
+    (82, "periods.decision", "tasks/MultiSensoryIntegration.yaml", 29, 13),
+    (94, "inputs[0].value", "tasks/MultiSensoryIntegration.yaml", 31, 60),
+    (96, "inputs[1].value", "tasks/MultiSensoryIntegration.yaml", 34, 12),
+    (103, "inputs[2].value", "tasks/MultiSensoryIntegration.yaml", 37, 12),
+    (110, "inputs[3].noise", "tasks/MultiSensoryIntegration.yaml", 38, 80),
+    (112, "target[0].value", "tasks/MultiSensoryIntegration.yaml", 40, 31),
+    (119, "outcomes[0].when", "tasks/MultiSensoryIntegration.yaml", 42, 30),
+    (123, "outcomes[1].when", "tasks/MultiSensoryIntegration.yaml", 43, 30),
+    (127, "outcomes[2].when", "tasks/MultiSensoryIntegration.yaml", 44, 30),
+    (137, "outcomes[0].when", "tasks/MultiSensoryIntegration.yaml", 42, 30),
+    (139, "outcomes[1].when", "tasks/MultiSensoryIntegration.yaml", 43, 30),
+    (141, "outcomes[2].when", "tasks/MultiSensoryIntegration.yaml", 44, 30),
 )

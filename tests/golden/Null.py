@@ -4,39 +4,39 @@ from taskspec.runtime import TaskInfo, TrialEnv, fn
 
 
 class Null(TrialEnv):
-    (
-        'The empty task: one input that is always 0, one action, no reward. Useful as a\n'
-        'placeholder or to test wrappers and training loops. NeuroGym leaves the spaces unnamed;\n'
-        'here they are `blank` and `noop`.\n'
+    __doc__ = (
+        "The empty task: one input that is always 0, one action, no reward. Useful as a\n"
+        "placeholder or to test wrappers and training loops. NeuroGym leaves the spaces unnamed;\n"
+        "here they are `blank` and `noop`.\n"
         "Deviations from NeuroGym 2.3.1: a trial is one step (NeuroGym's trial has no periods,\n"
-        'hence no steps, and its step() fails for lack of observations); with nothing to get\n'
-        'wrong, every trial ends with performance 1.'
+        "hence no steps, and its step() fails for lack of observations); with nothing to get\n"
+        "wrong, every trial ends with performance 1."
     )
 
     info = TaskInfo(
-        name='Null',
+        name="Null",
         dt=100.0,
-        tags=('baseline',),
+        tags=("baseline",),
         timing={
-            'idle': 100.0,
+            "idle": 100.0,
         },
         period_after={
-            'idle': None,
+            "idle": None,
         },
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('blank', fn.size(1)))
+        _sizes["observation"].append(("blank", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['action'].append(('noop', fn.size(1)))
+        _sizes["action"].append(("noop", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
         _durations = {}
         # see _SPEC_LOCATIONS[2]
-        _durations['idle'] = fn.per_trial(_n, 100)
+        _durations["idle"] = fn.per_trial(_n, 100)
         return {}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
@@ -63,9 +63,9 @@ class Null(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (30, 'observation.blank', 'tasks/Null.yaml', 12, 22),
-    (32, 'action.noop', 'tasks/Null.yaml', 13, 16),
-    (38, 'periods.idle', 'tasks/Null.yaml', 14, 17),
-    (53, 'timeout[0].when', 'tasks/Null.yaml', 16, 5),
-    (58, 'timeout[0].when', 'tasks/Null.yaml', 16, 5),
+    (30, "observation.blank", "tasks/Null.yaml", 12, 22),
+    (32, "action.noop", "tasks/Null.yaml", 13, 16),
+    (38, "periods.idle", "tasks/Null.yaml", 14, 17),
+    (53, "timeout[0].when", "tasks/Null.yaml", 16, 5),
+    (58, "timeout[0].when", "tasks/Null.yaml", 16, 5),
 )

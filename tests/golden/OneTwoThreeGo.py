@@ -4,174 +4,225 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class OneTwoThreeGo(TrialEnv):
-    (
-        'Interval reproduction from two samples: after fixation and a target cue, three brief\n'
+    __doc__ = (
+        "Interval reproduction from two samples: after fixation and a target cue, three brief\n"
         'stimuli ("1", "2", "3") are separated by the same random interval; the agent must\n'
         'respond "go" that interval after the third. A response during the interval after "3" or\n'
-        'in the response period ends the trial; its reward falls with the timing error and is 0\n'
-        'beyond `prod_margin * interval + 25` ms. Responding earlier costs `abort` (the trial\n'
-        'goes on). The cues s1, s2, s3 and the response window last 80 and 960 ms, what\n'
+        "in the response period ends the trial; its reward falls with the timing error and is 0\n"
+        "beyond `prod_margin * interval + 25` ms. Responding earlier costs `abort` (the trial\n"
+        "goes on). The cues s1, s2, s3 and the response window last 80 and 960 ms, what\n"
         "NeuroGym's 100 and 1000 ms floor to at dt = 80."
     )
 
     info = TaskInfo(
-        name='OneTwoThreeGo',
+        name="OneTwoThreeGo",
         dt=80.0,
-        paper='Egger, Remington, Chang & Jazayeri (2019), Internal models of sensorimotor integration regulate cortical dynamics',
-        url='https://www.nature.com/articles/s41593-019-0500-6',
-        tags=('timing', 'go-no-go', 'supervised'),
+        paper=(
+            "Egger, Remington, Chang & Jazayeri (2019), Internal models of "
+            "sensorimotor integration regulate cortical dynamics"
+        ),
+        url="https://www.nature.com/articles/s41593-019-0500-6",
+        tags=("timing", "go-no-go", "supervised"),
         params=(
-            ParamInfo('intervals', 'list', [600, 700, 800, 900, 1000], None, None, 'possible intervals between the cues in ms (floored to whole steps)'),
-            ParamInfo('prod_margin', 'float', 0.2, 0.0, None, 'tolerated relative timing error'),
+            ParamInfo(
+                "intervals",
+                "list",
+                [600, 700, 800, 900, 1000],
+                None,
+                None,
+                "possible intervals between the cues in ms (floored to whole steps)",
+            ),
+            ParamInfo("prod_margin", "float", 0.2, 0.0, None, "tolerated relative timing error"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 'trunc_exp(400, 100, 800)',
-            'target': 'trunc_exp(1000, 500, 1500)',
-            's1': 80.0,
-            'interval1': 'interval',
-            's2': 80.0,
-            'interval2': 'interval',
-            's3': 80.0,
-            'interval3': 'interval',
-            'response': 960.0,
+            "fixation": "trunc_exp(400, 100, 800)",
+            "target": "trunc_exp(1000, 500, 1500)",
+            "s1": 80.0,
+            "interval1": "interval",
+            "s2": 80.0,
+            "interval2": "interval",
+            "s3": 80.0,
+            "interval3": "interval",
+            "response": 960.0,
         },
         period_after={
-            'fixation': None,
-            'target': 'fixation',
-            's1': 'target',
-            'interval1': 's1',
-            's2': 'interval1',
-            'interval2': 's2',
-            's3': 'interval2',
-            'interval3': 's3',
-            'response': 'interval3',
+            "fixation": None,
+            "target": "fixation",
+            "s1": "target",
+            "interval1": "s1",
+            "s2": "interval1",
+            "interval2": "s2",
+            "s3": "interval2",
+            "interval3": "s3",
+            "response": "interval3",
         },
-        trial_variables=('interval',),
-        input_groups=(('fixation',), ('stimulus',), ('target',)),
+        trial_variables=("interval",),
+        input_groups=(("fixation",), ("stimulus",), ("target",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(1)))
+        _sizes["observation"].append(("stimulus", fn.size(1)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('target', fn.size(1)))
+        _sizes["observation"].append(("target", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('go', fn.size(1)))
+        _sizes["action"].append(("go", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
         dt = self.dt
-        intervals = self.params['intervals']
+        intervals = self.params["intervals"]
         # see _SPEC_LOCATIONS[5]
-        interval = fn.per_trial(_n, _fixed['interval'] if 'interval' in _fixed else dt * fn.floor(fn.choice(_rng, _n, intervals) / dt))
+        interval = fn.per_trial(
+            _n, _fixed["interval"] if "interval" in _fixed else dt * fn.floor(fn.choice(_rng, _n, intervals) / dt)
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[6]
-        _durations['fixation'] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 400, 100, 800))
+        _durations["fixation"] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 400, 100, 800))
         # see _SPEC_LOCATIONS[7]
-        _durations['target'] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 1000, 500, 1500))
+        _durations["target"] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 1000, 500, 1500))
         # see _SPEC_LOCATIONS[8]
-        _durations['s1'] = fn.per_trial(_n, 80)
+        _durations["s1"] = fn.per_trial(_n, 80)
         # see _SPEC_LOCATIONS[9]
-        _durations['interval1'] = fn.per_trial(_n, interval)
+        _durations["interval1"] = fn.per_trial(_n, interval)
         # see _SPEC_LOCATIONS[10]
-        _durations['s2'] = fn.per_trial(_n, 80)
+        _durations["s2"] = fn.per_trial(_n, 80)
         # see _SPEC_LOCATIONS[11]
-        _durations['interval2'] = fn.per_trial(_n, interval)
+        _durations["interval2"] = fn.per_trial(_n, interval)
         # see _SPEC_LOCATIONS[12]
-        _durations['s3'] = fn.per_trial(_n, 80)
+        _durations["s3"] = fn.per_trial(_n, 80)
         # see _SPEC_LOCATIONS[13]
-        _durations['interval3'] = fn.per_trial(_n, interval)
+        _durations["interval3"] = fn.per_trial(_n, interval)
         # see _SPEC_LOCATIONS[14]
-        _durations['response'] = fn.per_trial(_n, 960)
-        return {'interval': interval}, _durations
+        _durations["response"] = fn.per_trial(_n, 960)
+        return {"interval": interval}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
-        go = self.action_index['go']
+        go = self.action_index["go"]
         # see _SPEC_LOCATIONS[15]
         _trials.add_input(0, (), 1, None)
         # see _SPEC_LOCATIONS[16]
-        _trials.add_input(1, ('s1', 's2', 's3'), 1, None)
+        _trials.add_input(1, ("s1", "s2", "s3"), 1, None)
         # see _SPEC_LOCATIONS[17]
-        _trials.add_input(2, ('target', 's1', 'interval1', 's2', 'interval2', 's3', 'interval3', 'response'), 1, None)
+        _trials.add_input(2, ("target", "s1", "interval1", "s2", "interval2", "s3", "interval3", "response"), 1, None)
         # see _SPEC_LOCATIONS[18]
-        _trials.set_target(('response',), go)
+        _trials.set_target(("response",), go)
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
-        go = self.action_index['go']
-        interval = self.trial['interval']
-        prod_margin = self.params['prod_margin']
+        fixation = self.action_index["fixation"]
+        go = self.action_index["go"]
+        interval = self.trial["interval"]
+        prod_margin = self.params["prod_margin"]
         # see _SPEC_LOCATIONS[19]
-        if (_start['interval3'] <= t < _end['interval3'] or _start['response'] <= t < _end['response']) and (action == go and fn.abs(t - _end['s3'] - interval) > prod_margin * interval + 25):
-            fail = self.rewards['fail']
+        if (_start["interval3"] <= t < _end["interval3"] or _start["response"] <= t < _end["response"]) and (
+            action == go and fn.abs(t - _end["s3"] - interval) > prod_margin * interval + 25
+        ):
+            fail = self.rewards["fail"]
             return fail, None, True
         # see _SPEC_LOCATIONS[20]
-        if (_start['interval3'] <= t < _end['interval3'] or _start['response'] <= t < _end['response']) and action == go:
-            correct = self.rewards['correct']
-            return fn.scalar(fn.maximum(fn.power(1 - fn.abs(t - _end['s3'] - interval) / (prod_margin * interval + 25), 1.5), 0.1) * correct), 1.0, True
+        if (
+            _start["interval3"] <= t < _end["interval3"] or _start["response"] <= t < _end["response"]
+        ) and action == go:
+            correct = self.rewards["correct"]
+            return (
+                fn.scalar(
+                    fn.maximum(
+                        fn.power(1 - fn.abs(t - _end["s3"] - interval) / (prod_margin * interval + 25), 1.5), 0.1
+                    )
+                    * correct
+                ),
+                1.0,
+                True,
+            )
         # see _SPEC_LOCATIONS[21]
-        if (_start['fixation'] <= t < _end['fixation'] or _start['target'] <= t < _end['target'] or _start['s1'] <= t < _end['s1'] or (_start['interval1'] <= t < _end['interval1']) or (_start['s2'] <= t < _end['s2']) or (_start['interval2'] <= t < _end['interval2']) or (_start['s3'] <= t < _end['s3'])) and action != fixation:
-            abort = self.rewards['abort']
+        if (
+            _start["fixation"] <= t < _end["fixation"]
+            or _start["target"] <= t < _end["target"]
+            or _start["s1"] <= t < _end["s1"]
+            or (_start["interval1"] <= t < _end["interval1"])
+            or (_start["s2"] <= t < _end["s2"])
+            or (_start["interval2"] <= t < _end["interval2"])
+            or (_start["s3"] <= t < _end["s3"])
+        ) and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
-        go = self.action_index['go']
-        interval = _vars['interval']
-        prod_margin = self.params['prod_margin']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
+        go = self.action_index["go"]
+        interval = _vars["interval"]
+        prod_margin = self.params["prod_margin"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[22]
-        _outcomes.rule(_outcomes.inside(('interval3', 'response'), _start, _end) & fn.all_of(action == go, fn.abs(t - _end['s3'] - interval) > prod_margin * interval + 25), fail, None, True)
+        _outcomes.rule(
+            _outcomes.inside(("interval3", "response"), _start, _end)
+            & fn.all_of(action == go, fn.abs(t - _end["s3"] - interval) > prod_margin * interval + 25),
+            fail,
+            None,
+            True,
+        )
         # see _SPEC_LOCATIONS[23]
-        _outcomes.rule(_outcomes.inside(('interval3', 'response'), _start, _end) & (action == go), fn.maximum(fn.power(1 - fn.abs(t - _end['s3'] - interval) / (prod_margin * interval + 25), 1.5), 0.1) * correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("interval3", "response"), _start, _end) & (action == go),
+            fn.maximum(fn.power(1 - fn.abs(t - _end["s3"] - interval) / (prod_margin * interval + 25), 1.5), 0.1)
+            * correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[24]
-        _outcomes.rule(_outcomes.inside(('fixation', 'target', 's1', 'interval1', 's2', 'interval2', 's3'), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(
+            _outcomes.inside(("fixation", "target", "s1", "interval1", "s2", "interval2", "s3"), _start, _end)
+            & (action != fixation),
+            abort,
+            None,
+            False,
+        )
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (61, 'observation.fixation', 'tasks/OneTwoThreeGo.yaml', 20, 25),
-    (63, 'observation.stimulus', 'tasks/OneTwoThreeGo.yaml', 20, 38),
-    (65, 'observation.target', 'tasks/OneTwoThreeGo.yaml', 20, 49),
-    (67, 'action.fixation', 'tasks/OneTwoThreeGo.yaml', 21, 20),
-    (69, 'action.go', 'tasks/OneTwoThreeGo.yaml', 21, 27),
-    (76, 'trial.interval', 'tasks/OneTwoThreeGo.yaml', 23, 13),
-    (79, 'periods.fixation', 'tasks/OneTwoThreeGo.yaml', 25, 13),
-    (81, 'periods.target', 'tasks/OneTwoThreeGo.yaml', 26, 11),
-    (83, 'periods.s1', 'tasks/OneTwoThreeGo.yaml', 27, 7),
-    (85, 'periods.interval1', 'tasks/OneTwoThreeGo.yaml', 28, 14),
-    (87, 'periods.s2', 'tasks/OneTwoThreeGo.yaml', 29, 7),
-    (89, 'periods.interval2', 'tasks/OneTwoThreeGo.yaml', 30, 14),
-    (91, 'periods.s3', 'tasks/OneTwoThreeGo.yaml', 31, 7),
-    (93, 'periods.interval3', 'tasks/OneTwoThreeGo.yaml', 32, 14),
-    (95, 'periods.response', 'tasks/OneTwoThreeGo.yaml', 33, 13),
-    (101, 'inputs[0].value', 'tasks/OneTwoThreeGo.yaml', 35, 30),
-    (103, 'inputs[1].value', 'tasks/OneTwoThreeGo.yaml', 36, 52),
-    (105, 'inputs[2].value', 'tasks/OneTwoThreeGo.yaml', 37, 101),
-    (107, 'target[0].value', 'tasks/OneTwoThreeGo.yaml', 39, 31),
-    (117, 'outcomes[0].when', 'tasks/OneTwoThreeGo.yaml', 42, 11),
-    (121, 'outcomes[1].when', 'tasks/OneTwoThreeGo.yaml', 46, 11),
-    (125, 'outcomes[2].when', 'tasks/OneTwoThreeGo.yaml', 50, 74),
-    (140, 'outcomes[0].when', 'tasks/OneTwoThreeGo.yaml', 42, 11),
-    (142, 'outcomes[1].when', 'tasks/OneTwoThreeGo.yaml', 46, 11),
-    (144, 'outcomes[2].when', 'tasks/OneTwoThreeGo.yaml', 50, 74),
+    (71, "observation.fixation", "tasks/OneTwoThreeGo.yaml", 20, 25),
+    (73, "observation.stimulus", "tasks/OneTwoThreeGo.yaml", 20, 38),
+    (75, "observation.target", "tasks/OneTwoThreeGo.yaml", 20, 49),
+    (77, "action.fixation", "tasks/OneTwoThreeGo.yaml", 21, 20),
+    (79, "action.go", "tasks/OneTwoThreeGo.yaml", 21, 27),
+    (86, "trial.interval", "tasks/OneTwoThreeGo.yaml", 23, 13),
+    (91, "periods.fixation", "tasks/OneTwoThreeGo.yaml", 25, 13),
+    (93, "periods.target", "tasks/OneTwoThreeGo.yaml", 26, 11),
+    (95, "periods.s1", "tasks/OneTwoThreeGo.yaml", 27, 7),
+    (97, "periods.interval1", "tasks/OneTwoThreeGo.yaml", 28, 14),
+    (99, "periods.s2", "tasks/OneTwoThreeGo.yaml", 29, 7),
+    (101, "periods.interval2", "tasks/OneTwoThreeGo.yaml", 30, 14),
+    (103, "periods.s3", "tasks/OneTwoThreeGo.yaml", 31, 7),
+    (105, "periods.interval3", "tasks/OneTwoThreeGo.yaml", 32, 14),
+    (107, "periods.response", "tasks/OneTwoThreeGo.yaml", 33, 13),
+    (113, "inputs[0].value", "tasks/OneTwoThreeGo.yaml", 35, 30),
+    (115, "inputs[1].value", "tasks/OneTwoThreeGo.yaml", 36, 52),
+    (117, "inputs[2].value", "tasks/OneTwoThreeGo.yaml", 37, 101),
+    (119, "target[0].value", "tasks/OneTwoThreeGo.yaml", 39, 31),
+    (129, "outcomes[0].when", "tasks/OneTwoThreeGo.yaml", 42, 11),
+    (135, "outcomes[1].when", "tasks/OneTwoThreeGo.yaml", 46, 11),
+    (150, "outcomes[2].when", "tasks/OneTwoThreeGo.yaml", 50, 74),
+    (173, "outcomes[0].when", "tasks/OneTwoThreeGo.yaml", 42, 11),
+    (181, "outcomes[1].when", "tasks/OneTwoThreeGo.yaml", 46, 11),
+    (189, "outcomes[2].when", "tasks/OneTwoThreeGo.yaml", 50, 74),
 )

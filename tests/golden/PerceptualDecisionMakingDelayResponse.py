@@ -4,144 +4,160 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class PerceptualDecisionMakingDelayResponse(TrialEnv):
-    (
-        'Perceptual decision making with a delayed response: two noisy inputs, one per choice,\n'
-        'are shown; the one for the correct choice is higher on average by `coh` percent (times\n'
-        '`stim_scale`). After a random delay the agent reports the higher one in the decision\n'
-        'period. Fixation is not enforced (the fixation period lasts 0 ms), and the fixation\n'
-        'input stays on through the stimulus and the delay. The stimulus lasts 1100 ms, what\n'
+    __doc__ = (
+        "Perceptual decision making with a delayed response: two noisy inputs, one per choice,\n"
+        "are shown; the one for the correct choice is higher on average by `coh` percent (times\n"
+        "`stim_scale`). After a random delay the agent reports the higher one in the decision\n"
+        "period. Fixation is not enforced (the fixation period lasts 0 ms), and the fixation\n"
+        "input stays on through the stimulus and the delay. The stimulus lasts 1100 ms, what\n"
         "NeuroGym's 1150 ms floors to at dt = 100. NeuroGym leaves the spaces unnamed; here\n"
-        'they are named fixation/stimulus and fixation/choice.'
+        "they are named fixation/stimulus and fixation/choice."
     )
 
     info = TaskInfo(
-        name='PerceptualDecisionMakingDelayResponse',
+        name="PerceptualDecisionMakingDelayResponse",
         dt=100.0,
-        paper='Inagaki, Fontolan, Romani & Svoboda (2019), Discrete attractor dynamics underlies persistent activity in the frontal cortex',
-        url='https://www.nature.com/articles/s41586-019-0919-7',
-        tags=('perceptual', 'delayed response', 'two-alternative', 'supervised'),
+        paper=(
+            "Inagaki, Fontolan, Romani & Svoboda (2019), Discrete attractor "
+            "dynamics underlies persistent activity in the frontal cortex"
+        ),
+        url="https://www.nature.com/articles/s41586-019-0919-7",
+        tags=("perceptual", "delayed response", "two-alternative", "supervised"),
         params=(
-            ParamInfo('cohs', 'list', [0, 6.4, 12.8, 25.6, 51.2], None, None, 'coherence levels in percent (fixed in NeuroGym)'),
-            ParamInfo('stim_scale', 'float', 1.0, 0.0, None, 'multiplies the coherences (difficulty)'),
-            ParamInfo('sigma', 'float', 1.0, 0.0, None, 'input noise per sqrt(ms)'),
+            ParamInfo(
+                "cohs",
+                "list",
+                [0, 6.4, 12.8, 25.6, 51.2],
+                None,
+                None,
+                "coherence levels in percent (fixed in NeuroGym)",
+            ),
+            ParamInfo("stim_scale", "float", 1.0, 0.0, None, "multiplies the coherences (difficulty)"),
+            ParamInfo("sigma", "float", 1.0, 0.0, None, "input noise per sqrt(ms)"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 0.0,
-            'stimulus': 1100.0,
-            'delay': 'choice([300, 500, 700, 900, 1200, 2000, 3200, 4000])',
-            'decision': 1500.0,
+            "fixation": 0.0,
+            "stimulus": 1100.0,
+            "delay": "choice([300, 500, 700, 900, 1200, 2000, 3200, 4000])",
+            "decision": 1500.0,
         },
         period_after={
-            'fixation': None,
-            'stimulus': 'fixation',
-            'delay': 'stimulus',
-            'decision': 'delay',
+            "fixation": None,
+            "stimulus": "fixation",
+            "delay": "stimulus",
+            "decision": "delay",
         },
-        trial_variables=('ground_truth', 'coh'),
-        input_groups=(('fixation',), ('stimulus',)),
+        trial_variables=("ground_truth", "coh"),
+        input_groups=(("fixation",), ("stimulus",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(2)))
+        _sizes["observation"].append(("stimulus", fn.size(2)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('choice', fn.size(2)))
+        _sizes["action"].append(("choice", fn.size(2)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        cohs = self.params['cohs']
-        stim_scale = self.params['stim_scale']
+        cohs = self.params["cohs"]
+        stim_scale = self.params["stim_scale"]
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, fn.array((1, 2))))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.choice(_rng, _n, fn.array((1, 2)))
+        )
         # see _SPEC_LOCATIONS[5]
-        coh = fn.per_trial(_n, _fixed['coh'] if 'coh' in _fixed else fn.choice(_rng, _n, cohs) * stim_scale)
+        coh = fn.per_trial(_n, _fixed["coh"] if "coh" in _fixed else fn.choice(_rng, _n, cohs) * stim_scale)
         _durations = {}
         # see _SPEC_LOCATIONS[6]
-        _durations['fixation'] = fn.per_trial(_n, 0)
+        _durations["fixation"] = fn.per_trial(_n, 0)
         # see _SPEC_LOCATIONS[7]
-        _durations['stimulus'] = fn.per_trial(_n, 1100)
+        _durations["stimulus"] = fn.per_trial(_n, 1100)
         # see _SPEC_LOCATIONS[8]
-        _durations['delay'] = fn.per_trial(_n, fn.choice(_rng, _n, fn.array((300, 500, 700, 900, 1200, 2000, 3200, 4000))))
+        _durations["delay"] = fn.per_trial(
+            _n, fn.choice(_rng, _n, fn.array((300, 500, 700, 900, 1200, 2000, 3200, 4000)))
+        )
         # see _SPEC_LOCATIONS[9]
-        _durations['decision'] = fn.per_trial(_n, 1500)
-        return {'ground_truth': ground_truth, 'coh': coh}, _durations
+        _durations["decision"] = fn.per_trial(_n, 1500)
+        return {"ground_truth": ground_truth, "coh": coh}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        coh = _vars['coh']
-        ground_truth = _vars['ground_truth']
-        sigma = self.params['sigma']
+        coh = _vars["coh"]
+        ground_truth = _vars["ground_truth"]
+        sigma = self.params["sigma"]
         # see _SPEC_LOCATIONS[10]
-        _trials.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
+        _trials.add_input(0, ("fixation", "stimulus", "delay"), 1, None)
         # see _SPEC_LOCATIONS[11]
-        _trials.add_input(1, ('stimulus',), (1 + (2 * fn.onehot(ground_truth - 1, 2) - 1) * coh / 100) / 2, sigma / fn.sqrt(dt))
+        _trials.add_input(
+            1, ("stimulus",), (1 + (2 * fn.onehot(ground_truth - 1, 2) - 1) * coh / 100) / 2, sigma / fn.sqrt(dt)
+        )
         # see _SPEC_LOCATIONS[12]
-        _trials.set_target(('decision',), ground_truth)
+        _trials.set_target(("decision",), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[13]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[14]
-        if _start['decision'] <= t < _end['decision'] and action == target:
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[15]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[16]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[17]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[18]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (52, 'observation.fixation', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 21, 25),
-    (54, 'observation.stimulus', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 21, 38),
-    (56, 'action.fixation', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 22, 20),
-    (58, 'action.choice', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 22, 31),
-    (65, 'trial.ground_truth', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 24, 17),
-    (67, 'trial.coh', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 25, 8),
-    (70, 'periods.fixation', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 27, 13),
-    (72, 'periods.stimulus', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 28, 13),
-    (74, 'periods.delay', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 29, 10),
-    (76, 'periods.decision', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 30, 13),
-    (85, 'inputs[0].value', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 32, 67),
-    (87, 'inputs[1].value', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 35, 12),
-    (89, 'target[0].value', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 38, 31),
-    (96, 'outcomes[0].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 40, 30),
-    (100, 'outcomes[1].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 41, 30),
-    (104, 'outcomes[2].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 42, 30),
-    (116, 'outcomes[0].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 40, 30),
-    (118, 'outcomes[1].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 41, 30),
-    (120, 'outcomes[2].when', 'tasks/PerceptualDecisionMakingDelayResponse.yaml', 42, 30),
+    (62, "observation.fixation", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 21, 25),
+    (64, "observation.stimulus", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 21, 38),
+    (66, "action.fixation", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 22, 20),
+    (68, "action.choice", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 22, 31),
+    (75, "trial.ground_truth", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 24, 17),
+    (79, "trial.coh", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 25, 8),
+    (82, "periods.fixation", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 27, 13),
+    (84, "periods.stimulus", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 28, 13),
+    (86, "periods.delay", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 29, 10),
+    (90, "periods.decision", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 30, 13),
+    (99, "inputs[0].value", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 32, 67),
+    (101, "inputs[1].value", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 35, 12),
+    (105, "target[0].value", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 38, 31),
+    (112, "outcomes[0].when", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 40, 30),
+    (116, "outcomes[1].when", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 41, 30),
+    (120, "outcomes[2].when", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 42, 30),
+    (132, "outcomes[0].when", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 40, 30),
+    (134, "outcomes[1].when", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 41, 30),
+    (136, "outcomes[2].when", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 42, 30),
 )

@@ -4,143 +4,167 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class PerceptualDecisionMakingRT(TrialEnv):
-    (
-        'Reaction-time perceptual decision making: as PerceptualDecisionMaking, but the agent may\n'
-        'answer as soon as the stimulus starts; the first choice ends the trial. The stimulus\n'
-        'stays on until then (or until the trial times out at the end of the decision period).'
+    __doc__ = (
+        "Reaction-time perceptual decision making: as PerceptualDecisionMaking, but the agent may\n"
+        "answer as soon as the stimulus starts; the first choice ends the trial. The stimulus\n"
+        "stays on until then (or until the trial times out at the end of the decision period)."
     )
 
     info = TaskInfo(
-        name='PerceptualDecisionMakingRT',
+        name="PerceptualDecisionMakingRT",
         dt=100.0,
-        paper='Britten et al. (1992), The analysis of visual motion: a comparison of neuronal and psychophysical performance',
-        url='https://www.jneurosci.org/content/12/12/4745',
-        tags=('perceptual', 'two-alternative', 'reaction time', 'supervised'),
+        paper=(
+            "Britten et al. (1992), The analysis of visual motion: a comparison of "
+            "neuronal and psychophysical performance"
+        ),
+        url="https://www.jneurosci.org/content/12/12/4745",
+        tags=("perceptual", "two-alternative", "reaction time", "supervised"),
         params=(
-            ParamInfo('dim_ring', 'int', 2, 2.0, None, 'number of stimulus directions (and choices)'),
-            ParamInfo('cohs', 'list', [0, 6.4, 12.8, 25.6, 51.2], None, None, 'coherence levels in percent'),
-            ParamInfo('sigma', 'float', 1.0, 0.0, None, 'input noise per sqrt(ms); the per-step std is sigma / sqrt(dt)'),
+            ParamInfo("dim_ring", "int", 2, 2.0, None, "number of stimulus directions (and choices)"),
+            ParamInfo("cohs", "list", [0, 6.4, 12.8, 25.6, 51.2], None, None, "coherence levels in percent"),
+            ParamInfo(
+                "sigma", "float", 1.0, 0.0, None, "input noise per sqrt(ms); the per-step std is sigma / sqrt(dt)"
+            ),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 100.0,
-            'stimulus': 2000.0,
-            'delay': 0.0,
-            'decision': 100.0,
+            "fixation": 100.0,
+            "stimulus": 2000.0,
+            "delay": 0.0,
+            "decision": 100.0,
         },
         period_after={
-            'fixation': None,
-            'stimulus': 'fixation',
-            'delay': 'stimulus',
-            'decision': 'delay',
+            "fixation": None,
+            "stimulus": "fixation",
+            "delay": "stimulus",
+            "decision": "delay",
         },
-        trial_variables=('ground_truth', 'coh'),
-        input_groups=(('fixation',), ('stimulus',)),
+        trial_variables=("ground_truth", "coh"),
+        input_groups=(("fixation",), ("stimulus",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        dim_ring = _params['dim_ring']
-        _sizes = {'observation': [], 'action': []}
+        dim_ring = _params["dim_ring"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('choice', fn.size(dim_ring)))
+        _sizes["action"].append(("choice", fn.size(dim_ring)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        cohs = self.params['cohs']
-        dim_ring = self.params['dim_ring']
+        cohs = self.params["cohs"]
+        dim_ring = self.params["dim_ring"]
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, dim_ring))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.choice(_rng, _n, dim_ring)
+        )
         # see _SPEC_LOCATIONS[5]
-        coh = fn.per_trial(_n, _fixed['coh'] if 'coh' in _fixed else fn.choice(_rng, _n, cohs))
+        coh = fn.per_trial(_n, _fixed["coh"] if "coh" in _fixed else fn.choice(_rng, _n, cohs))
         _durations = {}
         # see _SPEC_LOCATIONS[6]
-        _durations['fixation'] = fn.per_trial(_n, 100)
+        _durations["fixation"] = fn.per_trial(_n, 100)
         # see _SPEC_LOCATIONS[7]
-        _durations['stimulus'] = fn.per_trial(_n, 2000)
+        _durations["stimulus"] = fn.per_trial(_n, 2000)
         # see _SPEC_LOCATIONS[8]
-        _durations['delay'] = fn.per_trial(_n, 0)
+        _durations["delay"] = fn.per_trial(_n, 0)
         # see _SPEC_LOCATIONS[9]
-        _durations['decision'] = fn.per_trial(_n, 100)
-        return {'ground_truth': ground_truth, 'coh': coh}, _durations
+        _durations["decision"] = fn.per_trial(_n, 100)
+        return {"ground_truth": ground_truth, "coh": coh}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        choice = self.action_index['choice']
-        coh = _vars['coh']
-        dim_ring = self.params['dim_ring']
-        ground_truth = _vars['ground_truth']
-        sigma = self.params['sigma']
+        choice = self.action_index["choice"]
+        coh = _vars["coh"]
+        dim_ring = self.params["dim_ring"]
+        ground_truth = _vars["ground_truth"]
+        sigma = self.params["sigma"]
         # see _SPEC_LOCATIONS[10]
-        _trials.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ("fixation",), 1, None)
         # see _SPEC_LOCATIONS[11]
-        _trials.add_input(1, ('stimulus', 'delay', 'decision'), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(
+            1,
+            ("stimulus", "delay", "decision"),
+            fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5,
+            sigma / fn.sqrt(dt),
+        )
         # see _SPEC_LOCATIONS[12]
-        _trials.set_target(('stimulus', 'delay', 'decision'), fn.take(choice, ground_truth))
+        _trials.set_target(("stimulus", "delay", "decision"), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[13]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[14]
-        if (_start['stimulus'] <= t < _end['stimulus'] or _start['delay'] <= t < _end['delay'] or _start['decision'] <= t < _end['decision']) and action == target:
-            correct = self.rewards['correct']
+        if (
+            _start["stimulus"] <= t < _end["stimulus"]
+            or _start["delay"] <= t < _end["delay"]
+            or _start["decision"] <= t < _end["decision"]
+        ) and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[15]
-        if (_start['stimulus'] <= t < _end['stimulus'] or _start['delay'] <= t < _end['delay'] or _start['decision'] <= t < _end['decision']) and action != fixation:
-            fail = self.rewards['fail']
+        if (
+            _start["stimulus"] <= t < _end["stimulus"]
+            or _start["delay"] <= t < _end["delay"]
+            or _start["decision"] <= t < _end["decision"]
+        ) and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[16]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[17]
-        _outcomes.rule(_outcomes.inside(('stimulus', 'delay', 'decision'), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("stimulus", "delay", "decision"), _start, _end) & (action == target), correct, 1, True
+        )
         # see _SPEC_LOCATIONS[18]
-        _outcomes.rule(_outcomes.inside(('stimulus', 'delay', 'decision'), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(
+            _outcomes.inside(("stimulus", "delay", "decision"), _start, _end) & (action != fixation), fail, None, True
+        )
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (49, 'observation.fixation', 'tasks/PerceptualDecisionMaking.yaml', 17, 25),
-    (51, 'observation.stimulus', 'tasks/PerceptualDecisionMaking.yaml', 17, 38),
-    (53, 'action.fixation', 'tasks/PerceptualDecisionMaking.yaml', 18, 20),
-    (55, 'action.choice', 'tasks/PerceptualDecisionMaking.yaml', 18, 31),
-    (62, 'trial.ground_truth', 'tasks/PerceptualDecisionMaking.yaml', 20, 17),
-    (64, 'trial.coh', 'tasks/PerceptualDecisionMaking.yaml', 21, 8),
-    (67, 'periods.fixation', 'tasks/PerceptualDecisionMaking.yaml', 22, 21),
-    (69, 'periods.stimulus', 'tasks/PerceptualDecisionMaking.yaml', 22, 36),
-    (71, 'periods.delay', 'tasks/PerceptualDecisionMaking.yaml', 22, 49),
-    (73, 'periods.decision', 'tasks/PerceptualDecisionMaking.yaml', 22, 62),
-    (84, 'inputs[0].value', 'tasks/PerceptualDecisionMakingRT.yaml', 11, 48),
-    (86, 'inputs[1].value', 'tasks/PerceptualDecisionMakingRT.yaml', 14, 12),
-    (88, 'target[0].value', 'tasks/PerceptualDecisionMakingRT.yaml', 17, 50),
-    (95, 'outcomes[0].when', 'tasks/PerceptualDecisionMakingRT.yaml', 19, 30),
-    (99, 'outcomes[1].when', 'tasks/PerceptualDecisionMakingRT.yaml', 20, 49),
-    (103, 'outcomes[2].when', 'tasks/PerceptualDecisionMakingRT.yaml', 21, 49),
-    (115, 'outcomes[0].when', 'tasks/PerceptualDecisionMakingRT.yaml', 19, 30),
-    (117, 'outcomes[1].when', 'tasks/PerceptualDecisionMakingRT.yaml', 20, 49),
-    (119, 'outcomes[2].when', 'tasks/PerceptualDecisionMakingRT.yaml', 21, 49),
+    (54, "observation.fixation", "tasks/PerceptualDecisionMaking.yaml", 17, 25),
+    (56, "observation.stimulus", "tasks/PerceptualDecisionMaking.yaml", 17, 38),
+    (58, "action.fixation", "tasks/PerceptualDecisionMaking.yaml", 18, 20),
+    (60, "action.choice", "tasks/PerceptualDecisionMaking.yaml", 18, 31),
+    (67, "trial.ground_truth", "tasks/PerceptualDecisionMaking.yaml", 20, 17),
+    (71, "trial.coh", "tasks/PerceptualDecisionMaking.yaml", 21, 8),
+    (74, "periods.fixation", "tasks/PerceptualDecisionMaking.yaml", 22, 21),
+    (76, "periods.stimulus", "tasks/PerceptualDecisionMaking.yaml", 22, 36),
+    (78, "periods.delay", "tasks/PerceptualDecisionMaking.yaml", 22, 49),
+    (80, "periods.decision", "tasks/PerceptualDecisionMaking.yaml", 22, 62),
+    (91, "inputs[0].value", "tasks/PerceptualDecisionMakingRT.yaml", 11, 48),
+    (93, "inputs[1].value", "tasks/PerceptualDecisionMakingRT.yaml", 14, 12),
+    (100, "target[0].value", "tasks/PerceptualDecisionMakingRT.yaml", 17, 50),
+    (107, "outcomes[0].when", "tasks/PerceptualDecisionMakingRT.yaml", 19, 30),
+    (111, "outcomes[1].when", "tasks/PerceptualDecisionMakingRT.yaml", 20, 49),
+    (119, "outcomes[2].when", "tasks/PerceptualDecisionMakingRT.yaml", 21, 49),
+    (135, "outcomes[0].when", "tasks/PerceptualDecisionMakingRT.yaml", 19, 30),
+    (137, "outcomes[1].when", "tasks/PerceptualDecisionMakingRT.yaml", 20, 49),
+    (141, "outcomes[2].when", "tasks/PerceptualDecisionMakingRT.yaml", 21, 49),
 )

@@ -4,200 +4,215 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class PostDecisionWager(TrialEnv):
-    (
-        'Post-decision wagering (confidence): a noisy two-choice motion stimulus of random length\n'
-        'is followed by a delay and a one-step decision. On a random half of the trials (wager\n'
-        'trials) a sure-bet input appears during the delay, `pre_sure` after the stimulus ends,\n'
-        'and stays on through the decision; choosing it earns the smaller but certain `sure_bet`\n'
+    __doc__ = (
+        "Post-decision wagering (confidence): a noisy two-choice motion stimulus of random length\n"
+        "is followed by a delay and a one-step decision. On a random half of the trials (wager\n"
+        "trials) a sure-bet input appears during the delay, `pre_sure` after the stimulus ends,\n"
+        "and stays on through the decision; choosing it earns the smaller but certain `sure_bet`\n"
         "reward (NeuroGym's `sure`, a name the action takes here; performance sure_bet / correct).\n"
-        'Choosing sure when it was not offered costs `abort`. As in NeuroGym, input noise is\n'
-        'added to all four inputs during the stimulus. Breaking fixation during the fixation\n'
-        'period costs `abort` (the trial goes on).\n'
-        'Deviations from NeuroGym 2.3.1: a direction choice is judged against the ground truth\n'
+        "Choosing sure when it was not offered costs `abort`. As in NeuroGym, input noise is\n"
+        "added to all four inputs during the stimulus. Breaking fixation during the fixation\n"
+        "period costs `abort` (the trial goes on).\n"
+        "Deviations from NeuroGym 2.3.1: a direction choice is judged against the ground truth\n"
         "(NeuroGym compares the action with the direction's index, 0 or 1, so action 1 is\n"
-        'rewarded when the answer is action 2 and its ground-truth policy earns 0). The\n'
-        '`pre_sure` period is drawn on every trial (on no-wager trials the sure input simply\n'
+        "rewarded when the answer is action 2 and its ground-truth policy earns 0). The\n"
+        "`pre_sure` period is drawn on every trial (on no-wager trials the sure input simply\n"
         "never appears); NeuroGym adds it on wager trials only and keeps the previous trial's\n"
-        'boundaries otherwise, so its reference observation means for this period (stimulus\n'
+        "boundaries otherwise, so its reference observation means for this period (stimulus\n"
         "inputs 0.037 and 0.038) mix in other periods' steps; on wager trials they are 0."
     )
 
     info = TaskInfo(
-        name='PostDecisionWager',
+        name="PostDecisionWager",
         dt=100.0,
-        paper='Kiani & Shadlen (2009), Representation of confidence associated with a decision by neurons in the parietal cortex',
-        url='https://science.sciencemag.org/content/324/5928/759.long',
-        tags=('perceptual', 'delayed response', 'confidence'),
+        paper=(
+            "Kiani & Shadlen (2009), Representation of confidence associated with "
+            "a decision by neurons in the parietal cortex"
+        ),
+        url="https://science.sciencemag.org/content/324/5928/759.long",
+        tags=("perceptual", "delayed response", "confidence"),
         params=(
-            ParamInfo('dim_ring', 'int', 2, 2.0, None, 'number of stimulus directions (and choices)'),
-            ParamInfo('cohs', 'list', [0, 3.2, 6.4, 12.8, 25.6, 51.2], None, None, 'coherence levels in percent'),
-            ParamInfo('sigma', 'float', 1.0, 0.0, None, 'input noise per sqrt(ms)'),
+            ParamInfo("dim_ring", "int", 2, 2.0, None, "number of stimulus directions (and choices)"),
+            ParamInfo("cohs", "list", [0, 3.2, 6.4, 12.8, 25.6, 51.2], None, None, "coherence levels in percent"),
+            ParamInfo("sigma", "float", 1.0, 0.0, None, "input noise per sqrt(ms)"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
-            'sure_bet': 0.7,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
+            "sure_bet": 0.7,
         },
         timing={
-            'fixation': 100.0,
-            'stimulus': 'trunc_exp(180, 100, 900)',
-            'delay': 'trunc_exp(1350, 1200, 1800)',
-            'pre_sure': 'uniform(500, 750)',
-            'decision': 100.0,
+            "fixation": 100.0,
+            "stimulus": "trunc_exp(180, 100, 900)",
+            "delay": "trunc_exp(1350, 1200, 1800)",
+            "pre_sure": "uniform(500, 750)",
+            "decision": 100.0,
         },
         period_after={
-            'fixation': None,
-            'stimulus': 'fixation',
-            'delay': 'stimulus',
-            'pre_sure': 'stimulus',
-            'decision': 'delay',
+            "fixation": None,
+            "stimulus": "fixation",
+            "delay": "stimulus",
+            "pre_sure": "stimulus",
+            "decision": "delay",
         },
-        trial_variables=('wager', 'ground_truth', 'coh'),
-        input_groups=(('fixation',), ('stimulus',), ('fixation', 'stimulus', 'sure'), ('sure',)),
+        trial_variables=("wager", "ground_truth", "coh"),
+        input_groups=(("fixation",), ("stimulus",), ("fixation", "stimulus", "sure"), ("sure",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        dim_ring = _params['dim_ring']
-        _sizes = {'observation': [], 'action': []}
+        dim_ring = _params["dim_ring"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('sure', fn.size(1)))
+        _sizes["observation"].append(("sure", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('choice', fn.size(dim_ring)))
+        _sizes["action"].append(("choice", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[5]
-        _sizes['action'].append(('sure', fn.size(1)))
+        _sizes["action"].append(("sure", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        cohs = self.params['cohs']
-        dim_ring = self.params['dim_ring']
+        cohs = self.params["cohs"]
+        dim_ring = self.params["dim_ring"]
         # see _SPEC_LOCATIONS[6]
-        wager = fn.per_trial(_n, _fixed['wager'] if 'wager' in _fixed else fn.choice(_rng, _n, fn.array((1, 0))))
+        wager = fn.per_trial(_n, _fixed["wager"] if "wager" in _fixed else fn.choice(_rng, _n, fn.array((1, 0))))
         # see _SPEC_LOCATIONS[7]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, dim_ring))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.choice(_rng, _n, dim_ring)
+        )
         # see _SPEC_LOCATIONS[8]
-        coh = fn.per_trial(_n, _fixed['coh'] if 'coh' in _fixed else fn.choice(_rng, _n, cohs))
+        coh = fn.per_trial(_n, _fixed["coh"] if "coh" in _fixed else fn.choice(_rng, _n, cohs))
         _durations = {}
         # see _SPEC_LOCATIONS[9]
-        _durations['fixation'] = fn.per_trial(_n, 100)
+        _durations["fixation"] = fn.per_trial(_n, 100)
         # see _SPEC_LOCATIONS[10]
-        _durations['stimulus'] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 180, 100, 900))
+        _durations["stimulus"] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 180, 100, 900))
         # see _SPEC_LOCATIONS[11]
-        _durations['delay'] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 1350, 1200, 1800))
+        _durations["delay"] = fn.per_trial(_n, fn.trunc_exp(_rng, _n, 1350, 1200, 1800))
         # see _SPEC_LOCATIONS[12]
-        _durations['pre_sure'] = fn.per_trial(_n, fn.uniform(_rng, _n, 500, 750))
+        _durations["pre_sure"] = fn.per_trial(_n, fn.uniform(_rng, _n, 500, 750))
         # see _SPEC_LOCATIONS[13]
-        _durations['decision'] = fn.per_trial(_n, 100)
-        return {'wager': wager, 'ground_truth': ground_truth, 'coh': coh}, _durations
+        _durations["decision"] = fn.per_trial(_n, 100)
+        return {"wager": wager, "ground_truth": ground_truth, "coh": coh}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        choice = self.action_index['choice']
-        coh = _vars['coh']
-        dim_ring = self.params['dim_ring']
-        ground_truth = _vars['ground_truth']
-        sigma = self.params['sigma']
-        wager = _vars['wager']
+        choice = self.action_index["choice"]
+        coh = _vars["coh"]
+        dim_ring = self.params["dim_ring"]
+        ground_truth = _vars["ground_truth"]
+        sigma = self.params["sigma"]
+        wager = _vars["wager"]
         # see _SPEC_LOCATIONS[14]
-        _trials.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
+        _trials.add_input(0, ("fixation", "stimulus", "delay"), 1, None)
         # see _SPEC_LOCATIONS[15]
-        _trials.add_input(1, ('stimulus',), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5, None)
+        _trials.add_input(
+            1,
+            ("stimulus",),
+            fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5,
+            None,
+        )
         # see _SPEC_LOCATIONS[16]
-        _trials.add_input(2, ('stimulus',), None, sigma / fn.sqrt(dt))
+        _trials.add_input(2, ("stimulus",), None, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[17]
-        _trials.add_input(3, ('delay', 'decision'), fn.where(t >= _end['pre_sure'], wager, 0), None)
+        _trials.add_input(3, ("delay", "decision"), fn.where(t >= _end["pre_sure"], wager, 0), None)
         # see _SPEC_LOCATIONS[18]
-        _trials.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(("decision",), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
-        sure = self.action_index['sure']
-        wager = self.trial['wager']
+        fixation = self.action_index["fixation"]
+        sure = self.action_index["sure"]
+        wager = self.trial["wager"]
         # see _SPEC_LOCATIONS[19]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[20]
-        if _start['decision'] <= t < _end['decision'] and (action == sure and wager == 1):
-            correct = self.rewards['correct']
-            fail = self.rewards['fail']
-            sure_bet = self.rewards['sure_bet']
-            return sure_bet, fn.scalar((sure_bet - fail) / (correct - fail), 'performance'), True
+        if _start["decision"] <= t < _end["decision"] and (action == sure and wager == 1):
+            correct = self.rewards["correct"]
+            fail = self.rewards["fail"]
+            sure_bet = self.rewards["sure_bet"]
+            return sure_bet, fn.scalar((sure_bet - fail) / (correct - fail), "performance"), True
         # see _SPEC_LOCATIONS[21]
-        if _start['decision'] <= t < _end['decision'] and action == sure:
-            abort = self.rewards['abort']
+        if _start["decision"] <= t < _end["decision"] and action == sure:
+            abort = self.rewards["abort"]
             return abort, None, True
         # see _SPEC_LOCATIONS[22]
-        if _start['decision'] <= t < _end['decision'] and action == target:
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[23]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
-        sure = self.action_index['sure']
-        sure_bet = self.rewards['sure_bet']
-        wager = _vars['wager']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
+        sure = self.action_index["sure"]
+        sure_bet = self.rewards["sure_bet"]
+        wager = _vars["wager"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[24]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[25]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & fn.all_of(action == sure, wager == 1), sure_bet, (sure_bet - fail) / (correct - fail), True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action == sure, wager == 1),
+            sure_bet,
+            (sure_bet - fail) / (correct - fail),
+            True,
+        )
         # see _SPEC_LOCATIONS[26]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == sure), abort, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == sure), abort, None, True)
         # see _SPEC_LOCATIONS[27]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[28]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (64, 'observation.fixation', 'tasks/PostDecisionWager.yaml', 29, 25),
-    (66, 'observation.stimulus', 'tasks/PostDecisionWager.yaml', 29, 38),
-    (68, 'observation.sure', 'tasks/PostDecisionWager.yaml', 29, 54),
-    (70, 'action.fixation', 'tasks/PostDecisionWager.yaml', 30, 20),
-    (72, 'action.choice', 'tasks/PostDecisionWager.yaml', 30, 31),
-    (74, 'action.sure', 'tasks/PostDecisionWager.yaml', 30, 47),
-    (81, 'trial.wager', 'tasks/PostDecisionWager.yaml', 32, 10),
-    (83, 'trial.ground_truth', 'tasks/PostDecisionWager.yaml', 33, 17),
-    (85, 'trial.coh', 'tasks/PostDecisionWager.yaml', 34, 8),
-    (88, 'periods.fixation', 'tasks/PostDecisionWager.yaml', 36, 13),
-    (90, 'periods.stimulus', 'tasks/PostDecisionWager.yaml', 37, 13),
-    (92, 'periods.delay', 'tasks/PostDecisionWager.yaml', 38, 10),
-    (94, 'periods.pre_sure.duration', 'tasks/PostDecisionWager.yaml', 39, 24),
-    (96, 'periods.decision.duration', 'tasks/PostDecisionWager.yaml', 40, 24),
-    (108, 'inputs[0].value', 'tasks/PostDecisionWager.yaml', 42, 67),
-    (110, 'inputs[1].value', 'tasks/PostDecisionWager.yaml', 45, 12),
-    (112, 'inputs[2].noise', 'tasks/PostDecisionWager.yaml', 46, 66),
-    (114, 'inputs[3].value', 'tasks/PostDecisionWager.yaml', 47, 53),
-    (116, 'target[0].value', 'tasks/PostDecisionWager.yaml', 49, 31),
-    (125, 'outcomes[0].when', 'tasks/PostDecisionWager.yaml', 51, 30),
-    (129, 'outcomes[1].when', 'tasks/PostDecisionWager.yaml', 53, 11),
-    (135, 'outcomes[2].when', 'tasks/PostDecisionWager.yaml', 57, 30),
-    (139, 'outcomes[3].when', 'tasks/PostDecisionWager.yaml', 58, 30),
-    (143, 'outcomes[4].when', 'tasks/PostDecisionWager.yaml', 59, 30),
-    (158, 'outcomes[0].when', 'tasks/PostDecisionWager.yaml', 51, 30),
-    (160, 'outcomes[1].when', 'tasks/PostDecisionWager.yaml', 53, 11),
-    (162, 'outcomes[2].when', 'tasks/PostDecisionWager.yaml', 57, 30),
-    (164, 'outcomes[3].when', 'tasks/PostDecisionWager.yaml', 58, 30),
-    (166, 'outcomes[4].when', 'tasks/PostDecisionWager.yaml', 59, 30),
+    (67, "observation.fixation", "tasks/PostDecisionWager.yaml", 29, 25),
+    (69, "observation.stimulus", "tasks/PostDecisionWager.yaml", 29, 38),
+    (71, "observation.sure", "tasks/PostDecisionWager.yaml", 29, 54),
+    (73, "action.fixation", "tasks/PostDecisionWager.yaml", 30, 20),
+    (75, "action.choice", "tasks/PostDecisionWager.yaml", 30, 31),
+    (77, "action.sure", "tasks/PostDecisionWager.yaml", 30, 47),
+    (84, "trial.wager", "tasks/PostDecisionWager.yaml", 32, 10),
+    (86, "trial.ground_truth", "tasks/PostDecisionWager.yaml", 33, 17),
+    (90, "trial.coh", "tasks/PostDecisionWager.yaml", 34, 8),
+    (93, "periods.fixation", "tasks/PostDecisionWager.yaml", 36, 13),
+    (95, "periods.stimulus", "tasks/PostDecisionWager.yaml", 37, 13),
+    (97, "periods.delay", "tasks/PostDecisionWager.yaml", 38, 10),
+    (99, "periods.pre_sure.duration", "tasks/PostDecisionWager.yaml", 39, 24),
+    (101, "periods.decision.duration", "tasks/PostDecisionWager.yaml", 40, 24),
+    (113, "inputs[0].value", "tasks/PostDecisionWager.yaml", 42, 67),
+    (115, "inputs[1].value", "tasks/PostDecisionWager.yaml", 45, 12),
+    (122, "inputs[2].noise", "tasks/PostDecisionWager.yaml", 46, 66),
+    (124, "inputs[3].value", "tasks/PostDecisionWager.yaml", 47, 53),
+    (126, "target[0].value", "tasks/PostDecisionWager.yaml", 49, 31),
+    (135, "outcomes[0].when", "tasks/PostDecisionWager.yaml", 51, 30),
+    (139, "outcomes[1].when", "tasks/PostDecisionWager.yaml", 53, 11),
+    (145, "outcomes[2].when", "tasks/PostDecisionWager.yaml", 57, 30),
+    (149, "outcomes[3].when", "tasks/PostDecisionWager.yaml", 58, 30),
+    (153, "outcomes[4].when", "tasks/PostDecisionWager.yaml", 59, 30),
+    (168, "outcomes[0].when", "tasks/PostDecisionWager.yaml", 51, 30),
+    (170, "outcomes[1].when", "tasks/PostDecisionWager.yaml", 53, 11),
+    (177, "outcomes[2].when", "tasks/PostDecisionWager.yaml", 57, 30),
+    (179, "outcomes[3].when", "tasks/PostDecisionWager.yaml", 58, 30),
+    (181, "outcomes[4].when", "tasks/PostDecisionWager.yaml", 59, 30),
 )

@@ -4,178 +4,245 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class ProbabilisticReasoning(TrialEnv):
-    (
-        'Probabilistic reasoning (Kira, Yang & Shadlen 2015): four shapes appear one by one at four\n'
-        'different locations (a random order) and stay on; each shape carries a weight of\n'
-        'evidence (`shape_weight`, log10 odds) for one of two choices. After a delay the agent\n'
-        'chooses; the rewarded choice is drawn with the probability the summed evidence implies,\n'
-        '1 / (1 + 10^-(sum of weights)). The four stimulus periods are a repeated block\n'
-        '(stimulus0 .. stimulus3); the order of the locations comes from four uniform keys, each\n'
+    __doc__ = (
+        "Probabilistic reasoning (Kira, Yang & Shadlen 2015): four shapes appear one by one at "
+        "four\n"
+        "different locations (a random order) and stay on; each shape carries a weight of\n"
+        "evidence (`shape_weight`, log10 odds) for one of two choices. After a delay the agent\n"
+        "chooses; the rewarded choice is drawn with the probability the summed evidence implies,\n"
+        "1 / (1 + 10^-(sum of weights)). The four stimulus periods are a repeated block\n"
+        "(stimulus0 .. stimulus3); the order of the locations comes from four uniform keys, each\n"
         "location's onset being its key's rank.\n"
-        'As in NeuroGym, the number of locations is 4 (here fixed by the four location groups).'
+        "As in NeuroGym, the number of locations is 4 (here fixed by the four location groups)."
     )
 
     info = TaskInfo(
-        name='ProbabilisticReasoning',
+        name="ProbabilisticReasoning",
         dt=100.0,
-        paper="Kira, Yang & Shadlen (2015), A neural implementation of Wald's sequential probability ratio test",
-        url='https://www.sciencedirect.com/science/article/pii/S0896627315000094',
-        tags=('perceptual', 'two-alternative', 'supervised'),
+        paper=("Kira, Yang & Shadlen (2015), A neural implementation of Wald's sequential probability ratio test"),
+        url="https://www.sciencedirect.com/science/article/pii/S0896627315000094",
+        tags=("perceptual", "two-alternative", "supervised"),
         params=(
-            ParamInfo('shape_weight', 'list', [-10, -0.9, -0.7, -0.5, -0.3, 0.3, 0.5, 0.7, 0.9, 10], None, None, 'evidence (log10 odds for choice 1) of each of the 10 shapes'),
+            ParamInfo(
+                "shape_weight",
+                "list",
+                [-10, -0.9, -0.7, -0.5, -0.3, 0.3, 0.5, 0.7, 0.9, 10],
+                None,
+                None,
+                "evidence (log10 odds for choice 1) of each of the 10 shapes",
+            ),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 500.0,
-            'stimulus0': 500.0,
-            'stimulus1': 500.0,
-            'stimulus2': 500.0,
-            'stimulus3': 500.0,
-            'delay': 'uniform(450, 550)',
-            'decision': 500.0,
+            "fixation": 500.0,
+            "stimulus0": 500.0,
+            "stimulus1": 500.0,
+            "stimulus2": 500.0,
+            "stimulus3": 500.0,
+            "delay": "uniform(450, 550)",
+            "decision": 500.0,
         },
         period_after={
-            'fixation': None,
-            'stimulus0': 'fixation',
-            'stimulus1': 'stimulus0',
-            'stimulus2': 'stimulus1',
-            'stimulus3': 'stimulus2',
-            'delay': 'stimulus3',
-            'decision': 'delay',
+            "fixation": None,
+            "stimulus0": "fixation",
+            "stimulus1": "stimulus0",
+            "stimulus2": "stimulus1",
+            "stimulus3": "stimulus2",
+            "delay": "stimulus3",
+            "decision": "delay",
         },
         period_copy={
-            'stimulus0': 0,
-            'stimulus1': 1,
-            'stimulus2': 2,
-            'stimulus3': 3,
+            "stimulus0": 0,
+            "stimulus1": 1,
+            "stimulus2": 2,
+            "stimulus3": 3,
         },
-        trial_variables=('shape0', 'shape1', 'shape2', 'shape3', 'key0', 'key1', 'key2', 'key3', 'onset0', 'onset1', 'onset2', 'onset3', 'log_odds', 'ground_truth'),
-        input_groups=(('fixation',), ('loc0',), ('loc1',), ('loc2',), ('loc3',)),
+        trial_variables=(
+            "shape0",
+            "shape1",
+            "shape2",
+            "shape3",
+            "key0",
+            "key1",
+            "key2",
+            "key3",
+            "onset0",
+            "onset1",
+            "onset2",
+            "onset3",
+            "log_odds",
+            "ground_truth",
+        ),
+        input_groups=(("fixation",), ("loc0",), ("loc1",), ("loc2",), ("loc3",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('loc0', fn.size(10)))
+        _sizes["observation"].append(("loc0", fn.size(10)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('loc1', fn.size(10)))
+        _sizes["observation"].append(("loc1", fn.size(10)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['observation'].append(('loc2', fn.size(10)))
+        _sizes["observation"].append(("loc2", fn.size(10)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['observation'].append(('loc3', fn.size(10)))
+        _sizes["observation"].append(("loc3", fn.size(10)))
         # see _SPEC_LOCATIONS[5]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[6]
-        _sizes['action'].append(('choice', fn.size(2)))
+        _sizes["action"].append(("choice", fn.size(2)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        shape_weight = self.params['shape_weight']
+        shape_weight = self.params["shape_weight"]
         # see _SPEC_LOCATIONS[7]
-        shape0 = fn.per_trial(_n, _fixed['shape0'] if 'shape0' in _fixed else fn.choice(_rng, _n, 10))
+        shape0 = fn.per_trial(_n, _fixed["shape0"] if "shape0" in _fixed else fn.choice(_rng, _n, 10))
         # see _SPEC_LOCATIONS[8]
-        shape1 = fn.per_trial(_n, _fixed['shape1'] if 'shape1' in _fixed else fn.choice(_rng, _n, 10))
+        shape1 = fn.per_trial(_n, _fixed["shape1"] if "shape1" in _fixed else fn.choice(_rng, _n, 10))
         # see _SPEC_LOCATIONS[9]
-        shape2 = fn.per_trial(_n, _fixed['shape2'] if 'shape2' in _fixed else fn.choice(_rng, _n, 10))
+        shape2 = fn.per_trial(_n, _fixed["shape2"] if "shape2" in _fixed else fn.choice(_rng, _n, 10))
         # see _SPEC_LOCATIONS[10]
-        shape3 = fn.per_trial(_n, _fixed['shape3'] if 'shape3' in _fixed else fn.choice(_rng, _n, 10))
+        shape3 = fn.per_trial(_n, _fixed["shape3"] if "shape3" in _fixed else fn.choice(_rng, _n, 10))
         # see _SPEC_LOCATIONS[11]
-        key0 = fn.per_trial(_n, _fixed['key0'] if 'key0' in _fixed else fn.uniform(_rng, _n, 0, 1))
+        key0 = fn.per_trial(_n, _fixed["key0"] if "key0" in _fixed else fn.uniform(_rng, _n, 0, 1))
         # see _SPEC_LOCATIONS[12]
-        key1 = fn.per_trial(_n, _fixed['key1'] if 'key1' in _fixed else fn.uniform(_rng, _n, 0, 1))
+        key1 = fn.per_trial(_n, _fixed["key1"] if "key1" in _fixed else fn.uniform(_rng, _n, 0, 1))
         # see _SPEC_LOCATIONS[13]
-        key2 = fn.per_trial(_n, _fixed['key2'] if 'key2' in _fixed else fn.uniform(_rng, _n, 0, 1))
+        key2 = fn.per_trial(_n, _fixed["key2"] if "key2" in _fixed else fn.uniform(_rng, _n, 0, 1))
         # see _SPEC_LOCATIONS[14]
-        key3 = fn.per_trial(_n, _fixed['key3'] if 'key3' in _fixed else fn.uniform(_rng, _n, 0, 1))
+        key3 = fn.per_trial(_n, _fixed["key3"] if "key3" in _fixed else fn.uniform(_rng, _n, 0, 1))
         # see _SPEC_LOCATIONS[15]
-        onset0 = fn.per_trial(_n, _fixed['onset0'] if 'onset0' in _fixed else 1 * (key0 > key1) + 1 * (key0 > key2) + 1 * (key0 > key3))
+        onset0 = fn.per_trial(
+            _n, _fixed["onset0"] if "onset0" in _fixed else 1 * (key0 > key1) + 1 * (key0 > key2) + 1 * (key0 > key3)
+        )
         # see _SPEC_LOCATIONS[16]
-        onset1 = fn.per_trial(_n, _fixed['onset1'] if 'onset1' in _fixed else 1 * (key1 > key0) + 1 * (key1 > key2) + 1 * (key1 > key3))
+        onset1 = fn.per_trial(
+            _n, _fixed["onset1"] if "onset1" in _fixed else 1 * (key1 > key0) + 1 * (key1 > key2) + 1 * (key1 > key3)
+        )
         # see _SPEC_LOCATIONS[17]
-        onset2 = fn.per_trial(_n, _fixed['onset2'] if 'onset2' in _fixed else 1 * (key2 > key0) + 1 * (key2 > key1) + 1 * (key2 > key3))
+        onset2 = fn.per_trial(
+            _n, _fixed["onset2"] if "onset2" in _fixed else 1 * (key2 > key0) + 1 * (key2 > key1) + 1 * (key2 > key3)
+        )
         # see _SPEC_LOCATIONS[18]
-        onset3 = fn.per_trial(_n, _fixed['onset3'] if 'onset3' in _fixed else 1 * (key3 > key0) + 1 * (key3 > key1) + 1 * (key3 > key2))
+        onset3 = fn.per_trial(
+            _n, _fixed["onset3"] if "onset3" in _fixed else 1 * (key3 > key0) + 1 * (key3 > key1) + 1 * (key3 > key2)
+        )
         # see _SPEC_LOCATIONS[19]
-        log_odds = fn.per_trial(_n, _fixed['log_odds'] if 'log_odds' in _fixed else fn.take(shape_weight, shape0) + fn.take(shape_weight, shape1) + fn.take(shape_weight, shape2) + fn.take(shape_weight, shape3))
+        log_odds = fn.per_trial(
+            _n,
+            _fixed["log_odds"]
+            if "log_odds" in _fixed
+            else fn.take(shape_weight, shape0)
+            + fn.take(shape_weight, shape1)
+            + fn.take(shape_weight, shape2)
+            + fn.take(shape_weight, shape3),
+        )
         # see _SPEC_LOCATIONS[20]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.bernoulli(_rng, _n, 1 / (fn.power(10, -log_odds) + 1)))
+        ground_truth = fn.per_trial(
+            _n,
+            _fixed["ground_truth"]
+            if "ground_truth" in _fixed
+            else fn.bernoulli(_rng, _n, 1 / (fn.power(10, -log_odds) + 1)),
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[21]
-        _durations['fixation'] = fn.per_trial(_n, 500)
+        _durations["fixation"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[22]
-        _durations['stimulus0'] = fn.per_trial(_n, 500)
+        _durations["stimulus0"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[23]
-        _durations['stimulus1'] = fn.per_trial(_n, 500)
+        _durations["stimulus1"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[24]
-        _durations['stimulus2'] = fn.per_trial(_n, 500)
+        _durations["stimulus2"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[25]
-        _durations['stimulus3'] = fn.per_trial(_n, 500)
+        _durations["stimulus3"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[26]
-        _durations['delay'] = fn.per_trial(_n, fn.uniform(_rng, _n, 450, 550))
+        _durations["delay"] = fn.per_trial(_n, fn.uniform(_rng, _n, 450, 550))
         # see _SPEC_LOCATIONS[27]
-        _durations['decision'] = fn.per_trial(_n, 500)
-        return {'shape0': shape0, 'shape1': shape1, 'shape2': shape2, 'shape3': shape3, 'key0': key0, 'key1': key1, 'key2': key2, 'key3': key3, 'onset0': onset0, 'onset1': onset1, 'onset2': onset2, 'onset3': onset3, 'log_odds': log_odds, 'ground_truth': ground_truth}, _durations
+        _durations["decision"] = fn.per_trial(_n, 500)
+        return {
+            "shape0": shape0,
+            "shape1": shape1,
+            "shape2": shape2,
+            "shape3": shape3,
+            "key0": key0,
+            "key1": key1,
+            "key2": key2,
+            "key3": key3,
+            "onset0": onset0,
+            "onset1": onset1,
+            "onset2": onset2,
+            "onset3": onset3,
+            "log_odds": log_odds,
+            "ground_truth": ground_truth,
+        }, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         rep = _trials.rep
-        choice = self.action_index['choice']
-        ground_truth = _vars['ground_truth']
-        onset0 = _vars['onset0']
-        onset1 = _vars['onset1']
-        onset2 = _vars['onset2']
-        onset3 = _vars['onset3']
-        shape0 = _vars['shape0']
-        shape1 = _vars['shape1']
-        shape2 = _vars['shape2']
-        shape3 = _vars['shape3']
+        choice = self.action_index["choice"]
+        ground_truth = _vars["ground_truth"]
+        onset0 = _vars["onset0"]
+        onset1 = _vars["onset1"]
+        onset2 = _vars["onset2"]
+        onset3 = _vars["onset3"]
+        shape0 = _vars["shape0"]
+        shape1 = _vars["shape1"]
+        shape2 = _vars["shape2"]
+        shape3 = _vars["shape3"]
         # see _SPEC_LOCATIONS[28]
-        _trials.add_input(0, ('fixation', 'stimulus0', 'stimulus1', 'stimulus2', 'stimulus3', 'delay'), 1, None)
+        _trials.add_input(0, ("fixation", "stimulus0", "stimulus1", "stimulus2", "stimulus3", "delay"), 1, None)
         # see _SPEC_LOCATIONS[29]
-        _trials.add_input(1, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), fn.onehot(shape0, 10) * (1 * (rep >= onset0)), None)
+        _trials.add_input(
+            1, ("stimulus0", "stimulus1", "stimulus2", "stimulus3"), fn.onehot(shape0, 10) * (1 * (rep >= onset0)), None
+        )
         # see _SPEC_LOCATIONS[30]
-        _trials.add_input(2, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), fn.onehot(shape1, 10) * (1 * (rep >= onset1)), None)
+        _trials.add_input(
+            2, ("stimulus0", "stimulus1", "stimulus2", "stimulus3"), fn.onehot(shape1, 10) * (1 * (rep >= onset1)), None
+        )
         # see _SPEC_LOCATIONS[31]
-        _trials.add_input(3, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), fn.onehot(shape2, 10) * (1 * (rep >= onset2)), None)
+        _trials.add_input(
+            3, ("stimulus0", "stimulus1", "stimulus2", "stimulus3"), fn.onehot(shape2, 10) * (1 * (rep >= onset2)), None
+        )
         # see _SPEC_LOCATIONS[32]
-        _trials.add_input(4, ('stimulus0', 'stimulus1', 'stimulus2', 'stimulus3'), fn.onehot(shape3, 10) * (1 * (rep >= onset3)), None)
+        _trials.add_input(
+            4, ("stimulus0", "stimulus1", "stimulus2", "stimulus3"), fn.onehot(shape3, 10) * (1 * (rep >= onset3)), None
+        )
         # see _SPEC_LOCATIONS[33]
-        _trials.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(("decision",), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[34]
-        if _start['decision'] <= t < _end['decision'] and action == target:
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[35]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         # see _SPEC_LOCATIONS[36]
         if action != fixation:
-            abort = self.rewards['abort']
+            abort = self.rewards["abort"]
             return abort, None, False
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[37]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[38]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         # see _SPEC_LOCATIONS[39]
         _outcomes.rule(action != fixation, abort, None, False)
         return _outcomes
@@ -184,44 +251,44 @@ class ProbabilisticReasoning(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (63, 'observation.fixation', 'tasks/ProbabilisticReasoning.yaml', 20, 25),
-    (65, 'observation.loc0', 'tasks/ProbabilisticReasoning.yaml', 20, 34),
-    (67, 'observation.loc1', 'tasks/ProbabilisticReasoning.yaml', 20, 44),
-    (69, 'observation.loc2', 'tasks/ProbabilisticReasoning.yaml', 20, 54),
-    (71, 'observation.loc3', 'tasks/ProbabilisticReasoning.yaml', 20, 64),
-    (73, 'action.fixation', 'tasks/ProbabilisticReasoning.yaml', 21, 20),
-    (75, 'action.choice', 'tasks/ProbabilisticReasoning.yaml', 21, 31),
-    (81, 'trial.shape0', 'tasks/ProbabilisticReasoning.yaml', 23, 11),
-    (83, 'trial.shape1', 'tasks/ProbabilisticReasoning.yaml', 24, 11),
-    (85, 'trial.shape2', 'tasks/ProbabilisticReasoning.yaml', 25, 11),
-    (87, 'trial.shape3', 'tasks/ProbabilisticReasoning.yaml', 26, 11),
-    (89, 'trial.key0', 'tasks/ProbabilisticReasoning.yaml', 27, 9),
-    (91, 'trial.key1', 'tasks/ProbabilisticReasoning.yaml', 28, 9),
-    (93, 'trial.key2', 'tasks/ProbabilisticReasoning.yaml', 29, 9),
-    (95, 'trial.key3', 'tasks/ProbabilisticReasoning.yaml', 30, 9),
-    (97, 'trial.onset0', 'tasks/ProbabilisticReasoning.yaml', 31, 11),
-    (99, 'trial.onset1', 'tasks/ProbabilisticReasoning.yaml', 32, 11),
-    (101, 'trial.onset2', 'tasks/ProbabilisticReasoning.yaml', 33, 11),
-    (103, 'trial.onset3', 'tasks/ProbabilisticReasoning.yaml', 34, 11),
-    (105, 'trial.log_odds', 'tasks/ProbabilisticReasoning.yaml', 35, 13),
-    (107, 'trial.ground_truth', 'tasks/ProbabilisticReasoning.yaml', 36, 17),
-    (110, 'periods.fixation', 'tasks/ProbabilisticReasoning.yaml', 38, 13),
-    (112, 'periods.stimuli.periods.stimulus', 'tasks/ProbabilisticReasoning.yaml', 41, 25),
-    (114, 'periods.stimuli.periods.stimulus', 'tasks/ProbabilisticReasoning.yaml', 41, 25),
-    (116, 'periods.stimuli.periods.stimulus', 'tasks/ProbabilisticReasoning.yaml', 41, 25),
-    (118, 'periods.stimuli.periods.stimulus', 'tasks/ProbabilisticReasoning.yaml', 41, 25),
-    (120, 'periods.delay', 'tasks/ProbabilisticReasoning.yaml', 42, 10),
-    (122, 'periods.decision', 'tasks/ProbabilisticReasoning.yaml', 43, 13),
-    (138, 'inputs[0].value', 'tasks/ProbabilisticReasoning.yaml', 45, 66),
-    (140, 'inputs[1].value', 'tasks/ProbabilisticReasoning.yaml', 46, 44),
-    (142, 'inputs[2].value', 'tasks/ProbabilisticReasoning.yaml', 47, 44),
-    (144, 'inputs[3].value', 'tasks/ProbabilisticReasoning.yaml', 48, 44),
-    (146, 'inputs[4].value', 'tasks/ProbabilisticReasoning.yaml', 49, 44),
-    (148, 'target[0].value', 'tasks/ProbabilisticReasoning.yaml', 51, 31),
-    (155, 'outcomes[0].when', 'tasks/ProbabilisticReasoning.yaml', 53, 30),
-    (159, 'outcomes[1].when', 'tasks/ProbabilisticReasoning.yaml', 54, 30),
-    (163, 'outcomes[2].when', 'tasks/ProbabilisticReasoning.yaml', 55, 12),
-    (175, 'outcomes[0].when', 'tasks/ProbabilisticReasoning.yaml', 53, 30),
-    (177, 'outcomes[1].when', 'tasks/ProbabilisticReasoning.yaml', 54, 30),
-    (179, 'outcomes[2].when', 'tasks/ProbabilisticReasoning.yaml', 55, 12),
+    (86, "observation.fixation", "tasks/ProbabilisticReasoning.yaml", 20, 25),
+    (88, "observation.loc0", "tasks/ProbabilisticReasoning.yaml", 20, 34),
+    (90, "observation.loc1", "tasks/ProbabilisticReasoning.yaml", 20, 44),
+    (92, "observation.loc2", "tasks/ProbabilisticReasoning.yaml", 20, 54),
+    (94, "observation.loc3", "tasks/ProbabilisticReasoning.yaml", 20, 64),
+    (96, "action.fixation", "tasks/ProbabilisticReasoning.yaml", 21, 20),
+    (98, "action.choice", "tasks/ProbabilisticReasoning.yaml", 21, 31),
+    (104, "trial.shape0", "tasks/ProbabilisticReasoning.yaml", 23, 11),
+    (106, "trial.shape1", "tasks/ProbabilisticReasoning.yaml", 24, 11),
+    (108, "trial.shape2", "tasks/ProbabilisticReasoning.yaml", 25, 11),
+    (110, "trial.shape3", "tasks/ProbabilisticReasoning.yaml", 26, 11),
+    (112, "trial.key0", "tasks/ProbabilisticReasoning.yaml", 27, 9),
+    (114, "trial.key1", "tasks/ProbabilisticReasoning.yaml", 28, 9),
+    (116, "trial.key2", "tasks/ProbabilisticReasoning.yaml", 29, 9),
+    (118, "trial.key3", "tasks/ProbabilisticReasoning.yaml", 30, 9),
+    (120, "trial.onset0", "tasks/ProbabilisticReasoning.yaml", 31, 11),
+    (124, "trial.onset1", "tasks/ProbabilisticReasoning.yaml", 32, 11),
+    (128, "trial.onset2", "tasks/ProbabilisticReasoning.yaml", 33, 11),
+    (132, "trial.onset3", "tasks/ProbabilisticReasoning.yaml", 34, 11),
+    (136, "trial.log_odds", "tasks/ProbabilisticReasoning.yaml", 35, 13),
+    (146, "trial.ground_truth", "tasks/ProbabilisticReasoning.yaml", 36, 17),
+    (154, "periods.fixation", "tasks/ProbabilisticReasoning.yaml", 38, 13),
+    (156, "periods.stimuli.periods.stimulus", "tasks/ProbabilisticReasoning.yaml", 41, 25),
+    (158, "periods.stimuli.periods.stimulus", "tasks/ProbabilisticReasoning.yaml", 41, 25),
+    (160, "periods.stimuli.periods.stimulus", "tasks/ProbabilisticReasoning.yaml", 41, 25),
+    (162, "periods.stimuli.periods.stimulus", "tasks/ProbabilisticReasoning.yaml", 41, 25),
+    (164, "periods.delay", "tasks/ProbabilisticReasoning.yaml", 42, 10),
+    (166, "periods.decision", "tasks/ProbabilisticReasoning.yaml", 43, 13),
+    (197, "inputs[0].value", "tasks/ProbabilisticReasoning.yaml", 45, 66),
+    (199, "inputs[1].value", "tasks/ProbabilisticReasoning.yaml", 46, 44),
+    (203, "inputs[2].value", "tasks/ProbabilisticReasoning.yaml", 47, 44),
+    (207, "inputs[3].value", "tasks/ProbabilisticReasoning.yaml", 48, 44),
+    (211, "inputs[4].value", "tasks/ProbabilisticReasoning.yaml", 49, 44),
+    (215, "target[0].value", "tasks/ProbabilisticReasoning.yaml", 51, 31),
+    (222, "outcomes[0].when", "tasks/ProbabilisticReasoning.yaml", 53, 30),
+    (226, "outcomes[1].when", "tasks/ProbabilisticReasoning.yaml", 54, 30),
+    (230, "outcomes[2].when", "tasks/ProbabilisticReasoning.yaml", 55, 12),
+    (242, "outcomes[0].when", "tasks/ProbabilisticReasoning.yaml", 53, 30),
+    (244, "outcomes[1].when", "tasks/ProbabilisticReasoning.yaml", 54, 30),
+    (246, "outcomes[2].when", "tasks/ProbabilisticReasoning.yaml", 55, 12),
 )

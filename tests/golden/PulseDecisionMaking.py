@@ -4,175 +4,223 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class PulseDecisionMaking(TrialEnv):
-    (
-        'Pulse-based decision making (Scott et al. 2015): during a sequence of `cue`/`bin` pairs,\n'
-        'each side may flash a brief pulse; one side pulses with probability `p_high`, the other\n'
-        'with `p_low`. After the last bin the agent chooses the side that flashed more often.\n'
-        'The cue/bin pairs are one repeated block (6 copies: cue0, bin0, ..., cue5, bin5); each\n'
+    __doc__ = (
+        "Pulse-based decision making (Scott et al. 2015): during a sequence of `cue`/`bin` pairs,\n"
+        "each side may flash a brief pulse; one side pulses with probability `p_high`, the other\n"
+        "with `p_low`. After the last bin the agent chooses the side that flashed more often.\n"
+        "The cue/bin pairs are one repeated block (6 copies: cue0, bin0, ..., cue5, bin5); each\n"
         "side's pulses are a vector-valued trial variable with one entry per copy."
     )
 
     info = TaskInfo(
-        name='PulseDecisionMaking',
+        name="PulseDecisionMaking",
         dt=10.0,
-        paper='Scott, Constantinople, Erlich, Tank & Brody (2015), Sources of noise during accumulation of evidence in unrestrained and voluntarily head-restrained rats',
-        url='https://elifesciences.org/content/4/e11308',
-        tags=('perceptual', 'two-alternative', 'supervised'),
+        paper=(
+            "Scott, Constantinople, Erlich, Tank & Brody (2015), Sources of noise "
+            "during accumulation of evidence in unrestrained and voluntarily "
+            "head-restrained rats"
+        ),
+        url="https://elifesciences.org/content/4/e11308",
+        tags=("perceptual", "two-alternative", "supervised"),
         params=(
-            ParamInfo('p_low', 'float', 0.3, 0.0, 1.0, 'pulse probability of the weaker side'),
-            ParamInfo('p_high', 'float', 0.7, 0.0, 1.0, 'pulse probability of the stronger side'),
+            ParamInfo("p_low", "float", 0.3, 0.0, 1.0, "pulse probability of the weaker side"),
+            ParamInfo("p_high", "float", 0.7, 0.0, 1.0, "pulse probability of the stronger side"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 500.0,
-            'cue0': 10.0,
-            'bin0': 240.0,
-            'cue1': 10.0,
-            'bin1': 240.0,
-            'cue2': 10.0,
-            'bin2': 240.0,
-            'cue3': 10.0,
-            'bin3': 240.0,
-            'cue4': 10.0,
-            'bin4': 240.0,
-            'cue5': 10.0,
-            'bin5': 240.0,
-            'decision': 500.0,
+            "fixation": 500.0,
+            "cue0": 10.0,
+            "bin0": 240.0,
+            "cue1": 10.0,
+            "bin1": 240.0,
+            "cue2": 10.0,
+            "bin2": 240.0,
+            "cue3": 10.0,
+            "bin3": 240.0,
+            "cue4": 10.0,
+            "bin4": 240.0,
+            "cue5": 10.0,
+            "bin5": 240.0,
+            "decision": 500.0,
         },
         period_after={
-            'fixation': None,
-            'cue0': 'fixation',
-            'bin0': 'cue0',
-            'cue1': 'bin0',
-            'bin1': 'cue1',
-            'cue2': 'bin1',
-            'bin2': 'cue2',
-            'cue3': 'bin2',
-            'bin3': 'cue3',
-            'cue4': 'bin3',
-            'bin4': 'cue4',
-            'cue5': 'bin4',
-            'bin5': 'cue5',
-            'decision': 'bin5',
+            "fixation": None,
+            "cue0": "fixation",
+            "bin0": "cue0",
+            "cue1": "bin0",
+            "bin1": "cue1",
+            "cue2": "bin1",
+            "bin2": "cue2",
+            "cue3": "bin2",
+            "bin3": "cue3",
+            "cue4": "bin3",
+            "bin4": "cue4",
+            "cue5": "bin4",
+            "bin5": "cue5",
+            "decision": "bin5",
         },
         period_copy={
-            'cue0': 0,
-            'bin0': 0,
-            'cue1': 1,
-            'bin1': 1,
-            'cue2': 2,
-            'bin2': 2,
-            'cue3': 3,
-            'bin3': 3,
-            'cue4': 4,
-            'bin4': 4,
-            'cue5': 5,
-            'bin5': 5,
+            "cue0": 0,
+            "bin0": 0,
+            "cue1": 1,
+            "bin1": 1,
+            "cue2": 2,
+            "bin2": 2,
+            "cue3": 3,
+            "bin3": 3,
+            "cue4": 4,
+            "bin4": 4,
+            "cue5": 5,
+            "bin5": 5,
         },
-        trial_variables=('high_side', 'pulses_left', 'pulses_right', 'ground_truth'),
-        input_groups=(('fixation',), ('stimulus',)),
+        trial_variables=("high_side", "pulses_left", "pulses_right", "ground_truth"),
+        input_groups=(("fixation",), ("stimulus",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(2)))
+        _sizes["observation"].append(("stimulus", fn.size(2)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('choice', fn.size(2)))
+        _sizes["action"].append(("choice", fn.size(2)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        p_high = self.params['p_high']
-        p_low = self.params['p_low']
+        p_high = self.params["p_high"]
+        p_low = self.params["p_low"]
         # see _SPEC_LOCATIONS[4]
-        high_side = fn.per_trial(_n, _fixed['high_side'] if 'high_side' in _fixed else fn.choice(_rng, _n, 2))
+        high_side = fn.per_trial(_n, _fixed["high_side"] if "high_side" in _fixed else fn.choice(_rng, _n, 2))
         # see _SPEC_LOCATIONS[5]
-        pulses_left = fn.per_trial(_n, _fixed['pulses_left'] if 'pulses_left' in _fixed else fn.bernoulli(_rng, _n, fn.where(high_side == 0, p_high, p_low), size=6))
+        pulses_left = fn.per_trial(
+            _n,
+            _fixed["pulses_left"]
+            if "pulses_left" in _fixed
+            else fn.bernoulli(_rng, _n, fn.where(high_side == 0, p_high, p_low), size=6),
+        )
         # see _SPEC_LOCATIONS[6]
-        pulses_right = fn.per_trial(_n, _fixed['pulses_right'] if 'pulses_right' in _fixed else fn.bernoulli(_rng, _n, fn.where(high_side == 0, p_low, p_high), size=6))
+        pulses_right = fn.per_trial(
+            _n,
+            _fixed["pulses_right"]
+            if "pulses_right" in _fixed
+            else fn.bernoulli(_rng, _n, fn.where(high_side == 0, p_low, p_high), size=6),
+        )
         # see _SPEC_LOCATIONS[7]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.where(fn.sum(pulses_left) > fn.sum(pulses_right) + fn.uniform(_rng, _n, -0.1, 0.1), 0, 1))
+        ground_truth = fn.per_trial(
+            _n,
+            _fixed["ground_truth"]
+            if "ground_truth" in _fixed
+            else fn.where(fn.sum(pulses_left) > fn.sum(pulses_right) + fn.uniform(_rng, _n, -0.1, 0.1), 0, 1),
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[8]
-        _durations['fixation'] = fn.per_trial(_n, 500)
+        _durations["fixation"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[9]
-        _durations['cue0'] = fn.per_trial(_n, 10)
+        _durations["cue0"] = fn.per_trial(_n, 10)
         # see _SPEC_LOCATIONS[10]
-        _durations['bin0'] = fn.per_trial(_n, 240)
+        _durations["bin0"] = fn.per_trial(_n, 240)
         # see _SPEC_LOCATIONS[11]
-        _durations['cue1'] = fn.per_trial(_n, 10)
+        _durations["cue1"] = fn.per_trial(_n, 10)
         # see _SPEC_LOCATIONS[12]
-        _durations['bin1'] = fn.per_trial(_n, 240)
+        _durations["bin1"] = fn.per_trial(_n, 240)
         # see _SPEC_LOCATIONS[13]
-        _durations['cue2'] = fn.per_trial(_n, 10)
+        _durations["cue2"] = fn.per_trial(_n, 10)
         # see _SPEC_LOCATIONS[14]
-        _durations['bin2'] = fn.per_trial(_n, 240)
+        _durations["bin2"] = fn.per_trial(_n, 240)
         # see _SPEC_LOCATIONS[15]
-        _durations['cue3'] = fn.per_trial(_n, 10)
+        _durations["cue3"] = fn.per_trial(_n, 10)
         # see _SPEC_LOCATIONS[16]
-        _durations['bin3'] = fn.per_trial(_n, 240)
+        _durations["bin3"] = fn.per_trial(_n, 240)
         # see _SPEC_LOCATIONS[17]
-        _durations['cue4'] = fn.per_trial(_n, 10)
+        _durations["cue4"] = fn.per_trial(_n, 10)
         # see _SPEC_LOCATIONS[18]
-        _durations['bin4'] = fn.per_trial(_n, 240)
+        _durations["bin4"] = fn.per_trial(_n, 240)
         # see _SPEC_LOCATIONS[19]
-        _durations['cue5'] = fn.per_trial(_n, 10)
+        _durations["cue5"] = fn.per_trial(_n, 10)
         # see _SPEC_LOCATIONS[20]
-        _durations['bin5'] = fn.per_trial(_n, 240)
+        _durations["bin5"] = fn.per_trial(_n, 240)
         # see _SPEC_LOCATIONS[21]
-        _durations['decision'] = fn.per_trial(_n, 500)
-        return {'high_side': high_side, 'pulses_left': pulses_left, 'pulses_right': pulses_right, 'ground_truth': ground_truth}, _durations
+        _durations["decision"] = fn.per_trial(_n, 500)
+        return {
+            "high_side": high_side,
+            "pulses_left": pulses_left,
+            "pulses_right": pulses_right,
+            "ground_truth": ground_truth,
+        }, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         rep = _trials.rep
-        choice = self.action_index['choice']
-        ground_truth = _vars['ground_truth']
-        pulses_left = _vars['pulses_left']
-        pulses_right = _vars['pulses_right']
+        choice = self.action_index["choice"]
+        ground_truth = _vars["ground_truth"]
+        pulses_left = _vars["pulses_left"]
+        pulses_right = _vars["pulses_right"]
         # see _SPEC_LOCATIONS[22]
-        _trials.add_input(0, ('fixation', 'cue0', 'bin0', 'cue1', 'bin1', 'cue2', 'bin2', 'cue3', 'bin3', 'cue4', 'bin4', 'cue5', 'bin5'), 1, None)
+        _trials.add_input(
+            0,
+            (
+                "fixation",
+                "cue0",
+                "bin0",
+                "cue1",
+                "bin1",
+                "cue2",
+                "bin2",
+                "cue3",
+                "bin3",
+                "cue4",
+                "bin4",
+                "cue5",
+                "bin5",
+            ),
+            1,
+            None,
+        )
         # see _SPEC_LOCATIONS[23]
-        _trials.add_input(1, ('cue0', 'cue1', 'cue2', 'cue3', 'cue4', 'cue5'), fn.array((fn.take(pulses_left, rep), fn.take(pulses_right, rep))), None)
+        _trials.add_input(
+            1,
+            ("cue0", "cue1", "cue2", "cue3", "cue4", "cue5"),
+            fn.array((fn.take(pulses_left, rep), fn.take(pulses_right, rep))),
+            None,
+        )
         # see _SPEC_LOCATIONS[24]
-        _trials.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(("decision",), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[25]
-        if _start['decision'] <= t < _end['decision'] and action == target:
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[26]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         # see _SPEC_LOCATIONS[27]
         if action != fixation:
-            abort = self.rewards['abort']
+            abort = self.rewards["abort"]
             return abort, None, False
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[28]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[29]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         # see _SPEC_LOCATIONS[30]
         _outcomes.rule(action != fixation, abort, None, False)
         return _outcomes
@@ -181,35 +229,35 @@ class PulseDecisionMaking(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (83, 'observation.fixation', 'tasks/PulseDecisionMaking.yaml', 18, 25),
-    (85, 'observation.stimulus', 'tasks/PulseDecisionMaking.yaml', 18, 38),
-    (87, 'action.fixation', 'tasks/PulseDecisionMaking.yaml', 19, 20),
-    (89, 'action.choice', 'tasks/PulseDecisionMaking.yaml', 19, 31),
-    (96, 'trial.high_side', 'tasks/PulseDecisionMaking.yaml', 21, 14),
-    (98, 'trial.pulses_left', 'tasks/PulseDecisionMaking.yaml', 22, 16),
-    (100, 'trial.pulses_right', 'tasks/PulseDecisionMaking.yaml', 23, 17),
-    (102, 'trial.ground_truth', 'tasks/PulseDecisionMaking.yaml', 25, 17),
-    (105, 'periods.fixation', 'tasks/PulseDecisionMaking.yaml', 27, 13),
-    (107, 'periods.pulses.periods.cue', 'tasks/PulseDecisionMaking.yaml', 30, 20),
-    (109, 'periods.pulses.periods.bin', 'tasks/PulseDecisionMaking.yaml', 30, 29),
-    (111, 'periods.pulses.periods.cue', 'tasks/PulseDecisionMaking.yaml', 30, 20),
-    (113, 'periods.pulses.periods.bin', 'tasks/PulseDecisionMaking.yaml', 30, 29),
-    (115, 'periods.pulses.periods.cue', 'tasks/PulseDecisionMaking.yaml', 30, 20),
-    (117, 'periods.pulses.periods.bin', 'tasks/PulseDecisionMaking.yaml', 30, 29),
-    (119, 'periods.pulses.periods.cue', 'tasks/PulseDecisionMaking.yaml', 30, 20),
-    (121, 'periods.pulses.periods.bin', 'tasks/PulseDecisionMaking.yaml', 30, 29),
-    (123, 'periods.pulses.periods.cue', 'tasks/PulseDecisionMaking.yaml', 30, 20),
-    (125, 'periods.pulses.periods.bin', 'tasks/PulseDecisionMaking.yaml', 30, 29),
-    (127, 'periods.pulses.periods.cue', 'tasks/PulseDecisionMaking.yaml', 30, 20),
-    (129, 'periods.pulses.periods.bin', 'tasks/PulseDecisionMaking.yaml', 30, 29),
-    (131, 'periods.decision', 'tasks/PulseDecisionMaking.yaml', 31, 13),
-    (141, 'inputs[0].value', 'tasks/PulseDecisionMaking.yaml', 33, 58),
-    (143, 'inputs[1].value', 'tasks/PulseDecisionMaking.yaml', 34, 43),
-    (145, 'target[0].value', 'tasks/PulseDecisionMaking.yaml', 36, 31),
-    (152, 'outcomes[0].when', 'tasks/PulseDecisionMaking.yaml', 38, 30),
-    (156, 'outcomes[1].when', 'tasks/PulseDecisionMaking.yaml', 39, 30),
-    (160, 'outcomes[2].when', 'tasks/PulseDecisionMaking.yaml', 40, 12),
-    (172, 'outcomes[0].when', 'tasks/PulseDecisionMaking.yaml', 38, 30),
-    (174, 'outcomes[1].when', 'tasks/PulseDecisionMaking.yaml', 39, 30),
-    (176, 'outcomes[2].when', 'tasks/PulseDecisionMaking.yaml', 40, 12),
+    (87, "observation.fixation", "tasks/PulseDecisionMaking.yaml", 18, 25),
+    (89, "observation.stimulus", "tasks/PulseDecisionMaking.yaml", 18, 38),
+    (91, "action.fixation", "tasks/PulseDecisionMaking.yaml", 19, 20),
+    (93, "action.choice", "tasks/PulseDecisionMaking.yaml", 19, 31),
+    (100, "trial.high_side", "tasks/PulseDecisionMaking.yaml", 21, 14),
+    (102, "trial.pulses_left", "tasks/PulseDecisionMaking.yaml", 22, 16),
+    (109, "trial.pulses_right", "tasks/PulseDecisionMaking.yaml", 23, 17),
+    (116, "trial.ground_truth", "tasks/PulseDecisionMaking.yaml", 25, 17),
+    (124, "periods.fixation", "tasks/PulseDecisionMaking.yaml", 27, 13),
+    (126, "periods.pulses.periods.cue", "tasks/PulseDecisionMaking.yaml", 30, 20),
+    (128, "periods.pulses.periods.bin", "tasks/PulseDecisionMaking.yaml", 30, 29),
+    (130, "periods.pulses.periods.cue", "tasks/PulseDecisionMaking.yaml", 30, 20),
+    (132, "periods.pulses.periods.bin", "tasks/PulseDecisionMaking.yaml", 30, 29),
+    (134, "periods.pulses.periods.cue", "tasks/PulseDecisionMaking.yaml", 30, 20),
+    (136, "periods.pulses.periods.bin", "tasks/PulseDecisionMaking.yaml", 30, 29),
+    (138, "periods.pulses.periods.cue", "tasks/PulseDecisionMaking.yaml", 30, 20),
+    (140, "periods.pulses.periods.bin", "tasks/PulseDecisionMaking.yaml", 30, 29),
+    (142, "periods.pulses.periods.cue", "tasks/PulseDecisionMaking.yaml", 30, 20),
+    (144, "periods.pulses.periods.bin", "tasks/PulseDecisionMaking.yaml", 30, 29),
+    (146, "periods.pulses.periods.cue", "tasks/PulseDecisionMaking.yaml", 30, 20),
+    (148, "periods.pulses.periods.bin", "tasks/PulseDecisionMaking.yaml", 30, 29),
+    (150, "periods.decision", "tasks/PulseDecisionMaking.yaml", 31, 13),
+    (165, "inputs[0].value", "tasks/PulseDecisionMaking.yaml", 33, 58),
+    (186, "inputs[1].value", "tasks/PulseDecisionMaking.yaml", 34, 43),
+    (193, "target[0].value", "tasks/PulseDecisionMaking.yaml", 36, 31),
+    (200, "outcomes[0].when", "tasks/PulseDecisionMaking.yaml", 38, 30),
+    (204, "outcomes[1].when", "tasks/PulseDecisionMaking.yaml", 39, 30),
+    (208, "outcomes[2].when", "tasks/PulseDecisionMaking.yaml", 40, 12),
+    (220, "outcomes[0].when", "tasks/PulseDecisionMaking.yaml", 38, 30),
+    (222, "outcomes[1].when", "tasks/PulseDecisionMaking.yaml", 39, 30),
+    (224, "outcomes[2].when", "tasks/PulseDecisionMaking.yaml", 40, 12),
 )

@@ -4,192 +4,223 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class Reaching1D(TrialEnv):
-    (
-        'Reaching on a circle: after a fixation period a target direction appears, and the agent\n'
-        'moves its hand around the circle (left or right by `step_size` radians per step) to reach\n'
-        'it. The hand position is a state variable moved by the actions; the `self` input shows\n'
-        'it as a cosine-tuned population, updated after every step. Each reach step is rewarded\n'
-        'by how close the hand is to the target; performance is the mean normalised reward over\n'
-        'the reach period.\n'
-        'Deviations from NeuroGym 2.3.1: the ground truth is an action (move toward the target\n'
-        'along the shorter arc from the starting position, then keep going), not the target angle\n'
-        'NeuroGym stores in a discrete-action task; the `self` input is shown from the first step\n'
-        '(NeuroGym adds it only to observations returned by step).'
+    __doc__ = (
+        "Reaching on a circle: after a fixation period a target direction appears, and the agent\n"
+        "moves its hand around the circle (left or right by `step_size` radians per step) to reach\n"
+        "it. The hand position is a state variable moved by the actions; the `self` input shows\n"
+        "it as a cosine-tuned population, updated after every step. Each reach step is rewarded\n"
+        "by how close the hand is to the target; performance is the mean normalised reward over\n"
+        "the reach period.\n"
+        "Deviations from NeuroGym 2.3.1: the ground truth is an action (move toward the target\n"
+        "along the shorter arc from the starting position, then keep going), not the target angle\n"
+        "NeuroGym stores in a discrete-action task; the `self` input is shown from the first step\n"
+        "(NeuroGym adds it only to observations returned by step)."
     )
 
     info = TaskInfo(
-        name='Reaching1D',
+        name="Reaching1D",
         dt=100.0,
-        paper='Georgopoulos, Schwartz & Kettner (1986), Neuronal population coding of movement direction',
-        url='https://science.sciencemag.org/content/233/4771/1416',
-        tags=('motor', 'steps action space', 'agent state'),
+        paper=("Georgopoulos, Schwartz & Kettner (1986), Neuronal population coding of movement direction"),
+        url="https://science.sciencemag.org/content/233/4771/1416",
+        tags=("motor", "steps action space", "agent state"),
         params=(
-            ParamInfo('dim_ring', 'int', 16, 2.0, None, 'number of units tuned to directions in each population'),
-            ParamInfo('step_size', 'float', 0.05, 0.0, None, 'how far one left/right action moves the hand (radians)'),
+            ParamInfo("dim_ring", "int", 16, 2.0, None, "number of units tuned to directions in each population"),
+            ParamInfo("step_size", "float", 0.05, 0.0, None, "how far one left/right action moves the hand (radians)"),
         ),
         rewards={
-            'correct': 1.0,
-            'fail': -0.1,
+            "correct": 1.0,
+            "fail": -0.1,
         },
         timing={
-            'fixation': 500.0,
-            'reach': 500.0,
+            "fixation": 500.0,
+            "reach": 500.0,
         },
         period_after={
-            'fixation': None,
-            'reach': 'fixation',
+            "fixation": None,
+            "reach": "fixation",
         },
-        trial_variables=('target_angle', 'direction'),
-        state_variables=('position', 'score'),
-        input_groups=(('target',), ('self',)),
+        trial_variables=("target_angle", "direction"),
+        state_variables=("position", "score"),
+        input_groups=(("target",), ("self",)),
         state_inputs=(1,),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        dim_ring = _params['dim_ring']
-        _sizes = {'observation': [], 'action': []}
+        dim_ring = _params["dim_ring"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('target', fn.size(dim_ring)))
+        _sizes["observation"].append(("target", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('self', fn.size(dim_ring)))
+        _sizes["observation"].append(("self", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('left', fn.size(1)))
+        _sizes["action"].append(("left", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('right', fn.size(1)))
+        _sizes["action"].append(("right", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        left = self.action_index['left']
-        right = self.action_index['right']
+        left = self.action_index["left"]
+        right = self.action_index["right"]
         # see _SPEC_LOCATIONS[5]
-        target_angle = fn.per_trial(_n, _fixed['target_angle'] if 'target_angle' in _fixed else fn.uniform(_rng, _n, 0, 2 * fn.pi))
+        target_angle = fn.per_trial(
+            _n, _fixed["target_angle"] if "target_angle" in _fixed else fn.uniform(_rng, _n, 0, 2 * fn.pi)
+        )
         # see _SPEC_LOCATIONS[6]
-        direction = fn.per_trial(_n, _fixed['direction'] if 'direction' in _fixed else fn.where(target_angle > fn.pi, left, right))
+        direction = fn.per_trial(
+            _n, _fixed["direction"] if "direction" in _fixed else fn.where(target_angle > fn.pi, left, right)
+        )
         # see _SPEC_LOCATIONS[7]
         position = fn.per_trial(_n, fn.pi)
         # see _SPEC_LOCATIONS[8]
         score = fn.per_trial(_n, 0)
         _durations = {}
         # see _SPEC_LOCATIONS[9]
-        _durations['fixation'] = fn.per_trial(_n, 500)
+        _durations["fixation"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[10]
-        _durations['reach'] = fn.per_trial(_n, 500)
-        return {'target_angle': target_angle, 'direction': direction, 'position': position, 'score': score}, _durations
+        _durations["reach"] = fn.per_trial(_n, 500)
+        return {"target_angle": target_angle, "direction": direction, "position": position, "score": score}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
-        dim_ring = self.params['dim_ring']
-        direction = _vars['direction']
-        position = _vars['position']
-        target_angle = _vars['target_angle']
+        dim_ring = self.params["dim_ring"]
+        direction = _vars["direction"]
+        position = _vars["position"]
+        target_angle = _vars["target_angle"]
         # see _SPEC_LOCATIONS[11]
-        _trials.add_input(0, ('reach',), fn.cos(fn.ring(dim_ring) - target_angle), None)
+        _trials.add_input(0, ("reach",), fn.cos(fn.ring(dim_ring) - target_angle), None)
         # see _SPEC_LOCATIONS[12]
         # the value follows the agent's state: stepping adds it; batches show its start
         _trials.add_input(1, (), None if _trials.serving else fn.cos(fn.ring(dim_ring) - position), None)
         # see _SPEC_LOCATIONS[13]
-        _trials.set_target(('reach',), direction)
+        _trials.set_target(("reach",), direction)
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
         # see _SPEC_LOCATIONS[14]
-        if _start['reach'] <= t < _end['reach']:
-            correct = self.rewards['correct']
-            fail = self.rewards['fail']
-            position = self._state['position']
-            score = self._state['score']
-            target_angle = self.trial['target_angle']
-            return fn.scalar(fn.maximum(correct - fn.circdist(position, target_angle), fail)), fn.scalar(score, 'performance'), False
+        if _start["reach"] <= t < _end["reach"]:
+            correct = self.rewards["correct"]
+            fail = self.rewards["fail"]
+            position = self._state["position"]
+            score = self._state["score"]
+            target_angle = self.trial["target_angle"]
+            return (
+                fn.scalar(fn.maximum(correct - fn.circdist(position, target_angle), fail)),
+                fn.scalar(score, "performance"),
+                False,
+            )
         return 0.0, None, False
 
     def _state_next(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
         dt = self.dt
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        left = self.action_index['left']
-        right = self.action_index['right']
-        step_size = self.params['step_size']
-        target_angle = self.trial['target_angle']
-        position = self._state['position']
-        score = self._state['score']
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        left = self.action_index["left"]
+        right = self.action_index["right"]
+        step_size = self.params["step_size"]
+        target_angle = self.trial["target_angle"]
+        position = self._state["position"]
+        score = self._state["score"]
         # see _SPEC_LOCATIONS[15]
-        position = fn.bounded(fn.mod(position + step_size * (action == left) - step_size * (action == right), 2 * fn.pi))
+        position = fn.bounded(
+            fn.mod(position + step_size * (action == left) - step_size * (action == right), 2 * fn.pi)
+        )
         # see _SPEC_LOCATIONS[16]
-        if _start['reach'] <= t < _end['reach']:
-            score = fn.bounded(score + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail) / (correct - fail) / ((_end['reach'] - _start['reach']) / dt))
-        return {'position': position, 'score': score}
+        if _start["reach"] <= t < _end["reach"]:
+            score = fn.bounded(
+                score
+                + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail)
+                / (correct - fail)
+                / ((_end["reach"] - _start["reach"]) / dt)
+            )
+        return {"position": position, "score": score}
 
     def _add_state_inputs(self, _ob, t):
-        dim_ring = self.params['dim_ring']
-        position = self._state['position']
+        dim_ring = self.params["dim_ring"]
+        position = self._state["position"]
         # see _SPEC_LOCATIONS[17]
         _ob[self._input_columns[1]] += fn.cos(fn.ring(dim_ring) - position)
         return _ob
 
     def _state_next_all(self, action, target, t, _vars, _start, _end, _states):
         dt = self.dt
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        left = self.action_index['left']
-        right = self.action_index['right']
-        step_size = self.params['step_size']
-        target_angle = _vars['target_angle']
-        position = _states['position']
-        score = _states['score']
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        left = self.action_index["left"]
+        right = self.action_index["right"]
+        step_size = self.params["step_size"]
+        target_angle = _vars["target_angle"]
+        position = _states["position"]
+        score = _states["score"]
         # see _SPEC_LOCATIONS[18]
-        position = fn.bounded(fn.mod(position + step_size * (1 * (action == left)) - step_size * (1 * (action == right)), 2 * fn.pi))
+        position = fn.bounded(
+            fn.mod(position + step_size * (1 * (action == left)) - step_size * (1 * (action == right)), 2 * fn.pi)
+        )
         # see _SPEC_LOCATIONS[19]
-        score = fn.where(fn.inside(('reach',), _start, _end, t), fn.bounded(score + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail) / (correct - fail) / ((_end['reach'] - _start['reach']) / dt)), score)
-        return {'position': fn.per_env(action, position), 'score': fn.per_env(action, score)}
+        score = fn.where(
+            fn.inside(("reach",), _start, _end, t),
+            fn.bounded(
+                score
+                + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail)
+                / (correct - fail)
+                / ((_end["reach"] - _start["reach"]) / dt)
+            ),
+            score,
+        )
+        return {"position": fn.per_env(action, position), "score": fn.per_env(action, score)}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
-        dim_ring = self.params['dim_ring']
-        position = _states['position'][:, None]
+        dim_ring = self.params["dim_ring"]
+        position = _states["position"][:, None]
         # see _SPEC_LOCATIONS[20]
         _ob[:, self._input_columns[1]] += fn.cos(fn.ring(dim_ring) - position)
         return _ob
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        position = _states['position']
-        score = _states['score']
-        target_angle = _vars['target_angle']
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        position = _states["position"]
+        score = _states["score"]
+        target_angle = _vars["target_angle"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(_outcomes.inside(('reach',), _start, _end), fn.maximum(correct - fn.circdist(position, target_angle), fail), score, False)
+        _outcomes.rule(
+            _outcomes.inside(("reach",), _start, _end),
+            fn.maximum(correct - fn.circdist(position, target_angle), fail),
+            score,
+            False,
+        )
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (52, 'observation.target', 'tasks/Reaching1D.yaml', 23, 23),
-    (54, 'observation.self', 'tasks/Reaching1D.yaml', 23, 39),
-    (56, 'action.fixation', 'tasks/Reaching1D.yaml', 24, 20),
-    (58, 'action.left', 'tasks/Reaching1D.yaml', 24, 29),
-    (60, 'action.right', 'tasks/Reaching1D.yaml', 24, 39),
-    (67, 'trial.target_angle', 'tasks/Reaching1D.yaml', 26, 17),
-    (69, 'trial.direction', 'tasks/Reaching1D.yaml', 28, 14),
-    (71, 'state.position.init', 'tasks/Reaching1D.yaml', 30, 20),
-    (73, 'state.score.init', 'tasks/Reaching1D.yaml', 32, 11),
-    (76, 'periods.fixation', 'tasks/Reaching1D.yaml', 37, 21),
-    (78, 'periods.reach', 'tasks/Reaching1D.yaml', 37, 33),
-    (87, 'inputs[0].value', 'tasks/Reaching1D.yaml', 39, 43),
-    (89, 'inputs[1].value', 'tasks/Reaching1D.yaml', 40, 26),
-    (92, 'target[0].value', 'tasks/Reaching1D.yaml', 42, 28),
-    (98, 'outcomes[0].when', 'tasks/Reaching1D.yaml', 44, 5),
-    (120, 'state.position.next', 'tasks/Reaching1D.yaml', 30, 30),
-    (122, 'state.score.next', 'tasks/Reaching1D.yaml', 34, 11),
-    (130, 'inputs[1].value', 'tasks/Reaching1D.yaml', 40, 26),
-    (144, 'state.position.next', 'tasks/Reaching1D.yaml', 30, 30),
-    (146, 'state.score.next', 'tasks/Reaching1D.yaml', 34, 11),
-    (154, 'inputs[1].value', 'tasks/Reaching1D.yaml', 40, 26),
-    (165, 'outcomes[0].when', 'tasks/Reaching1D.yaml', 44, 5),
+    (52, "observation.target", "tasks/Reaching1D.yaml", 23, 23),
+    (54, "observation.self", "tasks/Reaching1D.yaml", 23, 39),
+    (56, "action.fixation", "tasks/Reaching1D.yaml", 24, 20),
+    (58, "action.left", "tasks/Reaching1D.yaml", 24, 29),
+    (60, "action.right", "tasks/Reaching1D.yaml", 24, 39),
+    (67, "trial.target_angle", "tasks/Reaching1D.yaml", 26, 17),
+    (71, "trial.direction", "tasks/Reaching1D.yaml", 28, 14),
+    (75, "state.position.init", "tasks/Reaching1D.yaml", 30, 20),
+    (77, "state.score.init", "tasks/Reaching1D.yaml", 32, 11),
+    (80, "periods.fixation", "tasks/Reaching1D.yaml", 37, 21),
+    (82, "periods.reach", "tasks/Reaching1D.yaml", 37, 33),
+    (91, "inputs[0].value", "tasks/Reaching1D.yaml", 39, 43),
+    (93, "inputs[1].value", "tasks/Reaching1D.yaml", 40, 26),
+    (96, "target[0].value", "tasks/Reaching1D.yaml", 42, 28),
+    (102, "outcomes[0].when", "tasks/Reaching1D.yaml", 44, 5),
+    (128, "state.position.next", "tasks/Reaching1D.yaml", 30, 30),
+    (132, "state.score.next", "tasks/Reaching1D.yaml", 34, 11),
+    (145, "inputs[1].value", "tasks/Reaching1D.yaml", 40, 26),
+    (159, "state.position.next", "tasks/Reaching1D.yaml", 30, 30),
+    (163, "state.score.next", "tasks/Reaching1D.yaml", 34, 11),
+    (180, "inputs[1].value", "tasks/Reaching1D.yaml", 40, 26),
+    (191, "outcomes[0].when", "tasks/Reaching1D.yaml", 44, 5),
 )

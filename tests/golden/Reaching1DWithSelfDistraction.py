@@ -4,187 +4,220 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class Reaching1DWithSelfDistraction(TrialEnv):
-    (
+    __doc__ = (
         "Reaching1D where the hand's own position is shown on the same units as the target, and\n"
-        'three times stronger: the agent must reach the target although its own movement\n'
-        'dominates the input. One population of 32 direction-tuned units carries both.\n'
-        'Deviations from NeuroGym 2.3.1: as in Reaching1D, the ground truth is the action toward\n'
-        'the target and the hand input is shown from the first step; NeuroGym leaves the\n'
-        'observation unnamed, here its one group is `stimulus`.'
+        "three times stronger: the agent must reach the target although its own movement\n"
+        "dominates the input. One population of 32 direction-tuned units carries both.\n"
+        "Deviations from NeuroGym 2.3.1: as in Reaching1D, the ground truth is the action toward\n"
+        "the target and the hand input is shown from the first step; NeuroGym leaves the\n"
+        "observation unnamed, here its one group is `stimulus`."
     )
 
     info = TaskInfo(
-        name='Reaching1DWithSelfDistraction',
+        name="Reaching1DWithSelfDistraction",
         dt=100.0,
-        paper='Georgopoulos, Schwartz & Kettner (1986), Neuronal population coding of movement direction',
-        url='https://science.sciencemag.org/content/233/4771/1416',
-        tags=('motor', 'steps action space', 'agent state'),
+        paper=("Georgopoulos, Schwartz & Kettner (1986), Neuronal population coding of movement direction"),
+        url="https://science.sciencemag.org/content/233/4771/1416",
+        tags=("motor", "steps action space", "agent state"),
         params=(
-            ParamInfo('dim_ring', 'int', 32, 2.0, None, 'number of direction-tuned units'),
-            ParamInfo('step_size', 'float', 0.05, 0.0, None, 'how far one left/right action moves the hand (radians)'),
-            ParamInfo('target_gain', 'float', 0.3, 0.0, None, 'strength of the target input relative to the hand input'),
+            ParamInfo("dim_ring", "int", 32, 2.0, None, "number of direction-tuned units"),
+            ParamInfo("step_size", "float", 0.05, 0.0, None, "how far one left/right action moves the hand (radians)"),
+            ParamInfo(
+                "target_gain", "float", 0.3, 0.0, None, "strength of the target input relative to the hand input"
+            ),
         ),
         rewards={
-            'correct': 1.0,
-            'fail': -0.1,
+            "correct": 1.0,
+            "fail": -0.1,
         },
         timing={
-            'fixation': 500.0,
-            'reach': 500.0,
+            "fixation": 500.0,
+            "reach": 500.0,
         },
         period_after={
-            'fixation': None,
-            'reach': 'fixation',
+            "fixation": None,
+            "reach": "fixation",
         },
-        trial_variables=('target_angle', 'direction'),
-        state_variables=('position', 'score'),
-        input_groups=(('stimulus',), ('stimulus',)),
+        trial_variables=("target_angle", "direction"),
+        state_variables=("position", "score"),
+        input_groups=(("stimulus",), ("stimulus",)),
         state_inputs=(1,),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        dim_ring = _params['dim_ring']
-        _sizes = {'observation': [], 'action': []}
+        dim_ring = _params["dim_ring"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('stimulus', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('left', fn.size(1)))
+        _sizes["action"].append(("left", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('right', fn.size(1)))
+        _sizes["action"].append(("right", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        left = self.action_index['left']
-        right = self.action_index['right']
+        left = self.action_index["left"]
+        right = self.action_index["right"]
         # see _SPEC_LOCATIONS[4]
-        target_angle = fn.per_trial(_n, _fixed['target_angle'] if 'target_angle' in _fixed else fn.uniform(_rng, _n, 0, 2 * fn.pi))
+        target_angle = fn.per_trial(
+            _n, _fixed["target_angle"] if "target_angle" in _fixed else fn.uniform(_rng, _n, 0, 2 * fn.pi)
+        )
         # see _SPEC_LOCATIONS[5]
-        direction = fn.per_trial(_n, _fixed['direction'] if 'direction' in _fixed else fn.where(target_angle > fn.pi, left, right))
+        direction = fn.per_trial(
+            _n, _fixed["direction"] if "direction" in _fixed else fn.where(target_angle > fn.pi, left, right)
+        )
         # see _SPEC_LOCATIONS[6]
         position = fn.per_trial(_n, fn.pi)
         # see _SPEC_LOCATIONS[7]
         score = fn.per_trial(_n, 0)
         _durations = {}
         # see _SPEC_LOCATIONS[8]
-        _durations['fixation'] = fn.per_trial(_n, 500)
+        _durations["fixation"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[9]
-        _durations['reach'] = fn.per_trial(_n, 500)
-        return {'target_angle': target_angle, 'direction': direction, 'position': position, 'score': score}, _durations
+        _durations["reach"] = fn.per_trial(_n, 500)
+        return {"target_angle": target_angle, "direction": direction, "position": position, "score": score}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
-        dim_ring = self.params['dim_ring']
-        direction = _vars['direction']
-        position = _vars['position']
-        target_angle = _vars['target_angle']
-        target_gain = self.params['target_gain']
+        dim_ring = self.params["dim_ring"]
+        direction = _vars["direction"]
+        position = _vars["position"]
+        target_angle = _vars["target_angle"]
+        target_gain = self.params["target_gain"]
         # see _SPEC_LOCATIONS[10]
-        _trials.add_input(0, ('reach',), fn.cos(fn.ring(dim_ring) - target_angle) * target_gain, None)
+        _trials.add_input(0, ("reach",), fn.cos(fn.ring(dim_ring) - target_angle) * target_gain, None)
         # see _SPEC_LOCATIONS[11]
         # the value follows the agent's state: stepping adds it; batches show its start
         _trials.add_input(1, (), None if _trials.serving else fn.cos(fn.ring(dim_ring) - position), None)
         # see _SPEC_LOCATIONS[12]
-        _trials.set_target(('reach',), direction)
+        _trials.set_target(("reach",), direction)
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
         # see _SPEC_LOCATIONS[13]
-        if _start['reach'] <= t < _end['reach']:
-            correct = self.rewards['correct']
-            fail = self.rewards['fail']
-            position = self._state['position']
-            score = self._state['score']
-            target_angle = self.trial['target_angle']
-            return fn.scalar(fn.maximum(correct - fn.circdist(position, target_angle), fail)), fn.scalar(score, 'performance'), False
+        if _start["reach"] <= t < _end["reach"]:
+            correct = self.rewards["correct"]
+            fail = self.rewards["fail"]
+            position = self._state["position"]
+            score = self._state["score"]
+            target_angle = self.trial["target_angle"]
+            return (
+                fn.scalar(fn.maximum(correct - fn.circdist(position, target_angle), fail)),
+                fn.scalar(score, "performance"),
+                False,
+            )
         return 0.0, None, False
 
     def _state_next(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
         dt = self.dt
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        left = self.action_index['left']
-        right = self.action_index['right']
-        step_size = self.params['step_size']
-        target_angle = self.trial['target_angle']
-        position = self._state['position']
-        score = self._state['score']
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        left = self.action_index["left"]
+        right = self.action_index["right"]
+        step_size = self.params["step_size"]
+        target_angle = self.trial["target_angle"]
+        position = self._state["position"]
+        score = self._state["score"]
         # see _SPEC_LOCATIONS[14]
-        position = fn.bounded(fn.mod(position + step_size * (action == left) - step_size * (action == right), 2 * fn.pi))
+        position = fn.bounded(
+            fn.mod(position + step_size * (action == left) - step_size * (action == right), 2 * fn.pi)
+        )
         # see _SPEC_LOCATIONS[15]
-        if _start['reach'] <= t < _end['reach']:
-            score = fn.bounded(score + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail) / (correct - fail) / ((_end['reach'] - _start['reach']) / dt))
-        return {'position': position, 'score': score}
+        if _start["reach"] <= t < _end["reach"]:
+            score = fn.bounded(
+                score
+                + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail)
+                / (correct - fail)
+                / ((_end["reach"] - _start["reach"]) / dt)
+            )
+        return {"position": position, "score": score}
 
     def _add_state_inputs(self, _ob, t):
-        dim_ring = self.params['dim_ring']
-        position = self._state['position']
+        dim_ring = self.params["dim_ring"]
+        position = self._state["position"]
         # see _SPEC_LOCATIONS[16]
         _ob[self._input_columns[1]] += fn.cos(fn.ring(dim_ring) - position)
         return _ob
 
     def _state_next_all(self, action, target, t, _vars, _start, _end, _states):
         dt = self.dt
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        left = self.action_index['left']
-        right = self.action_index['right']
-        step_size = self.params['step_size']
-        target_angle = _vars['target_angle']
-        position = _states['position']
-        score = _states['score']
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        left = self.action_index["left"]
+        right = self.action_index["right"]
+        step_size = self.params["step_size"]
+        target_angle = _vars["target_angle"]
+        position = _states["position"]
+        score = _states["score"]
         # see _SPEC_LOCATIONS[17]
-        position = fn.bounded(fn.mod(position + step_size * (1 * (action == left)) - step_size * (1 * (action == right)), 2 * fn.pi))
+        position = fn.bounded(
+            fn.mod(position + step_size * (1 * (action == left)) - step_size * (1 * (action == right)), 2 * fn.pi)
+        )
         # see _SPEC_LOCATIONS[18]
-        score = fn.where(fn.inside(('reach',), _start, _end, t), fn.bounded(score + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail) / (correct - fail) / ((_end['reach'] - _start['reach']) / dt)), score)
-        return {'position': fn.per_env(action, position), 'score': fn.per_env(action, score)}
+        score = fn.where(
+            fn.inside(("reach",), _start, _end, t),
+            fn.bounded(
+                score
+                + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail)
+                / (correct - fail)
+                / ((_end["reach"] - _start["reach"]) / dt)
+            ),
+            score,
+        )
+        return {"position": fn.per_env(action, position), "score": fn.per_env(action, score)}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
-        dim_ring = self.params['dim_ring']
-        position = _states['position'][:, None]
+        dim_ring = self.params["dim_ring"]
+        position = _states["position"][:, None]
         # see _SPEC_LOCATIONS[19]
         _ob[:, self._input_columns[1]] += fn.cos(fn.ring(dim_ring) - position)
         return _ob
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        position = _states['position']
-        score = _states['score']
-        target_angle = _vars['target_angle']
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        position = _states["position"]
+        score = _states["score"]
+        target_angle = _vars["target_angle"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[20]
-        _outcomes.rule(_outcomes.inside(('reach',), _start, _end), fn.maximum(correct - fn.circdist(position, target_angle), fail), score, False)
+        _outcomes.rule(
+            _outcomes.inside(("reach",), _start, _end),
+            fn.maximum(correct - fn.circdist(position, target_angle), fail),
+            score,
+            False,
+        )
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (49, 'observation.stimulus', 'tasks/Reaching1DWithSelfDistraction.yaml', 15, 45),
-    (51, 'action.fixation', 'tasks/Reaching1D.yaml', 24, 20),
-    (53, 'action.left', 'tasks/Reaching1D.yaml', 24, 29),
-    (55, 'action.right', 'tasks/Reaching1D.yaml', 24, 39),
-    (62, 'trial.target_angle', 'tasks/Reaching1D.yaml', 26, 17),
-    (64, 'trial.direction', 'tasks/Reaching1D.yaml', 28, 14),
-    (66, 'state.position.init', 'tasks/Reaching1D.yaml', 30, 20),
-    (68, 'state.score.init', 'tasks/Reaching1D.yaml', 32, 11),
-    (71, 'periods.fixation', 'tasks/Reaching1D.yaml', 37, 21),
-    (73, 'periods.reach', 'tasks/Reaching1D.yaml', 37, 33),
-    (83, 'inputs[0].value', 'tasks/Reaching1DWithSelfDistraction.yaml', 17, 45),
-    (85, 'inputs[1].value', 'tasks/Reaching1DWithSelfDistraction.yaml', 18, 30),
-    (88, 'target[0].value', 'tasks/Reaching1D.yaml', 42, 28),
-    (94, 'outcomes[0].when', 'tasks/Reaching1D.yaml', 44, 5),
-    (116, 'state.position.next', 'tasks/Reaching1D.yaml', 30, 30),
-    (118, 'state.score.next', 'tasks/Reaching1D.yaml', 34, 11),
-    (126, 'inputs[1].value', 'tasks/Reaching1DWithSelfDistraction.yaml', 18, 30),
-    (140, 'state.position.next', 'tasks/Reaching1D.yaml', 30, 30),
-    (142, 'state.score.next', 'tasks/Reaching1D.yaml', 34, 11),
-    (150, 'inputs[1].value', 'tasks/Reaching1DWithSelfDistraction.yaml', 18, 30),
-    (161, 'outcomes[0].when', 'tasks/Reaching1D.yaml', 44, 5),
+    (51, "observation.stimulus", "tasks/Reaching1DWithSelfDistraction.yaml", 15, 45),
+    (53, "action.fixation", "tasks/Reaching1D.yaml", 24, 20),
+    (55, "action.left", "tasks/Reaching1D.yaml", 24, 29),
+    (57, "action.right", "tasks/Reaching1D.yaml", 24, 39),
+    (64, "trial.target_angle", "tasks/Reaching1D.yaml", 26, 17),
+    (68, "trial.direction", "tasks/Reaching1D.yaml", 28, 14),
+    (72, "state.position.init", "tasks/Reaching1D.yaml", 30, 20),
+    (74, "state.score.init", "tasks/Reaching1D.yaml", 32, 11),
+    (77, "periods.fixation", "tasks/Reaching1D.yaml", 37, 21),
+    (79, "periods.reach", "tasks/Reaching1D.yaml", 37, 33),
+    (89, "inputs[0].value", "tasks/Reaching1DWithSelfDistraction.yaml", 17, 45),
+    (91, "inputs[1].value", "tasks/Reaching1DWithSelfDistraction.yaml", 18, 30),
+    (94, "target[0].value", "tasks/Reaching1D.yaml", 42, 28),
+    (100, "outcomes[0].when", "tasks/Reaching1D.yaml", 44, 5),
+    (126, "state.position.next", "tasks/Reaching1D.yaml", 30, 30),
+    (130, "state.score.next", "tasks/Reaching1D.yaml", 34, 11),
+    (143, "inputs[1].value", "tasks/Reaching1DWithSelfDistraction.yaml", 18, 30),
+    (157, "state.position.next", "tasks/Reaching1D.yaml", 30, 30),
+    (161, "state.score.next", "tasks/Reaching1D.yaml", 34, 11),
+    (178, "inputs[1].value", "tasks/Reaching1DWithSelfDistraction.yaml", 18, 30),
+    (189, "outcomes[0].when", "tasks/Reaching1D.yaml", 44, 5),
 )

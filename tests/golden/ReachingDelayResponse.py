@@ -4,122 +4,142 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class ReachingDelayResponse(TrialEnv):
-    (
-        'Delayed reaching with a continuous, two-dimensional action: a stimulus position in\n'
-        '[low, high] is shown, then after a delay of 0, 1 or 2 s a go cue appears. The first\n'
-        'action dimension says whether to respond (negative: hold, positive: go); the second is\n'
-        'the reported position. Holding must last through stimulus and delay; in the decision\n'
-        'period a positive first dimension ends the trial with a reward that falls with the\n'
-        'position error, correct / (1 + |error|)^2. A trial that times out costs `miss`.\n'
-        'Deviation from NeuroGym 2.3.1: both action dimensions share the bounds [-1, 2] (NeuroGym\n'
-        'bounds the first to [-1, 1]); the spec language has one pair of bounds for all\n'
-        'continuous actions. The action dimensions are named `respond` and `position`.'
+    __doc__ = (
+        "Delayed reaching with a continuous, two-dimensional action: a stimulus position in\n"
+        "[low, high] is shown, then after a delay of 0, 1 or 2 s a go cue appears. The first\n"
+        "action dimension says whether to respond (negative: hold, positive: go); the second is\n"
+        "the reported position. Holding must last through stimulus and delay; in the decision\n"
+        "period a positive first dimension ends the trial with a reward that falls with the\n"
+        "position error, correct / (1 + |error|)^2. A trial that times out costs `miss`.\n"
+        "Deviation from NeuroGym 2.3.1: both action dimensions share the bounds [-1, 2] (NeuroGym\n"
+        "bounds the first to [-1, 1]); the spec language has one pair of bounds for all\n"
+        "continuous actions. The action dimensions are named `respond` and `position`."
     )
 
     info = TaskInfo(
-        name='ReachingDelayResponse',
+        name="ReachingDelayResponse",
         dt=100.0,
-        paper="Funahashi, Bruce & Goldman-Rakic (1989), Mnemonic coding of visual space in the monkey's dorsolateral prefrontal cortex",
-        url='https://journals.physiology.org/doi/10.1152/jn.1989.61.2.331',
-        tags=('perceptual', 'delayed response', 'continuous action space', 'multidimensional action space', 'supervised'),
+        paper=(
+            "Funahashi, Bruce & Goldman-Rakic (1989), Mnemonic coding of visual "
+            "space in the monkey's dorsolateral prefrontal cortex"
+        ),
+        url="https://journals.physiology.org/doi/10.1152/jn.1989.61.2.331",
+        tags=(
+            "perceptual",
+            "delayed response",
+            "continuous action space",
+            "multidimensional action space",
+            "supervised",
+        ),
         params=(
-            ParamInfo('low', 'float', 0.0, None, None, 'smallest stimulus position'),
-            ParamInfo('high', 'float', 1.0, None, None, 'largest stimulus position'),
+            ParamInfo("low", "float", 0.0, None, None, "smallest stimulus position"),
+            ParamInfo("high", "float", 1.0, None, None, "largest stimulus position"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
-            'miss': -0.5,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
+            "miss": -0.5,
         },
         timing={
-            'stimulus': 500.0,
-            'delay': 'choice([0, 1000, 2000])',
-            'decision': 500.0,
+            "stimulus": 500.0,
+            "delay": "choice([0, 1000, 2000])",
+            "decision": 500.0,
         },
         period_after={
-            'stimulus': None,
-            'delay': 'stimulus',
-            'decision': 'delay',
+            "stimulus": None,
+            "delay": "stimulus",
+            "decision": "delay",
         },
-        trial_variables=('ground_truth',),
-        input_groups=(('stimulus',), ('stimulus',), ('go',)),
+        trial_variables=("ground_truth",),
+        input_groups=(("stimulus",), ("stimulus",), ("go",)),
         has_target=True,
-        action_type='continuous',
+        action_type="continuous",
         action_bounds=(-1.0, 2.0),
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('go', fn.size(1)))
+        _sizes["observation"].append(("go", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(1)))
+        _sizes["observation"].append(("stimulus", fn.size(1)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('respond', fn.size(1)))
+        _sizes["action"].append(("respond", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('position', fn.size(1)))
+        _sizes["action"].append(("position", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        high = self.params['high']
-        low = self.params['low']
+        high = self.params["high"]
+        low = self.params["low"]
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.uniform(_rng, _n, low, high))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.uniform(_rng, _n, low, high)
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[5]
-        _durations['stimulus'] = fn.per_trial(_n, 500)
+        _durations["stimulus"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[6]
-        _durations['delay'] = fn.per_trial(_n, fn.choice(_rng, _n, fn.array((0, 1000, 2000))))
+        _durations["delay"] = fn.per_trial(_n, fn.choice(_rng, _n, fn.array((0, 1000, 2000))))
         # see _SPEC_LOCATIONS[7]
-        _durations['decision'] = fn.per_trial(_n, 500)
-        return {'ground_truth': ground_truth}, _durations
+        _durations["decision"] = fn.per_trial(_n, 500)
+        return {"ground_truth": ground_truth}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
-        ground_truth = _vars['ground_truth']
+        ground_truth = _vars["ground_truth"]
         # see _SPEC_LOCATIONS[8]
-        _trials.add_input(0, ('stimulus',), ground_truth, None)
+        _trials.add_input(0, ("stimulus",), ground_truth, None)
         # see _SPEC_LOCATIONS[9]
-        _trials.add_input(1, ('delay', 'decision'), -0.5, None)
+        _trials.add_input(1, ("delay", "decision"), -0.5, None)
         # see _SPEC_LOCATIONS[10]
-        _trials.add_input(2, ('decision',), 1, None)
+        _trials.add_input(2, ("decision",), 1, None)
         # see _SPEC_LOCATIONS[11]
-        _trials.set_target(('stimulus', 'delay'), fn.array((-1, -0.5)))
+        _trials.set_target(("stimulus", "delay"), fn.array((-1, -0.5)))
         # see _SPEC_LOCATIONS[12]
-        _trials.set_target(('decision',), fn.array((1, ground_truth)))
+        _trials.set_target(("decision",), fn.array((1, ground_truth)))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
         # see _SPEC_LOCATIONS[13]
-        if _start['stimulus'] <= t < _end['stimulus'] and fn.take(action, 0) >= 0:
-            abort = self.rewards['abort']
+        if _start["stimulus"] <= t < _end["stimulus"] and fn.take(action, 0) >= 0:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[14]
-        if _start['decision'] <= t < _end['decision'] and fn.take(action, 0) > 0:
-            correct = self.rewards['correct']
-            ground_truth = self.trial['ground_truth']
-            return fn.scalar(correct / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2)), fn.scalar(1 / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2), 'performance'), True
+        if _start["decision"] <= t < _end["decision"] and fn.take(action, 0) > 0:
+            correct = self.rewards["correct"]
+            ground_truth = self.trial["ground_truth"]
+            return (
+                fn.scalar(correct / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2)),
+                fn.scalar(1 / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2), "performance"),
+                True,
+            )
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        ground_truth = _vars['ground_truth']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        ground_truth = _vars["ground_truth"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[15]
-        _outcomes.rule(_outcomes.inside(('stimulus',), _start, _end) & (fn.take(action, 0) >= 0), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("stimulus",), _start, _end) & (fn.take(action, 0) >= 0), abort, None, False)
         # see _SPEC_LOCATIONS[16]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (fn.take(action, 0) > 0), correct / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2), 1 / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2), True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & (fn.take(action, 0) > 0),
+            correct / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2),
+            1 / fn.power(1 + fn.abs(fn.take(action, 1) - ground_truth), 2),
+            True,
+        )
         return _outcomes
 
     def _timeout(self):
-        miss = self.rewards['miss']
+        miss = self.rewards["miss"]
         # see _SPEC_LOCATIONS[17]
         return miss, None
 
     def _timeout_all(self, t, _vars, _states):
-        miss = self.rewards['miss']
+        miss = self.rewards["miss"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[18]
         _outcomes.rule(True, miss, None, True)
@@ -129,23 +149,23 @@ class ReachingDelayResponse(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (54, 'observation.go', 'tasks/ReachingDelayResponse.yaml', 22, 19),
-    (56, 'observation.stimulus', 'tasks/ReachingDelayResponse.yaml', 22, 32),
-    (58, 'action.respond', 'tasks/ReachingDelayResponse.yaml', 23, 19),
-    (60, 'action.position', 'tasks/ReachingDelayResponse.yaml', 23, 32),
-    (67, 'trial.ground_truth', 'tasks/ReachingDelayResponse.yaml', 27, 17),
-    (70, 'periods.stimulus', 'tasks/ReachingDelayResponse.yaml', 28, 21),
-    (72, 'periods.delay', 'tasks/ReachingDelayResponse.yaml', 28, 33),
-    (74, 'periods.decision', 'tasks/ReachingDelayResponse.yaml', 28, 70),
-    (80, 'inputs[0].value', 'tasks/ReachingDelayResponse.yaml', 30, 48),
-    (82, 'inputs[1].value', 'tasks/ReachingDelayResponse.yaml', 31, 57),
-    (84, 'inputs[2].value', 'tasks/ReachingDelayResponse.yaml', 32, 42),
-    (86, 'target[0].value', 'tasks/ReachingDelayResponse.yaml', 34, 40),
-    (88, 'target[1].value', 'tasks/ReachingDelayResponse.yaml', 35, 31),
-    (94, 'outcomes[0].when', 'tasks/ReachingDelayResponse.yaml', 37, 30),
-    (98, 'outcomes[1].when', 'tasks/ReachingDelayResponse.yaml', 39, 11),
-    (110, 'outcomes[0].when', 'tasks/ReachingDelayResponse.yaml', 37, 30),
-    (112, 'outcomes[1].when', 'tasks/ReachingDelayResponse.yaml', 39, 11),
-    (118, 'timeout[0].when', 'tasks/ReachingDelayResponse.yaml', 44, 5),
-    (124, 'timeout[0].when', 'tasks/ReachingDelayResponse.yaml', 44, 5),
+    (63, "observation.go", "tasks/ReachingDelayResponse.yaml", 22, 19),
+    (65, "observation.stimulus", "tasks/ReachingDelayResponse.yaml", 22, 32),
+    (67, "action.respond", "tasks/ReachingDelayResponse.yaml", 23, 19),
+    (69, "action.position", "tasks/ReachingDelayResponse.yaml", 23, 32),
+    (76, "trial.ground_truth", "tasks/ReachingDelayResponse.yaml", 27, 17),
+    (81, "periods.stimulus", "tasks/ReachingDelayResponse.yaml", 28, 21),
+    (83, "periods.delay", "tasks/ReachingDelayResponse.yaml", 28, 33),
+    (85, "periods.decision", "tasks/ReachingDelayResponse.yaml", 28, 70),
+    (91, "inputs[0].value", "tasks/ReachingDelayResponse.yaml", 30, 48),
+    (93, "inputs[1].value", "tasks/ReachingDelayResponse.yaml", 31, 57),
+    (95, "inputs[2].value", "tasks/ReachingDelayResponse.yaml", 32, 42),
+    (97, "target[0].value", "tasks/ReachingDelayResponse.yaml", 34, 40),
+    (99, "target[1].value", "tasks/ReachingDelayResponse.yaml", 35, 31),
+    (105, "outcomes[0].when", "tasks/ReachingDelayResponse.yaml", 37, 30),
+    (109, "outcomes[1].when", "tasks/ReachingDelayResponse.yaml", 39, 11),
+    (125, "outcomes[0].when", "tasks/ReachingDelayResponse.yaml", 37, 30),
+    (127, "outcomes[1].when", "tasks/ReachingDelayResponse.yaml", 39, 11),
+    (138, "timeout[0].when", "tasks/ReachingDelayResponse.yaml", 44, 5),
+    (144, "timeout[0].when", "tasks/ReachingDelayResponse.yaml", 44, 5),
 )

@@ -4,160 +4,190 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class ReadySetGo(TrialEnv):
-    (
+    __doc__ = (
         'Interval reproduction: "ready" and "set" cues are separated by a random interval; the\n'
         'agent must respond "go" that interval (times `gain`) after "set". Reward falls with the\n'
-        'timing error and is 0 beyond `prod_margin * production + 25` ms.\n'
+        "timing error and is 0 beyond `prod_margin * production + 25` ms.\n"
         'Deviations from NeuroGym 2.3.1: the ground-truth "go" step is the one the reward rule\n'
-        'scores best (production after the end of the measured interval); NeuroGym places it one\n'
+        "scores best (production after the end of the measured interval); NeuroGym places it one\n"
         '"set" step later, so its ground-truth policy earns about 0.55 instead of 1. Fixation,\n'
         "ready and set last 80 ms, what NeuroGym's 100, 83 and 83 ms floor to at dt = 80."
     )
 
     info = TaskInfo(
-        name='ReadySetGo',
+        name="ReadySetGo",
         dt=80.0,
-        paper='Jazayeri & Shadlen (2015), A neural mechanism for sensorimotor timing',
-        url='https://www.sciencedirect.com/science/article/pii/S0896627315002548',
-        tags=('timing', 'go-no-go', 'supervised'),
+        paper="Jazayeri & Shadlen (2015), A neural mechanism for sensorimotor timing",
+        url="https://www.sciencedirect.com/science/article/pii/S0896627315002548",
+        tags=("timing", "go-no-go", "supervised"),
         params=(
-            ParamInfo('gain', 'float', 1.0, 0.0, None, 'production interval / measured interval'),
-            ParamInfo('prod_margin', 'float', 0.2, 0.0, None, 'tolerated relative timing error'),
+            ParamInfo("gain", "float", 1.0, 0.0, None, "production interval / measured interval"),
+            ParamInfo("prod_margin", "float", 0.2, 0.0, None, "tolerated relative timing error"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 80.0,
-            'ready': 80.0,
-            'measure': 'measure',
-            'set': 80.0,
-            'production': '2 * production',
+            "fixation": 80.0,
+            "ready": 80.0,
+            "measure": "measure",
+            "set": 80.0,
+            "production": "2 * production",
         },
         period_after={
-            'fixation': None,
-            'ready': 'fixation',
-            'measure': 'fixation',
-            'set': 'measure',
-            'production': 'set',
+            "fixation": None,
+            "ready": "fixation",
+            "measure": "fixation",
+            "set": "measure",
+            "production": "set",
         },
-        trial_variables=('measure', 'production'),
-        input_groups=(('fixation',), ('ready',), ('set',)),
+        trial_variables=("measure", "production"),
+        input_groups=(("fixation",), ("ready",), ("set",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('ready', fn.size(1)))
+        _sizes["observation"].append(("ready", fn.size(1)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('set', fn.size(1)))
+        _sizes["observation"].append(("set", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('go', fn.size(1)))
+        _sizes["action"].append(("go", fn.size(1)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
         dt = self.dt
-        gain = self.params['gain']
+        gain = self.params["gain"]
         # see _SPEC_LOCATIONS[5]
-        measure = fn.per_trial(_n, _fixed['measure'] if 'measure' in _fixed else dt * fn.floor(fn.uniform(_rng, _n, 800, 1500) / dt))
+        measure = fn.per_trial(
+            _n, _fixed["measure"] if "measure" in _fixed else dt * fn.floor(fn.uniform(_rng, _n, 800, 1500) / dt)
+        )
         # see _SPEC_LOCATIONS[6]
-        production = fn.per_trial(_n, _fixed['production'] if 'production' in _fixed else measure * gain)
+        production = fn.per_trial(_n, _fixed["production"] if "production" in _fixed else measure * gain)
         _durations = {}
         # see _SPEC_LOCATIONS[7]
-        _durations['fixation'] = fn.per_trial(_n, 80)
+        _durations["fixation"] = fn.per_trial(_n, 80)
         # see _SPEC_LOCATIONS[8]
-        _durations['ready'] = fn.per_trial(_n, 80)
+        _durations["ready"] = fn.per_trial(_n, 80)
         # see _SPEC_LOCATIONS[9]
-        _durations['measure'] = fn.per_trial(_n, measure)
+        _durations["measure"] = fn.per_trial(_n, measure)
         # see _SPEC_LOCATIONS[10]
-        _durations['set'] = fn.per_trial(_n, 80)
+        _durations["set"] = fn.per_trial(_n, 80)
         # see _SPEC_LOCATIONS[11]
-        _durations['production'] = fn.per_trial(_n, 2 * production)
-        return {'measure': measure, 'production': production}, _durations
+        _durations["production"] = fn.per_trial(_n, 2 * production)
+        return {"measure": measure, "production": production}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        fixation = self.action_index['fixation']
-        go = self.action_index['go']
-        production = _vars['production']
+        fixation = self.action_index["fixation"]
+        go = self.action_index["go"]
+        production = _vars["production"]
         # see _SPEC_LOCATIONS[12]
-        _trials.add_input(0, ('fixation', 'ready', 'measure', 'set'), 1, None)
+        _trials.add_input(0, ("fixation", "ready", "measure", "set"), 1, None)
         # see _SPEC_LOCATIONS[13]
-        _trials.add_input(1, ('ready',), 1, None)
+        _trials.add_input(1, ("ready",), 1, None)
         # see _SPEC_LOCATIONS[14]
-        _trials.add_input(2, ('set',), 1, None)
+        _trials.add_input(2, ("set",), 1, None)
         # see _SPEC_LOCATIONS[15]
-        _trials.set_target(('production',), fn.where(t - _end['measure'] == dt * fn.round(production / dt), go, fixation))
+        _trials.set_target(
+            ("production",), fn.where(t - _end["measure"] == dt * fn.round(production / dt), go, fixation)
+        )
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
-        go = self.action_index['go']
-        prod_margin = self.params['prod_margin']
-        production = self.trial['production']
+        fixation = self.action_index["fixation"]
+        go = self.action_index["go"]
+        prod_margin = self.params["prod_margin"]
+        production = self.trial["production"]
         # see _SPEC_LOCATIONS[16]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[17]
-        if _start['production'] <= t < _end['production'] and (action == go and fn.abs(t - _end['measure'] - production) > prod_margin * production + 25):
-            fail = self.rewards['fail']
+        if _start["production"] <= t < _end["production"] and (
+            action == go and fn.abs(t - _end["measure"] - production) > prod_margin * production + 25
+        ):
+            fail = self.rewards["fail"]
             return fail, None, True
         # see _SPEC_LOCATIONS[18]
-        if _start['production'] <= t < _end['production'] and action == go:
-            correct = self.rewards['correct']
-            return fn.scalar(fn.maximum(fn.power(1 - fn.abs(t - _end['measure'] - production) / (prod_margin * production + 25), 1.5), 0.1) * correct), 1.0, True
+        if _start["production"] <= t < _end["production"] and action == go:
+            correct = self.rewards["correct"]
+            return (
+                fn.scalar(
+                    fn.maximum(
+                        fn.power(1 - fn.abs(t - _end["measure"] - production) / (prod_margin * production + 25), 1.5),
+                        0.1,
+                    )
+                    * correct
+                ),
+                1.0,
+                True,
+            )
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
-        go = self.action_index['go']
-        prod_margin = self.params['prod_margin']
-        production = _vars['production']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
+        go = self.action_index["go"]
+        prod_margin = self.params["prod_margin"]
+        production = _vars["production"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[19]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[20]
-        _outcomes.rule(_outcomes.inside(('production',), _start, _end) & fn.all_of(action == go, fn.abs(t - _end['measure'] - production) > prod_margin * production + 25), fail, None, True)
+        _outcomes.rule(
+            _outcomes.inside(("production",), _start, _end)
+            & fn.all_of(action == go, fn.abs(t - _end["measure"] - production) > prod_margin * production + 25),
+            fail,
+            None,
+            True,
+        )
         # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(_outcomes.inside(('production',), _start, _end) & (action == go), fn.maximum(fn.power(1 - fn.abs(t - _end['measure'] - production) / (prod_margin * production + 25), 1.5), 0.1) * correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("production",), _start, _end) & (action == go),
+            fn.maximum(
+                fn.power(1 - fn.abs(t - _end["measure"] - production) / (prod_margin * production + 25), 1.5), 0.1
+            )
+            * correct,
+            1,
+            True,
+        )
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (53, 'observation.fixation', 'tasks/ReadySetGo.yaml', 20, 25),
-    (55, 'observation.ready', 'tasks/ReadySetGo.yaml', 20, 35),
-    (57, 'observation.set', 'tasks/ReadySetGo.yaml', 20, 43),
-    (59, 'action.fixation', 'tasks/ReadySetGo.yaml', 21, 20),
-    (61, 'action.go', 'tasks/ReadySetGo.yaml', 21, 27),
-    (68, 'trial.measure', 'tasks/ReadySetGo.yaml', 23, 12),
-    (70, 'trial.production', 'tasks/ReadySetGo.yaml', 24, 15),
-    (73, 'periods.fixation', 'tasks/ReadySetGo.yaml', 26, 13),
-    (75, 'periods.ready', 'tasks/ReadySetGo.yaml', 27, 10),
-    (77, 'periods.measure.duration', 'tasks/ReadySetGo.yaml', 28, 23),
-    (79, 'periods.set', 'tasks/ReadySetGo.yaml', 29, 8),
-    (81, 'periods.production', 'tasks/ReadySetGo.yaml', 30, 15),
-    (90, 'inputs[0].value', 'tasks/ReadySetGo.yaml', 32, 71),
-    (92, 'inputs[1].value', 'tasks/ReadySetGo.yaml', 33, 42),
-    (94, 'inputs[2].value', 'tasks/ReadySetGo.yaml', 34, 38),
-    (96, 'target[0].value', 'tasks/ReadySetGo.yaml', 37, 12),
-    (106, 'outcomes[0].when', 'tasks/ReadySetGo.yaml', 39, 30),
-    (110, 'outcomes[1].when', 'tasks/ReadySetGo.yaml', 41, 11),
-    (114, 'outcomes[2].when', 'tasks/ReadySetGo.yaml', 45, 11),
-    (129, 'outcomes[0].when', 'tasks/ReadySetGo.yaml', 39, 30),
-    (131, 'outcomes[1].when', 'tasks/ReadySetGo.yaml', 41, 11),
-    (133, 'outcomes[2].when', 'tasks/ReadySetGo.yaml', 45, 11),
+    (53, "observation.fixation", "tasks/ReadySetGo.yaml", 20, 25),
+    (55, "observation.ready", "tasks/ReadySetGo.yaml", 20, 35),
+    (57, "observation.set", "tasks/ReadySetGo.yaml", 20, 43),
+    (59, "action.fixation", "tasks/ReadySetGo.yaml", 21, 20),
+    (61, "action.go", "tasks/ReadySetGo.yaml", 21, 27),
+    (68, "trial.measure", "tasks/ReadySetGo.yaml", 23, 12),
+    (72, "trial.production", "tasks/ReadySetGo.yaml", 24, 15),
+    (75, "periods.fixation", "tasks/ReadySetGo.yaml", 26, 13),
+    (77, "periods.ready", "tasks/ReadySetGo.yaml", 27, 10),
+    (79, "periods.measure.duration", "tasks/ReadySetGo.yaml", 28, 23),
+    (81, "periods.set", "tasks/ReadySetGo.yaml", 29, 8),
+    (83, "periods.production", "tasks/ReadySetGo.yaml", 30, 15),
+    (92, "inputs[0].value", "tasks/ReadySetGo.yaml", 32, 71),
+    (94, "inputs[1].value", "tasks/ReadySetGo.yaml", 33, 42),
+    (96, "inputs[2].value", "tasks/ReadySetGo.yaml", 34, 38),
+    (98, "target[0].value", "tasks/ReadySetGo.yaml", 37, 12),
+    (110, "outcomes[0].when", "tasks/ReadySetGo.yaml", 39, 30),
+    (114, "outcomes[1].when", "tasks/ReadySetGo.yaml", 41, 11),
+    (120, "outcomes[2].when", "tasks/ReadySetGo.yaml", 45, 11),
+    (145, "outcomes[0].when", "tasks/ReadySetGo.yaml", 39, 30),
+    (147, "outcomes[1].when", "tasks/ReadySetGo.yaml", 41, 11),
+    (155, "outcomes[2].when", "tasks/ReadySetGo.yaml", 45, 11),
 )

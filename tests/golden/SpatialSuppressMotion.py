@@ -4,93 +4,260 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class SpatialSuppressMotion(TrialEnv):
-    (
-        'Spatial suppression of motion perception (Tadin et al. 2003), a psychophysics model\n'
-        'task: a drifting grating moves left, right, up or down; it is small and faint\n'
-        '(contrast 0.05, diameter 1 of 8) or large and strong (contrast 0.99, diameter 8). The\n'
-        'input has one unit per direction and size (4 x 8, direction-major); the target is not\n'
-        'an action but the probabilities with which human observers report each of the four\n'
-        'directions after each frame, interpolated from measured psychometric data (large\n'
-        'gratings are seen late: spatial suppression). There is no reward; the task is meant for\n'
-        'supervised training with continuous outputs.\n'
-        'NeuroGym leaves the spaces unnamed; here they are `stimulus` and `report`. The 300 ms\n'
-        'stimulus lasts 36 frames of 8.3 ms, as in NeuroGym (the spec writes it as 298.8 ms).\n'
-        'Deviation from NeuroGym 2.3.1: where the measured P(correct) + P(opposite) exceeds 1\n'
-        '(the last frames of large gratings: 0.99 + 0.04), NeuroGym gives the orthogonal\n'
-        'directions negative probabilities; here they get 0 and the four values are normalised\n'
-        'to sum to 1.'
+    __doc__ = (
+        "Spatial suppression of motion perception (Tadin et al. 2003), a psychophysics model\n"
+        "task: a drifting grating moves left, right, up or down; it is small and faint\n"
+        "(contrast 0.05, diameter 1 of 8) or large and strong (contrast 0.99, diameter 8). The\n"
+        "input has one unit per direction and size (4 x 8, direction-major); the target is not\n"
+        "an action but the probabilities with which human observers report each of the four\n"
+        "directions after each frame, interpolated from measured psychometric data (large\n"
+        "gratings are seen late: spatial suppression). There is no reward; the task is meant for\n"
+        "supervised training with continuous outputs.\n"
+        "NeuroGym leaves the spaces unnamed; here they are `stimulus` and `report`. The 300 ms\n"
+        "stimulus lasts 36 frames of 8.3 ms, as in NeuroGym (the spec writes it as 298.8 ms).\n"
+        "Deviation from NeuroGym 2.3.1: where the measured P(correct) + P(opposite) exceeds 1\n"
+        "(the last frames of large gratings: 0.99 + 0.04), NeuroGym gives the orthogonal\n"
+        "directions negative probabilities; here they get 0 and the four values are normalised\n"
+        "to sum to 1."
     )
 
     info = TaskInfo(
-        name='SpatialSuppressMotion',
+        name="SpatialSuppressMotion",
         dt=8.3,
-        paper='Tadin, Lappin, Gilroy & Blake (2003), Perceptual consequences of centre-surround antagonism in visual motion processing',
-        url='https://www.nature.com/articles/nature01800',
-        tags=('perceptual', 'plaid', 'motion', 'center-surround', 'supervised'),
+        paper=(
+            "Tadin, Lappin, Gilroy & Blake (2003), Perceptual consequences of "
+            "centre-surround antagonism in visual motion processing"
+        ),
+        url="https://www.nature.com/articles/nature01800",
+        tags=("perceptual", "plaid", "motion", "center-surround", "supervised"),
         params=(
-            ParamInfo('low_contrast', 'float', 0.05, 0.0, 1.0, 'contrast of the small grating (diameter 1)'),
-            ParamInfo('high_contrast', 'float', 0.99, 0.0, 1.0, 'contrast of the large grating (diameter 8)'),
-            ParamInfo('frames', 'list', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 14, 17, 20, 27, 35, 36, 37, 38], None, None, 'frame indices of the table'),
-            ParamInfo('correct_large', 'list', [0.249, 0.249, 0.249, 0.249, 0.249, 0.249, 0.249, 0.249, 0.249, 0.249, 0.27, 0.32, 0.4583, 0.65, 0.85, 0.99, 0.99, 0.99, 0.99], None, None, 'P(correct) per frame, large grating'),
-            ParamInfo('opposite_large', 'list', [0.249, 0.249, 0.249, 0.249, 0.249, 0.249, 0.249, 0.249, 0.29, 0.31, 0.4, 0.475, 0.4167, 0.3083, 0.075, 0.04, 0.04, 0.03, 0.03], None, None, 'P(opposite) per frame, large grating'),
-            ParamInfo('correct_small', 'list', [0.249, 0.249, 0.249, 0.249, 0.249, 0.249, 0.249, 0.25, 0.26, 0.2583, 0.325, 0.45, 0.575, 0.875, 0.933, 0.99, 0.99, 0.99, 0.99], None, None, 'P(correct) per frame, small grating'),
-            ParamInfo('opposite_small', 'list', [0.249, 0.249, 0.249, 0.249, 0.249, 0.249, 0.249, 0.25, 0.26, 0.2583, 0.267, 0.1417, 0.1167, 0.058, 0.016, 0.003, 0.003, 0.003, 0.003], None, None, 'P(opposite) per frame, small grating'),
+            ParamInfo("low_contrast", "float", 0.05, 0.0, 1.0, "contrast of the small grating (diameter 1)"),
+            ParamInfo("high_contrast", "float", 0.99, 0.0, 1.0, "contrast of the large grating (diameter 8)"),
+            ParamInfo(
+                "frames",
+                "list",
+                [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 14, 17, 20, 27, 35, 36, 37, 38],
+                None,
+                None,
+                "frame indices of the table",
+            ),
+            ParamInfo(
+                "correct_large",
+                "list",
+                [
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.27,
+                    0.32,
+                    0.4583,
+                    0.65,
+                    0.85,
+                    0.99,
+                    0.99,
+                    0.99,
+                    0.99,
+                ],
+                None,
+                None,
+                "P(correct) per frame, large grating",
+            ),
+            ParamInfo(
+                "opposite_large",
+                "list",
+                [
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.29,
+                    0.31,
+                    0.4,
+                    0.475,
+                    0.4167,
+                    0.3083,
+                    0.075,
+                    0.04,
+                    0.04,
+                    0.03,
+                    0.03,
+                ],
+                None,
+                None,
+                "P(opposite) per frame, large grating",
+            ),
+            ParamInfo(
+                "correct_small",
+                "list",
+                [
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.25,
+                    0.26,
+                    0.2583,
+                    0.325,
+                    0.45,
+                    0.575,
+                    0.875,
+                    0.933,
+                    0.99,
+                    0.99,
+                    0.99,
+                    0.99,
+                ],
+                None,
+                None,
+                "P(correct) per frame, small grating",
+            ),
+            ParamInfo(
+                "opposite_small",
+                "list",
+                [
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.249,
+                    0.25,
+                    0.26,
+                    0.2583,
+                    0.267,
+                    0.1417,
+                    0.1167,
+                    0.058,
+                    0.016,
+                    0.003,
+                    0.003,
+                    0.003,
+                    0.003,
+                ],
+                None,
+                None,
+                "P(opposite) per frame, small grating",
+            ),
         ),
         timing={
-            'stimulus': 298.8,
+            "stimulus": 298.8,
         },
         period_after={
-            'stimulus': None,
+            "stimulus": None,
         },
-        trial_variables=('direction', 'large', 'contrast', 'diameter', 'opposite'),
-        input_groups=(('stimulus',),),
+        trial_variables=("direction", "large", "contrast", "diameter", "opposite"),
+        input_groups=(("stimulus",),),
         has_target=True,
-        action_type='continuous',
+        action_type="continuous",
         action_bounds=(0.0, 1.0),
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('stimulus', fn.size(32)))
+        _sizes["observation"].append(("stimulus", fn.size(32)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['action'].append(('report', fn.size(4)))
+        _sizes["action"].append(("report", fn.size(4)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        high_contrast = self.params['high_contrast']
-        low_contrast = self.params['low_contrast']
+        high_contrast = self.params["high_contrast"]
+        low_contrast = self.params["low_contrast"]
         # see _SPEC_LOCATIONS[2]
-        direction = fn.per_trial(_n, _fixed['direction'] if 'direction' in _fixed else fn.choice(_rng, _n, 4))
+        direction = fn.per_trial(_n, _fixed["direction"] if "direction" in _fixed else fn.choice(_rng, _n, 4))
         # see _SPEC_LOCATIONS[3]
-        large = fn.per_trial(_n, _fixed['large'] if 'large' in _fixed else fn.bernoulli(_rng, _n, 0.5))
+        large = fn.per_trial(_n, _fixed["large"] if "large" in _fixed else fn.bernoulli(_rng, _n, 0.5))
         # see _SPEC_LOCATIONS[4]
-        contrast = fn.per_trial(_n, _fixed['contrast'] if 'contrast' in _fixed else fn.where(large, high_contrast, low_contrast))
+        contrast = fn.per_trial(
+            _n, _fixed["contrast"] if "contrast" in _fixed else fn.where(large, high_contrast, low_contrast)
+        )
         # see _SPEC_LOCATIONS[5]
-        diameter = fn.per_trial(_n, _fixed['diameter'] if 'diameter' in _fixed else fn.where(large, 8, 1))
+        diameter = fn.per_trial(_n, _fixed["diameter"] if "diameter" in _fixed else fn.where(large, 8, 1))
         # see _SPEC_LOCATIONS[6]
-        opposite = fn.per_trial(_n, _fixed['opposite'] if 'opposite' in _fixed else direction + 1 - 2 * fn.mod(direction, 2))
+        opposite = fn.per_trial(
+            _n, _fixed["opposite"] if "opposite" in _fixed else direction + 1 - 2 * fn.mod(direction, 2)
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[7]
-        _durations['stimulus'] = fn.per_trial(_n, 298.8)
-        return {'direction': direction, 'large': large, 'contrast': contrast, 'diameter': diameter, 'opposite': opposite}, _durations
+        _durations["stimulus"] = fn.per_trial(_n, 298.8)
+        return {
+            "direction": direction,
+            "large": large,
+            "contrast": contrast,
+            "diameter": diameter,
+            "opposite": opposite,
+        }, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        contrast = _vars['contrast']
-        correct_large = self.params['correct_large']
-        correct_small = self.params['correct_small']
-        diameter = _vars['diameter']
-        direction = _vars['direction']
-        frames = self.params['frames']
-        large = _vars['large']
-        opposite = _vars['opposite']
-        opposite_large = self.params['opposite_large']
-        opposite_small = self.params['opposite_small']
+        contrast = _vars["contrast"]
+        correct_large = self.params["correct_large"]
+        correct_small = self.params["correct_small"]
+        diameter = _vars["diameter"]
+        direction = _vars["direction"]
+        frames = self.params["frames"]
+        large = _vars["large"]
+        opposite = _vars["opposite"]
+        opposite_large = self.params["opposite_large"]
+        opposite_small = self.params["opposite_small"]
         # see _SPEC_LOCATIONS[8]
-        _trials.add_input(0, ('stimulus',), (fn.cos(fn.take(fn.array((-fn.pi / 2, fn.pi / 2, 0, fn.pi)), fn.arange(32) // 8) - fn.take(fn.array((-fn.pi / 2, fn.pi / 2, 0, fn.pi)), direction)) + 1) * contrast / 2 * (1 * (fn.mod(fn.arange(32), 8) < diameter)), None)
+        _trials.add_input(
+            0,
+            ("stimulus",),
+            (
+                fn.cos(
+                    fn.take(fn.array((-fn.pi / 2, fn.pi / 2, 0, fn.pi)), fn.arange(32) // 8)
+                    - fn.take(fn.array((-fn.pi / 2, fn.pi / 2, 0, fn.pi)), direction)
+                )
+                + 1
+            )
+            * contrast
+            / 2
+            * (1 * (fn.mod(fn.arange(32), 8) < diameter)),
+            None,
+        )
         # see _SPEC_LOCATIONS[9]
-        _trials.set_target(('stimulus',), (fn.onehot(direction, 4) * fn.where(large, fn.interp(t / dt, frames, correct_large), fn.interp(t / dt, frames, correct_small)) + fn.onehot(opposite, 4) * fn.where(large, fn.interp(t / dt, frames, opposite_large), fn.interp(t / dt, frames, opposite_small)) + (1 - fn.onehot(direction, 4) - fn.onehot(opposite, 4)) * fn.maximum(1 - fn.where(large, fn.interp(t / dt, frames, correct_large), fn.interp(t / dt, frames, correct_small)) - fn.where(large, fn.interp(t / dt, frames, opposite_large), fn.interp(t / dt, frames, opposite_small)), 0) / 2) / fn.maximum(fn.where(large, fn.interp(t / dt, frames, correct_large), fn.interp(t / dt, frames, correct_small)) + fn.where(large, fn.interp(t / dt, frames, opposite_large), fn.interp(t / dt, frames, opposite_small)), 1))
+        _trials.set_target(
+            ("stimulus",),
+            (
+                fn.onehot(direction, 4)
+                * fn.where(large, fn.interp(t / dt, frames, correct_large), fn.interp(t / dt, frames, correct_small))
+                + fn.onehot(opposite, 4)
+                * fn.where(large, fn.interp(t / dt, frames, opposite_large), fn.interp(t / dt, frames, opposite_small))
+                + (1 - fn.onehot(direction, 4) - fn.onehot(opposite, 4))
+                * fn.maximum(
+                    1
+                    - fn.where(
+                        large, fn.interp(t / dt, frames, correct_large), fn.interp(t / dt, frames, correct_small)
+                    )
+                    - fn.where(
+                        large, fn.interp(t / dt, frames, opposite_large), fn.interp(t / dt, frames, opposite_small)
+                    ),
+                    0,
+                )
+                / 2
+            )
+            / fn.maximum(
+                fn.where(large, fn.interp(t / dt, frames, correct_large), fn.interp(t / dt, frames, correct_small))
+                + fn.where(large, fn.interp(t / dt, frames, opposite_large), fn.interp(t / dt, frames, opposite_small)),
+                1,
+            ),
+        )
 
     def _judge(self, action, target, t):
         return 0.0, None, False
@@ -103,14 +270,14 @@ class SpatialSuppressMotion(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (54, 'observation.stimulus', 'tasks/SpatialSuppressMotion.yaml', 32, 25),
-    (56, 'action.report', 'tasks/SpatialSuppressMotion.yaml', 33, 18),
-    (63, 'trial.direction', 'tasks/SpatialSuppressMotion.yaml', 37, 14),
-    (65, 'trial.large', 'tasks/SpatialSuppressMotion.yaml', 38, 10),
-    (67, 'trial.contrast', 'tasks/SpatialSuppressMotion.yaml', 39, 13),
-    (69, 'trial.diameter', 'tasks/SpatialSuppressMotion.yaml', 40, 13),
-    (71, 'trial.opposite', 'tasks/SpatialSuppressMotion.yaml', 41, 13),
-    (74, 'periods.stimulus', 'tasks/SpatialSuppressMotion.yaml', 42, 21),
-    (90, 'inputs[0].value', 'tasks/SpatialSuppressMotion.yaml', 47, 12),
-    (92, 'target[0].value', 'tasks/SpatialSuppressMotion.yaml', 55, 12),
+    (172, "observation.stimulus", "tasks/SpatialSuppressMotion.yaml", 32, 25),
+    (174, "action.report", "tasks/SpatialSuppressMotion.yaml", 33, 18),
+    (181, "trial.direction", "tasks/SpatialSuppressMotion.yaml", 37, 14),
+    (183, "trial.large", "tasks/SpatialSuppressMotion.yaml", 38, 10),
+    (185, "trial.contrast", "tasks/SpatialSuppressMotion.yaml", 39, 13),
+    (189, "trial.diameter", "tasks/SpatialSuppressMotion.yaml", 40, 13),
+    (191, "trial.opposite", "tasks/SpatialSuppressMotion.yaml", 41, 13),
+    (196, "periods.stimulus", "tasks/SpatialSuppressMotion.yaml", 42, 21),
+    (218, "inputs[0].value", "tasks/SpatialSuppressMotion.yaml", 47, 12),
+    (234, "target[0].value", "tasks/SpatialSuppressMotion.yaml", 55, 12),
 )

@@ -4,74 +4,87 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class ToneDetection(TrialEnv):
-    (
-        'Tone in noise (a human psychophysics task, without fixation): a 2000 ms noisy auditory\n'
+    __doc__ = (
+        "Tone in noise (a human psychophysics task, without fixation): a 2000 ms noisy auditory\n"
         "input may hold a 50 ms tone at 500, 1000 or 1500 ms. The agent reports at the trial's\n"
-        'last step whether there was a tone and where: action 0 = no tone, 1..3 = tone at the\n'
-        'first, second or third time. The ground truth is that answer at every step. NeuroGym\n'
-        'leaves the spaces unnamed; here they are stimulus and no_tone/tone.\n'
-        'Deviations from NeuroGym 2.3.1: the answer at the last step is rewarded (`correct`,\n'
-        'performance 1); NeuroGym gives no reward and no performance at all, so its\n'
+        "last step whether there was a tone and where: action 0 = no tone, 1..3 = tone at the\n"
+        "first, second or third time. The ground truth is that answer at every step. NeuroGym\n"
+        "leaves the spaces unnamed; here they are stimulus and no_tone/tone.\n"
+        "Deviations from NeuroGym 2.3.1: the answer at the last step is rewarded (`correct`,\n"
+        "performance 1); NeuroGym gives no reward and no performance at all, so its\n"
         'ground-truth policy earns 0. Since "no tone" is action 0, a policy that always takes\n'
-        'action 0 now earns `correct` on the no-tone quarter of the trials (NeuroGym: 0).'
+        "action 0 now earns `correct` on the no-tone quarter of the trials (NeuroGym: 0)."
     )
 
     info = TaskInfo(
-        name='ToneDetection',
+        name="ToneDetection",
         dt=50.0,
-        paper='Gibson, Young & Costalupes (1985), Representation of tones in noise in the responses of auditory nerve fibers in cats',
-        url='https://www.jneurosci.org/content/jneuro/5/12/3261.full.pdf',
-        tags=('auditory', 'perceptual', 'supervised', 'decision'),
+        paper=(
+            "Gibson, Young & Costalupes (1985), Representation of tones in noise "
+            "in the responses of auditory nerve fibers in cats"
+        ),
+        url="https://www.jneurosci.org/content/jneuro/5/12/3261.full.pdf",
+        tags=("auditory", "perceptual", "supervised", "decision"),
         params=(
-            ParamInfo('sigma', 'float', 0.2, 0.0, None, 'input noise per sqrt(ms)'),
-            ParamInfo('tone_times', 'list', [500, 1000, 1500], None, None, 'possible tone onsets in ms'),
-            ParamInfo('tone_dur', 'int', 50, 0.0, None, 'tone duration in ms'),
+            ParamInfo("sigma", "float", 0.2, 0.0, None, "input noise per sqrt(ms)"),
+            ParamInfo("tone_times", "list", [500, 1000, 1500], None, None, "possible tone onsets in ms"),
+            ParamInfo("tone_dur", "int", 50, 0.0, None, "tone duration in ms"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'noresp': -0.1,
+            "abort": -0.1,
+            "correct": 1.0,
+            "noresp": -0.1,
         },
         timing={
-            'stimulus': 2000.0,
+            "stimulus": 2000.0,
         },
         period_after={
-            'stimulus': None,
+            "stimulus": None,
         },
-        trial_variables=('ground_truth', 'tone_on'),
-        input_groups=(('stimulus',),),
+        trial_variables=("ground_truth", "tone_on"),
+        input_groups=(("stimulus",),),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        _sizes = {'observation': [], 'action': []}
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('stimulus', fn.size(1)))
+        _sizes["observation"].append(("stimulus", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['action'].append(('no_tone', fn.size(1)))
+        _sizes["action"].append(("no_tone", fn.size(1)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('tone', fn.size(3)))
+        _sizes["action"].append(("tone", fn.size(3)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        tone_times = self.params['tone_times']
+        tone_times = self.params["tone_times"]
         # see _SPEC_LOCATIONS[3]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, 4))
+        ground_truth = fn.per_trial(_n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.choice(_rng, _n, 4))
         # see _SPEC_LOCATIONS[4]
-        tone_on = fn.per_trial(_n, _fixed['tone_on'] if 'tone_on' in _fixed else fn.where(ground_truth > 0, fn.take(tone_times, fn.maximum(ground_truth - 1, 0)), -1))
+        tone_on = fn.per_trial(
+            _n,
+            _fixed["tone_on"]
+            if "tone_on" in _fixed
+            else fn.where(ground_truth > 0, fn.take(tone_times, fn.maximum(ground_truth - 1, 0)), -1),
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[5]
-        _durations['stimulus'] = fn.per_trial(_n, 2000)
-        return {'ground_truth': ground_truth, 'tone_on': tone_on}, _durations
+        _durations["stimulus"] = fn.per_trial(_n, 2000)
+        return {"ground_truth": ground_truth, "tone_on": tone_on}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        ground_truth = _vars['ground_truth']
-        sigma = self.params['sigma']
-        tone_dur = self.params['tone_dur']
-        tone_on = _vars['tone_on']
+        ground_truth = _vars["ground_truth"]
+        sigma = self.params["sigma"]
+        tone_dur = self.params["tone_dur"]
+        tone_on = _vars["tone_on"]
         # see _SPEC_LOCATIONS[6]
-        _trials.add_input(0, ('stimulus',), fn.where(fn.all_of(ground_truth > 0, t >= tone_on, t < tone_on + tone_dur), 1, 0), sigma / fn.sqrt(dt))
+        _trials.add_input(
+            0,
+            ("stimulus",),
+            fn.where(fn.all_of(ground_truth > 0, t >= tone_on, t < tone_on + tone_dur), 1, 0),
+            sigma / fn.sqrt(dt),
+        )
         # see _SPEC_LOCATIONS[7]
         _trials.set_target((), ground_truth)
 
@@ -79,31 +92,31 @@ class ToneDetection(TrialEnv):
         _end = self.end_t
         dt = self.dt
         # see _SPEC_LOCATIONS[8]
-        if t == _end['stimulus'] - dt and action == target:
-            correct = self.rewards['correct']
+        if t == _end["stimulus"] - dt and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         dt = self.dt
-        correct = self.rewards['correct']
+        correct = self.rewards["correct"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[9]
-        _outcomes.rule(fn.all_of(t == _end['stimulus'] - dt, action == target), correct, 1, True)
+        _outcomes.rule(fn.all_of(t == _end["stimulus"] - dt, action == target), correct, 1, True)
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (48, 'observation.stimulus', 'tasks/ToneDetection.yaml', 23, 25),
-    (50, 'action.no_tone', 'tasks/ToneDetection.yaml', 24, 19),
-    (52, 'action.tone', 'tasks/ToneDetection.yaml', 24, 28),
-    (58, 'trial.ground_truth', 'tasks/ToneDetection.yaml', 26, 17),
-    (60, 'trial.tone_on', 'tasks/ToneDetection.yaml', 27, 12),
-    (63, 'periods.stimulus', 'tasks/ToneDetection.yaml', 28, 21),
-    (73, 'inputs[0].value', 'tasks/ToneDetection.yaml', 32, 12),
-    (75, 'target[0].value', 'tasks/ToneDetection.yaml', 35, 13),
-    (81, 'outcomes[0].when', 'tasks/ToneDetection.yaml', 37, 12),
-    (91, 'outcomes[0].when', 'tasks/ToneDetection.yaml', 37, 12),
+    (51, "observation.stimulus", "tasks/ToneDetection.yaml", 23, 25),
+    (53, "action.no_tone", "tasks/ToneDetection.yaml", 24, 19),
+    (55, "action.tone", "tasks/ToneDetection.yaml", 24, 28),
+    (61, "trial.ground_truth", "tasks/ToneDetection.yaml", 26, 17),
+    (63, "trial.tone_on", "tasks/ToneDetection.yaml", 27, 12),
+    (71, "periods.stimulus", "tasks/ToneDetection.yaml", 28, 21),
+    (81, "inputs[0].value", "tasks/ToneDetection.yaml", 32, 12),
+    (88, "target[0].value", "tasks/ToneDetection.yaml", 35, 13),
+    (94, "outcomes[0].when", "tasks/ToneDetection.yaml", 37, 12),
+    (104, "outcomes[0].when", "tasks/ToneDetection.yaml", 37, 12),
 )

@@ -4,172 +4,196 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class PerceptualdecisionmakingIbl20(TrialEnv):
-    (
-        'PerceptualDecisionMaking in blocks with a biased prior, as in the International Brain\n'
+    __doc__ = (
+        "PerceptualDecisionMaking in blocks with a biased prior, as in the International Brain\n"
         "Laboratory's mouse task: blocks of `block_length` trials alternate between a prior that\n"
-        'favours choice 0 (`p_block[0]`) and one that favours choice 1; the block is not cued.\n'
-        'Session variables carry the block from trial to trial, so the bias lives in the spec\n'
-        'instead of in wrappers (NeuroGym builds it from RandomGroundTruth and ScheduleAttr).'
+        "favours choice 0 (`p_block[0]`) and one that favours choice 1; the block is not cued.\n"
+        "Session variables carry the block from trial to trial, so the bias lives in the spec\n"
+        "instead of in wrappers (NeuroGym builds it from RandomGroundTruth and ScheduleAttr)."
     )
 
     info = TaskInfo(
-        name='perceptualdecisionmaking.ibl20',
+        name="perceptualdecisionmaking.ibl20",
         dt=100.0,
-        paper='International Brain Laboratory et al. (2021), Standardized and reproducible measurement of decision-making in mice',
-        url='https://elifesciences.org/articles/63711',
-        tags=('perceptual', 'two-alternative', 'supervised', 'blocks'),
+        paper=(
+            "International Brain Laboratory et al. (2021), Standardized and "
+            "reproducible measurement of decision-making in mice"
+        ),
+        url="https://elifesciences.org/articles/63711",
+        tags=("perceptual", "two-alternative", "supervised", "blocks"),
         params=(
-            ParamInfo('dim_ring', 'int', 2, 2.0, None, 'number of stimulus directions (and choices)'),
-            ParamInfo('cohs', 'list', [0, 6.4, 12.8, 25.6, 51.2], None, None, 'coherence levels in percent'),
-            ParamInfo('sigma', 'float', 1.0, 0.0, None, 'input noise per sqrt(ms); the per-step std is sigma / sqrt(dt)'),
-            ParamInfo('block_length', 'int', 90, 1.0, None, 'trials per block'),
-            ParamInfo('p_block', 'list', [0.8, 0.2], None, None, 'probability that choice 0 is correct in block 0 and in block 1'),
+            ParamInfo("dim_ring", "int", 2, 2.0, None, "number of stimulus directions (and choices)"),
+            ParamInfo("cohs", "list", [0, 6.4, 12.8, 25.6, 51.2], None, None, "coherence levels in percent"),
+            ParamInfo(
+                "sigma", "float", 1.0, 0.0, None, "input noise per sqrt(ms); the per-step std is sigma / sqrt(dt)"
+            ),
+            ParamInfo("block_length", "int", 90, 1.0, None, "trials per block"),
+            ParamInfo(
+                "p_block",
+                "list",
+                [0.8, 0.2],
+                None,
+                None,
+                "probability that choice 0 is correct in block 0 and in block 1",
+            ),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 100.0,
-            'stimulus': 2000.0,
-            'delay': 0.0,
-            'decision': 100.0,
+            "fixation": 100.0,
+            "stimulus": 2000.0,
+            "delay": 0.0,
+            "decision": 100.0,
         },
         period_after={
-            'fixation': None,
-            'stimulus': 'fixation',
-            'delay': 'stimulus',
-            'decision': 'delay',
+            "fixation": None,
+            "stimulus": "fixation",
+            "delay": "stimulus",
+            "decision": "delay",
         },
-        trial_variables=('ground_truth', 'coh'),
-        session_variables=('block', 'trial_in_block'),
-        input_groups=(('fixation',), ('stimulus',)),
+        trial_variables=("ground_truth", "coh"),
+        session_variables=("block", "trial_in_block"),
+        input_groups=(("fixation",), ("stimulus",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        dim_ring = _params['dim_ring']
-        _sizes = {'observation': [], 'action': []}
+        dim_ring = _params["dim_ring"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('choice', fn.size(dim_ring)))
+        _sizes["action"].append(("choice", fn.size(dim_ring)))
         return _sizes
 
     def _session_init(self, _rng, _n):
         _new = {}
         # see _SPEC_LOCATIONS[4]
-        _new['block'] = fn.per_trial(_n, fn.bounded(0))
+        _new["block"] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[5]
-        _new['trial_in_block'] = fn.per_trial(_n, fn.bounded(-1))
+        _new["trial_in_block"] = fn.per_trial(_n, fn.bounded(-1))
         return _new
 
     def _session_next(self, _rng, _n, _prev):
-        block_length = self.params['block_length']
-        block = _prev['block']
-        trial_in_block = _prev['trial_in_block']
+        block_length = self.params["block_length"]
+        block = _prev["block"]
+        trial_in_block = _prev["trial_in_block"]
         # see _SPEC_LOCATIONS[6]
         block = fn.per_trial(_n, fn.bounded(fn.where(trial_in_block + 1 < block_length, block, 1 - block)))
         # see _SPEC_LOCATIONS[7]
-        trial_in_block = fn.per_trial(_n, fn.bounded(fn.where(trial_in_block + 1 < block_length, trial_in_block + 1, 0)))
-        return {'block': block, 'trial_in_block': trial_in_block}
+        trial_in_block = fn.per_trial(
+            _n, fn.bounded(fn.where(trial_in_block + 1 < block_length, trial_in_block + 1, 0))
+        )
+        return {"block": block, "trial_in_block": trial_in_block}
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        cohs = self.params['cohs']
-        p_block = self.params['p_block']
-        block = _session['block']
-        trial_in_block = _session['trial_in_block']
+        cohs = self.params["cohs"]
+        p_block = self.params["p_block"]
+        block = _session["block"]
+        trial_in_block = _session["trial_in_block"]
         # see _SPEC_LOCATIONS[8]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.where(fn.uniform(_rng, _n, 0, 1) < fn.take(p_block, block), 0, 1))
+        ground_truth = fn.per_trial(
+            _n,
+            _fixed["ground_truth"]
+            if "ground_truth" in _fixed
+            else fn.where(fn.uniform(_rng, _n, 0, 1) < fn.take(p_block, block), 0, 1),
+        )
         # see _SPEC_LOCATIONS[9]
-        coh = fn.per_trial(_n, _fixed['coh'] if 'coh' in _fixed else fn.choice(_rng, _n, cohs))
+        coh = fn.per_trial(_n, _fixed["coh"] if "coh" in _fixed else fn.choice(_rng, _n, cohs))
         _durations = {}
         # see _SPEC_LOCATIONS[10]
-        _durations['fixation'] = fn.per_trial(_n, 100)
+        _durations["fixation"] = fn.per_trial(_n, 100)
         # see _SPEC_LOCATIONS[11]
-        _durations['stimulus'] = fn.per_trial(_n, 2000)
+        _durations["stimulus"] = fn.per_trial(_n, 2000)
         # see _SPEC_LOCATIONS[12]
-        _durations['delay'] = fn.per_trial(_n, 0)
+        _durations["delay"] = fn.per_trial(_n, 0)
         # see _SPEC_LOCATIONS[13]
-        _durations['decision'] = fn.per_trial(_n, 100)
-        return {'block': block, 'trial_in_block': trial_in_block, 'ground_truth': ground_truth, 'coh': coh}, _durations
+        _durations["decision"] = fn.per_trial(_n, 100)
+        return {"block": block, "trial_in_block": trial_in_block, "ground_truth": ground_truth, "coh": coh}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        choice = self.action_index['choice']
-        coh = _vars['coh']
-        dim_ring = self.params['dim_ring']
-        ground_truth = _vars['ground_truth']
-        sigma = self.params['sigma']
+        choice = self.action_index["choice"]
+        coh = _vars["coh"]
+        dim_ring = self.params["dim_ring"]
+        ground_truth = _vars["ground_truth"]
+        sigma = self.params["sigma"]
         # see _SPEC_LOCATIONS[14]
-        _trials.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ("fixation",), 1, None)
         # see _SPEC_LOCATIONS[15]
-        _trials.add_input(1, ('stimulus',), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(
+            1,
+            ("stimulus",),
+            fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5,
+            sigma / fn.sqrt(dt),
+        )
         # see _SPEC_LOCATIONS[16]
-        _trials.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(("decision",), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[17]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[18]
-        if _start['decision'] <= t < _end['decision'] and action == target:
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[19]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[20]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[22]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (54, 'observation.fixation', 'tasks/PerceptualDecisionMaking.yaml', 17, 25),
-    (56, 'observation.stimulus', 'tasks/PerceptualDecisionMaking.yaml', 17, 38),
-    (58, 'action.fixation', 'tasks/PerceptualDecisionMaking.yaml', 18, 20),
-    (60, 'action.choice', 'tasks/PerceptualDecisionMaking.yaml', 18, 31),
-    (66, 'session.block.init', 'tasks/perceptualdecisionmaking.ibl20.yaml', 19, 17),
-    (68, 'session.trial_in_block.init', 'tasks/perceptualdecisionmaking.ibl20.yaml', 20, 26),
-    (76, 'session.block.next', 'tasks/perceptualdecisionmaking.ibl20.yaml', 19, 26),
-    (78, 'session.trial_in_block.next', 'tasks/perceptualdecisionmaking.ibl20.yaml', 20, 36),
-    (87, 'trial.ground_truth', 'tasks/perceptualdecisionmaking.ibl20.yaml', 22, 17),
-    (89, 'trial.coh', 'tasks/PerceptualDecisionMaking.yaml', 21, 8),
-    (92, 'periods.fixation', 'tasks/PerceptualDecisionMaking.yaml', 22, 21),
-    (94, 'periods.stimulus', 'tasks/PerceptualDecisionMaking.yaml', 22, 36),
-    (96, 'periods.delay', 'tasks/PerceptualDecisionMaking.yaml', 22, 49),
-    (98, 'periods.decision', 'tasks/PerceptualDecisionMaking.yaml', 22, 62),
-    (109, 'inputs[0].value', 'tasks/PerceptualDecisionMaking.yaml', 24, 48),
-    (111, 'inputs[1].value', 'tasks/PerceptualDecisionMaking.yaml', 27, 12),
-    (113, 'target[0].value', 'tasks/PerceptualDecisionMaking.yaml', 30, 31),
-    (120, 'outcomes[0].when', 'tasks/PerceptualDecisionMaking.yaml', 32, 30),
-    (124, 'outcomes[1].when', 'tasks/PerceptualDecisionMaking.yaml', 33, 30),
-    (128, 'outcomes[2].when', 'tasks/PerceptualDecisionMaking.yaml', 34, 30),
-    (140, 'outcomes[0].when', 'tasks/PerceptualDecisionMaking.yaml', 32, 30),
-    (142, 'outcomes[1].when', 'tasks/PerceptualDecisionMaking.yaml', 33, 30),
-    (144, 'outcomes[2].when', 'tasks/PerceptualDecisionMaking.yaml', 34, 30),
+    (66, "observation.fixation", "tasks/PerceptualDecisionMaking.yaml", 17, 25),
+    (68, "observation.stimulus", "tasks/PerceptualDecisionMaking.yaml", 17, 38),
+    (70, "action.fixation", "tasks/PerceptualDecisionMaking.yaml", 18, 20),
+    (72, "action.choice", "tasks/PerceptualDecisionMaking.yaml", 18, 31),
+    (78, "session.block.init", "tasks/perceptualdecisionmaking.ibl20.yaml", 19, 17),
+    (80, "session.trial_in_block.init", "tasks/perceptualdecisionmaking.ibl20.yaml", 20, 26),
+    (88, "session.block.next", "tasks/perceptualdecisionmaking.ibl20.yaml", 19, 26),
+    (90, "session.trial_in_block.next", "tasks/perceptualdecisionmaking.ibl20.yaml", 20, 36),
+    (101, "trial.ground_truth", "tasks/perceptualdecisionmaking.ibl20.yaml", 22, 17),
+    (108, "trial.coh", "tasks/PerceptualDecisionMaking.yaml", 21, 8),
+    (111, "periods.fixation", "tasks/PerceptualDecisionMaking.yaml", 22, 21),
+    (113, "periods.stimulus", "tasks/PerceptualDecisionMaking.yaml", 22, 36),
+    (115, "periods.delay", "tasks/PerceptualDecisionMaking.yaml", 22, 49),
+    (117, "periods.decision", "tasks/PerceptualDecisionMaking.yaml", 22, 62),
+    (128, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
+    (130, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
+    (137, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
+    (144, "outcomes[0].when", "tasks/PerceptualDecisionMaking.yaml", 32, 30),
+    (148, "outcomes[1].when", "tasks/PerceptualDecisionMaking.yaml", 33, 30),
+    (152, "outcomes[2].when", "tasks/PerceptualDecisionMaking.yaml", 34, 30),
+    (164, "outcomes[0].when", "tasks/PerceptualDecisionMaking.yaml", 32, 30),
+    (166, "outcomes[1].when", "tasks/PerceptualDecisionMaking.yaml", 33, 30),
+    (168, "outcomes[2].when", "tasks/PerceptualDecisionMaking.yaml", 34, 30),
 )

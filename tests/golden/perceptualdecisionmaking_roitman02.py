@@ -4,134 +4,161 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class PerceptualdecisionmakingRoitman02(TrialEnv):
-    (
-        'Reaction-time perceptual decision making (Roitman & Shadlen 2002): as\n'
-        'PerceptualDecisionMaking, but from the second stimulus step on the agent may answer at\n'
-        'any time and the first choice ends the trial; the trial runs out when the stimulus ends.\n'
+    __doc__ = (
+        "Reaction-time perceptual decision making (Roitman & Shadlen 2002): as\n"
+        "PerceptualDecisionMaking, but from the second stimulus step on the agent may answer at\n"
+        "any time and the first choice ends the trial; the trial runs out when the stimulus ends.\n"
         "This is NeuroGym's PerceptualDecisionMaking under its ReactionTime wrapper (default\n"
-        '`end_on_stimulus`): the decision period becomes empty, and the ground truth is the\n'
-        'correct choice from the second stimulus step on. `urgency` is added to the reward of\n'
-        'every step, as the wrapper does.'
+        "`end_on_stimulus`): the decision period becomes empty, and the ground truth is the\n"
+        "correct choice from the second stimulus step on. `urgency` is added to the reward of\n"
+        "every step, as the wrapper does."
     )
 
     info = TaskInfo(
-        name='perceptualdecisionmaking.roitman02',
+        name="perceptualdecisionmaking.roitman02",
         dt=100.0,
-        paper='Roitman & Shadlen (2002), Response of neurons in the lateral intraparietal area during a combined visual discrimination reaction time task',
-        url='https://www.jneurosci.org/content/22/21/9475',
-        tags=('perceptual', 'two-alternative', 'reaction time', 'supervised'),
+        paper=(
+            "Roitman & Shadlen (2002), Response of neurons in the lateral "
+            "intraparietal area during a combined visual discrimination reaction "
+            "time task"
+        ),
+        url="https://www.jneurosci.org/content/22/21/9475",
+        tags=("perceptual", "two-alternative", "reaction time", "supervised"),
         params=(
-            ParamInfo('dim_ring', 'int', 2, 2.0, None, 'number of stimulus directions (and choices)'),
-            ParamInfo('cohs', 'list', [0, 6.4, 12.8, 25.6, 51.2], None, None, 'coherence levels in percent'),
-            ParamInfo('sigma', 'float', 1.0, 0.0, None, 'input noise per sqrt(ms); the per-step std is sigma / sqrt(dt)'),
-            ParamInfo('urgency', 'float', 0.0, None, None, 'reward added at every step (negative to hurry the agent)'),
+            ParamInfo("dim_ring", "int", 2, 2.0, None, "number of stimulus directions (and choices)"),
+            ParamInfo("cohs", "list", [0, 6.4, 12.8, 25.6, 51.2], None, None, "coherence levels in percent"),
+            ParamInfo(
+                "sigma", "float", 1.0, 0.0, None, "input noise per sqrt(ms); the per-step std is sigma / sqrt(dt)"
+            ),
+            ParamInfo("urgency", "float", 0.0, None, None, "reward added at every step (negative to hurry the agent)"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 100.0,
-            'stimulus': 2000.0,
-            'delay': 0.0,
-            'decision': 0.0,
+            "fixation": 100.0,
+            "stimulus": 2000.0,
+            "delay": 0.0,
+            "decision": 0.0,
         },
         period_after={
-            'fixation': None,
-            'stimulus': 'fixation',
-            'delay': 'stimulus',
-            'decision': 'delay',
+            "fixation": None,
+            "stimulus": "fixation",
+            "delay": "stimulus",
+            "decision": "delay",
         },
-        trial_variables=('ground_truth', 'coh'),
-        input_groups=(('fixation',), ('stimulus',)),
+        trial_variables=("ground_truth", "coh"),
+        input_groups=(("fixation",), ("stimulus",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        dim_ring = _params['dim_ring']
-        _sizes = {'observation': [], 'action': []}
+        dim_ring = _params["dim_ring"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('choice', fn.size(dim_ring)))
+        _sizes["action"].append(("choice", fn.size(dim_ring)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        cohs = self.params['cohs']
-        dim_ring = self.params['dim_ring']
+        cohs = self.params["cohs"]
+        dim_ring = self.params["dim_ring"]
         # see _SPEC_LOCATIONS[4]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, dim_ring))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.choice(_rng, _n, dim_ring)
+        )
         # see _SPEC_LOCATIONS[5]
-        coh = fn.per_trial(_n, _fixed['coh'] if 'coh' in _fixed else fn.choice(_rng, _n, cohs))
+        coh = fn.per_trial(_n, _fixed["coh"] if "coh" in _fixed else fn.choice(_rng, _n, cohs))
         _durations = {}
         # see _SPEC_LOCATIONS[6]
-        _durations['fixation'] = fn.per_trial(_n, 100)
+        _durations["fixation"] = fn.per_trial(_n, 100)
         # see _SPEC_LOCATIONS[7]
-        _durations['stimulus'] = fn.per_trial(_n, 2000)
+        _durations["stimulus"] = fn.per_trial(_n, 2000)
         # see _SPEC_LOCATIONS[8]
-        _durations['delay'] = fn.per_trial(_n, 0)
+        _durations["delay"] = fn.per_trial(_n, 0)
         # see _SPEC_LOCATIONS[9]
-        _durations['decision'] = fn.per_trial(_n, 0)
-        return {'ground_truth': ground_truth, 'coh': coh}, _durations
+        _durations["decision"] = fn.per_trial(_n, 0)
+        return {"ground_truth": ground_truth, "coh": coh}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        choice = self.action_index['choice']
-        coh = _vars['coh']
-        dim_ring = self.params['dim_ring']
-        fixation = self.action_index['fixation']
-        ground_truth = _vars['ground_truth']
-        sigma = self.params['sigma']
+        choice = self.action_index["choice"]
+        coh = _vars["coh"]
+        dim_ring = self.params["dim_ring"]
+        fixation = self.action_index["fixation"]
+        ground_truth = _vars["ground_truth"]
+        sigma = self.params["sigma"]
         # see _SPEC_LOCATIONS[10]
-        _trials.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ("fixation",), 1, None)
         # see _SPEC_LOCATIONS[11]
-        _trials.add_input(1, ('stimulus',), fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5, sigma / fn.sqrt(dt))
+        _trials.add_input(
+            1,
+            ("stimulus",),
+            fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5,
+            sigma / fn.sqrt(dt),
+        )
         # see _SPEC_LOCATIONS[12]
-        _trials.set_target(('stimulus',), fn.where(t >= _start['stimulus'] + dt, fn.take(choice, ground_truth), fixation))
+        _trials.set_target(
+            ("stimulus",), fn.where(t >= _start["stimulus"] + dt, fn.take(choice, ground_truth), fixation)
+        )
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
         dt = self.dt
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[13]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
-            urgency = self.params['urgency']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
+            urgency = self.params["urgency"]
             return fn.scalar(abort + urgency), None, False
         # see _SPEC_LOCATIONS[14]
-        if _start['stimulus'] <= t < _end['stimulus'] and (t >= _start['stimulus'] + dt and action == target):
-            correct = self.rewards['correct']
-            urgency = self.params['urgency']
+        if _start["stimulus"] <= t < _end["stimulus"] and (t >= _start["stimulus"] + dt and action == target):
+            correct = self.rewards["correct"]
+            urgency = self.params["urgency"]
             return fn.scalar(correct + urgency), 1.0, True
         # see _SPEC_LOCATIONS[15]
-        if _start['stimulus'] <= t < _end['stimulus'] and (t >= _start['stimulus'] + dt and action != fixation):
-            fail = self.rewards['fail']
-            urgency = self.params['urgency']
+        if _start["stimulus"] <= t < _end["stimulus"] and (t >= _start["stimulus"] + dt and action != fixation):
+            fail = self.rewards["fail"]
+            urgency = self.params["urgency"]
             return fn.scalar(fail + urgency), None, True
         # see _SPEC_LOCATIONS[16]
-        urgency = self.params['urgency']
+        urgency = self.params["urgency"]
         return fn.scalar(urgency), None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
         dt = self.dt
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
-        urgency = self.params['urgency']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
+        urgency = self.params["urgency"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[17]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort + urgency, None, False)
+        _outcomes.rule(
+            _outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort + urgency, None, False
+        )
         # see _SPEC_LOCATIONS[18]
-        _outcomes.rule(_outcomes.inside(('stimulus',), _start, _end) & fn.all_of(t >= _start['stimulus'] + dt, action == target), correct + urgency, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("stimulus",), _start, _end) & fn.all_of(t >= _start["stimulus"] + dt, action == target),
+            correct + urgency,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[19]
-        _outcomes.rule(_outcomes.inside(('stimulus',), _start, _end) & fn.all_of(t >= _start['stimulus'] + dt, action != fixation), fail + urgency, None, True)
+        _outcomes.rule(
+            _outcomes.inside(("stimulus",), _start, _end) & fn.all_of(t >= _start["stimulus"] + dt, action != fixation),
+            fail + urgency,
+            None,
+            True,
+        )
         # see _SPEC_LOCATIONS[20]
         _outcomes.rule(True, urgency, None, False)
         return _outcomes
@@ -140,25 +167,25 @@ class PerceptualdecisionmakingRoitman02(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (54, 'observation.fixation', 'tasks/PerceptualDecisionMaking.yaml', 17, 25),
-    (56, 'observation.stimulus', 'tasks/PerceptualDecisionMaking.yaml', 17, 38),
-    (58, 'action.fixation', 'tasks/PerceptualDecisionMaking.yaml', 18, 20),
-    (60, 'action.choice', 'tasks/PerceptualDecisionMaking.yaml', 18, 31),
-    (67, 'trial.ground_truth', 'tasks/PerceptualDecisionMaking.yaml', 20, 17),
-    (69, 'trial.coh', 'tasks/PerceptualDecisionMaking.yaml', 21, 8),
-    (72, 'periods.fixation', 'tasks/perceptualdecisionmaking.roitman02.yaml', 19, 21),
-    (74, 'periods.stimulus', 'tasks/perceptualdecisionmaking.roitman02.yaml', 19, 36),
-    (76, 'periods.delay', 'tasks/perceptualdecisionmaking.roitman02.yaml', 19, 49),
-    (78, 'periods.decision', 'tasks/perceptualdecisionmaking.roitman02.yaml', 19, 62),
-    (90, 'inputs[0].value', 'tasks/PerceptualDecisionMaking.yaml', 24, 48),
-    (92, 'inputs[1].value', 'tasks/PerceptualDecisionMaking.yaml', 27, 12),
-    (94, 'target[0].value', 'tasks/perceptualdecisionmaking.roitman02.yaml', 22, 12),
-    (102, 'outcomes[0].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 24, 30),
-    (107, 'outcomes[1].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 26, 11),
-    (112, 'outcomes[2].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 31, 11),
-    (117, 'outcomes[3].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 34, 5),
-    (129, 'outcomes[0].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 24, 30),
-    (131, 'outcomes[1].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 26, 11),
-    (133, 'outcomes[2].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 31, 11),
-    (135, 'outcomes[3].when', 'tasks/perceptualdecisionmaking.roitman02.yaml', 34, 5),
+    (60, "observation.fixation", "tasks/PerceptualDecisionMaking.yaml", 17, 25),
+    (62, "observation.stimulus", "tasks/PerceptualDecisionMaking.yaml", 17, 38),
+    (64, "action.fixation", "tasks/PerceptualDecisionMaking.yaml", 18, 20),
+    (66, "action.choice", "tasks/PerceptualDecisionMaking.yaml", 18, 31),
+    (73, "trial.ground_truth", "tasks/PerceptualDecisionMaking.yaml", 20, 17),
+    (77, "trial.coh", "tasks/PerceptualDecisionMaking.yaml", 21, 8),
+    (80, "periods.fixation", "tasks/perceptualdecisionmaking.roitman02.yaml", 19, 21),
+    (82, "periods.stimulus", "tasks/perceptualdecisionmaking.roitman02.yaml", 19, 36),
+    (84, "periods.delay", "tasks/perceptualdecisionmaking.roitman02.yaml", 19, 49),
+    (86, "periods.decision", "tasks/perceptualdecisionmaking.roitman02.yaml", 19, 62),
+    (98, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
+    (100, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
+    (107, "target[0].value", "tasks/perceptualdecisionmaking.roitman02.yaml", 22, 12),
+    (117, "outcomes[0].when", "tasks/perceptualdecisionmaking.roitman02.yaml", 24, 30),
+    (122, "outcomes[1].when", "tasks/perceptualdecisionmaking.roitman02.yaml", 26, 11),
+    (127, "outcomes[2].when", "tasks/perceptualdecisionmaking.roitman02.yaml", 31, 11),
+    (132, "outcomes[3].when", "tasks/perceptualdecisionmaking.roitman02.yaml", 34, 5),
+    (144, "outcomes[0].when", "tasks/perceptualdecisionmaking.roitman02.yaml", 24, 30),
+    (148, "outcomes[1].when", "tasks/perceptualdecisionmaking.roitman02.yaml", 26, 11),
+    (155, "outcomes[2].when", "tasks/perceptualdecisionmaking.roitman02.yaml", 31, 11),
+    (162, "outcomes[3].when", "tasks/perceptualdecisionmaking.roitman02.yaml", 34, 5),
 )

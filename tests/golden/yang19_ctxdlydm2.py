@@ -4,213 +4,342 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class Yang19Ctxdlydm2(TrialEnv):
-    (
-        'Context-dependent delayed decision making, attend to modality 2 (Yang et al. 2019):\n'
-        'both modalities show a bump at one direction (stim1) and, after a delay, at another\n'
-        '(stim2), each modality with its own pair of strengths; only modality 2 counts, so the\n'
-        'agent must choose the direction whose bump is stronger in modality 2.'
+    __doc__ = (
+        "Context-dependent delayed decision making, attend to modality 2 (Yang et al. 2019):\n"
+        "both modalities show a bump at one direction (stim1) and, after a delay, at another\n"
+        "(stim2), each modality with its own pair of strengths; only modality 2 counts, so the\n"
+        "agent must choose the direction whose bump is stronger in modality 2."
     )
 
     info = TaskInfo(
-        name='yang19.ctxdlydm2',
+        name="yang19.ctxdlydm2",
         dt=100.0,
-        paper='Yang, Joglekar, Song, Newsome & Wang (2019), Task representations in neural networks trained to perform many cognitive tasks',
-        url='https://www.nature.com/articles/s41593-018-0310-2',
-        tags=('perceptual', 'working memory', 'context dependent', 'two-alternative', 'multitask', 'supervised'),
+        paper=(
+            "Yang, Joglekar, Song, Newsome & Wang (2019), Task representations in "
+            "neural networks trained to perform many cognitive tasks"
+        ),
+        url="https://www.nature.com/articles/s41593-018-0310-2",
+        tags=("perceptual", "working memory", "context dependent", "two-alternative", "multitask", "supervised"),
         params=(
-            ParamInfo('dim_ring', 'int', 16, 2.0, None, 'number of directions on each ring'),
-            ParamInfo('cohs', 'list', [0.3, 0.6, 1.0], None, None, 'bump strengths; stim1 and stim2 use two different ones'),
-            ParamInfo('sigma', 'float', 1.0, 0.0, None, 'input noise per sqrt(ms)'),
-            ParamInfo('w_mod', 'list', [0, 1], None, None, 'weight of modality 1 and of modality 2 in the comparison'),
-            ParamInfo('stim_mod', 'list', [1, 1], None, None, 'whether modality 1 and modality 2 show the bumps (1 = yes, 0 = noise only; NeuroGym: booleans)'),
+            ParamInfo("dim_ring", "int", 16, 2.0, None, "number of directions on each ring"),
+            ParamInfo(
+                "cohs", "list", [0.3, 0.6, 1.0], None, None, "bump strengths; stim1 and stim2 use two different ones"
+            ),
+            ParamInfo("sigma", "float", 1.0, 0.0, None, "input noise per sqrt(ms)"),
+            ParamInfo("w_mod", "list", [0, 1], None, None, "weight of modality 1 and of modality 2 in the comparison"),
+            ParamInfo(
+                "stim_mod",
+                "list",
+                [1, 1],
+                None,
+                None,
+                ("whether modality 1 and modality 2 show the bumps (1 = yes, 0 = noise only; NeuroGym: booleans)"),
+            ),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 'uniform(200, 500)',
-            'stim1': 500.0,
-            'delay': 1000.0,
-            'stim2': 500.0,
-            'decision': 200.0,
+            "fixation": "uniform(200, 500)",
+            "stim1": 500.0,
+            "delay": 1000.0,
+            "stim2": 500.0,
+            "decision": 200.0,
         },
         period_after={
-            'fixation': None,
-            'stim1': 'fixation',
-            'delay': 'stim1',
-            'stim2': 'delay',
-            'decision': 'stim2',
+            "fixation": None,
+            "stim1": "fixation",
+            "delay": "stim1",
+            "stim2": "delay",
+            "decision": "stim2",
         },
-        trial_variables=('i_theta1', 'i_theta2', 'theta1', 'theta2', 'i_coh1_mod1', 'i_coh2_mod1', 'i_coh1_mod2', 'i_coh2_mod2', 'coh1_mod1', 'coh2_mod1', 'coh1_mod2', 'coh2_mod2', 'evidence1', 'evidence2', 'ground_truth'),
-        input_groups=(('fixation',), ('stimulus_mod1',), ('stimulus_mod1',), ('stimulus_mod2',), ('stimulus_mod2',), ('stimulus_mod1', 'stimulus_mod2')),
+        trial_variables=(
+            "i_theta1",
+            "i_theta2",
+            "theta1",
+            "theta2",
+            "i_coh1_mod1",
+            "i_coh2_mod1",
+            "i_coh1_mod2",
+            "i_coh2_mod2",
+            "coh1_mod1",
+            "coh2_mod1",
+            "coh1_mod2",
+            "coh2_mod2",
+            "evidence1",
+            "evidence2",
+            "ground_truth",
+        ),
+        input_groups=(
+            ("fixation",),
+            ("stimulus_mod1",),
+            ("stimulus_mod1",),
+            ("stimulus_mod2",),
+            ("stimulus_mod2",),
+            ("stimulus_mod1", "stimulus_mod2"),
+        ),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        dim_ring = _params['dim_ring']
-        _sizes = {'observation': [], 'action': []}
+        dim_ring = _params["dim_ring"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus_mod1', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus_mod1", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('stimulus_mod2', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus_mod2", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('choice', fn.size(dim_ring)))
+        _sizes["action"].append(("choice", fn.size(dim_ring)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        cohs = self.params['cohs']
-        dim_ring = self.params['dim_ring']
-        stim_mod = self.params['stim_mod']
-        w_mod = self.params['w_mod']
+        cohs = self.params["cohs"]
+        dim_ring = self.params["dim_ring"]
+        stim_mod = self.params["stim_mod"]
+        w_mod = self.params["w_mod"]
         # see _SPEC_LOCATIONS[5]
-        i_theta1 = fn.per_trial(_n, _fixed['i_theta1'] if 'i_theta1' in _fixed else fn.choice(_rng, _n, dim_ring))
+        i_theta1 = fn.per_trial(_n, _fixed["i_theta1"] if "i_theta1" in _fixed else fn.choice(_rng, _n, dim_ring))
         # see _SPEC_LOCATIONS[6]
-        i_theta2 = fn.per_trial(_n, _fixed['i_theta2'] if 'i_theta2' in _fixed else fn.mod(i_theta1 + fn.integers(_rng, _n, 1, dim_ring), dim_ring))
+        i_theta2 = fn.per_trial(
+            _n,
+            _fixed["i_theta2"]
+            if "i_theta2" in _fixed
+            else fn.mod(i_theta1 + fn.integers(_rng, _n, 1, dim_ring), dim_ring),
+        )
         # see _SPEC_LOCATIONS[7]
-        theta1 = fn.per_trial(_n, _fixed['theta1'] if 'theta1' in _fixed else fn.take(fn.ring(dim_ring), i_theta1))
+        theta1 = fn.per_trial(_n, _fixed["theta1"] if "theta1" in _fixed else fn.take(fn.ring(dim_ring), i_theta1))
         # see _SPEC_LOCATIONS[8]
-        theta2 = fn.per_trial(_n, _fixed['theta2'] if 'theta2' in _fixed else fn.take(fn.ring(dim_ring), i_theta2))
+        theta2 = fn.per_trial(_n, _fixed["theta2"] if "theta2" in _fixed else fn.take(fn.ring(dim_ring), i_theta2))
         # see _SPEC_LOCATIONS[9]
-        i_coh1_mod1 = fn.per_trial(_n, _fixed['i_coh1_mod1'] if 'i_coh1_mod1' in _fixed else fn.integers(_rng, _n, 0, fn.sum(fn.abs(cohs) * 0 + 1)))
+        i_coh1_mod1 = fn.per_trial(
+            _n,
+            _fixed["i_coh1_mod1"]
+            if "i_coh1_mod1" in _fixed
+            else fn.integers(_rng, _n, 0, fn.sum(fn.abs(cohs) * 0 + 1)),
+        )
         # see _SPEC_LOCATIONS[10]
-        i_coh2_mod1 = fn.per_trial(_n, _fixed['i_coh2_mod1'] if 'i_coh2_mod1' in _fixed else fn.mod(i_coh1_mod1 + fn.integers(_rng, _n, 1, fn.sum(fn.abs(cohs) * 0 + 1)), fn.sum(fn.abs(cohs) * 0 + 1)))
+        i_coh2_mod1 = fn.per_trial(
+            _n,
+            _fixed["i_coh2_mod1"]
+            if "i_coh2_mod1" in _fixed
+            else fn.mod(
+                i_coh1_mod1 + fn.integers(_rng, _n, 1, fn.sum(fn.abs(cohs) * 0 + 1)), fn.sum(fn.abs(cohs) * 0 + 1)
+            ),
+        )
         # see _SPEC_LOCATIONS[11]
-        i_coh1_mod2 = fn.per_trial(_n, _fixed['i_coh1_mod2'] if 'i_coh1_mod2' in _fixed else fn.integers(_rng, _n, 0, fn.sum(fn.abs(cohs) * 0 + 1)))
+        i_coh1_mod2 = fn.per_trial(
+            _n,
+            _fixed["i_coh1_mod2"]
+            if "i_coh1_mod2" in _fixed
+            else fn.integers(_rng, _n, 0, fn.sum(fn.abs(cohs) * 0 + 1)),
+        )
         # see _SPEC_LOCATIONS[12]
-        i_coh2_mod2 = fn.per_trial(_n, _fixed['i_coh2_mod2'] if 'i_coh2_mod2' in _fixed else fn.mod(i_coh1_mod2 + fn.integers(_rng, _n, 1, fn.sum(fn.abs(cohs) * 0 + 1)), fn.sum(fn.abs(cohs) * 0 + 1)))
+        i_coh2_mod2 = fn.per_trial(
+            _n,
+            _fixed["i_coh2_mod2"]
+            if "i_coh2_mod2" in _fixed
+            else fn.mod(
+                i_coh1_mod2 + fn.integers(_rng, _n, 1, fn.sum(fn.abs(cohs) * 0 + 1)), fn.sum(fn.abs(cohs) * 0 + 1)
+            ),
+        )
         # see _SPEC_LOCATIONS[13]
-        coh1_mod1 = fn.per_trial(_n, _fixed['coh1_mod1'] if 'coh1_mod1' in _fixed else fn.take(cohs, i_coh1_mod1))
+        coh1_mod1 = fn.per_trial(_n, _fixed["coh1_mod1"] if "coh1_mod1" in _fixed else fn.take(cohs, i_coh1_mod1))
         # see _SPEC_LOCATIONS[14]
-        coh2_mod1 = fn.per_trial(_n, _fixed['coh2_mod1'] if 'coh2_mod1' in _fixed else fn.take(cohs, i_coh2_mod1))
+        coh2_mod1 = fn.per_trial(_n, _fixed["coh2_mod1"] if "coh2_mod1" in _fixed else fn.take(cohs, i_coh2_mod1))
         # see _SPEC_LOCATIONS[15]
-        coh1_mod2 = fn.per_trial(_n, _fixed['coh1_mod2'] if 'coh1_mod2' in _fixed else fn.take(cohs, i_coh1_mod2))
+        coh1_mod2 = fn.per_trial(_n, _fixed["coh1_mod2"] if "coh1_mod2" in _fixed else fn.take(cohs, i_coh1_mod2))
         # see _SPEC_LOCATIONS[16]
-        coh2_mod2 = fn.per_trial(_n, _fixed['coh2_mod2'] if 'coh2_mod2' in _fixed else fn.take(cohs, i_coh2_mod2))
+        coh2_mod2 = fn.per_trial(_n, _fixed["coh2_mod2"] if "coh2_mod2" in _fixed else fn.take(cohs, i_coh2_mod2))
         # see _SPEC_LOCATIONS[17]
-        evidence1 = fn.per_trial(_n, _fixed['evidence1'] if 'evidence1' in _fixed else fn.take(w_mod, 0) * fn.take(stim_mod, 0) * coh1_mod1 + fn.take(w_mod, 1) * fn.take(stim_mod, 1) * coh1_mod2)
+        evidence1 = fn.per_trial(
+            _n,
+            _fixed["evidence1"]
+            if "evidence1" in _fixed
+            else fn.take(w_mod, 0) * fn.take(stim_mod, 0) * coh1_mod1
+            + fn.take(w_mod, 1) * fn.take(stim_mod, 1) * coh1_mod2,
+        )
         # see _SPEC_LOCATIONS[18]
-        evidence2 = fn.per_trial(_n, _fixed['evidence2'] if 'evidence2' in _fixed else fn.take(w_mod, 0) * fn.take(stim_mod, 0) * coh2_mod1 + fn.take(w_mod, 1) * fn.take(stim_mod, 1) * coh2_mod2)
+        evidence2 = fn.per_trial(
+            _n,
+            _fixed["evidence2"]
+            if "evidence2" in _fixed
+            else fn.take(w_mod, 0) * fn.take(stim_mod, 0) * coh2_mod1
+            + fn.take(w_mod, 1) * fn.take(stim_mod, 1) * coh2_mod2,
+        )
         # see _SPEC_LOCATIONS[19]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.where(evidence1 + fn.uniform(_rng, _n, -1e-06, 1e-06) > evidence2, i_theta1, i_theta2))
+        ground_truth = fn.per_trial(
+            _n,
+            _fixed["ground_truth"]
+            if "ground_truth" in _fixed
+            else fn.where(evidence1 + fn.uniform(_rng, _n, -1e-06, 1e-06) > evidence2, i_theta1, i_theta2),
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[20]
-        _durations['fixation'] = fn.per_trial(_n, fn.uniform(_rng, _n, 200, 500))
+        _durations["fixation"] = fn.per_trial(_n, fn.uniform(_rng, _n, 200, 500))
         # see _SPEC_LOCATIONS[21]
-        _durations['stim1'] = fn.per_trial(_n, 500)
+        _durations["stim1"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[22]
-        _durations['delay'] = fn.per_trial(_n, 1000)
+        _durations["delay"] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[23]
-        _durations['stim2'] = fn.per_trial(_n, 500)
+        _durations["stim2"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[24]
-        _durations['decision'] = fn.per_trial(_n, 200)
-        return {'i_theta1': i_theta1, 'i_theta2': i_theta2, 'theta1': theta1, 'theta2': theta2, 'i_coh1_mod1': i_coh1_mod1, 'i_coh2_mod1': i_coh2_mod1, 'i_coh1_mod2': i_coh1_mod2, 'i_coh2_mod2': i_coh2_mod2, 'coh1_mod1': coh1_mod1, 'coh2_mod1': coh2_mod1, 'coh1_mod2': coh1_mod2, 'coh2_mod2': coh2_mod2, 'evidence1': evidence1, 'evidence2': evidence2, 'ground_truth': ground_truth}, _durations
+        _durations["decision"] = fn.per_trial(_n, 200)
+        return {
+            "i_theta1": i_theta1,
+            "i_theta2": i_theta2,
+            "theta1": theta1,
+            "theta2": theta2,
+            "i_coh1_mod1": i_coh1_mod1,
+            "i_coh2_mod1": i_coh2_mod1,
+            "i_coh1_mod2": i_coh1_mod2,
+            "i_coh2_mod2": i_coh2_mod2,
+            "coh1_mod1": coh1_mod1,
+            "coh2_mod1": coh2_mod1,
+            "coh1_mod2": coh1_mod2,
+            "coh2_mod2": coh2_mod2,
+            "evidence1": evidence1,
+            "evidence2": evidence2,
+            "ground_truth": ground_truth,
+        }, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        choice = self.action_index['choice']
-        coh1_mod1 = _vars['coh1_mod1']
-        coh1_mod2 = _vars['coh1_mod2']
-        coh2_mod1 = _vars['coh2_mod1']
-        coh2_mod2 = _vars['coh2_mod2']
-        dim_ring = self.params['dim_ring']
-        ground_truth = _vars['ground_truth']
-        sigma = self.params['sigma']
-        stim_mod = self.params['stim_mod']
-        theta1 = _vars['theta1']
-        theta2 = _vars['theta2']
+        choice = self.action_index["choice"]
+        coh1_mod1 = _vars["coh1_mod1"]
+        coh1_mod2 = _vars["coh1_mod2"]
+        coh2_mod1 = _vars["coh2_mod1"]
+        coh2_mod2 = _vars["coh2_mod2"]
+        dim_ring = self.params["dim_ring"]
+        ground_truth = _vars["ground_truth"]
+        sigma = self.params["sigma"]
+        stim_mod = self.params["stim_mod"]
+        theta1 = _vars["theta1"]
+        theta2 = _vars["theta2"]
         # see _SPEC_LOCATIONS[25]
-        _trials.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ("fixation",), 1, None)
         # see _SPEC_LOCATIONS[26]
-        _trials.add_input(1, ('stim1',), fn.take(stim_mod, 0) * 0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh1_mod1, None)
+        _trials.add_input(
+            1,
+            ("stim1",),
+            fn.take(stim_mod, 0)
+            * 0.8
+            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * coh1_mod1,
+            None,
+        )
         # see _SPEC_LOCATIONS[27]
-        _trials.add_input(2, ('stim2',), fn.take(stim_mod, 0) * 0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh2_mod1, None)
+        _trials.add_input(
+            2,
+            ("stim2",),
+            fn.take(stim_mod, 0)
+            * 0.8
+            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * coh2_mod1,
+            None,
+        )
         # see _SPEC_LOCATIONS[28]
-        _trials.add_input(3, ('stim1',), fn.take(stim_mod, 1) * 0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh1_mod2, None)
+        _trials.add_input(
+            3,
+            ("stim1",),
+            fn.take(stim_mod, 1)
+            * 0.8
+            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * coh1_mod2,
+            None,
+        )
         # see _SPEC_LOCATIONS[29]
-        _trials.add_input(4, ('stim2',), fn.take(stim_mod, 1) * 0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh2_mod2, None)
+        _trials.add_input(
+            4,
+            ("stim2",),
+            fn.take(stim_mod, 1)
+            * 0.8
+            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * coh2_mod2,
+            None,
+        )
         # see _SPEC_LOCATIONS[30]
-        _trials.add_input(5, ('stim1', 'stim2'), None, sigma / fn.sqrt(dt))
+        _trials.add_input(5, ("stim1", "stim2"), None, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[31]
-        _trials.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(("decision",), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[32]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[33]
-        if _start['decision'] <= t < _end['decision'] and action == target:
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[34]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[35]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[36]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[37]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (54, 'observation.fixation', 'tasks/yang19.dlydm1.yaml', 23, 25),
-    (56, 'observation.stimulus_mod1', 'tasks/yang19.dlydm1.yaml', 23, 43),
-    (58, 'observation.stimulus_mod2', 'tasks/yang19.dlydm1.yaml', 23, 68),
-    (60, 'action.fixation', 'tasks/yang19.dlydm1.yaml', 24, 20),
-    (62, 'action.choice', 'tasks/yang19.dlydm1.yaml', 24, 31),
-    (71, 'trial.i_theta1', 'tasks/yang19.dlydm1.yaml', 26, 13),
-    (73, 'trial.i_theta2', 'tasks/yang19.dlydm1.yaml', 27, 13),
-    (75, 'trial.theta1', 'tasks/yang19.dlydm1.yaml', 28, 11),
-    (77, 'trial.theta2', 'tasks/yang19.dlydm1.yaml', 29, 11),
-    (79, 'trial.i_coh1_mod1', 'tasks/yang19.dlydm1.yaml', 32, 16),
-    (81, 'trial.i_coh2_mod1', 'tasks/yang19.dlydm1.yaml', 33, 16),
-    (83, 'trial.i_coh1_mod2', 'tasks/yang19.dlydm1.yaml', 34, 16),
-    (85, 'trial.i_coh2_mod2', 'tasks/yang19.dlydm1.yaml', 35, 16),
-    (87, 'trial.coh1_mod1', 'tasks/yang19.dlydm1.yaml', 36, 14),
-    (89, 'trial.coh2_mod1', 'tasks/yang19.dlydm1.yaml', 37, 14),
-    (91, 'trial.coh1_mod2', 'tasks/yang19.dlydm1.yaml', 38, 14),
-    (93, 'trial.coh2_mod2', 'tasks/yang19.dlydm1.yaml', 39, 14),
-    (95, 'trial.evidence1', 'tasks/yang19.dlydm1.yaml', 41, 14),
-    (97, 'trial.evidence2', 'tasks/yang19.dlydm1.yaml', 42, 14),
-    (99, 'trial.ground_truth', 'tasks/yang19.dlydm1.yaml', 44, 17),
-    (102, 'periods.fixation', 'tasks/yang19.dlydm1.yaml', 46, 13),
-    (104, 'periods.stim1', 'tasks/yang19.dlydm1.yaml', 47, 10),
-    (106, 'periods.delay', 'tasks/yang19.dlydm1.yaml', 48, 10),
-    (108, 'periods.stim2', 'tasks/yang19.dlydm1.yaml', 49, 10),
-    (110, 'periods.decision', 'tasks/yang19.dlydm1.yaml', 50, 13),
-    (127, 'inputs[0].value', 'tasks/yang19.dlydm1.yaml', 52, 48),
-    (129, 'inputs[1].value', 'tasks/yang19.dlydm1.yaml', 55, 12),
-    (131, 'inputs[2].value', 'tasks/yang19.dlydm1.yaml', 58, 12),
-    (133, 'inputs[3].value', 'tasks/yang19.dlydm1.yaml', 61, 12),
-    (135, 'inputs[4].value', 'tasks/yang19.dlydm1.yaml', 64, 12),
-    (137, 'inputs[5].noise', 'tasks/yang19.dlydm1.yaml', 65, 76),
-    (139, 'target[0].value', 'tasks/yang19.dlydm1.yaml', 67, 31),
-    (146, 'outcomes[0].when', 'tasks/yang19.dlydm1.yaml', 69, 30),
-    (150, 'outcomes[1].when', 'tasks/yang19.dlydm1.yaml', 70, 30),
-    (154, 'outcomes[2].when', 'tasks/yang19.dlydm1.yaml', 71, 30),
-    (166, 'outcomes[0].when', 'tasks/yang19.dlydm1.yaml', 69, 30),
-    (168, 'outcomes[1].when', 'tasks/yang19.dlydm1.yaml', 70, 30),
-    (170, 'outcomes[2].when', 'tasks/yang19.dlydm1.yaml', 71, 30),
+    (89, "observation.fixation", "tasks/yang19.dlydm1.yaml", 23, 25),
+    (91, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 23, 43),
+    (93, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 23, 68),
+    (95, "action.fixation", "tasks/yang19.dlydm1.yaml", 24, 20),
+    (97, "action.choice", "tasks/yang19.dlydm1.yaml", 24, 31),
+    (106, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 26, 13),
+    (108, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 27, 13),
+    (115, "trial.theta1", "tasks/yang19.dlydm1.yaml", 28, 11),
+    (117, "trial.theta2", "tasks/yang19.dlydm1.yaml", 29, 11),
+    (119, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
+    (126, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
+    (135, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
+    (142, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
+    (151, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
+    (153, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
+    (155, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
+    (157, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
+    (159, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 41, 14),
+    (167, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 42, 14),
+    (175, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 44, 17),
+    (183, "periods.fixation", "tasks/yang19.dlydm1.yaml", 46, 13),
+    (185, "periods.stim1", "tasks/yang19.dlydm1.yaml", 47, 10),
+    (187, "periods.delay", "tasks/yang19.dlydm1.yaml", 48, 10),
+    (189, "periods.stim2", "tasks/yang19.dlydm1.yaml", 49, 10),
+    (191, "periods.decision", "tasks/yang19.dlydm1.yaml", 50, 13),
+    (224, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 52, 48),
+    (226, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 55, 12),
+    (236, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 58, 12),
+    (246, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 61, 12),
+    (256, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 64, 12),
+    (266, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 65, 76),
+    (268, "target[0].value", "tasks/yang19.dlydm1.yaml", 67, 31),
+    (275, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 69, 30),
+    (279, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 70, 30),
+    (283, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 71, 30),
+    (295, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 69, 30),
+    (297, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 70, 30),
+    (299, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 71, 30),
 )

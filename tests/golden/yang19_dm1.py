@@ -4,165 +4,194 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class Yang19Dm1(TrialEnv):
-    (
-        'Decision making in modality 1 (Yang et al. 2019): two Gaussian bumps on a ring of\n'
-        '`dim_ring` directions, of strengths 0.5 + coh/2 and 0.5 - coh/2, appear in modality 1;\n'
-        'the agent must choose the direction of the stronger one. Modality 2 carries noise only.'
+    __doc__ = (
+        "Decision making in modality 1 (Yang et al. 2019): two Gaussian bumps on a ring of\n"
+        "`dim_ring` directions, of strengths 0.5 + coh/2 and 0.5 - coh/2, appear in modality 1;\n"
+        "the agent must choose the direction of the stronger one. Modality 2 carries noise only."
     )
 
     info = TaskInfo(
-        name='yang19.dm1',
+        name="yang19.dm1",
         dt=100.0,
-        paper='Yang, Joglekar, Song, Newsome & Wang (2019), Task representations in neural networks trained to perform many cognitive tasks',
-        url='https://www.nature.com/articles/s41593-018-0310-2',
-        tags=('perceptual', 'two-alternative', 'multitask', 'supervised'),
+        paper=(
+            "Yang, Joglekar, Song, Newsome & Wang (2019), Task representations in "
+            "neural networks trained to perform many cognitive tasks"
+        ),
+        url="https://www.nature.com/articles/s41593-018-0310-2",
+        tags=("perceptual", "two-alternative", "multitask", "supervised"),
         params=(
-            ParamInfo('dim_ring', 'int', 16, 2.0, None, 'number of directions on each ring'),
-            ParamInfo('cohs', 'list', [0.08, 0.16, 0.32, 0.64], None, None, 'strength differences between the two bumps'),
-            ParamInfo('sigma', 'float', 1.0, 0.0, None, 'input noise per sqrt(ms)'),
+            ParamInfo("dim_ring", "int", 16, 2.0, None, "number of directions on each ring"),
+            ParamInfo(
+                "cohs", "list", [0.08, 0.16, 0.32, 0.64], None, None, "strength differences between the two bumps"
+            ),
+            ParamInfo("sigma", "float", 1.0, 0.0, None, "input noise per sqrt(ms)"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 'uniform(200, 500)',
-            'stimulus': 'choice([200, 400, 600])',
-            'decision': 200.0,
+            "fixation": "uniform(200, 500)",
+            "stimulus": "choice([200, 400, 600])",
+            "decision": 200.0,
         },
         period_after={
-            'fixation': None,
-            'stimulus': 'fixation',
-            'decision': 'stimulus',
+            "fixation": None,
+            "stimulus": "fixation",
+            "decision": "stimulus",
         },
-        trial_variables=('i_theta1', 'i_theta2', 'theta1', 'theta2', 'coh', 'coh1', 'coh2', 'ground_truth'),
-        input_groups=(('fixation',), ('stimulus_mod1',), ('stimulus_mod2',)),
+        trial_variables=("i_theta1", "i_theta2", "theta1", "theta2", "coh", "coh1", "coh2", "ground_truth"),
+        input_groups=(("fixation",), ("stimulus_mod1",), ("stimulus_mod2",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        dim_ring = _params['dim_ring']
-        _sizes = {'observation': [], 'action': []}
+        dim_ring = _params["dim_ring"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus_mod1', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus_mod1", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('stimulus_mod2', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus_mod2", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('choice', fn.size(dim_ring)))
+        _sizes["action"].append(("choice", fn.size(dim_ring)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        cohs = self.params['cohs']
-        dim_ring = self.params['dim_ring']
+        cohs = self.params["cohs"]
+        dim_ring = self.params["dim_ring"]
         # see _SPEC_LOCATIONS[5]
-        i_theta1 = fn.per_trial(_n, _fixed['i_theta1'] if 'i_theta1' in _fixed else fn.choice(_rng, _n, dim_ring))
+        i_theta1 = fn.per_trial(_n, _fixed["i_theta1"] if "i_theta1" in _fixed else fn.choice(_rng, _n, dim_ring))
         # see _SPEC_LOCATIONS[6]
-        i_theta2 = fn.per_trial(_n, _fixed['i_theta2'] if 'i_theta2' in _fixed else fn.mod(i_theta1 + fn.integers(_rng, _n, 1, dim_ring), dim_ring))
+        i_theta2 = fn.per_trial(
+            _n,
+            _fixed["i_theta2"]
+            if "i_theta2" in _fixed
+            else fn.mod(i_theta1 + fn.integers(_rng, _n, 1, dim_ring), dim_ring),
+        )
         # see _SPEC_LOCATIONS[7]
-        theta1 = fn.per_trial(_n, _fixed['theta1'] if 'theta1' in _fixed else fn.take(fn.ring(dim_ring), i_theta1))
+        theta1 = fn.per_trial(_n, _fixed["theta1"] if "theta1" in _fixed else fn.take(fn.ring(dim_ring), i_theta1))
         # see _SPEC_LOCATIONS[8]
-        theta2 = fn.per_trial(_n, _fixed['theta2'] if 'theta2' in _fixed else fn.take(fn.ring(dim_ring), i_theta2))
+        theta2 = fn.per_trial(_n, _fixed["theta2"] if "theta2" in _fixed else fn.take(fn.ring(dim_ring), i_theta2))
         # see _SPEC_LOCATIONS[9]
-        coh = fn.per_trial(_n, _fixed['coh'] if 'coh' in _fixed else fn.choice(_rng, _n, cohs) * fn.choice(_rng, _n, fn.array((-1, 1))))
+        coh = fn.per_trial(
+            _n, _fixed["coh"] if "coh" in _fixed else fn.choice(_rng, _n, cohs) * fn.choice(_rng, _n, fn.array((-1, 1)))
+        )
         # see _SPEC_LOCATIONS[10]
-        coh1 = fn.per_trial(_n, _fixed['coh1'] if 'coh1' in _fixed else 0.5 + coh / 2)
+        coh1 = fn.per_trial(_n, _fixed["coh1"] if "coh1" in _fixed else 0.5 + coh / 2)
         # see _SPEC_LOCATIONS[11]
-        coh2 = fn.per_trial(_n, _fixed['coh2'] if 'coh2' in _fixed else 0.5 - coh / 2)
+        coh2 = fn.per_trial(_n, _fixed["coh2"] if "coh2" in _fixed else 0.5 - coh / 2)
         # see _SPEC_LOCATIONS[12]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.where(coh1 > coh2, i_theta1, i_theta2))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.where(coh1 > coh2, i_theta1, i_theta2)
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[13]
-        _durations['fixation'] = fn.per_trial(_n, fn.uniform(_rng, _n, 200, 500))
+        _durations["fixation"] = fn.per_trial(_n, fn.uniform(_rng, _n, 200, 500))
         # see _SPEC_LOCATIONS[14]
-        _durations['stimulus'] = fn.per_trial(_n, fn.choice(_rng, _n, fn.array((200, 400, 600))))
+        _durations["stimulus"] = fn.per_trial(_n, fn.choice(_rng, _n, fn.array((200, 400, 600))))
         # see _SPEC_LOCATIONS[15]
-        _durations['decision'] = fn.per_trial(_n, 200)
-        return {'i_theta1': i_theta1, 'i_theta2': i_theta2, 'theta1': theta1, 'theta2': theta2, 'coh': coh, 'coh1': coh1, 'coh2': coh2, 'ground_truth': ground_truth}, _durations
+        _durations["decision"] = fn.per_trial(_n, 200)
+        return {
+            "i_theta1": i_theta1,
+            "i_theta2": i_theta2,
+            "theta1": theta1,
+            "theta2": theta2,
+            "coh": coh,
+            "coh1": coh1,
+            "coh2": coh2,
+            "ground_truth": ground_truth,
+        }, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        choice = self.action_index['choice']
-        coh1 = _vars['coh1']
-        coh2 = _vars['coh2']
-        dim_ring = self.params['dim_ring']
-        ground_truth = _vars['ground_truth']
-        sigma = self.params['sigma']
-        theta1 = _vars['theta1']
-        theta2 = _vars['theta2']
+        choice = self.action_index["choice"]
+        coh1 = _vars["coh1"]
+        coh2 = _vars["coh2"]
+        dim_ring = self.params["dim_ring"]
+        ground_truth = _vars["ground_truth"]
+        sigma = self.params["sigma"]
+        theta1 = _vars["theta1"]
+        theta2 = _vars["theta2"]
         # see _SPEC_LOCATIONS[16]
-        _trials.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ("fixation",), 1, None)
         # see _SPEC_LOCATIONS[17]
-        _trials.add_input(1, ('stimulus',), 0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh1 + 0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh2, sigma / fn.sqrt(dt))
+        _trials.add_input(
+            1,
+            ("stimulus",),
+            0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh1
+            + 0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * coh2,
+            sigma / fn.sqrt(dt),
+        )
         # see _SPEC_LOCATIONS[18]
-        _trials.add_input(2, ('stimulus',), None, sigma / fn.sqrt(dt))
+        _trials.add_input(2, ("stimulus",), None, sigma / fn.sqrt(dt))
         # see _SPEC_LOCATIONS[19]
-        _trials.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(("decision",), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[20]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[21]
-        if _start['decision'] <= t < _end['decision'] and action == target:
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[22]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[23]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[24]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[25]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (47, 'observation.fixation', 'tasks/yang19.dm1.yaml', 17, 25),
-    (49, 'observation.stimulus_mod1', 'tasks/yang19.dm1.yaml', 17, 43),
-    (51, 'observation.stimulus_mod2', 'tasks/yang19.dm1.yaml', 17, 68),
-    (53, 'action.fixation', 'tasks/yang19.dm1.yaml', 18, 20),
-    (55, 'action.choice', 'tasks/yang19.dm1.yaml', 18, 31),
-    (62, 'trial.i_theta1', 'tasks/yang19.dm1.yaml', 20, 13),
-    (64, 'trial.i_theta2', 'tasks/yang19.dm1.yaml', 21, 13),
-    (66, 'trial.theta1', 'tasks/yang19.dm1.yaml', 22, 11),
-    (68, 'trial.theta2', 'tasks/yang19.dm1.yaml', 23, 11),
-    (70, 'trial.coh', 'tasks/yang19.dm1.yaml', 24, 8),
-    (72, 'trial.coh1', 'tasks/yang19.dm1.yaml', 25, 9),
-    (74, 'trial.coh2', 'tasks/yang19.dm1.yaml', 26, 9),
-    (76, 'trial.ground_truth', 'tasks/yang19.dm1.yaml', 27, 17),
-    (79, 'periods.fixation', 'tasks/yang19.dm1.yaml', 29, 13),
-    (81, 'periods.stimulus', 'tasks/yang19.dm1.yaml', 30, 13),
-    (83, 'periods.decision', 'tasks/yang19.dm1.yaml', 31, 13),
-    (97, 'inputs[0].value', 'tasks/yang19.dm1.yaml', 33, 48),
-    (99, 'inputs[1].value', 'tasks/yang19.dm1.yaml', 36, 12),
-    (101, 'inputs[2].noise', 'tasks/yang19.dm1.yaml', 40, 53),
-    (103, 'target[0].value', 'tasks/yang19.dm1.yaml', 42, 31),
-    (110, 'outcomes[0].when', 'tasks/yang19.dm1.yaml', 44, 30),
-    (114, 'outcomes[1].when', 'tasks/yang19.dm1.yaml', 45, 30),
-    (118, 'outcomes[2].when', 'tasks/yang19.dm1.yaml', 46, 30),
-    (130, 'outcomes[0].when', 'tasks/yang19.dm1.yaml', 44, 30),
-    (132, 'outcomes[1].when', 'tasks/yang19.dm1.yaml', 45, 30),
-    (134, 'outcomes[2].when', 'tasks/yang19.dm1.yaml', 46, 30),
+    (52, "observation.fixation", "tasks/yang19.dm1.yaml", 17, 25),
+    (54, "observation.stimulus_mod1", "tasks/yang19.dm1.yaml", 17, 43),
+    (56, "observation.stimulus_mod2", "tasks/yang19.dm1.yaml", 17, 68),
+    (58, "action.fixation", "tasks/yang19.dm1.yaml", 18, 20),
+    (60, "action.choice", "tasks/yang19.dm1.yaml", 18, 31),
+    (67, "trial.i_theta1", "tasks/yang19.dm1.yaml", 20, 13),
+    (69, "trial.i_theta2", "tasks/yang19.dm1.yaml", 21, 13),
+    (76, "trial.theta1", "tasks/yang19.dm1.yaml", 22, 11),
+    (78, "trial.theta2", "tasks/yang19.dm1.yaml", 23, 11),
+    (80, "trial.coh", "tasks/yang19.dm1.yaml", 24, 8),
+    (84, "trial.coh1", "tasks/yang19.dm1.yaml", 25, 9),
+    (86, "trial.coh2", "tasks/yang19.dm1.yaml", 26, 9),
+    (88, "trial.ground_truth", "tasks/yang19.dm1.yaml", 27, 17),
+    (93, "periods.fixation", "tasks/yang19.dm1.yaml", 29, 13),
+    (95, "periods.stimulus", "tasks/yang19.dm1.yaml", 30, 13),
+    (97, "periods.decision", "tasks/yang19.dm1.yaml", 31, 13),
+    (120, "inputs[0].value", "tasks/yang19.dm1.yaml", 33, 48),
+    (122, "inputs[1].value", "tasks/yang19.dm1.yaml", 36, 12),
+    (130, "inputs[2].noise", "tasks/yang19.dm1.yaml", 40, 53),
+    (132, "target[0].value", "tasks/yang19.dm1.yaml", 42, 31),
+    (139, "outcomes[0].when", "tasks/yang19.dm1.yaml", 44, 30),
+    (143, "outcomes[1].when", "tasks/yang19.dm1.yaml", 45, 30),
+    (147, "outcomes[2].when", "tasks/yang19.dm1.yaml", 46, 30),
+    (159, "outcomes[0].when", "tasks/yang19.dm1.yaml", 44, 30),
+    (161, "outcomes[1].when", "tasks/yang19.dm1.yaml", 45, 30),
+    (163, "outcomes[2].when", "tasks/yang19.dm1.yaml", 46, 30),
 )

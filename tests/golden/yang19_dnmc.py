@@ -4,173 +4,248 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class Yang19Dnmc(TrialEnv):
-    (
-        'Delayed non-match-to-category: respond when the test lies in the other half of the ring\n'
-        '(Yang et al. 2019). Otherwise as yang19.dms, with the same deviations from NeuroGym 2.3.1.'
+    __doc__ = (
+        "Delayed non-match-to-category: respond when the test lies in the other half of the ring\n"
+        "(Yang et al. 2019). Otherwise as yang19.dms, with the same deviations from NeuroGym 2.3.1."
     )
 
     info = TaskInfo(
-        name='yang19.dnmc',
+        name="yang19.dnmc",
         dt=100.0,
-        paper='Freedman & Assad (2006), Experience-dependent representation of visual categories in parietal cortex',
-        url='https://www.nature.com/articles/nature05078',
-        tags=('perceptual', 'working memory', 'two-alternative', 'multitask', 'supervised'),
+        paper=("Freedman & Assad (2006), Experience-dependent representation of visual categories in parietal cortex"),
+        url="https://www.nature.com/articles/nature05078",
+        tags=("perceptual", "working memory", "two-alternative", "multitask", "supervised"),
         params=(
-            ParamInfo('dim_ring', 'int', 16, 2.0, None, 'number of directions on the ring (even)'),
-            ParamInfo('sigma', 'float', 1.0, 0.0, None, 'input noise per sqrt(ms)'),
-            ParamInfo('category', 'bool', True, None, None, 'match means the same half of the ring rather than the same direction'),
-            ParamInfo('go_on_match', 'bool', False, None, None, 'respond on match trials (true) or on non-match trials (false)'),
+            ParamInfo("dim_ring", "int", 16, 2.0, None, "number of directions on the ring (even)"),
+            ParamInfo("sigma", "float", 1.0, 0.0, None, "input noise per sqrt(ms)"),
+            ParamInfo(
+                "category",
+                "bool",
+                True,
+                None,
+                None,
+                "match means the same half of the ring rather than the same direction",
+            ),
+            ParamInfo(
+                "go_on_match",
+                "bool",
+                False,
+                None,
+                None,
+                "respond on match trials (true) or on non-match trials (false)",
+            ),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 300.0,
-            'sample': 500.0,
-            'delay': 1000.0,
-            'test': 500.0,
-            'decision': 900.0,
+            "fixation": 300.0,
+            "sample": 500.0,
+            "delay": 1000.0,
+            "test": 500.0,
+            "decision": 900.0,
         },
         period_after={
-            'fixation': None,
-            'sample': 'fixation',
-            'delay': 'sample',
-            'test': 'delay',
-            'decision': 'test',
+            "fixation": None,
+            "sample": "fixation",
+            "delay": "sample",
+            "test": "delay",
+            "decision": "test",
         },
-        trial_variables=('match', 'i_sample', 'sample_category', 'test_category', 'i_test', 'go', 'ground_truth'),
-        session_variables=('modality',),
-        input_groups=(('fixation',), ('stimulus',), ('stimulus_mod2',), ('stimulus',), ('stimulus_mod2',)),
+        trial_variables=("match", "i_sample", "sample_category", "test_category", "i_test", "go", "ground_truth"),
+        session_variables=("modality",),
+        input_groups=(("fixation",), ("stimulus",), ("stimulus_mod2",), ("stimulus",), ("stimulus_mod2",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        dim_ring = _params['dim_ring']
-        _sizes = {'observation': [], 'action': []}
+        dim_ring = _params["dim_ring"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('stimulus_mod2', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus_mod2", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('choice', fn.size(dim_ring)))
+        _sizes["action"].append(("choice", fn.size(dim_ring)))
         return _sizes
 
     def _session_init(self, _rng, _n):
         _new = {}
         # see _SPEC_LOCATIONS[5]
-        _new['modality'] = fn.per_trial(_n, fn.bounded(0))
+        _new["modality"] = fn.per_trial(_n, fn.bounded(0))
         return _new
 
     def _session_next(self, _rng, _n, _prev):
-        modality = _prev['modality']
+        modality = _prev["modality"]
         # see _SPEC_LOCATIONS[6]
         modality = fn.per_trial(_n, fn.bounded(1 - modality))
-        return {'modality': modality}
+        return {"modality": modality}
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        category = self.params['category']
-        choice = self.action_index['choice']
-        dim_ring = self.params['dim_ring']
-        fixation = self.action_index['fixation']
-        go_on_match = self.params['go_on_match']
-        modality = _session['modality']
+        category = self.params["category"]
+        choice = self.action_index["choice"]
+        dim_ring = self.params["dim_ring"]
+        fixation = self.action_index["fixation"]
+        go_on_match = self.params["go_on_match"]
+        modality = _session["modality"]
         # see _SPEC_LOCATIONS[7]
-        match = fn.per_trial(_n, _fixed['match'] if 'match' in _fixed else fn.bernoulli(_rng, _n, 0.5))
+        match = fn.per_trial(_n, _fixed["match"] if "match" in _fixed else fn.bernoulli(_rng, _n, 0.5))
         # see _SPEC_LOCATIONS[8]
-        i_sample = fn.per_trial(_n, _fixed['i_sample'] if 'i_sample' in _fixed else fn.choice(_rng, _n, dim_ring))
+        i_sample = fn.per_trial(_n, _fixed["i_sample"] if "i_sample" in _fixed else fn.choice(_rng, _n, dim_ring))
         # see _SPEC_LOCATIONS[9]
-        sample_category = fn.per_trial(_n, _fixed['sample_category'] if 'sample_category' in _fixed else 1 * (1 * (i_sample >= dim_ring // 2)))
+        sample_category = fn.per_trial(
+            _n, _fixed["sample_category"] if "sample_category" in _fixed else 1 * (1 * (i_sample >= dim_ring // 2))
+        )
         # see _SPEC_LOCATIONS[10]
-        test_category = fn.per_trial(_n, _fixed['test_category'] if 'test_category' in _fixed else fn.where(match, sample_category, 1 - sample_category))
+        test_category = fn.per_trial(
+            _n,
+            _fixed["test_category"]
+            if "test_category" in _fixed
+            else fn.where(match, sample_category, 1 - sample_category),
+        )
         # see _SPEC_LOCATIONS[11]
-        i_test = fn.per_trial(_n, _fixed['i_test'] if 'i_test' in _fixed else fn.where(category, fn.integers(_rng, _n, 0, dim_ring // 2) + test_category * (dim_ring // 2), fn.where(match, i_sample, fn.mod(i_sample + dim_ring // 2, dim_ring))))
+        i_test = fn.per_trial(
+            _n,
+            _fixed["i_test"]
+            if "i_test" in _fixed
+            else fn.where(
+                category,
+                fn.integers(_rng, _n, 0, dim_ring // 2) + test_category * (dim_ring // 2),
+                fn.where(match, i_sample, fn.mod(i_sample + dim_ring // 2, dim_ring)),
+            ),
+        )
         # see _SPEC_LOCATIONS[12]
-        go = fn.per_trial(_n, _fixed['go'] if 'go' in _fixed else match == go_on_match)
+        go = fn.per_trial(_n, _fixed["go"] if "go" in _fixed else match == go_on_match)
         # see _SPEC_LOCATIONS[13]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.where(go, fn.take(choice, i_test), fixation))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.where(go, fn.take(choice, i_test), fixation)
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[14]
-        _durations['fixation'] = fn.per_trial(_n, 300)
+        _durations["fixation"] = fn.per_trial(_n, 300)
         # see _SPEC_LOCATIONS[15]
-        _durations['sample'] = fn.per_trial(_n, 500)
+        _durations["sample"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[16]
-        _durations['delay'] = fn.per_trial(_n, 1000)
+        _durations["delay"] = fn.per_trial(_n, 1000)
         # see _SPEC_LOCATIONS[17]
-        _durations['test'] = fn.per_trial(_n, 500)
+        _durations["test"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[18]
-        _durations['decision'] = fn.per_trial(_n, 900)
-        return {'modality': modality, 'match': match, 'i_sample': i_sample, 'sample_category': sample_category, 'test_category': test_category, 'i_test': i_test, 'go': go, 'ground_truth': ground_truth}, _durations
+        _durations["decision"] = fn.per_trial(_n, 900)
+        return {
+            "modality": modality,
+            "match": match,
+            "i_sample": i_sample,
+            "sample_category": sample_category,
+            "test_category": test_category,
+            "i_test": i_test,
+            "go": go,
+            "ground_truth": ground_truth,
+        }, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        dim_ring = self.params['dim_ring']
-        ground_truth = _vars['ground_truth']
-        i_sample = _vars['i_sample']
-        i_test = _vars['i_test']
-        modality = _vars['modality']
-        sigma = self.params['sigma']
+        dim_ring = self.params["dim_ring"]
+        ground_truth = _vars["ground_truth"]
+        i_sample = _vars["i_sample"]
+        i_test = _vars["i_test"]
+        modality = _vars["modality"]
+        sigma = self.params["sigma"]
         # see _SPEC_LOCATIONS[19]
-        _trials.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ("fixation",), 1, None)
         # see _SPEC_LOCATIONS[20]
-        _trials.add_input(1, ('sample',), 0.8 * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 0)), sigma / fn.sqrt(dt) * (1 * (modality == 0)))
+        _trials.add_input(
+            1,
+            ("sample",),
+            0.8
+            * fn.exp(
+                -fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2
+            )
+            * (1 * (modality == 0)),
+            sigma / fn.sqrt(dt) * (1 * (modality == 0)),
+        )
         # see _SPEC_LOCATIONS[21]
-        _trials.add_input(2, ('sample',), 0.8 * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 1)), sigma / fn.sqrt(dt) * (1 * (modality == 1)))
+        _trials.add_input(
+            2,
+            ("sample",),
+            0.8
+            * fn.exp(
+                -fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2
+            )
+            * (1 * (modality == 1)),
+            sigma / fn.sqrt(dt) * (1 * (modality == 1)),
+        )
         # see _SPEC_LOCATIONS[22]
-        _trials.add_input(3, ('test',), 0.8 * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 0)), sigma / fn.sqrt(dt) * (1 * (modality == 0)))
+        _trials.add_input(
+            3,
+            ("test",),
+            0.8
+            * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (1 * (modality == 0)),
+            sigma / fn.sqrt(dt) * (1 * (modality == 0)),
+        )
         # see _SPEC_LOCATIONS[23]
-        _trials.add_input(4, ('test',), 0.8 * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 1)), sigma / fn.sqrt(dt) * (1 * (modality == 1)))
+        _trials.add_input(
+            4,
+            ("test",),
+            0.8
+            * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (1 * (modality == 1)),
+            sigma / fn.sqrt(dt) * (1 * (modality == 1)),
+        )
         # see _SPEC_LOCATIONS[24]
-        _trials.set_target(('decision',), ground_truth)
+        _trials.set_target(("decision",), ground_truth)
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
-        go = self.trial['go']
+        fixation = self.action_index["fixation"]
+        go = self.trial["go"]
         # see _SPEC_LOCATIONS[25]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[26]
-        if _start['decision'] <= t < _end['decision'] and (action == target and go):
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and (action == target and go):
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[27]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
-        go = _vars['go']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
+        go = _vars["go"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[28]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[29]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & fn.all_of(action == target, go), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action == target, go), correct, 1, True
+        )
         # see _SPEC_LOCATIONS[30]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
     def _timeout(self):
-        go = self.trial['go']
+        go = self.trial["go"]
         # see _SPEC_LOCATIONS[31]
         if not go:
             return 0.0, 1.0
         return 0.0, None
 
     def _timeout_all(self, t, _vars, _states):
-        go = _vars['go']
+        go = _vars["go"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[32]
         _outcomes.rule(fn.logical_not(go), 0, 1, True)
@@ -180,37 +255,37 @@ class Yang19Dnmc(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (52, 'observation.fixation', 'tasks/yang19.dms.yaml', 28, 25),
-    (54, 'observation.stimulus', 'tasks/yang19.dms.yaml', 28, 38),
-    (56, 'observation.stimulus_mod2', 'tasks/yang19.dms.yaml', 28, 63),
-    (58, 'action.fixation', 'tasks/yang19.dms.yaml', 29, 20),
-    (60, 'action.choice', 'tasks/yang19.dms.yaml', 29, 31),
-    (66, 'session.modality.init', 'tasks/yang19.dms.yaml', 31, 20),
-    (72, 'session.modality.next', 'tasks/yang19.dms.yaml', 31, 29),
-    (83, 'trial.match', 'tasks/yang19.dms.yaml', 33, 10),
-    (85, 'trial.i_sample', 'tasks/yang19.dms.yaml', 34, 13),
-    (87, 'trial.sample_category', 'tasks/yang19.dms.yaml', 35, 20),
-    (89, 'trial.test_category', 'tasks/yang19.dms.yaml', 36, 18),
-    (91, 'trial.i_test', 'tasks/yang19.dms.yaml', 37, 11),
-    (93, 'trial.go', 'tasks/yang19.dms.yaml', 40, 7),
-    (95, 'trial.ground_truth', 'tasks/yang19.dms.yaml', 41, 17),
-    (98, 'periods.fixation', 'tasks/yang19.dms.yaml', 42, 21),
-    (100, 'periods.sample', 'tasks/yang19.dms.yaml', 42, 34),
-    (102, 'periods.delay', 'tasks/yang19.dms.yaml', 42, 46),
-    (104, 'periods.test', 'tasks/yang19.dms.yaml', 42, 58),
-    (106, 'periods.decision', 'tasks/yang19.dms.yaml', 42, 73),
-    (118, 'inputs[0].value', 'tasks/yang19.dms.yaml', 44, 48),
-    (120, 'inputs[1].value', 'tasks/yang19.dms.yaml', 47, 12),
-    (122, 'inputs[2].value', 'tasks/yang19.dms.yaml', 51, 12),
-    (124, 'inputs[3].value', 'tasks/yang19.dms.yaml', 55, 12),
-    (126, 'inputs[4].value', 'tasks/yang19.dms.yaml', 59, 12),
-    (128, 'target[0].value', 'tasks/yang19.dms.yaml', 62, 31),
-    (136, 'outcomes[0].when', 'tasks/yang19.dms.yaml', 64, 30),
-    (140, 'outcomes[1].when', 'tasks/yang19.dms.yaml', 65, 30),
-    (144, 'outcomes[2].when', 'tasks/yang19.dms.yaml', 66, 30),
-    (157, 'outcomes[0].when', 'tasks/yang19.dms.yaml', 64, 30),
-    (159, 'outcomes[1].when', 'tasks/yang19.dms.yaml', 65, 30),
-    (161, 'outcomes[2].when', 'tasks/yang19.dms.yaml', 66, 30),
-    (167, 'timeout[0].when', 'tasks/yang19.dms.yaml', 68, 12),
-    (175, 'timeout[0].when', 'tasks/yang19.dms.yaml', 68, 12),
+    (66, "observation.fixation", "tasks/yang19.dms.yaml", 28, 25),
+    (68, "observation.stimulus", "tasks/yang19.dms.yaml", 28, 38),
+    (70, "observation.stimulus_mod2", "tasks/yang19.dms.yaml", 28, 63),
+    (72, "action.fixation", "tasks/yang19.dms.yaml", 29, 20),
+    (74, "action.choice", "tasks/yang19.dms.yaml", 29, 31),
+    (80, "session.modality.init", "tasks/yang19.dms.yaml", 31, 20),
+    (86, "session.modality.next", "tasks/yang19.dms.yaml", 31, 29),
+    (97, "trial.match", "tasks/yang19.dms.yaml", 33, 10),
+    (99, "trial.i_sample", "tasks/yang19.dms.yaml", 34, 13),
+    (101, "trial.sample_category", "tasks/yang19.dms.yaml", 35, 20),
+    (105, "trial.test_category", "tasks/yang19.dms.yaml", 36, 18),
+    (112, "trial.i_test", "tasks/yang19.dms.yaml", 37, 11),
+    (123, "trial.go", "tasks/yang19.dms.yaml", 40, 7),
+    (125, "trial.ground_truth", "tasks/yang19.dms.yaml", 41, 17),
+    (130, "periods.fixation", "tasks/yang19.dms.yaml", 42, 21),
+    (132, "periods.sample", "tasks/yang19.dms.yaml", 42, 34),
+    (134, "periods.delay", "tasks/yang19.dms.yaml", 42, 46),
+    (136, "periods.test", "tasks/yang19.dms.yaml", 42, 58),
+    (138, "periods.decision", "tasks/yang19.dms.yaml", 42, 73),
+    (159, "inputs[0].value", "tasks/yang19.dms.yaml", 44, 48),
+    (161, "inputs[1].value", "tasks/yang19.dms.yaml", 47, 12),
+    (172, "inputs[2].value", "tasks/yang19.dms.yaml", 51, 12),
+    (183, "inputs[3].value", "tasks/yang19.dms.yaml", 55, 12),
+    (192, "inputs[4].value", "tasks/yang19.dms.yaml", 59, 12),
+    (201, "target[0].value", "tasks/yang19.dms.yaml", 62, 31),
+    (209, "outcomes[0].when", "tasks/yang19.dms.yaml", 64, 30),
+    (213, "outcomes[1].when", "tasks/yang19.dms.yaml", 65, 30),
+    (217, "outcomes[2].when", "tasks/yang19.dms.yaml", 66, 30),
+    (230, "outcomes[0].when", "tasks/yang19.dms.yaml", 64, 30),
+    (232, "outcomes[1].when", "tasks/yang19.dms.yaml", 65, 30),
+    (236, "outcomes[2].when", "tasks/yang19.dms.yaml", 66, 30),
+    (242, "timeout[0].when", "tasks/yang19.dms.yaml", 68, 12),
+    (250, "timeout[0].when", "tasks/yang19.dms.yaml", 68, 12),
 )

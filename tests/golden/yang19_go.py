@@ -4,169 +4,194 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class Yang19Go(TrialEnv):
-    (
-        'Go (Yang et al. 2019): a Gaussian bump on a ring of `dim_ring` directions is shown in\n'
-        'one of two input modalities; after it the agent must choose that direction (with\n'
-        '`anti`, the opposite one). The modality alternates from trial to trial (a session\n'
+    __doc__ = (
+        "Go (Yang et al. 2019): a Gaussian bump on a ring of `dim_ring` directions is shown in\n"
+        "one of two input modalities; after it the agent must choose that direction (with\n"
+        "`anti`, the opposite one). The modality alternates from trial to trial (a session\n"
         "variable), as NeuroGym's schedule over its two modality variants does.\n"
-        'Deviations from NeuroGym 2.3.1: the ground truth follows the trial being shown, so the\n'
+        "Deviations from NeuroGym 2.3.1: the ground truth follows the trial being shown, so the\n"
         "ground-truth policy earns 1 per trial (NeuroGym exposes the first modality variant's\n"
-        "ground truth, stale on the other variant's trials: its ground-truth policy earns 0.5). The second modality's columns are\n"
+        "ground truth, stale on the other variant's trials: its ground-truth policy earns 0.5). "
+        "The second modality's columns are\n"
         "named `stimulus_mod2` (NeuroGym leaves them unnamed); NeuroGym's reference statistics\n"
         "show the stimulus in the first modality's columns only."
     )
 
     info = TaskInfo(
-        name='yang19.go',
+        name="yang19.go",
         dt=100.0,
-        paper='Yang, Joglekar, Song, Newsome & Wang (2019), Task representations in neural networks trained to perform many cognitive tasks',
-        url='https://www.nature.com/articles/s41593-018-0310-2',
-        tags=('perceptual', 'steps action space', 'multitask', 'supervised'),
+        paper=(
+            "Yang, Joglekar, Song, Newsome & Wang (2019), Task representations in "
+            "neural networks trained to perform many cognitive tasks"
+        ),
+        url="https://www.nature.com/articles/s41593-018-0310-2",
+        tags=("perceptual", "steps action space", "multitask", "supervised"),
         params=(
-            ParamInfo('dim_ring', 'int', 16, 2.0, None, 'number of directions on the ring'),
-            ParamInfo('anti', 'bool', False, None, None, 'respond in the direction opposite to the stimulus'),
+            ParamInfo("dim_ring", "int", 16, 2.0, None, "number of directions on the ring"),
+            ParamInfo("anti", "bool", False, None, None, "respond in the direction opposite to the stimulus"),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 500.0,
-            'stimulus': 500.0,
-            'delay': 0.0,
-            'decision': 500.0,
+            "fixation": 500.0,
+            "stimulus": 500.0,
+            "delay": 0.0,
+            "decision": 500.0,
         },
         period_after={
-            'fixation': None,
-            'stimulus': 'fixation',
-            'delay': 'stimulus',
-            'decision': 'delay',
+            "fixation": None,
+            "stimulus": "fixation",
+            "delay": "stimulus",
+            "decision": "delay",
         },
-        trial_variables=('ground_truth', 'stim_theta'),
-        session_variables=('modality',),
-        input_groups=(('fixation',), ('stimulus',), ('stimulus_mod2',)),
+        trial_variables=("ground_truth", "stim_theta"),
+        session_variables=("modality",),
+        input_groups=(("fixation",), ("stimulus",), ("stimulus_mod2",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        dim_ring = _params['dim_ring']
-        _sizes = {'observation': [], 'action': []}
+        dim_ring = _params["dim_ring"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('stimulus_mod2', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus_mod2", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('choice', fn.size(dim_ring)))
+        _sizes["action"].append(("choice", fn.size(dim_ring)))
         return _sizes
 
     def _session_init(self, _rng, _n):
         _new = {}
         # see _SPEC_LOCATIONS[5]
-        _new['modality'] = fn.per_trial(_n, fn.bounded(0))
+        _new["modality"] = fn.per_trial(_n, fn.bounded(0))
         return _new
 
     def _session_next(self, _rng, _n, _prev):
-        modality = _prev['modality']
+        modality = _prev["modality"]
         # see _SPEC_LOCATIONS[6]
         modality = fn.per_trial(_n, fn.bounded(1 - modality))
-        return {'modality': modality}
+        return {"modality": modality}
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        anti = self.params['anti']
-        dim_ring = self.params['dim_ring']
-        modality = _session['modality']
+        anti = self.params["anti"]
+        dim_ring = self.params["dim_ring"]
+        modality = _session["modality"]
         # see _SPEC_LOCATIONS[7]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.choice(_rng, _n, dim_ring))
+        ground_truth = fn.per_trial(
+            _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.choice(_rng, _n, dim_ring)
+        )
         # see _SPEC_LOCATIONS[8]
-        stim_theta = fn.per_trial(_n, _fixed['stim_theta'] if 'stim_theta' in _fixed else fn.mod(fn.take(fn.ring(dim_ring), ground_truth) + fn.pi * anti, 2 * fn.pi))
+        stim_theta = fn.per_trial(
+            _n,
+            _fixed["stim_theta"]
+            if "stim_theta" in _fixed
+            else fn.mod(fn.take(fn.ring(dim_ring), ground_truth) + fn.pi * anti, 2 * fn.pi),
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[9]
-        _durations['fixation'] = fn.per_trial(_n, 500)
+        _durations["fixation"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[10]
-        _durations['stimulus'] = fn.per_trial(_n, 500)
+        _durations["stimulus"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[11]
-        _durations['delay'] = fn.per_trial(_n, 0)
+        _durations["delay"] = fn.per_trial(_n, 0)
         # see _SPEC_LOCATIONS[12]
-        _durations['decision'] = fn.per_trial(_n, 500)
-        return {'modality': modality, 'ground_truth': ground_truth, 'stim_theta': stim_theta}, _durations
+        _durations["decision"] = fn.per_trial(_n, 500)
+        return {"modality": modality, "ground_truth": ground_truth, "stim_theta": stim_theta}, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
-        choice = self.action_index['choice']
-        dim_ring = self.params['dim_ring']
-        ground_truth = _vars['ground_truth']
-        modality = _vars['modality']
-        stim_theta = _vars['stim_theta']
+        choice = self.action_index["choice"]
+        dim_ring = self.params["dim_ring"]
+        ground_truth = _vars["ground_truth"]
+        modality = _vars["modality"]
+        stim_theta = _vars["stim_theta"]
         # see _SPEC_LOCATIONS[13]
-        _trials.add_input(0, ('fixation', 'stimulus', 'delay'), 1, None)
+        _trials.add_input(0, ("fixation", "stimulus", "delay"), 1, None)
         # see _SPEC_LOCATIONS[14]
-        _trials.add_input(1, ('stimulus',), 0.8 * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 0)), None)
+        _trials.add_input(
+            1,
+            ("stimulus",),
+            0.8
+            * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (1 * (modality == 0)),
+            None,
+        )
         # see _SPEC_LOCATIONS[15]
-        _trials.add_input(2, ('stimulus',), 0.8 * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (1 * (modality == 1)), None)
+        _trials.add_input(
+            2,
+            ("stimulus",),
+            0.8
+            * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (1 * (modality == 1)),
+            None,
+        )
         # see _SPEC_LOCATIONS[16]
-        _trials.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(("decision",), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[17]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[18]
-        if _start['decision'] <= t < _end['decision'] and action == target:
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[19]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[20]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[22]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (55, 'observation.fixation', 'tasks/yang19.go.yaml', 22, 25),
-    (57, 'observation.stimulus', 'tasks/yang19.go.yaml', 22, 38),
-    (59, 'observation.stimulus_mod2', 'tasks/yang19.go.yaml', 22, 63),
-    (61, 'action.fixation', 'tasks/yang19.go.yaml', 23, 20),
-    (63, 'action.choice', 'tasks/yang19.go.yaml', 23, 31),
-    (69, 'session.modality.init', 'tasks/yang19.go.yaml', 25, 20),
-    (75, 'session.modality.next', 'tasks/yang19.go.yaml', 25, 29),
-    (83, 'trial.ground_truth', 'tasks/yang19.go.yaml', 27, 17),
-    (85, 'trial.stim_theta', 'tasks/yang19.go.yaml', 28, 15),
-    (88, 'periods.fixation', 'tasks/yang19.go.yaml', 29, 21),
-    (90, 'periods.stimulus', 'tasks/yang19.go.yaml', 29, 36),
-    (92, 'periods.delay', 'tasks/yang19.go.yaml', 29, 48),
-    (94, 'periods.decision', 'tasks/yang19.go.yaml', 29, 61),
-    (104, 'inputs[0].value', 'tasks/yang19.go.yaml', 31, 67),
-    (106, 'inputs[1].value', 'tasks/yang19.go.yaml', 34, 12),
-    (108, 'inputs[2].value', 'tasks/yang19.go.yaml', 37, 12),
-    (110, 'target[0].value', 'tasks/yang19.go.yaml', 39, 31),
-    (117, 'outcomes[0].when', 'tasks/yang19.go.yaml', 41, 30),
-    (121, 'outcomes[1].when', 'tasks/yang19.go.yaml', 42, 30),
-    (125, 'outcomes[2].when', 'tasks/yang19.go.yaml', 43, 30),
-    (137, 'outcomes[0].when', 'tasks/yang19.go.yaml', 41, 30),
-    (139, 'outcomes[1].when', 'tasks/yang19.go.yaml', 42, 30),
-    (141, 'outcomes[2].when', 'tasks/yang19.go.yaml', 43, 30),
+    (59, "observation.fixation", "tasks/yang19.go.yaml", 22, 25),
+    (61, "observation.stimulus", "tasks/yang19.go.yaml", 22, 38),
+    (63, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 22, 63),
+    (65, "action.fixation", "tasks/yang19.go.yaml", 23, 20),
+    (67, "action.choice", "tasks/yang19.go.yaml", 23, 31),
+    (73, "session.modality.init", "tasks/yang19.go.yaml", 25, 20),
+    (79, "session.modality.next", "tasks/yang19.go.yaml", 25, 29),
+    (87, "trial.ground_truth", "tasks/yang19.go.yaml", 27, 17),
+    (91, "trial.stim_theta", "tasks/yang19.go.yaml", 28, 15),
+    (99, "periods.fixation", "tasks/yang19.go.yaml", 29, 21),
+    (101, "periods.stimulus", "tasks/yang19.go.yaml", 29, 36),
+    (103, "periods.delay", "tasks/yang19.go.yaml", 29, 48),
+    (105, "periods.decision", "tasks/yang19.go.yaml", 29, 61),
+    (115, "inputs[0].value", "tasks/yang19.go.yaml", 31, 67),
+    (117, "inputs[1].value", "tasks/yang19.go.yaml", 34, 12),
+    (126, "inputs[2].value", "tasks/yang19.go.yaml", 37, 12),
+    (135, "target[0].value", "tasks/yang19.go.yaml", 39, 31),
+    (142, "outcomes[0].when", "tasks/yang19.go.yaml", 41, 30),
+    (146, "outcomes[1].when", "tasks/yang19.go.yaml", 42, 30),
+    (150, "outcomes[2].when", "tasks/yang19.go.yaml", 43, 30),
+    (162, "outcomes[0].when", "tasks/yang19.go.yaml", 41, 30),
+    (164, "outcomes[1].when", "tasks/yang19.go.yaml", 42, 30),
+    (166, "outcomes[2].when", "tasks/yang19.go.yaml", 43, 30),
 )

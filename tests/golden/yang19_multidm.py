@@ -4,175 +4,265 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 
 class Yang19Multidm(TrialEnv):
-    (
-        'Multi-sensory decision making (Yang et al. 2019): both modalities show the same two\n'
-        'Gaussian bumps, each modality with its own strength difference; the agent must choose\n'
-        'the direction whose strength summed over both modalities is larger. When the sums tie\n'
-        '(equal and opposite differences), the correct direction is drawn at random, as in\n'
-        'NeuroGym.'
+    __doc__ = (
+        "Multi-sensory decision making (Yang et al. 2019): both modalities show the same two\n"
+        "Gaussian bumps, each modality with its own strength difference; the agent must choose\n"
+        "the direction whose strength summed over both modalities is larger. When the sums tie\n"
+        "(equal and opposite differences), the correct direction is drawn at random, as in\n"
+        "NeuroGym."
     )
 
     info = TaskInfo(
-        name='yang19.multidm',
+        name="yang19.multidm",
         dt=100.0,
-        paper='Yang, Joglekar, Song, Newsome & Wang (2019), Task representations in neural networks trained to perform many cognitive tasks',
-        url='https://www.nature.com/articles/s41593-018-0310-2',
-        tags=('perceptual', 'two-alternative', 'multitask', 'supervised'),
+        paper=(
+            "Yang, Joglekar, Song, Newsome & Wang (2019), Task representations in "
+            "neural networks trained to perform many cognitive tasks"
+        ),
+        url="https://www.nature.com/articles/s41593-018-0310-2",
+        tags=("perceptual", "two-alternative", "multitask", "supervised"),
         params=(
-            ParamInfo('dim_ring', 'int', 16, 2.0, None, 'number of directions on each ring'),
-            ParamInfo('cohs', 'list', [0.08, 0.16, 0.32, 0.64], None, None, 'strength differences between the two bumps'),
-            ParamInfo('sigma', 'float', 1.0, 0.0, None, 'input noise per sqrt(ms)'),
-            ParamInfo('w_mod', 'list', [1, 1], None, None, 'weight of modality 1 and of modality 2 in the comparison'),
-            ParamInfo('stim_mod', 'list', [1, 1], None, None, 'whether modality 1 and modality 2 show the bumps (1 = yes, 0 = noise only; NeuroGym: booleans)'),
+            ParamInfo("dim_ring", "int", 16, 2.0, None, "number of directions on each ring"),
+            ParamInfo(
+                "cohs", "list", [0.08, 0.16, 0.32, 0.64], None, None, "strength differences between the two bumps"
+            ),
+            ParamInfo("sigma", "float", 1.0, 0.0, None, "input noise per sqrt(ms)"),
+            ParamInfo("w_mod", "list", [1, 1], None, None, "weight of modality 1 and of modality 2 in the comparison"),
+            ParamInfo(
+                "stim_mod",
+                "list",
+                [1, 1],
+                None,
+                None,
+                ("whether modality 1 and modality 2 show the bumps (1 = yes, 0 = noise only; NeuroGym: booleans)"),
+            ),
         ),
         rewards={
-            'abort': -0.1,
-            'correct': 1.0,
-            'fail': 0.0,
+            "abort": -0.1,
+            "correct": 1.0,
+            "fail": 0.0,
         },
         timing={
-            'fixation': 'uniform(200, 500)',
-            'stimulus': 500.0,
-            'decision': 200.0,
+            "fixation": "uniform(200, 500)",
+            "stimulus": 500.0,
+            "decision": 200.0,
         },
         period_after={
-            'fixation': None,
-            'stimulus': 'fixation',
-            'decision': 'stimulus',
+            "fixation": None,
+            "stimulus": "fixation",
+            "decision": "stimulus",
         },
-        trial_variables=('i_theta1', 'i_theta2', 'theta1', 'theta2', 'coh_mod1', 'coh_mod2', 'evidence1', 'evidence2', 'ground_truth'),
-        input_groups=(('fixation',), ('stimulus_mod1',), ('stimulus_mod2',)),
+        trial_variables=(
+            "i_theta1",
+            "i_theta2",
+            "theta1",
+            "theta2",
+            "coh_mod1",
+            "coh_mod2",
+            "evidence1",
+            "evidence2",
+            "ground_truth",
+        ),
+        input_groups=(("fixation",), ("stimulus_mod1",), ("stimulus_mod2",)),
         has_target=True,
     )
 
     def _group_sizes(self, _params):
-        dim_ring = _params['dim_ring']
-        _sizes = {'observation': [], 'action': []}
+        dim_ring = _params["dim_ring"]
+        _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
-        _sizes['observation'].append(('fixation', fn.size(1)))
+        _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes['observation'].append(('stimulus_mod1', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus_mod1", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
-        _sizes['observation'].append(('stimulus_mod2', fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus_mod2", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[3]
-        _sizes['action'].append(('fixation', fn.size(1)))
+        _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
-        _sizes['action'].append(('choice', fn.size(dim_ring)))
+        _sizes["action"].append(("choice", fn.size(dim_ring)))
         return _sizes
 
     def _sample_trials(self, _rng, _n, _fixed, _session):
-        cohs = self.params['cohs']
-        dim_ring = self.params['dim_ring']
-        stim_mod = self.params['stim_mod']
-        w_mod = self.params['w_mod']
+        cohs = self.params["cohs"]
+        dim_ring = self.params["dim_ring"]
+        stim_mod = self.params["stim_mod"]
+        w_mod = self.params["w_mod"]
         # see _SPEC_LOCATIONS[5]
-        i_theta1 = fn.per_trial(_n, _fixed['i_theta1'] if 'i_theta1' in _fixed else fn.choice(_rng, _n, dim_ring))
+        i_theta1 = fn.per_trial(_n, _fixed["i_theta1"] if "i_theta1" in _fixed else fn.choice(_rng, _n, dim_ring))
         # see _SPEC_LOCATIONS[6]
-        i_theta2 = fn.per_trial(_n, _fixed['i_theta2'] if 'i_theta2' in _fixed else fn.mod(i_theta1 + fn.integers(_rng, _n, 1, dim_ring), dim_ring))
+        i_theta2 = fn.per_trial(
+            _n,
+            _fixed["i_theta2"]
+            if "i_theta2" in _fixed
+            else fn.mod(i_theta1 + fn.integers(_rng, _n, 1, dim_ring), dim_ring),
+        )
         # see _SPEC_LOCATIONS[7]
-        theta1 = fn.per_trial(_n, _fixed['theta1'] if 'theta1' in _fixed else fn.take(fn.ring(dim_ring), i_theta1))
+        theta1 = fn.per_trial(_n, _fixed["theta1"] if "theta1" in _fixed else fn.take(fn.ring(dim_ring), i_theta1))
         # see _SPEC_LOCATIONS[8]
-        theta2 = fn.per_trial(_n, _fixed['theta2'] if 'theta2' in _fixed else fn.take(fn.ring(dim_ring), i_theta2))
+        theta2 = fn.per_trial(_n, _fixed["theta2"] if "theta2" in _fixed else fn.take(fn.ring(dim_ring), i_theta2))
         # see _SPEC_LOCATIONS[9]
-        coh_mod1 = fn.per_trial(_n, _fixed['coh_mod1'] if 'coh_mod1' in _fixed else fn.choice(_rng, _n, cohs) * fn.choice(_rng, _n, fn.array((-1, 1))))
+        coh_mod1 = fn.per_trial(
+            _n,
+            _fixed["coh_mod1"]
+            if "coh_mod1" in _fixed
+            else fn.choice(_rng, _n, cohs) * fn.choice(_rng, _n, fn.array((-1, 1))),
+        )
         # see _SPEC_LOCATIONS[10]
-        coh_mod2 = fn.per_trial(_n, _fixed['coh_mod2'] if 'coh_mod2' in _fixed else fn.choice(_rng, _n, cohs) * fn.choice(_rng, _n, fn.array((-1, 1))))
+        coh_mod2 = fn.per_trial(
+            _n,
+            _fixed["coh_mod2"]
+            if "coh_mod2" in _fixed
+            else fn.choice(_rng, _n, cohs) * fn.choice(_rng, _n, fn.array((-1, 1))),
+        )
         # see _SPEC_LOCATIONS[11]
-        evidence1 = fn.per_trial(_n, _fixed['evidence1'] if 'evidence1' in _fixed else fn.take(w_mod, 0) * fn.take(stim_mod, 0) * (0.5 + coh_mod1 / 2) + fn.take(w_mod, 1) * fn.take(stim_mod, 1) * (0.5 + coh_mod2 / 2))
+        evidence1 = fn.per_trial(
+            _n,
+            _fixed["evidence1"]
+            if "evidence1" in _fixed
+            else fn.take(w_mod, 0) * fn.take(stim_mod, 0) * (0.5 + coh_mod1 / 2)
+            + fn.take(w_mod, 1) * fn.take(stim_mod, 1) * (0.5 + coh_mod2 / 2),
+        )
         # see _SPEC_LOCATIONS[12]
-        evidence2 = fn.per_trial(_n, _fixed['evidence2'] if 'evidence2' in _fixed else fn.take(w_mod, 0) * fn.take(stim_mod, 0) * (0.5 - coh_mod1 / 2) + fn.take(w_mod, 1) * fn.take(stim_mod, 1) * (0.5 - coh_mod2 / 2))
+        evidence2 = fn.per_trial(
+            _n,
+            _fixed["evidence2"]
+            if "evidence2" in _fixed
+            else fn.take(w_mod, 0) * fn.take(stim_mod, 0) * (0.5 - coh_mod1 / 2)
+            + fn.take(w_mod, 1) * fn.take(stim_mod, 1) * (0.5 - coh_mod2 / 2),
+        )
         # see _SPEC_LOCATIONS[13]
-        ground_truth = fn.per_trial(_n, _fixed['ground_truth'] if 'ground_truth' in _fixed else fn.where(evidence1 + fn.uniform(_rng, _n, -1e-06, 1e-06) > evidence2, i_theta1, i_theta2))
+        ground_truth = fn.per_trial(
+            _n,
+            _fixed["ground_truth"]
+            if "ground_truth" in _fixed
+            else fn.where(evidence1 + fn.uniform(_rng, _n, -1e-06, 1e-06) > evidence2, i_theta1, i_theta2),
+        )
         _durations = {}
         # see _SPEC_LOCATIONS[14]
-        _durations['fixation'] = fn.per_trial(_n, fn.uniform(_rng, _n, 200, 500))
+        _durations["fixation"] = fn.per_trial(_n, fn.uniform(_rng, _n, 200, 500))
         # see _SPEC_LOCATIONS[15]
-        _durations['stimulus'] = fn.per_trial(_n, 500)
+        _durations["stimulus"] = fn.per_trial(_n, 500)
         # see _SPEC_LOCATIONS[16]
-        _durations['decision'] = fn.per_trial(_n, 200)
-        return {'i_theta1': i_theta1, 'i_theta2': i_theta2, 'theta1': theta1, 'theta2': theta2, 'coh_mod1': coh_mod1, 'coh_mod2': coh_mod2, 'evidence1': evidence1, 'evidence2': evidence2, 'ground_truth': ground_truth}, _durations
+        _durations["decision"] = fn.per_trial(_n, 200)
+        return {
+            "i_theta1": i_theta1,
+            "i_theta2": i_theta2,
+            "theta1": theta1,
+            "theta2": theta2,
+            "coh_mod1": coh_mod1,
+            "coh_mod2": coh_mod2,
+            "evidence1": evidence1,
+            "evidence2": evidence2,
+            "ground_truth": ground_truth,
+        }, _durations
 
     def _fill(self, _trials, _vars, _start, _end, t):
         dt = self.dt
-        choice = self.action_index['choice']
-        coh_mod1 = _vars['coh_mod1']
-        coh_mod2 = _vars['coh_mod2']
-        dim_ring = self.params['dim_ring']
-        ground_truth = _vars['ground_truth']
-        sigma = self.params['sigma']
-        stim_mod = self.params['stim_mod']
-        theta1 = _vars['theta1']
-        theta2 = _vars['theta2']
+        choice = self.action_index["choice"]
+        coh_mod1 = _vars["coh_mod1"]
+        coh_mod2 = _vars["coh_mod2"]
+        dim_ring = self.params["dim_ring"]
+        ground_truth = _vars["ground_truth"]
+        sigma = self.params["sigma"]
+        stim_mod = self.params["stim_mod"]
+        theta1 = _vars["theta1"]
+        theta2 = _vars["theta2"]
         # see _SPEC_LOCATIONS[17]
-        _trials.add_input(0, ('fixation',), 1, None)
+        _trials.add_input(0, ("fixation",), 1, None)
         # see _SPEC_LOCATIONS[18]
-        _trials.add_input(1, ('stimulus',), fn.take(stim_mod, 0) * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (0.5 + coh_mod1 / 2) + 0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (0.5 - coh_mod1 / 2)), sigma / fn.sqrt(dt))
+        _trials.add_input(
+            1,
+            ("stimulus",),
+            fn.take(stim_mod, 0)
+            * (
+                0.8
+                * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+                * (0.5 + coh_mod1 / 2)
+                + 0.8
+                * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+                * (0.5 - coh_mod1 / 2)
+            ),
+            sigma / fn.sqrt(dt),
+        )
         # see _SPEC_LOCATIONS[19]
-        _trials.add_input(2, ('stimulus',), fn.take(stim_mod, 1) * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (0.5 + coh_mod2 / 2) + 0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2) * (0.5 - coh_mod2 / 2)), sigma / fn.sqrt(dt))
+        _trials.add_input(
+            2,
+            ("stimulus",),
+            fn.take(stim_mod, 1)
+            * (
+                0.8
+                * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+                * (0.5 + coh_mod2 / 2)
+                + 0.8
+                * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+                * (0.5 - coh_mod2 / 2)
+            ),
+            sigma / fn.sqrt(dt),
+        )
         # see _SPEC_LOCATIONS[20]
-        _trials.set_target(('decision',), fn.take(choice, ground_truth))
+        _trials.set_target(("decision",), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
-        fixation = self.action_index['fixation']
+        fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[21]
-        if _start['fixation'] <= t < _end['fixation'] and action != fixation:
-            abort = self.rewards['abort']
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[22]
-        if _start['decision'] <= t < _end['decision'] and action == target:
-            correct = self.rewards['correct']
+        if _start["decision"] <= t < _end["decision"] and action == target:
+            correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[23]
-        if _start['decision'] <= t < _end['decision'] and action != fixation:
-            fail = self.rewards['fail']
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
+            fail = self.rewards["fail"]
             return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
-        abort = self.rewards['abort']
-        correct = self.rewards['correct']
-        fail = self.rewards['fail']
-        fixation = self.action_index['fixation']
+        abort = self.rewards["abort"]
+        correct = self.rewards["correct"]
+        fail = self.rewards["fail"]
+        fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[24]
-        _outcomes.rule(_outcomes.inside(('fixation',), _start, _end) & (action != fixation), abort, None, False)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[25]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[26]
-        _outcomes.rule(_outcomes.inside(('decision',), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (51, 'observation.fixation', 'tasks/yang19.dm2.yaml', 21, 25),
-    (53, 'observation.stimulus_mod1', 'tasks/yang19.dm2.yaml', 21, 43),
-    (55, 'observation.stimulus_mod2', 'tasks/yang19.dm2.yaml', 21, 68),
-    (57, 'action.fixation', 'tasks/yang19.dm2.yaml', 22, 20),
-    (59, 'action.choice', 'tasks/yang19.dm2.yaml', 22, 31),
-    (68, 'trial.i_theta1', 'tasks/yang19.dm2.yaml', 24, 13),
-    (70, 'trial.i_theta2', 'tasks/yang19.dm2.yaml', 25, 13),
-    (72, 'trial.theta1', 'tasks/yang19.dm2.yaml', 26, 11),
-    (74, 'trial.theta2', 'tasks/yang19.dm2.yaml', 27, 11),
-    (76, 'trial.coh_mod1', 'tasks/yang19.dm2.yaml', 28, 13),
-    (78, 'trial.coh_mod2', 'tasks/yang19.dm2.yaml', 29, 13),
-    (80, 'trial.evidence1', 'tasks/yang19.dm2.yaml', 31, 14),
-    (82, 'trial.evidence2', 'tasks/yang19.dm2.yaml', 32, 14),
-    (84, 'trial.ground_truth', 'tasks/yang19.dm2.yaml', 34, 17),
-    (87, 'periods.fixation', 'tasks/yang19.dm2.yaml', 36, 13),
-    (89, 'periods.stimulus', 'tasks/yang19.dm2.yaml', 37, 13),
-    (91, 'periods.decision', 'tasks/yang19.dm2.yaml', 38, 13),
-    (106, 'inputs[0].value', 'tasks/yang19.dm2.yaml', 40, 48),
-    (108, 'inputs[1].value', 'tasks/yang19.dm2.yaml', 43, 12),
-    (110, 'inputs[2].value', 'tasks/yang19.dm2.yaml', 49, 12),
-    (112, 'target[0].value', 'tasks/yang19.dm2.yaml', 54, 31),
-    (119, 'outcomes[0].when', 'tasks/yang19.dm2.yaml', 56, 30),
-    (123, 'outcomes[1].when', 'tasks/yang19.dm2.yaml', 57, 30),
-    (127, 'outcomes[2].when', 'tasks/yang19.dm2.yaml', 58, 30),
-    (139, 'outcomes[0].when', 'tasks/yang19.dm2.yaml', 56, 30),
-    (141, 'outcomes[1].when', 'tasks/yang19.dm2.yaml', 57, 30),
-    (143, 'outcomes[2].when', 'tasks/yang19.dm2.yaml', 58, 30),
+    (73, "observation.fixation", "tasks/yang19.dm2.yaml", 21, 25),
+    (75, "observation.stimulus_mod1", "tasks/yang19.dm2.yaml", 21, 43),
+    (77, "observation.stimulus_mod2", "tasks/yang19.dm2.yaml", 21, 68),
+    (79, "action.fixation", "tasks/yang19.dm2.yaml", 22, 20),
+    (81, "action.choice", "tasks/yang19.dm2.yaml", 22, 31),
+    (90, "trial.i_theta1", "tasks/yang19.dm2.yaml", 24, 13),
+    (92, "trial.i_theta2", "tasks/yang19.dm2.yaml", 25, 13),
+    (99, "trial.theta1", "tasks/yang19.dm2.yaml", 26, 11),
+    (101, "trial.theta2", "tasks/yang19.dm2.yaml", 27, 11),
+    (103, "trial.coh_mod1", "tasks/yang19.dm2.yaml", 28, 13),
+    (110, "trial.coh_mod2", "tasks/yang19.dm2.yaml", 29, 13),
+    (117, "trial.evidence1", "tasks/yang19.dm2.yaml", 31, 14),
+    (125, "trial.evidence2", "tasks/yang19.dm2.yaml", 32, 14),
+    (133, "trial.ground_truth", "tasks/yang19.dm2.yaml", 34, 17),
+    (141, "periods.fixation", "tasks/yang19.dm2.yaml", 36, 13),
+    (143, "periods.stimulus", "tasks/yang19.dm2.yaml", 37, 13),
+    (145, "periods.decision", "tasks/yang19.dm2.yaml", 38, 13),
+    (170, "inputs[0].value", "tasks/yang19.dm2.yaml", 40, 48),
+    (172, "inputs[1].value", "tasks/yang19.dm2.yaml", 43, 12),
+    (187, "inputs[2].value", "tasks/yang19.dm2.yaml", 49, 12),
+    (202, "target[0].value", "tasks/yang19.dm2.yaml", 54, 31),
+    (209, "outcomes[0].when", "tasks/yang19.dm2.yaml", 56, 30),
+    (213, "outcomes[1].when", "tasks/yang19.dm2.yaml", 57, 30),
+    (217, "outcomes[2].when", "tasks/yang19.dm2.yaml", 58, 30),
+    (229, "outcomes[0].when", "tasks/yang19.dm2.yaml", 56, 30),
+    (231, "outcomes[1].when", "tasks/yang19.dm2.yaml", 57, 30),
+    (233, "outcomes[2].when", "tasks/yang19.dm2.yaml", 58, 30),
 )
