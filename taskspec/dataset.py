@@ -14,48 +14,15 @@ import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium.utils import seeding
 
-from .library import make
+from .library import as_env
 from .runtime import TrialEnv
 from .runtime.trials import Batch
 
 DEFAULT_CHUNK = 4096
 CACHE_STEPS = 1 << 18  # steps generated per refill of a Dataset: amortises Python overhead
-
-# Wrappers that leave a task's trials as they are: a Dataset may look through them.
-_TRANSPARENT = {"OrderEnforcing", "PassiveEnvChecker", "TimeLimit", "RecordEpisodeStatistics", "Monitor"}
-
-
-def _task_env(task: Any, params: dict[str, Any]) -> TrialEnv:
-    """The task behind a name, path, gymnasium id or env instance (possibly wrapped)."""
-    if isinstance(task, gym.Env):
-        if params:
-            raise ValueError("parameters go to the env when it is made; an env instance takes no parameters here")
-        return _unwrapped_task(task)
-    if isinstance(task, str) and task.startswith("taskspec/") and task.endswith("-v0"):
-        task = task[len("taskspec/"):]  # the gymnasium id of a bundled task
-    return make(task, **params)
-
-
-def _unwrapped_task(env: gym.Env) -> TrialEnv:
-    layer: Any = env
-    while isinstance(layer, gym.Wrapper):
-        if type(layer).__name__ not in _TRANSPARENT:
-            raise ValueError(f"the wrapper {type(layer).__name__} changes what the task produces, which a Dataset "
-                             f"cannot reproduce in batches: pass the task without it (env.unwrapped), or step the "
-                             f"wrapped env to collect data")
-        layer = layer.env
-    if not isinstance(layer, TrialEnv):
-        raise ValueError(f"{type(layer).__name__} is not a taskspec task: pass a task name, a spec path or an env "
-                         f"made by taskspec.make")
-    if "new_trial" in vars(layer):  # a trial wrapper installed itself on this task
-        raise ValueError(f"{layer.task_name} has a trial wrapper installed (its new_trial is replaced), which a "
-                         f"Dataset cannot reproduce in batches: make a fresh task for the Dataset")
-    return layer
-
 
 def _private(env: TrialEnv) -> TrialEnv:
     """A shallow copy of `env` with its own session (session variables start afresh), for one generator."""
@@ -80,7 +47,7 @@ def generate_trials(task: Any, n: int, seed: int | None = None, *, chunk_size: i
     `chunk_size` trials has its own generator (and a fresh session), so a shard is made without
     the others, in any process, and shards 0..k-1 concatenated are the same trials for every k.
     """
-    env = _private(_task_env(task, params))
+    env = _private(as_env(task, params))
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     if shard is not None:
@@ -193,7 +160,7 @@ class Dataset:
             if clash:
                 raise ValueError(f"parameter(s) {clash} given both in env_kwargs and as keywords")
             params = {**env_kwargs, **params}
-        self.env = _task_env(task, params)
+        self.env = as_env(task, params)
         if not self.env.has_target:
             raise ValueError(f"{self.env.task_name} defines no ground truth ('target'), so it has no supervised data")
         if batch_size < 1 or (seq_len is not None and seq_len < 1) or (cache_len is not None and cache_len < 1):

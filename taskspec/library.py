@@ -326,13 +326,41 @@ def make(name_or_path: str | Path | None = None, *, spec_text: str | None = None
     return _class_of(name_or_path, spec_text)(**kwargs)
 
 
-def as_env(task_or_env: str | Path | TrialEnv, params: dict[str, Any] | None = None) -> TrialEnv:
-    """An env: the one given, or a new one of a bundled task or spec file with `params`."""
-    if isinstance(task_or_env, TrialEnv):
+# Wrappers that leave a task's trials as they are: batch code may look through them.
+_TRANSPARENT = {"OrderEnforcing", "PassiveEnvChecker", "TimeLimit", "RecordEpisodeStatistics", "Monitor"}
+
+
+def as_env(task: Any, params: dict[str, Any] | None = None) -> TrialEnv:
+    """The task behind a name, path, gymnasium id or env instance (possibly wrapped), for code that
+    builds trials in batches (datasets, plots, analyses); `params` make a new env."""
+    import gymnasium
+
+    if isinstance(task, gymnasium.Env):
         if params:
-            raise TypeError("pass parameters when making the env, not with an env instance")
-        return task_or_env
-    return make(task_or_env, **(params or {}))
+            raise ValueError("parameters go to the env when it is made; an env instance takes no parameters here")
+        return _unwrapped_task(task)
+    if isinstance(task, str) and task.startswith("taskspec/") and task.endswith("-v0"):
+        task = task[len("taskspec/"):]  # the gymnasium id of a bundled task
+    return make(task, **(params or {}))
+
+
+def _unwrapped_task(env: Any) -> TrialEnv:
+    import gymnasium
+
+    layer: Any = env
+    while isinstance(layer, gymnasium.Wrapper):
+        if type(layer).__name__ not in _TRANSPARENT:
+            raise ValueError(f"the wrapper {type(layer).__name__} changes what the task produces, which batches of "
+                             f"trials cannot reproduce: pass the task without it (env.unwrapped), or step the "
+                             f"wrapped env to collect data")
+        layer = layer.env
+    if not isinstance(layer, TrialEnv):
+        raise ValueError(f"{type(layer).__name__} is not a taskspec task: pass a task name, a spec path or an env "
+                         f"made by taskspec.make")
+    if "new_trial" in vars(layer):  # a trial wrapper installed itself on this task
+        raise ValueError(f"{layer.task_name} has a trial wrapper installed (its new_trial is replaced), which "
+                         f"batches of trials cannot reproduce: make a fresh task")
+    return layer
 
 
 def _class_of(name_or_path: str | Path | None, spec_text: str | None) -> type[TrialEnv]:

@@ -111,14 +111,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
     # ----- trial pool -----
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None) -> Any:
-        seeds: list[int | None]
-        if seed is None:
-            seeds = [None] * self.num_envs
-        elif isinstance(seed, int):
-            seeds = [seed + i for i in range(self.num_envs)]
-        else:
-            seeds = [int(s) for s in seed]
-        self.rngs = [seeding.np_random(s)[0] for s in seeds]
+        self.rngs = [seeding.np_random(s)[0] for s in sub_env_seeds(seed, self.num_envs)]
         self.head = np.zeros(self.num_envs, np.int64)  # slot of each sub-env's current trial
         self.count = np.zeros(self.num_envs, np.int64)  # trials held, the current one included
         self.k = np.zeros(self.num_envs, np.int64)
@@ -279,6 +272,15 @@ class TrialVectorEnv(gym.vector.VectorEnv):
 
 
 
+def sub_env_seeds(seed: int | list[int] | None, n: int) -> list[int | None]:
+    """Each sub-env's seed, as gymnasium seeds vector envs: `seed + i`, or one per env, or none."""
+    if seed is None:
+        return [None] * n
+    if isinstance(seed, int):
+        return [seed + i for i in range(n)]
+    return [int(s) for s in seed]
+
+
 class SteppedVectorEnv(gym.vector.VectorEnv):
     """`num_envs` single envs stepped one after another, with the same arrays and infos as `TrialVectorEnv`.
 
@@ -301,13 +303,8 @@ class SteppedVectorEnv(gym.vector.VectorEnv):
         self._ended = np.zeros(num_envs, bool)
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None) -> Any:
-        if seed is None:
-            seeds: list[int | None] = [None] * self.num_envs
-        elif isinstance(seed, int):
-            seeds = [seed + i for i in range(self.num_envs)]
-        else:
-            seeds = [int(s) for s in seed]
         self._ended[:] = False
+        seeds = sub_env_seeds(seed, self.num_envs)
         return np.stack([env.reset(seed=s)[0] for env, s in zip(self.envs, seeds, strict=True)]), {}
 
     def step(self, actions: Any) -> Any:
