@@ -38,7 +38,9 @@ class SpecError(Exception):
     """A spec (or a parameter override) is wrong; `problems` lists every finding."""
 
     def __init__(self, problems: Iterable[Problem]):
-        self.problems = sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.message))
+        # A total order (the path breaks ties): the order of a set varies between processes with string hashing,
+        # and a pickled error must list its problems in the same order in every process.
+        self.problems = sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.message, p.path))
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def __reduce__(self) -> tuple[type[SpecError], tuple[list[Problem]]]:
