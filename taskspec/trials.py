@@ -79,9 +79,9 @@ def _widths(env: TrialEnv) -> tuple[int, int, int]:
     The second counts the target (one action index, or a continuous action vector) or, if wider,
     a list parameter, which expressions may spread over every trial and step.
     """
-    n_obs = int(np.prod(env.observation_space.shape or (1,)))
-    n_act = int(np.prod(env.action_space.shape or (1,))) if env.action_type == "continuous" else 1
-    lists = max((len(v) for v in env.params.values() if isinstance(v, list)), default=0)
+    n_obs = env.observation_space.shape[0]  # type: ignore[index]  # both spaces are one-dimensional
+    n_act = env.action_space.shape[0] if env.action_type == "continuous" else 1  # type: ignore[index]
+    lists = max([len(v) for v in env.params.values() if type(v) is list] or [0])
     return n_obs, max(n_act, lists), max(n_obs, n_act, lists)
 
 
