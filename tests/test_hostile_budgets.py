@@ -150,13 +150,13 @@ def test_outer_products_are_refused(tmp_path, extra, value, message):
 
 
 def test_expressions_holding_many_arrays_at_once_are_refused(tmp_path):
-    """Each result held while the rest is computed may be as large as the observations: at most 8 at once."""
+    """Each result held while the rest is computed may be as large as the observations: at most 6 at once."""
     x = "(coh * t + ring(2))"
     value = x
     for _ in range(functions.MAX_LIVE_ARRAYS):
         value = f"{x} * ({value})"
     text = spec(extra_trial="  coh: uniform(0, 1)\n", inputs=f"  - {{where: stimulus, value: '{value}'}}\n")
-    assert_refused(tmp_path, text, r"inputs\[1\]\.value: expression holds more than 8 intermediate results")
+    assert_refused(tmp_path, text, r"inputs\[1\]\.value: expression holds more than 6 time-varying")
 
 
 def test_batch_memory_is_bounded_before_allocating(tmp_path):

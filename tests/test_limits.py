@@ -98,7 +98,7 @@ def _peak_of(code: str) -> tuple[str, int]:
 
 
 _X = "(coh * t + ring(COLS))"
-_DEEPEST = f"{_X} * ({_X} * ({_X} * ({_X} * ({_X} * {_X}))))"  # 8 results held at once, the most allowed
+_DEEPEST = f"{_X} * ({_X} * ({_X} * ({_X} * {_X})))"  # 6 results held at once, the most allowed
 
 
 @pytest.mark.parametrize("value", ["0.5", "cos(coh * t + ring(COLS)) * sin(ring(COLS) - t) + exp(-coh * t / 1000)",

@@ -92,7 +92,7 @@ def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
     except RecursionError:
         raise ExprError("expression is nested too deeply") from None
     if live_arrays(tree.body) > MAX_LIVE_ARRAYS:
-        raise ExprError(f"expression holds more than {MAX_LIVE_ARRAYS} intermediate results at once; "
+        raise ExprError(f"expression holds more than {MAX_LIVE_ARRAYS} time-varying intermediate results at once; "
                         "nest less deeply (e.g. a * (b * (c * d)) as a * b * c * d)")
     return Checked(tree.body, frozenset(checker.used), checker.random, ast.unparse(tree.body))
 
@@ -217,26 +217,30 @@ class _Checker:
 
 
 def live_arrays(node: ast.AST) -> int:
-    """The most intermediate results Python holds at once while evaluating `node`.
+    """The most time-varying intermediate results Python holds at once while evaluating `node`.
 
     Operands are evaluated left to right and each result is kept until its parent is computed,
-    so `a * (b * (c * d))` holds three arrays at the deepest point. In batch code each may be as
-    large as the observation array (trials x steps x columns): the batch budget charges every
-    observation value for `MAX_LIVE_ARRAYS` such float64 arrays, which this bound makes true.
-    Names and numbers are not counted: they exist already.
+    so `a * (b * (c * d))` holds three results at the deepest point. In batch code a result that
+    varies with time (it reads `t` or `rep`) may be as large as the observation array (trials x
+    steps x columns): the batch budget charges every observation value for `MAX_LIVE_ARRAYS`
+    such float64 arrays, which this bound makes true. Other results have no steps axis (one
+    value or vector per trial), and names and numbers exist already: neither is counted.
     """
-    if isinstance(node, (ast.Name, ast.Constant)):
+    if not _varies_in_time(node) or isinstance(node, ast.Name):
         return 0
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in TIMING:
-        return 0  # start('p') reads a table
     children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)
                 and not (isinstance(node, ast.Call) and c is node.func)]
     children += [kw.value for kw in getattr(node, "keywords", ())]
     most, held = 0, 0
     for child in children:
-        most = max(most, held + live_arrays(child))
-        held += 1 if live_arrays(child) else 0
+        need = live_arrays(child)
+        most = max(most, held + need)
+        held += 1 if need else 0
     return max(most, held + 1)
+
+
+def _varies_in_time(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in ("t", "rep") for n in ast.walk(node))
 
 
 def _describe(node: ast.AST) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 MAX_ARRAY = 100_000
 MAX_VALUES = 1 << 24  # elements of one array an expression builds, spread over trials and steps (128 MiB)
 MAX_DRAWN = 1 << 24  # elements drawn with size= for one batch of trials, all trial variables together (128 MiB)
-MAX_LIVE_ARRAYS = 8  # intermediate results an array expression may hold at once (expressions.live_arrays)
+MAX_LIVE_ARRAYS = 6  # time-varying results an array expression may hold at once (expressions.live_arrays)
 MAX_EXACT = 2.0**53  # session and state variables stay within +-2**53, where ints and floats agree exactly
 
 

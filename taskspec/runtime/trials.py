@@ -76,12 +76,13 @@ def check_num_envs(env: TrialEnv, num_envs: Any) -> int:
 def _widths(env: TrialEnv) -> tuple[int, int, int]:
     """(observation columns, float64 values per step besides them, widest vector already paid for).
 
-    The second counts the target (one action index, or a continuous action vector) or, if wider,
-    a list parameter, which expressions may spread over every trial and step.
+    The second counts the actions (the target vector of a continuous task; the groups of a discrete
+    one) or, if wider, a list parameter: expressions may spread either over every trial and step.
     """
-    n_obs = int(np.prod(env.observation_space.shape or (1,)))
-    n_act = int(np.prod(env.action_space.shape or (1,))) if env.action_type == "continuous" else 1
-    lists = max((len(v) for v in env.params.values() if isinstance(v, list)), default=0)
+    n_obs = env.observation_space.shape[0]  # type: ignore[index]  # both spaces are one-dimensional
+    # continuous targets are float64 vectors; a discrete task's action groups are vectors expressions may use
+    n_act = env.action_space.shape[0] if env.action_type == "continuous" else env.action_space.n  # type: ignore
+    lists = max([len(v) for v in env.params.values() if type(v) is list] or [0])
     return n_obs, max(n_act, lists), max(n_obs, n_act, lists)
 
 
