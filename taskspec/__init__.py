@@ -8,8 +8,21 @@ from .runtime.actions import InvalidAction
 
 __version__ = "0.1.0"
 __all__ = [
-    "Batch", "Dataset", "InvalidAction", "Problem", "SpecError", "SpecWarning", "TrialEnv", "compile_source",
-    "generate_trials", "list_tasks", "load", "load_spec", "load_text", "make", "register",
+    "Batch",
+    "Dataset",
+    "InvalidAction",
+    "Problem",
+    "SpecError",
+    "SpecWarning",
+    "TrialEnv",
+    "compile_source",
+    "generate_trials",
+    "list_tasks",
+    "load",
+    "load_spec",
+    "load_text",
+    "make",
+    "register",
 ]
 
 register_all()

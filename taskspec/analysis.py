@@ -34,8 +34,18 @@ def _cdf(z: np.ndarray, fit: str) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"fit must be 'logistic' or 'probit', got {fit!r}")
     a = np.abs(z) / np.sqrt(2)
     t = 1 / (1 + 0.5 * a)
-    poly = [-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587,
-            -0.82215223, 0.17087277]
+    poly = [
+        -1.26551223,
+        1.00002368,
+        0.37409196,
+        0.09678418,
+        -0.18628806,
+        0.27886807,
+        -1.13520398,
+        1.48851587,
+        -0.82215223,
+        0.17087277,
+    ]
     tail = 0.5 * t * np.exp(-a * a + np.polyval(poly[::-1], t))  # P(Z > |z|)
     return np.where(z >= 0, 1 - tail, tail), np.exp(-z * z / 2) / np.sqrt(2 * np.pi)
 
@@ -71,8 +81,10 @@ class PsychometricFit:
         head = f"P({self.choice_label})"
         w = max(8, len(head))
         rows = [f"{'x':>10} {'n':>7} {head:>{w}} {'s.e.':>7}"]
-        rows += [f"{x:>10.4g} {n:>7d} {p:>{w}.3f} {s:>7.3f}" for x, n, p, s in zip(self.x, self.n, self.p, self.se,
-                                                                                  strict=True)]
+        rows += [
+            f"{x:>10.4g} {n:>7d} {p:>{w}.3f} {s:>7.3f}"
+            for x, n, p, s in zip(self.x, self.n, self.p, self.se, strict=True)
+        ]
         lapses = f", lapses {self.lapse_low:.3g} / {self.lapse_high:.3g}" if self.lapse_low or self.lapse_high else ""
         rows.append(f"{self.fit} fit: bias {self.bias:.4g}, scale {self.scale:.4g}{lapses}")
         return "\n".join(rows)
@@ -139,8 +151,9 @@ def _nelder_mead(f: Any, start: np.ndarray, size: np.ndarray, iterations: int = 
     return simplex[np.argmin(values)]  # type: ignore[no-any-return]
 
 
-def psychometric(x: Any, choice: Any, fit: str = "logistic", lapses: bool = False, label: str = "x",
-                 choice_label: str = "choice 1") -> PsychometricFit:
+def psychometric(
+    x: Any, choice: Any, fit: str = "logistic", lapses: bool = False, label: str = "x", choice_label: str = "choice 1"
+) -> PsychometricFit:
     """Choice-1 probability per unique x (counts, binomial s.e.) and the maximum-likelihood curve."""
     x, choice = np.asarray(x, float).ravel() + 0.0, np.asarray(choice).ravel()  # + 0.0 turns -0.0 into 0.0
     if len(x) != len(choice) or len(x) == 0:
@@ -151,9 +164,11 @@ def psychometric(x: Any, choice: Any, fit: str = "logistic", lapses: bool = Fals
     k = np.bincount(inverse, weights=choice.astype(float), minlength=len(levels))
     p = k / n
     a, b = _fisher_scoring(levels, k, n, fit)
-    out = PsychometricFit(levels, n, p, np.sqrt(p * (1 - p) / n), -a / b, 1 / b, fit=fit, label=label,
-                          choice_label=choice_label)
+    out = PsychometricFit(
+        levels, n, p, np.sqrt(p * (1 - p) / n), -a / b, 1 / b, fit=fit, label=label, choice_label=choice_label
+    )
     if lapses:
+
         def unpack(t: np.ndarray) -> tuple[float, float, float, float]:
             return t[0], out.scale * np.exp(t[1]), 0.5 / (1 + np.exp(-t[2])), 0.5 / (1 + np.exp(-t[3]))
 
@@ -162,8 +177,9 @@ def psychometric(x: Any, choice: Any, fit: str = "logistic", lapses: bool = Fals
             return -_loglik(k, n, low + (1 - low - high) * _cdf((levels - bias) / scale, fit)[0])
 
         start = np.array([out.bias, 0.0, -3.9, -3.9])  # lapses of 1% each
-        out.bias, out.scale, out.lapse_low, out.lapse_high = (float(v) for v in unpack(
-            _nelder_mead(cost, start, np.array([0.1 * abs(out.scale), 0.1, 1.0, 1.0]))))
+        out.bias, out.scale, out.lapse_low, out.lapse_high = (
+            float(v) for v in unpack(_nelder_mead(cost, start, np.array([0.1 * abs(out.scale), 0.1, 1.0, 1.0])))
+        )
     out.log_likelihood = _loglik(k, n, out.predict(levels))
     return out
 
@@ -178,8 +194,14 @@ def plot_psychometric(fit: PsychometricFit, ax: Any = None, title: str | None = 
     ax.plot(xs, ps, color="tab:blue", lw=2, label=f"{fit.fit} fit")
     ax.errorbar(fit.x, fit.p, fit.se, fmt="o", color="black", ms=5, capsize=2, label="data ± 1 s.e.")
     lapses = f"\nlapses = {fit.lapse_low:.2g} / {fit.lapse_high:.2g}" if fit.lapse_low or fit.lapse_high else ""
-    ax.text(0.03, 0.97, f"bias = {fit.bias:.3g}\nscale = {fit.scale:.3g}{lapses}\nn = {fit.n.sum()}",
-            transform=ax.transAxes, va="top", fontsize=9)
+    ax.text(
+        0.03,
+        0.97,
+        f"bias = {fit.bias:.3g}\nscale = {fit.scale:.3g}{lapses}\nn = {fit.n.sum()}",
+        transform=ax.transAxes,
+        va="top",
+        fontsize=9,
+    )
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel(fit.label)
     ax.set_ylabel(f"P({fit.choice_label})")
@@ -192,11 +214,17 @@ def plot_psychometric(fit: PsychometricFit, ax: Any = None, title: str | None = 
 def _options(env: TrialEnv) -> tuple[list[int], list[str]]:
     """The two response actions (every action outside a 'fixation' group) and their display names."""
     names: dict[str, Any] = env.action_space.name  # type: ignore[attr-defined]
-    actions = [(int(c), g if np.ndim(cols) == 0 else f"{g} {i + 1}") for g, cols in names.items() if g != "fixation"
-               for i, c in enumerate(np.atleast_1d(cols))]
+    actions = [
+        (int(c), g if np.ndim(cols) == 0 else f"{g} {i + 1}")
+        for g, cols in names.items()
+        if g != "fixation"
+        for i, c in enumerate(np.atleast_1d(cols))
+    ]
     if env.action_type != "discrete" or len(actions) != 2:
-        raise ValueError(f"a psychometric curve needs two response actions; {env.task_name} has "
-                         f"{'continuous actions' if env.action_type != 'discrete' else len(actions)}")
+        raise ValueError(
+            f"a psychometric curve needs two response actions; {env.task_name} has "
+            f"{'continuous actions' if env.action_type != 'discrete' else len(actions)}"
+        )
     return [a for a, _ in actions], [n for _, n in actions]
 
 
@@ -212,9 +240,16 @@ class Choices:
     choice_label: str
 
 
-def rollout_choices(task: str | Path | TrialEnv, variable: str, trials: int = 2000, seed: int = 0,
-                    policy: str = "gt", noise: float | None = None, params: dict[str, Any] | None = None,
-                    bound: float = 1.0) -> Choices:
+def rollout_choices(
+    task: str | Path | TrialEnv,
+    variable: str,
+    trials: int = 2000,
+    seed: int = 0,
+    policy: str = "gt",
+    noise: float | None = None,
+    params: dict[str, Any] | None = None,
+    bound: float = 1.0,
+) -> Choices:
     """Play `trials` trials through `env.step` with a ground-truth agent that makes decision errors.
 
     Noise model: the agent fixates and waits as the ground truth says; at the first step whose
@@ -249,16 +284,24 @@ def rollout_choices(task: str | Path | TrialEnv, variable: str, trials: int = 20
             new_trial = env.step(action)[4]["new_trial"]
         if decided is not None:  # a trial without a response step (none in two-choice tasks) is skipped
             sign = 1.0 if decided[1] == options[1] else -1.0
-            rows.append((sign * abs(float(trial[variable])) + 0.0, decided[0] == options[1], decided[0] == decided[1],
-                         decided[2]))
+            rows.append(
+                (
+                    sign * abs(float(trial[variable])) + 0.0,
+                    decided[0] == options[1],
+                    decided[0] == decided[1],
+                    decided[2],
+                )
+            )
         decided = None
     x, choice, correct, when = (np.array(c) for c in zip(*rows, strict=True))
-    return Choices(x, choice.astype(int), correct, when, f"{variable} (+ when {option_names[1]} is correct)",
-                   option_names[1])
+    return Choices(
+        x, choice.astype(int), correct, when, f"{variable} (+ when {option_names[1]} is correct)", option_names[1]
+    )
 
 
-def _accumulate(env: TrialEnv, variable: str, trials: int, seed: int, bound: float, options: list[int],
-                option_names: list[str]) -> Choices:
+def _accumulate(
+    env: TrialEnv, variable: str, trials: int, seed: int, bound: float, options: list[int], option_names: list[str]
+) -> Choices:
     """Drift-diffusion choices and reaction times (ms from the first step a response is allowed)."""
     _default_noise(env, variable, seed)  # checks the variable's name
     columns = np.atleast_1d(env.observation_space.name.get("stimulus", []))  # type: ignore[attr-defined]
@@ -280,24 +323,34 @@ def _accumulate(env: TrialEnv, variable: str, trials: int, seed: int, bound: flo
             new_trial = info["new_trial"]
         if decided is not None:
             sign = 1.0 if decided[1] == options[1] else -1.0
-            rows.append((sign * abs(float(trial[variable])) + 0.0, decided[0] == options[1],
-                         decided[0] == decided[1], decided[2]))
+            rows.append(
+                (
+                    sign * abs(float(trial[variable])) + 0.0,
+                    decided[0] == options[1],
+                    decided[0] == decided[1],
+                    decided[2],
+                )
+            )
     x, choice, correct, when = (np.array(c) for c in zip(*rows, strict=True))
-    return Choices(x, choice.astype(int), correct, when, f"{variable} (+ when {option_names[1]} is correct)",
-                   option_names[1])
+    return Choices(
+        x, choice.astype(int), correct, when, f"{variable} (+ when {option_names[1]} is correct)", option_names[1]
+    )
 
 
 def _default_noise(env: TrialEnv, variable: str, seed: int) -> float:
     """A quarter of the largest |variable| in 256 trials: a curve that spans the levels. Checks the name."""
     values = env.generate(np.random.default_rng(seed), 256).variables
     if variable not in values:
-        raise ValueError(f"{env.task_name} has no trial variable '{variable}'{did_you_mean(variable, values)}; "
-                         f"it has {', '.join(values)}")
+        raise ValueError(
+            f"{env.task_name} has no trial variable '{variable}'{did_you_mean(variable, values)}; "
+            f"it has {', '.join(values)}"
+        )
     return 0.25 * float(np.max(np.abs(values[variable]))) or 1.0
 
 
-def model_choices(outputs: Any, batch: Batch, variable: str, options: tuple[int, int] | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def model_choices(
+    outputs: Any, batch: Batch, variable: str, options: tuple[int, int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """A model's signed stimulus and choice per trial, read at each trial's last step.
 
     `outputs` (n, T, n_actions) are logits or probabilities on a `generate_trials` batch.
@@ -324,12 +377,14 @@ def model_choices(outputs: Any, batch: Batch, variable: str, options: tuple[int,
     return x, choice
 
 
-def psychometric_from_model(outputs: Any, batch: Batch, variable: str, fit: str = "logistic",
-                            options: tuple[int, int] | None = None) -> PsychometricFit:
+def psychometric_from_model(
+    outputs: Any, batch: Batch, variable: str, fit: str = "logistic", options: tuple[int, int] | None = None
+) -> PsychometricFit:
     """The psychometric curve of a model's choices (see `model_choices`) on a batch of trials."""
     x, choice = model_choices(outputs, batch, variable, options)
-    return psychometric(x, choice, fit=fit, label=f"{variable} (signed by the correct response)",
-                        choice_label="second response")
+    return psychometric(
+        x, choice, fit=fit, label=f"{variable} (signed by the correct response)", choice_label="second response"
+    )
 
 
 @dataclass

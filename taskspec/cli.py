@@ -56,8 +56,9 @@ def _reporting_warnings() -> Iterator[None]:
                 warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
-def _section(title: str | None, rows: Iterable[Sequence[Any]], header: Sequence[str] | None = None,
-             indent: str = "  ") -> None:
+def _section(
+    title: str | None, rows: Iterable[Sequence[Any]], header: Sequence[str] | None = None, indent: str = "  "
+) -> None:
     """A titled table in left-aligned columns, so values compare down a column; an empty one says so."""
     cells = [["-" if c is None else f"{c:g}" if isinstance(c, float) else str(c) for c in row] for row in rows]
     if cells and header:
@@ -155,13 +156,21 @@ def _describe(task: str) -> dict[str, Any]:
     env = cls()
     spaces: dict[str, Any] = {"observation": env.observation_space, "action": env.action_space}
     return {
-        "name": cls.task_name, "description": inspect.cleandoc(cls.__doc__ or ""),
-        "paper": cls.paper, "url": cls.url, "tags": list(cls.tags), "dt": env.dt,
+        "name": cls.task_name,
+        "description": inspect.cleandoc(cls.__doc__ or ""),
+        "paper": cls.paper,
+        "url": cls.url,
+        "tags": list(cls.tags),
+        "dt": env.dt,
         "periods": {p: {"duration": env.timing[p], "after": cls.period_after.get(p)} for p in env.timing},
-        **{kind: {"space": str(space), "size": int(getattr(space, "n", 0) or space.shape[0]), "groups": space.name}
-           for kind, space in spaces.items()},
-        "params": {p.name: {"kind": p.kind, "default": p.default, "min": p.low, "max": p.high, "doc": p.doc}
-                   for p in cls.info.params},
+        **{
+            kind: {"space": str(space), "size": int(getattr(space, "n", 0) or space.shape[0]), "groups": space.name}
+            for kind, space in spaces.items()
+        },
+        "params": {
+            p.name: {"kind": p.kind, "default": p.default, "min": p.low, "max": p.high, "doc": p.doc}
+            for p in cls.info.params
+        },
         "rewards": dict(env.rewards),
     }
 
@@ -173,14 +182,28 @@ def _cmd_info(args: argparse.Namespace) -> int:
         _dump_json(info)
         return 0
     print(info["name"], *("  " + line for line in info["description"].splitlines()), sep="\n")
-    _section(None, [("paper", info["paper"]), ("url", info["url"]), ("tags", ", ".join(info["tags"])),
-                    ("dt", f"{info['dt']:g} ms")], indent="")
-    _section("periods", [(p, v["duration"], v["after"]) for p, v in info["periods"].items()],
-             ("name", "duration (ms)", "after"))
+    _section(
+        None,
+        [
+            ("paper", info["paper"]),
+            ("url", info["url"]),
+            ("tags", ", ".join(info["tags"])),
+            ("dt", f"{info['dt']:g} ms"),
+        ],
+        indent="",
+    )
+    _section(
+        "periods",
+        [(p, v["duration"], v["after"]) for p, v in info["periods"].items()],
+        ("name", "duration (ms)", "after"),
+    )
     for kind in ("observation", "action"):
         _section(f"{kind}  {info[kind]['space']}", info[kind]["groups"].items(), ("group", "index"))
-    _section("parameters", [(n, *p.values()) for n, p in info["params"].items()],
-             ("name", "kind", "default", "min", "max", "doc"))
+    _section(
+        "parameters",
+        [(n, *p.values()) for n, p in info["params"].items()],
+        ("name", "kind", "default", "min", "max", "doc"),
+    )
     _section("rewards", info["rewards"].items(), ("name", "value"))
     return 0
 
@@ -220,8 +243,11 @@ def _simulate(env: taskspec.TrialEnv, policy: Callable[[], Any], trials: int, se
             perfs.append(float(info["performance"]))
             steps.append(count)
             total, count = 0.0, 0
-    return {"reward_per_trial": float(np.mean(rewards)), "performance": float(np.mean(perfs)),
-            "steps_per_trial": {"mean": float(np.mean(steps)), "min": min(steps), "max": max(steps)}}
+    return {
+        "reward_per_trial": float(np.mean(rewards)),
+        "performance": float(np.mean(perfs)),
+        "steps_per_trial": {"mean": float(np.mean(steps)), "min": min(steps), "max": max(steps)},
+    }
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -231,16 +257,42 @@ def _cmd_run(args: argparse.Namespace) -> int:
     truth = _simulate(env, lambda: env.gt_now, args.trials, args.seed)
     env.action_space.seed(args.seed)
     chance = _simulate(env, env.action_space.sample, args.trials, args.seed)
-    result = {"task": env.task_name, "dt": env.dt, "trials": args.trials, "seed": args.seed, "overrides": overrides,
-              "observation_space": _space_line(env.observation_space), "action_space": _space_line(env.action_space),
-              "steps_per_trial": truth["steps_per_trial"], "policies": {"ground_truth": truth, "random": chance}}
+    result = {
+        "task": env.task_name,
+        "dt": env.dt,
+        "trials": args.trials,
+        "seed": args.seed,
+        "overrides": overrides,
+        "observation_space": _space_line(env.observation_space),
+        "action_space": _space_line(env.action_space),
+        "steps_per_trial": truth["steps_per_trial"],
+        "policies": {"ground_truth": truth, "random": chance},
+    }
     if args.json:
         _dump_json(result)
         return 0
-    _section(None, [("task", env.task_name), ("dt", f"{env.dt:g} ms"), ("trials", f"{args.trials} (seed {args.seed})"),
-                    ("observation", result["observation_space"]), ("action", result["action_space"])], indent="")
-    rows = [(name, f"{p['steps_per_trial']['mean']:.1f}", p["steps_per_trial"]["min"], p["steps_per_trial"]["max"],
-             f"{p['reward_per_trial']:.3f}", f"{p['performance']:.3f}") for name, p in result["policies"].items()]
+    _section(
+        None,
+        [
+            ("task", env.task_name),
+            ("dt", f"{env.dt:g} ms"),
+            ("trials", f"{args.trials} (seed {args.seed})"),
+            ("observation", result["observation_space"]),
+            ("action", result["action_space"]),
+        ],
+        indent="",
+    )
+    rows = [
+        (
+            name,
+            f"{p['steps_per_trial']['mean']:.1f}",
+            p["steps_per_trial"]["min"],
+            p["steps_per_trial"]["max"],
+            f"{p['reward_per_trial']:.3f}",
+            f"{p['performance']:.3f}",
+        )
+        for name, p in result["policies"].items()
+    ]
     _section(None, rows, ("policy", "steps/trial", "min", "max", "reward/trial", "performance"), indent="")
     return 0
 
@@ -268,15 +320,18 @@ def _cmd_dataset(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         manifest = (write_parquet if fmt == "parquet" else write_npz)(
-            env, args.n, output, args.seed, overrides, progress=not args.quiet, shard=shard)
+            env, args.n, output, args.seed, overrides, progress=not args.quiet, shard=shard
+        )
     except taskspec.SpecError as exc:
         raise _dataset_advice(exc) from None
     except ValueError as exc:  # e.g. a shard with no trials
         raise UsageError(str(exc)) from None
     rate = manifest["trials_written"] / max(time.perf_counter() - started, 1e-9)
     part = f" (shard {shard[0]}/{shard[1]} of {args.n:,})" if shard else ""
-    print(f"wrote {manifest['trials_written']:,} trials{part} of {manifest['task']} to {output} "
-          f"({fmt}, {rate:,.0f} trials/s)")
+    print(
+        f"wrote {manifest['trials_written']:,} trials{part} of {manifest['task']} to {output} "
+        f"({fmt}, {rate:,.0f} trials/s)"
+    )
     return 0
 
 
@@ -298,11 +353,14 @@ def _dataset_advice(exc: taskspec.SpecError) -> taskspec.SpecError:
     """
     from .export import CHUNK_TRIALS
 
-    advice = (f"; `taskspec dataset` builds {CHUNK_TRIALS} trials at a time: shorten the trials "
-              "(--set timing={period: ms}) or use a larger step (--set dt=...)")
+    advice = (
+        f"; `taskspec dataset` builds {CHUNK_TRIALS} trials at a time: shorten the trials "
+        "(--set timing={period: ms}) or use a larger step (--set dt=...)"
+    )
     library_advice = r";[^;]*(?:chunk_size|fewer trials at once)[^;]*$"
-    return taskspec.SpecError([dataclasses.replace(p, message=re.sub(library_advice, advice, p.message))
-                               for p in exc.problems])
+    return taskspec.SpecError(
+        [dataclasses.replace(p, message=re.sub(library_advice, advice, p.message)) for p in exc.problems]
+    )
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
@@ -351,29 +409,47 @@ def _parser() -> argparse.ArgumentParser:
         return p
 
     command("validate", _cmd_validate, "check specs; report every problem, located").add_argument(
-        "specs", nargs="+", metavar="FILE_OR_TASK")
+        "specs", nargs="+", metavar="FILE_OR_TASK"
+    )
     p = command("compile", _cmd_compile, "write a spec as a standalone Python module")
     p.add_argument("spec", metavar="SPEC")
-    p.add_argument("-o", "--output", metavar="OUT.py", help="output file (default: stdout); never the spec itself, "
-                   "and a symbolic link there is replaced by the file, not written through")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.py",
+        help="output file (default: stdout); never the spec itself, "
+        "and a symbolic link there is replaced by the file, not written through",
+    )
     command("list", _cmd_list, "the bundled tasks", "a JSON list of names").add_argument(
-        "--tag", help="only tasks with this tag")
-    command("info", _cmd_info, "periods, spaces, parameters, rewards and reference of a task",
-            "one JSON object").add_argument("task", metavar="TASK")
+        "--tag", help="only tasks with this tag"
+    )
+    command(
+        "info", _cmd_info, "periods, spaces, parameters, rewards and reference of a task", "one JSON object"
+    ).add_argument("task", metavar="TASK")
     command("schema", _cmd_schema, "the JSON Schema of specs")
     p = command("run", _cmd_run, "simulate a task with a ground-truth and a random policy", "one JSON object")
     p.add_argument("task", metavar="TASK")
     p.add_argument("--trials", type=_positive, default=200, help="trials per policy (default: 200)")
     p.add_argument("--seed", type=_seed, default=0, help="seed of trials and random actions (default: 0)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="a parameter, dt, rewards or timing override; VALUE is YAML (repeatable)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter, dt, rewards or timing override; VALUE is YAML (repeatable)",
+    )
     p = command("dataset", _cmd_dataset, "write N trials with their variables to an .npz or Parquet file")
     p.add_argument("task", metavar="TASK")
     p.add_argument("-n", type=_positive, required=True, metavar="N", help="number of trials")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file (.npz, or .parquet)")
     p.add_argument("--seed", type=_seed, default=None, help="seed of the trials (default: random)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="a parameter, dt, rewards or timing override; VALUE is YAML (repeatable)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter, dt, rewards or timing override; VALUE is YAML (repeatable)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar (shown only on a terminal anyway)")
     p.add_argument("--format", choices=("npz", "parquet"), help="file format (default: from the suffix of OUT)")
     p.add_argument("--shard", metavar="I/K", help="write only part I of K (0-based) of the N trials; needs --seed")
@@ -382,8 +458,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="NAME", help="the task name; the file is NAME.yaml unless -o is given")
     p.add_argument("--from", dest="from_task", metavar="TASK", help="start from a variant of this task")
     p.add_argument("-o", "--output", metavar="FILE.yaml", help="output file")
-    p.add_argument("--force", action="store_true", help="overwrite an existing file (a symbolic link is replaced by "
-                   "the file, not written through)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite an existing file (a symbolic link is replaced by the file, not written through)",
+    )
     return parser
 
 
@@ -406,8 +485,9 @@ def _check_utf8(values: dict[str, Any]) -> None:
                         shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
                     except UnicodeEncodeError:  # a surrogate that stands for no byte
                         shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
-                    raise UsageError(f"argument '{shown}' is not valid UTF-8 text; if it names a file, rename the file"
-                                     ) from None
+                    raise UsageError(
+                        f"argument '{shown}' is not valid UTF-8 text; if it names a file, rename the file"
+                    ) from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,8 +28,9 @@ def cmd_plot(args: argparse.Namespace, parse_sets: Callable[[list[str]], dict[st
     output = Path(args.output)
     if not output.parent.is_dir():
         raise ValueError(f"cannot write {output}: no such directory '{output.parent}'")
-    save_plot(output, args.task, trials=args.trials, seed=args.seed, policy=args.policy,
-              params=parse_sets(args.set) or None)
+    save_plot(
+        output, args.task, trials=args.trials, seed=args.seed, policy=args.policy, params=parse_sets(args.set) or None
+    )
     print(f"wrote {output}")
     return 0
 
@@ -40,10 +41,18 @@ def cmd_psychometric(args: argparse.Namespace, parse_sets: Callable[[list[str]],
     from .library import load_spec
 
     policy = args.policy or ("accumulate" if "reaction time" in load_spec(args.task).tags else "gt")
-    choices = analysis.rollout_choices(args.task, args.variable, trials=args.trials, seed=args.seed, policy=policy,
-                                       noise=args.noise, params=parse_sets(args.set) or None)
-    fit = analysis.psychometric(choices.x, choices.choice, fit=args.fit, label=choices.label,
-                                choice_label=choices.choice_label)
+    choices = analysis.rollout_choices(
+        args.task,
+        args.variable,
+        trials=args.trials,
+        seed=args.seed,
+        policy=policy,
+        noise=args.noise,
+        params=parse_sets(args.set) or None,
+    )
+    fit = analysis.psychometric(
+        choices.x, choices.choice, fit=args.fit, label=choices.label, choice_label=choices.choice_label
+    )
     print(f"policy: {policy}")
     print(fit.table())
     if policy == "accumulate":  # reaction-time tasks: how long the decisions took
@@ -69,19 +78,29 @@ def _noise(text: str) -> float:
     return value
 
 
-def add_commands(command: Callable[..., Any], parse_sets: Callable[[list[str]], dict[str, Any]],
-                 count: Callable[[str], int], seed: Callable[[str], int]) -> None:
+def add_commands(
+    command: Callable[..., Any],
+    parse_sets: Callable[[list[str]], dict[str, Any]],
+    count: Callable[[str], int],
+    seed: Callable[[str], int],
+) -> None:
     """Register the figure commands with the CLI's parser; `count` and `seed` check those arguments."""
-    p = command("plot", lambda a: cmd_plot(a, parse_sets), "plot a rollout: observations, ground truth, "
-                "actions, rewards and periods")
+    p = command(
+        "plot",
+        lambda a: cmd_plot(a, parse_sets),
+        "plot a rollout: observations, ground truth, actions, rewards and periods",
+    )
     p.add_argument("task", metavar="TASK")
     p.add_argument("-o", "--output", required=True, metavar="FIG.png")
     p.add_argument("--trials", type=count, default=3, help="trials to show (default: 3)")
     p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--policy", choices=["gt", "random", "fixate"], default="gt")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a parameter override")
-    p = command("psychometric", lambda a: cmd_psychometric(a, parse_sets), "fit a psychometric curve of a "
-                "ground-truth policy with decision noise")
+    p = command(
+        "psychometric",
+        lambda a: cmd_psychometric(a, parse_sets),
+        "fit a psychometric curve of a ground-truth policy with decision noise",
+    )
     p.add_argument("task", metavar="TASK")
     p.add_argument("--variable", required=True, help="the signed stimulus variable, e.g. coh")
     p.add_argument("-o", "--output", metavar="FIG.png", help="also save the curve")
@@ -89,7 +108,11 @@ def add_commands(command: Callable[..., Any], parse_sets: Callable[[list[str]], 
     p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--noise", type=_noise, default=None, help="decision noise (default: a quarter of max |x|)")
     p.add_argument("--fit", choices=["logistic", "probit"], default="logistic")
-    p.add_argument("--policy", choices=["gt", "accumulate"], default=None,
-                   help="gt: ground truth with decision noise; accumulate: drift-diffusion agent with reaction "
-                        "times (the default for reaction-time tasks)")
+    p.add_argument(
+        "--policy",
+        choices=["gt", "accumulate"],
+        default=None,
+        help="gt: ground truth with decision noise; accumulate: drift-diffusion agent with reaction "
+        "times (the default for reaction-time tasks)",
+    )
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a parameter override")

@@ -24,6 +24,7 @@ from .runtime.trials import Batch
 DEFAULT_CHUNK = 4096
 CACHE_STEPS = 1 << 18  # steps generated per refill of a Dataset: amortises Python overhead
 
+
 def _private(env: TrialEnv) -> TrialEnv:
     """A shallow copy of `env` with its own session (session variables start afresh), for one generator."""
     copy = object.__new__(type(env))
@@ -32,8 +33,15 @@ def _private(env: TrialEnv) -> TrialEnv:
     return copy
 
 
-def generate_trials(task: Any, n: int, seed: int | None = None, *, chunk_size: int | None = None,
-                    shard: tuple[int, int] | None = None, **params: Any) -> Batch:
+def generate_trials(
+    task: Any,
+    n: int,
+    seed: int | None = None,
+    *,
+    chunk_size: int | None = None,
+    shard: tuple[int, int] | None = None,
+    **params: Any,
+) -> Batch:
     """`n` trials as one padded `Batch` (ob, gt, mask, length, variables, start, end).
 
     Trials are drawn in chunks of `chunk_size` (default 4096) from a generator seeded like
@@ -53,8 +61,10 @@ def generate_trials(task: Any, n: int, seed: int | None = None, *, chunk_size: i
     if shard is not None:
         blocks = shard_blocks(n, seed, shard, chunk_size or DEFAULT_CHUNK)
         if not blocks:
-            raise ValueError(f"shard {shard[0]} of {shard[1]} holds no trials: {n} trials make fewer blocks "
-                             f"than shards (blocks of chunk_size={chunk_size or DEFAULT_CHUNK} trials)")
+            raise ValueError(
+                f"shard {shard[0]} of {shard[1]} holds no trials: {n} trials make fewer blocks "
+                f"than shards (blocks of chunk_size={chunk_size or DEFAULT_CHUNK} trials)"
+            )
         chunks = [block_trials(env, rng, size) for rng, size in blocks]
         return chunks[0] if len(chunks) == 1 else concatenate(chunks)
     rng, _ = seeding.np_random(seed)
@@ -71,8 +81,9 @@ def block_trials(env: TrialEnv, rng: np.random.Generator, size: int) -> Batch:
     return env.generate(rng, size)
 
 
-def shard_blocks(n: int, seed: int | None, shard: tuple[int, int], block: int = DEFAULT_CHUNK
-                 ) -> list[tuple[np.random.Generator, int]]:
+def shard_blocks(
+    n: int, seed: int | None, shard: tuple[int, int], block: int = DEFAULT_CHUNK
+) -> list[tuple[np.random.Generator, int]]:
     """The (generator, number of trials) of each block in shard `shard = (i, k)` of `n` trials.
 
     The whole is cut into blocks of `block` trials (the last may be shorter); block b draws
@@ -89,16 +100,24 @@ def shard_blocks(n: int, seed: int | None, shard: tuple[int, int], block: int = 
         raise ValueError(f"chunk_size must be at least 1, got {block}")
     blocks = -(-n // block)
     first, last = i * blocks // k, (i + 1) * blocks // k
-    return [(np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,)))),
-             min(block, n - b * block)) for b in range(first, last)]
+    return [
+        (np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,)))), min(block, n - b * block))
+        for b in range(first, last)
+    ]
 
 
 def head(batch: Batch, n: int) -> Batch:
     """The first `n` trials of a batch, padding trimmed to the longest of them."""
     longest = int(batch.length[:n].max())
-    return Batch(batch.ob[:n, :longest], batch.gt[:n, :longest], batch.length[:n],
-                 {k: v[:n] for k, v in batch.variables.items()}, {k: v[:n] for k, v in batch.start.items()},
-                 {k: v[:n] for k, v in batch.end.items()}, batch.period_id[:n, :longest])
+    return Batch(
+        batch.ob[:n, :longest],
+        batch.gt[:n, :longest],
+        batch.length[:n],
+        {k: v[:n] for k, v in batch.variables.items()},
+        {k: v[:n] for k, v in batch.start.items()},
+        {k: v[:n] for k, v in batch.end.items()},
+        batch.period_id[:n, :longest],
+    )
 
 
 def concatenate(chunks: list[Batch]) -> Batch:
@@ -127,8 +146,10 @@ def flatten(batch: Batch) -> tuple[np.ndarray, np.ndarray]:
         return batch.ob.reshape(-1, batch.ob.shape[2]), batch.gt.reshape(-1, *batch.gt.shape[2:])
     rows = np.flatnonzero(batch.mask.ravel())  # row indices: np.take beats a boolean mask on 3-d arrays
     n, steps = batch.ob.shape[:2]
-    return (np.take(batch.ob.reshape(n * steps, -1), rows, axis=0),
-            np.take(batch.gt.reshape(n * steps, *batch.gt.shape[2:]), rows, axis=0))
+    return (
+        np.take(batch.ob.reshape(n * steps, -1), rows, axis=0),
+        np.take(batch.gt.reshape(n * steps, *batch.gt.shape[2:]), rows, axis=0),
+    )
 
 
 class Dataset:
@@ -152,9 +173,20 @@ class Dataset:
     workers never repeat each other (see `taskspec.torch_data`).
     """
 
-    def __init__(self, task: Any, batch_size: int = 1, seq_len: int | None = None, batch_first: bool = False,
-                 seed: int | None = None, per_trial: bool = False, *, env_kwargs: dict[str, Any] | None = None,
-                 max_batch: int | float | None = None, cache_len: int | None = None, **params: Any):
+    def __init__(
+        self,
+        task: Any,
+        batch_size: int = 1,
+        seq_len: int | None = None,
+        batch_first: bool = False,
+        seed: int | None = None,
+        per_trial: bool = False,
+        *,
+        env_kwargs: dict[str, Any] | None = None,
+        max_batch: int | float | None = None,
+        cache_len: int | None = None,
+        **params: Any,
+    ):
         if env_kwargs:
             clash = sorted(set(env_kwargs) & set(params))
             if clash:
@@ -192,8 +224,10 @@ class Dataset:
         # cache together; the split is fixed, so a seed gives the same batches however threads are scheduled.
         parts = 2 if self.batch_size > 1 else 1
         self.rng = np.random.Generator(np.random.PCG64DXSM(root))  # per-trial mode
-        self.rngs = [np.random.Generator(np.random.PCG64DXSM(s))
-                     for s in np.random.SeedSequence(self._entropy, spawn_key=key).spawn(parts)]
+        self.rngs = [
+            np.random.Generator(np.random.PCG64DXSM(s))
+            for s in np.random.SeedSequence(self._entropy, spawn_key=key).spawn(parts)
+        ]
         self._tasks = [_private(self.env) for _ in range(parts)]
         self._trial_task = _private(self.env)
         self._future: Future[tuple[np.ndarray, np.ndarray]] | None = None
@@ -306,14 +340,17 @@ class Dataset:
         target = np.empty(shape + act_shape, np.int64 if discrete else np.float32)
         parts = np.array_split(np.arange(self.batch_size), len(self.rngs))
         pool = self._pool("rows", len(self.rngs))
-        jobs = [pool.submit(self._fill_rows, task, rng, rows, inputs, target)
-                for task, rng, rows in zip(self._tasks, self.rngs, parts, strict=True)]
+        jobs = [
+            pool.submit(self._fill_rows, task, rng, rows, inputs, target)
+            for task, rng, rows in zip(self._tasks, self.rngs, parts, strict=True)
+        ]
         for job in jobs:
             job.result()
         return inputs, target
 
-    def _fill_rows(self, task: TrialEnv, rng: np.random.Generator, rows: np.ndarray, inputs: np.ndarray,
-                   target: np.ndarray) -> None:
+    def _fill_rows(
+        self, task: TrialEnv, rng: np.random.Generator, rows: np.ndarray, inputs: np.ndarray, target: np.ndarray
+    ) -> None:
         """Draw enough trials for `rows`, then give each row a stretch starting at a trial onset."""
         need = len(rows) * self._cache_len
         obs: list[np.ndarray] = []

@@ -57,8 +57,17 @@ def register_rllib(name: str = "taskspec") -> str:
     return name
 
 
-def export_shards(task: str | Path | None, n: int, seed: int, directory: str | Path, shards: int, *,
-                  spec_text: str | None = None, fmt: str = "parquet", **params: Any) -> list[Path]:
+def export_shards(
+    task: str | Path | None,
+    n: int,
+    seed: int,
+    directory: str | Path,
+    shards: int,
+    *,
+    spec_text: str | None = None,
+    fmt: str = "parquet",
+    **params: Any,
+) -> list[Path]:
     """Write the `n` trials of `seed` as `shards` files, one Ray task each; returns their paths in order.
 
     Shard i is `generate_trials(task, n, seed, shard=(i, shards))`: the files are the same as
@@ -70,8 +79,10 @@ def export_shards(task: str | Path | None, n: int, seed: int, directory: str | P
     if fmt not in ("parquet", "npz"):
         raise ValueError(f"fmt must be 'parquet' or 'npz', got {fmt!r}")
     if not 1 <= shards <= -(-n // SHARD_BLOCK):
-        raise ValueError(f"shards must be between 1 and the number of blocks of {SHARD_BLOCK} trials "
-                         f"({-(-n // SHARD_BLOCK)} for {n} trials), got {shards}")
+        raise ValueError(
+            f"shards must be between 1 and the number of blocks of {SHARD_BLOCK} trials "
+            f"({-(-n // SHARD_BLOCK)} for {n} trials), got {shards}"
+        )
     cls = load(task) if spec_text is None else load_text(spec_text)  # type: ignore[arg-type]  # errors here, not in a worker
     cls(**params)  # parameters checked here too
     assert cls.spec_origin is not None
@@ -79,13 +90,15 @@ def export_shards(task: str | Path | None, n: int, seed: int, directory: str | P
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"part-{i:05d}-of-{shards:05d}.{fmt}" for i in range(shards)]
     remote = ray.remote(write_shard)
-    done = ray.get([remote.remote(cls.spec_origin, n, seed, (i, shards), str(path), fmt, params)
-                    for i, path in enumerate(paths)])
+    done = ray.get(
+        [remote.remote(cls.spec_origin, n, seed, (i, shards), str(path), fmt, params) for i, path in enumerate(paths)]
+    )
     return [Path(p) for p in done]
 
 
-def write_shard(sources: Sources, n: int, seed: int, shard: tuple[int, int], path: str, fmt: str,
-                params: dict[str, Any]) -> str:
+def write_shard(
+    sources: Sources, n: int, seed: int, shard: tuple[int, int], path: str, fmt: str, params: dict[str, Any]
+) -> str:
     """One shard to `path` (the body of each Ray task; also callable serially)."""
     env = class_from_sources(tuple(tuple(pair) for pair in sources))(**params)  # type: ignore[misc]
     (write_parquet if fmt == "parquet" else write_npz)(env, n, path, seed, params, progress=False, shard=shard)

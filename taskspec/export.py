@@ -37,8 +37,9 @@ ROW_GROUP = 1024
 _BLOCK = 1 << 22
 
 
-def chunks(env: TrialEnv, n: int, seed: int | None, shard: tuple[int, int] | None = None
-           ) -> Iterator[tuple[int, Batch]]:
+def chunks(
+    env: TrialEnv, n: int, seed: int | None, shard: tuple[int, int] | None = None
+) -> Iterator[tuple[int, Batch]]:
     """(index of its first trial in the whole, trials) for each chunk of the export, in order."""
     env = _private(env)  # the caller's env is not advanced; sessions start afresh
     if shard is None:
@@ -49,24 +50,35 @@ def chunks(env: TrialEnv, n: int, seed: int | None, shard: tuple[int, int] | Non
         return
     blocks = shard_blocks(n, seed, shard, SHARD_BLOCK)
     if not blocks:
-        raise ValueError(f"shard {shard[0]}/{shard[1]} holds no trials: {n} trials make "
-                         f"{-(-n // SHARD_BLOCK)} blocks of {SHARD_BLOCK}, fewer than {shard[1]} shards")
+        raise ValueError(
+            f"shard {shard[0]}/{shard[1]} holds no trials: {n} trials make "
+            f"{-(-n // SHARD_BLOCK)} blocks of {SHARD_BLOCK}, fewer than {shard[1]} shards"
+        )
     first = shard[0] * (-(-n // SHARD_BLOCK)) // shard[1] * SHARD_BLOCK
     for rng, size in blocks:
         yield first, block_trials(env, rng, size)
         first += size
 
 
-def manifest(env: TrialEnv, n: int, seed: int | None, params: dict[str, Any], shard: tuple[int, int] | None,
-             layout: str) -> dict[str, Any]:
+def manifest(
+    env: TrialEnv, n: int, seed: int | None, params: dict[str, Any], shard: tuple[int, int] | None, layout: str
+) -> dict[str, Any]:
     from . import __version__
 
     written = n if shard is None else sum(size for _, size in shard_blocks(n, seed, shard, SHARD_BLOCK))
-    return {"task": env.task_name, "n_trials": n, "seed": seed, "params": params, "dt": env.dt,
-            "shard": list(shard) if shard else None, "trials_written": written,
-            "taskspec_version": __version__, "layout": layout,
-            "observation_groups": env.observation_space.name,  # type: ignore[attr-defined]
-            "action_groups": env.action_space.name}  # type: ignore[attr-defined]
+    return {
+        "task": env.task_name,
+        "n_trials": n,
+        "seed": seed,
+        "params": params,
+        "dt": env.dt,
+        "shard": list(shard) if shard else None,
+        "trials_written": written,
+        "taskspec_version": __version__,
+        "layout": layout,
+        "observation_groups": env.observation_space.name,  # type: ignore[attr-defined]
+        "action_groups": env.action_space.name,  # type: ignore[attr-defined]
+    }
 
 
 class Progress:
@@ -85,8 +97,12 @@ class Progress:
         filled = int(30 * done / max(self.total, 1))
         rate = done / elapsed if elapsed > 0 else 0.0
         eta = (self.total - done) / rate if rate else 0.0
-        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done:,}/{self.total:,} trials  {rate:,.0f}/s  eta {eta:.0f}s",
-              end="", file=self.stream, flush=True)
+        print(
+            f"\r[{'#' * filled}{'.' * (30 - filled)}] {done:,}/{self.total:,} trials  {rate:,.0f}/s  eta {eta:.0f}s",
+            end="",
+            file=self.stream,
+            flush=True,
+        )
 
     def finish(self, done: int) -> None:
         """End the bar; the caller prints the summary line."""
@@ -94,8 +110,15 @@ class Progress:
             print(file=self.stream)
 
 
-def write_npz(env: TrialEnv, n: int, path: str | Path, seed: int | None, params: dict[str, Any],
-              progress: bool = True, shard: tuple[int, int] | None = None) -> dict[str, Any]:
+def write_npz(
+    env: TrialEnv,
+    n: int,
+    path: str | Path,
+    seed: int | None,
+    params: dict[str, Any],
+    progress: bool = True,
+    shard: tuple[int, int] | None = None,
+) -> dict[str, Any]:
     """Write `n` trials of `env` (or shard `shard` of them) to `path`; returns the manifest stored with them."""
     info = manifest(env, n, seed, params, shard, "trials back to back; see onset and length")
     bar = Progress(n, progress)
@@ -104,11 +127,15 @@ def write_npz(env: TrialEnv, n: int, path: str | Path, seed: int | None, params:
         written = 0
         for first, batch in chunks(env, n, seed, shard):
             ob, gt = flatten(batch)
-            parts = {"ob": ob, "gt": gt, "length": batch.length,
-                     "trial": np.arange(first, first + len(batch.length)),
-                     **{f"trial_{k}": v for k, v in batch.variables.items()},
-                     **{f"start_{k}": v for k, v in batch.start.items()},
-                     **{f"end_{k}": v for k, v in batch.end.items()}}
+            parts = {
+                "ob": ob,
+                "gt": gt,
+                "length": batch.length,
+                "trial": np.arange(first, first + len(batch.length)),
+                **{f"trial_{k}": v for k, v in batch.variables.items()},
+                **{f"start_{k}": v for k, v in batch.start.items()},
+                **{f"end_{k}": v for k, v in batch.end.items()},
+            }
             for name, array in parts.items():
                 if name not in columns:
                     columns[name] = _Column(tmp, name)
@@ -136,24 +163,37 @@ def load_npz(path: str | Path) -> dict[str, np.ndarray]:
                 raise ValueError(f"{path}: {member.filename} is compressed; load it with numpy.load")
             raw.seek(member.header_offset)
             local = raw.read(30)  # the local file header: its name and extra field lengths are at 26 and 28
-            start = member.header_offset + 30 + int.from_bytes(local[26:28], "little") + \
-                int.from_bytes(local[28:30], "little")
+            start = (
+                member.header_offset
+                + 30
+                + int.from_bytes(local[26:28], "little")
+                + int.from_bytes(local[28:30], "little")
+            )
             raw.seek(start)
             version = np.lib.format.read_magic(raw)
-            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
-                np.lib.format.read_array_header_2_0
+            read_header = (
+                np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            )
             shape, fortran, dtype = read_header(raw)
             name = member.filename[:-4]
             if dtype.hasobject or dtype.kind == "U":  # small: the manifest
                 arrays[name] = np.load(path)[name]
             else:
-                arrays[name] = np.memmap(path, dtype, "r", offset=raw.tell(), shape=shape,
-                                         order="F" if fortran else "C")
+                arrays[name] = np.memmap(
+                    path, dtype, "r", offset=raw.tell(), shape=shape, order="F" if fortran else "C"
+                )
     return arrays
 
 
-def write_parquet(env: TrialEnv, n: int, path: str | Path, seed: int | None, params: dict[str, Any],
-                  progress: bool = True, shard: tuple[int, int] | None = None) -> dict[str, Any]:
+def write_parquet(
+    env: TrialEnv,
+    n: int,
+    path: str | Path,
+    seed: int | None,
+    params: dict[str, Any],
+    progress: bool = True,
+    shard: tuple[int, int] | None = None,
+) -> dict[str, Any]:
     """Write `n` trials (or shard `shard` of them) to a Parquet file, one row per trial; returns the manifest."""
     try:
         import pyarrow as pa
@@ -205,11 +245,15 @@ def _trials_table(pa: Any, batch: Batch, first: int) -> Any:
             return flat(values)
         return pa.FixedSizeListArray.from_arrays(flat(values), int(np.prod(values.shape[1:])))
 
-    columns = {"trial": flat(np.arange(first, first + len(batch.length), dtype=np.int64)),
-               "length": flat(batch.length.astype(np.int64)), "ob": steps(ob), "gt": steps(gt),
-               **{f"trial_{k}": per_trial(v) for k, v in batch.variables.items()},
-               **{f"start_{k}": flat(v) for k, v in batch.start.items()},
-               **{f"end_{k}": flat(v) for k, v in batch.end.items()}}
+    columns = {
+        "trial": flat(np.arange(first, first + len(batch.length), dtype=np.int64)),
+        "length": flat(batch.length.astype(np.int64)),
+        "ob": steps(ob),
+        "gt": steps(gt),
+        **{f"trial_{k}": per_trial(v) for k, v in batch.variables.items()},
+        **{f"start_{k}": flat(v) for k, v in batch.start.items()},
+        **{f"end_{k}": flat(v) for k, v in batch.end.items()},
+    }
     return pa.table(columns)
 
 
@@ -245,8 +289,11 @@ def _assemble(path: Path, columns: dict[str, _Column], extra: dict[str, np.ndarr
             column.file.flush()
             column.file.seek(0)
             assert column.dtype is not None
-            header = {"descr": np.lib.format.dtype_to_descr(column.dtype), "fortran_order": False,
-                      "shape": (column.rows, *column.tail)}
+            header = {
+                "descr": np.lib.format.dtype_to_descr(column.dtype),
+                "fortran_order": False,
+                "shape": (column.rows, *column.tail),
+            }
             with archive.open(f"{column.name}.npy", "w", force_zip64=True) as entry:
                 np.lib.format.write_array_header_2_0(entry, header)
                 while block := column.file.read(_BLOCK):

@@ -125,11 +125,22 @@ class _Reader:
         if self.recorded is not None:
             return path  # checked when the texts were recorded
         if self.root is None:
-            raise SpecError([Problem("", 0, 0, "", "a bundled spec or a spec given as text can extend bundled "
-                                                    "tasks only")])
+            raise SpecError(
+                [Problem("", 0, 0, "", "a bundled spec or a spec given as text can extend bundled tasks only")]
+            )
         if not path.resolve().is_relative_to(self.root):
-            raise SpecError([Problem("", 0, 0, "", "a parent file must lie inside the folder of the spec being "
-                                                    "loaded (no '..' out of it, no links leading out)")])
+            raise SpecError(
+                [
+                    Problem(
+                        "",
+                        0,
+                        0,
+                        "",
+                        "a parent file must lie inside the folder of the spec being "
+                        "loaded (no '..' out of it, no links leading out)",
+                    )
+                ]
+            )
         return path
 
 
@@ -200,8 +211,11 @@ def _meaning_problems(doc: Document, structural: SpecError) -> list[Problem]:
     try:
         lower(validate(pruned), pruned)
     except SpecError as meaning:
-        return [dataclasses.replace(p, path=_rename(p.path, renamed)) for p in meaning.problems
-                if not any(f"'{name}'" in p.message for name in dropped)]
+        return [
+            dataclasses.replace(p, path=_rename(p.path, renamed))
+            for p in meaning.problems
+            if not any(f"'{name}'" in p.message for name in dropped)
+        ]
     return []
 
 
@@ -214,8 +228,7 @@ def _read(name_or_path: str | Path) -> tuple[Sources, Path | None]:
     """A spec's own (display file, text), and the folder its parents must lie in (None: bundled)."""
     path = resolve(name_or_path)
     file = _display_name(str(path))
-    root = None if file.startswith("tasks/") and path.resolve().parent == TASKS_DIR.resolve() \
-        else path.resolve().parent
+    root = None if file.startswith("tasks/") and path.resolve().parent == TASKS_DIR.resolve() else path.resolve().parent
     return ((file, _read_text(path)),), root
 
 
@@ -250,8 +263,23 @@ def format_source(source: str) -> str:
     if importlib.util.find_spec("ruff") is None:
         return source
     result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments, the source on stdin
-        [sys.executable, "-m", "ruff", "format", "--isolated", "--line-length", "120", "--stdin-filename",
-         "generated.py", "-"], input=source, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "format",
+            "--isolated",
+            "--line-length",
+            "120",
+            "--stdin-filename",
+            "generated.py",
+            "-",
+        ],
+        input=source,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return result.stdout if result.returncode == 0 else source
 
 
@@ -340,7 +368,7 @@ def as_env(task: Any, params: dict[str, Any] | None = None) -> TrialEnv:
             raise ValueError("parameters go to the env when it is made; an env instance takes no parameters here")
         return _unwrapped_task(task)
     if isinstance(task, str) and task.startswith("taskspec/") and task.endswith("-v0"):
-        task = task[len("taskspec/"):]  # the gymnasium id of a bundled task
+        task = task[len("taskspec/") :]  # the gymnasium id of a bundled task
     return make(task, **(params or {}))
 
 
@@ -350,16 +378,22 @@ def _unwrapped_task(env: Any) -> TrialEnv:
     layer: Any = env
     while isinstance(layer, gymnasium.Wrapper):
         if type(layer).__name__ not in _TRANSPARENT:
-            raise ValueError(f"the wrapper {type(layer).__name__} changes what the task produces, which batches of "
-                             f"trials cannot reproduce: pass the task without it (env.unwrapped), or step the "
-                             f"wrapped env to collect data")
+            raise ValueError(
+                f"the wrapper {type(layer).__name__} changes what the task produces, which batches of "
+                f"trials cannot reproduce: pass the task without it (env.unwrapped), or step the "
+                f"wrapped env to collect data"
+            )
         layer = layer.env
     if not isinstance(layer, TrialEnv):
-        raise ValueError(f"{type(layer).__name__} is not a taskspec task: pass a task name, a spec path or an env "
-                         f"made by taskspec.make")
+        raise ValueError(
+            f"{type(layer).__name__} is not a taskspec task: pass a task name, a spec path or an env "
+            f"made by taskspec.make"
+        )
     if "new_trial" in vars(layer):  # a trial wrapper installed itself on this task
-        raise ValueError(f"{layer.task_name} has a trial wrapper installed (its new_trial is replaced), which "
-                         f"batches of trials cannot reproduce: make a fresh task")
+        raise ValueError(
+            f"{layer.task_name} has a trial wrapper installed (its new_trial is replaced), which "
+            f"batches of trials cannot reproduce: make a fresh task"
+        )
     return layer
 
 
@@ -376,8 +410,9 @@ def _make_registered(task: str | None = None, sources: Sources | None = None, **
     return make(task, **kwargs)
 
 
-def register(env_id: str, name_or_path: str | Path | None = None, *, spec_text: str | None = None,
-             **defaults: Any) -> None:
+def register(
+    env_id: str, name_or_path: str | Path | None = None, *, spec_text: str | None = None, **defaults: Any
+) -> None:
     """Register a spec (bundled name, file, or text) with gymnasium under `env_id`.
 
     `gymnasium.make(env_id)` then builds the env and `gymnasium.make_vec(env_id, num_envs=N)` the
@@ -387,9 +422,14 @@ def register(env_id: str, name_or_path: str | Path | None = None, *, spec_text: 
     import gymnasium
 
     sources = _class_of(name_or_path, spec_text).spec_origin  # compiles now: errors surface here
-    gymnasium.register(id=env_id, entry_point="taskspec.library:_make_registered",
-                       kwargs={"sources": sources, **defaults}, vector_entry_point="taskspec.vector:make_vector",
-                       disable_env_checker=True, order_enforce=False)
+    gymnasium.register(
+        id=env_id,
+        entry_point="taskspec.library:_make_registered",
+        kwargs={"sources": sources, **defaults},
+        vector_entry_point="taskspec.vector:make_vector",
+        disable_env_checker=True,
+        order_enforce=False,
+    )
 
 
 def list_tasks(tag: str | None = None) -> list[str]:
@@ -409,6 +449,11 @@ def register_all() -> None:
         if env_id not in gymnasium.registry:
             # The passive checker and order enforcer would wrap every step; every bundled env passes
             # gymnasium's full check_env in the test suite, and step() itself refuses to run before reset().
-            gymnasium.register(id=env_id, entry_point="taskspec.library:_make_registered", kwargs={"task": name},
-                               vector_entry_point="taskspec.vector:make_vector", disable_env_checker=True,
-                               order_enforce=False)
+            gymnasium.register(
+                id=env_id,
+                entry_point="taskspec.library:_make_registered",
+                kwargs={"task": name},
+                vector_entry_point="taskspec.vector:make_vector",
+                disable_env_checker=True,
+                order_enforce=False,
+            )

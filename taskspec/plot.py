@@ -62,16 +62,23 @@ def _policy(env: TrialEnv, policy: str, seed: int) -> Callable[[], Any]:
 def _step_periods(env: TrialEnv) -> list[str | None]:
     """The period of each step of the current trial; where periods overlap the shortest wins,
     so a 1-step 'ready' cue inside a long 'measure' period keeps its own name."""
-    spans = sorted(((e - s, -i, name, s, e) for i, (name, s) in enumerate(env.start_ind.items())
-                    if (e := env.end_ind[name]) > s), reverse=True)
+    spans = sorted(
+        ((e - s, -i, name, s, e) for i, (name, s) in enumerate(env.start_ind.items()) if (e := env.end_ind[name]) > s),
+        reverse=True,
+    )
     labels: list[str | None] = [None] * len(env.ob)
     for _, _, name, s, e in spans:  # longest first, so shorter periods overwrite
         labels[s:e] = [name] * (min(e, len(labels)) - s)
     return labels
 
 
-def rollout(task_or_env: str | Path | TrialEnv, trials: int = 3, seed: int = 0, policy: str = "gt",
-            params: dict[str, Any] | None = None) -> Rollout:
+def rollout(
+    task_or_env: str | Path | TrialEnv,
+    trials: int = 3,
+    seed: int = 0,
+    policy: str = "gt",
+    params: dict[str, Any] | None = None,
+) -> Rollout:
     """Play `trials` whole trials from `reset(seed=seed)`, recording each step as the contract defines it."""
     env = as_env(task_or_env, params)
     act = _policy(env, policy, seed)
@@ -155,16 +162,22 @@ def _label_layout(r: Rollout, unit: float, axes_width: float) -> tuple[list[tupl
     names = [s[2] for s in segs]
     firsts = [i for i in range(len(segs)) if names.index(names[i]) == i]
     # a repeated name is labelled only where it fits inside its own span: its colour already names it
-    repeats = [i for i in range(len(segs)) if i not in firsts
-               and (segs[i][1] - segs[i][0]) * unit >= (len(names[i]) + 1.5) * per_char]
+    repeats = [
+        i
+        for i in range(len(segs))
+        if i not in firsts and (segs[i][1] - segs[i][0]) * unit >= (len(names[i]) + 1.5) * per_char
+    ]
     spans = []
     for i in firsts + repeats:
         half = (len(names[i]) + 1.5) * per_char / 2
         centre = float(np.clip((segs[i][0] + segs[i][1]) / 2 * unit, half, max(half, right - half)))
         spans.append((centre, half))
     rows = _place_rows([(c - h, c + h) for c, h in spans], MAX_ROWS)
-    items = [(c, row, names[i], (segs[i][1] - segs[i][0]) * unit < 2 * h)
-             for i, (c, h), row in zip(firsts + repeats, spans, rows, strict=True) if row is not None]
+    items = [
+        (c, row, names[i], (segs[i][1] - segs[i][0]) * unit < 2 * h)
+        for i, (c, h), row in zip(firsts + repeats, spans, rows, strict=True)
+        if row is not None
+    ]
     n_rows = 1 + max((it[1] for it in items), default=0)
     for n_vars, perf in ((2, True), (2, False), (1, True), (0, True), (0, False)):  # the first that fits
         trials = _trial_labels(r, n_vars, perf)
@@ -172,8 +185,11 @@ def _label_layout(r: Rollout, unit: float, axes_width: float) -> tuple[list[tupl
         placed = [row if hi <= right else None for row, (_, hi) in zip(_place_rows(t_spans, 1), t_spans, strict=True)]
         if None not in placed:
             break
-    return items + [(lo + 0.5 * per_char, n_rows, t, None)
-                    for (lo, _), t, row in zip(t_spans, trials, placed, strict=True) if row is not None], n_rows + 1
+    return items + [
+        (lo + 0.5 * per_char, n_rows, t, None)
+        for (lo, _), t, row in zip(t_spans, trials, placed, strict=True)
+        if row is not None
+    ], n_rows + 1
 
 
 def pyplot() -> Any:
@@ -208,8 +224,15 @@ def _draw_observation(fig: Any, ax: Any, r: Rollout, names: dict[str, Any], unit
     """The observation as a heatmap, one row per column, with group names and group separators."""
     n_obs = r.ob.shape[1]
     lo, hi = np.percentile(r.ob, [1, 99]) if r.ob.size else (0.0, 1.0)
-    im = ax.imshow(r.ob.T, aspect="auto", interpolation="nearest", cmap="viridis", vmin=min(lo, 0),
-                   vmax=max(hi, lo + 1e-6), extent=(0, len(r.ob) * unit, n_obs - 0.5, -0.5))
+    im = ax.imshow(
+        r.ob.T,
+        aspect="auto",
+        interpolation="nearest",
+        cmap="viridis",
+        vmin=min(lo, 0),
+        vmax=max(hi, lo + 1e-6),
+        extent=(0, len(r.ob) * unit, n_obs - 0.5, -0.5),
+    )
     ticks, labels = group_ticks(names)
     ax.set_yticks(ticks, labels, fontsize=FONT)
     for cols in list(names.values())[1:]:
@@ -233,8 +256,14 @@ def _draw_actions(ax: Any, values: np.ndarray, r: Rollout, names: dict[str, Any]
             wrong = np.flatnonzero(values != r.gt)
             ax.plot((wrong + 0.5) * unit, values[wrong], "o", color="tab:red", ms=4, label="≠ ground\ntruth")
             if len(wrong):
-                ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.02), fontsize=FONT - 1, frameon=False,
-                          handletextpad=0.1, borderaxespad=0.2)
+                ax.legend(
+                    loc="upper left",
+                    bbox_to_anchor=(1.0, 1.02),
+                    fontsize=FONT - 1,
+                    frameon=False,
+                    handletextpad=0.1,
+                    borderaxespad=0.2,
+                )
     else:
         for j, name in enumerate(names):
             ax.stairs(values[:, j], edges, baseline=None, lw=1.5, label=name)
@@ -273,8 +302,15 @@ def _draw_periods(bar: Any, axes: list[Any], r: Rollout, order: list[str], unit:
     bar.spines[["left", "right", "top"]].set_visible(False)
 
 
-def plot_trials(task_or_env: str | Path | TrialEnv, trials: int = 3, seed: int = 0, policy: str = "gt",
-                params: dict[str, Any] | None = None, ax: Any = None, time: str = "ms") -> Any:
+def plot_trials(
+    task_or_env: str | Path | TrialEnv,
+    trials: int = 3,
+    seed: int = 0,
+    policy: str = "gt",
+    params: dict[str, Any] | None = None,
+    ax: Any = None,
+    time: str = "ms",
+) -> Any:
     """A figure of `trials` trials played with `policy` ("gt", "random" or "fixate"); returns the Figure.
 
     `ax` may be a Figure, a SubFigure or a grid-placed Axes to draw into instead of a new

@@ -33,8 +33,16 @@ from .runtime.vector import TrialVectorEnv
 class VecEnv(_SB3VecEnv):
     """`num_envs` sub-envs of one task for SB3; sub-env i is seeded `seed + i`, as gymnasium's vector envs."""
 
-    def __init__(self, task: str | Path | None = None, num_envs: int = 8, *, spec_text: str | None = None,
-                 seed: int | None = None, episode: str | None = None, **params: Any):
+    def __init__(
+        self,
+        task: str | Path | None = None,
+        num_envs: int = 8,
+        *,
+        spec_text: str | None = None,
+        seed: int | None = None,
+        episode: str | None = None,
+        **params: Any,
+    ):
         if (task is None) == (spec_text is None):
             raise TypeError("give a task name or path, or spec_text=..., but not both")
         cls = load(task) if spec_text is None else load_text(spec_text)  # type: ignore[arg-type]
@@ -120,8 +128,10 @@ class VecEnv(_SB3VecEnv):
 
     def set_attr(self, attr_name: str, value: Any, indices: Any = None) -> None:
         if not self.episodic:
-            raise AttributeError("the sub-envs of the native vector env share one env object; set attributes "
-                                 "through make-time parameters instead")
+            raise AttributeError(
+                "the sub-envs of the native vector env share one env object; set attributes "
+                "through make-time parameters instead"
+            )
         for env in self._targets(indices):
             setattr(env, attr_name, value)
 

@@ -13,7 +13,7 @@ from .library import SCHEMA_PATH, load_spec
 # Editors with yaml-language-server complete and check the spec against the installed schema.
 SCHEMA_LINE = f"# yaml-language-server: $schema={SCHEMA_PATH.resolve().as_uri()}"
 
-FROM_SCRATCH = '''{schema}
+FROM_SCRATCH = """{schema}
 # A starting point: a two-choice decision on a noisy stimulus. Check it with
 #   taskspec validate {name}.yaml      and try it with      taskspec run {name}.yaml
 task: {name}
@@ -43,9 +43,9 @@ outcomes:                                 # checked every step; the first match 
   - {{during: [fixation, stimulus], when: action != fixation, reward: abort}}
   - {{during: decision, when: action == target, reward: correct, performance: 1, end_trial: true}}
   - {{during: decision, when: action != fixation, reward: fail, end_trial: true}}
-'''
+"""
 
-FROM_TASK = '''{schema}
+FROM_TASK = """{schema}
 # A variant of {parent}: everything not written here is inherited. Mappings (params,
 # rewards, periods, trial, observation, action) are merged entry by entry; lists (inputs,
 # target, outcomes, timeout) are replaced whole. See `taskspec info {parent}`.
@@ -55,7 +55,7 @@ description: |
   {parent}, changed: say how.
 {params}periods:                  # e.g. lengthen a period
 {periods}
-'''
+"""
 
 
 def new_spec(name: str, parent: str | None = None) -> str:
@@ -69,6 +69,7 @@ def new_spec(name: str, parent: str | None = None) -> str:
     if spec.params:
         first, param = next(iter(spec.params.items()))
         params = f"params:                   # e.g. a different default\n  {first}: {param.default!r}\n"
-    periods = "\n".join(f"  {p}: {d.duration if hasattr(d, 'duration') else d!r}" for p, d in
-                        list(spec.periods.items())[:1])
+    periods = "\n".join(
+        f"  {p}: {d.duration if hasattr(d, 'duration') else d!r}" for p, d in list(spec.periods.items())[:1]
+    )
     return FROM_TASK.format(schema=SCHEMA_LINE, name=name, parent=spec.task, params=params, periods=periods)

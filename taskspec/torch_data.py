@@ -31,13 +31,22 @@ class TorchDataset(IterableDataset):
     `DataLoader(..., batch_size=None)` since it already yields whole batches.
     """
 
-    def __init__(self, task: Any, batch_size: int = 1, seq_len: int | None = None, batch_first: bool = False,
-                 seed: int | None = None, max_batches: int | None = None, **params: Any):
+    def __init__(
+        self,
+        task: Any,
+        batch_size: int = 1,
+        seq_len: int | None = None,
+        batch_first: bool = False,
+        seed: int | None = None,
+        max_batches: int | None = None,
+        **params: Any,
+    ):
         super().__init__()
         if max_batches is not None and max_batches < 0:
             raise ValueError(f"max_batches must be at least 0, got {max_batches}")
-        self.dataset = Dataset(task, batch_size=batch_size, seq_len=seq_len, batch_first=batch_first, seed=seed,
-                               **params)
+        self.dataset = Dataset(
+            task, batch_size=batch_size, seq_len=seq_len, batch_first=batch_first, seed=seed, **params
+        )
         self.max_batches = max_batches
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:

@@ -36,8 +36,9 @@ class SteppedVectorEnv(_runtime.SteppedVectorEnv):
         super().__init__(_class(task), num_envs, **kwargs)
 
 
-def make_vector(task: str | None = None, num_envs: int = 1, sources: Any = None,
-                **kwargs: Any) -> TrialVectorEnv | SteppedVectorEnv:
+def make_vector(
+    task: str | None = None, num_envs: int = 1, sources: Any = None, **kwargs: Any
+) -> TrialVectorEnv | SteppedVectorEnv:
     """Entry point for `gymnasium.make_vec("taskspec/<Name>-v0", num_envs=N)`: the native vector env,
     or `SteppedVectorEnv` for tasks with one episode per trial. `sources` are the recorded spec
     texts of a task registered with `taskspec.register`."""

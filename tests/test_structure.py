@@ -124,3 +124,12 @@ def test_the_checks_see_real_imports() -> None:
     assert "taskspec.compiler.codegen" in GRAPH["taskspec.library"]
     assert "taskspec.runtime.functions" in GRAPH["taskspec.runtime.env"]
     assert layer("taskspec.compiler.lower") == 2 and len(GRAPH) > 30
+
+
+def test_the_package_is_formatted_with_the_project_formatter() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "ruff", "format", "--check", "--no-cache", str(PACKAGE)],
+                            capture_output=True, text=True, cwd=PACKAGE.parent)
+    assert result.returncode == 0, result.stdout + result.stderr + "\nformat with: ruff format taskspec"

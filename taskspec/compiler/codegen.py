@@ -31,11 +31,24 @@ _ENV = jinja2.Environment(
 
 # How each kind of spec name becomes a local variable in a method ({} is the name's repr); a kind
 # missing from a scope is defined by the method itself, or is an argument.
-STEP = {"param": "self.params[{}]", "reward": "self.rewards[{}]", "group": "self.action_index[{}]",
-        "var": "self.trial[{}]", "state": "self._state[{}]", "start": "self.start_t", "end": "self.end_t",
-        "dt": "self.dt"}
-ENVS = {"param": "self.params[{}]", "reward": "self.rewards[{}]", "group": "self.action_index[{}]",
-        "var": "_vars[{}]", "state": "_states[{}]", "dt": "self.dt"}
+STEP = {
+    "param": "self.params[{}]",
+    "reward": "self.rewards[{}]",
+    "group": "self.action_index[{}]",
+    "var": "self.trial[{}]",
+    "state": "self._state[{}]",
+    "start": "self.start_t",
+    "end": "self.end_t",
+    "dt": "self.dt",
+}
+ENVS = {
+    "param": "self.params[{}]",
+    "reward": "self.rewards[{}]",
+    "group": "self.action_index[{}]",
+    "var": "_vars[{}]",
+    "state": "_states[{}]",
+    "dt": "self.dt",
+}
 TRIALS = {"param": "self.params[{}]", "group": "self.action_index[{}]", "dt": "self.dt"}
 
 
@@ -103,11 +116,14 @@ class _Locations:
             mark = self.MARK.search(line)
             if mark:
                 lines[int(mark.group(1))] = number
-        rows = "".join(f"    {_literal((lines[i], w.path, w.file, w.line, w.col))},\n"
-                       for i, w in enumerate(self.found))
-        return ("\n\n# Where the statements above come from in the spec, for error messages: the line of each\n"
-                "# 'see' comment, then the YAML path, file, line and column. Data, never code.\n"
-                f"_SPEC_LOCATIONS = (\n{rows})\n")
+        rows = "".join(
+            f"    {_literal((lines[i], w.path, w.file, w.line, w.col))},\n" for i, w in enumerate(self.found)
+        )
+        return (
+            "\n\n# Where the statements above come from in the spec, for error messages: the line of each\n"
+            "# 'see' comment, then the YAML path, file, line and column. Data, never code.\n"
+            f"_SPEC_LOCATIONS = (\n{rows})\n"
+        )
 
 
 @dataclass
@@ -159,8 +175,13 @@ class _Generator:
     def inside(periods: tuple[str, ...]) -> ast.expr | None:
         """The scalar test that time `t` lies in one of `periods` (None: always)."""
         tests: list[ast.expr] = [
-            ast.Compare(ast.Subscript(ast.Name("_start"), ast.Constant(p)), [ast.LtE(), ast.Lt()],
-                        [ast.Name("t"), ast.Subscript(ast.Name("_end"), ast.Constant(p))]) for p in periods]
+            ast.Compare(
+                ast.Subscript(ast.Name("_start"), ast.Constant(p)),
+                [ast.LtE(), ast.Lt()],
+                [ast.Name("t"), ast.Subscript(ast.Name("_end"), ast.Constant(p))],
+            )
+            for p in periods
+        ]
         if not tests:
             return None
         return tests[0] if len(tests) == 1 else ast.BoolOp(ast.Or(), tests)
@@ -197,8 +218,10 @@ class _Generator:
         method.body += self.bind(self.reads(g.size for _, g in groups), {"param": "_params[{}]", "dt": "self.dt"})
         method.body.append("_sizes = {'observation': [], 'action': []}")
         for space, g in groups:
-            method.body += [self.where.mark(g.size.where),
-                            f"_sizes[{space!r}].append(({g.name!r}, fn.size({render(g.size.expr, False)})))"]
+            method.body += [
+                self.where.mark(g.size.where),
+                f"_sizes[{space!r}].append(({g.name!r}, fn.size({render(g.size.expr, False)})))",
+            ]
         method.body.append("return _sizes")
         return method
 
@@ -210,35 +233,47 @@ class _Generator:
         first.body += self.bind(self.reads(s.init for s in task.session), TRIALS)
         first.body.append("_new = {}")
         for s in task.session:
-            first.body += [self.where.mark(s.init.where), f"_new[{s.name!r}] = fn.per_trial(_n, "
-                                                          f"fn.bounded({render(s.init.expr, True)}))"]
+            first.body += [
+                self.where.mark(s.init.where),
+                f"_new[{s.name!r}] = fn.per_trial(_n, fn.bounded({render(s.init.expr, True)}))",
+            ]
         first.body.append("return _new")
         step = _Method("_session_next", "self, _rng, _n, _prev")
         step.body += self.bind(self.reads(s.next for s in task.session), TRIALS)
         step.body += [f"{s.name} = _prev[{s.name!r}]" for s in task.session]
         for s in task.session:  # in order: each sees those above it already updated
             # Updated again and again: fn.bounded refuses a value that overflows, before it compounds.
-            step.body += [self.where.mark(s.next.where),
-                          f"{s.name} = fn.per_trial(_n, fn.bounded({render(s.next.expr, True)}))"]
+            step.body += [
+                self.where.mark(s.next.where),
+                f"{s.name} = fn.per_trial(_n, fn.bounded({render(s.next.expr, True)}))",
+            ]
         step.body.append("return " + self.returns(s.name for s in task.session))
         return [first, step]
 
     def sample_trials(self) -> _Method:
         task = self.task
         method = _Method("_sample_trials", "self, _rng, _n, _fixed, _session")
-        method.body += self.bind(self.reads([v.value for v in task.variables] + [p.duration for p in task.periods]
-                                            + [s.init for s in task.state]), TRIALS)
+        method.body += self.bind(
+            self.reads(
+                [v.value for v in task.variables] + [p.duration for p in task.periods] + [s.init for s in task.state]
+            ),
+            TRIALS,
+        )
         method.body += [f"{s.name} = _session[{s.name!r}]" for s in task.session]
         for v in task.variables:
             value = render(v.value.expr, True)
-            method.body += [self.where.mark(v.value.where),
-                            f"{v.name} = fn.per_trial(_n, _fixed[{v.name!r}] if {v.name!r} in _fixed else {value})"]
+            method.body += [
+                self.where.mark(v.value.where),
+                f"{v.name} = fn.per_trial(_n, _fixed[{v.name!r}] if {v.name!r} in _fixed else {value})",
+            ]
         for s in task.state:
             method.body += [self.where.mark(s.init.where), f"{s.name} = fn.per_trial(_n, {render(s.init.expr, True)})"]
         method.body.append("_durations = {}")
         for p in task.periods:
-            method.body += [self.where.mark(p.duration.where),
-                            f"_durations[{p.name!r}] = fn.per_trial(_n, {render(p.duration.expr, True)})"]
+            method.body += [
+                self.where.mark(p.duration.where),
+                f"_durations[{p.name!r}] = fn.per_trial(_n, {render(p.duration.expr, True)})",
+            ]
         names = [s.name for s in task.session] + [v.name for v in task.variables] + [s.name for s in task.state]
         method.body.append(f"return {self.returns(names)}, _durations")
         return method
@@ -248,21 +283,25 @@ class _Generator:
         method = _Method("_fill", "self, _trials, _vars, _start, _end, t")
         codes = [c for i in task.inputs for c in (i.value, i.noise)] + [g.value for g in task.targets]
         # A state variable read here is its initial value, a trial variable of the batch.
-        method.body += self.bind(self.reads(codes), {**TRIALS, "var": "_vars[{}]", "state": "_vars[{}]",
-                                                     "rep": "_trials.rep"})
+        method.body += self.bind(
+            self.reads(codes), {**TRIALS, "var": "_vars[{}]", "state": "_vars[{}]", "rep": "_trials.rep"}
+        )
         for i in task.inputs:
             value = "None" if i.value is None else render(i.value.expr, True)
             noise = "None" if i.noise is None else render(i.noise.expr, True)
             method.body.append(self.where.mark((i.value or i.noise).where))  # type: ignore[union-attr]
             if i.follows_state:
-                method.body += ["# the value follows the agent's state: stepping adds it; batches show its start",
-                                f"_trials.add_input({i.index}, {i.periods!r}, "
-                                f"None if _trials.serving else {value}, {noise})"]
+                method.body += [
+                    "# the value follows the agent's state: stepping adds it; batches show its start",
+                    f"_trials.add_input({i.index}, {i.periods!r}, None if _trials.serving else {value}, {noise})",
+                ]
             else:
                 method.body.append(f"_trials.add_input({i.index}, {i.periods!r}, {value}, {noise})")
         for g in task.targets:
-            method.body += [self.where.mark(g.value.where),
-                            f"_trials.set_target({g.periods!r}, {render(g.value.expr, True)})"]
+            method.body += [
+                self.where.mark(g.value.where),
+                f"_trials.set_target({g.periods!r}, {render(g.value.expr, True)})",
+            ]
         if not method.body:
             method.body.append("pass  # no inputs and no targets: observations and ground truth stay 0")
         return method
@@ -275,11 +314,18 @@ class _Generator:
         method.body += self.bind(set().union(*guards), STEP)
         bound = set(method.body)
         for rule in rules:
-            tests = [test for test in (self.inside(rule.periods),
-                                       None if self.always(rule.when) else translate(rule.when.expr, False))
-                     if test is not None]
-            result = f"return {self.scalar_value(rule.reward, 'reward')}, " \
-                     f"{self.scalar_value(rule.performance, 'performance')}, {rule.end_trial!r}"
+            tests = [
+                test
+                for test in (
+                    self.inside(rule.periods),
+                    None if self.always(rule.when) else translate(rule.when.expr, False),
+                )
+                if test is not None
+            ]
+            result = (
+                f"return {self.scalar_value(rule.reward, 'reward')}, "
+                f"{self.scalar_value(rule.performance, 'performance')}, {rule.end_trial!r}"
+            )
             # Names only a reward or performance reads are bound inside the branch: most steps match no rule.
             late = [line for line in self.bind(self.reads([rule.reward, rule.performance]), STEP) if line not in bound]
             method.body.append(self.where.mark(rule.when.where))
@@ -299,8 +345,10 @@ class _Generator:
         step = _Method("_timeout", "self")
         step.body += self.bind(self.reads(c for r in timeouts for c in (r.when, r.reward, r.performance)), STEP)
         for rule in timeouts:
-            result = f"return {self.scalar_value(rule.reward, 'reward')}, " \
-                     f"{self.scalar_value(rule.performance, 'performance')}"
+            result = (
+                f"return {self.scalar_value(rule.reward, 'reward')}, "
+                f"{self.scalar_value(rule.performance, 'performance')}"
+            )
             step.body.append(self.where.mark(rule.when.where))
             if self.always(rule.when):
                 step.body.append(result)
@@ -319,12 +367,17 @@ class _Generator:
     def array_rule(self, rule: ir.RuleIR, periods: tuple[str, ...], end: bool) -> str:
         hit: ast.expr | None = None if self.always(rule.when) else translate(rule.when.expr, True)
         if periods:
-            mask = ast.Call(ast.Attribute(ast.Name("_outcomes"), "inside"),
-                            [ast.Constant(periods), ast.Name("_start"), ast.Name("_end")], [])  # type: ignore[arg-type]
+            mask = ast.Call(
+                ast.Attribute(ast.Name("_outcomes"), "inside"),
+                [ast.Constant(periods), ast.Name("_start"), ast.Name("_end")],  # type: ignore[arg-type]
+                [],
+            )
             hit = mask if hit is None else ast.BinOp(mask, ast.BitAnd(), hit)
         performance = "None" if rule.performance is None else render(rule.performance.expr, True)
-        return f"_outcomes.rule({ast.unparse(hit) if hit is not None else 'True'}, {render(rule.reward.expr, True)}, " \
-               f"{performance}, {end!r})"
+        return (
+            f"_outcomes.rule({ast.unparse(hit) if hit is not None else 'True'}, {render(rule.reward.expr, True)}, "
+            f"{performance}, {end!r})"
+        )
 
     def judge_all(self) -> _Method:
         rules = self.task.rules
@@ -344,15 +397,18 @@ class _Generator:
         names = [s.name for s in task.state]
         moved = [i for i in task.inputs if i.follows_state]
         step = _Method("_state_next", "self, action, target, t")
-        step.body += self.bind(self.reads([s.next for s in task.state], [p for s in task.state for p in s.periods]),
-                               {k: v for k, v in STEP.items() if k != "state"})
+        step.body += self.bind(
+            self.reads([s.next for s in task.state], [p for s in task.state for p in s.periods]),
+            {k: v for k, v in STEP.items() if k != "state"},
+        )
         step.body += [f"{s.name} = self._state[{s.name!r}]" for s in task.state]
         for s in task.state:  # in order: each sees those above it already updated
             value = f"fn.bounded({render(s.next.expr, False)})"
             test = self.inside(s.periods)
             step.body.append(self.where.mark(s.next.where))
-            step.body += [f"{s.name} = {value}"] if test is None else [f"if {ast.unparse(test)}:",
-                                                                       f"    {s.name} = {value}"]
+            step.body += (
+                [f"{s.name} = {value}"] if test is None else [f"if {ast.unparse(test)}:", f"    {s.name} = {value}"]
+            )
         step.body.append("return " + self.returns(names))
         show = _Method("_add_state_inputs", "self, _ob, t")
         show.body += self.bind(self.reads([i.value for i in moved], [p for i in moved for p in i.periods]), STEP)
@@ -369,38 +425,60 @@ class _Generator:
         for s in task.state:
             value = f"fn.bounded({render(s.next.expr, True)})"
             envs.body.append(self.where.mark(s.next.where))
-            envs.body.append(f"{s.name} = fn.where(fn.inside({s.periods!r}, _start, _end, t), {value}, {s.name})"
-                             if s.periods else f"{s.name} = {value}")
+            envs.body.append(
+                f"{s.name} = fn.where(fn.inside({s.periods!r}, _start, _end, t), {value}, {s.name})"
+                if s.periods
+                else f"{s.name} = {value}"
+            )
         envs.body.append("return " + self.returns(names, "fn.per_env(action, {})"))
         # Per-env numbers as columns, so vectors broadcast per env; the period masks use the arguments.
         shown = _Method("_add_state_inputs_all", "self, _ob, t, _vars, _period_start, _period_end, _states")
         shown.body.append("_now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env")
-        shown.body += self.bind(self.reads(i.value for i in moved), {
-            **ENVS, "var": "_vars[{}][:, None]", "state": "_states[{}][:, None]",
-            "start": "{k: v[:, None] for k, v in _period_start.items()}",
-            "end": "{k: v[:, None] for k, v in _period_end.items()}"})
+        shown.body += self.bind(
+            self.reads(i.value for i in moved),
+            {
+                **ENVS,
+                "var": "_vars[{}][:, None]",
+                "state": "_states[{}][:, None]",
+                "start": "{k: v[:, None] for k, v in _period_start.items()}",
+                "end": "{k: v[:, None] for k, v in _period_end.items()}",
+            },
+        )
         for i in moved:
             assert i.value is not None
             value = render(i.value.expr, True)
             shown.body.append(self.where.mark(i.value.where))
-            shown.body.append(f"_ob[:, self._input_columns[{i.index}]] += "
-                              + (f"fn.where(fn.inside({i.periods!r}, _period_start, _period_end, _now)[:, None], "
-                                 f"{value}, 0)" if i.periods else value))
+            shown.body.append(
+                f"_ob[:, self._input_columns[{i.index}]] += "
+                + (
+                    f"fn.where(fn.inside({i.periods!r}, _period_start, _period_end, _now)[:, None], {value}, 0)"
+                    if i.periods
+                    else value
+                )
+            )
         shown.body.append("return _ob")
         return [step, show, envs, shown]
 
     def attributes(self) -> list[tuple[str, str]]:
         """The keyword arguments of the class's TaskInfo record, as source."""
         task = self.task
-        params = "".join(f"\n            ParamInfo({p.name!r}, {p.kind!r}, {_literal(p.default)}, {_literal(p.low)}, "
-                         f"{_literal(p.high)}, {_literal(p.doc)})," for p in task.params)
+        params = "".join(
+            f"\n            ParamInfo({p.name!r}, {p.kind!r}, {_literal(p.default)}, {_literal(p.low)}, "
+            f"{_literal(p.high)}, {_literal(p.doc)}),"
+            for p in task.params
+        )
         fields = [
-            ("name", repr(task.name)), ("dt", repr(task.dt)), ("paper", _literal(task.paper)),
+            ("name", repr(task.name)),
+            ("dt", repr(task.dt)),
+            ("paper", _literal(task.paper)),
             ("url", _literal(task.url)),
-            ("tags", _literal(task.tags)), ("params", f"({params}\n        )" if params else "()"),
+            ("tags", _literal(task.tags)),
+            ("params", f"({params}\n        )" if params else "()"),
             ("rewards", _dict_lines(dict(task.rewards), 8)),
-            ("timing", _dict_lines({p.name: p.constant_ms if p.constant_ms is not None else p.text
-                                    for p in task.periods}, 8)),
+            (
+                "timing",
+                _dict_lines({p.name: p.constant_ms if p.constant_ms is not None else p.text for p in task.periods}, 8),
+            ),
             ("period_after", _dict_lines({p.name: p.after for p in task.periods}, 8)),
             ("period_copy", _dict_lines({p.name: p.copy for p in task.periods if p.copy is not None}, 8)),
             ("trial_variables", _literal(tuple(v.name for v in task.variables))),
@@ -408,18 +486,43 @@ class _Generator:
             ("state_variables", _literal(tuple(s.name for s in task.state))),
             ("input_groups", _literal(tuple(i.groups for i in task.inputs))),
             ("state_inputs", _literal(tuple(i.index for i in task.inputs if i.follows_state))),
-            ("has_target", repr(bool(task.targets))), ("episode", repr(task.episode)),
-            ("action_type", repr(task.action_type)), ("action_bounds", _literal(task.action_bounds)),
+            ("has_target", repr(bool(task.targets))),
+            ("episode", repr(task.episode)),
+            ("action_type", repr(task.action_type)),
+            ("action_bounds", _literal(task.action_bounds)),
         ]
-        defaults = {"paper": "None", "url": "None", "tags": "()", "params": "()", "rewards": "{}", "timing": "{}",
-                    "period_after": "{}", "period_copy": "{}", "trial_variables": "()", "session_variables": "()",
-                    "state_variables": "()", "input_groups": "()", "state_inputs": "()", "has_target": "False",
-                    "episode": "'continuing'", "action_type": "'discrete'", "action_bounds": "(-1.0, 1.0)"}
+        defaults = {
+            "paper": "None",
+            "url": "None",
+            "tags": "()",
+            "params": "()",
+            "rewards": "{}",
+            "timing": "{}",
+            "period_after": "{}",
+            "period_copy": "{}",
+            "trial_variables": "()",
+            "session_variables": "()",
+            "state_variables": "()",
+            "input_groups": "()",
+            "state_inputs": "()",
+            "has_target": "False",
+            "episode": "'continuing'",
+            "action_type": "'discrete'",
+            "action_bounds": "(-1.0, 1.0)",
+        }
         return [(name, value) for name, value in fields if defaults.get(name) != value]
 
     def methods(self) -> list[_Method]:
-        return [self.group_sizes(), *self.session(), self.sample_trials(), self.fill(), self.judge(),
-                *self.state(), self.judge_all(), *self.timeout()]
+        return [
+            self.group_sizes(),
+            *self.session(),
+            self.sample_trials(),
+            self.fill(),
+            self.judge(),
+            *self.state(),
+            self.judge_all(),
+            *self.timeout(),
+        ]
 
 
 def generate(task: ir.TaskIR, layout: Callable[[str], str] | None = None) -> str:
@@ -431,8 +534,12 @@ def generate(task: ir.TaskIR, layout: Callable[[str], str] | None = None) -> str
     generator = _Generator(task)
     imports = ", ".join(["ParamInfo"] * bool(task.params) + ["TaskInfo", "TrialEnv", "fn"])
     source = _ENV.get_template("env.py.jinja").render(
-        imports=imports, class_name=task.class_name, docstring=_docstring(task.description),
-        attributes=generator.attributes(), methods=generator.methods())
+        imports=imports,
+        class_name=task.class_name,
+        docstring=_docstring(task.description),
+        attributes=generator.attributes(),
+        methods=generator.methods(),
+    )
     if layout is not None:
         source = layout(source)
     source += generator.where.table(source)

@@ -21,8 +21,30 @@ MAX_EXPRESSION_CHARS = 2000
 MAX_EXPRESSION_NODES = 400
 
 MATH = {
-    "abs", "sqrt", "exp", "log", "sin", "cos", "tan", "tanh", "arctan2", "floor", "ceil", "round",
-    "sign", "mod", "minimum", "maximum", "clip", "where", "ring", "onehot", "arange", "sum", "mean", "circdist",
+    "abs",
+    "sqrt",
+    "exp",
+    "log",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "arctan2",
+    "floor",
+    "ceil",
+    "round",
+    "sign",
+    "mod",
+    "minimum",
+    "maximum",
+    "clip",
+    "where",
+    "ring",
+    "onehot",
+    "arange",
+    "sum",
+    "mean",
+    "circdist",
     "interp",
 }
 RANDOM = {"choice", "uniform", "integers", "bernoulli", "normal", "trunc_exp"}
@@ -70,8 +92,9 @@ class Checked:
 def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
     """Parse and check an expression; raises `ExprError` at the first problem."""
     if isinstance(source, bool) or isinstance(source, (int, float)):
-        if not isinstance(source, bool) and (not math.isfinite(source) if isinstance(source, float)
-                                             else not INT64_MIN <= source <= INT64_MAX):
+        if not isinstance(source, bool) and (
+            not math.isfinite(source) if isinstance(source, float) else not INT64_MIN <= source <= INT64_MAX
+        ):
             raise ExprError("the number is outside the 64-bit range")  # the loader refuses these first
         return Checked(ast.Constant(source), frozenset(), False, repr(source))
     text = source.strip()
@@ -92,8 +115,10 @@ def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
     except RecursionError:
         raise ExprError("expression is nested too deeply") from None
     if live_arrays(tree.body) > MAX_LIVE_ARRAYS:
-        raise ExprError(f"expression holds more than {MAX_LIVE_ARRAYS} time-varying intermediate results at once; "
-                        "nest less deeply (e.g. a * (b * (c * d)) as a * b * c * d)")
+        raise ExprError(
+            f"expression holds more than {MAX_LIVE_ARRAYS} time-varying intermediate results at once; "
+            "nest less deeply (e.g. a * (b * (c * d)) as a * b * c * d)"
+        )
     return Checked(tree.body, frozenset(checker.used), checker.random, ast.unparse(tree.body))
 
 
@@ -116,10 +141,14 @@ class _Checker:
 
     def _Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, float) and not math.isfinite(node.value):  # 1e999: Python reads it as inf
-            raise self.fail(node, "a number here is outside the 64-bit float range (about +-1.8e308); "
-                                  "write inf for infinity")
-        if isinstance(node.value, int) and not isinstance(node.value, bool) and not \
-                INT64_MIN <= node.value <= INT64_MAX:  # numpy would fall back to slow, unbounded Python ints
+            raise self.fail(
+                node, "a number here is outside the 64-bit float range (about +-1.8e308); write inf for infinity"
+            )
+        if (
+            isinstance(node.value, int)
+            and not isinstance(node.value, bool)
+            and not INT64_MIN <= node.value <= INT64_MAX
+        ):  # numpy would fall back to slow, unbounded Python ints
             raise self.fail(node, "a whole number here is outside the 64-bit range (-2**63 to 2**63-1)")
         if isinstance(node.value, bool) or isinstance(node.value, (int, float)):
             return
@@ -191,8 +220,9 @@ class _Checker:
             return
         if name in RANDOM:
             if not self.ctx.random:
-                raise self.fail(node, f"random function '{name}' is only allowed in trial and session variables "
-                                      "and durations")
+                raise self.fail(
+                    node, f"random function '{name}' is only allowed in trial and session variables and durations"
+                )
             self.random = True
         elif name not in MATH:
             hint = did_you_mean(name, sorted(MATH | RANDOM | TIMING))
@@ -207,8 +237,12 @@ class _Checker:
     def _timing_call(self, node: ast.Call, name: str) -> None:
         if not self.ctx.timing:
             raise self.fail(node, f"{name}() is only allowed in inputs, targets and outcome rules")
-        if len(node.args) != 1 or node.keywords or not isinstance(node.args[0], ast.Constant) \
-                or not isinstance(node.args[0].value, str):
+        if (
+            len(node.args) != 1
+            or node.keywords
+            or not isinstance(node.args[0], ast.Constant)
+            or not isinstance(node.args[0].value, str)
+        ):
             raise self.fail(node, f"{name}() takes one period name in quotes, e.g. {name}('stimulus')")
         period = node.args[0].value
         if period not in self.ctx.periods:
@@ -228,8 +262,11 @@ def live_arrays(node: ast.AST) -> int:
     """
     if not _varies_in_time(node) or isinstance(node, ast.Name):
         return 0
-    children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)
-                and not (isinstance(node, ast.Call) and c is node.func)]
+    children = [
+        c
+        for c in ast.iter_child_nodes(node)
+        if isinstance(c, ast.expr) and not (isinstance(node, ast.Call) and c is node.func)
+    ]
     children += [kw.value for kw in getattr(node, "keywords", ())]
     most, held = 0, 0
     for child in children:
@@ -245,9 +282,19 @@ def _varies_in_time(node: ast.AST) -> bool:
 
 def _describe(node: ast.AST) -> str:
     kinds = {
-        "Attribute": "attribute access (a.b)", "Lambda": "lambda", "ListComp": "comprehension",
-        "SetComp": "comprehension", "DictComp": "comprehension", "GeneratorExp": "comprehension",
-        "JoinedStr": "f-string", "Dict": "dictionary", "Set": "set", "Starred": "star expression",
-        "NamedExpr": "assignment (:=)", "Await": "await", "Yield": "yield", "YieldFrom": "yield",
+        "Attribute": "attribute access (a.b)",
+        "Lambda": "lambda",
+        "ListComp": "comprehension",
+        "SetComp": "comprehension",
+        "DictComp": "comprehension",
+        "GeneratorExp": "comprehension",
+        "JoinedStr": "f-string",
+        "Dict": "dictionary",
+        "Set": "set",
+        "Starred": "star expression",
+        "NamedExpr": "assignment (:=)",
+        "Await": "await",
+        "Yield": "yield",
+        "YieldFrom": "yield",
     }
     return kinds.get(type(node).__name__, type(node).__name__)

@@ -34,8 +34,10 @@ def resolve_extends(doc: Document, read: Callable[[str, Path], Document], chain:
     try:
         parent = read(reference, Path(doc.file).parent)
     except SpecError as exc:
-        located = [doc.problem(("extends",), f"cannot extend '{reference}': {p.message}") if not p.line else p
-                   for p in exc.problems]
+        located = [
+            doc.problem(("extends",), f"cannot extend '{reference}': {p.message}") if not p.line else p
+            for p in exc.problems
+        ]
         raise SpecError(located) from None
     parent = resolve_extends(parent, read, (*chain, doc.file))
     return _merge(parent, doc)

@@ -24,11 +24,14 @@ MAX_NODES = 50_000
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 # YAML 1.2 floats: an exponent needs no dot and no sign (`1e-3`, `1E5`), unlike PyYAML's YAML 1.1 rule.
-_FLOAT = re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+_FLOAT = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
                          |\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
                          |[0-9][0-9_]*[eE][-+]?[0-9]+
                          |\.(?:inf|Inf|INF))
-                      |\.(?:nan|NaN|NAN))$""", re.X)
+                      |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 
 
@@ -81,6 +84,7 @@ def parse_value(text: str) -> Any:
             return None
         raise ValueParseError("; ".join(p.message for p in exc.problems)) from None
     return doc.data
+
 
 Path_ = tuple[str | int, ...]
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")}
@@ -135,8 +139,9 @@ def load_text(text: str, file: str = "<string>") -> Document:
     try:
         node = yaml.compose(text, Loader=SpecLoader)
     except _TooDeep as exc:
-        raise SpecError([Problem(file, exc.mark.line + 1, exc.mark.column + 1, "",
-                                 f"nesting deeper than {MAX_DEPTH} levels")]) from None
+        raise SpecError(
+            [Problem(file, exc.mark.line + 1, exc.mark.column + 1, "", f"nesting deeper than {MAX_DEPTH} levels")]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -202,8 +207,17 @@ class _Builder:
         if self.nodes > MAX_NODES:
             raise SpecError([Problem(self.doc.file, 1, 1, "", f"more than {MAX_NODES} YAML nodes (alias expansion?)")])
         if len(path) > MAX_DEPTH:
-            raise SpecError([Problem(self.doc.file, node.start_mark.line + 1, 1, dotted(path),
-                                     f"nesting deeper than {MAX_DEPTH} levels")])
+            raise SpecError(
+                [
+                    Problem(
+                        self.doc.file,
+                        node.start_mark.line + 1,
+                        1,
+                        dotted(path),
+                        f"nesting deeper than {MAX_DEPTH} levels",
+                    )
+                ]
+            )
         if node.tag not in _PLAIN_TAGS:
             self.fail(node, path, f"unsupported YAML tag {node.tag!r}: only plain YAML values are allowed")
             return None

@@ -76,9 +76,12 @@ class _Lowerer:
             self.fail(path, problem)
         elif name in self.names:
             kind = self.names[name]
-            self.fail(path, f"'{name}' is already defined as {'an' if kind[0] in 'aeiou' else 'a'} {kind}; "
-                            "parameters, session, trial and state variables, rewards and action groups "
-                            "need distinct names")
+            self.fail(
+                path,
+                f"'{name}' is already defined as {'an' if kind[0] in 'aeiou' else 'a'} {kind}; "
+                "parameters, session, trial and state variables, rewards and action groups "
+                "need distinct names",
+            )
         else:
             self.names[name] = kind
 
@@ -113,15 +116,19 @@ class _Lowerer:
         for name, timing in spec.periods.items():
             if isinstance(timing, RepeatedPeriods):
                 self.check_name(("periods", name), name, "label")
-        for key, limit, size in (("params", MAX_PARAMS, len(spec.params)), ("periods", MAX_PERIODS, len(self.flat)),
-                                 ("outcomes", MAX_RULES, len(spec.outcomes)),
-                                 ("observation", MAX_GROUPS, len(spec.observation)),
-                                 ("action", MAX_GROUPS, len(spec.action)), ("timeout", MAX_RULES, len(spec.timeout)),
-                                 ("inputs", MAX_PLACEMENTS, len(spec.inputs)),
-                                 ("target", MAX_PLACEMENTS, len(spec.target)),
-                                 ("trial", MAX_VARIABLES, len(spec.trial)),
-                                 ("session", MAX_VARIABLES, len(spec.session)),
-                                 ("state", MAX_VARIABLES, len(spec.state))):
+        for key, limit, size in (
+            ("params", MAX_PARAMS, len(spec.params)),
+            ("periods", MAX_PERIODS, len(self.flat)),
+            ("outcomes", MAX_RULES, len(spec.outcomes)),
+            ("observation", MAX_GROUPS, len(spec.observation)),
+            ("action", MAX_GROUPS, len(spec.action)),
+            ("timeout", MAX_RULES, len(spec.timeout)),
+            ("inputs", MAX_PLACEMENTS, len(spec.inputs)),
+            ("target", MAX_PLACEMENTS, len(spec.target)),
+            ("trial", MAX_VARIABLES, len(spec.trial)),
+            ("session", MAX_VARIABLES, len(spec.session)),
+            ("state", MAX_VARIABLES, len(spec.state)),
+        ):
             if size > limit:
                 self.fail((key,), f"at most {limit} entries are allowed, found {size}")
         params = tuple(self.lower_param(name, p) for name, p in spec.params.items())
@@ -139,22 +146,28 @@ class _Lowerer:
         init_ctx = self.context(["param", "action group"], random=True)
         next_ctx = self.context(["param", "action group", "session variable"], random=True)
         for name, var in spec.session.items():
-            session.append(ir.SessionIR(name, self.expr(("session", name, "init"), var.init, init_ctx),
-                                        self.expr(("session", name, "next"), var.next, next_ctx)))
+            session.append(
+                ir.SessionIR(
+                    name,
+                    self.expr(("session", name, "init"), var.init, init_ctx),
+                    self.expr(("session", name, "next"), var.next, next_ctx),
+                )
+            )
         variables = []
         for i, (name, source) in enumerate(spec.trial.items()):
-            ctx = self.context(["param", *TRIAL, "action group"], random=True,
-                               later=frozenset(list(spec.trial)[i:]))
+            ctx = self.context(["param", *TRIAL, "action group"], random=True, later=frozenset(list(spec.trial)[i:]))
             variables.append(ir.VariableIR(name, self.expr(("trial", name), source, ctx)))
             self.declare(("trial", name), name, "trial variable")
         init_state_ctx = self.context(["param", *TRIAL, "action group"])
-        state_init = {name: self.expr(("state", name, "init"), var.init, init_state_ctx)
-                      for name, var in spec.state.items()}
+        state_init = {
+            name: self.expr(("state", name, "init"), var.init, init_state_ctx) for name, var in spec.state.items()
+        }
         for name in spec.state:
             self.declare(("state", name), name, "state variable")
         periods = self.lower_periods()
-        step = self.context(["param", *TRIAL, "state variable", "action group"], ["t", "rep"] if self.repeated
-                            else ["t"], timing=True)
+        step = self.context(
+            ["param", *TRIAL, "state variable", "action group"], ["t", "rep"] if self.repeated else ["t"], timing=True
+        )
         state_names = set(spec.state)
         inputs = []
         for i, placement in enumerate(spec.inputs):
@@ -175,24 +188,50 @@ class _Lowerer:
                 self.fail((*path, "value"), "an input that follows a state variable cannot read 'rep'")
             if noise is not None and noise.names & state_names:
                 self.fail((*path, "noise"), "the noise cannot depend on state variables")
-            inputs.append(ir.InputIR(i, self.check_periods((*path, "during"), placement.during), tuple(groups),
-                                     value, noise, follows_state))
-        targets = [ir.TargetIR(self.check_periods(("target", i, "during"), t.during),
-                               self.expr(("target", i, "value"), t.value, step)) for i, t in enumerate(spec.target)]
+            inputs.append(
+                ir.InputIR(
+                    i,
+                    self.check_periods((*path, "during"), placement.during),
+                    tuple(groups),
+                    value,
+                    noise,
+                    follows_state,
+                )
+            )
+        targets = [
+            ir.TargetIR(
+                self.check_periods(("target", i, "during"), t.during), self.expr(("target", i, "value"), t.value, step)
+            )
+            for i, t in enumerate(spec.target)
+        ]
         for i, target in enumerate(targets):
             if target.value.names & state_names:
-                self.fail(("target", i, "value"), "the target cannot depend on state variables: it is computed "
-                                                  "before the agent acts; compare with the state in an outcome rule")
-        rule_ctx = self.context(["param", *TRIAL, "state variable", "action group", "reward"],
-                                ["t", "action", "target"], timing=True)
-        state = tuple(ir.StateIR(name, state_init[name], self.expr(("state", name, "next"), var.next, rule_ctx),
-                                 self.check_periods(("state", name, "during"), var.during))
-                      for name, var in spec.state.items())
-        rules = [self.rule(("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx)
-                 for i, r in enumerate(spec.outcomes)]
+                self.fail(
+                    ("target", i, "value"),
+                    "the target cannot depend on state variables: it is computed "
+                    "before the agent acts; compare with the state in an outcome rule",
+                )
+        rule_ctx = self.context(
+            ["param", *TRIAL, "state variable", "action group", "reward"], ["t", "action", "target"], timing=True
+        )
+        state = tuple(
+            ir.StateIR(
+                name,
+                state_init[name],
+                self.expr(("state", name, "next"), var.next, rule_ctx),
+                self.check_periods(("state", name, "during"), var.during),
+            )
+            for name, var in spec.state.items()
+        )
+        rules = [
+            self.rule(("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx)
+            for i, r in enumerate(spec.outcomes)
+        ]
         timeout_ctx = self.context(["param", *TRIAL, "state variable", "action group", "reward"])
-        timeouts = [self.rule(("timeout", i), None, r.when, r.reward, r.performance, True, timeout_ctx)
-                    for i, r in enumerate(spec.timeout)]
+        timeouts = [
+            self.rule(("timeout", i), None, r.when, r.reward, r.performance, True, timeout_ctx)
+            for i, r in enumerate(spec.timeout)
+        ]
         if spec.action_type == "continuous" and spec.action_bounds[0] >= spec.action_bounds[1]:
             self.fail(("action_bounds",), "low must be smaller than high")
         if any(abs(b) > FLOAT32_MAX for b in spec.action_bounds):
@@ -200,22 +239,44 @@ class _Lowerer:
         if self.problems:
             raise SpecError(self.problems)
         return ir.TaskIR(
-            name=spec.task, class_name=class_name(spec.task), description=spec.description.strip(),
+            name=spec.task,
+            class_name=class_name(spec.task),
+            description=spec.description.strip(),
             paper=spec.reference.paper if spec.reference else None,
-            url=spec.reference.url if spec.reference else None, tags=tuple(spec.tags), source=self.doc.file,
-            dt=float(spec.dt), params=params, rewards=tuple(spec.rewards.items()), observation=observation,
-            action=action, action_type=spec.action_type, action_bounds=(spec.action_bounds[0], spec.action_bounds[1]),
-            variables=tuple(variables), session=tuple(session), state=state, episode=spec.episode, periods=periods,
-            inputs=tuple(inputs), targets=tuple(targets),
-            rules=tuple(rules), timeouts=tuple(timeouts),
+            url=spec.reference.url if spec.reference else None,
+            tags=tuple(spec.tags),
+            source=self.doc.file,
+            dt=float(spec.dt),
+            params=params,
+            rewards=tuple(spec.rewards.items()),
+            observation=observation,
+            action=action,
+            action_type=spec.action_type,
+            action_bounds=(spec.action_bounds[0], spec.action_bounds[1]),
+            variables=tuple(variables),
+            session=tuple(session),
+            state=state,
+            episode=spec.episode,
+            periods=periods,
+            inputs=tuple(inputs),
+            targets=tuple(targets),
+            rules=tuple(rules),
+            timeouts=tuple(timeouts),
         )
 
     def lower_param(self, name: str, param: Any) -> ir.ParamIR:
         path = ("params", name)
         self.declare(path, name, "param")
         default = param.default
-        kind = "bool" if isinstance(default, bool) else "int" if isinstance(default, int) else \
-            "float" if isinstance(default, float) else "list"
+        kind = (
+            "bool"
+            if isinstance(default, bool)
+            else "int"
+            if isinstance(default, int)
+            else "float"
+            if isinstance(default, float)
+            else "list"
+        )
         if kind == "list" and any(isinstance(v, bool) for v in default):
             self.fail((*path, "default"), "list parameters hold numbers only")
         if (param.min is not None or param.max is not None) and kind in ("bool", "list"):
@@ -258,8 +319,16 @@ class _Lowerer:
                 constant = None
             if constant is not None and constant < 0:
                 self.fail(sub, f"a duration cannot be negative, got {constant:g}")
-            out.append(ir.PeriodIR(name, self.expr(sub, source, ctx), after if after is not None else
-                                   (seen[-1] if seen else None), constant, str(source), copy))
+            out.append(
+                ir.PeriodIR(
+                    name,
+                    self.expr(sub, source, ctx),
+                    after if after is not None else (seen[-1] if seen else None),
+                    constant,
+                    str(source),
+                    copy,
+                )
+            )
             seen.append(name)
         if len(set(seen)) != len(seen):
             twice = sorted({n for n in seen if seen.count(n) > 1})
@@ -268,15 +337,18 @@ class _Lowerer:
             self.fail(("periods",), "a task needs at least one period")
         return tuple(out)
 
-    def rule(self, path: Path_, during: Any, when: Any, reward: Any, performance: Any, end: bool,
-             ctx: Context) -> ir.RuleIR:
+    def rule(
+        self, path: Path_, during: Any, when: Any, reward: Any, performance: Any, end: bool, ctx: Context
+    ) -> ir.RuleIR:
         return ir.RuleIR(
-            self.check_periods((*path, "during"), during), self.expr((*path, "when"), when, ctx),
+            self.check_periods((*path, "during"), during),
+            self.expr((*path, "when"), when, ctx),
             self.expr((*path, "reward"), reward, ctx),
-            None if performance is None else self.expr((*path, "performance"), performance, ctx), end)
+            None if performance is None else self.expr((*path, "performance"), performance, ctx),
+            end,
+        )
 
 
 def lower(spec: TaskSpec, doc: Document) -> ir.TaskIR:
     """Check the spec's meaning and lower it; raises `SpecError` with every problem found."""
     return _Lowerer(spec, doc).run()
-

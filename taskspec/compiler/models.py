@@ -145,8 +145,9 @@ class TaskSpec(Strict):
         default_factory=dict, description="Variables the agent's actions change within a trial."
     )
     episode: Literal["continuing", "trial"] = Field(
-        "continuing", description="'continuing': trials follow each other in one episode; 'trial': each trial "
-        "is an episode (`terminated` at its end)."
+        "continuing",
+        description="'continuing': trials follow each other in one episode; 'trial': each trial "
+        "is an episode (`terminated` at its end).",
     )
     periods: dict[str, Expr | PeriodTiming | RepeatedPeriods] = Field(
         description="Ordered periods: name -> duration in ms (or a block of repeated periods)."

@@ -36,53 +36,93 @@ def _type_name(annotation: Any) -> str:
 
 
 def _model_section(model: type[BaseModel]) -> list[str]:
-    lines = [f"## {model.__name__}", "", (model.__doc__ or "").strip(), "",
-             "| key | type | required | default | meaning |", "|---|---|---|---|---|"]
+    lines = [
+        f"## {model.__name__}",
+        "",
+        (model.__doc__ or "").strip(),
+        "",
+        "| key | type | required | default | meaning |",
+        "|---|---|---|---|---|",
+    ]
     for name, field in model.model_fields.items():
         required = field.is_required()
-        default = "" if required else ("[]" if field.default_factory is list else
-                                       "{}" if field.default_factory is dict else repr(field.default))
+        default = (
+            ""
+            if required
+            else (
+                "[]"
+                if field.default_factory is list
+                else "{}"
+                if field.default_factory is dict
+                else repr(field.default)
+            )
+        )
         doc = (field.description or "").replace("|", "\\|")
-        lines.append(f"| `{name}` | {_type_name(field.annotation).replace('|', '/')} | "
-                     f"{'yes' if required else 'no'} | {default} | {doc} |")
+        lines.append(
+            f"| `{name}` | {_type_name(field.annotation).replace('|', '/')} | "
+            f"{'yes' if required else 'no'} | {default} | {doc} |"
+        )
     return [*lines, ""]
 
 
 def reference_markdown() -> str:
     """The whole reference: every model, then the expression language's names."""
-    parts = ["# Spec reference", "",
-             "Generated from `taskspec/compiler/models.py` by `python -m taskspec.compiler.reference`;",
-             "do not edit by hand.",
-             "Unknown keys are errors everywhere.", ""]
-    for model in (models.TaskSpec, models.Reference, models.Param, models.SessionVariable, models.StateVariable,
-                  models.PeriodTiming, models.RepeatedPeriods, models.Input, models.Target, models.Outcome,
-                  models.Timeout):
+    parts = [
+        "# Spec reference",
+        "",
+        "Generated from `taskspec/compiler/models.py` by `python -m taskspec.compiler.reference`;",
+        "do not edit by hand.",
+        "Unknown keys are errors everywhere.",
+        "",
+    ]
+    for model in (
+        models.TaskSpec,
+        models.Reference,
+        models.Param,
+        models.SessionVariable,
+        models.StateVariable,
+        models.PeriodTiming,
+        models.RepeatedPeriods,
+        models.Input,
+        models.Target,
+        models.Outcome,
+        models.Timeout,
+    ):
         parts += _model_section(model)
-    parts += ["## Expressions", "",
-              "Python syntax: numbers, `+ - * / // % **`, comparisons, `and or not`, `x if c else y`,",
-              "indexing `a[i]`, lists `[a, b]`, and the names the context allows (parameters, session, trial",
-              "and state variables, action groups, rewards in rules, `dt`, `t` in ms, `action` and `target`",
-              "in rules and state updates, `rep` (the copy of a repeated period) in inputs and targets).", "",
-              f"- functions: {', '.join(f'`{f}`' for f in sorted(MATH))}",
-              f"- random draws (trial and session variables and durations only; `size=k` draws a vector of k): "
-              f"{', '.join(f'`{f}`' for f in sorted(RANDOM))}",
-              f"- period times in ms (inputs, targets, rules): {', '.join(f'`{f}(name)`' for f in sorted(TIMING))}",
-              f"- constants: {', '.join(f'`{c}`' for c in sorted(CONSTANTS))}", ""]
-    parts += ["## Names", "",
-              "Every name in a spec passes one check (`taskspec/compiler/names.py`), matched on the whole text:",
-              "",
-              "- parameters, session, trial and state variables, rewards, and action groups read in expressions:",
-              "  ASCII letters, digits and `_`, starting with a letter, at most "
-              f"{MAX_NAME_CHARS} characters; not a Python keyword or builtin,",
-              "  nor a name the expression language or the generated module uses;",
-              "- the task, periods, blocks of repeated periods and space groups: ASCII letters, digits, `_`, `.`",
-              "  and `-`, starting with a letter (an action group with `.` or `-` names columns but cannot be read",
-              "  in expressions);",
-              "- tags: ASCII letters, digits, spaces, `_`, `.` and `-`.",
-              "",
-              "`extends` names a bundled task, or a `.yaml`/`.yml` file by a path relative to the spec's folder",
-              "that stays inside the folder of the spec being loaded (no absolute paths, no `..` or links leading",
-              "out). A spec given as text, or a bundled one, extends bundled tasks only.", ""]
+    parts += [
+        "## Expressions",
+        "",
+        "Python syntax: numbers, `+ - * / // % **`, comparisons, `and or not`, `x if c else y`,",
+        "indexing `a[i]`, lists `[a, b]`, and the names the context allows (parameters, session, trial",
+        "and state variables, action groups, rewards in rules, `dt`, `t` in ms, `action` and `target`",
+        "in rules and state updates, `rep` (the copy of a repeated period) in inputs and targets).",
+        "",
+        f"- functions: {', '.join(f'`{f}`' for f in sorted(MATH))}",
+        f"- random draws (trial and session variables and durations only; `size=k` draws a vector of k): "
+        f"{', '.join(f'`{f}`' for f in sorted(RANDOM))}",
+        f"- period times in ms (inputs, targets, rules): {', '.join(f'`{f}(name)`' for f in sorted(TIMING))}",
+        f"- constants: {', '.join(f'`{c}`' for c in sorted(CONSTANTS))}",
+        "",
+    ]
+    parts += [
+        "## Names",
+        "",
+        "Every name in a spec passes one check (`taskspec/compiler/names.py`), matched on the whole text:",
+        "",
+        "- parameters, session, trial and state variables, rewards, and action groups read in expressions:",
+        "  ASCII letters, digits and `_`, starting with a letter, at most "
+        f"{MAX_NAME_CHARS} characters; not a Python keyword or builtin,",
+        "  nor a name the expression language or the generated module uses;",
+        "- the task, periods, blocks of repeated periods and space groups: ASCII letters, digits, `_`, `.`",
+        "  and `-`, starting with a letter (an action group with `.` or `-` names columns but cannot be read",
+        "  in expressions);",
+        "- tags: ASCII letters, digits, spaces, `_`, `.` and `-`.",
+        "",
+        "`extends` names a bundled task, or a `.yaml`/`.yml` file by a path relative to the spec's folder",
+        "that stays inside the folder of the spec being loaded (no absolute paths, no `..` or links leading",
+        "out). A spec given as text, or a bundled one, extends bundled tasks only.",
+        "",
+    ]
     return "\n".join(parts)
 
 

@@ -69,8 +69,10 @@ class _Translator:
     def _BinOp(self, node: ast.BinOp) -> ast.expr:
         left, right = self.visit(node.left), self.visit(node.right)
         if self.array:  # numpy adds booleans as a logical or; count True as 1, as Python does
-            left, right = (ast.BinOp(ast.Constant(1), ast.Mult(), code) if _counts_as_number(n) else code
-                           for n, code in ((node.left, left), (node.right, right)))
+            left, right = (
+                ast.BinOp(ast.Constant(1), ast.Mult(), code) if _counts_as_number(n) else code
+                for n, code in ((node.left, left), (node.right, right))
+            )
         if isinstance(node.op, ast.Pow):  # float power cannot hang the way 10**10**10 on Python ints does
             return _fn("power", left, right)
         return ast.BinOp(left, type(node.op)(), right)

@@ -47,8 +47,9 @@ _SCALAR_LABELS = ("str", "int", "float", "bool", "list", "tuple", "literal")
 
 def _member_label(part: Any) -> bool:
     """Whether a pydantic location part names a union member rather than a key."""
-    return isinstance(part, str) and (part[:1].isupper() or part.startswith(("union[", "function-"))
-                                      or part in _SCALAR_LABELS)
+    return isinstance(part, str) and (
+        part[:1].isupper() or part.startswith(("union[", "function-")) or part in _SCALAR_LABELS
+    )
 
 
 def _branch(data: Any, loc: tuple[Any, ...]) -> tuple[int, Any] | None:
@@ -80,8 +81,11 @@ def _intended(data: Any, errors: list[Any]) -> list[Any]:
         groups.setdefault(tuple(err["loc"][:i]), []).append((err["loc"][i], value, err))
     for items in groups.values():
         value = items[0][1]
-        labels = [label for label in dict.fromkeys(label for label, _, _ in items)
-                  if isinstance(getattr(models, label, None), type)]
+        labels = [
+            label
+            for label in dict.fromkeys(label for label, _, _ in items)
+            if isinstance(getattr(models, label, None), type)
+        ]
         if not labels:
             kept += [err for _, _, err in items]
             continue
@@ -91,9 +95,15 @@ def _intended(data: Any, errors: list[Any]) -> list[Any]:
 
 
 _NOUNS = {
-    "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping",
-    "int_type": "a whole number", "float_type": "a number", "string_type": "text (an expression)",
-    "bool_type": "true or false", "list_type": "a list", "tuple_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "string_type": "text (an expression)",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "tuple_type": "a list",
     "finite_number": "a finite number",
 }
 

@@ -56,15 +56,20 @@ def discrete_actions(space: Any, actions: Any, num_envs: int) -> np.ndarray:
     try:
         values = np.asarray(actions)
     except ValueError:  # a ragged list
-        raise InvalidAction(f"actions must be {num_envs} integers from 0 to {n - 1} (the action space {space} "
-                            f"of each sub-env), got {_shown(actions)}") from None
+        raise InvalidAction(
+            f"actions must be {num_envs} integers from 0 to {n - 1} (the action space {space} "
+            f"of each sub-env), got {_shown(actions)}"
+        ) from None
     if values.shape != (num_envs,) or values.dtype.kind not in "iu":
-        raise InvalidAction(f"actions must be {num_envs} integers from 0 to {n - 1} (the action space {space} "
-                            f"of each sub-env), got an array of shape {values.shape} and dtype {values.dtype}")
+        raise InvalidAction(
+            f"actions must be {num_envs} integers from 0 to {n - 1} (the action space {space} "
+            f"of each sub-env), got an array of shape {values.shape} and dtype {values.dtype}"
+        )
     if values.size and (values.min() < 0 or values.max() >= n):  # two reductions: cheaper than masks per step
         i = int(np.flatnonzero((values < 0) | (values >= n))[0])
-        raise InvalidAction(f"actions[{i}] = {int(values[i])} is not in the action space {space}: "
-                            f"expected an integer from 0 to {n - 1}")
+        raise InvalidAction(
+            f"actions[{i}] = {int(values[i])} is not in the action space {space}: expected an integer from 0 to {n - 1}"
+        )
     return values.astype(np.int64, copy=False)
 
 
@@ -83,13 +88,16 @@ def continuous_action(space: Any, action: Any, shape: tuple[int, ...]) -> np.nda
     """One continuous action as float64 of the space's shape, or an `InvalidAction` naming the space."""
     values = _numbers(space, action, "action")
     if not np.isfinite(values).all():
-        raise InvalidAction(f"action {_shown(action)} is not in the action space {space}: NaN and infinite values "
-                            "are refused")
+        raise InvalidAction(
+            f"action {_shown(action)} is not in the action space {space}: NaN and infinite values are refused"
+        )
     try:
         return np.broadcast_to(values, shape)
     except ValueError:
-        raise InvalidAction(f"action of shape {values.shape} does not fit the action space {space}: "
-                            f"expected shape {shape} or one number") from None
+        raise InvalidAction(
+            f"action of shape {values.shape} does not fit the action space {space}: "
+            f"expected shape {shape} or one number"
+        ) from None
 
 
 def continuous_actions(space: Any, actions: Any, num_envs: int) -> np.ndarray:
@@ -99,11 +107,15 @@ def continuous_actions(space: Any, actions: Any, num_envs: int) -> np.ndarray:
     try:
         values = np.broadcast_to(values, shape)
     except ValueError:
-        raise InvalidAction(f"actions of shape {values.shape} do not fit {num_envs} sub-envs with the action space "
-                            f"{space}: expected shape {shape}") from None
+        raise InvalidAction(
+            f"actions of shape {values.shape} do not fit {num_envs} sub-envs with the action space "
+            f"{space}: expected shape {shape}"
+        ) from None
     finite = np.isfinite(values).reshape(num_envs, -1).all(axis=1)
     if not finite.all():
         i = int(np.flatnonzero(~finite)[0])
-        raise InvalidAction(f"actions[{i}] = {_shown(values[i])} is not in the action space {space}: "
-                            "NaN and infinite values are refused")
+        raise InvalidAction(
+            f"actions[{i}] = {_shown(values[i])} is not in the action space {space}: "
+            "NaN and infinite values are refused"
+        )
     return values

@@ -93,9 +93,16 @@ class TrialEnv(gym.Env, abc.ABC):
         cls.state_variables, cls.state_inputs, cls.has_target = info.state_variables, info.state_inputs, info.has_target
         cls.episode, cls.action_type, cls.action_bounds = info.episode, info.action_type, info.action_bounds
 
-    def __init__(self, /, dt: float | None = None, rewards: dict[str, float] | None = None,
-                 timing: dict[str, float] | None = None, render_mode: str | None = None, episode: str | None = None,
-                 **params: Any):
+    def __init__(
+        self,
+        /,
+        dt: float | None = None,
+        rewards: dict[str, float] | None = None,
+        timing: dict[str, float] | None = None,
+        render_mode: str | None = None,
+        episode: str | None = None,
+        **params: Any,
+    ):
         from .params import check_overrides  # local: params imports this module's errors only
 
         self.params, self.dt, self.rewards, self._timing_over = check_overrides(type(self), params, dt, rewards, timing)
@@ -116,8 +123,9 @@ class TrialEnv(gym.Env, abc.ABC):
             self.action_space = NamedDiscrete(n_act)  # type: ignore[assignment]
             self.action_index = {k: v if isinstance(v, int) else np.array(v) for k, v in act_names.items()}
         self.action_space.name = act_names  # type: ignore[attr-defined]
-        self._input_columns = [_as_slice(np.concatenate([np.atleast_1d(obs_names[g]) for g in groups]))
-                               for groups in self.input_groups]
+        self._input_columns = [
+            _as_slice(np.concatenate([np.atleast_1d(obs_names[g]) for g in groups])) for groups in self.input_groups
+        ]
         self._period_names = list(self.period_after)
         self._batch: Batch | None = None
         self._next = 0
@@ -141,8 +149,9 @@ class TrialEnv(gym.Env, abc.ABC):
 
     # ----- trial generation (arrays) -----
 
-    def generate(self, rng: np.random.Generator, n: int, overrides: dict[str, Any] | None = None,
-                 serving: bool = False) -> Batch:
+    def generate(
+        self, rng: np.random.Generator, n: int, overrides: dict[str, Any] | None = None, serving: bool = False
+    ) -> Batch:
         """Build `n` trials at once with `rng`; `overrides` fixes trial variables.
 
         Session variables continue from this env's last trial. Inputs that follow the agent's
@@ -344,8 +353,12 @@ class TrialEnv(gym.Env, abc.ABC):
             steps = ms / self.dt if isinstance(ms, (int, float)) else 0.0
             if math.isfinite(steps) and abs(steps - round(steps)) > 1e-9:
                 floored = (ms // self.dt) * self.dt
-                warnings.warn(f"{self.task_name}: periods.{name}: {ms:g} ms is not a multiple of dt={self.dt:g} ms;"
-                              f" it is rounded down to {floored:g} ms", SpecWarning, stacklevel=4)
+                warnings.warn(
+                    f"{self.task_name}: periods.{name}: {ms:g} ms is not a multiple of dt={self.dt:g} ms;"
+                    f" it is rounded down to {floored:g} ms",
+                    SpecWarning,
+                    stacklevel=4,
+                )
 
     # ----- hooks: what a generated class says about its task -----
 
@@ -382,12 +395,14 @@ class TrialEnv(gym.Env, abc.ABC):
     def _add_state_inputs(self, _ob: np.ndarray, t: float) -> np.ndarray:
         return _ob
 
-    def _state_next_all(self, action: Any, target: Any, t: Any, _vars: Any, _start: Any, _end: Any,
-                        _states: Any) -> Any:
+    def _state_next_all(
+        self, action: Any, target: Any, t: Any, _vars: Any, _start: Any, _end: Any, _states: Any
+    ) -> Any:
         return _states
 
-    def _add_state_inputs_all(self, _ob: Any, t: Any, _vars: Any, _period_start: Any, _period_end: Any,
-                              _states: Any) -> Any:
+    def _add_state_inputs_all(
+        self, _ob: Any, t: Any, _vars: Any, _period_start: Any, _period_end: Any, _states: Any
+    ) -> Any:
         return _ob
 
     def _timeout(self) -> tuple[float, Any]:
@@ -406,8 +421,11 @@ class _TrialLists:
         self.gt = [row[:n] for row, n in zip(gt, self.length, strict=True)]
         names = list(batch.variables)
         columns = [v.tolist() for v in batch.variables.values()]
-        self.trial = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)] if names \
+        self.trial = (
+            [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+            if names
             else [{} for _ in self.length]
+        )
         self.start_ind = _dicts(batch.start, 1)
         self.end_ind = _dicts(batch.end, 1)
         self.start_t = _dicts(batch.start, env.dt)

@@ -52,8 +52,10 @@ def _width(n: Any) -> int:
     size = _size(n)
     cells = max(budget.cells, _least_cells[0])
     if size > budget.free and size * cells > MAX_VALUES:
-        raise ValueError(f"a vector of {size} values spread over {cells} trials x steps would hold "
-                         f"{size * cells} values, more than {MAX_VALUES}")
+        raise ValueError(
+            f"a vector of {size} values spread over {cells} trials x steps would hold "
+            f"{size * cells} values, more than {MAX_VALUES}"
+        )
     return size
 
 
@@ -82,6 +84,7 @@ def bounded(value: Any) -> Any:
     if array.dtype.kind in "iu":
         return array.astype(object)
     return value if array is value or np.ndim(value) else array[()]
+
 
 pi, e, inf = np.pi, np.e, np.inf
 abs = np.abs  # noqa: A001 - the spec language's own name
@@ -220,10 +223,14 @@ def _shape(n: int, size: Any) -> int | tuple[int, int]:
     k = _size(size)
     budget.drawn += k
     if budget.drawn > MAX_ARRAY or n * budget.drawn > MAX_DRAWN:
-        raise ValueError(f"draws with size= would hold {budget.drawn} values per trial"
-                         + (f" (at most {MAX_ARRAY})" if budget.drawn > MAX_ARRAY else
-                            f", {n * budget.drawn} for {n} trials (at most {MAX_DRAWN}); "
-                            "generate fewer trials at once"))
+        raise ValueError(
+            f"draws with size= would hold {budget.drawn} values per trial"
+            + (
+                f" (at most {MAX_ARRAY})"
+                if budget.drawn > MAX_ARRAY
+                else f", {n * budget.drawn} for {n} trials (at most {MAX_DRAWN}); generate fewer trials at once"
+            )
+        )
     return (n, k)
 
 
@@ -266,8 +273,9 @@ def normal(rng: np.random.Generator, n: int, mean: Any, std: Any, size: Any = No
     return rng.normal(_per_row(mean, n, size), _per_row(std, n, size), _shape(n, size))
 
 
-def trunc_exp(rng: np.random.Generator, n: int, mean: Any, low: Any = 0.0, high: Any = np.inf,
-              size: Any = None) -> np.ndarray:
+def trunc_exp(
+    rng: np.random.Generator, n: int, mean: Any, low: Any = 0.0, high: Any = np.inf, size: Any = None
+) -> np.ndarray:
     """Exponential with the given mean, restricted to [low, high): inverse-CDF sampling.
 
     Same distribution as NeuroGym's rejection sampler, but one draw per trial.
@@ -320,8 +328,13 @@ def per_env(like: np.ndarray, value: Any) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, np.float64), like.shape[:1]).copy()
 
 
-def inside(periods: tuple[str, ...], start: dict[str, np.ndarray], end: dict[str, np.ndarray], t: Any,
-           cache: dict[str, np.ndarray] | None = None) -> Any:
+def inside(
+    periods: tuple[str, ...],
+    start: dict[str, np.ndarray],
+    end: dict[str, np.ndarray],
+    t: Any,
+    cache: dict[str, np.ndarray] | None = None,
+) -> Any:
     """Per env, whether time `t` (ms) lies in one of `periods`; True when none is named.
     `cache` keeps each period's mask for the other rules of the same step."""
     if not periods:
@@ -365,6 +378,7 @@ class Outcomes:
 
     def arrays(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(reward, performance, end), each one value per env."""
+
         def full(value: Any, dtype: Any) -> np.ndarray:
             return np.full(n, value, dtype) if np.ndim(value) == 0 else np.asarray(value, dtype)
 

@@ -38,8 +38,9 @@ def _mapping(value: Any, name: str, what: str, source: str, problems: list[Probl
         return {}
     if isinstance(value, Mapping):
         return value
-    problems.append(Problem(source, 0, 0, name, f"expected a mapping of {what}, e.g. {name}={{name: value}}, "
-                                                f"got {_shown(value)}"))
+    problems.append(
+        Problem(source, 0, 0, name, f"expected a mapping of {what}, e.g. {name}={{name: value}}, got {_shown(value)}")
+    )
     return {}
 
 
@@ -71,8 +72,9 @@ def check_overrides(cls: Any, params: dict[str, Any], dt: Any, rewards: Any, tim
         name = str(name)
         if name not in specs:
             known = list(specs) + ["dt", "rewards", "timing"]
-            problems.append(Problem(source, 0, 0, f"params.{name}",
-                                    f"unknown parameter '{name}'{did_you_mean(name, known)}"))
+            problems.append(
+                Problem(source, 0, 0, f"params.{name}", f"unknown parameter '{name}'{did_you_mean(name, known)}")
+            )
             continue
         spec = specs[name]
         values[name], why = _check_value(spec.kind, value, spec.low, spec.high)
@@ -86,8 +88,9 @@ def check_overrides(cls: Any, params: dict[str, Any], dt: Any, rewards: Any, tim
     for name, value in _mapping(rewards, "rewards", "reward names to numbers", source, problems).items():
         name = str(name)
         if name not in reward_values:
-            problems.append(Problem(source, 0, 0, f"rewards.{name}",
-                                    f"unknown reward '{name}'{did_you_mean(name, reward_values)}"))
+            problems.append(
+                Problem(source, 0, 0, f"rewards.{name}", f"unknown reward '{name}'{did_you_mean(name, reward_values)}")
+            )
         elif not _number(value):
             problems.append(Problem(source, 0, 0, f"rewards.{name}", f"expected a number, got {_shown(value)}"))
         else:
@@ -96,11 +99,15 @@ def check_overrides(cls: Any, params: dict[str, Any], dt: Any, rewards: Any, tim
     for name, value in _mapping(timing, "timing", "period names to durations in ms", source, problems).items():
         name = str(name)
         if name not in cls.default_timing:
-            problems.append(Problem(source, 0, 0, f"timing.{name}",
-                                    f"unknown period '{name}'{did_you_mean(name, cls.default_timing)}"))
+            problems.append(
+                Problem(
+                    source, 0, 0, f"timing.{name}", f"unknown period '{name}'{did_you_mean(name, cls.default_timing)}"
+                )
+            )
         elif not _number(value) or not 0 <= value < float("inf"):
-            problems.append(Problem(source, 0, 0, f"timing.{name}",
-                                    f"expected a duration in ms >= 0, got {_shown(value)}"))
+            problems.append(
+                Problem(source, 0, 0, f"timing.{name}", f"expected a duration in ms >= 0, got {_shown(value)}")
+            )
         else:
             timing_over[name] = float(value)
     if problems:
@@ -115,8 +122,9 @@ def check_trial_overrides(cls: Any, overrides: dict[str, Any]) -> dict[str, Any]
     names = cls.trial_variables
     for name, value in overrides.items():
         if name not in names:
-            problems.append(Problem(source, 0, 0, f"trial.{name}",
-                                    f"unknown trial variable '{name}'{did_you_mean(name, names)}"))
+            problems.append(
+                Problem(source, 0, 0, f"trial.{name}", f"unknown trial variable '{name}'{did_you_mean(name, names)}")
+            )
         elif not _number(value) and not isinstance(value, bool):
             problems.append(Problem(source, 0, 0, f"trial.{name}", f"expected a number, got {_shown(value)}"))
     if problems:

@@ -67,8 +67,10 @@ def check_num_envs(env: TrialEnv, num_envs: Any) -> int:
     n_obs, n_vec, _ = _widths(env)
     need = int(num_envs) * env.chunk_size * (OB_BYTES * n_obs + 8 * n_vec + CELL_BYTES)
     if need > MAX_BATCH_BYTES:
-        raise ValueError(f"num_envs={num_envs}: {num_envs} envs x {env.chunk_size} trials would need at least "
-                         f"{need / 2**30:.2f} GiB, more than {MAX_BATCH_BYTES / 2**30:g} GiB")
+        raise ValueError(
+            f"num_envs={num_envs}: {num_envs} envs x {env.chunk_size} trials would need at least "
+            f"{need / 2**30:.2f} GiB, more than {MAX_BATCH_BYTES / 2**30:g} GiB"
+        )
     fn.note_envs(int(num_envs))
     return int(num_envs)
 
@@ -86,8 +88,15 @@ def _widths(env: TrialEnv) -> tuple[int, int, int]:
     return n_obs, max(n_act, lists), max(n_obs, n_act, lists)
 
 
-def _build(env: TrialEnv, rng: np.random.Generator, n: int, variables: dict[str, np.ndarray],
-           durations: dict[str, Any], serving: bool, widths: tuple[int, int, int]) -> Batch:
+def _build(
+    env: TrialEnv,
+    rng: np.random.Generator,
+    n: int,
+    variables: dict[str, np.ndarray],
+    durations: dict[str, Any],
+    serving: bool,
+    widths: tuple[int, int, int],
+) -> Batch:
     for name, value in env._timing_over.items():
         durations[name] = np.full(n, float(value))
     start, end = _layout(env, durations, n)
@@ -95,8 +104,9 @@ def _build(env: TrialEnv, rng: np.random.Generator, n: int, variables: dict[str,
     longest = int(length.max()) if n else 1
     if longest > MAX_TRIAL_STEPS or (n and int(length.min()) < 1):
         got = int(length.min()) if longest <= MAX_TRIAL_STEPS else longest
-        env._spec_problem("periods", f"a trial must last between 1 and {MAX_TRIAL_STEPS} steps"
-                                     f" of dt={env.dt:g} ms, got {got}")
+        env._spec_problem(
+            "periods", f"a trial must last between 1 and {MAX_TRIAL_STEPS} steps of dt={env.dt:g} ms, got {got}"
+        )
     # Checked for at least a chunk of trials, the most an env serves from: what fits a dry run fits `step`.
     rows = max(n, env.chunk_size)
     n_obs, n_vec, free = widths
@@ -105,15 +115,21 @@ def _build(env: TrialEnv, rng: np.random.Generator, n: int, variables: dict[str,
     n_vec, free = max(n_vec, widest), max(free, widest)
     per_cell = OB_BYTES * n_obs + 8 * n_vec + CELL_BYTES
     if rows * longest * per_cell > MAX_BATCH_BYTES:
-        env._spec_problem("periods", f"{rows} trials of up to {longest} steps with {n_obs} observation columns "
-                                     f"would need {rows * longest * per_cell / 2**30:.2f} GiB, more than "
-                                     f"{MAX_BATCH_BYTES / 2**30:g} GiB; generate fewer trials at once, shorten the "
-                                     "trials or narrow the spaces")
+        env._spec_problem(
+            "periods",
+            f"{rows} trials of up to {longest} steps with {n_obs} observation columns "
+            f"would need {rows * longest * per_cell / 2**30:.2f} GiB, more than "
+            f"{MAX_BATCH_BYTES / 2**30:g} GiB; generate fewer trials at once, shorten the "
+            "trials or narrow the spaces",
+        )
     written = sum(len(range(n_obs)[c]) if isinstance(c, slice) else len(c) for c in env._input_columns)
     if rows * longest * written > MAX_FILL_VALUES:
-        env._spec_problem("inputs", f"{len(env._input_columns)} inputs writing {written} columns over {rows} "
-                                    f"trials of up to {longest} steps are {rows * longest * written} values, more "
-                                    f"than {MAX_FILL_VALUES}; use fewer inputs or shorter trials")
+        env._spec_problem(
+            "inputs",
+            f"{len(env._input_columns)} inputs writing {written} columns over {rows} "
+            f"trials of up to {longest} steps are {rows * longest * written} values, more "
+            f"than {MAX_FILL_VALUES}; use fewer inputs or shorter trials",
+        )
     budget.cells, budget.free = n * longest, free
     builder = _Builder(env, rng, start, end, length, longest)
     builder.serving = serving
@@ -138,8 +154,10 @@ def _layout(env: TrialEnv, durations: dict[str, Any], n: int) -> tuple[dict[str,
         if np.any(~np.isfinite(ms)) or np.any(ms < 0):
             env._spec_problem(f"periods.{name}", f"duration must be a finite number of ms >= 0, got {ms.min()}")
         if ms.size and ms.max() / env.dt > MAX_TRIAL_STEPS:  # checked before converting to whole steps
-            env._spec_problem(f"periods.{name}", f"a duration of {ms.max():g} ms is more than {MAX_TRIAL_STEPS} "
-                                                 f"steps of dt={env.dt:g} ms")
+            env._spec_problem(
+                f"periods.{name}",
+                f"a duration of {ms.max():g} ms is more than {MAX_TRIAL_STEPS} steps of dt={env.dt:g} ms",
+            )
         steps = np.floor(ms / env.dt + 1e-9).astype(np.int64)
         start[name] = end[after] if after is not None else np.zeros(n, np.int64)
         end[name] = start[name] + steps
@@ -167,8 +185,15 @@ def masked_normal(rng: Any, where: np.ndarray, width: int) -> np.ndarray:
 class _Builder:
     """The arrays of one batch and the placements that fill them (called from generated `_fill`)."""
 
-    def __init__(self, env: TrialEnv, rng: np.random.Generator, start: dict[str, np.ndarray],
-                 end: dict[str, np.ndarray], length: np.ndarray, longest: int):
+    def __init__(
+        self,
+        env: TrialEnv,
+        rng: np.random.Generator,
+        start: dict[str, np.ndarray],
+        end: dict[str, np.ndarray],
+        length: np.ndarray,
+        longest: int,
+    ):
         self.env, self.rng, self.start, self.end, self.length = env, rng, start, end, length
         n = len(length)
         n_obs = int(np.prod(env.observation_space.shape or (1,)))
@@ -198,7 +223,7 @@ class _Builder:
         mask = np.zeros((len(self.length), len(self.steps)), bool)
         for p in periods:
             if self.uniform[p]:
-                mask[:, int(self.start[p][0]):int(self.end[p][0])] = True
+                mask[:, int(self.start[p][0]) : int(self.end[p][0])] = True
             else:
                 mask |= (self.steps >= self.start[p][:, None]) & (self.steps < self.end[p][:, None])
         return mask

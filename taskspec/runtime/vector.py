@@ -41,8 +41,10 @@ class SplitRNG:
         split = [np.ndim(a) > 0 and np.shape(a)[0] == total for a in args]
         if not any(split):
             return [args] * len(self.generators)
-        return [tuple(a[j * self.each:(j + 1) * self.each] if s else a for a, s in zip(args, split, strict=True))
-                for j in range(len(self.generators))]
+        return [
+            tuple(a[j * self.each : (j + 1) * self.each] if s else a for a, s in zip(args, split, strict=True))
+            for j in range(len(self.generators))
+        ]
 
     def _shape(self, size: Any) -> Any:
         """Each part's share of `size`: its trials, and the vector length for vector draws."""
@@ -50,8 +52,9 @@ class SplitRNG:
 
     def _draw(self, method: str, args: tuple[Any, ...], size: Any) -> np.ndarray:
         shape = self._shape(size)  # the same for every part: computed once (this runs per refill per draw)
-        return np.concatenate([getattr(g, method)(*part, size=shape)
-                               for g, part in zip(self.generators, self._parts(args), strict=True)])
+        return np.concatenate(
+            [getattr(g, method)(*part, size=shape) for g, part in zip(self.generators, self._parts(args), strict=True)]
+        )
 
     def integers(self, low: Any, high: Any, size: Any) -> np.ndarray:
         return self._draw("integers", (low, high), size)
@@ -72,7 +75,7 @@ class SplitRNG:
     def standard_normal(self, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
         out = np.empty((self.each * len(self.generators), *shape[1:]), dtype)
         for j, g in enumerate(self.generators):  # each part drawn in place: no concatenation copy
-            g.standard_normal(dtype=dtype, out=out[j * self.each:(j + 1) * self.each])
+            g.standard_normal(dtype=dtype, out=out[j * self.each : (j + 1) * self.each])
         return out
 
     def masked_normal(self, where: np.ndarray, width: int) -> np.ndarray:
@@ -80,7 +83,7 @@ class SplitRNG:
         out = np.empty((int(counts.sum()), width), np.float32)
         at = 0
         for g, c in zip(self.generators, counts.tolist(), strict=True):
-            g.standard_normal(dtype=np.float32, out=out[at:at + c])
+            g.standard_normal(dtype=np.float32, out=out[at : at + c])
             at += c
         return out
 
@@ -93,8 +96,10 @@ class TrialVectorEnv(gym.vector.VectorEnv):
     def __init__(self, cls: type[TrialEnv], num_envs: int, **kwargs: Any):
         self.env = cls(**kwargs)
         if self.env.episode == "trial":  # from the spec or from episode="trial"
-            raise TypeError(f"{cls.task_name} has one episode per trial; "
-                            "use taskspec.vector.make_vector, which steps such tasks env by env")
+            raise TypeError(
+                f"{cls.task_name} has one episode per trial; "
+                "use taskspec.vector.make_vector, which steps such tasks env by env"
+            )
         self.num_envs = num_envs = check_num_envs(self.env, num_envs)  # before anything is built per env
         self.single_observation_space = self.env.observation_space
         self.single_action_space = self.env.action_space
@@ -166,8 +171,9 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         # The current trial's numbers: rules read column views of it (variables, period bounds in ms, length).
         self._cur = np.zeros((width, n))  # one contiguous row per field: fast to compute with
         self._vars = {k: self._cur[j] for j, k in enumerate(self._scalars)}
-        self._vars.update({k: np.zeros((n, *v.shape[1:]), v.dtype) for k, v in batch.variables.items()
-                           if k in self._vectors})
+        self._vars.update(
+            {k: np.zeros((n, *v.shape[1:]), v.dtype) for k, v in batch.variables.items() if k in self._vectors}
+        )
         at = len(self._scalars)
         self._st: dict[str, np.ndarray] = {k: np.zeros(n) for k in self.env.state_variables}
         self._start = {p: self._cur[at + j] for j, p in enumerate(batch.start)}
@@ -178,8 +184,9 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             "gt": np.zeros((n, q, steps, *batch.gt.shape[2:]), batch.gt.dtype),
             "period": np.full((n, q, steps), -1, np.int16),
             "fields": np.zeros((n, q, width)),
-            "vars": {k: np.zeros((n, q, *batch.variables[k].shape[1:]), batch.variables[k].dtype)
-                     for k in self._vectors},
+            "vars": {
+                k: np.zeros((n, q, *batch.variables[k].shape[1:]), batch.variables[k].dtype) for k in self._vectors
+            },
         }
 
     def _grow(self, steps: int) -> None:
@@ -221,8 +228,15 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         ob = self._take("ob", self._index)
         if self.env.state_inputs:  # inputs that follow each env's state, as the single env adds them
             with np.errstate(all="ignore"):
-                ob = self.env._call(self.env._add_state_inputs_all, ob, self.k * self.env.dt, self._vars,
-                                    self._start, self._end, self._st)
+                ob = self.env._call(
+                    self.env._add_state_inputs_all,
+                    ob,
+                    self.k * self.env.dt,
+                    self._vars,
+                    self._start,
+                    self._end,
+                    self._st,
+                )
         return ob
 
     # ----- stepping -----
@@ -241,8 +255,9 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         t = k * env.dt
         with np.errstate(all="ignore"):  # rules are evaluated for every env, also where they do not apply
             if self._st:  # the actions move the state first; the rules judge the new state
-                self._st = env._call(env._state_next_all, actions, target, t, self._vars, self._start, self._end,
-                                     self._st)
+                self._st = env._call(
+                    env._state_next_all, actions, target, t, self._vars, self._start, self._end, self._st
+                )
             outcome = env._call(env._judge_all, actions, target, t, self._vars, self._start, self._end, self._st)
             reward, performance, end = outcome.arrays(self.num_envs)
             self.performance = np.where(np.isnan(performance), self.performance, performance)
@@ -252,11 +267,16 @@ class TrialVectorEnv(gym.vector.VectorEnv):
                 reward = reward + np.where(last, extra, 0.0)
                 self.performance = np.where(np.isnan(performance) | ~last, self.performance, performance)
                 end = end | last
-        info = {"gt": target, "period": np.take(self._period_names, self._take("period", index)),
-                "new_trial": end, "_gt": self._all, "_period": self._all, "_new_trial": self._all}
+        info = {
+            "gt": target,
+            "period": np.take(self._period_names, self._take("period", index)),
+            "new_trial": end,
+            "_gt": self._all,
+            "_period": self._all,
+            "_new_trial": self._all,
+        }
         if end.any():
-            info.update(performance=self.performance.copy(), _performance=end,
-                        trial=self._trial_info(), _trial=end)
+            info.update(performance=self.performance.copy(), _performance=end, trial=self._trial_info(), _trial=end)
             self._advance(end)
         self.k = np.where(end, 0, k + 1)
         return self._observe(), reward, self._none, self._none, info
@@ -269,7 +289,6 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         if (self.count[envs] == 0).any():  # someone ran dry: top up everyone with room for a chunk
             self._refill(np.flatnonzero(self.count <= self.slots - self.chunk))
         self._load_current(envs)
-
 
 
 def sub_env_seeds(seed: int | list[int] | None, n: int) -> list[int | None]:
@@ -335,10 +354,19 @@ class SteppedVectorEnv(gym.vector.VectorEnv):
                 new_trial[i], performance[i] = True, info["performance"]
         self._ended = terminated.copy()
         names = list(trials[0]) if trials else []
-        info = {"gt": np.array(gts), "period": np.array(periods, dtype=object), "new_trial": new_trial,
-                "_gt": np.ones(self.num_envs, bool), "_period": np.ones(self.num_envs, bool),
-                "_new_trial": np.ones(self.num_envs, bool)}
+        info = {
+            "gt": np.array(gts),
+            "period": np.array(periods, dtype=object),
+            "new_trial": new_trial,
+            "_gt": np.ones(self.num_envs, bool),
+            "_period": np.ones(self.num_envs, bool),
+            "_new_trial": np.ones(self.num_envs, bool),
+        }
         if new_trial.any():
-            info.update(performance=performance, _performance=new_trial, _trial=new_trial,
-                        trial={name: np.array([trial[name] for trial in trials]) for name in names})
+            info.update(
+                performance=performance,
+                _performance=new_trial,
+                _trial=new_trial,
+                trial={name: np.array([trial[name] for trial in trials]) for name in names},
+            )
         return np.stack(obs), rewards, terminated, np.zeros(self.num_envs, bool), info

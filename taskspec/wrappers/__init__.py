@@ -14,6 +14,14 @@ from .reaction_time import ReactionTime
 from .schedule import ScheduleEnvs
 
 __all__ = [
-    "Monitor", "Noise", "PassAction", "PassReward", "RandomGroundTruth", "ReactionTime", "ScheduleEnvs", "SideBias",
-    "TrialHistory", "TrialWrapper",
+    "Monitor",
+    "Noise",
+    "PassAction",
+    "PassReward",
+    "RandomGroundTruth",
+    "ReactionTime",
+    "ScheduleEnvs",
+    "SideBias",
+    "TrialHistory",
+    "TrialWrapper",
 ]

@@ -127,8 +127,10 @@ def trial_values(task: TrialEnv, variable: str, values: Sequence[Any] | None, co
         drawn = task.generate(np.random.default_rng(0), 512).variables[variable]
         values = np.unique(drawn).tolist()
         if len(values) != columns:
-            raise ValueError(f"{task.task_name}.{variable} took {len(values)} distinct values {values[:10]} in 512"
-                             f" trials, but the probabilities have {columns} columns; pass values=[...]")
+            raise ValueError(
+                f"{task.task_name}.{variable} took {len(values)} distinct values {values[:10]} in 512"
+                f" trials, but the probabilities have {columns} columns; pass values=[...]"
+            )
     values = [v.item() if hasattr(v, "item") else v for v in values]
     if len(values) != columns or len(set(values)) != len(values):
         raise ValueError(f"values must be {columns} distinct values, one per probability column, got {values}")

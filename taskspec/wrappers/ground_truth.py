@@ -34,8 +34,14 @@ class SideBias(TrialWrapper):
     (e.g. the International Brain Laboratory's task), which is what this is used to study.
     """
 
-    def __init__(self, env: gym.Env, probs: Sequence[Sequence[float]], block_dur: int | tuple[int, int] = 200,
-                 variable: str = "ground_truth", values: Sequence[Any] | None = None):
+    def __init__(
+        self,
+        env: gym.Env,
+        probs: Sequence[Sequence[float]],
+        block_dur: int | tuple[int, int] = 200,
+        variable: str = "ground_truth",
+        values: Sequence[Any] | None = None,
+    ):
         super().__init__(env, probs=probs, block_dur=block_dur, variable=variable, values=values)
         self.probs = probability_rows(probs)
         self.values = trial_values(self.task, variable, values, self.probs.shape[1])
@@ -80,8 +86,9 @@ class SideBias(TrialWrapper):
 class RandomGroundTruth(SideBias):
     """The ground truth drawn with fixed probabilities `p` over `values`, every trial (one block)."""
 
-    def __init__(self, env: gym.Env, p: Sequence[float], variable: str = "ground_truth",
-                 values: Sequence[Any] | None = None):
+    def __init__(
+        self, env: gym.Env, p: Sequence[float], variable: str = "ground_truth", values: Sequence[Any] | None = None
+    ):
         gym.utils.RecordConstructorArgs.__init__(self, p=p, variable=variable, values=values)  # recorded first wins
         super().__init__(env, [list(p)], block_dur=1, variable=variable, values=values)
 
@@ -96,8 +103,13 @@ class TrialHistory(TrialWrapper):
     repeating or alternating environment) are what history-biased behaviour is studied with.
     """
 
-    def __init__(self, env: gym.Env, probs: Sequence[Sequence[float]], variable: str = "ground_truth",
-                 values: Sequence[Any] | None = None):
+    def __init__(
+        self,
+        env: gym.Env,
+        probs: Sequence[Sequence[float]],
+        variable: str = "ground_truth",
+        values: Sequence[Any] | None = None,
+    ):
         super().__init__(env, probs=probs, variable=variable, values=values)
         self.probs = probability_rows(probs, square=True)
         self.values = trial_values(self.task, variable, values, self.probs.shape[1])

@@ -34,8 +34,9 @@ class Monitor(gym.Wrapper, gym.utils.RecordConstructorArgs):
     `np.load(monitor.path)` always sees a complete log. A `reset` drops the unfinished trial.
     """
 
-    def __init__(self, env: gym.Env, folder: str | os.PathLike[str], save_every: int | None = 1000,
-                 name: str | None = None):
+    def __init__(
+        self, env: gym.Env, folder: str | os.PathLike[str], save_every: int | None = 1000, name: str | None = None
+    ):
         gym.utils.RecordConstructorArgs.__init__(self, folder=str(folder), save_every=save_every, name=name)
         gym.Wrapper.__init__(self, env)
         if save_every is not None and (int(save_every) != save_every or save_every < 1):
@@ -65,11 +66,16 @@ class Monitor(gym.Wrapper, gym.utils.RecordConstructorArgs):
         return obs, reward, terminated, truncated, info
 
     def _record(self, action: Any, reward: float, info: dict[str, Any]) -> None:
-        row: dict[str, Any] = {key: value for key, value in info.items()
-                               if key not in _SKIPPED_INFO and _is_number(value)}
-        row.update(action=action.item() if np.ndim(action) == 0 and hasattr(action, "item") else action,
-                   reward=reward, cum_reward=self._cum_reward, n_steps=self._n_steps,
-                   performance=info.get("performance", math.nan))
+        row: dict[str, Any] = {
+            key: value for key, value in info.items() if key not in _SKIPPED_INFO and _is_number(value)
+        }
+        row.update(
+            action=action.item() if np.ndim(action) == 0 and hasattr(action, "item") else action,
+            reward=reward,
+            cum_reward=self._cum_reward,
+            n_steps=self._n_steps,
+            performance=info.get("performance", math.nan),
+        )
         row.update({f"trial.{key}": value for key, value in (info.get("trial") or {}).items()})
         for key in row.keys() - self.data.keys():  # a new column: earlier trials did not have it
             self.data[key] = [math.nan] * self.num_tr

@@ -41,21 +41,30 @@ class ReactionTime(TrialWrapper):
     observation wrappers and `Monitor` go outside it.
     """
 
-    def __init__(self, env: gym.Env, end_on_stimulus: bool = True, periods: Sequence[str] = ("stimulus",),
-                 decision: str = "decision"):
+    def __init__(
+        self,
+        env: gym.Env,
+        end_on_stimulus: bool = True,
+        periods: Sequence[str] = ("stimulus",),
+        decision: str = "decision",
+    ):
         super().__init__(env, end_on_stimulus=end_on_stimulus, periods=tuple(periods), decision=decision)
         _check_direct(env)
         task = self.task
         missing = [p for p in (*periods, decision) if p not in task.period_after]
         if missing or not periods:
-            raise ValueError(f"ReactionTime needs the periods {[*periods, decision]} in {task.task_name},"
-                             f" which has {list(task.period_after)}")
+            raise ValueError(
+                f"ReactionTime needs the periods {[*periods, decision]} in {task.task_name},"
+                f" which has {list(task.period_after)}"
+            )
         fixation = task.action_index.get("fixation") if task.action_type == "discrete" else None
         if not isinstance(fixation, int) or "correct" not in task.rewards:
             actions = getattr(task.action_space, "name", None)
-            raise ValueError(f"ReactionTime needs a discrete task with a one-action 'fixation' group and a"
-                             f" 'correct' reward; {task.task_name} has actions {actions}"
-                             f" and rewards {list(task.rewards)}")
+            raise ValueError(
+                f"ReactionTime needs a discrete task with a one-action 'fixation' group and a"
+                f" 'correct' reward; {task.task_name} has actions {actions}"
+                f" and rewards {list(task.rewards)}"
+            )
         self.fixation, self.periods, self.decision = fixation, tuple(periods), decision
         self.end_on_stimulus = end_on_stimulus
         self.answer: Any = None  # the current trial's correct response
@@ -77,7 +86,7 @@ class ReactionTime(TrialWrapper):
             raise ValueError(f"ReactionTime: the '{self.decision}' period of this trial is empty")
         self.answer = task.gt[at].item()
         for period in self.periods:
-            task.gt[task.start_ind[period]:task.end_ind[period]] = self.answer
+            task.gt[task.start_ind[period] : task.end_ind[period]] = self.answer
         self.window_start = min(task.start_ind[p] for p in self.periods)
         self.window_end = max(task.end_ind[p] for p in self.periods)
 
@@ -104,8 +113,14 @@ class ReactionTime(TrialWrapper):
         task = self.task
         correct = action == self.answer
         reward = task.rewards["correct"] if correct else task.rewards.get("fail", 0.0)
-        info = {"new_trial": True, "gt": self.answer, "period": period, "performance": int(correct),
-                "trial": dict(task.trial), "rt": (k - self.window_start + 1) * task.dt}
+        info = {
+            "new_trial": True,
+            "gt": self.answer,
+            "period": period,
+            "performance": int(correct),
+            "trial": dict(task.trial),
+            "rt": (k - self.window_start + 1) * task.dt,
+        }
         return self._next_trial_ob(), float(reward), False, False, info
 
     def _next_trial_ob(self) -> np.ndarray:
@@ -117,6 +132,8 @@ def _check_direct(env: gym.Env) -> None:
     layer = env
     while isinstance(layer, gym.Wrapper):
         if not isinstance(layer, (TrialWrapper, *_TRANSPARENT)):
-            raise TypeError(f"ReactionTime must wrap the task directly, but it would sit on {type(layer).__name__};"
-                            " apply observation wrappers and Monitor outside ReactionTime")
+            raise TypeError(
+                f"ReactionTime must wrap the task directly, but it would sit on {type(layer).__name__};"
+                " apply observation wrappers and Monitor outside ReactionTime"
+            )
         layer = layer.env

@@ -100,7 +100,7 @@ class ScheduleEnvs(gym.Env):
     def _observe(self, obs: Any) -> np.ndarray:
         out = np.zeros(self.width + (len(self.envs) if self.env_input else 0), np.float32)
         flat = np.asarray(obs, np.float32).reshape(-1)
-        out[:flat.size] = flat
+        out[: flat.size] = flat
         if self.env_input:
             out[self.width + self.i_env] = 1.0
         return out
@@ -121,5 +121,7 @@ def _check_same_actions(envs: list[gym.Env], names: list[str]) -> None:
     first = envs[0].action_space
     for env, name in zip(envs[1:], names[1:], strict=False):
         if env.action_space != first:
-            raise ValueError(f"ScheduleEnvs needs one action space for all tasks: {names[0]} has {first},"
-                             f" {name} has {env.action_space}")
+            raise ValueError(
+                f"ScheduleEnvs needs one action space for all tasks: {names[0]} has {first},"
+                f" {name} has {env.action_space}"
+            )
