@@ -395,6 +395,16 @@ def _seed(text: str) -> int:
     return int(text)
 
 
+def _add_set_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter, dt, rewards or timing override; VALUE is YAML (repeatable)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     """One sub-parser per command, each storing its handler, so `main` dispatches without an if-chain."""
     parser = argparse.ArgumentParser(prog="taskspec", description=__doc__.splitlines()[0])
@@ -431,25 +441,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("task", metavar="TASK")
     p.add_argument("--trials", type=_positive, default=200, help="trials per policy (default: 200)")
     p.add_argument("--seed", type=_seed, default=0, help="seed of trials and random actions (default: 0)")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a parameter, dt, rewards or timing override; VALUE is YAML (repeatable)",
-    )
+    _add_set_option(p)
     p = command("dataset", _cmd_dataset, "write N trials with their variables to an .npz or Parquet file")
     p.add_argument("task", metavar="TASK")
     p.add_argument("-n", type=_positive, required=True, metavar="N", help="number of trials")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file (.npz, or .parquet)")
     p.add_argument("--seed", type=_seed, default=None, help="seed of the trials (default: random)")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a parameter, dt, rewards or timing override; VALUE is YAML (repeatable)",
-    )
+    _add_set_option(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar (shown only on a terminal anyway)")
     p.add_argument("--format", choices=("npz", "parquet"), help="file format (default: from the suffix of OUT)")
     p.add_argument("--shard", metavar="I/K", help="write only part I of K (0-based) of the N trials; needs --seed")

@@ -100,6 +100,6 @@ def write_shard(
     sources: Sources, n: int, seed: int, shard: tuple[int, int], path: str, fmt: str, params: dict[str, Any]
 ) -> str:
     """One shard to `path` (the body of each Ray task; also callable serially)."""
-    env = class_from_sources(tuple(tuple(pair) for pair in sources))(**params)  # type: ignore[misc]
+    env = class_from_sources(sources)(**params)  # type: ignore[misc]
     (write_parquet if fmt == "parquet" else write_npz)(env, n, path, seed, params, progress=False, shard=shard)
     return path

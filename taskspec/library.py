@@ -22,10 +22,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import gymnasium
+
 from .compiler.codegen import generate
 from .compiler.extends import resolve_extends
 from .compiler.ir import TaskIR
-from .compiler.loader import MAX_FILE_BYTES, Document
+from .compiler.loader import Document, read_file
 from .compiler.loader import load_text as parse_yaml
 from .compiler.lower import lower
 from .compiler.models import TaskSpec
@@ -106,7 +108,7 @@ class _Reader:
             path = self._checked_path(reference, child_dir)
             file = str(path)
         if self.recorded is None:
-            text = _read_text(path)
+            text = read_file(path)
         elif file in self.recorded:
             text = self.recorded[file]
         else:
@@ -142,20 +144,6 @@ class _Reader:
                 ]
             )
         return path
-
-
-def _read_text(path: Path) -> str:
-    """A spec file's text, its size checked before it is read."""
-    file = str(path)
-    try:
-        if not path.is_file():  # a device such as /dev/zero reports size 0 and never ends
-            raise SpecError([Problem(file, 0, 0, "", "not a regular file")])
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise SpecError([Problem(file, 1, 1, "", f"file is larger than {MAX_FILE_BYTES} bytes")])
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        raise SpecError([Problem(file, 0, 0, "", f"cannot read the file: {reason}")]) from None
 
 
 def _pipeline(sources: Sources, root: Path | None = None, record: bool = False) -> tuple[TaskSpec, TaskIR, Sources]:
@@ -229,7 +217,7 @@ def _read(name_or_path: str | Path) -> tuple[Sources, Path | None]:
     path = resolve(name_or_path)
     file = _display_name(str(path))
     root = None if file.startswith("tasks/") and path.resolve().parent == TASKS_DIR.resolve() else path.resolve().parent
-    return ((file, _read_text(path)),), root
+    return ((file, read_file(path)),), root
 
 
 def _sources(name_or_path: str | Path) -> Sources:
@@ -309,10 +297,14 @@ def load_text(text: str, name: str = "<string>") -> type[TrialEnv]:
 _CLASS_LOCK = threading.RLock()
 
 
-def class_from_sources(sources: Sources) -> type[TrialEnv]:
-    """The class compiled from `sources`, created once per distinct set of texts, whatever the threads."""
+def class_from_sources(sources: Any) -> type[TrialEnv]:
+    """The class compiled from `sources`, created once per distinct set of texts, whatever the threads.
+
+    `sources` may come back from a pickle or gymnasium's kwargs as lists: they are made tuples here.
+    """
+    key: Sources = tuple((str(file), str(text)) for file, text in sources)
     with _CLASS_LOCK:
-        return _compiled(sources)
+        return _compiled(key)
 
 
 @lru_cache(maxsize=256)
@@ -342,7 +334,7 @@ def _reduce_env(env: TrialEnv) -> Any:
 
 def rebuild_env(origin: Sources) -> TrialEnv:
     """Unpickling: recompile the class from its recorded texts; pickle then restores the state."""
-    cls = class_from_sources(tuple(tuple(pair) for pair in origin))  # type: ignore[misc]
+    cls = class_from_sources(origin)
     return cls.__new__(cls)
 
 
@@ -361,8 +353,6 @@ _TRANSPARENT = {"OrderEnforcing", "PassiveEnvChecker", "TimeLimit", "RecordEpiso
 def as_env(task: Any, params: dict[str, Any] | None = None) -> TrialEnv:
     """The task behind a name, path, gymnasium id or env instance (possibly wrapped), for code that
     builds trials in batches (datasets, plots, analyses); `params` make a new env."""
-    import gymnasium
-
     if isinstance(task, gymnasium.Env):
         if params:
             raise ValueError("parameters go to the env when it is made; an env instance takes no parameters here")
@@ -373,8 +363,6 @@ def as_env(task: Any, params: dict[str, Any] | None = None) -> TrialEnv:
 
 
 def _unwrapped_task(env: Any) -> TrialEnv:
-    import gymnasium
-
     layer: Any = env
     while isinstance(layer, gymnasium.Wrapper):
         if type(layer).__name__ not in _TRANSPARENT:
@@ -406,7 +394,7 @@ def _class_of(name_or_path: str | Path | None, spec_text: str | None) -> type[Tr
 def _make_registered(task: str | None = None, sources: Sources | None = None, **kwargs: Any) -> TrialEnv:
     """gymnasium's entry point: a bundled task by name, or a registered spec by its recorded texts."""
     if sources is not None:
-        return class_from_sources(tuple(tuple(pair) for pair in sources))(**kwargs)  # type: ignore[misc]
+        return class_from_sources(sources)(**kwargs)
     return make(task, **kwargs)
 
 
@@ -419,17 +407,8 @@ def register(
     native vector env. The registration holds the spec's texts (its parents' too), so the file may
     change or vanish afterwards; `defaults` are parameters passed to every env.
     """
-    import gymnasium
-
     sources = _class_of(name_or_path, spec_text).spec_origin  # compiles now: errors surface here
-    gymnasium.register(
-        id=env_id,
-        entry_point="taskspec.library:_make_registered",
-        kwargs={"sources": sources, **defaults},
-        vector_entry_point="taskspec.vector:make_vector",
-        disable_env_checker=True,
-        order_enforce=False,
-    )
+    _register(env_id, {"sources": sources, **defaults})
 
 
 def list_tasks(tag: str | None = None) -> list[str]:
@@ -442,18 +421,23 @@ def list_tasks(tag: str | None = None) -> list[str]:
 
 def register_all() -> None:
     """Register every bundled task as `taskspec/<Name>-v0` with gymnasium."""
-    import gymnasium
-
     for name in task_files():
         env_id = f"taskspec/{name}-v0"
         if env_id not in gymnasium.registry:
-            # The passive checker and order enforcer would wrap every step; every bundled env passes
-            # gymnasium's full check_env in the test suite, and step() itself refuses to run before reset().
-            gymnasium.register(
-                id=env_id,
-                entry_point="taskspec.library:_make_registered",
-                kwargs={"task": name},
-                vector_entry_point="taskspec.vector:make_vector",
-                disable_env_checker=True,
-                order_enforce=False,
-            )
+            _register(env_id, {"task": name})
+
+
+def _register(env_id: str, kwargs: dict[str, Any]) -> None:
+    """A gymnasium id built by `_make_registered`, with the native vector env for `make_vec`.
+
+    The passive checker and order enforcer would wrap every step; every bundled env passes
+    gymnasium's full check_env in the test suite, and step() itself refuses to run before reset().
+    """
+    gymnasium.register(
+        id=env_id,
+        entry_point="taskspec.library:_make_registered",
+        kwargs=kwargs,
+        vector_entry_point="taskspec.vector:make_vector",
+        disable_env_checker=True,
+        order_enforce=False,
+    )

@@ -44,7 +44,7 @@ def make_vector(
     texts of a task registered with `taskspec.register`."""
     kwargs.pop("render_mode", None)
     if sources is not None:
-        cls = class_from_sources(tuple(tuple(pair) for pair in sources))
+        cls = class_from_sources(sources)
     elif task is not None:
         cls = load(task)
     else:

@@ -160,18 +160,18 @@ def load_text(text: str, file: str = "<string>") -> Document:
     return doc
 
 
-def load_file(path: str | Path) -> Document:
-    path = Path(path)
+def read_file(path: Path) -> str:
+    """A spec file's text, its size checked with `stat` before it is read."""
+    file = str(path)
     try:
         if not path.is_file():  # a device such as /dev/zero reports size 0 and never ends
-            raise SpecError([Problem(str(path), 0, 0, "", "not a regular file")])
+            raise SpecError([Problem(file, 0, 0, "", "not a regular file")])
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise SpecError([Problem(str(path), 1, 1, "", f"file is larger than {MAX_FILE_BYTES} bytes")])
-        text = path.read_text(encoding="utf-8")
+            raise SpecError([Problem(file, 1, 1, "", f"file is larger than {MAX_FILE_BYTES} bytes")])
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise SpecError([Problem(str(path), 0, 0, "", f"cannot read the file: {reason}")]) from None
-    return load_text(text, str(path))
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise SpecError([Problem(file, 0, 0, "", f"cannot read the file: {reason}")]) from None
 
 
 def number_problem(value: Any, text: str = "") -> str | None:
