@@ -40,6 +40,7 @@ STEP = {
     "start": "self.start_t",
     "end": "self.end_t",
     "dt": "self.dt",
+    "outcome": "self.performance",
 }
 ENVS = {
     "param": "self.params[{}]",
@@ -48,6 +49,7 @@ ENVS = {
     "var": "_vars[{}]",
     "state": "_states[{}]",
     "dt": "self.dt",
+    "outcome": "_states[{}]",  # the vector env passes each env's performance beside its state
 }
 TRIALS = {"param": "self.params[{}]", "group": "self.action_index[{}]", "dt": "self.dt"}
 
@@ -143,6 +145,9 @@ class _Generator:
         self.kinds.update({v.name: "var" for v in task.variables})
         self.kinds.update({s.name: "var" for s in task.session})
         self.kinds.update({s.name: "state" for s in task.state})
+        self.kinds["performance"] = "outcome"
+        history = {n for s in task.session for n in s.next.names if n.startswith("last_") or n == "trials_done"}
+        self.kinds.update(dict.fromkeys(history, "history"))
         self.rewards = frozenset(name for name, _ in task.rewards)
 
     # ----- shared pieces -----
@@ -238,8 +243,11 @@ class _Generator:
                 f"_new[{s.name!r}] = fn.per_trial(_n, fn.bounded({render(s.init.expr, True)}))",
             ]
         first.body.append("return _new")
-        step = _Method("_session_next", "self, _rng, _n, _prev")
-        step.body += self.bind(self.reads(s.next for s in task.session), TRIALS)
+        # `_last`: the finished trial's outcome and variables, when a `next` reads them
+        step = _Method(
+            "_session_next", "self, _rng, _n, _prev, _last" if task.reads_history else "self, _rng, _n, _prev"
+        )
+        step.body += self.bind(self.reads(s.next for s in task.session), {**TRIALS, "history": "_last[{}]"})
         step.body += [f"{s.name} = _prev[{s.name!r}]" for s in task.session]
         for s in task.session:  # in order: each sees those above it already updated
             # Updated again and again: fn.bounded refuses a value that overflows, before it compounds.
@@ -322,9 +330,10 @@ class _Generator:
                 )
                 if test is not None
             ]
+            # the third value ends the trial (True) or names the period the trial goes on with
             result = (
                 f"return {self.scalar_value(rule.reward, 'reward')}, "
-                f"{self.scalar_value(rule.performance, 'performance')}, {rule.end_trial!r}"
+                f"{self.scalar_value(rule.performance, 'performance')}, {rule.goto or rule.end_trial!r}"
             )
             # Names only a reward or performance reads are bound inside the branch: most steps match no rule.
             late = [line for line in self.bind(self.reads([rule.reward, rule.performance]), STEP) if line not in bound]
@@ -374,9 +383,10 @@ class _Generator:
             )
             hit = mask if hit is None else ast.BinOp(mask, ast.BitAnd(), hit)
         performance = "None" if rule.performance is None else render(rule.performance.expr, True)
+        goto = "" if rule.goto is None else f", {[p.name for p in self.task.periods].index(rule.goto)!r}"
         return (
             f"_outcomes.rule({ast.unparse(hit) if hit is not None else 'True'}, {render(rule.reward.expr, True)}, "
-            f"{performance}, {end!r})"
+            f"{performance}, {end!r}{goto})"
         )
 
     def judge_all(self) -> _Method:
@@ -392,10 +402,10 @@ class _Generator:
     def state(self) -> list[_Method]:
         """State variables moved by the agent, and the inputs that show them: for one env and for many."""
         task = self.task
-        if not task.state:
+        moved = [i for i in task.inputs if i.follows_state]
+        if not task.state and not moved:
             return []
         names = [s.name for s in task.state]
-        moved = [i for i in task.inputs if i.follows_state]
         step = _Method("_state_next", "self, action, target, t")
         step.body += self.bind(
             self.reads([s.next for s in task.state], [p for s in task.state for p in s.periods]),
@@ -440,6 +450,7 @@ class _Generator:
                 **ENVS,
                 "var": "_vars[{}][:, None]",
                 "state": "_states[{}][:, None]",
+                "outcome": "_states[{}][:, None]",
                 "start": "{k: v[:, None] for k, v in _period_start.items()}",
                 "end": "{k: v[:, None] for k, v in _period_end.items()}",
             },
@@ -457,7 +468,32 @@ class _Generator:
                 )
             )
         shown.body.append("return _ob")
-        return [step, show, envs, shown]
+        return [step, show, envs, shown] if task.state else [show, shown]
+
+    def until(self) -> list[_Method]:
+        """The `until` conditions that end periods early: for one env, and for every env at once."""
+        periods = [p for p in self.task.periods if p.until is not None]
+        if not periods:
+            return []
+        step = _Method("_until", "self, _period, action, target, t")
+        envs = _Method("_until_all", "self, _period, action, target, t, _vars, _start, _end, _states")
+        step.body += self.bind(self.reads(p.until for p in periods), STEP)
+        envs.body += self.bind(self.reads(p.until for p in periods), ENVS)
+        for p in periods:
+            assert p.until is not None
+            step.body += [
+                self.where.mark(p.until.where),
+                f"if _period == {p.name!r}:",
+                f"    return bool({render(p.until.expr, False)})",
+            ]
+            envs.body += [
+                self.where.mark(p.until.where),
+                f"if _period == {p.name!r}:",
+                f"    return fn.per_env(action, {render(p.until.expr, True)}) != 0",
+            ]
+        step.body.append("return False")
+        envs.body.append("return fn.per_env(action, False) != 0")
+        return [step, envs]
 
     def attributes(self) -> list[tuple[str, str]]:
         """The keyword arguments of the class's TaskInfo record, as source."""
@@ -490,6 +526,16 @@ class _Generator:
             ("episode", repr(task.episode)),
             ("action_type", repr(task.action_type)),
             ("action_bounds", _literal(task.action_bounds)),
+            (
+                "flow",
+                _dict_lines(
+                    {p.name: (p.until is not None, p.then, p.otherwise) for p in task.periods if p.until or p.then},
+                    8,
+                ),
+            ),
+            ("goto_targets", _literal(tuple(sorted({r.goto for r in task.rules if r.goto})))),
+            ("reads_history", repr(task.reads_history)),
+            ("reads_performance", repr(task.reads_performance)),
         ]
         defaults = {
             "paper": "None",
@@ -508,6 +554,10 @@ class _Generator:
             "has_target": "False",
             "episode": "'continuing'",
             "action_type": "'discrete'",
+            "flow": "{}",
+            "goto_targets": "()",
+            "reads_history": "False",
+            "reads_performance": "False",
             "action_bounds": "(-1.0, 1.0)",
         }
         return [(name, value) for name, value in fields if defaults.get(name) != value]
@@ -521,6 +571,7 @@ class _Generator:
             self.judge(),
             *self.state(),
             self.judge_all(),
+            *self.until(),
             *self.timeout(),
         ]
 

@@ -53,7 +53,11 @@ CONSTANTS = {"pi", "e", "inf"}
 KEYWORDS = {"choice": {"p", "size"}, **{name: {"size"} for name in RANDOM - {"choice"}}}
 # Names the language itself provides in some contexts; specs may not reuse them.
 BUILTIN_NAMES = {"dt", "t", "rep", "action", "target", "True", "False", "None"}
-RESERVED = BUILTIN_NAMES | CONSTANTS  # names the language provides: a spec may not declare them
+# The finished trial, as a session variable's `next` sees it (plus `last_<trial variable>`), and the
+# current trial's performance, which rules, `until` conditions and inputs may read.
+HISTORY = {"last_performance", "last_reward", "last_timed_out", "last_choice", "last_choice_t", "trials_done"}
+OUTCOME = {"performance"}
+RESERVED = BUILTIN_NAMES | CONSTANTS | HISTORY | OUTCOME  # names the language provides: a spec may not declare them
 
 BINARY_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod)  # and ** (as fn.power)
 COMPARISONS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)

@@ -82,6 +82,9 @@ class PeriodIR:
     constant_ms: float | None
     text: str  # the duration as written in the spec, shown by `env.timing`
     copy: int | None = None  # which copy of a repeated block the period belongs to
+    until: Code | None = None  # ends the period early after a step where it holds
+    then: str | None = None  # the period that follows it ("end": none), when not the next one laid out
+    otherwise: str | None = None  # where an `until` period goes when it runs its full length
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class InputIR:
     groups: tuple[str, ...]
     value: Code | None
     noise: Code | None
-    follows_state: bool = False  # the value reads a state variable: added as the agent acts
+    follows_state: bool = False  # the value reads a state variable or `performance`: added as the agent acts
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class RuleIR:
     reward: Code
     performance: Code | None
     end_trial: bool
+    goto: str | None = None  # the period the trial goes on with after this step
 
 
 @dataclass(frozen=True)
@@ -134,3 +138,14 @@ class TaskIR:
     targets: tuple[TargetIR, ...]
     rules: tuple[RuleIR, ...]
     timeouts: tuple[RuleIR, ...]
+    reads_history: bool = False  # a session variable reads the finished trial's outcome: trials one at a time
+    reads_performance: bool = False  # rules, conditions or inputs read the current trial's performance
+
+    @property
+    def interactive(self) -> bool:
+        """Whether the agent's actions shape the trial's timing (beyond ending it) or the next trials."""
+        return (
+            self.reads_history
+            or any(p.until or p.then or p.otherwise for p in self.periods)
+            or any(r.goto for r in self.rules)
+        )

@@ -8,12 +8,13 @@ and raised together.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import Problem, SpecError, did_you_mean
 from . import ir
-from .expressions import RESERVED, Context, ExprError, check_expression
+from .expressions import HISTORY, OUTCOME, RESERVED, Context, ExprError, check_expression
 from .loader import Document, Path_, dotted
 from .models import PeriodTiming, RepeatedPeriods, TaskSpec
 from .names import class_name, name_problem
@@ -74,6 +75,8 @@ class _Lowerer:
         problem = name_problem(name, "identifier", RESERVED)
         if problem:
             self.fail(path, problem)
+        elif name.startswith("last_"):
+            self.fail(path, f"'{name}': names starting with 'last_' are kept for the previous trial's values")
         elif name in self.names:
             kind = self.names[name]
             self.fail(
@@ -144,7 +147,10 @@ class _Lowerer:
         for name in spec.session:
             self.declare(("session", name), name, "session variable")
         init_ctx = self.context(["param", "action group"], random=True)
+        # The finished trial's outcome and variables; `next` also runs before the first trial (defaults 0).
+        history = sorted(HISTORY | {f"last_{name}" for name in spec.trial})
         next_ctx = self.context(["param", "action group", "session variable"], random=True)
+        next_ctx = dataclasses.replace(next_ctx, names={**next_ctx.names, **dict.fromkeys(history, "history")})
         for name, var in spec.session.items():
             session.append(
                 ir.SessionIR(
@@ -168,6 +174,7 @@ class _Lowerer:
         step = self.context(
             ["param", *TRIAL, "state variable", "action group"], ["t", "rep"] if self.repeated else ["t"], timing=True
         )
+        step = dataclasses.replace(step, names={**step.names, **dict.fromkeys(OUTCOME, "outcome")})
         state_names = set(spec.state)
         inputs = []
         for i, placement in enumerate(spec.inputs):
@@ -183,11 +190,12 @@ class _Lowerer:
                 self.fail(path, "an input needs a 'value', a 'noise', or both")
             value = None if placement.value is None else self.expr((*path, "value"), placement.value, step)
             noise = None if placement.noise is None else self.expr((*path, "noise"), placement.noise, step)
-            follows_state = value is not None and bool(value.names & state_names)  # added in step, as the agent acts
+            # added in step, as the agent acts
+            follows_state = value is not None and bool(value.names & (state_names | OUTCOME))
             if follows_state and "rep" in value.names:  # type: ignore[union-attr]
                 self.fail((*path, "value"), "an input that follows a state variable cannot read 'rep'")
-            if noise is not None and noise.names & state_names:
-                self.fail((*path, "noise"), "the noise cannot depend on state variables")
+            if noise is not None and noise.names & (state_names | OUTCOME):
+                self.fail((*path, "noise"), "the noise cannot depend on state variables or the performance")
             inputs.append(
                 ir.InputIR(
                     i,
@@ -205,15 +213,16 @@ class _Lowerer:
             for i, t in enumerate(spec.target)
         ]
         for i, target in enumerate(targets):
-            if target.value.names & state_names:
+            if target.value.names & (state_names | OUTCOME):
                 self.fail(
                     ("target", i, "value"),
-                    "the target cannot depend on state variables: it is computed "
+                    "the target cannot depend on state variables or the performance: it is computed "
                     "before the agent acts; compare with the state in an outcome rule",
                 )
         rule_ctx = self.context(
             ["param", *TRIAL, "state variable", "action group", "reward"], ["t", "action", "target"], timing=True
         )
+        rule_ctx = dataclasses.replace(rule_ctx, names={**rule_ctx.names, **dict.fromkeys(OUTCOME, "outcome")})
         state = tuple(
             ir.StateIR(
                 name,
@@ -224,10 +233,15 @@ class _Lowerer:
             for name, var in spec.state.items()
         )
         rules = [
-            self.rule(("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx)
+            dataclasses.replace(
+                self.rule(("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx),
+                goto=r.goto,
+            )
             for i, r in enumerate(spec.outcomes)
         ]
+        periods = self.lower_flow(periods, rules, rule_ctx)
         timeout_ctx = self.context(["param", *TRIAL, "state variable", "action group", "reward"])
+        timeout_ctx = dataclasses.replace(timeout_ctx, names={**timeout_ctx.names, **dict.fromkeys(OUTCOME, "outcome")})
         timeouts = [
             self.rule(("timeout", i), None, r.when, r.reward, r.performance, True, timeout_ctx)
             for i, r in enumerate(spec.timeout)
@@ -262,6 +276,15 @@ class _Lowerer:
             targets=tuple(targets),
             rules=tuple(rules),
             timeouts=tuple(timeouts),
+            reads_history=any(s.next.names & set(history) for s in session),
+            reads_performance=any(
+                code is not None and bool(code.names & OUTCOME)
+                for code in [
+                    *(c for r in (*rules, *timeouts) for c in (r.when, r.reward, r.performance)),
+                    *(p.until for p in periods),
+                    *(i.value for i in inputs),
+                ]
+            ),
         )
 
     def lower_param(self, name: str, param: Any) -> ir.ParamIR:
@@ -335,6 +358,75 @@ class _Lowerer:
             self.fail(("periods",), f"period names must be unique after repeats are expanded; repeated: {twice}")
         if not out:
             self.fail(("periods",), "a task needs at least one period")
+        return tuple(out)
+
+    def lower_flow(
+        self, periods: tuple[ir.PeriodIR, ...], rules: list[ir.RuleIR], ctx: Context
+    ) -> tuple[ir.PeriodIR, ...]:
+        """Agent-contingent timing: `until`, `then` and `otherwise` on periods, `goto` on rules.
+
+        Jumps only go forward (to a period listed later), so a trial cannot loop, and every period
+        must be reachable: from the start, from the period before it, or as the target of a jump.
+        """
+        order = {p.name: i for i, p in enumerate(periods)}
+        out = list(periods)
+        flows = False
+
+        def target(path: Path_, name: str, after: int, allow_end: bool = True) -> None:
+            if name == "end" and allow_end:
+                return
+            if name not in order:
+                choices = set(order) | ({"end"} if allow_end else set())
+                self.fail(path, f"unknown period '{name}'{did_you_mean(name, choices)}")
+            elif order[name] <= after:
+                self.fail(path, f"'{name}' is not listed after the period it follows; the trial can only move forward")
+
+        for i, (_, timing, path, _, copy) in enumerate(self.flat):
+            if not isinstance(timing, PeriodTiming):
+                continue
+            keys = {k: getattr(timing, k) for k in ("until", "then", "otherwise") if getattr(timing, k) is not None}
+            if not keys:
+                continue
+            flows = True
+            if copy is not None:
+                self.fail(path, f"{', '.join(keys)} cannot be used inside a block of repeated periods")
+                continue
+            if timing.otherwise is not None and timing.until is None:
+                self.fail(
+                    (*path, "otherwise"), "'otherwise' says where an 'until' period goes when it runs out; add 'until'"
+                )
+            for key in ("then", "otherwise"):
+                if keys.get(key) is not None:
+                    target((*path, key), keys[key], i)
+            until = None if timing.until is None else self.expr((*path, "until"), timing.until, ctx)
+            out[i] = dataclasses.replace(out[i], until=until, then=timing.then, otherwise=timing.otherwise)
+        for j, rule in enumerate(rules):
+            if rule.goto is None:
+                continue
+            flows = True
+            path = ("outcomes", j)
+            if rule.end_trial:
+                self.fail((*path, "goto"), "a rule either ends the trial or goes to a period, not both")
+            if not rule.periods:
+                self.fail((*path, "goto"), "a rule with 'goto' needs 'during': the periods it may leave")
+                continue
+            target((*path, "goto"), rule.goto, max(order.get(p, 0) for p in rule.periods), allow_end=False)
+        if not flows:
+            return periods
+        for _, timing, path, _, _ in self.flat:
+            if isinstance(timing, PeriodTiming) and timing.after is not None:
+                self.fail((*path, "after"), "'after' (overlapping periods) cannot be combined with until/then/goto")
+        jumped_to = {r.goto for r in rules} | {p.then for p in out} | {p.otherwise for p in out}
+        reached: list[bool] = []
+        for i, p in enumerate(out):
+            # a period without `then` flows into the next one when it ends (or when its `until` holds)
+            reached.append(i == 0 or p.name in jumped_to or (reached[i - 1] and out[i - 1].then is None))
+            if not reached[i]:
+                self.fail(
+                    ("periods", p.name),
+                    f"period '{p.name}' can never start: the period before it goes elsewhere and no "
+                    "'then', 'otherwise' or 'goto' leads to it",
+                )
         return tuple(out)
 
     def rule(

@@ -47,6 +47,21 @@ class PeriodTiming(Strict):
     after: str | None = Field(
         None, description="Start when this period ends (periods may then overlap); default: after the previous one."
     )
+    until: Expr | bool | None = Field(
+        None,
+        description="End the period early, after the first step at which this condition holds (reads `action`, "
+        "`target`, `t`, `performance`, trial and state variables); `duration` is then its longest length.",
+    )
+    then: str | None = Field(
+        None,
+        description="The period that follows this one (listed later), or 'end' to end the trial with it; "
+        "default: the next period listed.",
+    )
+    otherwise: str | None = Field(
+        None,
+        description="With `until`: where the trial goes if the condition never held within `duration` "
+        "(a later period, or 'end': the trial ends and the timeout rules apply); default: as `then`.",
+    )
 
 
 class RepeatedPeriods(Strict):
@@ -85,6 +100,11 @@ class Outcome(Strict):
     reward: Expr = Field(0, description="Reward: a reward name or an expression.")
     performance: Expr | None = Field(None, description="Sets the trial's performance (e.g. 1 for correct).")
     end_trial: bool = Field(False, description="Whether this step ends the trial.")
+    goto: str | None = Field(
+        None,
+        description="Go on with this period (listed later) at the next step, skipping the rest of the current "
+        "ones: e.g. a feedback period after the response.",
+    )
 
 
 class Timeout(Strict):
@@ -101,7 +121,8 @@ class SessionVariable(Strict):
     init: Expr | bool = Field(description="Value before the first trial: an expression of parameters.")
     next: Expr | bool = Field(
         description="Value for each new trial, from the previous trial's values (those listed above it already "
-        "updated); may draw at random."
+        "updated) and its outcome (`last_performance`, `last_reward`, `last_timed_out`, `last_choice`, "
+        "`last_choice_t`, `last_<trial variable>`, `trials_done`); may draw at random."
     )
 
 

@@ -24,6 +24,7 @@ from ..errors import Problem, SpecError, SpecWarning
 from . import functions as fn  # generated modules import it from here
 from .actions import continuous_action, discrete_action
 from .info import TaskInfo
+from .rollout import play
 from .trials import Batch, build
 
 MAX_OBSERVATION_SIZE = 10_000
@@ -146,6 +147,13 @@ class TrialEnv(gym.Env, abc.ABC):
                 raise ValueError(f"episode must be 'trial' or 'continuing', got {episode!r}")
             self.episode = episode  # type: ignore[misc]
         self._episodic = self.episode == "trial"
+        # Agent-contingent timing and trial history (see _move and _record); plain tasks skip both.
+        self._interactive = self.info.interactive
+        self._flow = self.info.flow
+        self._history: dict[str, Any] | None = None  # the finished trial, as session variables read it
+        self._trials_done = 0
+        self._trial_reward = 0.0
+        self._decision: tuple[Any, float] | None = None  # the action that ended the trial or jumped, and when
 
     # ----- trial generation (arrays) -----
 
@@ -156,8 +164,16 @@ class TrialEnv(gym.Env, abc.ABC):
 
         Session variables continue from this env's last trial. Inputs that follow the agent's
         state show its initial value (unless `serving`: then `step` adds them as the agent acts).
+        Trials whose timing or successors depend on actions are, unless `serving`, the steps the
+        ground-truth policy lives through (see `rollout`).
         """
+        if self._interactive and not serving:
+            return play(self, rng, n, overrides or {})
         return build(self, rng, n, overrides or {}, serving)
+
+    def _load_whole(self, batch: Batch) -> None:
+        """Make the first trial of `batch` current (a rollout plays trials one by one)."""
+        self._load(batch, _TrialLists(batch, self), 0)
 
     def _session_values(self, rng: Any, n: int) -> dict[str, np.ndarray]:
         """Session variables for the next `n` trials, one trial after another (each may depend on the last)."""
@@ -165,14 +181,19 @@ class TrialEnv(gym.Env, abc.ABC):
             return {}
         split = hasattr(rng, "generators")  # a vector env's split generator: one session per sub-env
         parts = list(zip(rng.generators, rng.sessions, strict=True)) if split else [(rng, self._session)]
+        histories = rng.histories if split else [self._history]
         each = rng.each if split else n
         values: dict[str, list[Any]] = {name: [] for name in self.session_variables}
         ended = []
-        for generator, state in parts:
+        for (generator, state), history in zip(parts, histories, strict=True):
             if state is None:
                 state = self._call(self._session_init, generator, 1)
             for _ in range(each):
-                state = self._call(self._session_next, generator, 1, state)
+                if self.info.reads_history:  # one trial at a time: the finished one's outcome is known
+                    last = history if history is not None else first_history(self.trial_variables)
+                    state = self._call(self._session_next, generator, 1, state, last)
+                else:
+                    state = self._call(self._session_next, generator, 1, state)
                 for name, column in values.items():
                     column.append(state[name][0])
             ended.append(state)
@@ -191,7 +212,7 @@ class TrialEnv(gym.Env, abc.ABC):
             super().reset(seed=seed)
             self._batch, self._next, self.num_tr = None, 0, 0
             if seed is not None:
-                self._session = None
+                self._session, self._history, self._trials_done = None, None, 0
             self.new_trial()
         return self._observe(0), {"period": self._period_at[0], "trial": dict(self.trial)}
 
@@ -216,7 +237,11 @@ class TrialEnv(gym.Env, abc.ABC):
         info = {"new_trial": False, "gt": target, "period": self._period_at[k]}
         if performance is not None:
             self.performance = performance
-        if not end and k + 1 >= self._length:
+        nxt = k + 1
+        if self._interactive:  # a rule's goto, or a period's until/then, may move the trial elsewhere
+            nxt, end = self._move(k, action, target, reward, end)
+        ran_out = not end and nxt >= self._length
+        if ran_out:
             extra, performance = self._call(self._timeout)
             reward += extra
             if performance is not None:
@@ -224,14 +249,55 @@ class TrialEnv(gym.Env, abc.ABC):
             end = True
         if end:
             info.update(new_trial=True, performance=self.performance, trial=self.trial)
+            if self._interactive:
+                self._record(reward, ran_out)
             if self._episodic:  # the episode ends with the trial; reset() starts the next one
                 del self._gt_items
-                last = self._observe(k + 1) if k + 1 < self._length else self.ob[k]
+                last = self._observe(nxt) if nxt < self._length else self.ob[k]
                 return last, float(reward), True, False, info
             self.new_trial()
             return self._observe(0) if self._state_obs else self.ob[0], float(reward), False, False, info
-        self.t_ind = k + 1
-        return self._observe(k + 1) if self._state_obs else self.ob[k + 1], float(reward), False, False, info
+        self.t_ind = nxt
+        return self._observe(nxt) if self._state_obs else self.ob[nxt], float(reward), False, False, info
+
+    # ----- agent-contingent timing and trial history -----
+
+    def _move(self, k: int, action: Any, target: Any, reward: float, end: Any) -> tuple[int, bool]:
+        """The step after k, and whether the trial ended: a rule's goto (a period name in `end`), a
+        period whose `until` holds, or a period that ran its full length towards its `then`/`otherwise`."""
+        self._trial_reward += reward
+        if end is True:
+            self._decision = (action, self._times[k])
+            return k + 1, True
+        if end:
+            self._decision = (action, self._times[k])
+            return self._enter(end), False
+        period = self._period_at[k]
+        flow = self._flow.get(period)
+        if flow is None:
+            return k + 1, False
+        has_until, then, otherwise = flow
+        if has_until and self._call(self._until, period, action, target, self._times[k]):
+            return (self._enter(then) if then else self.end_ind[period]), False
+        if k + 1 >= self.end_ind[period] and (otherwise or then):  # it ran its full length
+            return self._enter(otherwise or then), False
+        return k + 1, False
+
+    def _enter(self, period: str) -> int:
+        """The first step of `period`; a period of no steps passes on to its `then`; 'end' is the trial's end."""
+        while period != "end":
+            start, end = self.start_ind[period], self.end_ind[period]
+            flow = self._flow.get(period)
+            if end > start or flow is None or flow[1] is None:
+                return start  # type: ignore[no-any-return]
+            period = flow[1]
+        return self._length
+
+    def _record(self, reward: float, ran_out: bool) -> None:
+        """The finished trial as the next trial's session variables see it (`last_performance`, ...)."""
+        self._trials_done += 1
+        action, t = self._decision if self._decision is not None else (-1, -1.0)
+        self._history = history(self.performance, self._trial_reward, ran_out, action, t, self._trials_done, self.trial)
 
     def _observe(self, k: int) -> np.ndarray:
         """Observation at step k: the generated one plus the inputs that follow the agent's state.
@@ -259,6 +325,9 @@ class TrialEnv(gym.Env, abc.ABC):
         for k in range(env._length):
             action = env.action_space.sample() if env.action_type == "continuous" else 0
             env._call(env._judge, action, env._gt_items[k], k * env.dt)
+            for period, (has_until, _, _) in env._flow.items():
+                if has_until:
+                    env._call(env._until, period, action, env._gt_items[k], k * env.dt)
         env._call(env._timeout)
 
     def new_trial(self, **overrides: Any) -> dict[str, Any]:
@@ -266,11 +335,17 @@ class TrialEnv(gym.Env, abc.ABC):
         if overrides:
             from .params import check_trial_overrides
 
-            batch = self.generate(self.np_random, 1, check_trial_overrides(type(self), overrides), self._state_obs)
+            fixed = check_trial_overrides(type(self), overrides)
+            batch = self.generate(self.np_random, 1, fixed, self._state_obs or self._interactive)
             self._load(batch, _TrialLists(batch, self), 0)
         else:
             if self._batch is None or self._next >= len(self._batch.length):
-                self._batch, self._next = self.generate(self.np_random, self.chunk_size, None, self._state_obs), 0
+                # trials that read the last one's outcome are drawn one at a time, once it is known
+                size = 1 if self.info.reads_history else self.chunk_size
+                self._batch, self._next = (
+                    self.generate(self.np_random, size, None, self._state_obs or self._interactive),
+                    0,
+                )
                 self._lists = _TrialLists(self._batch, self)
             self._load(self._batch, self._lists, self._next)
             self._next += 1
@@ -295,6 +370,8 @@ class TrialEnv(gym.Env, abc.ABC):
         self.num_tr += 1
         if self._stateful:
             self._state = {name: self.trial[name] for name in self.state_variables}
+        if self._interactive:
+            self._trial_reward, self._decision = 0.0, None
 
     @property
     def gt_now(self) -> Any:
@@ -408,6 +485,14 @@ class TrialEnv(gym.Env, abc.ABC):
     def _timeout(self) -> tuple[float, Any]:
         return 0.0, None
 
+    def _until(self, _period: str, action: Any, target: Any, t: float) -> bool:
+        return False
+
+    def _until_all(
+        self, _period: str, action: Any, target: Any, t: Any, _vars: Any, _start: Any, _end: Any, _states: Any
+    ) -> Any:
+        return np.zeros(len(action), bool)
+
     def _timeout_all(self, t: Any, _vars: Any, _states: Any) -> Any:
         return fn.Outcomes(t)
 
@@ -433,6 +518,27 @@ class _TrialLists:
         labels = np.array([*env._period_names, None], dtype=object)  # index -1 is "no period"
         period = np.take(labels, batch.period_id).tolist()
         self.period = [row[:n] for row, n in zip(period, self.length, strict=True)]
+
+
+def first_history(trial_variables: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """What `last_...` reads before the first trial: no reward, no performance, no choice (-1)."""
+    return history(0.0, 0.0, False, -1, -1.0, 0, dict.fromkeys(trial_variables, 0))
+
+
+def history(
+    performance: Any, reward: float, ran_out: bool, action: Any, t: float, done: int, trial: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
+    """A finished trial's outcome as one-trial arrays, under the names session variables read."""
+    values = {
+        "last_performance": performance,
+        "last_reward": reward,
+        "last_timed_out": ran_out,
+        "last_choice": action,
+        "last_choice_t": t,
+        "trials_done": done,
+        **{f"last_{name}": value for name, value in trial.items()},
+    }
+    return {name: np.asarray(value)[None] for name, value in values.items()}
 
 
 def _dicts(columns: dict[str, np.ndarray], scale: float) -> list[dict[str, Any]]:

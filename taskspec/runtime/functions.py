@@ -359,13 +359,14 @@ class Outcomes:
         self.reward: Any = 0.0
         self.performance: Any = np.nan  # NaN: the rule leaves performance as it was
         self.end: Any = False
+        self.goto: Any = -1  # per env, the index of the period a rule sends it to (-1: none)
         self.t = t
         self._inside: dict[str, np.ndarray] = {}
 
     def inside(self, periods: tuple[str, ...], start: dict[str, np.ndarray], end: dict[str, np.ndarray]) -> Any:
         return inside(periods, start, end, self.t, self._inside)  # several rules usually test the same period
 
-    def rule(self, hit: Any, reward: Any, performance: Any, end_trial: bool) -> None:
+    def rule(self, hit: Any, reward: Any, performance: Any, end_trial: bool, goto: int | None = None) -> None:
         hit = np.logical_and(self.open, hit)
         if not hit.any():
             return
@@ -374,6 +375,8 @@ class Outcomes:
             self.performance = np.where(hit, performance, self.performance)
         if end_trial:
             self.end = np.logical_or(self.end, hit)
+        if goto is not None:
+            self.goto = np.where(hit, goto, self.goto)
         self.open = np.logical_and(self.open, ~hit)
 
     def arrays(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -48,6 +48,16 @@ class TaskInfo:
     episode: str = "continuing"  # or "trial": one episode per trial
     action_type: str = "discrete"
     action_bounds: tuple[float, float] = (-1.0, 1.0)
+    # Agent-contingent timing: period -> (has an `until`, `then`, `otherwise`), and the periods rules go to.
+    flow: Mapping[str, tuple[bool, str | None, str | None]] = field(default_factory=dict)
+    goto_targets: tuple[str, ...] = ()
+    reads_history: bool = False  # session variables read the finished trial's outcome
+    reads_performance: bool = False  # rules, `until` conditions or inputs read the current performance
+
+    @property
+    def interactive(self) -> bool:
+        """Whether actions shape the trial's timing (beyond ending it) or the trials that follow."""
+        return bool(self.flow or self.goto_targets or self.reads_history)
 
     def param(self, name: str) -> ParamInfo | None:
         return next((p for p in self.params if p.name == name), None)

@@ -23,17 +23,25 @@ from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
 from .actions import continuous_actions, discrete_actions
-from .env import TrialEnv
+from .env import TrialEnv, history
 from .trials import check_num_envs
 
 
 class SplitRNG:
     """Random draws for a batch of `len(generators)` equal parts, each part from its own generator."""
 
-    def __init__(self, generators: list[np.random.Generator], each: int, sessions: list[Any] | None = None):
+    def __init__(
+        self,
+        generators: list[np.random.Generator],
+        each: int,
+        sessions: list[Any] | None = None,
+        histories: list[Any] | None = None,
+    ):
         self.generators, self.each = generators, each
-        # Each part's session variables (None before its first trial), advanced by `TrialEnv._session_values`.
+        # Each part's session variables (None before its first trial), advanced by `TrialEnv._session_values`,
+        # and its finished trial's outcome (for session variables that read it; None before the first).
         self.sessions = sessions if sessions is not None else [None] * len(generators)
+        self.histories = histories if histories is not None else [None] * len(generators)
 
     def _parts(self, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         """Per-part arguments: arrays with one entry per trial are split, scalars shared."""
@@ -105,7 +113,11 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self.single_action_space = self.env.action_space
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
-        self.chunk = self.env.chunk_size
+        info = self.env.info
+        # trials that read the last one's outcome are drawn one at a time per env, once it is known
+        self.chunk = 1 if info.reads_history else self.env.chunk_size
+        self._interactive, self._flow = info.interactive, info.flow
+        self._order = {name: j for j, name in enumerate(self.env.period_after)}
         # A ring of trials per sub-env, with room for one more chunk once half a chunk is left.
         self.slots = self.chunk + self.chunk // 2
         self._rows = np.arange(num_envs)
@@ -123,15 +135,27 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self.performance = np.zeros(self.num_envs)
         self._pool: dict[str, Any] | None = None
         self.sessions: list[Any] = [None] * self.num_envs
+        self.histories: list[Any] = [None] * self.num_envs
+        self._trials_done = np.zeros(self.num_envs, np.int64)
+        self._trial_reward = np.zeros(self.num_envs)
+        self._choice = np.full((self.num_envs, *self.single_action_space.shape), -1.0)
+        self._choice_t = np.full(self.num_envs, -1.0)
         self._refill(self._rows)
         self._load_current(self._rows)
         return self._observe(), {}
 
     def _refill(self, envs: np.ndarray) -> None:
         """One chunk more for each of `envs`, built in one call with each env's own generator."""
-        rng = SplitRNG([self.rngs[i] for i in envs], self.chunk, [self.sessions[i] for i in envs])
-        # inputs that follow the agent's state are added as the envs act (see _observe)
-        batch = self.env.generate(rng, len(envs) * self.chunk, None, bool(self.env.state_inputs))  # type: ignore[arg-type]
+        rng = SplitRNG(
+            [self.rngs[i] for i in envs],
+            self.chunk,
+            [self.sessions[i] for i in envs],
+            [self.histories[i] for i in envs],
+        )
+        # inputs that follow the agent's state are added as the envs act (see _observe); contingent
+        # trials are laid out whole, as the single env serves them
+        serving = bool(self.env.state_inputs) or self._interactive
+        batch = self.env.generate(rng, len(envs) * self.chunk, None, serving)  # type: ignore[arg-type]
         for i, session in zip(envs, rng.sessions, strict=True):
             self.sessions[i] = session
         steps = batch.ob.shape[1]
@@ -235,9 +259,13 @@ class TrialVectorEnv(gym.vector.VectorEnv):
                     self._vars,
                     self._start,
                     self._end,
-                    self._st,
+                    self._states(),
                 )
         return ob
+
+    def _states(self) -> dict[str, np.ndarray]:
+        """State variables as rules read them, with each env's performance when the spec reads it."""
+        return {**self._st, "performance": self.performance} if self.env.info.reads_performance else self._st
 
     # ----- stepping -----
 
@@ -258,12 +286,15 @@ class TrialVectorEnv(gym.vector.VectorEnv):
                 self._st = env._call(
                     env._state_next_all, actions, target, t, self._vars, self._start, self._end, self._st
                 )
-            outcome = env._call(env._judge_all, actions, target, t, self._vars, self._start, self._end, self._st)
+            outcome = env._call(env._judge_all, actions, target, t, self._vars, self._start, self._end, self._states())
             reward, performance, end = outcome.arrays(self.num_envs)
             self.performance = np.where(np.isnan(performance), self.performance, performance)
-            last = (k >= self._last) & ~end
+            nxt = k + 1
+            if self._interactive:  # gotos, `until` conditions and `then` links move envs elsewhere
+                nxt = self._move(k, actions, target, t, reward, end, outcome.goto)
+            last = (nxt > self._last) & ~end
             if last.any():
-                extra, performance, _ = env._call(env._timeout_all, t, self._vars, self._st).arrays(self.num_envs)
+                extra, performance, _ = env._call(env._timeout_all, t, self._vars, self._states()).arrays(self.num_envs)
                 reward = reward + np.where(last, extra, 0.0)
                 self.performance = np.where(np.isnan(performance) | ~last, self.performance, performance)
                 end = end | last
@@ -277,9 +308,80 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         }
         if end.any():
             info.update(performance=self.performance.copy(), _performance=end, trial=self._trial_info(), _trial=end)
+            if self._interactive:
+                self._record(end, last, reward)
             self._advance(end)
-        self.k = np.where(end, 0, k + 1)
+        self.k = np.where(end, 0, nxt)
         return self._observe(), reward, self._none, self._none, info
+
+    def _move(self, k: np.ndarray, actions: Any, target: Any, t: Any, reward: Any, end: Any, goto: Any) -> np.ndarray:
+        """Each env's next step, as `TrialEnv._move` finds it for one env (forward jumps only)."""
+        env, dt, n = self.env, self.env.dt, self.num_envs
+        self._trial_reward += reward
+        goto = np.broadcast_to(goto, (n,))
+        dest = np.where(end, -1, goto)  # the period each env enters next (-1: none; -2: the trial's end)
+        decided = end | (dest >= 0)
+        if decided.any():
+            self._choice[decided] = np.asarray(actions, np.float64)[decided]
+            self._choice_t[decided] = t[decided]
+        nxt = k + 1
+        period = self._take("period", self._index)
+        for name, (has_until, then, otherwise) in self._flow.items():
+            here = (period == self._order[name]) & (dest == -1) & ~end
+            if not here.any():
+                continue
+            if has_until:
+                held = here & env._call(
+                    env._until_all, name, actions, target, t, self._vars, self._start, self._end, self._states()
+                )
+                if then is None:
+                    nxt = np.where(held, np.rint(self._end[name] / dt).astype(np.int64), nxt)
+                else:
+                    dest[held] = self._code(then)
+                here &= ~held
+            towards = otherwise or then
+            if towards is not None:
+                dest[here & (k + 1 >= np.rint(self._end[name] / dt))] = self._code(towards)
+        return self._enter(dest, nxt)
+
+    def _code(self, period: str) -> int:
+        return -2 if period == "end" else self._order[period]
+
+    def _enter(self, dest: np.ndarray, nxt: np.ndarray) -> np.ndarray:
+        """First steps of the periods in `dest`; periods of no steps pass on to their `then`."""
+        for _ in range(len(self._order)):  # jumps go forward: at most one pass per period
+            moved = False
+            for name, (_, then, _) in self._flow.items():
+                empty = (dest == self._order[name]) & (self._start[name] == self._end[name])
+                if then is not None and empty.any():
+                    dest[empty], moved = self._code(then), True
+            if not moved:
+                break
+        for name, j in self._order.items():
+            entering = dest == j
+            if entering.any():
+                nxt = np.where(entering, np.rint(self._start[name] / self.env.dt).astype(np.int64), nxt)
+        return np.where(dest == -2, self._last + 1, nxt)
+
+    def _record(self, ended: np.ndarray, ran_out: np.ndarray, reward: np.ndarray) -> None:
+        """The finished trials' outcomes, for session variables that read them (see TrialEnv._record)."""
+        self._trials_done += ended
+        if self.env.info.reads_history:
+            for i in np.flatnonzero(ended):
+                trial = {name: self._vars[name][i] for name in self.env.trial_variables}
+                action = self._choice[i] if self.env.action_type == "continuous" else int(self._choice[i])
+                self.histories[i] = history(
+                    self.performance[i],
+                    self._trial_reward[i],
+                    bool(ran_out[i]),
+                    action,
+                    self._choice_t[i],
+                    int(self._trials_done[i]),
+                    trial,
+                )
+        self._trial_reward[ended] = 0.0
+        self._choice[ended] = -1.0
+        self._choice_t[ended] = -1.0
 
     def _advance(self, ended: np.ndarray) -> None:
         envs = np.flatnonzero(ended)
