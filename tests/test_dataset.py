@@ -9,10 +9,27 @@ import taskspec
 def _env_trials(task, n, seed):
     env = taskspec.make(task)
     env.reset(seed=seed)
+    if env.info.interactive:
+        return _ground_truth_trials(env, n)
     trials = [(env.ob.copy(), env.gt.copy(), dict(env.trial))]
     while len(trials) < n:
         env.new_trial()
         trials.append((env.ob.copy(), env.gt.copy(), dict(env.trial)))
+    return trials
+
+
+def _ground_truth_trials(env, n):
+    """Agent-contingent tasks: the steps the ground-truth policy is served, trial after trial."""
+    trials = []
+    while len(trials) < n:
+        variables, obs, gts = dict(env.trial), [env.ob[0].copy()], []
+        while True:
+            ob, _, _, _, info = env.step(env.gt_now)
+            gts.append(info["gt"])
+            if info["new_trial"]:
+                break
+            obs.append(ob.copy())
+        trials.append((np.array(obs), np.array(gts), variables))
     return trials
 
 

@@ -171,9 +171,9 @@ class TrialEnv(gym.Env, abc.ABC):
             return play(self, rng, n, overrides or {})
         return build(self, rng, n, overrides or {}, serving)
 
-    def _load_whole(self, batch: Batch) -> None:
-        """Make the first trial of `batch` current (a rollout plays trials one by one)."""
-        self._load(batch, _TrialLists(batch, self), 0)
+    def _trial_lists(self, batch: Batch) -> _TrialLists:
+        """A batch's per-trial values as `_load` takes them (a rollout plays trials one by one)."""
+        return _TrialLists(batch, self)
 
     def _session_values(self, rng: Any, n: int) -> dict[str, np.ndarray]:
         """Session variables for the next `n` trials, one trial after another (each may depend on the last)."""

@@ -32,42 +32,47 @@ def play(env: TrialEnv, rng: Any, n: int, overrides: dict[str, Any], policy: Pol
     player = object.__new__(type(env))
     player.__dict__.update(env.__dict__)
     player._episodic, player._batch = True, None  # a trial's end returns instead of drawing the next
-    rows: list[tuple[Batch, np.ndarray]] = []
-    for _ in range(n):
-        whole = build(player, rng, 1, overrides, serving=True)
-        player._load_whole(whole)
-        visited, ob = [0], player._observe(0)
-        while True:
-            k = player.t_ind
-            action = player._gt_items[k] if policy is None else policy(ob, player._gt_items[k])
-            ob, _, _, _, info = player.step(action)
-            if info["new_trial"]:
-                break
-            visited.append(player.t_ind)
-        rows.append((whole, np.array(visited)))
+    rows: list[tuple[Batch, int, np.ndarray]] = []
+    # Trials are drawn as the env draws them when it serves `step`: in chunks, or one at a time
+    # when each depends on the last one's outcome; so the same seed gives the same trials.
+    size = 1 if env.info.reads_history else n
+    while len(rows) < n:
+        whole = build(player, rng, min(size, n - len(rows)), overrides, serving=True)
+        lists = player._trial_lists(whole)
+        for j in range(len(whole.length)):
+            player._load(whole, lists, j)
+            visited, ob = [0], player._observe(0)
+            while True:
+                k = player.t_ind
+                action = player._gt_items[k] if policy is None else policy(ob, player._gt_items[k])
+                ob, _, _, _, info = player.step(action)
+                if info["new_trial"]:
+                    break
+                visited.append(player.t_ind)
+            rows.append((whole, j, np.array(visited)))
     env._session, env._history, env._trials_done = player._session, player._history, player._trials_done
     return _gather(env, rows)
 
 
-def _gather(env: TrialEnv, rows: list[tuple[Batch, np.ndarray]]) -> Batch:
+def _gather(env: TrialEnv, rows: list[tuple[Batch, int, np.ndarray]]) -> Batch:
     """One padded batch of the visited steps; a period's start and end are where its visited steps lie
     (a skipped period starts and ends where the trial ends)."""
-    n, longest = len(rows), max((len(steps) for _, steps in rows), default=1)
+    n, longest = len(rows), max((len(steps) for _, _, steps in rows), default=1)
     first = rows[0][0] if rows else None
     width = env.observation_space.shape[0]  # type: ignore[index]
     ob = np.zeros((n, longest, width), np.float32)
     gt_shape = () if first is None else first.gt.shape[2:]
     gt = np.zeros((n, longest, *gt_shape), first.gt.dtype if first is not None else np.int64)
     period_id = np.full((n, longest), -1, np.int16)
-    length = np.array([len(steps) for _, steps in rows], np.int64)
+    length = np.array([len(steps) for _, _, steps in rows], np.int64)
     start = {p: np.zeros(n, np.int64) for p in env.period_after}
     end = {p: np.zeros(n, np.int64) for p in env.period_after}
-    for i, (whole, steps) in enumerate(rows):
+    for i, (whole, j, steps) in enumerate(rows):
         m = len(steps)
-        ob[i, :m], gt[i, :m], period_id[i, :m] = whole.ob[0, steps], whole.gt[0, steps], whole.period_id[0, steps]
+        ob[i, :m], gt[i, :m], period_id[i, :m] = whole.ob[j, steps], whole.gt[j, steps], whole.period_id[j, steps]
         for j, p in enumerate(env.period_after):
             where = np.flatnonzero(period_id[i, :m] == j)
             start[p][i], end[p][i] = (where[0], where[-1] + 1) if where.size else (m, m)
     names = list(first.variables) if first is not None else []
-    variables = {k: np.concatenate([whole.variables[k] for whole, _ in rows]) for k in names}
+    variables = {k: np.stack([whole.variables[k][j] for whole, j, _ in rows]) for k in names}
     return Batch(ob, gt, length, variables, start, end, period_id)

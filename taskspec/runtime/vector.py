@@ -184,6 +184,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         put(pool["fields"], np.stack([*columns, batch.length], axis=1).astype(np.float64))
         for name in self._vectors:
             put(pool["vars"][name], batch.variables[name])
+        for name, values in batch.variables.items():  # a session variable may start as 0 and become 0.5
+            self._dtypes[name] = np.result_type(self._dtypes[name], values.dtype)
         self.count[envs] += self.chunk
 
     def _allocate(self, batch: Any, steps: int) -> dict[str, Any]:
