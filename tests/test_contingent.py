@@ -211,3 +211,48 @@ outcomes:
     assert env.trial["x"] == 10 + 1 + 1
     env.step(0)  # runs out: no choice
     assert env.trial["x"] == 20 + 0 - 1
+
+
+def test_a_duration_that_depends_on_the_outcome_through_until():
+    spec = """
+task: OutcomeITI
+dt: 100
+rewards: {correct: 1.0}
+observation: {o: 1}
+action: {wait: 1, go: 1}
+periods:
+  decision: {duration: 300, then: iti}
+  iti: {duration: 2000, until: "performance == 1 and t - start('iti') >= 400"}
+target:
+  - {during: decision, value: go}
+outcomes:
+  - {during: decision, when: action == go, reward: correct, performance: 1, goto: iti}
+"""
+    env = taskspec.load_text(spec, "iti.yaml")()
+    env.reset(seed=0)
+    lengths = []
+    for answer in (1, 0):  # a correct trial: 1 decision step + 5 iti steps; a missed one: 3 + 20
+        steps = 0
+        while True:
+            _, _, _, _, info = env.step(answer if info_period(env) == "decision" else 0)
+            steps += 1
+            if info["new_trial"]:
+                break
+        lengths.append(steps)
+    assert lengths == [1 + 5, 3 + 20]
+
+
+def info_period(env):
+    return next(p for p in env.timing if env.start_ind[p] <= env.t_ind < env.end_ind[p])
+
+
+def test_staircase_example_runs(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "examples" / "staircase.py"
+    spec = importlib.util.spec_from_file_location("staircase_example", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    cohs, correct = module.run(200)
+    assert len(cohs) == 200 and cohs[0] == 51.2 and set(np.unique(correct)) <= {0.0, 1.0}
