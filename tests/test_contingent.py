@@ -46,7 +46,7 @@ def test_staircase_settles_near_70_7_percent_correct():
     levels = np.array([t["coh"] for t, _ in trials])
     # the rule, trial by trial: an error makes it easier, two corrects in a row harder
     streak = 0
-    for (before, perf), (after, _) in zip(trials[:-1], trials[1:]):
+    for (before, perf), (after, _) in zip(trials[:-1], trials[1:], strict=True):
         if perf < 1:
             expected, streak = min(before["coh"] * 1.25, 100), 0
         elif streak == 1:
@@ -63,7 +63,7 @@ def test_correction_trials_repeat_exactly_the_failed_stimulus():
     rng = np.random.default_rng(3)
     trials = _run_trials(env, 400, lambda env: env.gt_now if rng.random() < 0.6 else 3 - env.gt_now)
     repeats = 0
-    for (before, perf), (after, _) in zip(trials[:-1], trials[1:]):
+    for (before, perf), (after, _) in zip(trials[:-1], trials[1:], strict=True):
         assert after["correction"] == (perf < 1)
         if perf < 1:
             repeats += 1
