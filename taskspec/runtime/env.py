@@ -279,8 +279,9 @@ class TrialEnv(gym.Env, abc.ABC):
         has_until, then, otherwise = flow
         if has_until and self._call(self._until, period, action, target, self._times[k]):
             return (self._enter(then) if then else self.end_ind[period]), False
-        if k + 1 >= self.end_ind[period] and (otherwise or then):  # it ran its full length
-            return self._enter(otherwise or then), False
+        towards = otherwise or then
+        if towards is not None and k + 1 >= self.end_ind[period]:  # it ran its full length
+            return self._enter(towards), False
         return k + 1, False
 
     def _enter(self, period: str) -> int:

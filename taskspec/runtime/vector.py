@@ -138,7 +138,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self.histories: list[Any] = [None] * self.num_envs
         self._trials_done = np.zeros(self.num_envs, np.int64)
         self._trial_reward = np.zeros(self.num_envs)
-        self._choice = np.full((self.num_envs, *self.single_action_space.shape), -1.0)
+        self._choice = np.full((self.num_envs, *(self.single_action_space.shape or ())), -1.0)
         self._choice_t = np.full(self.num_envs, -1.0)
         self._refill(self._rows)
         self._load_current(self._rows)
