@@ -232,6 +232,12 @@ def _with_parents(own: Sources, root: Path | None) -> Sources:
     return _pipeline(own, root, record=True)[2]
 
 
+def task_ir(origin: Sources) -> TaskIR:
+    """The checked intermediate form of the spec a class was compiled from (its `spec_origin`),
+    for checks above the library that read the spec's structure (rules, targets, locations)."""
+    return _pipeline(tuple((str(file), str(text)) for file, text in origin))[1]
+
+
 def load_spec(name_or_path: str | Path) -> TaskSpec:
     """The validated spec of a bundled task or a file; raises `SpecError`."""
     return _pipeline(*_read(name_or_path), record=True)[0]
