@@ -140,7 +140,8 @@ def test_vector_draw_errors_name_spec_sizes(trial, path, message):
 
 
 def test_vectors_of_one_size_and_fixed_numbers_still_combine():
-    env = taskspec.make(spec_text=_DRAWS.replace("TRIAL", "a: uniform(0, 1, size=3)\n  b: 2 * a + normal(a, 1, size=3)"))
+    trial = "a: uniform(0, 1, size=3)\n  b: 2 * a + normal(a, 1, size=3)"
+    env = taskspec.make(spec_text=_DRAWS.replace("TRIAL", trial))
     env.reset(seed=0)
     assert np.shape(env.trial["b"]) == (3,)
 
