@@ -306,6 +306,21 @@ def test_reaching_reward_scores_the_true_angle(task):
     assert round(_reach_step_reward(task, float(math.trunc(3.9))), 3) == 0.858
 
 
+def test_annubes_orders_modality_columns_as_neurogym_sorts_them():
+    """NeuroGym 2.3.1 builds AnnubesEnv's observation from the sorted modality names: a before v."""
+    env = taskspec.make("AnnubesEnv", catch_prob=0.0, noise_std=0.0)
+    assert env.observation_space.name == {"fixation": 0, "start": 1, "a": 2, "v": 3}
+    env.reset(seed=0)
+    seen = set()
+    for _ in range(12):
+        column = {0: 3, 1: 2}[env.trial["stimulus"]]  # 0 visual (column v), 1 auditory (column a)
+        shown = env.ob[env.start_ind["stimulus"] : env.end_ind["stimulus"]]
+        assert np.allclose(shown[:, column], env.trial["intensity"]) and np.allclose(shown[:, 5 - column], 0.0)
+        seen.add(column)
+        env.new_trial()
+    assert seen == {2, 3}
+
+
 def test_every_neurogym_task_is_bundled_as_plain_yaml():
     """All 52 task ids of NeuroGym 2.3.1 (tests/data/neurogym/index.json) plus Detection, which NeuroGym
     ships unregistered, are bundled under their NeuroGym names; none uses anything but the spec language."""
