@@ -321,6 +321,41 @@ def test_annubes_orders_modality_columns_as_neurogym_sorts_them():
     assert seen == {2, 3}
 
 
+def test_mante13_fixation_is_the_go_cue_and_the_context_is_shown():
+    """NeuroGym issue #279: the fixation input stays on until the decision period (its offset is the go
+    cue) and is off in it; the one-hot context input names the modality whose evidence is the answer."""
+    env = taskspec.make("contextdecisionmaking.mante13", sigma=0.0)
+    names = env.observation_space.name
+    env.reset(seed=1)
+    contexts = set()
+    for _ in range(20):
+        go = env.start_ind["decision"]
+        ob, context, answer = env.ob, env.trial["context"], env.trial["ground_truth"]
+        assert go >= env.end_ind["stimulus"] and np.all(ob[:go, names["fixation"]] == 1)
+        assert np.all(ob[go:, names["fixation"]] == 0) and np.all(ob[go:, names["context"]] == 0)
+        assert np.all(ob[:go, names["context"]] == np.eye(2)[context])
+        first = names["stim1_mod2" if context else "stim1_mod1"]
+        shown = ob[env.start_ind["stimulus"], first : first + 2]
+        assert int(np.argmax(shown)) + 1 == answer  # the cued modality points at the answer
+        contexts.add(context)
+        env.new_trial()
+    assert contexts == {0, 1}
+
+
+def test_mante13_ground_truth_policy_earns_full_reward():
+    env = taskspec.make("contextdecisionmaking.mante13")
+    env.reset(seed=0)
+    trial_reward, totals, performances = 0.0, [], []
+    while len(totals) < 30:
+        _, reward, _, _, info = env.step(env.gt_now)
+        trial_reward += reward
+        if info["new_trial"]:
+            totals.append(trial_reward)
+            performances.append(info["performance"])
+            trial_reward = 0.0
+    assert totals == [1.0] * 30 and performances == [1] * 30
+
+
 def test_every_neurogym_task_is_bundled_as_plain_yaml():
     """All 52 task ids of NeuroGym 2.3.1 (tests/data/neurogym/index.json) plus Detection, which NeuroGym
     ships unregistered, are bundled under their NeuroGym names; none uses anything but the spec language."""
