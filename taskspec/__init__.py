@@ -3,6 +3,7 @@
 from .dataset import Dataset, generate_trials
 from .errors import Problem, SpecError, SpecWarning
 from .library import compile_source, list_tasks, load, load_spec, load_text, make, register, register_all
+from .lint import check_rollout
 from .runtime import Batch, TrialEnv
 from .runtime.actions import InvalidAction
 
@@ -15,6 +16,7 @@ __all__ = [
     "SpecError",
     "SpecWarning",
     "TrialEnv",
+    "check_rollout",
     "compile_source",
     "generate_trials",
     "list_tasks",

@@ -28,6 +28,7 @@ from taskspec.cli_figures import add_commands as add_figure_commands
 from taskspec.compiler.loader import parse_value
 from taskspec.compiler.models import TaskSpec
 from taskspec.errors import did_you_mean
+from taskspec.lint import check_rollout
 
 
 class UsageError(ValueError):
@@ -79,12 +80,16 @@ def _space_line(space: Any) -> str:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    """Check every spec given, not just up to the first bad one, so one run lists all the work."""
+    """Check every spec given, not just up to the first bad one, so one run lists all the work.
+
+    A spec that compiles is also played for a few dozen trials by the ground-truth policy, which
+    turns rewards nobody can earn into located warnings (they do not change the exit code).
+    """
     failed = 0
     for name in args.specs:
         try:
             with _reporting_warnings():
-                taskspec.load(name)
+                check_rollout(taskspec.load(name))
         except taskspec.SpecError as exc:
             _print_problems(exc)
             failed += 1
@@ -418,9 +423,11 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--json", action="store_true", help=json_help)
         return p
 
-    command("validate", _cmd_validate, "check specs; report every problem, located").add_argument(
-        "specs", nargs="+", metavar="FILE_OR_TASK"
-    )
+    command(
+        "validate",
+        _cmd_validate,
+        "check specs; report every problem, located; warn of rewards the ground truth never earns",
+    ).add_argument("specs", nargs="+", metavar="FILE_OR_TASK")
     p = command("compile", _cmd_compile, "write a spec as a standalone Python module")
     p.add_argument("spec", metavar="SPEC")
     p.add_argument(

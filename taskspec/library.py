@@ -232,6 +232,12 @@ def _with_parents(own: Sources, root: Path | None) -> Sources:
     return _pipeline(own, root, record=True)[2]
 
 
+def task_ir(origin: Sources) -> TaskIR:
+    """The checked intermediate form of the spec a class was compiled from (its `spec_origin`),
+    for checks above the library that read the spec's structure (rules, targets, locations)."""
+    return _pipeline(tuple((str(file), str(text)) for file, text in origin))[1]
+
+
 def load_spec(name_or_path: str | Path) -> TaskSpec:
     """The validated spec of a bundled task or a file; raises `SpecError`."""
     return _pipeline(*_read(name_or_path), record=True)[0]
@@ -399,16 +405,60 @@ def _make_registered(task: str | None = None, sources: Sources | None = None, **
 
 
 def register(
-    env_id: str, name_or_path: str | Path | None = None, *, spec_text: str | None = None, **defaults: Any
-) -> None:
-    """Register a spec (bundled name, file, or text) with gymnasium under `env_id`.
+    spec_or_id: str | Path | None = None,
+    name_or_path: str | Path | None = None,
+    *,
+    spec_text: str | None = None,
+    **defaults: Any,
+) -> str:
+    """Register a spec (file, bundled name, or text) with gymnasium; return its id.
 
-    `gymnasium.make(env_id)` then builds the env and `gymnasium.make_vec(env_id, num_envs=N)` the
-    native vector env. The registration holds the spec's texts (its parents' too), so the file may
-    change or vanish afterwards; `defaults` are parameters passed to every env.
+    `register("my_task.yaml")` and `register(spec_text=yaml)` register the spec as
+    "taskspec/<task>-v0", named by the spec's `task:`; `register(env_id, "my_task.yaml")` and
+    `register(env_id, spec_text=yaml)` choose the id. `gymnasium.make(id)` then builds the env,
+    `gymnasium.make_vec(id, num_envs=N)` the native vector env. The registration holds the spec's
+    texts (its parents' too), so the file may change or vanish afterwards; `defaults` are
+    parameters passed to every env. Registering the same spec and defaults again returns the
+    same id; an id held by a different spec is refused with a ValueError.
     """
-    sources = _class_of(name_or_path, spec_text).spec_origin  # compiles now: errors surface here
-    _register(env_id, {"sources": sources, **defaults})
+    if name_or_path is None and spec_text is None:
+        env_id, name_or_path = None, spec_or_id  # the one argument is the spec
+    else:
+        env_id = None if spec_or_id is None else str(spec_or_id)
+    if name_or_path is None and spec_text is None:
+        raise TypeError("register needs a spec: a task name or path, or spec_text=...")
+    cls = _class_of(name_or_path, spec_text)  # compiles now: errors surface here
+    if env_id is None:
+        env_id = f"taskspec/{cls.task_name}-v0"
+    elif not gymnasium.envs.registration.ENV_ID_RE.fullmatch(env_id):
+        raise ValueError(f"env_id '{ascii(env_id)[1:-1]}' is not a gymnasium id such as 'lab/MyTask-v0'")
+    kwargs = {"sources": cls.spec_origin, **defaults}
+    if env_id in gymnasium.registry:
+        held = gymnasium.registry[env_id]
+        if not _same_registration(held, kwargs):
+            raise ValueError(
+                f"env_id '{env_id}' is already registered to a different spec or different defaults; "
+                f"rename the spec's task or pass an id of your own: register(env_id, spec)"
+            )
+        return env_id
+    _register(env_id, kwargs)
+    return env_id
+
+
+def _same_registration(held: Any, kwargs: dict[str, Any]) -> bool:
+    """Whether a registered id builds what `kwargs` would: the same spec texts and the same defaults.
+
+    Texts are compared without their file labels, so a copy of a spec in another folder (or the
+    text of a bundled task) is the same spec.
+    """
+    if held.entry_point != _ENTRY_POINT:
+        return False
+    held_kwargs = dict(held.kwargs)
+    task = held_kwargs.pop("task", None)
+    sources = _sources(task) if task is not None else held_kwargs.pop("sources", ())
+    own = dict(kwargs)
+    own_sources = own.pop("sources")
+    return [text for _, text in sources] == [text for _, text in own_sources] and held_kwargs == own
 
 
 def list_tasks(tag: str | None = None) -> list[str]:
@@ -427,6 +477,9 @@ def register_all() -> None:
             _register(env_id, {"task": name})
 
 
+_ENTRY_POINT = "taskspec.library:_make_registered"
+
+
 def _register(env_id: str, kwargs: dict[str, Any]) -> None:
     """A gymnasium id built by `_make_registered`, with the native vector env for `make_vec`.
 
@@ -435,7 +488,7 @@ def _register(env_id: str, kwargs: dict[str, Any]) -> None:
     """
     gymnasium.register(
         id=env_id,
-        entry_point="taskspec.library:_make_registered",
+        entry_point=_ENTRY_POINT,
         kwargs=kwargs,
         vector_entry_point="taskspec.vector:make_vector",
         disable_env_checker=True,

@@ -86,6 +86,14 @@ def test_validate_shows_spec_warnings(tmp_path, capsys):
         "warning: CliRounded: periods.fixation: 150 ms is not a multiple of dt=100 ms; it is rounded down to 100 ms"]
 
 
+def test_run_and_info_take_a_spec_file(tmp_path, capsys):
+    spec = write(tmp_path, "my_task.yaml", GOOD_SPEC.replace("FIXATION", "100"))
+    code, out, _ = run_cli(capsys, "run", str(spec), "--trials", "3", "--json")
+    assert code == 0 and json.loads(out)["task"] == "CliTiny"
+    code, out, _ = run_cli(capsys, "info", str(spec), "--json")
+    assert code == 0 and json.loads(out)["name"] == "CliTiny"
+
+
 def test_validate_unknown_task_and_missing_file(capsys):
     code, _, err = run_cli(capsys, "validate", "PerceptualDecisionMakin", "no/such/file.yaml")
     assert code == 1

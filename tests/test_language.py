@@ -1,6 +1,7 @@
 """Language features beyond the bundled tasks: continuous actions, distributions, overlaps."""
 
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -103,3 +104,66 @@ def test_huge_trials_are_refused_before_allocation(tmp_path):
     wide.write_text("task: Wide\ndt: 1\nobservation: {x: 10000}\naction: {a: 1}\nperiods: {p: 90000}\n")
     with pytest.raises(taskspec.SpecError, match="would need .* GiB"):
         taskspec.load(wide)
+
+
+# ----- vector-valued draws: errors in the spec's sizes, not the batch's shapes -----
+
+_DRAWS = """\
+task: DrawSizes
+dt: 100
+observation: {x: 1}
+action: {fixation: 1}
+trial:
+  TRIAL
+periods: {fixation: 100}
+"""
+
+
+@pytest.mark.parametrize(
+    ("trial", "path", "message"),
+    [
+        ("coh: uniform(0, 1)\n  noise: normal(0, 1, size=3)\n  x: coh + noise", "trial.x",
+         "cannot evaluate: a number that varies by trial and a vector of 3 per trial do not combine"),
+        ("a: uniform(0, 1, size=3)\n  b: normal(0, 1, size=5)\n  c: a * b", "trial.c",
+         "cannot evaluate: a vector of 3 per trial and a vector of 5 per trial do not combine"),
+        ("a: uniform(0, 1, size=3)\n  b: normal(a, 1, size=5)", "trial.b",
+         "cannot evaluate: a draw with size=5 got an argument holding 3 values per trial; give one number per "
+         "trial, or 5 values"),
+    ],
+)
+def test_vector_draw_errors_name_spec_sizes(trial, path, message):
+    with pytest.raises(taskspec.SpecError) as info:
+        taskspec.load_text(_DRAWS.replace("TRIAL", trial))
+    (problem,) = info.value.problems
+    assert problem.path == path and problem.message.startswith(message)
+    assert "(4," not in problem.message and "broadcast" not in problem.message  # no batch shapes, no numpy words
+
+
+def test_vectors_of_one_size_and_fixed_numbers_still_combine():
+    trial = "a: uniform(0, 1, size=3)\n  b: 2 * a + normal(a, 1, size=3)"
+    env = taskspec.make(spec_text=_DRAWS.replace("TRIAL", trial))
+    env.reset(seed=0)
+    assert np.shape(env.trial["b"]) == (3,)
+
+
+def test_integers_excludes_its_upper_bound_and_rep_counts_from_first_as_documented():
+    reference = (Path(__file__).resolve().parent.parent / "docs" / "spec-reference.md").read_text()
+    assert "`integers(lo, hi)` draws whole numbers from `lo` up to `hi - 1`" in reference
+    assert "`rep`\nis 1, 2, 3 in them" in reference
+    spec = """\
+task: DocProbe
+dt: 100
+observation: {x: 1}
+action: {fixation: 1}
+trial:
+  die: integers(1, 7, size=2000)
+periods:
+  fixation: 100
+  tests: {repeat: 3, first: 1, periods: {test: 100}}
+inputs:
+  - {during: test, where: x, value: rep}
+"""
+    env = taskspec.make(spec_text=spec)
+    env.reset(seed=0)
+    assert set(np.unique(env.trial["die"])) == {1, 2, 3, 4, 5, 6}
+    assert list(env.ob[:, 0]) == [0, 1, 2, 3] and list(env.start_t) == ["fixation", "test1", "test2", "test3"]

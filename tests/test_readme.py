@@ -23,3 +23,22 @@ def test_annotated_spec_matches_the_bundled_task():
 
 def test_readme_tag_example():
     assert taskspec.list_tasks(tag="blocks") == ["HierarchicalReasoning", "perceptualdecisionmaking.ibl20"]
+
+
+def test_readme_registers_a_spec_file_in_one_call(tmp_path, monkeypatch):
+    """The RL section's snippet, run as written on a spec file named as it names it."""
+    import gymnasium as gym
+
+    from taskspec.vector import TrialVectorEnv
+
+    snippet = next(block for block in re.findall(r"```python\n(.*?)```", README, flags=re.S)
+                   if 'env_id = taskspec.register("my_task.yaml")' in block)
+    spec = (ROOT / "tasks" / "GoNogo.yaml").read_text().replace("task: GoNogo", "task: MyTask")
+    (tmp_path / "my_task.yaml").write_text(spec)
+    monkeypatch.chdir(tmp_path)
+    names: dict = {}
+    exec(snippet, names)  # noqa: S102 - the README's own snippet
+    assert names["env_id"] == "taskspec/MyTask-v0"
+    assert isinstance(names["envs"], TrialVectorEnv) and names["envs"].num_envs == 64
+    assert isinstance(names["sync"], gym.vector.SyncVectorEnv)
+    assert names["env"].unwrapped.task_name == "MyTask"

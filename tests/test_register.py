@@ -41,7 +41,7 @@ def test_errors_in_text_are_located_under_the_given_name() -> None:
 def test_register_a_file_then_make_and_make_vec(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text(GONOGO.replace("task: GoNogo", "task: Mine"))
-    taskspec.register("lab/Mine-v0", path, dt=50)
+    assert taskspec.register("lab/Mine-v0", path, dt=50) == "lab/Mine-v0"
     path.unlink()  # the registration holds the text: the file is no longer needed
     env = gym.make("lab/Mine-v0")
     assert env.unwrapped.task_name == "Mine" and env.unwrapped.dt == 50
@@ -62,3 +62,43 @@ def test_register_reports_spec_errors_at_once() -> None:
     with pytest.raises(SpecError):
         taskspec.register("lab/Broken-v0", spec_text="task: Broken\n")
     assert "lab/Broken-v0" not in gym.registry
+
+
+def test_register_a_file_under_its_task_name_then_make_vec_natively(tmp_path: Path) -> None:
+    path = tmp_path / "my_task.yaml"
+    path.write_text(GONOGO.replace("task: GoNogo", "task: MyFileTask"))
+    env_id = taskspec.register(path)
+    assert env_id == "taskspec/MyFileTask-v0"
+    assert taskspec.register(str(path)) == env_id  # the same spec again: the same id, no error
+    assert gym.make(env_id).unwrapped.task_name == "MyFileTask"
+    native = gym.make_vec(env_id, num_envs=2)
+    assert isinstance(native, TrialVectorEnv)  # through gymnasium's vector_entry_point
+    sync = gym.make_vec(env_id, 2, vectorization_mode="sync")
+    assert isinstance(sync, gym.vector.SyncVectorEnv)
+    a, _ = native.reset(seed=5)
+    b, _ = sync.reset(seed=5)
+    assert np.array_equal(a, b)  # sub-env i is seeded seed + i in both
+    for _ in range(3):
+        actions = np.zeros(2, dtype=np.int64)
+        a, ra, *_ = native.step(actions)
+        b, rb, *_ = sync.step(actions)
+        assert np.array_equal(a, b) and np.array_equal(ra, rb)
+
+
+def test_register_text_under_its_task_name_and_refuse_a_different_spec_there() -> None:
+    text = GONOGO.replace("task: GoNogo", "task: TextTask")
+    assert taskspec.register(spec_text=text) == "taskspec/TextTask-v0"
+    assert taskspec.register(spec_text=text) == "taskspec/TextTask-v0"
+    with pytest.raises(ValueError, match="already registered to a different spec"):
+        taskspec.register(spec_text=text.replace("dt: 100", "dt: 50"))
+    with pytest.raises(ValueError, match="different spec or different defaults"):
+        taskspec.register(spec_text=text, dt=50)
+    # a bundled task's own text is its bundled registration; an edited copy is refused
+    assert taskspec.register(spec_text=GONOGO) == "taskspec/GoNogo-v0"
+    with pytest.raises(ValueError, match="taskspec/GoNogo-v0"):
+        taskspec.register(spec_text=GONOGO.replace("dt: 100", "dt: 50"))
+
+
+def test_register_refuses_an_id_gymnasium_cannot_parse() -> None:
+    with pytest.raises(ValueError, match="not a gymnasium id"):
+        taskspec.register("lab/My Task", spec_text=GONOGO)

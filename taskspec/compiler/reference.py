@@ -125,6 +125,13 @@ def reference_markdown() -> str:
         "periods are never served. `generate_trials`, `Dataset` and the plots show the steps the",
         "ground-truth policy lives through (its trial history too), one trial at a time.",
         "",
+        "Bounds of draws: `integers(lo, hi)` draws whole numbers from `lo` up to `hi - 1` (`hi` is",
+        "excluded, as in NumPy: `integers(1, 7)` is a die roll); `uniform(lo, hi)` draws from `lo` up to `hi`.",
+        "",
+        "Copies of a repeated block: `rep` is the number in the current copy's name, so it counts from",
+        "`first`: with `repeat: 3` and `first: 1`, period `test` has copies test1, test2, test3 and `rep`",
+        "is 1, 2, 3 in them (0, 1, 2 with the default `first: 0`).",
+        "",
     ]
     parts += [
         "## Names",

@@ -416,7 +416,7 @@ class TrialEnv(gym.Env, abc.ABC):
         if row < 0:
             return exc
         _, path, file, spec_line, col = table[row]
-        return SpecError([Problem(file, spec_line, col, path, f"cannot evaluate: {exc}")])
+        return SpecError([Problem(file, spec_line, col, path, f"cannot evaluate: {fn.in_spec_terms(exc)}")])
 
     def _spec_problem(self, path: str, message: str) -> None:
         """Raise a SpecError at the spec line of `path` (looked up in the generated module's table)."""

@@ -8,6 +8,7 @@ a spec cannot ask for a billion-element array.
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -250,8 +251,14 @@ def choice(rng: np.random.Generator, n: int, values: Any, p: Any = None, size: A
 
 
 def _per_row(value: Any, n: int, size: Any) -> Any:
-    """A per-trial argument (shape (n,)) lined up with n vectors of draws."""
+    """A per-trial argument (shape (n,)) lined up with n vectors of draws; a per-trial vector must
+    have the draw's size (said in the spec's terms here: numpy would name the batch's shapes)."""
     value = np.asarray(value)
+    if size is not None and value.ndim == 2 and value.shape[0] == n and value.shape[1] not in (1, _size(size)):
+        raise ValueError(
+            f"a draw with size={_size(size)} got an argument holding {value.shape[1]} values per trial; "
+            f"give one number per trial, or {_size(size)} values"
+        )
     return value[:, None] if size is not None and value.ndim == 1 and value.shape[0] == n else value
 
 
@@ -386,3 +393,28 @@ class Outcomes:
             return np.full(n, value, dtype) if np.ndim(value) == 0 else np.asarray(value, dtype)
 
         return full(self.reward, np.float64), full(self.performance, np.float64), full(self.end, bool)
+
+
+_SHAPE = re.compile(r"\((\d+(?:,\s*\d+)*),?\)")
+
+
+def in_spec_terms(exc: Exception) -> str:
+    """An error's message, with numpy's shapes of per-trial values said as the spec's sizes.
+
+    Trial variables are computed for a batch of trials at once, so numpy names shapes such as
+    (4,) and (4, 3): one number per trial and a vector of 3 (a size=3 draw) per trial. The batch
+    is the author's business only through those sizes. Other messages pass unchanged.
+    """
+    text = str(exc)
+    if not isinstance(exc, ValueError) or "broadcast" not in text:
+        return text
+    shapes = [tuple(int(d) for d in match.split(",")) for match in _SHAPE.findall(text)]
+    if len(shapes) < 2 or any(len(shape) > 2 for shape in shapes) or len({shape[0] for shape in shapes}) != 1:
+        return text  # not per-trial values (e.g. placements over trials, steps and columns)
+    sizes = dict.fromkeys(
+        "a number that varies by trial" if len(s) == 1 else f"a vector of {s[1]} per trial" for s in shapes
+    )
+    return (
+        f"{' and '.join(sizes)} do not combine (a vector, e.g. a size= draw, combines with fixed numbers "
+        "and with vectors of its own size)"
+    )

@@ -14,7 +14,8 @@ class AnnubesEnv(TrialEnv):
         "NeuroGym 2.3.1 requires `session` and `catch_prob` arguments; here they have the defaults\n"
         "of NeuroGym's own documentation: visual and auditory equally likely (`p_visual: 0.5`) and\n"
         "half the trials catch trials. One visual and one auditory modality are modelled (named\n"
-        "`v` and `a`, NeuroGym's example session); stimuli combining both are not.\n"
+        "`v` and `a`, NeuroGym's example session; their columns come sorted by name, `a` before\n"
+        "`v`, as NeuroGym orders them); stimuli combining both are not.\n"
         "Deviation from NeuroGym 2.3.1: performance is 1 when every step of the stimulus period\n"
         "was answered right (NeuroGym sets it on any right step, so even a random policy scores\n"
         "nearly 1)."
@@ -89,9 +90,9 @@ class AnnubesEnv(TrialEnv):
         # see _SPEC_LOCATIONS[1]
         _sizes["observation"].append(("start", fn.size(1)))
         # see _SPEC_LOCATIONS[2]
-        _sizes["observation"].append(("v", fn.size(1)))
-        # see _SPEC_LOCATIONS[3]
         _sizes["observation"].append(("a", fn.size(1)))
+        # see _SPEC_LOCATIONS[3]
+        _sizes["observation"].append(("v", fn.size(1)))
         # see _SPEC_LOCATIONS[4]
         _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[5]
@@ -316,47 +317,47 @@ class AnnubesEnv(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (87, "observation.fixation", "tasks/AnnubesEnv.yaml", 31, 25),
-    (89, "observation.start", "tasks/AnnubesEnv.yaml", 31, 35),
-    (91, "observation.v", "tasks/AnnubesEnv.yaml", 31, 41),
-    (93, "observation.a", "tasks/AnnubesEnv.yaml", 31, 47),
-    (95, "action.fixation", "tasks/AnnubesEnv.yaml", 32, 20),
-    (97, "action.choice", "tasks/AnnubesEnv.yaml", 32, 31),
-    (103, "session.luck.init", "tasks/AnnubesEnv.yaml", 35, 16),
-    (105, "session.w_visual.init", "tasks/AnnubesEnv.yaml", 36, 20),
-    (107, "session.w_auditory.init", "tasks/AnnubesEnv.yaml", 37, 22),
-    (109, "session.w_catch.init", "tasks/AnnubesEnv.yaml", 38, 19),
-    (111, "session.stimulus.init", "tasks/AnnubesEnv.yaml", 39, 20),
-    (113, "session.run_visual.init", "tasks/AnnubesEnv.yaml", 40, 22),
-    (115, "session.run_auditory.init", "tasks/AnnubesEnv.yaml", 41, 24),
-    (117, "session.run_catch.init", "tasks/AnnubesEnv.yaml", 42, 21),
-    (133, "session.luck.next", "tasks/AnnubesEnv.yaml", 35, 25),
-    (135, "session.w_visual.next", "tasks/AnnubesEnv.yaml", 36, 29),
-    (140, "session.w_auditory.next", "tasks/AnnubesEnv.yaml", 37, 31),
-    (147, "session.w_catch.next", "tasks/AnnubesEnv.yaml", 38, 28),
-    (151, "session.stimulus.next", "tasks/AnnubesEnv.yaml", 39, 30),
-    (162, "session.run_visual.next", "tasks/AnnubesEnv.yaml", 40, 31),
-    (164, "session.run_auditory.next", "tasks/AnnubesEnv.yaml", 41, 33),
-    (166, "session.run_catch.next", "tasks/AnnubesEnv.yaml", 42, 30),
-    (189, "trial.catch", "tasks/AnnubesEnv.yaml", 44, 10),
-    (191, "trial.intensity", "tasks/AnnubesEnv.yaml", 45, 14),
-    (193, "state.mistakes.init", "tasks/AnnubesEnv.yaml", 47, 20),
-    (196, "periods.fixation", "tasks/AnnubesEnv.yaml", 48, 21),
-    (198, "periods.stimulus", "tasks/AnnubesEnv.yaml", 48, 36),
-    (200, "periods.iti", "tasks/AnnubesEnv.yaml", 48, 47),
-    (226, "inputs[0].value", "tasks/AnnubesEnv.yaml", 50, 48),
-    (228, "inputs[1].value", "tasks/AnnubesEnv.yaml", 51, 45),
-    (230, "inputs[2].value", "tasks/AnnubesEnv.yaml", 52, 41),
-    (237, "inputs[3].value", "tasks/AnnubesEnv.yaml", 53, 41),
-    (244, "target[0].value", "tasks/AnnubesEnv.yaml", 55, 31),
-    (251, "outcomes[0].when", "tasks/AnnubesEnv.yaml", 57, 37),
-    (255, "outcomes[1].when", "tasks/AnnubesEnv.yaml", 58, 30),
-    (259, "outcomes[2].when", "tasks/AnnubesEnv.yaml", 59, 5),
-    (269, "state.mistakes.next", "tasks/AnnubesEnv.yaml", 47, 47),
-    (279, "state.mistakes.next", "tasks/AnnubesEnv.yaml", 47, 47),
-    (295, "outcomes[0].when", "tasks/AnnubesEnv.yaml", 57, 37),
-    (297, "outcomes[1].when", "tasks/AnnubesEnv.yaml", 58, 30),
-    (299, "outcomes[2].when", "tasks/AnnubesEnv.yaml", 59, 5),
-    (305, "timeout[0].when", "tasks/AnnubesEnv.yaml", 61, 5),
-    (311, "timeout[0].when", "tasks/AnnubesEnv.yaml", 61, 5),
+    (88, "observation.fixation", "tasks/AnnubesEnv.yaml", 32, 25),
+    (90, "observation.start", "tasks/AnnubesEnv.yaml", 32, 35),
+    (92, "observation.a", "tasks/AnnubesEnv.yaml", 32, 41),
+    (94, "observation.v", "tasks/AnnubesEnv.yaml", 32, 47),
+    (96, "action.fixation", "tasks/AnnubesEnv.yaml", 33, 20),
+    (98, "action.choice", "tasks/AnnubesEnv.yaml", 33, 31),
+    (104, "session.luck.init", "tasks/AnnubesEnv.yaml", 36, 16),
+    (106, "session.w_visual.init", "tasks/AnnubesEnv.yaml", 37, 20),
+    (108, "session.w_auditory.init", "tasks/AnnubesEnv.yaml", 38, 22),
+    (110, "session.w_catch.init", "tasks/AnnubesEnv.yaml", 39, 19),
+    (112, "session.stimulus.init", "tasks/AnnubesEnv.yaml", 40, 20),
+    (114, "session.run_visual.init", "tasks/AnnubesEnv.yaml", 41, 22),
+    (116, "session.run_auditory.init", "tasks/AnnubesEnv.yaml", 42, 24),
+    (118, "session.run_catch.init", "tasks/AnnubesEnv.yaml", 43, 21),
+    (134, "session.luck.next", "tasks/AnnubesEnv.yaml", 36, 25),
+    (136, "session.w_visual.next", "tasks/AnnubesEnv.yaml", 37, 29),
+    (141, "session.w_auditory.next", "tasks/AnnubesEnv.yaml", 38, 31),
+    (148, "session.w_catch.next", "tasks/AnnubesEnv.yaml", 39, 28),
+    (152, "session.stimulus.next", "tasks/AnnubesEnv.yaml", 40, 30),
+    (163, "session.run_visual.next", "tasks/AnnubesEnv.yaml", 41, 31),
+    (165, "session.run_auditory.next", "tasks/AnnubesEnv.yaml", 42, 33),
+    (167, "session.run_catch.next", "tasks/AnnubesEnv.yaml", 43, 30),
+    (190, "trial.catch", "tasks/AnnubesEnv.yaml", 45, 10),
+    (192, "trial.intensity", "tasks/AnnubesEnv.yaml", 46, 14),
+    (194, "state.mistakes.init", "tasks/AnnubesEnv.yaml", 48, 20),
+    (197, "periods.fixation", "tasks/AnnubesEnv.yaml", 49, 21),
+    (199, "periods.stimulus", "tasks/AnnubesEnv.yaml", 49, 36),
+    (201, "periods.iti", "tasks/AnnubesEnv.yaml", 49, 47),
+    (227, "inputs[0].value", "tasks/AnnubesEnv.yaml", 51, 48),
+    (229, "inputs[1].value", "tasks/AnnubesEnv.yaml", 52, 45),
+    (231, "inputs[2].value", "tasks/AnnubesEnv.yaml", 53, 41),
+    (238, "inputs[3].value", "tasks/AnnubesEnv.yaml", 54, 41),
+    (245, "target[0].value", "tasks/AnnubesEnv.yaml", 56, 31),
+    (252, "outcomes[0].when", "tasks/AnnubesEnv.yaml", 58, 37),
+    (256, "outcomes[1].when", "tasks/AnnubesEnv.yaml", 59, 30),
+    (260, "outcomes[2].when", "tasks/AnnubesEnv.yaml", 60, 5),
+    (270, "state.mistakes.next", "tasks/AnnubesEnv.yaml", 48, 47),
+    (280, "state.mistakes.next", "tasks/AnnubesEnv.yaml", 48, 47),
+    (296, "outcomes[0].when", "tasks/AnnubesEnv.yaml", 58, 37),
+    (298, "outcomes[1].when", "tasks/AnnubesEnv.yaml", 59, 30),
+    (300, "outcomes[2].when", "tasks/AnnubesEnv.yaml", 60, 5),
+    (306, "timeout[0].when", "tasks/AnnubesEnv.yaml", 62, 5),
+    (312, "timeout[0].when", "tasks/AnnubesEnv.yaml", 62, 5),
 )

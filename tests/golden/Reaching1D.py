@@ -14,7 +14,10 @@ class Reaching1D(TrialEnv):
         "Deviations from NeuroGym 2.3.1: the ground truth is an action (move toward the target\n"
         "along the shorter arc from the starting position, then keep going), not the target angle\n"
         "NeuroGym stores in a discrete-action task; the `self` input is shown from the first step\n"
-        "(NeuroGym adds it only to observations returned by step)."
+        "(NeuroGym adds it only to observations returned by step); the reward scores the hand\n"
+        "against the true target angle, where NeuroGym scores it against the angle truncated to a\n"
+        "whole number by its int64 ground-truth array (target 3.9, hand at pi: NeuroGym pays 0.858\n"
+        "per step, here 0.242), a deliberate fix."
     )
 
     info = TaskInfo(
@@ -201,26 +204,26 @@ class Reaching1D(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (52, "observation.target", "tasks/Reaching1D.yaml", 23, 23),
-    (54, "observation.self", "tasks/Reaching1D.yaml", 23, 39),
-    (56, "action.fixation", "tasks/Reaching1D.yaml", 24, 20),
-    (58, "action.left", "tasks/Reaching1D.yaml", 24, 29),
-    (60, "action.right", "tasks/Reaching1D.yaml", 24, 39),
-    (67, "trial.target_angle", "tasks/Reaching1D.yaml", 26, 17),
-    (71, "trial.direction", "tasks/Reaching1D.yaml", 28, 14),
-    (75, "state.position.init", "tasks/Reaching1D.yaml", 30, 20),
-    (77, "state.score.init", "tasks/Reaching1D.yaml", 32, 11),
-    (80, "periods.fixation", "tasks/Reaching1D.yaml", 37, 21),
-    (82, "periods.reach", "tasks/Reaching1D.yaml", 37, 33),
-    (91, "inputs[0].value", "tasks/Reaching1D.yaml", 39, 43),
-    (93, "inputs[1].value", "tasks/Reaching1D.yaml", 40, 26),
-    (96, "target[0].value", "tasks/Reaching1D.yaml", 42, 28),
-    (102, "outcomes[0].when", "tasks/Reaching1D.yaml", 44, 5),
-    (128, "state.position.next", "tasks/Reaching1D.yaml", 30, 30),
-    (132, "state.score.next", "tasks/Reaching1D.yaml", 34, 11),
-    (145, "inputs[1].value", "tasks/Reaching1D.yaml", 40, 26),
-    (159, "state.position.next", "tasks/Reaching1D.yaml", 30, 30),
-    (163, "state.score.next", "tasks/Reaching1D.yaml", 34, 11),
-    (180, "inputs[1].value", "tasks/Reaching1D.yaml", 40, 26),
-    (191, "outcomes[0].when", "tasks/Reaching1D.yaml", 44, 5),
+    (55, "observation.target", "tasks/Reaching1D.yaml", 26, 23),
+    (57, "observation.self", "tasks/Reaching1D.yaml", 26, 39),
+    (59, "action.fixation", "tasks/Reaching1D.yaml", 27, 20),
+    (61, "action.left", "tasks/Reaching1D.yaml", 27, 29),
+    (63, "action.right", "tasks/Reaching1D.yaml", 27, 39),
+    (70, "trial.target_angle", "tasks/Reaching1D.yaml", 29, 17),
+    (74, "trial.direction", "tasks/Reaching1D.yaml", 31, 14),
+    (78, "state.position.init", "tasks/Reaching1D.yaml", 33, 20),
+    (80, "state.score.init", "tasks/Reaching1D.yaml", 35, 11),
+    (83, "periods.fixation", "tasks/Reaching1D.yaml", 40, 21),
+    (85, "periods.reach", "tasks/Reaching1D.yaml", 40, 33),
+    (94, "inputs[0].value", "tasks/Reaching1D.yaml", 42, 43),
+    (96, "inputs[1].value", "tasks/Reaching1D.yaml", 43, 26),
+    (99, "target[0].value", "tasks/Reaching1D.yaml", 45, 28),
+    (105, "outcomes[0].when", "tasks/Reaching1D.yaml", 47, 5),
+    (131, "state.position.next", "tasks/Reaching1D.yaml", 33, 30),
+    (135, "state.score.next", "tasks/Reaching1D.yaml", 37, 11),
+    (148, "inputs[1].value", "tasks/Reaching1D.yaml", 43, 26),
+    (162, "state.position.next", "tasks/Reaching1D.yaml", 33, 30),
+    (166, "state.score.next", "tasks/Reaching1D.yaml", 37, 11),
+    (183, "inputs[1].value", "tasks/Reaching1D.yaml", 43, 26),
+    (194, "outcomes[0].when", "tasks/Reaching1D.yaml", 47, 5),
 )

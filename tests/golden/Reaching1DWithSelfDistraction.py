@@ -9,7 +9,9 @@ class Reaching1DWithSelfDistraction(TrialEnv):
         "three times stronger: the agent must reach the target although its own movement\n"
         "dominates the input. One population of 32 direction-tuned units carries both.\n"
         "Deviations from NeuroGym 2.3.1: as in Reaching1D, the ground truth is the action toward\n"
-        "the target and the hand input is shown from the first step; NeuroGym leaves the\n"
+        "the target, the hand input is shown from the first step, and the reward scores the hand\n"
+        "against the true target angle, not NeuroGym's angle truncated to a whole number (target\n"
+        "3.9, hand at pi: NeuroGym pays 0.858 per step, here 0.242); NeuroGym leaves the\n"
         "observation unnamed, here its one group is `stimulus`."
     )
 
@@ -199,25 +201,25 @@ class Reaching1DWithSelfDistraction(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (51, "observation.stimulus", "tasks/Reaching1DWithSelfDistraction.yaml", 15, 45),
-    (53, "action.fixation", "tasks/Reaching1D.yaml", 24, 20),
-    (55, "action.left", "tasks/Reaching1D.yaml", 24, 29),
-    (57, "action.right", "tasks/Reaching1D.yaml", 24, 39),
-    (64, "trial.target_angle", "tasks/Reaching1D.yaml", 26, 17),
-    (68, "trial.direction", "tasks/Reaching1D.yaml", 28, 14),
-    (72, "state.position.init", "tasks/Reaching1D.yaml", 30, 20),
-    (74, "state.score.init", "tasks/Reaching1D.yaml", 32, 11),
-    (77, "periods.fixation", "tasks/Reaching1D.yaml", 37, 21),
-    (79, "periods.reach", "tasks/Reaching1D.yaml", 37, 33),
-    (89, "inputs[0].value", "tasks/Reaching1DWithSelfDistraction.yaml", 17, 45),
-    (91, "inputs[1].value", "tasks/Reaching1DWithSelfDistraction.yaml", 18, 30),
-    (94, "target[0].value", "tasks/Reaching1D.yaml", 42, 28),
-    (100, "outcomes[0].when", "tasks/Reaching1D.yaml", 44, 5),
-    (126, "state.position.next", "tasks/Reaching1D.yaml", 30, 30),
-    (130, "state.score.next", "tasks/Reaching1D.yaml", 34, 11),
-    (143, "inputs[1].value", "tasks/Reaching1DWithSelfDistraction.yaml", 18, 30),
-    (157, "state.position.next", "tasks/Reaching1D.yaml", 30, 30),
-    (161, "state.score.next", "tasks/Reaching1D.yaml", 34, 11),
-    (178, "inputs[1].value", "tasks/Reaching1DWithSelfDistraction.yaml", 18, 30),
-    (189, "outcomes[0].when", "tasks/Reaching1D.yaml", 44, 5),
+    (53, "observation.stimulus", "tasks/Reaching1DWithSelfDistraction.yaml", 17, 45),
+    (55, "action.fixation", "tasks/Reaching1D.yaml", 27, 20),
+    (57, "action.left", "tasks/Reaching1D.yaml", 27, 29),
+    (59, "action.right", "tasks/Reaching1D.yaml", 27, 39),
+    (66, "trial.target_angle", "tasks/Reaching1D.yaml", 29, 17),
+    (70, "trial.direction", "tasks/Reaching1D.yaml", 31, 14),
+    (74, "state.position.init", "tasks/Reaching1D.yaml", 33, 20),
+    (76, "state.score.init", "tasks/Reaching1D.yaml", 35, 11),
+    (79, "periods.fixation", "tasks/Reaching1D.yaml", 40, 21),
+    (81, "periods.reach", "tasks/Reaching1D.yaml", 40, 33),
+    (91, "inputs[0].value", "tasks/Reaching1DWithSelfDistraction.yaml", 19, 45),
+    (93, "inputs[1].value", "tasks/Reaching1DWithSelfDistraction.yaml", 20, 30),
+    (96, "target[0].value", "tasks/Reaching1D.yaml", 45, 28),
+    (102, "outcomes[0].when", "tasks/Reaching1D.yaml", 47, 5),
+    (128, "state.position.next", "tasks/Reaching1D.yaml", 33, 30),
+    (132, "state.score.next", "tasks/Reaching1D.yaml", 37, 11),
+    (145, "inputs[1].value", "tasks/Reaching1DWithSelfDistraction.yaml", 20, 30),
+    (159, "state.position.next", "tasks/Reaching1D.yaml", 33, 30),
+    (163, "state.score.next", "tasks/Reaching1D.yaml", 37, 11),
+    (180, "inputs[1].value", "tasks/Reaching1DWithSelfDistraction.yaml", 20, 30),
+    (191, "outcomes[0].when", "tasks/Reaching1D.yaml", 47, 5),
 )
