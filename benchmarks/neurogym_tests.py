@@ -152,7 +152,8 @@ def main(argv: list[str]) -> int:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [tmp, os.environ.get("PYTHONPATH")]))}
         command = [
             sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--import-mode=importlib",
-            "-c", str(Path(tmp) / "pytest.ini"), "--rootdir", str(tests), "-rfE", "--continue-on-collection-errors", *targets, *extra,
+            "-c", str(Path(tmp) / "pytest.ini"), "--rootdir", str(tests), "-rfE", "--continue-on-collection-errors",
+            *targets, *extra,
         ]  # fmt: skip
         return subprocess.run(command, env=env, check=False).returncode  # noqa: S603 - our own interpreter
 

@@ -52,7 +52,8 @@ def test_trial_length_stats_measures_without_touching_the_trials():
     stats = env.trial_length_stats(1500)
     after = play(env, 60, policy=lambda e: e.gt_now)
     env.reset(seed=1)
-    np.testing.assert_array_equal(play(env, 60, policy=lambda e: e.gt_now)[0], after[0])  # the env's stream is untouched
+    again = play(env, 60, policy=lambda e: e.gt_now)
+    np.testing.assert_array_equal(again[0], after[0])  # the env's own stream went on untouched
     lengths = taskspec.generate_trials("ReadySetGo", 1500, seed=2).length
     assert abs(stats["mean"] - lengths.mean()) < 4 * lengths.std() / np.sqrt(1500)
     assert stats["std"] > 0 and stats["mean"] < stats["percentile_95"] <= stats["max"] <= lengths.max() + 5
@@ -205,3 +206,17 @@ def test_annubes_maps_neurogyms_session_onto_p_visual():
         taskspec.make("AnnubesEnv", session={"v": 0.3, "a": 0.3, "av": 0.3})
     with pytest.raises(ValueError, match="not both"):
         taskspec.make("AnnubesEnv", session={"v": 1}, p_visual=0.5)
+
+
+def test_the_trial_wrapper_of_the_docs_runs():
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "wrappers.md").read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", page, flags=re.S) if "class FixedCoherence" in b)
+    scope: dict = {}
+    exec(compile(block, "docs/wrappers.md", "exec"), scope)  # noqa: S102 - our own documentation
+    env = scope["FixedCoherence"](taskspec.make(PDM, **SHORT), coh=6.4)
+    _, info = env.reset(seed=0)
+    ends = [env.step(env.gt_now)[4] for _ in range(9)]
+    assert {info["trial"]["coh"]} | {i["trial"]["coh"] for i in ends if i["new_trial"]} == {6.4}
