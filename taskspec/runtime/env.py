@@ -301,7 +301,7 @@ class TrialEnv(gym.Env, abc.ABC):
     def seed(self, seed: int | None = None) -> list[int | None]:
         """NeuroGym's `env.seed(s)`: reseed the trials and `action_space`; the next `reset()` starts afresh.
 
-        The same as `reset(seed=s)` followed by a `reset()`; kept for code written for NeuroGym.
+        `seed(s)` then `reset()` gives the trials of `reset(seed=s)`; kept for code written for NeuroGym.
         """
         self._np_random, self._np_random_seed = gym.utils.seeding.np_random(seed)
         self.action_space.seed(seed)
