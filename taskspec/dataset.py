@@ -202,7 +202,8 @@ class Dataset:
         self.batch_size, self.seq_len = batch_size, seq_len or 1000
         self.batch_first, self.per_trial = batch_first, per_trial
         self.max_batch = None if max_batch is None or max_batch == float("inf") else int(max_batch)
-        steps = cache_len or self.seq_len * max(1, CACHE_STEPS // (self.seq_len * batch_size))
+        # int(): NeuroGym's own tests pass cache_len=1e4
+        steps = int(cache_len or self.seq_len * max(1, CACHE_STEPS // (self.seq_len * batch_size)))
         self._cache_len = -(-steps // self.seq_len) * self.seq_len  # whole windows, rounded up as NeuroGym does
         self._worker_stream: tuple[int, int] | None = None
         self._pid: int | None = None  # the process whose threads `_pools` holds

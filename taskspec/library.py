@@ -349,7 +349,33 @@ def make(name_or_path: str | Path | None = None, *, spec_text: str | None = None
 
     `kwargs` are parameters, `dt`, `rewards={...}` or `timing={...}`.
     """
-    return _class_of(name_or_path, spec_text)(**kwargs)
+    cls = _class_of(name_or_path, spec_text)
+    return cls(**_neurogym_arguments(cls, kwargs))
+
+
+def _neurogym_arguments(cls: type[TrialEnv], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """NeuroGym constructor arguments that a bundled task takes in another form, translated.
+
+    AnnubesEnv's `session` (modality -> relative probability, e.g. {"v": 0.5, "a": 0.5})
+    becomes `p_visual`, the visual share of the non-catch trials.
+    """
+    if cls.task_name != "AnnubesEnv" or "session" not in kwargs or cls.info.param("p_visual") is None:
+        return kwargs
+    kwargs = dict(kwargs)
+    session = kwargs.pop("session")
+    weights = session if isinstance(session, dict) else {}
+    odd = [key for key in weights if key not in ("v", "a")]
+    values = [weights.get(m, 0) for m in ("v", "a")]
+    if not weights or odd or not all(isinstance(w, (int, float)) and w >= 0 for w in values) or sum(values) <= 0:
+        raise ValueError(
+            f"AnnubesEnv models one visual ('v') and one auditory ('a') modality: session={session!r} cannot be"
+            f" mapped{f' ({odd} are not modelled)' if odd else ''}; give session={{'v': ..., 'a': ...}} with"
+            " non-negative weights, or p_visual=... (the visual share of the non-catch trials)"
+        )
+    if "p_visual" in kwargs:
+        raise ValueError("AnnubesEnv: give session or p_visual (the visual share of the non-catch trials), not both")
+    kwargs["p_visual"] = values[0] / sum(values)
+    return kwargs
 
 
 # Wrappers that leave a task's trials as they are: batch code may look through them.

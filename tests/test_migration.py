@@ -26,6 +26,7 @@ def test_neurogym_arguments():
                           seq_len=44, max_batch=4, cache_len=100, seed=1)
     assert ds.env.dt == 50 and ds.env.params["sigma"] == 0.0
     assert ds._cache_len == 132  # rounded up to whole windows, as NeuroGym does
+    assert taskspec.Dataset("GoNogo", batch_size=2, seq_len=10, cache_len=1e2)()[0].shape == (10, 2, 3)  # a float too
     batches = list(ds)
     assert len(batches) == 4 == len(ds) and batches[0][0].shape == (44, 3, 3)
     with pytest.raises(StopIteration):

@@ -149,8 +149,18 @@ def test_pass_reward_appends_the_previous_reward(make):
         assert new_ob.shape == (4,) and new_ob[3] == np.float32(reward)
 
 
+def test_pass_action_appends_the_previous_action_as_one_column(make):
+    env = PassAction(make(PDM, **SHORT))  # NeuroGym's form: the action's number
+    assert env.observation_space.name["action"] == 3 and env.observation_space.shape == (4,)
+    steps = run_trials(env, lambda e: e.action_space.sample(), 30)
+    assert steps[0][0][3] == 0
+    assert {a for _, a, *_ in steps} == {0, 1, 2}
+    for _, action, _, new_ob, _ in steps:
+        assert new_ob[3] == action
+
+
 def test_pass_action_appends_the_previous_action_one_hot(make):
-    env = PassAction(make(PDM, **SHORT))
+    env = PassAction(make(PDM, **SHORT), one_hot=True)
     assert env.observation_space.name["action"] == [3, 4, 5]
     steps = run_trials(env, lambda e: e.action_space.sample(), 30)
     np.testing.assert_array_equal(steps[0][0][3:], 0)

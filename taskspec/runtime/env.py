@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 import bisect
+import copy
 import math
 import sys
 import warnings
@@ -84,6 +85,7 @@ class TrialEnv(gym.Env, abc.ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        _refuse_handwritten(cls)
         if "info" not in cls.__dict__:  # a subclass of a task class keeps what it inherits
             return
         info = cls.info
@@ -374,6 +376,39 @@ class TrialEnv(gym.Env, abc.ABC):
         if self._interactive:
             self._trial_reward, self._decision = 0.0, None
 
+    def seed(self, seed: int | None = None) -> list[int | None]:
+        """NeuroGym's `env.seed(s)`: reseed the trials and `action_space`; the next `reset()` starts afresh.
+
+        `seed(s)` then `reset()` gives the trials of `reset(seed=s)`; kept for code written for NeuroGym.
+        """
+        self._np_random, self._np_random_seed = gym.utils.seeding.np_random(seed)
+        self.action_space.seed(seed)
+        self._batch, self._session = None, None  # trials drawn ahead came from the old generator
+        return [seed]
+
+    def trial_length_stats(self, num_trials: int = 10000) -> dict[str, float]:
+        """NeuroGym's statistics of trial length in steps: `mean`, `std`, `percentile_95` and `max`.
+
+        The trials are drawn from a copy of the env's generator and session, so the env's own
+        trials are the same whether or not this was called.
+        """
+        if int(num_trials) != num_trials or num_trials < 1:
+            raise ValueError(f"num_trials must be a whole number >= 1, got {num_trials!r}")
+        rng, session = copy.deepcopy(self.np_random), copy.deepcopy(self._session)
+        lengths = []
+        try:
+            for start in range(0, int(num_trials), 1000):  # in parts: a batch holds every step of its trials
+                lengths.append(self.generate(rng, min(1000, int(num_trials) - start)).length)
+        finally:
+            self._session = session
+        steps = np.concatenate(lengths)
+        return {
+            "mean": round(float(np.mean(steps)), 3),
+            "std": round(float(np.std(steps)), 3),
+            "percentile_95": round(float(np.percentile(steps, 95)), 3),
+            "max": int(np.max(steps)),
+        }
+
     @property
     def gt_now(self) -> Any:
         return self.gt[self.t_ind]
@@ -496,6 +531,22 @@ class TrialEnv(gym.Env, abc.ABC):
 
     def _timeout_all(self, t: Any, _vars: Any, _states: Any) -> Any:
         return fn.Outcomes(t)
+
+
+_GENERATED_HOOKS = ("_group_sizes", "_sample_trials", "_fill", "_judge", "_judge_all")
+
+
+def _refuse_handwritten(cls: type) -> None:
+    """A class that does not define the hooks a compiled spec defines is a hand-written task: refuse it
+    with the way forward, instead of Python's bare "abstract methods" error when it is instantiated."""
+    missing = [name for name in _GENERATED_HOOKS if getattr(getattr(cls, name), "__isabstractmethod__", False)]
+    if missing:
+        raise TypeError(
+            f"{cls.__name__} subclasses taskspec.TrialEnv by hand; taskspec tasks are YAML specs compiled"
+            f" into TrialEnv classes, so write the task as a spec (docs/tutorial.md) and load it with"
+            f" taskspec.make: docs/migration.md shows where each NeuroGym call (_new_trial, _step,"
+            f" add_ob, set_groundtruth, ...) goes in the spec language"
+        )
 
 
 class _TrialLists:

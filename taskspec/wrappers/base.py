@@ -2,7 +2,8 @@
 
 Gymnasium 1.x wrappers no longer forward unknown attributes to the env they wrap, so a
 wrapper that needs the task's surface (`gt`, `trial`, `new_trial`, `rewards`, ...) reaches
-it through `env.unwrapped`, which must be a `TrialEnv`.
+it through `env.unwrapped`, which must be a `TrialEnv`. For code written for NeuroGym,
+every taskspec wrapper also reads the task's NeuroGym attributes through (`TaskSurface`).
 """
 
 from __future__ import annotations
@@ -65,7 +66,43 @@ def child_rng(np_random: np.random.Generator) -> np.random.Generator:
         return np.random.default_rng(int(np_random.integers(2**63)))
 
 
-class TrialWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
+# NeuroGym's task attributes and methods, which wrappers passed through before gymnasium 1.0.
+TASK_SURFACE = frozenset(
+    {
+        "ob", "gt", "ob_now", "gt_now", "t", "t_ind", "tmax", "dt", "trial", "num_tr", "performance",
+        "rewards", "timing", "start_t", "end_t", "start_ind", "end_ind", "in_period", "new_trial",
+        "seed", "trial_length_stats", "params", "task_name", "action_index",
+    }
+)  # fmt: skip
+
+
+class TaskSurface:
+    """Reads NeuroGym's task attributes (`TASK_SURFACE`: `gt_now`, `new_trial`, `ob`, `t_ind`, ...)
+    through the wrapper, from the task under the whole stack, as NeuroGym's wrappers did.
+
+    Only those names are passed through: any other missing attribute is still an error, so a
+    typo is not silently answered by the task. A wrapper's own attributes come first.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        env = self.__dict__.get("env")  # absent while unpickling: no forwarding then
+        if name in TASK_SURFACE and env is not None:
+            return getattr(env.unwrapped, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+class _InstallsAfterInit(type):
+    """Installs a trial wrapper once its `__init__` (a subclass's included) has returned, so a
+    subclass written as in NeuroGym, which overrides `new_trial` only, works without `install()`."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        wrapper = super().__call__(*args, **kwargs)
+        if not wrapper._installed:
+            wrapper.install()
+        return wrapper
+
+
+class TrialWrapper(TaskSurface, gym.Wrapper, gym.utils.RecordConstructorArgs, metaclass=_InstallsAfterInit):
     """Base of wrappers that change how the task draws its trials.
 
     The task starts trials itself, inside `reset` and `step` (`self.new_trial()`), so a
@@ -74,10 +111,13 @@ class TrialWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
     every trial the task starts, from any caller, goes through it, whatever other wrappers
     sit in between. Several trial wrappers chain: each calls the one installed before it.
 
-    Subclasses override `new_trial(**overrides)` (calling `self.draw_next(**overrides)`)
-    and `on_reset()`, called before the first trial after every reset of the task, and
-    call `self.install()` at the end of `__init__`, once their arguments are checked: a
-    wrapper that failed to build must leave the task untouched.
+    Subclasses override `new_trial(**overrides)`, calling `self.draw_next(**overrides)` (or,
+    as in NeuroGym, `self.env.new_trial(**overrides)`: inside the hook it means the same), and
+    `on_reset()`, called before the first trial after every reset of the task. The wrapper is
+    installed when its construction ends; a subclass may call `self.install()` earlier, e.g.
+    before it edits the trial already loaded. A wrapper that failed to build leaves the task
+    untouched. As in NeuroGym, `new_trial` may replace `self.ob`, the trial's observations:
+    the assignment goes to the task, whose `reset` and `step` then return those rows.
     """
 
     def __init__(self, env: gym.Env, **recorded: Any):
@@ -85,14 +125,25 @@ class TrialWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         gym.Wrapper.__init__(self, env)
         self.task = task_of(env, type(self).__name__)
         self._earlier_hook: Any = None
+        self._installed = False
+        self._in_hook = False
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "ob" and "task" in self.__dict__:  # NeuroGym's way of editing the trial's observations
+            setattr(self.task, name, value)
+        else:
+            super().__setattr__(name, value)
 
     def install(self) -> None:
-        """Route every trial the task starts through this wrapper's `new_trial`."""
+        """Route every trial the task starts through this wrapper's `new_trial` (once)."""
+        if self._installed:
+            return
         # The hook of a trial wrapper installed earlier, if any. The class's own method is not
         # stored as a bound method: unpickling would look it up again and find this hook.
         self._earlier_hook = vars(self.task).get("new_trial")
         # An instance attribute shadows TrialEnv.new_trial, so the task's own reset/step call the hook.
         self.task.new_trial = self._hook  # type: ignore[method-assign]
+        self._installed = True
 
     def draw_next(self, **overrides: Any) -> dict[str, Any]:
         """Start the trial through the trial wrappers installed before this one, then the task."""
@@ -101,9 +152,15 @@ class TrialWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         return type(self.task).new_trial(self.task, **overrides)
 
     def _hook(self, **overrides: Any) -> dict[str, Any]:
+        if self._in_hook:  # this wrapper's new_trial asked the task (self.env.new_trial): go inwards
+            return self.draw_next(**overrides)
         if self.task.num_tr == 0:  # reset() clears the count before it starts the first trial
             self.on_reset()
-        return self.new_trial(**overrides)
+        self._in_hook = True
+        try:
+            return self.new_trial(**overrides)
+        finally:
+            self._in_hook = False
 
     def on_reset(self) -> None:
         """Forget per-run state (blocks, trial history) when the task is reset."""

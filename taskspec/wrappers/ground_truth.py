@@ -27,51 +27,72 @@ class SideBias(TrialWrapper):
 
     `probs[b][j]` is the probability of `values[j]` in block b. `values` defaults to the
     distinct values the variable takes (sorted; e.g. 0 and 1 for PerceptualDecisionMaking,
-    1 and 2 for ContextDecisionMaking). A block lasts `block_dur` trials, or a number drawn
-    uniformly from `(low, high)` inclusive; then a different block is drawn at random. The
-    first block after a reset is random too. `info["block"]` is the block of the trial
-    the step belongs to, and `self.block` the current one. Animals track such biases
-    (e.g. the International Brain Laboratory's task), which is what this is used to study.
+    1 and 2 for ContextDecisionMaking). `block_dur`, as in NeuroGym, is a whole number of
+    trials per block, a `(low, high)` range drawn uniformly (inclusive) for each block, or a
+    float in (0, 1): the probability of switching block before each trial. A new block
+    always differs from the last; the first block after a reset is random too.
+    `info["block"]` is the block of the trial the step belongs to. NeuroGym's attribute
+    names hold: `curr_block` (the current block; None before the first trial),
+    `choice_prob` (the matrix), `n_block`, `choices` (= `values`) and `block_dur` as given.
+    Animals track such biases (e.g. the International Brain Laboratory's task), which is
+    what this is used to study.
     """
 
     def __init__(
         self,
         env: gym.Env,
         probs: Sequence[Sequence[float]],
-        block_dur: int | tuple[int, int] = 200,
+        block_dur: float | tuple[int, int] = 200,
         variable: str = "ground_truth",
         values: Sequence[Any] | None = None,
     ):
         super().__init__(env, probs=probs, block_dur=block_dur, variable=variable, values=values)
-        self.probs = probability_rows(probs)
-        self.values = trial_values(self.task, variable, values, self.probs.shape[1])
+        self.choice_prob = probability_rows(probs)
+        self.n_block = len(self.choice_prob)
+        self.values = trial_values(self.task, variable, values, self.choice_prob.shape[1])
+        self.choices = self.values
         self.variable = variable
-        self.block_dur = _block_duration(block_dur)
-        self.block: int | None = None  # None until the first trial after a reset
-        self._left = 0  # trials left in the current block
+        self._switch_p, self._block_range = _block_duration(block_dur)
+        self.block_dur = block_dur
+        self.curr_block: int | None = None  # None until the first trial after a reset
+        self._left = 0  # trials left in the current block (fixed or ranged durations)
         self._trial_block: int | None = None  # the block of the trial being run
-        self.install()
+
+    @property
+    def probs(self) -> np.ndarray:
+        """The probability matrix (NeuroGym's `choice_prob`)."""
+        return self.choice_prob
+
+    @property
+    def block(self) -> int | None:
+        """The current block (NeuroGym's `curr_block`)."""
+        return self.curr_block
 
     def on_reset(self) -> None:
-        self.block, self._left = None, 0
+        self.curr_block, self._left = None, 0
 
     def new_trial(self, **overrides: Any) -> dict[str, Any]:
         rng = self.task.np_random
-        if self.block is None or self._left == 0:
-            self.block = self._next_block(rng)
-            low, high = self.block_dur
+        if self.curr_block is None or self._block_ends(rng):
+            self.curr_block = self._next_block(rng)
+            low, high = self._block_range
             self._left = int(rng.integers(low, high + 1))
         self._left -= 1
-        value = self.values[int(rng.choice(len(self.values), p=self.probs[self.block]))]
-        self._trial_block = self.block
+        value = self.values[int(rng.choice(len(self.values), p=self.choice_prob[self.curr_block]))]
+        self._trial_block = self.curr_block
         return self.draw_next(**{self.variable: value, **overrides})
+
+    def _block_ends(self, rng: np.random.Generator) -> bool:
+        if self._switch_p is not None:
+            return bool(rng.random() < self._switch_p)
+        return self._left <= 0
 
     def _next_block(self, rng: np.random.Generator) -> int:
         """A random block, different from the current one when there is another."""
-        n = len(self.probs)
-        if self.block is None or n == 1:
+        n = self.n_block
+        if self.curr_block is None or n == 1:
             return int(rng.integers(n))
-        return (self.block + 1 + int(rng.integers(n - 1))) % n
+        return (self.curr_block + 1 + int(rng.integers(n - 1))) % n
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> ResetResult:
         obs, info = self.env.reset(seed=seed, options=options)
@@ -115,7 +136,6 @@ class TrialHistory(TrialWrapper):
         self.values = trial_values(self.task, variable, values, self.probs.shape[1])
         self.variable = variable
         self.previous: int | None = None  # index into values of the previous trial's value
-        self.install()
 
     def on_reset(self) -> None:
         self.previous = None
@@ -130,9 +150,21 @@ class TrialHistory(TrialWrapper):
         return trial
 
 
-def _block_duration(block_dur: Any) -> tuple[int, int]:
-    """`block_dur` as an inclusive (low, high) range of trials per block."""
+def _block_duration(block_dur: Any) -> tuple[float | None, tuple[int, int]]:
+    """`block_dur` as (per-trial switch probability or None, inclusive (low, high) range of trials)."""
+    if isinstance(block_dur, float) and not block_dur.is_integer():
+        if not 0 < block_dur < 1:
+            raise ValueError(f"block_dur as a switch probability must lie strictly between 0 and 1, got {block_dur}")
+        return block_dur, (1, 1)
     bounds = (block_dur, block_dur) if np.ndim(block_dur) == 0 else tuple(block_dur)
-    if len(bounds) != 2 or any(int(b) != b for b in bounds) or not 1 <= bounds[0] <= bounds[1]:
+    if (
+        isinstance(block_dur, str)
+        or len(bounds) != 2
+        or not all(isinstance(b, (int, float, np.number)) for b in bounds)
+    ):
+        raise TypeError(
+            f"block_dur must be a number of trials, a (low, high) range or a switch probability, got {block_dur!r}"
+        )
+    if any(int(b) != b for b in bounds) or not 1 <= bounds[0] <= bounds[1]:
         raise ValueError(f"block_dur must be a whole number of trials >= 1 or a (low, high) range, got {block_dur}")
-    return int(bounds[0]), int(bounds[1])
+    return None, (int(bounds[0]), int(bounds[1]))
