@@ -48,6 +48,8 @@ class TaskInfo:
     episode: str = "continuing"  # or "trial": one episode per trial
     action_type: str = "discrete"
     action_bounds: tuple[float, float] = (-1.0, 1.0)
+    # The spec's `loss:`: {"weights": {period: w}, "default": w, "grace": {period: ms}, "groups": {group: f}}
+    loss: Mapping[str, Any] | None = None
 
     def param(self, name: str) -> ParamInfo | None:
         return next((p for p in self.params if p.name == name), None)
