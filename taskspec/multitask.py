@@ -124,10 +124,10 @@ def _in_task_order(space: Any, groups: dict[str, list[int]]) -> np.ndarray:
 def _check_same_actions(envs: Sequence[gym.Env], names: Sequence[str]) -> None:
     first = envs[0].action_space
     for env, name in zip(envs[1:], names[1:], strict=False):
-        if env.action_space != first or getattr(env.action_space, "name", None) != getattr(first, "name", None):
+        if env.action_space != first:  # equal spaces: action i of one task is action i of all (names aside)
             raise ValueError(
                 f"the tasks of a mix need one action space (one policy head answers them all): {names[0]} has "
-                f"{first} {getattr(first, 'name', '')}, {name} has {env.action_space} {getattr(env.action_space, 'name', '')}"
+                f"{first}, {name} has {env.action_space}"
             )
 
 
