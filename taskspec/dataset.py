@@ -69,7 +69,11 @@ def generate_trials(
 def _source(task: Any, params: dict[str, Any]) -> Any:
     """A single task's env, or the TaskMix when `task` names several tasks."""
     mix = as_mix(task, params)
-    return mix if mix is not None else as_env(task, params)
+    if mix is not None:
+        return mix
+    if isinstance(task, type) and issubclass(task, TrialEnv):  # a compiled class, e.g. from load_text
+        return task(**params)
+    return as_env(task, params)
 
 
 def with_weight(env: Any, batch: Batch) -> Batch:

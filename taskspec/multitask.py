@@ -48,15 +48,16 @@ def _resolve(tasks: Any, params: Mapping[str, Any]) -> tuple[list[TrialEnv], lis
             "tasks must be a family name (e.g. 'yang19'), or a list of task names, spec paths or envs; "
             f"got {tasks!r:.80}"
         )
-    envs = [as_env(t, None) if isinstance(t, gym.Env) else as_env(_name(t), dict(params)) for t in tasks]
+    envs = [_env(t, params) for t in tasks]
     return envs, [env.task_name for env in envs]
 
 
-def _name(task: Any) -> Any:
-    """A compiled class stands for its task name (as_env takes names, paths and envs)."""
-    if isinstance(task, type) and issubclass(task, TrialEnv):
-        return task.task_name
-    return task
+def _env(task: Any, params: Mapping[str, Any]) -> TrialEnv:
+    if isinstance(task, gym.Env):
+        return as_env(task, None)
+    if isinstance(task, type) and issubclass(task, TrialEnv):  # a compiled class, e.g. from load_text
+        return task(**params)
+    return as_env(task, dict(params))
 
 
 class Layout:

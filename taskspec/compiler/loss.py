@@ -17,6 +17,13 @@ def lower_loss(lowerer: Any, loss: Loss | None, action_groups: dict[str, Any]) -
     """`loss` as IR; unknown periods and action groups are reported through `lowerer.fail`."""
     if loss is None:
         return None
+    for key in ("weights", "grace", "groups"):
+        for name, value in getattr(loss, key).items():
+            if value < 0:
+                what = "a grace time must be a number of ms" if key == "grace" else "a loss weight must be a number"
+                lowerer.fail(("loss", key, name), f"{what} >= 0, got {value:g}")
+    if loss.default < 0:
+        lowerer.fail(("loss", "default"), f"a loss weight must be a number >= 0, got {loss.default:g}")
     weights: dict[str, float] = {}
     for name, weight in loss.weights.items():
         for period in lowerer.check_periods(("loss", "weights", name), name):

@@ -116,22 +116,19 @@ class StateVariable(Strict):
     during: Names | None = Field(None, description="Periods where the update applies; default: every step.")
 
 
-Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-
-
 class Loss(Strict):
     """Weights of the supervised loss at each step: Yang et al. (2019)'s cost mask, PsychRNN's output mask."""
 
-    weights: dict[str, Weight] = Field(
+    weights: dict[str, Finite] = Field(
         default_factory=dict,
         description="Period (or block of repeated periods) -> weight of its steps; unlisted periods weigh `default`.",
     )
-    default: Weight = Field(1.0, description="Weight of the steps of periods not listed in `weights`.")
-    grace: dict[str, Weight] = Field(
+    default: Finite = Field(1.0, description="Weight of the steps of periods not listed in `weights`.")
+    grace: dict[str, Finite] = Field(
         default_factory=dict,
         description="Period -> ms at its start that weigh 0 (e.g. 100 ms after a go cue for the response to form).",
     )
-    groups: dict[str, Weight] = Field(
+    groups: dict[str, Finite] = Field(
         default_factory=dict,
         description="Action group -> factor on its columns; then the weights have one column per action.",
     )
