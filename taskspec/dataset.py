@@ -168,7 +168,7 @@ def concatenate(chunks: list[Batch]) -> Batch:
         start={k: np.concatenate([c.start[k] for c in chunks]) for k in chunks[0].start},
         end={k: np.concatenate([c.end[k] for c in chunks]) for k in chunks[0].end},
         period_id=np.concatenate([pad(c.period_id, -1) for c in chunks]),
-        weight=None if any(c.weight is None for c in chunks) else np.concatenate([pad(c.weight) for c in chunks]),
+        weight=None if any(c.weight is None for c in chunks) else np.concatenate([pad(c.weight) for c in chunks]),  # type: ignore[arg-type]
     )
 
 
@@ -317,9 +317,9 @@ class Dataset:
 
     def _trial_batch(self) -> tuple[np.ndarray, ...]:
         batch = self._trial_task.generate(self.rng, self.batch_size)
-        arrays = (batch.ob, batch.gt, batch.mask)
+        arrays: tuple[np.ndarray, ...] = (batch.ob, batch.gt, batch.mask)
         if self.weights:
-            arrays += (with_weight(self._trial_task, batch).weight,)
+            arrays += (with_weight(self._trial_task, batch).weight,)  # type: ignore[operator]
         if self.batch_first:
             return arrays
         return tuple(np.ascontiguousarray(np.swapaxes(a, 0, 1)) for a in arrays)  # type: ignore[return-value]
@@ -403,7 +403,7 @@ class Dataset:
         ]
         for job in jobs:
             job.result()
-        return inputs, target, weight
+        return inputs, target, weight  # type: ignore[return-value]  # weight None unless asked for
 
     def _weight_shape(self) -> tuple[int, ...]:
         """() for one weight per step, (actions,) when the task (or a task of the mix) weighs action groups."""

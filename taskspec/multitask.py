@@ -305,9 +305,10 @@ def _merge_variables(n: int, parts: list[tuple[np.ndarray, dict[str, np.ndarray]
             shape = values.shape[1:]
             shapes[name] = shape if shapes.get(name, shape) == shape else None
     merged: dict[str, np.ndarray] = {}
-    for name, shape in shapes.items():
-        if shape is None:
+    for name, known in shapes.items():
+        if known is None:
             continue
+        shape = known
         present = [(rows, v[name]) for rows, v in parts if name in v]
         complete = sum(len(rows) for rows, _ in present) == n
         dtype = np.result_type(*(values.dtype for _, values in present))

@@ -49,7 +49,7 @@ class MixVectorEnv(gym.vector.VectorEnv):
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None) -> Any:
         seeds = sub_env_seeds(seed, self.num_envs)
-        obs = [vec.reset(seed=[seeds[i] for i in rows] if seed is not None else None)[0] for rows, vec in self.parts]
+        obs = [vec.reset(seed=_seeds(seeds, rows))[0] for rows, vec in self.parts]
         return self._place(obs), {"task": self.task_of.copy()}
 
     def step(self, actions: Any) -> Any:
@@ -111,6 +111,11 @@ def _assign(num_envs: int, k: int, weights: Sequence[float] | Mapping[str, float
     counts = np.ones(k, np.int64) + np.floor(w / w.sum() * (num_envs - k)).astype(np.int64)
     counts[np.argsort(-w)[: num_envs - counts.sum()]] += 1  # the remainder to the heaviest tasks
     return np.repeat(np.arange(k), counts)
+
+
+def _seeds(seeds: list[int | None], rows: np.ndarray) -> list[int] | None:
+    picked = [seeds[i] for i in rows]
+    return None if any(s is None for s in picked) else [int(s) for s in picked if s is not None]
 
 
 def _made_with(env: Any) -> dict[str, Any]:

@@ -107,7 +107,8 @@ def test_a_mixed_batch_is_aligned_with_rule_inputs_and_weights():
     task = batch.variables["task"]
     assert set(task) == set(range(20))
     on = batch.ob[:, :, rule]
-    np.testing.assert_array_equal(on.argmax(-1)[batch.mask], np.broadcast_to(task[:, None], batch.mask.shape)[batch.mask])
+    expected = np.broadcast_to(task[:, None], batch.mask.shape)
+    np.testing.assert_array_equal(on.argmax(-1)[batch.mask], expected[batch.mask])
     np.testing.assert_array_equal(on.sum(-1), batch.mask)  # one rule on during each trial, none on padding
     assert np.all(batch.weight[~batch.mask] == 0) and batch.weight.shape == (*batch.mask.shape, 17)
     for j, name in enumerate(mix.names):  # each trial has its own task's length and periods

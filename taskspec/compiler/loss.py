@@ -34,9 +34,7 @@ def lower_loss(lowerer: Any, loss: Loss | None, action_groups: dict[str, Any]) -
             grace[period] = float(ms)
     for name in loss.groups:
         if name not in action_groups:
-            lowerer.fail(
-                ("loss", "groups", name), f"unknown action group '{name}'{did_you_mean(name, action_groups)}"
-            )
+            lowerer.fail(("loss", "groups", name), f"unknown action group '{name}'{did_you_mean(name, action_groups)}")
     return ir.LossIR(
         weights=tuple(weights.items()),
         default=float(loss.default),
