@@ -192,7 +192,7 @@ def test_spaces(task):
     else:  # continuous actions
         assert tuple(env.action_space.shape) == tuple(ref["action_space"]["shape"])
     renamed = RENAMED_GROUPS.get(task, {})
-    theirs = {renamed.get(k, k): v for k, v in ref["observation_space"]["names"].items()}
+    theirs = {renamed.get(k, k): v for k, v in (ref["observation_space"]["names"] or {}).items()}
     assert_same_names(env.observation_space.name, theirs)
     assert_same_names(env.action_space.name, ref["action_space"]["names"])
 
