@@ -197,3 +197,16 @@ def test_mix_vector_env_for_rl():
     again = MixVectorEnv(PAIR, num_envs=5)
     np.testing.assert_array_equal(again.reset(seed=0)[0], vec.reset(seed=0)[0])
     assert MixVectorEnv(PAIR, num_envs=10, weights=[4, 1]).task_of.tolist() == [0] * 8 + [1] * 2
+
+
+def test_the_multitask_example_trains_on_the_mixed_batches():
+    pytest.importorskip("torch", reason="the example needs torch (pip install torch==2.13.0)")
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "multitask_yang19.py"
+    spec = importlib.util.spec_from_file_location("multitask_yang19", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    scores = example.main(["--steps", "3", "--batch", "8", "--hidden", "16", "--eval-trials", "200"])
+    assert len(scores) == 20 and all(0 <= s <= 1 for s in scores.values())
