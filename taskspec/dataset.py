@@ -18,15 +18,19 @@ import numpy as np
 from gymnasium.utils import seeding
 
 from .library import as_env
+from .multitask import TaskMix, as_mix
 from .runtime import TrialEnv
 from .runtime.trials import Batch
+from .runtime.weights import loss_weight
 
 DEFAULT_CHUNK = 4096
 CACHE_STEPS = 1 << 18  # steps generated per refill of a Dataset: amortises Python overhead
 
 
-def _private(env: TrialEnv) -> TrialEnv:
+def _private(env: Any) -> Any:
     """A shallow copy of `env` with its own session (session variables start afresh), for one generator."""
+    if isinstance(env, TaskMix):
+        return env.private()
     copy = object.__new__(type(env))
     copy.__dict__.update(env.__dict__)
     copy._session = None
@@ -55,7 +59,31 @@ def generate_trials(
     `chunk_size` trials has its own generator (and a fresh session), so a shard is made without
     the others, in any process, and shards 0..k-1 concatenated are the same trials for every k.
     """
-    env = _private(as_env(task, params))
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    env = _private(_source(task, params))
+    batch = _trials(env, n, seed, chunk_size, shard)
+    return with_weight(env, batch)
+
+
+def _source(task: Any, params: dict[str, Any]) -> Any:
+    """A single task's env, or the TaskMix when `task` names several tasks."""
+    mix = as_mix(task, params)
+    if mix is not None:
+        return mix
+    if isinstance(task, type) and issubclass(task, TrialEnv):  # a compiled class, e.g. from load_text
+        return task(**params)
+    return as_env(task, params)
+
+
+def with_weight(env: Any, batch: Batch) -> Batch:
+    """`batch` with its loss weights (a mix fills them itself)."""
+    if batch.weight is None:
+        batch.weight = loss_weight(env, batch.start, batch.end, batch.length, batch.ob.shape[1])
+    return batch
+
+
+def _trials(env: Any, n: int, seed: int | None, chunk_size: int | None, shard: tuple[int, int] | None) -> Batch:
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     if shard is not None:
@@ -75,8 +103,10 @@ def generate_trials(
     return batch if len(batch.length) == n else head(batch, n)
 
 
-def block_trials(env: TrialEnv, rng: np.random.Generator, size: int) -> Batch:
+def block_trials(env: Any, rng: np.random.Generator, size: int) -> Batch:
     """One block of a sharded whole; its session variables start afresh, so it never depends on other blocks."""
+    if isinstance(env, TaskMix):
+        return env.private().generate(rng, size)
     env._session = None
     return env.generate(rng, size)
 
@@ -117,6 +147,7 @@ def head(batch: Batch, n: int) -> Batch:
         {k: v[:n] for k, v in batch.start.items()},
         {k: v[:n] for k, v in batch.end.items()},
         batch.period_id[:n, :longest],
+        None if batch.weight is None else batch.weight[:n, :longest],
     )
 
 
@@ -137,6 +168,7 @@ def concatenate(chunks: list[Batch]) -> Batch:
         start={k: np.concatenate([c.start[k] for c in chunks]) for k in chunks[0].start},
         end={k: np.concatenate([c.end[k] for c in chunks]) for k in chunks[0].end},
         period_id=np.concatenate([pad(c.period_id, -1) for c in chunks]),
+        weight=None if any(c.weight is None for c in chunks) else np.concatenate([pad(c.weight) for c in chunks]),  # type: ignore[arg-type]
     )
 
 
@@ -152,6 +184,19 @@ def flatten(batch: Batch) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
+def _flat_weight(batch: Batch, columns: tuple[int, ...]) -> np.ndarray:
+    """The batch's weights back to back without padding, as `flatten` lays out the steps; (steps[, act])."""
+    weight = batch.weight
+    assert weight is not None
+    if columns and weight.ndim == 2:  # another task of the mix weighs action groups: same weight per column
+        weight = np.broadcast_to(weight[:, :, None], (*weight.shape, *columns))
+    n, steps = weight.shape[:2]
+    flat = weight.reshape(n * steps, *weight.shape[2:])
+    if batch.length.min() == steps:
+        return flat
+    return np.take(flat, np.flatnonzero(batch.mask.ravel()), axis=0)
+
+
 class Dataset:
     """NeuroGym-compatible batches: `ds()` or `next(ds)` gives (inputs, target).
 
@@ -162,7 +207,13 @@ class Dataset:
     Each row is a stream of whole trials back to back, continued from one batch to the next
     (trials are cut where a cache of `cache_len` steps per row ends, as in NeuroGym).
     With `per_trial=True` each row holds one trial instead, padded to the longest, and
-    a third array, the mask of real (non-padding) steps, is returned.
+    a third array, the mask of real (non-padding) steps, is returned. With `weights=True`
+    the loss weights of the spec's `loss:` key come last, shaped like the target (or with one
+    more axis, one column per action, when the spec weighs action groups): (inputs, target,
+    weight), or (inputs, target, mask, weight) per trial.
+
+    Several tasks mix into one stream when `task` is a `TaskMix`, a `ScheduleEnvs`, a list or
+    dict of tasks or a family name ("yang19"): see `taskspec.multitask`.
 
     NeuroGym's arguments work too: `task` may be an env instance (a taskspec env, also
     wrapped in wrappers that leave the trials alone) or a gymnasium id; `env_kwargs` are its
@@ -185,6 +236,7 @@ class Dataset:
         env_kwargs: dict[str, Any] | None = None,
         max_batch: int | float | None = None,
         cache_len: int | None = None,
+        weights: bool = False,
         **params: Any,
     ):
         if env_kwargs:
@@ -192,7 +244,8 @@ class Dataset:
             if clash:
                 raise ValueError(f"parameter(s) {clash} given both in env_kwargs and as keywords")
             params = {**env_kwargs, **params}
-        self.env = as_env(task, params)
+        self.env = _source(task, params)
+        self.weights = bool(weights)
         if not self.env.has_target:
             raise ValueError(f"{self.env.task_name} defines no ground truth ('target'), so it has no supervised data")
         if batch_size < 1 or (seq_len is not None and seq_len < 1) or (cache_len is not None and cache_len < 1):
@@ -231,8 +284,8 @@ class Dataset:
         ]
         self._tasks = [_private(self.env) for _ in range(parts)]
         self._trial_task = _private(self.env)
-        self._future: Future[tuple[np.ndarray, np.ndarray]] | None = None
-        self._ready: tuple[np.ndarray, np.ndarray] | None = None
+        self._future: Future[tuple[np.ndarray, ...]] | None = None
+        self._ready: tuple[np.ndarray, ...] | None = None
         self._pos = self._cache_len  # empty cache: the first call fills it
         self._batches = 0
 
@@ -253,18 +306,21 @@ class Dataset:
             self._refill()
         window = slice(self._pos, self._pos + self.seq_len)
         self._pos += self.seq_len
+        arrays = (self._inputs, self._target, self._weight) if self.weights else (self._inputs, self._target)
         if self.batch_first:
-            return self._inputs[:, window], self._target[:, window]
-        return self._inputs[window], self._target[window]
+            return tuple(a[:, window] for a in arrays)
+        return tuple(a[window] for a in arrays)
 
     def __len__(self) -> int:
         if self.max_batch is None:
             raise TypeError("this Dataset has no end (max_batch=None), so it has no length")
         return self.max_batch
 
-    def _trial_batch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _trial_batch(self) -> tuple[np.ndarray, ...]:
         batch = self._trial_task.generate(self.rng, self.batch_size)
-        arrays = (batch.ob, batch.gt, batch.mask)
+        arrays: tuple[np.ndarray, ...] = (batch.ob, batch.gt, batch.mask)
+        if self.weights:
+            arrays += (with_weight(self._trial_task, batch).weight,)  # type: ignore[operator]
         if self.batch_first:
             return arrays
         return tuple(np.ascontiguousarray(np.swapaxes(a, 0, 1)) for a in arrays)  # type: ignore[return-value]
@@ -328,46 +384,65 @@ class Dataset:
         """
         self._settle()
         ready, self._ready = self._ready, None
-        self._inputs, self._target = ready if ready is not None else self._build_cache()
+        self._inputs, self._target, self._weight = ready if ready is not None else self._build_cache()
         self._future = self._pool("prefetch", 1).submit(self._build_cache)
         self._pos = 0
 
-    def _build_cache(self) -> tuple[np.ndarray, np.ndarray]:
+    def _build_cache(self) -> tuple[np.ndarray, ...]:
         """A cache of `cache_len` steps per row; the rows are split in parts built in parallel."""
         shape = (self.batch_size, self._cache_len) if self.batch_first else (self._cache_len, self.batch_size)
         inputs = np.empty(shape + tuple(self.env.observation_space.shape or ()), np.float32)
         discrete = self.env.action_type == "discrete"
         act_shape = () if discrete else tuple(self.env.action_space.shape or ())
         target = np.empty(shape + act_shape, np.int64 if discrete else np.float32)
+        weight = np.empty(shape + self._weight_shape(), np.float32) if self.weights else None
         parts = np.array_split(np.arange(self.batch_size), len(self.rngs))
         pool = self._pool("rows", len(self.rngs))
         jobs = [
-            pool.submit(self._fill_rows, task, rng, rows, inputs, target)
+            pool.submit(self._fill_rows, task, rng, rows, inputs, target, weight)
             for task, rng, rows in zip(self._tasks, self.rngs, parts, strict=True)
         ]
         for job in jobs:
             job.result()
-        return inputs, target
+        return inputs, target, weight  # type: ignore[return-value]  # weight None unless asked for
+
+    def _weight_shape(self) -> tuple[int, ...]:
+        """() for one weight per step, (actions,) when the task (or a task of the mix) weighs action groups."""
+        envs = self.env.envs if isinstance(self.env, TaskMix) else [self.env]
+        if not any(getattr(type(e).info.loss, "get", lambda _: None)("groups") for e in envs):
+            return ()
+        space = self.env.action_space
+        return (int(space.n),) if self.env.action_type == "discrete" else tuple(space.shape or ())
 
     def _fill_rows(
-        self, task: TrialEnv, rng: np.random.Generator, rows: np.ndarray, inputs: np.ndarray, target: np.ndarray
+        self,
+        task: Any,
+        rng: np.random.Generator,
+        rows: np.ndarray,
+        inputs: np.ndarray,
+        target: np.ndarray,
+        weight: np.ndarray | None,
     ) -> None:
         """Draw enough trials for `rows`, then give each row a stretch starting at a trial onset."""
         need = len(rows) * self._cache_len
         obs: list[np.ndarray] = []
         gts: list[np.ndarray] = []
+        ws: list[np.ndarray] = []
         lengths: list[np.ndarray] = []
         total = 0
         n = 1024
         while total < need + len(rows) * (max(lengths[-1].max(), 1) if lengths else 1):
             batch = task.generate(rng, n)
             ob, gt = flatten(batch)
+            if weight is not None:
+                ws.append(_flat_weight(with_weight(task, batch), weight.shape[2:]))
             obs.append(ob)
             gts.append(gt)
             lengths.append(batch.length)
             total += len(ob)
             n = int(min(1 << 16, max(256, 1.05 * (need - total) / batch.length.mean() + 64)))
         ob_stream, gt_stream = np.concatenate(obs), np.concatenate(gts)
+        w_stream = np.concatenate(ws) if weight is not None else None
         all_lengths = np.concatenate(lengths)
         onsets = np.cumsum(all_lengths) - all_lengths
         span = total // len(rows)
@@ -378,6 +453,11 @@ class Dataset:
                 inputs[row], target[row] = ob_stream[stretch], gt_stream[stretch]
             else:
                 inputs[:, row], target[:, row] = ob_stream[stretch], gt_stream[stretch]
+            if weight is not None and w_stream is not None:
+                if self.batch_first:
+                    weight[row] = w_stream[stretch]
+                else:
+                    weight[:, row] = w_stream[stretch]
 
 
 _LIVE: weakref.WeakSet[Dataset] = weakref.WeakSet()

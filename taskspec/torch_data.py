@@ -28,7 +28,9 @@ class TorchDataset(IterableDataset):
     """An endless (or `max_batches`-long) stream of (inputs, target) tensors from a `taskspec.Dataset`.
 
     Tensors share memory with the NumPy batches (no copy). Use it directly, or in a
-    `DataLoader(..., batch_size=None)` since it already yields whole batches.
+    `DataLoader(..., batch_size=None)` since it already yields whole batches. `task` may be a
+    mix of tasks (see `taskspec.multitask`); with `weights=True` a third tensor holds the loss
+    weights of the spec's `loss:` key (see `taskspec.Dataset`).
     """
 
     def __init__(
@@ -39,13 +41,14 @@ class TorchDataset(IterableDataset):
         batch_first: bool = False,
         seed: int | None = None,
         max_batches: int | None = None,
+        weights: bool = False,
         **params: Any,
     ):
         super().__init__()
         if max_batches is not None and max_batches < 0:
             raise ValueError(f"max_batches must be at least 0, got {max_batches}")
         self.dataset = Dataset(
-            task, batch_size=batch_size, seq_len=seq_len, batch_first=batch_first, seed=seed, **params
+            task, batch_size=batch_size, seq_len=seq_len, batch_first=batch_first, seed=seed, weights=weights, **params
         )
         self.max_batches = max_batches
 

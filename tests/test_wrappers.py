@@ -301,15 +301,22 @@ def test_trial_history_follows_an_explicit_trial():
 # ----- ScheduleEnvs -----
 
 def test_schedule_alternates_tasks_with_a_one_hot_input(make):
-    env = ScheduleEnvs([make(PDM), make("ContextDecisionMaking", timing={"delay": 0})])
-    assert env.observation_space.shape == (7,) and env.observation_space.name["task"] == [5, 6]
+    first, second = make(PDM), make("ContextDecisionMaking", timing={"delay": 0})
+    env = ScheduleEnvs([first, second])
+    names = env.observation_space.name
+    rule = names["rule"]
+    assert rule == [env.observation_space.shape[0] - 2, env.observation_space.shape[0] - 1]
+    # columns are aligned by group name: each task's groups keep their names
+    assert set(first.observation_space.name) | set(second.observation_space.name) | {"rule"} == set(names)
+    only_second = [c for g in second.observation_space.name if g not in first.observation_space.name
+                   for c in np.atleast_1d(names[g])]
     steps = run_trials(env, lambda e: e.task.gt_now, 10)
-    assert steps[0][0][5:].tolist() == [1, 0]
+    assert steps[0][0][rule].tolist() == [1, 0]
     current = 0
     for ob, _, _, _, info in steps:
-        assert info["task"] == current and ob[5 + current] == 1 and ob[5:].sum() == 1
+        assert info["task"] == current and ob[rule[current]] == 1 and ob[rule].sum() == 1
         if current == 0:
-            np.testing.assert_array_equal(ob[3:5], 0)  # PerceptualDecisionMaking's 3 inputs, padded
+            np.testing.assert_array_equal(ob[only_second], 0)  # groups PerceptualDecisionMaking lacks: zeros
         if info["new_trial"]:
             current = 1 - current
             assert info["performance"] == 1

@@ -88,6 +88,20 @@ def _dict_lines(mapping: dict[str, Any], indent: int = 4) -> str:
     return "{\n" + "".join(f"{pad}    {k!r}: {_literal(v)},\n" for k, v in mapping.items()) + pad + "}"
 
 
+def _loss_literal(loss: ir.LossIR | None) -> str:
+    """The loss weights as the runtime reads them (`TaskInfo.loss`): a dict of checked names and numbers."""
+    if loss is None:
+        return "None"
+    return _literal(
+        {
+            "weights": dict(loss.weights),
+            "default": loss.default,
+            "grace": dict(loss.grace),
+            "groups": dict(loss.groups),
+        }
+    )
+
+
 def _docstring(text: str) -> str:
     """The class docstring, assigned to `__doc__`: one `repr` literal per line of the description.
 
@@ -536,6 +550,7 @@ class _Generator:
             ("goto_targets", _literal(tuple(sorted({r.goto for r in task.rules if r.goto})))),
             ("reads_history", repr(task.reads_history)),
             ("reads_performance", repr(task.reads_performance)),
+            ("loss", _loss_literal(task.loss)),
         ]
         defaults = {
             "paper": "None",
@@ -559,6 +574,7 @@ class _Generator:
             "reads_history": "False",
             "reads_performance": "False",
             "action_bounds": "(-1.0, 1.0)",
+            "loss": "None",
         }
         return [(name, value) for name, value in fields if defaults.get(name) != value]
 

@@ -114,6 +114,16 @@ class RuleIR:
 
 
 @dataclass(frozen=True)
+class LossIR:
+    """The spec's `loss:` with repeated blocks expanded to their periods and every name checked."""
+
+    weights: tuple[tuple[str, float], ...]  # period -> weight
+    default: float
+    grace: tuple[tuple[str, float], ...]  # period -> ms weighing 0 at its start
+    groups: tuple[tuple[str, float], ...]  # action group -> factor
+
+
+@dataclass(frozen=True)
 class TaskIR:
     name: str
     class_name: str
@@ -138,6 +148,7 @@ class TaskIR:
     targets: tuple[TargetIR, ...]
     rules: tuple[RuleIR, ...]
     timeouts: tuple[RuleIR, ...]
+    loss: LossIR | None = None
     reads_history: bool = False  # a session variable reads the finished trial's outcome: trials one at a time
     reads_performance: bool = False  # rules, conditions or inputs read the current trial's performance
 

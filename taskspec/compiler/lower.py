@@ -16,6 +16,7 @@ from ..errors import Problem, SpecError, did_you_mean
 from . import ir
 from .expressions import HISTORY, OUTCOME, RESERVED, Context, ExprError, check_expression
 from .loader import Document, Path_, dotted
+from .loss import lower_loss
 from .models import PeriodTiming, RepeatedPeriods, TaskSpec
 from .names import class_name, name_problem
 
@@ -250,6 +251,7 @@ class _Lowerer:
             self.fail(("action_bounds",), "low must be smaller than high")
         if any(abs(b) > FLOAT32_MAX for b in spec.action_bounds):
             self.fail(("action_bounds",), f"bounds must lie within +-{FLOAT32_MAX:.3g} (float32 actions)")
+        loss = lower_loss(self, spec.loss, spec.action)
         if self.problems:
             raise SpecError(self.problems)
         return ir.TaskIR(
@@ -285,6 +287,7 @@ class _Lowerer:
                     *(i.value for i in inputs),
                 ]
             ),
+            loss=loss,
         )
 
     def lower_param(self, name: str, param: Any) -> ir.ParamIR:

@@ -137,6 +137,24 @@ class StateVariable(Strict):
     during: Names | None = Field(None, description="Periods where the update applies; default: every step.")
 
 
+class Loss(Strict):
+    """Weights of the supervised loss at each step: Yang et al. (2019)'s cost mask, PsychRNN's output mask."""
+
+    weights: dict[str, Finite] = Field(
+        default_factory=dict,
+        description="Period (or block of repeated periods) -> weight of its steps; unlisted periods weigh `default`.",
+    )
+    default: Finite = Field(1.0, description="Weight of the steps of periods not listed in `weights`.")
+    grace: dict[str, Finite] = Field(
+        default_factory=dict,
+        description="Period -> ms at its start that weigh 0 (e.g. 100 ms after a go cue for the response to form).",
+    )
+    groups: dict[str, Finite] = Field(
+        default_factory=dict,
+        description="Action group -> factor on its columns; then the weights have one column per action.",
+    )
+
+
 class TaskSpec(Strict):
     """A trial-based task: spaces, parameters, trial variables, periods, inputs, targets and rules."""
 
@@ -185,3 +203,7 @@ class TaskSpec(Strict):
         if isinstance(value, dict):
             return {k: v if isinstance(v, dict) else {"default": v} for k, v in value.items()}
         return value
+
+    loss: Loss | None = Field(
+        None, description="Weights of the supervised loss per period (and action group); see the tutorial."
+    )

@@ -53,6 +53,8 @@ class TaskInfo:
     goto_targets: tuple[str, ...] = ()
     reads_history: bool = False  # session variables read the finished trial's outcome
     reads_performance: bool = False  # rules, `until` conditions or inputs read the current performance
+    # The spec's `loss:`: {"weights": {period: w}, "default": w, "grace": {period: ms}, "groups": {group: f}}
+    loss: Mapping[str, Any] | None = None
 
     @property
     def interactive(self) -> bool:

@@ -39,6 +39,9 @@ class Batch:
     start: dict[str, np.ndarray]  # period -> (n,) first step
     end: dict[str, np.ndarray]  # period -> (n,) step after the last
     period_id: np.ndarray  # (n, T) index into the env's period names, -1 where none
+    # (n, T) or (n, T, act) float32 loss weights (0 on padding; `runtime.weights`), filled by
+    # `generate_trials`; None in the batches an env builds for itself.
+    weight: np.ndarray | None = None
 
     @property
     def mask(self) -> np.ndarray:

@@ -9,8 +9,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from ..runtime import NamedBox
-from .base import Names, ResetResult, StepResult, group_columns
+from ..multitask import Layout, TaskMix
+from .base import ResetResult, StepResult
 
 SCHEDULES = ("sequential", "random")
 
@@ -20,11 +20,15 @@ class ScheduleEnvs(gym.Env):
 
     After each trial (`info["new_trial"]`) the next task is chosen: `sequential` cycles
     through `envs` in order (0, 1, ..., 0, ...), `random` draws one uniformly from the
-    scheduler's own `np_random`. Each task keeps its own state: its next trial is ready
-    from the moment its previous one ended, so switching back resumes it exactly.
+    scheduler's own `np_random`; a NeuroGym schedule object (`RandomSchedule(n)`,
+    `SequentialSchedule(n)`: called, it returns the next task's index) works too, seeded by
+    `reset(seed=s)` through its `seed` method. Each task keeps its own state: its next trial is
+    ready from the moment its previous one ended, so switching back resumes it exactly.
 
-    Observations are padded with zeros to the largest task's width; with `env_input`
-    a one-hot of the task (group "task") follows, so the network knows which rule applies.
+    Observation columns are aligned by group name, as in `taskspec.multitask.TaskMix` (the
+    union of the tasks' groups; zeros where a task lacks one); with `env_input` a one-hot of
+    the task (group "rule") follows, so the network knows which rule applies.
+    `Dataset(ScheduleEnvs(...))` and `generate_trials` draw the same mix in batches.
     Under the timing contract the returned observation already belongs to the next trial,
     so at a switch its one-hot names the new task while `info["task"]` (like the reward
     and `info["gt"]`) still refers to the task of the step answered.
@@ -40,33 +44,40 @@ class ScheduleEnvs(gym.Env):
 
     metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012 - gymnasium declares it per instance
 
-    def __init__(self, envs: Sequence[gym.Env], schedule: str = "sequential", env_input: bool = True):
+    def __init__(self, envs: Sequence[gym.Env], schedule: Any = "sequential", env_input: bool = True):
         if not envs:
             raise ValueError("ScheduleEnvs needs at least one env")
-        if schedule not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
+        if isinstance(schedule, str) and schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {SCHEDULES} or a schedule object, got {schedule!r}")
+        if not isinstance(schedule, str) and not callable(schedule):
+            raise TypeError(f"schedule must be one of {SCHEDULES} or a schedule object, got {schedule!r:.80}")
         self.envs = list(envs)
         self.schedule, self.env_input = schedule, env_input
         self.names = [str(getattr(e.unwrapped, "task_name", "") or type(e.unwrapped).__name__) for e in self.envs]
         self.task_name = "+".join(self.names)
         _check_same_actions(self.envs, self.names)
+        for env, name in zip(self.envs, self.names, strict=True):
+            _width(env, name)
+        self.layout = Layout(self.envs, self.names, "rule" if env_input else None)
         self.action_space = copy.deepcopy(self.envs[0].action_space)
-        self.width = max(_width(e, n) for e, n in zip(self.envs, self.names, strict=True))
-        self.observation_space = self._observation_space()
+        self.observation_space = self.layout.observation_space
         self.render_mode = None
         self.i_env = 0
         self._pending: list[Any] = [None] * len(self.envs)  # each task's next observation
 
-    def _observation_space(self) -> NamedBox:
-        size = self.width + (len(self.envs) if self.env_input else 0)
-        box = NamedBox(-np.inf, np.inf, shape=(size,), dtype=np.float32)
-        names = [getattr(e.observation_space, "name", None) for e in self.envs]
-        same = all(n == names[0] for n in names) and all(_width(e, "") == self.width for e in self.envs)
-        groups: Names = dict(names[0]) if same and names[0] else {"input": group_columns(0, self.width)}
-        if self.env_input:
-            groups["task"] = group_columns(self.width, len(self.envs))
-        box.name = groups
-        return box
+    def task_mix(self) -> TaskMix:
+        """The same tasks, schedule and rule input as a `TaskMix`, for batches (`Dataset`, `generate_trials`)."""
+        mix = {"sequential": "sequential", "random": "uniform"}.get(self.schedule, self.schedule)  # type: ignore
+        return TaskMix(self.envs, mix=copy.deepcopy(mix), rule_input=self.env_input)
+
+    def new_trial(self, **kwargs: Any) -> Any:
+        """Switch to the next task of the schedule and start its next trial now, as NeuroGym's ScheduleEnvs does;
+        returns that trial's variables. The next observation is that trial's first."""
+        self.i_env = self._choose(first=False)
+        task = self.envs[self.i_env].unwrapped
+        trial = task.new_trial(**kwargs)  # type: ignore[attr-defined]
+        self._pending[self.i_env] = task.ob[0]  # type: ignore[attr-defined]
+        return trial
 
     @property
     def task(self) -> gym.Env:
@@ -75,6 +86,8 @@ class ScheduleEnvs(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> ResetResult:
         super().reset(seed=seed)
+        if not isinstance(self.schedule, str) and hasattr(self.schedule, "seed") and seed is not None:
+            self.schedule.seed(seed)
         infos = []
         for i, env in enumerate(self.envs):
             obs, info = env.reset(seed=None if seed is None else seed + i, options=options)
@@ -93,16 +106,19 @@ class ScheduleEnvs(gym.Env):
         return self._observe(obs), reward, terminated, truncated, {**info, "task": answered}
 
     def _choose(self, first: bool) -> int:
+        if not isinstance(self.schedule, str):
+            choice = int(self.schedule())
+            if not 0 <= choice < len(self.envs):
+                raise ValueError(f"the schedule returned task {choice}, outside 0..{len(self.envs) - 1}")
+            return choice
         if self.schedule == "random":
             return int(self.np_random.integers(len(self.envs)))
         return 0 if first else (self.i_env + 1) % len(self.envs)
 
     def _observe(self, obs: Any) -> np.ndarray:
-        out = np.zeros(self.width + (len(self.envs) if self.env_input else 0), np.float32)
-        flat = np.asarray(obs, np.float32).reshape(-1)
-        out[: flat.size] = flat
-        if self.env_input:
-            out[self.width + self.i_env] = 1.0
+        out = self.layout.place(np.asarray(obs, np.float32).reshape(-1), self.i_env)
+        if self.layout.rule is not None:
+            out[self.layout.rule[self.i_env]] = 1.0
         return out
 
     def close(self) -> None:

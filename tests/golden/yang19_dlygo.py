@@ -41,8 +41,14 @@ class Yang19Dlygo(TrialEnv):
         },
         trial_variables=("ground_truth", "stim_theta"),
         session_variables=("modality",),
-        input_groups=(("fixation",), ("stimulus",), ("stimulus_mod2",)),
+        input_groups=(("fixation",), ("stimulus_mod1",), ("stimulus_mod2",)),
         has_target=True,
+        loss={
+            "weights": {"decision": 5.0},
+            "default": 1.0,
+            "grace": {"fixation": 100.0, "decision": 100.0},
+            "groups": {"fixation": 2.0},
+        },
     )
 
     def _group_sizes(self, _params):
@@ -51,7 +57,7 @@ class Yang19Dlygo(TrialEnv):
         # see _SPEC_LOCATIONS[0]
         _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus_mod1", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
         _sizes["observation"].append(("stimulus_mod2", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[3]
@@ -163,27 +169,27 @@ class Yang19Dlygo(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (51, "observation.fixation", "tasks/yang19.go.yaml", 22, 25),
-    (53, "observation.stimulus", "tasks/yang19.go.yaml", 22, 38),
-    (55, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 22, 63),
-    (57, "action.fixation", "tasks/yang19.go.yaml", 23, 20),
-    (59, "action.choice", "tasks/yang19.go.yaml", 23, 31),
-    (65, "session.modality.init", "tasks/yang19.go.yaml", 25, 20),
-    (71, "session.modality.next", "tasks/yang19.go.yaml", 25, 29),
-    (79, "trial.ground_truth", "tasks/yang19.go.yaml", 27, 17),
-    (83, "trial.stim_theta", "tasks/yang19.go.yaml", 28, 15),
-    (91, "periods.fixation", "tasks/yang19.go.yaml", 29, 21),
-    (93, "periods.stimulus", "tasks/yang19.go.yaml", 29, 36),
-    (95, "periods.delay", "tasks/yang19.dlygo.yaml", 8, 18),
-    (97, "periods.decision", "tasks/yang19.go.yaml", 29, 61),
-    (107, "inputs[0].value", "tasks/yang19.go.yaml", 31, 67),
-    (109, "inputs[1].value", "tasks/yang19.go.yaml", 34, 12),
-    (118, "inputs[2].value", "tasks/yang19.go.yaml", 37, 12),
-    (127, "target[0].value", "tasks/yang19.go.yaml", 39, 31),
-    (134, "outcomes[0].when", "tasks/yang19.go.yaml", 41, 30),
-    (138, "outcomes[1].when", "tasks/yang19.go.yaml", 42, 30),
-    (142, "outcomes[2].when", "tasks/yang19.go.yaml", 43, 30),
-    (154, "outcomes[0].when", "tasks/yang19.go.yaml", 41, 30),
-    (156, "outcomes[1].when", "tasks/yang19.go.yaml", 42, 30),
-    (158, "outcomes[2].when", "tasks/yang19.go.yaml", 43, 30),
+    (57, "observation.fixation", "tasks/yang19.go.yaml", 22, 25),
+    (59, "observation.stimulus_mod1", "tasks/yang19.go.yaml", 22, 43),
+    (61, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 22, 68),
+    (63, "action.fixation", "tasks/yang19.go.yaml", 23, 20),
+    (65, "action.choice", "tasks/yang19.go.yaml", 23, 31),
+    (71, "session.modality.init", "tasks/yang19.go.yaml", 25, 20),
+    (77, "session.modality.next", "tasks/yang19.go.yaml", 25, 29),
+    (85, "trial.ground_truth", "tasks/yang19.go.yaml", 27, 17),
+    (89, "trial.stim_theta", "tasks/yang19.go.yaml", 28, 15),
+    (97, "periods.fixation", "tasks/yang19.go.yaml", 29, 21),
+    (99, "periods.stimulus", "tasks/yang19.go.yaml", 29, 36),
+    (101, "periods.delay", "tasks/yang19.dlygo.yaml", 8, 18),
+    (103, "periods.decision", "tasks/yang19.go.yaml", 29, 61),
+    (113, "inputs[0].value", "tasks/yang19.go.yaml", 36, 67),
+    (115, "inputs[1].value", "tasks/yang19.go.yaml", 39, 12),
+    (124, "inputs[2].value", "tasks/yang19.go.yaml", 42, 12),
+    (133, "target[0].value", "tasks/yang19.go.yaml", 44, 31),
+    (140, "outcomes[0].when", "tasks/yang19.go.yaml", 46, 30),
+    (144, "outcomes[1].when", "tasks/yang19.go.yaml", 47, 30),
+    (148, "outcomes[2].when", "tasks/yang19.go.yaml", 48, 30),
+    (160, "outcomes[0].when", "tasks/yang19.go.yaml", 46, 30),
+    (162, "outcomes[1].when", "tasks/yang19.go.yaml", 47, 30),
+    (164, "outcomes[2].when", "tasks/yang19.go.yaml", 48, 30),
 )

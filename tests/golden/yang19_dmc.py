@@ -52,8 +52,14 @@ class Yang19Dmc(TrialEnv):
         },
         trial_variables=("match", "i_sample", "sample_category", "test_category", "i_test", "go", "ground_truth"),
         session_variables=("modality",),
-        input_groups=(("fixation",), ("stimulus",), ("stimulus_mod2",), ("stimulus",), ("stimulus_mod2",)),
+        input_groups=(("fixation",), ("stimulus_mod1",), ("stimulus_mod2",), ("stimulus_mod1",), ("stimulus_mod2",)),
         has_target=True,
+        loss={
+            "weights": {"decision": 5.0},
+            "default": 1.0,
+            "grace": {"fixation": 100.0, "decision": 100.0},
+            "groups": {"fixation": 2.0},
+        },
     )
 
     def _group_sizes(self, _params):
@@ -62,7 +68,7 @@ class Yang19Dmc(TrialEnv):
         # see _SPEC_LOCATIONS[0]
         _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus_mod1", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
         _sizes["observation"].append(("stimulus_mod2", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[3]
@@ -251,37 +257,37 @@ class Yang19Dmc(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (62, "observation.fixation", "tasks/yang19.dms.yaml", 28, 25),
-    (64, "observation.stimulus", "tasks/yang19.dms.yaml", 28, 38),
-    (66, "observation.stimulus_mod2", "tasks/yang19.dms.yaml", 28, 63),
-    (68, "action.fixation", "tasks/yang19.dms.yaml", 29, 20),
-    (70, "action.choice", "tasks/yang19.dms.yaml", 29, 31),
-    (76, "session.modality.init", "tasks/yang19.dms.yaml", 31, 20),
-    (82, "session.modality.next", "tasks/yang19.dms.yaml", 31, 29),
-    (93, "trial.match", "tasks/yang19.dms.yaml", 33, 10),
-    (95, "trial.i_sample", "tasks/yang19.dms.yaml", 34, 13),
-    (97, "trial.sample_category", "tasks/yang19.dms.yaml", 35, 20),
-    (101, "trial.test_category", "tasks/yang19.dms.yaml", 36, 18),
-    (108, "trial.i_test", "tasks/yang19.dms.yaml", 37, 11),
-    (119, "trial.go", "tasks/yang19.dms.yaml", 40, 7),
-    (121, "trial.ground_truth", "tasks/yang19.dms.yaml", 41, 17),
-    (126, "periods.fixation", "tasks/yang19.dms.yaml", 42, 21),
-    (128, "periods.sample", "tasks/yang19.dms.yaml", 42, 34),
-    (130, "periods.delay", "tasks/yang19.dms.yaml", 42, 46),
-    (132, "periods.test", "tasks/yang19.dms.yaml", 42, 58),
-    (134, "periods.decision", "tasks/yang19.dms.yaml", 42, 73),
-    (155, "inputs[0].value", "tasks/yang19.dms.yaml", 44, 48),
-    (157, "inputs[1].value", "tasks/yang19.dms.yaml", 47, 12),
-    (168, "inputs[2].value", "tasks/yang19.dms.yaml", 51, 12),
-    (179, "inputs[3].value", "tasks/yang19.dms.yaml", 55, 12),
-    (188, "inputs[4].value", "tasks/yang19.dms.yaml", 59, 12),
-    (197, "target[0].value", "tasks/yang19.dms.yaml", 62, 31),
-    (205, "outcomes[0].when", "tasks/yang19.dms.yaml", 64, 30),
-    (209, "outcomes[1].when", "tasks/yang19.dms.yaml", 65, 30),
-    (213, "outcomes[2].when", "tasks/yang19.dms.yaml", 66, 30),
-    (226, "outcomes[0].when", "tasks/yang19.dms.yaml", 64, 30),
-    (228, "outcomes[1].when", "tasks/yang19.dms.yaml", 65, 30),
-    (232, "outcomes[2].when", "tasks/yang19.dms.yaml", 66, 30),
-    (238, "timeout[0].when", "tasks/yang19.dms.yaml", 68, 12),
-    (246, "timeout[0].when", "tasks/yang19.dms.yaml", 68, 12),
+    (68, "observation.fixation", "tasks/yang19.dms.yaml", 28, 25),
+    (70, "observation.stimulus_mod1", "tasks/yang19.dms.yaml", 28, 43),
+    (72, "observation.stimulus_mod2", "tasks/yang19.dms.yaml", 28, 68),
+    (74, "action.fixation", "tasks/yang19.dms.yaml", 29, 20),
+    (76, "action.choice", "tasks/yang19.dms.yaml", 29, 31),
+    (82, "session.modality.init", "tasks/yang19.dms.yaml", 31, 20),
+    (88, "session.modality.next", "tasks/yang19.dms.yaml", 31, 29),
+    (99, "trial.match", "tasks/yang19.dms.yaml", 33, 10),
+    (101, "trial.i_sample", "tasks/yang19.dms.yaml", 34, 13),
+    (103, "trial.sample_category", "tasks/yang19.dms.yaml", 35, 20),
+    (107, "trial.test_category", "tasks/yang19.dms.yaml", 36, 18),
+    (114, "trial.i_test", "tasks/yang19.dms.yaml", 37, 11),
+    (125, "trial.go", "tasks/yang19.dms.yaml", 40, 7),
+    (127, "trial.ground_truth", "tasks/yang19.dms.yaml", 41, 17),
+    (132, "periods.fixation", "tasks/yang19.dms.yaml", 42, 21),
+    (134, "periods.sample", "tasks/yang19.dms.yaml", 42, 34),
+    (136, "periods.delay", "tasks/yang19.dms.yaml", 42, 46),
+    (138, "periods.test", "tasks/yang19.dms.yaml", 42, 58),
+    (140, "periods.decision", "tasks/yang19.dms.yaml", 42, 73),
+    (161, "inputs[0].value", "tasks/yang19.dms.yaml", 49, 48),
+    (163, "inputs[1].value", "tasks/yang19.dms.yaml", 52, 12),
+    (174, "inputs[2].value", "tasks/yang19.dms.yaml", 56, 12),
+    (185, "inputs[3].value", "tasks/yang19.dms.yaml", 60, 12),
+    (194, "inputs[4].value", "tasks/yang19.dms.yaml", 64, 12),
+    (203, "target[0].value", "tasks/yang19.dms.yaml", 67, 31),
+    (211, "outcomes[0].when", "tasks/yang19.dms.yaml", 69, 30),
+    (215, "outcomes[1].when", "tasks/yang19.dms.yaml", 70, 30),
+    (219, "outcomes[2].when", "tasks/yang19.dms.yaml", 71, 30),
+    (232, "outcomes[0].when", "tasks/yang19.dms.yaml", 69, 30),
+    (234, "outcomes[1].when", "tasks/yang19.dms.yaml", 70, 30),
+    (238, "outcomes[2].when", "tasks/yang19.dms.yaml", 71, 30),
+    (244, "timeout[0].when", "tasks/yang19.dms.yaml", 73, 12),
+    (252, "timeout[0].when", "tasks/yang19.dms.yaml", 73, 12),
 )

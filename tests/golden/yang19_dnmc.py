@@ -56,8 +56,14 @@ class Yang19Dnmc(TrialEnv):
         },
         trial_variables=("match", "i_sample", "sample_category", "test_category", "i_test", "go", "ground_truth"),
         session_variables=("modality",),
-        input_groups=(("fixation",), ("stimulus",), ("stimulus_mod2",), ("stimulus",), ("stimulus_mod2",)),
+        input_groups=(("fixation",), ("stimulus_mod1",), ("stimulus_mod2",), ("stimulus_mod1",), ("stimulus_mod2",)),
         has_target=True,
+        loss={
+            "weights": {"decision": 5.0},
+            "default": 1.0,
+            "grace": {"fixation": 100.0, "decision": 100.0},
+            "groups": {"fixation": 2.0},
+        },
     )
 
     def _group_sizes(self, _params):
@@ -66,7 +72,7 @@ class Yang19Dnmc(TrialEnv):
         # see _SPEC_LOCATIONS[0]
         _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus_mod1", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
         _sizes["observation"].append(("stimulus_mod2", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[3]
@@ -255,37 +261,37 @@ class Yang19Dnmc(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (66, "observation.fixation", "tasks/yang19.dms.yaml", 28, 25),
-    (68, "observation.stimulus", "tasks/yang19.dms.yaml", 28, 38),
-    (70, "observation.stimulus_mod2", "tasks/yang19.dms.yaml", 28, 63),
-    (72, "action.fixation", "tasks/yang19.dms.yaml", 29, 20),
-    (74, "action.choice", "tasks/yang19.dms.yaml", 29, 31),
-    (80, "session.modality.init", "tasks/yang19.dms.yaml", 31, 20),
-    (86, "session.modality.next", "tasks/yang19.dms.yaml", 31, 29),
-    (97, "trial.match", "tasks/yang19.dms.yaml", 33, 10),
-    (99, "trial.i_sample", "tasks/yang19.dms.yaml", 34, 13),
-    (101, "trial.sample_category", "tasks/yang19.dms.yaml", 35, 20),
-    (105, "trial.test_category", "tasks/yang19.dms.yaml", 36, 18),
-    (112, "trial.i_test", "tasks/yang19.dms.yaml", 37, 11),
-    (123, "trial.go", "tasks/yang19.dms.yaml", 40, 7),
-    (125, "trial.ground_truth", "tasks/yang19.dms.yaml", 41, 17),
-    (130, "periods.fixation", "tasks/yang19.dms.yaml", 42, 21),
-    (132, "periods.sample", "tasks/yang19.dms.yaml", 42, 34),
-    (134, "periods.delay", "tasks/yang19.dms.yaml", 42, 46),
-    (136, "periods.test", "tasks/yang19.dms.yaml", 42, 58),
-    (138, "periods.decision", "tasks/yang19.dms.yaml", 42, 73),
-    (159, "inputs[0].value", "tasks/yang19.dms.yaml", 44, 48),
-    (161, "inputs[1].value", "tasks/yang19.dms.yaml", 47, 12),
-    (172, "inputs[2].value", "tasks/yang19.dms.yaml", 51, 12),
-    (183, "inputs[3].value", "tasks/yang19.dms.yaml", 55, 12),
-    (192, "inputs[4].value", "tasks/yang19.dms.yaml", 59, 12),
-    (201, "target[0].value", "tasks/yang19.dms.yaml", 62, 31),
-    (209, "outcomes[0].when", "tasks/yang19.dms.yaml", 64, 30),
-    (213, "outcomes[1].when", "tasks/yang19.dms.yaml", 65, 30),
-    (217, "outcomes[2].when", "tasks/yang19.dms.yaml", 66, 30),
-    (230, "outcomes[0].when", "tasks/yang19.dms.yaml", 64, 30),
-    (232, "outcomes[1].when", "tasks/yang19.dms.yaml", 65, 30),
-    (236, "outcomes[2].when", "tasks/yang19.dms.yaml", 66, 30),
-    (242, "timeout[0].when", "tasks/yang19.dms.yaml", 68, 12),
-    (250, "timeout[0].when", "tasks/yang19.dms.yaml", 68, 12),
+    (72, "observation.fixation", "tasks/yang19.dms.yaml", 28, 25),
+    (74, "observation.stimulus_mod1", "tasks/yang19.dms.yaml", 28, 43),
+    (76, "observation.stimulus_mod2", "tasks/yang19.dms.yaml", 28, 68),
+    (78, "action.fixation", "tasks/yang19.dms.yaml", 29, 20),
+    (80, "action.choice", "tasks/yang19.dms.yaml", 29, 31),
+    (86, "session.modality.init", "tasks/yang19.dms.yaml", 31, 20),
+    (92, "session.modality.next", "tasks/yang19.dms.yaml", 31, 29),
+    (103, "trial.match", "tasks/yang19.dms.yaml", 33, 10),
+    (105, "trial.i_sample", "tasks/yang19.dms.yaml", 34, 13),
+    (107, "trial.sample_category", "tasks/yang19.dms.yaml", 35, 20),
+    (111, "trial.test_category", "tasks/yang19.dms.yaml", 36, 18),
+    (118, "trial.i_test", "tasks/yang19.dms.yaml", 37, 11),
+    (129, "trial.go", "tasks/yang19.dms.yaml", 40, 7),
+    (131, "trial.ground_truth", "tasks/yang19.dms.yaml", 41, 17),
+    (136, "periods.fixation", "tasks/yang19.dms.yaml", 42, 21),
+    (138, "periods.sample", "tasks/yang19.dms.yaml", 42, 34),
+    (140, "periods.delay", "tasks/yang19.dms.yaml", 42, 46),
+    (142, "periods.test", "tasks/yang19.dms.yaml", 42, 58),
+    (144, "periods.decision", "tasks/yang19.dms.yaml", 42, 73),
+    (165, "inputs[0].value", "tasks/yang19.dms.yaml", 49, 48),
+    (167, "inputs[1].value", "tasks/yang19.dms.yaml", 52, 12),
+    (178, "inputs[2].value", "tasks/yang19.dms.yaml", 56, 12),
+    (189, "inputs[3].value", "tasks/yang19.dms.yaml", 60, 12),
+    (198, "inputs[4].value", "tasks/yang19.dms.yaml", 64, 12),
+    (207, "target[0].value", "tasks/yang19.dms.yaml", 67, 31),
+    (215, "outcomes[0].when", "tasks/yang19.dms.yaml", 69, 30),
+    (219, "outcomes[1].when", "tasks/yang19.dms.yaml", 70, 30),
+    (223, "outcomes[2].when", "tasks/yang19.dms.yaml", 71, 30),
+    (236, "outcomes[0].when", "tasks/yang19.dms.yaml", 69, 30),
+    (238, "outcomes[1].when", "tasks/yang19.dms.yaml", 70, 30),
+    (242, "outcomes[2].when", "tasks/yang19.dms.yaml", 71, 30),
+    (248, "timeout[0].when", "tasks/yang19.dms.yaml", 73, 12),
+    (256, "timeout[0].when", "tasks/yang19.dms.yaml", 73, 12),
 )

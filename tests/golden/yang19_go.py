@@ -49,8 +49,14 @@ class Yang19Go(TrialEnv):
         },
         trial_variables=("ground_truth", "stim_theta"),
         session_variables=("modality",),
-        input_groups=(("fixation",), ("stimulus",), ("stimulus_mod2",)),
+        input_groups=(("fixation",), ("stimulus_mod1",), ("stimulus_mod2",)),
         has_target=True,
+        loss={
+            "weights": {"decision": 5.0},
+            "default": 1.0,
+            "grace": {"fixation": 100.0, "decision": 100.0},
+            "groups": {"fixation": 2.0},
+        },
     )
 
     def _group_sizes(self, _params):
@@ -59,7 +65,7 @@ class Yang19Go(TrialEnv):
         # see _SPEC_LOCATIONS[0]
         _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus_mod1", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
         _sizes["observation"].append(("stimulus_mod2", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[3]
@@ -171,27 +177,27 @@ class Yang19Go(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (59, "observation.fixation", "tasks/yang19.go.yaml", 22, 25),
-    (61, "observation.stimulus", "tasks/yang19.go.yaml", 22, 38),
-    (63, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 22, 63),
-    (65, "action.fixation", "tasks/yang19.go.yaml", 23, 20),
-    (67, "action.choice", "tasks/yang19.go.yaml", 23, 31),
-    (73, "session.modality.init", "tasks/yang19.go.yaml", 25, 20),
-    (79, "session.modality.next", "tasks/yang19.go.yaml", 25, 29),
-    (87, "trial.ground_truth", "tasks/yang19.go.yaml", 27, 17),
-    (91, "trial.stim_theta", "tasks/yang19.go.yaml", 28, 15),
-    (99, "periods.fixation", "tasks/yang19.go.yaml", 29, 21),
-    (101, "periods.stimulus", "tasks/yang19.go.yaml", 29, 36),
-    (103, "periods.delay", "tasks/yang19.go.yaml", 29, 48),
-    (105, "periods.decision", "tasks/yang19.go.yaml", 29, 61),
-    (115, "inputs[0].value", "tasks/yang19.go.yaml", 31, 67),
-    (117, "inputs[1].value", "tasks/yang19.go.yaml", 34, 12),
-    (126, "inputs[2].value", "tasks/yang19.go.yaml", 37, 12),
-    (135, "target[0].value", "tasks/yang19.go.yaml", 39, 31),
-    (142, "outcomes[0].when", "tasks/yang19.go.yaml", 41, 30),
-    (146, "outcomes[1].when", "tasks/yang19.go.yaml", 42, 30),
-    (150, "outcomes[2].when", "tasks/yang19.go.yaml", 43, 30),
-    (162, "outcomes[0].when", "tasks/yang19.go.yaml", 41, 30),
-    (164, "outcomes[1].when", "tasks/yang19.go.yaml", 42, 30),
-    (166, "outcomes[2].when", "tasks/yang19.go.yaml", 43, 30),
+    (65, "observation.fixation", "tasks/yang19.go.yaml", 22, 25),
+    (67, "observation.stimulus_mod1", "tasks/yang19.go.yaml", 22, 43),
+    (69, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 22, 68),
+    (71, "action.fixation", "tasks/yang19.go.yaml", 23, 20),
+    (73, "action.choice", "tasks/yang19.go.yaml", 23, 31),
+    (79, "session.modality.init", "tasks/yang19.go.yaml", 25, 20),
+    (85, "session.modality.next", "tasks/yang19.go.yaml", 25, 29),
+    (93, "trial.ground_truth", "tasks/yang19.go.yaml", 27, 17),
+    (97, "trial.stim_theta", "tasks/yang19.go.yaml", 28, 15),
+    (105, "periods.fixation", "tasks/yang19.go.yaml", 29, 21),
+    (107, "periods.stimulus", "tasks/yang19.go.yaml", 29, 36),
+    (109, "periods.delay", "tasks/yang19.go.yaml", 29, 48),
+    (111, "periods.decision", "tasks/yang19.go.yaml", 29, 61),
+    (121, "inputs[0].value", "tasks/yang19.go.yaml", 36, 67),
+    (123, "inputs[1].value", "tasks/yang19.go.yaml", 39, 12),
+    (132, "inputs[2].value", "tasks/yang19.go.yaml", 42, 12),
+    (141, "target[0].value", "tasks/yang19.go.yaml", 44, 31),
+    (148, "outcomes[0].when", "tasks/yang19.go.yaml", 46, 30),
+    (152, "outcomes[1].when", "tasks/yang19.go.yaml", 47, 30),
+    (156, "outcomes[2].when", "tasks/yang19.go.yaml", 48, 30),
+    (168, "outcomes[0].when", "tasks/yang19.go.yaml", 46, 30),
+    (170, "outcomes[1].when", "tasks/yang19.go.yaml", 47, 30),
+    (172, "outcomes[2].when", "tasks/yang19.go.yaml", 48, 30),
 )

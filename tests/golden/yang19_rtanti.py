@@ -37,8 +37,14 @@ class Yang19Rtanti(TrialEnv):
         },
         trial_variables=("ground_truth", "stim_theta"),
         session_variables=("modality",),
-        input_groups=(("fixation",), ("stimulus",), ("stimulus_mod2",)),
+        input_groups=(("fixation",), ("stimulus_mod1",), ("stimulus_mod2",)),
         has_target=True,
+        loss={
+            "weights": {"decision": 5.0},
+            "default": 1.0,
+            "grace": {"fixation": 100.0, "decision": 100.0},
+            "groups": {"fixation": 2.0},
+        },
     )
 
     def _group_sizes(self, _params):
@@ -47,7 +53,7 @@ class Yang19Rtanti(TrialEnv):
         # see _SPEC_LOCATIONS[0]
         _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus_mod1", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
         _sizes["observation"].append(("stimulus_mod2", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[3]
@@ -155,25 +161,25 @@ class Yang19Rtanti(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (47, "observation.fixation", "tasks/yang19.go.yaml", 22, 25),
-    (49, "observation.stimulus", "tasks/yang19.go.yaml", 22, 38),
-    (51, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 22, 63),
-    (53, "action.fixation", "tasks/yang19.go.yaml", 23, 20),
-    (55, "action.choice", "tasks/yang19.go.yaml", 23, 31),
-    (61, "session.modality.init", "tasks/yang19.go.yaml", 25, 20),
-    (67, "session.modality.next", "tasks/yang19.go.yaml", 25, 29),
-    (75, "trial.ground_truth", "tasks/yang19.go.yaml", 27, 17),
-    (79, "trial.stim_theta", "tasks/yang19.go.yaml", 28, 15),
-    (87, "periods.fixation", "tasks/yang19.go.yaml", 29, 21),
-    (89, "periods.decision", "tasks/yang19.go.yaml", 29, 61),
-    (99, "inputs[0].value", "tasks/yang19.rtgo.yaml", 11, 48),
-    (101, "inputs[1].value", "tasks/yang19.rtgo.yaml", 14, 12),
-    (110, "inputs[2].value", "tasks/yang19.rtgo.yaml", 17, 12),
-    (119, "target[0].value", "tasks/yang19.go.yaml", 39, 31),
-    (126, "outcomes[0].when", "tasks/yang19.go.yaml", 41, 30),
-    (130, "outcomes[1].when", "tasks/yang19.go.yaml", 42, 30),
-    (134, "outcomes[2].when", "tasks/yang19.go.yaml", 43, 30),
-    (146, "outcomes[0].when", "tasks/yang19.go.yaml", 41, 30),
-    (148, "outcomes[1].when", "tasks/yang19.go.yaml", 42, 30),
-    (150, "outcomes[2].when", "tasks/yang19.go.yaml", 43, 30),
+    (53, "observation.fixation", "tasks/yang19.go.yaml", 22, 25),
+    (55, "observation.stimulus_mod1", "tasks/yang19.go.yaml", 22, 43),
+    (57, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 22, 68),
+    (59, "action.fixation", "tasks/yang19.go.yaml", 23, 20),
+    (61, "action.choice", "tasks/yang19.go.yaml", 23, 31),
+    (67, "session.modality.init", "tasks/yang19.go.yaml", 25, 20),
+    (73, "session.modality.next", "tasks/yang19.go.yaml", 25, 29),
+    (81, "trial.ground_truth", "tasks/yang19.go.yaml", 27, 17),
+    (85, "trial.stim_theta", "tasks/yang19.go.yaml", 28, 15),
+    (93, "periods.fixation", "tasks/yang19.go.yaml", 29, 21),
+    (95, "periods.decision", "tasks/yang19.go.yaml", 29, 61),
+    (105, "inputs[0].value", "tasks/yang19.rtgo.yaml", 11, 48),
+    (107, "inputs[1].value", "tasks/yang19.rtgo.yaml", 14, 12),
+    (116, "inputs[2].value", "tasks/yang19.rtgo.yaml", 17, 12),
+    (125, "target[0].value", "tasks/yang19.go.yaml", 44, 31),
+    (132, "outcomes[0].when", "tasks/yang19.go.yaml", 46, 30),
+    (136, "outcomes[1].when", "tasks/yang19.go.yaml", 47, 30),
+    (140, "outcomes[2].when", "tasks/yang19.go.yaml", 48, 30),
+    (152, "outcomes[0].when", "tasks/yang19.go.yaml", 46, 30),
+    (154, "outcomes[1].when", "tasks/yang19.go.yaml", 47, 30),
+    (156, "outcomes[2].when", "tasks/yang19.go.yaml", 48, 30),
 )

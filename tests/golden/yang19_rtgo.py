@@ -38,8 +38,14 @@ class Yang19Rtgo(TrialEnv):
         },
         trial_variables=("ground_truth", "stim_theta"),
         session_variables=("modality",),
-        input_groups=(("fixation",), ("stimulus",), ("stimulus_mod2",)),
+        input_groups=(("fixation",), ("stimulus_mod1",), ("stimulus_mod2",)),
         has_target=True,
+        loss={
+            "weights": {"decision": 5.0},
+            "default": 1.0,
+            "grace": {"fixation": 100.0, "decision": 100.0},
+            "groups": {"fixation": 2.0},
+        },
     )
 
     def _group_sizes(self, _params):
@@ -48,7 +54,7 @@ class Yang19Rtgo(TrialEnv):
         # see _SPEC_LOCATIONS[0]
         _sizes["observation"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[1]
-        _sizes["observation"].append(("stimulus", fn.size(dim_ring)))
+        _sizes["observation"].append(("stimulus_mod1", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[2]
         _sizes["observation"].append(("stimulus_mod2", fn.size(dim_ring)))
         # see _SPEC_LOCATIONS[3]
@@ -156,25 +162,25 @@ class Yang19Rtgo(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (48, "observation.fixation", "tasks/yang19.go.yaml", 22, 25),
-    (50, "observation.stimulus", "tasks/yang19.go.yaml", 22, 38),
-    (52, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 22, 63),
-    (54, "action.fixation", "tasks/yang19.go.yaml", 23, 20),
-    (56, "action.choice", "tasks/yang19.go.yaml", 23, 31),
-    (62, "session.modality.init", "tasks/yang19.go.yaml", 25, 20),
-    (68, "session.modality.next", "tasks/yang19.go.yaml", 25, 29),
-    (76, "trial.ground_truth", "tasks/yang19.go.yaml", 27, 17),
-    (80, "trial.stim_theta", "tasks/yang19.go.yaml", 28, 15),
-    (88, "periods.fixation", "tasks/yang19.go.yaml", 29, 21),
-    (90, "periods.decision", "tasks/yang19.go.yaml", 29, 61),
-    (100, "inputs[0].value", "tasks/yang19.rtgo.yaml", 11, 48),
-    (102, "inputs[1].value", "tasks/yang19.rtgo.yaml", 14, 12),
-    (111, "inputs[2].value", "tasks/yang19.rtgo.yaml", 17, 12),
-    (120, "target[0].value", "tasks/yang19.go.yaml", 39, 31),
-    (127, "outcomes[0].when", "tasks/yang19.go.yaml", 41, 30),
-    (131, "outcomes[1].when", "tasks/yang19.go.yaml", 42, 30),
-    (135, "outcomes[2].when", "tasks/yang19.go.yaml", 43, 30),
-    (147, "outcomes[0].when", "tasks/yang19.go.yaml", 41, 30),
-    (149, "outcomes[1].when", "tasks/yang19.go.yaml", 42, 30),
-    (151, "outcomes[2].when", "tasks/yang19.go.yaml", 43, 30),
+    (54, "observation.fixation", "tasks/yang19.go.yaml", 22, 25),
+    (56, "observation.stimulus_mod1", "tasks/yang19.go.yaml", 22, 43),
+    (58, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 22, 68),
+    (60, "action.fixation", "tasks/yang19.go.yaml", 23, 20),
+    (62, "action.choice", "tasks/yang19.go.yaml", 23, 31),
+    (68, "session.modality.init", "tasks/yang19.go.yaml", 25, 20),
+    (74, "session.modality.next", "tasks/yang19.go.yaml", 25, 29),
+    (82, "trial.ground_truth", "tasks/yang19.go.yaml", 27, 17),
+    (86, "trial.stim_theta", "tasks/yang19.go.yaml", 28, 15),
+    (94, "periods.fixation", "tasks/yang19.go.yaml", 29, 21),
+    (96, "periods.decision", "tasks/yang19.go.yaml", 29, 61),
+    (106, "inputs[0].value", "tasks/yang19.rtgo.yaml", 11, 48),
+    (108, "inputs[1].value", "tasks/yang19.rtgo.yaml", 14, 12),
+    (117, "inputs[2].value", "tasks/yang19.rtgo.yaml", 17, 12),
+    (126, "target[0].value", "tasks/yang19.go.yaml", 44, 31),
+    (133, "outcomes[0].when", "tasks/yang19.go.yaml", 46, 30),
+    (137, "outcomes[1].when", "tasks/yang19.go.yaml", 47, 30),
+    (141, "outcomes[2].when", "tasks/yang19.go.yaml", 48, 30),
+    (153, "outcomes[0].when", "tasks/yang19.go.yaml", 46, 30),
+    (155, "outcomes[1].when", "tasks/yang19.go.yaml", 47, 30),
+    (157, "outcomes[2].when", "tasks/yang19.go.yaml", 48, 30),
 )
