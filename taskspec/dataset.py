@@ -33,7 +33,7 @@ def _private(env: Any) -> Any:
         return env.private()
     copy = object.__new__(type(env))
     copy.__dict__.update(env.__dict__)
-    copy._session = None
+    copy._restart_session()
     return copy
 
 
@@ -107,7 +107,7 @@ def block_trials(env: Any, rng: np.random.Generator, size: int) -> Batch:
     """One block of a sharded whole; its session variables start afresh, so it never depends on other blocks."""
     if isinstance(env, TaskMix):
         return env.private().generate(rng, size)
-    env._session = None
+    env._restart_session()
     return env.generate(rng, size)
 
 

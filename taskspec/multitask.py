@@ -292,7 +292,7 @@ def _fresh(env: TrialEnv) -> TrialEnv:
     """A shallow copy of a task with its own session (session variables start afresh)."""
     clone = object.__new__(type(env))
     clone.__dict__.update(env.__dict__)
-    clone._session = None
+    clone._restart_session()
     return clone
 
 

@@ -173,6 +173,10 @@ class TrialEnv(gym.Env, abc.ABC):
             return play(self, rng, n, overrides or {})
         return build(self, rng, n, overrides or {}, serving)
 
+    def _restart_session(self) -> None:
+        """Session variables start again from `init`, and trial history from no trial."""
+        self._session, self._history, self._trials_done = None, None, 0
+
     def _trial_lists(self, batch: Batch) -> _TrialLists:
         """A batch's per-trial values as `_load` takes them (a rollout plays trials one by one)."""
         return _TrialLists(batch, self)
@@ -214,7 +218,7 @@ class TrialEnv(gym.Env, abc.ABC):
             super().reset(seed=seed)
             self._batch, self._next, self.num_tr = None, 0, 0
             if seed is not None:
-                self._session, self._history, self._trials_done = None, None, 0
+                self._restart_session()
             self.new_trial()
         return self._observe(0), {"period": self._period_at[0], "trial": dict(self.trial)}
 
@@ -383,7 +387,8 @@ class TrialEnv(gym.Env, abc.ABC):
         """
         self._np_random, self._np_random_seed = gym.utils.seeding.np_random(seed)
         self.action_space.seed(seed)
-        self._batch, self._session = None, None  # trials drawn ahead came from the old generator
+        self._batch = None  # trials drawn ahead came from the old generator
+        self._restart_session()
         return [seed]
 
     def trial_length_stats(self, num_trials: int = 10000) -> dict[str, float]:
