@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import copyreg
 import dataclasses
+import functools
 import hashlib
 import importlib.util
 import linecache
@@ -50,7 +51,14 @@ SCHEMA_PATH = _data_dir("schemas") / "taskspec.schema.json"
 
 def task_files() -> dict[str, Path]:
     """Bundled task name -> spec file."""
-    return {p.name[: -len(".yaml")]: p for p in sorted(TASKS_DIR.glob("*.yaml"))}
+    return dict(_bundled())
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled() -> tuple[tuple[str, Path], ...]:
+    # The installed task folder does not change while a program runs; listing it once keeps
+    # name lookups (every make, generate_trials, Dataset) off the file system.
+    return tuple((p.name[: -len(".yaml")], p) for p in sorted(TASKS_DIR.glob("*.yaml")))
 
 
 def is_path(name_or_path: str | Path) -> bool:
