@@ -327,6 +327,13 @@ def _compiled(sources: Sources) -> type[TrialEnv]:
     return cls
 
 
+def lowered(cls: type[TrialEnv]) -> TaskIR:
+    """The checked IR a class compiled at load time was generated from (for other backends, e.g. JAX)."""
+    if cls.spec_origin is None:
+        raise TypeError(f"{cls.__name__} was not compiled by taskspec at load time: its spec is unknown")
+    return _pipeline(cls.spec_origin)[1]
+
+
 def _reduce_env(env: TrialEnv) -> Any:
     """Pickle a load-time env as the texts of its spec plus its state: unpickling reads no file."""
     return rebuild_env, (type(env).spec_origin,), dict(env.__dict__)

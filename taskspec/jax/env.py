@@ -1,0 +1,312 @@
+"""A compiled task as a gymnax-style environment: pure `reset` and `step`, jit- and vmap-able.
+
+`JaxEnv` follows gymnax's `Environment` interface (`reset(key, params) -> (obs, state)`,
+`step(key, state, action, params) -> (obs, state, reward, done, info)`, `default_params`,
+`observation_space(params)`, `action_space(params)`), so code written for gymnax envs, such
+as PureJaxRL's training loops, runs a taskspec task unchanged. It does not import gymnax.
+
+Timing contract, as the NumPy env: `reset` returns ob[0]; `step(a)` judges `a` against step k
+(reward, `info["gt"]` and `info["period"]` refer to k) and returns ob[k+1], or ob[0] of the
+next trial when the trial ended at k. Trials follow each other inside `step` (the session
+variables carry on); with `episode: trial`, `done` is True on the last step of each trial.
+
+Nothing is stored per trial but its variables and period bounds: each observation row is
+computed when the step reaches it, so one step costs a row, not a trial.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..compiler import ir
+from ..compiler.codegen_jax import generate_jax, unsupported
+from ..errors import SpecError
+from ..library import as_env, lowered
+from ..runtime import Batch, TrialEnv
+from . import functions as fn
+from .bounds import EPSILON, longest_trial, period_limits
+from .spaces import Box, Discrete
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvParams:
+    """What may change between calls without recompiling: the reward values, by name."""
+
+    rewards: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvState:
+    """One env between steps: the current trial and where in it the agent is."""
+
+    t_ind: jax.Array  # the step the next action answers
+    length: jax.Array  # steps of the current trial
+    start: dict[str, jax.Array]  # period -> first step
+    end: dict[str, jax.Array]  # period -> step after its last
+    variables: dict[str, jax.Array]  # session, trial and initial state variables of the trial
+    state: dict[str, jax.Array]  # state variables now
+    session: dict[str, jax.Array]  # session variables after this trial
+    performance: jax.Array
+
+
+jax.tree_util.register_dataclass(EnvParams, data_fields=["rewards"], meta_fields=[])
+jax.tree_util.register_dataclass(
+    EnvState,
+    data_fields=["t_ind", "length", "start", "end", "variables", "state", "session", "performance"],
+    meta_fields=[],
+)
+try:  # trial batches leave `jit` as the same Batch the NumPy backend returns
+    jax.tree_util.register_dataclass(
+        Batch, data_fields=["ob", "gt", "length", "variables", "start", "end", "period_id"], meta_fields=[]
+    )
+except ValueError:  # already registered (the module was imported again)
+    pass
+
+_FUNCTIONS: dict[Any, types.SimpleNamespace] = {}
+
+
+def _functions(cls: type[TrialEnv]) -> tuple[ir.TaskIR, types.SimpleNamespace]:
+    """The task's IR and its JAX functions, generated and exec'd once per class."""
+    task = lowered(cls)
+    problems = unsupported(task)
+    if problems:
+        raise SpecError(problems)
+    if cls not in _FUNCTIONS:
+        source = generate_jax(task)
+        namespace: dict[str, Any] = {"__name__": f"taskspec._generated_jax.{task.class_name}"}
+        exec(compile(source, "<taskspec-generated-jax>", "exec"), namespace)  # noqa: S102 - built from the checked IR
+        _FUNCTIONS[cls] = types.SimpleNamespace(**namespace)
+    return task, _FUNCTIONS[cls]
+
+
+class JaxEnv:
+    """A task with fixed parameters, as pure functions of (key, state, action, params)."""
+
+    def __init__(self, task: Any, **params: Any):
+        numpy_env = as_env(task, params)  # parameters checked (and errors worded) as the NumPy backend does
+        self.task, self._fns = _functions(type(numpy_env))
+        self.name = numpy_env.task_name
+        self.dt = float(numpy_env.dt)
+        self.rewards = {k: float(v) for k, v in numpy_env.rewards.items()}
+        groups = {k: v if isinstance(v, int) else np.asarray(v) for k, v in numpy_env.action_index.items()}
+        self._constants = {**numpy_env.params, **groups, "dt": self.dt}
+        n_obs = int(numpy_env.observation_space.shape[0])  # type: ignore[index]
+        self._columns = tuple(np.arange(n_obs)[c] for c in numpy_env._input_columns)
+        self.n_obs = n_obs
+        self.continuous = numpy_env.action_type == "continuous"
+        self.episodic = numpy_env.episode == "trial"
+        if self.continuous:
+            self.n_act = int(numpy_env.action_space.shape[0])  # type: ignore[index]
+            self.action_bounds = tuple(float(b) for b in numpy_env.action_bounds)
+        else:
+            self.n_act = int(numpy_env.action_space.n)  # type: ignore[attr-defined]
+        self.period_names = tuple(numpy_env.period_after)
+        self._after = dict(numpy_env.period_after)
+        self._copy = dict(numpy_env.period_copy)
+        self._fixed = {k: float(v) for k, v in numpy_env._timing_over.items()}
+        self.limits = period_limits(self.task, {**self._constants, **self.rewards}, self.dt, self._fixed)
+        self.max_steps = longest_trial(self.task, self.limits)
+        self.variable_names = numpy_env.session_variables + numpy_env.trial_variables + numpy_env.state_variables
+
+    # ----- gymnax's interface -----
+
+    @property
+    def default_params(self) -> EnvParams:
+        return EnvParams({k: jnp.float32(v) for k, v in self.rewards.items()})
+
+    @property
+    def num_actions(self) -> int:
+        return self.n_act
+
+    def observation_space(self, params: EnvParams | None = None) -> Box:
+        return Box(-jnp.inf, jnp.inf, (self.n_obs,), jnp.float32)
+
+    def action_space(self, params: EnvParams | None = None) -> Discrete | Box:
+        if self.continuous:
+            return Box(self.action_bounds[0], self.action_bounds[1], (self.n_act,), jnp.float32)
+        return Discrete(self.n_act)
+
+    def reset(self, key: jax.Array, params: EnvParams | None = None) -> tuple[jax.Array, EnvState]:
+        """A new session and its first trial: (ob[0], state)."""
+        constants = self._scope(params)
+        k_session, k_trial, k_obs = jax.random.split(key, 3)
+        session = self._fns.session_init(fn.KeyStream(k_session), constants)
+        state = self._new_trial(k_trial, session, constants)
+        return self._observe(k_obs, state, constants), state
+
+    reset_env = reset
+
+    def step(
+        self, key: jax.Array, state: EnvState, action: Any, params: EnvParams | None = None
+    ) -> tuple[jax.Array, EnvState, jax.Array, jax.Array, dict[str, Any]]:
+        """Judge `action` against the current step; returns the next observation (the next trial's
+        first when this one ended: trials follow each other here, gymnax's auto-reset)."""
+        constants = self._scope(params)
+        k_trial, k_obs = jax.random.split(key)
+        action = self._action(action)
+        k = state.t_ind
+        t = k * jnp.float32(self.dt)
+        start, end = self._ms(state)
+        target = self._target(state, constants, k)
+        moved = self._fns.state_next(constants, state.variables, state.state, start, end, action, target, t)
+        outcome = self._fns.judge(constants, state.variables, moved, start, end, action, target, t)
+        performance = jnp.where(jnp.isnan(outcome.performance), state.performance, outcome.performance)
+        timed_out = jnp.logical_and(jnp.logical_not(outcome.end), k + 1 >= state.length)
+        late = self._fns.timeout(constants, state.variables, moved, start, end, t)
+        reward = outcome.reward + jnp.where(timed_out, late.reward, 0.0)
+        performance = jnp.where(timed_out & ~jnp.isnan(late.performance), late.performance, performance)
+        ended = jnp.logical_or(outcome.end, timed_out)
+        following = self._new_trial(k_trial, state.session, constants)
+        going_on = dataclasses.replace(state, t_ind=k + 1, state=moved, performance=performance)
+        new_state = jax.tree_util.tree_map(lambda a, b: jnp.where(ended, a, b), following, going_on)
+        obs = self._observe(k_obs, new_state, constants)
+        done = ended if self.episodic else jnp.asarray(False)
+        info = {
+            "gt": target,
+            "period": self._period_id(state, k),
+            "new_trial": ended,
+            "performance": performance,
+            "discount": 1.0 - done.astype(jnp.float32),
+        }
+        return obs, new_state, reward.astype(jnp.float32), done, info
+
+    step_env = step
+
+    # ----- trial batches -----
+
+    def generate(self, key: jax.Array, n: int, params: EnvParams | None = None) -> Batch:
+        """`n` trials of a fresh session as a padded Batch of device arrays (jit-able for a fixed `n`)."""
+        constants = self._scope(params)
+        k_session, k_trials, k_rows = jax.random.split(key, 3)
+        session = self._fns.session_init(fn.KeyStream(k_session), constants)
+        keys = jax.random.split(k_trials, n)
+        if session:  # each trial's session variables follow the last trial's: a scan, the rest in parallel
+            sessions = self._sessions(keys, session, constants)
+            trials = jax.vmap(lambda key, s: self._trial(key, s, constants))(keys, sessions)
+        else:
+            trials = jax.vmap(lambda key: self._trial(key, {}, constants))(keys)
+        steps = jnp.arange(self.max_steps)
+        row_keys = jax.random.split(k_rows, (n, self.max_steps))
+
+        def rows(trial: EnvState, keys: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+            def row(k: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+                at = dataclasses.replace(trial, t_ind=k)
+                return self._observe(key, at, constants), self._target(at, constants, k), self._period_id(trial, k)
+
+            return jax.vmap(row)(steps, keys)
+
+        ob, gt, period = jax.vmap(rows)(trials, row_keys)
+        inside = steps[None, :] < trials.length[:, None]
+        ob = jnp.where(inside[:, :, None], ob, 0.0)
+        gt = jnp.where(inside if gt.ndim == 2 else inside[:, :, None], gt, 0)
+        period = jnp.where(inside, period, -1)
+        return Batch(ob, gt, trials.length, trials.variables, trials.start, trials.end, period)
+
+    # ----- pieces -----
+
+    def _scope(self, params: EnvParams | None) -> dict[str, Any]:
+        rewards = (params or self.default_params).rewards
+        return {**self._constants, **rewards}
+
+    def _sessions(self, keys: jax.Array, first: dict[str, Any], constants: dict[str, Any]) -> dict[str, Any]:
+        def advance(prev: dict[str, Any], key: jax.Array) -> tuple[dict[str, Any], dict[str, Any]]:
+            new = self._fns.session_next(fn.KeyStream(jax.random.fold_in(key, 1)), constants, prev)
+            return new, new
+
+        return jax.lax.scan(advance, first, keys)[1]  # type: ignore[no-any-return]
+
+    def _new_trial(self, key: jax.Array, session: dict[str, Any], constants: dict[str, Any]) -> EnvState:
+        if session:
+            session = self._fns.session_next(fn.KeyStream(jax.random.fold_in(key, 1)), constants, session)
+        return self._trial(key, session, constants)
+
+    def _trial(self, key: jax.Array, session: dict[str, Any], constants: dict[str, Any]) -> EnvState:
+        """A trial given its session variables: its variables, periods and initial state."""
+        variables, durations = self._fns.sample_trial(fn.KeyStream(key), constants, session)
+        start: dict[str, Any] = {}
+        end: dict[str, Any] = {}
+        for name in self.period_names:
+            if name in self._fixed:
+                steps = jnp.int32(int(np.floor(self._fixed[name] / self.dt + 1e-9)))
+            else:
+                floored = jnp.floor(durations[name] / jnp.float32(self.dt) + EPSILON)
+                steps = jnp.clip(floored, 0, self.limits[name]).astype(jnp.int32)  # the bound holds (bounds.py)
+            after = self._after[name]
+            start[name] = end[after] if after is not None else jnp.int32(0)
+            end[name] = start[name] + steps
+        length = jnp.maximum(jnp.max(jnp.stack(list(end.values()))), 1)
+        own = {s.name: jnp.float32(variables[s.name]) for s in self.task.state}
+        return EnvState(
+            t_ind=jnp.int32(0),
+            length=length.astype(jnp.int32),
+            start=start,
+            end=end,
+            variables=variables,
+            state=own,
+            session={k: jnp.float32(v) for k, v in session.items()},
+            performance=jnp.float32(0.0),
+        )
+
+    def _ms(self, state: EnvState) -> tuple[dict[str, Any], dict[str, Any]]:
+        dt = jnp.float32(self.dt)
+        return {k: v * dt for k, v in state.start.items()}, {k: v * dt for k, v in state.end.items()}
+
+    def _rep(self, state: EnvState, k: Any) -> Any:
+        """Which copy of a repeated block step k is in (-1 outside); a later-listed period wins."""
+        rep = jnp.int32(-1)
+        for name, copy in self._copy.items():
+            rep = jnp.where((state.start[name] <= k) & (k < state.end[name]), copy, rep)
+        return rep
+
+    def _period_id(self, state: EnvState, k: Any) -> Any:
+        found = jnp.int32(-1)
+        for i, name in enumerate(self.period_names):
+            found = jnp.where((state.start[name] <= k) & (k < state.end[name]), i, found)
+        return found
+
+    def _observe(self, key: jax.Array, state: EnvState, constants: dict[str, Any]) -> jax.Array:
+        start, end = self._ms(state)
+        t = state.t_ind * jnp.float32(self.dt)
+        zeros = jnp.zeros(self.n_obs, jnp.float32)
+        rep = self._rep(state, state.t_ind)
+        args = (constants, state.variables, state.state, start, end, t, rep, self._columns, zeros)
+        return self._fns.observe(fn.KeyStream(key), *args)  # type: ignore[no-any-return]
+
+    def _target(self, state: EnvState, constants: dict[str, Any], k: Any) -> jax.Array:
+        start, end = self._ms(state)
+        t = k * jnp.float32(self.dt)
+        blank = jnp.zeros(self.n_act, jnp.float32) if self.continuous else jnp.int32(0)
+        gt = self._fns.target(constants, state.variables, start, end, t, self._rep(state, k), blank)
+        return gt.astype(jnp.float32) if self.continuous else jnp.asarray(gt).astype(jnp.int32)
+
+    def _action(self, action: Any) -> jax.Array:
+        """Actions outside the space are clipped to it (under `jit` nothing can be refused)."""
+        if self.continuous:
+            low, high = self.action_bounds
+            return jnp.clip(jnp.broadcast_to(jnp.asarray(action, jnp.float32), (self.n_act,)), low, high)
+        return jnp.clip(jnp.asarray(action).astype(jnp.int32), 0, self.n_act - 1)
+
+
+def make(task: Any, **params: Any) -> JaxEnv:
+    """A JAX env of a bundled task name, spec path, class or NumPy env (parameters as for `taskspec.make`)."""
+    return JaxEnv(task, **params)
+
+
+def generate_trials(task: Any, key: jax.Array, n: int, **params: Any) -> Batch:
+    """`n` trials as a padded Batch of device arrays; the same layout as `taskspec.generate_trials`.
+
+    `task` may be a JaxEnv (then `params` must be empty). Wrap the env's `generate` in `jax.jit` with
+    `n` static to compile it once: `jax.jit(env.generate, static_argnums=1)`.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a whole number of at least 1, got {n!r}")
+    env = task if isinstance(task, JaxEnv) else JaxEnv(task, **params)
+    if params and task is env:
+        raise ValueError("parameters go to the env when it is made; a JaxEnv takes no parameters here")
+    return env.generate(key, int(n))

@@ -1,0 +1,190 @@
+"""The functions JAX-rendered expressions call (`fn.*`), for one trial or one env at a time.
+
+The generated JAX code (compiler/codegen_jax.py) is written for a single trial: trial
+variables are numbers (or vectors for `size=` draws), time `t` is one number. Batches come from
+`jax.vmap`, so none of NumPy's batch-shape bookkeeping (trials x steps x columns) is needed here.
+Names and meanings follow `taskspec.runtime.functions`; the checks NumPy makes at run time
+(finite values, whole-number indices) cannot raise under `jit`: the NumPy class's dry run
+checks the spec when the task is loaded, and the differences are listed in docs/jax.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+pi, e, inf = jnp.pi, jnp.e, jnp.inf
+abs = jnp.abs  # noqa: A001 - the spec language's own name
+sqrt, exp, log, sin, cos, tan, tanh = jnp.sqrt, jnp.exp, jnp.log, jnp.sin, jnp.cos, jnp.tan, jnp.tanh
+arctan2, floor, ceil, round, sign = jnp.arctan2, jnp.floor, jnp.ceil, jnp.round, jnp.sign  # noqa: A001
+minimum, maximum, clip, where = jnp.minimum, jnp.maximum, jnp.clip, jnp.where
+logical_not = jnp.logical_not
+mod = jnp.mod  # a zero divisor gives NaN here (NumPy's backend raises); docs/jax.md says so
+
+
+class KeyStream:
+    """Fresh random keys for the draws of one trial: each call site takes the next split.
+
+    Python runs this while `jit` traces, so the sequence of splits is fixed at compile time."""
+
+    def __init__(self, key: jax.Array):
+        self.key = key
+
+    def next(self) -> jax.Array:
+        self.key, sub = jax.random.split(self.key)
+        return sub
+
+
+def power(base: Any, exponent: Any) -> Any:
+    return jnp.power(jnp.asarray(base, jnp.float32), exponent)
+
+
+def all_of(*values: Any) -> Any:
+    out = values[0]
+    for v in values[1:]:
+        out = jnp.logical_and(out, v)
+    return out
+
+
+def any_of(*values: Any) -> Any:
+    out = values[0]
+    for v in values[1:]:
+        out = jnp.logical_or(out, v)
+    return out
+
+
+def isin(value: Any, options: Any) -> Any:
+    return jnp.any(jnp.asarray(value)[..., None] == jnp.atleast_1d(jnp.asarray(options)), axis=-1)
+
+
+def array(values: tuple[Any, ...]) -> jax.Array:
+    """A list literal of numbers (one trial: no batch axis to line up)."""
+    parts = [jnp.asarray(v) for v in values]
+    if any(p.ndim for p in parts):
+        return jnp.concatenate([jnp.atleast_1d(p) for p in parts])
+    return jnp.stack(parts) if parts else jnp.zeros(0)
+
+
+def arange(n: Any) -> jax.Array:
+    return jnp.arange(int(n))
+
+
+def ring(n: Any) -> jax.Array:
+    size = int(n)
+    return jnp.arange(size) * (2 * jnp.pi / size)
+
+
+def onehot(index: Any, n: Any) -> jax.Array:
+    return (jnp.asarray(index) == jnp.arange(int(n))).astype(jnp.float32)
+
+
+def interp(x: Any, xp: Any, fp: Any) -> Any:
+    return jnp.interp(x, jnp.asarray(xp, jnp.float32), jnp.asarray(fp, jnp.float32))
+
+
+def circdist(a: Any, b: Any) -> Any:
+    d = jnp.mod(jnp.asarray(a) - jnp.asarray(b), 2 * jnp.pi)
+    return jnp.minimum(d, 2 * jnp.pi - d)
+
+
+def take(values: Any, index: Any) -> Any:
+    """values[index] on the last axis; an index of floats is cut to a whole number."""
+    if isinstance(values, (int, float)):  # an action group of one column indexed by 0
+        values = jnp.asarray([values])
+    return jnp.take(jnp.asarray(values), jnp.asarray(index).astype(jnp.int32), axis=-1)
+
+
+def sum(values: Any) -> Any:  # noqa: A001
+    return jnp.sum(jnp.asarray(values), axis=-1)
+
+
+def mean(values: Any) -> Any:
+    return jnp.mean(jnp.asarray(values), axis=-1)
+
+
+# Random draws: one value (or one vector of `size` values) for the trial being drawn; `_n` is unused,
+# kept so that the rendering of random calls is the same as NumPy's.
+
+
+def _shape(size: Any) -> tuple[int, ...]:
+    return () if size is None else (int(size),)
+
+
+def choice(rng: KeyStream, _n: Any, values: Any, p: Any = None, size: Any = None) -> jax.Array:
+    options = jnp.asarray(values)
+    if options.ndim == 0:
+        options = jnp.arange(int(values))
+    if p is None:
+        return options[jax.random.randint(rng.next(), _shape(size), 0, options.shape[0])]
+    probs = jnp.asarray(p, jnp.float32)
+    return jax.random.choice(rng.next(), options, _shape(size), p=probs / probs.sum())
+
+
+def uniform(rng: KeyStream, _n: Any, low: Any, high: Any, size: Any = None) -> jax.Array:
+    return jax.random.uniform(rng.next(), _shape(size), jnp.float32, low, high)
+
+
+def integers(rng: KeyStream, _n: Any, low: Any, high: Any, size: Any = None) -> jax.Array:
+    return jax.random.randint(rng.next(), _shape(size), jnp.asarray(low, jnp.int32), jnp.asarray(high, jnp.int32))
+
+
+def bernoulli(rng: KeyStream, _n: Any, p: Any, size: Any = None) -> jax.Array:
+    return (jax.random.uniform(rng.next(), _shape(size)) < p).astype(jnp.int32)
+
+
+def normal(rng: KeyStream, _n: Any, mean: Any, std: Any, size: Any = None) -> jax.Array:
+    return mean + std * jax.random.normal(rng.next(), _shape(size))
+
+
+def trunc_exp(rng: KeyStream, _n: Any, mean: Any, low: Any = 0.0, high: Any = jnp.inf, size: Any = None) -> jax.Array:
+    """Exponential with the given mean restricted to [low, high), by the inverse CDF (as NumPy's backend)."""
+    lo, hi = jnp.exp(-jnp.asarray(low, jnp.float32) / mean), jnp.exp(-jnp.asarray(high, jnp.float32) / mean)
+    draw = -mean * jnp.log(lo - jax.random.uniform(rng.next(), _shape(size)) * (lo - hi))
+    return jnp.where(low >= high, jnp.asarray(high, jnp.float32), draw)
+
+
+# Period tests and outcome rules, for one env.
+
+
+def inside(periods: tuple[str, ...], start: dict[str, Any], end: dict[str, Any], t: Any) -> Any:
+    """Whether time `t` (ms) lies in one of `periods`; True when none is named."""
+    if not periods:
+        return jnp.asarray(True)
+    return any_of(*[(start[p] <= t) & (t < end[p]) for p in periods])
+
+
+class Outcomes:
+    """Outcome rules for one step: the first rule that matches decides (later rules are masked)."""
+
+    def __init__(self) -> None:
+        self.open: Any = jnp.asarray(True)
+        self.reward: Any = jnp.asarray(0.0, jnp.float32)
+        self.performance: Any = jnp.asarray(jnp.nan, jnp.float32)  # NaN: left as it was
+        self.end: Any = jnp.asarray(False)
+
+    def rule(self, hit: Any, reward: Any, performance: Any, end_trial: bool) -> None:
+        hit = jnp.logical_and(self.open, jnp.asarray(hit).astype(bool))
+        self.reward = jnp.where(hit, jnp.asarray(reward, jnp.float32), self.reward)
+        if performance is not None:
+            self.performance = jnp.where(hit, jnp.asarray(performance, jnp.float32), self.performance)
+        if end_trial:
+            self.end = jnp.logical_or(self.end, hit)
+        self.open = jnp.logical_and(self.open, jnp.logical_not(hit))
+
+
+def place(ob: jax.Array, columns: Any, where: Any, value: Any, noise: Any, rng: KeyStream) -> jax.Array:
+    """Add an input's value (and noise) to the columns it writes, at a step that lies in its periods."""
+    width = len(columns)
+    extra = jnp.zeros(width, jnp.float32)
+    if value is not None:
+        extra = extra + jnp.broadcast_to(jnp.asarray(value, jnp.float32), (width,))
+    if noise is not None:
+        extra = extra + jnp.asarray(noise, jnp.float32) * jax.random.normal(rng.next(), (width,))
+    return ob.at[jnp.asarray(columns)].add(jnp.where(where, extra, 0.0))
+
+
+def settle(old: Any, where: Any, value: Any) -> Any:
+    """A state variable's update, applied only while one of its periods is on."""
+    return jnp.where(where, jnp.asarray(value, jnp.float32), old)
