@@ -178,6 +178,10 @@ class JaxEnv:
 
     step_env = step
 
+    def ground_truth(self, state: EnvState, params: EnvParams | None = None) -> jax.Array:
+        """gt[k] of the step the next action answers (NeuroGym's `gt_now`): what a perfect agent acts."""
+        return self._target(state, self._scope(params), state.t_ind)
+
     # ----- trial batches -----
 
     def generate(self, key: jax.Array, n: int, params: EnvParams | None = None) -> Batch:
