@@ -95,7 +95,8 @@ class JaxEnv:
         self.dt = float(numpy_env.dt)
         self.rewards = {k: float(v) for k, v in numpy_env.rewards.items()}
         groups = {k: v if isinstance(v, int) else np.asarray(v) for k, v in numpy_env.action_index.items()}
-        self._constants = {**numpy_env.params, **groups, "dt": self.dt}
+        params = {k: np.asarray(v) if isinstance(v, list) else v for k, v in numpy_env.params.items()}  # jnp takes arrays
+        self._constants = {**params, **groups, "dt": self.dt}
         n_obs = int(numpy_env.observation_space.shape[0])  # type: ignore[index]
         self._columns = tuple(np.arange(n_obs)[c] for c in numpy_env._input_columns)
         self.n_obs = n_obs

@@ -112,14 +112,22 @@ def _shape(size: Any) -> tuple[int, ...]:
     return () if size is None else (int(size),)
 
 
+def _index(rng: KeyStream, n: Any, size: Any) -> jax.Array:
+    """Whole numbers 0..n-1, equally likely: a scaled uniform draw compiles far smaller than randint."""
+    draw = jnp.floor(jax.random.uniform(rng.next(), _shape(size)) * n).astype(jnp.int32)
+    return jnp.minimum(draw, jnp.asarray(n, jnp.int32) - 1)
+
+
 def choice(rng: KeyStream, _n: Any, values: Any, p: Any = None, size: Any = None) -> jax.Array:
     options = jnp.asarray(values)
     if options.ndim == 0:
         options = jnp.arange(int(values))
     if p is None:
-        return options[jax.random.randint(rng.next(), _shape(size), 0, options.shape[0])]
-    probs = jnp.asarray(p, jnp.float32)
-    return jax.random.choice(rng.next(), options, _shape(size), p=probs / probs.sum())
+        return options[_index(rng, options.shape[0], size)]
+    cumulative = jnp.cumsum(jnp.asarray(p, jnp.float32))
+    draw = jax.random.uniform(rng.next(), (*_shape(size), 1)) * cumulative[-1]
+    picked = jnp.sum(draw >= cumulative, axis=-1)
+    return options[jnp.minimum(picked, options.shape[0] - 1)]
 
 
 def uniform(rng: KeyStream, _n: Any, low: Any, high: Any, size: Any = None) -> jax.Array:
@@ -127,7 +135,8 @@ def uniform(rng: KeyStream, _n: Any, low: Any, high: Any, size: Any = None) -> j
 
 
 def integers(rng: KeyStream, _n: Any, low: Any, high: Any, size: Any = None) -> jax.Array:
-    return jax.random.randint(rng.next(), _shape(size), jnp.asarray(low, jnp.int32), jnp.asarray(high, jnp.int32))
+    low = jnp.asarray(low, jnp.int32)
+    return low + _index(rng, jnp.asarray(high, jnp.int32) - low, size)
 
 
 def bernoulli(rng: KeyStream, _n: Any, p: Any, size: Any = None) -> jax.Array:
@@ -135,7 +144,13 @@ def bernoulli(rng: KeyStream, _n: Any, p: Any, size: Any = None) -> jax.Array:
 
 
 def normal(rng: KeyStream, _n: Any, mean: Any, std: Any, size: Any = None) -> jax.Array:
-    return mean + std * jax.random.normal(rng.next(), _shape(size))
+    return mean + std * standard_normal(rng, _shape(size))
+
+
+def standard_normal(rng: KeyStream, shape: tuple[int, ...]) -> jax.Array:
+    """Normal draws by Box-Muller: exact, and much smaller to compile than jax.random.normal's erfinv."""
+    u = jax.random.uniform(rng.next(), (2, *shape), jnp.float32, jnp.finfo(jnp.float32).tiny, 1.0)
+    return jnp.sqrt(-2.0 * jnp.log(u[0])) * jnp.cos(2 * jnp.pi * u[1])
 
 
 def trunc_exp(rng: KeyStream, _n: Any, mean: Any, low: Any = 0.0, high: Any = jnp.inf, size: Any = None) -> jax.Array:
@@ -181,8 +196,12 @@ def place(ob: jax.Array, columns: Any, where: Any, value: Any, noise: Any, rng: 
     if value is not None:
         extra = extra + jnp.broadcast_to(jnp.asarray(value, jnp.float32), (width,))
     if noise is not None:
-        extra = extra + jnp.asarray(noise, jnp.float32) * jax.random.normal(rng.next(), (width,))
-    return ob.at[jnp.asarray(columns)].add(jnp.where(where, extra, 0.0))
+        extra = extra + jnp.asarray(noise, jnp.float32) * standard_normal(rng, (width,))
+    extra = jnp.where(where, extra, 0.0)
+    first, last = int(columns[0]), int(columns[-1]) + 1
+    if last - first == width:  # contiguous columns (the usual case): a pad, cheaper than a scatter
+        return ob + jnp.pad(extra, (first, ob.shape[0] - last))
+    return ob.at[jnp.asarray(columns)].add(extra)
 
 
 def settle(old: Any, where: Any, value: Any) -> Any:
