@@ -113,6 +113,7 @@ class JaxEnv:
         self._fixed = {k: float(v) for k, v in numpy_env._timing_over.items()}
         self.limits = period_limits(self.task, {**self._constants, **self.rewards}, self.dt, self._fixed)
         self.max_steps = longest_trial(self.task, self.limits)
+        self._counts: dict[str, int] = {}  # uniforms each random call takes (see _drawn)
         self.variable_names = numpy_env.session_variables + numpy_env.trial_variables + numpy_env.state_variables
 
     # ----- gymnax's interface -----
@@ -136,10 +137,12 @@ class JaxEnv:
     def reset(self, key: jax.Array, params: EnvParams | None = None) -> tuple[jax.Array, EnvState]:
         """A new session and its first trial: (ob[0], state)."""
         constants = self._scope(params)
-        k_session, k_trial, k_obs = jax.random.split(key, 3)
-        session = self._fns.session_init(fn.KeyStream(k_session), constants)
-        state = self._new_trial(k_trial, session, constants)
-        return self._observe(k_obs, state, constants), state
+
+        def draw(rng: fn.Uniforms) -> tuple[jax.Array, EnvState]:
+            state = self._new_trial(rng, self._fns.session_init(rng, constants), constants)
+            return self._observe(rng, state, constants), state
+
+        return self._drawn(key, "reset", draw)  # type: ignore[no-any-return]
 
     reset_env = reset
 
@@ -149,7 +152,6 @@ class JaxEnv:
         """Judge `action` against the current step; returns the next observation (the next trial's
         first when this one ended: trials follow each other here, gymnax's auto-reset)."""
         constants = self._scope(params)
-        k_trial, k_obs = jax.random.split(key)
         action = self._action(action)
         k = state.t_ind
         t = k * jnp.float32(self.dt)
@@ -163,10 +165,15 @@ class JaxEnv:
         reward = outcome.reward + jnp.where(timed_out, late.reward, 0.0)
         performance = jnp.where(timed_out & ~jnp.isnan(late.performance), late.performance, performance)
         ended = jnp.logical_or(outcome.end, timed_out)
-        following = self._new_trial(k_trial, state.session, constants)
         going_on = dataclasses.replace(state, t_ind=k + 1, state=moved, performance=performance)
-        new_state = jax.tree_util.tree_map(lambda a, b: jnp.where(ended, a, b), following, going_on)
-        obs = self._observe(k_obs, new_state, constants)
+
+        def draw(rng: fn.Uniforms) -> tuple[jax.Array, EnvState]:
+            # the next trial is drawn at every step (vmap would run both sides of a branch anyway)
+            following = self._new_trial(rng, state.session, constants)
+            new_state = jax.tree_util.tree_map(lambda a, b: jnp.where(ended, a, b), following, going_on)
+            return self._observe(rng, new_state, constants), new_state
+
+        obs, new_state = self._drawn(key, "step", draw)
         done = ended if self.episodic else jnp.asarray(False)
         info = {
             "gt": target,
@@ -188,21 +195,24 @@ class JaxEnv:
     def generate(self, key: jax.Array, n: int, params: EnvParams | None = None) -> Batch:
         """`n` trials of a fresh session as a padded Batch of device arrays (jit-able for a fixed `n`)."""
         constants = self._scope(params)
-        k_session, k_trials, k_rows = jax.random.split(key, 3)
-        session = self._fns.session_init(fn.KeyStream(k_session), constants)
+        k_session, k_next, k_trials, k_rows = jax.random.split(key, 4)
+        session = self._drawn(k_session, "session_init", lambda rng: self._fns.session_init(rng, constants))
         keys = jax.random.split(k_trials, n)
         if session:  # each trial's session variables follow the last trial's: a scan, the rest in parallel
-            sessions = self._sessions(keys, session, constants)
-            trials = jax.vmap(lambda key, s: self._trial(key, s, constants))(keys, sessions)
+            sessions = self._sessions(jax.random.split(k_next, n), session, constants)
+            trials = jax.vmap(lambda key, s: self._drawn(key, "trial", lambda r: self._trial(r, s, constants)))(
+                keys, sessions
+            )
         else:
-            trials = jax.vmap(lambda key: self._trial(key, {}, constants))(keys)
+            trials = jax.vmap(lambda key: self._drawn(key, "trial", lambda r: self._trial(r, {}, constants)))(keys)
         steps = jnp.arange(self.max_steps)
         row_keys = jax.random.split(k_rows, (n, self.max_steps))
 
         def rows(trial: EnvState, keys: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
             def row(k: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
                 at = dataclasses.replace(trial, t_ind=k)
-                return self._observe(key, at, constants), self._target(at, constants, k), self._period_id(trial, k)
+                ob = self._drawn(key, "observe", lambda rng: self._observe(rng, at, constants))
+                return ob, self._target(at, constants, k), self._period_id(trial, k)
 
             return jax.vmap(row)(steps, keys)
 
@@ -221,19 +231,28 @@ class JaxEnv:
 
     def _sessions(self, keys: jax.Array, first: dict[str, Any], constants: dict[str, Any]) -> dict[str, Any]:
         def advance(prev: dict[str, Any], key: jax.Array) -> tuple[dict[str, Any], dict[str, Any]]:
-            new = self._fns.session_next(fn.KeyStream(jax.random.fold_in(key, 1)), constants, prev)
+            new = self._drawn(key, "session_next", lambda rng: self._fns.session_next(rng, constants, prev))
             return new, new
 
         return jax.lax.scan(advance, first, keys)[1]  # type: ignore[no-any-return]
 
-    def _new_trial(self, key: jax.Array, session: dict[str, Any], constants: dict[str, Any]) -> EnvState:
-        if session:
-            session = self._fns.session_next(fn.KeyStream(jax.random.fold_in(key, 1)), constants, session)
-        return self._trial(key, session, constants)
+    def _drawn(self, key: jax.Array, what: str, call: Any) -> Any:
+        """`call(pool)` with a pool of uniforms drawn from `key` at once. How many `what` takes is
+        counted the first time, by a run whose results are discarded (and compiled away)."""
+        if what not in self._counts:
+            counter = fn.Uniforms(None)
+            call(counter)
+            self._counts[what] = counter.used
+        return call(fn.Uniforms(jax.random.uniform(key, (max(1, self._counts[what]),))))
 
-    def _trial(self, key: jax.Array, session: dict[str, Any], constants: dict[str, Any]) -> EnvState:
+    def _new_trial(self, rng: fn.Uniforms, session: dict[str, Any], constants: dict[str, Any]) -> EnvState:
+        if session:
+            session = self._fns.session_next(rng, constants, session)
+        return self._trial(rng, session, constants)
+
+    def _trial(self, rng: fn.Uniforms, session: dict[str, Any], constants: dict[str, Any]) -> EnvState:
         """A trial given its session variables: its variables, periods and initial state."""
-        variables, durations = self._fns.sample_trial(fn.KeyStream(key), constants, session)
+        variables, durations = self._fns.sample_trial(rng, constants, session)
         start: dict[str, Any] = {}
         end: dict[str, Any] = {}
         for name in self.period_names:
@@ -275,13 +294,13 @@ class JaxEnv:
             found = jnp.where((state.start[name] <= k) & (k < state.end[name]), i, found)
         return found
 
-    def _observe(self, key: jax.Array, state: EnvState, constants: dict[str, Any]) -> jax.Array:
+    def _observe(self, rng: fn.Uniforms, state: EnvState, constants: dict[str, Any]) -> jax.Array:
         start, end = self._ms(state)
         t = state.t_ind * jnp.float32(self.dt)
         zeros = jnp.zeros(self.n_obs, jnp.float32)
         rep = self._rep(state, state.t_ind)
         args = (constants, state.variables, state.state, start, end, t, rep, self._columns, zeros)
-        return self._fns.observe(fn.KeyStream(key), *args)  # type: ignore[no-any-return]
+        return self._fns.observe(rng, *args)  # type: ignore[no-any-return]
 
     def _target(self, state: EnvState, constants: dict[str, Any], k: Any) -> jax.Array:
         start, end = self._ms(state)

@@ -24,17 +24,25 @@ logical_not = jnp.logical_not
 mod = jnp.mod  # a zero divisor gives NaN here (NumPy's backend raises); docs/jax.md says so
 
 
-class KeyStream:
-    """Fresh random keys for the draws of one trial: each call site takes the next split.
+class Uniforms:
+    """The uniform draws of one call, sliced in turn from one array drawn at once.
 
-    Python runs this while `jit` traces, so the sequence of splits is fixed at compile time."""
+    Every random value here (integers, normals, choices) is made from uniforms, so one call of
+    `jax.random.uniform` per trial or step replaces a key split per draw: splits dominate the
+    cost of a step on CPU. Shapes are static, so how many a call takes is known when it is
+    traced: a pool made without values counts them (and hands out 0.5s, discarded)."""
 
-    def __init__(self, key: jax.Array):
-        self.key = key
+    def __init__(self, values: jax.Array | None):
+        self.values, self.used = values, 0
 
-    def next(self) -> jax.Array:
-        self.key, sub = jax.random.split(self.key)
-        return sub
+    def take(self, shape: tuple[int, ...]) -> jax.Array:
+        size = 1
+        for n in shape:
+            size *= n
+        first, self.used = self.used, self.used + size
+        if self.values is None:
+            return jnp.full(shape, 0.5, jnp.float32)
+        return self.values[first : first + size].reshape(shape)
 
 
 def power(base: Any, exponent: Any) -> Any:
@@ -112,51 +120,57 @@ def _shape(size: Any) -> tuple[int, ...]:
     return () if size is None else (int(size),)
 
 
-def _index(rng: KeyStream, n: Any, size: Any) -> jax.Array:
+def _index(rng: Uniforms, n: Any, size: Any) -> jax.Array:
     """Whole numbers 0..n-1, equally likely: a scaled uniform draw compiles far smaller than randint."""
-    draw = jnp.floor(jax.random.uniform(rng.next(), _shape(size)) * n).astype(jnp.int32)
+    draw = jnp.floor(rng.take(_shape(size)) * n).astype(jnp.int32)
     return jnp.minimum(draw, jnp.asarray(n, jnp.int32) - 1)
 
 
-def choice(rng: KeyStream, _n: Any, values: Any, p: Any = None, size: Any = None) -> jax.Array:
+def choice(rng: Uniforms, _n: Any, values: Any, p: Any = None, size: Any = None) -> jax.Array:
     options = jnp.asarray(values)
     if options.ndim == 0:
         options = jnp.arange(int(values))
     if p is None:
         return options[_index(rng, options.shape[0], size)]
     cumulative = jnp.cumsum(jnp.asarray(p, jnp.float32))
-    draw = jax.random.uniform(rng.next(), (*_shape(size), 1)) * cumulative[-1]
+    draw = rng.take((*_shape(size), 1)) * cumulative[-1]
     picked = jnp.sum(draw >= cumulative, axis=-1)
     return options[jnp.minimum(picked, options.shape[0] - 1)]
 
 
-def uniform(rng: KeyStream, _n: Any, low: Any, high: Any, size: Any = None) -> jax.Array:
-    return jax.random.uniform(rng.next(), _shape(size), jnp.float32, low, high)
+def uniform(rng: Uniforms, _n: Any, low: Any, high: Any, size: Any = None) -> jax.Array:
+    low, high = jnp.asarray(low, jnp.float32), jnp.asarray(high, jnp.float32)
+    return low + (high - low) * rng.take(_shape(size))
 
 
-def integers(rng: KeyStream, _n: Any, low: Any, high: Any, size: Any = None) -> jax.Array:
+def integers(rng: Uniforms, _n: Any, low: Any, high: Any, size: Any = None) -> jax.Array:
     low = jnp.asarray(low, jnp.int32)
     return low + _index(rng, jnp.asarray(high, jnp.int32) - low, size)
 
 
-def bernoulli(rng: KeyStream, _n: Any, p: Any, size: Any = None) -> jax.Array:
-    return (jax.random.uniform(rng.next(), _shape(size)) < p).astype(jnp.int32)
+def bernoulli(rng: Uniforms, _n: Any, p: Any, size: Any = None) -> jax.Array:
+    return (rng.take(_shape(size)) < p).astype(jnp.int32)
 
 
-def normal(rng: KeyStream, _n: Any, mean: Any, std: Any, size: Any = None) -> jax.Array:
+def normal(rng: Uniforms, _n: Any, mean: Any, std: Any, size: Any = None) -> jax.Array:
     return mean + std * standard_normal(rng, _shape(size))
 
 
-def standard_normal(rng: KeyStream, shape: tuple[int, ...]) -> jax.Array:
-    """Normal draws by Box-Muller: exact, and much smaller to compile than jax.random.normal's erfinv."""
-    u = jax.random.uniform(rng.next(), (2, *shape), jnp.float32, jnp.finfo(jnp.float32).tiny, 1.0)
-    return jnp.sqrt(-2.0 * jnp.log(u[0])) * jnp.cos(2 * jnp.pi * u[1])
+def standard_normal(rng: Uniforms, shape: tuple[int, ...]) -> jax.Array:
+    """Normal draws by Box-Muller, both of each pair used: exact, and cheap to compile and run."""
+    size = 1
+    for n in shape:
+        size *= n
+    u = rng.take((2, (size + 1) // 2))
+    radius = jnp.sqrt(-2.0 * jnp.log1p(-u[0]))  # 1 - u lies in (0, 1]: no log(0)
+    angle = 2 * jnp.pi * u[1]
+    return jnp.concatenate([radius * jnp.cos(angle), radius * jnp.sin(angle)])[:size].reshape(shape)
 
 
-def trunc_exp(rng: KeyStream, _n: Any, mean: Any, low: Any = 0.0, high: Any = jnp.inf, size: Any = None) -> jax.Array:
+def trunc_exp(rng: Uniforms, _n: Any, mean: Any, low: Any = 0.0, high: Any = jnp.inf, size: Any = None) -> jax.Array:
     """Exponential with the given mean restricted to [low, high), by the inverse CDF (as NumPy's backend)."""
     lo, hi = jnp.exp(-jnp.asarray(low, jnp.float32) / mean), jnp.exp(-jnp.asarray(high, jnp.float32) / mean)
-    draw = -mean * jnp.log(lo - jax.random.uniform(rng.next(), _shape(size)) * (lo - hi))
+    draw = -mean * jnp.log(lo - rng.take(_shape(size)) * (lo - hi))
     return jnp.where(low >= high, jnp.asarray(high, jnp.float32), draw)
 
 
@@ -189,7 +203,7 @@ class Outcomes:
         self.open = jnp.logical_and(self.open, jnp.logical_not(hit))
 
 
-def place(ob: jax.Array, columns: Any, where: Any, value: Any, noise: Any, rng: KeyStream) -> jax.Array:
+def place(ob: jax.Array, columns: Any, where: Any, value: Any, noise: Any, rng: Uniforms) -> jax.Array:
     """Add an input's value (and noise) to the columns it writes, at a step that lies in its periods."""
     width = len(columns)
     extra = jnp.zeros(width, jnp.float32)
