@@ -153,3 +153,132 @@ def test_equal_in_distribution(name):
         _assert_close(a, b, labels or [f"statistic {j}" for j in range(a.shape[1])], name)
     assert (j_count > 0).all() and (n_count > 0).all()
     _assert_close((n_total / n_count)[:, None], (j_total / j_count)[:, None], ["reward per trial"], name)
+
+
+# ----- the timing contract, gymnax's interface, trial batches under jit -----
+
+SPEC = """
+task: Ladder
+dt: 100
+params: {gap: 3}
+rewards: {abort: -0.5, correct: 1.0, fail: 0.0}
+observation: {fixation: 1, cue: 2}
+action: {fixation: 1, choice: 2}
+trial:
+  side: choice(2)
+periods: {fixation: 200, cue: 300, delay: gap * 100, decision: 200}
+inputs:
+  - {during: [fixation, cue, delay], where: fixation, value: 1}
+  - {during: cue, where: cue, value: "onehot(side, 2) * t / dt"}
+target:
+  - {during: decision, value: "choice[side]"}
+outcomes:
+  - {during: [fixation, cue, delay], when: action != fixation, reward: abort, end_trial: true}
+  - {during: decision, when: action == target, reward: correct, performance: 1, end_trial: true}
+  - {during: decision, when: action != fixation, reward: fail, end_trial: true}
+"""
+
+
+@pytest.fixture(scope="module")
+def ladder():
+    return tj.make(taskspec.load_text(SPEC, "ladder"))
+
+
+def test_timing_contract_matches_the_batch_layout(ladder):
+    """reset returns ob[0]; step(a) judges step k (reward, gt, period) and returns ob[k+1], then the next ob[0]."""
+    env = ladder
+    assert env.max_steps == 10  # 2 + 3 + 3 + 2 steps: the bound of a constant layout is exact
+    batch = tj.generate_trials(env, jax.random.key(0), 1)
+    ob, gt, period = np.asarray(batch.ob[0]), np.asarray(batch.gt[0]), np.asarray(batch.period_id[0])
+    step = jax.jit(env.step)
+    obs, state = jax.jit(env.reset)(jax.random.key(0))
+    side = int(state.variables["side"])
+    np.testing.assert_allclose(obs, [1, 0, 0])
+    rewards = []
+    for k in range(9):
+        target = int(env.ground_truth(state))
+        expected_row = ob[k] if int(batch.variables["side"][0]) == side else ob[k][[0, 2, 1]]
+        np.testing.assert_allclose(obs, expected_row, err_msg=f"step {k}")
+        obs, state, reward, done, info = step(jax.random.key(k + 1), state, target)
+        assert int(info["gt"]) == target == (gt[k] if k < 8 else 1 + side)
+        assert int(info["period"]) == period[k]
+        assert bool(info["new_trial"]) == (k == 8) and not bool(done)
+        rewards.append(float(reward))
+    assert rewards == [0.0] * 8 + [1.0]  # the right choice at the first decision step ends the trial
+    assert float(info["performance"]) == 1.0
+    assert int(state.t_ind) == 0 and obs.tolist() == [1.0, 0.0, 0.0]  # the next trial's ob[0]
+
+
+def test_gymnax_interface_vmap_and_episodes(ladder):
+    env = ladder
+    params = env.default_params
+    keys = jax.random.split(jax.random.key(1), 8)
+    obs, states = jax.jit(jax.vmap(env.reset, in_axes=(0, None)))(keys, params)
+    assert obs.shape == (8, *env.observation_space(params).shape) and obs.dtype == jnp.float32
+    assert env.action_space(params).n == env.num_actions == 3
+    actions = jax.vmap(env.action_space(params).sample)(keys)
+    step = jax.jit(jax.vmap(env.step, in_axes=(0, 0, 0, None)))
+    obs, states, reward, done, info = step(keys, states, actions, params)
+    assert reward.shape == done.shape == (8,) and set(info) >= {"gt", "period", "new_trial", "discount"}
+    aborted = np.asarray(actions) != 0  # anything but fixation in the fixation period aborts
+    np.testing.assert_allclose(reward, np.where(aborted, -0.5, 0.0))
+    # rewards are parameters: changed without recompiling
+    doubled = tj.EnvParams({**params.rewards, "abort": jnp.float32(-2.0)})
+    _, _, reward, _, _ = step(keys, states, jnp.ones(8, jnp.int32), doubled)
+    assert float(reward.min()) == -2.0
+    episodic = tj.make(taskspec.load_text(SPEC, "ladder"), episode="trial")
+    obs, state = episodic.reset(jax.random.key(0))
+    obs, state, reward, done, info = episodic.step(jax.random.key(1), state, 1)  # aborts: the trial ends
+    assert bool(done) and bool(info["new_trial"]) and float(info["discount"]) == 0.0
+
+
+def test_trial_batches_under_jit(ladder):
+    batch = tj.generate_trials(ladder, jax.random.key(3), 64)
+    assert isinstance(batch, taskspec.Batch) and batch.ob.shape == (64, 10, 3) and batch.gt.shape == (64, 10)
+    assert np.asarray(batch.mask).all()  # every trial lasts the whole padded length here
+    assert set(batch.variables) == {"side"} and 0 < float(batch.variables["side"].mean()) < 1
+    again = jax.jit(ladder.generate, static_argnums=1)(jax.random.key(3), 64)
+    np.testing.assert_array_equal(again.ob, batch.ob)  # generate_trials is the env's generate under jit
+    with pytest.raises(ValueError, match="n must be"):
+        tj.generate_trials(ladder, jax.random.key(3), 0)
+
+
+# ----- what the backend refuses, and where it says so -----
+
+
+def test_a_duration_without_bound_is_refused_at_its_period():
+    text = SPEC.replace("delay: gap * 100", "delay: 'normal(300, 50)'")
+    with pytest.raises(SpecError) as caught:
+        tj.make(taskspec.load_text(text, "ladder"))
+    message = str(caught.value)
+    assert "<ladder>:" in message and "periods.delay" in message and "no finite upper bound" in message
+
+
+def test_unknown_features_are_refused_in_one_place():
+    """A field the backend was not written for (a feature added to the language later), when set, is
+    refused with its spec location; so is a function it has no JAX version of."""
+    import ast
+    import dataclasses
+
+    from taskspec.compiler import ir
+    from taskspec.compiler.codegen_jax import unsupported
+    from taskspec.compiler.expressions import Checked
+    from taskspec.library import lowered
+
+    task = lowered(taskspec.load_text(SPEC, "ladder"))
+    assert unsupported(task) == []
+
+    @dataclasses.dataclass(frozen=True)
+    class NewPeriod(ir.PeriodIR):
+        until: str | None = None  # e.g. an agent-contingent end
+
+    first = task.periods[0]
+    fields = {f.name: getattr(first, f.name) for f in dataclasses.fields(ir.PeriodIR)}
+    assert unsupported(dataclasses.replace(task, periods=(NewPeriod(**fields), *task.periods[1:]))) == []
+    changed = dataclasses.replace(task, periods=(NewPeriod(**fields, until="fixation"), *task.periods[1:]))
+    (problem,) = unsupported(changed)
+    assert "'until'" in problem.message and problem.path == "periods.fixation" and problem.line > 0
+    call = ast.parse("wobble(1)", mode="eval").body
+    rule = dataclasses.replace(task.rules[0], reward=ir.Code(Checked(call, frozenset(), False, "wobble(1)"), first.duration.where))
+    (problem,) = unsupported(dataclasses.replace(task, rules=(rule, *task.rules[1:])))
+    assert "'wobble()'" in problem.message

@@ -66,14 +66,15 @@ def unsupported(task: ir.TaskIR) -> list[Problem]:
     for node, where in _walk(task, fallback):
         if not dataclasses.is_dataclass(node):
             continue
-        known = KNOWN_FIELDS.get(type(node))
+        base = next((c for c in type(node).__mro__ if c in KNOWN_FIELDS), type(node))
+        known = KNOWN_FIELDS.get(base)
         for f in dataclasses.fields(node):
             value = getattr(node, f.name)
             if known is not None and f.name in known:
                 continue
             if value in (None, False, (), "", 0) or value == f.default:
                 continue
-            what = type(node).__name__.removesuffix("IR").lower() or "task"
+            what = base.__name__.removesuffix("IR").lower()
             problems.append(_problem(where, f"the JAX backend does not support '{f.name}' on a {what} yet"))
         if isinstance(node, ir.Code):
             for call in ast.walk(node.expr.tree):

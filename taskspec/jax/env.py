@@ -89,7 +89,8 @@ class JaxEnv:
     """A task with fixed parameters, as pure functions of (key, state, action, params)."""
 
     def __init__(self, task: Any, **params: Any):
-        numpy_env = as_env(task, params)  # parameters checked (and errors worded) as the NumPy backend does
+        # parameters are checked (and errors worded) by the NumPy backend's env of the task
+        numpy_env = task(**params) if isinstance(task, type) and issubclass(task, TrialEnv) else as_env(task, params)
         self.task, self._fns = _functions(type(numpy_env))
         self.name = numpy_env.task_name
         self.dt = float(numpy_env.dt)
@@ -113,6 +114,7 @@ class JaxEnv:
         self._fixed = {k: float(v) for k, v in numpy_env._timing_over.items()}
         self.limits = period_limits(self.task, {**self._constants, **self.rewards}, self.dt, self._fixed)
         self.max_steps = longest_trial(self.task, self.limits)
+        self._generate: Any = None  # `generate` under jit, made by generate_trials when first asked
         self._counts: dict[str, int] = {}  # uniforms each random call takes (see _drawn)
         self.variable_names = numpy_env.session_variables + numpy_env.trial_variables + numpy_env.state_variables
 
@@ -325,12 +327,14 @@ def make(task: Any, **params: Any) -> JaxEnv:
 def generate_trials(task: Any, key: jax.Array, n: int, **params: Any) -> Batch:
     """`n` trials as a padded Batch of device arrays; the same layout as `taskspec.generate_trials`.
 
-    `task` may be a JaxEnv (then `params` must be empty). Wrap the env's `generate` in `jax.jit` with
-    `n` static to compile it once: `jax.jit(env.generate, static_argnums=1)`.
+    `task` may be a JaxEnv (then `params` must be empty): its `generate` is compiled once per `n`
+    and kept. Inside your own jitted code call `env.generate(key, n)` directly.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a whole number of at least 1, got {n!r}")
     env = task if isinstance(task, JaxEnv) else JaxEnv(task, **params)
     if params and task is env:
         raise ValueError("parameters go to the env when it is made; a JaxEnv takes no parameters here")
-    return env.generate(key, int(n))
+    if env._generate is None:
+        env._generate = jax.jit(env.generate, static_argnums=1)
+    return env._generate(key, int(n))  # type: ignore[no-any-return]
