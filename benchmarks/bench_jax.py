@@ -1,13 +1,14 @@
 """The JAX backend's throughput beside the NumPy backend's, measured in one run on this machine.
 
-Run: python benchmarks/bench_jax.py [--tasks NAME ...] [--sizes 1024 4096 65536] [--seconds 1]
+Run: python benchmarks/bench_jax.py [--tasks NAME ...] [--sizes 1024 4096 65536] [--seconds 1.5]
 
 For each task and number of envs N: env-steps/s of `jax.jit(jax.vmap(env.step))` driven by a
 `lax.scan` of 100 steps inside one compiled call (PureJaxRL's way of running envs), with random
-actions drawn beforehand (a key per env is split at each step, as gymnax's API needs), against env-steps/s of the NumPy native vector env (`taskspec.vector.TrialVectorEnv`)
-with random actions; then trial generation (`taskspec.jax.generate_trials` under `jit` against
-`taskspec.generate_trials`) in timesteps/s. Compile time is excluded (printed separately) and
-every rate is the best of three windows. It prints the device JAX runs on.
+actions drawn beforehand (a key per env is split at each step, as gymnax's API needs), against
+env-steps/s of the NumPy native vector env (`taskspec.vector.TrialVectorEnv`) with random actions;
+then trial generation (`env.generate` under `jit` against `taskspec.generate_trials`) in
+timesteps/s. Compile time is excluded (printed separately) and every rate is the best of three
+windows. It prints the device JAX runs on.
 
 NeuroGym 2.3.1's single-env step rate on the project's standard machine (2 cores) is printed as
 a reference: it was measured in a separate venv (NeuroGym pins other numpy and gymnasium
@@ -95,6 +96,29 @@ def numpy_steps(task: str, n: int) -> Callable[[], int]:
     return run
 
 
+def jax_generation(env: tj.JaxEnv, n: int) -> tuple[Callable[[], int], float]:
+    start = time.perf_counter()
+    generate = jax.jit(env.generate, static_argnums=1).lower(jax.random.key(0), n).compile()
+    compile_s = time.perf_counter() - start
+    box = {"i": 0}
+
+    def run() -> int:
+        box["i"] += 1
+        return int(jnp.sum(generate(jax.random.key(box["i"])).length))
+
+    return run, compile_s
+
+
+def numpy_generation(task: str, n: int) -> Callable[[], int]:
+    box = {"i": 0}
+
+    def run() -> int:
+        box["i"] += 1
+        return int(taskspec.generate_trials(task, n, seed=box["i"]).length.sum())
+
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", nargs="+", default=["PerceptualDecisionMaking", "ContextDecisionMaking"])
@@ -118,23 +142,11 @@ def main() -> None:
                 print(f"  {n:>6}  {jax_rate:>14,.0f}  {'refused':>21}  {'-':>11}  {compile_s:.1f} s")
                 print(f"          NumPy: {str(exc).splitlines()[0][:150]}")
                 continue
-            print(f"  {n:>6}  {jax_rate:>14,.0f}  {numpy_rate:>21,.0f}  {jax_rate / numpy_rate:>10.2f}x  {compile_s:.1f} s")
+            ratio = jax_rate / numpy_rate
+            print(f"  {n:>6}  {jax_rate:>14,.0f}  {numpy_rate:>21,.0f}  {ratio:>10.2f}x  {compile_s:.1f} s")
         n = args.trials
-        start = time.perf_counter()
-        generate = jax.jit(env.generate, static_argnums=1).lower(jax.random.key(0), n).compile()
-        compile_s = time.perf_counter() - start
-        box = {"i": 0}
-
-        def jax_trials() -> int:
-            box["i"] += 1
-            batch = generate(jax.random.key(box["i"]))
-            return int(jnp.sum(batch.length))
-
-        def numpy_trials() -> int:
-            box["i"] += 1
-            return int(taskspec.generate_trials(task, n, seed=box["i"]).length.sum())
-
-        jax_rate, numpy_rate = best_rate(jax_trials, args.seconds), best_rate(numpy_trials, args.seconds)
+        jax_trials, compile_s = jax_generation(env, n)
+        jax_rate, numpy_rate = best_rate(jax_trials, args.seconds), best_rate(numpy_generation(task, n), args.seconds)
         print(
             f"  trial generation, {n} trials per call: JAX {jax_rate:,.0f} timesteps/s, NumPy {numpy_rate:,.0f} "
             f"timesteps/s, {jax_rate / numpy_rate:.2f}x (compile {compile_s:.1f} s)"

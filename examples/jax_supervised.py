@@ -91,7 +91,8 @@ def accuracy_by_coherence(net: dict[str, jax.Array], env: tj.JaxEnv, n_trials: i
     rows, last = np.arange(n_trials), np.asarray(batch.length) - 1
     correct = choice[rows, last] == np.asarray(batch.gt)[rows, last]
     coh = np.asarray(batch.variables["coh"])
-    return {float(c): float(correct[coh == c].mean()) for c in np.unique(coh)} | {-1.0: float(correct.mean())}
+    # float32 coherences (25.600000381...) shown as written in the spec
+    return {round(float(c), 3): float(correct[coh == c].mean()) for c in np.unique(coh)} | {-1.0: float(correct.mean())}
 
 
 def main() -> None:

@@ -3,7 +3,7 @@ timing contract, gymnax's interface and the refusals of unsupported features.
 
 Not draw for draw (the generators differ): for each task, 32 independent sessions of 16 trials
 from each backend are compared statistic by statistic (trial variables, period lengths, per-period
-observation means and ground-truth fractions, and the reward per trial the ground-truth policy
+observation means and mean squares, ground-truth fractions, and the reward per trial the ground-truth policy
 earns), each within 5 standard errors computed from the 32 session means. Each task compiles once,
 with XLA's optimisation turned down: compile time, not run time, is what costs here.
 """
@@ -87,16 +87,18 @@ def _units_jax(batches, stat):
 
 
 def _period_stats(periods, action_type, n_act):
-    """Per-session statistics: for each period, the mean observation per column and the ground truth."""
+    """Per-session statistics: for each period, the mean observation and its square per column (so the
+    noise is compared too), and the ground truth's fractions (discrete) or means (continuous)."""
 
     def stat(ob, gt, length, variables, start, end, period_id):
         values = []
         for i, _name in enumerate(periods):
             where = np.asarray(period_id) == i
             if not where.any():
-                values += [np.nan] * (ob.shape[-1] + (n_act if action_type == "discrete" else gt.shape[-1]))
+                values += [np.nan] * (2 * ob.shape[-1] + (n_act if action_type == "discrete" else gt.shape[-1]))
                 continue
-            values += list(np.asarray(ob)[where].mean(axis=0))
+            rows = np.asarray(ob, np.float64)[where]
+            values += list(rows.mean(axis=0)) + list((rows**2).mean(axis=0))  # means, and noise through squares
             g = np.asarray(gt)[where]
             if action_type == "discrete":
                 values += [np.mean(g == a) for a in range(n_act)]
@@ -279,6 +281,23 @@ def test_unknown_features_are_refused_in_one_place():
     (problem,) = unsupported(changed)
     assert "'until'" in problem.message and problem.path == "periods.fixation" and problem.line > 0
     call = ast.parse("wobble(1)", mode="eval").body
-    rule = dataclasses.replace(task.rules[0], reward=ir.Code(Checked(call, frozenset(), False, "wobble(1)"), first.duration.where))
+    wobble = ir.Code(Checked(call, frozenset(), False, "wobble(1)"), first.duration.where)
+    rule = dataclasses.replace(task.rules[0], reward=wobble)
     (problem,) = unsupported(dataclasses.replace(task, rules=(rule, *task.rules[1:])))
     assert "'wobble()'" in problem.message
+
+
+def test_the_jax_example_learns_a_little():
+    """A short run of examples/jax_supervised.py: the loss falls and the scoring runs (full run: docs/jax.md)."""
+    pytest.importorskip("optax")
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "jax_supervised.py"
+    spec = importlib.util.spec_from_file_location("jax_supervised", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    net, env, losses = module.train(60, seed=0, log_every=0)
+    assert np.mean(losses[-10:]) < 0.6 * np.mean(losses[:5])
+    accuracy = module.accuracy_by_coherence(net, env, n_trials=256)
+    assert set(accuracy) == {0.0, 6.4, 12.8, 25.6, 51.2, -1.0} and all(0 <= a <= 1 for a in accuracy.values())

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import inspect
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,7 @@ def unsupported(task: ir.TaskIR) -> list[Problem]:
     for node, where in _walk(task, fallback):
         if not dataclasses.is_dataclass(node):
             continue
-        base = next((c for c in type(node).__mro__ if c in KNOWN_FIELDS), type(node))
+        base = next((c for c in inspect.getmro(type(node)) if c in KNOWN_FIELDS), type(node))
         known = KNOWN_FIELDS.get(base)
         for f in dataclasses.fields(node):
             value = getattr(node, f.name)

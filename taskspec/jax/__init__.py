@@ -14,9 +14,7 @@ from __future__ import annotations
 try:
     import jax  # noqa: F401
 except ImportError:  # pragma: no cover - depends on the installation
-    raise ImportError(
-        "the JAX backend needs jax: pip install 'taskspec[jax]' (or pip install jax jaxlib)"
-    ) from None
+    raise ImportError("the JAX backend needs jax: pip install 'taskspec[jax]' (or pip install jax jaxlib)") from None
 
 from .env import EnvParams, EnvState, JaxEnv, generate_trials, make
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+
+import numpy as np
 
 from ..compiler import ir
 from ..errors import Problem, SpecError
@@ -29,8 +31,8 @@ _Range = tuple[float, float, bool]  # low, high, and whether it is a vector (a l
 
 
 def _exact(value: Any) -> _Range:
-    if isinstance(value, (list, tuple)) or hasattr(value, "shape") and getattr(value, "ndim", 0):
-        items = [float(v) for v in (value.tolist() if hasattr(value, "tolist") else value)]
+    if isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim):
+        items = [float(v) for v in np.ravel(value)]
         if not items:
             raise Unbounded("an empty list")
         return min(items), max(items), True
@@ -155,10 +157,17 @@ class _Ranges:
         if name == "where":
             return _hull(args[1], args[2])
         if name == "abs":
-            low, high, vector = args[0]
-            return (0.0 if low <= 0 <= high else min(abs(low), abs(high))), max(abs(low), abs(high)), vector
+            a, b, vector = args[0]
+            return (0.0 if a <= 0 <= b else min(abs(a), abs(b))), max(abs(a), abs(b)), vector
         if name in ("floor", "ceil", "round", "sqrt", "exp"):
-            f = {"floor": math.floor, "ceil": math.ceil, "round": round, "sqrt": math.sqrt, "exp": math.exp}[name]
+            monotone: dict[str, Callable[[float], float]] = {
+                "floor": math.floor,
+                "ceil": math.ceil,
+                "round": round,
+                "sqrt": math.sqrt,
+                "exp": math.exp,
+            }
+            f = monotone[name]
             if name == "sqrt" and args[0][0] < 0:
                 raise Unbounded(f"'{ast.unparse(node)}'")
             return _checked(f(args[0][0]), f(args[0][1]), args[0][2])

@@ -96,7 +96,7 @@ class JaxEnv:
         self.dt = float(numpy_env.dt)
         self.rewards = {k: float(v) for k, v in numpy_env.rewards.items()}
         groups = {k: v if isinstance(v, int) else np.asarray(v) for k, v in numpy_env.action_index.items()}
-        params = {k: np.asarray(v) if isinstance(v, list) else v for k, v in numpy_env.params.items()}  # jnp takes arrays
+        params = {k: np.asarray(v) if isinstance(v, list) else v for k, v in numpy_env.params.items()}
         self._constants = {**params, **groups, "dt": self.dt}
         n_obs = int(numpy_env.observation_space.shape[0])  # type: ignore[index]
         self._columns = tuple(np.arange(n_obs)[c] for c in numpy_env._input_columns)
@@ -223,7 +223,8 @@ class JaxEnv:
         ob = jnp.where(inside[:, :, None], ob, 0.0)
         gt = jnp.where(inside if gt.ndim == 2 else inside[:, :, None], gt, 0)
         period = jnp.where(inside, period, -1)
-        return Batch(ob, gt, trials.length, trials.variables, trials.start, trials.end, period)
+        # the NumPy backend's layout, holding device arrays (Batch is registered as a pytree above)
+        return Batch(ob, gt, trials.length, trials.variables, trials.start, trials.end, period)  # type: ignore[arg-type]
 
     # ----- pieces -----
 
