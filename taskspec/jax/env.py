@@ -208,17 +208,19 @@ class JaxEnv:
         else:
             trials = jax.vmap(lambda key: self._drawn(key, "trial", lambda r: self._trial(r, {}, constants)))(keys)
         steps = jnp.arange(self.max_steps)
-        row_keys = jax.random.split(k_rows, (n, self.max_steps))
 
-        def rows(trial: EnvState, keys: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-            def row(k: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+        def rows(trial: EnvState, key: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+            per_row = self._count("observe", lambda rng: self._observe(rng, trial, constants))
+
+            def row(k: jax.Array, uniforms: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
                 at = dataclasses.replace(trial, t_ind=k)
-                ob = self._drawn(key, "observe", lambda rng: self._observe(rng, at, constants))
+                ob = self._observe(fn.Uniforms(uniforms), at, constants)
                 return ob, self._target(at, constants, k), self._period_id(trial, k)
 
-            return jax.vmap(row)(steps, keys)
+            # one draw for all the rows of a trial (its noise), not a key per row
+            return jax.vmap(row)(steps, jax.random.uniform(key, (self.max_steps, max(1, per_row))))
 
-        ob, gt, period = jax.vmap(rows)(trials, row_keys)
+        ob, gt, period = jax.vmap(rows)(trials, jax.random.split(k_rows, n))
         inside = steps[None, :] < trials.length[:, None]
         ob = jnp.where(inside[:, :, None], ob, 0.0)
         gt = jnp.where(inside if gt.ndim == 2 else inside[:, :, None], gt, 0)
@@ -242,11 +244,14 @@ class JaxEnv:
     def _drawn(self, key: jax.Array, what: str, call: Any) -> Any:
         """`call(pool)` with a pool of uniforms drawn from `key` at once. How many `what` takes is
         counted the first time, by a run whose results are discarded (and compiled away)."""
+        return call(fn.Uniforms(jax.random.uniform(key, (max(1, self._count(what, call)),))))
+
+    def _count(self, what: str, call: Any) -> int:
         if what not in self._counts:
             counter = fn.Uniforms(None)
             call(counter)
             self._counts[what] = counter.used
-        return call(fn.Uniforms(jax.random.uniform(key, (max(1, self._counts[what]),))))
+        return self._counts[what]
 
     def _new_trial(self, rng: fn.Uniforms, session: dict[str, Any], constants: dict[str, Any]) -> EnvState:
         if session:
