@@ -1,7 +1,7 @@
 """Train a small GRU on PerceptualDecisionMaking in JAX, trials drawn on device inside `jit`, then test it.
 
     pip install 'taskspec[jax]'      # jax, jaxlib and optax
-    python examples/jax_supervised.py [--steps 1500] [--seed 0]
+    python examples/jax_supervised.py [--steps 3000] [--seed 0]
 
 Each training step draws a fresh batch of 64 trials with `taskspec.jax` (the same trials,
 in distribution, as the NumPy backend's), runs a GRU over them and takes an Adam step on the
@@ -97,7 +97,7 @@ def accuracy_by_coherence(net: dict[str, jax.Array], env: tj.JaxEnv, n_trials: i
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1500, help="training batches of 64 trials")
+    parser.add_argument("--steps", type=int, default=3000, help="training batches of 64 trials")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     start = time.perf_counter()
