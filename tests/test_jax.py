@@ -285,6 +285,11 @@ def test_unknown_features_are_refused_in_one_place():
     rule = dataclasses.replace(task.rules[0], reward=wobble)
     (problem,) = unsupported(dataclasses.replace(task, rules=(rule, *task.rules[1:])))
     assert "'wobble()'" in problem.message
+    # a name the language may provide later (e.g. the last trial's outcome) is refused, not left unbound
+    name = ast.parse("last_outcome", mode="eval").body
+    later = ir.Code(Checked(name, frozenset({"last_outcome"}), False, "last_outcome"), first.duration.where)
+    (problem,) = unsupported(dataclasses.replace(task, rules=(dataclasses.replace(rule, reward=later),)))
+    assert "'last_outcome'" in problem.message
 
 
 def test_the_jax_example_learns_a_little():

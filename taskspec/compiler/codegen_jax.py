@@ -23,8 +23,7 @@ import jinja2
 
 from ..errors import Problem
 from . import ir
-from .codegen import _Method
-from .expressions import MATH, RANDOM, TIMING
+from .expressions import BUILTIN_NAMES, CONSTANTS, MATH, RANDOM, TIMING
 from .render import render_jax
 
 _ENV = jinja2.Environment(
@@ -58,12 +57,23 @@ TASK_FIELDS = frozenset(
 )  # fmt: skip
 KNOWN_FIELDS[ir.TaskIR] = TASK_FIELDS
 FUNCTIONS = MATH | RANDOM | TIMING  # the functions taskspec.jax.functions implements
+BUILTINS = (BUILTIN_NAMES - {"None"}) | CONSTANTS  # the language's own names this backend binds
+
+
+@dataclasses.dataclass
+class _Function:
+    name: str
+    args: str
+    body: list[str] = dataclasses.field(default_factory=list)
 
 
 def unsupported(task: ir.TaskIR) -> list[Problem]:
     """Every spec feature in `task` that the JAX backend cannot run, located in the spec."""
     problems: list[Problem] = []
     fallback = ir.Location("", task.source, 0, 0)
+    declared = {p.name for p in task.params} | {g.name for g in task.action} | {n for n, _ in task.rewards}
+    declared |= {v.name for v in task.variables} | {s.name for s in task.session} | {s.name for s in task.state}
+    declared |= BUILTINS
     for node, where in _walk(task, fallback):
         if not dataclasses.is_dataclass(node):
             continue
@@ -81,6 +91,8 @@ def unsupported(task: ir.TaskIR) -> list[Problem]:
             for call in ast.walk(node.expr.tree):
                 if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id not in FUNCTIONS:
                     problems.append(_problem(where, f"the JAX backend has no version of '{call.func.id}()' yet"))
+            for name in sorted(n for n in node.names if ":" not in n and n not in declared):
+                problems.append(_problem(where, f"the JAX backend does not know the name '{name}' yet"))
     return problems
 
 
@@ -133,22 +145,22 @@ class _JaxGenerator:
                 lines.append(f"{name} = {state}[{name!r}]")
         return lines
 
-    def session(self) -> list[_Method]:
+    def session(self) -> list[_Function]:
         task = self.task
-        first = _Method("session_init", "_rng, _c")
+        first = _Function("session_init", "_rng, _c")
         first.body += ["_n = 1", *self.bind(s.init for s in task.session), "_new = {}"]
         first.body += [f"_new[{s.name!r}] = fn.jnp.float32({render_jax(s.init.expr)})" for s in task.session]
         first.body.append("return _new")
-        step = _Method("session_next", "_rng, _c, _prev")
+        step = _Function("session_next", "_rng, _c, _prev")
         step.body += ["_n = 1", *[line for line in self.bind(s.next for s in task.session) if "_v[" not in line]]
         step.body += [f"{s.name} = _prev[{s.name!r}]" for s in task.session]
         step.body += [f"{s.name} = fn.jnp.float32({render_jax(s.next.expr)})" for s in task.session]
         step.body.append("return {" + ", ".join(f"{s.name!r}: {s.name}" for s in task.session) + "}")
         return [first, step]
 
-    def sample_trial(self) -> _Method:
+    def sample_trial(self) -> _Function:
         task = self.task
-        method = _Method("sample_trial", "_rng, _c, _session")
+        method = _Function("sample_trial", "_rng, _c, _session")
         codes = [v.value for v in task.variables] + [p.duration for p in task.periods] + [s.init for s in task.state]
         method.body += ["_n = 1", *[line for line in self.bind(codes) if "_v[" not in line and "_s[" not in line]]
         method.body += [f"{s.name} = _session[{s.name!r}]" for s in task.session]
@@ -163,10 +175,10 @@ class _JaxGenerator:
         method.body.append("return {" + ", ".join(f"{n!r}: {n}" for n in names) + "}, _durations")
         return method
 
-    def observe(self) -> _Method:
+    def observe(self) -> _Function:
         """One observation row at time t, with the current state for the inputs that follow it."""
         task = self.task
-        method = _Method("observe", "_rng, _c, _v, _s, _start, _end, t, rep, _columns, _ob")
+        method = _Function("observe", "_rng, _c, _v, _s, _start, _end, t, rep, _columns, _ob")
         method.body += self.bind(c for i in task.inputs for c in (i.value, i.noise))
         for i in task.inputs:
             value = "None" if i.value is None else render_jax(i.value.expr)
@@ -176,9 +188,9 @@ class _JaxGenerator:
         method.body.append("return _ob")
         return method
 
-    def target(self) -> _Method:
+    def target(self) -> _Function:
         task = self.task
-        method = _Method("target", "_c, _v, _start, _end, t, rep, _gt")
+        method = _Function("target", "_c, _v, _start, _end, t, rep, _gt")
         method.body += self.bind(g.value for g in task.targets)
         for g in task.targets:
             inside = f"fn.inside({g.periods!r}, _start, _end, t)"
@@ -186,9 +198,9 @@ class _JaxGenerator:
         method.body.append("return _gt")
         return method
 
-    def state_next(self) -> _Method:
+    def state_next(self) -> _Function:
         task = self.task
-        method = _Method("state_next", "_c, _v, _s, _start, _end, action, target, t")
+        method = _Function("state_next", "_c, _v, _s, _start, _end, action, target, t")
         method.body += [line for line in self.bind(s.next for s in task.state) if "_s[" not in line]
         method.body += [f"{s.name} = _s[{s.name!r}]" for s in task.state]
         for s in task.state:  # in order: each sees those above it already updated
@@ -197,8 +209,8 @@ class _JaxGenerator:
         method.body.append("return {" + ", ".join(f"{s.name!r}: {s.name}" for s in task.state) + "}")
         return method
 
-    def rules(self, name: str, rules: tuple[ir.RuleIR, ...], args: str) -> _Method:
-        method = _Method(name, args)
+    def rules(self, name: str, rules: tuple[ir.RuleIR, ...], args: str) -> _Function:
+        method = _Function(name, args)
         method.body += self.bind(c for r in rules for c in (r.when, r.reward, r.performance))
         method.body.append("_outcomes = fn.Outcomes()")
         for r in rules:
@@ -208,7 +220,7 @@ class _JaxGenerator:
         method.body.append("return _outcomes")
         return method
 
-    def methods(self) -> list[_Method]:
+    def methods(self) -> list[_Function]:
         return [
             *self.session(),
             self.sample_trial(),

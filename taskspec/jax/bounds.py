@@ -13,12 +13,14 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..compiler import ir
 from ..errors import Problem, SpecError
+
+if TYPE_CHECKING:
+    from ..compiler import ir
 
 EPSILON = 1e-5  # durations are floored to whole steps after adding this (float32 rounding of ms / dt)
 

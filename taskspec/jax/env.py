@@ -18,20 +18,20 @@ from __future__ import annotations
 
 import dataclasses
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..compiler import ir
-from ..compiler.codegen_jax import generate_jax, unsupported
-from ..errors import SpecError
-from ..library import as_env, lowered
+from ..library import as_env, jax_source
 from ..runtime import Batch, TrialEnv
 from . import functions as fn
 from .bounds import EPSILON, longest_trial, period_limits
 from .spaces import Box, Discrete
+
+if TYPE_CHECKING:
+    from ..compiler import ir
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,12 +73,8 @@ _FUNCTIONS: dict[Any, types.SimpleNamespace] = {}
 
 def _functions(cls: type[TrialEnv]) -> tuple[ir.TaskIR, types.SimpleNamespace]:
     """The task's IR and its JAX functions, generated and exec'd once per class."""
-    task = lowered(cls)
-    problems = unsupported(task)
-    if problems:
-        raise SpecError(problems)
+    task, source = jax_source(cls)  # raises SpecError for what the backend cannot run
     if cls not in _FUNCTIONS:
-        source = generate_jax(task)
         namespace: dict[str, Any] = {"__name__": f"taskspec._generated_jax.{task.class_name}"}
         exec(compile(source, "<taskspec-generated-jax>", "exec"), namespace)  # noqa: S102 - built from the checked IR
         _FUNCTIONS[cls] = types.SimpleNamespace(**namespace)
