@@ -207,7 +207,7 @@ def test_timing_contract_matches_the_batch_layout(ladder):
         assert bool(info["new_trial"]) == (k == 8) and not bool(done)
         rewards.append(float(reward))
     assert rewards == [0.0] * 8 + [1.0]  # the right choice at the first decision step ends the trial
-    assert float(info["performance"]) == 1.0
+    assert float(info["performance"]) == 1.0 and int(info["trial"]["side"]) == side
     assert int(state.t_ind) == 0 and obs.tolist() == [1.0, 0.0, 0.0]  # the next trial's ob[0]
 
 

@@ -178,6 +178,7 @@ class JaxEnv:
             "period": self._period_id(state, k),
             "new_trial": ended,
             "performance": performance,
+            "trial": state.variables,  # the variables of the trial the step belongs to
             "discount": 1.0 - done.astype(jnp.float32),
         }
         return obs, new_state, reward.astype(jnp.float32), done, info
