@@ -21,7 +21,7 @@ import taskspec.jax as tj  # noqa: E402
 from taskspec import SpecError  # noqa: E402
 
 SESSIONS, TRIALS, ROLLOUT_TRIALS = 32, 16, 6
-FAST_COMPILE = {"xla_backend_optimization_level": 0}
+FAST_COMPILE = {"xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False}
 
 
 def _jax_run(env: tj.JaxEnv):
@@ -148,15 +148,18 @@ def jax_runs(request):
         for item in request.session.items
         if item.originalname == "test_equal_in_distribution" and hasattr(item, "callspec")
     ]
+    # envs are made here, in the main thread: making one parses the spec, and CPython 3.11's parser
+    # must not run in two threads at once; the workers only trace and compile
+    envs = {name: tj.make(name) for name in selected}
     pool = ThreadPoolExecutor(max_workers=2)
-    yield {name: pool.submit(lambda name=name: _jax_run(tj.make(name))) for name in selected}
+    yield {name: (env, pool.submit(_jax_run, env)) for name, env in envs.items()}
     pool.shutdown(wait=True, cancel_futures=True)
 
 
 @pytest.mark.parametrize("name", taskspec.list_tasks())
 def test_equal_in_distribution(name, jax_runs):
-    env = tj.make(name)
-    j_batches, (j_total, j_count) = jax_runs[name].result()
+    env, run = jax_runs[name]
+    j_batches, (j_total, j_count) = run.result()
     n_batches, (n_total, n_count) = _numpy_run(name)
     assert j_batches.ob.shape[1:] == (TRIALS, env.max_steps, env.n_obs)
     assert int(np.max(n_batches[0].length)) <= env.max_steps  # the static bound holds for NumPy's trials too
