@@ -149,12 +149,12 @@ class _JaxGenerator:
         task = self.task
         first = _Function("session_init", "_rng, _c")
         first.body += ["_n = 1", *self.bind(s.init for s in task.session), "_new = {}"]
-        first.body += [f"_new[{s.name!r}] = fn.jnp.float32({render_jax(s.init.expr)})" for s in task.session]
+        first.body += [f"_new[{s.name!r}] = fn.float32({render_jax(s.init.expr)})" for s in task.session]
         first.body.append("return _new")
         step = _Function("session_next", "_rng, _c, _prev")
         step.body += ["_n = 1", *[line for line in self.bind(s.next for s in task.session) if "_v[" not in line]]
         step.body += [f"{s.name} = _prev[{s.name!r}]" for s in task.session]
-        step.body += [f"{s.name} = fn.jnp.float32({render_jax(s.next.expr)})" for s in task.session]
+        step.body += [f"{s.name} = fn.float32({render_jax(s.next.expr)})" for s in task.session]
         step.body.append("return {" + ", ".join(f"{s.name!r}: {s.name}" for s in task.session) + "}")
         return [first, step]
 
@@ -165,12 +165,12 @@ class _JaxGenerator:
         method.body += ["_n = 1", *[line for line in self.bind(codes) if "_v[" not in line and "_s[" not in line]]
         method.body += [f"{s.name} = _session[{s.name!r}]" for s in task.session]
         for v in task.variables:
-            method.body.append(f"{v.name} = fn.jnp.asarray({render_jax(v.value.expr)})")
+            method.body.append(f"{v.name} = fn.asarray({render_jax(v.value.expr)})")
         for s in task.state:
-            method.body.append(f"{s.name} = fn.jnp.float32({render_jax(s.init.expr)})")
+            method.body.append(f"{s.name} = fn.float32({render_jax(s.init.expr)})")
         method.body.append("_durations = {}")
         for p in task.periods:
-            method.body.append(f"_durations[{p.name!r}] = fn.jnp.float32({render_jax(p.duration.expr)})")
+            method.body.append(f"_durations[{p.name!r}] = fn.float32({render_jax(p.duration.expr)})")
         names = [s.name for s in task.session] + [v.name for v in task.variables] + [s.name for s in task.state]
         method.body.append("return {" + ", ".join(f"{n!r}: {n}" for n in names) + "}, _durations")
         return method

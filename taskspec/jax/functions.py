@@ -21,6 +21,7 @@ sqrt, exp, log, sin, cos, tan, tanh = jnp.sqrt, jnp.exp, jnp.log, jnp.sin, jnp.c
 arctan2, floor, ceil, round, sign = jnp.arctan2, jnp.floor, jnp.ceil, jnp.round, jnp.sign  # noqa: A001
 minimum, maximum, clip, where = jnp.minimum, jnp.maximum, jnp.clip, jnp.where
 logical_not = jnp.logical_not
+float32, asarray = jnp.float32, jnp.asarray  # session and state variables are float32; trial variables keep theirs
 mod = jnp.mod  # a zero divisor gives NaN here (NumPy's backend raises); docs/jax.md says so
 
 
