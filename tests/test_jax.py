@@ -267,6 +267,15 @@ def test_trial_batches_under_jit(ladder):
 # ----- what the backend refuses, and where it says so -----
 
 
+def test_the_padded_length_follows_parameters_and_timing():
+    cls = taskspec.load_text(SPEC, "ladder")
+    assert tj.make(cls, gap=5).max_steps == 12 and tj.make(cls, timing={"delay": 100}).max_steps == 8
+    varied = taskspec.load_text(SPEC.replace("delay: gap * 100", "delay: 'choice([100, 450]) + uniform(0, 90)'"), "v")
+    assert tj.make(varied).limits["delay"] == 5  # floor((450 + 90) / 100)
+    with pytest.raises(SpecError, match="gap"):  # parameters are checked as the NumPy backend checks them
+        tj.make(cls, gap="wide")
+
+
 def test_a_duration_without_bound_is_refused_at_its_period():
     text = SPEC.replace("delay: gap * 100", "delay: 'normal(300, 50)'")
     with pytest.raises(SpecError) as caught:
