@@ -247,6 +247,8 @@ def test_gymnax_interface_vmap_and_episodes(ladder):
     doubled = tj.EnvParams({**params.rewards, "abort": jnp.float32(-2.0)})
     _, _, reward, _, _ = step(keys, states, jnp.ones(8, jnp.int32), doubled)
     assert float(reward.min()) == -2.0
+    with pytest.raises(ValueError, match="one whole number"):  # a batch of actions without vmap
+        env.step(keys[0], jax.tree_util.tree_map(lambda x: x[0], states), jnp.zeros(8, jnp.int32))
     episodic = tj.make(taskspec.load_text(SPEC, "ladder"), episode="trial")
     obs, state = episodic.reset(jax.random.key(0))
     obs, state, reward, done, info = episodic.step(jax.random.key(1), state, 1)  # aborts: the trial ends

@@ -315,7 +315,12 @@ class JaxEnv:
         return gt.astype(jnp.float32) if self.continuous else jnp.asarray(gt).astype(jnp.int32)
 
     def _action(self, action: Any) -> jax.Array:
-        """Actions outside the space are clipped to it (under `jit` nothing can be refused)."""
+        """Actions outside the space are clipped to it (under `jit` values cannot be refused; shapes can)."""
+        shape = jnp.shape(action)
+        if self.continuous and shape not in ((), (self.n_act,)):
+            raise ValueError(f"a {self.name} action is one number or {self.n_act} numbers, got shape {shape}")
+        if not self.continuous and shape != ():
+            raise ValueError(f"a {self.name} action is one whole number (per env: vmap step), got shape {shape}")
         if self.continuous:
             low, high = self.action_bounds
             return jnp.clip(jnp.broadcast_to(jnp.asarray(action, jnp.float32), (self.n_act,)), low, high)
