@@ -26,6 +26,7 @@ from typing import Any
 import gymnasium
 
 from .compiler.codegen import generate
+from .compiler.codegen_jax import generate_jax, unsupported
 from .compiler.extends import resolve_extends
 from .compiler.ir import TaskIR
 from .compiler.loader import Document, read_file
@@ -339,6 +340,24 @@ def _compiled(sources: Sources) -> type[TrialEnv]:
     copyreg.pickle(cls, _reduce_env)  # type: ignore[arg-type]
     cls.dry_run()
     return cls
+
+
+def lowered(cls: type[TrialEnv]) -> TaskIR:
+    """The checked IR a class compiled at load time was generated from (for other backends, e.g. JAX)."""
+    if cls.spec_origin is None:
+        raise TypeError(f"{cls.__name__} was not compiled by taskspec at load time: its spec is unknown")
+    return _pipeline(cls.spec_origin)[1]
+
+
+def jax_source(cls: type[TrialEnv]) -> tuple[TaskIR, str]:
+    """A load-time class's IR and the source of its JAX backend's functions (taskspec.jax execs it).
+
+    Raises SpecError listing every spec feature that backend cannot run, each at its spec location."""
+    task = lowered(cls)
+    problems = unsupported(task)
+    if problems:
+        raise SpecError(problems)
+    return task, generate_jax(task)
 
 
 def _reduce_env(env: TrialEnv) -> Any:

@@ -8,7 +8,9 @@ where precedence needs it. Two renderings exist:
   becomes a logical and, `x if c else y` a `where`, comparisons count as 1 in arithmetic);
 - "scalar": runs inside `step` on plain numbers, where Python's own operators are fastest.
 
-A new backend (e.g. JAX) is one more translation here.
+- "jax": the array rendering, evaluated one trial (or one env) at a time against
+  `taskspec.jax.functions`, whose names and meanings mirror the runtime's; `jax.vmap` adds
+  the batch axis, so no batch bookkeeping is rendered.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ from .expressions import CONSTANTS, RANDOM, TIMING, Checked
 def render(expr: Checked, array: bool) -> str:
     """Python source for `expr`, for arrays or for scalars."""
     return _render(expr, array)
+
+
+def render_jax(expr: Checked) -> str:
+    """Python source for `expr` in the JAX backend (see the module docstring)."""
+    return _render(expr, True)
 
 
 def translate(expr: Checked, array: bool) -> ast.expr:

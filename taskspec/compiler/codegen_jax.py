@@ -1,0 +1,237 @@
+"""IR to Python source for the JAX backend: pure functions of one trial or one env.
+
+The functions are written for a single trial (numbers, not batches) and `jax.vmap` makes
+batches of them; expressions are rendered from their checked trees (`render.render_jax`),
+spec names become locals through `repr`, and nothing else of the spec enters the source.
+
+`unsupported` is the one place that decides which spec features the backend handles: it
+knows every field of the IR it was written for, and any other field that is set (a feature
+added to the language later) or any function it has no JAX version of is refused, with the
+spec location, so a new feature is refused until this backend learns it.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..errors import Problem
+from . import ir
+from .expressions import BUILTIN_NAMES, CONSTANTS, MATH, RANDOM, TIMING
+from .render import render_jax
+
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=False,  # noqa: S701 - this renders Python, not HTML; literals go through repr
+    keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+# The IR fields this backend was written for; any other field that holds a value is a feature it lacks.
+KNOWN_FIELDS: dict[type, frozenset[str]] = {
+    ir.ParamIR: frozenset({"name", "default", "kind", "low", "high", "doc"}),
+    ir.GroupIR: frozenset({"name", "size"}),
+    ir.VariableIR: frozenset({"name", "value"}),
+    ir.SessionIR: frozenset({"name", "init", "next"}),
+    ir.StateIR: frozenset({"name", "init", "next", "periods"}),
+    ir.PeriodIR: frozenset({"name", "duration", "after", "constant_ms", "text", "copy"}),
+    ir.InputIR: frozenset({"index", "periods", "groups", "value", "noise", "follows_state"}),
+    ir.TargetIR: frozenset({"periods", "value"}),
+    ir.RuleIR: frozenset({"periods", "when", "reward", "performance", "end_trial"}),
+    ir.Code: frozenset({"expr", "where"}),
+    ir.Location: frozenset({"path", "file", "line", "col"}),
+}
+# TaskIR's own fields as they were when this backend was written (new ones are refused when set).
+TASK_FIELDS = frozenset(
+    {
+        "name", "class_name", "description", "paper", "url", "tags", "source", "dt", "params", "rewards",
+        "observation", "action", "action_type", "action_bounds", "variables", "session", "state", "episode",
+        "periods", "inputs", "targets", "rules", "timeouts",
+    }
+)  # fmt: skip
+KNOWN_FIELDS[ir.TaskIR] = TASK_FIELDS
+FUNCTIONS = MATH | RANDOM | TIMING  # the functions taskspec.jax.functions implements
+BUILTINS = (BUILTIN_NAMES - {"None"}) | CONSTANTS  # the language's own names this backend binds
+
+
+@dataclasses.dataclass
+class _Function:
+    name: str
+    args: str
+    body: list[str] = dataclasses.field(default_factory=list)
+
+
+def unsupported(task: ir.TaskIR) -> list[Problem]:
+    """Every spec feature in `task` that the JAX backend cannot run, located in the spec."""
+    problems: list[Problem] = []
+    fallback = ir.Location("", task.source, 0, 0)
+    declared = {p.name for p in task.params} | {g.name for g in task.action} | {n for n, _ in task.rewards}
+    declared |= {v.name for v in task.variables} | {s.name for s in task.session} | {s.name for s in task.state}
+    declared |= BUILTINS
+    for node, where in _walk(task, fallback):
+        if not dataclasses.is_dataclass(node):
+            continue
+        base = next((c for c in inspect.getmro(type(node)) if c in KNOWN_FIELDS), type(node))
+        known = KNOWN_FIELDS.get(base)
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            if known is not None and f.name in known:
+                continue
+            if value in (None, False, (), "", 0) or value == f.default:
+                continue
+            what = base.__name__.removesuffix("IR").lower()
+            problems.append(_problem(where, f"the JAX backend does not support '{f.name}' on a {what} yet"))
+        if isinstance(node, ir.Code):
+            for call in ast.walk(node.expr.tree):
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id not in FUNCTIONS:
+                    problems.append(_problem(where, f"the JAX backend has no version of '{call.func.id}()' yet"))
+            for name in sorted(n for n in node.names if ":" not in n and n not in declared):
+                problems.append(_problem(where, f"the JAX backend does not know the name '{name}' yet"))
+    return problems
+
+
+def _problem(where: ir.Location, message: str) -> Problem:
+    return Problem(where.file, where.line, where.col, where.path, message)
+
+
+def _walk(node: Any, where: ir.Location) -> Iterator[tuple[Any, ir.Location]]:
+    """Every dataclass in the IR with the nearest spec location (its own expression's, if it has one)."""
+    if isinstance(node, (tuple, list)):
+        for item in node:
+            yield from _walk(item, where)
+        return
+    if not dataclasses.is_dataclass(node) or isinstance(node, ir.Location):
+        return
+    codes = [getattr(node, f.name) for f in dataclasses.fields(node)]
+    own = next((c.where for c in codes if isinstance(c, ir.Code)), None)
+    if isinstance(node, ir.Code):
+        own = node.where
+    yield node, own or where
+    if isinstance(node, ir.Code):
+        return
+    for value in codes:
+        yield from _walk(value, own or where)
+
+
+class _JaxGenerator:
+    """Builds the functions of one task; locals are bound from dicts keyed by each name's repr."""
+
+    def __init__(self, task: ir.TaskIR):
+        self.task = task
+        # Everything fixed for a run (parameters, action groups, rewards, dt) comes in one dict `_c`.
+        self.constant = {p.name for p in task.params} | {g.name for g in task.action} | {n for n, _ in task.rewards}
+        self.constant.add("dt")
+        self.variables = {v.name for v in task.variables} | {s.name for s in task.session}
+        self.state = {s.name for s in task.state}
+
+    def bind(self, codes: Iterable[ir.Code | None], state: str = "_s", timing: bool = True) -> list[str]:
+        names: set[str] = set()
+        for code in codes:
+            if code is not None:
+                names |= code.names
+        lines = []
+        for name in sorted(names):
+            if name in self.constant:
+                lines.append(f"{name} = _c[{name!r}]")
+            elif name in self.variables:
+                lines.append(f"{name} = _v[{name!r}]")
+            elif name in self.state:
+                lines.append(f"{name} = {state}[{name!r}]")
+        return lines
+
+    def session(self) -> list[_Function]:
+        task = self.task
+        first = _Function("session_init", "_rng, _c")
+        first.body += ["_n = 1", *self.bind(s.init for s in task.session), "_new = {}"]
+        first.body += [f"_new[{s.name!r}] = fn.float32({render_jax(s.init.expr)})" for s in task.session]
+        first.body.append("return _new")
+        step = _Function("session_next", "_rng, _c, _prev")
+        step.body += ["_n = 1", *[line for line in self.bind(s.next for s in task.session) if "_v[" not in line]]
+        step.body += [f"{s.name} = _prev[{s.name!r}]" for s in task.session]
+        step.body += [f"{s.name} = fn.float32({render_jax(s.next.expr)})" for s in task.session]
+        step.body.append("return {" + ", ".join(f"{s.name!r}: {s.name}" for s in task.session) + "}")
+        return [first, step]
+
+    def sample_trial(self) -> _Function:
+        task = self.task
+        method = _Function("sample_trial", "_rng, _c, _session")
+        codes = [v.value for v in task.variables] + [p.duration for p in task.periods] + [s.init for s in task.state]
+        method.body += ["_n = 1", *[line for line in self.bind(codes) if "_v[" not in line and "_s[" not in line]]
+        method.body += [f"{s.name} = _session[{s.name!r}]" for s in task.session]
+        for v in task.variables:
+            method.body.append(f"{v.name} = fn.asarray({render_jax(v.value.expr)})")
+        for s in task.state:
+            method.body.append(f"{s.name} = fn.float32({render_jax(s.init.expr)})")
+        method.body.append("_durations = {}")
+        for p in task.periods:
+            method.body.append(f"_durations[{p.name!r}] = fn.float32({render_jax(p.duration.expr)})")
+        names = [s.name for s in task.session] + [v.name for v in task.variables] + [s.name for s in task.state]
+        method.body.append("return {" + ", ".join(f"{n!r}: {n}" for n in names) + "}, _durations")
+        return method
+
+    def observe(self) -> _Function:
+        """One observation row at time t, with the current state for the inputs that follow it."""
+        task = self.task
+        method = _Function("observe", "_rng, _c, _v, _s, _start, _end, t, rep, _columns, _ob")
+        method.body += self.bind(c for i in task.inputs for c in (i.value, i.noise))
+        for i in task.inputs:
+            value = "None" if i.value is None else render_jax(i.value.expr)
+            noise = "None" if i.noise is None else render_jax(i.noise.expr)
+            inside = f"fn.inside({i.periods!r}, _start, _end, t)"
+            method.body.append(f"_ob = fn.place(_ob, _columns[{i.index}], {inside}, {value}, {noise}, _rng)")
+        method.body.append("return _ob")
+        return method
+
+    def target(self) -> _Function:
+        task = self.task
+        method = _Function("target", "_c, _v, _start, _end, t, rep, _gt")
+        method.body += self.bind(g.value for g in task.targets)
+        for g in task.targets:
+            inside = f"fn.inside({g.periods!r}, _start, _end, t)"
+            method.body.append(f"_gt = fn.where({inside}, {render_jax(g.value.expr)}, _gt)")
+        method.body.append("return _gt")
+        return method
+
+    def state_next(self) -> _Function:
+        task = self.task
+        method = _Function("state_next", "_c, _v, _s, _start, _end, action, target, t")
+        method.body += [line for line in self.bind(s.next for s in task.state) if "_s[" not in line]
+        method.body += [f"{s.name} = _s[{s.name!r}]" for s in task.state]
+        for s in task.state:  # in order: each sees those above it already updated
+            inside = f"fn.inside({s.periods!r}, _start, _end, t)"
+            method.body.append(f"{s.name} = fn.settle({s.name}, {inside}, {render_jax(s.next.expr)})")
+        method.body.append("return {" + ", ".join(f"{s.name!r}: {s.name}" for s in task.state) + "}")
+        return method
+
+    def rules(self, name: str, rules: tuple[ir.RuleIR, ...], args: str) -> _Function:
+        method = _Function(name, args)
+        method.body += self.bind(c for r in rules for c in (r.when, r.reward, r.performance))
+        method.body.append("_outcomes = fn.Outcomes()")
+        for r in rules:
+            hit = f"fn.all_of(fn.inside({r.periods!r}, _start, _end, t), {render_jax(r.when.expr)})"
+            performance = "None" if r.performance is None else render_jax(r.performance.expr)
+            method.body.append(f"_outcomes.rule({hit}, {render_jax(r.reward.expr)}, {performance}, {r.end_trial!r})")
+        method.body.append("return _outcomes")
+        return method
+
+    def methods(self) -> list[_Function]:
+        return [
+            *self.session(),
+            self.sample_trial(),
+            self.observe(),
+            self.target(),
+            self.state_next(),
+            self.rules("judge", self.task.rules, "_c, _v, _s, _start, _end, action, target, t"),
+            self.rules("timeout", self.task.timeouts, "_c, _v, _s, _start, _end, t"),
+        ]
+
+
+def generate_jax(task: ir.TaskIR) -> str:
+    """Python source of a module of pure functions for the task (call `unsupported` first)."""
+    return _ENV.get_template("jax.py.jinja").render(methods=_JaxGenerator(task).methods())

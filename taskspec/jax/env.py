@@ -1,0 +1,348 @@
+"""A compiled task as a gymnax-style environment: pure `reset` and `step`, jit- and vmap-able.
+
+`JaxEnv` follows gymnax's `Environment` interface (`reset(key, params) -> (obs, state)`,
+`step(key, state, action, params) -> (obs, state, reward, done, info)`, `default_params`,
+`observation_space(params)`, `action_space(params)`), so code written for gymnax envs, such
+as PureJaxRL's training loops, runs a taskspec task unchanged. It does not import gymnax.
+
+Timing contract, as the NumPy env: `reset` returns ob[0]; `step(a)` judges `a` against step k
+(reward, `info["gt"]` and `info["period"]` refer to k) and returns ob[k+1], or ob[0] of the
+next trial when the trial ended at k. Trials follow each other inside `step` (the session
+variables carry on); with `episode: trial`, `done` is True on the last step of each trial.
+
+Nothing is stored per trial but its variables and period bounds: each observation row is
+computed when the step reaches it, so one step costs a row, not a trial.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+from typing import TYPE_CHECKING, Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..library import as_env, jax_source
+from ..runtime import Batch, TrialEnv
+from . import functions as fn
+from .bounds import EPSILON, longest_trial, period_limits
+from .spaces import Box, Discrete
+
+if TYPE_CHECKING:
+    from ..compiler import ir
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvParams:
+    """What may change between calls without recompiling: the reward values, by name."""
+
+    rewards: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvState:
+    """One env between steps: the current trial and where in it the agent is."""
+
+    t_ind: jax.Array  # the step the next action answers
+    length: jax.Array  # steps of the current trial
+    start: dict[str, jax.Array]  # period -> first step
+    end: dict[str, jax.Array]  # period -> step after its last
+    variables: dict[str, jax.Array]  # session, trial and initial state variables of the trial
+    state: dict[str, jax.Array]  # state variables now
+    session: dict[str, jax.Array]  # session variables after this trial
+    performance: jax.Array
+
+
+jax.tree_util.register_dataclass(EnvParams, data_fields=["rewards"], meta_fields=[])
+jax.tree_util.register_dataclass(
+    EnvState,
+    data_fields=["t_ind", "length", "start", "end", "variables", "state", "session", "performance"],
+    meta_fields=[],
+)
+try:  # trial batches leave `jit` as the same Batch the NumPy backend returns
+    jax.tree_util.register_dataclass(
+        Batch, data_fields=["ob", "gt", "length", "variables", "start", "end", "period_id"], meta_fields=[]
+    )
+except ValueError:  # already registered (the module was imported again)
+    pass
+
+_FUNCTIONS: dict[Any, types.SimpleNamespace] = {}
+
+
+def _functions(cls: type[TrialEnv]) -> tuple[ir.TaskIR, types.SimpleNamespace]:
+    """The task's IR and its JAX functions, generated and exec'd once per class."""
+    task, source = jax_source(cls)  # raises SpecError for what the backend cannot run
+    if cls not in _FUNCTIONS:
+        namespace: dict[str, Any] = {"__name__": f"taskspec._generated_jax.{task.class_name}"}
+        exec(compile(source, "<taskspec-generated-jax>", "exec"), namespace)  # noqa: S102 - built from the checked IR
+        _FUNCTIONS[cls] = types.SimpleNamespace(**namespace)
+    return task, _FUNCTIONS[cls]
+
+
+class JaxEnv:
+    """A task with fixed parameters, as pure functions of (key, state, action, params)."""
+
+    def __init__(self, task: Any, **params: Any):
+        # parameters are checked (and errors worded) by the NumPy backend's env of the task
+        numpy_env = task(**params) if isinstance(task, type) and issubclass(task, TrialEnv) else as_env(task, params)
+        self.task, self._fns = _functions(type(numpy_env))
+        self.name = numpy_env.task_name
+        self.dt = float(numpy_env.dt)
+        self.rewards = {k: float(v) for k, v in numpy_env.rewards.items()}
+        groups = {k: v if isinstance(v, int) else np.asarray(v) for k, v in numpy_env.action_index.items()}
+        params = {k: np.asarray(v) if isinstance(v, list) else v for k, v in numpy_env.params.items()}
+        self._constants = {**params, **groups, "dt": self.dt}
+        n_obs = int(numpy_env.observation_space.shape[0])  # type: ignore[index]
+        self._columns = tuple(np.arange(n_obs)[c] for c in numpy_env._input_columns)
+        self.n_obs = n_obs
+        self.continuous = numpy_env.action_type == "continuous"
+        self.episodic = numpy_env.episode == "trial"
+        if self.continuous:
+            self.n_act = int(numpy_env.action_space.shape[0])  # type: ignore[index]
+            self.action_bounds = tuple(float(b) for b in numpy_env.action_bounds)
+        else:
+            self.n_act = int(numpy_env.action_space.n)  # type: ignore[attr-defined]
+        self.period_names = tuple(numpy_env.period_after)
+        self._after = dict(numpy_env.period_after)
+        self._copy = dict(numpy_env.period_copy)
+        self._fixed = {k: float(v) for k, v in numpy_env._timing_over.items()}
+        self.limits = period_limits(self.task, {**self._constants, **self.rewards}, self.dt, self._fixed)
+        self.max_steps = longest_trial(self.task, self.limits)
+        self._generate: Any = None  # `generate` under jit, made by generate_trials when first asked
+        self._counts: dict[str, int] = {}  # uniforms each random call takes (see _drawn)
+        self.variable_names = numpy_env.session_variables + numpy_env.trial_variables + numpy_env.state_variables
+
+    # ----- gymnax's interface -----
+
+    @property
+    def default_params(self) -> EnvParams:
+        return EnvParams({k: jnp.float32(v) for k, v in self.rewards.items()})
+
+    @property
+    def num_actions(self) -> int:
+        return self.n_act
+
+    def observation_space(self, params: EnvParams | None = None) -> Box:
+        return Box(-jnp.inf, jnp.inf, (self.n_obs,), jnp.float32)
+
+    def action_space(self, params: EnvParams | None = None) -> Discrete | Box:
+        if self.continuous:
+            return Box(self.action_bounds[0], self.action_bounds[1], (self.n_act,), jnp.float32)
+        return Discrete(self.n_act)
+
+    def reset(self, key: jax.Array, params: EnvParams | None = None) -> tuple[jax.Array, EnvState]:
+        """A new session and its first trial: (ob[0], state)."""
+        constants = self._scope(params)
+
+        def draw(rng: fn.Uniforms) -> tuple[jax.Array, EnvState]:
+            state = self._new_trial(rng, self._fns.session_init(rng, constants), constants)
+            return self._observe(rng, state, constants), state
+
+        return self._drawn(key, "reset", draw)  # type: ignore[no-any-return]
+
+    reset_env = reset
+
+    def step(
+        self, key: jax.Array, state: EnvState, action: Any, params: EnvParams | None = None
+    ) -> tuple[jax.Array, EnvState, jax.Array, jax.Array, dict[str, Any]]:
+        """Judge `action` against the current step; returns the next observation (the next trial's
+        first when this one ended: trials follow each other here, gymnax's auto-reset)."""
+        constants = self._scope(params)
+        action = self._action(action)
+        k = state.t_ind
+        t = k * jnp.float32(self.dt)
+        start, end = self._ms(state)
+        target = self._target(state, constants, k)
+        moved = self._fns.state_next(constants, state.variables, state.state, start, end, action, target, t)
+        outcome = self._fns.judge(constants, state.variables, moved, start, end, action, target, t)
+        performance = jnp.where(jnp.isnan(outcome.performance), state.performance, outcome.performance)
+        timed_out = jnp.logical_and(jnp.logical_not(outcome.end), k + 1 >= state.length)
+        late = self._fns.timeout(constants, state.variables, moved, start, end, t)
+        reward = outcome.reward + jnp.where(timed_out, late.reward, 0.0)
+        performance = jnp.where(timed_out & ~jnp.isnan(late.performance), late.performance, performance)
+        ended = jnp.logical_or(outcome.end, timed_out)
+        going_on = dataclasses.replace(state, t_ind=k + 1, state=moved, performance=performance)
+
+        def draw(rng: fn.Uniforms) -> tuple[jax.Array, EnvState]:
+            # the next trial is drawn at every step (vmap would run both sides of a branch anyway)
+            following = self._new_trial(rng, state.session, constants)
+            new_state = jax.tree_util.tree_map(lambda a, b: jnp.where(ended, a, b), following, going_on)
+            return self._observe(rng, new_state, constants), new_state
+
+        obs, new_state = self._drawn(key, "step", draw)
+        done = ended if self.episodic else jnp.asarray(False)
+        info = {
+            "gt": target,
+            "period": self._period_id(state, k),
+            "new_trial": ended,
+            "performance": performance,
+            "trial": state.variables,  # the variables of the trial the step belongs to
+            "discount": 1.0 - done.astype(jnp.float32),
+        }
+        return obs, new_state, reward.astype(jnp.float32), done, info
+
+    step_env = step
+
+    def ground_truth(self, state: EnvState, params: EnvParams | None = None) -> jax.Array:
+        """gt[k] of the step the next action answers (NeuroGym's `gt_now`): what a perfect agent acts."""
+        return self._target(state, self._scope(params), state.t_ind)
+
+    # ----- trial batches -----
+
+    def generate(self, key: jax.Array, n: int, params: EnvParams | None = None) -> Batch:
+        """`n` trials of a fresh session as a padded Batch of device arrays (jit-able for a fixed `n`)."""
+        constants = self._scope(params)
+        k_session, k_next, k_trials, k_rows = jax.random.split(key, 4)
+        session = self._drawn(k_session, "session_init", lambda rng: self._fns.session_init(rng, constants))
+        keys = jax.random.split(k_trials, n)
+        if session:  # each trial's session variables follow the last trial's: a scan, the rest in parallel
+            sessions = self._sessions(jax.random.split(k_next, n), session, constants)
+            trials = jax.vmap(lambda key, s: self._drawn(key, "trial", lambda r: self._trial(r, s, constants)))(
+                keys, sessions
+            )
+        else:
+            trials = jax.vmap(lambda key: self._drawn(key, "trial", lambda r: self._trial(r, {}, constants)))(keys)
+        steps = jnp.arange(self.max_steps)
+
+        def rows(trial: EnvState, key: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+            per_row = self._count("observe", lambda rng: self._observe(rng, trial, constants))
+
+            def row(k: jax.Array, uniforms: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+                at = dataclasses.replace(trial, t_ind=k)
+                ob = self._observe(fn.Uniforms(uniforms), at, constants)
+                return ob, self._target(at, constants, k), self._period_id(trial, k)
+
+            # one draw for all the rows of a trial (its noise), not a key per row
+            return jax.vmap(row)(steps, jax.random.uniform(key, (self.max_steps, max(1, per_row))))
+
+        ob, gt, period = jax.vmap(rows)(trials, jax.random.split(k_rows, n))
+        inside = steps[None, :] < trials.length[:, None]
+        ob = jnp.where(inside[:, :, None], ob, 0.0)
+        gt = jnp.where(inside if gt.ndim == 2 else inside[:, :, None], gt, 0)
+        period = jnp.where(inside, period, -1)
+        # the NumPy backend's layout, holding device arrays (Batch is registered as a pytree above)
+        return Batch(ob, gt, trials.length, trials.variables, trials.start, trials.end, period)  # type: ignore[arg-type]
+
+    # ----- pieces -----
+
+    def _scope(self, params: EnvParams | None) -> dict[str, Any]:
+        rewards = (params or self.default_params).rewards
+        return {**self._constants, **rewards}
+
+    def _sessions(self, keys: jax.Array, first: dict[str, Any], constants: dict[str, Any]) -> dict[str, Any]:
+        def advance(prev: dict[str, Any], key: jax.Array) -> tuple[dict[str, Any], dict[str, Any]]:
+            new = self._drawn(key, "session_next", lambda rng: self._fns.session_next(rng, constants, prev))
+            return new, new
+
+        return jax.lax.scan(advance, first, keys)[1]  # type: ignore[no-any-return]
+
+    def _drawn(self, key: jax.Array, what: str, call: Any) -> Any:
+        """`call(pool)` with a pool of uniforms drawn from `key` at once. How many `what` takes is
+        counted the first time, by a run whose results are discarded (and compiled away)."""
+        return call(fn.Uniforms(jax.random.uniform(key, (max(1, self._count(what, call)),))))
+
+    def _count(self, what: str, call: Any) -> int:
+        if what not in self._counts:
+            counter = fn.Uniforms(None)
+            call(counter)
+            self._counts[what] = counter.used
+        return self._counts[what]
+
+    def _new_trial(self, rng: fn.Uniforms, session: dict[str, Any], constants: dict[str, Any]) -> EnvState:
+        if session:
+            session = self._fns.session_next(rng, constants, session)
+        return self._trial(rng, session, constants)
+
+    def _trial(self, rng: fn.Uniforms, session: dict[str, Any], constants: dict[str, Any]) -> EnvState:
+        """A trial given its session variables: its variables, periods and initial state."""
+        variables, durations = self._fns.sample_trial(rng, constants, session)
+        start: dict[str, Any] = {}
+        end: dict[str, Any] = {}
+        for name in self.period_names:
+            if name in self._fixed:
+                steps = jnp.int32(int(np.floor(self._fixed[name] / self.dt + 1e-9)))
+            else:
+                floored = jnp.floor(durations[name] / jnp.float32(self.dt) + EPSILON)
+                steps = jnp.clip(floored, 0, self.limits[name]).astype(jnp.int32)  # the bound holds (bounds.py)
+            after = self._after[name]
+            start[name] = end[after] if after is not None else jnp.int32(0)
+            end[name] = start[name] + steps
+        length = jnp.maximum(jnp.max(jnp.stack(list(end.values()))), 1)
+        own = {s.name: jnp.float32(variables[s.name]) for s in self.task.state}
+        return EnvState(
+            t_ind=jnp.int32(0),
+            length=length.astype(jnp.int32),
+            start=start,
+            end=end,
+            variables=variables,
+            state=own,
+            session={k: jnp.float32(v) for k, v in session.items()},
+            performance=jnp.float32(0.0),
+        )
+
+    def _ms(self, state: EnvState) -> tuple[dict[str, Any], dict[str, Any]]:
+        dt = jnp.float32(self.dt)
+        return {k: v * dt for k, v in state.start.items()}, {k: v * dt for k, v in state.end.items()}
+
+    def _rep(self, state: EnvState, k: Any) -> Any:
+        """Which copy of a repeated block step k is in (-1 outside); a later-listed period wins."""
+        rep = jnp.int32(-1)
+        for name, copy in self._copy.items():
+            rep = jnp.where((state.start[name] <= k) & (k < state.end[name]), copy, rep)
+        return rep
+
+    def _period_id(self, state: EnvState, k: Any) -> Any:
+        found = jnp.int32(-1)
+        for i, name in enumerate(self.period_names):
+            found = jnp.where((state.start[name] <= k) & (k < state.end[name]), i, found)
+        return found
+
+    def _observe(self, rng: fn.Uniforms, state: EnvState, constants: dict[str, Any]) -> jax.Array:
+        start, end = self._ms(state)
+        t = state.t_ind * jnp.float32(self.dt)
+        zeros = jnp.zeros(self.n_obs, jnp.float32)
+        rep = self._rep(state, state.t_ind)
+        args = (constants, state.variables, state.state, start, end, t, rep, self._columns, zeros)
+        return self._fns.observe(rng, *args)  # type: ignore[no-any-return]
+
+    def _target(self, state: EnvState, constants: dict[str, Any], k: Any) -> jax.Array:
+        start, end = self._ms(state)
+        t = k * jnp.float32(self.dt)
+        blank = jnp.zeros(self.n_act, jnp.float32) if self.continuous else jnp.int32(0)
+        gt = self._fns.target(constants, state.variables, start, end, t, self._rep(state, k), blank)
+        return gt.astype(jnp.float32) if self.continuous else jnp.asarray(gt).astype(jnp.int32)
+
+    def _action(self, action: Any) -> jax.Array:
+        """Actions outside the space are clipped to it (under `jit` values cannot be refused; shapes can)."""
+        shape = jnp.shape(action)
+        if self.continuous and shape not in ((), (self.n_act,)):
+            raise ValueError(f"a {self.name} action is one number or {self.n_act} numbers, got shape {shape}")
+        if not self.continuous and shape != ():
+            raise ValueError(f"a {self.name} action is one whole number (per env: vmap step), got shape {shape}")
+        if self.continuous:
+            low, high = self.action_bounds
+            return jnp.clip(jnp.broadcast_to(jnp.asarray(action, jnp.float32), (self.n_act,)), low, high)
+        return jnp.clip(jnp.asarray(action).astype(jnp.int32), 0, self.n_act - 1)
+
+
+def make(task: Any, **params: Any) -> JaxEnv:
+    """A JAX env of a bundled task name, spec path, class or NumPy env (parameters as for `taskspec.make`)."""
+    return JaxEnv(task, **params)
+
+
+def generate_trials(task: Any, key: jax.Array, n: int, **params: Any) -> Batch:
+    """`n` trials as a padded Batch of device arrays; the same layout as `taskspec.generate_trials`.
+
+    `task` may be a JaxEnv (then `params` must be empty): its `generate` is compiled once per `n`
+    and kept. Inside your own jitted code call `env.generate(key, n)` directly.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a whole number of at least 1, got {n!r}")
+    env = task if isinstance(task, JaxEnv) else JaxEnv(task, **params)
+    if params and task is env:
+        raise ValueError("parameters go to the env when it is made; a JaxEnv takes no parameters here")
+    if env._generate is None:
+        env._generate = jax.jit(env.generate, static_argnums=1)
+    return env._generate(key, int(n))  # type: ignore[no-any-return]
