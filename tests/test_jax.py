@@ -156,7 +156,33 @@ def jax_runs(request):
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-@pytest.mark.parametrize("name", taskspec.list_tasks())
+# Tasks whose timing or next trials depend on the agent's actions are refused by name (see below).
+CONTINGENT = [name for name in taskspec.list_tasks() if taskspec.load(name).info.interactive]
+RUNNABLE = [name for name in taskspec.list_tasks() if name not in CONTINGENT]
+
+
+@pytest.mark.parametrize("name", CONTINGENT)
+def test_agent_contingent_tasks_are_refused_naming_the_feature(name):
+    with pytest.raises(SpecError) as error:
+        tj.make(name)
+    text = str(error.value)
+    assert "the JAX backend does not" in text and f"{name}.yaml:" in text
+    assert any(word in text for word in ("'until'", "'then'", "'goto'", "'last_", "'trials_done'"))
+
+
+@pytest.mark.parametrize("name", ["yang19.dm1", "yang19.dlygo", "PerceptualDecisionMaking"])
+def test_loss_weights_follow_the_numpy_rule(name):
+    from taskspec.runtime.weights import loss_weight
+
+    batch = tj.generate_trials(name, jax.random.PRNGKey(0), 32)
+    as_numpy = {k: np.asarray(v) for k, v in batch.start.items()}, {k: np.asarray(v) for k, v in batch.end.items()}
+    weight = np.asarray(batch.weight)
+    expected = loss_weight(taskspec.make(name), *as_numpy, np.asarray(batch.length), weight.shape[1])
+    np.testing.assert_array_equal(weight, expected)
+    assert weight.max() > 0
+
+
+@pytest.mark.parametrize("name", RUNNABLE)
 def test_equal_in_distribution(name, jax_runs):
     env, run = jax_runs[name]
     j_batches, (j_total, j_count) = run.result()
@@ -302,14 +328,14 @@ def test_unknown_features_are_refused_in_one_place():
 
     @dataclasses.dataclass(frozen=True)
     class NewPeriod(ir.PeriodIR):
-        until: str | None = None  # e.g. an agent-contingent end
+        jitter: str | None = None  # a field the backend has not learned
 
     first = task.periods[0]
     fields = {f.name: getattr(first, f.name) for f in dataclasses.fields(ir.PeriodIR)}
     assert unsupported(dataclasses.replace(task, periods=(NewPeriod(**fields), *task.periods[1:]))) == []
-    changed = dataclasses.replace(task, periods=(NewPeriod(**fields, until="fixation"), *task.periods[1:]))
+    changed = dataclasses.replace(task, periods=(NewPeriod(**fields, jitter="fixation"), *task.periods[1:]))
     (problem,) = unsupported(changed)
-    assert "'until'" in problem.message and problem.path == "periods.fixation" and problem.line > 0
+    assert "'jitter'" in problem.message and problem.path == "periods.fixation" and problem.line > 0
     call = ast.parse("wobble(1)", mode="eval").body
     wobble = ir.Code(Checked(call, frozenset(), False, "wobble(1)"), first.duration.where)
     rule = dataclasses.replace(task.rules[0], reward=wobble)

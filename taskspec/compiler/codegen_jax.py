@@ -46,13 +46,14 @@ KNOWN_FIELDS: dict[type, frozenset[str]] = {
     ir.RuleIR: frozenset({"periods", "when", "reward", "performance", "end_trial"}),
     ir.Code: frozenset({"expr", "where"}),
     ir.Location: frozenset({"path", "file", "line", "col"}),
+    ir.LossIR: frozenset({"weights", "default", "grace", "groups"}),  # batches carry the weights (JaxEnv)
 }
 # TaskIR's own fields as they were when this backend was written (new ones are refused when set).
 TASK_FIELDS = frozenset(
     {
         "name", "class_name", "description", "paper", "url", "tags", "source", "dt", "params", "rewards",
         "observation", "action", "action_type", "action_bounds", "variables", "session", "state", "episode",
-        "periods", "inputs", "targets", "rules", "timeouts",
+        "periods", "inputs", "targets", "rules", "timeouts", "loss",
     }
 )  # fmt: skip
 KNOWN_FIELDS[ir.TaskIR] = TASK_FIELDS

@@ -63,7 +63,7 @@ jax.tree_util.register_dataclass(
 )
 try:  # trial batches leave `jit` as the same Batch the NumPy backend returns
     jax.tree_util.register_dataclass(
-        Batch, data_fields=["ob", "gt", "length", "variables", "start", "end", "period_id"], meta_fields=[]
+        Batch, data_fields=["ob", "gt", "length", "variables", "start", "end", "period_id", "weight"], meta_fields=[]
     )
 except ValueError:  # already registered (the module was imported again)
     pass
@@ -113,6 +113,11 @@ class JaxEnv:
         self._generate: Any = None  # `generate` under jit, made by generate_trials when first asked
         self._counts: dict[str, int] = {}  # uniforms each random call takes (see _drawn)
         self.variable_names = numpy_env.session_variables + numpy_env.trial_variables + numpy_env.state_variables
+        self._loss = type(numpy_env).info.loss  # the spec's loss weights, as runtime/weights.py reads them
+        names = numpy_env.action_space.name  # type: ignore[attr-defined]
+        self._factors = np.ones(self.n_act, np.float32)
+        for group, factor in (self._loss or {}).get("groups", {}).items():
+            self._factors[names[group]] = factor
 
     # ----- gymnax's interface -----
 
@@ -223,7 +228,28 @@ class JaxEnv:
         gt = jnp.where(inside if gt.ndim == 2 else inside[:, :, None], gt, 0)
         period = jnp.where(inside, period, -1)
         # the NumPy backend's layout, holding device arrays (Batch is registered as a pytree above)
-        return Batch(ob, gt, trials.length, trials.variables, trials.start, trials.end, period)  # type: ignore[arg-type]
+        weight = self._loss_weight(trials.start, trials.end, inside, steps)
+        return Batch(ob, gt, trials.length, trials.variables, trials.start, trials.end, period, weight)  # type: ignore[arg-type]
+
+    def _loss_weight(self, start: dict[str, Any], end: dict[str, Any], inside: Any, steps: Any) -> Any:
+        """The loss weights of `runtime.weights.loss_weight`, as device arrays: period weights (later
+        periods win), zero grace at the start of periods, factors per action group, 0 on padding."""
+        loss = self._loss
+        if loss is None:
+            return inside.astype(jnp.float32)
+        weight = jnp.where(inside, jnp.float32(loss["default"]), jnp.float32(0))
+        for name in self.period_names:
+            if name in loss["weights"]:
+                during = (steps[None, :] >= start[name][:, None]) & (steps[None, :] < end[name][:, None])
+                weight = jnp.where(during & inside, jnp.float32(loss["weights"][name]), weight)
+        for name, ms in loss["grace"].items():
+            grace = int(np.floor(ms / self.dt + 1e-9))
+            stop = jnp.minimum(start[name] + grace, end[name])
+            during = (steps[None, :] >= start[name][:, None]) & (steps[None, :] < stop[:, None])
+            weight = jnp.where(during, jnp.float32(0), weight)
+        if not loss["groups"]:
+            return weight
+        return weight[:, :, None] * jnp.asarray(self._factors)[None, None, :]
 
     # ----- pieces -----
 
