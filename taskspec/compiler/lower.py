@@ -240,6 +240,7 @@ class _Lowerer:
             )
             for i, r in enumerate(spec.outcomes)
         ]
+        rules += self.response_rules(rule_ctx)
         periods = self.lower_flow(periods, rules, rule_ctx)
         timeout_ctx = self.context(["param", *TRIAL, "state variable", "action group", "reward"])
         timeout_ctx = dataclasses.replace(timeout_ctx, names={**timeout_ctx.names, **dict.fromkeys(OUTCOME, "outcome")})
@@ -442,6 +443,59 @@ class _Lowerer:
             None if performance is None else self.expr((*path, "performance"), performance, ctx),
             end,
         )
+
+    def response_rules(self, ctx: Context) -> list[ir.RuleIR]:
+        """The rules `response:` stands for, placed after the explicit ones (see models.Response)."""
+        response = self.spec.response
+        if response is None:
+            return []
+        path: Path_ = ("response",)
+        before = len(self.problems)
+        rules = self._response_rules(response, path, ctx)
+        if self.doc.file_of(path) != self.doc.file:  # inherited: say how to drop it
+            self.problems[before:] = [
+                dataclasses.replace(p, message=f"{p.message} (this 'response' is inherited; 'response: ~' drops it)")
+                for p in self.problems[before:]
+            ]
+        return rules
+
+    def _response_rules(self, response: Any, path: Path_, ctx: Context) -> list[ir.RuleIR]:
+        group = response.fixation
+        if self.names.get(group) != "action group":
+            hint = did_you_mean(group, self.spec.action)
+            self.fail(
+                (*path, "fixation"), f"unknown action group '{group}'{hint}; name the group that means 'no answer'"
+            )
+            return []
+        hold = self.check_periods((*path, "hold"), response.hold)
+        during = self.check_periods((*path, "during"), response.during)
+        both = [name for name in during if name in hold]
+        if both:
+            self.fail(
+                (*path, "hold"),
+                f"period '{both[0]}' is both in 'hold' and in 'during'; the agent either holds or answers",
+            )
+        rewards = {}
+        for key in ("abort", "correct", "fail"):
+            value = getattr(response, key)
+            if key not in response.model_fields_set and key == "correct" and "correct" not in self.spec.rewards:
+                self.fail(
+                    (*path, "correct"),
+                    "no reward is named 'correct': declare it under 'rewards', or set 'correct' here",
+                )
+                value = 0
+            elif value is None:  # abort and fail default to the reward of that name, if declared
+                value = key if key in self.spec.rewards else 0
+            rewards[key] = self.expr((*path, key), value, ctx)
+        # `group` passed the identifier check when it was declared, so these texts parse as written
+        left = self.expr((*path, "hold"), f"action != {group}", ctx)
+        right = self.expr((*path, "during"), f"action != {group} and action == target", ctx)
+        wrong = self.expr((*path, "during"), f"action != {group}", ctx)
+        performance = self.expr((*path, "correct"), 1, ctx)
+        rules = [ir.RuleIR(hold, left, rewards["abort"], None, False)] if hold else []
+        rules.append(ir.RuleIR(during, right, rewards["correct"], performance, True))
+        rules.append(ir.RuleIR(during, wrong, rewards["fail"], None, True))
+        return rules
 
 
 def lower(spec: TaskSpec, doc: Document) -> ir.TaskIR:

@@ -283,7 +283,7 @@ class Yang19Ctxdlydm1(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[33]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[34]
@@ -301,7 +301,12 @@ class Yang19Ctxdlydm1(TrialEnv):
         # see _SPEC_LOCATIONS[35]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[36]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[37]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -342,10 +347,10 @@ _SPEC_LOCATIONS = (
     (262, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
     (272, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
     (274, "target[0].value", "tasks/yang19.dlydm1.yaml", 72, 31),
-    (281, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (285, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (289, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
-    (301, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (303, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (305, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (281, "response.hold", "tasks/yang19.dlydm1.yaml", 73, 36),
+    (285, "response.during", "tasks/yang19.dlydm1.yaml", 73, 20),
+    (289, "response.during", "tasks/yang19.dlydm1.yaml", 73, 20),
+    (301, "response.hold", "tasks/yang19.dlydm1.yaml", 73, 36),
+    (303, "response.during", "tasks/yang19.dlydm1.yaml", 73, 20),
+    (310, "response.during", "tasks/yang19.dlydm1.yaml", 73, 20),
 )

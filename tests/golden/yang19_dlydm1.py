@@ -286,7 +286,7 @@ class Yang19Dlydm1(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[33]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[34]
@@ -304,7 +304,12 @@ class Yang19Dlydm1(TrialEnv):
         # see _SPEC_LOCATIONS[35]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[36]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[37]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -345,10 +350,10 @@ _SPEC_LOCATIONS = (
     (265, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
     (275, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
     (277, "target[0].value", "tasks/yang19.dlydm1.yaml", 72, 31),
-    (284, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (288, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (292, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
-    (304, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (306, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (308, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (284, "response.hold", "tasks/yang19.dlydm1.yaml", 73, 36),
+    (288, "response.during", "tasks/yang19.dlydm1.yaml", 73, 20),
+    (292, "response.during", "tasks/yang19.dlydm1.yaml", 73, 20),
+    (304, "response.hold", "tasks/yang19.dlydm1.yaml", 73, 36),
+    (306, "response.during", "tasks/yang19.dlydm1.yaml", 73, 20),
+    (313, "response.during", "tasks/yang19.dlydm1.yaml", 73, 20),
 )

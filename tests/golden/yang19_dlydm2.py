@@ -282,7 +282,7 @@ class Yang19Dlydm2(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[33]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[34]
@@ -300,7 +300,12 @@ class Yang19Dlydm2(TrialEnv):
         # see _SPEC_LOCATIONS[35]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[36]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[37]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -341,10 +346,10 @@ _SPEC_LOCATIONS = (
     (261, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
     (271, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
     (273, "target[0].value", "tasks/yang19.dlydm1.yaml", 72, 31),
-    (280, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (284, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (288, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
-    (300, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (302, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (304, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (280, "response.hold", "tasks/yang19.dlydm1.yaml", 73, 36),
+    (284, "response.during", "tasks/yang19.dlydm1.yaml", 73, 20),
+    (288, "response.during", "tasks/yang19.dlydm1.yaml", 73, 20),
+    (300, "response.hold", "tasks/yang19.dlydm1.yaml", 73, 36),
+    (302, "response.during", "tasks/yang19.dlydm1.yaml", 73, 20),
+    (309, "response.during", "tasks/yang19.dlydm1.yaml", 73, 20),
 )

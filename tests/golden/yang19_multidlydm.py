@@ -284,7 +284,7 @@ class Yang19Multidlydm(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[33]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[34]
@@ -302,7 +302,12 @@ class Yang19Multidlydm(TrialEnv):
         # see _SPEC_LOCATIONS[35]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[36]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[37]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -343,10 +348,10 @@ _SPEC_LOCATIONS = (
     (263, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
     (273, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
     (275, "target[0].value", "tasks/yang19.dlydm1.yaml", 72, 31),
-    (282, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (286, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (290, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
-    (302, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (304, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (306, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (282, "response.hold", "tasks/yang19.dlydm1.yaml", 73, 36),
+    (286, "response.during", "tasks/yang19.dlydm1.yaml", 73, 20),
+    (290, "response.during", "tasks/yang19.dlydm1.yaml", 73, 20),
+    (302, "response.hold", "tasks/yang19.dlydm1.yaml", 73, 36),
+    (304, "response.during", "tasks/yang19.dlydm1.yaml", 73, 20),
+    (311, "response.during", "tasks/yang19.dlydm1.yaml", 73, 20),
 )
