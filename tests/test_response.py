@@ -5,6 +5,9 @@ compared, step by step and in the vector env, with a variant that drops `respons
 restores the rules it stood for: rewards, performance and trial ends must be the same.
 """
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -136,3 +139,20 @@ def test_an_inherited_response_says_how_to_drop_it():
     with pytest.raises(taskspec.SpecError, match=r"inherited; 'response: ~' drops it"):
         taskspec.load_text(text)
     taskspec.load_text(text + "response: ~\n")
+
+
+def test_the_tutorial_response_line_replaces_its_rules():
+    page = (Path(__file__).resolve().parent.parent / "docs" / "tutorial.md").read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", page, flags=re.S)
+    spec = next(b for b in blocks if b.startswith("task: NoisyDecision\n"))
+    line = next(b for b in blocks if b.startswith("response:"))
+    short = spec[: spec.index("outcomes:")] + line
+    assert run_env(taskspec.make(spec_text=short), 400, 0) == run_env(taskspec.make(spec_text=spec), 400, 0)
+
+
+def test_a_variant_with_its_own_outcomes_drops_the_inherited_response():
+    rule = "{during: decision, reward: 0.5, end_trial: true}"
+    text = f"task: v\nextends: PerceptualDecisionMaking\noutcomes:\n  - {rule}\n"
+    env = taskspec.make(spec_text=text)
+    assert judge(env, "fixation", 1) == (0.0, False)  # no abort rule left
+    assert judge(env, "decision", 0) == (0.5, True)

@@ -50,7 +50,15 @@ MATH = {
 RANDOM = {"choice", "uniform", "integers", "bernoulli", "normal", "trunc_exp"}
 TIMING = {"start", "end"}
 CONSTANTS = {"pi", "e", "inf"}
-KEYWORDS = {"choice": {"p", "size"}, **{name: {"size"} for name in RANDOM - {"choice"}}}
+KEYWORDS = {"choice": {"p", "size", "replace"}, **{name: {"size"} for name in RANDOM - {"choice"}}}
+# Functions of the NumPy backends only: a backend that lacks them refuses them by name (the JAX
+# backend accepts MATH | RANDOM | TIMING), and so is `choice(..., replace=False)`.
+SHAPES = {"len"}
+# Step helpers, written in terms of the functions above before checking (see `_StepHelpers`), so
+# every backend runs them: whole_steps(ms) is `dt * floor(ms / dt)`, step_in('p') the step's
+# index within period p, `round((t - start('p')) / dt)`, n_steps('p') its length in steps.
+STEP_HELPERS = {"whole_steps", "step_in", "n_steps"}
+FUNCTIONS = MATH | RANDOM | TIMING | SHAPES | STEP_HELPERS  # every name a spec may call
 # Names the language itself provides in some contexts; specs may not reuse them.
 BUILTIN_NAMES = {"dt", "t", "rep", "action", "target", "True", "False", "None"}
 # The finished trial, as a session variable's `next` sees it (plus `last_<trial variable>`), and the
@@ -113,6 +121,10 @@ def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
         raise ExprError(f"invalid expression syntax: {exc.msg}", line, col) from None
     if sum(1 for _ in ast.walk(tree)) > MAX_EXPRESSION_NODES:
         raise ExprError(f"expression has more than {MAX_EXPRESSION_NODES} parts")
+    try:
+        tree = _StepHelpers(ctx).visit(tree)
+    except RecursionError:
+        raise ExprError("expression is nested too deeply") from None
     checker = _Checker(ctx)
     try:
         checker.check(tree.body)
@@ -228,14 +240,18 @@ class _Checker:
                     node, f"random function '{name}' is only allowed in trial and session variables and durations"
                 )
             self.random = True
-        elif name not in MATH:
-            hint = did_you_mean(name, sorted(MATH | RANDOM | TIMING))
+        elif name not in MATH | SHAPES:
+            hint = did_you_mean(name, sorted(FUNCTIONS))
             raise self.fail(node, f"unknown function '{name}'{hint}")
+        if name == "len" and (len(node.args) != 1 or node.keywords):
+            raise self.fail(node, "len() takes one list or vector, e.g. len(cohs)")
         for arg in node.args:
             self.check(arg)
         for kw in node.keywords:
             if kw.arg is None or kw.arg not in KEYWORDS.get(name, set()):
                 raise self.fail(kw.value, f"{name}() takes no keyword '{kw.arg or '**'}'")
+            if kw.arg == "replace" and not (isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, bool)):
+                raise self.fail(kw.value, "replace= takes True or False, written as such")
             self.check(kw.value)
 
     def _timing_call(self, node: ast.Call, name: str) -> None:
@@ -252,6 +268,56 @@ class _Checker:
         if period not in self.ctx.periods:
             raise self.fail(node.args[0], f"unknown period '{period}'{did_you_mean(period, self.ctx.periods)}")
         self.used.add(f"{name}:{period}")
+
+
+class _StepHelpers(ast.NodeTransformer):
+    """Writes the step helpers (STEP_HELPERS) out in the core language, at the call's position."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in STEP_HELPERS:
+            return node
+        if name == "whole_steps":
+            if len(node.args) != 1 or node.keywords:
+                raise ExprError(
+                    "whole_steps() takes one duration in ms, e.g. whole_steps(uniform(300, 600))",
+                    node.lineno - 1,
+                    node.col_offset,
+                )
+            dt = ast.Name("dt", ast.Load())
+            floor = ast.Call(ast.Name("floor", ast.Load()), [ast.BinOp(node.args[0], ast.Div(), dt)], [])
+            return _located(ast.BinOp(ast.Name("dt", ast.Load()), ast.Mult(), floor), node)
+        if not self.ctx.timing or "t" not in self.ctx.names:
+            raise ExprError(
+                f"{name}() is only allowed in inputs, targets and outcome rules", node.lineno - 1, node.col_offset
+            )
+        if (
+            len(node.args) != 1
+            or node.keywords
+            or not isinstance(node.args[0], ast.Constant)
+            or not isinstance(node.args[0].value, str)
+        ):
+            raise ExprError(
+                f"{name}() takes one period name in quotes, e.g. {name}('stimulus')", node.lineno - 1, node.col_offset
+            )
+        period = node.args[0]
+        start = ast.Call(ast.Name("start", ast.Load()), [period], [])
+        begin = ast.Name("t", ast.Load()) if name == "step_in" else ast.Call(ast.Name("end", ast.Load()), [period], [])
+        span = ast.BinOp(ast.BinOp(begin, ast.Sub(), start), ast.Div(), ast.Name("dt", ast.Load()))
+        return _located(ast.Call(ast.Name("round", ast.Load()), [span], []), node)
+
+
+def _located(new: ast.expr, old: ast.expr) -> ast.expr:
+    """`new` with the position of `old` on every node that has none, so errors point at the call."""
+    for child in ast.walk(new):
+        if "lineno" not in child._attributes or hasattr(child, "lineno"):
+            continue
+        ast.copy_location(child, old)
+    return new
 
 
 def live_arrays(node: ast.AST) -> int:
