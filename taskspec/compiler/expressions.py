@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -80,6 +81,7 @@ class Context:
     later: frozenset[str] = frozenset()  # trial variables defined further down
     random: bool = False
     timing: bool = False
+    wide: frozenset[str] = frozenset()  # action groups of several actions: `action == group` is a mistake
 
 
 class ExprError(Exception):
@@ -118,6 +120,9 @@ def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         line, col = (exc.lineno or 1) - 1, max((exc.offset or 1) - 1, 0)
+        single = _single_equals(text)
+        if single is not None:
+            raise ExprError("'=' is not a comparison: did you mean '=='?", *single) from None
         raise ExprError(f"invalid expression syntax: {exc.msg}", line, col) from None
     if sum(1 for _ in ast.walk(tree)) > MAX_EXPRESSION_NODES:
         raise ExprError(f"expression has more than {MAX_EXPRESSION_NODES} parts")
@@ -205,10 +210,26 @@ class _Checker:
 
     def _Compare(self, node: ast.Compare) -> None:
         self.check(node.left)
+        left = node.left
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             self.check(comparator)
+            if isinstance(op, (ast.Eq, ast.NotEq)):
+                self._group_comparison(left, comparator)
+            left = comparator
             if not isinstance(op, (ast.In, ast.NotIn, *COMPARISONS)):
                 raise self.fail(node, "'is' comparisons are not allowed; use == or !=")
+
+    def _group_comparison(self, left: ast.expr, right: ast.expr) -> None:
+        """`action == choice` with `choice` a group of several actions compares one number with many."""
+        names = [n.id if isinstance(n, ast.Name) else None for n in (left, right)]
+        for side, other in ((names[0], right), (names[1], left)):
+            if side in ("action", "target") and isinstance(other, ast.Name) and other.id in self.ctx.wide:
+                group = other.id
+                raise self.fail(
+                    other,
+                    f"'{group}' is a group of several actions: compare {side} with one of them ({group}[i]) "
+                    f"or with the target, or write '{side} in {group}'",
+                )
 
     def _IfExp(self, node: ast.IfExp) -> None:
         for part in (node.test, node.body, node.orelse):
@@ -251,7 +272,7 @@ class _Checker:
             if kw.arg is None or kw.arg not in KEYWORDS.get(name, set()):
                 raise self.fail(kw.value, f"{name}() takes no keyword '{kw.arg or '**'}'")
             if kw.arg == "replace" and not (isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, bool)):
-                raise self.fail(kw.value, "replace= takes True or False, written as such")
+                raise self.fail(kw.value, "replace= takes True or False")
             self.check(kw.value)
 
     def _timing_call(self, node: ast.Call, name: str) -> None:
@@ -268,6 +289,19 @@ class _Checker:
         if period not in self.ctx.periods:
             raise self.fail(node.args[0], f"unknown period '{period}'{did_you_mean(period, self.ctx.periods)}")
         self.used.add(f"{name}:{period}")
+
+
+def _single_equals(text: str) -> tuple[int, int] | None:
+    """(line, col) of a lone '=' that, written '==', makes `text` parse: a comparison meant as one."""
+    for match in re.finditer(r"(?<![=!<>:])=(?!=)", text):
+        fixed = text[: match.start()] + "==" + text[match.end() :]
+        try:
+            ast.parse(fixed, mode="eval")
+        except SyntaxError:
+            continue
+        before = text[: match.start()]
+        return before.count("\n"), match.start() - (before.rfind("\n") + 1)
+    return None
 
 
 class _StepHelpers(ast.NodeTransformer):

@@ -110,7 +110,17 @@ class _Lowerer:
         allowed = set(kinds) | {"builtin"}
         names = {n: k for n, k in self.names.items() if k in allowed and (k != "builtin" or n == "dt")}
         names.update({n: "builtin" for n in extra})
-        return Context(names, self.periods, **flags)
+        return Context(names, self.periods, **flags, wide=self.wide_groups())
+
+    def wide_groups(self) -> frozenset[str]:
+        """Action groups of more than one action, as far as their sizes are known before `make`."""
+        wide = set()
+        for name, size in self.spec.action.items():
+            if isinstance(size, str) and size.strip() in self.spec.params:
+                size = self.spec.params[size.strip()].default  # type: ignore[assignment]
+            if isinstance(size, (int, float)) and not isinstance(size, bool) and size != 1:
+                wide.add(name)
+        return frozenset(wide) if self.spec.action_type == "discrete" else frozenset()
 
     def run(self) -> ir.TaskIR:
         spec = self.spec
@@ -461,12 +471,12 @@ class _Lowerer:
 
     def _response_rules(self, response: Any, path: Path_, ctx: Context) -> list[ir.RuleIR]:
         group = response.fixation
-        if self.names.get(group) != "action group":
+        known = self.names.get(group) == "action group"
+        if not known:
             hint = did_you_mean(group, self.spec.action)
             self.fail(
                 (*path, "fixation"), f"unknown action group '{group}'{hint}; name the group that means 'no answer'"
             )
-            return []
         hold = self.check_periods((*path, "hold"), response.hold)
         during = self.check_periods((*path, "during"), response.during)
         both = [name for name in during if name in hold]
@@ -487,6 +497,8 @@ class _Lowerer:
             elif value is None:  # abort and fail default to the reward of that name, if declared
                 value = key if key in self.spec.rewards else 0
             rewards[key] = self.expr((*path, key), value, ctx)
+        if not known:
+            return []
         # `group` passed the identifier check when it was declared, so these texts parse as written
         left = self.expr((*path, "hold"), f"action != {group}", ctx)
         right = self.expr((*path, "during"), f"action != {group} and action == target", ctx)

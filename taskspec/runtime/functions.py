@@ -434,6 +434,7 @@ class Outcomes:
 
 
 _SHAPE = re.compile(r"\((\d+(?:,\s*\d+)*),?\)")
+_OUT_OF_BOUNDS = re.compile(r"index (-?\d+) is out of bounds for axis \d+ with size (\d+)")
 
 
 def in_spec_terms(exc: Exception) -> str:
@@ -444,6 +445,15 @@ def in_spec_terms(exc: Exception) -> str:
     is the author's business only through those sizes. Other messages pass unchanged.
     """
     text = str(exc)
+    bounds = _OUT_OF_BOUNDS.search(text) if isinstance(exc, IndexError) else None
+    if bounds:
+        size = int(bounds[2])
+        return f"index {bounds[1]} is outside a list of {size} values (indices 0 to {size - 1})"
+    if "truth value of an array" in text:
+        return (
+            "a condition compares several values at once (a vector, or an action group of several actions); "
+            "compare one entry, e.g. x[i], or test membership with 'in'"
+        )
     if not isinstance(exc, ValueError) or "broadcast" not in text:
         return text
     shapes = [tuple(int(d) for d in match.split(",")) for match in _SHAPE.findall(text)]
