@@ -156,3 +156,8 @@ def test_a_variant_with_its_own_outcomes_drops_the_inherited_response():
     env = taskspec.make(spec_text=text)
     assert judge(env, "fixation", 1) == (0.0, False)  # no abort rule left
     assert judge(env, "decision", 0) == (0.5, True)
+
+
+def test_most_bundled_tasks_use_response():  # the tutorial says so
+    tasks = taskspec.list_tasks()
+    assert sum(taskspec.load_spec(t).response is not None for t in tasks) > len(tasks) / 2

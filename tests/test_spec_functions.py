@@ -89,3 +89,14 @@ def test_mistakes_are_said_in_spec_terms(where, text, message):
     with pytest.raises(taskspec.SpecError, match=None) as info:
         taskspec.generate_trials(taskspec.load_text(spec), 4, seed=0)
     assert message in str(info.value), str(info.value)
+
+
+def test_the_vector_env_runs_the_helpers():
+    from taskspec.vector import TrialVectorEnv
+
+    vec = TrialVectorEnv(taskspec.load_text(SPEC), 4)
+    ob, _ = vec.reset(seed=2)
+    np.testing.assert_array_equal(ob[:, 0], 0)  # step_in('fixation') at the first step
+    assert np.all(ob[:, 1] >= 30)  # n_steps('fixation'): at least 300 ms of 10 ms steps
+    ob, *_ = vec.step(np.zeros(4, dtype=np.int64))
+    np.testing.assert_array_equal(ob[:, 0], 1)
