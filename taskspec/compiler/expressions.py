@@ -52,8 +52,9 @@ RANDOM = {"choice", "uniform", "integers", "bernoulli", "normal", "trunc_exp"}
 TIMING = {"start", "end"}
 CONSTANTS = {"pi", "e", "inf"}
 KEYWORDS = {"choice": {"p", "size", "replace"}, **{name: {"size"} for name in RANDOM - {"choice"}}}
-# Functions of the NumPy backends only: a backend that lacks them refuses them by name (the JAX
-# backend accepts MATH | RANDOM | TIMING), and so is `choice(..., replace=False)`.
+# Functions of the NumPy backends only: a backend that accepts MATH | RANDOM | TIMING (as the JAX
+# one does) refuses them by name. `choice(..., replace=...)` is NumPy-only too: such a backend
+# must refuse the keyword itself.
 SHAPES = {"len"}
 # Step helpers, written in terms of the functions above before checking (see `_StepHelpers`), so
 # every backend runs them: whole_steps(ms) is `dt * floor(ms / dt)`, step_in('p') the step's
