@@ -129,6 +129,11 @@ def test_response_mistakes_are_located(response, message):
     assert message in str(info.value) and "<string>:11:" in str(info.value)
 
 
+def test_continuous_actions_are_refused():
+    with pytest.raises(taskspec.SpecError, match="'response' judges discrete actions"):
+        taskspec.load_text(SPEC + "action_type: continuous\nresponse: {during: decision}\n")
+
+
 def test_a_missing_correct_reward_is_named():
     with pytest.raises(taskspec.SpecError, match="no reward is named 'correct'"):
         taskspec.load_text(SPEC.replace("correct: 1.0, ", "") + "response: {during: decision}\n")

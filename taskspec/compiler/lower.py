@@ -17,7 +17,7 @@ from . import ir
 from .expressions import HISTORY, OUTCOME, RESERVED, Context, ExprError, check_expression
 from .loader import Document, Path_, dotted
 from .loss import lower_loss
-from .models import PeriodTiming, RepeatedPeriods, TaskSpec
+from .models import PeriodTiming, RepeatedPeriods, Response, TaskSpec
 from .names import class_name, name_problem
 
 FLOAT32_MAX = 3.4028234663852886e38
@@ -469,7 +469,10 @@ class _Lowerer:
             ]
         return rules
 
-    def _response_rules(self, response: Any, path: Path_, ctx: Context) -> list[ir.RuleIR]:
+    def _response_rules(self, response: Response, path: Path_, ctx: Context) -> list[ir.RuleIR]:
+        if self.spec.action_type != "discrete":
+            self.fail(path, "'response' judges discrete actions; write the rules of continuous actions as outcomes")
+            return []
         group = response.fixation
         known = self.names.get(group) == "action group"
         if not known:
