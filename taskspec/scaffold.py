@@ -43,12 +43,13 @@ outcomes:                                 # checked every step; the first match 
   - {{during: [fixation, stimulus], when: action != fixation, reward: abort}}
   - {{during: decision, when: action == target, reward: correct, performance: 1, end_trial: true}}
   - {{during: decision, when: action != fixation, reward: fail, end_trial: true}}
+# These are the usual rules: `response: {{during: decision, hold: [fixation, stimulus]}}` says the same.
 """
 
 FROM_TASK = """{schema}
 # A variant of {parent}: everything not written here is inherited. Mappings (params,
 # rewards, periods, trial, observation, action) are merged entry by entry; lists (inputs,
-# target, outcomes, timeout) are replaced whole. See `taskspec info {parent}`.
+# target, outcomes, timeout) and `response` are replaced whole. See `taskspec info {parent}`.
 task: {name}
 extends: {parent}
 description: |

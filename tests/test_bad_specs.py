@@ -6,6 +6,7 @@ Regenerate after a deliberate change of messages with:
     python tests/test_bad_specs.py --regenerate
 """
 
+import re
 import sys
 from pathlib import Path
 
@@ -40,6 +41,21 @@ def test_every_problem_is_located(monkeypatch):
         for line in errors_of(spec).splitlines():
             file, line_no, col, rest = line.split(":", 3)
             assert file == str(spec.relative_to(ROOT)) and int(line_no) >= 1 and int(col) >= 1, line
+
+
+# Words of Python, pydantic or numpy that a spec's author should never have to read.
+INTERNAL_WORDS = re.compile(
+    r"pydantic|numpy|ndarray|\bnp\.|\bstr\b|\bint\b|int64|float64|dtype|Traceback|NoneType|\bdict\b|\bbool\b"
+    r"|Input should|validation error|truth value|out of bounds|object at 0x|__\w+__",
+    re.IGNORECASE,
+)
+
+
+def test_messages_read_in_the_spec_terms():
+    for expected in sorted((HERE / "bad_specs").glob("*.expected")):
+        for line in expected.read_text().splitlines():
+            message = line.split(": ", 2)[-1]  # after "file:line:col: path: "
+            assert not INTERNAL_WORDS.search(message), line
 
 
 if __name__ == "__main__" and "--regenerate" in sys.argv:

@@ -82,8 +82,11 @@ def test_validate_shows_spec_warnings(tmp_path, capsys):
     code, out, err = run_cli(capsys, "validate", str(spec))
     assert code == 0
     assert out == f"OK: {spec}\n"
-    assert err.splitlines() == [
-        "warning: CliRounded: periods.fixation: 150 ms is not a multiple of dt=100 ms; it is rounded down to 100 ms"]
+    line = next(i for i, text in enumerate(spec.read_text().splitlines(), 1) if "150" in text)
+    column = spec.read_text().splitlines()[line - 1].index("150") + 1
+    assert err.splitlines() == [  # located at the duration in the spec
+        f"warning: {spec}:{line}:{column}: periods.fixation: 150 ms is not a multiple of dt=100 ms; "
+        "it is rounded down to 100 ms"]
 
 
 def test_run_and_info_take_a_spec_file(tmp_path, capsys):
@@ -252,7 +255,7 @@ def test_run_set_overrides(capsys):
 def test_run_shows_rounding_warning_once(capsys):
     code, _, err = run_cli(capsys, "run", "GoNogo", "--trials", "5", "--set", "dt=30")
     assert code == 0
-    assert err.count("warning: GoNogo: periods.stimulus: 500 ms is not a multiple of dt=30 ms") == 1
+    assert err.count("warning: tasks/GoNogo.yaml:19:34: periods.stimulus: 500 ms is not a multiple of dt=30 ms") == 1
 
 
 def test_run_unknown_parameter_exits_1(capsys):

@@ -267,7 +267,7 @@ def test_compiled_module_carries_its_locations_as_data() -> None:
     for number, path, *_ in table:  # each row points at its 'see' comment
         assert lines[number - 1].strip().startswith("# see _SPEC_LOCATIONS[")
         assert path.split(".")[0].split("[")[0] in ("observation", "action", "trial", "periods", "inputs",
-                                                   "target", "outcomes", "timeout", "session", "state")
+                                                   "target", "outcomes", "timeout", "session", "state", "response")
 
 
 ANY_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12)

@@ -17,8 +17,28 @@ def test_ci_runs_the_readme_test_command():
 
 def test_annotated_spec_matches_the_bundled_task():
     spec = (ROOT / "tasks" / "PerceptualDecisionMaking.yaml").read_text()
-    for key_line in re.findall(r"^(?:  - |)(\{during.*\})$", README, flags=re.M):
+    annotated = README[README.index("`tasks/PerceptualDecisionMaking.yaml`:") :]
+    annotated = annotated[: annotated.index("```\n\n")]
+    for key_line in re.findall(r"^(?:  - |)(\{during.*\})$", annotated, flags=re.M):
         assert key_line in spec
+    response = re.search(r"^response: \{.*?\}", annotated, flags=re.M)
+    assert response and response[0] in spec
+
+
+def test_the_written_out_rules_are_what_response_stands_for():
+    """The README's explicit rules, in place of `response:`, give the same rewards step by step."""
+    import numpy as np
+
+    rules = re.search(r"```yaml\n(outcomes:\n.*?)```", README, flags=re.S)[1]
+    explicit = taskspec.make(spec_text=f"task: Explicit\nextends: PerceptualDecisionMaking\n{rules}")
+    assert taskspec.load_spec("PerceptualDecisionMaking").response is not None
+    short = taskspec.make("PerceptualDecisionMaking")
+    runs = []
+    for env in (short, explicit):
+        rng = np.random.default_rng(0)
+        env.reset(seed=2)
+        runs.append([env.step(env.gt_now if rng.random() < 0.7 else rng.integers(3))[1] for _ in range(300)])
+    assert runs[0] == runs[1] and any(r < 0 for r in runs[0]) and any(r > 0 for r in runs[0])
 
 
 def test_readme_tag_example():

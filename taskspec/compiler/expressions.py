@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -50,7 +51,16 @@ MATH = {
 RANDOM = {"choice", "uniform", "integers", "bernoulli", "normal", "trunc_exp"}
 TIMING = {"start", "end"}
 CONSTANTS = {"pi", "e", "inf"}
-KEYWORDS = {"choice": {"p", "size"}, **{name: {"size"} for name in RANDOM - {"choice"}}}
+KEYWORDS = {"choice": {"p", "size", "replace"}, **{name: {"size"} for name in RANDOM - {"choice"}}}
+# Functions of the NumPy backends only: a backend that accepts MATH | RANDOM | TIMING (as the JAX
+# one does) refuses them by name. `choice(..., replace=...)` is NumPy-only too: such a backend
+# must refuse the keyword itself.
+SHAPES = {"len"}
+# Step helpers, written in terms of the functions above before checking (see `_StepHelpers`), so
+# every backend runs them: whole_steps(ms) is `dt * floor(ms / dt)`, step_in('p') the step's
+# index within period p, `round((t - start('p')) / dt)`, n_steps('p') its length in steps.
+STEP_HELPERS = {"whole_steps", "step_in", "n_steps"}
+FUNCTIONS = MATH | RANDOM | TIMING | SHAPES | STEP_HELPERS  # every name a spec may call
 # Names the language itself provides in some contexts; specs may not reuse them.
 BUILTIN_NAMES = {"dt", "t", "rep", "action", "target", "True", "False", "None"}
 # The finished trial, as a session variable's `next` sees it (plus `last_<trial variable>`), and the
@@ -72,6 +82,7 @@ class Context:
     later: frozenset[str] = frozenset()  # trial variables defined further down
     random: bool = False
     timing: bool = False
+    wide: frozenset[str] = frozenset()  # action groups of several actions: `action == group` is a mistake
 
 
 class ExprError(Exception):
@@ -110,9 +121,16 @@ def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         line, col = (exc.lineno or 1) - 1, max((exc.offset or 1) - 1, 0)
+        single = _single_equals(text)
+        if single is not None:
+            raise ExprError("'=' is not a comparison: did you mean '=='?", *single) from None
         raise ExprError(f"invalid expression syntax: {exc.msg}", line, col) from None
     if sum(1 for _ in ast.walk(tree)) > MAX_EXPRESSION_NODES:
         raise ExprError(f"expression has more than {MAX_EXPRESSION_NODES} parts")
+    try:
+        tree = _StepHelpers(ctx).visit(tree)
+    except RecursionError:
+        raise ExprError("expression is nested too deeply") from None
     checker = _Checker(ctx)
     try:
         checker.check(tree.body)
@@ -193,10 +211,26 @@ class _Checker:
 
     def _Compare(self, node: ast.Compare) -> None:
         self.check(node.left)
+        left = node.left
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             self.check(comparator)
+            if isinstance(op, (ast.Eq, ast.NotEq)):
+                self._group_comparison(left, comparator)
+            left = comparator
             if not isinstance(op, (ast.In, ast.NotIn, *COMPARISONS)):
                 raise self.fail(node, "'is' comparisons are not allowed; use == or !=")
+
+    def _group_comparison(self, left: ast.expr, right: ast.expr) -> None:
+        """`action == choice` with `choice` a group of several actions compares one number with many."""
+        names = [n.id if isinstance(n, ast.Name) else None for n in (left, right)]
+        for side, other in ((names[0], right), (names[1], left)):
+            if side in ("action", "target") and isinstance(other, ast.Name) and other.id in self.ctx.wide:
+                group = other.id
+                raise self.fail(
+                    other,
+                    f"'{group}' is a group of several actions: compare {side} with one of them ({group}[i]) "
+                    f"or with the target, or write '{side} in {group}'",
+                )
 
     def _IfExp(self, node: ast.IfExp) -> None:
         for part in (node.test, node.body, node.orelse):
@@ -228,14 +262,18 @@ class _Checker:
                     node, f"random function '{name}' is only allowed in trial and session variables and durations"
                 )
             self.random = True
-        elif name not in MATH:
-            hint = did_you_mean(name, sorted(MATH | RANDOM | TIMING))
+        elif name not in MATH | SHAPES:
+            hint = did_you_mean(name, sorted(FUNCTIONS))
             raise self.fail(node, f"unknown function '{name}'{hint}")
+        if name == "len" and (len(node.args) != 1 or node.keywords):
+            raise self.fail(node, "len() takes one list or vector, e.g. len(cohs)")
         for arg in node.args:
             self.check(arg)
         for kw in node.keywords:
             if kw.arg is None or kw.arg not in KEYWORDS.get(name, set()):
                 raise self.fail(kw.value, f"{name}() takes no keyword '{kw.arg or '**'}'")
+            if kw.arg == "replace" and not (isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, bool)):
+                raise self.fail(kw.value, "replace= takes True or False")
             self.check(kw.value)
 
     def _timing_call(self, node: ast.Call, name: str) -> None:
@@ -252,6 +290,69 @@ class _Checker:
         if period not in self.ctx.periods:
             raise self.fail(node.args[0], f"unknown period '{period}'{did_you_mean(period, self.ctx.periods)}")
         self.used.add(f"{name}:{period}")
+
+
+def _single_equals(text: str) -> tuple[int, int] | None:
+    """(line, col) of a lone '=' that, written '==', makes `text` parse: a comparison meant as one."""
+    for match in re.finditer(r"(?<![=!<>:])=(?!=)", text):
+        fixed = text[: match.start()] + "==" + text[match.end() :]
+        try:
+            ast.parse(fixed, mode="eval")
+        except SyntaxError:
+            continue
+        before = text[: match.start()]
+        return before.count("\n"), match.start() - (before.rfind("\n") + 1)
+    return None
+
+
+class _StepHelpers(ast.NodeTransformer):
+    """Writes the step helpers (STEP_HELPERS) out in the core language, at the call's position."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in STEP_HELPERS:
+            return node
+        if name == "whole_steps":
+            if len(node.args) != 1 or node.keywords:
+                raise ExprError(
+                    "whole_steps() takes one duration in ms, e.g. whole_steps(uniform(300, 600))",
+                    node.lineno - 1,
+                    node.col_offset,
+                )
+            dt = ast.Name("dt", ast.Load())
+            floor = ast.Call(ast.Name("floor", ast.Load()), [ast.BinOp(node.args[0], ast.Div(), dt)], [])
+            return _located(ast.BinOp(ast.Name("dt", ast.Load()), ast.Mult(), floor), node)
+        if not self.ctx.timing or "t" not in self.ctx.names:
+            raise ExprError(
+                f"{name}() is only allowed in inputs, targets and outcome rules", node.lineno - 1, node.col_offset
+            )
+        if (
+            len(node.args) != 1
+            or node.keywords
+            or not isinstance(node.args[0], ast.Constant)
+            or not isinstance(node.args[0].value, str)
+        ):
+            raise ExprError(
+                f"{name}() takes one period name in quotes, e.g. {name}('stimulus')", node.lineno - 1, node.col_offset
+            )
+        period = node.args[0]
+        start = ast.Call(ast.Name("start", ast.Load()), [period], [])
+        begin = ast.Name("t", ast.Load()) if name == "step_in" else ast.Call(ast.Name("end", ast.Load()), [period], [])
+        span = ast.BinOp(ast.BinOp(begin, ast.Sub(), start), ast.Div(), ast.Name("dt", ast.Load()))
+        return _located(ast.Call(ast.Name("round", ast.Load()), [span], []), node)
+
+
+def _located(new: ast.expr, old: ast.expr) -> ast.expr:
+    """`new` with the position of `old` on every node that has none, so errors point at the call."""
+    for child in ast.walk(new):
+        if "lineno" not in child._attributes or hasattr(child, "lineno"):
+            continue
+        ast.copy_location(child, old)
+    return new
 
 
 def live_arrays(node: ast.AST) -> int:

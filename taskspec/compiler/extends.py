@@ -4,7 +4,8 @@ Mapping sections (params, rewards, observation, action, session, trial, state, p
 are merged entry by entry: the child's entries replace or add to the parent's, in the
 parent's order, and an entry set to null (`name: ~`) removes the parent's entry. Every
 other key, lists included (inputs, target, outcomes, timeout), is replaced
-whole. Each node keeps the file and position it was written at, so an error in an
+whole; a child that writes `outcomes` but no `response` drops the parent's `response` too
+(the rules it stands for are outcome rules). Each node keeps the file and position it was written at, so an error in an
 inherited part points at the parent and an error in an override points at the child.
 """
 
@@ -76,4 +77,7 @@ def _merge(parent: Document, child: Document) -> Document:
         else:
             data[key] = value
             take((key,))
+    if "outcomes" in child.data and "response" not in child.data:  # its own rules replace all the parent's
+        data.pop("response", None)
+        take(("response",))
     return Document(child.file, data, marks, origins)

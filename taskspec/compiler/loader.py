@@ -2,8 +2,9 @@
 
 Only YAML's plain types are built (PyYAML's safe constructor, no Python tags), and the
 walk over the node graph is bounded so an alias bomb or a deeply nested document is
-refused before it can eat memory. Numbers are read as YAML 1.2 does (`1e-3` is a float,
-not text as in YAML 1.1) and must fit numpy's 64-bit types.
+refused before it can eat memory. Numbers and booleans are read as YAML 1.2 does (`1e-3`
+is a float, not text as in YAML 1.1; `on`, `off`, `yes` and `no` are text, only `true` and
+`false` are booleans) and numbers must fit 64 bits.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ _FLOAT = re.compile(
     re.X,
 )
 _FLOAT_TAG = "tag:yaml.org,2002:float"
+# YAML 1.2 booleans: only true and false. YAML 1.1 (PyYAML's default) also reads on, off, yes and
+# no as booleans, so `where: on` would silently name the group True; here they stay text.
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_BOOL_TAG = "tag:yaml.org,2002:bool"
 
 
 class SpecLoader(yaml.SafeLoader):
@@ -43,7 +48,11 @@ class SpecLoader(yaml.SafeLoader):
     """
 
     yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != _FLOAT_TAG]
+        first: [
+            (tag, _BOOL if tag == _BOOL_TAG else regexp)
+            for tag, regexp in resolvers
+            if tag != _FLOAT_TAG and (tag != _BOOL_TAG or first in "tTfF")
+        ]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
     _depth = 0

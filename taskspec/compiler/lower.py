@@ -17,7 +17,7 @@ from . import ir
 from .expressions import HISTORY, OUTCOME, RESERVED, Context, ExprError, check_expression
 from .loader import Document, Path_, dotted
 from .loss import lower_loss
-from .models import PeriodTiming, RepeatedPeriods, TaskSpec
+from .models import PeriodTiming, RepeatedPeriods, Response, TaskSpec
 from .names import class_name, name_problem
 
 FLOAT32_MAX = 3.4028234663852886e38
@@ -110,7 +110,17 @@ class _Lowerer:
         allowed = set(kinds) | {"builtin"}
         names = {n: k for n, k in self.names.items() if k in allowed and (k != "builtin" or n == "dt")}
         names.update({n: "builtin" for n in extra})
-        return Context(names, self.periods, **flags)
+        return Context(names, self.periods, **flags, wide=self.wide_groups())
+
+    def wide_groups(self) -> frozenset[str]:
+        """Action groups of more than one action, as far as their sizes are known before `make`."""
+        wide = set()
+        for name, size in self.spec.action.items():
+            if isinstance(size, str) and size.strip() in self.spec.params:
+                size = self.spec.params[size.strip()].default  # type: ignore[assignment]
+            if isinstance(size, (int, float)) and not isinstance(size, bool) and size != 1:
+                wide.add(name)
+        return frozenset(wide) if self.spec.action_type == "discrete" else frozenset()
 
     def run(self) -> ir.TaskIR:
         spec = self.spec
@@ -240,6 +250,7 @@ class _Lowerer:
             )
             for i, r in enumerate(spec.outcomes)
         ]
+        rules += self.response_rules(rule_ctx)
         periods = self.lower_flow(periods, rules, rule_ctx)
         timeout_ctx = self.context(["param", *TRIAL, "state variable", "action group", "reward"])
         timeout_ctx = dataclasses.replace(timeout_ctx, names={**timeout_ctx.names, **dict.fromkeys(OUTCOME, "outcome")})
@@ -442,6 +453,64 @@ class _Lowerer:
             None if performance is None else self.expr((*path, "performance"), performance, ctx),
             end,
         )
+
+    def response_rules(self, ctx: Context) -> list[ir.RuleIR]:
+        """The rules `response:` stands for, placed after the explicit ones (see models.Response)."""
+        response = self.spec.response
+        if response is None:
+            return []
+        path: Path_ = ("response",)
+        before = len(self.problems)
+        rules = self._response_rules(response, path, ctx)
+        if self.doc.file_of(path) != self.doc.file:  # inherited: say how to drop it
+            self.problems[before:] = [
+                dataclasses.replace(p, message=f"{p.message} (this 'response' is inherited; 'response: ~' drops it)")
+                for p in self.problems[before:]
+            ]
+        return rules
+
+    def _response_rules(self, response: Response, path: Path_, ctx: Context) -> list[ir.RuleIR]:
+        if self.spec.action_type != "discrete":
+            self.fail(path, "'response' judges discrete actions; write the rules of continuous actions as outcomes")
+            return []
+        group = response.fixation
+        known = self.names.get(group) == "action group"
+        if not known:
+            hint = did_you_mean(group, self.spec.action)
+            self.fail(
+                (*path, "fixation"), f"unknown action group '{group}'{hint}; name the group that means 'no answer'"
+            )
+        hold = self.check_periods((*path, "hold"), response.hold)
+        during = self.check_periods((*path, "during"), response.during)
+        both = [name for name in during if name in hold]
+        if both:
+            self.fail(
+                (*path, "hold"),
+                f"period '{both[0]}' is both in 'hold' and in 'during'; the agent either holds or answers",
+            )
+        rewards = {}
+        for key in ("abort", "correct", "fail"):
+            value = getattr(response, key)
+            if key not in response.model_fields_set and key == "correct" and "correct" not in self.spec.rewards:
+                self.fail(
+                    (*path, "correct"),
+                    "no reward is named 'correct': declare it under 'rewards', or set 'correct' here",
+                )
+                value = 0
+            elif value is None:  # abort and fail default to the reward of that name, if declared
+                value = key if key in self.spec.rewards else 0
+            rewards[key] = self.expr((*path, key), value, ctx)
+        if not known:
+            return []
+        # `group` passed the identifier check when it was declared, so these texts parse as written
+        left = self.expr((*path, "hold"), f"action != {group}", ctx)
+        right = self.expr((*path, "during"), f"action != {group} and action == target", ctx)
+        wrong = self.expr((*path, "during"), f"action != {group}", ctx)
+        performance = self.expr((*path, "correct"), 1, ctx)
+        rules = [ir.RuleIR(hold, left, rewards["abort"], None, False)] if hold else []
+        rules.append(ir.RuleIR(during, right, rewards["correct"], performance, True))
+        rules.append(ir.RuleIR(during, wrong, rewards["fail"], None, True))
+        return rules
 
 
 def lower(spec: TaskSpec, doc: Document) -> ir.TaskIR:

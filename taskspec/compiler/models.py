@@ -155,6 +155,27 @@ class Loss(Strict):
     )
 
 
+class Response(Strict):
+    """The usual decision rules, derived from the target (see the tutorial).
+
+    Adds, after the explicit `outcomes`: leaving fixation during `hold` earns `abort` (the trial
+    goes on); during `during`, an answer (any action but `fixation`) equal to the target earns
+    `correct`, performance 1 and ends the trial; any other answer earns `fail` and ends the trial.
+    """
+
+    during: Names = Field(description="Periods where the agent answers.")
+    hold: Names | None = Field(None, description="Periods where any action but `fixation` is an abort; default: none.")
+    fixation: str = Field("fixation", description="The action group that means 'no answer yet'.")
+    correct: Expr = Field("correct", description="Reward of a correct answer: a reward name or an expression.")
+    fail: Expr | None = Field(
+        None, description="Reward of a wrong answer; default: the reward named `fail` if declared, else 0."
+    )
+    abort: Expr | None = Field(
+        None,
+        description="Reward for leaving fixation in `hold`; default: the reward named `abort` if declared, else 0.",
+    )
+
+
 class TaskSpec(Strict):
     """A trial-based task: spaces, parameters, trial variables, periods, inputs, targets and rules."""
 
@@ -206,4 +227,9 @@ class TaskSpec(Strict):
 
     loss: Loss | None = Field(
         None, description="Weights of the supervised loss per period (and action group); see the tutorial."
+    )
+    response: Response | None = Field(
+        None,
+        description="Shorthand for the usual fixation and decision rules, derived from the target; "
+        "they follow the explicit `outcomes`.",
     )

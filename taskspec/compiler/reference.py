@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import models
-from .expressions import CONSTANTS, MATH, RANDOM, TIMING
+from .expressions import CONSTANTS, MATH, RANDOM, SHAPES, TIMING
 from .names import MAX_NAME_CHARS
 
 
@@ -87,6 +87,7 @@ def reference_markdown() -> str:
         models.Target,
         models.Outcome,
         models.Timeout,
+        models.Response,
     ):
         parts += _model_section(model)
     parts += [
@@ -97,9 +98,14 @@ def reference_markdown() -> str:
         "and state variables, action groups, rewards in rules, `dt`, `t` in ms, `action` and `target`",
         "in rules and state updates, `rep` (the copy of a repeated period) in inputs and targets).",
         "",
-        f"- functions: {', '.join(f'`{f}`' for f in sorted(MATH))}",
+        f"- functions: {', '.join(f'`{f}`' for f in sorted(MATH | SHAPES))}; `len(x)` is the number of",
+        "  entries of a list or vector (the JAX backend has no `len` yet)",
         f"- random draws (trial and session variables and durations only; `size=k` draws a vector of k): "
-        f"{', '.join(f'`{f}`' for f in sorted(RANDOM))}",
+        f"{', '.join(f'`{f}`' for f in sorted(RANDOM))}; `choice(options, size=k, replace=False)` draws k",
+        "  different options for each trial (with `p=`, as drawing one by one and renormalising)",
+        "- steps: `whole_steps(ms)` is `ms` rounded down to whole steps, `dt * floor(ms / dt)` (anywhere);",
+        "  `step_in('p')` is the index of the current step within period p (0 at its first step) and",
+        "  `n_steps('p')` the number of steps of period p (inputs, targets, rules)",
         f"- period times in ms (inputs, targets, rules): {', '.join(f'`{f}(name)`' for f in sorted(TIMING))}",
         f"- constants: {', '.join(f'`{c}`' for c in sorted(CONSTANTS))}",
         "- `performance`: the current trial's performance so far (0 until a rule sets it), in rules,",

@@ -21,6 +21,9 @@ from functools import lru_cache
 
 from .expressions import CONSTANTS, RANDOM, TIMING, Checked
 
+# Spec functions whose runtime name differs (the runtime module must not shadow Python's own len).
+RUNTIME_NAMES = {"len": "length"}
+
 
 def render(expr: Checked, array: bool) -> str:
     """Python source for `expr`, for arrays or for scalars."""
@@ -138,4 +141,4 @@ class _Translator:
         keywords = [ast.keyword(kw.arg, self.visit(kw.value)) for kw in node.keywords]
         if name in RANDOM:
             args = [ast.Name("_rng"), ast.Name("_n"), *args]
-        return _fn(name, *args, keywords=keywords)
+        return _fn(RUNTIME_NAMES.get(name, name), *args, keywords=keywords)

@@ -6,6 +6,7 @@ column and rewrite the message in plain words, with "did you mean" for unknown k
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -126,8 +127,18 @@ def _translate(doc: Document, err: Any) -> Problem:
         path = path[:-1] if path else path
     elif kind.endswith("_type") or kind in ("literal_error", "union_tag_invalid", "finite_number"):
         value = _value_at(doc.data, path)
-        message = f"{message[0].lower()}{message[1:]}, got {_describe(value)}"
+        wanted = _NOUNS.get(kind) or _in_spec_terms(message).removeprefix("must be ")
+        message = f"expected {wanted}, got {_describe(value)}"
+    elif re.match(r"\w+ should", message):  # a bound: `dt` must be greater than 0, a list too long, ...
+        value = _value_at(doc.data, path)
+        message = _in_spec_terms(message) + ("" if isinstance(value, (list, dict)) else f", got {_describe(value)}")
     return doc.problem(path, message)
+
+
+def _in_spec_terms(message: str) -> str:
+    """pydantic's sentence in the spec's words: 'Input should be greater than 0' -> 'must be greater than 0'."""
+    message = re.sub(r"^\w+ should", "must", message).replace(" after validation", "")
+    return message.replace("a valid ", "").replace(" items", " entries")
 
 
 def _real_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
@@ -183,10 +194,20 @@ def _value_at(data: Any, path: tuple[str | int, ...]) -> Any:
 
 
 def _describe(value: Any) -> str:
+    """A written value as the spec's author sees it."""
     if value is None:
         return "nothing"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"{type(value).__name__} {value!r}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"the {'whole ' if isinstance(value, int) else ''}number {value!r}"
+    if isinstance(value, str) and value.lower() in _YAML11_WORDS:
+        return f"the text {value!r} (only true and false are booleans here, as in YAML 1.2)"
+    return f"the text {value!r}"
+
+
+_YAML11_WORDS = {"yes", "no", "on", "off", "y", "n"}  # booleans in YAML 1.1 only

@@ -471,12 +471,23 @@ class TrialEnv(gym.Env, abc.ABC):
             steps = ms / self.dt if isinstance(ms, (int, float)) else 0.0
             if math.isfinite(steps) and abs(steps - round(steps)) > 1e-9:
                 floored = (ms // self.dt) * self.dt
+                # a duration given to make(timing=...) has no spec line: the task's name says where
+                where = self.task_name if name in self._timing_over else self._spec_line(f"periods.{name}")
                 warnings.warn(
-                    f"{self.task_name}: periods.{name}: {ms:g} ms is not a multiple of dt={self.dt:g} ms;"
-                    f" it is rounded down to {floored:g} ms",
+                    f"{where}: periods.{name}: {ms:g} ms is not a multiple of "
+                    f"dt={self.dt:g} ms; it is rounded down to {floored:g} ms",
                     SpecWarning,
                     stacklevel=4,
                 )
+
+    def _spec_line(self, path: str) -> str:
+        """'file:line:col' of a spec path (or of its `duration`), from the generated module's table;
+        the task's name when the table has no such row."""
+        module = sys.modules.get(type(self).__module__)
+        for _, where, file, line, col in getattr(module, "_SPEC_LOCATIONS", ()):
+            if where in (path, f"{path}.duration") and line:
+                return f"{file}:{line}:{col}"
+        return self.task_name
 
     # ----- hooks: what a generated class says about its task -----
 

@@ -210,6 +210,13 @@ def sum(values: Any) -> Any:  # noqa: A001
     return np.sum(values, axis=-1, keepdims=np.ndim(values) >= 3)
 
 
+def length(values: Any) -> int:
+    """`len(x)` in a spec: the number of entries of a list or vector (the same for every trial)."""
+    if np.ndim(values) == 0:
+        raise ValueError("len() takes a list or vector, not a single number")
+    return int(np.shape(values)[-1])
+
+
 def mean(values: Any) -> Any:
     return np.mean(values, axis=-1, keepdims=np.ndim(values) >= 3)
 
@@ -235,19 +242,50 @@ def _shape(n: int, size: Any) -> int | tuple[int, int]:
     return (n, k)
 
 
-def choice(rng: np.random.Generator, n: int, values: Any, p: Any = None, size: Any = None) -> np.ndarray:
-    """One of `values` (or of 0..values-1 for a number), with optional probabilities `p`."""
+def choice(
+    rng: np.random.Generator, n: int, values: Any, p: Any = None, size: Any = None, replace: bool = True
+) -> np.ndarray:
+    """One of `values` (or of 0..values-1 for a number), with optional probabilities `p`;
+    `replace=False` draws the `size` values of each trial without repeating one."""
     options = np.asarray(values)
     if options.ndim == 0:
         options = np.arange(_size(options))
+    if options.ndim != 1:
+        raise ValueError("choice() takes a number or a list of values fixed for the whole task")
     if options.size == 0:
         raise ValueError("choice() needs at least one value")
-    if p is None:
+    probs = None
+    if p is not None:
+        probs = np.asarray(p, dtype=np.float64)
+        if probs.shape != options.shape or np.any(probs < 0) or not np.isclose(probs.sum(), 1.0):
+            raise ValueError("choice() probabilities must be one non-negative number per value, summing to 1")
+        probs = probs / probs.sum()
+    if not replace:
+        return options[_distinct(rng, n, options.size, probs, size)]
+    if probs is None:
         return options[rng.integers(0, options.size, _shape(n, size))]
-    probs = np.asarray(p, dtype=np.float64)
-    if probs.shape != options.shape or np.any(probs < 0) or not np.isclose(probs.sum(), 1.0):
-        raise ValueError("choice() probabilities must be one non-negative number per value, summing to 1")
-    return rng.choice(options, size=_shape(n, size), p=probs / probs.sum())
+    return rng.choice(options, size=_shape(n, size), p=probs)
+
+
+def _distinct(rng: np.random.Generator, n: int, m: int, probs: np.ndarray | None, size: Any) -> np.ndarray:
+    """Indices of `size` distinct options out of m for each of n trials, all trials at once.
+
+    Each trial ranks the options by a random key and keeps the first `size`: uniform keys give
+    every subset in every order equally often; with probabilities, keys log(u) / p (Efraimidis and
+    Spirakis) give the order of drawing one by one with probabilities p, renormalised after each draw.
+    """
+    k = 1 if size is None else _size(size)
+    if k > m or (probs is not None and k > np.count_nonzero(probs)):
+        raise ValueError(
+            f"choice() cannot draw {k} distinct values out of {m if probs is None else np.count_nonzero(probs)}"
+        )
+    shape = _shape(n, size)  # counts the draw against the budget
+    keys = rng.random((n, m))
+    if probs is not None:
+        with np.errstate(divide="ignore"):
+            keys = np.log(keys) / probs  # -inf for options of probability 0: never drawn while others remain
+    order = np.argsort(-keys, axis=1, kind="stable")[:, :k]
+    return order.reshape(shape)
 
 
 def _per_row(value: Any, n: int, size: Any) -> Any:
@@ -396,6 +434,7 @@ class Outcomes:
 
 
 _SHAPE = re.compile(r"\((\d+(?:,\s*\d+)*),?\)")
+_OUT_OF_BOUNDS = re.compile(r"index (-?\d+) is out of bounds for axis \d+ with size (\d+)")
 
 
 def in_spec_terms(exc: Exception) -> str:
@@ -406,6 +445,15 @@ def in_spec_terms(exc: Exception) -> str:
     is the author's business only through those sizes. Other messages pass unchanged.
     """
     text = str(exc)
+    bounds = _OUT_OF_BOUNDS.search(text) if isinstance(exc, IndexError) else None
+    if bounds:
+        size = int(bounds[2])
+        return f"index {bounds[1]} is outside a list of {size} values (indices 0 to {size - 1})"
+    if "truth value of an array" in text:
+        return (
+            "a condition compares several values at once (a vector, or an action group of several actions); "
+            "compare one entry, e.g. x[i], or test membership with 'in'"
+        )
     if not isinstance(exc, ValueError) or "broadcast" not in text:
         return text
     shapes = [tuple(int(d) for d in match.split(",")) for match in _SHAPE.findall(text)]

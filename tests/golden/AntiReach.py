@@ -106,7 +106,7 @@ class AntiReach(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[14]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[15]
@@ -124,7 +124,12 @@ class AntiReach(TrialEnv):
         # see _SPEC_LOCATIONS[16]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[17]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[18]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -146,10 +151,10 @@ _SPEC_LOCATIONS = (
     (93, "inputs[0].value", "tasks/AntiReach.yaml", 24, 67),
     (95, "inputs[1].value", "tasks/AntiReach.yaml", 25, 48),
     (97, "target[0].value", "tasks/AntiReach.yaml", 27, 31),
-    (104, "outcomes[0].when", "tasks/AntiReach.yaml", 29, 30),
-    (108, "outcomes[1].when", "tasks/AntiReach.yaml", 30, 30),
-    (112, "outcomes[2].when", "tasks/AntiReach.yaml", 31, 30),
-    (124, "outcomes[0].when", "tasks/AntiReach.yaml", 29, 30),
-    (126, "outcomes[1].when", "tasks/AntiReach.yaml", 30, 30),
-    (128, "outcomes[2].when", "tasks/AntiReach.yaml", 31, 30),
+    (104, "response.hold", "tasks/AntiReach.yaml", 28, 36),
+    (108, "response.during", "tasks/AntiReach.yaml", 28, 20),
+    (112, "response.during", "tasks/AntiReach.yaml", 28, 20),
+    (124, "response.hold", "tasks/AntiReach.yaml", 28, 36),
+    (126, "response.during", "tasks/AntiReach.yaml", 28, 20),
+    (133, "response.during", "tasks/AntiReach.yaml", 28, 20),
 )

@@ -147,7 +147,7 @@ class ContextDecisionMaking(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[23]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[24]
@@ -163,7 +163,12 @@ class ContextDecisionMaking(TrialEnv):
         # see _SPEC_LOCATIONS[25]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[26]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[27]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), 0, None, True)
         return _outcomes
@@ -194,10 +199,10 @@ _SPEC_LOCATIONS = (
     (124, "inputs[1].value", "tasks/ContextDecisionMaking.yaml", 38, 12),
     (131, "inputs[2].value", "tasks/ContextDecisionMaking.yaml", 42, 12),
     (138, "target[0].value", "tasks/ContextDecisionMaking.yaml", 45, 31),
-    (145, "outcomes[0].when", "tasks/ContextDecisionMaking.yaml", 47, 30),
-    (149, "outcomes[1].when", "tasks/ContextDecisionMaking.yaml", 48, 30),
-    (153, "outcomes[2].when", "tasks/ContextDecisionMaking.yaml", 49, 30),
-    (163, "outcomes[0].when", "tasks/ContextDecisionMaking.yaml", 47, 30),
-    (165, "outcomes[1].when", "tasks/ContextDecisionMaking.yaml", 48, 30),
-    (167, "outcomes[2].when", "tasks/ContextDecisionMaking.yaml", 49, 30),
+    (145, "response.hold", "tasks/ContextDecisionMaking.yaml", 46, 36),
+    (149, "response.during", "tasks/ContextDecisionMaking.yaml", 46, 20),
+    (153, "response.during", "tasks/ContextDecisionMaking.yaml", 46, 20),
+    (163, "response.hold", "tasks/ContextDecisionMaking.yaml", 46, 36),
+    (165, "response.during", "tasks/ContextDecisionMaking.yaml", 46, 20),
+    (172, "response.during", "tasks/ContextDecisionMaking.yaml", 46, 20),
 )

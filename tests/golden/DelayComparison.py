@@ -146,7 +146,7 @@ class DelayComparison(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[19]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[20]
@@ -164,7 +164,12 @@ class DelayComparison(TrialEnv):
         # see _SPEC_LOCATIONS[21]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[22]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[23]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -191,10 +196,10 @@ _SPEC_LOCATIONS = (
     (133, "inputs[2].value", "tasks/DelayComparison.yaml", 43, 49),
     (135, "inputs[3].noise", "tasks/DelayComparison.yaml", 44, 74),
     (137, "target[0].value", "tasks/DelayComparison.yaml", 46, 31),
-    (144, "outcomes[0].when", "tasks/DelayComparison.yaml", 48, 30),
-    (148, "outcomes[1].when", "tasks/DelayComparison.yaml", 49, 30),
-    (152, "outcomes[2].when", "tasks/DelayComparison.yaml", 50, 30),
-    (164, "outcomes[0].when", "tasks/DelayComparison.yaml", 48, 30),
-    (166, "outcomes[1].when", "tasks/DelayComparison.yaml", 49, 30),
-    (168, "outcomes[2].when", "tasks/DelayComparison.yaml", 50, 30),
+    (144, "response.hold", "tasks/DelayComparison.yaml", 47, 36),
+    (148, "response.during", "tasks/DelayComparison.yaml", 47, 20),
+    (152, "response.during", "tasks/DelayComparison.yaml", 47, 20),
+    (164, "response.hold", "tasks/DelayComparison.yaml", 47, 36),
+    (166, "response.during", "tasks/DelayComparison.yaml", 47, 20),
+    (173, "response.during", "tasks/DelayComparison.yaml", 47, 20),
 )

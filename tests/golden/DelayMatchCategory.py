@@ -128,7 +128,7 @@ class DelayMatchCategory(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[19]
-        if _start["test"] <= t < _end["test"] and action == target:
+        if _start["test"] <= t < _end["test"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[20]
@@ -146,7 +146,12 @@ class DelayMatchCategory(TrialEnv):
         # see _SPEC_LOCATIONS[21]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[22]
-        _outcomes.rule(_outcomes.inside(("test",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("test",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[23]
         _outcomes.rule(_outcomes.inside(("test",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -173,10 +178,10 @@ _SPEC_LOCATIONS = (
     (115, "inputs[1].value", "tasks/DelayMatchCategory.yaml", 28, 46),
     (117, "inputs[2].value", "tasks/DelayMatchCategory.yaml", 29, 44),
     (119, "target[0].value", "tasks/DelayMatchCategory.yaml", 31, 27),
-    (126, "outcomes[0].when", "tasks/DelayMatchCategory.yaml", 33, 30),
-    (130, "outcomes[1].when", "tasks/DelayMatchCategory.yaml", 34, 26),
-    (134, "outcomes[2].when", "tasks/DelayMatchCategory.yaml", 35, 26),
-    (146, "outcomes[0].when", "tasks/DelayMatchCategory.yaml", 33, 30),
-    (148, "outcomes[1].when", "tasks/DelayMatchCategory.yaml", 34, 26),
-    (150, "outcomes[2].when", "tasks/DelayMatchCategory.yaml", 35, 26),
+    (126, "response.hold", "tasks/DelayMatchCategory.yaml", 32, 32),
+    (130, "response.during", "tasks/DelayMatchCategory.yaml", 32, 20),
+    (134, "response.during", "tasks/DelayMatchCategory.yaml", 32, 20),
+    (146, "response.hold", "tasks/DelayMatchCategory.yaml", 32, 32),
+    (148, "response.during", "tasks/DelayMatchCategory.yaml", 32, 20),
+    (155, "response.during", "tasks/DelayMatchCategory.yaml", 32, 20),
 )

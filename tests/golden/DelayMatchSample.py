@@ -116,7 +116,7 @@ class DelayMatchSample(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[18]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[19]
@@ -134,7 +134,12 @@ class DelayMatchSample(TrialEnv):
         # see _SPEC_LOCATIONS[20]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[22]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -160,10 +165,10 @@ _SPEC_LOCATIONS = (
     (103, "inputs[1].value", "tasks/DelayMatchSample.yaml", 26, 12),
     (105, "inputs[2].value", "tasks/DelayMatchSample.yaml", 30, 12),
     (107, "target[0].value", "tasks/DelayMatchSample.yaml", 33, 31),
-    (114, "outcomes[0].when", "tasks/DelayMatchSample.yaml", 35, 30),
-    (118, "outcomes[1].when", "tasks/DelayMatchSample.yaml", 36, 30),
-    (122, "outcomes[2].when", "tasks/DelayMatchSample.yaml", 37, 30),
-    (134, "outcomes[0].when", "tasks/DelayMatchSample.yaml", 35, 30),
-    (136, "outcomes[1].when", "tasks/DelayMatchSample.yaml", 36, 30),
-    (138, "outcomes[2].when", "tasks/DelayMatchSample.yaml", 37, 30),
+    (114, "response.hold", "tasks/DelayMatchSample.yaml", 34, 36),
+    (118, "response.during", "tasks/DelayMatchSample.yaml", 34, 20),
+    (122, "response.during", "tasks/DelayMatchSample.yaml", 34, 20),
+    (134, "response.hold", "tasks/DelayMatchSample.yaml", 34, 36),
+    (136, "response.during", "tasks/DelayMatchSample.yaml", 34, 20),
+    (143, "response.during", "tasks/DelayMatchSample.yaml", 34, 20),
 )

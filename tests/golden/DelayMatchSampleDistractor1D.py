@@ -131,7 +131,6 @@ class DelayMatchSampleDistractor1D(TrialEnv):
         _start = self.start_t
         _end = self.end_t
         fixation = self.action_index["fixation"]
-        match = self.action_index["match"]
         # see _SPEC_LOCATIONS[19]
         if (
             _start["fixation"] <= t < _end["fixation"] or _start["sample"] <= t < _end["sample"]
@@ -146,7 +145,7 @@ class DelayMatchSampleDistractor1D(TrialEnv):
             or (_start["test2"] <= t < _end["test2"])
             or (_start["delay3"] <= t < _end["delay3"])
             or (_start["test3"] <= t < _end["test3"])
-        ) and (action == match and target == match):
+        ) and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[21]
@@ -167,7 +166,6 @@ class DelayMatchSampleDistractor1D(TrialEnv):
         correct = self.rewards["correct"]
         fail = self.rewards["fail"]
         fixation = self.action_index["fixation"]
-        match = self.action_index["match"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[22]
         _outcomes.rule(
@@ -176,7 +174,7 @@ class DelayMatchSampleDistractor1D(TrialEnv):
         # see _SPEC_LOCATIONS[23]
         _outcomes.rule(
             _outcomes.inside(("delay1", "test1", "delay2", "test2", "delay3", "test3"), _start, _end)
-            & fn.all_of(action == match, target == match),
+            & fn.all_of(action != fixation, action == target),
             correct,
             1,
             True,
@@ -214,10 +212,10 @@ _SPEC_LOCATIONS = (
     (118, "inputs[1].value", "tasks/DelayMatchSampleDistractor1D.yaml", 34, 46),
     (120, "inputs[2].value", "tasks/DelayMatchSampleDistractor1D.yaml", 37, 12),
     (127, "target[0].value", "tasks/DelayMatchSampleDistractor1D.yaml", 39, 27),
-    (135, "outcomes[0].when", "tasks/DelayMatchSampleDistractor1D.yaml", 41, 40),
-    (141, "outcomes[1].when", "tasks/DelayMatchSampleDistractor1D.yaml", 42, 27),
-    (152, "outcomes[2].when", "tasks/DelayMatchSampleDistractor1D.yaml", 43, 27),
-    (172, "outcomes[0].when", "tasks/DelayMatchSampleDistractor1D.yaml", 41, 40),
-    (176, "outcomes[1].when", "tasks/DelayMatchSampleDistractor1D.yaml", 42, 27),
-    (184, "outcomes[2].when", "tasks/DelayMatchSampleDistractor1D.yaml", 43, 27),
+    (134, "response.hold", "tasks/DelayMatchSampleDistractor1D.yaml", 40, 33),
+    (140, "response.during", "tasks/DelayMatchSampleDistractor1D.yaml", 40, 20),
+    (151, "response.during", "tasks/DelayMatchSampleDistractor1D.yaml", 40, 20),
+    (170, "response.hold", "tasks/DelayMatchSampleDistractor1D.yaml", 40, 33),
+    (174, "response.during", "tasks/DelayMatchSampleDistractor1D.yaml", 40, 20),
+    (182, "response.during", "tasks/DelayMatchSampleDistractor1D.yaml", 40, 20),
 )

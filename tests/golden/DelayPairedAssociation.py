@@ -104,20 +104,18 @@ class DelayPairedAssociation(TrialEnv):
         _start = self.start_t
         _end = self.end_t
         fixation = self.action_index["fixation"]
-        go = self.action_index["go"]
-        ground_truth = self.trial["ground_truth"]
         # see _SPEC_LOCATIONS[17]
         if _start["fixation"] <= t < _end["fixation"] and action != fixation:
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[18]
-        if _start["decision"] <= t < _end["decision"] and (action == go and ground_truth == 1):
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[19]
-        if _start["decision"] <= t < _end["decision"] and action == go:
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
             fail = self.rewards["fail"]
-            return fail, 0.0, True
+            return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
@@ -125,17 +123,18 @@ class DelayPairedAssociation(TrialEnv):
         correct = self.rewards["correct"]
         fail = self.rewards["fail"]
         fixation = self.action_index["fixation"]
-        go = self.action_index["go"]
-        ground_truth = _vars["ground_truth"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[20]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
         _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action == go, ground_truth == 1), correct, 1, True
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
         )
         # see _SPEC_LOCATIONS[22]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == go), fail, 0, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
     def _timeout(self):
@@ -178,14 +177,14 @@ _SPEC_LOCATIONS = (
     (96, "inputs[1].value", "tasks/DelayPairedAssociation.yaml", 27, 45),
     (98, "inputs[2].value", "tasks/DelayPairedAssociation.yaml", 28, 45),
     (100, "target[0].value", "tasks/DelayPairedAssociation.yaml", 30, 31),
-    (109, "outcomes[0].when", "tasks/DelayPairedAssociation.yaml", 32, 30),
-    (113, "outcomes[1].when", "tasks/DelayPairedAssociation.yaml", 33, 30),
-    (117, "outcomes[2].when", "tasks/DelayPairedAssociation.yaml", 34, 30),
-    (131, "outcomes[0].when", "tasks/DelayPairedAssociation.yaml", 32, 30),
-    (133, "outcomes[1].when", "tasks/DelayPairedAssociation.yaml", 33, 30),
-    (137, "outcomes[2].when", "tasks/DelayPairedAssociation.yaml", 34, 30),
-    (144, "timeout[0].when", "tasks/DelayPairedAssociation.yaml", 36, 12),
-    (147, "timeout[1].when", "tasks/DelayPairedAssociation.yaml", 37, 5),
-    (154, "timeout[0].when", "tasks/DelayPairedAssociation.yaml", 36, 12),
-    (156, "timeout[1].when", "tasks/DelayPairedAssociation.yaml", 37, 5),
+    (107, "response.hold", "tasks/DelayPairedAssociation.yaml", 31, 36),
+    (111, "response.during", "tasks/DelayPairedAssociation.yaml", 31, 20),
+    (115, "response.during", "tasks/DelayPairedAssociation.yaml", 31, 20),
+    (127, "response.hold", "tasks/DelayPairedAssociation.yaml", 31, 36),
+    (129, "response.during", "tasks/DelayPairedAssociation.yaml", 31, 20),
+    (136, "response.during", "tasks/DelayPairedAssociation.yaml", 31, 20),
+    (143, "timeout[0].when", "tasks/DelayPairedAssociation.yaml", 33, 12),
+    (146, "timeout[1].when", "tasks/DelayPairedAssociation.yaml", 34, 5),
+    (153, "timeout[0].when", "tasks/DelayPairedAssociation.yaml", 33, 12),
+    (155, "timeout[1].when", "tasks/DelayPairedAssociation.yaml", 34, 5),
 )

@@ -143,19 +143,18 @@ class Detection(TrialEnv):
         _start = self.start_t
         _end = self.end_t
         fixation = self.action_index["fixation"]
-        go = self.action_index["go"]
         # see _SPEC_LOCATIONS[14]
         if _start["fixation"] <= t < _end["fixation"] and action != fixation:
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[15]
-        if _start["stimulus"] <= t < _end["stimulus"] and (action == go and target == go):
+        if _start["stimulus"] <= t < _end["stimulus"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[16]
         if _start["stimulus"] <= t < _end["stimulus"] and action != fixation:
             fail = self.rewards["fail"]
-            return fail, 0.0, True
+            return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
@@ -163,16 +162,18 @@ class Detection(TrialEnv):
         correct = self.rewards["correct"]
         fail = self.rewards["fail"]
         fixation = self.action_index["fixation"]
-        go = self.action_index["go"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[17]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[18]
         _outcomes.rule(
-            _outcomes.inside(("stimulus",), _start, _end) & fn.all_of(action == go, target == go), correct, 1, True
+            _outcomes.inside(("stimulus",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
         )
         # see _SPEC_LOCATIONS[19]
-        _outcomes.rule(_outcomes.inside(("stimulus",), _start, _end) & (action != fixation), fail, 0, True)
+        _outcomes.rule(_outcomes.inside(("stimulus",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
     def _timeout(self):
@@ -212,14 +213,14 @@ _SPEC_LOCATIONS = (
     (120, "inputs[0].value", "tasks/Detection.yaml", 43, 48),
     (122, "inputs[1].value", "tasks/Detection.yaml", 46, 12),
     (137, "target[0].value", "tasks/Detection.yaml", 49, 31),
-    (147, "outcomes[0].when", "tasks/Detection.yaml", 51, 30),
-    (151, "outcomes[1].when", "tasks/Detection.yaml", 52, 30),
-    (155, "outcomes[2].when", "tasks/Detection.yaml", 53, 30),
-    (168, "outcomes[0].when", "tasks/Detection.yaml", 51, 30),
-    (170, "outcomes[1].when", "tasks/Detection.yaml", 52, 30),
-    (174, "outcomes[2].when", "tasks/Detection.yaml", 53, 30),
-    (181, "timeout[0].when", "tasks/Detection.yaml", 55, 12),
-    (184, "timeout[1].when", "tasks/Detection.yaml", 56, 5),
-    (191, "timeout[0].when", "tasks/Detection.yaml", 55, 12),
-    (193, "timeout[1].when", "tasks/Detection.yaml", 56, 5),
+    (146, "response.hold", "tasks/Detection.yaml", 50, 36),
+    (150, "response.during", "tasks/Detection.yaml", 50, 20),
+    (154, "response.during", "tasks/Detection.yaml", 50, 20),
+    (166, "response.hold", "tasks/Detection.yaml", 50, 36),
+    (168, "response.during", "tasks/Detection.yaml", 50, 20),
+    (175, "response.during", "tasks/Detection.yaml", 50, 20),
+    (182, "timeout[0].when", "tasks/Detection.yaml", 52, 12),
+    (185, "timeout[1].when", "tasks/Detection.yaml", 53, 5),
+    (192, "timeout[0].when", "tasks/Detection.yaml", 52, 12),
+    (194, "timeout[1].when", "tasks/Detection.yaml", 53, 5),
 )

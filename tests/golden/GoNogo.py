@@ -82,20 +82,18 @@ class GoNogo(TrialEnv):
         _start = self.start_t
         _end = self.end_t
         fixation = self.action_index["fixation"]
-        go = self.action_index["go"]
-        ground_truth = self.trial["ground_truth"]
         # see _SPEC_LOCATIONS[13]
         if _start["fixation"] <= t < _end["fixation"] and action != fixation:
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[14]
-        if _start["decision"] <= t < _end["decision"] and (action == go and ground_truth == 1):
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[15]
-        if _start["decision"] <= t < _end["decision"] and action == go:
+        if _start["decision"] <= t < _end["decision"] and action != fixation:
             fail = self.rewards["fail"]
-            return fail, 0.0, True
+            return fail, None, True
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
@@ -103,17 +101,18 @@ class GoNogo(TrialEnv):
         correct = self.rewards["correct"]
         fail = self.rewards["fail"]
         fixation = self.action_index["fixation"]
-        go = self.action_index["go"]
-        ground_truth = _vars["ground_truth"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[16]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[17]
         _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action == go, ground_truth == 1), correct, 1, True
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
         )
         # see _SPEC_LOCATIONS[18]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == go), fail, 0, True)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
     def _timeout(self):
@@ -152,14 +151,14 @@ _SPEC_LOCATIONS = (
     (74, "inputs[0].value", "tasks/GoNogo.yaml", 21, 67),
     (76, "inputs[1].value", "tasks/GoNogo.yaml", 22, 50),
     (78, "target[0].value", "tasks/GoNogo.yaml", 24, 31),
-    (87, "outcomes[0].when", "tasks/GoNogo.yaml", 26, 30),
-    (91, "outcomes[1].when", "tasks/GoNogo.yaml", 27, 30),
-    (95, "outcomes[2].when", "tasks/GoNogo.yaml", 28, 30),
-    (109, "outcomes[0].when", "tasks/GoNogo.yaml", 26, 30),
-    (111, "outcomes[1].when", "tasks/GoNogo.yaml", 27, 30),
-    (115, "outcomes[2].when", "tasks/GoNogo.yaml", 28, 30),
-    (122, "timeout[0].when", "tasks/GoNogo.yaml", 30, 12),
-    (125, "timeout[1].when", "tasks/GoNogo.yaml", 31, 5),
-    (132, "timeout[0].when", "tasks/GoNogo.yaml", 30, 12),
-    (134, "timeout[1].when", "tasks/GoNogo.yaml", 31, 5),
+    (85, "response.hold", "tasks/GoNogo.yaml", 25, 36),
+    (89, "response.during", "tasks/GoNogo.yaml", 25, 20),
+    (93, "response.during", "tasks/GoNogo.yaml", 25, 20),
+    (105, "response.hold", "tasks/GoNogo.yaml", 25, 36),
+    (107, "response.during", "tasks/GoNogo.yaml", 25, 20),
+    (114, "response.during", "tasks/GoNogo.yaml", 25, 20),
+    (121, "timeout[0].when", "tasks/GoNogo.yaml", 27, 12),
+    (124, "timeout[1].when", "tasks/GoNogo.yaml", 28, 5),
+    (131, "timeout[0].when", "tasks/GoNogo.yaml", 27, 12),
+    (133, "timeout[1].when", "tasks/GoNogo.yaml", 28, 5),
 )

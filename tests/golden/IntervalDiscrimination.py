@@ -112,7 +112,7 @@ class IntervalDiscrimination(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[20]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[21]
@@ -130,7 +130,12 @@ class IntervalDiscrimination(TrialEnv):
         # see _SPEC_LOCATIONS[22]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[23]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[24]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -158,10 +163,10 @@ _SPEC_LOCATIONS = (
     (99, "inputs[1].value", "tasks/IntervalDiscrimination.yaml", 31, 42),
     (101, "inputs[2].value", "tasks/IntervalDiscrimination.yaml", 32, 42),
     (103, "target[0].value", "tasks/IntervalDiscrimination.yaml", 34, 31),
-    (110, "outcomes[0].when", "tasks/IntervalDiscrimination.yaml", 36, 30),
-    (114, "outcomes[1].when", "tasks/IntervalDiscrimination.yaml", 37, 30),
-    (118, "outcomes[2].when", "tasks/IntervalDiscrimination.yaml", 38, 30),
-    (130, "outcomes[0].when", "tasks/IntervalDiscrimination.yaml", 36, 30),
-    (132, "outcomes[1].when", "tasks/IntervalDiscrimination.yaml", 37, 30),
-    (134, "outcomes[2].when", "tasks/IntervalDiscrimination.yaml", 38, 30),
+    (110, "response.hold", "tasks/IntervalDiscrimination.yaml", 35, 36),
+    (114, "response.during", "tasks/IntervalDiscrimination.yaml", 35, 20),
+    (118, "response.during", "tasks/IntervalDiscrimination.yaml", 35, 20),
+    (130, "response.hold", "tasks/IntervalDiscrimination.yaml", 35, 36),
+    (132, "response.during", "tasks/IntervalDiscrimination.yaml", 35, 20),
+    (139, "response.during", "tasks/IntervalDiscrimination.yaml", 35, 20),
 )

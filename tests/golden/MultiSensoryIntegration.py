@@ -121,7 +121,7 @@ class MultiSensoryIntegration(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[17]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[18]
@@ -137,7 +137,12 @@ class MultiSensoryIntegration(TrialEnv):
         # see _SPEC_LOCATIONS[19]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[20]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[21]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), 0, None, True)
         return _outcomes
@@ -162,10 +167,10 @@ _SPEC_LOCATIONS = (
     (103, "inputs[2].value", "tasks/MultiSensoryIntegration.yaml", 37, 12),
     (110, "inputs[3].noise", "tasks/MultiSensoryIntegration.yaml", 38, 80),
     (112, "target[0].value", "tasks/MultiSensoryIntegration.yaml", 40, 31),
-    (119, "outcomes[0].when", "tasks/MultiSensoryIntegration.yaml", 42, 30),
-    (123, "outcomes[1].when", "tasks/MultiSensoryIntegration.yaml", 43, 30),
-    (127, "outcomes[2].when", "tasks/MultiSensoryIntegration.yaml", 44, 30),
-    (137, "outcomes[0].when", "tasks/MultiSensoryIntegration.yaml", 42, 30),
-    (139, "outcomes[1].when", "tasks/MultiSensoryIntegration.yaml", 43, 30),
-    (141, "outcomes[2].when", "tasks/MultiSensoryIntegration.yaml", 44, 30),
+    (119, "response.hold", "tasks/MultiSensoryIntegration.yaml", 41, 36),
+    (123, "response.during", "tasks/MultiSensoryIntegration.yaml", 41, 20),
+    (127, "response.during", "tasks/MultiSensoryIntegration.yaml", 41, 20),
+    (137, "response.hold", "tasks/MultiSensoryIntegration.yaml", 41, 36),
+    (139, "response.during", "tasks/MultiSensoryIntegration.yaml", 41, 20),
+    (146, "response.during", "tasks/MultiSensoryIntegration.yaml", 41, 20),
 )

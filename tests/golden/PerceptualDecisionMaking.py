@@ -109,7 +109,7 @@ class PerceptualDecisionMaking(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[14]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[15]
@@ -127,7 +127,12 @@ class PerceptualDecisionMaking(TrialEnv):
         # see _SPEC_LOCATIONS[16]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[17]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[18]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -149,10 +154,10 @@ _SPEC_LOCATIONS = (
     (91, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
     (93, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
     (100, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
-    (107, "outcomes[0].when", "tasks/PerceptualDecisionMaking.yaml", 32, 30),
-    (111, "outcomes[1].when", "tasks/PerceptualDecisionMaking.yaml", 33, 30),
-    (115, "outcomes[2].when", "tasks/PerceptualDecisionMaking.yaml", 34, 30),
-    (127, "outcomes[0].when", "tasks/PerceptualDecisionMaking.yaml", 32, 30),
-    (129, "outcomes[1].when", "tasks/PerceptualDecisionMaking.yaml", 33, 30),
-    (131, "outcomes[2].when", "tasks/PerceptualDecisionMaking.yaml", 34, 30),
+    (107, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (111, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (115, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (127, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (129, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (136, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
 )

@@ -114,7 +114,7 @@ class PerceptualDecisionMakingDelayResponse(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[14]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[15]
@@ -132,7 +132,12 @@ class PerceptualDecisionMakingDelayResponse(TrialEnv):
         # see _SPEC_LOCATIONS[16]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[17]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[18]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -154,10 +159,10 @@ _SPEC_LOCATIONS = (
     (99, "inputs[0].value", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 32, 67),
     (101, "inputs[1].value", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 35, 12),
     (105, "target[0].value", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 38, 31),
-    (112, "outcomes[0].when", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 40, 30),
-    (116, "outcomes[1].when", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 41, 30),
-    (120, "outcomes[2].when", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 42, 30),
-    (132, "outcomes[0].when", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 40, 30),
-    (134, "outcomes[1].when", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 41, 30),
-    (136, "outcomes[2].when", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 42, 30),
+    (112, "response.hold", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 39, 36),
+    (116, "response.during", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 39, 20),
+    (120, "response.during", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 39, 20),
+    (132, "response.hold", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 39, 36),
+    (134, "response.during", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 39, 20),
+    (141, "response.during", "tasks/PerceptualDecisionMakingDelayResponse.yaml", 39, 20),
 )

@@ -113,7 +113,7 @@ class PerceptualDecisionMakingRT(TrialEnv):
             _start["stimulus"] <= t < _end["stimulus"]
             or _start["delay"] <= t < _end["delay"]
             or _start["decision"] <= t < _end["decision"]
-        ) and action == target:
+        ) and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[15]
@@ -136,7 +136,11 @@ class PerceptualDecisionMakingRT(TrialEnv):
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[17]
         _outcomes.rule(
-            _outcomes.inside(("stimulus", "delay", "decision"), _start, _end) & (action == target), correct, 1, True
+            _outcomes.inside(("stimulus", "delay", "decision"), _start, _end)
+            & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
         )
         # see _SPEC_LOCATIONS[18]
         _outcomes.rule(
@@ -161,10 +165,10 @@ _SPEC_LOCATIONS = (
     (91, "inputs[0].value", "tasks/PerceptualDecisionMakingRT.yaml", 11, 48),
     (93, "inputs[1].value", "tasks/PerceptualDecisionMakingRT.yaml", 14, 12),
     (100, "target[0].value", "tasks/PerceptualDecisionMakingRT.yaml", 17, 50),
-    (107, "outcomes[0].when", "tasks/PerceptualDecisionMakingRT.yaml", 19, 30),
-    (111, "outcomes[1].when", "tasks/PerceptualDecisionMakingRT.yaml", 20, 49),
-    (119, "outcomes[2].when", "tasks/PerceptualDecisionMakingRT.yaml", 21, 49),
-    (135, "outcomes[0].when", "tasks/PerceptualDecisionMakingRT.yaml", 19, 30),
-    (137, "outcomes[1].when", "tasks/PerceptualDecisionMakingRT.yaml", 20, 49),
-    (141, "outcomes[2].when", "tasks/PerceptualDecisionMakingRT.yaml", 21, 49),
+    (107, "response.hold", "tasks/PerceptualDecisionMakingRT.yaml", 18, 55),
+    (111, "response.during", "tasks/PerceptualDecisionMakingRT.yaml", 18, 20),
+    (119, "response.during", "tasks/PerceptualDecisionMakingRT.yaml", 18, 20),
+    (135, "response.hold", "tasks/PerceptualDecisionMakingRT.yaml", 18, 55),
+    (137, "response.during", "tasks/PerceptualDecisionMakingRT.yaml", 18, 20),
+    (145, "response.during", "tasks/PerceptualDecisionMakingRT.yaml", 18, 20),
 )

@@ -133,21 +133,21 @@ class PostDecisionWager(TrialEnv):
         sure = self.action_index["sure"]
         wager = self.trial["wager"]
         # see _SPEC_LOCATIONS[19]
-        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
-            abort = self.rewards["abort"]
-            return abort, None, False
-        # see _SPEC_LOCATIONS[20]
         if _start["decision"] <= t < _end["decision"] and (action == sure and wager == 1):
             correct = self.rewards["correct"]
             fail = self.rewards["fail"]
             sure_bet = self.rewards["sure_bet"]
             return sure_bet, fn.scalar((sure_bet - fail) / (correct - fail), "performance"), True
-        # see _SPEC_LOCATIONS[21]
+        # see _SPEC_LOCATIONS[20]
         if _start["decision"] <= t < _end["decision"] and action == sure:
             abort = self.rewards["abort"]
             return abort, None, True
+        # see _SPEC_LOCATIONS[21]
+        if _start["fixation"] <= t < _end["fixation"] and action != fixation:
+            abort = self.rewards["abort"]
+            return abort, None, False
         # see _SPEC_LOCATIONS[22]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[23]
@@ -166,18 +166,23 @@ class PostDecisionWager(TrialEnv):
         wager = _vars["wager"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[24]
-        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
-        # see _SPEC_LOCATIONS[25]
         _outcomes.rule(
             _outcomes.inside(("decision",), _start, _end) & fn.all_of(action == sure, wager == 1),
             sure_bet,
             (sure_bet - fail) / (correct - fail),
             True,
         )
-        # see _SPEC_LOCATIONS[26]
+        # see _SPEC_LOCATIONS[25]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == sure), abort, None, True)
+        # see _SPEC_LOCATIONS[26]
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[27]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[28]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -205,14 +210,14 @@ _SPEC_LOCATIONS = (
     (122, "inputs[2].noise", "tasks/PostDecisionWager.yaml", 46, 66),
     (124, "inputs[3].value", "tasks/PostDecisionWager.yaml", 47, 53),
     (126, "target[0].value", "tasks/PostDecisionWager.yaml", 49, 31),
-    (135, "outcomes[0].when", "tasks/PostDecisionWager.yaml", 51, 30),
-    (139, "outcomes[1].when", "tasks/PostDecisionWager.yaml", 53, 11),
-    (145, "outcomes[2].when", "tasks/PostDecisionWager.yaml", 57, 30),
-    (149, "outcomes[3].when", "tasks/PostDecisionWager.yaml", 58, 30),
-    (153, "outcomes[4].when", "tasks/PostDecisionWager.yaml", 59, 30),
-    (168, "outcomes[0].when", "tasks/PostDecisionWager.yaml", 51, 30),
-    (170, "outcomes[1].when", "tasks/PostDecisionWager.yaml", 53, 11),
-    (177, "outcomes[2].when", "tasks/PostDecisionWager.yaml", 57, 30),
-    (179, "outcomes[3].when", "tasks/PostDecisionWager.yaml", 58, 30),
-    (181, "outcomes[4].when", "tasks/PostDecisionWager.yaml", 59, 30),
+    (135, "outcomes[0].when", "tasks/PostDecisionWager.yaml", 52, 11),
+    (141, "outcomes[1].when", "tasks/PostDecisionWager.yaml", 56, 30),
+    (145, "response.hold", "tasks/PostDecisionWager.yaml", 57, 36),
+    (149, "response.during", "tasks/PostDecisionWager.yaml", 57, 20),
+    (153, "response.during", "tasks/PostDecisionWager.yaml", 57, 20),
+    (168, "outcomes[0].when", "tasks/PostDecisionWager.yaml", 52, 11),
+    (175, "outcomes[1].when", "tasks/PostDecisionWager.yaml", 56, 30),
+    (177, "response.hold", "tasks/PostDecisionWager.yaml", 57, 36),
+    (179, "response.during", "tasks/PostDecisionWager.yaml", 57, 20),
+    (186, "response.during", "tasks/PostDecisionWager.yaml", 57, 20),
 )

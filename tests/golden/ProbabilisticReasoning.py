@@ -220,17 +220,24 @@ class ProbabilisticReasoning(TrialEnv):
         _end = self.end_t
         fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[34]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if (
+            _start["fixation"] <= t < _end["fixation"]
+            or _start["stimulus0"] <= t < _end["stimulus0"]
+            or _start["stimulus1"] <= t < _end["stimulus1"]
+            or (_start["stimulus2"] <= t < _end["stimulus2"])
+            or (_start["stimulus3"] <= t < _end["stimulus3"])
+            or (_start["delay"] <= t < _end["delay"])
+        ) and action != fixation:
+            abort = self.rewards["abort"]
+            return abort, None, False
+        # see _SPEC_LOCATIONS[35]
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
-        # see _SPEC_LOCATIONS[35]
+        # see _SPEC_LOCATIONS[36]
         if _start["decision"] <= t < _end["decision"] and action != fixation:
             fail = self.rewards["fail"]
             return fail, None, True
-        # see _SPEC_LOCATIONS[36]
-        if action != fixation:
-            abort = self.rewards["abort"]
-            return abort, None, False
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
@@ -240,11 +247,22 @@ class ProbabilisticReasoning(TrialEnv):
         fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[37]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("fixation", "stimulus0", "stimulus1", "stimulus2", "stimulus3", "delay"), _start, _end)
+            & (action != fixation),
+            abort,
+            None,
+            False,
+        )
         # see _SPEC_LOCATIONS[38]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[39]
-        _outcomes.rule(action != fixation, abort, None, False)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
 
@@ -285,10 +303,10 @@ _SPEC_LOCATIONS = (
     (207, "inputs[3].value", "tasks/ProbabilisticReasoning.yaml", 48, 44),
     (211, "inputs[4].value", "tasks/ProbabilisticReasoning.yaml", 49, 44),
     (215, "target[0].value", "tasks/ProbabilisticReasoning.yaml", 51, 31),
-    (222, "outcomes[0].when", "tasks/ProbabilisticReasoning.yaml", 53, 30),
-    (226, "outcomes[1].when", "tasks/ProbabilisticReasoning.yaml", 54, 30),
-    (230, "outcomes[2].when", "tasks/ProbabilisticReasoning.yaml", 55, 12),
-    (242, "outcomes[0].when", "tasks/ProbabilisticReasoning.yaml", 53, 30),
-    (244, "outcomes[1].when", "tasks/ProbabilisticReasoning.yaml", 54, 30),
-    (246, "outcomes[2].when", "tasks/ProbabilisticReasoning.yaml", 55, 12),
+    (222, "response.hold", "tasks/ProbabilisticReasoning.yaml", 52, 36),
+    (233, "response.during", "tasks/ProbabilisticReasoning.yaml", 52, 20),
+    (237, "response.during", "tasks/ProbabilisticReasoning.yaml", 52, 20),
+    (249, "response.hold", "tasks/ProbabilisticReasoning.yaml", 52, 36),
+    (257, "response.during", "tasks/ProbabilisticReasoning.yaml", 52, 20),
+    (264, "response.during", "tasks/ProbabilisticReasoning.yaml", 52, 20),
 )

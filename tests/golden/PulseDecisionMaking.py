@@ -198,17 +198,31 @@ class PulseDecisionMaking(TrialEnv):
         _end = self.end_t
         fixation = self.action_index["fixation"]
         # see _SPEC_LOCATIONS[25]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if (
+            _start["fixation"] <= t < _end["fixation"]
+            or _start["cue0"] <= t < _end["cue0"]
+            or _start["bin0"] <= t < _end["bin0"]
+            or (_start["cue1"] <= t < _end["cue1"])
+            or (_start["bin1"] <= t < _end["bin1"])
+            or (_start["cue2"] <= t < _end["cue2"])
+            or (_start["bin2"] <= t < _end["bin2"])
+            or (_start["cue3"] <= t < _end["cue3"])
+            or (_start["bin3"] <= t < _end["bin3"])
+            or (_start["cue4"] <= t < _end["cue4"])
+            or (_start["bin4"] <= t < _end["bin4"])
+            or (_start["cue5"] <= t < _end["cue5"])
+            or (_start["bin5"] <= t < _end["bin5"])
+        ) and action != fixation:
+            abort = self.rewards["abort"]
+            return abort, None, False
+        # see _SPEC_LOCATIONS[26]
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
-        # see _SPEC_LOCATIONS[26]
+        # see _SPEC_LOCATIONS[27]
         if _start["decision"] <= t < _end["decision"] and action != fixation:
             fail = self.rewards["fail"]
             return fail, None, True
-        # see _SPEC_LOCATIONS[27]
-        if action != fixation:
-            abort = self.rewards["abort"]
-            return abort, None, False
         return 0.0, None, False
 
     def _judge_all(self, action, target, t, _vars, _start, _end, _states):
@@ -218,11 +232,40 @@ class PulseDecisionMaking(TrialEnv):
         fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[28]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(
+                (
+                    "fixation",
+                    "cue0",
+                    "bin0",
+                    "cue1",
+                    "bin1",
+                    "cue2",
+                    "bin2",
+                    "cue3",
+                    "bin3",
+                    "cue4",
+                    "bin4",
+                    "cue5",
+                    "bin5",
+                ),
+                _start,
+                _end,
+            )
+            & (action != fixation),
+            abort,
+            None,
+            False,
+        )
         # see _SPEC_LOCATIONS[29]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[30]
-        _outcomes.rule(action != fixation, abort, None, False)
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
 
@@ -254,10 +297,10 @@ _SPEC_LOCATIONS = (
     (165, "inputs[0].value", "tasks/PulseDecisionMaking.yaml", 33, 58),
     (186, "inputs[1].value", "tasks/PulseDecisionMaking.yaml", 34, 43),
     (193, "target[0].value", "tasks/PulseDecisionMaking.yaml", 36, 31),
-    (200, "outcomes[0].when", "tasks/PulseDecisionMaking.yaml", 38, 30),
-    (204, "outcomes[1].when", "tasks/PulseDecisionMaking.yaml", 39, 30),
-    (208, "outcomes[2].when", "tasks/PulseDecisionMaking.yaml", 40, 12),
-    (220, "outcomes[0].when", "tasks/PulseDecisionMaking.yaml", 38, 30),
-    (222, "outcomes[1].when", "tasks/PulseDecisionMaking.yaml", 39, 30),
-    (224, "outcomes[2].when", "tasks/PulseDecisionMaking.yaml", 40, 12),
+    (200, "response.hold", "tasks/PulseDecisionMaking.yaml", 37, 36),
+    (218, "response.during", "tasks/PulseDecisionMaking.yaml", 37, 20),
+    (222, "response.during", "tasks/PulseDecisionMaking.yaml", 37, 20),
+    (234, "response.hold", "tasks/PulseDecisionMaking.yaml", 37, 36),
+    (260, "response.during", "tasks/PulseDecisionMaking.yaml", 37, 20),
+    (267, "response.during", "tasks/PulseDecisionMaking.yaml", 37, 20),
 )

@@ -138,7 +138,7 @@ class Reaching1D(TrialEnv):
                 score
                 + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail)
                 / (correct - fail)
-                / ((_end["reach"] - _start["reach"]) / dt)
+                / fn.round((_end["reach"] - _start["reach"]) / dt)
             )
         return {"position": position, "score": score}
 
@@ -170,7 +170,7 @@ class Reaching1D(TrialEnv):
                 score
                 + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail)
                 / (correct - fail)
-                / ((_end["reach"] - _start["reach"]) / dt)
+                / fn.round((_end["reach"] - _start["reach"]) / dt)
             ),
             score,
         )

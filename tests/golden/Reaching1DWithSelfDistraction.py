@@ -135,7 +135,7 @@ class Reaching1DWithSelfDistraction(TrialEnv):
                 score
                 + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail)
                 / (correct - fail)
-                / ((_end["reach"] - _start["reach"]) / dt)
+                / fn.round((_end["reach"] - _start["reach"]) / dt)
             )
         return {"position": position, "score": score}
 
@@ -167,7 +167,7 @@ class Reaching1DWithSelfDistraction(TrialEnv):
                 score
                 + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail)
                 / (correct - fail)
-                / ((_end["reach"] - _start["reach"]) / dt)
+                / fn.round((_end["reach"] - _start["reach"]) / dt)
             ),
             score,
         )

@@ -159,7 +159,7 @@ class ContextdecisionmakingMante13(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[25]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[26]
@@ -177,7 +177,12 @@ class ContextdecisionmakingMante13(TrialEnv):
             _outcomes.inside(("fixation", "stimulus", "delay"), _start, _end) & (action != fixation), abort, None, False
         )
         # see _SPEC_LOCATIONS[28]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[29]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), 0, None, True)
         return _outcomes
@@ -210,10 +215,10 @@ _SPEC_LOCATIONS = (
     (132, "inputs[2].value", "tasks/contextdecisionmaking.mante13.yaml", 29, 12),
     (139, "inputs[3].value", "tasks/contextdecisionmaking.mante13.yaml", 33, 12),
     (146, "target[0].value", "tasks/ContextDecisionMaking.yaml", 45, 31),
-    (153, "outcomes[0].when", "tasks/contextdecisionmaking.mante13.yaml", 36, 49),
-    (161, "outcomes[1].when", "tasks/contextdecisionmaking.mante13.yaml", 37, 30),
-    (165, "outcomes[2].when", "tasks/contextdecisionmaking.mante13.yaml", 38, 30),
-    (175, "outcomes[0].when", "tasks/contextdecisionmaking.mante13.yaml", 36, 49),
-    (179, "outcomes[1].when", "tasks/contextdecisionmaking.mante13.yaml", 37, 30),
-    (181, "outcomes[2].when", "tasks/contextdecisionmaking.mante13.yaml", 38, 30),
+    (153, "response.hold", "tasks/contextdecisionmaking.mante13.yaml", 35, 36),
+    (161, "response.during", "tasks/contextdecisionmaking.mante13.yaml", 35, 20),
+    (165, "response.during", "tasks/contextdecisionmaking.mante13.yaml", 35, 20),
+    (175, "response.hold", "tasks/contextdecisionmaking.mante13.yaml", 35, 36),
+    (179, "response.during", "tasks/contextdecisionmaking.mante13.yaml", 35, 20),
+    (186, "response.during", "tasks/contextdecisionmaking.mante13.yaml", 35, 20),
 )

@@ -156,7 +156,7 @@ class PerceptualdecisionmakingCorrection(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[21]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[22]
@@ -174,7 +174,12 @@ class PerceptualdecisionmakingCorrection(TrialEnv):
         # see _SPEC_LOCATIONS[23]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[24]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[25]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -203,10 +208,10 @@ _SPEC_LOCATIONS = (
     (138, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
     (140, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
     (147, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
-    (154, "outcomes[0].when", "tasks/PerceptualDecisionMaking.yaml", 32, 30),
-    (158, "outcomes[1].when", "tasks/PerceptualDecisionMaking.yaml", 33, 30),
-    (162, "outcomes[2].when", "tasks/PerceptualDecisionMaking.yaml", 34, 30),
-    (174, "outcomes[0].when", "tasks/PerceptualDecisionMaking.yaml", 32, 30),
-    (176, "outcomes[1].when", "tasks/PerceptualDecisionMaking.yaml", 33, 30),
-    (178, "outcomes[2].when", "tasks/PerceptualDecisionMaking.yaml", 34, 30),
+    (154, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (158, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (162, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (174, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (176, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (183, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
 )

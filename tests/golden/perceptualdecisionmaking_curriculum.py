@@ -178,7 +178,7 @@ class PerceptualdecisionmakingCurriculum(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[20]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[21]
@@ -196,7 +196,12 @@ class PerceptualdecisionmakingCurriculum(TrialEnv):
         # see _SPEC_LOCATIONS[22]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[23]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[24]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -224,10 +229,10 @@ _SPEC_LOCATIONS = (
     (160, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
     (162, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
     (169, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
-    (176, "outcomes[0].when", "tasks/PerceptualDecisionMaking.yaml", 32, 30),
-    (180, "outcomes[1].when", "tasks/PerceptualDecisionMaking.yaml", 33, 30),
-    (184, "outcomes[2].when", "tasks/PerceptualDecisionMaking.yaml", 34, 30),
-    (196, "outcomes[0].when", "tasks/PerceptualDecisionMaking.yaml", 32, 30),
-    (198, "outcomes[1].when", "tasks/PerceptualDecisionMaking.yaml", 33, 30),
-    (200, "outcomes[2].when", "tasks/PerceptualDecisionMaking.yaml", 34, 30),
+    (176, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (180, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (184, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (196, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (198, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (205, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
 )

@@ -128,7 +128,7 @@ class PerceptualdecisionmakingFixationhold(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[15]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[16]
@@ -174,7 +174,12 @@ class PerceptualdecisionmakingFixationhold(TrialEnv):
         # see _SPEC_LOCATIONS[19]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[20]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[21]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -231,16 +236,16 @@ _SPEC_LOCATIONS = (
     (110, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
     (112, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
     (119, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
-    (126, "outcomes[0].when", "tasks/PerceptualDecisionMaking.yaml", 32, 30),
-    (130, "outcomes[1].when", "tasks/PerceptualDecisionMaking.yaml", 33, 30),
-    (134, "outcomes[2].when", "tasks/PerceptualDecisionMaking.yaml", 34, 30),
+    (126, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (130, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (134, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
     (146, "state.held.next", "tasks/perceptualdecisionmaking.fixationhold.yaml", 17, 25),
     (158, "state.held.next", "tasks/perceptualdecisionmaking.fixationhold.yaml", 17, 25),
-    (174, "outcomes[0].when", "tasks/PerceptualDecisionMaking.yaml", 32, 30),
-    (176, "outcomes[1].when", "tasks/PerceptualDecisionMaking.yaml", 33, 30),
-    (178, "outcomes[2].when", "tasks/PerceptualDecisionMaking.yaml", 34, 30),
-    (185, "periods.fixation.until", "tasks/perceptualdecisionmaking.fixationhold.yaml", 19, 41),
-    (193, "periods.fixation.until", "tasks/perceptualdecisionmaking.fixationhold.yaml", 19, 41),
-    (202, "timeout[0].when", "tasks/perceptualdecisionmaking.fixationhold.yaml", 21, 12),
-    (212, "timeout[0].when", "tasks/perceptualdecisionmaking.fixationhold.yaml", 21, 12),
+    (174, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (176, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (183, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (190, "periods.fixation.until", "tasks/perceptualdecisionmaking.fixationhold.yaml", 19, 41),
+    (198, "periods.fixation.until", "tasks/perceptualdecisionmaking.fixationhold.yaml", 19, 41),
+    (207, "timeout[0].when", "tasks/perceptualdecisionmaking.fixationhold.yaml", 21, 12),
+    (217, "timeout[0].when", "tasks/perceptualdecisionmaking.fixationhold.yaml", 21, 12),
 )

@@ -146,7 +146,7 @@ class PerceptualdecisionmakingIbl20(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[18]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[19]
@@ -164,7 +164,12 @@ class PerceptualdecisionmakingIbl20(TrialEnv):
         # see _SPEC_LOCATIONS[20]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[22]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -190,10 +195,10 @@ _SPEC_LOCATIONS = (
     (128, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
     (130, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
     (137, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
-    (144, "outcomes[0].when", "tasks/PerceptualDecisionMaking.yaml", 32, 30),
-    (148, "outcomes[1].when", "tasks/PerceptualDecisionMaking.yaml", 33, 30),
-    (152, "outcomes[2].when", "tasks/PerceptualDecisionMaking.yaml", 34, 30),
-    (164, "outcomes[0].when", "tasks/PerceptualDecisionMaking.yaml", 32, 30),
-    (166, "outcomes[1].when", "tasks/PerceptualDecisionMaking.yaml", 33, 30),
-    (168, "outcomes[2].when", "tasks/PerceptualDecisionMaking.yaml", 34, 30),
+    (144, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (148, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (152, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (164, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (166, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (173, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
 )

@@ -151,7 +151,7 @@ class PerceptualdecisionmakingStaircase(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[18]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[19]
@@ -169,7 +169,12 @@ class PerceptualdecisionmakingStaircase(TrialEnv):
         # see _SPEC_LOCATIONS[20]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[22]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -195,10 +200,10 @@ _SPEC_LOCATIONS = (
     (133, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
     (135, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
     (142, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
-    (149, "outcomes[0].when", "tasks/PerceptualDecisionMaking.yaml", 32, 30),
-    (153, "outcomes[1].when", "tasks/PerceptualDecisionMaking.yaml", 33, 30),
-    (157, "outcomes[2].when", "tasks/PerceptualDecisionMaking.yaml", 34, 30),
-    (169, "outcomes[0].when", "tasks/PerceptualDecisionMaking.yaml", 32, 30),
-    (171, "outcomes[1].when", "tasks/PerceptualDecisionMaking.yaml", 33, 30),
-    (173, "outcomes[2].when", "tasks/PerceptualDecisionMaking.yaml", 34, 30),
+    (149, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (153, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (157, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (169, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (171, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (178, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
 )

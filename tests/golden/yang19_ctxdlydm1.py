@@ -124,35 +124,25 @@ class Yang19Ctxdlydm1(TrialEnv):
         theta2 = fn.per_trial(_n, _fixed["theta2"] if "theta2" in _fixed else fn.take(fn.ring(dim_ring), i_theta2))
         # see _SPEC_LOCATIONS[9]
         i_coh1_mod1 = fn.per_trial(
-            _n,
-            _fixed["i_coh1_mod1"]
-            if "i_coh1_mod1" in _fixed
-            else fn.integers(_rng, _n, 0, fn.sum(fn.abs(cohs) * 0 + 1)),
+            _n, _fixed["i_coh1_mod1"] if "i_coh1_mod1" in _fixed else fn.integers(_rng, _n, 0, fn.length(cohs))
         )
         # see _SPEC_LOCATIONS[10]
         i_coh2_mod1 = fn.per_trial(
             _n,
             _fixed["i_coh2_mod1"]
             if "i_coh2_mod1" in _fixed
-            else fn.mod(
-                i_coh1_mod1 + fn.integers(_rng, _n, 1, fn.sum(fn.abs(cohs) * 0 + 1)), fn.sum(fn.abs(cohs) * 0 + 1)
-            ),
+            else fn.mod(i_coh1_mod1 + fn.integers(_rng, _n, 1, fn.length(cohs)), fn.length(cohs)),
         )
         # see _SPEC_LOCATIONS[11]
         i_coh1_mod2 = fn.per_trial(
-            _n,
-            _fixed["i_coh1_mod2"]
-            if "i_coh1_mod2" in _fixed
-            else fn.integers(_rng, _n, 0, fn.sum(fn.abs(cohs) * 0 + 1)),
+            _n, _fixed["i_coh1_mod2"] if "i_coh1_mod2" in _fixed else fn.integers(_rng, _n, 0, fn.length(cohs))
         )
         # see _SPEC_LOCATIONS[12]
         i_coh2_mod2 = fn.per_trial(
             _n,
             _fixed["i_coh2_mod2"]
             if "i_coh2_mod2" in _fixed
-            else fn.mod(
-                i_coh1_mod2 + fn.integers(_rng, _n, 1, fn.sum(fn.abs(cohs) * 0 + 1)), fn.sum(fn.abs(cohs) * 0 + 1)
-            ),
+            else fn.mod(i_coh1_mod2 + fn.integers(_rng, _n, 1, fn.length(cohs)), fn.length(cohs)),
         )
         # see _SPEC_LOCATIONS[13]
         coh1_mod1 = fn.per_trial(_n, _fixed["coh1_mod1"] if "coh1_mod1" in _fixed else fn.take(cohs, i_coh1_mod1))
@@ -283,7 +273,7 @@ class Yang19Ctxdlydm1(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[33]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[34]
@@ -301,7 +291,12 @@ class Yang19Ctxdlydm1(TrialEnv):
         # see _SPEC_LOCATIONS[35]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[36]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[37]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -319,33 +314,33 @@ _SPEC_LOCATIONS = (
     (114, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 27, 13),
     (121, "trial.theta1", "tasks/yang19.dlydm1.yaml", 28, 11),
     (123, "trial.theta2", "tasks/yang19.dlydm1.yaml", 29, 11),
-    (125, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
-    (132, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
-    (141, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
-    (148, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
-    (157, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
-    (159, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
-    (161, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
-    (163, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
-    (165, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 41, 14),
-    (173, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 42, 14),
-    (181, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 44, 17),
-    (189, "periods.fixation", "tasks/yang19.dlydm1.yaml", 46, 13),
-    (191, "periods.stim1", "tasks/yang19.dlydm1.yaml", 47, 10),
-    (193, "periods.delay", "tasks/yang19.dlydm1.yaml", 48, 10),
-    (195, "periods.stim2", "tasks/yang19.dlydm1.yaml", 49, 10),
-    (197, "periods.decision", "tasks/yang19.dlydm1.yaml", 50, 13),
-    (230, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 57, 48),
-    (232, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 60, 12),
-    (242, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 63, 12),
-    (252, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 66, 12),
-    (262, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
-    (272, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
-    (274, "target[0].value", "tasks/yang19.dlydm1.yaml", 72, 31),
-    (281, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (285, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (289, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
-    (301, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (303, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (305, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (125, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 31, 16),
+    (129, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
+    (136, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 33, 16),
+    (140, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
+    (147, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 35, 14),
+    (149, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
+    (151, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 37, 14),
+    (153, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
+    (155, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 40, 14),
+    (163, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 41, 14),
+    (171, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 43, 17),
+    (179, "periods.fixation", "tasks/yang19.dlydm1.yaml", 45, 13),
+    (181, "periods.stim1", "tasks/yang19.dlydm1.yaml", 46, 10),
+    (183, "periods.delay", "tasks/yang19.dlydm1.yaml", 47, 10),
+    (185, "periods.stim2", "tasks/yang19.dlydm1.yaml", 48, 10),
+    (187, "periods.decision", "tasks/yang19.dlydm1.yaml", 49, 13),
+    (220, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 56, 48),
+    (222, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 59, 12),
+    (232, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 62, 12),
+    (242, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 65, 12),
+    (252, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 68, 12),
+    (262, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 69, 76),
+    (264, "target[0].value", "tasks/yang19.dlydm1.yaml", 71, 31),
+    (271, "response.hold", "tasks/yang19.dlydm1.yaml", 72, 36),
+    (275, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
+    (279, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
+    (291, "response.hold", "tasks/yang19.dlydm1.yaml", 72, 36),
+    (293, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
+    (300, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
 )

@@ -216,7 +216,7 @@ class Yang19Ctxdm2(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[22]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[23]
@@ -234,7 +234,12 @@ class Yang19Ctxdm2(TrialEnv):
         # see _SPEC_LOCATIONS[24]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[25]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[26]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -264,10 +269,10 @@ _SPEC_LOCATIONS = (
     (177, "inputs[1].value", "tasks/yang19.dm2.yaml", 48, 12),
     (192, "inputs[2].value", "tasks/yang19.dm2.yaml", 54, 12),
     (207, "target[0].value", "tasks/yang19.dm2.yaml", 59, 31),
-    (214, "outcomes[0].when", "tasks/yang19.dm2.yaml", 61, 30),
-    (218, "outcomes[1].when", "tasks/yang19.dm2.yaml", 62, 30),
-    (222, "outcomes[2].when", "tasks/yang19.dm2.yaml", 63, 30),
-    (234, "outcomes[0].when", "tasks/yang19.dm2.yaml", 61, 30),
-    (236, "outcomes[1].when", "tasks/yang19.dm2.yaml", 62, 30),
-    (238, "outcomes[2].when", "tasks/yang19.dm2.yaml", 63, 30),
+    (214, "response.hold", "tasks/yang19.dm2.yaml", 60, 36),
+    (218, "response.during", "tasks/yang19.dm2.yaml", 60, 20),
+    (222, "response.during", "tasks/yang19.dm2.yaml", 60, 20),
+    (234, "response.hold", "tasks/yang19.dm2.yaml", 60, 36),
+    (236, "response.during", "tasks/yang19.dm2.yaml", 60, 20),
+    (243, "response.during", "tasks/yang19.dm2.yaml", 60, 20),
 )

@@ -142,7 +142,7 @@ class Yang19Dlyanti(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[18]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[19]
@@ -160,7 +160,12 @@ class Yang19Dlyanti(TrialEnv):
         # see _SPEC_LOCATIONS[20]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[22]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -186,10 +191,10 @@ _SPEC_LOCATIONS = (
     (115, "inputs[1].value", "tasks/yang19.go.yaml", 39, 12),
     (124, "inputs[2].value", "tasks/yang19.go.yaml", 42, 12),
     (133, "target[0].value", "tasks/yang19.go.yaml", 44, 31),
-    (140, "outcomes[0].when", "tasks/yang19.go.yaml", 46, 30),
-    (144, "outcomes[1].when", "tasks/yang19.go.yaml", 47, 30),
-    (148, "outcomes[2].when", "tasks/yang19.go.yaml", 48, 30),
-    (160, "outcomes[0].when", "tasks/yang19.go.yaml", 46, 30),
-    (162, "outcomes[1].when", "tasks/yang19.go.yaml", 47, 30),
-    (164, "outcomes[2].when", "tasks/yang19.go.yaml", 48, 30),
+    (140, "response.hold", "tasks/yang19.go.yaml", 45, 36),
+    (144, "response.during", "tasks/yang19.go.yaml", 45, 20),
+    (148, "response.during", "tasks/yang19.go.yaml", 45, 20),
+    (160, "response.hold", "tasks/yang19.go.yaml", 45, 36),
+    (162, "response.during", "tasks/yang19.go.yaml", 45, 20),
+    (169, "response.during", "tasks/yang19.go.yaml", 45, 20),
 )

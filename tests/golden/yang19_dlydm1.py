@@ -127,35 +127,25 @@ class Yang19Dlydm1(TrialEnv):
         theta2 = fn.per_trial(_n, _fixed["theta2"] if "theta2" in _fixed else fn.take(fn.ring(dim_ring), i_theta2))
         # see _SPEC_LOCATIONS[9]
         i_coh1_mod1 = fn.per_trial(
-            _n,
-            _fixed["i_coh1_mod1"]
-            if "i_coh1_mod1" in _fixed
-            else fn.integers(_rng, _n, 0, fn.sum(fn.abs(cohs) * 0 + 1)),
+            _n, _fixed["i_coh1_mod1"] if "i_coh1_mod1" in _fixed else fn.integers(_rng, _n, 0, fn.length(cohs))
         )
         # see _SPEC_LOCATIONS[10]
         i_coh2_mod1 = fn.per_trial(
             _n,
             _fixed["i_coh2_mod1"]
             if "i_coh2_mod1" in _fixed
-            else fn.mod(
-                i_coh1_mod1 + fn.integers(_rng, _n, 1, fn.sum(fn.abs(cohs) * 0 + 1)), fn.sum(fn.abs(cohs) * 0 + 1)
-            ),
+            else fn.mod(i_coh1_mod1 + fn.integers(_rng, _n, 1, fn.length(cohs)), fn.length(cohs)),
         )
         # see _SPEC_LOCATIONS[11]
         i_coh1_mod2 = fn.per_trial(
-            _n,
-            _fixed["i_coh1_mod2"]
-            if "i_coh1_mod2" in _fixed
-            else fn.integers(_rng, _n, 0, fn.sum(fn.abs(cohs) * 0 + 1)),
+            _n, _fixed["i_coh1_mod2"] if "i_coh1_mod2" in _fixed else fn.integers(_rng, _n, 0, fn.length(cohs))
         )
         # see _SPEC_LOCATIONS[12]
         i_coh2_mod2 = fn.per_trial(
             _n,
             _fixed["i_coh2_mod2"]
             if "i_coh2_mod2" in _fixed
-            else fn.mod(
-                i_coh1_mod2 + fn.integers(_rng, _n, 1, fn.sum(fn.abs(cohs) * 0 + 1)), fn.sum(fn.abs(cohs) * 0 + 1)
-            ),
+            else fn.mod(i_coh1_mod2 + fn.integers(_rng, _n, 1, fn.length(cohs)), fn.length(cohs)),
         )
         # see _SPEC_LOCATIONS[13]
         coh1_mod1 = fn.per_trial(_n, _fixed["coh1_mod1"] if "coh1_mod1" in _fixed else fn.take(cohs, i_coh1_mod1))
@@ -286,7 +276,7 @@ class Yang19Dlydm1(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[33]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[34]
@@ -304,7 +294,12 @@ class Yang19Dlydm1(TrialEnv):
         # see _SPEC_LOCATIONS[35]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[36]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[37]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -322,33 +317,33 @@ _SPEC_LOCATIONS = (
     (117, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 27, 13),
     (124, "trial.theta1", "tasks/yang19.dlydm1.yaml", 28, 11),
     (126, "trial.theta2", "tasks/yang19.dlydm1.yaml", 29, 11),
-    (128, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
-    (135, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
-    (144, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
-    (151, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
-    (160, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
-    (162, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
-    (164, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
-    (166, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
-    (168, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 41, 14),
-    (176, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 42, 14),
-    (184, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 44, 17),
-    (192, "periods.fixation", "tasks/yang19.dlydm1.yaml", 46, 13),
-    (194, "periods.stim1", "tasks/yang19.dlydm1.yaml", 47, 10),
-    (196, "periods.delay", "tasks/yang19.dlydm1.yaml", 48, 10),
-    (198, "periods.stim2", "tasks/yang19.dlydm1.yaml", 49, 10),
-    (200, "periods.decision", "tasks/yang19.dlydm1.yaml", 50, 13),
-    (233, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 57, 48),
-    (235, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 60, 12),
-    (245, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 63, 12),
-    (255, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 66, 12),
-    (265, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
-    (275, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
-    (277, "target[0].value", "tasks/yang19.dlydm1.yaml", 72, 31),
-    (284, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (288, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (292, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
-    (304, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (306, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (308, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (128, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 31, 16),
+    (132, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
+    (139, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 33, 16),
+    (143, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
+    (150, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 35, 14),
+    (152, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
+    (154, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 37, 14),
+    (156, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
+    (158, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 40, 14),
+    (166, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 41, 14),
+    (174, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 43, 17),
+    (182, "periods.fixation", "tasks/yang19.dlydm1.yaml", 45, 13),
+    (184, "periods.stim1", "tasks/yang19.dlydm1.yaml", 46, 10),
+    (186, "periods.delay", "tasks/yang19.dlydm1.yaml", 47, 10),
+    (188, "periods.stim2", "tasks/yang19.dlydm1.yaml", 48, 10),
+    (190, "periods.decision", "tasks/yang19.dlydm1.yaml", 49, 13),
+    (223, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 56, 48),
+    (225, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 59, 12),
+    (235, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 62, 12),
+    (245, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 65, 12),
+    (255, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 68, 12),
+    (265, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 69, 76),
+    (267, "target[0].value", "tasks/yang19.dlydm1.yaml", 71, 31),
+    (274, "response.hold", "tasks/yang19.dlydm1.yaml", 72, 36),
+    (278, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
+    (282, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
+    (294, "response.hold", "tasks/yang19.dlydm1.yaml", 72, 36),
+    (296, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
+    (303, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
 )

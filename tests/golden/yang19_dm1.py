@@ -147,7 +147,7 @@ class Yang19Dm1(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[21]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[22]
@@ -165,7 +165,12 @@ class Yang19Dm1(TrialEnv):
         # see _SPEC_LOCATIONS[23]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[24]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[25]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -194,10 +199,10 @@ _SPEC_LOCATIONS = (
     (128, "inputs[1].value", "tasks/yang19.dm1.yaml", 41, 12),
     (136, "inputs[2].noise", "tasks/yang19.dm1.yaml", 45, 53),
     (138, "target[0].value", "tasks/yang19.dm1.yaml", 47, 31),
-    (145, "outcomes[0].when", "tasks/yang19.dm1.yaml", 49, 30),
-    (149, "outcomes[1].when", "tasks/yang19.dm1.yaml", 50, 30),
-    (153, "outcomes[2].when", "tasks/yang19.dm1.yaml", 51, 30),
-    (165, "outcomes[0].when", "tasks/yang19.dm1.yaml", 49, 30),
-    (167, "outcomes[1].when", "tasks/yang19.dm1.yaml", 50, 30),
-    (169, "outcomes[2].when", "tasks/yang19.dm1.yaml", 51, 30),
+    (145, "response.hold", "tasks/yang19.dm1.yaml", 48, 36),
+    (149, "response.during", "tasks/yang19.dm1.yaml", 48, 20),
+    (153, "response.during", "tasks/yang19.dm1.yaml", 48, 20),
+    (165, "response.hold", "tasks/yang19.dm1.yaml", 48, 36),
+    (167, "response.during", "tasks/yang19.dm1.yaml", 48, 20),
+    (174, "response.during", "tasks/yang19.dm1.yaml", 48, 20),
 )

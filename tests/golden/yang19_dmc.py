@@ -207,13 +207,12 @@ class Yang19Dmc(TrialEnv):
         _start = self.start_t
         _end = self.end_t
         fixation = self.action_index["fixation"]
-        go = self.trial["go"]
         # see _SPEC_LOCATIONS[25]
         if _start["fixation"] <= t < _end["fixation"] and action != fixation:
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[26]
-        if _start["decision"] <= t < _end["decision"] and (action == target and go):
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[27]
@@ -227,13 +226,15 @@ class Yang19Dmc(TrialEnv):
         correct = self.rewards["correct"]
         fail = self.rewards["fail"]
         fixation = self.action_index["fixation"]
-        go = _vars["go"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[28]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[29]
         _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action == target, go), correct, 1, True
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
         )
         # see _SPEC_LOCATIONS[30]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
@@ -282,12 +283,12 @@ _SPEC_LOCATIONS = (
     (185, "inputs[3].value", "tasks/yang19.dms.yaml", 60, 12),
     (194, "inputs[4].value", "tasks/yang19.dms.yaml", 64, 12),
     (203, "target[0].value", "tasks/yang19.dms.yaml", 67, 31),
-    (211, "outcomes[0].when", "tasks/yang19.dms.yaml", 69, 30),
-    (215, "outcomes[1].when", "tasks/yang19.dms.yaml", 70, 30),
-    (219, "outcomes[2].when", "tasks/yang19.dms.yaml", 71, 30),
-    (232, "outcomes[0].when", "tasks/yang19.dms.yaml", 69, 30),
-    (234, "outcomes[1].when", "tasks/yang19.dms.yaml", 70, 30),
-    (238, "outcomes[2].when", "tasks/yang19.dms.yaml", 71, 30),
-    (244, "timeout[0].when", "tasks/yang19.dms.yaml", 73, 12),
-    (252, "timeout[0].when", "tasks/yang19.dms.yaml", 73, 12),
+    (210, "response.hold", "tasks/yang19.dms.yaml", 68, 36),
+    (214, "response.during", "tasks/yang19.dms.yaml", 68, 20),
+    (218, "response.during", "tasks/yang19.dms.yaml", 68, 20),
+    (230, "response.hold", "tasks/yang19.dms.yaml", 68, 36),
+    (232, "response.during", "tasks/yang19.dms.yaml", 68, 20),
+    (239, "response.during", "tasks/yang19.dms.yaml", 68, 20),
+    (245, "timeout[0].when", "tasks/yang19.dms.yaml", 70, 12),
+    (253, "timeout[0].when", "tasks/yang19.dms.yaml", 70, 12),
 )

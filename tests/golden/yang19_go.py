@@ -150,7 +150,7 @@ class Yang19Go(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[18]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[19]
@@ -168,7 +168,12 @@ class Yang19Go(TrialEnv):
         # see _SPEC_LOCATIONS[20]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[22]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -194,10 +199,10 @@ _SPEC_LOCATIONS = (
     (123, "inputs[1].value", "tasks/yang19.go.yaml", 39, 12),
     (132, "inputs[2].value", "tasks/yang19.go.yaml", 42, 12),
     (141, "target[0].value", "tasks/yang19.go.yaml", 44, 31),
-    (148, "outcomes[0].when", "tasks/yang19.go.yaml", 46, 30),
-    (152, "outcomes[1].when", "tasks/yang19.go.yaml", 47, 30),
-    (156, "outcomes[2].when", "tasks/yang19.go.yaml", 48, 30),
-    (168, "outcomes[0].when", "tasks/yang19.go.yaml", 46, 30),
-    (170, "outcomes[1].when", "tasks/yang19.go.yaml", 47, 30),
-    (172, "outcomes[2].when", "tasks/yang19.go.yaml", 48, 30),
+    (148, "response.hold", "tasks/yang19.go.yaml", 45, 36),
+    (152, "response.during", "tasks/yang19.go.yaml", 45, 20),
+    (156, "response.during", "tasks/yang19.go.yaml", 45, 20),
+    (168, "response.hold", "tasks/yang19.go.yaml", 45, 36),
+    (170, "response.during", "tasks/yang19.go.yaml", 45, 20),
+    (177, "response.during", "tasks/yang19.go.yaml", 45, 20),
 )

@@ -125,35 +125,25 @@ class Yang19Multidlydm(TrialEnv):
         theta2 = fn.per_trial(_n, _fixed["theta2"] if "theta2" in _fixed else fn.take(fn.ring(dim_ring), i_theta2))
         # see _SPEC_LOCATIONS[9]
         i_coh1_mod1 = fn.per_trial(
-            _n,
-            _fixed["i_coh1_mod1"]
-            if "i_coh1_mod1" in _fixed
-            else fn.integers(_rng, _n, 0, fn.sum(fn.abs(cohs) * 0 + 1)),
+            _n, _fixed["i_coh1_mod1"] if "i_coh1_mod1" in _fixed else fn.integers(_rng, _n, 0, fn.length(cohs))
         )
         # see _SPEC_LOCATIONS[10]
         i_coh2_mod1 = fn.per_trial(
             _n,
             _fixed["i_coh2_mod1"]
             if "i_coh2_mod1" in _fixed
-            else fn.mod(
-                i_coh1_mod1 + fn.integers(_rng, _n, 1, fn.sum(fn.abs(cohs) * 0 + 1)), fn.sum(fn.abs(cohs) * 0 + 1)
-            ),
+            else fn.mod(i_coh1_mod1 + fn.integers(_rng, _n, 1, fn.length(cohs)), fn.length(cohs)),
         )
         # see _SPEC_LOCATIONS[11]
         i_coh1_mod2 = fn.per_trial(
-            _n,
-            _fixed["i_coh1_mod2"]
-            if "i_coh1_mod2" in _fixed
-            else fn.integers(_rng, _n, 0, fn.sum(fn.abs(cohs) * 0 + 1)),
+            _n, _fixed["i_coh1_mod2"] if "i_coh1_mod2" in _fixed else fn.integers(_rng, _n, 0, fn.length(cohs))
         )
         # see _SPEC_LOCATIONS[12]
         i_coh2_mod2 = fn.per_trial(
             _n,
             _fixed["i_coh2_mod2"]
             if "i_coh2_mod2" in _fixed
-            else fn.mod(
-                i_coh1_mod2 + fn.integers(_rng, _n, 1, fn.sum(fn.abs(cohs) * 0 + 1)), fn.sum(fn.abs(cohs) * 0 + 1)
-            ),
+            else fn.mod(i_coh1_mod2 + fn.integers(_rng, _n, 1, fn.length(cohs)), fn.length(cohs)),
         )
         # see _SPEC_LOCATIONS[13]
         coh1_mod1 = fn.per_trial(_n, _fixed["coh1_mod1"] if "coh1_mod1" in _fixed else fn.take(cohs, i_coh1_mod1))
@@ -284,7 +274,7 @@ class Yang19Multidlydm(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[33]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[34]
@@ -302,7 +292,12 @@ class Yang19Multidlydm(TrialEnv):
         # see _SPEC_LOCATIONS[35]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[36]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[37]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -320,33 +315,33 @@ _SPEC_LOCATIONS = (
     (115, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 27, 13),
     (122, "trial.theta1", "tasks/yang19.dlydm1.yaml", 28, 11),
     (124, "trial.theta2", "tasks/yang19.dlydm1.yaml", 29, 11),
-    (126, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
-    (133, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
-    (142, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
-    (149, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
-    (158, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
-    (160, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
-    (162, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
-    (164, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
-    (166, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 41, 14),
-    (174, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 42, 14),
-    (182, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 44, 17),
-    (190, "periods.fixation", "tasks/yang19.dlydm1.yaml", 46, 13),
-    (192, "periods.stim1", "tasks/yang19.dlydm1.yaml", 47, 10),
-    (194, "periods.delay", "tasks/yang19.dlydm1.yaml", 48, 10),
-    (196, "periods.stim2", "tasks/yang19.dlydm1.yaml", 49, 10),
-    (198, "periods.decision", "tasks/yang19.dlydm1.yaml", 50, 13),
-    (231, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 57, 48),
-    (233, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 60, 12),
-    (243, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 63, 12),
-    (253, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 66, 12),
-    (263, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
-    (273, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
-    (275, "target[0].value", "tasks/yang19.dlydm1.yaml", 72, 31),
-    (282, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (286, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (290, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
-    (302, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (304, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (306, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (126, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 31, 16),
+    (130, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
+    (137, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 33, 16),
+    (141, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
+    (148, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 35, 14),
+    (150, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
+    (152, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 37, 14),
+    (154, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
+    (156, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 40, 14),
+    (164, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 41, 14),
+    (172, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 43, 17),
+    (180, "periods.fixation", "tasks/yang19.dlydm1.yaml", 45, 13),
+    (182, "periods.stim1", "tasks/yang19.dlydm1.yaml", 46, 10),
+    (184, "periods.delay", "tasks/yang19.dlydm1.yaml", 47, 10),
+    (186, "periods.stim2", "tasks/yang19.dlydm1.yaml", 48, 10),
+    (188, "periods.decision", "tasks/yang19.dlydm1.yaml", 49, 13),
+    (221, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 56, 48),
+    (223, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 59, 12),
+    (233, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 62, 12),
+    (243, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 65, 12),
+    (253, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 68, 12),
+    (263, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 69, 76),
+    (265, "target[0].value", "tasks/yang19.dlydm1.yaml", 71, 31),
+    (272, "response.hold", "tasks/yang19.dlydm1.yaml", 72, 36),
+    (276, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
+    (280, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
+    (292, "response.hold", "tasks/yang19.dlydm1.yaml", 72, 36),
+    (294, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
+    (301, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
 )

@@ -217,7 +217,7 @@ class Yang19Multidm(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[22]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[23]
@@ -235,7 +235,12 @@ class Yang19Multidm(TrialEnv):
         # see _SPEC_LOCATIONS[24]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[25]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[26]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -265,10 +270,10 @@ _SPEC_LOCATIONS = (
     (178, "inputs[1].value", "tasks/yang19.dm2.yaml", 48, 12),
     (193, "inputs[2].value", "tasks/yang19.dm2.yaml", 54, 12),
     (208, "target[0].value", "tasks/yang19.dm2.yaml", 59, 31),
-    (215, "outcomes[0].when", "tasks/yang19.dm2.yaml", 61, 30),
-    (219, "outcomes[1].when", "tasks/yang19.dm2.yaml", 62, 30),
-    (223, "outcomes[2].when", "tasks/yang19.dm2.yaml", 63, 30),
-    (235, "outcomes[0].when", "tasks/yang19.dm2.yaml", 61, 30),
-    (237, "outcomes[1].when", "tasks/yang19.dm2.yaml", 62, 30),
-    (239, "outcomes[2].when", "tasks/yang19.dm2.yaml", 63, 30),
+    (215, "response.hold", "tasks/yang19.dm2.yaml", 60, 36),
+    (219, "response.during", "tasks/yang19.dm2.yaml", 60, 20),
+    (223, "response.during", "tasks/yang19.dm2.yaml", 60, 20),
+    (235, "response.hold", "tasks/yang19.dm2.yaml", 60, 36),
+    (237, "response.during", "tasks/yang19.dm2.yaml", 60, 20),
+    (244, "response.during", "tasks/yang19.dm2.yaml", 60, 20),
 )

@@ -134,7 +134,7 @@ class Yang19Rtanti(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[16]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[17]
@@ -152,7 +152,12 @@ class Yang19Rtanti(TrialEnv):
         # see _SPEC_LOCATIONS[18]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[19]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[20]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -176,10 +181,10 @@ _SPEC_LOCATIONS = (
     (107, "inputs[1].value", "tasks/yang19.rtgo.yaml", 14, 12),
     (116, "inputs[2].value", "tasks/yang19.rtgo.yaml", 17, 12),
     (125, "target[0].value", "tasks/yang19.go.yaml", 44, 31),
-    (132, "outcomes[0].when", "tasks/yang19.go.yaml", 46, 30),
-    (136, "outcomes[1].when", "tasks/yang19.go.yaml", 47, 30),
-    (140, "outcomes[2].when", "tasks/yang19.go.yaml", 48, 30),
-    (152, "outcomes[0].when", "tasks/yang19.go.yaml", 46, 30),
-    (154, "outcomes[1].when", "tasks/yang19.go.yaml", 47, 30),
-    (156, "outcomes[2].when", "tasks/yang19.go.yaml", 48, 30),
+    (132, "response.hold", "tasks/yang19.go.yaml", 45, 36),
+    (136, "response.during", "tasks/yang19.go.yaml", 45, 20),
+    (140, "response.during", "tasks/yang19.go.yaml", 45, 20),
+    (152, "response.hold", "tasks/yang19.go.yaml", 45, 36),
+    (154, "response.during", "tasks/yang19.go.yaml", 45, 20),
+    (161, "response.during", "tasks/yang19.go.yaml", 45, 20),
 )

@@ -135,7 +135,7 @@ class Yang19Rtgo(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[16]
-        if _start["decision"] <= t < _end["decision"] and action == target:
+        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[17]
@@ -153,7 +153,12 @@ class Yang19Rtgo(TrialEnv):
         # see _SPEC_LOCATIONS[18]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[19]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
+            correct,
+            1,
+            True,
+        )
         # see _SPEC_LOCATIONS[20]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -177,10 +182,10 @@ _SPEC_LOCATIONS = (
     (108, "inputs[1].value", "tasks/yang19.rtgo.yaml", 14, 12),
     (117, "inputs[2].value", "tasks/yang19.rtgo.yaml", 17, 12),
     (126, "target[0].value", "tasks/yang19.go.yaml", 44, 31),
-    (133, "outcomes[0].when", "tasks/yang19.go.yaml", 46, 30),
-    (137, "outcomes[1].when", "tasks/yang19.go.yaml", 47, 30),
-    (141, "outcomes[2].when", "tasks/yang19.go.yaml", 48, 30),
-    (153, "outcomes[0].when", "tasks/yang19.go.yaml", 46, 30),
-    (155, "outcomes[1].when", "tasks/yang19.go.yaml", 47, 30),
-    (157, "outcomes[2].when", "tasks/yang19.go.yaml", 48, 30),
+    (133, "response.hold", "tasks/yang19.go.yaml", 45, 36),
+    (137, "response.during", "tasks/yang19.go.yaml", 45, 20),
+    (141, "response.during", "tasks/yang19.go.yaml", 45, 20),
+    (153, "response.hold", "tasks/yang19.go.yaml", 45, 36),
+    (155, "response.during", "tasks/yang19.go.yaml", 45, 20),
+    (162, "response.during", "tasks/yang19.go.yaml", 45, 20),
 )
