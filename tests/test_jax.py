@@ -362,3 +362,17 @@ def test_the_jax_example_learns_a_little():
     assert np.mean(losses[-10:]) < 0.6 * np.mean(losses[:5])
     accuracy = module.accuracy_by_coherence(net, env, n_trials=256)
     assert set(accuracy) == {0.0, 6.4, 12.8, 25.6, 51.2, -1.0} and all(0 <= a <= 1 for a in accuracy.values())
+
+
+def test_functions_without_a_jax_version_are_refused_by_name():
+    spec = """
+task: R
+dt: 100
+observation: {o: 1}
+action: {a: 2}
+trial: {xs: "choice([1, 2, 3, 4], size=2, replace=False)", n: "len([1, 2, 3])"}
+periods: {a: 100}
+"""
+    with pytest.raises(SpecError) as error:
+        tj.make(taskspec.load_text(spec, "r.yaml"))
+    assert "'choice(..., replace=)'" in str(error.value) and "'len()'" in str(error.value)

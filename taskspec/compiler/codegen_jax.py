@@ -92,6 +92,10 @@ def unsupported(task: ir.TaskIR) -> list[Problem]:
             for call in ast.walk(node.expr.tree):
                 if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id not in FUNCTIONS:
                     problems.append(_problem(where, f"the JAX backend has no version of '{call.func.id}()' yet"))
+                elif isinstance(call, ast.Call) and any(k.arg not in ("p", "size") for k in call.keywords):
+                    keywords = ", ".join(f"{k.arg}=" for k in call.keywords if k.arg not in ("p", "size"))
+                    name = getattr(call.func, "id", "")
+                    problems.append(_problem(where, f"the JAX backend has no version of '{name}(..., {keywords})' yet"))
             for name in sorted(n for n in node.names if ":" not in n and n not in declared):
                 problems.append(_problem(where, f"the JAX backend does not know the name '{name}' yet"))
     return problems
