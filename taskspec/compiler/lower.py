@@ -160,11 +160,7 @@ class _Lowerer:
                     self.expr(("session", name, "next"), var.next, next_ctx),
                 )
             )
-        variables = []
-        for i, (name, source) in enumerate(spec.trial.items()):
-            ctx = self.context(["param", *TRIAL, "action group"], random=True, later=frozenset(list(spec.trial)[i:]))
-            variables.append(ir.VariableIR(name, self.expr(("trial", name), source, ctx)))
-            self.declare(("trial", name), name, "trial variable")
+        variables = self.trial_variables()
         init_state_ctx = self.context(["param", *TRIAL, "action group"])
         state_init = {
             name: self.expr(("state", name, "init"), var.init, init_state_ctx) for name, var in spec.state.items()
@@ -289,6 +285,33 @@ class _Lowerer:
             ),
             loss=loss,
         )
+
+    def trial_variables(self) -> list[ir.VariableIR]:
+        """Trial variables in dependency order: each after the ones it reads.
+
+        Among the variables ready at any point the one listed first goes first, so a spec written
+        in order keeps its order, and with it the order of its random draws.
+        """
+        trial = self.spec.trial
+        for name in trial:
+            self.declare(("trial", name), name, "trial variable")
+        ctx = self.context(["param", *TRIAL, "action group"], random=True)
+        lowered = {name: self.expr(("trial", name), source, ctx) for name, source in trial.items()}
+        reads = {name: code.names & set(trial) for name, code in lowered.items()}
+        ordered: list[str] = []
+        waiting = list(trial)
+        while waiting:
+            ready = next((n for n in waiting if reads[n] <= set(ordered)), None)
+            if ready is None:
+                cycle = _cycle(waiting, reads)
+                self.fail(
+                    ("trial", cycle[0]),
+                    f"trial variables read each other in a cycle: {' -> '.join([*cycle, cycle[0]])}",
+                )
+                break
+            ordered.append(ready)
+            waiting.remove(ready)
+        return [ir.VariableIR(name, lowered[name]) for name in ordered]
 
     def lower_param(self, name: str, param: Any) -> ir.ParamIR:
         path = ("params", name)
@@ -442,6 +465,16 @@ class _Lowerer:
             None if performance is None else self.expr((*path, "performance"), performance, ctx),
             end,
         )
+
+
+def _cycle(waiting: list[str], reads: Mapping[str, frozenset[str] | set[str]]) -> list[str]:
+    """A cycle among variables none of which is ready: follow unmet reads until a name repeats."""
+    path = [waiting[0]]
+    while True:
+        following = next(n for n in waiting if n in reads[path[-1]])
+        if following in path:
+            return path[path.index(following) :]
+        path.append(following)
 
 
 def lower(spec: TaskSpec, doc: Document) -> ir.TaskIR:
