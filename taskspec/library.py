@@ -46,6 +46,7 @@ def _data_dir(name: str) -> Path:
 
 TASKS_DIR = _data_dir("tasks")
 SCHEMA_PATH = _data_dir("schemas") / "taskspec.schema.json"
+MODIFIERS_DIR = TASKS_DIR / "modifiers"
 
 
 def task_files() -> dict[str, Path]:
@@ -83,6 +84,21 @@ def resolve(name_or_path: str | Path) -> Path:
     return bundled[text]
 
 
+def modifier_files() -> dict[str, Path]:
+    """Bundled modifier name -> spec fragment (tasks/modifiers/NAME.yaml)."""
+    return {p.name[: -len(".yaml")]: p for p in sorted(MODIFIERS_DIR.glob("*.yaml"))}
+
+
+def resolve_modifier(name: str) -> Path:
+    """A bundled modifier by name; a SpecError if there is none."""
+    bundled = modifier_files()
+    if name not in bundled:
+        shown = ascii(name)[1:-1]
+        hint = did_you_mean(name, bundled) or "; a local modifier is named by a path, e.g. ./mine.yaml"
+        raise SpecError([Problem(shown, 0, 0, "", f"no bundled modifier named '{shown}'{hint}")])
+    return bundled[name]
+
+
 # The texts a class is compiled from: the spec's (display file, text) first, then each parent it
 # extends, in order. It keys the class cache and travels with pickles, so nothing is re-read from disk.
 Sources = tuple[tuple[str, str], ...]
@@ -100,9 +116,9 @@ class _Reader:
         self.root, self.recorded = root, recorded
         self.read: list[tuple[str, str]] = []
 
-    def __call__(self, reference: str, child_dir: Path) -> Document:
+    def __call__(self, reference: str, child_dir: Path, modifier: bool = False) -> Document:
         if not is_path(reference):
-            bundled = resolve(reference)
+            bundled = resolve_modifier(reference) if modifier else resolve(reference)
             file, path = _display_name(str(bundled)), bundled
         else:
             path = self._checked_path(reference, child_dir)
@@ -227,7 +243,7 @@ def _sources(name_or_path: str | Path) -> Sources:
 
 
 def _with_parents(own: Sources, root: Path | None) -> Sources:
-    if "extends" not in own[0][1]:  # no parents: skip parsing, the common case of `make` in a loop
+    if "extends" not in own[0][1] and "modifiers" not in own[0][1]:  # no parents: skip parsing (`make` in a loop)
         return own
     return _pipeline(own, root, record=True)[2]
 
@@ -280,6 +296,8 @@ def format_source(source: str) -> str:
 def _display_name(file: str) -> str:
     """Bundled specs are named by their path inside the project, so output is machine-independent."""
     path = Path(file).resolve()
+    if path.parent == MODIFIERS_DIR.resolve():
+        return f"tasks/modifiers/{path.name}"
     return f"tasks/{path.name}" if path.parent == TASKS_DIR.resolve() else file
 
 

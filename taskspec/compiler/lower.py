@@ -8,16 +8,18 @@ and raised together.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import Problem, SpecError, did_you_mean
 from . import ir
-from .expressions import HISTORY, OUTCOME, RESERVED, Context, ExprError, check_expression
+from .defines import Defined
+from .expressions import HISTORY, MATH, OUTCOME, RANDOM, RESERVED, TIMING, Context, ExprError, check_expression
 from .loader import Document, Path_, dotted
 from .loss import lower_loss
-from .models import PeriodTiming, RepeatedPeriods, TaskSpec
+from .models import GroupChoice, Input, PeriodTiming, RepeatedPeriods, TaskSpec
 from .names import class_name, name_problem
 
 FLOAT32_MAX = 3.4028234663852886e38
@@ -34,9 +36,11 @@ class _Lowerer:
         # Repeated blocks are expanded: copy k of period p is "p<k>"; p and the block's name stand for all copies.
         self.flat: list[tuple[str, Any, Path_, str | None, int | None]] = []  # name, timing, path, after, copy
         self.aliases: dict[str, list[str]] = {}
+        self.fixed_params: dict[str, str] = {}  # parameters that set a number of repeats -> why fixed
+        self.defines = self.parse_defines()
         for name, timing in spec.periods.items():
             if isinstance(timing, RepeatedPeriods):
-                for k in range(timing.first, timing.first + timing.repeat):
+                for k in range(timing.first, timing.first + self.repeat_count(name, timing)):
                     for inner, inner_timing in timing.periods.items():
                         after = inner_timing.after if isinstance(inner_timing, PeriodTiming) else None
                         if after in timing.periods:
@@ -49,6 +53,58 @@ class _Lowerer:
                 self.flat.append((name, timing, ("periods", name), after, None))
         self.periods = frozenset(name for name, *_ in self.flat)
         self.repeated = any(copy is not None for *_, copy in self.flat)
+
+    def repeat_count(self, block: str, timing: RepeatedPeriods) -> int:
+        """A block's number of copies: written, or a whole-number parameter's default."""
+        if isinstance(timing.repeat, int):
+            return timing.repeat
+        path = ("periods", block, "repeat")
+        param = self.spec.params.get(timing.repeat)
+        if param is None:
+            self.fail(path, f"unknown parameter '{timing.repeat}'{did_you_mean(timing.repeat, self.spec.params)}")
+            return 1
+        default = param.default
+        if isinstance(default, bool) or not isinstance(default, int) or not 1 <= default <= 100:
+            self.fail(
+                path, f"parameter '{timing.repeat}' must default to a whole number from 1 to 100 to count repeats"
+            )
+            return 1
+        self.fixed_params[timing.repeat] = block
+        return default
+
+    def parse_defines(self) -> dict[str, Defined]:
+        """The `define:` functions, parsed; their bodies are checked where they are called (and in `check_defines`)."""
+        out = {}
+        for name, function in self.spec.define.items():
+            path = ("define", name)
+            if self.check_name(path, name, "identifier") and name in MATH | RANDOM | TIMING:
+                self.fail(path, f"'{name}' is a built-in function; choose another name")
+                continue
+            for i, arg in enumerate(function.args):
+                self.check_name((*path, "args", i), arg, "identifier")
+            if len(set(function.args)) != len(function.args):
+                self.fail((*path, "args"), "argument names must be distinct")
+            try:
+                tree = ast.parse(str(function.value).strip(), mode="eval").body
+            except SyntaxError as exc:
+                self.fail((*path, "value"), f"invalid expression syntax: {exc.msg}")
+                continue
+            out[name] = Defined(tuple(function.args), tree)
+        return out
+
+    def check_defines(self) -> None:
+        """Each function's body, checked once where it is written (every name the spec declares is visible)."""
+        for name, function in self.spec.define.items():
+            if name not in self.defines:
+                continue
+            ctx = self.context(
+                ["param", *TRIAL, "state variable", "action group", "reward"],
+                ["t", "action", "target", *(["rep"] if self.repeated else []), *function.args],
+                random=True,
+                timing=True,
+            )
+            ctx = dataclasses.replace(ctx, names={**ctx.names, **dict.fromkeys(OUTCOME, "outcome")})
+            self.expr(("define", name, "value"), function.value, ctx)
 
     def fail(self, path: Path_, message: str, offset: tuple[int, int] | None = None) -> None:
         self.problems.append(self.doc.problem(path, message, offset))
@@ -110,7 +166,7 @@ class _Lowerer:
         allowed = set(kinds) | {"builtin"}
         names = {n: k for n, k in self.names.items() if k in allowed and (k != "builtin" or n == "dt")}
         names.update({n: "builtin" for n in extra})
-        return Context(names, self.periods, **flags)
+        return Context(names, self.periods, defines=self.defines, **flags)
 
     def run(self) -> ir.TaskIR:
         spec = self.spec
@@ -173,9 +229,12 @@ class _Lowerer:
         )
         step = dataclasses.replace(step, names={**step.names, **dict.fromkeys(OUTCOME, "outcome")})
         state_names = set(spec.state)
-        inputs = []
+        inputs: list[ir.InputIR] = []
         for i, placement in enumerate(spec.inputs):
             path = ("inputs", i)
+            if isinstance(placement.where, GroupChoice):
+                inputs += self.chosen_group(path, placement, step, len(inputs))
+                continue
             groups = [placement.where] if isinstance(placement.where, str) else placement.where
             if not groups:
                 self.fail((*path, "where"), "name at least one observation group")
@@ -195,7 +254,7 @@ class _Lowerer:
                 self.fail((*path, "noise"), "the noise cannot depend on state variables or the performance")
             inputs.append(
                 ir.InputIR(
-                    i,
+                    len(inputs),
                     self.check_periods((*path, "during"), placement.during),
                     tuple(groups),
                     value,
@@ -248,6 +307,7 @@ class _Lowerer:
         if any(abs(b) > FLOAT32_MAX for b in spec.action_bounds):
             self.fail(("action_bounds",), f"bounds must lie within +-{FLOAT32_MAX:.3g} (float32 actions)")
         loss = lower_loss(self, spec.loss, spec.action)
+        self.check_defines()
         if self.problems:
             raise SpecError(self.problems)
         return ir.TaskIR(
@@ -313,6 +373,51 @@ class _Lowerer:
             waiting.remove(ready)
         return [ir.VariableIR(name, lowered[name]) for name in ordered]
 
+    def chosen_group(self, path: Path_, placement: Input, step: Context, index: int) -> list[ir.InputIR]:
+        """`where: {by: k, among: [g0, g1, ...]}` lowered to one placement per group, each scaled by (k == j).
+
+        The value and noise are multiplied by 0 or 1, so a trial's draws are the same whichever group shows
+        them, and every backend sees ordinary placements.
+        """
+        choice = placement.where
+        assert isinstance(choice, GroupChoice)
+        by_ctx = self.context(["param", *TRIAL])
+        by = self.expr((*path, "where", "by"), choice.by, by_ctx)
+        for j, group in enumerate(choice.among):
+            if group not in self.spec.observation:
+                self.fail(
+                    (*path, "where", "among", j),
+                    f"unknown observation group '{group}'{did_you_mean(group, self.spec.observation)}",
+                )
+        if placement.value is None and placement.noise is None:
+            self.fail(path, "an input needs a 'value', a 'noise', or both")
+        value = None if placement.value is None else self.expr((*path, "value"), placement.value, step)
+        noise = None if placement.noise is None else self.expr((*path, "noise"), placement.noise, step)
+        state_names = set(self.spec.state) | OUTCOME
+        for key, code in (("value", value), ("noise", noise)):
+            if code is not None and code.names & state_names:
+                self.fail(
+                    (*path, key), "an input with a chosen group cannot depend on state variables or the performance"
+                )
+        periods = self.check_periods((*path, "during"), placement.during)
+        out = []
+        for j, group in enumerate(choice.among):
+            picked = ast.Compare(by.expr.tree, [ast.Eq()], [ast.Constant(j)])
+            scaled = [
+                None if code is None else self.scaled(code, picked, (*path, key))
+                for key, code in (("value", value), ("noise", noise))
+            ]
+            out.append(ir.InputIR(index + j, periods, (group,), scaled[0], scaled[1]))
+        return out
+
+    def scaled(self, code: ir.Code, picked: ast.expr, path: Path_) -> ir.Code:
+        """`code * (picked)`, as a checked expression located where the input is written."""
+        tree = ast.BinOp(code.expr.tree, ast.Mult(), picked)
+        names = {n: "builtin" for n in code.names | {n.id for n in ast.walk(picked) if isinstance(n, ast.Name)}}
+        ctx = self.context([], [*names], timing=True)
+        ctx = dataclasses.replace(ctx, defines={})
+        return self.expr(path, ast.unparse(tree), ctx)
+
     def lower_param(self, name: str, param: Any) -> ir.ParamIR:
         path = ("params", name)
         self.declare(path, name, "param")
@@ -335,6 +440,13 @@ class _Lowerer:
                 self.fail((*path, "default"), f"default {default} is below min {param.min}")
             if param.max is not None and default > param.max:
                 self.fail((*path, "default"), f"default {default} is above max {param.max}")
+        if name in self.fixed_params:  # it shapes the periods, which are laid out when the spec is compiled
+            note = (
+                f"fixed when the spec is compiled: it sets how many times block '{self.fixed_params[name]}' "
+                "repeats; change its default in a variant"
+            )
+            doc = f"{param.doc} ({note})" if param.doc else note
+            return ir.ParamIR(name, default, kind, default, default, doc)
         return ir.ParamIR(name, default, kind, param.min, param.max, param.doc)
 
     def groups(self, key: str, groups: Mapping[str, Any], ctx: Context) -> tuple[ir.GroupIR, ...]:

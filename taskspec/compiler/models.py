@@ -71,18 +71,44 @@ class RepeatedPeriods(Strict):
     every copy, and the name `rep` (in inputs and targets) is the index of the current copy.
     """
 
-    repeat: int = Field(ge=1, le=100, description="Number of copies (a whole number written in the spec).")
+    repeat: Annotated[int, Field(ge=1, le=100)] | str = Field(
+        description="Number of copies: a whole number, or the name of a whole-number parameter (its default is used "
+        "when the spec is compiled, so `make` cannot override it)."
+    )
     first: int = Field(0, ge=0, le=1000, description="Index of the first copy, e.g. 1 for test1, test2, ...")
     periods: dict[str, Expr | PeriodTiming] = Field(description="The periods of one copy, in order.")
+
+
+class GroupChoice(Strict):
+    """An observation group chosen per trial, e.g. the modality a stimulus is shown in."""
+
+    by: Expr = Field(
+        description="A whole number per trial (parameters, trial and session variables): 0 picks the first."
+    )
+    among: list[str] = Field(min_length=1, description="The observation groups to choose from, in index order.")
+
+
+class Define(Strict):
+    """A pure function usable in every expression of the spec; calls are inlined (no recursion)."""
+
+    args: list[str] = Field(default_factory=list, description="Argument names, read in `value`.")
+    value: Expr = Field(description="The result: an expression of the arguments and the spec's names.")
+    doc: str | None = Field(None, description="What the function computes.")
 
 
 class Input(Strict):
     """Adds a value (and Gaussian noise) to observation groups during some periods."""
 
     during: Names | None = Field(None, description="Periods where the placement applies; default: the whole trial.")
-    where: Names = Field(description="Observation group(s); several groups are concatenated in order.")
+    where: Names | GroupChoice = Field(
+        description="Observation group(s); several groups are concatenated in order. "
+        "`{by: expr, among: [g0, g1]}` picks one group per trial: the expression's value is its index."
+    )
     value: Expr | None = Field(None, description="Value added; scalar or one entry per column of `where`.")
     noise: Expr | None = Field(None, description="Standard deviation of Gaussian noise added each step.")
+    name: str | None = Field(
+        None, description="A label a variant's entry with the same name patches (or removes: `remove: true`)."
+    )
 
 
 class Target(Strict):
@@ -90,6 +116,9 @@ class Target(Strict):
 
     during: Names | None = Field(None, description="Periods where the target applies; default: the whole trial.")
     value: Expr = Field(description="The correct action: an action index, or a vector for continuous actions.")
+    name: str | None = Field(
+        None, description="A label a variant's entry with the same name patches (or removes: `remove: true`)."
+    )
 
 
 class Outcome(Strict):
@@ -105,6 +134,9 @@ class Outcome(Strict):
         description="Go on with this period (listed later) at the next step, skipping the rest of the current "
         "ones: e.g. a feedback period after the response.",
     )
+    name: str | None = Field(
+        None, description="A label a variant's entry with the same name patches (or removes: `remove: true`)."
+    )
 
 
 class Timeout(Strict):
@@ -113,6 +145,9 @@ class Timeout(Strict):
     when: Expr | bool = Field(True, description="Condition on trial variables.")
     reward: Expr = Field(0, description="Reward added to the last step.")
     performance: Expr | None = Field(None, description="The trial's performance.")
+    name: str | None = Field(
+        None, description="A label a variant's entry with the same name patches (or removes: `remove: true`)."
+    )
 
 
 class SessionVariable(Strict):
@@ -206,4 +241,12 @@ class TaskSpec(Strict):
 
     loss: Loss | None = Field(
         None, description="Weights of the supervised loss per period (and action group); see the tutorial."
+    )
+    modifiers: list[str] = Field(
+        default_factory=list,
+        description="Bundled modifiers (tasks/modifiers) or fragment files merged over the parent in order, "
+        "before this spec's own keys; see the tutorial.",
+    )
+    define: dict[str, Define] = Field(
+        default_factory=dict, description="Named pure functions usable in expressions, e.g. a tuning curve."
     )
