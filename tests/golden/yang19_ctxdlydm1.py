@@ -234,8 +234,7 @@ class Yang19Ctxdlydm1(TrialEnv):
             1,
             ("stim1",),
             fn.take(stim_mod, 0)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh1_mod1,
             None,
         )
@@ -244,8 +243,7 @@ class Yang19Ctxdlydm1(TrialEnv):
             2,
             ("stim2",),
             fn.take(stim_mod, 0)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh2_mod1,
             None,
         )
@@ -254,8 +252,7 @@ class Yang19Ctxdlydm1(TrialEnv):
             3,
             ("stim1",),
             fn.take(stim_mod, 1)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh1_mod2,
             None,
         )
@@ -264,8 +261,7 @@ class Yang19Ctxdlydm1(TrialEnv):
             4,
             ("stim2",),
             fn.take(stim_mod, 1)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh2_mod2,
             None,
         )
@@ -310,42 +306,42 @@ class Yang19Ctxdlydm1(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (95, "observation.fixation", "tasks/yang19.dlydm1.yaml", 23, 25),
-    (97, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 23, 43),
-    (99, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 23, 68),
-    (101, "action.fixation", "tasks/yang19.dlydm1.yaml", 24, 20),
-    (103, "action.choice", "tasks/yang19.dlydm1.yaml", 24, 31),
-    (112, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 26, 13),
-    (114, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 27, 13),
-    (121, "trial.theta1", "tasks/yang19.dlydm1.yaml", 28, 11),
-    (123, "trial.theta2", "tasks/yang19.dlydm1.yaml", 29, 11),
-    (125, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
-    (132, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
-    (141, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
-    (148, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
-    (157, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
-    (159, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
-    (161, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
-    (163, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
-    (165, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 41, 14),
-    (173, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 42, 14),
-    (181, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 44, 17),
-    (189, "periods.fixation", "tasks/yang19.dlydm1.yaml", 46, 13),
-    (191, "periods.stim1", "tasks/yang19.dlydm1.yaml", 47, 10),
-    (193, "periods.delay", "tasks/yang19.dlydm1.yaml", 48, 10),
-    (195, "periods.stim2", "tasks/yang19.dlydm1.yaml", 49, 10),
-    (197, "periods.decision", "tasks/yang19.dlydm1.yaml", 50, 13),
-    (230, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 57, 48),
-    (232, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 60, 12),
-    (242, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 63, 12),
-    (252, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 66, 12),
-    (262, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
-    (272, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
-    (274, "target[0].value", "tasks/yang19.dlydm1.yaml", 72, 31),
-    (281, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (285, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (289, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
-    (301, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (303, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (305, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (95, "observation.fixation", "tasks/yang19.dlydm1.yaml", 24, 25),
+    (97, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 24, 43),
+    (99, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 24, 68),
+    (101, "action.fixation", "tasks/yang19.dlydm1.yaml", 25, 20),
+    (103, "action.choice", "tasks/yang19.dlydm1.yaml", 25, 31),
+    (112, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 27, 13),
+    (114, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 28, 13),
+    (121, "trial.theta1", "tasks/yang19.dlydm1.yaml", 29, 11),
+    (123, "trial.theta2", "tasks/yang19.dlydm1.yaml", 30, 11),
+    (125, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
+    (132, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 34, 16),
+    (141, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
+    (148, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 36, 16),
+    (157, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
+    (159, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 38, 14),
+    (161, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
+    (163, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 40, 14),
+    (165, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 42, 14),
+    (173, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 43, 14),
+    (181, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 45, 17),
+    (189, "periods.fixation", "tasks/yang19.dlydm1.yaml", 47, 13),
+    (191, "periods.stim1", "tasks/yang19.dlydm1.yaml", 48, 10),
+    (193, "periods.delay", "tasks/yang19.dlydm1.yaml", 49, 10),
+    (195, "periods.stim2", "tasks/yang19.dlydm1.yaml", 50, 10),
+    (197, "periods.decision", "tasks/yang19.dlydm1.yaml", 51, 13),
+    (230, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 58, 48),
+    (232, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 61, 12),
+    (241, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 64, 12),
+    (250, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 67, 12),
+    (259, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 70, 12),
+    (268, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 71, 76),
+    (270, "target[0].value", "tasks/yang19.dlydm1.yaml", 73, 47),
+    (277, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (281, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (285, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 77, 30),
+    (297, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (299, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (301, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 77, 30),
 )

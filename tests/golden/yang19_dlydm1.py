@@ -237,8 +237,7 @@ class Yang19Dlydm1(TrialEnv):
             1,
             ("stim1",),
             fn.take(stim_mod, 0)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh1_mod1,
             None,
         )
@@ -247,8 +246,7 @@ class Yang19Dlydm1(TrialEnv):
             2,
             ("stim2",),
             fn.take(stim_mod, 0)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh2_mod1,
             None,
         )
@@ -257,8 +255,7 @@ class Yang19Dlydm1(TrialEnv):
             3,
             ("stim1",),
             fn.take(stim_mod, 1)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh1_mod2,
             None,
         )
@@ -267,8 +264,7 @@ class Yang19Dlydm1(TrialEnv):
             4,
             ("stim2",),
             fn.take(stim_mod, 1)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh2_mod2,
             None,
         )
@@ -313,42 +309,42 @@ class Yang19Dlydm1(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (98, "observation.fixation", "tasks/yang19.dlydm1.yaml", 23, 25),
-    (100, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 23, 43),
-    (102, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 23, 68),
-    (104, "action.fixation", "tasks/yang19.dlydm1.yaml", 24, 20),
-    (106, "action.choice", "tasks/yang19.dlydm1.yaml", 24, 31),
-    (115, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 26, 13),
-    (117, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 27, 13),
-    (124, "trial.theta1", "tasks/yang19.dlydm1.yaml", 28, 11),
-    (126, "trial.theta2", "tasks/yang19.dlydm1.yaml", 29, 11),
-    (128, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
-    (135, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
-    (144, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
-    (151, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
-    (160, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
-    (162, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
-    (164, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
-    (166, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
-    (168, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 41, 14),
-    (176, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 42, 14),
-    (184, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 44, 17),
-    (192, "periods.fixation", "tasks/yang19.dlydm1.yaml", 46, 13),
-    (194, "periods.stim1", "tasks/yang19.dlydm1.yaml", 47, 10),
-    (196, "periods.delay", "tasks/yang19.dlydm1.yaml", 48, 10),
-    (198, "periods.stim2", "tasks/yang19.dlydm1.yaml", 49, 10),
-    (200, "periods.decision", "tasks/yang19.dlydm1.yaml", 50, 13),
-    (233, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 57, 48),
-    (235, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 60, 12),
-    (245, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 63, 12),
-    (255, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 66, 12),
-    (265, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
-    (275, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
-    (277, "target[0].value", "tasks/yang19.dlydm1.yaml", 72, 31),
-    (284, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (288, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (292, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
-    (304, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (306, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (308, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (98, "observation.fixation", "tasks/yang19.dlydm1.yaml", 24, 25),
+    (100, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 24, 43),
+    (102, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 24, 68),
+    (104, "action.fixation", "tasks/yang19.dlydm1.yaml", 25, 20),
+    (106, "action.choice", "tasks/yang19.dlydm1.yaml", 25, 31),
+    (115, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 27, 13),
+    (117, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 28, 13),
+    (124, "trial.theta1", "tasks/yang19.dlydm1.yaml", 29, 11),
+    (126, "trial.theta2", "tasks/yang19.dlydm1.yaml", 30, 11),
+    (128, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
+    (135, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 34, 16),
+    (144, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
+    (151, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 36, 16),
+    (160, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
+    (162, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 38, 14),
+    (164, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
+    (166, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 40, 14),
+    (168, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 42, 14),
+    (176, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 43, 14),
+    (184, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 45, 17),
+    (192, "periods.fixation", "tasks/yang19.dlydm1.yaml", 47, 13),
+    (194, "periods.stim1", "tasks/yang19.dlydm1.yaml", 48, 10),
+    (196, "periods.delay", "tasks/yang19.dlydm1.yaml", 49, 10),
+    (198, "periods.stim2", "tasks/yang19.dlydm1.yaml", 50, 10),
+    (200, "periods.decision", "tasks/yang19.dlydm1.yaml", 51, 13),
+    (233, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 58, 48),
+    (235, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 61, 12),
+    (244, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 64, 12),
+    (253, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 67, 12),
+    (262, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 70, 12),
+    (271, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 71, 76),
+    (273, "target[0].value", "tasks/yang19.dlydm1.yaml", 73, 47),
+    (280, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (284, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (288, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 77, 30),
+    (300, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (302, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (304, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 77, 30),
 )

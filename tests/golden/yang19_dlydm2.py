@@ -233,8 +233,7 @@ class Yang19Dlydm2(TrialEnv):
             1,
             ("stim1",),
             fn.take(stim_mod, 0)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh1_mod1,
             None,
         )
@@ -243,8 +242,7 @@ class Yang19Dlydm2(TrialEnv):
             2,
             ("stim2",),
             fn.take(stim_mod, 0)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh2_mod1,
             None,
         )
@@ -253,8 +251,7 @@ class Yang19Dlydm2(TrialEnv):
             3,
             ("stim1",),
             fn.take(stim_mod, 1)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh1_mod2,
             None,
         )
@@ -263,8 +260,7 @@ class Yang19Dlydm2(TrialEnv):
             4,
             ("stim2",),
             fn.take(stim_mod, 1)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh2_mod2,
             None,
         )
@@ -309,42 +305,42 @@ class Yang19Dlydm2(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (94, "observation.fixation", "tasks/yang19.dlydm1.yaml", 23, 25),
-    (96, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 23, 43),
-    (98, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 23, 68),
-    (100, "action.fixation", "tasks/yang19.dlydm1.yaml", 24, 20),
-    (102, "action.choice", "tasks/yang19.dlydm1.yaml", 24, 31),
-    (111, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 26, 13),
-    (113, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 27, 13),
-    (120, "trial.theta1", "tasks/yang19.dlydm1.yaml", 28, 11),
-    (122, "trial.theta2", "tasks/yang19.dlydm1.yaml", 29, 11),
-    (124, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
-    (131, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
-    (140, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
-    (147, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
-    (156, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
-    (158, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
-    (160, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
-    (162, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
-    (164, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 41, 14),
-    (172, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 42, 14),
-    (180, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 44, 17),
-    (188, "periods.fixation", "tasks/yang19.dlydm1.yaml", 46, 13),
-    (190, "periods.stim1", "tasks/yang19.dlydm1.yaml", 47, 10),
-    (192, "periods.delay", "tasks/yang19.dlydm1.yaml", 48, 10),
-    (194, "periods.stim2", "tasks/yang19.dlydm1.yaml", 49, 10),
-    (196, "periods.decision", "tasks/yang19.dlydm1.yaml", 50, 13),
-    (229, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 57, 48),
-    (231, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 60, 12),
-    (241, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 63, 12),
-    (251, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 66, 12),
-    (261, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
-    (271, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
-    (273, "target[0].value", "tasks/yang19.dlydm1.yaml", 72, 31),
-    (280, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (284, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (288, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
-    (300, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (302, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (304, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (94, "observation.fixation", "tasks/yang19.dlydm1.yaml", 24, 25),
+    (96, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 24, 43),
+    (98, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 24, 68),
+    (100, "action.fixation", "tasks/yang19.dlydm1.yaml", 25, 20),
+    (102, "action.choice", "tasks/yang19.dlydm1.yaml", 25, 31),
+    (111, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 27, 13),
+    (113, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 28, 13),
+    (120, "trial.theta1", "tasks/yang19.dlydm1.yaml", 29, 11),
+    (122, "trial.theta2", "tasks/yang19.dlydm1.yaml", 30, 11),
+    (124, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
+    (131, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 34, 16),
+    (140, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
+    (147, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 36, 16),
+    (156, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
+    (158, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 38, 14),
+    (160, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
+    (162, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 40, 14),
+    (164, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 42, 14),
+    (172, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 43, 14),
+    (180, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 45, 17),
+    (188, "periods.fixation", "tasks/yang19.dlydm1.yaml", 47, 13),
+    (190, "periods.stim1", "tasks/yang19.dlydm1.yaml", 48, 10),
+    (192, "periods.delay", "tasks/yang19.dlydm1.yaml", 49, 10),
+    (194, "periods.stim2", "tasks/yang19.dlydm1.yaml", 50, 10),
+    (196, "periods.decision", "tasks/yang19.dlydm1.yaml", 51, 13),
+    (229, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 58, 48),
+    (231, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 61, 12),
+    (240, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 64, 12),
+    (249, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 67, 12),
+    (258, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 70, 12),
+    (267, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 71, 76),
+    (269, "target[0].value", "tasks/yang19.dlydm1.yaml", 73, 47),
+    (276, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (280, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (284, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 77, 30),
+    (296, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (298, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (300, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 77, 30),
 )

@@ -235,8 +235,7 @@ class Yang19Multidlydm(TrialEnv):
             1,
             ("stim1",),
             fn.take(stim_mod, 0)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh1_mod1,
             None,
         )
@@ -245,8 +244,7 @@ class Yang19Multidlydm(TrialEnv):
             2,
             ("stim2",),
             fn.take(stim_mod, 0)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh2_mod1,
             None,
         )
@@ -255,8 +253,7 @@ class Yang19Multidlydm(TrialEnv):
             3,
             ("stim1",),
             fn.take(stim_mod, 1)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh1_mod2,
             None,
         )
@@ -265,8 +262,7 @@ class Yang19Multidlydm(TrialEnv):
             4,
             ("stim2",),
             fn.take(stim_mod, 1)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh2_mod2,
             None,
         )
@@ -311,42 +307,42 @@ class Yang19Multidlydm(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (96, "observation.fixation", "tasks/yang19.dlydm1.yaml", 23, 25),
-    (98, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 23, 43),
-    (100, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 23, 68),
-    (102, "action.fixation", "tasks/yang19.dlydm1.yaml", 24, 20),
-    (104, "action.choice", "tasks/yang19.dlydm1.yaml", 24, 31),
-    (113, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 26, 13),
-    (115, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 27, 13),
-    (122, "trial.theta1", "tasks/yang19.dlydm1.yaml", 28, 11),
-    (124, "trial.theta2", "tasks/yang19.dlydm1.yaml", 29, 11),
-    (126, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
-    (133, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
-    (142, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
-    (149, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
-    (158, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
-    (160, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
-    (162, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
-    (164, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
-    (166, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 41, 14),
-    (174, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 42, 14),
-    (182, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 44, 17),
-    (190, "periods.fixation", "tasks/yang19.dlydm1.yaml", 46, 13),
-    (192, "periods.stim1", "tasks/yang19.dlydm1.yaml", 47, 10),
-    (194, "periods.delay", "tasks/yang19.dlydm1.yaml", 48, 10),
-    (196, "periods.stim2", "tasks/yang19.dlydm1.yaml", 49, 10),
-    (198, "periods.decision", "tasks/yang19.dlydm1.yaml", 50, 13),
-    (231, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 57, 48),
-    (233, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 60, 12),
-    (243, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 63, 12),
-    (253, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 66, 12),
-    (263, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
-    (273, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
-    (275, "target[0].value", "tasks/yang19.dlydm1.yaml", 72, 31),
-    (282, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (286, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (290, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
-    (302, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (304, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (306, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (96, "observation.fixation", "tasks/yang19.dlydm1.yaml", 24, 25),
+    (98, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 24, 43),
+    (100, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 24, 68),
+    (102, "action.fixation", "tasks/yang19.dlydm1.yaml", 25, 20),
+    (104, "action.choice", "tasks/yang19.dlydm1.yaml", 25, 31),
+    (113, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 27, 13),
+    (115, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 28, 13),
+    (122, "trial.theta1", "tasks/yang19.dlydm1.yaml", 29, 11),
+    (124, "trial.theta2", "tasks/yang19.dlydm1.yaml", 30, 11),
+    (126, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
+    (133, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 34, 16),
+    (142, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
+    (149, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 36, 16),
+    (158, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
+    (160, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 38, 14),
+    (162, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
+    (164, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 40, 14),
+    (166, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 42, 14),
+    (174, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 43, 14),
+    (182, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 45, 17),
+    (190, "periods.fixation", "tasks/yang19.dlydm1.yaml", 47, 13),
+    (192, "periods.stim1", "tasks/yang19.dlydm1.yaml", 48, 10),
+    (194, "periods.delay", "tasks/yang19.dlydm1.yaml", 49, 10),
+    (196, "periods.stim2", "tasks/yang19.dlydm1.yaml", 50, 10),
+    (198, "periods.decision", "tasks/yang19.dlydm1.yaml", 51, 13),
+    (231, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 58, 48),
+    (233, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 61, 12),
+    (242, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 64, 12),
+    (251, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 67, 12),
+    (260, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 70, 12),
+    (269, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 71, 76),
+    (271, "target[0].value", "tasks/yang19.dlydm1.yaml", 73, 47),
+    (278, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (282, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (286, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 77, 30),
+    (298, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (300, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (302, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 77, 30),
 )
