@@ -110,7 +110,7 @@ def test_composition_mistakes_are_located(tmp_path):
     message = errors(bad)
     assert f"{bad}:5:" in message and "cannot insert before 'stimulu': no such inherited entry" in message
     assert f"{bad}:7:" in message and "no inherited entry named 'nothing' to remove" in message
-    modifier = write(tmp_path, "mod.yaml", "task: NotAModifier\nrewards: {correct: 2.0}\n")
+    write(tmp_path, "mod.yaml", "task: NotAModifier\nrewards: {correct: 2.0}\n")
     uses = write(tmp_path, "uses.yaml", "task: Uses\nextends: parent.yaml\nmodifiers: [mod.yaml]\n")
     assert "mod.yaml:1:7: task: a modifier cannot set 'task'" in errors(uses)
     unknown = write(tmp_path, "unknown.yaml", "task: U\nextends: parent.yaml\nmodifiers: [modcog.sq]\n")
@@ -245,3 +245,20 @@ def test_anti_modifier_turns_a_task_into_its_anti_version(tmp_path):
         np.testing.assert_array_equal(pro.ob, con.ob)
         d = pro.start_ind["decision"]
         assert con.gt[d] - 1 == (pro.gt[d] - 1 + 8) % 16
+
+
+def test_insert_and_remove_in_a_spec_without_parent_are_located_errors(tmp_path):
+    spec = write(tmp_path, "lone.yaml", """
+        task: Lone
+        dt: 100
+        observation: {fixation: 1}
+        action: {fixation: 1}
+        periods:
+          a: 100
+          b: {duration: 100, insert: {before: a}}
+        target:
+          - {value: 0, remove: true}
+    """)
+    message = errors(spec)
+    assert f"{spec}:8:" in message and "'insert' places an entry among inherited ones; this spec inherits none" in message
+    assert f"{spec}:10:" in message and "'remove' removes an inherited entry; this spec inherits none" in message

@@ -106,6 +106,18 @@ class _Lowerer:
             ctx = dataclasses.replace(ctx, names={**ctx.names, **dict.fromkeys(OUTCOME, "outcome")})
             self.expr(("define", name, "value"), function.value, ctx)
 
+    def check_merge_keys(self) -> None:
+        """`insert` and `remove` act while a variant is merged over its parent: left over, they acted on nothing."""
+        spec = self.spec
+        entries: list[tuple[Path_, Any]] = [(("periods", n), t) for n, t in spec.periods.items()]
+        for key in ("inputs", "target", "outcomes", "timeout"):
+            entries += [((key, i), e) for i, e in enumerate(getattr(spec, key))]
+        for path, entry in entries:
+            if getattr(entry, "insert", None) is not None:
+                self.fail((*path, "insert"), "'insert' places an entry among inherited ones; this spec inherits none")
+            if getattr(entry, "remove", False):
+                self.fail((*path, "remove"), "'remove' removes an inherited entry; this spec inherits none")
+
     def fail(self, path: Path_, message: str, offset: tuple[int, int] | None = None) -> None:
         self.problems.append(self.doc.problem(path, message, offset))
 
@@ -308,6 +320,7 @@ class _Lowerer:
             self.fail(("action_bounds",), f"bounds must lie within +-{FLOAT32_MAX:.3g} (float32 actions)")
         loss = lower_loss(self, spec.loss, spec.action)
         self.check_defines()
+        self.check_merge_keys()
         if self.problems:
             raise SpecError(self.problems)
         return ir.TaskIR(

@@ -40,6 +40,13 @@ class Param(Strict):
     max: Finite | None = Field(None, description="Largest allowed value (numbers only).")
 
 
+class Insert(Strict):
+    """Where a variant's new period or list entry goes among the inherited ones (give one key)."""
+
+    before: str | None = Field(None, description="The inherited entry it goes before.")
+    after: str | None = Field(None, description="The inherited entry it goes after.")
+
+
 class PeriodTiming(Strict):
     """A period with a duration and, optionally, a start relative to another period."""
 
@@ -62,6 +69,7 @@ class PeriodTiming(Strict):
         description="With `until`: where the trial goes if the condition never held within `duration` "
         "(a later period, or 'end': the trial ends and the timeout rules apply); default: as `then`.",
     )
+    insert: Insert | None = Field(None, description="In a variant: where the new period goes among the inherited ones.")
 
 
 class RepeatedPeriods(Strict):
@@ -77,6 +85,9 @@ class RepeatedPeriods(Strict):
     )
     first: int = Field(0, ge=0, le=1000, description="Index of the first copy, e.g. 1 for test1, test2, ...")
     periods: dict[str, Expr | PeriodTiming] = Field(description="The periods of one copy, in order.")
+    insert: Insert | None = Field(
+        None, description="In a variant: where the new block goes among the inherited periods."
+    )
 
 
 class GroupChoice(Strict):
@@ -109,6 +120,8 @@ class Input(Strict):
     name: str | None = Field(
         None, description="A label a variant's entry with the same name patches (or removes: `remove: true`)."
     )
+    insert: Insert | None = Field(None, description="In a variant: where the new entry goes among the inherited ones.")
+    remove: bool = Field(False, description="In a variant: remove the inherited entry with this `name`.")
 
 
 class Target(Strict):
@@ -119,6 +132,8 @@ class Target(Strict):
     name: str | None = Field(
         None, description="A label a variant's entry with the same name patches (or removes: `remove: true`)."
     )
+    insert: Insert | None = Field(None, description="In a variant: where the new entry goes among the inherited ones.")
+    remove: bool = Field(False, description="In a variant: remove the inherited entry with this `name`.")
 
 
 class Outcome(Strict):
@@ -137,6 +152,8 @@ class Outcome(Strict):
     name: str | None = Field(
         None, description="A label a variant's entry with the same name patches (or removes: `remove: true`)."
     )
+    insert: Insert | None = Field(None, description="In a variant: where the new entry goes among the inherited ones.")
+    remove: bool = Field(False, description="In a variant: remove the inherited entry with this `name`.")
 
 
 class Timeout(Strict):
@@ -148,6 +165,8 @@ class Timeout(Strict):
     name: str | None = Field(
         None, description="A label a variant's entry with the same name patches (or removes: `remove: true`)."
     )
+    insert: Insert | None = Field(None, description="In a variant: where the new entry goes among the inherited ones.")
+    remove: bool = Field(False, description="In a variant: remove the inherited entry with this `name`.")
 
 
 class SessionVariable(Strict):

@@ -5,10 +5,9 @@ Run `python -m taskspec.compiler.reference > docs/spec-reference.md`; a test fai
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import types
 import typing
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
