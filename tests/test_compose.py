@@ -262,3 +262,14 @@ def test_insert_and_remove_in_a_spec_without_parent_are_located_errors(tmp_path)
     message = errors(spec)
     assert f"{spec}:8:" in message and "'insert' places an entry among inherited ones; this spec inherits none" in message
     assert f"{spec}:10:" in message and "'remove' removes an inherited entry; this spec inherits none" in message
+
+
+def test_modcog_and_yang19_tasks_line_up_in_one_mixed_batch():
+    from taskspec.multitask import TaskMix
+
+    mix = TaskMix(["yang19.go", "modcog.goseqr", "modcog.dmsintl", "modcog.dlydm1seql"])
+    batch = taskspec.generate_trials(mix, 16, seed=0)
+    env = taskspec.make("modcog.dlydm1seql")
+    shared = env.observation_space.shape[0]  # fixation and both modalities, then the one-hot rule
+    assert batch.ob.shape[2] == shared + 4 and batch.weight is not None
+    assert set(batch.variables["task"]) <= {0, 1, 2, 3} and len(set(batch.variables["task"])) > 1
