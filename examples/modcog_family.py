@@ -51,7 +51,8 @@ reference:
   paper: "{PAPER}"
   url: https://arxiv.org/abs/2207.03523
 tags: [modcog, multitask, supervised]
-params: {{{param}: {sign}}}
+params:
+  {param}: {{default: {sign}, doc: "the direction the response moves: 1 clockwise (Mod-Cog's r), -1 counter-clockwise (l)"}}
 """
     return f"modcog.{name}", text
 
