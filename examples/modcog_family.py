@@ -25,6 +25,7 @@ WITH_DELAY = [
     "dlygo", "dlyanti", "dlydm1", "dlydm2", "ctxdlydm1", "ctxdlydm2", "multidlydm", "dms", "dnms", "dmc", "dnmc",
 ]  # fmt: skip
 DIRECTIONS = {"r": (1, "clockwise"), "l": (-1, "counter-clockwise")}
+DOC = "the direction the response moves: 1 clockwise (Mod-Cog's r), -1 counter-clockwise (l)"
 PAPER = (
     "Khona, Chandra, Ma & Fiete (2023), Winning the lottery with neurobiology: faster learning on many "
     "cognitive tasks with fixed sparse RNNs"
@@ -52,7 +53,7 @@ reference:
   url: https://arxiv.org/abs/2207.03523
 tags: [modcog, multitask, supervised]
 params:
-  {param}: {{default: {sign}, doc: "the direction the response moves: 1 clockwise (Mod-Cog's r), -1 counter-clockwise (l)"}}
+  {param}: {{default: {sign}, doc: "{DOC}"}}
 """
     return f"modcog.{name}", text
 

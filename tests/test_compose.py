@@ -260,7 +260,8 @@ def test_insert_and_remove_in_a_spec_without_parent_are_located_errors(tmp_path)
           - {value: 0, remove: true}
     """)
     message = errors(spec)
-    assert f"{spec}:8:" in message and "'insert' places an entry among inherited ones; this spec inherits none" in message
+    assert f"{spec}:8:" in message
+    assert "'insert' places an entry among inherited ones; this spec inherits none" in message
     assert f"{spec}:10:" in message and "'remove' removes an inherited entry; this spec inherits none" in message
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, SpecError
+from .expressions import MAX_EXPRESSION_CHARS
 from .loader import Document, Path_
 
 MERGED_SECTIONS = {"params", "rewards", "observation", "action", "session", "trial", "state", "periods", "define"}
@@ -208,6 +209,15 @@ class _Merge:
         """`new` with the name `inherited` standing for the parent's expression `old`."""
         if not isinstance(new, str) or INHERITED not in new:
             return new
+        if len(new) > MAX_EXPRESSION_CHARS or (isinstance(old, str) and len(old) > MAX_EXPRESSION_CHARS):
+            return new  # the expression checker refuses the long one where it is written
+        try:
+            return self._wrap(new, old, path)
+        except (RecursionError, MemoryError):
+            self.fail(path, "the expression is nested too deeply")
+            return new
+
+    def _wrap(self, new: str, old: Any, path: Path_) -> Any:
         try:
             tree = ast.parse(new.strip(), mode="eval")
         except SyntaxError:

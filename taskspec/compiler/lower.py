@@ -16,7 +16,18 @@ from typing import Any
 from ..errors import Problem, SpecError, did_you_mean
 from . import ir
 from .defines import Defined
-from .expressions import HISTORY, MATH, OUTCOME, RANDOM, RESERVED, TIMING, Context, ExprError, check_expression
+from .expressions import (
+    HISTORY,
+    MATH,
+    MAX_EXPRESSION_CHARS,
+    OUTCOME,
+    RANDOM,
+    RESERVED,
+    TIMING,
+    Context,
+    ExprError,
+    check_expression,
+)
 from .loader import Document, Path_, dotted
 from .loss import lower_loss
 from .models import GroupChoice, Input, PeriodTiming, RepeatedPeriods, TaskSpec
@@ -84,10 +95,17 @@ class _Lowerer:
                 self.check_name((*path, "args", i), arg, "identifier")
             if len(set(function.args)) != len(function.args):
                 self.fail((*path, "args"), "argument names must be distinct")
+            text = str(function.value).strip()
+            if len(text) > MAX_EXPRESSION_CHARS:
+                self.fail((*path, "value"), f"expression longer than {MAX_EXPRESSION_CHARS} characters")
+                continue
             try:
-                tree = ast.parse(str(function.value).strip(), mode="eval").body
+                tree = ast.parse(text, mode="eval").body
             except SyntaxError as exc:
                 self.fail((*path, "value"), f"invalid expression syntax: {exc.msg}")
+                continue
+            except (RecursionError, MemoryError):
+                self.fail((*path, "value"), "expression is nested too deeply")
                 continue
             out[name] = Defined(tuple(function.args), tree)
         return out
