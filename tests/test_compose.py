@@ -274,3 +274,19 @@ def test_modcog_and_yang19_tasks_line_up_in_one_mixed_batch():
     shared = env.observation_space.shape[0]  # fixation and both modalities, then the one-hot rule
     assert batch.ob.shape[2] == shared + 4 and batch.weight is not None
     assert set(batch.variables["task"]) <= {0, 1, 2, 3} and len(set(batch.variables["task"])) > 1
+
+
+def test_modifier_and_inlining_budgets(tmp_path):
+    from taskspec.compiler.expressions import MAX_EXPRESSION_NODES
+    from taskspec.compiler.extends import MAX_MODIFIERS
+
+    write(tmp_path, "parent.yaml", PARENT)
+    write(tmp_path, "m.yaml", "rewards: {correct: 2.0}\n")
+    listed = ["m.yaml"] * (MAX_MODIFIERS + 1)
+    many = write(tmp_path, "many.yaml", f"task: Many\nextends: parent.yaml\nmodifiers: {listed}\n")
+    assert f"at most {MAX_MODIFIERS} modifiers are allowed" in errors(many)
+    # each level doubles the expression: 2**9 copies of x exceed the budget once inlined
+    levels = "\n".join(f"      f{k}: {{args: [x], value: f{k - 1}(x) + f{k - 1}(x)}}" for k in range(1, 10))
+    spec = PARENT.replace("    trial:", f"    define:\n      f0: {{args: [x], value: x}}\n{levels}\n    trial:")
+    spec = spec.replace("value: signal,", "value: f9(signal),")
+    assert f"more than {MAX_EXPRESSION_NODES} parts" in errors(write(tmp_path, "big.yaml", spec))
