@@ -290,3 +290,17 @@ def test_modifier_and_inlining_budgets(tmp_path):
     spec = PARENT.replace("    trial:", f"    define:\n      f0: {{args: [x], value: x}}\n{levels}\n    trial:")
     spec = spec.replace("value: signal,", "value: f9(signal),")
     assert f"more than {MAX_EXPRESSION_NODES} parts" in errors(write(tmp_path, "big.yaml", spec))
+
+
+def test_errors_in_a_patched_entry_point_at_the_file_that_wrote_each_key(tmp_path):
+    parent = write(tmp_path, "parent.yaml", PARENT.replace("value: signal, noise", "value: signa, noise"))
+    child = write(tmp_path, "child.yaml", """
+        task: Child
+        extends: parent.yaml
+        inputs:
+          - {name: cue, during: fixation, where: fixation, value: 0.5, insert: {before: fix}}
+          - {name: stim, noise: sigm}
+    """)
+    lines = errors(child).splitlines()
+    assert f"{child}:6:25: inputs[2].noise: unknown name 'sigm' (did you mean 'sigma'?)" in lines
+    assert any(line.startswith(f"{parent}:12:") and "inputs[2].value: unknown name 'signa'" in line for line in lines)
