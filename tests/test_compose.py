@@ -303,4 +303,4 @@ def test_errors_in_a_patched_entry_point_at_the_file_that_wrote_each_key(tmp_pat
     """)
     lines = errors(child).splitlines()
     assert f"{child}:6:25: inputs[2].noise: unknown name 'sigm' (did you mean 'sigma'?)" in lines
-    assert any(line.startswith(f"{parent}:12:") and "inputs[2].value: unknown name 'signa'" in line for line in lines)
+    assert any(line.startswith(f"{parent}:13:") and "inputs[2].value: unknown name 'signa'" in line for line in lines)
