@@ -8,33 +8,20 @@ and raised together.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import Problem, SpecError, did_you_mean
 from . import ir
-from .defines import Defined
-from .expressions import (
-    HISTORY,
-    MATH,
-    MAX_EXPRESSION_CHARS,
-    OUTCOME,
-    RANDOM,
-    RESERVED,
-    TIMING,
-    Context,
-    ExprError,
-    check_expression,
-)
+from .compose import TRIAL, check_defines, check_merge_keys, chosen_group, parse_defines, repeat_count, trial_variables
+from .expressions import HISTORY, OUTCOME, RESERVED, Context, ExprError, check_expression
 from .loader import Document, Path_, dotted
 from .loss import lower_loss
-from .models import GroupChoice, Input, PeriodTiming, RepeatedPeriods, TaskSpec
+from .models import GroupChoice, PeriodTiming, RepeatedPeriods, TaskSpec
 from .names import class_name, name_problem
 
 FLOAT32_MAX = 3.4028234663852886e38
-TRIAL = ("session variable", "trial variable")  # the kinds of name that hold one value per trial
 MAX_GROUPS, MAX_PERIODS, MAX_RULES, MAX_PARAMS = 64, 200, 200, 200
 MAX_PLACEMENTS, MAX_VARIABLES = 200, 200  # inputs and targets; trial, session and state variables (each)
 
@@ -48,10 +35,10 @@ class _Lowerer:
         self.flat: list[tuple[str, Any, Path_, str | None, int | None]] = []  # name, timing, path, after, copy
         self.aliases: dict[str, list[str]] = {}
         self.fixed_params: dict[str, str] = {}  # parameters that set a number of repeats -> why fixed
-        self.defines = self.parse_defines()
+        self.defines = parse_defines(self)
         for name, timing in spec.periods.items():
             if isinstance(timing, RepeatedPeriods):
-                for k in range(timing.first, timing.first + self.repeat_count(name, timing)):
+                for k in range(timing.first, timing.first + repeat_count(self, name, timing)):
                     for inner, inner_timing in timing.periods.items():
                         after = inner_timing.after if isinstance(inner_timing, PeriodTiming) else None
                         if after in timing.periods:
@@ -64,77 +51,6 @@ class _Lowerer:
                 self.flat.append((name, timing, ("periods", name), after, None))
         self.periods = frozenset(name for name, *_ in self.flat)
         self.repeated = any(copy is not None for *_, copy in self.flat)
-
-    def repeat_count(self, block: str, timing: RepeatedPeriods) -> int:
-        """A block's number of copies: written, or a whole-number parameter's default."""
-        if isinstance(timing.repeat, int):
-            return timing.repeat
-        path = ("periods", block, "repeat")
-        param = self.spec.params.get(timing.repeat)
-        if param is None:
-            self.fail(path, f"unknown parameter '{timing.repeat}'{did_you_mean(timing.repeat, self.spec.params)}")
-            return 1
-        default = param.default
-        if isinstance(default, bool) or not isinstance(default, int) or not 1 <= default <= 100:
-            self.fail(
-                path, f"parameter '{timing.repeat}' must default to a whole number from 1 to 100 to count repeats"
-            )
-            return 1
-        self.fixed_params[timing.repeat] = block
-        return default
-
-    def parse_defines(self) -> dict[str, Defined]:
-        """The `define:` functions, parsed; their bodies are checked where they are called (and in `check_defines`)."""
-        out = {}
-        for name, function in self.spec.define.items():
-            path = ("define", name)
-            if self.check_name(path, name, "identifier") and name in MATH | RANDOM | TIMING:
-                self.fail(path, f"'{name}' is a built-in function; choose another name")
-                continue
-            for i, arg in enumerate(function.args):
-                self.check_name((*path, "args", i), arg, "identifier")
-            if len(set(function.args)) != len(function.args):
-                self.fail((*path, "args"), "argument names must be distinct")
-            text = str(function.value).strip()
-            if len(text) > MAX_EXPRESSION_CHARS:
-                self.fail((*path, "value"), f"expression longer than {MAX_EXPRESSION_CHARS} characters")
-                continue
-            try:
-                tree = ast.parse(text, mode="eval").body
-            except SyntaxError as exc:
-                self.fail((*path, "value"), f"invalid expression syntax: {exc.msg}")
-                continue
-            except (RecursionError, MemoryError):
-                self.fail((*path, "value"), "expression is nested too deeply")
-                continue
-            out[name] = Defined(tuple(function.args), tree)
-        return out
-
-    def check_defines(self) -> None:
-        """Each function's body, checked once where it is written (every name the spec declares is visible)."""
-        for name, function in self.spec.define.items():
-            if name not in self.defines:
-                continue
-            ctx = self.context(
-                ["param", *TRIAL, "state variable", "action group", "reward"],
-                ["t", "action", "target", *(["rep"] if self.repeated else []), *function.args],
-                random=True,
-                timing=True,
-            )
-            ctx = dataclasses.replace(ctx, names={**ctx.names, **dict.fromkeys(OUTCOME, "outcome")})
-            self.expr(("define", name, "value"), function.value, ctx)
-
-    def check_merge_keys(self) -> None:
-        """`insert` and `remove` act while a variant is merged over its parent: left over, they acted on nothing."""
-        spec = self.spec
-        entries: list[tuple[Path_, Any]] = [(("periods", n), t) for n, t in spec.periods.items()]
-        for key in ("inputs", "target", "outcomes", "timeout"):
-            entries += [((key, i), e) for i, e in enumerate(getattr(spec, key))]
-        for path, entry in entries:
-            if getattr(entry, "insert", None) is not None:
-                self.fail((*path, "insert"), "'insert' places an entry among inherited ones; this spec inherits none")
-            if getattr(entry, "remove", False):
-                self.fail((*path, "remove"), "'remove' removes an inherited entry; this spec inherits none")
 
     def fail(self, path: Path_, message: str, offset: tuple[int, int] | None = None) -> None:
         self.problems.append(self.doc.problem(path, message, offset))
@@ -246,7 +162,7 @@ class _Lowerer:
                     self.expr(("session", name, "next"), var.next, next_ctx),
                 )
             )
-        variables = self.trial_variables()
+        variables = trial_variables(self)
         init_state_ctx = self.context(["param", *TRIAL, "action group"])
         state_init = {
             name: self.expr(("state", name, "init"), var.init, init_state_ctx) for name, var in spec.state.items()
@@ -263,7 +179,7 @@ class _Lowerer:
         for i, placement in enumerate(spec.inputs):
             path = ("inputs", i)
             if isinstance(placement.where, GroupChoice):
-                inputs += self.chosen_group(path, placement, step, len(inputs))
+                inputs += chosen_group(self, path, placement, step, len(inputs))
                 continue
             groups = [placement.where] if isinstance(placement.where, str) else placement.where
             if not groups:
@@ -337,8 +253,8 @@ class _Lowerer:
         if any(abs(b) > FLOAT32_MAX for b in spec.action_bounds):
             self.fail(("action_bounds",), f"bounds must lie within +-{FLOAT32_MAX:.3g} (float32 actions)")
         loss = lower_loss(self, spec.loss, spec.action)
-        self.check_defines()
-        self.check_merge_keys()
+        check_defines(self)
+        check_merge_keys(self)
         if self.problems:
             raise SpecError(self.problems)
         return ir.TaskIR(
@@ -376,78 +292,6 @@ class _Lowerer:
             ),
             loss=loss,
         )
-
-    def trial_variables(self) -> list[ir.VariableIR]:
-        """Trial variables in dependency order: each after the ones it reads.
-
-        Among the variables ready at any point the one listed first goes first, so a spec written
-        in order keeps its order, and with it the order of its random draws.
-        """
-        trial = self.spec.trial
-        for name in trial:
-            self.declare(("trial", name), name, "trial variable")
-        ctx = self.context(["param", *TRIAL, "action group"], random=True)
-        lowered = {name: self.expr(("trial", name), source, ctx) for name, source in trial.items()}
-        reads = {name: code.names & set(trial) for name, code in lowered.items()}
-        ordered: list[str] = []
-        waiting = list(trial)
-        while waiting:
-            ready = next((n for n in waiting if reads[n] <= set(ordered)), None)
-            if ready is None:
-                cycle = _cycle(waiting, reads)
-                self.fail(
-                    ("trial", cycle[0]),
-                    f"trial variables read each other in a cycle: {' -> '.join([*cycle, cycle[0]])}",
-                )
-                break
-            ordered.append(ready)
-            waiting.remove(ready)
-        return [ir.VariableIR(name, lowered[name]) for name in ordered]
-
-    def chosen_group(self, path: Path_, placement: Input, step: Context, index: int) -> list[ir.InputIR]:
-        """`where: {by: k, among: [g0, g1, ...]}` lowered to one placement per group, each scaled by (k == j).
-
-        The value and noise are multiplied by 0 or 1, so a trial's draws are the same whichever group shows
-        them, and every backend sees ordinary placements.
-        """
-        choice = placement.where
-        assert isinstance(choice, GroupChoice)
-        by_ctx = self.context(["param", *TRIAL])
-        by = self.expr((*path, "where", "by"), choice.by, by_ctx)
-        for j, group in enumerate(choice.among):
-            if group not in self.spec.observation:
-                self.fail(
-                    (*path, "where", "among", j),
-                    f"unknown observation group '{group}'{did_you_mean(group, self.spec.observation)}",
-                )
-        if placement.value is None and placement.noise is None:
-            self.fail(path, "an input needs a 'value', a 'noise', or both")
-        value = None if placement.value is None else self.expr((*path, "value"), placement.value, step)
-        noise = None if placement.noise is None else self.expr((*path, "noise"), placement.noise, step)
-        state_names = set(self.spec.state) | OUTCOME
-        for key, code in (("value", value), ("noise", noise)):
-            if code is not None and code.names & state_names:
-                self.fail(
-                    (*path, key), "an input with a chosen group cannot depend on state variables or the performance"
-                )
-        periods = self.check_periods((*path, "during"), placement.during)
-        out = []
-        for j, group in enumerate(choice.among):
-            picked = ast.Compare(by.expr.tree, [ast.Eq()], [ast.Constant(j)])
-            scaled = [
-                None if code is None else self.scaled(code, picked, (*path, key))
-                for key, code in (("value", value), ("noise", noise))
-            ]
-            out.append(ir.InputIR(index + j, periods, (group,), scaled[0], scaled[1]))
-        return out
-
-    def scaled(self, code: ir.Code, picked: ast.expr, path: Path_) -> ir.Code:
-        """`code * (picked)`, as a checked expression located where the input is written."""
-        tree = ast.BinOp(code.expr.tree, ast.Mult(), picked)
-        names = {n: "builtin" for n in code.names | {n.id for n in ast.walk(picked) if isinstance(n, ast.Name)}}
-        ctx = self.context([], [*names], timing=True)
-        ctx = dataclasses.replace(ctx, defines={})
-        return self.expr(path, ast.unparse(tree), ctx)
 
     def lower_param(self, name: str, param: Any) -> ir.ParamIR:
         path = ("params", name)
@@ -608,16 +452,6 @@ class _Lowerer:
             None if performance is None else self.expr((*path, "performance"), performance, ctx),
             end,
         )
-
-
-def _cycle(waiting: list[str], reads: Mapping[str, frozenset[str] | set[str]]) -> list[str]:
-    """A cycle among variables none of which is ready: follow unmet reads until a name repeats."""
-    path = [waiting[0]]
-    while True:
-        following = next(n for n in waiting if n in reads[path[-1]])
-        if following in path:
-            return path[path.index(following) :]
-        path.append(following)
 
 
 def lower(spec: TaskSpec, doc: Document) -> ir.TaskIR:
