@@ -130,7 +130,7 @@ class _Reader:
         else:
             raise SpecError([Problem("", 0, 0, "", "the parent is missing from the recorded spec texts")])
         self.read.append((file, text))
-        return parse_yaml(text, file)
+        return _parse(text, file)
 
     def _checked_path(self, reference: str, child_dir: Path) -> Path:
         """A parent file relative to its child's folder, refused outside the loaded spec's folder tree."""
@@ -162,12 +162,23 @@ class _Reader:
         return path
 
 
+@lru_cache(maxsize=512)
+def _parsed(text: str, file: str) -> Document:
+    return parse_yaml(text, file)
+
+
+def _parse(text: str, file: str) -> Document:
+    """A spec text parsed once per (text, file): parents and modifiers shared by many tasks (the yang19 bases
+    under the Mod-Cog family) and a variant made in a loop are not parsed again. Callers get their own copy."""
+    return copy.deepcopy(_parsed(text, file))
+
+
 def _pipeline(sources: Sources, root: Path | None = None, record: bool = False) -> tuple[TaskSpec, TaskIR, Sources]:
     """load -> extends -> validate -> lower; with `record`, parents are read from disk (inside `root`)
     and returned with the spec's own text."""
     (file, text), parents = sources[0], dict(sources[1:])
     reader = _Reader(root, None if record else parents)
-    doc = resolve_extends(parse_yaml(text, file), reader)
+    doc = resolve_extends(_parse(text, file), reader)
     try:
         spec = validate(doc)
     except SpecError as structural:
@@ -245,7 +256,10 @@ def _sources(name_or_path: str | Path) -> Sources:
 def _with_parents(own: Sources, root: Path | None) -> Sources:
     if "extends" not in own[0][1] and "modifiers" not in own[0][1]:  # no parents: skip parsing (`make` in a loop)
         return own
-    return _pipeline(own, root, record=True)[2]
+    # Only the parents' texts are needed here: the spec is checked (and cached) from all the texts.
+    (file, text), reader = own[0], _Reader(root)
+    resolve_extends(_parse(text, file), reader)
+    return ((file, text), *reader.read)
 
 
 def task_ir(origin: Sources) -> TaskIR:
@@ -256,7 +270,13 @@ def task_ir(origin: Sources) -> TaskIR:
 
 def load_spec(name_or_path: str | Path) -> TaskSpec:
     """The validated spec of a bundled task or a file; raises `SpecError`."""
-    return _pipeline(*_read(name_or_path), record=True)[0]
+    return _checked_spec(_sources(name_or_path)).model_copy(deep=True)  # a copy: the caller may change it
+
+
+@lru_cache(maxsize=256)
+def _checked_spec(sources: Sources) -> TaskSpec:
+    """The spec checked from its texts (cached: `list_tasks(tag)` and `taskspec list` read every bundled spec)."""
+    return _pipeline(sources)[0]
 
 
 def compile_source(name_or_path: str | Path, formatted: bool = True) -> str:

@@ -938,7 +938,7 @@ def test_regression_a_period_mapping_gets_the_errors_of_the_model_it_means(tmp_p
     with pytest.raises(SpecError) as info:
         taskspec.load(path)
     check_messages(info.value)
-    assert [p.message for p in info.value.problems] == ["unknown key 'x'; allowed keys: repeat, first, periods"]
+    assert [p.message for p in info.value.problems] == ["unknown key 'x'; allowed keys: repeat, first, periods, insert"]
 
 
 @pytest.mark.parametrize("text", ["hello\n", "- a\n", "42\n", "~\n", "[task, dt]\n"])
