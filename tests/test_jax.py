@@ -157,8 +157,10 @@ def jax_runs(request):
 
 
 # Tasks whose timing or next trials depend on the agent's actions are refused by name (see below).
-CONTINGENT = [name for name in taskspec.list_tasks() if taskspec.load(name).info.interactive]
-RUNNABLE = [name for name in taskspec.list_tasks() if name not in CONTINGENT]
+from conftest import TASKS  # noqa: E402 - every bundled task, with a sample of the Mod-Cog family
+
+CONTINGENT = [name for name in TASKS if taskspec.load(name).info.interactive]
+RUNNABLE = [name for name in TASKS if name not in CONTINGENT]
 
 
 @pytest.mark.parametrize("name", CONTINGENT)
