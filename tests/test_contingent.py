@@ -199,18 +199,21 @@ observation: {o: 1}
 action: {a: 2}
 session:
   seen: {init: -5, next: "trials_done * 10 + last_performance + last_choice"}
+  paid: {init: 0, next: last_reward}
 trial: {x: seen}
 periods: {a: 100}
 outcomes:
-  - {during: a, when: action == 1, performance: 1, end_trial: true}
+  - {during: a, when: action == 1, reward: 2, performance: 1, end_trial: true}
+timeout:
+  - {reward: -3}
 """
     env = taskspec.load_text(spec, "h.yaml")()
     env.reset(seed=0)
     assert env.trial["x"] == -1  # 0 trials done, performance 0, no choice (-1)
     env.step(1)
-    assert env.trial["x"] == 10 + 1 + 1
-    env.step(0)  # runs out: no choice
-    assert env.trial["x"] == 20 + 0 - 1
+    assert env.trial["x"] == 10 + 1 + 1 and env.trial["paid"] == 2
+    env.step(0)  # runs out: no choice, and the timeout's reward counts in last_reward
+    assert env.trial["x"] == 20 + 0 - 1 and env.trial["paid"] == -3
 
 
 def test_a_duration_that_depends_on_the_outcome_through_until():

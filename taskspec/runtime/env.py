@@ -250,6 +250,8 @@ class TrialEnv(gym.Env, abc.ABC):
         if ran_out:
             extra, performance = self._call(self._timeout)
             reward += extra
+            if self._interactive:
+                self._trial_reward += extra  # `last_reward` is the trial's whole reward
             if performance is not None:
                 self.performance = performance
             end = True

@@ -298,6 +298,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             if last.any():
                 extra, performance, _ = env._call(env._timeout_all, t, self._vars, self._states()).arrays(self.num_envs)
                 reward = reward + np.where(last, extra, 0.0)
+                if self._interactive:  # `last_reward` is the trial's whole reward
+                    self._trial_reward += np.where(last, extra, 0.0)
                 self.performance = np.where(np.isnan(performance) | ~last, self.performance, performance)
                 end = end | last
         info = {
