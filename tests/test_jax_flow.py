@@ -111,7 +111,8 @@ def test_the_staircase_follows_the_outcomes_as_numpy_does():
     numpy_levels = [t["level"] for t in _trials_played("numpy", name, outcomes)]
     jax_levels = [t["level"] for t in _trials_played("jax", name, outcomes)]
     np.testing.assert_allclose(jax_levels, numpy_levels, rtol=1e-5)
-    assert numpy_levels[2] < numpy_levels[0] and numpy_levels[3] > numpy_levels[2]  # down after two right, up after a wrong
+    # down after two right answers, up after a wrong one
+    assert numpy_levels[2] < numpy_levels[0] and numpy_levels[3] > numpy_levels[2]
 
 
 def test_correction_trials_repeat_the_failed_stimulus():
@@ -121,17 +122,22 @@ def test_correction_trials_repeat_the_failed_stimulus():
     assert repeats == [0, 0, 1, 1, 0, 1] and [t["correction"] for t in jax_trials] == repeats
     for i in (2, 3, 5):  # a repeat shows the stimulus of the trial before it
         for trials in (numpy_trials, jax_trials):
-            assert (trials[i]["ground_truth"], trials[i]["coh"]) == (trials[i - 1]["ground_truth"], trials[i - 1]["coh"])
+            for variable in ("ground_truth", "coh"):
+                assert trials[i][variable] == trials[i - 1][variable]
 
 
-@pytest.mark.parametrize(("name", "params"), [("perceptualdecisionmaking.curriculum", {"window": 4}), ("perceptualdecisionmaking.staircase", {})])
+HISTORY_TASKS = [("perceptualdecisionmaking.curriculum", {"window": 4}), ("perceptualdecisionmaking.staircase", {})]
+
+
+@pytest.mark.parametrize(("name", "params"), HISTORY_TASKS)
 def test_batches_follow_the_ground_truth_outcomes_as_numpy_does(name, params):
     """Batches of trial-history tasks are what the ground-truth policy lives through: the session
     variables of a JAX batch (a scan over trials) take NumPy's values trial by trial."""
     numpy_batch = taskspec.generate_trials(name, 14, seed=0, **params)
     jax_batch = tj.generate_trials(name, jax.random.key(0), 14, **params)
     for variable in taskspec.make(name).session_variables:
-        np.testing.assert_allclose(np.asarray(jax_batch.variables[variable]), numpy_batch.variables[variable], rtol=1e-5)
+        values = np.asarray(jax_batch.variables[variable])
+        np.testing.assert_allclose(values, numpy_batch.variables[variable], rtol=1e-5)
     np.testing.assert_array_equal(np.asarray(jax_batch.length), numpy_batch.length)
     if name.endswith("curriculum"):
         assert numpy_batch.variables["stage"].tolist() == [0] * 4 + [1] * 4 + [2] * 6  # blocks of 4, all right
@@ -170,6 +176,39 @@ outcomes:
 """
 
 
+class _NumpyFlow:
+    def __init__(self, cls, pause):
+        self.env = cls(pause=pause)
+        self.env.reset(seed=0)
+
+    def gt(self):
+        return int(self.env.gt_now)
+
+    def session(self):
+        return {k: float(self.env.trial[k]) for k in self.env.session_variables}
+
+    def step(self, i, action):
+        ob, reward, _, _, info = self.env.step(action)
+        return ob, reward, info["new_trial"], info["period"]
+
+
+class _JaxFlow:
+    def __init__(self, cls, pause):
+        self.env = tj.make(cls, pause=pause)
+        self.jitted = jax.jit(self.env.step)
+        _, self.state = self.env.reset(jax.random.key(0))
+
+    def gt(self):
+        return int(self.env.ground_truth(self.state))
+
+    def session(self):
+        return {k: float(v) for k, v in self.state.session.items()}
+
+    def step(self, i, action):
+        ob, self.state, reward, _, info = self.jitted(jax.random.key(i + 1), self.state, action)
+        return ob, reward, info["new_trial"], self.env.period_names[int(info["period"])]
+
+
 @pytest.mark.parametrize("pause", [0, 200])
 def test_a_spec_of_every_flow_feature_steps_as_numpy(pause):
     """goto into a period of no steps (it passes on to its `then`), `until` on the performance, a
@@ -178,30 +217,13 @@ def test_a_spec_of_every_flow_feature_steps_as_numpy(pause):
     cls = taskspec.load_text(FLOW, "flow")
     script = "FR" + "F" * 6 + "W" + "F" * 13 + "FFFFF" + "R" + "F" * 5
     traces = []
-    for backend in ("numpy", "jax"):
-        trace = []
-        if backend == "numpy":
-            env = cls(pause=pause)
-            ob, _ = env.reset(seed=0)
-            gt_of, session = (lambda: int(env.gt_now)), (lambda: {k: float(env.trial[k]) for k in env.session_variables})
-        else:
-            jenv, state = tj.make(cls, pause=pause), None
-            step = jax.jit(jenv.step)
-            ob, state = jenv.reset(jax.random.key(0))
-            gt_of = lambda: int(jenv.ground_truth(state))  # noqa: E731
-            session = lambda: {k: float(v) for k, v in state.session.items()}  # noqa: E731
-        trace.append(session())
+    for backend in (_NumpyFlow(cls, pause), _JaxFlow(cls, pause)):
+        trace: list = [backend.session()]
         for i, code in enumerate(script):
-            action = _action(code, gt_of())
-            if backend == "numpy":
-                ob, reward, _, _, info = env.step(action)
-                period = info["period"]
-            else:
-                ob, state, reward, _, info = step(jax.random.key(i + 1), state, action)
-                period = jenv.period_names[int(info["period"])]
-            trace.append((period, round(float(reward), 4), bool(info["new_trial"]), np.asarray(ob)[2:].tolist()))
-            if bool(info["new_trial"]):
-                trace.append(session())
+            ob, reward, ended, period = backend.step(i, _action(code, backend.gt()))
+            trace.append((period, round(float(reward), 4), bool(ended), np.asarray(ob)[2:].tolist()))
+            if bool(ended):
+                trace.append(backend.session())
         traces.append(trace)
     assert traces[1] == traces[0]
     periods = [entry[0] for entry in traces[0] if isinstance(entry, tuple)]
@@ -227,7 +249,8 @@ def test_a_batch_holds_the_rows_the_ground_truth_visits_as_numpy():
     np.testing.assert_array_equal(np.asarray(jax_batch.ob)[:, :length], numpy_batch.ob)
     np.testing.assert_array_equal(np.asarray(jax_batch.gt)[:, :length], numpy_batch.gt)
     np.testing.assert_array_equal(np.asarray(jax_batch.period_id)[:, :length], numpy_batch.period_id)
-    assert (np.asarray(jax_batch.period_id)[:, length:] == -1).all() and not np.asarray(jax_batch.mask)[:, length:].any()
+    assert (np.asarray(jax_batch.period_id)[:, length:] == -1).all()
+    assert not np.asarray(jax_batch.mask)[:, length:].any()
     for name in numpy_batch.start:
         np.testing.assert_array_equal(np.asarray(jax_batch.start[name]), numpy_batch.start[name], err_msg=name)
         np.testing.assert_array_equal(np.asarray(jax_batch.end[name]), numpy_batch.end[name], err_msg=name)

@@ -65,8 +65,18 @@ jax.tree_util.register_dataclass(EnvParams, data_fields=["rewards"], meta_fields
 jax.tree_util.register_dataclass(
     EnvState,
     data_fields=[
-        "t_ind", "length", "start", "end", "variables", "state", "session", "performance",
-        "trial_reward", "choice", "choice_t", "history",
+        "t_ind",
+        "length",
+        "start",
+        "end",
+        "variables",
+        "state",
+        "session",
+        "performance",
+        "trial_reward",
+        "choice",
+        "choice_t",
+        "history",
     ],  # fmt: skip
     meta_fields=[],
 )
@@ -277,7 +287,9 @@ class JaxEnv:
         weight = self._loss_weight(trials.start, trials.end, inside, steps)
         return Batch(ob, gt, trials.length, trials.variables, trials.start, trials.end, period, weight)  # type: ignore[arg-type]
 
-    def _played(self, session: dict[str, Any], keys: jax.Array, row_keys: jax.Array, constants: dict[str, Any]) -> Batch:
+    def _played(
+        self, session: dict[str, Any], keys: jax.Array, row_keys: jax.Array, constants: dict[str, Any]
+    ) -> Batch:
         """Trials of an agent-contingent task as the ground-truth policy plays them: one after another when
         each trial's session variables read the last one's outcome, else drawn and played in parallel."""
         if self.task.reads_history:

@@ -29,7 +29,9 @@ END = -2  # the code of `end` among period indices (-1: no period)
 
 def flow_of(env: JaxEnv) -> dict[str, tuple[bool, str | None, str | None]]:
     """(has until, then, otherwise) of each period that has any, as NumPy's TaskInfo.flow."""
-    return {p.name: (p.until is not None, p.then, p.otherwise) for p in env.task.periods if p.until or p.then or p.otherwise}
+    return {
+        p.name: (p.until is not None, p.then, p.otherwise) for p in env.task.periods if p.until or p.then or p.otherwise
+    }
 
 
 def _code(env: JaxEnv, period: str) -> int:
