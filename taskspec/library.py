@@ -48,6 +48,7 @@ def _data_dir(name: str) -> Path:
 
 TASKS_DIR = _data_dir("tasks")
 SCHEMA_PATH = _data_dir("schemas") / "taskspec.schema.json"
+MODIFIERS_DIR = TASKS_DIR / "modifiers"
 
 
 def task_files() -> dict[str, Path]:
@@ -92,6 +93,21 @@ def resolve(name_or_path: str | Path) -> Path:
     return bundled[text]
 
 
+def modifier_files() -> dict[str, Path]:
+    """Bundled modifier name -> spec fragment (tasks/modifiers/NAME.yaml)."""
+    return {p.name[: -len(".yaml")]: p for p in sorted(MODIFIERS_DIR.glob("*.yaml"))}
+
+
+def resolve_modifier(name: str) -> Path:
+    """A bundled modifier by name; a SpecError if there is none."""
+    bundled = modifier_files()
+    if name not in bundled:
+        shown = ascii(name)[1:-1]
+        hint = did_you_mean(name, bundled) or "; a local modifier is named by a path, e.g. ./mine.yaml"
+        raise SpecError([Problem(shown, 0, 0, "", f"no bundled modifier named '{shown}'{hint}")])
+    return bundled[name]
+
+
 # The texts a class is compiled from: the spec's (display file, text) first, then each parent it
 # extends, in order. It keys the class cache and travels with pickles, so nothing is re-read from disk.
 Sources = tuple[tuple[str, str], ...]
@@ -109,9 +125,9 @@ class _Reader:
         self.root, self.recorded = root, recorded
         self.read: list[tuple[str, str]] = []
 
-    def __call__(self, reference: str, child_dir: Path) -> Document:
+    def __call__(self, reference: str, child_dir: Path, modifier: bool = False) -> Document:
         if not is_path(reference):
-            bundled = resolve(reference)
+            bundled = resolve_modifier(reference) if modifier else resolve(reference)
             file, path = _display_name(str(bundled)), bundled
         else:
             path = self._checked_path(reference, child_dir)
@@ -123,7 +139,7 @@ class _Reader:
         else:
             raise SpecError([Problem("", 0, 0, "", "the parent is missing from the recorded spec texts")])
         self.read.append((file, text))
-        return parse_yaml(text, file)
+        return _parse(text, file)
 
     def _checked_path(self, reference: str, child_dir: Path) -> Path:
         """A parent file relative to its child's folder, refused outside the loaded spec's folder tree."""
@@ -155,12 +171,23 @@ class _Reader:
         return path
 
 
+@lru_cache(maxsize=512)
+def _parsed(text: str, file: str) -> Document:
+    return parse_yaml(text, file)
+
+
+def _parse(text: str, file: str) -> Document:
+    """A spec text parsed once per (text, file): parents and modifiers shared by many tasks (the yang19 bases
+    under the Mod-Cog family) and a variant made in a loop are not parsed again. Callers get their own copy."""
+    return copy.deepcopy(_parsed(text, file))
+
+
 def _pipeline(sources: Sources, root: Path | None = None, record: bool = False) -> tuple[TaskSpec, TaskIR, Sources]:
     """load -> extends -> validate -> lower; with `record`, parents are read from disk (inside `root`)
     and returned with the spec's own text."""
     (file, text), parents = sources[0], dict(sources[1:])
     reader = _Reader(root, None if record else parents)
-    doc = resolve_extends(parse_yaml(text, file), reader)
+    doc = resolve_extends(_parse(text, file), reader)
     try:
         spec = validate(doc)
     except SpecError as structural:
@@ -236,9 +263,12 @@ def _sources(name_or_path: str | Path) -> Sources:
 
 
 def _with_parents(own: Sources, root: Path | None) -> Sources:
-    if "extends" not in own[0][1]:  # no parents: skip parsing, the common case of `make` in a loop
+    if "extends" not in own[0][1] and "modifiers" not in own[0][1]:  # no parents: skip parsing (`make` in a loop)
         return own
-    return _pipeline(own, root, record=True)[2]
+    # Only the parents' texts are needed here: the spec is checked (and cached) from all the texts.
+    (file, text), reader = own[0], _Reader(root)
+    resolve_extends(_parse(text, file), reader)
+    return ((file, text), *reader.read)
 
 
 def task_ir(origin: Sources) -> TaskIR:
@@ -249,7 +279,13 @@ def task_ir(origin: Sources) -> TaskIR:
 
 def load_spec(name_or_path: str | Path) -> TaskSpec:
     """The validated spec of a bundled task or a file; raises `SpecError`."""
-    return _pipeline(*_read(name_or_path), record=True)[0]
+    return _checked_spec(_sources(name_or_path)).model_copy(deep=True)  # a copy: the caller may change it
+
+
+@lru_cache(maxsize=256)
+def _checked_spec(sources: Sources) -> TaskSpec:
+    """The spec checked from its texts (cached: `list_tasks(tag)` and `taskspec list` read every bundled spec)."""
+    return _pipeline(sources)[0]
 
 
 def compile_source(name_or_path: str | Path, formatted: bool = True) -> str:
@@ -289,6 +325,8 @@ def format_source(source: str) -> str:
 def _display_name(file: str) -> str:
     """Bundled specs are named by their path inside the project, so output is machine-independent."""
     path = Path(file).resolve()
+    if path.parent == MODIFIERS_DIR.resolve():
+        return f"tasks/modifiers/{path.name}"
     return f"tasks/{path.name}" if path.parent == TASKS_DIR.resolve() else file
 
 

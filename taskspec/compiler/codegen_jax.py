@@ -23,7 +23,7 @@ import jinja2
 
 from ..errors import Problem
 from . import ir
-from .expressions import BUILTIN_NAMES, CONSTANTS, HISTORY, MATH, OUTCOME, RANDOM, TIMING
+from .expressions import BUILTIN_NAMES, CONSTANTS, HISTORY, MATH, OUTCOME, RANDOM, SHAPES, TIMING
 from .render import render_jax
 
 _ENV = jinja2.Environment(
@@ -57,7 +57,7 @@ TASK_FIELDS = frozenset(
     }
 )  # fmt: skip
 KNOWN_FIELDS[ir.TaskIR] = TASK_FIELDS
-FUNCTIONS = MATH | RANDOM | TIMING  # the functions taskspec.jax.functions implements
+FUNCTIONS = MATH | RANDOM | TIMING | SHAPES  # the functions taskspec.jax.functions implements
 BUILTINS = (BUILTIN_NAMES - {"None"}) | CONSTANTS  # the language's own names this backend binds
 
 

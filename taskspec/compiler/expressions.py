@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ..errors import did_you_mean
 from ..runtime.functions import MAX_LIVE_ARRAYS
+from .defines import Defined, InlineError, calls, inline
 from .loader import INT64_MAX, INT64_MIN
 
 MAX_EXPRESSION_CHARS = 2000
@@ -62,7 +63,7 @@ SHAPES = {"len"}
 STEP_HELPERS = {"whole_steps", "step_in", "n_steps"}
 FUNCTIONS = MATH | RANDOM | TIMING | SHAPES | STEP_HELPERS  # every name a spec may call
 # Names the language itself provides in some contexts; specs may not reuse them.
-BUILTIN_NAMES = {"dt", "t", "rep", "action", "target", "True", "False", "None"}
+BUILTIN_NAMES = {"dt", "t", "rep", "action", "target", "True", "False", "None", "inherited"}
 # The finished trial, as a session variable's `next` sees it (plus `last_<trial variable>`), and the
 # current trial's performance, which rules, `until` conditions and inputs may read.
 HISTORY = {"last_performance", "last_reward", "last_timed_out", "last_choice", "last_choice_t", "trials_done"}
@@ -83,6 +84,7 @@ class Context:
     random: bool = False
     timing: bool = False
     wide: frozenset[str] = frozenset()  # action groups of several actions: `action == group` is a mistake
+    defines: Mapping[str, Defined] = field(default_factory=dict)  # the spec's `define:` functions, inlined
 
 
 class ExprError(Exception):
@@ -127,6 +129,13 @@ def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
         raise ExprError(f"invalid expression syntax: {exc.msg}", line, col) from None
     if sum(1 for _ in ast.walk(tree)) > MAX_EXPRESSION_NODES:
         raise ExprError(f"expression has more than {MAX_EXPRESSION_NODES} parts")
+    if ctx.defines and calls(tree, ctx.defines):
+        try:
+            tree.body = inline(tree.body, ctx.defines, MAX_EXPRESSION_NODES)
+        except InlineError as exc:
+            raise ExprError(exc.message, exc.line, exc.col) from None
+        except RecursionError:
+            raise ExprError("expression is nested too deeply") from None
     try:
         tree = _StepHelpers(ctx).visit(tree)
     except RecursionError:

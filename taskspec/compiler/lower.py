@@ -14,14 +14,14 @@ from typing import Any
 
 from ..errors import Problem, SpecError, did_you_mean
 from . import ir
+from .compose import TRIAL, check_defines, check_merge_keys, chosen_group, parse_defines, repeat_count, trial_variables
 from .expressions import HISTORY, OUTCOME, RESERVED, Context, ExprError, check_expression
 from .loader import Document, Path_, dotted
 from .loss import lower_loss
-from .models import PeriodTiming, RepeatedPeriods, Response, TaskSpec
+from .models import GroupChoice, PeriodTiming, RepeatedPeriods, Response, TaskSpec
 from .names import class_name, name_problem
 
 FLOAT32_MAX = 3.4028234663852886e38
-TRIAL = ("session variable", "trial variable")  # the kinds of name that hold one value per trial
 MAX_GROUPS, MAX_PERIODS, MAX_RULES, MAX_PARAMS = 64, 200, 200, 200
 MAX_PLACEMENTS, MAX_VARIABLES = 200, 200  # inputs and targets; trial, session and state variables (each)
 
@@ -34,9 +34,11 @@ class _Lowerer:
         # Repeated blocks are expanded: copy k of period p is "p<k>"; p and the block's name stand for all copies.
         self.flat: list[tuple[str, Any, Path_, str | None, int | None]] = []  # name, timing, path, after, copy
         self.aliases: dict[str, list[str]] = {}
+        self.fixed_params: dict[str, str] = {}  # parameters that set a number of repeats -> why fixed
+        self.defines = parse_defines(self)
         for name, timing in spec.periods.items():
             if isinstance(timing, RepeatedPeriods):
-                for k in range(timing.first, timing.first + timing.repeat):
+                for k in range(timing.first, timing.first + repeat_count(self, name, timing)):
                     for inner, inner_timing in timing.periods.items():
                         after = inner_timing.after if isinstance(inner_timing, PeriodTiming) else None
                         if after in timing.periods:
@@ -110,7 +112,7 @@ class _Lowerer:
         allowed = set(kinds) | {"builtin"}
         names = {n: k for n, k in self.names.items() if k in allowed and (k != "builtin" or n == "dt")}
         names.update({n: "builtin" for n in extra})
-        return Context(names, self.periods, **flags, wide=self.wide_groups())
+        return Context(names, self.periods, defines=self.defines, **flags, wide=self.wide_groups())
 
     def wide_groups(self) -> frozenset[str]:
         """Action groups of more than one action, as far as their sizes are known before `make`."""
@@ -170,11 +172,7 @@ class _Lowerer:
                     self.expr(("session", name, "next"), var.next, next_ctx),
                 )
             )
-        variables = []
-        for i, (name, source) in enumerate(spec.trial.items()):
-            ctx = self.context(["param", *TRIAL, "action group"], random=True, later=frozenset(list(spec.trial)[i:]))
-            variables.append(ir.VariableIR(name, self.expr(("trial", name), source, ctx)))
-            self.declare(("trial", name), name, "trial variable")
+        variables = trial_variables(self)
         init_state_ctx = self.context(["param", *TRIAL, "action group"])
         state_init = {
             name: self.expr(("state", name, "init"), var.init, init_state_ctx) for name, var in spec.state.items()
@@ -187,9 +185,12 @@ class _Lowerer:
         )
         step = dataclasses.replace(step, names={**step.names, **dict.fromkeys(OUTCOME, "outcome")})
         state_names = set(spec.state)
-        inputs = []
+        inputs: list[ir.InputIR] = []
         for i, placement in enumerate(spec.inputs):
             path = ("inputs", i)
+            if isinstance(placement.where, GroupChoice):
+                inputs += chosen_group(self, path, placement, step, len(inputs))
+                continue
             groups = [placement.where] if isinstance(placement.where, str) else placement.where
             if not groups:
                 self.fail((*path, "where"), "name at least one observation group")
@@ -209,7 +210,7 @@ class _Lowerer:
                 self.fail((*path, "noise"), "the noise cannot depend on state variables or the performance")
             inputs.append(
                 ir.InputIR(
-                    i,
+                    len(inputs),
                     self.check_periods((*path, "during"), placement.during),
                     tuple(groups),
                     value,
@@ -263,6 +264,8 @@ class _Lowerer:
         if any(abs(b) > FLOAT32_MAX for b in spec.action_bounds):
             self.fail(("action_bounds",), f"bounds must lie within +-{FLOAT32_MAX:.3g} (float32 actions)")
         loss = lower_loss(self, spec.loss, spec.action)
+        check_defines(self)
+        check_merge_keys(self)
         if self.problems:
             raise SpecError(self.problems)
         return ir.TaskIR(
@@ -323,6 +326,13 @@ class _Lowerer:
                 self.fail((*path, "default"), f"default {default} is below min {param.min}")
             if param.max is not None and default > param.max:
                 self.fail((*path, "default"), f"default {default} is above max {param.max}")
+        if name in self.fixed_params:  # it shapes the periods, which are laid out when the spec is compiled
+            note = (
+                f"fixed when the spec is compiled: it sets how many times block '{self.fixed_params[name]}' "
+                "repeats; change its default in a variant"
+            )
+            doc = f"{param.doc} ({note})" if param.doc else note
+            return ir.ParamIR(name, default, kind, default, default, doc)
         return ir.ParamIR(name, default, kind, param.min, param.max, param.doc)
 
     def groups(self, key: str, groups: Mapping[str, Any], ctx: Context) -> tuple[ir.GroupIR, ...]:

@@ -40,6 +40,13 @@ class Param(Strict):
     max: Finite | None = Field(None, description="Largest allowed value (numbers only).")
 
 
+class Insert(Strict):
+    """Where a variant's new period or list entry goes among the inherited ones (give one key)."""
+
+    before: str | None = Field(None, description="The inherited entry it goes before.")
+    after: str | None = Field(None, description="The inherited entry it goes after.")
+
+
 class PeriodTiming(Strict):
     """A period with a duration and, optionally, a start relative to another period."""
 
@@ -62,6 +69,7 @@ class PeriodTiming(Strict):
         description="With `until`: where the trial goes if the condition never held within `duration` "
         "(a later period, or 'end': the trial ends and the timeout rules apply); default: as `then`.",
     )
+    insert: Insert | None = Field(None, description="In a variant: where the new period goes among the inherited ones.")
 
 
 class RepeatedPeriods(Strict):
@@ -71,18 +79,49 @@ class RepeatedPeriods(Strict):
     every copy, and the name `rep` (in inputs and targets) is the index of the current copy.
     """
 
-    repeat: int = Field(ge=1, le=100, description="Number of copies (a whole number written in the spec).")
+    repeat: Annotated[int, Field(ge=1, le=100)] | str = Field(
+        description="Number of copies: a whole number, or the name of a whole-number parameter (its default is used "
+        "when the spec is compiled, so `make` cannot override it)."
+    )
     first: int = Field(0, ge=0, le=1000, description="Index of the first copy, e.g. 1 for test1, test2, ...")
     periods: dict[str, Expr | PeriodTiming] = Field(description="The periods of one copy, in order.")
+    insert: Insert | None = Field(
+        None, description="In a variant: where the new block goes among the inherited periods."
+    )
+
+
+class GroupChoice(Strict):
+    """An observation group chosen per trial, e.g. the modality a stimulus is shown in."""
+
+    by: Expr = Field(
+        description="A whole number per trial (parameters, trial and session variables): 0 picks the first."
+    )
+    among: list[str] = Field(min_length=1, description="The observation groups to choose from, in index order.")
+
+
+class Define(Strict):
+    """A pure function usable in every expression of the spec; calls are inlined (no recursion)."""
+
+    args: list[str] = Field(default_factory=list, description="Argument names, read in `value`.")
+    value: Expr = Field(description="The result: an expression of the arguments and the spec's names.")
+    doc: str | None = Field(None, description="What the function computes.")
 
 
 class Input(Strict):
     """Adds a value (and Gaussian noise) to observation groups during some periods."""
 
     during: Names | None = Field(None, description="Periods where the placement applies; default: the whole trial.")
-    where: Names = Field(description="Observation group(s); several groups are concatenated in order.")
+    where: Names | GroupChoice = Field(
+        description="Observation group(s); several groups are concatenated in order. "
+        "`{by: expr, among: [g0, g1]}` picks one group per trial: the expression's value is its index."
+    )
     value: Expr | None = Field(None, description="Value added; scalar or one entry per column of `where`.")
     noise: Expr | None = Field(None, description="Standard deviation of Gaussian noise added each step.")
+    name: str | None = Field(
+        None, description="A label a variant's entry with the same name patches (or removes: `remove: true`)."
+    )
+    insert: Insert | None = Field(None, description="In a variant: where the new entry goes among the inherited ones.")
+    remove: bool = Field(False, description="In a variant: remove the inherited entry with this `name`.")
 
 
 class Target(Strict):
@@ -90,6 +129,11 @@ class Target(Strict):
 
     during: Names | None = Field(None, description="Periods where the target applies; default: the whole trial.")
     value: Expr = Field(description="The correct action: an action index, or a vector for continuous actions.")
+    name: str | None = Field(
+        None, description="A label a variant's entry with the same name patches (or removes: `remove: true`)."
+    )
+    insert: Insert | None = Field(None, description="In a variant: where the new entry goes among the inherited ones.")
+    remove: bool = Field(False, description="In a variant: remove the inherited entry with this `name`.")
 
 
 class Outcome(Strict):
@@ -105,6 +149,11 @@ class Outcome(Strict):
         description="Go on with this period (listed later) at the next step, skipping the rest of the current "
         "ones: e.g. a feedback period after the response.",
     )
+    name: str | None = Field(
+        None, description="A label a variant's entry with the same name patches (or removes: `remove: true`)."
+    )
+    insert: Insert | None = Field(None, description="In a variant: where the new entry goes among the inherited ones.")
+    remove: bool = Field(False, description="In a variant: remove the inherited entry with this `name`.")
 
 
 class Timeout(Strict):
@@ -113,6 +162,11 @@ class Timeout(Strict):
     when: Expr | bool = Field(True, description="Condition on trial variables.")
     reward: Expr = Field(0, description="Reward added to the last step.")
     performance: Expr | None = Field(None, description="The trial's performance.")
+    name: str | None = Field(
+        None, description="A label a variant's entry with the same name patches (or removes: `remove: true`)."
+    )
+    insert: Insert | None = Field(None, description="In a variant: where the new entry goes among the inherited ones.")
+    remove: bool = Field(False, description="In a variant: remove the inherited entry with this `name`.")
 
 
 class SessionVariable(Strict):
@@ -232,4 +286,12 @@ class TaskSpec(Strict):
         None,
         description="Shorthand for the usual fixation and decision rules, derived from the target; "
         "they follow the explicit `outcomes`.",
+    )
+    modifiers: list[str] = Field(
+        default_factory=list,
+        description="Bundled modifiers (tasks/modifiers) or fragment files merged over the parent in order, "
+        "before this spec's own keys; see the tutorial.",
+    )
+    define: dict[str, Define] = Field(
+        default_factory=dict, description="Named pure functions usable in expressions, e.g. a tuning curve."
     )

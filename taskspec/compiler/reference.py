@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import types
 import typing
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -155,10 +156,43 @@ def reference_markdown() -> str:
         "",
         "`extends` names a bundled task, or a `.yaml`/`.yml` file by a path relative to the spec's folder",
         "that stays inside the folder of the spec being loaded (no absolute paths, no `..` or links leading",
-        "out). A spec given as text, or a bundled one, extends bundled tasks only.",
+        "out). A spec given as text, or a bundled one, extends bundled tasks only. `modifiers` entries are",
+        "found the same way, bundled ones in `tasks/modifiers/`.",
+        "",
+        "## Composition",
+        "",
+        "- Trial variables are evaluated in dependency order: each after the ones it reads (among those",
+        "  ready, the one listed first), so a variant can add a variable anywhere; a cycle is an error.",
+        "- `extends` merges mapping sections entry by entry (`name: ~` removes one). A new period is placed",
+        "  with `insert: {before: p}` or `insert: {after: p}` on its entry (e.g.",
+        "  `cue: {duration: 100, insert: {before: decision}}`).",
+        "- List sections (inputs, target, outcomes, timeout) are replaced whole, unless the variant's list",
+        "  names an entry of the parent's (`name: x`) or places one with `insert`: then an entry with a",
+        "  parent's name replaces the keys it writes, `{name: x, remove: true}` removes it, and other entries",
+        "  are added at the end or where their `insert` puts them.",
+        "- In a replaced trial variable or period duration, and in a patched entry's keys, `inherited` is",
+        "  the parent's expression there: `value: rotate(inherited, 1)` wraps the inherited target.",
+        "- `modifiers: [m1, m2]` merges spec fragments over the parent in order, before the spec's own keys.",
+        "  A fragment holds any sections but `task`, `extends`, `modifiers`, `description`, `reference` and",
+        "  `tags`, plus an optional `doc`. Bundled: " + ", ".join(f"`{name}`" for name in _modifier_names()) + ".",
+        "- `define: {f: {args: [x, y], value: expr}}` adds a function usable in every expression; each",
+        "  call is replaced by the function's expression with the call's arguments put in (no recursion),",
+        "  and the result is checked where it is used.",
+        "- `where: {by: expr, among: [g0, g1]}` shows an input in one group per trial: the group whose",
+        "  index the expression gives (parameters, trial and session variables).",
+        "- `repeat:` may name a whole-number parameter; its default is used when the spec is compiled,",
+        "  so `make` refuses to override it.",
         "",
     ]
     return "\n".join(parts)
+
+
+def _modifier_names() -> list[str]:
+    """The bundled modifiers (read from the folder: the compiler does not import the library)."""
+    folder = Path(__file__).resolve().parent.parent / "tasks" / "modifiers"
+    if not folder.is_dir():
+        folder = Path(__file__).resolve().parent.parent.parent / "tasks" / "modifiers"
+    return sorted(p.name[: -len(".yaml")] for p in folder.glob("*.yaml"))
 
 
 if __name__ == "__main__":

@@ -113,6 +113,13 @@ def mean(values: Any) -> Any:
     return jnp.mean(jnp.asarray(values), axis=-1)
 
 
+def length(values: Any) -> int:
+    """`len(x)`: a list's or vector's number of entries; shapes are static under jit, so a plain int."""
+    if jnp.ndim(values) == 0:
+        raise ValueError("len() takes a list or vector, not a single number")
+    return int(jnp.shape(values)[-1])
+
+
 # Random draws: one value (or one vector of `size` values) for the trial being drawn; `_n` is unused,
 # kept so that the rendering of random calls is the same as NumPy's.
 

@@ -78,6 +78,8 @@ def check_overrides(cls: Any, params: dict[str, Any], dt: Any, rewards: Any, tim
             continue
         spec = specs[name]
         values[name], why = _check_value(spec.kind, value, spec.low, spec.high)
+        if why and spec.low is not None and spec.low == spec.high:  # e.g. a parameter that counts repeated periods
+            why = f"'{name}' is fixed at {spec.low:g}" + (f": {spec.doc}" if spec.doc else "")
         if why:
             problems.append(Problem(source, 0, 0, f"params.{name}", why))
     if dt is None:

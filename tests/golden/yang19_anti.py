@@ -142,7 +142,7 @@ class Yang19Anti(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[18]
-        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
+        if _start["decision"] <= t < _end["decision"] and action == target:
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[19]
@@ -160,12 +160,7 @@ class Yang19Anti(TrialEnv):
         # see _SPEC_LOCATIONS[20]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
-            correct,
-            1,
-            True,
-        )
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[22]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -174,27 +169,27 @@ class Yang19Anti(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (57, "observation.fixation", "tasks/yang19.go.yaml", 22, 25),
-    (59, "observation.stimulus_mod1", "tasks/yang19.go.yaml", 22, 43),
-    (61, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 22, 68),
-    (63, "action.fixation", "tasks/yang19.go.yaml", 23, 20),
-    (65, "action.choice", "tasks/yang19.go.yaml", 23, 31),
-    (71, "session.modality.init", "tasks/yang19.go.yaml", 25, 20),
-    (77, "session.modality.next", "tasks/yang19.go.yaml", 25, 29),
-    (85, "trial.ground_truth", "tasks/yang19.go.yaml", 27, 17),
-    (89, "trial.stim_theta", "tasks/yang19.go.yaml", 28, 15),
-    (97, "periods.fixation", "tasks/yang19.go.yaml", 29, 21),
-    (99, "periods.stimulus", "tasks/yang19.go.yaml", 29, 36),
-    (101, "periods.delay", "tasks/yang19.go.yaml", 29, 48),
-    (103, "periods.decision", "tasks/yang19.go.yaml", 29, 61),
-    (113, "inputs[0].value", "tasks/yang19.go.yaml", 36, 67),
-    (115, "inputs[1].value", "tasks/yang19.go.yaml", 39, 12),
-    (124, "inputs[2].value", "tasks/yang19.go.yaml", 42, 12),
-    (133, "target[0].value", "tasks/yang19.go.yaml", 44, 31),
-    (140, "response.hold", "tasks/yang19.go.yaml", 45, 36),
-    (144, "response.during", "tasks/yang19.go.yaml", 45, 20),
-    (148, "response.during", "tasks/yang19.go.yaml", 45, 20),
-    (160, "response.hold", "tasks/yang19.go.yaml", 45, 36),
-    (162, "response.during", "tasks/yang19.go.yaml", 45, 20),
-    (169, "response.during", "tasks/yang19.go.yaml", 45, 20),
+    (57, "observation.fixation", "tasks/yang19.go.yaml", 23, 25),
+    (59, "observation.stimulus_mod1", "tasks/yang19.go.yaml", 23, 43),
+    (61, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 23, 68),
+    (63, "action.fixation", "tasks/yang19.go.yaml", 24, 20),
+    (65, "action.choice", "tasks/yang19.go.yaml", 24, 31),
+    (71, "session.modality.init", "tasks/yang19.go.yaml", 26, 20),
+    (77, "session.modality.next", "tasks/yang19.go.yaml", 26, 29),
+    (85, "trial.ground_truth", "tasks/yang19.go.yaml", 28, 17),
+    (89, "trial.stim_theta", "tasks/yang19.go.yaml", 29, 15),
+    (97, "periods.fixation", "tasks/yang19.go.yaml", 30, 21),
+    (99, "periods.stimulus", "tasks/yang19.go.yaml", 30, 36),
+    (101, "periods.delay", "tasks/yang19.go.yaml", 30, 48),
+    (103, "periods.decision", "tasks/yang19.go.yaml", 30, 61),
+    (113, "inputs[0].value", "tasks/yang19.go.yaml", 37, 83),
+    (115, "inputs[1].value", "tasks/yang19.go.yaml", 38, 93),
+    (124, "inputs[1].value", "tasks/yang19.go.yaml", 38, 93),
+    (133, "target[0].value", "tasks/yang19.go.yaml", 40, 47),
+    (140, "outcomes[0].when", "tasks/yang19.go.yaml", 42, 43),
+    (144, "outcomes[1].when", "tasks/yang19.go.yaml", 43, 45),
+    (148, "outcomes[2].when", "tasks/yang19.go.yaml", 44, 42),
+    (160, "outcomes[0].when", "tasks/yang19.go.yaml", 42, 43),
+    (162, "outcomes[1].when", "tasks/yang19.go.yaml", 43, 45),
+    (164, "outcomes[2].when", "tasks/yang19.go.yaml", 44, 42),
 )

@@ -224,8 +224,7 @@ class Yang19Ctxdlydm2(TrialEnv):
             1,
             ("stim1",),
             fn.take(stim_mod, 0)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh1_mod1,
             None,
         )
@@ -234,8 +233,7 @@ class Yang19Ctxdlydm2(TrialEnv):
             2,
             ("stim2",),
             fn.take(stim_mod, 0)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh2_mod1,
             None,
         )
@@ -244,8 +242,7 @@ class Yang19Ctxdlydm2(TrialEnv):
             3,
             ("stim1",),
             fn.take(stim_mod, 1)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh1_mod2,
             None,
         )
@@ -254,8 +251,7 @@ class Yang19Ctxdlydm2(TrialEnv):
             4,
             ("stim2",),
             fn.take(stim_mod, 1)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh2_mod2,
             None,
         )
@@ -273,7 +269,7 @@ class Yang19Ctxdlydm2(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[33]
-        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
+        if _start["decision"] <= t < _end["decision"] and action == target:
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[34]
@@ -291,12 +287,7 @@ class Yang19Ctxdlydm2(TrialEnv):
         # see _SPEC_LOCATIONS[35]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[36]
-        _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
-            correct,
-            1,
-            True,
-        )
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[37]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -305,42 +296,42 @@ class Yang19Ctxdlydm2(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (95, "observation.fixation", "tasks/yang19.dlydm1.yaml", 23, 25),
-    (97, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 23, 43),
-    (99, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 23, 68),
-    (101, "action.fixation", "tasks/yang19.dlydm1.yaml", 24, 20),
-    (103, "action.choice", "tasks/yang19.dlydm1.yaml", 24, 31),
-    (112, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 26, 13),
-    (114, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 27, 13),
-    (121, "trial.theta1", "tasks/yang19.dlydm1.yaml", 28, 11),
-    (123, "trial.theta2", "tasks/yang19.dlydm1.yaml", 29, 11),
-    (125, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 31, 16),
-    (129, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
-    (136, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 33, 16),
-    (140, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
-    (147, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 35, 14),
-    (149, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
-    (151, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 37, 14),
-    (153, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
-    (155, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 40, 14),
-    (163, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 41, 14),
-    (171, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 43, 17),
-    (179, "periods.fixation", "tasks/yang19.dlydm1.yaml", 45, 13),
-    (181, "periods.stim1", "tasks/yang19.dlydm1.yaml", 46, 10),
-    (183, "periods.delay", "tasks/yang19.dlydm1.yaml", 47, 10),
-    (185, "periods.stim2", "tasks/yang19.dlydm1.yaml", 48, 10),
-    (187, "periods.decision", "tasks/yang19.dlydm1.yaml", 49, 13),
-    (220, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 56, 48),
-    (222, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 59, 12),
-    (232, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 62, 12),
-    (242, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 65, 12),
-    (252, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 68, 12),
-    (262, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 69, 76),
-    (264, "target[0].value", "tasks/yang19.dlydm1.yaml", 71, 31),
-    (271, "response.hold", "tasks/yang19.dlydm1.yaml", 72, 36),
-    (275, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
-    (279, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
-    (291, "response.hold", "tasks/yang19.dlydm1.yaml", 72, 36),
-    (293, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
-    (300, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
+    (95, "observation.fixation", "tasks/yang19.dlydm1.yaml", 24, 25),
+    (97, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 24, 43),
+    (99, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 24, 68),
+    (101, "action.fixation", "tasks/yang19.dlydm1.yaml", 25, 20),
+    (103, "action.choice", "tasks/yang19.dlydm1.yaml", 25, 31),
+    (112, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 27, 13),
+    (114, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 28, 13),
+    (121, "trial.theta1", "tasks/yang19.dlydm1.yaml", 29, 11),
+    (123, "trial.theta2", "tasks/yang19.dlydm1.yaml", 30, 11),
+    (125, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
+    (129, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
+    (136, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
+    (140, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
+    (147, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
+    (149, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
+    (151, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
+    (153, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
+    (155, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 41, 14),
+    (163, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 42, 14),
+    (171, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 44, 17),
+    (179, "periods.fixation", "tasks/yang19.dlydm1.yaml", 46, 13),
+    (181, "periods.stim1", "tasks/yang19.dlydm1.yaml", 47, 10),
+    (183, "periods.delay", "tasks/yang19.dlydm1.yaml", 48, 10),
+    (185, "periods.stim2", "tasks/yang19.dlydm1.yaml", 49, 10),
+    (187, "periods.decision", "tasks/yang19.dlydm1.yaml", 50, 13),
+    (220, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 57, 48),
+    (222, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 60, 12),
+    (231, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 63, 12),
+    (240, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 66, 12),
+    (249, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
+    (258, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
+    (260, "target[0].value", "tasks/yang19.dlydm1.yaml", 72, 47),
+    (267, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
+    (271, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (275, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (287, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
+    (289, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (291, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
 )

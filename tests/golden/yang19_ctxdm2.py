@@ -216,7 +216,7 @@ class Yang19Ctxdm2(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[22]
-        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
+        if _start["decision"] <= t < _end["decision"] and action == target:
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[23]
@@ -234,12 +234,7 @@ class Yang19Ctxdm2(TrialEnv):
         # see _SPEC_LOCATIONS[24]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[25]
-        _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
-            correct,
-            1,
-            True,
-        )
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[26]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -248,31 +243,31 @@ class Yang19Ctxdm2(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (78, "observation.fixation", "tasks/yang19.dm2.yaml", 21, 25),
-    (80, "observation.stimulus_mod1", "tasks/yang19.dm2.yaml", 21, 43),
-    (82, "observation.stimulus_mod2", "tasks/yang19.dm2.yaml", 21, 68),
-    (84, "action.fixation", "tasks/yang19.dm2.yaml", 22, 20),
-    (86, "action.choice", "tasks/yang19.dm2.yaml", 22, 31),
-    (95, "trial.i_theta1", "tasks/yang19.dm2.yaml", 24, 13),
-    (97, "trial.i_theta2", "tasks/yang19.dm2.yaml", 25, 13),
-    (104, "trial.theta1", "tasks/yang19.dm2.yaml", 26, 11),
-    (106, "trial.theta2", "tasks/yang19.dm2.yaml", 27, 11),
-    (108, "trial.coh_mod1", "tasks/yang19.dm2.yaml", 28, 13),
-    (115, "trial.coh_mod2", "tasks/yang19.dm2.yaml", 29, 13),
-    (122, "trial.evidence1", "tasks/yang19.dm2.yaml", 31, 14),
-    (130, "trial.evidence2", "tasks/yang19.dm2.yaml", 32, 14),
-    (138, "trial.ground_truth", "tasks/yang19.dm2.yaml", 34, 17),
-    (146, "periods.fixation", "tasks/yang19.dm2.yaml", 36, 13),
-    (148, "periods.stimulus", "tasks/yang19.dm2.yaml", 37, 13),
-    (150, "periods.decision", "tasks/yang19.dm2.yaml", 38, 13),
-    (175, "inputs[0].value", "tasks/yang19.dm2.yaml", 45, 48),
-    (177, "inputs[1].value", "tasks/yang19.dm2.yaml", 48, 12),
-    (192, "inputs[2].value", "tasks/yang19.dm2.yaml", 54, 12),
-    (207, "target[0].value", "tasks/yang19.dm2.yaml", 59, 31),
-    (214, "response.hold", "tasks/yang19.dm2.yaml", 60, 36),
-    (218, "response.during", "tasks/yang19.dm2.yaml", 60, 20),
-    (222, "response.during", "tasks/yang19.dm2.yaml", 60, 20),
-    (234, "response.hold", "tasks/yang19.dm2.yaml", 60, 36),
-    (236, "response.during", "tasks/yang19.dm2.yaml", 60, 20),
-    (243, "response.during", "tasks/yang19.dm2.yaml", 60, 20),
+    (78, "observation.fixation", "tasks/yang19.dm2.yaml", 22, 25),
+    (80, "observation.stimulus_mod1", "tasks/yang19.dm2.yaml", 22, 43),
+    (82, "observation.stimulus_mod2", "tasks/yang19.dm2.yaml", 22, 68),
+    (84, "action.fixation", "tasks/yang19.dm2.yaml", 23, 20),
+    (86, "action.choice", "tasks/yang19.dm2.yaml", 23, 31),
+    (95, "trial.i_theta1", "tasks/yang19.dm2.yaml", 25, 13),
+    (97, "trial.i_theta2", "tasks/yang19.dm2.yaml", 26, 13),
+    (104, "trial.theta1", "tasks/yang19.dm2.yaml", 27, 11),
+    (106, "trial.theta2", "tasks/yang19.dm2.yaml", 28, 11),
+    (108, "trial.coh_mod1", "tasks/yang19.dm2.yaml", 29, 13),
+    (115, "trial.coh_mod2", "tasks/yang19.dm2.yaml", 30, 13),
+    (122, "trial.evidence1", "tasks/yang19.dm2.yaml", 32, 14),
+    (130, "trial.evidence2", "tasks/yang19.dm2.yaml", 33, 14),
+    (138, "trial.ground_truth", "tasks/yang19.dm2.yaml", 35, 17),
+    (146, "periods.fixation", "tasks/yang19.dm2.yaml", 37, 13),
+    (148, "periods.stimulus", "tasks/yang19.dm2.yaml", 38, 13),
+    (150, "periods.decision", "tasks/yang19.dm2.yaml", 39, 13),
+    (175, "inputs[0].value", "tasks/yang19.dm2.yaml", 46, 48),
+    (177, "inputs[1].value", "tasks/yang19.dm2.yaml", 49, 12),
+    (192, "inputs[2].value", "tasks/yang19.dm2.yaml", 55, 12),
+    (207, "target[0].value", "tasks/yang19.dm2.yaml", 60, 47),
+    (214, "outcomes[0].when", "tasks/yang19.dm2.yaml", 62, 30),
+    (218, "outcomes[1].when", "tasks/yang19.dm2.yaml", 63, 30),
+    (222, "outcomes[2].when", "tasks/yang19.dm2.yaml", 64, 30),
+    (234, "outcomes[0].when", "tasks/yang19.dm2.yaml", 62, 30),
+    (236, "outcomes[1].when", "tasks/yang19.dm2.yaml", 63, 30),
+    (238, "outcomes[2].when", "tasks/yang19.dm2.yaml", 64, 30),
 )

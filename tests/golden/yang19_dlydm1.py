@@ -227,8 +227,7 @@ class Yang19Dlydm1(TrialEnv):
             1,
             ("stim1",),
             fn.take(stim_mod, 0)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh1_mod1,
             None,
         )
@@ -237,8 +236,7 @@ class Yang19Dlydm1(TrialEnv):
             2,
             ("stim2",),
             fn.take(stim_mod, 0)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh2_mod1,
             None,
         )
@@ -247,8 +245,7 @@ class Yang19Dlydm1(TrialEnv):
             3,
             ("stim1",),
             fn.take(stim_mod, 1)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh1_mod2,
             None,
         )
@@ -257,8 +254,7 @@ class Yang19Dlydm1(TrialEnv):
             4,
             ("stim2",),
             fn.take(stim_mod, 1)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh2_mod2,
             None,
         )
@@ -276,7 +272,7 @@ class Yang19Dlydm1(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[33]
-        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
+        if _start["decision"] <= t < _end["decision"] and action == target:
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[34]
@@ -294,12 +290,7 @@ class Yang19Dlydm1(TrialEnv):
         # see _SPEC_LOCATIONS[35]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[36]
-        _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
-            correct,
-            1,
-            True,
-        )
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[37]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -308,42 +299,42 @@ class Yang19Dlydm1(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (98, "observation.fixation", "tasks/yang19.dlydm1.yaml", 23, 25),
-    (100, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 23, 43),
-    (102, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 23, 68),
-    (104, "action.fixation", "tasks/yang19.dlydm1.yaml", 24, 20),
-    (106, "action.choice", "tasks/yang19.dlydm1.yaml", 24, 31),
-    (115, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 26, 13),
-    (117, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 27, 13),
-    (124, "trial.theta1", "tasks/yang19.dlydm1.yaml", 28, 11),
-    (126, "trial.theta2", "tasks/yang19.dlydm1.yaml", 29, 11),
-    (128, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 31, 16),
-    (132, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
-    (139, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 33, 16),
-    (143, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
-    (150, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 35, 14),
-    (152, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
-    (154, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 37, 14),
-    (156, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
-    (158, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 40, 14),
-    (166, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 41, 14),
-    (174, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 43, 17),
-    (182, "periods.fixation", "tasks/yang19.dlydm1.yaml", 45, 13),
-    (184, "periods.stim1", "tasks/yang19.dlydm1.yaml", 46, 10),
-    (186, "periods.delay", "tasks/yang19.dlydm1.yaml", 47, 10),
-    (188, "periods.stim2", "tasks/yang19.dlydm1.yaml", 48, 10),
-    (190, "periods.decision", "tasks/yang19.dlydm1.yaml", 49, 13),
-    (223, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 56, 48),
-    (225, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 59, 12),
-    (235, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 62, 12),
-    (245, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 65, 12),
-    (255, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 68, 12),
-    (265, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 69, 76),
-    (267, "target[0].value", "tasks/yang19.dlydm1.yaml", 71, 31),
-    (274, "response.hold", "tasks/yang19.dlydm1.yaml", 72, 36),
-    (278, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
-    (282, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
-    (294, "response.hold", "tasks/yang19.dlydm1.yaml", 72, 36),
-    (296, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
-    (303, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
+    (98, "observation.fixation", "tasks/yang19.dlydm1.yaml", 24, 25),
+    (100, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 24, 43),
+    (102, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 24, 68),
+    (104, "action.fixation", "tasks/yang19.dlydm1.yaml", 25, 20),
+    (106, "action.choice", "tasks/yang19.dlydm1.yaml", 25, 31),
+    (115, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 27, 13),
+    (117, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 28, 13),
+    (124, "trial.theta1", "tasks/yang19.dlydm1.yaml", 29, 11),
+    (126, "trial.theta2", "tasks/yang19.dlydm1.yaml", 30, 11),
+    (128, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
+    (132, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
+    (139, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
+    (143, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
+    (150, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
+    (152, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
+    (154, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
+    (156, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
+    (158, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 41, 14),
+    (166, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 42, 14),
+    (174, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 44, 17),
+    (182, "periods.fixation", "tasks/yang19.dlydm1.yaml", 46, 13),
+    (184, "periods.stim1", "tasks/yang19.dlydm1.yaml", 47, 10),
+    (186, "periods.delay", "tasks/yang19.dlydm1.yaml", 48, 10),
+    (188, "periods.stim2", "tasks/yang19.dlydm1.yaml", 49, 10),
+    (190, "periods.decision", "tasks/yang19.dlydm1.yaml", 50, 13),
+    (223, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 57, 48),
+    (225, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 60, 12),
+    (234, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 63, 12),
+    (243, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 66, 12),
+    (252, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
+    (261, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
+    (263, "target[0].value", "tasks/yang19.dlydm1.yaml", 72, 47),
+    (270, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
+    (274, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (278, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (290, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
+    (292, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (294, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
 )

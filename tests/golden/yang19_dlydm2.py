@@ -223,8 +223,7 @@ class Yang19Dlydm2(TrialEnv):
             1,
             ("stim1",),
             fn.take(stim_mod, 0)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh1_mod1,
             None,
         )
@@ -233,8 +232,7 @@ class Yang19Dlydm2(TrialEnv):
             2,
             ("stim2",),
             fn.take(stim_mod, 0)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh2_mod1,
             None,
         )
@@ -243,8 +241,7 @@ class Yang19Dlydm2(TrialEnv):
             3,
             ("stim1",),
             fn.take(stim_mod, 1)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh1_mod2,
             None,
         )
@@ -253,8 +250,7 @@ class Yang19Dlydm2(TrialEnv):
             4,
             ("stim2",),
             fn.take(stim_mod, 1)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh2_mod2,
             None,
         )
@@ -272,7 +268,7 @@ class Yang19Dlydm2(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[33]
-        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
+        if _start["decision"] <= t < _end["decision"] and action == target:
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[34]
@@ -290,12 +286,7 @@ class Yang19Dlydm2(TrialEnv):
         # see _SPEC_LOCATIONS[35]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[36]
-        _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
-            correct,
-            1,
-            True,
-        )
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[37]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -304,42 +295,42 @@ class Yang19Dlydm2(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (94, "observation.fixation", "tasks/yang19.dlydm1.yaml", 23, 25),
-    (96, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 23, 43),
-    (98, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 23, 68),
-    (100, "action.fixation", "tasks/yang19.dlydm1.yaml", 24, 20),
-    (102, "action.choice", "tasks/yang19.dlydm1.yaml", 24, 31),
-    (111, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 26, 13),
-    (113, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 27, 13),
-    (120, "trial.theta1", "tasks/yang19.dlydm1.yaml", 28, 11),
-    (122, "trial.theta2", "tasks/yang19.dlydm1.yaml", 29, 11),
-    (124, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 31, 16),
-    (128, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
-    (135, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 33, 16),
-    (139, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
-    (146, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 35, 14),
-    (148, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
-    (150, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 37, 14),
-    (152, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
-    (154, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 40, 14),
-    (162, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 41, 14),
-    (170, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 43, 17),
-    (178, "periods.fixation", "tasks/yang19.dlydm1.yaml", 45, 13),
-    (180, "periods.stim1", "tasks/yang19.dlydm1.yaml", 46, 10),
-    (182, "periods.delay", "tasks/yang19.dlydm1.yaml", 47, 10),
-    (184, "periods.stim2", "tasks/yang19.dlydm1.yaml", 48, 10),
-    (186, "periods.decision", "tasks/yang19.dlydm1.yaml", 49, 13),
-    (219, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 56, 48),
-    (221, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 59, 12),
-    (231, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 62, 12),
-    (241, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 65, 12),
-    (251, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 68, 12),
-    (261, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 69, 76),
-    (263, "target[0].value", "tasks/yang19.dlydm1.yaml", 71, 31),
-    (270, "response.hold", "tasks/yang19.dlydm1.yaml", 72, 36),
-    (274, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
-    (278, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
-    (290, "response.hold", "tasks/yang19.dlydm1.yaml", 72, 36),
-    (292, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
-    (299, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
+    (94, "observation.fixation", "tasks/yang19.dlydm1.yaml", 24, 25),
+    (96, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 24, 43),
+    (98, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 24, 68),
+    (100, "action.fixation", "tasks/yang19.dlydm1.yaml", 25, 20),
+    (102, "action.choice", "tasks/yang19.dlydm1.yaml", 25, 31),
+    (111, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 27, 13),
+    (113, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 28, 13),
+    (120, "trial.theta1", "tasks/yang19.dlydm1.yaml", 29, 11),
+    (122, "trial.theta2", "tasks/yang19.dlydm1.yaml", 30, 11),
+    (124, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
+    (128, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
+    (135, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
+    (139, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
+    (146, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
+    (148, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
+    (150, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
+    (152, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
+    (154, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 41, 14),
+    (162, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 42, 14),
+    (170, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 44, 17),
+    (178, "periods.fixation", "tasks/yang19.dlydm1.yaml", 46, 13),
+    (180, "periods.stim1", "tasks/yang19.dlydm1.yaml", 47, 10),
+    (182, "periods.delay", "tasks/yang19.dlydm1.yaml", 48, 10),
+    (184, "periods.stim2", "tasks/yang19.dlydm1.yaml", 49, 10),
+    (186, "periods.decision", "tasks/yang19.dlydm1.yaml", 50, 13),
+    (219, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 57, 48),
+    (221, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 60, 12),
+    (230, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 63, 12),
+    (239, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 66, 12),
+    (248, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
+    (257, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
+    (259, "target[0].value", "tasks/yang19.dlydm1.yaml", 72, 47),
+    (266, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
+    (270, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (274, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (286, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
+    (288, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (290, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
 )

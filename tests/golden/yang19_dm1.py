@@ -147,7 +147,7 @@ class Yang19Dm1(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[21]
-        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
+        if _start["decision"] <= t < _end["decision"] and action == target:
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[22]
@@ -165,12 +165,7 @@ class Yang19Dm1(TrialEnv):
         # see _SPEC_LOCATIONS[23]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[24]
-        _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
-            correct,
-            1,
-            True,
-        )
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[25]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -179,30 +174,30 @@ class Yang19Dm1(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (58, "observation.fixation", "tasks/yang19.dm1.yaml", 17, 25),
-    (60, "observation.stimulus_mod1", "tasks/yang19.dm1.yaml", 17, 43),
-    (62, "observation.stimulus_mod2", "tasks/yang19.dm1.yaml", 17, 68),
-    (64, "action.fixation", "tasks/yang19.dm1.yaml", 18, 20),
-    (66, "action.choice", "tasks/yang19.dm1.yaml", 18, 31),
-    (73, "trial.i_theta1", "tasks/yang19.dm1.yaml", 20, 13),
-    (75, "trial.i_theta2", "tasks/yang19.dm1.yaml", 21, 13),
-    (82, "trial.theta1", "tasks/yang19.dm1.yaml", 22, 11),
-    (84, "trial.theta2", "tasks/yang19.dm1.yaml", 23, 11),
-    (86, "trial.coh", "tasks/yang19.dm1.yaml", 24, 8),
-    (90, "trial.coh1", "tasks/yang19.dm1.yaml", 25, 9),
-    (92, "trial.coh2", "tasks/yang19.dm1.yaml", 26, 9),
-    (94, "trial.ground_truth", "tasks/yang19.dm1.yaml", 27, 17),
-    (99, "periods.fixation", "tasks/yang19.dm1.yaml", 29, 13),
-    (101, "periods.stimulus", "tasks/yang19.dm1.yaml", 30, 13),
-    (103, "periods.decision", "tasks/yang19.dm1.yaml", 31, 13),
-    (126, "inputs[0].value", "tasks/yang19.dm1.yaml", 38, 48),
-    (128, "inputs[1].value", "tasks/yang19.dm1.yaml", 41, 12),
-    (136, "inputs[2].noise", "tasks/yang19.dm1.yaml", 45, 53),
-    (138, "target[0].value", "tasks/yang19.dm1.yaml", 47, 31),
-    (145, "response.hold", "tasks/yang19.dm1.yaml", 48, 36),
-    (149, "response.during", "tasks/yang19.dm1.yaml", 48, 20),
-    (153, "response.during", "tasks/yang19.dm1.yaml", 48, 20),
-    (165, "response.hold", "tasks/yang19.dm1.yaml", 48, 36),
-    (167, "response.during", "tasks/yang19.dm1.yaml", 48, 20),
-    (174, "response.during", "tasks/yang19.dm1.yaml", 48, 20),
+    (58, "observation.fixation", "tasks/yang19.dm1.yaml", 18, 25),
+    (60, "observation.stimulus_mod1", "tasks/yang19.dm1.yaml", 18, 43),
+    (62, "observation.stimulus_mod2", "tasks/yang19.dm1.yaml", 18, 68),
+    (64, "action.fixation", "tasks/yang19.dm1.yaml", 19, 20),
+    (66, "action.choice", "tasks/yang19.dm1.yaml", 19, 31),
+    (73, "trial.i_theta1", "tasks/yang19.dm1.yaml", 21, 13),
+    (75, "trial.i_theta2", "tasks/yang19.dm1.yaml", 22, 13),
+    (82, "trial.theta1", "tasks/yang19.dm1.yaml", 23, 11),
+    (84, "trial.theta2", "tasks/yang19.dm1.yaml", 24, 11),
+    (86, "trial.coh", "tasks/yang19.dm1.yaml", 25, 8),
+    (90, "trial.coh1", "tasks/yang19.dm1.yaml", 26, 9),
+    (92, "trial.coh2", "tasks/yang19.dm1.yaml", 27, 9),
+    (94, "trial.ground_truth", "tasks/yang19.dm1.yaml", 28, 17),
+    (99, "periods.fixation", "tasks/yang19.dm1.yaml", 30, 13),
+    (101, "periods.stimulus", "tasks/yang19.dm1.yaml", 31, 13),
+    (103, "periods.decision", "tasks/yang19.dm1.yaml", 32, 13),
+    (126, "inputs[0].value", "tasks/yang19.dm1.yaml", 39, 48),
+    (128, "inputs[1].value", "tasks/yang19.dm1.yaml", 42, 12),
+    (136, "inputs[2].noise", "tasks/yang19.dm1.yaml", 46, 53),
+    (138, "target[0].value", "tasks/yang19.dm1.yaml", 48, 47),
+    (145, "outcomes[0].when", "tasks/yang19.dm1.yaml", 50, 30),
+    (149, "outcomes[1].when", "tasks/yang19.dm1.yaml", 51, 30),
+    (153, "outcomes[2].when", "tasks/yang19.dm1.yaml", 52, 30),
+    (165, "outcomes[0].when", "tasks/yang19.dm1.yaml", 50, 30),
+    (167, "outcomes[1].when", "tasks/yang19.dm1.yaml", 51, 30),
+    (169, "outcomes[2].when", "tasks/yang19.dm1.yaml", 52, 30),
 )

@@ -217,7 +217,7 @@ class Yang19Dm2(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[22]
-        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
+        if _start["decision"] <= t < _end["decision"] and action == target:
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[23]
@@ -235,12 +235,7 @@ class Yang19Dm2(TrialEnv):
         # see _SPEC_LOCATIONS[24]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[25]
-        _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
-            correct,
-            1,
-            True,
-        )
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[26]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -249,31 +244,31 @@ class Yang19Dm2(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (79, "observation.fixation", "tasks/yang19.dm2.yaml", 21, 25),
-    (81, "observation.stimulus_mod1", "tasks/yang19.dm2.yaml", 21, 43),
-    (83, "observation.stimulus_mod2", "tasks/yang19.dm2.yaml", 21, 68),
-    (85, "action.fixation", "tasks/yang19.dm2.yaml", 22, 20),
-    (87, "action.choice", "tasks/yang19.dm2.yaml", 22, 31),
-    (96, "trial.i_theta1", "tasks/yang19.dm2.yaml", 24, 13),
-    (98, "trial.i_theta2", "tasks/yang19.dm2.yaml", 25, 13),
-    (105, "trial.theta1", "tasks/yang19.dm2.yaml", 26, 11),
-    (107, "trial.theta2", "tasks/yang19.dm2.yaml", 27, 11),
-    (109, "trial.coh_mod1", "tasks/yang19.dm2.yaml", 28, 13),
-    (116, "trial.coh_mod2", "tasks/yang19.dm2.yaml", 29, 13),
-    (123, "trial.evidence1", "tasks/yang19.dm2.yaml", 31, 14),
-    (131, "trial.evidence2", "tasks/yang19.dm2.yaml", 32, 14),
-    (139, "trial.ground_truth", "tasks/yang19.dm2.yaml", 34, 17),
-    (147, "periods.fixation", "tasks/yang19.dm2.yaml", 36, 13),
-    (149, "periods.stimulus", "tasks/yang19.dm2.yaml", 37, 13),
-    (151, "periods.decision", "tasks/yang19.dm2.yaml", 38, 13),
-    (176, "inputs[0].value", "tasks/yang19.dm2.yaml", 45, 48),
-    (178, "inputs[1].value", "tasks/yang19.dm2.yaml", 48, 12),
-    (193, "inputs[2].value", "tasks/yang19.dm2.yaml", 54, 12),
-    (208, "target[0].value", "tasks/yang19.dm2.yaml", 59, 31),
-    (215, "response.hold", "tasks/yang19.dm2.yaml", 60, 36),
-    (219, "response.during", "tasks/yang19.dm2.yaml", 60, 20),
-    (223, "response.during", "tasks/yang19.dm2.yaml", 60, 20),
-    (235, "response.hold", "tasks/yang19.dm2.yaml", 60, 36),
-    (237, "response.during", "tasks/yang19.dm2.yaml", 60, 20),
-    (244, "response.during", "tasks/yang19.dm2.yaml", 60, 20),
+    (79, "observation.fixation", "tasks/yang19.dm2.yaml", 22, 25),
+    (81, "observation.stimulus_mod1", "tasks/yang19.dm2.yaml", 22, 43),
+    (83, "observation.stimulus_mod2", "tasks/yang19.dm2.yaml", 22, 68),
+    (85, "action.fixation", "tasks/yang19.dm2.yaml", 23, 20),
+    (87, "action.choice", "tasks/yang19.dm2.yaml", 23, 31),
+    (96, "trial.i_theta1", "tasks/yang19.dm2.yaml", 25, 13),
+    (98, "trial.i_theta2", "tasks/yang19.dm2.yaml", 26, 13),
+    (105, "trial.theta1", "tasks/yang19.dm2.yaml", 27, 11),
+    (107, "trial.theta2", "tasks/yang19.dm2.yaml", 28, 11),
+    (109, "trial.coh_mod1", "tasks/yang19.dm2.yaml", 29, 13),
+    (116, "trial.coh_mod2", "tasks/yang19.dm2.yaml", 30, 13),
+    (123, "trial.evidence1", "tasks/yang19.dm2.yaml", 32, 14),
+    (131, "trial.evidence2", "tasks/yang19.dm2.yaml", 33, 14),
+    (139, "trial.ground_truth", "tasks/yang19.dm2.yaml", 35, 17),
+    (147, "periods.fixation", "tasks/yang19.dm2.yaml", 37, 13),
+    (149, "periods.stimulus", "tasks/yang19.dm2.yaml", 38, 13),
+    (151, "periods.decision", "tasks/yang19.dm2.yaml", 39, 13),
+    (176, "inputs[0].value", "tasks/yang19.dm2.yaml", 46, 48),
+    (178, "inputs[1].value", "tasks/yang19.dm2.yaml", 49, 12),
+    (193, "inputs[2].value", "tasks/yang19.dm2.yaml", 55, 12),
+    (208, "target[0].value", "tasks/yang19.dm2.yaml", 60, 47),
+    (215, "outcomes[0].when", "tasks/yang19.dm2.yaml", 62, 30),
+    (219, "outcomes[1].when", "tasks/yang19.dm2.yaml", 63, 30),
+    (223, "outcomes[2].when", "tasks/yang19.dm2.yaml", 64, 30),
+    (235, "outcomes[0].when", "tasks/yang19.dm2.yaml", 62, 30),
+    (237, "outcomes[1].when", "tasks/yang19.dm2.yaml", 63, 30),
+    (239, "outcomes[2].when", "tasks/yang19.dm2.yaml", 64, 30),
 )

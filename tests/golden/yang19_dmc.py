@@ -207,12 +207,13 @@ class Yang19Dmc(TrialEnv):
         _start = self.start_t
         _end = self.end_t
         fixation = self.action_index["fixation"]
+        go = self.trial["go"]
         # see _SPEC_LOCATIONS[25]
         if _start["fixation"] <= t < _end["fixation"] and action != fixation:
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[26]
-        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
+        if _start["decision"] <= t < _end["decision"] and (action == target and go):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[27]
@@ -226,15 +227,13 @@ class Yang19Dmc(TrialEnv):
         correct = self.rewards["correct"]
         fail = self.rewards["fail"]
         fixation = self.action_index["fixation"]
+        go = _vars["go"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[28]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[29]
         _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
-            correct,
-            1,
-            True,
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action == target, go), correct, 1, True
         )
         # see _SPEC_LOCATIONS[30]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
@@ -258,37 +257,37 @@ class Yang19Dmc(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (68, "observation.fixation", "tasks/yang19.dms.yaml", 28, 25),
-    (70, "observation.stimulus_mod1", "tasks/yang19.dms.yaml", 28, 43),
-    (72, "observation.stimulus_mod2", "tasks/yang19.dms.yaml", 28, 68),
-    (74, "action.fixation", "tasks/yang19.dms.yaml", 29, 20),
-    (76, "action.choice", "tasks/yang19.dms.yaml", 29, 31),
-    (82, "session.modality.init", "tasks/yang19.dms.yaml", 31, 20),
-    (88, "session.modality.next", "tasks/yang19.dms.yaml", 31, 29),
-    (99, "trial.match", "tasks/yang19.dms.yaml", 33, 10),
-    (101, "trial.i_sample", "tasks/yang19.dms.yaml", 34, 13),
-    (103, "trial.sample_category", "tasks/yang19.dms.yaml", 35, 20),
-    (107, "trial.test_category", "tasks/yang19.dms.yaml", 36, 18),
-    (114, "trial.i_test", "tasks/yang19.dms.yaml", 37, 11),
-    (125, "trial.go", "tasks/yang19.dms.yaml", 40, 7),
-    (127, "trial.ground_truth", "tasks/yang19.dms.yaml", 41, 17),
-    (132, "periods.fixation", "tasks/yang19.dms.yaml", 42, 21),
-    (134, "periods.sample", "tasks/yang19.dms.yaml", 42, 34),
-    (136, "periods.delay", "tasks/yang19.dms.yaml", 42, 46),
-    (138, "periods.test", "tasks/yang19.dms.yaml", 42, 58),
-    (140, "periods.decision", "tasks/yang19.dms.yaml", 42, 73),
-    (161, "inputs[0].value", "tasks/yang19.dms.yaml", 49, 48),
-    (163, "inputs[1].value", "tasks/yang19.dms.yaml", 52, 12),
-    (174, "inputs[2].value", "tasks/yang19.dms.yaml", 56, 12),
-    (185, "inputs[3].value", "tasks/yang19.dms.yaml", 60, 12),
-    (194, "inputs[4].value", "tasks/yang19.dms.yaml", 64, 12),
-    (203, "target[0].value", "tasks/yang19.dms.yaml", 67, 31),
-    (210, "response.hold", "tasks/yang19.dms.yaml", 68, 36),
-    (214, "response.during", "tasks/yang19.dms.yaml", 68, 20),
-    (218, "response.during", "tasks/yang19.dms.yaml", 68, 20),
-    (230, "response.hold", "tasks/yang19.dms.yaml", 68, 36),
-    (232, "response.during", "tasks/yang19.dms.yaml", 68, 20),
-    (239, "response.during", "tasks/yang19.dms.yaml", 68, 20),
-    (245, "timeout[0].when", "tasks/yang19.dms.yaml", 70, 12),
-    (253, "timeout[0].when", "tasks/yang19.dms.yaml", 70, 12),
+    (68, "observation.fixation", "tasks/yang19.dms.yaml", 29, 25),
+    (70, "observation.stimulus_mod1", "tasks/yang19.dms.yaml", 29, 43),
+    (72, "observation.stimulus_mod2", "tasks/yang19.dms.yaml", 29, 68),
+    (74, "action.fixation", "tasks/yang19.dms.yaml", 30, 20),
+    (76, "action.choice", "tasks/yang19.dms.yaml", 30, 31),
+    (82, "session.modality.init", "tasks/yang19.dms.yaml", 32, 20),
+    (88, "session.modality.next", "tasks/yang19.dms.yaml", 32, 29),
+    (99, "trial.match", "tasks/yang19.dms.yaml", 34, 10),
+    (101, "trial.i_sample", "tasks/yang19.dms.yaml", 35, 13),
+    (103, "trial.sample_category", "tasks/yang19.dms.yaml", 36, 20),
+    (107, "trial.test_category", "tasks/yang19.dms.yaml", 37, 18),
+    (114, "trial.i_test", "tasks/yang19.dms.yaml", 38, 11),
+    (125, "trial.go", "tasks/yang19.dms.yaml", 41, 7),
+    (127, "trial.ground_truth", "tasks/yang19.dms.yaml", 42, 17),
+    (132, "periods.fixation", "tasks/yang19.dms.yaml", 43, 21),
+    (134, "periods.sample", "tasks/yang19.dms.yaml", 43, 34),
+    (136, "periods.delay", "tasks/yang19.dms.yaml", 43, 46),
+    (138, "periods.test", "tasks/yang19.dms.yaml", 43, 58),
+    (140, "periods.decision", "tasks/yang19.dms.yaml", 43, 73),
+    (161, "inputs[0].value", "tasks/yang19.dms.yaml", 50, 48),
+    (163, "inputs[1].value", "tasks/yang19.dms.yaml", 53, 12),
+    (174, "inputs[1].value", "tasks/yang19.dms.yaml", 53, 12),
+    (185, "inputs[2].value", "tasks/yang19.dms.yaml", 57, 12),
+    (194, "inputs[2].value", "tasks/yang19.dms.yaml", 57, 12),
+    (203, "target[0].value", "tasks/yang19.dms.yaml", 60, 47),
+    (211, "outcomes[0].when", "tasks/yang19.dms.yaml", 62, 30),
+    (215, "outcomes[1].when", "tasks/yang19.dms.yaml", 63, 30),
+    (219, "outcomes[2].when", "tasks/yang19.dms.yaml", 64, 30),
+    (232, "outcomes[0].when", "tasks/yang19.dms.yaml", 62, 30),
+    (234, "outcomes[1].when", "tasks/yang19.dms.yaml", 63, 30),
+    (238, "outcomes[2].when", "tasks/yang19.dms.yaml", 64, 30),
+    (244, "timeout[0].when", "tasks/yang19.dms.yaml", 66, 12),
+    (252, "timeout[0].when", "tasks/yang19.dms.yaml", 66, 12),
 )

@@ -217,12 +217,13 @@ class Yang19Dms(TrialEnv):
         _start = self.start_t
         _end = self.end_t
         fixation = self.action_index["fixation"]
+        go = self.trial["go"]
         # see _SPEC_LOCATIONS[25]
         if _start["fixation"] <= t < _end["fixation"] and action != fixation:
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[26]
-        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
+        if _start["decision"] <= t < _end["decision"] and (action == target and go):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[27]
@@ -236,15 +237,13 @@ class Yang19Dms(TrialEnv):
         correct = self.rewards["correct"]
         fail = self.rewards["fail"]
         fixation = self.action_index["fixation"]
+        go = _vars["go"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[28]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[29]
         _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
-            correct,
-            1,
-            True,
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action == target, go), correct, 1, True
         )
         # see _SPEC_LOCATIONS[30]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
@@ -268,37 +267,37 @@ class Yang19Dms(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (78, "observation.fixation", "tasks/yang19.dms.yaml", 28, 25),
-    (80, "observation.stimulus_mod1", "tasks/yang19.dms.yaml", 28, 43),
-    (82, "observation.stimulus_mod2", "tasks/yang19.dms.yaml", 28, 68),
-    (84, "action.fixation", "tasks/yang19.dms.yaml", 29, 20),
-    (86, "action.choice", "tasks/yang19.dms.yaml", 29, 31),
-    (92, "session.modality.init", "tasks/yang19.dms.yaml", 31, 20),
-    (98, "session.modality.next", "tasks/yang19.dms.yaml", 31, 29),
-    (109, "trial.match", "tasks/yang19.dms.yaml", 33, 10),
-    (111, "trial.i_sample", "tasks/yang19.dms.yaml", 34, 13),
-    (113, "trial.sample_category", "tasks/yang19.dms.yaml", 35, 20),
-    (117, "trial.test_category", "tasks/yang19.dms.yaml", 36, 18),
-    (124, "trial.i_test", "tasks/yang19.dms.yaml", 37, 11),
-    (135, "trial.go", "tasks/yang19.dms.yaml", 40, 7),
-    (137, "trial.ground_truth", "tasks/yang19.dms.yaml", 41, 17),
-    (142, "periods.fixation", "tasks/yang19.dms.yaml", 42, 21),
-    (144, "periods.sample", "tasks/yang19.dms.yaml", 42, 34),
-    (146, "periods.delay", "tasks/yang19.dms.yaml", 42, 46),
-    (148, "periods.test", "tasks/yang19.dms.yaml", 42, 58),
-    (150, "periods.decision", "tasks/yang19.dms.yaml", 42, 73),
-    (171, "inputs[0].value", "tasks/yang19.dms.yaml", 49, 48),
-    (173, "inputs[1].value", "tasks/yang19.dms.yaml", 52, 12),
-    (184, "inputs[2].value", "tasks/yang19.dms.yaml", 56, 12),
-    (195, "inputs[3].value", "tasks/yang19.dms.yaml", 60, 12),
-    (204, "inputs[4].value", "tasks/yang19.dms.yaml", 64, 12),
-    (213, "target[0].value", "tasks/yang19.dms.yaml", 67, 31),
-    (220, "response.hold", "tasks/yang19.dms.yaml", 68, 36),
-    (224, "response.during", "tasks/yang19.dms.yaml", 68, 20),
-    (228, "response.during", "tasks/yang19.dms.yaml", 68, 20),
-    (240, "response.hold", "tasks/yang19.dms.yaml", 68, 36),
-    (242, "response.during", "tasks/yang19.dms.yaml", 68, 20),
-    (249, "response.during", "tasks/yang19.dms.yaml", 68, 20),
-    (255, "timeout[0].when", "tasks/yang19.dms.yaml", 70, 12),
-    (263, "timeout[0].when", "tasks/yang19.dms.yaml", 70, 12),
+    (78, "observation.fixation", "tasks/yang19.dms.yaml", 29, 25),
+    (80, "observation.stimulus_mod1", "tasks/yang19.dms.yaml", 29, 43),
+    (82, "observation.stimulus_mod2", "tasks/yang19.dms.yaml", 29, 68),
+    (84, "action.fixation", "tasks/yang19.dms.yaml", 30, 20),
+    (86, "action.choice", "tasks/yang19.dms.yaml", 30, 31),
+    (92, "session.modality.init", "tasks/yang19.dms.yaml", 32, 20),
+    (98, "session.modality.next", "tasks/yang19.dms.yaml", 32, 29),
+    (109, "trial.match", "tasks/yang19.dms.yaml", 34, 10),
+    (111, "trial.i_sample", "tasks/yang19.dms.yaml", 35, 13),
+    (113, "trial.sample_category", "tasks/yang19.dms.yaml", 36, 20),
+    (117, "trial.test_category", "tasks/yang19.dms.yaml", 37, 18),
+    (124, "trial.i_test", "tasks/yang19.dms.yaml", 38, 11),
+    (135, "trial.go", "tasks/yang19.dms.yaml", 41, 7),
+    (137, "trial.ground_truth", "tasks/yang19.dms.yaml", 42, 17),
+    (142, "periods.fixation", "tasks/yang19.dms.yaml", 43, 21),
+    (144, "periods.sample", "tasks/yang19.dms.yaml", 43, 34),
+    (146, "periods.delay", "tasks/yang19.dms.yaml", 43, 46),
+    (148, "periods.test", "tasks/yang19.dms.yaml", 43, 58),
+    (150, "periods.decision", "tasks/yang19.dms.yaml", 43, 73),
+    (171, "inputs[0].value", "tasks/yang19.dms.yaml", 50, 48),
+    (173, "inputs[1].value", "tasks/yang19.dms.yaml", 53, 12),
+    (184, "inputs[1].value", "tasks/yang19.dms.yaml", 53, 12),
+    (195, "inputs[2].value", "tasks/yang19.dms.yaml", 57, 12),
+    (204, "inputs[2].value", "tasks/yang19.dms.yaml", 57, 12),
+    (213, "target[0].value", "tasks/yang19.dms.yaml", 60, 47),
+    (221, "outcomes[0].when", "tasks/yang19.dms.yaml", 62, 30),
+    (225, "outcomes[1].when", "tasks/yang19.dms.yaml", 63, 30),
+    (229, "outcomes[2].when", "tasks/yang19.dms.yaml", 64, 30),
+    (242, "outcomes[0].when", "tasks/yang19.dms.yaml", 62, 30),
+    (244, "outcomes[1].when", "tasks/yang19.dms.yaml", 63, 30),
+    (248, "outcomes[2].when", "tasks/yang19.dms.yaml", 64, 30),
+    (254, "timeout[0].when", "tasks/yang19.dms.yaml", 66, 12),
+    (262, "timeout[0].when", "tasks/yang19.dms.yaml", 66, 12),
 )

@@ -211,12 +211,13 @@ class Yang19Dnmc(TrialEnv):
         _start = self.start_t
         _end = self.end_t
         fixation = self.action_index["fixation"]
+        go = self.trial["go"]
         # see _SPEC_LOCATIONS[25]
         if _start["fixation"] <= t < _end["fixation"] and action != fixation:
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[26]
-        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
+        if _start["decision"] <= t < _end["decision"] and (action == target and go):
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[27]
@@ -230,15 +231,13 @@ class Yang19Dnmc(TrialEnv):
         correct = self.rewards["correct"]
         fail = self.rewards["fail"]
         fixation = self.action_index["fixation"]
+        go = _vars["go"]
         _outcomes = fn.Outcomes(t)
         # see _SPEC_LOCATIONS[28]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[29]
         _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
-            correct,
-            1,
-            True,
+            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action == target, go), correct, 1, True
         )
         # see _SPEC_LOCATIONS[30]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
@@ -262,37 +261,37 @@ class Yang19Dnmc(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (72, "observation.fixation", "tasks/yang19.dms.yaml", 28, 25),
-    (74, "observation.stimulus_mod1", "tasks/yang19.dms.yaml", 28, 43),
-    (76, "observation.stimulus_mod2", "tasks/yang19.dms.yaml", 28, 68),
-    (78, "action.fixation", "tasks/yang19.dms.yaml", 29, 20),
-    (80, "action.choice", "tasks/yang19.dms.yaml", 29, 31),
-    (86, "session.modality.init", "tasks/yang19.dms.yaml", 31, 20),
-    (92, "session.modality.next", "tasks/yang19.dms.yaml", 31, 29),
-    (103, "trial.match", "tasks/yang19.dms.yaml", 33, 10),
-    (105, "trial.i_sample", "tasks/yang19.dms.yaml", 34, 13),
-    (107, "trial.sample_category", "tasks/yang19.dms.yaml", 35, 20),
-    (111, "trial.test_category", "tasks/yang19.dms.yaml", 36, 18),
-    (118, "trial.i_test", "tasks/yang19.dms.yaml", 37, 11),
-    (129, "trial.go", "tasks/yang19.dms.yaml", 40, 7),
-    (131, "trial.ground_truth", "tasks/yang19.dms.yaml", 41, 17),
-    (136, "periods.fixation", "tasks/yang19.dms.yaml", 42, 21),
-    (138, "periods.sample", "tasks/yang19.dms.yaml", 42, 34),
-    (140, "periods.delay", "tasks/yang19.dms.yaml", 42, 46),
-    (142, "periods.test", "tasks/yang19.dms.yaml", 42, 58),
-    (144, "periods.decision", "tasks/yang19.dms.yaml", 42, 73),
-    (165, "inputs[0].value", "tasks/yang19.dms.yaml", 49, 48),
-    (167, "inputs[1].value", "tasks/yang19.dms.yaml", 52, 12),
-    (178, "inputs[2].value", "tasks/yang19.dms.yaml", 56, 12),
-    (189, "inputs[3].value", "tasks/yang19.dms.yaml", 60, 12),
-    (198, "inputs[4].value", "tasks/yang19.dms.yaml", 64, 12),
-    (207, "target[0].value", "tasks/yang19.dms.yaml", 67, 31),
-    (214, "response.hold", "tasks/yang19.dms.yaml", 68, 36),
-    (218, "response.during", "tasks/yang19.dms.yaml", 68, 20),
-    (222, "response.during", "tasks/yang19.dms.yaml", 68, 20),
-    (234, "response.hold", "tasks/yang19.dms.yaml", 68, 36),
-    (236, "response.during", "tasks/yang19.dms.yaml", 68, 20),
-    (243, "response.during", "tasks/yang19.dms.yaml", 68, 20),
-    (249, "timeout[0].when", "tasks/yang19.dms.yaml", 70, 12),
-    (257, "timeout[0].when", "tasks/yang19.dms.yaml", 70, 12),
+    (72, "observation.fixation", "tasks/yang19.dms.yaml", 29, 25),
+    (74, "observation.stimulus_mod1", "tasks/yang19.dms.yaml", 29, 43),
+    (76, "observation.stimulus_mod2", "tasks/yang19.dms.yaml", 29, 68),
+    (78, "action.fixation", "tasks/yang19.dms.yaml", 30, 20),
+    (80, "action.choice", "tasks/yang19.dms.yaml", 30, 31),
+    (86, "session.modality.init", "tasks/yang19.dms.yaml", 32, 20),
+    (92, "session.modality.next", "tasks/yang19.dms.yaml", 32, 29),
+    (103, "trial.match", "tasks/yang19.dms.yaml", 34, 10),
+    (105, "trial.i_sample", "tasks/yang19.dms.yaml", 35, 13),
+    (107, "trial.sample_category", "tasks/yang19.dms.yaml", 36, 20),
+    (111, "trial.test_category", "tasks/yang19.dms.yaml", 37, 18),
+    (118, "trial.i_test", "tasks/yang19.dms.yaml", 38, 11),
+    (129, "trial.go", "tasks/yang19.dms.yaml", 41, 7),
+    (131, "trial.ground_truth", "tasks/yang19.dms.yaml", 42, 17),
+    (136, "periods.fixation", "tasks/yang19.dms.yaml", 43, 21),
+    (138, "periods.sample", "tasks/yang19.dms.yaml", 43, 34),
+    (140, "periods.delay", "tasks/yang19.dms.yaml", 43, 46),
+    (142, "periods.test", "tasks/yang19.dms.yaml", 43, 58),
+    (144, "periods.decision", "tasks/yang19.dms.yaml", 43, 73),
+    (165, "inputs[0].value", "tasks/yang19.dms.yaml", 50, 48),
+    (167, "inputs[1].value", "tasks/yang19.dms.yaml", 53, 12),
+    (178, "inputs[1].value", "tasks/yang19.dms.yaml", 53, 12),
+    (189, "inputs[2].value", "tasks/yang19.dms.yaml", 57, 12),
+    (198, "inputs[2].value", "tasks/yang19.dms.yaml", 57, 12),
+    (207, "target[0].value", "tasks/yang19.dms.yaml", 60, 47),
+    (215, "outcomes[0].when", "tasks/yang19.dms.yaml", 62, 30),
+    (219, "outcomes[1].when", "tasks/yang19.dms.yaml", 63, 30),
+    (223, "outcomes[2].when", "tasks/yang19.dms.yaml", 64, 30),
+    (236, "outcomes[0].when", "tasks/yang19.dms.yaml", 62, 30),
+    (238, "outcomes[1].when", "tasks/yang19.dms.yaml", 63, 30),
+    (242, "outcomes[2].when", "tasks/yang19.dms.yaml", 64, 30),
+    (248, "timeout[0].when", "tasks/yang19.dms.yaml", 66, 12),
+    (256, "timeout[0].when", "tasks/yang19.dms.yaml", 66, 12),
 )

@@ -150,7 +150,7 @@ class Yang19Go(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[18]
-        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
+        if _start["decision"] <= t < _end["decision"] and action == target:
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[19]
@@ -168,12 +168,7 @@ class Yang19Go(TrialEnv):
         # see _SPEC_LOCATIONS[20]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
-            correct,
-            1,
-            True,
-        )
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[22]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -182,27 +177,27 @@ class Yang19Go(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (65, "observation.fixation", "tasks/yang19.go.yaml", 22, 25),
-    (67, "observation.stimulus_mod1", "tasks/yang19.go.yaml", 22, 43),
-    (69, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 22, 68),
-    (71, "action.fixation", "tasks/yang19.go.yaml", 23, 20),
-    (73, "action.choice", "tasks/yang19.go.yaml", 23, 31),
-    (79, "session.modality.init", "tasks/yang19.go.yaml", 25, 20),
-    (85, "session.modality.next", "tasks/yang19.go.yaml", 25, 29),
-    (93, "trial.ground_truth", "tasks/yang19.go.yaml", 27, 17),
-    (97, "trial.stim_theta", "tasks/yang19.go.yaml", 28, 15),
-    (105, "periods.fixation", "tasks/yang19.go.yaml", 29, 21),
-    (107, "periods.stimulus", "tasks/yang19.go.yaml", 29, 36),
-    (109, "periods.delay", "tasks/yang19.go.yaml", 29, 48),
-    (111, "periods.decision", "tasks/yang19.go.yaml", 29, 61),
-    (121, "inputs[0].value", "tasks/yang19.go.yaml", 36, 67),
-    (123, "inputs[1].value", "tasks/yang19.go.yaml", 39, 12),
-    (132, "inputs[2].value", "tasks/yang19.go.yaml", 42, 12),
-    (141, "target[0].value", "tasks/yang19.go.yaml", 44, 31),
-    (148, "response.hold", "tasks/yang19.go.yaml", 45, 36),
-    (152, "response.during", "tasks/yang19.go.yaml", 45, 20),
-    (156, "response.during", "tasks/yang19.go.yaml", 45, 20),
-    (168, "response.hold", "tasks/yang19.go.yaml", 45, 36),
-    (170, "response.during", "tasks/yang19.go.yaml", 45, 20),
-    (177, "response.during", "tasks/yang19.go.yaml", 45, 20),
+    (65, "observation.fixation", "tasks/yang19.go.yaml", 23, 25),
+    (67, "observation.stimulus_mod1", "tasks/yang19.go.yaml", 23, 43),
+    (69, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 23, 68),
+    (71, "action.fixation", "tasks/yang19.go.yaml", 24, 20),
+    (73, "action.choice", "tasks/yang19.go.yaml", 24, 31),
+    (79, "session.modality.init", "tasks/yang19.go.yaml", 26, 20),
+    (85, "session.modality.next", "tasks/yang19.go.yaml", 26, 29),
+    (93, "trial.ground_truth", "tasks/yang19.go.yaml", 28, 17),
+    (97, "trial.stim_theta", "tasks/yang19.go.yaml", 29, 15),
+    (105, "periods.fixation", "tasks/yang19.go.yaml", 30, 21),
+    (107, "periods.stimulus", "tasks/yang19.go.yaml", 30, 36),
+    (109, "periods.delay", "tasks/yang19.go.yaml", 30, 48),
+    (111, "periods.decision", "tasks/yang19.go.yaml", 30, 61),
+    (121, "inputs[0].value", "tasks/yang19.go.yaml", 37, 83),
+    (123, "inputs[1].value", "tasks/yang19.go.yaml", 38, 93),
+    (132, "inputs[1].value", "tasks/yang19.go.yaml", 38, 93),
+    (141, "target[0].value", "tasks/yang19.go.yaml", 40, 47),
+    (148, "outcomes[0].when", "tasks/yang19.go.yaml", 42, 43),
+    (152, "outcomes[1].when", "tasks/yang19.go.yaml", 43, 45),
+    (156, "outcomes[2].when", "tasks/yang19.go.yaml", 44, 42),
+    (168, "outcomes[0].when", "tasks/yang19.go.yaml", 42, 43),
+    (170, "outcomes[1].when", "tasks/yang19.go.yaml", 43, 45),
+    (172, "outcomes[2].when", "tasks/yang19.go.yaml", 44, 42),
 )

@@ -225,8 +225,7 @@ class Yang19Multidlydm(TrialEnv):
             1,
             ("stim1",),
             fn.take(stim_mod, 0)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh1_mod1,
             None,
         )
@@ -235,8 +234,7 @@ class Yang19Multidlydm(TrialEnv):
             2,
             ("stim2",),
             fn.take(stim_mod, 0)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh2_mod1,
             None,
         )
@@ -245,8 +243,7 @@ class Yang19Multidlydm(TrialEnv):
             3,
             ("stim1",),
             fn.take(stim_mod, 1)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh1_mod2,
             None,
         )
@@ -255,8 +252,7 @@ class Yang19Multidlydm(TrialEnv):
             4,
             ("stim2",),
             fn.take(stim_mod, 1)
-            * 0.8
-            * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
+            * (0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2))
             * coh2_mod2,
             None,
         )
@@ -274,7 +270,7 @@ class Yang19Multidlydm(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[33]
-        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
+        if _start["decision"] <= t < _end["decision"] and action == target:
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[34]
@@ -292,12 +288,7 @@ class Yang19Multidlydm(TrialEnv):
         # see _SPEC_LOCATIONS[35]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[36]
-        _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
-            correct,
-            1,
-            True,
-        )
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[37]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -306,42 +297,42 @@ class Yang19Multidlydm(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (96, "observation.fixation", "tasks/yang19.dlydm1.yaml", 23, 25),
-    (98, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 23, 43),
-    (100, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 23, 68),
-    (102, "action.fixation", "tasks/yang19.dlydm1.yaml", 24, 20),
-    (104, "action.choice", "tasks/yang19.dlydm1.yaml", 24, 31),
-    (113, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 26, 13),
-    (115, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 27, 13),
-    (122, "trial.theta1", "tasks/yang19.dlydm1.yaml", 28, 11),
-    (124, "trial.theta2", "tasks/yang19.dlydm1.yaml", 29, 11),
-    (126, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 31, 16),
-    (130, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
-    (137, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 33, 16),
-    (141, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
-    (148, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 35, 14),
-    (150, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
-    (152, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 37, 14),
-    (154, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
-    (156, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 40, 14),
-    (164, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 41, 14),
-    (172, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 43, 17),
-    (180, "periods.fixation", "tasks/yang19.dlydm1.yaml", 45, 13),
-    (182, "periods.stim1", "tasks/yang19.dlydm1.yaml", 46, 10),
-    (184, "periods.delay", "tasks/yang19.dlydm1.yaml", 47, 10),
-    (186, "periods.stim2", "tasks/yang19.dlydm1.yaml", 48, 10),
-    (188, "periods.decision", "tasks/yang19.dlydm1.yaml", 49, 13),
-    (221, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 56, 48),
-    (223, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 59, 12),
-    (233, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 62, 12),
-    (243, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 65, 12),
-    (253, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 68, 12),
-    (263, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 69, 76),
-    (265, "target[0].value", "tasks/yang19.dlydm1.yaml", 71, 31),
-    (272, "response.hold", "tasks/yang19.dlydm1.yaml", 72, 36),
-    (276, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
-    (280, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
-    (292, "response.hold", "tasks/yang19.dlydm1.yaml", 72, 36),
-    (294, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
-    (301, "response.during", "tasks/yang19.dlydm1.yaml", 72, 20),
+    (96, "observation.fixation", "tasks/yang19.dlydm1.yaml", 24, 25),
+    (98, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 24, 43),
+    (100, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 24, 68),
+    (102, "action.fixation", "tasks/yang19.dlydm1.yaml", 25, 20),
+    (104, "action.choice", "tasks/yang19.dlydm1.yaml", 25, 31),
+    (113, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 27, 13),
+    (115, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 28, 13),
+    (122, "trial.theta1", "tasks/yang19.dlydm1.yaml", 29, 11),
+    (124, "trial.theta2", "tasks/yang19.dlydm1.yaml", 30, 11),
+    (126, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
+    (130, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
+    (137, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
+    (141, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
+    (148, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
+    (150, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
+    (152, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
+    (154, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
+    (156, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 41, 14),
+    (164, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 42, 14),
+    (172, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 44, 17),
+    (180, "periods.fixation", "tasks/yang19.dlydm1.yaml", 46, 13),
+    (182, "periods.stim1", "tasks/yang19.dlydm1.yaml", 47, 10),
+    (184, "periods.delay", "tasks/yang19.dlydm1.yaml", 48, 10),
+    (186, "periods.stim2", "tasks/yang19.dlydm1.yaml", 49, 10),
+    (188, "periods.decision", "tasks/yang19.dlydm1.yaml", 50, 13),
+    (221, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 57, 48),
+    (223, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 60, 12),
+    (232, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 63, 12),
+    (241, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 66, 12),
+    (250, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
+    (259, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
+    (261, "target[0].value", "tasks/yang19.dlydm1.yaml", 72, 47),
+    (268, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
+    (272, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (276, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (288, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
+    (290, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (292, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
 )

@@ -134,7 +134,7 @@ class Yang19Rtanti(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[16]
-        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
+        if _start["decision"] <= t < _end["decision"] and action == target:
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[17]
@@ -152,12 +152,7 @@ class Yang19Rtanti(TrialEnv):
         # see _SPEC_LOCATIONS[18]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[19]
-        _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
-            correct,
-            1,
-            True,
-        )
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[20]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -166,25 +161,25 @@ class Yang19Rtanti(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (53, "observation.fixation", "tasks/yang19.go.yaml", 22, 25),
-    (55, "observation.stimulus_mod1", "tasks/yang19.go.yaml", 22, 43),
-    (57, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 22, 68),
-    (59, "action.fixation", "tasks/yang19.go.yaml", 23, 20),
-    (61, "action.choice", "tasks/yang19.go.yaml", 23, 31),
-    (67, "session.modality.init", "tasks/yang19.go.yaml", 25, 20),
-    (73, "session.modality.next", "tasks/yang19.go.yaml", 25, 29),
-    (81, "trial.ground_truth", "tasks/yang19.go.yaml", 27, 17),
-    (85, "trial.stim_theta", "tasks/yang19.go.yaml", 28, 15),
-    (93, "periods.fixation", "tasks/yang19.go.yaml", 29, 21),
-    (95, "periods.decision", "tasks/yang19.go.yaml", 29, 61),
+    (53, "observation.fixation", "tasks/yang19.go.yaml", 23, 25),
+    (55, "observation.stimulus_mod1", "tasks/yang19.go.yaml", 23, 43),
+    (57, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 23, 68),
+    (59, "action.fixation", "tasks/yang19.go.yaml", 24, 20),
+    (61, "action.choice", "tasks/yang19.go.yaml", 24, 31),
+    (67, "session.modality.init", "tasks/yang19.go.yaml", 26, 20),
+    (73, "session.modality.next", "tasks/yang19.go.yaml", 26, 29),
+    (81, "trial.ground_truth", "tasks/yang19.go.yaml", 28, 17),
+    (85, "trial.stim_theta", "tasks/yang19.go.yaml", 29, 15),
+    (93, "periods.fixation", "tasks/yang19.go.yaml", 30, 21),
+    (95, "periods.decision", "tasks/yang19.go.yaml", 30, 61),
     (105, "inputs[0].value", "tasks/yang19.rtgo.yaml", 11, 48),
-    (107, "inputs[1].value", "tasks/yang19.rtgo.yaml", 14, 12),
-    (116, "inputs[2].value", "tasks/yang19.rtgo.yaml", 17, 12),
-    (125, "target[0].value", "tasks/yang19.go.yaml", 44, 31),
-    (132, "response.hold", "tasks/yang19.go.yaml", 45, 36),
-    (136, "response.during", "tasks/yang19.go.yaml", 45, 20),
-    (140, "response.during", "tasks/yang19.go.yaml", 45, 20),
-    (152, "response.hold", "tasks/yang19.go.yaml", 45, 36),
-    (154, "response.during", "tasks/yang19.go.yaml", 45, 20),
-    (161, "response.during", "tasks/yang19.go.yaml", 45, 20),
+    (107, "inputs[1].value", "tasks/yang19.rtgo.yaml", 12, 93),
+    (116, "inputs[1].value", "tasks/yang19.rtgo.yaml", 12, 93),
+    (125, "target[0].value", "tasks/yang19.go.yaml", 40, 47),
+    (132, "outcomes[0].when", "tasks/yang19.go.yaml", 42, 43),
+    (136, "outcomes[1].when", "tasks/yang19.go.yaml", 43, 45),
+    (140, "outcomes[2].when", "tasks/yang19.go.yaml", 44, 42),
+    (152, "outcomes[0].when", "tasks/yang19.go.yaml", 42, 43),
+    (154, "outcomes[1].when", "tasks/yang19.go.yaml", 43, 45),
+    (156, "outcomes[2].when", "tasks/yang19.go.yaml", 44, 42),
 )

@@ -135,7 +135,7 @@ class Yang19Rtgo(TrialEnv):
             abort = self.rewards["abort"]
             return abort, None, False
         # see _SPEC_LOCATIONS[16]
-        if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
+        if _start["decision"] <= t < _end["decision"] and action == target:
             correct = self.rewards["correct"]
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[17]
@@ -153,12 +153,7 @@ class Yang19Rtgo(TrialEnv):
         # see _SPEC_LOCATIONS[18]
         _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[19]
-        _outcomes.rule(
-            _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
-            correct,
-            1,
-            True,
-        )
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
         # see _SPEC_LOCATIONS[20]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
@@ -167,25 +162,25 @@ class Yang19Rtgo(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (54, "observation.fixation", "tasks/yang19.go.yaml", 22, 25),
-    (56, "observation.stimulus_mod1", "tasks/yang19.go.yaml", 22, 43),
-    (58, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 22, 68),
-    (60, "action.fixation", "tasks/yang19.go.yaml", 23, 20),
-    (62, "action.choice", "tasks/yang19.go.yaml", 23, 31),
-    (68, "session.modality.init", "tasks/yang19.go.yaml", 25, 20),
-    (74, "session.modality.next", "tasks/yang19.go.yaml", 25, 29),
-    (82, "trial.ground_truth", "tasks/yang19.go.yaml", 27, 17),
-    (86, "trial.stim_theta", "tasks/yang19.go.yaml", 28, 15),
-    (94, "periods.fixation", "tasks/yang19.go.yaml", 29, 21),
-    (96, "periods.decision", "tasks/yang19.go.yaml", 29, 61),
+    (54, "observation.fixation", "tasks/yang19.go.yaml", 23, 25),
+    (56, "observation.stimulus_mod1", "tasks/yang19.go.yaml", 23, 43),
+    (58, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 23, 68),
+    (60, "action.fixation", "tasks/yang19.go.yaml", 24, 20),
+    (62, "action.choice", "tasks/yang19.go.yaml", 24, 31),
+    (68, "session.modality.init", "tasks/yang19.go.yaml", 26, 20),
+    (74, "session.modality.next", "tasks/yang19.go.yaml", 26, 29),
+    (82, "trial.ground_truth", "tasks/yang19.go.yaml", 28, 17),
+    (86, "trial.stim_theta", "tasks/yang19.go.yaml", 29, 15),
+    (94, "periods.fixation", "tasks/yang19.go.yaml", 30, 21),
+    (96, "periods.decision", "tasks/yang19.go.yaml", 30, 61),
     (106, "inputs[0].value", "tasks/yang19.rtgo.yaml", 11, 48),
-    (108, "inputs[1].value", "tasks/yang19.rtgo.yaml", 14, 12),
-    (117, "inputs[2].value", "tasks/yang19.rtgo.yaml", 17, 12),
-    (126, "target[0].value", "tasks/yang19.go.yaml", 44, 31),
-    (133, "response.hold", "tasks/yang19.go.yaml", 45, 36),
-    (137, "response.during", "tasks/yang19.go.yaml", 45, 20),
-    (141, "response.during", "tasks/yang19.go.yaml", 45, 20),
-    (153, "response.hold", "tasks/yang19.go.yaml", 45, 36),
-    (155, "response.during", "tasks/yang19.go.yaml", 45, 20),
-    (162, "response.during", "tasks/yang19.go.yaml", 45, 20),
+    (108, "inputs[1].value", "tasks/yang19.rtgo.yaml", 12, 93),
+    (117, "inputs[1].value", "tasks/yang19.rtgo.yaml", 12, 93),
+    (126, "target[0].value", "tasks/yang19.go.yaml", 40, 47),
+    (133, "outcomes[0].when", "tasks/yang19.go.yaml", 42, 43),
+    (137, "outcomes[1].when", "tasks/yang19.go.yaml", 43, 45),
+    (141, "outcomes[2].when", "tasks/yang19.go.yaml", 44, 42),
+    (153, "outcomes[0].when", "tasks/yang19.go.yaml", 42, 43),
+    (155, "outcomes[1].when", "tasks/yang19.go.yaml", 43, 45),
+    (157, "outcomes[2].when", "tasks/yang19.go.yaml", 44, 42),
 )
