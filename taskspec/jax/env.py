@@ -257,7 +257,9 @@ class JaxEnv:
         session = self._drawn(k_session, "session_init", lambda rng: self._fns.session_init(rng, constants))
         keys = jax.random.split(k_trials, n)
         if self.interactive:  # what the ground-truth policy lives through (flow.py)
-            return self._played(session, keys, jax.random.split(k_rows, n), constants)
+            return flow.play_batch(
+                self, session, (keys, jax.random.split(k_next, n), jax.random.split(k_rows, n)), constants
+            )
         if session:  # each trial's session variables follow the last trial's: a scan, the rest in parallel
             sessions = self._sessions(jax.random.split(k_next, n), session, constants)
             trials = jax.vmap(lambda key, s: self._drawn(key, "trial", lambda r: self._trial(r, s, constants, {})))(
@@ -286,32 +288,6 @@ class JaxEnv:
         # the NumPy backend's layout, holding device arrays (Batch is registered as a pytree above)
         weight = self._loss_weight(trials.start, trials.end, inside, steps)
         return Batch(ob, gt, trials.length, trials.variables, trials.start, trials.end, period, weight)  # type: ignore[arg-type]
-
-    def _played(
-        self, session: dict[str, Any], keys: jax.Array, row_keys: jax.Array, constants: dict[str, Any]
-    ) -> Batch:
-        """Trials of an agent-contingent task as the ground-truth policy plays them: one after another when
-        each trial's session variables read the last one's outcome, else drawn and played in parallel."""
-        if self.task.reads_history:
-
-            def one(carry: Any, keys: jax.Array) -> tuple[Any, Any]:
-                session, history = carry
-                draw = lambda r: self._new_trial(r, session, history, constants)  # noqa: E731
-                trial = self._drawn(keys[0], "trial_next", draw)
-                rows, outcome = flow.play(self, trial, keys[1], constants)
-                return (trial.session, outcome), (rows, trial.variables)
-
-            first = (session, flow.first_history(self))
-            _, (rows, variables) = jax.lax.scan(one, first, jnp.stack([keys, row_keys], axis=1))
-            return flow.gather(self, rows, variables)
-        if session:
-            sessions = self._sessions(jax.random.split(row_keys[0], len(keys)), session, constants)
-            trial = lambda key, s: self._drawn(key, "trial", lambda r: self._trial(r, s, constants, {}))  # noqa: E731
-            trials = jax.vmap(trial)(keys, sessions)
-        else:
-            trials = jax.vmap(lambda key: self._drawn(key, "trial", lambda r: self._trial(r, {}, constants, {})))(keys)
-        rows, _ = jax.vmap(lambda trial, key: flow.play(self, trial, key, constants))(trials, row_keys)
-        return flow.gather(self, rows, trials.variables)
 
     def _loss_weight(self, start: dict[str, Any], end: dict[str, Any], inside: Any, steps: Any) -> Any:
         """The loss weights of `runtime.weights.loss_weight`, as device arrays: period weights (later

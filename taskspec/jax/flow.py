@@ -117,6 +117,34 @@ def play(env: JaxEnv, trial: EnvState, key: jax.Array, constants: dict[str, Any]
     return rows, outcome
 
 
+def play_batch(env: JaxEnv, session: dict[str, Any], keys: Any, constants: dict[str, Any]) -> Batch:
+    """Trials of an agent-contingent task as the ground-truth policy plays them (`keys`: per trial, for
+    drawing it, moving its session variables on, and its rows): one after another when each trial's
+    session variables read the last one's outcome, else drawn and played in parallel."""
+    trial_keys, session_keys, row_keys = keys
+    if env.task.reads_history:
+
+        def one(carry: Any, keys: jax.Array) -> tuple[Any, Any]:
+            session, history = carry
+            trial = env._drawn(keys[0], "trial_next", lambda r: env._new_trial(r, session, history, constants))
+            rows, outcome = play(env, trial, keys[1], constants)
+            return (trial.session, outcome), (rows, trial.variables)
+
+        first = (session, first_history(env))
+        _, (rows, variables) = jax.lax.scan(one, first, jnp.stack([trial_keys, row_keys], axis=1))
+        return gather(env, rows, variables)
+
+    def draw(key: jax.Array, session: dict[str, Any]) -> EnvState:
+        return env._drawn(key, "trial", lambda r: env._trial(r, session, constants, {}))  # type: ignore[no-any-return]
+
+    if session:  # session variables that do not read the outcome: a scan over trials, as for plain tasks
+        trials = jax.vmap(draw)(trial_keys, env._sessions(session_keys, session, constants))
+    else:
+        trials = jax.vmap(lambda key: draw(key, {}))(trial_keys)
+    rows, _ = jax.vmap(lambda trial, key: play(env, trial, key, constants))(trials, row_keys)
+    return gather(env, rows, trials.variables)
+
+
 def gather(env: JaxEnv, rows: Any, variables: dict[str, Any]) -> Batch:
     """The visited rows of a batch of played trials as a padded Batch: a period's start and end are where
     its visited rows lie (a skipped period starts and ends at the trial's length)."""
