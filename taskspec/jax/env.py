@@ -11,7 +11,9 @@ next trial when the trial ended at k. Trials follow each other inside `step` (th
 variables carry on); with `episode: trial`, `done` is True on the last step of each trial.
 
 Nothing is stored per trial but its variables and period bounds: each observation row is
-computed when the step reaches it, so one step costs a row, not a trial.
+computed when the step reaches it, so one step costs a row, not a trial. Where the agent's
+actions move the trial (`until`, `then`, `goto`) or the next trials read the last one's outcome,
+`flow.py` finds the next step and carries the history, as the NumPy env does.
 """
 
 from __future__ import annotations
