@@ -173,6 +173,7 @@ target:
 outcomes:
   - {during: cue, when: action == target, reward: correct, performance: 1, goto: gap}
   - {during: cue, when: action != fixation, reward: fail, goto: show}
+  - {during: rest, when: performance < 1, reward: fail}
 """
 
 
@@ -211,8 +212,8 @@ class _JaxFlow:
 
 @pytest.mark.parametrize("pause", [0, 200])
 def test_a_spec_of_every_flow_feature_steps_as_numpy(pause):
-    """goto into a period of no steps (it passes on to its `then`), `until` on the performance, a
-    period running out into the next, `then: end`, inputs showing the performance, and every
+    """goto into a period of no steps (it passes on to its `then`), `until` and a rule on the performance,
+    a period running out into the next, `then: end`, inputs showing the performance, and every
     `last_...` name: observations, periods, rewards and session variables equal NumPy's step by step."""
     cls = taskspec.load_text(FLOW, "flow")
     script = "FR" + "F" * 6 + "W" + "F" * 13 + "FFFFF" + "R" + "F" * 5
@@ -232,8 +233,9 @@ def test_a_spec_of_every_flow_feature_steps_as_numpy(pause):
     assert [s["done"] for s in sessions] == list(range(len(sessions)))
     if pause:
         return
-    # a right answer (the trial then runs out through `rest`), a wrong one, none: what the next trial reads
-    assert sessions[1]["earned"] == 1.0 and sessions[2]["earned"] == -0.5 and sessions[1]["late"] == 1.0
+    # a right answer (the trial then runs out through `rest`), a wrong one (-0.5, then -0.5 at each of the
+    # 3 steps of `rest`), none: what the next trial reads
+    assert sessions[1]["earned"] == 1.0 and sessions[2]["earned"] == -2.0 and sessions[1]["late"] == 1.0
     assert sessions[1]["chose_at"] == 100.0 and sessions[1]["chose"] == 2.0 and sessions[2]["chose"] == 1.0
     assert sessions[3]["chose"] == -1.0 and sessions[3]["chose_at"] == -1.0  # the unanswered trial chose nothing
     assert sessions[1]["previous"] == 1.0

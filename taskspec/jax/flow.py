@@ -107,7 +107,7 @@ def play(env: JaxEnv, trial: EnvState, key: jax.Array, constants: dict[str, Any]
         k = state.t_ind
         target = env._target(state, constants, k)
         row = (ob, target, env._period_id(state, k), ~finished)
-        going_on, _, ended, made = env._transition(state, target, constants)
+        going_on, _, ended, made = env._transition(state, env._action(target), constants)
         outcome = jax.tree_util.tree_map(lambda a, b: jnp.where(ended & ~finished, a, b), made, outcome)
         following = env._observe(fn.Uniforms(uniforms), going_on, constants)
         return (going_on, following, finished | ended, outcome), row
