@@ -156,20 +156,16 @@ def jax_runs(request):
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-# Tasks whose timing or next trials depend on the agent's actions are refused by name (see below).
-from conftest import TASKS  # noqa: E402 - every bundled task, with a sample of the Mod-Cog family
+# Every bundled task (with a sample of the Mod-Cog family), the agent-contingent ones included.
+from conftest import TASKS  # noqa: E402
 
+RUNNABLE = list(TASKS)
 CONTINGENT = [name for name in TASKS if taskspec.load(name).info.interactive]
-RUNNABLE = [name for name in TASKS if name not in CONTINGENT]
 
 
-@pytest.mark.parametrize("name", CONTINGENT)
-def test_agent_contingent_tasks_are_refused_naming_the_feature(name):
-    with pytest.raises(SpecError) as error:
-        tj.make(name)
-    text = str(error.value)
-    assert "the JAX backend does not" in text and f"{name}.yaml:" in text
-    assert any(word in text for word in ("'until'", "'then'", "'goto'", "'last_", "'trials_done'"))
+def test_the_agent_contingent_tasks_are_bundled():
+    assert {f"perceptualdecisionmaking.{v}" for v in ("fixationhold", "feedback", "staircase")} <= set(CONTINGENT)
+    assert {"perceptualdecisionmaking.correction", "perceptualdecisionmaking.curriculum"} <= set(CONTINGENT)
 
 
 @pytest.mark.parametrize("name", ["yang19.dm1", "yang19.dlygo", "PerceptualDecisionMaking"])

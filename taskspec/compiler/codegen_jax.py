@@ -23,7 +23,7 @@ import jinja2
 
 from ..errors import Problem
 from . import ir
-from .expressions import BUILTIN_NAMES, CONSTANTS, MATH, RANDOM, SHAPES, TIMING
+from .expressions import BUILTIN_NAMES, CONSTANTS, HISTORY, MATH, OUTCOME, RANDOM, SHAPES, TIMING
 from .render import render_jax
 
 _ENV = jinja2.Environment(
@@ -40,10 +40,10 @@ KNOWN_FIELDS: dict[type, frozenset[str]] = {
     ir.VariableIR: frozenset({"name", "value"}),
     ir.SessionIR: frozenset({"name", "init", "next"}),
     ir.StateIR: frozenset({"name", "init", "next", "periods"}),
-    ir.PeriodIR: frozenset({"name", "duration", "after", "constant_ms", "text", "copy"}),
+    ir.PeriodIR: frozenset({"name", "duration", "after", "constant_ms", "text", "copy", "until", "then", "otherwise"}),
     ir.InputIR: frozenset({"index", "periods", "groups", "value", "noise", "follows_state"}),
     ir.TargetIR: frozenset({"periods", "value"}),
-    ir.RuleIR: frozenset({"periods", "when", "reward", "performance", "end_trial"}),
+    ir.RuleIR: frozenset({"periods", "when", "reward", "performance", "end_trial", "goto"}),
     ir.Code: frozenset({"expr", "where"}),
     ir.Location: frozenset({"path", "file", "line", "col"}),
     ir.LossIR: frozenset({"weights", "default", "grace", "groups"}),  # batches carry the weights (JaxEnv)
@@ -53,7 +53,7 @@ TASK_FIELDS = frozenset(
     {
         "name", "class_name", "description", "paper", "url", "tags", "source", "dt", "params", "rewards",
         "observation", "action", "action_type", "action_bounds", "variables", "session", "state", "episode",
-        "periods", "inputs", "targets", "rules", "timeouts", "loss",
+        "periods", "inputs", "targets", "rules", "timeouts", "loss", "reads_history", "reads_performance",
     }
 )  # fmt: skip
 KNOWN_FIELDS[ir.TaskIR] = TASK_FIELDS
@@ -74,7 +74,7 @@ def unsupported(task: ir.TaskIR) -> list[Problem]:
     fallback = ir.Location("", task.source, 0, 0)
     declared = {p.name for p in task.params} | {g.name for g in task.action} | {n for n, _ in task.rewards}
     declared |= {v.name for v in task.variables} | {s.name for s in task.session} | {s.name for s in task.state}
-    declared |= BUILTINS
+    declared |= BUILTINS | HISTORY | OUTCOME | {f"last_{v.name}" for v in task.variables}
     for node, where in _walk(task, fallback):
         if not dataclasses.is_dataclass(node):
             continue
@@ -134,6 +134,8 @@ class _JaxGenerator:
         self.constant.add("dt")
         self.variables = {v.name for v in task.variables} | {s.name for s in task.session}
         self.state = {s.name for s in task.state}
+        self.history = HISTORY | {f"last_{v.name}" for v in task.variables}
+        self.order = {p.name: i for i, p in enumerate(task.periods)}  # goto targets travel as period indices
 
     def bind(self, codes: Iterable[ir.Code | None], state: str = "_s", timing: bool = True) -> list[str]:
         names: set[str] = set()
@@ -148,6 +150,10 @@ class _JaxGenerator:
                 lines.append(f"{name} = _v[{name!r}]")
             elif name in self.state:
                 lines.append(f"{name} = {state}[{name!r}]")
+            elif name in OUTCOME:  # the current trial's performance so far
+                lines.append(f"{name} = _perf")
+            elif name in self.history:  # the finished trial, as a session variable's `next` reads it
+                lines.append(f"{name} = _last[{name!r}]")
         return lines
 
     def session(self) -> list[_Function]:
@@ -156,7 +162,7 @@ class _JaxGenerator:
         first.body += ["_n = 1", *self.bind(s.init for s in task.session), "_new = {}"]
         first.body += [f"_new[{s.name!r}] = fn.float32({render_jax(s.init.expr)})" for s in task.session]
         first.body.append("return _new")
-        step = _Function("session_next", "_rng, _c, _prev")
+        step = _Function("session_next", "_rng, _c, _prev, _last")
         step.body += ["_n = 1", *[line for line in self.bind(s.next for s in task.session) if "_v[" not in line]]
         step.body += [f"{s.name} = _prev[{s.name!r}]" for s in task.session]
         step.body += [f"{s.name} = fn.float32({render_jax(s.next.expr)})" for s in task.session]
@@ -183,7 +189,7 @@ class _JaxGenerator:
     def observe(self) -> _Function:
         """One observation row at time t, with the current state for the inputs that follow it."""
         task = self.task
-        method = _Function("observe", "_rng, _c, _v, _s, _start, _end, t, rep, _columns, _ob")
+        method = _Function("observe", "_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob")
         method.body += self.bind(c for i in task.inputs for c in (i.value, i.noise))
         for i in task.inputs:
             value = "None" if i.value is None else render_jax(i.value.expr)
@@ -205,7 +211,7 @@ class _JaxGenerator:
 
     def state_next(self) -> _Function:
         task = self.task
-        method = _Function("state_next", "_c, _v, _s, _start, _end, action, target, t")
+        method = _Function("state_next", "_c, _v, _s, _perf, _start, _end, action, target, t")
         method.body += [line for line in self.bind(s.next for s in task.state) if "_s[" not in line]
         method.body += [f"{s.name} = _s[{s.name!r}]" for s in task.state]
         for s in task.state:  # in order: each sees those above it already updated
@@ -221,8 +227,22 @@ class _JaxGenerator:
         for r in rules:
             hit = f"fn.all_of(fn.inside({r.periods!r}, _start, _end, t), {render_jax(r.when.expr)})"
             performance = "None" if r.performance is None else render_jax(r.performance.expr)
-            method.body.append(f"_outcomes.rule({hit}, {render_jax(r.reward.expr)}, {performance}, {r.end_trial!r})")
+            goto = -1 if r.goto is None else self.order[r.goto]
+            reward = render_jax(r.reward.expr)
+            method.body.append(f"_outcomes.rule({hit}, {reward}, {performance}, {r.end_trial!r}, {goto!r})")
         method.body.append("return _outcomes")
+        return method
+
+    def until(self) -> _Function:
+        """Each `until` condition, by period, after the step's state update and rules (as NumPy's `_until`)."""
+        periods = [p for p in self.task.periods if p.until is not None]
+        method = _Function("until", "_c, _v, _s, _perf, _start, _end, action, target, t")
+        method.body += self.bind(p.until for p in periods)
+        method.body.append("_held = {}")
+        for p in periods:
+            assert p.until is not None
+            method.body.append(f"_held[{p.name!r}] = fn.truth({render_jax(p.until.expr)})")
+        method.body.append("return _held")
         return method
 
     def methods(self) -> list[_Function]:
@@ -232,8 +252,9 @@ class _JaxGenerator:
             self.observe(),
             self.target(),
             self.state_next(),
-            self.rules("judge", self.task.rules, "_c, _v, _s, _start, _end, action, target, t"),
-            self.rules("timeout", self.task.timeouts, "_c, _v, _s, _start, _end, t"),
+            self.rules("judge", self.task.rules, "_c, _v, _s, _perf, _start, _end, action, target, t"),
+            self.rules("timeout", self.task.timeouts, "_c, _v, _s, _perf, _start, _end, t"),
+            self.until(),
         ]
 
 

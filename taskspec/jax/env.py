@@ -11,7 +11,9 @@ next trial when the trial ended at k. Trials follow each other inside `step` (th
 variables carry on); with `episode: trial`, `done` is True on the last step of each trial.
 
 Nothing is stored per trial but its variables and period bounds: each observation row is
-computed when the step reaches it, so one step costs a row, not a trial.
+computed when the step reaches it, so one step costs a row, not a trial. Where the agent's
+actions move the trial (`until`, `then`, `goto`) or the next trials read the last one's outcome,
+`flow.py` finds the next step and carries the history, as the NumPy env does.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 
 from ..library import as_env, jax_source
 from ..runtime import Batch, TrialEnv
+from . import flow
 from . import functions as fn
 from .bounds import EPSILON, longest_trial, period_limits
 from .spaces import Box, Discrete
@@ -53,12 +56,30 @@ class EnvState:
     state: dict[str, jax.Array]  # state variables now
     session: dict[str, jax.Array]  # session variables after this trial
     performance: jax.Array
+    # agent-contingent tasks: the trial so far, and the finished one as session variables read it (flow.py)
+    trial_reward: jax.Array  # the rules' rewards in this trial (a timeout's is not counted, as in NumPy)
+    choice: jax.Array  # the action that ended the trial or made it goto a period (-1: none yet)
+    choice_t: jax.Array  # its time in ms (-1: none)
+    history: dict[str, jax.Array]  # last_performance, ..., trials_done; empty unless session variables read them
 
 
 jax.tree_util.register_dataclass(EnvParams, data_fields=["rewards"], meta_fields=[])
 jax.tree_util.register_dataclass(
     EnvState,
-    data_fields=["t_ind", "length", "start", "end", "variables", "state", "session", "performance"],
+    data_fields=[
+        "t_ind",
+        "length",
+        "start",
+        "end",
+        "variables",
+        "state",
+        "session",
+        "performance",
+        "trial_reward",
+        "choice",
+        "choice_t",
+        "history",
+    ],  # fmt: skip
     meta_fields=[],
 )
 try:  # trial batches leave `jit` as the same Batch the NumPy backend returns
@@ -108,6 +129,10 @@ class JaxEnv:
         self._after = dict(numpy_env.period_after)
         self._copy = dict(numpy_env.period_copy)
         self._fixed = {k: float(v) for k, v in numpy_env._timing_over.items()}
+        # goto targets travel as indices of the IR's periods (codegen_jax), which the NumPy class lays out too
+        assert self.period_names == tuple(p.name for p in self.task.periods)
+        self.flow = flow.flow_of(self)
+        self.interactive = self.task.interactive
         self.limits = period_limits(self.task, {**self._constants, **self.rewards}, self.dt, self._fixed)
         self.max_steps = longest_trial(self.task, self.limits)
         self._generate: Any = None  # `generate` under jit, made by generate_trials when first asked
@@ -142,7 +167,7 @@ class JaxEnv:
         constants = self._scope(params)
 
         def draw(rng: fn.Uniforms) -> tuple[jax.Array, EnvState]:
-            state = self._new_trial(rng, self._fns.session_init(rng, constants), constants)
+            state = self._new_trial(rng, self._fns.session_init(rng, constants), flow.first_history(self), constants)
             return self._observe(rng, state, constants), state
 
         return self._drawn(key, "reset", draw)  # type: ignore[no-any-return]
@@ -156,39 +181,70 @@ class JaxEnv:
         first when this one ended: trials follow each other here, gymnax's auto-reset)."""
         constants = self._scope(params)
         action = self._action(action)
+        going_on, reward, ended, outcome = self._transition(state, action, constants)
         k = state.t_ind
-        t = k * jnp.float32(self.dt)
-        start, end = self._ms(state)
-        target = self._target(state, constants, k)
-        moved = self._fns.state_next(constants, state.variables, state.state, start, end, action, target, t)
-        outcome = self._fns.judge(constants, state.variables, moved, start, end, action, target, t)
-        performance = jnp.where(jnp.isnan(outcome.performance), state.performance, outcome.performance)
-        timed_out = jnp.logical_and(jnp.logical_not(outcome.end), k + 1 >= state.length)
-        late = self._fns.timeout(constants, state.variables, moved, start, end, t)
-        reward = outcome.reward + jnp.where(timed_out, late.reward, 0.0)
-        performance = jnp.where(timed_out & ~jnp.isnan(late.performance), late.performance, performance)
-        ended = jnp.logical_or(outcome.end, timed_out)
-        going_on = dataclasses.replace(state, t_ind=k + 1, state=moved, performance=performance)
 
         def draw(rng: fn.Uniforms) -> tuple[jax.Array, EnvState]:
             # the next trial is drawn at every step (vmap would run both sides of a branch anyway)
-            following = self._new_trial(rng, state.session, constants)
+            following = self._new_trial(rng, state.session, outcome, constants)
             new_state = jax.tree_util.tree_map(lambda a, b: jnp.where(ended, a, b), following, going_on)
             return self._observe(rng, new_state, constants), new_state
 
         obs, new_state = self._drawn(key, "step", draw)
         done = ended if self.episodic else jnp.asarray(False)
         info = {
-            "gt": target,
+            "gt": self._target(state, constants, k),
             "period": self._period_id(state, k),
             "new_trial": ended,
-            "performance": performance,
+            "performance": going_on.performance,
             "trial": state.variables,  # the variables of the trial the step belongs to
             "discount": 1.0 - done.astype(jnp.float32),
         }
         return obs, new_state, reward.astype(jnp.float32), done, info
 
     step_env = step
+
+    def _transition(
+        self, state: EnvState, action: Any, constants: dict[str, Any]
+    ) -> tuple[EnvState, jax.Array, jax.Array, dict[str, Any]]:
+        """Step k judged: the trial going on (at its next step), the reward, whether the trial ended,
+        and its outcome as the next trial's session variables read it (if it ended here)."""
+        k = state.t_ind
+        t = k * jnp.float32(self.dt)
+        start, end = self._ms(state)
+        target = self._target(state, constants, k)
+        scope = (constants, state.variables)
+        moved = self._fns.state_next(*scope, state.state, state.performance, start, end, action, target, t)
+        outcome = self._fns.judge(*scope, moved, state.performance, start, end, action, target, t)
+        performance = jnp.where(jnp.isnan(outcome.performance), state.performance, outcome.performance)
+        if self.interactive:
+            held = self._fns.until(*scope, moved, performance, start, end, action, target, t)
+            nxt = flow.next_step(self, state, outcome, held)
+        else:
+            nxt = k + 1
+        timed_out = jnp.logical_and(jnp.logical_not(outcome.end), nxt >= state.length)
+        late = self._fns.timeout(*scope, moved, performance, start, end, t)
+        reward = outcome.reward + jnp.where(timed_out, late.reward, 0.0)
+        performance = jnp.where(timed_out & ~jnp.isnan(late.performance), late.performance, performance)
+        ended = jnp.logical_or(outcome.end, timed_out)
+        decided = outcome.end | (outcome.goto >= 0)
+        going_on = dataclasses.replace(
+            state,
+            t_ind=nxt,
+            state=moved,
+            performance=performance,
+            trial_reward=state.trial_reward + outcome.reward,
+            choice=jnp.where(decided, action, state.choice),
+            choice_t=jnp.where(decided, t, state.choice_t),
+        )
+        made = {}
+        if self.task.reads_history:
+            last = {f"last_{v.name}": state.variables[v.name] for v in self.task.variables}
+            done = state.history["trials_done"] + 1
+            made = flow.record(
+                self, performance, going_on.trial_reward, timed_out, going_on.choice, going_on.choice_t, done, last
+            )
+        return going_on, reward, ended, made
 
     def ground_truth(self, state: EnvState, params: EnvParams | None = None) -> jax.Array:
         """gt[k] of the step the next action answers (NeuroGym's `gt_now`): what a perfect agent acts."""
@@ -202,13 +258,17 @@ class JaxEnv:
         k_session, k_next, k_trials, k_rows = jax.random.split(key, 4)
         session = self._drawn(k_session, "session_init", lambda rng: self._fns.session_init(rng, constants))
         keys = jax.random.split(k_trials, n)
+        if self.interactive:  # what the ground-truth policy lives through (flow.py)
+            return flow.play_batch(
+                self, session, (keys, jax.random.split(k_next, n), jax.random.split(k_rows, n)), constants
+            )
         if session:  # each trial's session variables follow the last trial's: a scan, the rest in parallel
             sessions = self._sessions(jax.random.split(k_next, n), session, constants)
-            trials = jax.vmap(lambda key, s: self._drawn(key, "trial", lambda r: self._trial(r, s, constants)))(
+            trials = jax.vmap(lambda key, s: self._drawn(key, "trial", lambda r: self._trial(r, s, constants, {})))(
                 keys, sessions
             )
         else:
-            trials = jax.vmap(lambda key: self._drawn(key, "trial", lambda r: self._trial(r, {}, constants)))(keys)
+            trials = jax.vmap(lambda key: self._drawn(key, "trial", lambda r: self._trial(r, {}, constants, {})))(keys)
         steps = jnp.arange(self.max_steps)
 
         def rows(trial: EnvState, key: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -259,7 +319,7 @@ class JaxEnv:
 
     def _sessions(self, keys: jax.Array, first: dict[str, Any], constants: dict[str, Any]) -> dict[str, Any]:
         def advance(prev: dict[str, Any], key: jax.Array) -> tuple[dict[str, Any], dict[str, Any]]:
-            new = self._drawn(key, "session_next", lambda rng: self._fns.session_next(rng, constants, prev))
+            new = self._drawn(key, "session_next", lambda rng: self._fns.session_next(rng, constants, prev, {}))
             return new, new
 
         return jax.lax.scan(advance, first, keys)[1]  # type: ignore[no-any-return]
@@ -276,12 +336,17 @@ class JaxEnv:
             self._counts[what] = counter.used
         return self._counts[what]
 
-    def _new_trial(self, rng: fn.Uniforms, session: dict[str, Any], constants: dict[str, Any]) -> EnvState:
+    def _new_trial(
+        self, rng: fn.Uniforms, session: dict[str, Any], history: dict[str, Any], constants: dict[str, Any]
+    ) -> EnvState:
+        """The next trial of a session: its session variables move on (reading `history`), then it is drawn."""
         if session:
-            session = self._fns.session_next(rng, constants, session)
-        return self._trial(rng, session, constants)
+            session = self._fns.session_next(rng, constants, session, history)
+        return self._trial(rng, session, constants, history)
 
-    def _trial(self, rng: fn.Uniforms, session: dict[str, Any], constants: dict[str, Any]) -> EnvState:
+    def _trial(
+        self, rng: fn.Uniforms, session: dict[str, Any], constants: dict[str, Any], history: dict[str, Any]
+    ) -> EnvState:
         """A trial given its session variables: its variables, periods and initial state."""
         variables, durations = self._fns.sample_trial(rng, constants, session)
         start: dict[str, Any] = {}
@@ -306,6 +371,10 @@ class JaxEnv:
             state=own,
             session={k: jnp.float32(v) for k, v in session.items()},
             performance=jnp.float32(0.0),
+            trial_reward=jnp.float32(0.0),
+            choice=flow.no_choice(self),
+            choice_t=jnp.float32(-1.0),
+            history=history,
         )
 
     def _ms(self, state: EnvState) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -330,7 +399,7 @@ class JaxEnv:
         t = state.t_ind * jnp.float32(self.dt)
         zeros = jnp.zeros(self.n_obs, jnp.float32)
         rep = self._rep(state, state.t_ind)
-        args = (constants, state.variables, state.state, start, end, t, rep, self._columns, zeros)
+        args = (constants, state.variables, state.state, state.performance, start, end, t, rep, self._columns, zeros)
         return self._fns.observe(rng, *args)  # type: ignore[no-any-return]
 
     def _target(self, state: EnvState, constants: dict[str, Any], k: Any) -> jax.Array:

@@ -200,15 +200,23 @@ class Outcomes:
         self.reward: Any = jnp.asarray(0.0, jnp.float32)
         self.performance: Any = jnp.asarray(jnp.nan, jnp.float32)  # NaN: left as it was
         self.end: Any = jnp.asarray(False)
+        self.goto: Any = jnp.asarray(-1, jnp.int32)  # the period (by index) the trial goes on with; -1: none
 
-    def rule(self, hit: Any, reward: Any, performance: Any, end_trial: bool) -> None:
+    def rule(self, hit: Any, reward: Any, performance: Any, end_trial: bool, goto: int = -1) -> None:
         hit = jnp.logical_and(self.open, jnp.asarray(hit).astype(bool))
         self.reward = jnp.where(hit, jnp.asarray(reward, jnp.float32), self.reward)
         if performance is not None:
             self.performance = jnp.where(hit, jnp.asarray(performance, jnp.float32), self.performance)
         if end_trial:
             self.end = jnp.logical_or(self.end, hit)
+        if goto >= 0:
+            self.goto = jnp.where(hit, jnp.int32(goto), self.goto)
         self.open = jnp.logical_and(self.open, jnp.logical_not(hit))
+
+
+def truth(value: Any) -> Any:
+    """A condition as one boolean (NumPy's `bool(...)` of an `until`)."""
+    return jnp.asarray(value).astype(bool)
 
 
 def place(ob: jax.Array, columns: Any, where: Any, value: Any, noise: Any, rng: Uniforms) -> jax.Array:
