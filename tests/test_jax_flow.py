@@ -174,6 +174,8 @@ outcomes:
   - {during: cue, when: action == target, reward: correct, performance: 1, goto: gap}
   - {during: cue, when: action != fixation, reward: fail, goto: show}
   - {during: rest, when: performance < 1, reward: fail}
+timeout:
+  - {when: performance < 1, reward: -0.25}  # counts in last_reward, in both backends
 """
 
 
@@ -234,8 +236,8 @@ def test_a_spec_of_every_flow_feature_steps_as_numpy(pause):
     if pause:
         return
     # a right answer (the trial then runs out through `rest`), a wrong one (-0.5, then -0.5 at each of the
-    # 3 steps of `rest`), none: what the next trial reads
-    assert sessions[1]["earned"] == 1.0 and sessions[2]["earned"] == -2.0 and sessions[1]["late"] == 1.0
+    # 3 steps of `rest`, then -0.25 from the timeout rule as it runs out), none: what the next trial reads
+    assert sessions[1]["earned"] == 1.0 and sessions[2]["earned"] == -2.25 and sessions[1]["late"] == 1.0
     assert sessions[1]["chose_at"] == 100.0 and sessions[1]["chose"] == 2.0 and sessions[2]["chose"] == 1.0
     assert sessions[3]["chose"] == -1.0 and sessions[3]["chose_at"] == -1.0  # the unanswered trial chose nothing
     assert sessions[1]["previous"] == 1.0

@@ -57,7 +57,7 @@ class EnvState:
     session: dict[str, jax.Array]  # session variables after this trial
     performance: jax.Array
     # agent-contingent tasks: the trial so far, and the finished one as session variables read it (flow.py)
-    trial_reward: jax.Array  # the rules' rewards in this trial (a timeout's is not counted, as in NumPy)
+    trial_reward: jax.Array  # the trial's reward so far, a timeout's included (`last_reward`), as in NumPy
     choice: jax.Array  # the action that ended the trial or made it goto a period (-1: none yet)
     choice_t: jax.Array  # its time in ms (-1: none)
     history: dict[str, jax.Array]  # last_performance, ..., trials_done; empty unless session variables read them
@@ -233,7 +233,7 @@ class JaxEnv:
             t_ind=nxt,
             state=moved,
             performance=performance,
-            trial_reward=state.trial_reward + outcome.reward,
+            trial_reward=state.trial_reward + reward,  # the rules' and a timeout's: the trial's whole reward
             choice=jnp.where(decided, action, state.choice),
             choice_t=jnp.where(decided, t, state.choice_t),
         )
