@@ -185,6 +185,44 @@ def masked_normal(rng: Any, where: np.ndarray, width: int) -> np.ndarray:
     return rng.standard_normal((int(where.sum()), width), dtype=np.float32)
 
 
+def _pairs(array: np.ndarray) -> np.ndarray | None:
+    """A float32 array whose last axis holds 2 adjacent values, seen as one complex64 per row (else None).
+
+    NumPy loops over the last axis innermost; over an axis of 2 it spends its time on loop overhead.
+    Seen as complex numbers the last axis disappears and the loops run along the steps instead.
+    Complex addition adds real and imaginary parts separately: the float32 sums are bit-identical.
+    """
+    if array.ndim == 0 or array.shape[-1] != 2 or array.dtype != np.float32 or array.strides[-1] != 4:
+        return None
+    return array.view(np.complex64)[..., 0]
+
+
+def _add(target: np.ndarray, value: Any) -> None:
+    """`target += value` (float32), through complex pairs when the target's rows are 2 columns wide."""
+    pairs = _pairs(target)
+    if pairs is None:
+        target += value
+        return
+    value = np.asarray(value, np.float32)
+    if value.shape[-1:] != (2,):  # one number for both columns: spelled out, so it pairs up too
+        value = np.broadcast_to(value[..., None] if value.ndim == 0 else value, (*value.shape[:-1], 2))
+    if value.strides[-1] != 4:
+        value = np.ascontiguousarray(value)
+    pairs += _pairs(value)
+
+
+def _gather(value: Any, shape: tuple[int, ...], where: np.ndarray) -> np.ndarray:
+    """`value` broadcast to `shape` (trials, steps, columns), at the masked (trial, step) cells: (cells, columns)."""
+    if shape[-1] == 2:  # gathered as complex pairs: one 8-byte move per cell
+        value = np.asarray(value, np.float32)
+        if value.shape[-1:] != (2,):
+            value = np.broadcast_to(value[..., None] if value.ndim == 0 else value, (*value.shape[:-1], 2))
+        pairs = _pairs(value if value.strides[-1] == 4 else np.ascontiguousarray(value))
+        assert pairs is not None
+        return np.broadcast_to(pairs, shape[:2])[where].view(np.float32).reshape(-1, 2)
+    return np.broadcast_to(value, shape)[where]
+
+
 class _Builder:
     """The arrays of one batch and the placements that fill them (called from generated `_fill`)."""
 
@@ -249,13 +287,13 @@ class _Builder:
             if value is not None and value.ndim >= 2 and value.shape[1] == len(self.steps) > 1:
                 value = value[:, where]
             if noise is None:
-                part += value
+                _add(part, value)
             else:  # one pass over the strided view: noise and value are summed in a contiguous buffer
                 buffer = self.rng.standard_normal(part.shape, dtype=np.float32)
                 buffer *= _finite(noise, "the noise")
                 if value is not None:
-                    buffer += value
-                part += buffer
+                    _add(buffer, value)
+                _add(part, buffer)
         else:  # gather the masked steps once, add value and noise there, scatter back
             shape = view.shape
             if noise is not None:
@@ -263,10 +301,14 @@ class _Builder:
                 sigma = _finite(noise, "the noise")
                 extra *= sigma if sigma.ndim == 0 else np.broadcast_to(sigma, shape[:2] + (1,))[where]
                 if value is not None:
-                    extra += np.broadcast_to(value, shape)[where]
+                    _add(extra, _gather(value, shape, where))
             else:
-                extra = np.broadcast_to(value, shape)[where]
-            view[where] += extra
+                extra = _gather(value, shape, where)
+            pairs, extra_pairs = _pairs(view), _pairs(np.ascontiguousarray(extra))
+            if pairs is None or extra_pairs is None:
+                view[where] += extra
+            else:  # one complex number per step: the gather and scatter move 8 bytes at a time
+                pairs[where] += extra_pairs
         if not isinstance(cols, slice):
             self.ob[:, :, cols] = view
 
