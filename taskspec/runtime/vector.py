@@ -161,6 +161,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         steps = batch.ob.shape[1]
         if self._pool is None:
             self._pool = self._allocate(batch, steps)
+            self._flatten_pool()
         elif steps > self._pool["ob"].shape[2]:
             self._grow(steps)
         pool, width = self._pool, self._pool["ob"].shape[2]
@@ -222,12 +223,23 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             pad = [(0, 0)] * old.ndim
             pad[2] = (0, steps - old.shape[2])
             self._pool[key] = np.pad(old, pad, constant_values=fill)
+        self._flatten_pool()
+
+    def _flatten_pool(self) -> None:
+        """Views of the pool arrays with trials and steps flattened, so one `take` finds each env's step."""
+        assert self._pool is not None
+        self._flat = {key: self._pool[key].reshape(-1, *self._pool[key].shape[3:]) for key in ("ob", "gt", "period")}
+        self._flat["fields"] = self._pool["fields"].reshape(-1, self._pool["fields"].shape[2])
+        self._steps = self._pool["ob"].shape[2]
+        self._base = (self._rows * self.slots + self.head) * self._steps  # each env's current trial's first row
 
     def _load_current(self, envs: np.ndarray) -> None:
         """Copy the current trial's per-trial values of `envs` into the arrays rules read every step."""
         assert self._pool is not None
         pool, slots = self._pool, self.head[envs]
-        self._cur[:, envs] = pool["fields"][envs, slots].T
+        trials = envs * self.slots + slots  # rows of the flattened pool
+        self._base[envs] = trials * self._steps
+        self._cur[:, envs] = self._flat["fields"].take(trials, axis=0).T
         self._last[envs] = self._cur[-1, envs] - 1
         for k, v in self._st.items():  # a new trial starts from its state variables' initial values
             v[envs] = self._vars[k][envs]
@@ -240,14 +252,10 @@ class TrialVectorEnv(gym.vector.VectorEnv):
 
     def _flat_index(self) -> np.ndarray:
         """Row of each sub-env's current step in the pool arrays seen as (envs * slots * steps, ...)."""
-        assert self._pool is not None
-        steps = self._pool["ob"].shape[2]
-        return (self._rows * self.slots + self.head) * steps + self.k
+        return self._base + self.k
 
     def _take(self, key: str, index: np.ndarray) -> np.ndarray:
-        assert self._pool is not None
-        array = self._pool[key]
-        return np.take(array.reshape(-1, *array.shape[3:]), index, axis=0)  # faster than 3-array indexing
+        return self._flat[key].take(index, axis=0)  # faster than 3-array indexing
 
     def _observe(self) -> np.ndarray:
         self._index = self._flat_index()
@@ -294,15 +302,15 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             nxt = k + 1
             if self._interactive:  # gotos, `until` conditions and `then` links move envs elsewhere
                 nxt = self._move(k, actions, target, t, reward, end, outcome.goto)
-            last = (nxt > self._last) & ~end
-            if last.any():
+            last = nxt > self._last  # few envs are at their trial's last step: test that first
+            if last.any() and (last := last & ~end).any():
                 extra, performance, _ = env._call(env._timeout_all, t, self._vars, self._states()).arrays(self.num_envs)
                 reward = reward + np.where(last, extra, 0.0)
                 self.performance = np.where(np.isnan(performance) | ~last, self.performance, performance)
                 end = end | last
         info = {
             "gt": target,
-            "period": np.take(self._period_names, self._take("period", index)),
+            "period": self._period_names.take(self._take("period", index)),
             "new_trial": end,
             "_gt": self._all,
             "_period": self._all,
@@ -388,9 +396,9 @@ class TrialVectorEnv(gym.vector.VectorEnv):
     def _advance(self, ended: np.ndarray) -> None:
         envs = np.flatnonzero(ended)
         self.head[envs] = (self.head[envs] + 1) % self.slots
-        self.count[envs] -= 1
+        self.count -= ended
         self.performance[envs] = 0
-        if (self.count[envs] == 0).any():  # someone ran dry: top up everyone with room for a chunk
+        if not self.count.all():  # someone ran dry: top up everyone with room for a chunk
             self._refill(np.flatnonzero(self.count <= self.slots - self.chunk))
         self._load_current(envs)
 
