@@ -297,8 +297,11 @@ class TrialVectorEnv(gym.vector.VectorEnv):
                     env._state_next_all, actions, target, t, self._vars, self._start, self._end, self._st
                 )
             outcome = env._call(env._judge_all, actions, target, t, self._vars, self._start, self._end, self._states())
-            reward, performance, end = outcome.arrays(self.num_envs)
-            self.performance = np.where(np.isnan(performance), self.performance, performance)
+            reward, performance, end = outcome.reward, outcome.performance, outcome.end
+            # Scalars mean no rule matched anywhere (most steps): no arrays to merge then.
+            reward, end = _per_env(reward, self._rows, np.float64), _per_env(end, self._rows, bool)
+            if type(performance) is np.ndarray:
+                self.performance = np.where(np.isnan(performance), self.performance, performance)
             nxt = k + 1
             if self._interactive:  # gotos, `until` conditions and `then` links move envs elsewhere
                 nxt = self._move(k, actions, target, t, reward, end, outcome.goto)
@@ -401,6 +404,13 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         if not self.count.all():  # someone ran dry: top up everyone with room for a chunk
             self._refill(np.flatnonzero(self.count <= self.slots - self.chunk))
         self._load_current(envs)
+
+
+def _per_env(value: Any, rows: np.ndarray, dtype: Any) -> np.ndarray:
+    """One value per env: an array of them as it is, a number (or a 0-d array) repeated."""
+    if type(value) is np.ndarray and value.shape == rows.shape:
+        return value.astype(dtype, copy=False)
+    return np.full(rows.shape, value, dtype)
 
 
 def sub_env_seeds(seed: int | list[int] | None, n: int) -> list[int | None]:
