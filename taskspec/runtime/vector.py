@@ -26,6 +26,8 @@ from .actions import continuous_actions, discrete_actions
 from .env import TrialEnv, history
 from .trials import check_num_envs
 
+REFILL_TRIALS = 1 << 14  # trials built per call when topping up the envs' pools (see TrialVectorEnv._refill)
+
 
 class SplitRNG:
     """Random draws for a batch of `len(generators)` equal parts, each part from its own generator."""
@@ -145,6 +147,16 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         return self._observe(), {}
 
     def _refill(self, envs: np.ndarray) -> None:
+        """One chunk more for each of `envs`, built a group of envs at a time.
+
+        Each env draws from its own generator, so grouping changes no value; groups of about
+        REFILL_TRIALS trials keep a batch's arrays small enough to stay in the CPU's caches.
+        """
+        group = max(1, REFILL_TRIALS // self.chunk)
+        for at in range(0, len(envs), group):
+            self._refill_group(envs[at : at + group])
+
+    def _refill_group(self, envs: np.ndarray) -> None:
         """One chunk more for each of `envs`, built in one call with each env's own generator."""
         rng = SplitRNG(
             [self.rngs[i] for i in envs],
