@@ -25,6 +25,7 @@ from .runtime.weights import loss_weight
 
 DEFAULT_CHUNK = 4096
 CACHE_STEPS = 1 << 18  # steps generated per refill of a Dataset: amortises Python overhead
+GENERATE_TRIALS = 1 << 16  # the most trials built in one call while filling a cache
 
 
 def _private(env: Any) -> Any:
@@ -440,24 +441,34 @@ class Dataset:
             gts.append(gt)
             lengths.append(batch.length)
             total += len(ob)
-            n = int(min(1 << 16, max(256, 1.05 * (need - total) / batch.length.mean() + 64)))
+            n = int(min(GENERATE_TRIALS, max(256, 1.05 * (need - total) / batch.length.mean() + 64)))
         ob_stream, gt_stream = np.concatenate(obs), np.concatenate(gts)
         w_stream = np.concatenate(ws) if weight is not None else None
         all_lengths = np.concatenate(lengths)
         onsets = np.cumsum(all_lengths) - all_lengths
         span = total // len(rows)
         first = onsets[np.minimum(np.searchsorted(onsets, np.arange(len(rows)) * span), len(onsets) - 1)]
+        # Each step's observation row moves as one opaque item: NumPy then loops along the steps, not
+        # over a few columns at a time (the copy of a row of the cache is strided when not batch first).
+        ob_items, input_items = _items(ob_stream), _items(inputs)
         for row, onset in zip(rows.tolist(), first.tolist(), strict=True):  # block copies beat a fancy gather
             stretch = slice(onset, onset + self._cache_len)
             if self.batch_first:
-                inputs[row], target[row] = ob_stream[stretch], gt_stream[stretch]
+                input_items[row], target[row] = ob_items[stretch], gt_stream[stretch]
             else:
-                inputs[:, row], target[:, row] = ob_stream[stretch], gt_stream[stretch]
+                input_items[:, row], target[:, row] = ob_items[stretch], gt_stream[stretch]
             if weight is not None and w_stream is not None:
                 if self.batch_first:
                     weight[row] = w_stream[stretch]
                 else:
                     weight[:, row] = w_stream[stretch]
+
+
+def _items(array: np.ndarray) -> np.ndarray:
+    """A view of `array` with its last axis (contiguous) as one opaque item per row."""
+    if array.shape[-1] == 0:
+        return array
+    return array.view(np.dtype((np.void, array.shape[-1] * array.itemsize)))[..., 0]
 
 
 _LIVE: weakref.WeakSet[Dataset] = weakref.WeakSet()
