@@ -20,7 +20,7 @@ from gymnasium.utils import seeding
 from .library import as_env
 from .multitask import TaskMix, as_mix
 from .runtime import TrialEnv
-from .runtime.trials import Batch
+from .runtime.trials import Batch, Scratch, build
 from .runtime.weights import loss_weight
 
 DEFAULT_CHUNK = 4096
@@ -284,6 +284,7 @@ class Dataset:
             for s in np.random.SeedSequence(self._entropy, spawn_key=key).spawn(parts)
         ]
         self._tasks = [_private(self.env) for _ in range(parts)]
+        self._memory: dict[int, tuple[Scratch, Scratch]] = {}  # per task copy: batch memory, stream memory
         self._trial_task = _private(self.env)
         self._future: Future[tuple[np.ndarray, ...]] | None = None
         self._ready: tuple[np.ndarray, ...] | None = None
@@ -356,10 +357,10 @@ class Dataset:
 
     def __getstate__(self) -> dict[str, Any]:
         self._settle()
-        return {k: v for k, v in self.__dict__.items() if k not in ("_pools", "_future")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_pools", "_future", "_memory")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state, _pools={}, _future=None, _pid=None)
+        self.__dict__.update(state, _pools={}, _future=None, _pid=None, _memory={})
         _LIVE.add(self)
 
     def close(self) -> None:
@@ -426,23 +427,27 @@ class Dataset:
     ) -> None:
         """Draw enough trials for `rows`, then give each row a stretch starting at a trial onset."""
         need = len(rows) * self._cache_len
-        obs: list[np.ndarray] = []
-        gts: list[np.ndarray] = []
         ws: list[np.ndarray] = []
         lengths: list[np.ndarray] = []
         total = 0
         n = 1024
+        # Each batch is copied into the part's stream at once, so a plain task builds every batch in the
+        # same reused memory (see runtime.trials.Scratch), and the stream itself is reused cache after cache.
+        memory = self._memory.setdefault(id(task), (Scratch(), Scratch()))  # one per part, so per thread
+        plain = isinstance(task, TrialEnv) and not task.info.interactive
+        ob_stream = gt_stream = None
         while total < need + len(rows) * (max(lengths[-1].max(), 1) if lengths else 1):
-            batch = task.generate(rng, n)
+            batch = build(task, rng, n, {}, False, memory[0]) if plain else task.generate(rng, n)
             ob, gt = flatten(batch)
             if weight is not None:
                 ws.append(_flat_weight(with_weight(task, batch), weight.shape[2:]))
-            obs.append(ob)
-            gts.append(gt)
+            hint = need + len(rows) * 4 * batch.ob.shape[1]  # enough for the cache (and for the last trials)
+            ob_stream = _append(memory[1], "ob", ob_stream, ob, total, hint)
+            gt_stream = _append(memory[1], "gt", gt_stream, gt, total, hint)
             lengths.append(batch.length)
             total += len(ob)
             n = int(min(GENERATE_TRIALS, max(256, 1.05 * (need - total) / batch.length.mean() + 64)))
-        ob_stream, gt_stream = np.concatenate(obs), np.concatenate(gts)
+        assert ob_stream is not None and gt_stream is not None
         w_stream = np.concatenate(ws) if weight is not None else None
         all_lengths = np.concatenate(lengths)
         onsets = np.cumsum(all_lengths) - all_lengths
@@ -462,6 +467,22 @@ class Dataset:
                     weight[row] = w_stream[stretch]
                 else:
                     weight[:, row] = w_stream[stretch]
+
+
+def _append(memory: Scratch, role: str, stream: np.ndarray | None, rows: np.ndarray, at: int, hint: int) -> np.ndarray:
+    """`stream` (its first `at` rows kept) with `rows` written after them, in `memory`'s `role`.
+
+    The first batch of a cache takes the memory the last cache used (room for `hint` rows at least);
+    running out, the stream moves to memory twice as large, which is kept for the next caches.
+    """
+    if stream is None:
+        stream = memory.array(role, (max(hint, len(rows)), *rows.shape[1:]), rows.dtype)
+    elif len(stream) < at + len(rows):
+        grown = np.empty((max(2 * len(stream), at + len(rows)), *rows.shape[1:]), rows.dtype)
+        grown[:at] = stream[:at]
+        stream = memory.adopt(role, grown)
+    stream[at : at + len(rows)] = rows
+    return stream
 
 
 def _items(array: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ written through slices, which is several times faster than masks.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -49,15 +50,23 @@ class Batch:
         return np.arange(self.ob.shape[1]) < self.length[:, None]
 
 
-def build(env: TrialEnv, rng: np.random.Generator, n: int, overrides: dict[str, Any], serving: bool = False) -> Batch:
-    """`serving`: trials for `step`, which adds state-dependent inputs itself as the agent acts."""
+def build(
+    env: TrialEnv,
+    rng: np.random.Generator,
+    n: int,
+    overrides: dict[str, Any],
+    serving: bool = False,
+    scratch: Scratch | None = None,
+) -> Batch:
+    """`serving`: trials for `step`, which adds state-dependent inputs itself as the agent acts.
+    `scratch`: memory for the batch's ob, gt and period ids, reused by the next build given it."""
     widths = _widths(env)
     saved = budget.cells, budget.free, budget.drawn
     budget.cells, budget.free, budget.drawn = n, widths[2], 0
     try:
         session = env._session_values(rng, n)
         variables, durations = env._call(env._sample_trials, rng, n, overrides, session)
-        return _build(env, rng, n, variables, durations, serving, widths)
+        return _build(env, rng, n, variables, durations, serving, widths, scratch)
     finally:
         budget.cells, budget.free, budget.drawn = saved
 
@@ -99,6 +108,7 @@ def _build(
     durations: dict[str, Any],
     serving: bool,
     widths: tuple[int, int, int],
+    scratch: Scratch | None = None,
 ) -> Batch:
     for name, value in env._timing_over.items():
         durations[name] = np.full(n, float(value))
@@ -134,7 +144,7 @@ def _build(
             f"than {MAX_FILL_VALUES}; use fewer inputs or shorter trials",
         )
     budget.cells, budget.free = n * longest, free
-    builder = _Builder(env, rng, start, end, length, longest)
+    builder = _Builder(env, rng, start, end, length, longest, scratch)
     builder.serving = serving
     # Per trial: a number becomes (n, 1, 1), a vector (n, 1, k), so it broadcasts over steps and columns.
     columns = {k: v[:, None, None] if v.ndim == 1 else v[:, None, :] for k, v in variables.items()}
@@ -183,6 +193,53 @@ def masked_normal(rng: Any, where: np.ndarray, width: int) -> np.ndarray:
     if hasattr(rng, "masked_normal"):
         return rng.masked_normal(where, width)  # type: ignore[no-any-return]
     return rng.standard_normal((int(where.sum()), width), dtype=np.float32)
+
+
+class Scratch:
+    """Memory reused from one batch to the next by a caller that copies each batch away before the next.
+
+    Fresh large arrays come from the operating system page by page, and on some machines (virtual
+    machines and sandboxes especially) each first touch of a page costs microseconds: for a batch of
+    simple trials that is as much as drawing its noise. Reused memory has its pages already.
+    """
+
+    def __init__(self) -> None:
+        self._memory: dict[str, np.ndarray] = {}
+
+    def array(self, role: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """Uninitialised memory for `role`, valid until the next request for the same role."""
+        size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+        memory = self._memory.get(role)
+        if memory is None or memory.nbytes < size:
+            memory = self._memory[role] = np.empty(max(size, 1), np.uint8)
+        return memory[:size].view(dtype).reshape(shape)
+
+    def adopt(self, role: str, array: np.ndarray) -> np.ndarray:
+        """Keep the memory of `array` (C-contiguous) as `role`'s, for later requests; returns `array`."""
+        self._memory[role] = array.reshape(-1).view(np.uint8)
+        return array
+
+
+MAX_SCRATCH_BYTES = 1 << 25  # noise buffers up to this size are reused per thread; larger ones are not kept
+_noise_scratch = threading.local()
+
+
+def _noise_buffer(shape: tuple[int, ...]) -> np.ndarray:
+    """float32 memory for one placement's noise, reused per thread (it never outlives `add_input`)."""
+    if int(np.prod(shape)) * 4 > MAX_SCRATCH_BYTES:
+        return np.empty(shape, np.float32)
+    if not hasattr(_noise_scratch, "memory"):
+        _noise_scratch.memory = Scratch()
+    return _noise_scratch.memory.array("noise", shape, np.float32)  # type: ignore[no-any-return]
+
+
+def _array(scratch: Scratch | None, role: str, shape: tuple[int, ...], dtype: Any, fill: int) -> np.ndarray:
+    """An array filled with `fill`: new, or in `scratch`'s memory when given."""
+    if scratch is None:
+        return np.zeros(shape, dtype) if fill == 0 else np.full(shape, fill, dtype)
+    array = scratch.array(role, shape, dtype)
+    array.fill(fill)
+    return array
 
 
 def _pairs(array: np.ndarray) -> np.ndarray | None:
@@ -234,15 +291,17 @@ class _Builder:
         end: dict[str, np.ndarray],
         length: np.ndarray,
         longest: int,
+        scratch: Scratch | None = None,
     ):
         self.env, self.rng, self.start, self.end, self.length = env, rng, start, end, length
         n = len(length)
         n_obs = int(np.prod(env.observation_space.shape or (1,)))
-        self.ob = np.zeros((n, longest, n_obs), np.float32)
+        self.scratch = scratch
+        self.ob = _array(scratch, "ob", (n, longest, n_obs), np.float32, 0)
         if env.action_type == "discrete":
-            self.gt = np.zeros((n, longest), np.int64)
+            self.gt = _array(scratch, "gt", (n, longest), np.int64, 0)
         else:
-            self.gt = np.zeros((n, longest, int(np.prod(env.action_space.shape or (1,)))), np.float64)
+            self.gt = _array(scratch, "gt", (n, longest, int(np.prod(env.action_space.shape or (1,)))), np.float64, 0)
         self.steps = np.arange(longest)
         self.uniform = {p: n > 0 and s.min() == s.max() and end[p].min() == end[p].max() for p, s in start.items()}
         self._regions: dict[tuple[str, ...], slice | np.ndarray] = {}
@@ -289,7 +348,9 @@ class _Builder:
             if noise is None:
                 _add(part, value)
             else:  # one pass over the strided view: noise and value are summed in a contiguous buffer
-                buffer = self.rng.standard_normal(part.shape, dtype=np.float32)
+                # drawn into reused memory: the buffer never leaves this call (the same draws as a new array)
+                buffer = _noise_buffer(part.shape)
+                self.rng.standard_normal(dtype=np.float32, out=buffer)
                 buffer *= _finite(noise, "the noise")
                 if value is not None:
                     _add(buffer, value)
@@ -343,7 +404,7 @@ class _Builder:
 
     def period_ids(self) -> np.ndarray:
         """Which period each step is in; a later-listed period wins where periods overlap."""
-        ids = np.full(self.ob.shape[:2], -1, np.int16)
+        ids = _array(self.scratch, "period", self.ob.shape[:2], np.int16, -1)
         for j, name in enumerate(self.env.period_after):
             where = self.region((name,))
             if isinstance(where, slice):

@@ -24,7 +24,7 @@ from gymnasium.vector.utils import batch_space
 
 from .actions import continuous_actions, discrete_actions
 from .env import TrialEnv, history
-from .trials import check_num_envs
+from .trials import Scratch, build, check_num_envs
 
 REFILL_TRIALS = 1 << 14  # trials built per call when topping up the envs' pools (see TrialVectorEnv._refill)
 
@@ -82,8 +82,12 @@ class SplitRNG:
         shape = self._shape(size)
         return np.concatenate([g.choice(options, size=shape, p=p) for g in self.generators])
 
-    def standard_normal(self, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
-        out = np.empty((self.each * len(self.generators), *shape[1:]), dtype)
+    def standard_normal(
+        self, size: tuple[int, ...] | None = None, dtype: Any = np.float64, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        if out is None:
+            assert size is not None
+            out = np.empty((self.each * len(self.generators), *size[1:]), dtype)
         for j, g in enumerate(self.generators):  # each part drawn in place: no concatenation copy
             g.standard_normal(dtype=dtype, out=out[j * self.each : (j + 1) * self.each])
         return out
@@ -126,6 +130,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._period_names = np.array(list(self.env.period_after) + [None], dtype=object)
         self._all, self._none = np.ones(num_envs, bool), np.zeros(num_envs, bool)  # shared, read-only
         self._all.flags.writeable = self._none.flags.writeable = False
+        self._scratch = Scratch()
 
     # ----- trial pool -----
 
@@ -167,7 +172,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         # inputs that follow the agent's state are added as the envs act (see _observe); contingent
         # trials are laid out whole, as the single env serves them
         serving = bool(self.env.state_inputs) or self._interactive
-        batch = self.env.generate(rng, len(envs) * self.chunk, None, serving)  # type: ignore[arg-type]
+        # built as `env.generate` builds them, in memory reused from the last group: `put` copies them away
+        batch = build(self.env, rng, len(envs) * self.chunk, {}, serving, self._scratch)  # type: ignore[arg-type]
         for i, session in zip(envs, rng.sessions, strict=True):
             self.sessions[i] = session
         steps = batch.ob.shape[1]
