@@ -285,7 +285,6 @@ class Dataset:
         ]
         self._tasks = [_private(self.env) for _ in range(parts)]
         self._memory: dict[int, tuple[Scratch, Scratch]] = {}  # per task copy: batch memory, stream memory
-        self._retired: list[np.ndarray] = []  # the arrays of the cache last used up (see _cache_memory)
         self._trial_task = _private(self.env)
         self._future: Future[tuple[np.ndarray, ...]] | None = None
         self._ready: tuple[np.ndarray, ...] | None = None
@@ -358,10 +357,10 @@ class Dataset:
 
     def __getstate__(self) -> dict[str, Any]:
         self._settle()
-        return {k: v for k, v in self.__dict__.items() if k not in ("_pools", "_future", "_memory", "_retired")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_pools", "_future", "_memory")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state, _pools={}, _future=None, _pid=None, _memory={}, _retired=[])
+        self.__dict__.update(state, _pools={}, _future=None, _pid=None, _memory={})
         _LIVE.add(self)
 
     def close(self) -> None:
@@ -387,10 +386,6 @@ class Dataset:
         """
         self._settle()
         ready, self._ready = self._ready, None
-        # the arrays of the cache used up: their memory may serve again (see _cache_memory)
-        self._retired = [
-            a for a in (getattr(self, k, None) for k in ("_inputs", "_target", "_weight")) if a is not None
-        ]
         self._inputs, self._target, self._weight = ready if ready is not None else self._build_cache()
         self._future = self._pool("prefetch", 1).submit(self._build_cache)
         self._pos = 0
@@ -398,11 +393,11 @@ class Dataset:
     def _build_cache(self) -> tuple[np.ndarray, ...]:
         """A cache of `cache_len` steps per row; the rows are split in parts built in parallel."""
         shape = (self.batch_size, self._cache_len) if self.batch_first else (self._cache_len, self.batch_size)
-        inputs = self._cache_memory(shape + tuple(self.env.observation_space.shape or ()), np.float32)
+        inputs = np.empty(shape + tuple(self.env.observation_space.shape or ()), np.float32)
         discrete = self.env.action_type == "discrete"
         act_shape = () if discrete else tuple(self.env.action_space.shape or ())
-        target = self._cache_memory(shape + act_shape, np.int64 if discrete else np.float32)
-        weight = self._cache_memory(shape + self._weight_shape(), np.float32) if self.weights else None
+        target = np.empty(shape + act_shape, np.int64 if discrete else np.float32)
+        weight = np.empty(shape + self._weight_shape(), np.float32) if self.weights else None
         parts = np.array_split(np.arange(self.batch_size), len(self.rngs))
         pool = self._pool("rows", len(self.rngs))
         jobs = [
@@ -412,21 +407,6 @@ class Dataset:
         for job in jobs:
             job.result()
         return inputs, target, weight  # type: ignore[return-value]  # weight None unless asked for
-
-    def _cache_memory(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-        """An array for a new cache: a used-up cache's, when no batch handed out still points into it.
-
-        A batch is a view of its cache, and a view holds a reference to it, so a used-up cache that
-        only this list refers to is seen by nobody: its memory (pages already touched, which a fresh
-        array's are not) is overwritten safely. Otherwise a new array.
-        """
-        for j in range(len(self._retired)):
-            if self._retired[j].shape == shape and self._retired[j].dtype == dtype:
-                old = self._retired.pop(j)
-                if sys.getrefcount(old) <= 2:  # `old` here and the call's own argument: nobody else
-                    return old
-                break
-        return np.empty(shape, dtype)
 
     def _weight_shape(self) -> tuple[int, ...]:
         """() for one weight per step, (actions,) when the task (or a task of the mix) weighs action groups."""
