@@ -20,11 +20,12 @@ from gymnasium.utils import seeding
 from .library import as_env
 from .multitask import TaskMix, as_mix
 from .runtime import TrialEnv
-from .runtime.trials import Batch
+from .runtime.trials import Batch, Scratch, build
 from .runtime.weights import loss_weight
 
 DEFAULT_CHUNK = 4096
 CACHE_STEPS = 1 << 18  # steps generated per refill of a Dataset: amortises Python overhead
+GENERATE_TRIALS = 1 << 16  # the most trials built in one call while filling a cache
 
 
 def _private(env: Any) -> Any:
@@ -283,6 +284,7 @@ class Dataset:
             for s in np.random.SeedSequence(self._entropy, spawn_key=key).spawn(parts)
         ]
         self._tasks = [_private(self.env) for _ in range(parts)]
+        self._memory: dict[int, tuple[Scratch, Scratch]] = {}  # per task copy: batch memory, stream memory
         self._trial_task = _private(self.env)
         self._future: Future[tuple[np.ndarray, ...]] | None = None
         self._ready: tuple[np.ndarray, ...] | None = None
@@ -355,10 +357,10 @@ class Dataset:
 
     def __getstate__(self) -> dict[str, Any]:
         self._settle()
-        return {k: v for k, v in self.__dict__.items() if k not in ("_pools", "_future")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_pools", "_future", "_memory")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state, _pools={}, _future=None, _pid=None)
+        self.__dict__.update(state, _pools={}, _future=None, _pid=None, _memory={})
         _LIVE.add(self)
 
     def close(self) -> None:
@@ -425,39 +427,69 @@ class Dataset:
     ) -> None:
         """Draw enough trials for `rows`, then give each row a stretch starting at a trial onset."""
         need = len(rows) * self._cache_len
-        obs: list[np.ndarray] = []
-        gts: list[np.ndarray] = []
         ws: list[np.ndarray] = []
         lengths: list[np.ndarray] = []
         total = 0
         n = 1024
+        # Each batch is copied into the part's stream at once, so a plain task builds every batch in the
+        # same reused memory (see runtime.trials.Scratch), and the stream itself is reused cache after cache.
+        memory = self._memory.setdefault(id(task), (Scratch(), Scratch()))  # one per part, so per thread
+        plain = isinstance(task, TrialEnv) and not task.info.interactive
+        ob_stream = gt_stream = None
         while total < need + len(rows) * (max(lengths[-1].max(), 1) if lengths else 1):
-            batch = task.generate(rng, n)
+            batch = build(task, rng, n, {}, False, memory[0]) if plain else task.generate(rng, n)
             ob, gt = flatten(batch)
             if weight is not None:
                 ws.append(_flat_weight(with_weight(task, batch), weight.shape[2:]))
-            obs.append(ob)
-            gts.append(gt)
+            hint = need + len(rows) * 4 * batch.ob.shape[1]  # enough for the cache (and for the last trials)
+            ob_stream = _append(memory[1], "ob", ob_stream, ob, total, hint)
+            gt_stream = _append(memory[1], "gt", gt_stream, gt, total, hint)
             lengths.append(batch.length)
             total += len(ob)
-            n = int(min(1 << 16, max(256, 1.05 * (need - total) / batch.length.mean() + 64)))
-        ob_stream, gt_stream = np.concatenate(obs), np.concatenate(gts)
+            n = int(min(GENERATE_TRIALS, max(256, 1.05 * (need - total) / batch.length.mean() + 64)))
+        assert ob_stream is not None and gt_stream is not None
         w_stream = np.concatenate(ws) if weight is not None else None
         all_lengths = np.concatenate(lengths)
         onsets = np.cumsum(all_lengths) - all_lengths
         span = total // len(rows)
         first = onsets[np.minimum(np.searchsorted(onsets, np.arange(len(rows)) * span), len(onsets) - 1)]
+        # Each step's observation row moves as one opaque item: NumPy then loops along the steps, not
+        # over a few columns at a time (the copy of a row of the cache is strided when not batch first).
+        ob_items, input_items = _items(ob_stream), _items(inputs)
         for row, onset in zip(rows.tolist(), first.tolist(), strict=True):  # block copies beat a fancy gather
             stretch = slice(onset, onset + self._cache_len)
             if self.batch_first:
-                inputs[row], target[row] = ob_stream[stretch], gt_stream[stretch]
+                input_items[row], target[row] = ob_items[stretch], gt_stream[stretch]
             else:
-                inputs[:, row], target[:, row] = ob_stream[stretch], gt_stream[stretch]
+                input_items[:, row], target[:, row] = ob_items[stretch], gt_stream[stretch]
             if weight is not None and w_stream is not None:
                 if self.batch_first:
                     weight[row] = w_stream[stretch]
                 else:
                     weight[:, row] = w_stream[stretch]
+
+
+def _append(memory: Scratch, role: str, stream: np.ndarray | None, rows: np.ndarray, at: int, hint: int) -> np.ndarray:
+    """`stream` (its first `at` rows kept) with `rows` written after them, in `memory`'s `role`.
+
+    The first batch of a cache takes the memory the last cache used (room for `hint` rows at least);
+    running out, the stream moves to memory twice as large, which is kept for the next caches.
+    """
+    if stream is None:
+        stream = memory.array(role, (max(hint, len(rows)), *rows.shape[1:]), rows.dtype)
+    elif len(stream) < at + len(rows):
+        grown = np.empty((max(2 * len(stream), at + len(rows)), *rows.shape[1:]), rows.dtype)
+        grown[:at] = stream[:at]
+        stream = memory.adopt(role, grown)
+    stream[at : at + len(rows)] = rows
+    return stream
+
+
+def _items(array: np.ndarray) -> np.ndarray:
+    """A view of `array` with its last axis (contiguous) as one opaque item per row."""
+    if array.shape[-1] == 0:
+        return array
+    return array.view(np.dtype((np.void, array.shape[-1] * array.itemsize)))[..., 0]
 
 
 _LIVE: weakref.WeakSet[Dataset] = weakref.WeakSet()

@@ -412,7 +412,8 @@ class Outcomes:
         return inside(periods, start, end, self.t, self._inside)  # several rules usually test the same period
 
     def rule(self, hit: Any, reward: Any, performance: Any, end_trial: bool, goto: int | None = None) -> None:
-        hit = np.logical_and(self.open, hit)
+        if self.open is not True or type(hit) is not np.ndarray or hit.dtype != bool:
+            hit = np.logical_and(self.open, hit)  # (before any match, a boolean array is already the hits)
         if not hit.any():
             return
         self.reward = np.where(hit, reward, self.reward)
@@ -422,7 +423,7 @@ class Outcomes:
             self.end = np.logical_or(self.end, hit)
         if goto is not None:
             self.goto = np.where(hit, goto, self.goto)
-        self.open = np.logical_and(self.open, ~hit)
+        self.open = np.logical_xor(self.open, hit)  # the hits are open envs: xor closes exactly them
 
     def arrays(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(reward, performance, end), each one value per env."""

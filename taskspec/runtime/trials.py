@@ -8,6 +8,7 @@ written through slices, which is several times faster than masks.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -49,15 +50,23 @@ class Batch:
         return np.arange(self.ob.shape[1]) < self.length[:, None]
 
 
-def build(env: TrialEnv, rng: np.random.Generator, n: int, overrides: dict[str, Any], serving: bool = False) -> Batch:
-    """`serving`: trials for `step`, which adds state-dependent inputs itself as the agent acts."""
+def build(
+    env: TrialEnv,
+    rng: np.random.Generator,
+    n: int,
+    overrides: dict[str, Any],
+    serving: bool = False,
+    scratch: Scratch | None = None,
+) -> Batch:
+    """`serving`: trials for `step`, which adds state-dependent inputs itself as the agent acts.
+    `scratch`: memory for the batch's ob, gt and period ids, reused by the next build given it."""
     widths = _widths(env)
     saved = budget.cells, budget.free, budget.drawn
     budget.cells, budget.free, budget.drawn = n, widths[2], 0
     try:
         session = env._session_values(rng, n)
         variables, durations = env._call(env._sample_trials, rng, n, overrides, session)
-        return _build(env, rng, n, variables, durations, serving, widths)
+        return _build(env, rng, n, variables, durations, serving, widths, scratch)
     finally:
         budget.cells, budget.free, budget.drawn = saved
 
@@ -99,6 +108,7 @@ def _build(
     durations: dict[str, Any],
     serving: bool,
     widths: tuple[int, int, int],
+    scratch: Scratch | None = None,
 ) -> Batch:
     for name, value in env._timing_over.items():
         durations[name] = np.full(n, float(value))
@@ -134,7 +144,7 @@ def _build(
             f"than {MAX_FILL_VALUES}; use fewer inputs or shorter trials",
         )
     budget.cells, budget.free = n * longest, free
-    builder = _Builder(env, rng, start, end, length, longest)
+    builder = _Builder(env, rng, start, end, length, longest, scratch)
     builder.serving = serving
     # Per trial: a number becomes (n, 1, 1), a vector (n, 1, k), so it broadcasts over steps and columns.
     columns = {k: v[:, None, None] if v.ndim == 1 else v[:, None, :] for k, v in variables.items()}
@@ -185,6 +195,91 @@ def masked_normal(rng: Any, where: np.ndarray, width: int) -> np.ndarray:
     return rng.standard_normal((int(where.sum()), width), dtype=np.float32)
 
 
+class Scratch:
+    """Memory reused from one batch to the next by a caller that copies each batch away before the next.
+
+    Fresh large arrays come from the operating system page by page, and on some machines (virtual
+    machines and sandboxes especially) each first touch of a page costs microseconds: for a batch of
+    simple trials that is as much as drawing its noise. Reused memory has its pages already.
+    """
+
+    def __init__(self) -> None:
+        self._memory: dict[str, np.ndarray] = {}
+
+    def array(self, role: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """Uninitialised memory for `role`, valid until the next request for the same role."""
+        size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+        memory = self._memory.get(role)
+        if memory is None or memory.nbytes < size:
+            memory = self._memory[role] = np.empty(max(size, 1), np.uint8)
+        return memory[:size].view(dtype).reshape(shape)
+
+    def adopt(self, role: str, array: np.ndarray) -> np.ndarray:
+        """Keep the memory of `array` (C-contiguous) as `role`'s, for later requests; returns `array`."""
+        self._memory[role] = array.reshape(-1).view(np.uint8)
+        return array
+
+
+MAX_SCRATCH_BYTES = 1 << 25  # noise buffers up to this size are reused per thread; larger ones are not kept
+_noise_scratch = threading.local()
+
+
+def _noise_buffer(shape: tuple[int, ...]) -> np.ndarray:
+    """float32 memory for one placement's noise, reused per thread (it never outlives `add_input`)."""
+    if int(np.prod(shape)) * 4 > MAX_SCRATCH_BYTES:
+        return np.empty(shape, np.float32)
+    if not hasattr(_noise_scratch, "memory"):
+        _noise_scratch.memory = Scratch()
+    return _noise_scratch.memory.array("noise", shape, np.float32)  # type: ignore[no-any-return]
+
+
+def _array(scratch: Scratch | None, role: str, shape: tuple[int, ...], dtype: Any, fill: int) -> np.ndarray:
+    """An array filled with `fill`: new, or in `scratch`'s memory when given."""
+    if scratch is None:
+        return np.zeros(shape, dtype) if fill == 0 else np.full(shape, fill, dtype)
+    array = scratch.array(role, shape, dtype)
+    array.fill(fill)
+    return array
+
+
+def _pairs(array: np.ndarray) -> np.ndarray | None:
+    """A float32 array whose last axis holds 2 adjacent values, seen as one complex64 per row (else None).
+
+    NumPy loops over the last axis innermost; over an axis of 2 it spends its time on loop overhead.
+    Seen as complex numbers the last axis disappears and the loops run along the steps instead.
+    Complex addition adds real and imaginary parts separately: the float32 sums are bit-identical.
+    """
+    if array.ndim == 0 or array.shape[-1] != 2 or array.dtype != np.float32 or array.strides[-1] != 4:
+        return None
+    return array.view(np.complex64)[..., 0]
+
+
+def _add(target: np.ndarray, value: Any) -> None:
+    """`target += value` (float32), through complex pairs when the target's rows are 2 columns wide."""
+    pairs = _pairs(target)
+    if pairs is None:
+        target += value
+        return
+    value = np.asarray(value, np.float32)
+    if value.shape[-1:] != (2,):  # one number for both columns: spelled out, so it pairs up too
+        value = np.broadcast_to(value[..., None] if value.ndim == 0 else value, (*value.shape[:-1], 2))
+    if value.strides[-1] != 4:
+        value = np.ascontiguousarray(value)
+    pairs += _pairs(value)
+
+
+def _gather(value: Any, shape: tuple[int, ...], where: np.ndarray) -> np.ndarray:
+    """`value` broadcast to `shape` (trials, steps, columns), at the masked (trial, step) cells: (cells, columns)."""
+    if shape[-1] == 2:  # gathered as complex pairs: one 8-byte move per cell
+        value = np.asarray(value, np.float32)
+        if value.shape[-1:] != (2,):
+            value = np.broadcast_to(value[..., None] if value.ndim == 0 else value, (*value.shape[:-1], 2))
+        pairs = _pairs(value if value.strides[-1] == 4 else np.ascontiguousarray(value))
+        assert pairs is not None
+        return np.broadcast_to(pairs, shape[:2])[where].view(np.float32).reshape(-1, 2)
+    return np.broadcast_to(value, shape)[where]
+
+
 class _Builder:
     """The arrays of one batch and the placements that fill them (called from generated `_fill`)."""
 
@@ -196,15 +291,17 @@ class _Builder:
         end: dict[str, np.ndarray],
         length: np.ndarray,
         longest: int,
+        scratch: Scratch | None = None,
     ):
         self.env, self.rng, self.start, self.end, self.length = env, rng, start, end, length
         n = len(length)
         n_obs = int(np.prod(env.observation_space.shape or (1,)))
-        self.ob = np.zeros((n, longest, n_obs), np.float32)
+        self.scratch = scratch
+        self.ob = _array(scratch, "ob", (n, longest, n_obs), np.float32, 0)
         if env.action_type == "discrete":
-            self.gt = np.zeros((n, longest), np.int64)
+            self.gt = _array(scratch, "gt", (n, longest), np.int64, 0)
         else:
-            self.gt = np.zeros((n, longest, int(np.prod(env.action_space.shape or (1,)))), np.float64)
+            self.gt = _array(scratch, "gt", (n, longest, int(np.prod(env.action_space.shape or (1,)))), np.float64, 0)
         self.steps = np.arange(longest)
         self.uniform = {p: n > 0 and s.min() == s.max() and end[p].min() == end[p].max() for p, s in start.items()}
         self._regions: dict[tuple[str, ...], slice | np.ndarray] = {}
@@ -249,13 +346,15 @@ class _Builder:
             if value is not None and value.ndim >= 2 and value.shape[1] == len(self.steps) > 1:
                 value = value[:, where]
             if noise is None:
-                part += value
+                _add(part, value)
             else:  # one pass over the strided view: noise and value are summed in a contiguous buffer
-                buffer = self.rng.standard_normal(part.shape, dtype=np.float32)
+                # drawn into reused memory: the buffer never leaves this call (the same draws as a new array)
+                buffer = _noise_buffer(part.shape)
+                self.rng.standard_normal(dtype=np.float32, out=buffer)
                 buffer *= _finite(noise, "the noise")
                 if value is not None:
-                    buffer += value
-                part += buffer
+                    _add(buffer, value)
+                _add(part, buffer)
         else:  # gather the masked steps once, add value and noise there, scatter back
             shape = view.shape
             if noise is not None:
@@ -263,10 +362,14 @@ class _Builder:
                 sigma = _finite(noise, "the noise")
                 extra *= sigma if sigma.ndim == 0 else np.broadcast_to(sigma, shape[:2] + (1,))[where]
                 if value is not None:
-                    extra += np.broadcast_to(value, shape)[where]
+                    _add(extra, _gather(value, shape, where))
             else:
-                extra = np.broadcast_to(value, shape)[where]
-            view[where] += extra
+                extra = _gather(value, shape, where)
+            pairs, extra_pairs = _pairs(view), _pairs(np.ascontiguousarray(extra))
+            if pairs is None or extra_pairs is None:
+                view[where] += extra
+            else:  # one complex number per step: the gather and scatter move 8 bytes at a time
+                pairs[where] += extra_pairs
         if not isinstance(cols, slice):
             self.ob[:, :, cols] = view
 
@@ -301,7 +404,7 @@ class _Builder:
 
     def period_ids(self) -> np.ndarray:
         """Which period each step is in; a later-listed period wins where periods overlap."""
-        ids = np.full(self.ob.shape[:2], -1, np.int16)
+        ids = _array(self.scratch, "period", self.ob.shape[:2], np.int16, -1)
         for j, name in enumerate(self.env.period_after):
             where = self.region((name,))
             if isinstance(where, slice):

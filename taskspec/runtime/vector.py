@@ -24,7 +24,9 @@ from gymnasium.vector.utils import batch_space
 
 from .actions import continuous_actions, discrete_actions
 from .env import TrialEnv, history
-from .trials import check_num_envs
+from .trials import Scratch, build, check_num_envs
+
+REFILL_TRIALS = 1 << 14  # trials built per call when topping up the envs' pools (see TrialVectorEnv._refill)
 
 
 class SplitRNG:
@@ -80,8 +82,12 @@ class SplitRNG:
         shape = self._shape(size)
         return np.concatenate([g.choice(options, size=shape, p=p) for g in self.generators])
 
-    def standard_normal(self, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
-        out = np.empty((self.each * len(self.generators), *shape[1:]), dtype)
+    def standard_normal(
+        self, size: tuple[int, ...] | None = None, dtype: Any = np.float64, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        if out is None:
+            assert size is not None
+            out = np.empty((self.each * len(self.generators), *size[1:]), dtype)
         for j, g in enumerate(self.generators):  # each part drawn in place: no concatenation copy
             g.standard_normal(dtype=dtype, out=out[j * self.each : (j + 1) * self.each])
         return out
@@ -124,6 +130,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._period_names = np.array(list(self.env.period_after) + [None], dtype=object)
         self._all, self._none = np.ones(num_envs, bool), np.zeros(num_envs, bool)  # shared, read-only
         self._all.flags.writeable = self._none.flags.writeable = False
+        self._scratch = Scratch()
 
     # ----- trial pool -----
 
@@ -145,6 +152,16 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         return self._observe(), {}
 
     def _refill(self, envs: np.ndarray) -> None:
+        """One chunk more for each of `envs`, built a group of envs at a time.
+
+        Each env draws from its own generator, so grouping changes no value; groups of about
+        REFILL_TRIALS trials keep a batch's arrays small enough to stay in the CPU's caches.
+        """
+        group = max(1, REFILL_TRIALS // self.chunk)
+        for at in range(0, len(envs), group):
+            self._refill_group(envs[at : at + group])
+
+    def _refill_group(self, envs: np.ndarray) -> None:
         """One chunk more for each of `envs`, built in one call with each env's own generator."""
         rng = SplitRNG(
             [self.rngs[i] for i in envs],
@@ -155,12 +172,14 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         # inputs that follow the agent's state are added as the envs act (see _observe); contingent
         # trials are laid out whole, as the single env serves them
         serving = bool(self.env.state_inputs) or self._interactive
-        batch = self.env.generate(rng, len(envs) * self.chunk, None, serving)  # type: ignore[arg-type]
+        # built as `env.generate` builds them, in memory reused from the last group: `put` copies them away
+        batch = build(self.env, rng, len(envs) * self.chunk, {}, serving, self._scratch)  # type: ignore[arg-type]
         for i, session in zip(envs, rng.sessions, strict=True):
             self.sessions[i] = session
         steps = batch.ob.shape[1]
         if self._pool is None:
             self._pool = self._allocate(batch, steps)
+            self._flatten_pool()
         elif steps > self._pool["ob"].shape[2]:
             self._grow(steps)
         pool, width = self._pool, self._pool["ob"].shape[2]
@@ -222,12 +241,23 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             pad = [(0, 0)] * old.ndim
             pad[2] = (0, steps - old.shape[2])
             self._pool[key] = np.pad(old, pad, constant_values=fill)
+        self._flatten_pool()
+
+    def _flatten_pool(self) -> None:
+        """Views of the pool arrays with trials and steps flattened, so one `take` finds each env's step."""
+        assert self._pool is not None
+        self._flat = {key: self._pool[key].reshape(-1, *self._pool[key].shape[3:]) for key in ("ob", "gt", "period")}
+        self._flat["fields"] = self._pool["fields"].reshape(-1, self._pool["fields"].shape[2])
+        self._steps = self._pool["ob"].shape[2]
+        self._base = (self._rows * self.slots + self.head) * self._steps  # each env's current trial's first row
 
     def _load_current(self, envs: np.ndarray) -> None:
         """Copy the current trial's per-trial values of `envs` into the arrays rules read every step."""
         assert self._pool is not None
         pool, slots = self._pool, self.head[envs]
-        self._cur[:, envs] = pool["fields"][envs, slots].T
+        trials = envs * self.slots + slots  # rows of the flattened pool
+        self._base[envs] = trials * self._steps
+        self._cur[:, envs] = self._flat["fields"].take(trials, axis=0).T
         self._last[envs] = self._cur[-1, envs] - 1
         for k, v in self._st.items():  # a new trial starts from its state variables' initial values
             v[envs] = self._vars[k][envs]
@@ -240,14 +270,10 @@ class TrialVectorEnv(gym.vector.VectorEnv):
 
     def _flat_index(self) -> np.ndarray:
         """Row of each sub-env's current step in the pool arrays seen as (envs * slots * steps, ...)."""
-        assert self._pool is not None
-        steps = self._pool["ob"].shape[2]
-        return (self._rows * self.slots + self.head) * steps + self.k
+        return self._base + self.k
 
     def _take(self, key: str, index: np.ndarray) -> np.ndarray:
-        assert self._pool is not None
-        array = self._pool[key]
-        return np.take(array.reshape(-1, *array.shape[3:]), index, axis=0)  # faster than 3-array indexing
+        return self._flat[key].take(index, axis=0)  # faster than 3-array indexing
 
     def _observe(self) -> np.ndarray:
         self._index = self._flat_index()
@@ -289,13 +315,16 @@ class TrialVectorEnv(gym.vector.VectorEnv):
                     env._state_next_all, actions, target, t, self._vars, self._start, self._end, self._st
                 )
             outcome = env._call(env._judge_all, actions, target, t, self._vars, self._start, self._end, self._states())
-            reward, performance, end = outcome.arrays(self.num_envs)
-            self.performance = np.where(np.isnan(performance), self.performance, performance)
+            reward, performance, end = outcome.reward, outcome.performance, outcome.end
+            # Scalars mean no rule matched anywhere (most steps): no arrays to merge then.
+            reward, end = _per_env(reward, self._rows, np.float64), _per_env(end, self._rows, bool)
+            if type(performance) is np.ndarray:
+                self.performance = np.where(np.isnan(performance), self.performance, performance)
             nxt = k + 1
             if self._interactive:  # gotos, `until` conditions and `then` links move envs elsewhere
                 nxt = self._move(k, actions, target, t, reward, end, outcome.goto)
-            last = (nxt > self._last) & ~end
-            if last.any():
+            last = nxt > self._last  # few envs are at their trial's last step: test that first
+            if last.any() and (last := last & ~end).any():
                 extra, performance, _ = env._call(env._timeout_all, t, self._vars, self._states()).arrays(self.num_envs)
                 reward = reward + np.where(last, extra, 0.0)
                 if self._interactive:  # `last_reward` is the trial's whole reward
@@ -304,7 +333,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
                 end = end | last
         info = {
             "gt": target,
-            "period": np.take(self._period_names, self._take("period", index)),
+            "period": self._period_names.take(self._take("period", index)),
             "new_trial": end,
             "_gt": self._all,
             "_period": self._all,
@@ -390,11 +419,18 @@ class TrialVectorEnv(gym.vector.VectorEnv):
     def _advance(self, ended: np.ndarray) -> None:
         envs = np.flatnonzero(ended)
         self.head[envs] = (self.head[envs] + 1) % self.slots
-        self.count[envs] -= 1
+        self.count -= ended
         self.performance[envs] = 0
-        if (self.count[envs] == 0).any():  # someone ran dry: top up everyone with room for a chunk
+        if not self.count.all():  # someone ran dry: top up everyone with room for a chunk
             self._refill(np.flatnonzero(self.count <= self.slots - self.chunk))
         self._load_current(envs)
+
+
+def _per_env(value: Any, rows: np.ndarray, dtype: Any) -> np.ndarray:
+    """One value per env: an array of them as it is, a number (or a 0-d array) repeated."""
+    if type(value) is np.ndarray and value.shape == rows.shape:
+        return value.astype(dtype, copy=False)
+    return np.full(rows.shape, value, dtype)
 
 
 def sub_env_seeds(seed: int | list[int] | None, n: int) -> list[int | None]:
