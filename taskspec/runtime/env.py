@@ -155,6 +155,7 @@ class TrialEnv(gym.Env, abc.ABC):
         self._history: dict[str, Any] | None = None  # the finished trial, as session variables read it
         self._trials_done = 0
         self._trial_reward = 0.0
+        self._ran_out = False  # the current trial ended by running out (`last_timed_out`)
         self._decision: tuple[Any, float] | None = None  # the action that ended the trial or jumped, and when
 
     # ----- trial generation (arrays) -----
@@ -243,22 +244,23 @@ class TrialEnv(gym.Env, abc.ABC):
         info = {"new_trial": False, "gt": target, "period": self._period_at[k]}
         if performance is not None:
             self.performance = performance
-        nxt = k + 1
         if self._interactive:  # a rule's goto, or a period's until/then, may move the trial elsewhere
             nxt, end = self._move(k, action, target, reward, end)
-        ran_out = not end and nxt >= self._length
-        if ran_out:
+        else:
+            nxt = k + 1
+        if not end and nxt >= self._length:  # the trial ran out: the timeout rules apply
             extra, performance = self._call(self._timeout)
             reward += extra
             if self._interactive:
                 self._trial_reward += extra  # `last_reward` is the trial's whole reward
+                self._ran_out = True
             if performance is not None:
                 self.performance = performance
             end = True
         if end:
             info.update(new_trial=True, performance=self.performance, trial=self.trial)
             if self._interactive:
-                self._record(reward, ran_out)
+                self._record()
             if self._episodic:  # the episode ends with the trial; reset() starts the next one
                 del self._gt_items
                 last = self._observe(nxt) if nxt < self._length else self.ob[k]
@@ -302,11 +304,13 @@ class TrialEnv(gym.Env, abc.ABC):
             period = flow[1]
         return self._length
 
-    def _record(self, reward: float, ran_out: bool) -> None:
+    def _record(self) -> None:
         """The finished trial as the next trial's session variables see it (`last_performance`, ...)."""
         self._trials_done += 1
         action, t = self._decision if self._decision is not None else (-1, -1.0)
-        self._history = history(self.performance, self._trial_reward, ran_out, action, t, self._trials_done, self.trial)
+        self._history = history(
+            self.performance, self._trial_reward, self._ran_out, action, t, self._trials_done, self.trial
+        )
 
     def _observe(self, k: int) -> np.ndarray:
         """Observation at step k: the generated one plus the inputs that follow the agent's state.
@@ -380,7 +384,7 @@ class TrialEnv(gym.Env, abc.ABC):
         if self._stateful:
             self._state = {name: self.trial[name] for name in self.state_variables}
         if self._interactive:
-            self._trial_reward, self._decision = 0.0, None
+            self._trial_reward, self._decision, self._ran_out = 0.0, None, False
 
     def seed(self, seed: int | None = None) -> list[int | None]:
         """NeuroGym's `env.seed(s)`: reseed the trials and `action_space`; the next `reset()` starts afresh.
