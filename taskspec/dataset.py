@@ -32,10 +32,7 @@ def _private(env: Any) -> Any:
     """A shallow copy of `env` with its own session (session variables start afresh), for one generator."""
     if isinstance(env, TaskMix):
         return env.private()
-    copy = object.__new__(type(env))
-    copy.__dict__.update(env.__dict__)
-    copy._restart_session()
-    return copy
+    return env._twin(fresh_session=True)
 
 
 def generate_trials(

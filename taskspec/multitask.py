@@ -234,7 +234,7 @@ class TaskMix:
     def private(self) -> TaskMix:
         """A copy with its own task copies (fresh sessions) and schedule, for one generator."""
         clone = copy.copy(self)
-        clone.envs = [_fresh(env) for env in self.envs]
+        clone.envs = [env._twin(fresh_session=True) for env in self.envs]
         clone.chooser = copy.deepcopy(self.chooser)
         return clone
 
@@ -286,14 +286,6 @@ def _rule_group(rule_input: bool | str) -> str | None:
     if isinstance(rule_input, str) and rule_input:
         return rule_input
     raise TypeError(f"rule_input must be True, False or a group name, got {rule_input!r:.60}")
-
-
-def _fresh(env: TrialEnv) -> TrialEnv:
-    """A shallow copy of a task with its own session (session variables start afresh)."""
-    clone = object.__new__(type(env))
-    clone.__dict__.update(env.__dict__)
-    clone._restart_session()
-    return clone
 
 
 def _merge_variables(n: int, parts: list[tuple[np.ndarray, dict[str, np.ndarray]]]) -> dict[str, np.ndarray]:

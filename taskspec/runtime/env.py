@@ -174,6 +174,15 @@ class TrialEnv(gym.Env, abc.ABC):
             return play(self, rng, n, overrides or {})
         return build(self, rng, n, overrides or {}, serving)
 
+    def _twin(self, fresh_session: bool) -> TrialEnv:
+        """A shallow copy with its own trial and step position; its session starts afresh, or goes on
+        from this env's. (copy.copy would go through the pickle reducer, which rebuilds from the spec.)"""
+        twin = object.__new__(type(self))
+        twin.__dict__.update(self.__dict__)
+        if fresh_session:
+            twin._restart_session()
+        return twin
+
     def _restart_session(self) -> None:
         """Session variables start again from `init`, and trial history from no trial."""
         self._session, self._history, self._trials_done = None, None, 0

@@ -27,10 +27,7 @@ Policy = Callable[[np.ndarray, Any], Any]
 def play(env: TrialEnv, rng: Any, n: int, overrides: dict[str, Any], policy: Policy | None = None) -> Batch:
     """`n` trials as `policy` (default: the ground truth) lives through them, continuing `env`'s session."""
 
-    # A shallow copy with its own step position and trial (copy.copy would go through the pickle
-    # reducer, which rebuilds the env from its spec); the session carries back to `env` at the end.
-    player = object.__new__(type(env))
-    player.__dict__.update(env.__dict__)
+    player = env._twin(fresh_session=False)  # the session it plays on carries back to `env` at the end
     player._episodic, player._batch = True, None  # a trial's end returns instead of drawing the next
     rows: list[tuple[Batch, int, np.ndarray]] = []
     # Trials are drawn as the env draws them when it serves `step`: in chunks, or one at a time

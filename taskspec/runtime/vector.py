@@ -307,7 +307,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         else:
             actions = discrete_actions(self.single_action_space, actions, self.num_envs)
         index = self._index  # where each sub-env is: computed when its observation was returned
-        target = self._take("gt", index)
+        target, period = self._take("gt", index), self._take("period", index)
         t = k * env.dt
         with np.errstate(all="ignore"):  # rules are evaluated for every env, also where they do not apply
             if self._st:  # the actions move the state first; the rules judge the new state
@@ -322,7 +322,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
                 self.performance = np.where(np.isnan(performance), self.performance, performance)
             nxt = k + 1
             if self._interactive:  # gotos, `until` conditions and `then` links move envs elsewhere
-                nxt = self._move(k, actions, target, t, reward, end, outcome.goto)
+                nxt = self._move(k, actions, target, t, reward, end, outcome.goto, period)
             last = nxt > self._last  # few envs are at their trial's last step: test that first
             if last.any() and (last := last & ~end).any():
                 extra, performance, _ = env._call(env._timeout_all, t, self._vars, self._states()).arrays(self.num_envs)
@@ -333,7 +333,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
                 end = end | last
         info = {
             "gt": target,
-            "period": self._period_names.take(self._take("period", index)),
+            "period": self._period_names.take(period),
             "new_trial": end,
             "_gt": self._all,
             "_period": self._all,
@@ -347,8 +347,11 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self.k = np.where(end, 0, nxt)
         return self._observe(), reward, self._none, self._none, info
 
-    def _move(self, k: np.ndarray, actions: Any, target: Any, t: Any, reward: Any, end: Any, goto: Any) -> np.ndarray:
-        """Each env's next step, as `TrialEnv._move` finds it for one env (forward jumps only)."""
+    def _move(
+        self, k: np.ndarray, actions: Any, target: Any, t: Any, reward: Any, end: Any, goto: Any, period: np.ndarray
+    ) -> np.ndarray:
+        """Each env's next step, as `TrialEnv._move` finds it for one env (forward jumps only);
+        `period` is each env's period index at step k."""
         env, dt, n = self.env, self.env.dt, self.num_envs
         self._trial_reward += reward
         goto = np.broadcast_to(goto, (n,))
@@ -358,7 +361,6 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             self._choice[decided] = np.asarray(actions, np.float64)[decided]
             self._choice_t[decided] = t[decided]
         nxt = k + 1
-        period = self._take("period", self._index)
         for name, (has_until, then, otherwise) in self._flow.items():
             here = (period == self._order[name]) & (dest == -1) & ~end
             if not here.any():
