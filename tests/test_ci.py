@@ -14,3 +14,11 @@ def test_ci_runs_the_readme_ray_commands_after_the_main_suite():
     main_suite = ci.index("python -m pytest -q\n")
     for command in commands:
         assert command in ci and ci.index(command) > main_suite
+
+
+def test_ci_runs_the_readme_code_checks_after_the_main_suite():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    checks = re.findall(r"^ruff check .*$", readme, flags=re.M)
+    assert len(checks) == 1 and "mypy taskspec" in checks[0] and "ruff format --check" in checks[0]
+    assert checks[0] in ci and ci.index(checks[0]) > ci.index("python -m pytest -q\n")
