@@ -14,7 +14,8 @@ with `gym` and numpy, and a checkout of mikailkhona/Mod_Cog:
 Every one of the 93 task functions is measured at dt = 20 ms over N_TRIALS trials from each
 task's `new_trial()` (no steps); the seq speed is also measured at dt = 100 and 50 ms. The
 match family draws its delay once per env from NumPy's global generator, so a fresh env is
-built for every pair of trials (one per modality) to sample that delay's distribution.
+built for every pair of trials (one per modality) to sample that delay's distribution. Each
+modality variant gets its own seed.
 """
 
 from __future__ import annotations
@@ -70,7 +71,10 @@ def measure(module, task: str, dt: int, n: int, seed: int) -> dict:
     for i in range(n):
         if env is None or (task.startswith(MATCH) and i % 2 == 0):  # a new per-env delay
             env = build(dt=dt)
-            env.seed(seed + i)
+            # ScheduleEnvs.seed gives both modality variants the same seed, so each trial would
+            # repeat the previous one's draws in the other modality: seed them apart.
+            for k, variant in enumerate(getattr(env, "envs", [env])):
+                variant.unwrapped.seed(seed + 2 * i + k)
         env.new_trial()
         inner = current(env)
         length = int(inner._tmax / inner.dt)
