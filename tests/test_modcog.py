@@ -65,9 +65,9 @@ for base in ("dlydm1", "dlydm2", "ctxdlydm1", "ctxdlydm2", "multidlydm"):
 
 
 @cache
-def ours(task: str, dt: int = DT, n: int = N_TRIALS) -> dict[str, Any]:
+def ours(task: str, dt: int = DT, n: int = N_TRIALS, task_prefix: str = "modcog") -> dict[str, Any]:
     """The figures of a bundled task, reduced as tests/data/modcog_reference.py reduces Mod-Cog's."""
-    batch = taskspec.generate_trials(f"modcog.{task}", n, seed=SEED, dt=dt)
+    batch = taskspec.generate_trials(f"{task_prefix}.{task}", n, seed=SEED, dt=dt)
     collector = Collector()
     go = batch.variables.get("go")
     for i in range(n):
@@ -167,6 +167,16 @@ def test_every_excused_figure_differs_in_the_sample():
             EXCEPTIONS[task] = saved
         for prefix in saved:
             assert any(line.startswith(prefix) for line in bad), (task, prefix)
+
+
+@pytest.mark.parametrize("base", ["dm1", "dlydm1", "dms"])
+def test_the_neurogym_port_fails_the_comparison_where_mod_cogs_bases_differ(base):
+    """The comparison can tell the bases apart: NeuroGym's yang19 port (fixation input off during
+    the stimuli and delay, other delays and stimulus durations) fails it."""
+    port = ours(base, task_prefix="yang19")
+    bad = compare(base, REFERENCE["tasks"][base], port)
+    assert any(line.startswith(("obs/stimulus/fixation", "obs/stim1/fixation", "obs/sample/fixation")) for line in bad)
+    assert any(line.startswith("length") for line in bad), bad
 
 
 if __name__ == "__main__":  # python tests/test_modcog.py --all: the same checks on all 93 tasks of the reference
