@@ -181,8 +181,9 @@ MODCOG = taskspec.list_tasks(tag="modcog")
 
 
 def test_the_modcog_family_is_bundled_from_its_generator():
-    assert len(MODCOG) == 73  # with the 20 yang19 bases: the 93 task functions of Mod-Cog's code
-    named = {"modcog.goseqr", "modcog.dnmcseql", "modcog.dlygointr", "modcog.multidlydmintl", "modcog.dnmcintseq"}
+    assert len(MODCOG) == 126  # Mod-Cog's 20 bases and 106 combinations (tests/test_modcog.py)
+    named = {"modcog.go", "modcog.goseqr", "modcog.dnmcseql", "modcog.dlygointr", "modcog.multidlydmintl",
+             "modcog.dnmcintseq", "modcog.dnmcintlseql"}
     assert named <= set(MODCOG)
     check = subprocess.run([sys.executable, str(ROOT / "examples" / "modcog_family.py"), "--check"],
                            capture_output=True, text=True)

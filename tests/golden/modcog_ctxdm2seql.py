@@ -5,10 +5,9 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 class ModcogCtxdm2seql(TrialEnv):
     __doc__ = (
-        "Mod-Cog's ctxdm2seql: yang19.ctxdm2 with the seq modifier (the response moves along the "
-        "ring during a 1000 ms decision), counter-clockwise.\n"
-        "See tasks/modifiers/modcog.seq.yaml and docs/parity.md for the differences from Mod-Cog's "
-        "code."
+        "Mod-Cog's ctxdm2seql: modcog.ctxdm2 with the seq modifier (the response moves along the "
+        "ring during the decision, 10 positions per second), counter-clockwise.\n"
+        "See docs/parity.md (Mod-Cog) for the differences from Mod-Cog's code."
     )
 
     info = TaskInfo(
@@ -44,6 +43,9 @@ class ModcogCtxdm2seql(TrialEnv):
                 None,
                 ("the direction the response moves: 1 clockwise (Mod-Cog's r), -1 counter-clockwise (l)"),
             ),
+            ParamInfo(
+                "seq_speed", "int", 10, 0.0, None, "ring positions the response moves per second of the decision period"
+            ),
         ),
         rewards={
             "abort": -0.1,
@@ -71,7 +73,12 @@ class ModcogCtxdm2seql(TrialEnv):
             "evidence2",
             "ground_truth",
         ),
-        input_groups=(("fixation",), ("stimulus_mod1",), ("stimulus_mod2",)),
+        input_groups=(
+            ("fixation",),
+            ("stimulus_mod1",),
+            ("stimulus_mod2",),
+            ("fixation", "stimulus_mod1", "stimulus_mod2"),
+        ),
         has_target=True,
         loss={
             "weights": {"decision": 5.0},
@@ -179,12 +186,13 @@ class ModcogCtxdm2seql(TrialEnv):
         fixation = self.action_index["fixation"]
         ground_truth = _vars["ground_truth"]
         seq_dir = self.params["seq_dir"]
+        seq_speed = self.params["seq_speed"]
         sigma = self.params["sigma"]
         stim_mod = self.params["stim_mod"]
         theta1 = _vars["theta1"]
         theta2 = _vars["theta2"]
         # see _SPEC_LOCATIONS[17]
-        _trials.add_input(0, ("fixation",), 1, None)
+        _trials.add_input(0, ("fixation", "stimulus"), 1, None)
         # see _SPEC_LOCATIONS[18]
         _trials.add_input(
             1,
@@ -198,7 +206,7 @@ class ModcogCtxdm2seql(TrialEnv):
                 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
                 * (0.5 - coh_mod1 / 2)
             ),
-            sigma / fn.sqrt(dt),
+            None,
         )
         # see _SPEC_LOCATIONS[19]
         _trials.add_input(
@@ -213,9 +221,11 @@ class ModcogCtxdm2seql(TrialEnv):
                 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
                 * (0.5 - coh_mod2 / 2)
             ),
-            sigma / fn.sqrt(dt),
+            None,
         )
         # see _SPEC_LOCATIONS[20]
+        _trials.add_input(3, ("stimulus",), None, sigma / fn.sqrt(dt))
+        # see _SPEC_LOCATIONS[21]
         _trials.set_target(
             ("decision",),
             fn.where(
@@ -226,7 +236,7 @@ class ModcogCtxdm2seql(TrialEnv):
                     fn.mod(
                         fn.take(choice, ground_truth)
                         - fn.take(choice, 0)
-                        + seq_dir * fn.round((t - _start["decision"]) / dt),
+                        + seq_dir * fn.floor(seq_speed * fn.round((t - _start["decision"]) / dt) * dt / 1000),
                         dim_ring,
                     ),
                 ),
@@ -237,15 +247,15 @@ class ModcogCtxdm2seql(TrialEnv):
         _start = self.start_t
         _end = self.end_t
         fixation = self.action_index["fixation"]
-        # see _SPEC_LOCATIONS[21]
+        # see _SPEC_LOCATIONS[22]
         if _start["fixation"] <= t < _end["fixation"] and action != fixation:
             abort = self.rewards["abort"]
             return abort, None, False
-        # see _SPEC_LOCATIONS[22]
+        # see _SPEC_LOCATIONS[23]
         if _start["decision"] <= t < _end["decision"] and action == target:
             correct = self.rewards["correct"]
             return correct, 1.0, True
-        # see _SPEC_LOCATIONS[23]
+        # see _SPEC_LOCATIONS[24]
         if _start["decision"] <= t < _end["decision"] and action != fixation:
             fail = self.rewards["fail"]
             return fail, None, True
@@ -257,11 +267,11 @@ class ModcogCtxdm2seql(TrialEnv):
         fail = self.rewards["fail"]
         fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
-        # see _SPEC_LOCATIONS[24]
-        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[25]
-        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[26]
+        _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action == target), correct, 1, True)
+        # see _SPEC_LOCATIONS[27]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
@@ -269,31 +279,32 @@ class ModcogCtxdm2seql(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (87, "observation.fixation", "tasks/yang19.dm2.yaml", 22, 25),
-    (89, "observation.stimulus_mod1", "tasks/yang19.dm2.yaml", 22, 43),
-    (91, "observation.stimulus_mod2", "tasks/yang19.dm2.yaml", 22, 68),
-    (93, "action.fixation", "tasks/yang19.dm2.yaml", 23, 20),
-    (95, "action.choice", "tasks/yang19.dm2.yaml", 23, 31),
-    (104, "trial.i_theta1", "tasks/yang19.dm2.yaml", 25, 13),
-    (106, "trial.i_theta2", "tasks/yang19.dm2.yaml", 26, 13),
-    (113, "trial.theta1", "tasks/yang19.dm2.yaml", 27, 11),
-    (115, "trial.theta2", "tasks/yang19.dm2.yaml", 28, 11),
-    (117, "trial.coh_mod1", "tasks/yang19.dm2.yaml", 29, 13),
-    (124, "trial.coh_mod2", "tasks/yang19.dm2.yaml", 30, 13),
-    (131, "trial.evidence1", "tasks/yang19.dm2.yaml", 32, 14),
-    (139, "trial.evidence2", "tasks/yang19.dm2.yaml", 33, 14),
-    (147, "trial.ground_truth", "tasks/yang19.dm2.yaml", 35, 17),
-    (155, "periods.fixation", "tasks/yang19.dm2.yaml", 37, 13),
-    (157, "periods.stimulus", "tasks/yang19.dm2.yaml", 38, 13),
-    (159, "periods.decision", "tasks/modifiers/modcog.seq.yaml", 17, 13),
-    (186, "inputs[0].value", "tasks/yang19.dm2.yaml", 46, 48),
-    (188, "inputs[1].value", "tasks/yang19.dm2.yaml", 49, 12),
-    (203, "inputs[2].value", "tasks/yang19.dm2.yaml", 55, 12),
-    (218, "target[0].value", "tasks/modifiers/modcog.seq.yaml", 20, 12),
-    (240, "outcomes[0].when", "tasks/yang19.dm2.yaml", 62, 30),
-    (244, "outcomes[1].when", "tasks/yang19.dm2.yaml", 63, 30),
-    (248, "outcomes[2].when", "tasks/yang19.dm2.yaml", 64, 30),
-    (260, "outcomes[0].when", "tasks/yang19.dm2.yaml", 62, 30),
-    (262, "outcomes[1].when", "tasks/yang19.dm2.yaml", 63, 30),
-    (264, "outcomes[2].when", "tasks/yang19.dm2.yaml", 64, 30),
+    (94, "observation.fixation", "tasks/yang19.dm2.yaml", 22, 25),
+    (96, "observation.stimulus_mod1", "tasks/yang19.dm2.yaml", 22, 43),
+    (98, "observation.stimulus_mod2", "tasks/yang19.dm2.yaml", 22, 68),
+    (100, "action.fixation", "tasks/yang19.dm2.yaml", 23, 20),
+    (102, "action.choice", "tasks/yang19.dm2.yaml", 23, 31),
+    (111, "trial.i_theta1", "tasks/yang19.dm2.yaml", 25, 13),
+    (113, "trial.i_theta2", "tasks/yang19.dm2.yaml", 26, 13),
+    (120, "trial.theta1", "tasks/yang19.dm2.yaml", 27, 11),
+    (122, "trial.theta2", "tasks/yang19.dm2.yaml", 28, 11),
+    (124, "trial.coh_mod1", "tasks/yang19.dm2.yaml", 29, 13),
+    (131, "trial.coh_mod2", "tasks/yang19.dm2.yaml", 30, 13),
+    (138, "trial.evidence1", "tasks/yang19.dm2.yaml", 32, 14),
+    (146, "trial.evidence2", "tasks/yang19.dm2.yaml", 33, 14),
+    (154, "trial.ground_truth", "tasks/yang19.dm2.yaml", 35, 17),
+    (162, "periods.fixation", "tasks/yang19.dm2.yaml", 37, 13),
+    (164, "periods.stimulus", "tasks/modifiers/modcog.dm.yaml", 8, 13),
+    (166, "periods.decision", "tasks/modifiers/modcog.seq.yaml", 19, 13),
+    (194, "inputs[0].value", "tasks/modifiers/modcog.dm.yaml", 10, 60),
+    (196, "inputs[1].value", "tasks/modifiers/modcog.dm.yaml", 13, 12),
+    (211, "inputs[2].value", "tasks/modifiers/modcog.dm.yaml", 18, 12),
+    (226, "inputs[3].noise", "tasks/modifiers/modcog.dm.yaml", 21, 80),
+    (228, "target[0].value", "tasks/modifiers/modcog.seq.yaml", 23, 12),
+    (250, "outcomes[0].when", "tasks/yang19.dm2.yaml", 62, 30),
+    (254, "outcomes[1].when", "tasks/yang19.dm2.yaml", 63, 30),
+    (258, "outcomes[2].when", "tasks/yang19.dm2.yaml", 64, 30),
+    (270, "outcomes[0].when", "tasks/yang19.dm2.yaml", 62, 30),
+    (272, "outcomes[1].when", "tasks/yang19.dm2.yaml", 63, 30),
+    (274, "outcomes[2].when", "tasks/yang19.dm2.yaml", 64, 30),
 )

@@ -5,10 +5,9 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 class ModcogDlydm1intr(TrialEnv):
     __doc__ = (
-        "Mod-Cog's dlydm1intr: yang19.dlydm1 with the int modifier (the response is moved along "
+        "Mod-Cog's dlydm1intr: modcog.dlydm1 with the int modifier (the response is moved along "
         "the ring in proportion to a random delay), clockwise.\n"
-        "See tasks/modifiers/modcog.int.yaml and docs/parity.md for the differences from Mod-Cog's "
-        "code."
+        "See docs/parity.md (Mod-Cog) for the differences from Mod-Cog's code."
     )
 
     info = TaskInfo(
@@ -89,7 +88,7 @@ class ModcogDlydm1intr(TrialEnv):
             ("stimulus_mod1",),
             ("stimulus_mod2",),
             ("stimulus_mod2",),
-            ("stimulus_mod1", "stimulus_mod2"),
+            ("fixation", "stimulus_mod1", "stimulus_mod2"),
         ),
         has_target=True,
         loss={
@@ -238,7 +237,7 @@ class ModcogDlydm1intr(TrialEnv):
         theta1 = _vars["theta1"]
         theta2 = _vars["theta2"]
         # see _SPEC_LOCATIONS[26]
-        _trials.add_input(0, ("fixation",), 1, None)
+        _trials.add_input(0, ("fixation", "stim1", "delay", "stim2"), 1, None)
         # see _SPEC_LOCATIONS[27]
         _trials.add_input(
             1,
@@ -329,43 +328,43 @@ class ModcogDlydm1intr(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (106, "observation.fixation", "tasks/yang19.dlydm1.yaml", 24, 25),
-    (108, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 24, 43),
-    (110, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 24, 68),
-    (112, "action.fixation", "tasks/yang19.dlydm1.yaml", 25, 20),
-    (114, "action.choice", "tasks/yang19.dlydm1.yaml", 25, 31),
-    (123, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 27, 13),
-    (125, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 28, 13),
-    (132, "trial.theta1", "tasks/yang19.dlydm1.yaml", 29, 11),
-    (134, "trial.theta2", "tasks/yang19.dlydm1.yaml", 30, 11),
-    (136, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
-    (140, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
-    (147, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
-    (151, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
-    (158, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
-    (160, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
-    (162, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
-    (164, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
-    (166, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 41, 14),
-    (174, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 42, 14),
-    (182, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 44, 17),
-    (189, "trial.int_delay", "tasks/modifiers/modcog.int.yaml", 17, 14),
-    (194, "periods.fixation", "tasks/yang19.dlydm1.yaml", 46, 13),
-    (196, "periods.stim1", "tasks/yang19.dlydm1.yaml", 47, 10),
-    (198, "periods.delay", "tasks/modifiers/modcog.int.yaml", 19, 10),
-    (200, "periods.stim2", "tasks/yang19.dlydm1.yaml", 49, 10),
-    (202, "periods.decision", "tasks/yang19.dlydm1.yaml", 50, 13),
-    (240, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 57, 48),
-    (242, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 60, 12),
-    (251, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 63, 12),
-    (260, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 66, 12),
-    (269, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
-    (278, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
-    (280, "target[0].value", "tasks/modifiers/modcog.int.yaml", 22, 12),
-    (300, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (304, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (308, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
-    (320, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
-    (322, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
-    (324, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (105, "observation.fixation", "tasks/yang19.dlydm1.yaml", 24, 25),
+    (107, "observation.stimulus_mod1", "tasks/yang19.dlydm1.yaml", 24, 43),
+    (109, "observation.stimulus_mod2", "tasks/yang19.dlydm1.yaml", 24, 68),
+    (111, "action.fixation", "tasks/yang19.dlydm1.yaml", 25, 20),
+    (113, "action.choice", "tasks/yang19.dlydm1.yaml", 25, 31),
+    (122, "trial.i_theta1", "tasks/yang19.dlydm1.yaml", 27, 13),
+    (124, "trial.i_theta2", "tasks/yang19.dlydm1.yaml", 28, 13),
+    (131, "trial.theta1", "tasks/yang19.dlydm1.yaml", 29, 11),
+    (133, "trial.theta2", "tasks/yang19.dlydm1.yaml", 30, 11),
+    (135, "trial.i_coh1_mod1", "tasks/yang19.dlydm1.yaml", 32, 16),
+    (139, "trial.i_coh2_mod1", "tasks/yang19.dlydm1.yaml", 33, 16),
+    (146, "trial.i_coh1_mod2", "tasks/yang19.dlydm1.yaml", 34, 16),
+    (150, "trial.i_coh2_mod2", "tasks/yang19.dlydm1.yaml", 35, 16),
+    (157, "trial.coh1_mod1", "tasks/yang19.dlydm1.yaml", 36, 14),
+    (159, "trial.coh2_mod1", "tasks/yang19.dlydm1.yaml", 37, 14),
+    (161, "trial.coh1_mod2", "tasks/yang19.dlydm1.yaml", 38, 14),
+    (163, "trial.coh2_mod2", "tasks/yang19.dlydm1.yaml", 39, 14),
+    (165, "trial.evidence1", "tasks/yang19.dlydm1.yaml", 41, 14),
+    (173, "trial.evidence2", "tasks/yang19.dlydm1.yaml", 42, 14),
+    (181, "trial.ground_truth", "tasks/yang19.dlydm1.yaml", 44, 17),
+    (188, "trial.int_delay", "tasks/modifiers/modcog.int.yaml", 17, 14),
+    (193, "periods.fixation", "tasks/yang19.dlydm1.yaml", 46, 13),
+    (195, "periods.stim1", "tasks/yang19.dlydm1.yaml", 47, 10),
+    (197, "periods.delay", "tasks/modifiers/modcog.int.yaml", 19, 10),
+    (199, "periods.stim2", "tasks/yang19.dlydm1.yaml", 49, 10),
+    (201, "periods.decision", "tasks/yang19.dlydm1.yaml", 50, 13),
+    (239, "inputs[0].value", "tasks/modifiers/modcog.dlydm.yaml", 10, 71),
+    (241, "inputs[1].value", "tasks/modifiers/modcog.dlydm.yaml", 11, 50),
+    (250, "inputs[2].value", "tasks/modifiers/modcog.dlydm.yaml", 12, 50),
+    (259, "inputs[3].value", "tasks/modifiers/modcog.dlydm.yaml", 13, 50),
+    (268, "inputs[4].value", "tasks/modifiers/modcog.dlydm.yaml", 14, 50),
+    (277, "inputs[5].noise", "tasks/modifiers/modcog.dlydm.yaml", 15, 86),
+    (279, "target[0].value", "tasks/modifiers/modcog.int.yaml", 22, 12),
+    (299, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
+    (303, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (307, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
+    (319, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
+    (321, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),
+    (323, "outcomes[2].when", "tasks/yang19.dlydm1.yaml", 76, 30),
 )

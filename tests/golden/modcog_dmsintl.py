@@ -5,10 +5,9 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 class ModcogDmsintl(TrialEnv):
     __doc__ = (
-        "Mod-Cog's dmsintl: yang19.dms with the int modifier (the response is moved along the ring "
+        "Mod-Cog's dmsintl: modcog.dms with the int modifier (the response is moved along the ring "
         "in proportion to a random delay), counter-clockwise.\n"
-        "See tasks/modifiers/modcog.int.yaml and docs/parity.md for the differences from Mod-Cog's "
-        "code."
+        "See docs/parity.md (Mod-Cog) for the differences from Mod-Cog's code."
     )
 
     info = TaskInfo(
@@ -192,7 +191,7 @@ class ModcogDmsintl(TrialEnv):
         modality = _vars["modality"]
         sigma = self.params["sigma"]
         # see _SPEC_LOCATIONS[20]
-        _trials.add_input(0, ("fixation",), 1, None)
+        _trials.add_input(0, ("fixation", "sample", "delay", "test"), 1, None)
         # see _SPEC_LOCATIONS[21]
         _trials.add_input(
             1,
@@ -300,38 +299,38 @@ class ModcogDmsintl(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (91, "observation.fixation", "tasks/yang19.dms.yaml", 29, 25),
-    (93, "observation.stimulus_mod1", "tasks/yang19.dms.yaml", 29, 43),
-    (95, "observation.stimulus_mod2", "tasks/yang19.dms.yaml", 29, 68),
-    (97, "action.fixation", "tasks/yang19.dms.yaml", 30, 20),
-    (99, "action.choice", "tasks/yang19.dms.yaml", 30, 31),
-    (105, "session.modality.init", "tasks/yang19.dms.yaml", 32, 20),
-    (111, "session.modality.next", "tasks/yang19.dms.yaml", 32, 29),
-    (122, "trial.match", "tasks/yang19.dms.yaml", 34, 10),
-    (124, "trial.i_sample", "tasks/yang19.dms.yaml", 35, 13),
-    (126, "trial.sample_category", "tasks/yang19.dms.yaml", 36, 20),
-    (130, "trial.test_category", "tasks/yang19.dms.yaml", 37, 18),
-    (137, "trial.i_test", "tasks/yang19.dms.yaml", 38, 11),
-    (148, "trial.go", "tasks/yang19.dms.yaml", 41, 7),
-    (150, "trial.ground_truth", "tasks/yang19.dms.yaml", 42, 17),
-    (154, "trial.int_delay", "tasks/modifiers/modcog.int.yaml", 17, 14),
-    (159, "periods.fixation", "tasks/yang19.dms.yaml", 43, 21),
-    (161, "periods.sample", "tasks/yang19.dms.yaml", 43, 34),
-    (163, "periods.delay", "tasks/modifiers/modcog.int.yaml", 19, 10),
-    (165, "periods.test", "tasks/yang19.dms.yaml", 43, 58),
-    (167, "periods.decision", "tasks/yang19.dms.yaml", 43, 73),
-    (194, "inputs[0].value", "tasks/yang19.dms.yaml", 50, 48),
-    (196, "inputs[1].value", "tasks/yang19.dms.yaml", 53, 12),
-    (207, "inputs[1].value", "tasks/yang19.dms.yaml", 53, 12),
-    (218, "inputs[2].value", "tasks/yang19.dms.yaml", 57, 12),
-    (227, "inputs[2].value", "tasks/yang19.dms.yaml", 57, 12),
-    (236, "target[0].value", "tasks/modifiers/modcog.int.yaml", 22, 12),
-    (254, "outcomes[0].when", "tasks/yang19.dms.yaml", 62, 30),
-    (258, "outcomes[1].when", "tasks/yang19.dms.yaml", 63, 30),
-    (262, "outcomes[2].when", "tasks/yang19.dms.yaml", 64, 30),
-    (275, "outcomes[0].when", "tasks/yang19.dms.yaml", 62, 30),
-    (277, "outcomes[1].when", "tasks/yang19.dms.yaml", 63, 30),
-    (281, "outcomes[2].when", "tasks/yang19.dms.yaml", 64, 30),
-    (287, "timeout[0].when", "tasks/yang19.dms.yaml", 66, 12),
-    (295, "timeout[0].when", "tasks/yang19.dms.yaml", 66, 12),
+    (90, "observation.fixation", "tasks/yang19.dms.yaml", 29, 25),
+    (92, "observation.stimulus_mod1", "tasks/yang19.dms.yaml", 29, 43),
+    (94, "observation.stimulus_mod2", "tasks/yang19.dms.yaml", 29, 68),
+    (96, "action.fixation", "tasks/yang19.dms.yaml", 30, 20),
+    (98, "action.choice", "tasks/yang19.dms.yaml", 30, 31),
+    (104, "session.modality.init", "tasks/yang19.dms.yaml", 32, 20),
+    (110, "session.modality.next", "tasks/yang19.dms.yaml", 32, 29),
+    (121, "trial.match", "tasks/yang19.dms.yaml", 34, 10),
+    (123, "trial.i_sample", "tasks/yang19.dms.yaml", 35, 13),
+    (125, "trial.sample_category", "tasks/yang19.dms.yaml", 36, 20),
+    (129, "trial.test_category", "tasks/yang19.dms.yaml", 37, 18),
+    (136, "trial.i_test", "tasks/yang19.dms.yaml", 38, 11),
+    (147, "trial.go", "tasks/yang19.dms.yaml", 41, 7),
+    (149, "trial.ground_truth", "tasks/yang19.dms.yaml", 42, 17),
+    (153, "trial.int_delay", "tasks/modifiers/modcog.int.yaml", 17, 14),
+    (158, "periods.fixation", "tasks/yang19.dms.yaml", 43, 21),
+    (160, "periods.sample", "tasks/yang19.dms.yaml", 43, 34),
+    (162, "periods.delay", "tasks/modifiers/modcog.int.yaml", 19, 10),
+    (164, "periods.test", "tasks/yang19.dms.yaml", 43, 58),
+    (166, "periods.decision", "tasks/yang19.dms.yaml", 43, 73),
+    (193, "inputs[0].value", "tasks/modifiers/modcog.match.yaml", 10, 71),
+    (195, "inputs[1].value", "tasks/modifiers/modcog.match.yaml", 13, 12),
+    (206, "inputs[1].value", "tasks/modifiers/modcog.match.yaml", 13, 12),
+    (217, "inputs[2].value", "tasks/modifiers/modcog.match.yaml", 17, 12),
+    (226, "inputs[2].value", "tasks/modifiers/modcog.match.yaml", 17, 12),
+    (235, "target[0].value", "tasks/modifiers/modcog.int.yaml", 22, 12),
+    (253, "outcomes[0].when", "tasks/yang19.dms.yaml", 62, 30),
+    (257, "outcomes[1].when", "tasks/yang19.dms.yaml", 63, 30),
+    (261, "outcomes[2].when", "tasks/yang19.dms.yaml", 64, 30),
+    (274, "outcomes[0].when", "tasks/yang19.dms.yaml", 62, 30),
+    (276, "outcomes[1].when", "tasks/yang19.dms.yaml", 63, 30),
+    (280, "outcomes[2].when", "tasks/yang19.dms.yaml", 64, 30),
+    (286, "timeout[0].when", "tasks/yang19.dms.yaml", 66, 12),
+    (294, "timeout[0].when", "tasks/yang19.dms.yaml", 66, 12),
 )

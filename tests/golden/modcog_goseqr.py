@@ -5,10 +5,9 @@ from taskspec.runtime import ParamInfo, TaskInfo, TrialEnv, fn
 
 class ModcogGoseqr(TrialEnv):
     __doc__ = (
-        "Mod-Cog's goseqr: yang19.go with the seq modifier (the response moves along the ring "
-        "during a 1000 ms decision), clockwise.\n"
-        "See tasks/modifiers/modcog.seq.yaml and docs/parity.md for the differences from Mod-Cog's "
-        "code."
+        "Mod-Cog's goseqr: modcog.go with the seq modifier (the response moves along the ring "
+        "during the decision, 10 positions per second), clockwise.\n"
+        "See docs/parity.md (Mod-Cog) for the differences from Mod-Cog's code."
     )
 
     info = TaskInfo(
@@ -31,6 +30,9 @@ class ModcogGoseqr(TrialEnv):
                 None,
                 None,
                 ("the direction the response moves: 1 clockwise (Mod-Cog's r), -1 counter-clockwise (l)"),
+            ),
+            ParamInfo(
+                "seq_speed", "int", 10, 0.0, None, "ring positions the response moves per second of the decision period"
             ),
         ),
         rewards={
@@ -123,6 +125,7 @@ class ModcogGoseqr(TrialEnv):
         ground_truth = _vars["ground_truth"]
         modality = _vars["modality"]
         seq_dir = self.params["seq_dir"]
+        seq_speed = self.params["seq_speed"]
         stim_theta = _vars["stim_theta"]
         # see _SPEC_LOCATIONS[13]
         _trials.add_input(0, ("fixation", "stimulus", "delay"), 1, None)
@@ -155,7 +158,7 @@ class ModcogGoseqr(TrialEnv):
                     fn.mod(
                         fn.take(choice, ground_truth)
                         - fn.take(choice, 0)
-                        + seq_dir * fn.round((t - _start["decision"]) / dt),
+                        + seq_dir * fn.floor(seq_speed * fn.round((t - _start["decision"]) / dt) * dt / 1000),
                         dim_ring,
                     ),
                 ),
@@ -198,27 +201,27 @@ class ModcogGoseqr(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (68, "observation.fixation", "tasks/yang19.go.yaml", 23, 25),
-    (70, "observation.stimulus_mod1", "tasks/yang19.go.yaml", 23, 43),
-    (72, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 23, 68),
-    (74, "action.fixation", "tasks/yang19.go.yaml", 24, 20),
-    (76, "action.choice", "tasks/yang19.go.yaml", 24, 31),
-    (82, "session.modality.init", "tasks/yang19.go.yaml", 26, 20),
-    (88, "session.modality.next", "tasks/yang19.go.yaml", 26, 29),
-    (96, "trial.ground_truth", "tasks/yang19.go.yaml", 28, 17),
-    (100, "trial.stim_theta", "tasks/yang19.go.yaml", 29, 15),
-    (108, "periods.fixation", "tasks/yang19.go.yaml", 30, 21),
-    (110, "periods.stimulus", "tasks/yang19.go.yaml", 30, 36),
-    (112, "periods.delay", "tasks/yang19.go.yaml", 30, 48),
-    (114, "periods.decision", "tasks/modifiers/modcog.seq.yaml", 17, 13),
-    (127, "inputs[0].value", "tasks/yang19.go.yaml", 37, 83),
-    (129, "inputs[1].value", "tasks/yang19.go.yaml", 38, 93),
-    (138, "inputs[1].value", "tasks/yang19.go.yaml", 38, 93),
-    (147, "target[0].value", "tasks/modifiers/modcog.seq.yaml", 20, 12),
-    (169, "outcomes[0].when", "tasks/yang19.go.yaml", 42, 43),
-    (173, "outcomes[1].when", "tasks/yang19.go.yaml", 43, 45),
-    (177, "outcomes[2].when", "tasks/yang19.go.yaml", 44, 42),
-    (189, "outcomes[0].when", "tasks/yang19.go.yaml", 42, 43),
-    (191, "outcomes[1].when", "tasks/yang19.go.yaml", 43, 45),
-    (193, "outcomes[2].when", "tasks/yang19.go.yaml", 44, 42),
+    (70, "observation.fixation", "tasks/yang19.go.yaml", 23, 25),
+    (72, "observation.stimulus_mod1", "tasks/yang19.go.yaml", 23, 43),
+    (74, "observation.stimulus_mod2", "tasks/yang19.go.yaml", 23, 68),
+    (76, "action.fixation", "tasks/yang19.go.yaml", 24, 20),
+    (78, "action.choice", "tasks/yang19.go.yaml", 24, 31),
+    (84, "session.modality.init", "tasks/yang19.go.yaml", 26, 20),
+    (90, "session.modality.next", "tasks/yang19.go.yaml", 26, 29),
+    (98, "trial.ground_truth", "tasks/yang19.go.yaml", 28, 17),
+    (102, "trial.stim_theta", "tasks/yang19.go.yaml", 29, 15),
+    (110, "periods.fixation", "tasks/yang19.go.yaml", 30, 21),
+    (112, "periods.stimulus", "tasks/yang19.go.yaml", 30, 36),
+    (114, "periods.delay", "tasks/yang19.go.yaml", 30, 48),
+    (116, "periods.decision", "tasks/modifiers/modcog.seq.yaml", 19, 13),
+    (130, "inputs[0].value", "tasks/yang19.go.yaml", 37, 83),
+    (132, "inputs[1].value", "tasks/yang19.go.yaml", 38, 93),
+    (141, "inputs[1].value", "tasks/yang19.go.yaml", 38, 93),
+    (150, "target[0].value", "tasks/modifiers/modcog.seq.yaml", 23, 12),
+    (172, "outcomes[0].when", "tasks/yang19.go.yaml", 42, 43),
+    (176, "outcomes[1].when", "tasks/yang19.go.yaml", 43, 45),
+    (180, "outcomes[2].when", "tasks/yang19.go.yaml", 44, 42),
+    (192, "outcomes[0].when", "tasks/yang19.go.yaml", 42, 43),
+    (194, "outcomes[1].when", "tasks/yang19.go.yaml", 43, 45),
+    (196, "outcomes[2].when", "tasks/yang19.go.yaml", 44, 42),
 )
