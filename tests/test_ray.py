@@ -108,5 +108,5 @@ def test_export_shards_on_spec_text(cluster, tmp_path):
     paths = td.export_shards(None, 100, 0, tmp_path, shards=1, spec_text=SPEC_TEXT, sigma=0.0)
     table = pq.read_table(paths[0])
     assert table.num_rows == 100 and taskspec.export.read_manifest(paths[0])["task"] == "TextTask"
-    with pytest.raises(ValueError, match="shards must be between 1 and the number of blocks"):
-        td.export_shards(None, 100, 0, tmp_path, shards=2, spec_text=SPEC_TEXT)  # one block: nothing for shard 0
+    with pytest.raises(ValueError, match=r"shards must be between 1 and the number of trials \(100\)"):
+        td.export_shards(None, 100, 0, tmp_path, shards=101, spec_text=SPEC_TEXT)  # one shard would be empty
