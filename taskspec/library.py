@@ -25,6 +25,7 @@ from typing import Any
 
 import gymnasium
 
+from . import rllib_registry
 from .compiler.codegen import generate
 from .compiler.codegen_jax import generate_jax, unsupported
 from .compiler.extends import resolve_extends
@@ -585,3 +586,4 @@ def _register(env_id: str, kwargs: dict[str, Any]) -> None:
         disable_env_checker=True,
         order_enforce=False,
     )
+    rllib_registry.share(env_id, kwargs)  # RLlib's env runners find the id in Ray Tune's registry
