@@ -9,6 +9,7 @@ path, so a worker on another node needs taskspec installed but not the spec file
     ray.data.read_parquet("out")                          # or pandas, polars, pyarrow
 
     from ray.rllib.algorithms.ppo import PPOConfig
+    PPOConfig().environment("taskspec/PerceptualDecisionMaking-v0")   # plain ids: see taskspec.rllib_registry
     td.register_rllib()                                   # tune.register_env("taskspec", td.env_creator)
     config = PPOConfig().environment("taskspec", env_config={"spec_text": text, "sigma": 0.5})
 
