@@ -61,27 +61,29 @@ def chunk_trials(env: TrialEnv, probe: Batch | None = None) -> int:
     return max(1, min(CHUNK_TRIALS, CHUNK_BYTES // (2 * int(probe.length.max()) * per_step)))
 
 
-def plan(env: TrialEnv, n: Any, path: str | Path) -> int:
-    """The chunk size of an export of `n` trials of `env` to `path`, after refusing, before anything
-    is written, one whose index would not fit the memory budget or whose trials would not fit the disk."""
+def plan(env: TrialEnv, n: Any, path: str | Path, shard: tuple[int, int] | None = None) -> int:
+    """The chunk size of an export of `n` trials of `env` (or shard `shard` of them) to `path`, after
+    refusing, before anything is written, one whose index would not fit the memory budget or whose
+    trials would not fit the disk."""
     import shutil
 
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a whole number of trials of at least 1, got {n!r}")
-    index = 16 * int(n)  # the lengths and onsets an .npz export holds in memory at its end
+    written = int(n) if shard is None else (shard[0] + 1) * int(n) // shard[1] - shard[0] * int(n) // shard[1]
+    index = 16 * written  # the lengths and onsets an .npz export holds in memory at its end
     if index > MAX_BATCH_BYTES:
         raise ValueError(
-            f"n={n}: an export of {n} trials holds {index / 2**30:.1f} GiB of trial lengths and onsets, more "
-            f"than the budget of {MAX_BATCH_BYTES / 2**30:g} GiB; write it as shards (--shard I/K)"
+            f"n={n}: an export of {written} trials holds {index / 2**30:.1f} GiB of trial lengths and onsets, "
+            f"more than the budget of {MAX_BATCH_BYTES / 2**30:g} GiB; write it as shards (--shard I/K)"
         )
     probe = _probe(env)
     row = probe.ob.shape[2] * 4 + probe.gt.itemsize * int(np.prod(probe.gt.shape[2:]))  # one step, as written
     per_trial = probe.length.mean() * row + 8 * (2 + len(probe.variables) + len(probe.start) + len(probe.end))
     free = shutil.disk_usage(Path(path).parent).free
-    if int(n) * per_trial > free:
+    if written * per_trial > free:
         raise ValueError(
-            f"n={n}: {n} trials would take about {int(n) * per_trial / 2**30:,.1f} GiB, more than the "
-            f"{free / 2**30:,.1f} GiB free where {Path(path).name} goes; write fewer trials, or shards elsewhere"
+            f"n={n}: {written} trials would take about {written * per_trial / 2**20:,.0f} MiB, more than the "
+            f"{free / 2**20:,.0f} MiB free where {Path(path).name} goes; write fewer trials, or shards elsewhere"
         )
     return chunk_trials(env, probe)
 
@@ -180,7 +182,7 @@ def write_npz(
     shard: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
     """Write `n` trials of `env` (or shard `shard` of them) to `path`; returns the manifest stored with them."""
-    size = plan(env, n, path)
+    size = plan(env, n, path, shard)
     info = manifest(env, n, seed, params, shard, "trials back to back; see onset and length", size)
     bar = Progress(n, progress)
     with tempfile.TemporaryDirectory(dir=Path(path).parent) as tmp:
@@ -265,7 +267,7 @@ def write_parquet(
         import pyarrow.parquet as pq
     except ImportError:
         raise ImportError("Parquet output needs pyarrow: pip install 'taskspec[parquet]'") from None
-    size = plan(env, n, path)
+    size = plan(env, n, path, shard)
     info = manifest(env, n, seed, params, shard, "one row per trial; ob, gt and period_id padded to the longest", size)
     longest = max(int(batch.length.max()) for _, batch in chunks(env, n, seed, shard, size))
     metadata = {"taskspec": json.dumps(info)}  # in the schema, so every reader (pandas, Ray Data) keeps it

@@ -253,6 +253,18 @@ def test_an_export_that_cannot_fit_is_refused_with_a_sentence(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_export_larger_than_the_free_disk_is_refused(tmp_path, capsys, monkeypatch):
+    import shutil
+
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(2**30, 2**30 - 2**23, 2**23))
+    assert main(["dataset", "PerceptualDecisionMaking", "-n", "100000", "-o", str(tmp_path / "x.npz"),
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "n=100000: 100000 trials would take about " in err
+    assert " MiB, more than the 8 MiB free where x.npz goes; write fewer trials, or shards elsewhere" in err
+    assert list(tmp_path.iterdir()) == []
+
+
 LONG_TASK = """
 task: LongTask
 dt: 1
