@@ -19,13 +19,13 @@ import subprocess
 import sys
 import threading
 import types
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import gymnasium
 
-from . import rllib_registry
 from .compiler.codegen import generate
 from .compiler.codegen_jax import generate_jax, unsupported
 from .compiler.extends import resolve_extends
@@ -570,6 +570,7 @@ def register_all() -> None:
 
 
 _ENTRY_POINT = "taskspec.library:_make_registered"
+registration_listeners: list[Callable[[str, dict[str, Any]], None]] = []  # told of each id registered
 
 
 def _register(env_id: str, kwargs: dict[str, Any]) -> None:
@@ -586,4 +587,5 @@ def _register(env_id: str, kwargs: dict[str, Any]) -> None:
         disable_env_checker=True,
         order_enforce=False,
     )
-    rllib_registry.share(env_id, kwargs)  # RLlib's env runners find the id in Ray Tune's registry
+    for listener in registration_listeners:  # taskspec.rllib_registry: RLlib's env runners find the id in Ray Tune
+        listener(env_id, kwargs)

@@ -11,6 +11,7 @@ by importing taskspec, and needs no spec file.
 Importing Ray Tune takes seconds, so taskspec never imports it: the ids are handed over when
 the program imports `ray.tune.registry` itself (RLlib does), or at once if it already has; and
 again after each `ray.init`, since Tune's registry keeps only what it has not yet stored.
+`import taskspec` imports this module, which listens to the library's registrations.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any
+
+from . import library
 
 _TUNE = "ray.tune.registry"
 _ids: dict[str, dict[str, Any]] = {}  # gymnasium id -> the keyword arguments of its registration
@@ -57,13 +60,12 @@ def share_all() -> None:
 def rllib_env(registration: dict[str, Any], env_config: Any) -> Any:
     """RLlib's env creator for a shared id: `env_config` (RLlib's EnvContext) holds make-time
     parameters; with `num_envs` (RLlib's vector entry point) it gives taskspec's native vector env."""
-    from .library import _make_registered
     from .vector import make_vector
 
     params = {**registration, **dict(env_config)}
     num_envs = params.pop("num_envs", None)
     if num_envs is None:
-        return _make_registered(**params)
+        return library._make_registered(**params)
     return make_vector(num_envs=int(num_envs), **params)
 
 
@@ -104,3 +106,6 @@ class _AfterTuneImport(importlib.abc.MetaPathFinder):
 
         loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
+
+
+library.registration_listeners.append(share)
