@@ -125,6 +125,8 @@ def shard_blocks(
     if block < 1:
         raise ValueError(f"chunk_size must be at least 1, got {block}")
     low, high = i * n // k, (i + 1) * n // k
+    if low == high:  # fewer trials than shards
+        return []
     parts = []
     for b in range(low // block, -(-high // block)):
         size = min(block, n - b * block)

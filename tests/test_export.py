@@ -223,6 +223,7 @@ def test_shards_are_equal_whatever_the_block_size(tmp_path):
     assert sizes == [2500] * 8  # the old shards were whole blocks: 8,192 and 11,808 trials
     odd = [sum(p[2].stop - p[2].start for p in shard_blocks(1001, 0, (i, 7), 100)) for i in range(7)]
     assert max(odd) - min(odd) <= 1 and sum(odd) == 1001
+    assert [len(shard_blocks(5, 0, (i, 8), 4)) for i in range(8)] == [0, 1, 0, 1, 1, 0, 1, 1]  # 5 trials, 8 shards
     for i in range(3):
         assert main(["dataset", "GoNogo", "-n", "1001", "-o", str(tmp_path / f"part{i}.parquet"), "--seed", "1",
                      "--shard", f"{i}/3", "--quiet"]) == 0
