@@ -1,5 +1,6 @@
 """taskspec: cognitive tasks for neural networks, written as YAML specs and compiled to gymnasium envs."""
 
+from . import rllib_registry  # noqa: F401 - before register_all: shares each registered id with Ray Tune, for RLlib
 from .dataset import Dataset, generate_trials
 from .errors import Problem, SpecError, SpecWarning
 from .library import compile_source, list_tasks, load, load_spec, load_text, make, register, register_all

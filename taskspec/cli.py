@@ -353,13 +353,11 @@ def _shard(text: str | None) -> tuple[int, int] | None:
 def _dataset_advice(exc: taskspec.SpecError) -> taskspec.SpecError:
     """The batch-size advice of the library names `chunk_size`, which this command does not have.
 
-    `dataset` builds a fixed number of trials at a time (so a seed gives the same file whatever
-    N is); what a user of the command can change is the length of the trials.
+    `dataset` sizes its chunks to the trials' length but never below an env's own chunk (what
+    `step` builds); what a user of the command can change is the length of the trials.
     """
-    from .export import CHUNK_TRIALS
-
     advice = (
-        f"; `taskspec dataset` builds {CHUNK_TRIALS} trials at a time: shorten the trials "
+        "; that is the smallest chunk `taskspec dataset` builds: shorten the trials "
         "(--set timing={period: ms}) or use a larger step (--set dt=...)"
     )
     library_advice = r";[^;]*(?:chunk_size|fewer trials at once)[^;]*$"

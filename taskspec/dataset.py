@@ -87,11 +87,8 @@ def _trials(env: Any, n: int, seed: int | None, chunk_size: int | None, shard: t
     if shard is not None:
         blocks = shard_blocks(n, seed, shard, chunk_size or DEFAULT_CHUNK)
         if not blocks:
-            raise ValueError(
-                f"shard {shard[0]} of {shard[1]} holds no trials: {n} trials make fewer blocks "
-                f"than shards (blocks of chunk_size={chunk_size or DEFAULT_CHUNK} trials)"
-            )
-        chunks = [block_trials(env, rng, size) for rng, size in blocks]
+            raise ValueError(f"shard {shard[0]} of {shard[1]} holds no trials: {n} trials are fewer than the shards")
+        chunks = [rows(block_trials(env, rng, size), part) for rng, size, part in blocks]
         return chunks[0] if len(chunks) == 1 else concatenate(chunks)
     rng, _ = seeding.np_random(seed)
     size = chunk_size or min(DEFAULT_CHUNK, n)
@@ -111,13 +108,14 @@ def block_trials(env: Any, rng: np.random.Generator, size: int) -> Batch:
 
 def shard_blocks(
     n: int, seed: int | None, shard: tuple[int, int], block: int = DEFAULT_CHUNK
-) -> list[tuple[np.random.Generator, int]]:
-    """The (generator, number of trials) of each block in shard `shard = (i, k)` of `n` trials.
+) -> list[tuple[np.random.Generator, int, slice]]:
+    """(generator, trials, the part in the shard) of each block that shard `shard = (i, k)` of `n` trials draws from.
 
     The whole is cut into blocks of `block` trials (the last may be shorter); block b draws
-    from `SeedSequence(seed).spawn(B)[b]`, and shard i holds blocks `i*B//k` to `(i+1)*B//k - 1`,
-    consecutive trials. So shards are disjoint, reproducible in any process, and together the
-    same trials in the same order whatever k is.
+    from `SeedSequence(seed).spawn(B)[b]`. Shard i holds trials `i*n//k` to `(i+1)*n//k - 1`,
+    so shards differ in size by one trial at most, whatever the block size; a shard builds each
+    block it overlaps whole and keeps its part. So shards are disjoint, reproducible in any
+    process, and together the same trials in the same order whatever k is.
     """
     i, k = shard
     if not (isinstance(i, int) and isinstance(k, int) and 0 <= i < k):
@@ -126,26 +124,34 @@ def shard_blocks(
         raise ValueError("shards need a seed: without one, each process would draw different trials")
     if block < 1:
         raise ValueError(f"chunk_size must be at least 1, got {block}")
-    blocks = -(-n // block)
-    first, last = i * blocks // k, (i + 1) * blocks // k
-    return [
-        (np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,)))), min(block, n - b * block))
-        for b in range(first, last)
-    ]
+    low, high = i * n // k, (i + 1) * n // k
+    if low == high:  # fewer trials than shards
+        return []
+    parts = []
+    for b in range(low // block, -(-high // block)):
+        size = min(block, n - b * block)
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,))))
+        parts.append((rng, size, slice(max(low - b * block, 0), min(high - b * block, size))))
+    return parts
 
 
 def head(batch: Batch, n: int) -> Batch:
     """The first `n` trials of a batch, padding trimmed to the longest of them."""
-    longest = int(batch.length[:n].max())
+    return rows(batch, slice(0, n))
+
+
+def rows(batch: Batch, part: slice) -> Batch:
+    """The trials `part` (a slice without step) of a batch, padding trimmed to the longest of them."""
+    longest = int(batch.length[part].max())
     return Batch(
-        batch.ob[:n, :longest],
-        batch.gt[:n, :longest],
-        batch.length[:n],
-        {k: v[:n] for k, v in batch.variables.items()},
-        {k: v[:n] for k, v in batch.start.items()},
-        {k: v[:n] for k, v in batch.end.items()},
-        batch.period_id[:n, :longest],
-        None if batch.weight is None else batch.weight[:n, :longest],
+        batch.ob[part, :longest],
+        batch.gt[part, :longest],
+        batch.length[part],
+        {k: v[part] for k, v in batch.variables.items()},
+        {k: v[part] for k, v in batch.start.items()},
+        {k: v[part] for k, v in batch.end.items()},
+        batch.period_id[part, :longest],
+        None if batch.weight is None else batch.weight[part, :longest],
     )
 
 

@@ -9,6 +9,7 @@ path, so a worker on another node needs taskspec installed but not the spec file
     ray.data.read_parquet("out")                          # or pandas, polars, pyarrow
 
     from ray.rllib.algorithms.ppo import PPOConfig
+    PPOConfig().environment("taskspec/PerceptualDecisionMaking-v0")   # plain ids: see taskspec.rllib_registry
     td.register_rllib()                                   # tune.register_env("taskspec", td.env_creator)
     config = PPOConfig().environment("taskspec", env_config={"spec_text": text, "sigma": 0.5})
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .export import SHARD_BLOCK, write_npz, write_parquet
+from .export import write_npz, write_parquet
 from .library import Sources, class_from_sources, load, load_text
 from .runtime import TrialEnv
 from .runtime.vector import SteppedVectorEnv, TrialVectorEnv
@@ -78,11 +79,8 @@ def export_shards(
 
     if fmt not in ("parquet", "npz"):
         raise ValueError(f"fmt must be 'parquet' or 'npz', got {fmt!r}")
-    if not 1 <= shards <= -(-n // SHARD_BLOCK):
-        raise ValueError(
-            f"shards must be between 1 and the number of blocks of {SHARD_BLOCK} trials "
-            f"({-(-n // SHARD_BLOCK)} for {n} trials), got {shards}"
-        )
+    if not 1 <= shards <= n:
+        raise ValueError(f"shards must be between 1 and the number of trials ({n}), got {shards}")
     cls = load(task) if spec_text is None else load_text(spec_text)  # type: ignore[arg-type]  # errors here, not in a worker
     cls(**params)  # parameters checked here too
     assert cls.spec_origin is not None

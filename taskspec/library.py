@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import types
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -569,6 +570,7 @@ def register_all() -> None:
 
 
 _ENTRY_POINT = "taskspec.library:_make_registered"
+registration_listeners: list[Callable[[str, dict[str, Any]], None]] = []  # told of each id registered
 
 
 def _register(env_id: str, kwargs: dict[str, Any]) -> None:
@@ -585,3 +587,5 @@ def _register(env_id: str, kwargs: dict[str, Any]) -> None:
         disable_env_checker=True,
         order_enforce=False,
     )
+    for listener in registration_listeners:  # taskspec.rllib_registry: RLlib's env runners find the id in Ray Tune
+        listener(env_id, kwargs)

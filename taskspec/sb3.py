@@ -9,11 +9,21 @@ arrays (`TrialVectorEnv`) and speaks SB3's protocol:
     model = PPO("MlpPolicy", VecEnv("PerceptualDecisionMaking", num_envs=64, seed=0)).learn(100_000)
 
 Trials are reported as SB3 episodes: at each trial's end the env's info carries
-`episode = {"r": return of the trial, "l": its steps, "t": seconds since start}`, which SB3
-logs as `ep_rew_mean`/`ep_len_mean`, also for tasks whose trials never end an episode. With
-`episode="trial"` (or a spec with `episode: trial`) each trial is a real episode: `done` is
-True at its end, with `terminal_observation`, and the sub-env moves on to its next trial,
-as SB3 expects; those sub-envs are stepped one by one.
+`episode = {"r": return of the trial, "l": its steps, "t": seconds since start}`, as SB3's
+`Monitor` would, which SB3 logs as `ep_rew_mean`/`ep_len_mean`.
+
+On continuing tasks (the default: the session goes on from trial to trial) each trial's end is
+also `done`, as a truncated episode (`info["TimeLimit.truncated"]`, with `terminal_observation`
+the observation the session goes on with): SB3 counts episodes by `done` (`evaluate_policy`
+would wait forever for one), and PPO and A2C bootstrap a truncated episode's return with the
+value of that observation, so the value of what follows a trial is kept. What a `done` does
+reset is a recurrent policy's memory (RecurrentPPO starts each trial afresh): for tasks whose
+trials depend on earlier ones (blocks, history), `trials_as_episodes=False` keeps the memory
+and reports trials through `info["episode"]` only (then `evaluate_policy` cannot count them).
+
+With `episode="trial"` (or a spec with `episode: trial`) each trial is a real episode: `done` is
+True at its end (terminated, not truncated), with `terminal_observation`, and the sub-env moves
+on to its next trial, as SB3 expects; those sub-envs are stepped one by one.
 """
 
 from __future__ import annotations
@@ -41,6 +51,7 @@ class VecEnv(_SB3VecEnv):
         spec_text: str | None = None,
         seed: int | None = None,
         episode: str | None = None,
+        trials_as_episodes: bool = True,
         **params: Any,
     ):
         if (task is None) == (spec_text is None):
@@ -49,6 +60,7 @@ class VecEnv(_SB3VecEnv):
         if num_envs < 1:
             raise ValueError(f"num_envs must be at least 1, got {num_envs}")
         self.episodic = (episode or cls.episode) == "trial"
+        self.trials_as_episodes = trials_as_episodes
         if self.episodic:
             self.envs: list[TrialEnv] = [cls(episode="trial", **params) for _ in range(num_envs)]
             self.vector: TrialVectorEnv | None = None
@@ -80,8 +92,11 @@ class VecEnv(_SB3VecEnv):
     def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
         if self.vector is not None:
             obs, rewards, _, _, info = self.vector.step(self._actions)
-            ended, dones = info["new_trial"], np.zeros(self.num_envs, bool)
+            ended = info["new_trial"]
+            dones = ended.copy() if self.trials_as_episodes else np.zeros(self.num_envs, bool)
             infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
+            for i in np.flatnonzero(dones).tolist():  # a truncated episode: the session goes on from obs[i]
+                infos[i] = {"terminal_observation": obs[i].copy(), "TimeLimit.truncated": True}
             performance = info.get("performance")
         else:
             obs, rewards, dones, infos, ended, performance = self._step_envs()
@@ -139,4 +154,8 @@ class VecEnv(_SB3VecEnv):
         return [getattr(env, method_name)(*method_args, **method_kwargs) for env in self._targets(indices)]
 
     def env_is_wrapped(self, wrapper_class: type, indices: Any = None) -> list[bool]:
-        return [False for _ in self._get_indices(indices)]
+        # The sub-envs report `info["episode"]` themselves, as SB3's Monitor does: `evaluate_policy`
+        # asks for Monitor to know it may read episode returns from there.
+        from stable_baselines3.common.monitor import Monitor
+
+        return [wrapper_class is Monitor for _ in self._get_indices(indices)]

@@ -407,13 +407,14 @@ def test_non_utf8_file_name_through_a_real_command_line(tmp_path):
 
 def test_dataset_budget_message_names_what_the_command_can_change(tmp_path, capsys):
     output = tmp_path / "long.npz"
+    # chunks are sized by steps (issue 22), so only trials too long for even an env's own chunk of 64 fail
     code, out, err = run_cli(capsys, "dataset", "PerceptualDecisionMaking", "-n", "10", "-o", str(output),
-                             "--set", "timing={stimulus: 2000000}", "--quiet")
+                             "--set", "dim_ring=500", "--set", "timing={stimulus: 200000}", "--quiet")
     assert (code, out) == (1, "")
     line = one_line(err)
-    assert line.startswith("PerceptualDecisionMaking: periods: ") and "GiB" in line
+    assert line.startswith("PerceptualDecisionMaking: periods: 64 trials of up to 2002 steps") and "GiB" in line
     assert "chunk_size" not in line
-    assert line.endswith("`taskspec dataset` builds 8192 trials at a time: shorten the trials "
+    assert line.endswith("that is the smallest chunk `taskspec dataset` builds: shorten the trials "
                          "(--set timing={period: ms}) or use a larger step (--set dt=...)")
     assert list(tmp_path.iterdir()) == []
 

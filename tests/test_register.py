@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import gymnasium as gym
@@ -102,3 +104,25 @@ def test_register_text_under_its_task_name_and_refuse_a_different_spec_there() -
 def test_register_refuses_an_id_gymnasium_cannot_parse() -> None:
     with pytest.raises(ValueError, match="not a gymnasium id"):
         taskspec.register("lab/My Task", spec_text=GONOGO)
+
+
+# ----- issue 22: registrations are shared with Ray Tune's registry for RLlib's env runners -----
+
+def test_registrations_are_recorded_for_rllib_with_their_spec_text(tmp_path) -> None:
+    from taskspec.rllib_registry import _ids, rllib_env
+
+    spec = tmp_path / "mine.yaml"
+    spec.write_text(GONOGO.replace("task: GoNogo", "task: SharedGoNogo"))
+    env_id = taskspec.register(spec)
+    spec.unlink()  # a worker never reads the file: the registration holds the text
+    registration = _ids[env_id]
+    assert [text for _, text in registration["sources"]] and "SharedGoNogo" in registration["sources"][0][1]
+    env = rllib_env(registration, {})
+    assert env.task_name == "SharedGoNogo"
+    assert "taskspec/GoNogo-v0" in _ids  # the bundled tasks too
+
+
+def test_importing_taskspec_imports_no_ray() -> None:
+    code = "import sys, taskspec; print(sorted(m for m in sys.modules if m == 'ray' or m.startswith('ray.')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]"

@@ -1,4 +1,7 @@
-"""SB3 on the native vector env (issue 13, item 4): protocol, equality with gymnasium's vector env, episodes."""
+"""SB3 on the native vector env (issue 13, item 4; issue 22): protocol, equality with gymnasium's vector env,
+episodes, evaluate_policy."""
+
+import warnings
 
 import gymnasium as gym
 import numpy as np
@@ -23,9 +26,12 @@ def test_steps_equal_the_native_vector_env():
         n_obs, n_rewards, _, _, n_info = native.step(a)
         np.testing.assert_array_equal(obs, n_obs)
         np.testing.assert_allclose(rewards, n_rewards)
-        assert not dones.any() and len(infos) == 5
+        assert len(infos) == 5
         ended = [i for i, info in enumerate(infos) if "episode" in info]
-        assert ended == np.flatnonzero(n_info["new_trial"]).tolist()
+        assert ended == np.flatnonzero(n_info["new_trial"]).tolist() == np.flatnonzero(dones).tolist()
+        for i in ended:  # a truncated episode: the session goes on from the observation returned
+            assert infos[i]["TimeLimit.truncated"] is True
+            np.testing.assert_array_equal(infos[i]["terminal_observation"], obs[i])
         trials += len(ended)
     assert trials > 20
 
@@ -81,3 +87,41 @@ def test_recurrent_ppo_accepts_it():
                                      batch_size=128, n_epochs=1, seed=0, device="cpu", verbose=0)
     model.learn(total_timesteps=256)
     assert model.num_timesteps >= 256
+
+
+def _evaluate(model, env, episodes):
+    from stable_baselines3.common.evaluation import evaluate_policy
+
+    calls = [0]
+
+    def guard(local_vars, global_vars):  # evaluate_policy waits for `done`: fail instead of hanging
+        calls[0] += 1
+        if calls[0] > 50_000:
+            raise AssertionError("evaluate_policy saw no episode end in 50,000 env steps")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "not wrapped with a Monitor" warning: the env reports episodes itself
+        return evaluate_policy(model, env, n_eval_episodes=episodes, callback=guard, return_episode_rewards=True)
+
+
+def test_evaluate_policy_counts_trials_on_continuing_tasks():
+    env = VecEnv("PerceptualDecisionMaking", num_envs=4, seed=0)
+    model = PPO("MlpPolicy", env, n_steps=16, batch_size=64, n_epochs=1, seed=0, device="cpu", verbose=0)
+    returns, lengths = _evaluate(model, env, 12)
+    assert len(returns) == 12 and lengths == [22] * 12  # PerceptualDecisionMaking's trials last 22 steps
+    assert all(r <= 1.0 for r in returns)  # at most the reward for a correct choice
+    model.learn(total_timesteps=256)
+    assert model.ep_info_buffer and all(info["l"] == 22 for info in model.ep_info_buffer)
+
+
+def test_evaluate_policy_on_episodic_sub_envs_and_trials_kept_in_one_episode():
+    env = VecEnv("GoNogo", num_envs=2, seed=0, episode="trial")
+    model = A2C("MlpPolicy", env, n_steps=8, seed=0, device="cpu", verbose=0)
+    returns, _ = _evaluate(model, env, 4)
+    assert len(returns) == 4
+    session = VecEnv("PerceptualDecisionMaking", num_envs=2, seed=0, trials_as_episodes=False)
+    session.reset()
+    for _ in range(44):
+        _, _, dones, infos = session.step(np.array([0, 0]))
+        assert not dones.any()
+    assert "episode" in infos[0] and "terminal_observation" not in infos[0]  # trials reported, memory kept
