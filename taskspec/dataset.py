@@ -146,6 +146,7 @@ def head(batch: Batch, n: int) -> Batch:
         {k: v[:n] for k, v in batch.end.items()},
         batch.period_id[:n, :longest],
         None if batch.weight is None else batch.weight[:n, :longest],
+        None if batch.regression is None else batch.regression[:n, :longest],
     )
 
 
@@ -167,6 +168,9 @@ def concatenate(chunks: list[Batch]) -> Batch:
         end={k: np.concatenate([c.end[k] for c in chunks]) for k in chunks[0].end},
         period_id=np.concatenate([pad(c.period_id, -1) for c in chunks]),
         weight=None if any(c.weight is None for c in chunks) else np.concatenate([pad(c.weight) for c in chunks]),  # type: ignore[arg-type]
+        regression=None
+        if any(c.regression is None for c in chunks)
+        else np.concatenate([pad(c.regression) for c in chunks]),  # type: ignore[arg-type]
     )
 
 
