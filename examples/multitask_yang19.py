@@ -9,11 +9,11 @@ names), a one-hot rule input (group `rule`) telling the network which task it is
 the loss weights the specs declare (`loss:`: Yang et al.'s cost mask, with 0 for the first
 100 ms and for 100 ms after the go cue, 5 for the response, and the fixation output counted
 twice). The network is trained with Yang's loss (`taskspec.losses.yang_loss`: the cost mask
-multiplies the error before squaring, so the response counts 25 times and the fixation output 4
-times) on a one-hot of the ground truth; these are NeuroGym's versions of his tasks, with class
-labels (`examples/train_yang19_paper.py` trains on his own tasks and regression targets). At the end it prints each task's accuracy on new
-trials (the action at the last step of the trial, argmax of the outputs, equals the ground
-truth) and the wall time.
+multiplies the error before squaring, so the response counts 25 times and the fixation output
+4 times) on a one-hot of the ground truth; these are NeuroGym's versions of his tasks, with
+class labels (`examples/train_yang19_paper.py` trains on his own tasks and targets). At the
+end it prints each task's accuracy on new trials (the action at the last step of the trial,
+argmax of the outputs, equals the ground truth) and the wall time.
 """
 
 from __future__ import annotations

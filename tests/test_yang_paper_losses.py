@@ -90,6 +90,7 @@ def test_popvec_and_target_angle_recover_a_bump_centre():
 def test_get_perf_on_hand_made_outputs():
     """Yang's rule: fixation trials need the fixation output > 0.5; response trials need it <= 0.5
     and the ring's population vector within 0.2 pi of the target."""
+
     def out(fix: float, angle: float | None) -> np.ndarray:
         ring = np.full(32, 0.05) if angle is None else 0.05 + bump(angle)
         return np.concatenate([[fix], ring])

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from yang_paper_stats import summarise, trial_statistics, two_stimuli
 
 import taskspec
-from yang_paper_stats import summarise, trial_statistics, two_stimuli
 
 REFERENCE = json.loads((Path(__file__).resolve().parent / "data" / "yang19paper" / "reference.json").read_text())
 RULES = list(REFERENCE["rules"])
@@ -37,8 +37,12 @@ def our_statistics(rule: str) -> dict[str, dict[str, float]]:
     for i in range(N):
         steps = int(batch.length[i])
         bounds = {p: (int(batch.start[p][i]), int(batch.end[p][i])) for p in batch.start}
-        row = trial_statistics(batch.ob[i, :steps], batch.regression[i, :steps], batch.weight[i, :steps],
-                               {p: b - a for p, (a, b) in bounds.items()})
+        row = trial_statistics(
+            batch.ob[i, :steps],
+            batch.regression[i, :steps],
+            batch.weight[i, :steps],
+            {p: b - a for p, (a, b) in bounds.items()},
+        )
         if rule.startswith(("dms", "dmc")):
             row.update(two_stimuli(batch.ob[i, :steps], bounds))
         rows.append(row)
@@ -47,9 +51,30 @@ def our_statistics(rule: str) -> dict[str, dict[str, float]]:
 
 def test_the_family_is_yangs_20_rules_in_his_order():
     assert sorted(taskspec.list_tasks(tag="yang19paper")) == sorted(f"yang19paper.{r}" for r in RULES)
-    for index, rule in enumerate(["fdgo", "reactgo", "delaygo", "fdanti", "reactanti", "delayanti", "dm1", "dm2",
-                                  "contextdm1", "contextdm2", "multidm", "delaydm1", "delaydm2", "contextdelaydm1",
-                                  "contextdelaydm2", "multidelaydm", "dmsgo", "dmsnogo", "dmcgo", "dmcnogo"]):
+    for index, rule in enumerate(
+        [
+            "fdgo",
+            "reactgo",
+            "delaygo",
+            "fdanti",
+            "reactanti",
+            "delayanti",
+            "dm1",
+            "dm2",
+            "contextdm1",
+            "contextdm2",
+            "multidm",
+            "delaydm1",
+            "delaydm2",
+            "contextdelaydm1",
+            "contextdelaydm2",
+            "multidelaydm",
+            "dmsgo",
+            "dmsnogo",
+            "dmcgo",
+            "dmcnogo",
+        ]
+    ):
         env = taskspec.make(f"yang19paper.{rule}")
         assert env.params["rule_index"] == index
         assert env.observation_space.shape == (85,) and env.action_space.n == 33

@@ -72,12 +72,16 @@ def test_tasks_without_it_have_none(tmp_path):
 
 def test_a_variant_patches_an_entry_by_name(tmp_path):
     write(tmp_path, SPEC, "base.yaml")
-    variant = write(tmp_path, """\
+    variant = write(
+        tmp_path,
+        """\
         task: RegressionVariant
         extends: base.yaml
         regression:
           - {name: hold, value: 0.5}
-        """, "variant.yaml")
+        """,
+        "variant.yaml",
+    )
     batch = taskspec.generate_trials(variant, 20, seed=0)
     assert batch.regression is not None
     np.testing.assert_allclose(batch.regression[:, 0, 0], 0.55)
@@ -88,7 +92,10 @@ def test_a_variant_patches_an_entry_by_name(tmp_path):
     ("entry", "message"),
     [
         ("{where: stimulus, value: 1}", r"regression\[0\]\.where: unknown action group 'stimulus'"),
-        ("{where: [fixation, choise], value: 1}", r"regression\[0\]\.where\[1\]: unknown action group 'choise'.*choice"),
+        (
+            "{where: [fixation, choise], value: 1}",
+            r"regression\[0\]\.where\[1\]: unknown action group 'choise'.*choice",
+        ),
         ("{during: decisoin, where: choice, value: 1}", r"regression\[0\]\.during: .*decisoin"),
         ("{where: choice, value: nope}", r"regression\[0\]\.value: .*nope"),
         ("{where: choice, value: performance}", r"regression\[0\]\.value: a regression target cannot depend"),

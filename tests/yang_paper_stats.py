@@ -90,6 +90,9 @@ def summarise(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     out = {}
     for key in keys:
         values = np.array([row[key] for row in rows if key in row], float)
-        out[key] = {"mean": float(values.mean()), "sd": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
-                    "n": int(len(values))}
+        out[key] = {
+            "mean": float(values.mean()),
+            "sd": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+            "n": int(len(values)),
+        }
     return out

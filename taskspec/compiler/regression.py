@@ -41,5 +41,7 @@ def lower_regression(lowerer: Any, step: Context, unknown_at_fill: set[str]) -> 
                 "a regression target cannot depend on state variables or the performance: it is computed "
                 "before the agent acts",
             )
-        placements.append(ir.RegressionIR(lowerer.check_periods((*path, "during"), placement.during), tuple(groups), value))
+        placements.append(
+            ir.RegressionIR(lowerer.check_periods((*path, "during"), placement.during), tuple(groups), value)
+        )
     return tuple(placements)

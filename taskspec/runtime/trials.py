@@ -414,7 +414,9 @@ class _Builder:
         value = _finite(value, "the regression value")
         if value.ndim and value.shape[-1] not in (1, len(cols)):
             named = ", ".join(repr(g) for g in groups)
-            raise ValueError(f"the regression value has {value.shape[-1]} entries but {named} have {len(cols)} column(s)")
+            raise ValueError(
+                f"the regression value has {value.shape[-1]} entries but {named} have {len(cols)} column(s)"
+            )
         full = np.broadcast_to(value, (*self.regression.shape[:2], len(cols)))
         where = self.region(periods)
         block = self.regression[:, :, cols]

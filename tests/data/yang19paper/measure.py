@@ -40,8 +40,19 @@ def main(repo: str) -> None:
     from yang_paper_stats import summarise, trial_statistics, two_stimuli
 
     rules = task.rules_dict["all"]
-    hp = {"dt": 20, "alpha": 0.2, "sigma_x": 0.01, "n_eachring": 32, "num_ring": 2, "n_rule": 20,
-          "rule_start": 65, "n_input": 85, "n_output": 33, "loss_type": "lsq", "ruleset": "all"}
+    hp = {
+        "dt": 20,
+        "alpha": 0.2,
+        "sigma_x": 0.01,
+        "n_eachring": 32,
+        "num_ring": 2,
+        "n_rule": 20,
+        "rule_start": 65,
+        "n_input": 85,
+        "n_output": 33,
+        "loss_type": "lsq",
+        "ruleset": "all",
+    }
     out: dict = {"source": "gyyang/multitask task.py", "n_trials": N, "dt": 20, "rules": {}}
     noise = []
     for r, rule in enumerate(rules):
@@ -59,13 +70,12 @@ def main(repo: str) -> None:
             rows.append(row)
         out["rules"][rule] = summarise(rows)
         # the input noise: the same trial drawn twice from one seed, with and without noise
+        both_ways = []
         for with_noise in (False, True):
             hp["rng"] = np.random.RandomState(SEED)
             np.random.seed(SEED)
-            trial = task.generate_trials(rule, hp, "random", noise_on=with_noise, batch_size=16)
-            if with_noise:
-                noise.append(trial.x - clean)
-            clean = trial.x
+            both_ways.append(task.generate_trials(rule, hp, "random", noise_on=with_noise, batch_size=16).x)
+        noise.append(both_ways[1] - both_ways[0])
         print(rule, file=sys.stderr)
     both = np.concatenate([n.reshape(-1, 85) for n in noise])
     out["input_noise_sd"] = float(both.std())

@@ -1,0 +1,55 @@
+"""examples/train_yang19_paper.py runs: a few iterations of Yang's network on the 20 yang19paper rules."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+def load_example():
+    path = Path(__file__).resolve().parent.parent / "examples" / "train_yang19_paper.py"
+    spec = importlib.util.spec_from_file_location("train_yang19_paper", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_few_iterations_train_and_log(tmp_path):
+    pytest.importorskip("torch", reason="the example needs torch")
+    example = load_example()
+    log_path = tmp_path / "log.json"
+    log = example.main(
+        ["--iterations", "3", "--batch", "8", "--eval-every", "16", "--eval-trials", "4", "--log", str(log_path)]
+    )
+    assert log["trials_total"] == 24 and log["trials"][0] == 0 and log["trials"][-1] == 24
+    assert all(math.isfinite(v) for v in log["loss"][1:])
+    assert set(log["final"]) == set(example.RULES) and all(0 <= p <= 1 for p in log["final"].values())
+    assert json.loads(log_path.read_text())["trials_total"] == 24
+
+
+def test_the_network_is_yangs():
+    torch = pytest.importorskip("torch")
+    example = load_example()
+    net = example.LeakyRNN(seed=1)
+    assert tuple(net.w_in.shape) == (85, 256) and tuple(net.w_rec.shape) == (256, 256)
+    w = net.w_rec.detach().numpy().astype(float)
+    assert abs(w @ w.T - 0.25 * np.eye(256)).max() < 1e-4  # 0.5 x an orthogonal matrix
+    net.eval()
+    with torch.no_grad():
+        out = net(torch.zeros(2, 5, 85))
+    assert out.shape == (2, 5, 33) and float(out.min()) > 0 and float(out.max()) < 1  # a sigmoid readout
+    # leaky: with the drive on for one step only, the state decays by 1 - alpha = 0.8 per step
+    x = torch.zeros(1, 3, 85)
+    x[0, 0, 0] = 1.0
+    with torch.no_grad():
+        drive = torch.relu(x[0, 0] @ net.w_in + net.b)
+        h1 = 0.2 * drive
+        h2 = 0.8 * h1 + 0.2 * torch.relu(h1 @ net.w_rec + net.b)
+        expected = torch.sigmoid(net.out(h2))
+        assert torch.allclose(net(x)[0, 1], expected, atol=1e-6)
