@@ -112,3 +112,12 @@ def test_a_value_of_the_wrong_width_is_refused(tmp_path):
     text = SPEC.split("regression:")[0] + "regression:\n  - {where: choice, value: '[1, 2]'}\n"
     with pytest.raises(Exception, match="regression value has 2 entries but 'choice' have 3 column"):
         taskspec.generate_trials(write(tmp_path, text), 4, seed=0)
+
+
+def test_the_jax_backend_refuses_it_with_a_located_sentence(tmp_path):
+    tj = pytest.importorskip("taskspec.jax")
+    jax = pytest.importorskip("jax")
+    with pytest.raises(
+        taskspec.SpecError, match=r"task.yaml:\d+:\d+: regression\[0\]\.value: the JAX backend does not"
+    ):
+        tj.generate_trials(write(tmp_path, SPEC), jax.random.PRNGKey(0), 4)
