@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -122,27 +123,34 @@ def evaluate(net: LeakyRNN, envs: dict[str, object], trials: int, seed: int) -> 
 
 
 def plot(log: dict, path: Path) -> None:
+    """The learning curve (every rule, their mean and the worst) beside the last evaluation per rule."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     trials = np.array(log["trials"])
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, (ax, bars) = plt.subplots(1, 2, figsize=(11, 4.4), gridspec_kw={"width_ratios": [3, 2]})
     for rule in RULES:
-        ax.plot(trials, [p[rule] for p in log["perf"]], lw=0.8, alpha=0.7)
+        ax.plot(trials, [p[rule] for p in log["perf"]], lw=0.7, alpha=0.5)
     ax.plot(trials, [np.mean(list(p.values())) for p in log["perf"]], "k", lw=2.5, label="mean of 20 rules")
     ax.plot(trials, [min(p.values()) for p in log["perf"]], "k--", lw=1.5, label="worst rule")
     ax.axhline(0.9, color="grey", lw=0.8, ls=":")
     ax.set_xlabel("trials trained")
     ax.set_ylabel("performance (Yang's get_perf)")
     ax.set_ylim(0, 1.02)
-    ax.set_title(
-        f"yang19paper, 20 rules, one network ({log['wall_seconds'] / 60:.0f} min, {log['machine']})", fontsize=9
-    )
+    minutes = log["wall_seconds"] / 60
+    ax.set_title(f"{log['trials_total']:,} trials in {minutes:.0f} min ({log['machine']})", fontsize=8)
     ax.legend(loc="lower right", fontsize=8)
+    final = log["perf"][-1]
+    bars.barh(range(len(RULES)), [final[r] for r in RULES], color="0.5")
+    bars.set_yticks(range(len(RULES)), RULES, fontsize=7)
+    bars.invert_yaxis()
+    bars.axvline(0.9, color="grey", lw=0.8, ls=":")
+    bars.set_xlim(0, 1)
+    bars.set_xlabel("performance at the last evaluation")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
@@ -179,7 +187,8 @@ def main(argv: list[str] | None = None) -> dict:
     p = np.array([RULE_WEIGHT.get(r, 1.0) for r in RULES])
     net = LeakyRNN(seed=args.seed)
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
-    log: dict = {"trials": [], "seconds": [], "perf": [], "loss": [], "machine": f"{torch.get_num_threads()} threads"}
+    machine = f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.0f} at start, {torch.get_num_threads()} torch thread"
+    log: dict = {"trials": [], "seconds": [], "perf": [], "loss": [], "machine": machine}
     start, trials, step, losses = time.time(), 0, 0, []
 
     def record() -> bool:
