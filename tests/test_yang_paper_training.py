@@ -23,14 +23,17 @@ def load_example():
 def test_a_few_iterations_train_and_log(tmp_path):
     pytest.importorskip("torch", reason="the example needs torch")
     example = load_example()
+    has_matplotlib = importlib.util.find_spec("matplotlib") is not None
     log_path = tmp_path / "log.json"
     log = example.main(
         ["--iterations", "3", "--batch", "8", "--eval-every", "16", "--eval-trials", "4", "--log", str(log_path)]
+        + (["--figure", str(tmp_path / "curve.png")] if has_matplotlib else [])
     )
     assert log["trials_total"] == 24 and log["trials"][0] == 0 and log["trials"][-1] == 24
     assert all(math.isfinite(v) for v in log["loss"][1:])
     assert set(log["final"]) == set(example.RULES) and all(0 <= p <= 1 for p in log["final"].values())
     assert json.loads(log_path.read_text())["trials_total"] == 24
+    assert not has_matplotlib or (tmp_path / "curve.png").stat().st_size > 10_000
 
 
 def test_the_network_is_yangs():
