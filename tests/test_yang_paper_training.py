@@ -56,3 +56,16 @@ def test_the_network_is_yangs():
         h2 = 0.8 * h1 + 0.2 * torch.relu(h1 @ net.w_rec + net.b)
         expected = torch.sigmoid(net.out(h2))
         assert torch.allclose(net(x)[0, 1], expected, atol=1e-6)
+
+
+def test_the_reported_run_is_the_committed_log():
+    """docs/parity.md's table and totals of the training run are those of the committed log."""
+    root = Path(__file__).resolve().parent.parent
+    log = json.loads((root / "docs" / "figures" / "yang19paper_training.json").read_text())
+    text = (root / "docs" / "parity.md").read_text()
+    assert f"{log['trials_total']:,} trials in {log['wall_seconds'] / 60:.0f} minutes" in text
+    assert f"{100 * log['fraction_of_yang_budget']:.1f}% of Yang's" in text
+    for rule, perf in log["final"].items():
+        assert f"| {rule} | {perf:.2f} |" in text
+    assert sum(p >= 0.9 for p in log["final"].values()) == 6  # "Six rules reached 0.9"
+    assert (root / "docs" / "figures" / "yang19paper_learning_curve.png").stat().st_size > 10_000
