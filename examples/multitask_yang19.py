@@ -8,10 +8,12 @@ uniformly, their observations aligned column for column (the family shares one s
 names), a one-hot rule input (group `rule`) telling the network which task it is doing, and
 the loss weights the specs declare (`loss:`: Yang et al.'s cost mask, with 0 for the first
 100 ms and for 100 ms after the go cue, 5 for the response, and the fixation output counted
-twice). The network is trained with Yang's squared-error loss on a one-hot of the ground truth,
-weighted step by step and output by output. At the end it prints each task's accuracy on new
-trials (the action at the last step of the trial, argmax of the outputs, equals the ground
-truth) and the wall time.
+twice). The network is trained with Yang's loss (`taskspec.losses.yang_loss`: the cost mask
+multiplies the error before squaring, so the response counts 25 times and the fixation output
+4 times) on a one-hot of the ground truth; these are NeuroGym's versions of his tasks, with
+class labels (`examples/train_yang19_paper.py` trains on his own tasks and targets). At the
+end it prints each task's accuracy on new trials (the action at the last step of the trial,
+argmax of the outputs, equals the ground truth) and the wall time.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import torch
 from torch import nn
 
 import taskspec
+from taskspec.losses import yang_loss
 from taskspec.multitask import TaskMix
 
 
@@ -68,7 +71,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         x = torch.from_numpy(batch.ob)
         target = nn.functional.one_hot(torch.from_numpy(batch.gt), actions).float()
         weight = torch.from_numpy(batch.weight)  # (n, T, actions): the cost mask, 0 on padding
-        loss = (weight * (net(x) - target) ** 2).sum() / weight.sum()
+        loss = yang_loss(net(x), target, weight, torch.from_numpy(batch.mask))  # mask x error, then squared
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

@@ -152,6 +152,7 @@ def rows(batch: Batch, part: slice) -> Batch:
         {k: v[part] for k, v in batch.end.items()},
         batch.period_id[part, :longest],
         None if batch.weight is None else batch.weight[part, :longest],
+        None if batch.regression is None else batch.regression[part, :longest],
     )
 
 
@@ -173,6 +174,9 @@ def concatenate(chunks: list[Batch]) -> Batch:
         end={k: np.concatenate([c.end[k] for c in chunks]) for k in chunks[0].end},
         period_id=np.concatenate([pad(c.period_id, -1) for c in chunks]),
         weight=None if any(c.weight is None for c in chunks) else np.concatenate([pad(c.weight) for c in chunks]),  # type: ignore[arg-type]
+        regression=None
+        if any(c.regression is None for c in chunks)
+        else np.concatenate([pad(c.regression) for c in chunks]),  # type: ignore[arg-type]
     )
 
 

@@ -256,8 +256,13 @@ class TaskMix:
         wide = max((w.ndim for w in weights.values()), default=2) == 3
         act = next((w.shape[2] for w in weights.values() if w.ndim == 3), 0)
         weight = np.zeros((n, steps, act) if wide else (n, steps), np.float32)
+        # Regression targets when every task drawn has them (tasks share one action space, so one width).
+        regress = all(b.regression is not None for b in batches.values()) and bool(batches)
+        regression = np.zeros((n, steps, gt_width(first)), np.float32) if regress else None
         for j, rows in parts:
             b, t = batches[j], batches[j].ob.shape[1]
+            if regression is not None:
+                regression[rows, :t] = b.regression
             ob[rows, :t] = lay.place(b.ob, j)
             gt[rows, :t] = b.gt
             length[rows] = b.length
@@ -275,7 +280,13 @@ class TaskMix:
             for j, rows in parts:
                 if name in batches[j].start:
                     start[name][rows], end[name][rows] = batches[j].start[name], batches[j].end[name]
-        return Batch(ob, gt, length, variables, start, end, period_id, weight)
+        return Batch(ob, gt, length, variables, start, end, period_id, weight, regression)
+
+
+def gt_width(env: TrialEnv) -> int:
+    """Columns of the action space: a regression target has one per action column."""
+    space = env.action_space
+    return int(space.n) if env.action_type == "discrete" else int(np.prod(space.shape or (1,)))  # type: ignore
 
 
 def _rule_group(rule_input: bool | str) -> str | None:

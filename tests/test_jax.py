@@ -159,7 +159,8 @@ def jax_runs(request):
 # Every bundled task (with a sample of the Mod-Cog family), the agent-contingent ones included.
 from conftest import TASKS  # noqa: E402
 
-RUNNABLE = list(TASKS)
+# The JAX backend does not render `regression:` yet and refuses such specs (test_yang_paper_regression.py).
+RUNNABLE = [name for name in TASKS if not taskspec.load(name).info.regression_groups]
 CONTINGENT = [name for name in TASKS if taskspec.load(name).info.interactive]
 
 

@@ -304,6 +304,7 @@ class _Generator:
         task = self.task
         method = _Method("_fill", "self, _trials, _vars, _start, _end, t")
         codes = [c for i in task.inputs for c in (i.value, i.noise)] + [g.value for g in task.targets]
+        codes += [r.value for r in task.regression]
         # A state variable read here is its initial value, a trial variable of the batch.
         method.body += self.bind(
             self.reads(codes), {**TRIALS, "var": "_vars[{}]", "state": "_vars[{}]", "rep": "_trials.rep"}
@@ -323,6 +324,11 @@ class _Generator:
             method.body += [
                 self.where.mark(g.value.where),
                 f"_trials.set_target({g.periods!r}, {render(g.value.expr, True)})",
+            ]
+        for k, r in enumerate(task.regression):
+            method.body += [
+                self.where.mark(r.value.where),
+                f"_trials.add_regression({k}, {r.periods!r}, {render(r.value.expr, True)})",
             ]
         if not method.body:
             method.body.append("pass  # no inputs and no targets: observations and ground truth stay 0")
@@ -537,6 +543,7 @@ class _Generator:
             ("input_groups", _literal(tuple(i.groups for i in task.inputs))),
             ("state_inputs", _literal(tuple(i.index for i in task.inputs if i.follows_state))),
             ("has_target", repr(bool(task.targets))),
+            ("regression_groups", _literal(tuple(r.groups for r in task.regression))),
             ("episode", repr(task.episode)),
             ("action_type", repr(task.action_type)),
             ("action_bounds", _literal(task.action_bounds)),
@@ -567,6 +574,7 @@ class _Generator:
             "input_groups": "()",
             "state_inputs": "()",
             "has_target": "False",
+            "regression_groups": "()",
             "episode": "'continuing'",
             "action_type": "'discrete'",
             "flow": "{}",

@@ -86,7 +86,7 @@ def check_merge_keys(lowerer: Any) -> None:
     """`insert` and `remove` act while a variant is merged over its parent: left over, they acted on nothing."""
     spec = lowerer.spec
     entries: list[tuple[Path_, Any]] = [(("periods", n), t) for n, t in spec.periods.items()]
-    for key in ("inputs", "target", "outcomes", "timeout"):
+    for key in ("inputs", "target", "regression", "outcomes", "timeout"):
         entries += [((key, i), e) for i, e in enumerate(getattr(spec, key))]
     for path, entry in entries:
         if getattr(entry, "insert", None) is not None:

@@ -35,7 +35,7 @@ from .expressions import MAX_EXPRESSION_CHARS
 from .loader import Document, Path_
 
 MERGED_SECTIONS = {"params", "rewards", "observation", "action", "session", "trial", "state", "periods", "define"}
-LIST_SECTIONS = {"inputs", "target", "outcomes", "timeout"}
+LIST_SECTIONS = {"inputs", "target", "regression", "outcomes", "timeout"}
 INHERITING_SECTIONS = {"trial", "periods"}  # entries whose expression may wrap the parent's as `inherited`
 NOT_IN_MODIFIERS = ("task", "extends", "modifiers", "description", "reference", "tags")
 MAX_DEPTH = 8

@@ -104,6 +104,13 @@ class TargetIR:
 
 
 @dataclass(frozen=True)
+class RegressionIR:
+    periods: tuple[str, ...]
+    groups: tuple[str, ...]  # action groups, concatenated
+    value: Code
+
+
+@dataclass(frozen=True)
 class RuleIR:
     periods: tuple[str, ...]
     when: Code
@@ -149,6 +156,7 @@ class TaskIR:
     rules: tuple[RuleIR, ...]
     timeouts: tuple[RuleIR, ...]
     loss: LossIR | None = None
+    regression: tuple[RegressionIR, ...] = ()  # values an output per action column should take
     reads_history: bool = False  # a session variable reads the finished trial's outcome: trials one at a time
     reads_performance: bool = False  # rules, conditions or inputs read the current trial's performance
 

@@ -20,6 +20,7 @@ from .loader import Document, Path_, dotted
 from .loss import lower_loss
 from .models import GroupChoice, PeriodTiming, RepeatedPeriods, Response, TaskSpec
 from .names import class_name, name_problem
+from .regression import lower_regression
 
 FLOAT32_MAX = 3.4028234663852886e38
 MAX_GROUPS, MAX_PERIODS, MAX_RULES, MAX_PARAMS = 64, 200, 200, 200
@@ -231,6 +232,7 @@ class _Lowerer:
                     "the target cannot depend on state variables or the performance: it is computed "
                     "before the agent acts; compare with the state in an outcome rule",
                 )
+        regression = lower_regression(self, step, state_names | OUTCOME)
         rule_ctx = self.context(
             ["param", *TRIAL, "state variable", "action group", "reward"], ["t", "action", "target"], timing=True
         )
@@ -302,6 +304,7 @@ class _Lowerer:
                 ]
             ),
             loss=loss,
+            regression=regression,
         )
 
     def lower_param(self, name: str, param: Any) -> ir.ParamIR:

@@ -136,6 +136,22 @@ class Target(Strict):
     remove: bool = Field(False, description="In a variant: remove the inherited entry with this `name`.")
 
 
+class Regression(Strict):
+    """Adds a value to action groups' columns of the regression target (`Batch.regression`) during some periods.
+
+    A network with one output per action column can then be trained on these values (e.g. Yang et
+    al.'s 0.8 bump on 0.05) instead of, or beside, the class labels of `target`."""
+
+    during: Names | None = Field(None, description="Periods where the placement applies; default: the whole trial.")
+    where: Names = Field(description="Action group(s); several groups are concatenated in order.")
+    value: Expr = Field(description="Value added; scalar or one entry per column of `where`.")
+    name: str | None = Field(
+        None, description="A label a variant's entry with the same name patches (or removes: `remove: true`)."
+    )
+    insert: Insert | None = Field(None, description="In a variant: where the new entry goes among the inherited ones.")
+    remove: bool = Field(False, description="In a variant: remove the inherited entry with this `name`.")
+
+
 class Outcome(Strict):
     """A rule checked at each step; the first rule whose period and condition match decides the step."""
 
@@ -268,6 +284,10 @@ class TaskSpec(Strict):
     )
     inputs: list[Input] = Field(default_factory=list, description="Observation placements.")
     target: list[Target] = Field(default_factory=list, description="Ground-truth placements.")
+    regression: list[Regression] = Field(
+        default_factory=list,
+        description="Regression-target placements on the action columns, summed (0 elsewhere); see the tutorial.",
+    )
     outcomes: list[Outcome] = Field(default_factory=list, description="Rules evaluated at each step.")
     timeout: list[Timeout] = Field(default_factory=list, description="Rules for trials that end by running out.")
 

@@ -86,6 +86,7 @@ def reference_markdown() -> str:
         models.RepeatedPeriods,
         models.Input,
         models.Target,
+        models.Regression,
         models.Outcome,
         models.Timeout,
         models.Response,

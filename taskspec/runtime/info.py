@@ -45,6 +45,7 @@ class TaskInfo:
     input_groups: tuple[tuple[str, ...], ...] = ()  # the observation groups each input writes
     state_inputs: tuple[int, ...] = ()  # inputs whose value follows the agent's state
     has_target: bool = False
+    regression_groups: tuple[tuple[str, ...], ...] = ()  # the action groups each regression placement writes
     episode: str = "continuing"  # or "trial": one episode per trial
     action_type: str = "discrete"
     action_bounds: tuple[float, float] = (-1.0, 1.0)

@@ -43,6 +43,8 @@ class Batch:
     # (n, T) or (n, T, act) float32 loss weights (0 on padding; `runtime.weights`), filled by
     # `generate_trials`; None in the batches an env builds for itself.
     weight: np.ndarray | None = None
+    # (n, T, act) float32 regression targets of the spec's `regression:` key (0 on padding); None without it
+    regression: np.ndarray | None = None
 
     @property
     def mask(self) -> np.ndarray:
@@ -152,7 +154,9 @@ def _build(
     ms_end = {k: (v * env.dt)[:, None, None] for k, v in end.items()}
     time_ms = (np.arange(longest) * env.dt)[None, :, None]
     env._call(env._fill, builder, columns, ms_start, ms_end, time_ms)
-    return Batch(builder.ob, builder.gt, length, variables, start, end, builder.period_ids())
+    batch = Batch(builder.ob, builder.gt, length, variables, start, end, builder.period_ids())
+    batch.regression = builder.regression
+    return batch
 
 
 def _layout(env: TrialEnv, durations: dict[str, Any], n: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -175,6 +179,11 @@ def _layout(env: TrialEnv, durations: dict[str, Any], n: int) -> tuple[dict[str,
         start[name] = end[after] if after is not None else np.zeros(n, np.int64)
         end[name] = start[name] + steps
     return start, end
+
+
+def _action_width(env: TrialEnv) -> int:
+    space = env.action_space
+    return int(space.n) if env.action_type == "discrete" else int(np.prod(space.shape or (1,)))  # type: ignore
 
 
 def _finite(value: Any, what: str, dtype: Any = np.float32) -> np.ndarray:
@@ -306,6 +315,9 @@ class _Builder:
         self.uniform = {p: n > 0 and s.min() == s.max() and end[p].min() == end[p].max() for p, s in start.items()}
         self._regions: dict[tuple[str, ...], slice | np.ndarray] = {}
         self.serving = False
+        # Regression targets, one column per action column: made by the first placement, unless serving
+        # `step`, which never reads them (so they are never in scratch memory either).
+        self.regression: np.ndarray | None = None
 
     def region(self, periods: tuple[str, ...]) -> slice | np.ndarray:
         """A time slice when the periods cover the same contiguous steps in every trial, else an (n, T) mask."""
@@ -389,6 +401,30 @@ class _Builder:
             gt[:, where] = value[:, where] if full_time else value
         else:
             gt[...] = np.where(where if gt.ndim == 2 else where[:, :, None], value, gt)
+
+    def add_regression(self, index: int, periods: tuple[str, ...], value: Any) -> None:
+        """Adds `value` to the regression target's columns of placement `index` during `periods`."""
+        if self.serving:
+            return
+        if self.regression is None:
+            self.regression = np.zeros((*self.ob.shape[:2], _action_width(self.env)), np.float32)
+        groups = type(self.env).info.regression_groups[index]
+        names = self.env.action_space.name  # type: ignore[attr-defined]
+        cols = np.concatenate([np.atleast_1d(names[g]) for g in groups])
+        value = _finite(value, "the regression value")
+        if value.ndim and value.shape[-1] not in (1, len(cols)):
+            named = ", ".join(repr(g) for g in groups)
+            raise ValueError(
+                f"the regression value has {value.shape[-1]} entries but {named} have {len(cols)} column(s)"
+            )
+        full = np.broadcast_to(value, (*self.regression.shape[:2], len(cols)))
+        where = self.region(periods)
+        block = self.regression[:, :, cols]
+        if isinstance(where, slice):
+            block[:, where] += full[:, where]
+        else:
+            block[where] += full[where]
+        self.regression[:, :, cols] = block
 
     @property
     def rep(self) -> np.ndarray:
