@@ -124,6 +124,7 @@ class _Reader:
     def __init__(self, root: Path | None, recorded: dict[str, str] | None = None):
         self.root, self.recorded = root, recorded
         self.read: list[tuple[str, str]] = []
+        self.paths: list[Path] = []  # the files read, for the command line's "never write over a spec" check
 
     def __call__(self, reference: str, child_dir: Path, modifier: bool = False) -> Document:
         if not is_path(reference):
@@ -139,6 +140,7 @@ class _Reader:
         else:
             raise SpecError([Problem("", 0, 0, "", "the parent is missing from the recorded spec texts")])
         self.read.append((file, text))
+        self.paths.append(path)
         return _parse(text, file)
 
     def _checked_path(self, reference: str, child_dir: Path) -> Path:
@@ -269,6 +271,15 @@ def _with_parents(own: Sources, root: Path | None) -> Sources:
     (file, text), reader = own[0], _Reader(root)
     resolve_extends(_parse(text, file), reader)
     return ((file, text), *reader.read)
+
+
+def spec_files(name_or_path: str | Path) -> list[Path]:
+    """The files a spec is read from: its own and every parent or modifier file it names, recursively."""
+    own, root = _read(name_or_path)
+    (file, text), reader = own[0], _Reader(root)
+    if "extends" in text or "modifiers" in text:
+        resolve_extends(_parse(text, file), reader)
+    return [resolve(name_or_path), *reader.paths]
 
 
 def task_ir(origin: Sources) -> TaskIR:
