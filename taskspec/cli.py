@@ -28,7 +28,7 @@ from taskspec.cli_output import OutputRefused, check_output, write_output, write
 from taskspec.compiler.loader import parse_value
 from taskspec.compiler.models import TaskSpec
 from taskspec.errors import did_you_mean
-from taskspec.library import spec_files
+from taskspec.library import generated_warning_text, spec_files
 from taskspec.lint import check_rollout
 
 
@@ -54,6 +54,10 @@ def _reporting_warnings() -> Iterator[None]:
                 if str(w.message) not in shown:
                     print(f"warning: {w.message}", file=sys.stderr)
                 shown.add(str(w.message))
+            elif (text := generated_warning_text(w.message, w.filename, w.lineno)) is not None:
+                if text not in shown:  # NumPy's warnings from generated code, at the spec's line
+                    print(f"warning: {text}", file=sys.stderr)
+                shown.add(text)
             else:
                 warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
