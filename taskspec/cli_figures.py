@@ -28,12 +28,12 @@ def cmd_plot(args: argparse.Namespace, parse_sets: Callable[[list[str]], dict[st
     _matplotlib()
     from .plot import save_plot
 
-    output, params = Path(args.output), parse_sets(args.set) or None
-    check_output(output, spec_files(args.task))  # before the rollout
+    output, params, reads = Path(args.output), parse_sets(args.set) or None, spec_files(args.task)
+    check_output(args.output, reads)  # before the rollout
     write_output(
-        output,
+        args.output,
         lambda path: save_plot(path, args.task, trials=args.trials, seed=args.seed, policy=args.policy, params=params),
-        spec_files(args.task),
+        reads,
     )
     print(f"wrote {output}")
     return 0

@@ -404,7 +404,7 @@ def _compiled(sources: Sources) -> type[TrialEnv]:
     _MODULES[filename] = module
     cls.spec_origin = sources
     cls.__reduce_ex__ = _reduce_env_ex  # type: ignore[assignment,method-assign]  # not copyreg: its table would keep every class
-    weakref.finalize(cls, _forget, module_name, filename)
+    weakref.finalize(cls, _forget, module_name, filename).atexit = False  # at exit nothing needs forgetting
     cls.dry_run()
     return cls
 

@@ -79,8 +79,9 @@ def test_a_fifo_target_is_refused_and_stays_a_fifo(tmp_path, capsys, fifo, argv)
 
 
 def test_psychometric_figure_into_a_fifo_is_refused(tmp_path, capsys, fifo):
-    code, _, err = run(capsys, "psychometric", "PerceptualDecisionMaking", "--variable", "coh", "--trials", "50",
-                       "-o", fifo)
+    code, _, err = run(
+        capsys, "psychometric", "PerceptualDecisionMaking", "--variable", "coh", "--trials", "50", "-o", fifo
+    )
     assert code == 2 and err.endswith("it is a FIFO (named pipe), not a regular file")
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
@@ -109,8 +110,10 @@ def test_no_command_writes_over_a_spec_the_spec_extends(tmp_path, capsys):
     for argv in (["compile", child], ["dataset", child, "-n", "2", "--quiet"], ["plot", child]):
         code, _, err = run(capsys, *argv, "-o", parent)
         assert code == 2
-        assert err == (f"taskspec: refusing to overwrite {parent}, a spec file that {child} extends or applies "
-                       f"(-o {parent}); choose another output file")
+        assert err == (
+            f"taskspec: refusing to overwrite {parent}, a spec file that {child} extends or applies "
+            f"(-o {parent}); choose another output file"
+        )
     code, _, err = run(capsys, "new", "Other", "--from", child, "--force", "-o", parent)
     assert code == 2 and "a spec file that" in err
     assert parent.read_text() == SPEC
@@ -120,10 +123,34 @@ def test_writes_land_whole_with_no_temporary_left(tmp_path, capsys):
     source = spec(tmp_path)
     old = tmp_path / "old.npz"
     old.write_text("previous contents")
-    for argv, target in ((["compile", source], "out.py"), (["dataset", source, "-n", "3", "--quiet"], "old.npz"),
-                         (["plot", source, "--trials", "1"], "fig.png")):
+    for argv, target in (
+        (["compile", source], "out.py"),
+        (["dataset", source, "-n", "3", "--quiet"], "old.npz"),
+        (["plot", source, "--trials", "1"], "fig.png"),
+    ):
         code, _, err = run(capsys, *argv, "-o", tmp_path / target)
         assert code == 0, err
         assert (tmp_path / target).stat().st_size > 0
     assert (tmp_path / "old.npz").read_bytes()[:2] == b"PK"  # replaced by the archive
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(("kind", "name"), [(stat.S_IFCHR, "a character device"), (stat.S_IFBLK, "a block device")])
+def test_a_device_is_refused_by_its_type(tmp_path, monkeypatch, kind, name):
+    """No real device: `lstat` of a path in tmp_path is made to report a device's type."""
+    from taskspec import cli_output
+
+    target = tmp_path / "device"
+    real_lstat = os.lstat
+    monkeypatch.setattr(
+        cli_output.os,
+        "lstat",
+        lambda p: (
+            os.stat_result((kind | 0o666,) + tuple(real_lstat(tmp_path))[1:]) if Path(p) == target else real_lstat(p)
+        ),
+    )
+    with pytest.raises(
+        cli_output.OutputRefused, match=f"^refusing to write {target}: it is {name}, not a regular file$"
+    ):
+        cli_output.write_text(target, "text")
+    assert not target.exists()
