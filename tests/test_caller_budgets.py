@@ -43,8 +43,9 @@ def _limited() -> None:
 
 @pytest.fixture(scope="module")
 def refusals():
-    done = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=300,
-                          cwd=ROOT, preexec_fn=_limited)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=300, cwd=ROOT, preexec_fn=_limited
+    )
     return {name: (outcome, seconds) for name, outcome, seconds in map(json.loads, done.stdout.splitlines())}
 
 
@@ -70,8 +71,11 @@ def test_a_result_that_outgrows_the_budget_as_trials_are_drawn_is_refused_betwee
 
     monkeypatch.setattr(budgets, "MAX_BATCH_BYTES", 40 << 20)  # 40 MiB: PerceptualDecisionMaking trials are 22 steps
     start = time.perf_counter()
-    with pytest.raises(ValueError, match=r"^n=100000: 102400 trials \(100000 rounded up to whole chunks\) of up to "
-                                         r"\d+ steps at 32 bytes per step"):
+    with pytest.raises(
+        ValueError,
+        match=r"^n=100000: 102400 trials \(100000 rounded up to whole chunks\) of up to "
+        r"\d+ steps at 32 bytes per step",
+    ):
         taskspec.generate_trials("PerceptualDecisionMaking", 100_000, seed=0)
     assert time.perf_counter() - start < 5
     assert taskspec.generate_trials("PerceptualDecisionMaking", 20_000, seed=0).ob.shape[0] == 20_000

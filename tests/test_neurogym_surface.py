@@ -1,6 +1,6 @@
-"""NeuroGym's surface beyond Dataset: env.reseed (NeuroGym's env.seed), trial_length_stats, wrappers that read the task through,
-trial wrappers written as in NeuroGym, Monitor's evaluation and plot, SideBias's and Noise's NeuroGym
-arguments, AnnubesEnv's session, and the refusal of hand-written TrialEnv subclasses."""
+"""NeuroGym's surface beyond Dataset: env.reseed (NeuroGym's env.seed), trial_length_stats, wrappers
+that read the task through, trial wrappers written as in NeuroGym, Monitor's evaluation and plot,
+SideBias's and Noise's NeuroGym arguments, AnnubesEnv's session, and the refusal of hand-written TrialEnv subclasses."""
 
 from __future__ import annotations
 
