@@ -13,7 +13,6 @@ import inspect
 import json
 import os
 import re
-import secrets
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,9 +24,11 @@ import yaml
 
 import taskspec
 from taskspec.cli_figures import add_commands as add_figure_commands
+from taskspec.cli_output import OutputRefused, check_output, write_output, write_text
 from taskspec.compiler.loader import parse_value
 from taskspec.compiler.models import TaskSpec
 from taskspec.errors import did_you_mean
+from taskspec.library import generated_warning_text, spec_files
 from taskspec.lint import check_rollout
 
 
@@ -53,6 +54,10 @@ def _reporting_warnings() -> Iterator[None]:
                 if str(w.message) not in shown:
                     print(f"warning: {w.message}", file=sys.stderr)
                 shown.add(str(w.message))
+            elif (text := generated_warning_text(w.message, w.filename, w.lineno)) is not None:
+                if text not in shown:  # NumPy's warnings from generated code, at the spec's line
+                    print(f"warning: {text}", file=sys.stderr)
+                shown.add(text)
             else:
                 warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
@@ -98,47 +103,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _refuse_input(output: str, spec: str | None, what: str) -> None:
-    """OUT must not be the spec file read (a typo such as `-o X.yaml` would destroy the source)."""
-    if spec is None or not os.path.exists(output):
-        return
-    from .library import resolve
-
-    try:
-        source = resolve(spec)
-    except taskspec.SpecError:
-        return  # not a file: nothing to overwrite
-    if os.path.samefile(output, source):  # resolved paths and hard links alike (same device and inode)
-        raise UsageError(f"refusing to overwrite {what} {spec} (-o {output}); choose another output file")
-
-
-def _write_file(output: Path, text: str) -> None:
-    """Write `text` to a new file beside OUT, then rename it over OUT.
-
-    A symbolic link at OUT is replaced by the file, never written through (the rename acts on
-    the link itself), and OUT is never left half-written. An unwritable OUT is a usage error.
-    """
-    temporary = output.with_name(f".{output.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        # O_EXCL: fails on anything already there, a link included; the mode follows the umask
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, output)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-
-
 def _cmd_compile(args: argparse.Namespace) -> int:
     """Write the generated module; an unwritable OUT is a usage error, not a spec error."""
     source = taskspec.compile_source(args.spec)
     if args.output is None:
         sys.stdout.write(source)
         return 0
-    _refuse_input(args.output, args.spec, "the spec")
-    _write_file(Path(args.output), source)
+    write_text(args.output, source, spec_files(args.spec))
     return 0
 
 
@@ -306,13 +277,12 @@ def _cmd_dataset(args: argparse.Namespace) -> int:
     """Trials to disk for training elsewhere: streamed in chunks, so a million trials fit in little memory."""
     import time
 
-    from .export import write_npz, write_parquet
+    from .export import plan, write_npz, write_parquet
 
     overrides = _parse_sets(args.set)
     env = taskspec.load(args.task)(**overrides)
-    output = Path(args.output)
-    if not output.parent.is_dir():
-        raise UsageError(f"cannot write {output}: no such directory '{output.parent}'")
+    output, reads = Path(args.output), spec_files(args.task)
+    check_output(args.output, reads)  # before the work: refused at once, not after minutes of trials
     fmt = args.format or ("parquet" if output.suffix == ".parquet" else "npz")
     shard = _shard(args.shard)
     if shard is not None and args.seed is None:
@@ -323,14 +293,24 @@ def _cmd_dataset(args: argparse.Namespace) -> int:
         except ImportError:
             raise UsageError("--format parquet needs pyarrow: pip install 'taskspec[parquet]'") from None
     started = time.perf_counter()
+    writer = write_parquet if fmt == "parquet" else write_npz
+    manifests: list[dict[str, Any]] = []
     try:
-        manifest = (write_parquet if fmt == "parquet" else write_npz)(
-            env, args.n, output, args.seed, overrides, progress=not args.quiet, shard=shard
+        plan(env, args.n, output, shard)  # budget and disk refused in the target's name, before the temporary file
+        write_output(
+            args.output,
+            lambda path: manifests.append(
+                writer(env, args.n, path, args.seed, overrides, progress=not args.quiet, shard=shard)
+            ),
+            reads,
         )
+    except OutputRefused:
+        raise
     except taskspec.SpecError as exc:
         raise _dataset_advice(exc) from None
     except ValueError as exc:  # e.g. a shard with no trials
         raise UsageError(str(exc)) from None
+    manifest = manifests[0]
     rate = manifest["trials_written"] / max(time.perf_counter() - started, 1e-9)
     part = f" (shard {shard[0]}/{shard[1]} of {args.n:,})" if shard else ""
     print(
@@ -377,8 +357,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
     output = Path(args.output or f"{args.name}.yaml")
     if os.path.lexists(output) and not args.force:  # lexists: a dangling link is something there too
         raise UsageError(f"{output} exists; use --force to overwrite it")
-    _refuse_input(str(output), args.from_task, "the --from task")
-    _write_file(output, text)
+    write_text(output, text, spec_files(args.from_task) if args.from_task else (), "the --from task")
     taskspec.load(output)  # prove it validates
     print(f"wrote {output}; try: taskspec run {output}")
     return 0

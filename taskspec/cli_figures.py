@@ -11,6 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .cli_output import check_output, write_output
+from .library import spec_files
+
 
 def _matplotlib() -> None:
     try:
@@ -25,11 +28,12 @@ def cmd_plot(args: argparse.Namespace, parse_sets: Callable[[list[str]], dict[st
     _matplotlib()
     from .plot import save_plot
 
-    output = Path(args.output)
-    if not output.parent.is_dir():
-        raise ValueError(f"cannot write {output}: no such directory '{output.parent}'")
-    save_plot(
-        output, args.task, trials=args.trials, seed=args.seed, policy=args.policy, params=parse_sets(args.set) or None
+    output, params, reads = Path(args.output), parse_sets(args.set) or None, spec_files(args.task)
+    check_output(args.output, reads)  # before the rollout
+    write_output(
+        args.output,
+        lambda path: save_plot(path, args.task, trials=args.trials, seed=args.seed, policy=args.policy, params=params),
+        reads,
     )
     print(f"wrote {output}")
     return 0
@@ -40,6 +44,8 @@ def cmd_psychometric(args: argparse.Namespace, parse_sets: Callable[[list[str]],
     from . import analysis
     from .library import load_spec
 
+    if args.output:  # refused before the rollout and the fit, not after them
+        check_output(Path(args.output), spec_files(args.task))
     policy = args.policy or ("accumulate" if "reaction time" in load_spec(args.task).tags else "gt")
     choices = analysis.rollout_choices(
         args.task,
@@ -62,7 +68,8 @@ def cmd_psychometric(args: argparse.Namespace, parse_sets: Callable[[list[str]],
             print(f"{level:10g} {n:7d} {mean:13.1f} {se:7.1f}")
     if args.output:
         _matplotlib()
-        analysis.plot_psychometric(fit, title=args.task).savefig(args.output, dpi=120)
+        figure = analysis.plot_psychometric(fit, title=args.task)
+        write_output(Path(args.output), lambda path: figure.savefig(path, dpi=120), spec_files(args.task))
         print(f"wrote {args.output}")
     return 0
 

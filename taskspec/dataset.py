@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import sys
 import weakref
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 from gymnasium.utils import seeding
 
+from .budgets import check_bytes, kept_step_bytes, whole_number
 from .library import as_env
 from .multitask import TaskMix, as_mix
 from .runtime import TrialEnv
@@ -57,11 +59,29 @@ def generate_trials(
     `chunk_size` trials has its own generator (and a fresh session), so a shard is made without
     the others, in any process, and shards 0..k-1 concatenated are the same trials for every k.
     """
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
+    n = whole_number("n", n)
+    if chunk_size is not None:
+        chunk_size = whole_number("chunk_size", chunk_size)
     env = _private(_source(task, params))
     batch = _trials(env, n, seed, chunk_size, shard)
     return with_weight(env, batch)
+
+
+def _check_result(env: Any, n: int, rows: int, longest: int, joined: bool) -> None:
+    """The padded result of `generate_trials` (and, when chunks are joined, the chunks too) fits the budget.
+
+    Checked first with trials of one step (nothing is drawn yet), then after each chunk with the
+    longest trial so far, before the next chunk is drawn: the result is padded to the longest.
+    """
+    held = 2 if joined else 1
+    check_bytes(
+        f"n={n}",
+        f"{rows} trials{f' ({n} rounded up to whole chunks)' if rows > n else ''} of "
+        f"{'at least 1 step' if longest == 1 else f'up to {longest} steps'} at {kept_step_bytes(env)} bytes per step"
+        f"{', held twice while the chunks are joined,' if joined else ''}",
+        held * rows * longest * kept_step_bytes(env),
+        "generate fewer trials at once (several calls, or shard=(i, k)), or stream them with Dataset",
+    )
 
 
 def _source(task: Any, params: dict[str, Any]) -> Any:
@@ -88,14 +108,28 @@ def _trials(env: Any, n: int, seed: int | None, chunk_size: int | None, shard: t
         blocks = shard_blocks(n, seed, shard, chunk_size or DEFAULT_CHUNK)
         if not blocks:
             raise ValueError(f"shard {shard[0]} of {shard[1]} holds no trials: {n} trials are fewer than the shards")
-        chunks = [rows(block_trials(env, rng, size), part) for rng, size, part in blocks]
+        sizes = [size for _, size, _ in blocks]
+        chunks = _draw(env, n, sizes, lambda k: rows(block_trials(env, blocks[k][0], sizes[k]), blocks[k][2]))
         return chunks[0] if len(chunks) == 1 else concatenate(chunks)
     rng, _ = seeding.np_random(seed)
     size = chunk_size or min(DEFAULT_CHUNK, n)
     # Always whole chunks, as the env draws them, so trial i never depends on n.
-    chunks = [env.generate(rng, size) for _ in range(0, n, size)]
+    chunks = _draw(env, n, [size] * -(-n // size), lambda _: env.generate(rng, size))
     batch = chunks[0] if len(chunks) == 1 else concatenate(chunks)
     return batch if len(batch.length) == n else head(batch, n)
+
+
+def _draw(env: Any, n: int, sizes: list[int], draw: Callable[[int], Batch]) -> list[Batch]:
+    """Chunks `draw(0)`, `draw(1)`, ... of `sizes` trials, the result's size checked before each is drawn."""
+    total, joined, longest = sum(sizes), len(sizes) > 1, 1
+    _check_result(env, n, total, longest, joined)  # nothing drawn yet: every trial lasts a step at least
+    chunks: list[Batch] = []
+    for k in range(len(sizes)):
+        chunks.append(draw(k))
+        longest = max(longest, chunks[-1].ob.shape[1])
+        if k + 1 < len(sizes):  # more to draw: the result, padded to the longest trial so far, must fit
+            _check_result(env, n, total, longest, joined)
+    return chunks
 
 
 def block_trials(env: Any, rng: np.random.Generator, size: int) -> Batch:
@@ -258,6 +292,8 @@ class Dataset:
             raise ValueError(f"{self.env.task_name} defines no ground truth ('target'), so it has no supervised data")
         if batch_size < 1 or (seq_len is not None and seq_len < 1) or (cache_len is not None and cache_len < 1):
             raise ValueError("batch_size, seq_len and cache_len must be at least 1")
+        batch_size = whole_number("batch_size", batch_size)
+        seq_len = None if seq_len is None else whole_number("seq_len", seq_len)
         if max_batch is not None and not max_batch >= 0:
             raise ValueError(f"max_batch must be a number of batches (or None for no end), got {max_batch!r}")
         self.batch_size, self.seq_len = batch_size, seq_len or 1000
@@ -266,11 +302,29 @@ class Dataset:
         # int(): NeuroGym's own tests pass cache_len=1e4
         steps = int(cache_len or self.seq_len * max(1, CACHE_STEPS // (self.seq_len * batch_size)))
         self._cache_len = -(-steps // self.seq_len) * self.seq_len  # whole windows, rounded up as NeuroGym does
+        self._check_memory(cache_len)
         self._worker_stream: tuple[int, int] | None = None
         self._pid: int | None = None  # the process whose threads `_pools` holds
         self._pools: dict[str, ThreadPoolExecutor] = {}
         self.seed(seed)
         _LIVE.add(self)
+
+    def _check_memory(self, cache_len: Any) -> None:
+        """The caches (the one in use and the one built ahead) or a batch of whole trials fit the budget,
+        checked here, before the first batch allocates them."""
+        given = [f"batch_size={self.batch_size}", f"seq_len={self.seq_len}"]
+        if cache_len is not None:
+            given.append(f"cache_len={cache_len}")
+        if self.per_trial:
+            what = f"{self.batch_size} trials of at least one step at {kept_step_bytes(self.env)} bytes per step"
+            need = self.batch_size * kept_step_bytes(self.env)
+        else:
+            what = (
+                f"two caches of {self._cache_len} steps x {self.batch_size} rows at "
+                f"{kept_step_bytes(self.env)} bytes per step"
+            )
+            need = 2 * self._cache_len * self.batch_size * kept_step_bytes(self.env)
+        check_bytes(", ".join(given), what, need, "use smaller batches or shorter windows")
 
     def seed(self, seed: int | None = None) -> None:
         """Restart the stream from `seed` (None: fresh entropy), as a new Dataset with that seed would."""

@@ -7,8 +7,9 @@ an env pickles into a fresh process (spawn) and rebuilds there.
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import copy
-import copyreg
 import dataclasses
 import functools
 import hashlib
@@ -19,6 +20,9 @@ import subprocess
 import sys
 import threading
 import types
+import warnings
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -125,6 +129,7 @@ class _Reader:
     def __init__(self, root: Path | None, recorded: dict[str, str] | None = None):
         self.root, self.recorded = root, recorded
         self.read: list[tuple[str, str]] = []
+        self.paths: list[Path] = []  # the files read, for the command line's "never write over a spec" check
 
     def __call__(self, reference: str, child_dir: Path, modifier: bool = False) -> Document:
         if not is_path(reference):
@@ -140,6 +145,7 @@ class _Reader:
         else:
             raise SpecError([Problem("", 0, 0, "", "the parent is missing from the recorded spec texts")])
         self.read.append((file, text))
+        self.paths.append(path)
         return _parse(text, file)
 
     def _checked_path(self, reference: str, child_dir: Path) -> Path:
@@ -272,6 +278,15 @@ def _with_parents(own: Sources, root: Path | None) -> Sources:
     return ((file, text), *reader.read)
 
 
+def spec_files(name_or_path: str | Path) -> list[Path]:
+    """The files a spec is read from: its own and every parent or modifier file it names, recursively."""
+    own, root = _read(name_or_path)
+    (file, text), reader = own[0], _Reader(root)
+    if "extends" in text or "modifiers" in text:
+        resolve_extends(_parse(text, file), reader)
+    return [resolve(name_or_path), *reader.paths]
+
+
 def task_ir(origin: Sources) -> TaskIR:
     """The checked intermediate form of the spec a class was compiled from (its `spec_origin`),
     for checks above the library that read the spec's structure (rules, targets, locations)."""
@@ -349,21 +364,31 @@ def load_text(text: str, name: str = "<string>") -> type[TrialEnv]:
 
 
 _CLASS_LOCK = threading.RLock()
+MAX_COMPILED = 256  # classes kept ready; one more evicts the least recently used (docs/limits.md)
+_COMPILED: OrderedDict[Sources, type[TrialEnv]] = OrderedDict()
+_MODULES: dict[str, types.ModuleType] = {}  # generated file name -> module, for warnings raised in its code
 
 
 def class_from_sources(sources: Any) -> type[TrialEnv]:
     """The class compiled from `sources`, created once per distinct set of texts, whatever the threads.
 
     `sources` may come back from a pickle or gymnasium's kwargs as lists: they are made tuples here.
+    At most `MAX_COMPILED` classes are kept; an evicted class is compiled again when asked for,
+    and its module leaves `sys.modules` and `linecache` once no env of it is left (`_forget`).
     """
     key: Sources = tuple((str(file), str(text)) for file, text in sources)
     with _CLASS_LOCK:
-        return _compiled(key)
+        cls = _COMPILED.get(key)
+        if cls is None:
+            cls = _COMPILED[key] = _compiled(key)
+            while len(_COMPILED) > MAX_COMPILED:
+                _COMPILED.popitem(last=False)
+        _COMPILED.move_to_end(key)
+        return cls
 
 
-@lru_cache(maxsize=256)
 def _compiled(sources: Sources) -> type[TrialEnv]:
-    """Compile, exec and dry-run a class (cached; called under the lock)."""
+    """Compile, exec and dry-run a class (called under the lock)."""
     _, task, _ = _pipeline(sources)
     source = generate(task)
     digest = hashlib.sha256(repr(sources).encode("utf-8", "surrogatepass")).hexdigest()[:16]
@@ -373,12 +398,57 @@ def _compiled(sources: Sources) -> type[TrialEnv]:
     module.__file__ = filename
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # readable tracebacks
     exec(compile(source, filename, "exec"), module.__dict__)  # noqa: S102 - source built from the checked IR
+    # The module must not hold its class: then the class (kept by the cache and by its envs) is what
+    # keeps the module registered, and `_forget` unregisters it when the class is collected.
+    cls: type[TrialEnv] = module.__dict__.pop(task.class_name)
     sys.modules[module_name] = module
-    cls: type[TrialEnv] = module.__dict__[task.class_name]
+    _MODULES[filename] = module
     cls.spec_origin = sources
-    copyreg.pickle(cls, _reduce_env)  # type: ignore[arg-type]
+    cls.__reduce_ex__ = _reduce_env_ex  # type: ignore[assignment,method-assign]  # not copyreg: its table would keep every class
+    weakref.finalize(cls, _forget, module_name, filename).atexit = False  # at exit nothing needs forgetting
     cls.dry_run()
     return cls
+
+
+def generated_warning_text(message: Any, filename: str, lineno: int) -> str | None:
+    """A warning raised by generated code (NumPy's RuntimeWarning for log(-1) or 1/0), said at the spec
+    location whose code raised it, as `FILE:LINE:COL: path: ...`; None for a warning from elsewhere."""
+    module = _MODULES.get(str(filename))
+    table = getattr(module, "_SPEC_LOCATIONS", ()) if module is not None else ()
+    row = bisect.bisect_right([entry[0] for entry in table], lineno) - 1
+    if row < 0:
+        return None
+    _, path, file, line, col = table[row]
+    return f"{file}:{line}:{col}: {path}: {message} (NumPy, while computing this value)"
+
+
+_show_other_warnings = warnings.showwarning
+
+
+def _show_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None, line: Any = None
+) -> None:
+    """Shows warnings from generated code in the spec's terms, never a line of generated code; the rest as before.
+
+    Installed as `warnings.showwarning` (the documented hook), so a script calling `make` sees the
+    spec's line; the command line translates the warnings it records with `generated_warning_text`.
+    """
+    text = generated_warning_text(message, filename, lineno)
+    if text is None:
+        _show_other_warnings(message, category, filename, lineno, file, line)
+        return
+    with contextlib.suppress(OSError, AttributeError):  # as Python's own: no stream, no message
+        (file or sys.stderr).write(f"warning: {text}\n")
+
+
+warnings.showwarning = _show_warning
+
+
+def _forget(module_name: str, filename: str) -> None:
+    """A generated class was collected: its module and source lines go too (they would pile up otherwise)."""
+    sys.modules.pop(module_name, None)
+    linecache.cache.pop(filename, None)
+    _MODULES.pop(filename, None)
 
 
 def lowered(cls: type[TrialEnv]) -> TaskIR:
@@ -397,6 +467,13 @@ def jax_source(cls: type[TrialEnv]) -> tuple[TaskIR, str]:
     if problems:
         raise SpecError(problems)
     return task, generate_jax(task)
+
+
+def _reduce_env_ex(env: TrialEnv, protocol: int = 2) -> Any:
+    """Pickle and copy a generated class's env through `_reduce_env`; a user's subclass of it pickles as usual."""
+    if "spec_origin" not in type(env).__dict__:
+        return object.__reduce_ex__(env, protocol)
+    return _reduce_env(env)
 
 
 def _reduce_env(env: TrialEnv) -> Any:

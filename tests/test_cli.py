@@ -122,7 +122,7 @@ def test_compile_into_missing_directory_is_a_usage_error(tmp_path, capsys):
     code, out, err = run_cli(capsys, "compile", "GoNogo", "-o", str(target))
     assert code == 2
     assert out == ""
-    assert err.splitlines() == [f"taskspec: cannot write {target}: No such file or directory"]
+    assert err.splitlines() == [f"taskspec: cannot write {target}: no such directory '{target.parent}'"]
     assert not target.exists()
 
 

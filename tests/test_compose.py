@@ -279,6 +279,7 @@ def test_modcog_and_yang19_tasks_line_up_in_one_mixed_batch():
 
 
 def test_modifier_and_inlining_budgets(tmp_path):
+    from taskspec.compiler.defines import INLINE_WORK_FACTOR
     from taskspec.compiler.expressions import MAX_EXPRESSION_NODES
     from taskspec.compiler.extends import MAX_MODIFIERS
 
@@ -287,11 +288,12 @@ def test_modifier_and_inlining_budgets(tmp_path):
     listed = ["m.yaml"] * (MAX_MODIFIERS + 1)
     many = write(tmp_path, "many.yaml", f"task: Many\nextends: parent.yaml\nmodifiers: {listed}\n")
     assert f"at most {MAX_MODIFIERS} modifiers are allowed" in errors(many)
-    # each level doubles the expression: 2**9 copies of x exceed the budget once inlined
+    # each level doubles the expression: the 2**9 copies of x inlining would make exceed the copying budget
     levels = "\n".join(f"      f{k}: {{args: [x], value: f{k - 1}(x) + f{k - 1}(x)}}" for k in range(1, 10))
     spec = PARENT.replace("    trial:", f"    define:\n      f0: {{args: [x], value: x}}\n{levels}\n    trial:")
     spec = spec.replace("value: signal,", "value: f9(signal),")
-    assert f"more than {MAX_EXPRESSION_NODES} parts" in errors(write(tmp_path, "big.yaml", spec))
+    limit = INLINE_WORK_FACTOR * MAX_EXPRESSION_NODES
+    assert f"copies more than {limit} parts" in errors(write(tmp_path, "big.yaml", spec))
 
 
 def test_errors_in_a_patched_entry_point_at_the_file_that_wrote_each_key(tmp_path):

@@ -1,6 +1,6 @@
-"""NeuroGym's surface beyond Dataset: env.seed, trial_length_stats, wrappers that read the task through,
-trial wrappers written as in NeuroGym, Monitor's evaluation and plot, SideBias's and Noise's NeuroGym
-arguments, AnnubesEnv's session, and the refusal of hand-written TrialEnv subclasses."""
+"""NeuroGym's surface beyond Dataset: env.reseed (NeuroGym's env.seed), trial_length_stats, wrappers
+that read the task through, trial wrappers written as in NeuroGym, Monitor's evaluation and plot,
+SideBias's and Noise's NeuroGym arguments, AnnubesEnv's session, and the refusal of hand-written TrialEnv subclasses."""
 
 from __future__ import annotations
 
@@ -32,15 +32,15 @@ def play(env, steps, policy=None, seed=None):
 
 def test_seed_then_reset_gives_the_trials_of_reset_with_that_seed():
     env = taskspec.make("ReadySetGo")
-    assert env.seed(5) == [5]
+    assert env.reseed(5) == [5]
     seeded = play(env, 80)
     env.action_space.seed(5)
     np.testing.assert_array_equal(play(env, 80, seed=5)[0], seeded[0])
-    env.seed(5)
+    env.reseed(5)
     again = play(env, 80)
     np.testing.assert_array_equal(again[0], seeded[0])
     np.testing.assert_array_equal(again[1], seeded[1])  # the sampled actions repeat too
-    env.seed(6)
+    env.reseed(6)
     assert not np.array_equal(play(env, 80)[0], seeded[0])
 
 
@@ -85,7 +85,7 @@ def test_wrappers_read_the_tasks_neurogym_attributes(tmp_path):
     assert env.trial is task.trial and env.rewards == task.rewards and env.in_period("stimulus")
     block = env.unwrapped.trial["ground_truth"]
     assert all(env.new_trial()["ground_truth"] == block for _ in range(5))  # through SideBias
-    assert env.seed(3) == [3] and env.trial_length_stats(10)["max"] == 3
+    assert env.reseed(3) == [3] and env.trial_length_stats(10)["max"] == 3
     with pytest.raises(AttributeError, match="no attribute 'gt_nwo'"):
         env.gt_nwo  # noqa: B018 - only NeuroGym's names are read through, not typos
 

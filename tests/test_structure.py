@@ -36,7 +36,7 @@ def layer(module: str) -> int:
         return 2
     if module == "taskspec.library":
         return 3
-    if module in ("taskspec.cli", "taskspec.cli_figures"):
+    if module in ("taskspec.cli", "taskspec.cli_figures", "taskspec.__main__"):
         return 5
     return 4
 

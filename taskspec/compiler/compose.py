@@ -47,8 +47,14 @@ def parse_defines(lowerer: Any) -> dict[str, Defined]:
         if lowerer.check_name(path, name, "identifier") and name in MATH | RANDOM | TIMING:
             lowerer.fail(path, f"'{name}' is a built-in function; choose another name")
             continue
+        if name.startswith("last_"):  # as for every other name an expression reads (Lowerer.declare)
+            lowerer.fail(path, f"'{name}': names starting with 'last_' are kept for the previous trial's values")
+            continue
         for i, arg in enumerate(function.args):
-            lowerer.check_name((*path, "args", i), arg, "identifier")
+            if lowerer.check_name((*path, "args", i), arg, "identifier") and arg.startswith("last_"):
+                lowerer.fail(
+                    (*path, "args", i), f"'{arg}': names starting with 'last_' are kept for the previous trial's values"
+                )
         if len(set(function.args)) != len(function.args):
             lowerer.fail((*path, "args"), "argument names must be distinct")
         text = str(function.value).strip()

@@ -211,13 +211,24 @@ class _Merge:
         """`new` with the name `inherited` standing for the parent's expression `old`."""
         if not isinstance(new, str) or INHERITED not in new:
             return new
-        if len(new) > MAX_EXPRESSION_CHARS or (isinstance(old, str) and len(old) > MAX_EXPRESSION_CHARS):
-            return new  # the expression checker refuses the long one where it is written
+        if len(new) > MAX_EXPRESSION_CHARS:
+            return new  # the expression checker refuses it where it is written
+        too_long = (
+            f"with the inherited expression put in for '{INHERITED}' the expression is longer than "
+            f"{MAX_EXPRESSION_CHARS} characters (each level of the extends chain wraps the one before)"
+        )
+        if isinstance(old, str) and len(old) > MAX_EXPRESSION_CHARS:  # a long chain of wrappers grew it
+            self.fail(path, too_long)
+            return 0  # refused here; a stand-in that raises nothing more
         try:
-            return self._wrap(new, old, path)
+            wrapped = self._wrap(new, old, path)
         except (RecursionError, MemoryError):
             self.fail(path, "the expression is nested too deeply")
             return new
+        if isinstance(wrapped, str) and len(wrapped) > MAX_EXPRESSION_CHARS and wrapped != new:
+            self.fail(path, too_long)
+            return 0
+        return wrapped
 
     def _wrap(self, new: str, old: Any, path: Path_) -> Any:
         try:

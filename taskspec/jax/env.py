@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..budgets import built_step_bytes, check_bytes
 from ..library import as_env, jax_source
 from ..runtime import Batch, TrialEnv
 from . import flow
@@ -438,6 +439,12 @@ def generate_trials(task: Any, key: jax.Array, n: int, **params: Any) -> Batch:
     env = task if isinstance(task, JaxEnv) else JaxEnv(task, **params)
     if params and task is env:
         raise ValueError("parameters go to the env when it is made; a JaxEnv takes no parameters here")
+    check_bytes(  # the whole batch is one device computation: checked before it is traced or allocated
+        f"n={n}",
+        f"{n} trials padded to {env.max_steps} steps, built at once",
+        int(n) * env.max_steps * built_step_bytes(env.n_obs, env.n_act),
+        "generate fewer trials per call (several keys)",
+    )
     if env._generate is None:
         env._generate = jax.jit(env.generate, static_argnums=1)
     return env._generate(key, int(n))  # type: ignore[no-any-return]

