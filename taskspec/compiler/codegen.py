@@ -54,6 +54,12 @@ ENVS = {
 TRIALS = {"param": "self.params[{}]", "group": "self.action_index[{}]", "dt": "self.dt"}
 
 
+def _rows(code: ir.Code) -> str:
+    """The runtime function that lines a value up with the batch: one value (or vector) per trial, or
+    a vector the same for every trial (the shape checks know which; the arrays alone cannot tell)."""
+    return "fn.same_rows" if code.expr.fixed_vector else "fn.per_trial"
+
+
 def _literal(value: Any) -> str:
     """repr, except that non-finite floats become expressions that evaluate (repr gives `nan`, a bad name),
     and long text becomes adjacent literals in parentheses, so generated lines stay short."""
@@ -254,7 +260,7 @@ class _Generator:
         for s in task.session:
             first.body += [
                 self.where.mark(s.init.where),
-                f"_new[{s.name!r}] = fn.per_trial(_n, fn.bounded({render(s.init.expr, True)}))",
+                f"_new[{s.name!r}] = {_rows(s.init)}(_n, fn.bounded({render(s.init.expr, True)}))",
             ]
         first.body.append("return _new")
         # `_last`: the finished trial's outcome and variables, when a `next` reads them
@@ -267,7 +273,7 @@ class _Generator:
             # Updated again and again: fn.bounded refuses a value that overflows, before it compounds.
             step.body += [
                 self.where.mark(s.next.where),
-                f"{s.name} = fn.per_trial(_n, fn.bounded({render(s.next.expr, True)}))",
+                f"{s.name} = {_rows(s.next)}(_n, fn.bounded({render(s.next.expr, True)}))",
             ]
         step.body.append("return " + self.returns(s.name for s in task.session))
         return [first, step]
@@ -286,10 +292,13 @@ class _Generator:
             value = render(v.value.expr, True)
             method.body += [
                 self.where.mark(v.value.where),
-                f"{v.name} = fn.per_trial(_n, _fixed[{v.name!r}] if {v.name!r} in _fixed else {value})",
+                f"{v.name} = {_rows(v.value)}(_n, _fixed[{v.name!r}] if {v.name!r} in _fixed else {value})",
             ]
         for s in task.state:
-            method.body += [self.where.mark(s.init.where), f"{s.name} = fn.per_trial(_n, {render(s.init.expr, True)})"]
+            method.body += [
+                self.where.mark(s.init.where),
+                f"{s.name} = {_rows(s.init)}(_n, {render(s.init.expr, True)})",
+            ]
         method.body.append("_durations = {}")
         for p in task.periods:
             method.body += [

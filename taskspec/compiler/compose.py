@@ -166,7 +166,7 @@ def _scaled(lowerer: Any, code: ir.Code, picked: ast.expr, path: Path_) -> ir.Co
     names = {n: "builtin" for n in code.names | {n.id for n in ast.walk(picked) if isinstance(n, ast.Name)}}
     ctx = lowerer.context([], [*names], timing=True)
     ctx = dataclasses.replace(ctx, defines={})
-    return lowerer.expr(path, ast.unparse(tree), ctx)
+    return lowerer.expr(path, ast.unparse(tree), ctx, typed=False)  # the parts were checked as written
 
 
 def _cycle(waiting: list[str], reads: Mapping[str, frozenset[str] | set[str]]) -> list[str]:

@@ -43,6 +43,7 @@ MATH = {
     "where",
     "ring",
     "onehot",
+    "multihot",
     "arange",
     "sum",
     "mean",
@@ -104,6 +105,10 @@ class Checked:
     names: frozenset[str]
     random: bool
     text: str  # the tree unparsed: what equality and hashing go by
+    # Set by the shape checks (shapes.py) before any rendering: the value is a vector the same for
+    # every trial, which batch code repeats for each trial (a batch cannot tell it from one number each).
+    fixed_vector: bool = field(default=False, compare=False)
+    layout: str = ""  # which nodes batch code turns into columns (types.settle): renderings differ by it
 
 
 def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:

@@ -20,6 +20,7 @@ from .loader import Document, Path_, dotted
 from .loss import lower_loss
 from .models import GroupChoice, PeriodTiming, RepeatedPeriods, Response, TaskSpec
 from .names import class_name, name_problem
+from .shapes import ShapeChecker, group_length
 
 FLOAT32_MAX = 3.4028234663852886e38
 MAX_GROUPS, MAX_PERIODS, MAX_RULES, MAX_PARAMS = 64, 200, 200, 200
@@ -30,6 +31,7 @@ class _Lowerer:
     def __init__(self, spec: TaskSpec, doc: Document):
         self.spec, self.doc = spec, doc
         self.problems: list[Problem] = []
+        self.codes: list[tuple[Path_, ir.Code, bool]] = []  # every lowered expression, for the shape checks
         self.names: dict[str, str] = {"dt": "builtin"}
         # Repeated blocks are expanded: copy k of period p is "p<k>"; p and the block's name stand for all copies.
         self.flat: list[tuple[str, Any, Path_, str | None, int | None]] = []  # name, timing, path, after, copy
@@ -65,13 +67,17 @@ class _Lowerer:
             self.fail(path, problem)
         return problem is None
 
-    def expr(self, path: Path_, source: Any, ctx: Context) -> ir.Code:
+    def expr(self, path: Path_, source: Any, ctx: Context, typed: bool = True) -> ir.Code:
+        """`source` checked in `ctx`; `typed`: its shape is checked for its place (see shapes.py)."""
         try:
             checked = check_expression(source, ctx)
         except ExprError as exc:
             self.fail(path, exc.message, (exc.line, exc.col) if isinstance(source, str) else None)
             return ir.Code(check_expression(0, ctx), self.where(path))
-        return ir.Code(checked, self.where(path))
+        code = ir.Code(checked, self.where(path))
+        if typed:
+            self.codes.append((path, code, isinstance(source, str)))
+        return code
 
     def declare(self, path: Path_, name: str, kind: str) -> None:
         """Add a user name to the shared namespace, refusing collisions and reserved words."""
@@ -264,6 +270,11 @@ class _Lowerer:
         if any(abs(b) > FLOAT32_MAX for b in spec.action_bounds):
             self.fail(("action_bounds",), f"bounds must lie within +-{FLOAT32_MAX:.3g} (float32 actions)")
         loss = lower_loss(self, spec.loss, spec.action)
+        shapes = ShapeChecker(self, params, action)
+        shapes.learn(session, variables, state_init)
+        widths = {g.name: group_length(g) for g in observation}
+        for where, code, located in self.codes:
+            shapes.check(where, code, located, widths)
         check_defines(self)
         check_merge_keys(self)
         if self.problems:

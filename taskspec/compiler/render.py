@@ -62,6 +62,8 @@ class _Translator:
 
     def visit(self, node: ast.expr) -> ast.expr:
         result: ast.expr = getattr(self, "_" + type(node).__name__)(node)
+        if self.array and getattr(node, "ts_column", False):  # one number per trial meeting a vector
+            return _fn("column", result)
         return result
 
     def _Constant(self, node: ast.Constant) -> ast.expr:
