@@ -32,7 +32,7 @@ def test_an_index_past_the_end_is_said_in_spec_terms():
     with pytest.raises(taskspec.SpecError) as info:
         taskspec.generate_trials(taskspec.load_text(SPEC), 64, seed=0)
     message = str(info.value)
-    assert "trial.v: cannot evaluate: index 2 is outside a list of 2 values (indices 0 to 1)" in message
+    assert "trial.v: cannot evaluate: index 2 is outside a list of 2 values (numbered 0 to 1)" in message
     assert "bounds" not in message and "axis" not in message
 
 

@@ -141,7 +141,7 @@ class ShapeChecker:
         if t.vector:
             raise TypeProblem(
                 tree,
-                f"{what} is one number, but {show(tree)} is {describe(t)}; "
+                f"{what} is one value, but {show(tree)} is {describe(t)}; "
                 "index one entry (x[i]) or use sum() or mean()",
             )
         if fixed and t.varies:

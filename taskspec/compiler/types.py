@@ -178,7 +178,7 @@ class _Infer:
         if operand is None:
             return None
         if isinstance(node.op, ast.Not):
-            self.one_value(node.operand, operand, "'not' takes a truth value, which")
+            self.one_value(node.operand, operand, "what 'not' negates")
             return Type("bool", None, operand.varies)
         return Type("int" if operand.kind == "bool" else operand.kind, operand.length, operand.varies)
 
@@ -228,7 +228,7 @@ class _Infer:
             raise TypeProblem(
                 node.slice,
                 f"{show(node.value)} is {describe(values)}: it takes one index, but {show(node.slice)} is "
-                f"{describe(index)} (a vector of indices picks from a list fixed for the task)",
+                f"{describe(index)} (several positions can be picked only from a list fixed for the task)",
             )
         if index is not None and index.kind == "float" and isinstance(node.slice, ast.Constant):
             raise TypeProblem(node.slice, f"an index is a whole number, got {show(node.slice)}")
@@ -238,7 +238,7 @@ class _Infer:
                 raise TypeProblem(
                     node.slice,
                     f"index {node.slice.value} is outside {show(node.value)}, which has {bound} values "
-                    f"(indices 0 to {bound - 1})",
+                    f"(numbered 0 to {bound - 1})",
                 )
         if values is None:
             return None

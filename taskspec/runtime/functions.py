@@ -498,7 +498,7 @@ def in_spec_terms(exc: Exception) -> str:
     bounds = _OUT_OF_BOUNDS.search(text) if isinstance(exc, IndexError) else None
     if bounds:
         size = int(bounds[2])
-        return f"index {bounds[1]} is outside a list of {size} values (indices 0 to {size - 1})"
+        return f"index {bounds[1]} is outside a list of {size} values (numbered 0 to {size - 1})"
     if "truth value of an array" in text:
         return (
             "a condition compares several values at once (a vector, or an action group of several actions); "

@@ -1,0 +1,116 @@
+"""Types and shapes checked at compile time (compiler/types.py, shapes.py).
+
+The bad-shape corpus (tests/bad_specs/shape_*.yaml) gives one located sentence each and exit 1
+from `validate`; a hypothesis property over generated expressions, placed where numbers and
+vectors go, checks that whatever the combination, the answer is a working env or located
+sentences in the spec's words, never a library's message.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import taskspec
+from taskspec.cli import main
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SHAPES = sorted((HERE / "bad_specs").glob("shape_*.yaml"))
+NUMPY_WORDS = re.compile(
+    r"ndarray|0-dimensional|broadcast|\bindices\b|ufunc|dtype|bitwise|shape \(|Traceback|jax|numpy", re.IGNORECASE
+)
+LOCATED = re.compile(r"^[^:\n]+:\d+:\d+: \S")
+
+
+@pytest.mark.parametrize("spec", SHAPES, ids=[s.stem for s in SHAPES])
+def test_each_bad_shape_is_one_located_sentence_and_exit_1(spec, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    code = main(["validate", str(spec.relative_to(ROOT))])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1, err
+    assert LOCATED.match(err[0]) and not NUMPY_WORDS.search(err[0]), err[0]
+
+
+def test_the_corpus_covers_the_places_a_shape_can_be_wrong():
+    assert len(SHAPES) >= 12
+
+
+# ----- generated expressions -----------------------------------------------------------------
+
+_SPEC = """\
+task: Generated
+dt: 100
+params: {n_items: 3, cohs: [0.1, 0.2, 0.4]}
+observation: {fixation: 1, stimulus: 3}
+action: {fixation: 1, choice: 3}
+session:
+  recent: {init: "[0, 0, 0]", next: "where(arange(3) == mod(trials_done, 3), last_performance, recent)"}
+trial:
+  k: integers(1, 4)
+  coh: choice(cohs)
+  colors: choice(5, size=3)
+  value: EXPR_TRIAL
+periods: {fixation: 100, stimulus: 200, decision: 100}
+inputs:
+  - {during: stimulus, where: stimulus, value: EXPR_INPUT}
+target:
+  - {during: decision, value: 1}
+outcomes:
+  - {during: decision, when: EXPR_RULE, reward: 1, end_trial: true}
+"""
+
+LEAVES = ["k", "coh", "colors", "cohs", "recent", "n_items", "1", "2.5", "True", "arange(3)", "[1, 2]", "value"]
+
+
+def _expressions() -> st.SearchStrategy[str]:
+    leaf = st.sampled_from(LEAVES)
+
+    def grow(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        two = st.tuples(inner, inner)
+        return st.one_of(
+            st.builds(lambda ab, op: f"({ab[0]} {op} {ab[1]})", two, st.sampled_from(["+", "-", "*", "/", "==", "<"])),
+            st.builds(lambda ab: f"{ab[0]}[{ab[1]}]", two),
+            st.builds(lambda ab: f"[{ab[0]}, {ab[1]}]", two),
+            st.builds(lambda a, f: f"{f}({a})", inner, st.sampled_from(["sum", "mean", "len", "cos", "not "])),
+            st.builds(lambda ab: f"onehot({ab[0]}, {ab[1]})", two),
+            st.builds(lambda ab, c: f"where({c}, {ab[0]}, {ab[1]})", two, inner),
+            st.builds(lambda ab, c: f"({ab[0]} if {c} else {ab[1]})", two, inner),
+            st.builds(lambda ab: f"integers({ab[0]}, {ab[1]})", two),
+            st.builds(lambda a, b: f"{b} in {a}", inner, inner),
+        )
+
+    return st.recursive(leaf, grow, max_leaves=5)
+
+
+def _answer(text: str) -> str:
+    """'ok', or the SpecError's lines; any other exception fails the property."""
+    try:
+        cls = taskspec.load_text(text, "generated.yaml")
+        env = cls()
+        env.reset(seed=0)
+        for _ in range(6):
+            env.step(0)
+    except taskspec.SpecError as exc:
+        return str(exc)
+    return "ok"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(trial=_expressions(), placed=_expressions(), rule=_expressions())
+def test_no_expression_gets_a_library_message_or_an_unlocated_error(trial, placed, rule):
+    text = (
+        _SPEC.replace("EXPR_TRIAL", f'"{trial.replace("value", "coh")}"')
+        .replace("EXPR_INPUT", f'"{placed}"')
+        .replace("EXPR_RULE", f'"{rule}"')
+    )
+    answer = _answer(text)
+    if answer == "ok":
+        return
+    for line in answer.splitlines():
+        assert LOCATED.match(line), line
+        assert not NUMPY_WORDS.search(line), line
