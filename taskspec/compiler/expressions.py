@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import did_you_mean
@@ -86,6 +86,9 @@ class Context:
     timing: bool = False
     wide: frozenset[str] = frozenset()  # action groups of several actions: `action == group` is a mistake
     defines: Mapping[str, Defined] = field(default_factory=dict)  # the spec's `define:` functions, inlined
+    defining: str = ""  # the name this expression defines: never a "did you mean" for its own text
+    # Where else an unknown name could be read (places.py), or None when the spec has no such name.
+    elsewhere: Callable[[str], str | None] | None = None
 
 
 class ExprError(Exception):
@@ -205,7 +208,11 @@ class _Checker:
             raise self.fail(node, f"'{name}' is a function; call it as {name}(...)")
         if name in self.ctx.later:
             raise self.fail(node, f"'{name}' is defined further down; a trial variable can only use those above it")
-        hint = did_you_mean(name, list(self.ctx.names) + sorted(CONSTANTS))
+        where = self.ctx.elsewhere(name) if self.ctx.elsewhere else None
+        if where:
+            raise self.fail(node, where)
+        visible = [n for n in self.ctx.names if n != self.ctx.defining]
+        hint = did_you_mean(name, visible + sorted(CONSTANTS))
         raise self.fail(node, f"unknown name '{name}'{hint}")
 
     def _BinOp(self, node: ast.BinOp) -> None:

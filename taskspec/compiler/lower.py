@@ -13,13 +13,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import Problem, SpecError, did_you_mean
-from . import ir
-from .compose import TRIAL, check_defines, check_merge_keys, chosen_group, parse_defines, repeat_count, trial_variables
+from . import ir, places
+from .compose import check_defines, check_merge_keys, parse_defines, repeat_count, trial_variables
 from .expressions import HISTORY, OUTCOME, RESERVED, Context, ExprError, check_expression
 from .loader import Document, Path_, dotted
 from .loss import lower_loss
-from .models import GroupChoice, PeriodTiming, RepeatedPeriods, Response, TaskSpec
+from .models import PeriodTiming, RepeatedPeriods, Response, TaskSpec
 from .names import class_name, name_problem
+from .placements import lower_inputs, lower_targets
+from .places import PLACES
 from .shapes import ShapeChecker, group_length
 
 FLOAT32_MAX = 3.4028234663852886e38
@@ -114,12 +116,6 @@ class _Lowerer:
             expanded.append(name)
         return tuple(expanded)
 
-    def context(self, kinds: Iterable[str], extra: Iterable[str] = (), **flags: Any) -> Context:
-        allowed = set(kinds) | {"builtin"}
-        names = {n: k for n, k in self.names.items() if k in allowed and (k != "builtin" or n == "dt")}
-        names.update({n: "builtin" for n in extra})
-        return Context(names, self.periods, defines=self.defines, **flags, wide=self.wide_groups())
-
     def wide_groups(self) -> frozenset[str]:
         """Action groups of more than one action, as far as their sizes are known before `make`."""
         wide = set()
@@ -130,7 +126,98 @@ class _Lowerer:
                 wide.add(name)
         return frozenset(wide) if self.spec.action_type == "discrete" else frozenset()
 
+    def at(self, key: str, defining: str = "") -> Context:
+        """The context of an expression written at place `key` of the table in places.py."""
+        place = PLACES[key]
+        names = {n: k for n, k in self.names.items() if k in place.kinds or n == "dt"}
+        for name in place.builtins:
+            if name == "last_*":
+                names.update({f"last_{v}": "history" for v in self.spec.trial})
+            elif name != "rep" or self.repeated:
+                names[name] = "outcome" if name in OUTCOME else "history" if name in HISTORY else "builtin"
+        declared = self.all_names()
+        trial = set(self.spec.trial)
+
+        def elsewhere(name: str) -> str | None:
+            if name in declared:
+                return places.elsewhere(name, declared[name], key)
+            language = name in HISTORY | OUTCOME | {"t", "action", "target"} or (name == "rep" and self.repeated)
+            if language or (name.startswith("last_") and name[5:] in trial):
+                return places.elsewhere(name, None, key)
+            return None
+
+        return Context(
+            names,
+            self.periods,
+            random=place.random,
+            timing=place.timing,
+            wide=self.wide_groups(),
+            defines=self.defines,
+            defining=defining,
+            elsewhere=elsewhere,
+        )
+
+    def all_names(self) -> dict[str, str]:
+        """Every name the spec declares, and its kind, whether or not declared yet (for hints)."""
+        spec = self.spec
+        sections: list[tuple[str, Iterable[str]]] = [("param", spec.params), ("reward", spec.rewards)]
+        sections += [("action group", spec.action)]
+        sections += [("session variable", spec.session), ("trial variable", spec.trial)]
+        sections += [("state variable", spec.state)]
+        return {name: kind for kind, names in sections for name in names}
+
     def run(self) -> ir.TaskIR:
+        """Each section in the order its names become visible to the next ones."""
+        self.check_labels()
+        params = tuple(self.lower_param(name, p) for name, p in self.spec.params.items())
+        for name in self.spec.rewards:
+            self.declare(("rewards", name), name, "reward")
+        observation = self.groups("observation", self.spec.observation, self.at("size"))
+        action = self.groups("action", self.spec.action, self.at("size"))
+        for name in self.spec.action:
+            if name_problem(name, "identifier") is None:  # other labels name columns but cannot be read
+                self.declare(("action", name), name, "action group")
+        session = self.lower_session()
+        variables = trial_variables(self)
+        state_init = {
+            name: self.expr(("state", name, "init"), var.init, self.at("state init", name))
+            for name, var in self.spec.state.items()
+        }
+        for name in self.spec.state:
+            self.declare(("state", name), name, "state variable")
+        periods = self.lower_periods()
+        inputs = lower_inputs(self, self.at("input"))
+        targets = lower_targets(self, self.at("target"))
+        rule_ctx = self.at("rule")
+        state = self.lower_state(state_init, rule_ctx)
+        rules = [
+            dataclasses.replace(
+                self.rule(("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx),
+                goto=r.goto,
+            )
+            for i, r in enumerate(self.spec.outcomes)
+        ]
+        rules += self.response_rules(rule_ctx)
+        periods = self.lower_flow(periods, rules, rule_ctx)
+        timeouts = [
+            self.rule(("timeout", i), None, r.when, r.reward, r.performance, True, self.at("timeout"))
+            for i, r in enumerate(self.spec.timeout)
+        ]
+        self.check_action_bounds()
+        loss = lower_loss(self, self.spec.loss, self.spec.action)
+        self.check_shapes(params, observation, action, session, variables, state_init)
+        check_defines(self)
+        check_merge_keys(self)
+        if self.problems:
+            raise SpecError(self.problems)
+        parts: dict[str, Any] = {"params": params, "observation": observation, "action": action}
+        parts["variables"] = tuple(variables)
+        parts |= {"session": tuple(session), "state": state, "periods": periods, "inputs": tuple(inputs)}
+        parts |= {"targets": tuple(targets), "rules": tuple(rules), "timeouts": tuple(timeouts), "loss": loss}
+        return self.task_ir(parts)
+
+    def check_labels(self) -> None:
+        """The task's name, tags and block names, and the number of entries of each section."""
         spec = self.spec
         self.check_name(("task",), spec.task, "label")
         for i, tag in enumerate(spec.tags):
@@ -153,132 +240,62 @@ class _Lowerer:
         ):
             if size > limit:
                 self.fail((key,), f"at most {limit} entries are allowed, found {size}")
-        params = tuple(self.lower_param(name, p) for name, p in spec.params.items())
-        for name in spec.rewards:
-            self.declare(("rewards", name), name, "reward")
-        size_ctx = self.context(["param"])
-        observation = self.groups("observation", spec.observation, size_ctx)
-        action = self.groups("action", spec.action, size_ctx)
-        for name in spec.action:
-            if name_problem(name, "identifier") is None:  # other labels name columns but cannot be read
-                self.declare(("action", name), name, "action group")
-        session = []
-        for name in spec.session:
+
+    def lower_session(self) -> list[ir.SessionIR]:
+        for name in self.spec.session:
             self.declare(("session", name), name, "session variable")
-        init_ctx = self.context(["param", "action group"], random=True)
-        # The finished trial's outcome and variables; `next` also runs before the first trial (defaults 0).
-        history = sorted(HISTORY | {f"last_{name}" for name in spec.trial})
-        next_ctx = self.context(["param", "action group", "session variable"], random=True)
-        next_ctx = dataclasses.replace(next_ctx, names={**next_ctx.names, **dict.fromkeys(history, "history")})
-        for name, var in spec.session.items():
-            session.append(
-                ir.SessionIR(
-                    name,
-                    self.expr(("session", name, "init"), var.init, init_ctx),
-                    self.expr(("session", name, "next"), var.next, next_ctx),
-                )
+        return [
+            ir.SessionIR(
+                name,
+                self.expr(("session", name, "init"), var.init, self.at("session init", name)),
+                self.expr(("session", name, "next"), var.next, self.at("session next", name)),
             )
-        variables = trial_variables(self)
-        init_state_ctx = self.context(["param", *TRIAL, "action group"])
-        state_init = {
-            name: self.expr(("state", name, "init"), var.init, init_state_ctx) for name, var in spec.state.items()
-        }
-        for name in spec.state:
-            self.declare(("state", name), name, "state variable")
-        periods = self.lower_periods()
-        step = self.context(
-            ["param", *TRIAL, "state variable", "action group"], ["t", "rep"] if self.repeated else ["t"], timing=True
-        )
-        step = dataclasses.replace(step, names={**step.names, **dict.fromkeys(OUTCOME, "outcome")})
-        state_names = set(spec.state)
-        inputs: list[ir.InputIR] = []
-        for i, placement in enumerate(spec.inputs):
-            path = ("inputs", i)
-            if isinstance(placement.where, GroupChoice):
-                inputs += chosen_group(self, path, placement, step, len(inputs))
-                continue
-            groups = [placement.where] if isinstance(placement.where, str) else placement.where
-            if not groups:
-                self.fail((*path, "where"), "name at least one observation group")
-            for j, group in enumerate(groups):
-                if group not in spec.observation:
-                    sub = (*path, "where") if isinstance(placement.where, str) else (*path, "where", j)
-                    self.fail(sub, f"unknown observation group '{group}'{did_you_mean(group, spec.observation)}")
-            if placement.value is None and placement.noise is None:
-                self.fail(path, "an input needs a 'value', a 'noise', or both")
-            value = None if placement.value is None else self.expr((*path, "value"), placement.value, step)
-            noise = None if placement.noise is None else self.expr((*path, "noise"), placement.noise, step)
-            # added in step, as the agent acts
-            follows_state = value is not None and bool(value.names & (state_names | OUTCOME))
-            if follows_state and "rep" in value.names:  # type: ignore[union-attr]
-                self.fail((*path, "value"), "an input that follows a state variable cannot read 'rep'")
-            if noise is not None and noise.names & (state_names | OUTCOME):
-                self.fail((*path, "noise"), "the noise cannot depend on state variables or the performance")
-            inputs.append(
-                ir.InputIR(
-                    len(inputs),
-                    self.check_periods((*path, "during"), placement.during),
-                    tuple(groups),
-                    value,
-                    noise,
-                    follows_state,
-                )
-            )
-        targets = [
-            ir.TargetIR(
-                self.check_periods(("target", i, "during"), t.during), self.expr(("target", i, "value"), t.value, step)
-            )
-            for i, t in enumerate(spec.target)
+            for name, var in self.spec.session.items()
         ]
-        for i, target in enumerate(targets):
-            if target.value.names & (state_names | OUTCOME):
-                self.fail(
-                    ("target", i, "value"),
-                    "the target cannot depend on state variables or the performance: it is computed "
-                    "before the agent acts; compare with the state in an outcome rule",
-                )
-        rule_ctx = self.context(
-            ["param", *TRIAL, "state variable", "action group", "reward"], ["t", "action", "target"], timing=True
-        )
-        rule_ctx = dataclasses.replace(rule_ctx, names={**rule_ctx.names, **dict.fromkeys(OUTCOME, "outcome")})
-        state = tuple(
+
+    def lower_state(self, init: dict[str, ir.Code], ctx: Context) -> tuple[ir.StateIR, ...]:
+        return tuple(
             ir.StateIR(
                 name,
-                state_init[name],
-                self.expr(("state", name, "next"), var.next, rule_ctx),
+                init[name],
+                self.expr(("state", name, "next"), var.next, ctx),
                 self.check_periods(("state", name, "during"), var.during),
             )
-            for name, var in spec.state.items()
+            for name, var in self.spec.state.items()
         )
-        rules = [
-            dataclasses.replace(
-                self.rule(("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx),
-                goto=r.goto,
-            )
-            for i, r in enumerate(spec.outcomes)
-        ]
-        rules += self.response_rules(rule_ctx)
-        periods = self.lower_flow(periods, rules, rule_ctx)
-        timeout_ctx = self.context(["param", *TRIAL, "state variable", "action group", "reward"])
-        timeout_ctx = dataclasses.replace(timeout_ctx, names={**timeout_ctx.names, **dict.fromkeys(OUTCOME, "outcome")})
-        timeouts = [
-            self.rule(("timeout", i), None, r.when, r.reward, r.performance, True, timeout_ctx)
-            for i, r in enumerate(spec.timeout)
-        ]
-        if spec.action_type == "continuous" and spec.action_bounds[0] >= spec.action_bounds[1]:
+
+    def check_action_bounds(self) -> None:
+        bounds = self.spec.action_bounds
+        if self.spec.action_type == "continuous" and bounds[0] >= bounds[1]:
             self.fail(("action_bounds",), "low must be smaller than high")
-        if any(abs(b) > FLOAT32_MAX for b in spec.action_bounds):
+        if any(abs(b) > FLOAT32_MAX for b in bounds):
             self.fail(("action_bounds",), f"bounds must lie within +-{FLOAT32_MAX:.3g} (float32 actions)")
-        loss = lower_loss(self, spec.loss, spec.action)
+
+    def check_shapes(
+        self,
+        params: tuple[ir.ParamIR, ...],
+        observation: tuple[ir.GroupIR, ...],
+        action: tuple[ir.GroupIR, ...],
+        session: list[ir.SessionIR],
+        variables: list[ir.VariableIR],
+        state_init: dict[str, ir.Code],
+    ) -> None:
+        """Every expression's shape against its place, once every name's type is known (shapes.py)."""
         shapes = ShapeChecker(self, params, action)
         shapes.learn(session, variables, state_init)
         widths = {g.name: group_length(g) for g in observation}
         for where, code, located in self.codes:
             shapes.check(where, code, located, widths)
-        check_defines(self)
-        check_merge_keys(self)
-        if self.problems:
-            raise SpecError(self.problems)
+
+    def task_ir(self, parts: dict[str, Any]) -> ir.TaskIR:
+        spec = self.spec
+        rules, timeouts, periods = parts["rules"], parts["timeouts"], parts["periods"]
+        history = HISTORY | {f"last_{name}" for name in spec.trial}
+        outcome_codes = [
+            *(c for r in (*rules, *timeouts) for c in (r.when, r.reward, r.performance)),
+            *(p.until for p in periods),
+            *(i.value for i in parts["inputs"]),
+        ]
         return ir.TaskIR(
             name=spec.task,
             class_name=class_name(spec.task),
@@ -288,31 +305,13 @@ class _Lowerer:
             tags=tuple(spec.tags),
             source=self.doc.file,
             dt=float(spec.dt),
-            params=params,
             rewards=tuple(spec.rewards.items()),
-            observation=observation,
-            action=action,
             action_type=spec.action_type,
             action_bounds=(spec.action_bounds[0], spec.action_bounds[1]),
-            variables=tuple(variables),
-            session=tuple(session),
-            state=state,
             episode=spec.episode,
-            periods=periods,
-            inputs=tuple(inputs),
-            targets=tuple(targets),
-            rules=tuple(rules),
-            timeouts=tuple(timeouts),
-            reads_history=any(s.next.names & set(history) for s in session),
-            reads_performance=any(
-                code is not None and bool(code.names & OUTCOME)
-                for code in [
-                    *(c for r in (*rules, *timeouts) for c in (r.when, r.reward, r.performance)),
-                    *(p.until for p in periods),
-                    *(i.value for i in inputs),
-                ]
-            ),
-            loss=loss,
+            reads_history=any(s.next.names & history for s in parts["session"]),
+            reads_performance=any(code is not None and bool(code.names & OUTCOME) for code in outcome_codes),
+            **parts,
         )
 
     def lower_param(self, name: str, param: Any) -> ir.ParamIR:
@@ -358,7 +357,7 @@ class _Lowerer:
         return tuple(out)
 
     def lower_periods(self) -> tuple[ir.PeriodIR, ...]:
-        ctx = self.context(["param", *TRIAL], random=True)
+        ctx = self.at("duration")
         seen: list[str] = []
         out = []
         for name, timing, path, after, copy in self.flat:
