@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -114,3 +115,42 @@ def test_no_expression_gets_a_library_message_or_an_unlocated_error(trial, place
     for line in answer.splitlines():
         assert LOCATED.match(line), line
         assert not NUMPY_WORDS.search(line), line
+
+
+# ----- where: {by: ...} outside `among` (issue 22) --------------------------------------------
+
+_CHOSEN = """\
+task: Chosen
+dt: 100
+observation: {fixation: 1, left: 1, right: 1}
+action: {fixation: 1}
+trial:
+  side: SIDE
+periods: {fixation: 100, stimulus: 200}
+inputs:
+  - {during: stimulus, where: {by: BY, among: [left, right]}, value: 1}
+"""
+
+
+@pytest.mark.parametrize("by", ["5", "-3", "0.5"])
+def test_a_constant_chosen_group_outside_among_is_refused_at_validate(by):
+    with pytest.raises(taskspec.SpecError) as info:
+        taskspec.load_text(_CHOSEN.replace("SIDE", "choice(2)").replace("BY", by))
+    (problem,) = info.value.problems
+    assert problem.path == "inputs[0].where.by" and "'among' lists 2 groups" in problem.message
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # log(-1): NaN, on purpose
+@pytest.mark.parametrize("side", ["2 + 0 * choice(2)", "uniform(0.2, 0.8)", "log(0 * choice(2) - 1)"])
+def test_a_chosen_group_per_trial_outside_among_is_a_located_run_time_error(side):
+    with pytest.raises(taskspec.SpecError) as info:
+        taskspec.load_text(_CHOSEN.replace("SIDE", f'"{side}"').replace("BY", "side"))  # the dry run draws trials
+    (problem,) = info.value.problems
+    assert problem.line == 9 and "cannot evaluate: 'by' is" in problem.message
+    assert "must be a whole number from 0 to 1" in problem.message and not NUMPY_WORDS.search(problem.message)
+
+
+def test_a_chosen_group_inside_among_shows_where_it_says():
+    batch = taskspec.generate_trials(taskspec.load_text(_CHOSEN.replace("SIDE", "choice(2)").replace("BY", "side")), 50)
+    shown = batch.ob[:, 1, 1:]  # the first stimulus step: left, right
+    np.testing.assert_array_equal(shown, np.eye(2)[batch.variables["side"]])

@@ -108,4 +108,10 @@ def _scaled(lowerer: Any, code: ir.Code, picked: ast.expr, path: Path_) -> ir.Co
     tree = ast.BinOp(code.expr.tree, ast.Mult(), picked)
     names = {n: "builtin" for n in code.names | {n.id for n in ast.walk(picked) if isinstance(n, ast.Name)}}
     ctx = dataclasses.replace(lowerer.at("input"), names={"dt": "builtin", **names}, defines={}, elsewhere=None)
-    return lowerer.expr(path, ast.unparse(tree), ctx, typed=False)  # the parts were checked as written
+    scaled = lowerer.expr(path, ast.unparse(tree), ctx, typed=False)  # the parts were checked as written
+    among = lowerer.spec.inputs[path[1]].where.among
+    test = scaled.expr.tree.right if isinstance(scaled.expr.tree, ast.BinOp) else None
+    if isinstance(test, ast.Compare):  # `by` is checked against the groups where it is used (render.py)
+        test.left.ts_among = len(among)  # type: ignore[attr-defined]
+        object.__setattr__(scaled.expr, "layout", f"among:{len(among)}")  # renders differently from the same text
+    return scaled

@@ -64,6 +64,9 @@ class _Translator:
         result: ast.expr = getattr(self, "_" + type(node).__name__)(node)
         if self.array and getattr(node, "ts_column", False):  # one number per trial meeting a vector
             return _fn("column", result)
+        among = getattr(node, "ts_among", None)
+        if among is not None:  # a chosen group's `by` (placements.py): one of the listed groups, checked
+            return _fn("among", result, ast.Constant(among))
         return result
 
     def _Constant(self, node: ast.Constant) -> ast.expr:

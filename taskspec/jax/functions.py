@@ -89,6 +89,14 @@ def onehot(index: Any, n: Any) -> jax.Array:
     return (jnp.asarray(index) == jnp.arange(int(n))).astype(jnp.float32)
 
 
+def among(index: Any, n: int) -> Any:
+    """A chosen group's index; one outside the groups (which NumPy's backend refuses) shows the input
+    nowhere here: a jitted function cannot raise."""
+    values = jnp.asarray(index)
+    ok = (values == jnp.floor(values)) & (values >= 0) & (values < n)
+    return jnp.where(ok, values, -1)
+
+
 def column(value: Any) -> Any:
     """One trial at a time: a per-trial number meets a vector by broadcasting already."""
     return value

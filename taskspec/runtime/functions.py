@@ -106,6 +106,17 @@ def isin(value: Any, options: Any) -> Any:
     return np.any(lined_up == options, axis=-1, keepdims=value.ndim == options.ndim)
 
 
+def among(index: Any, n: int) -> Any:
+    """`where: {by: index, among: [...n groups]}`: the index, checked to name one of the groups
+    (a value outside them would show the input nowhere, silently)."""
+    values = np.asarray(index, dtype=np.float64)
+    ok = (values == np.floor(values)) & (values >= 0) & (values < n)  # NaN fails every test
+    if not np.all(ok):
+        bad = float(values[~ok].flat[0]) if values.ndim else float(values)
+        raise ValueError(f"'by' is {bad:g}, but 'among' lists {n} groups: it must be a whole number from 0 to {n - 1}")
+    return index
+
+
 def column(value: Any) -> Any:
     """One number per trial (or env), (n,), as a column (n, 1) that meets a vector of each trial entry
     by entry; the compiler marks where (types.settle). Other shapes are columns already."""
