@@ -145,3 +145,9 @@ def test_change_detection_runs_in_jax():
     np.testing.assert_array_equal(display, expected.astype(np.float32))
     assert np.all(v["probe"] < v["set_size"]) and v["recent"].shape == (16, 50)
     np.testing.assert_allclose(v["accuracy"], np.arange(16) / 50)  # the ground-truth policy is always right
+
+
+def test_multihot_and_onehot_are_one_function_chosen_by_the_index_type():
+    batch = batch_of("trial:\n  i: choice(4)", value="multihot(i, 4) + onehot([1, 7], 4)")
+    expected = (np.arange(4) == batch.variables["i"][:, None]) + np.array([0, 1, 0, 0])  # 7 is marked nowhere
+    np.testing.assert_allclose(batch.ob[:, 1, 1:], expected)

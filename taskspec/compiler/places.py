@@ -53,7 +53,7 @@ PLACES: dict[str, Place] = {
 KIND_WORDS = {
     "param": "a parameter",
     "session variable": "a session variable",
-    "trial variable": "trial variables",
+    "trial variable": "a trial variable",
     "state variable": "a state variable",
     "action group": "an action group",
     "reward": "a reward",
