@@ -151,3 +151,14 @@ def test_multihot_and_onehot_are_one_function_chosen_by_the_index_type():
     batch = batch_of("trial:\n  i: choice(4)", value="multihot(i, 4) + onehot([1, 7], 4)")
     expected = (np.arange(4) == batch.variables["i"][:, None]) + np.array([0, 1, 0, 0])  # 7 is marked nowhere
     np.testing.assert_allclose(batch.ob[:, 1, 1:], expected)
+
+
+def test_truth_values_count_as_0_and_1_in_sums_differences_and_negations():
+    trial = "trial:\n  a: uniform(0, 1) < 0.5\n  b: uniform(0, 1) < 0.5\n  d: a - b\n  s: a + b\n  n: -a"
+    trial += "\n  v: arange(3) < 2\n  w: v + v"
+    v = batch_of(trial).variables
+    a, b = v["a"].astype(int), v["b"].astype(int)
+    np.testing.assert_array_equal(v["d"], a - b)
+    np.testing.assert_array_equal(v["s"], a + b)  # not a logical or
+    np.testing.assert_array_equal(v["n"], -a)
+    np.testing.assert_array_equal(v["w"], np.tile([2, 2, 0], (200, 1)))

@@ -79,7 +79,7 @@ class ShapeChecker:
         for s in session:
             self.types[s.name] = self.name_type(s.name, s.init)
         for v in variables:
-            self.types[v.name] = self.name_type(v.name, v.value, varies=False)
+            self.types[v.name] = self.name_type(v.name, v.value)  # batches hold one value (or row) per trial
         for name, code in state_init.items():
             self.types[name] = self.name_type(name, code)
         trial = [v.name for v in variables]

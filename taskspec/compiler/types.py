@@ -88,7 +88,8 @@ def settle(node: ast.expr, types: Types, columns: bool) -> tuple[bool, str]:
     """What batch code needs to know about `node`'s types, written onto the tree before rendering.
 
     Each `onehot`/`multihot` call is named after its index's type (`multihot` marks every entry of
-    a vector of indices), and each one-number-per-trial operand combined with a vector is marked
+    a vector of indices), truth values added, subtracted or negated are marked `ts_number` (arrays
+    of them would give a logical or, or refuse), and each one-number-per-trial operand combined with a vector is marked
     `ts_column`: batch code holds such values as one entry per trial, which must become a column
     to meet a vector entry by entry (`columns`: where trials are drawn; placements and rules hold
     them as columns already). Returns (whether a call was renamed, the marks as text).
@@ -102,11 +103,15 @@ def settle(node: ast.expr, types: Types, columns: bool) -> tuple[bool, str]:
         renamed |= call.func.id != wanted
         call.func.id = wanted
     marked = {id(n) for n in inference.columns} if columns else set()
+    counted = {id(n) for n in inference.numbers}
     order = []
     for i, child in enumerate(ast.walk(node)):
         if id(child) in marked:
             child.ts_column = True  # type: ignore[attr-defined]  # read by render.py
-            order.append(str(i))
+            order.append(f"c{i}")
+        if id(child) in counted:
+            child.ts_number = True  # type: ignore[attr-defined]  # read by render.py
+            order.append(f"n{i}")
     return renamed, ",".join(order)
 
 
@@ -115,6 +120,7 @@ class _Infer:
         self.types = types
         self.hot_calls: list[tuple[ast.Call, bool]] = []  # onehot/multihot calls, and whether the index is a vector
         self.columns: list[ast.expr] = []  # one number per trial, combined with a vector
+        self.numbers: list[ast.expr] = []  # truth values added, subtracted or negated: counted as 0 and 1
 
     def visit(self, node: ast.expr) -> Type | None:
         method = getattr(self, "_" + type(node).__name__, None)
@@ -170,6 +176,9 @@ class _Infer:
 
     def _BinOp(self, node: ast.BinOp) -> Type | None:
         left, right = self.visit(node.left), self.visit(node.right)
+        if isinstance(node.op, (ast.Add, ast.Sub)) and left is not None and right is not None:
+            if left.kind == "bool" and right.kind == "bool":  # arrays of truth values would or / refuse
+                self.numbers += [node.left, node.right]
         kind = "float" if isinstance(node.op, (ast.Div, ast.Pow)) else None
         return self.combine(node, [(node.left, left), (node.right, right)], kind)
 
@@ -180,6 +189,8 @@ class _Infer:
         if isinstance(node.op, ast.Not):
             self.one_value(node.operand, operand, "what 'not' negates")
             return Type("bool", None, operand.varies)
+        if operand.kind == "bool" and isinstance(node.op, ast.USub):
+            self.numbers.append(node.operand)
         return Type("int" if operand.kind == "bool" else operand.kind, operand.length, operand.varies)
 
     def _BoolOp(self, node: ast.BoolOp) -> Type | None:
