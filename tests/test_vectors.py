@@ -162,3 +162,43 @@ def test_truth_values_count_as_0_and_1_in_sums_differences_and_negations():
     np.testing.assert_array_equal(v["s"], a + b)  # not a logical or
     np.testing.assert_array_equal(v["n"], -a)
     np.testing.assert_array_equal(v["w"], np.tile([2, 2, 0], (200, 1)))
+
+
+_RULES = """\
+task: RuleVectors
+dt: 100
+observation: {fixation: 1, s: 4}
+action: {fixation: 1, choice: 4}
+trial:
+  colors: choice(4, size=4)
+  j: choice(4)
+periods: {fixation: 100, decision: 300}
+inputs:
+  - {during: decision, where: s, value: "onehot(colors[j], 4)"}
+target:
+  - {during: decision, value: "1 + colors[j]"}
+outcomes:
+  - {during: decision, when: "action == 1 + colors[j]", reward: "1 + sum(colors == colors[j]) / 10", end_trial: true}
+  - {during: decision, when: "action - 1 in colors", reward: 0.5, end_trial: true}
+"""
+
+
+@pytest.mark.parametrize("spec", ["rules", "change_detection"])
+def test_vectors_in_rules_and_displays_step_the_same_in_the_vector_env(spec, tmp_path):
+    from test_vector import _compare
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(_RULES)
+    _compare(str(path) if spec == "rules" else CHANGE, num_envs=3, steps=300)
+
+
+def test_a_rule_reads_a_vector_per_trial():
+    env = taskspec.make(spec_text=_RULES)
+    env.reset(seed=0)
+    rewards = []
+    while len(rewards) < 20:
+        colors, j = np.array(env.trial["colors"]), env.trial["j"]
+        _, reward, *_ = env.step(env.gt_now)
+        if reward:
+            rewards.append(reward - (1 + np.sum(colors == colors[j]) / 10))
+    np.testing.assert_allclose(rewards, 0)

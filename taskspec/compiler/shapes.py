@@ -96,9 +96,10 @@ class ShapeChecker:
             self.place(path, code, t, widths)
             # Settled before any rendering (a checked expression is otherwise never changed): the text
             # names the tree, and batch code needs to know a vector that is the same for every trial.
-            # Where trials are drawn, batch code holds one number per trial as (n,), not yet a column.
-            drawn = path[0] in ("trial", "session", "periods") or path[0] == "state" and path[-1] == "init"
-            renamed, layout = settle(code.expr.tree, types, columns=drawn)
+            # Where trials are drawn, and in the vector env's rules, batch code holds one number per
+            # trial (or env) as (n,), not yet a column; placements see columns already.
+            flat = path[0] not in ("inputs", "target")
+            renamed, layout = settle(code.expr.tree, types, columns=flat)
             if renamed:
                 object.__setattr__(code.expr, "text", ast.unparse(code.expr.tree))
             object.__setattr__(code.expr, "layout", layout)
