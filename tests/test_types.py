@@ -154,3 +154,17 @@ def test_a_chosen_group_inside_among_shows_where_it_says():
     batch = taskspec.generate_trials(taskspec.load_text(_CHOSEN.replace("SIDE", "choice(2)").replace("BY", "side")), 50)
     shown = batch.ob[:, 1, 1:]  # the first stimulus step: left, right
     np.testing.assert_array_equal(shown, np.eye(2)[batch.variables["side"]])
+
+
+def test_lengths_that_follow_a_parameter_are_said_in_spec_terms_when_made(tmp_path):
+    spec = tmp_path / "sym.yaml"
+    spec.write_text(
+        "task: Sym\ndt: 100\nparams: {dim_ring: 3}\nobservation: {fixation: 1, s: dim_ring}\naction: {fixation: 1}\n"
+        "trial:\n  w: uniform(0, 1, size=3)\n  x: ring(dim_ring) + w\nperiods: {fixation: 100}\n"
+    )
+    taskspec.make(spec).reset(seed=0)  # as written, the lengths agree
+    with pytest.raises(taskspec.SpecError) as info:
+        taskspec.make(spec, dim_ring=4).reset(seed=0)
+    (problem,) = info.value.problems
+    assert problem.line == 8 and "a vector of 3 values meets one of 4 entry by entry" in problem.message
+    assert not NUMPY_WORDS.search(problem.message)

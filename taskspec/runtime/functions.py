@@ -494,6 +494,9 @@ class Outcomes:
         return full(self.reward, np.float64), full(self.performance, np.float64), full(self.end, bool)
 
 
+# Words of NumPy's messages that a spec's author should never have to read: such a message is replaced.
+_NUMPY_WORDS = re.compile(r"ndarray|0-dimensional|broadcast|`indices`|ufunc|dtype|bitwise|shape \(|numpy", re.I)
+_GENERIC = "values of different shapes meet here; check the lengths of the vectors it combines"
 _SHAPE = re.compile(r"\((\d+(?:,\s*\d+)*),?\)")
 _OUT_OF_BOUNDS = re.compile(r"index (-?\d+) is out of bounds for axis \d+ with size (\d+)")
 
@@ -516,10 +519,16 @@ def in_spec_terms(exc: Exception) -> str:
             "compare one entry, e.g. x[i], or test membership with 'in'"
         )
     if not isinstance(exc, ValueError) or "broadcast" not in text:
-        return text
+        return _GENERIC if _NUMPY_WORDS.search(text) else text
     shapes = [tuple(int(d) for d in match.split(",")) for match in _SHAPE.findall(text)]
     if len(shapes) < 2 or any(len(shape) > 2 for shape in shapes) or len({shape[0] for shape in shapes}) != 1:
-        return text  # not per-trial values (e.g. placements over trials, steps and columns)
+        lengths = sorted({shape[-1] for shape in shapes if shape and shape[-1] != 1})
+        if len(lengths) == 2:  # vectors whose lengths follow parameters given to make()
+            return (
+                f"a vector of {lengths[0]} values meets one of {lengths[1]} entry by entry; a vector's "
+                "length may follow a parameter, so check the values given to make()"
+            )
+        return _GENERIC
     sizes = dict.fromkeys(
         "a number that varies by trial" if len(s) == 1 else f"a vector of {s[1]} per trial" for s in shapes
     )
