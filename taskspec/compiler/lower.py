@@ -18,10 +18,11 @@ from .compose import check_defines, check_merge_keys, parse_defines, repeat_coun
 from .expressions import HISTORY, OUTCOME, RESERVED, Context, ExprError, check_expression
 from .loader import Document, Path_, dotted
 from .loss import lower_loss
-from .models import PeriodTiming, RepeatedPeriods, Response, TaskSpec
+from .models import PeriodTiming, RepeatedPeriods, TaskSpec
 from .names import class_name, name_problem
 from .placements import lower_inputs, lower_targets
 from .places import PLACES
+from .rules import lower_flow, response_rules, rule
 from .shapes import ShapeChecker, group_length
 
 FLOAT32_MAX = 3.4028234663852886e38
@@ -192,15 +193,15 @@ class _Lowerer:
         state = self.lower_state(state_init, rule_ctx)
         rules = [
             dataclasses.replace(
-                self.rule(("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx),
+                rule(self, ("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx),
                 goto=r.goto,
             )
             for i, r in enumerate(self.spec.outcomes)
         ]
-        rules += self.response_rules(rule_ctx)
-        periods = self.lower_flow(periods, rules, rule_ctx)
+        rules += response_rules(self, rule_ctx)
+        periods = lower_flow(self, periods, rules, rule_ctx)
         timeouts = [
-            self.rule(("timeout", i), None, r.when, r.reward, r.performance, True, self.at("timeout"))
+            rule(self, ("timeout", i), None, r.when, r.reward, r.performance, True, self.at("timeout"))
             for i, r in enumerate(self.spec.timeout)
         ]
         self.check_action_bounds()
@@ -393,144 +394,6 @@ class _Lowerer:
         if not out:
             self.fail(("periods",), "a task needs at least one period")
         return tuple(out)
-
-    def lower_flow(
-        self, periods: tuple[ir.PeriodIR, ...], rules: list[ir.RuleIR], ctx: Context
-    ) -> tuple[ir.PeriodIR, ...]:
-        """Agent-contingent timing: `until`, `then` and `otherwise` on periods, `goto` on rules.
-
-        Jumps only go forward (to a period listed later), so a trial cannot loop, and every period
-        must be reachable: from the start, from the period before it, or as the target of a jump.
-        """
-        order = {p.name: i for i, p in enumerate(periods)}
-        out = list(periods)
-        flows = False
-
-        def target(path: Path_, name: str, after: int, allow_end: bool = True) -> None:
-            if name == "end" and allow_end:
-                return
-            if name not in order:
-                choices = set(order) | ({"end"} if allow_end else set())
-                self.fail(path, f"unknown period '{name}'{did_you_mean(name, choices)}")
-            elif order[name] <= after:
-                self.fail(path, f"'{name}' is not listed after the period it follows; the trial can only move forward")
-
-        for i, (_, timing, path, _, copy) in enumerate(self.flat):
-            if not isinstance(timing, PeriodTiming):
-                continue
-            keys = {k: getattr(timing, k) for k in ("until", "then", "otherwise") if getattr(timing, k) is not None}
-            if not keys:
-                continue
-            flows = True
-            if copy is not None:
-                self.fail(path, f"{', '.join(keys)} cannot be used inside a block of repeated periods")
-                continue
-            if timing.otherwise is not None and timing.until is None:
-                self.fail(
-                    (*path, "otherwise"), "'otherwise' says where an 'until' period goes when it runs out; add 'until'"
-                )
-            for key in ("then", "otherwise"):
-                if keys.get(key) is not None:
-                    target((*path, key), keys[key], i)
-            until = None if timing.until is None else self.expr((*path, "until"), timing.until, ctx)
-            out[i] = dataclasses.replace(out[i], until=until, then=timing.then, otherwise=timing.otherwise)
-        for j, rule in enumerate(rules):
-            if rule.goto is None:
-                continue
-            flows = True
-            path = ("outcomes", j)
-            if rule.end_trial:
-                self.fail((*path, "goto"), "a rule either ends the trial or goes to a period, not both")
-            if not rule.periods:
-                self.fail((*path, "goto"), "a rule with 'goto' needs 'during': the periods it may leave")
-                continue
-            target((*path, "goto"), rule.goto, max(order.get(p, 0) for p in rule.periods), allow_end=False)
-        if not flows:
-            return periods
-        for _, timing, path, _, _ in self.flat:
-            if isinstance(timing, PeriodTiming) and timing.after is not None:
-                self.fail((*path, "after"), "'after' (overlapping periods) cannot be combined with until/then/goto")
-        jumped_to = {r.goto for r in rules} | {p.then for p in out} | {p.otherwise for p in out}
-        reached: list[bool] = []
-        for i, p in enumerate(out):
-            # a period without `then` flows into the next one when it ends (or when its `until` holds)
-            reached.append(i == 0 or p.name in jumped_to or (reached[i - 1] and out[i - 1].then is None))
-            if not reached[i]:
-                self.fail(
-                    ("periods", p.name),
-                    f"period '{p.name}' can never start: the period before it goes elsewhere and no "
-                    "'then', 'otherwise' or 'goto' leads to it",
-                )
-        return tuple(out)
-
-    def rule(
-        self, path: Path_, during: Any, when: Any, reward: Any, performance: Any, end: bool, ctx: Context
-    ) -> ir.RuleIR:
-        return ir.RuleIR(
-            self.check_periods((*path, "during"), during),
-            self.expr((*path, "when"), when, ctx),
-            self.expr((*path, "reward"), reward, ctx),
-            None if performance is None else self.expr((*path, "performance"), performance, ctx),
-            end,
-        )
-
-    def response_rules(self, ctx: Context) -> list[ir.RuleIR]:
-        """The rules `response:` stands for, placed after the explicit ones (see models.Response)."""
-        response = self.spec.response
-        if response is None:
-            return []
-        path: Path_ = ("response",)
-        before = len(self.problems)
-        rules = self._response_rules(response, path, ctx)
-        if self.doc.file_of(path) != self.doc.file:  # inherited: say how to drop it
-            self.problems[before:] = [
-                dataclasses.replace(p, message=f"{p.message} (this 'response' is inherited; 'response: ~' drops it)")
-                for p in self.problems[before:]
-            ]
-        return rules
-
-    def _response_rules(self, response: Response, path: Path_, ctx: Context) -> list[ir.RuleIR]:
-        if self.spec.action_type != "discrete":
-            self.fail(path, "'response' judges discrete actions; write the rules of continuous actions as outcomes")
-            return []
-        group = response.fixation
-        known = self.names.get(group) == "action group"
-        if not known:
-            hint = did_you_mean(group, self.spec.action)
-            self.fail(
-                (*path, "fixation"), f"unknown action group '{group}'{hint}; name the group that means 'no answer'"
-            )
-        hold = self.check_periods((*path, "hold"), response.hold)
-        during = self.check_periods((*path, "during"), response.during)
-        both = [name for name in during if name in hold]
-        if both:
-            self.fail(
-                (*path, "hold"),
-                f"period '{both[0]}' is both in 'hold' and in 'during'; the agent either holds or answers",
-            )
-        rewards = {}
-        for key in ("abort", "correct", "fail"):
-            value = getattr(response, key)
-            if key not in response.model_fields_set and key == "correct" and "correct" not in self.spec.rewards:
-                self.fail(
-                    (*path, "correct"),
-                    "no reward is named 'correct': declare it under 'rewards', or set 'correct' here",
-                )
-                value = 0
-            elif value is None:  # abort and fail default to the reward of that name, if declared
-                value = key if key in self.spec.rewards else 0
-            rewards[key] = self.expr((*path, key), value, ctx)
-        if not known:
-            return []
-        # `group` passed the identifier check when it was declared, so these texts parse as written
-        left = self.expr((*path, "hold"), f"action != {group}", ctx)
-        right = self.expr((*path, "during"), f"action != {group} and action == target", ctx)
-        wrong = self.expr((*path, "during"), f"action != {group}", ctx)
-        performance = self.expr((*path, "correct"), 1, ctx)
-        rules = [ir.RuleIR(hold, left, rewards["abort"], None, False)] if hold else []
-        rules.append(ir.RuleIR(during, right, rewards["correct"], performance, True))
-        rules.append(ir.RuleIR(during, wrong, rewards["fail"], None, True))
-        return rules
 
 
 def lower(spec: TaskSpec, doc: Document) -> ir.TaskIR:
