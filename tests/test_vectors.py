@@ -202,3 +202,12 @@ def test_a_rule_reads_a_vector_per_trial():
         if reward:
             rewards.append(reward - (1 + np.sum(colors == colors[j]) / 10))
     np.testing.assert_allclose(rewards, 0)
+
+
+def test_k_different_values_with_k_per_trial_up_to_a_bound():
+    trial = "trial:\n  k: integers(1, 7)\n  items: choice(8, size=6, replace=False)\n  used: arange(6) < k"
+    trial += "\n  shown: where(used, items, -1)\n  n_shown: sum(used)"
+    v = batch_of(trial).variables
+    for row, k, n in zip(v["shown"], v["k"], v["n_shown"], strict=True):
+        kept = row[row >= 0]
+        assert len(kept) == k == n and len(set(kept.tolist())) == k  # k values, all different
