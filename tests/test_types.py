@@ -1,8 +1,8 @@
 """Types and shapes checked at compile time (compiler/types.py, shapes.py).
 
 The bad-shape corpus (tests/bad_specs/shape_*.yaml) gives one located sentence each and exit 1
-from `validate`; a hypothesis property over generated expressions, placed where numbers and
-vectors go, checks that whatever the combination, the answer is a working env or located
+from `validate`; a hypothesis property over generated expressions, placed in a trial variable,
+a session variable's `next`, a duration, an input and an outcome rule, checks that whatever the combination, the answer is a working env or located
 sentences in the spec's words, never a library's message.
 """
 
@@ -50,13 +50,13 @@ params: {n_items: 3, cohs: [0.1, 0.2, 0.4]}
 observation: {fixation: 1, stimulus: 3}
 action: {fixation: 1, choice: 3}
 session:
-  recent: {init: "[0, 0, 0]", next: "where(arange(3) == mod(trials_done, 3), last_performance, recent)"}
+  recent: {init: "[0, 0, 0]", next: EXPR_SESSION}
 trial:
   k: integers(1, 4)
   coh: choice(cohs)
   colors: choice(5, size=3)
   value: EXPR_TRIAL
-periods: {fixation: 100, stimulus: 200, decision: 100}
+periods: {fixation: 100, stimulus: EXPR_DURATION, decision: 100}
 inputs:
   - {during: stimulus, where: stimulus, value: EXPR_INPUT}
 target:
@@ -101,13 +101,24 @@ def _answer(text: str) -> str:
     return "ok"
 
 
+RING = "where(arange(3) == mod(trials_done, 3), last_performance, recent)"
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(trial=_expressions(), placed=_expressions(), rule=_expressions())
-def test_no_expression_gets_a_library_message_or_an_unlocated_error(trial, placed, rule):
+@given(
+    trial=_expressions(),
+    placed=_expressions(),
+    rule=_expressions(),
+    later=st.one_of(st.just(RING), _expressions()),  # often valid, so the other places get to run
+    ms=st.one_of(st.just("2"), _expressions()),
+)
+def test_no_expression_gets_a_library_message_or_an_unlocated_error(trial, placed, rule, later, ms):
     text = (
         _SPEC.replace("EXPR_TRIAL", f'"{trial.replace("value", "coh")}"')
         .replace("EXPR_INPUT", f'"{placed}"')
         .replace("EXPR_RULE", f'"{rule}"')
+        .replace("EXPR_SESSION", f'"{later.replace("value", "recent")}"')
+        .replace("EXPR_DURATION", f'"100 * {ms}"')
     )
     answer = _answer(text)
     if answer == "ok":
