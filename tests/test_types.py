@@ -2,8 +2,9 @@
 
 The bad-shape corpus (tests/bad_specs/shape_*.yaml) gives one located sentence each and exit 1
 from `validate`; a hypothesis property over generated expressions, placed in a trial variable,
-a session variable's `next`, a duration, an input and an outcome rule, checks that whatever the combination, the answer is a working env or located
-sentences in the spec's words, never a library's message.
+a session variable's `next`, a duration, an input and an outcome rule, checks that whatever the
+combination, the answer is a working env or located sentences in the spec's words, never a
+library's message.
 """
 
 from __future__ import annotations
