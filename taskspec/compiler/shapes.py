@@ -63,9 +63,10 @@ class ShapeChecker:
         self.types["action"] = self.types["target"] = Type("int", None, True) if discrete else None
         self.discrete = discrete
 
-    def name_type(self, name: str, code: ir.Code, varies: bool = True) -> Type | None:
+    def name_type(self, code: ir.Code) -> Type | None:
+        """The type of a variable defined by `code`: batches hold one value (or vector) per trial."""
         t = self.infer_quietly(code)
-        return None if t is None else Type(t.kind, t.length, t.varies or varies)
+        return None if t is None else Type(t.kind, t.length, True)
 
     def infer_quietly(self, code: ir.Code) -> Type | None:
         try:
@@ -77,11 +78,11 @@ class ShapeChecker:
         self, session: list[ir.SessionIR], variables: list[ir.VariableIR], state_init: dict[str, ir.Code]
     ) -> None:
         for s in session:
-            self.types[s.name] = self.name_type(s.name, s.init)
+            self.types[s.name] = self.name_type(s.init)
         for v in variables:
-            self.types[v.name] = self.name_type(v.name, v.value)  # batches hold one value (or row) per trial
+            self.types[v.name] = self.name_type(v.value)
         for name, code in state_init.items():
-            self.types[name] = self.name_type(name, code)
+            self.types[name] = self.name_type(code)
         trial = [v.name for v in variables]
         history: dict[str, Type | None] = {name: Type("float", None, True) for name in HISTORY}
         history |= {f"last_{name}": self.types.get(name) for name in trial}
@@ -96,8 +97,8 @@ class ShapeChecker:
             self.place(path, code, t, widths)
             # Settled before any rendering (a checked expression is otherwise never changed): the text
             # names the tree, and batch code needs to know a vector that is the same for every trial.
-            # Where trials are drawn, and in the vector env's rules, batch code holds one number per
-            # trial (or env) as (n,), not yet a column; placements see columns already.
+            # Where trials are drawn and in the vector env's rules, batch code holds one number per
+            # trial (or env) as (n,), to be made a column; placements see columns already.
             flat = path[0] not in ("inputs", "target")
             renamed, layout = settle(code.expr.tree, types, columns=flat)
             if renamed:
@@ -149,27 +150,25 @@ class ShapeChecker:
             raise TypeProblem(tree, f"{what} must be the same for every trial, but {show(tree)} is {describe(t)}")
 
     def input_width(self, path: Path_, tree: ast.expr, t: Type, widths: dict[str, Length]) -> None:
-        if not t.vector:
-            return
+        """A vector placed in groups has one entry per column (lengths that follow parameters are
+        compared when trials are built, in the spec's terms too)."""
         where = self.lowerer.spec.inputs[int(path[1])].where
-        groups = [where] if isinstance(where, str) else where if isinstance(where, list) else list(where.among)
-        sizes = [widths.get(g) for g in groups]
-        if any(s is None for s in sizes):
-            return
-        if all(isinstance(s, int) for s in sizes):
-            width: Length = sum(s for s in sizes if isinstance(s, int))
-        elif len(sizes) == 1 and isinstance(where, str | list):
-            width = sizes[0]  # type: ignore[assignment]
-        else:
-            return
-        if isinstance(width, int) and isinstance(t.length, int) and t.length not in (1, width):
-            named = " and ".join(f"'{g}'" for g in groups)
-            raise TypeProblem(
-                tree,
-                f"the value is {describe(t)}, but {named} {'has' if len(groups) == 1 else 'have'} {width} column(s)",
-            )
-        if isinstance(width, str) and isinstance(t.length, str) and width != t.length and t.length != "1":
-            return  # both known at make time only; compared when the env is made
+        if isinstance(where, str | list):  # the groups side by side
+            shapes = [[where] if isinstance(where, str) else list(where)]
+        else:  # a chosen group: each one alone
+            shapes = [[group] for group in where.among]
+        for groups in shapes:
+            sizes = [widths.get(g) for g in groups]
+            if not t.vector or not isinstance(t.length, int) or not all(isinstance(s, int) for s in sizes):
+                continue
+            width = sum(s for s in sizes if isinstance(s, int))
+            if t.length not in (1, width):
+                named = " and ".join(f"'{g}'" for g in groups)
+                raise TypeProblem(
+                    tree,
+                    f"the value is {describe(t)}, but {named} {'has' if len(groups) == 1 else 'have'} "
+                    f"{width} column(s)",
+                )
 
     def chosen_index(self, path: Path_, tree: ast.expr) -> None:
         """A constant `by` must name one of the listed groups."""
