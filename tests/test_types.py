@@ -168,7 +168,7 @@ def test_a_chosen_group_inside_among_shows_where_it_says():
     np.testing.assert_array_equal(shown, np.eye(2)[batch.variables["side"]])
 
 
-def test_lengths_that_follow_a_parameter_are_said_in_spec_terms_when_made(tmp_path):
+def test_lengths_that_follow_a_parameter_are_compared_when_the_env_is_made(tmp_path):
     spec = tmp_path / "sym.yaml"
     spec.write_text(
         "task: Sym\ndt: 100\nparams: {dim_ring: 3}\nobservation: {fixation: 1, s: dim_ring}\naction: {fixation: 1}\n"
@@ -176,7 +176,18 @@ def test_lengths_that_follow_a_parameter_are_said_in_spec_terms_when_made(tmp_pa
     )
     taskspec.make(spec).reset(seed=0)  # as written, the lengths agree
     with pytest.raises(taskspec.SpecError) as info:
-        taskspec.make(spec, dim_ring=4).reset(seed=0)
+        taskspec.make(spec, dim_ring=4)  # compared when the env is made, before any trial
     (problem,) = info.value.problems
     assert problem.line == 8 and "a vector of 3 values meets one of 4 entry by entry" in problem.message
     assert not NUMPY_WORDS.search(problem.message)
+
+
+def test_an_input_whose_length_follows_another_parameter_than_its_group_is_compared_when_made(tmp_path):
+    spec = tmp_path / "widths.yaml"
+    spec.write_text(
+        "task: Widths\ndt: 100\nparams: {n: 3, m: 3}\nobservation: {fixation: 1, s: n}\naction: {fixation: 1}\n"
+        "periods: {fixation: 100}\ninputs:\n  - {during: fixation, where: s, value: ring(m)}\n"
+    )
+    taskspec.make(spec, n=4, m=4).reset(seed=0)
+    with pytest.raises(taskspec.SpecError, match=r"widths.yaml:8:\d+: inputs\[0\].value: .* 3 values meets one of 4"):
+        taskspec.make(spec, m=4)

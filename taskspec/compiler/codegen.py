@@ -20,6 +20,7 @@ from typing import Any
 import jinja2
 
 from . import ir
+from .expressions import Checked
 from .render import render, translate
 
 _ENV = jinja2.Environment(
@@ -52,6 +53,25 @@ ENVS = {
     "outcome": "_states[{}]",  # the vector env passes each env's performance beside its state
 }
 TRIALS = {"param": "self.params[{}]", "group": "self.action_index[{}]", "dt": "self.dt"}
+
+
+def _codes(task: ir.TaskIR) -> list[ir.Code]:
+    """Every expression of the task that runs with the trials (not the groups' sizes)."""
+    codes: list[ir.Code | None] = [v.value for v in task.variables]
+    codes += [c for s in task.session for c in (s.init, s.next)] + [c for s in task.state for c in (s.init, s.next)]
+    codes += [c for p in task.periods for c in (p.duration, p.until)]
+    codes += [c for i in task.inputs for c in (i.value, i.noise)] + [t.value for t in task.targets]
+    codes += [c for r in (*task.rules, *task.timeouts) for c in (r.when, r.reward, r.performance)]
+    return [c for c in codes if c is not None]
+
+
+def _names(pair: tuple[ast.expr, ast.expr]) -> set[str]:
+    return {n.id for node in pair for n in ast.walk(node) if isinstance(n, ast.Name)} - {"len"}
+
+
+def _rendered(length: ast.expr) -> str:
+    """A length (an expression of parameters, from a checked tree) as scalar code."""
+    return ast.unparse(translate(Checked(length, frozenset(), False, ast.unparse(length)), False))
 
 
 def _rows(code: ir.Code) -> str:
@@ -237,18 +257,28 @@ class _Generator:
     # ----- methods -----
 
     def group_sizes(self) -> _Method:
+        """The groups' sizes for the parameters given to `make`, and the lengths of vectors that meet
+        entry by entry compared for them (shapes.py found which; they follow parameters)."""
         task = self.task
         groups = [("observation", g) for g in task.observation] + [("action", g) for g in task.action]
+        agreements = [(code.where, pair) for code in _codes(task) for pair in code.expr.agreements]
+        agreements = [(where, pair) for where, pair in agreements if self._of_params(pair)]
+        reads = self.reads(g.size for _, g in groups) | {n for _, pair in agreements for n in _names(pair)}
         method = _Method("_group_sizes", "self, _params")
-        method.body += self.bind(self.reads(g.size for _, g in groups), {"param": "_params[{}]", "dt": "self.dt"})
+        method.body += self.bind(reads, {"param": "_params[{}]", "dt": "self.dt"})
         method.body.append("_sizes = {'observation': [], 'action': []}")
         for space, g in groups:
             method.body += [
                 self.where.mark(g.size.where),
                 f"_sizes[{space!r}].append(({g.name!r}, fn.size({render(g.size.expr, False)})))",
             ]
+        for where, (a, b) in agreements:
+            method.body += [self.where.mark(where), f"fn.same_length({_rendered(a)}, {_rendered(b)})"]
         method.body.append("return _sizes")
         return method
+
+    def _of_params(self, pair: tuple[ast.expr, ast.expr]) -> bool:
+        return all(self.kinds.get(name) == "param" or name == "dt" for name in _names(pair))
 
     def session(self) -> list[_Method]:
         task = self.task

@@ -112,6 +112,8 @@ class Checked:
     # every trial, which batch code repeats for each trial (a batch cannot tell it from one number each).
     fixed_vector: bool = field(default=False, compare=False)
     layout: str = ""  # which nodes batch code turns into columns (types.settle): renderings differ by it
+    # Lengths (expressions of parameters) the value combines entry by entry: compared when the env is made.
+    agreements: tuple[tuple[ast.expr, ast.expr], ...] = field(default=(), compare=False)
 
 
 def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:

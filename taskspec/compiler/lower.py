@@ -285,6 +285,7 @@ class _Lowerer:
         shapes = ShapeChecker(self, params, action)
         shapes.learn(session, variables, state_init)
         widths = {g.name: group_length(g) for g in observation}
+        shapes.lengths |= {str(w): g.size.expr.tree for g in observation if isinstance(w := group_length(g), str)}
         for where, code, located in self.codes:
             shapes.check(where, code, located, widths)
 

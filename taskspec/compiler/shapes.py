@@ -16,7 +16,7 @@ from typing import Any
 from . import ir
 from .expressions import HISTORY
 from .loader import Path_
-from .types import NUMBER, Length, Type, TypeProblem, describe, infer, settle, show
+from .types import NUMBER, Length, Type, TypeProblem, agreements, describe, infer, settle, show
 
 ONE_VALUE = {  # places that hold one value, and what they are called in messages
     "when": "a condition",
@@ -41,6 +41,7 @@ class ShapeChecker:
 
     def __init__(self, lowerer: Any, params: tuple[ir.ParamIR, ...], action: tuple[ir.GroupIR, ...]):
         self.lowerer = lowerer
+        self.lengths: dict[str, ast.expr] = {}  # lengths known at make time: text -> expression of parameters
         self.types: dict[str, Type | None] = {
             "dt": NUMBER,
             "t": Type("float", None, True),
@@ -51,6 +52,9 @@ class ShapeChecker:
             if p.kind == "list":
                 kinds = {type(v).__name__ for v in p.default}
                 self.types[p.name] = Type("float" if "float" in kinds else "int", f"len({p.name})")
+                self.lengths[f"len({p.name})"] = ast.Call(
+                    ast.Name("len", ast.Load()), [ast.Name(p.name, ast.Load())], []
+                )
             else:
                 self.types[p.name] = Type(p.kind)
         for name in lowerer.spec.rewards:
@@ -70,6 +74,7 @@ class ShapeChecker:
 
     def infer_quietly(self, code: ir.Code) -> Type | None:
         try:
+            agreements(code.expr.tree, self.types, self.lengths)  # learns the lengths it creates
             return infer(code.expr.tree, self.types)
         except TypeProblem:
             return None  # reported where the expression is checked
@@ -106,6 +111,8 @@ class ShapeChecker:
             object.__setattr__(code.expr, "layout", layout)
             if t is not None and t.vector and not t.varies:
                 object.__setattr__(code.expr, "fixed_vector", True)
+            pairs = agreements(code.expr.tree, types, self.lengths) + self.width_agreement(path, t, widths)
+            object.__setattr__(code.expr, "agreements", tuple(pairs))
         except TypeProblem as problem:
             self.lowerer.fail(path, problem.message, (problem.line, problem.col) if located else None)
 
@@ -169,6 +176,19 @@ class ShapeChecker:
                     f"the value is {describe(t)}, but {named} {'has' if len(groups) == 1 else 'have'} "
                     f"{width} column(s)",
                 )
+
+    def width_agreement(
+        self, path: Path_, t: Type | None, widths: dict[str, Length]
+    ) -> list[tuple[ast.expr, ast.expr]]:
+        """An input's vector and its one group, when either length follows a parameter."""
+        if path[0] != "inputs" or path[-1] not in ("value", "noise") or t is None or not isinstance(t.length, str):
+            return []
+        where = self.lowerer.spec.inputs[int(path[1])].where
+        width = widths.get(where) if isinstance(where, str) else None
+        if width is None or width == t.length or t.length not in self.lengths:
+            return []
+        size = ast.Constant(width) if isinstance(width, int) else self.lengths.get(width)
+        return [] if size is None else [(self.lengths[t.length], size)]
 
     def chosen_index(self, path: Path_, tree: ast.expr) -> None:
         """A constant `by` must name one of the listed groups."""

@@ -115,12 +115,31 @@ def settle(node: ast.expr, types: Types, columns: bool) -> tuple[bool, str]:
     return renamed, ",".join(order)
 
 
+def agreements(node: ast.expr, types: Types, lengths: dict[str, ast.expr]) -> list[tuple[ast.expr, ast.expr]]:
+    """Pairs of lengths (as expressions of parameters) that `node` combines entry by entry and that
+    are known only when the env is made; `lengths` holds the expressions of lengths learnt so far
+    (a name's type records its length as text) and gains this expression's."""
+    inference = _Infer(types)
+    inference.visit(node)
+    lengths.update(inference.length_nodes)
+
+    def expression(length: Length) -> ast.expr | None:
+        return ast.Constant(length) if isinstance(length, int) else lengths.get(length)
+
+    pairs = [(expression(a), expression(b)) for a, b in inference.agreements]
+    return [(a, b) for a, b in pairs if a is not None and b is not None]
+
+
 class _Infer:
     def __init__(self, types: Types):
         self.types = types
         self.hot_calls: list[tuple[ast.Call, bool]] = []  # onehot/multihot calls, and whether the index is a vector
         self.columns: list[ast.expr] = []  # one number per trial, combined with a vector
         self.numbers: list[ast.expr] = []  # truth values added, subtracted or negated: counted as 0 and 1
+        # Lengths known only when the env is made (a parameter): each one's expression, and the pairs
+        # that meet entry by entry, which the generated class compares when it is made.
+        self.length_nodes: dict[str, ast.expr] = {}
+        self.agreements: list[tuple[Length, Length]] = []
 
     def visit(self, node: ast.expr) -> Type | None:
         method = getattr(self, "_" + type(node).__name__, None)
@@ -146,6 +165,10 @@ class _Infer:
         known = [(n, t) for n, t in parts if t is not None]
         vectors = [(n, t) for n, t in known if t.vector]
         for (n1, t1), (n2, t2) in zip(vectors, vectors[1:], strict=False):
+            if t1.length is None or t2.length is None or t1.length == t2.length:
+                continue
+            if not (isinstance(t1.length, int) and isinstance(t2.length, int)):
+                self.agreements.append((t1.length, t2.length))
             if isinstance(t1.length, int) and isinstance(t2.length, int) and t1.length != t2.length:
                 raise TypeProblem(
                     node,
@@ -161,6 +184,12 @@ class _Infer:
         if length is None and vectors:
             length = vectors[0][1].length
         return Type(kind, length, any(t.varies for _, t in known))
+
+    def length(self, node: ast.expr) -> Length:
+        length = length_of(node)
+        if isinstance(length, str):
+            self.length_nodes[length] = node
+        return length
 
     def one_value(self, node: ast.expr, t: Type | None, what: str) -> None:
         if t is not None and t.vector:
@@ -289,14 +318,14 @@ class _Infer:
         if name in ("ring", "arange") and len(pairs) == 1:
             self.one_value(*pairs[0], f"the size given to {name}()")
             self.fixed(*pairs[0], f"the size given to {name}()")
-            return Type("float" if name == "ring" else "int", length_of(node.args[0]))
+            return Type("float" if name == "ring" else "int", self.length(node.args[0]))
         if name in ("onehot", "multihot") and len(pairs) == 2:
             self.one_value(*pairs[1], f"the size given to {name}()")
             self.fixed(*pairs[1], f"the size given to {name}()")
             index = pairs[0][1]
             if index is not None:
                 self.hot_calls.append((node, index.vector))
-            return Type("float", length_of(node.args[1]), index is None or index.varies)
+            return Type("float", self.length(node.args[1]), index is None or index.varies)
         if name in ("sum", "mean", "len") and len(pairs) == 1:
             return self._reduce(node, name, *pairs[0])
         if name == "interp" and len(pairs) == 3:
@@ -338,7 +367,7 @@ class _Infer:
         node, t = keywords["size"]
         self.one_value(node, t, f"size= of {name}()")
         self.fixed(node, t, f"size= of {name}()")
-        return length_of(node)
+        return self.length(node)
 
     def _choice(
         self,

@@ -106,6 +106,17 @@ def isin(value: Any, options: Any) -> Any:
     return np.any(lined_up == options, axis=-1, keepdims=value.ndim == options.ndim)
 
 
+def same_length(a: Any, b: Any) -> None:
+    """Two vectors an expression combines entry by entry, whose lengths follow the parameters given
+    to make(): checked when the env is made."""
+    short, long = sorted((_size(a), _size(b)))
+    if short != long:
+        raise ValueError(
+            f"a vector of {short} values meets one of {long} entry by entry; a vector's length "
+            "may follow a parameter, so check the values given to make()"
+        )
+
+
 def among(index: Any, n: int) -> Any:
     """`where: {by: index, among: [...n groups]}`: the index, checked to name one of the groups
     (a value outside them would show the input nowhere, silently)."""
