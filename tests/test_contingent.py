@@ -172,7 +172,9 @@ def test_feedback_then_iti_and_a_longer_timeout_after_errors():
         ("outcomes: [{when: action == 1, goto: b}]", "needs 'during'"),
         ("session: {last_x: {init: 0, next: 0}}", "kept for the previous trial's values"),
         ("target: [{value: performance}]", "cannot depend on state variables or the performance"),
-        ("trial: {x: last_performance}", "unknown name 'last_performance'"),
+        ("trial: {x: last_performance}",
+         "'last_performance' (the finished trial's value) cannot be read in trial variables; "
+         "it can be read in session variables' 'next'"),
     ],
 )
 def test_mistakes_in_contingent_timing_are_located(change, message):

@@ -84,9 +84,17 @@ def test_distributions_and_overlapping_periods(tmp_path):
 
 def test_runtime_errors_point_at_the_spec_line(tmp_path):
     spec = tmp_path / "bad.yaml"
-    spec.write_text(REACH.replace("[cos(angle), sin(angle)]\"}\ntarget", "[1, 2, 3]\"}\ntarget"))
-    with pytest.raises(taskspec.SpecError, match=r"bad.yaml:12:\d+: inputs\[0\].value: cannot evaluate"):
+    spec.write_text(REACH.replace('[cos(angle), sin(angle)]"}\ntarget', '[cos(angle), mod(angle, 0)]"}\ntarget'))
+    with pytest.raises(taskspec.SpecError, match=r"bad.yaml:12:\d+: inputs\[0\].value: cannot evaluate: mod"):
         taskspec.load(spec)
+
+
+def test_shape_mismatches_are_found_before_anything_runs(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(REACH.replace('[cos(angle), sin(angle)]"}\ntarget', '[1, 2, 3]"}\ntarget'))
+    message = r"bad.yaml:12:\d+: inputs\[0\].value: the value is a vector of 3 values, but 'cue' has 2 column"
+    with pytest.raises(taskspec.SpecError, match=message):
+        taskspec.load_spec(spec)  # validation alone: no class is compiled, no trial is drawn
 
 
 def test_group_size_from_parameter_is_checked_at_make():
@@ -122,13 +130,17 @@ periods: {fixation: 100}
 @pytest.mark.parametrize(
     ("trial", "path", "message"),
     [
-        ("coh: uniform(0, 1)\n  noise: normal(0, 1, size=3)\n  x: coh + noise", "trial.x",
-         "cannot evaluate: a number that varies by trial and a vector of 3 per trial do not combine"),
-        ("a: uniform(0, 1, size=3)\n  b: normal(0, 1, size=5)\n  c: a * b", "trial.c",
-         "cannot evaluate: a vector of 3 per trial and a vector of 5 per trial do not combine"),
-        ("a: uniform(0, 1, size=3)\n  b: normal(a, 1, size=5)", "trial.b",
-         "cannot evaluate: a draw with size=5 got an argument holding 3 values per trial; give one number per "
-         "trial, or 5 values"),
+        (
+            "a: uniform(0, 1, size=3)\n  b: normal(0, 1, size=5)\n  c: a * b",
+            "trial.c",
+            "'a' is a vector of 3 values per trial and 'b' is a vector of 5 values per trial: vectors combine "
+            "entry by entry only when they have the same length",
+        ),
+        (
+            "a: uniform(0, 1, size=3)\n  b: normal(a, 1, size=5)",
+            "trial.b",
+            "normal() draws 5 values (size=5) but its arguments hold 3 per trial",
+        ),
     ],
 )
 def test_vector_draw_errors_name_spec_sizes(trial, path, message):
@@ -137,6 +149,14 @@ def test_vector_draw_errors_name_spec_sizes(trial, path, message):
     (problem,) = info.value.problems
     assert problem.path == path and problem.message.startswith(message)
     assert "(4," not in problem.message and "broadcast" not in problem.message  # no batch shapes, no numpy words
+
+
+def test_a_number_per_trial_combines_with_a_vector_per_trial():
+    trial = "coh: uniform(0, 1)\n  noise: normal(0, 1, size=3)\n  x: coh + noise"
+    batch = taskspec.generate_trials(taskspec.load_text(_DRAWS.replace("TRIAL", trial)), 5, seed=0)
+    v = batch.variables
+    assert v["x"].shape == (5, 3)
+    np.testing.assert_allclose(v["x"], v["coh"][:, None] + v["noise"])
 
 
 def test_vectors_of_one_size_and_fixed_numbers_still_combine():

@@ -20,6 +20,7 @@ from typing import Any
 import jinja2
 
 from . import ir
+from .expressions import Checked
 from .render import render, translate
 
 _ENV = jinja2.Environment(
@@ -52,6 +53,31 @@ ENVS = {
     "outcome": "_states[{}]",  # the vector env passes each env's performance beside its state
 }
 TRIALS = {"param": "self.params[{}]", "group": "self.action_index[{}]", "dt": "self.dt"}
+
+
+def _codes(task: ir.TaskIR) -> list[ir.Code]:
+    """Every expression of the task that runs with the trials (not the groups' sizes)."""
+    codes: list[ir.Code | None] = [v.value for v in task.variables]
+    codes += [c for s in task.session for c in (s.init, s.next)] + [c for s in task.state for c in (s.init, s.next)]
+    codes += [c for p in task.periods for c in (p.duration, p.until)]
+    codes += [c for i in task.inputs for c in (i.value, i.noise)] + [t.value for t in task.targets]
+    codes += [c for r in (*task.rules, *task.timeouts) for c in (r.when, r.reward, r.performance)]
+    return [c for c in codes if c is not None]
+
+
+def _names(pair: tuple[ast.expr, ast.expr]) -> set[str]:
+    return {n.id for node in pair for n in ast.walk(node) if isinstance(n, ast.Name)} - {"len"}
+
+
+def _rendered(length: ast.expr) -> str:
+    """A length (an expression of parameters, from a checked tree) as scalar code."""
+    return ast.unparse(translate(Checked(length, frozenset(), False, ast.unparse(length)), False))
+
+
+def _rows(code: ir.Code) -> str:
+    """The runtime function that lines a value up with the batch: one value (or vector) per trial, or
+    a vector the same for every trial (the shape checks know which; the arrays alone cannot tell)."""
+    return "fn.same_rows" if code.expr.fixed_vector else "fn.per_trial"
 
 
 def _literal(value: Any) -> str:
@@ -231,18 +257,28 @@ class _Generator:
     # ----- methods -----
 
     def group_sizes(self) -> _Method:
+        """The groups' sizes for the parameters given to `make`, and the lengths of vectors that meet
+        entry by entry compared for them (shapes.py found which; they follow parameters)."""
         task = self.task
         groups = [("observation", g) for g in task.observation] + [("action", g) for g in task.action]
+        agreements = [(code.where, pair) for code in _codes(task) for pair in code.expr.agreements]
+        agreements = [(where, pair) for where, pair in agreements if self._of_params(pair)]
+        reads = self.reads(g.size for _, g in groups) | {n for _, pair in agreements for n in _names(pair)}
         method = _Method("_group_sizes", "self, _params")
-        method.body += self.bind(self.reads(g.size for _, g in groups), {"param": "_params[{}]", "dt": "self.dt"})
+        method.body += self.bind(reads, {"param": "_params[{}]", "dt": "self.dt"})
         method.body.append("_sizes = {'observation': [], 'action': []}")
         for space, g in groups:
             method.body += [
                 self.where.mark(g.size.where),
                 f"_sizes[{space!r}].append(({g.name!r}, fn.size({render(g.size.expr, False)})))",
             ]
+        for where, (a, b) in agreements:
+            method.body += [self.where.mark(where), f"fn.same_length({_rendered(a)}, {_rendered(b)})"]
         method.body.append("return _sizes")
         return method
+
+    def _of_params(self, pair: tuple[ast.expr, ast.expr]) -> bool:
+        return all(self.kinds.get(name) == "param" or name == "dt" for name in _names(pair))
 
     def session(self) -> list[_Method]:
         task = self.task
@@ -254,7 +290,7 @@ class _Generator:
         for s in task.session:
             first.body += [
                 self.where.mark(s.init.where),
-                f"_new[{s.name!r}] = fn.per_trial(_n, fn.bounded({render(s.init.expr, True)}))",
+                f"_new[{s.name!r}] = {_rows(s.init)}(_n, fn.bounded({render(s.init.expr, True)}))",
             ]
         first.body.append("return _new")
         # `_last`: the finished trial's outcome and variables, when a `next` reads them
@@ -267,7 +303,7 @@ class _Generator:
             # Updated again and again: fn.bounded refuses a value that overflows, before it compounds.
             step.body += [
                 self.where.mark(s.next.where),
-                f"{s.name} = fn.per_trial(_n, fn.bounded({render(s.next.expr, True)}))",
+                f"{s.name} = {_rows(s.next)}(_n, fn.bounded({render(s.next.expr, True)}))",
             ]
         step.body.append("return " + self.returns(s.name for s in task.session))
         return [first, step]
@@ -286,10 +322,13 @@ class _Generator:
             value = render(v.value.expr, True)
             method.body += [
                 self.where.mark(v.value.where),
-                f"{v.name} = fn.per_trial(_n, _fixed[{v.name!r}] if {v.name!r} in _fixed else {value})",
+                f"{v.name} = {_rows(v.value)}(_n, _fixed[{v.name!r}] if {v.name!r} in _fixed else {value})",
             ]
         for s in task.state:
-            method.body += [self.where.mark(s.init.where), f"{s.name} = fn.per_trial(_n, {render(s.init.expr, True)})"]
+            method.body += [
+                self.where.mark(s.init.where),
+                f"{s.name} = {_rows(s.init)}(_n, {render(s.init.expr, True)})",
+            ]
         method.body.append("_durations = {}")
         for p in task.periods:
             method.body += [

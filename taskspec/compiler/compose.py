@@ -15,11 +15,9 @@ from typing import Any
 from ..errors import did_you_mean
 from . import ir
 from .defines import Defined
-from .expressions import MATH, MAX_EXPRESSION_CHARS, OUTCOME, RANDOM, TIMING, Context
+from .expressions import MATH, MAX_EXPRESSION_CHARS, RANDOM, TIMING
 from .loader import Path_
-from .models import GroupChoice, Input, RepeatedPeriods
-
-TRIAL = ("session variable", "trial variable")  # the kinds of name that hold one value per trial
+from .models import RepeatedPeriods
 
 
 def repeat_count(lowerer: Any, block: str, timing: RepeatedPeriods) -> int:
@@ -78,13 +76,10 @@ def check_defines(lowerer: Any) -> None:
     for name, function in lowerer.spec.define.items():
         if name not in lowerer.defines:
             continue
-        ctx = lowerer.context(
-            ["param", *TRIAL, "state variable", "action group", "reward"],
-            ["t", "action", "target", *(["rep"] if lowerer.repeated else []), *function.args],
-            random=True,
-            timing=True,
-        )
-        ctx = dataclasses.replace(ctx, names={**ctx.names, **dict.fromkeys(OUTCOME, "outcome")})
+        ctx = lowerer.at("rule")  # every declared name, and the language's names of a step
+        builtins = dict.fromkeys(["t", "action", "target", *(["rep"] if lowerer.repeated else []), *function.args])
+        names = {**lowerer.names, **ctx.names, **{n: "builtin" for n in builtins}}
+        ctx = dataclasses.replace(ctx, names=names, random=True, elsewhere=None)
         lowerer.expr(("define", name, "value"), function.value, ctx)
 
 
@@ -110,8 +105,7 @@ def trial_variables(lowerer: Any) -> list[ir.VariableIR]:
     trial = lowerer.spec.trial
     for name in trial:
         lowerer.declare(("trial", name), name, "trial variable")
-    ctx = lowerer.context(["param", *TRIAL, "action group"], random=True)
-    lowered = {name: lowerer.expr(("trial", name), source, ctx) for name, source in trial.items()}
+    lowered = {name: lowerer.expr(("trial", name), source, lowerer.at("trial", name)) for name, source in trial.items()}
     reads = {name: code.names & set(trial) for name, code in lowered.items()}
     ordered: list[str] = []
     waiting = list(trial)
@@ -127,52 +121,6 @@ def trial_variables(lowerer: Any) -> list[ir.VariableIR]:
         ordered.append(ready)
         waiting.remove(ready)
     return [ir.VariableIR(name, lowered[name]) for name in ordered]
-
-
-def chosen_group(lowerer: Any, path: Path_, placement: Input, step: Context, index: int) -> list[ir.InputIR]:
-    """`where: {by: k, among: [g0, g1, ...]}` lowered to one placement per group, each scaled by (k == j).
-
-    The value and noise are multiplied by 0 or 1, so a trial's draws are the same whichever group shows
-    them, and every backend sees ordinary placements.
-    """
-    choice = placement.where
-    assert isinstance(choice, GroupChoice)
-    by_ctx = lowerer.context(["param", *TRIAL])
-    by = lowerer.expr((*path, "where", "by"), choice.by, by_ctx)
-    for j, group in enumerate(choice.among):
-        if group not in lowerer.spec.observation:
-            lowerer.fail(
-                (*path, "where", "among", j),
-                f"unknown observation group '{group}'{did_you_mean(group, lowerer.spec.observation)}",
-            )
-    if placement.value is None and placement.noise is None:
-        lowerer.fail(path, "an input needs a 'value', a 'noise', or both")
-    value = None if placement.value is None else lowerer.expr((*path, "value"), placement.value, step)
-    noise = None if placement.noise is None else lowerer.expr((*path, "noise"), placement.noise, step)
-    state_names = set(lowerer.spec.state) | OUTCOME
-    for key, code in (("value", value), ("noise", noise)):
-        if code is not None and code.names & state_names:
-            message = "an input with a chosen group cannot depend on state variables or the performance"
-            lowerer.fail((*path, key), message)
-    periods = lowerer.check_periods((*path, "during"), placement.during)
-    out = []
-    for j, group in enumerate(choice.among):
-        picked = ast.Compare(by.expr.tree, [ast.Eq()], [ast.Constant(j)])
-        scaled = [
-            None if code is None else _scaled(lowerer, code, picked, (*path, key))
-            for key, code in (("value", value), ("noise", noise))
-        ]
-        out.append(ir.InputIR(index + j, periods, (group,), scaled[0], scaled[1]))
-    return out
-
-
-def _scaled(lowerer: Any, code: ir.Code, picked: ast.expr, path: Path_) -> ir.Code:
-    """`code * (picked)`, as a checked expression located where the input is written."""
-    tree = ast.BinOp(code.expr.tree, ast.Mult(), picked)
-    names = {n: "builtin" for n in code.names | {n.id for n in ast.walk(picked) if isinstance(n, ast.Name)}}
-    ctx = lowerer.context([], [*names], timing=True)
-    ctx = dataclasses.replace(ctx, defines={})
-    return lowerer.expr(path, ast.unparse(tree), ctx)
 
 
 def _cycle(waiting: list[str], reads: Mapping[str, frozenset[str] | set[str]]) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import did_you_mean
@@ -43,6 +43,7 @@ MATH = {
     "where",
     "ring",
     "onehot",
+    "multihot",
     "arange",
     "sum",
     "mean",
@@ -85,6 +86,9 @@ class Context:
     timing: bool = False
     wide: frozenset[str] = frozenset()  # action groups of several actions: `action == group` is a mistake
     defines: Mapping[str, Defined] = field(default_factory=dict)  # the spec's `define:` functions, inlined
+    defining: str = ""  # the name this expression defines: never a "did you mean" for its own text
+    # Where else an unknown name could be read (places.py), or None when the spec has no such name.
+    elsewhere: Callable[[str], str | None] | None = None
 
 
 class ExprError(Exception):
@@ -104,6 +108,12 @@ class Checked:
     names: frozenset[str]
     random: bool
     text: str  # the tree unparsed: what equality and hashing go by
+    # Set by the shape checks (shapes.py) before any rendering: the value is a vector the same for
+    # every trial, which batch code repeats for each trial (a batch cannot tell it from one number each).
+    fixed_vector: bool = field(default=False, compare=False)
+    layout: str = ""  # which nodes batch code turns into columns (types.settle): renderings differ by it
+    # Lengths (expressions of parameters) the value combines entry by entry: compared when the env is made.
+    agreements: tuple[tuple[ast.expr, ast.expr], ...] = field(default=(), compare=False)
 
 
 def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
@@ -200,7 +210,11 @@ class _Checker:
             raise self.fail(node, f"'{name}' is a function; call it as {name}(...)")
         if name in self.ctx.later:
             raise self.fail(node, f"'{name}' is defined further down; a trial variable can only use those above it")
-        hint = did_you_mean(name, list(self.ctx.names) + sorted(CONSTANTS))
+        where = self.ctx.elsewhere(name) if self.ctx.elsewhere else None
+        if where:
+            raise self.fail(node, where)
+        visible = [n for n in self.ctx.names if n != self.ctx.defining]
+        hint = did_you_mean(name, visible + sorted(CONSTANTS))
         raise self.fail(node, f"unknown name '{name}'{hint}")
 
     def _BinOp(self, node: ast.BinOp) -> None:

@@ -13,14 +13,18 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import Problem, SpecError, did_you_mean
-from . import ir
-from .compose import TRIAL, check_defines, check_merge_keys, chosen_group, parse_defines, repeat_count, trial_variables
+from . import ir, places
+from .compose import check_defines, check_merge_keys, parse_defines, repeat_count, trial_variables
 from .expressions import HISTORY, OUTCOME, RESERVED, Context, ExprError, check_expression
 from .loader import Document, Path_, dotted
 from .loss import lower_loss
-from .models import GroupChoice, PeriodTiming, RepeatedPeriods, Response, TaskSpec
+from .models import PeriodTiming, RepeatedPeriods, TaskSpec
 from .names import class_name, name_problem
+from .placements import lower_inputs, lower_targets
+from .places import PLACES
 from .regression import lower_regression
+from .rules import lower_flow, response_rules, rule
+from .shapes import ShapeChecker, group_length
 
 FLOAT32_MAX = 3.4028234663852886e38
 MAX_GROUPS, MAX_PERIODS, MAX_RULES, MAX_PARAMS = 64, 200, 200, 200
@@ -31,6 +35,7 @@ class _Lowerer:
     def __init__(self, spec: TaskSpec, doc: Document):
         self.spec, self.doc = spec, doc
         self.problems: list[Problem] = []
+        self.codes: list[tuple[Path_, ir.Code, bool]] = []  # every lowered expression, for the shape checks
         self.names: dict[str, str] = {"dt": "builtin"}
         # Repeated blocks are expanded: copy k of period p is "p<k>"; p and the block's name stand for all copies.
         self.flat: list[tuple[str, Any, Path_, str | None, int | None]] = []  # name, timing, path, after, copy
@@ -66,13 +71,17 @@ class _Lowerer:
             self.fail(path, problem)
         return problem is None
 
-    def expr(self, path: Path_, source: Any, ctx: Context) -> ir.Code:
+    def expr(self, path: Path_, source: Any, ctx: Context, typed: bool = True) -> ir.Code:
+        """`source` checked in `ctx`; `typed`: its shape is checked for its place (see shapes.py)."""
         try:
             checked = check_expression(source, ctx)
         except ExprError as exc:
             self.fail(path, exc.message, (exc.line, exc.col) if isinstance(source, str) else None)
             return ir.Code(check_expression(0, ctx), self.where(path))
-        return ir.Code(checked, self.where(path))
+        code = ir.Code(checked, self.where(path))
+        if typed:
+            self.codes.append((path, code, isinstance(source, str)))
+        return code
 
     def declare(self, path: Path_, name: str, kind: str) -> None:
         """Add a user name to the shared namespace, refusing collisions and reserved words."""
@@ -109,12 +118,6 @@ class _Lowerer:
             expanded.append(name)
         return tuple(expanded)
 
-    def context(self, kinds: Iterable[str], extra: Iterable[str] = (), **flags: Any) -> Context:
-        allowed = set(kinds) | {"builtin"}
-        names = {n: k for n, k in self.names.items() if k in allowed and (k != "builtin" or n == "dt")}
-        names.update({n: "builtin" for n in extra})
-        return Context(names, self.periods, defines=self.defines, **flags, wide=self.wide_groups())
-
     def wide_groups(self) -> frozenset[str]:
         """Action groups of more than one action, as far as their sizes are known before `make`."""
         wide = set()
@@ -125,7 +128,100 @@ class _Lowerer:
                 wide.add(name)
         return frozenset(wide) if self.spec.action_type == "discrete" else frozenset()
 
+    def at(self, key: str, defining: str = "") -> Context:
+        """The context of an expression written at place `key` of the table in places.py."""
+        place = PLACES[key]
+        names = {n: k for n, k in self.names.items() if k in place.kinds or n == "dt"}
+        for name in place.builtins:
+            if name == "last_*":
+                names.update({f"last_{v}": "history" for v in self.spec.trial})
+            elif name != "rep" or self.repeated:
+                names[name] = "outcome" if name in OUTCOME else "history" if name in HISTORY else "builtin"
+        declared = self.all_names()
+        trial = set(self.spec.trial)
+
+        def elsewhere(name: str) -> str | None:
+            if name in declared:
+                return places.elsewhere(name, declared[name], key)
+            language = name in HISTORY | OUTCOME | {"t", "action", "target"} or (name == "rep" and self.repeated)
+            if language or (name.startswith("last_") and name[5:] in trial):
+                return places.elsewhere(name, None, key)
+            return None
+
+        return Context(
+            names,
+            self.periods,
+            random=place.random,
+            timing=place.timing,
+            wide=self.wide_groups(),
+            defines=self.defines,
+            defining=defining,
+            elsewhere=elsewhere,
+        )
+
+    def all_names(self) -> dict[str, str]:
+        """Every name the spec declares, and its kind, whether or not declared yet (for hints)."""
+        spec = self.spec
+        sections: list[tuple[str, Iterable[str]]] = [("param", spec.params), ("reward", spec.rewards)]
+        sections += [("action group", spec.action)]
+        sections += [("session variable", spec.session), ("trial variable", spec.trial)]
+        sections += [("state variable", spec.state)]
+        return {name: kind for kind, names in sections for name in names}
+
     def run(self) -> ir.TaskIR:
+        """Each section in the order its names become visible to the next ones."""
+        self.check_labels()
+        params = tuple(self.lower_param(name, p) for name, p in self.spec.params.items())
+        for name in self.spec.rewards:
+            self.declare(("rewards", name), name, "reward")
+        observation = self.groups("observation", self.spec.observation, self.at("size"))
+        action = self.groups("action", self.spec.action, self.at("size"))
+        for name in self.spec.action:
+            if name_problem(name, "identifier") is None:  # other labels name columns but cannot be read
+                self.declare(("action", name), name, "action group")
+        session = self.lower_session()
+        variables = trial_variables(self)
+        state_init = {
+            name: self.expr(("state", name, "init"), var.init, self.at("state init", name))
+            for name, var in self.spec.state.items()
+        }
+        for name in self.spec.state:
+            self.declare(("state", name), name, "state variable")
+        periods = self.lower_periods()
+        inputs = lower_inputs(self, self.at("input"))
+        targets = lower_targets(self, self.at("target"))
+        regression = lower_regression(self, self.at("target"), set(self.spec.state) | OUTCOME)
+        rule_ctx = self.at("rule")
+        state = self.lower_state(state_init, rule_ctx)
+        rules = [
+            dataclasses.replace(
+                rule(self, ("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx),
+                goto=r.goto,
+            )
+            for i, r in enumerate(self.spec.outcomes)
+        ]
+        rules += response_rules(self, rule_ctx)
+        periods = lower_flow(self, periods, rules, rule_ctx)
+        timeouts = [
+            rule(self, ("timeout", i), None, r.when, r.reward, r.performance, True, self.at("timeout"))
+            for i, r in enumerate(self.spec.timeout)
+        ]
+        self.check_action_bounds()
+        loss = lower_loss(self, self.spec.loss, self.spec.action)
+        self.check_shapes(params, observation, action, session, variables, state_init)
+        check_defines(self)
+        check_merge_keys(self)
+        if self.problems:
+            raise SpecError(self.problems)
+        parts: dict[str, Any] = {"params": params, "observation": observation, "action": action}
+        parts["variables"] = tuple(variables)
+        parts |= {"session": tuple(session), "state": state, "periods": periods, "inputs": tuple(inputs)}
+        parts |= {"targets": tuple(targets), "rules": tuple(rules), "timeouts": tuple(timeouts), "loss": loss}
+        parts["regression"] = regression
+        return self.task_ir(parts)
+
+    def check_labels(self) -> None:
+        """The task's name, tags and block names, and the number of entries of each section."""
         spec = self.spec
         self.check_name(("task",), spec.task, "label")
         for i, tag in enumerate(spec.tags):
@@ -148,128 +244,63 @@ class _Lowerer:
         ):
             if size > limit:
                 self.fail((key,), f"at most {limit} entries are allowed, found {size}")
-        params = tuple(self.lower_param(name, p) for name, p in spec.params.items())
-        for name in spec.rewards:
-            self.declare(("rewards", name), name, "reward")
-        size_ctx = self.context(["param"])
-        observation = self.groups("observation", spec.observation, size_ctx)
-        action = self.groups("action", spec.action, size_ctx)
-        for name in spec.action:
-            if name_problem(name, "identifier") is None:  # other labels name columns but cannot be read
-                self.declare(("action", name), name, "action group")
-        session = []
-        for name in spec.session:
+
+    def lower_session(self) -> list[ir.SessionIR]:
+        for name in self.spec.session:
             self.declare(("session", name), name, "session variable")
-        init_ctx = self.context(["param", "action group"], random=True)
-        # The finished trial's outcome and variables; `next` also runs before the first trial (defaults 0).
-        history = sorted(HISTORY | {f"last_{name}" for name in spec.trial})
-        next_ctx = self.context(["param", "action group", "session variable"], random=True)
-        next_ctx = dataclasses.replace(next_ctx, names={**next_ctx.names, **dict.fromkeys(history, "history")})
-        for name, var in spec.session.items():
-            session.append(
-                ir.SessionIR(
-                    name,
-                    self.expr(("session", name, "init"), var.init, init_ctx),
-                    self.expr(("session", name, "next"), var.next, next_ctx),
-                )
+        return [
+            ir.SessionIR(
+                name,
+                self.expr(("session", name, "init"), var.init, self.at("session init", name)),
+                self.expr(("session", name, "next"), var.next, self.at("session next", name)),
             )
-        variables = trial_variables(self)
-        init_state_ctx = self.context(["param", *TRIAL, "action group"])
-        state_init = {
-            name: self.expr(("state", name, "init"), var.init, init_state_ctx) for name, var in spec.state.items()
-        }
-        for name in spec.state:
-            self.declare(("state", name), name, "state variable")
-        periods = self.lower_periods()
-        step = self.context(
-            ["param", *TRIAL, "state variable", "action group"], ["t", "rep"] if self.repeated else ["t"], timing=True
-        )
-        step = dataclasses.replace(step, names={**step.names, **dict.fromkeys(OUTCOME, "outcome")})
-        state_names = set(spec.state)
-        inputs: list[ir.InputIR] = []
-        for i, placement in enumerate(spec.inputs):
-            path = ("inputs", i)
-            if isinstance(placement.where, GroupChoice):
-                inputs += chosen_group(self, path, placement, step, len(inputs))
-                continue
-            groups = [placement.where] if isinstance(placement.where, str) else placement.where
-            if not groups:
-                self.fail((*path, "where"), "name at least one observation group")
-            for j, group in enumerate(groups):
-                if group not in spec.observation:
-                    sub = (*path, "where") if isinstance(placement.where, str) else (*path, "where", j)
-                    self.fail(sub, f"unknown observation group '{group}'{did_you_mean(group, spec.observation)}")
-            if placement.value is None and placement.noise is None:
-                self.fail(path, "an input needs a 'value', a 'noise', or both")
-            value = None if placement.value is None else self.expr((*path, "value"), placement.value, step)
-            noise = None if placement.noise is None else self.expr((*path, "noise"), placement.noise, step)
-            # added in step, as the agent acts
-            follows_state = value is not None and bool(value.names & (state_names | OUTCOME))
-            if follows_state and "rep" in value.names:  # type: ignore[union-attr]
-                self.fail((*path, "value"), "an input that follows a state variable cannot read 'rep'")
-            if noise is not None and noise.names & (state_names | OUTCOME):
-                self.fail((*path, "noise"), "the noise cannot depend on state variables or the performance")
-            inputs.append(
-                ir.InputIR(
-                    len(inputs),
-                    self.check_periods((*path, "during"), placement.during),
-                    tuple(groups),
-                    value,
-                    noise,
-                    follows_state,
-                )
-            )
-        targets = [
-            ir.TargetIR(
-                self.check_periods(("target", i, "during"), t.during), self.expr(("target", i, "value"), t.value, step)
-            )
-            for i, t in enumerate(spec.target)
+            for name, var in self.spec.session.items()
         ]
-        for i, target in enumerate(targets):
-            if target.value.names & (state_names | OUTCOME):
-                self.fail(
-                    ("target", i, "value"),
-                    "the target cannot depend on state variables or the performance: it is computed "
-                    "before the agent acts; compare with the state in an outcome rule",
-                )
-        regression = lower_regression(self, step, state_names | OUTCOME)
-        rule_ctx = self.context(
-            ["param", *TRIAL, "state variable", "action group", "reward"], ["t", "action", "target"], timing=True
-        )
-        rule_ctx = dataclasses.replace(rule_ctx, names={**rule_ctx.names, **dict.fromkeys(OUTCOME, "outcome")})
-        state = tuple(
+
+    def lower_state(self, init: dict[str, ir.Code], ctx: Context) -> tuple[ir.StateIR, ...]:
+        return tuple(
             ir.StateIR(
                 name,
-                state_init[name],
-                self.expr(("state", name, "next"), var.next, rule_ctx),
+                init[name],
+                self.expr(("state", name, "next"), var.next, ctx),
                 self.check_periods(("state", name, "during"), var.during),
             )
-            for name, var in spec.state.items()
+            for name, var in self.spec.state.items()
         )
-        rules = [
-            dataclasses.replace(
-                self.rule(("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx),
-                goto=r.goto,
-            )
-            for i, r in enumerate(spec.outcomes)
-        ]
-        rules += self.response_rules(rule_ctx)
-        periods = self.lower_flow(periods, rules, rule_ctx)
-        timeout_ctx = self.context(["param", *TRIAL, "state variable", "action group", "reward"])
-        timeout_ctx = dataclasses.replace(timeout_ctx, names={**timeout_ctx.names, **dict.fromkeys(OUTCOME, "outcome")})
-        timeouts = [
-            self.rule(("timeout", i), None, r.when, r.reward, r.performance, True, timeout_ctx)
-            for i, r in enumerate(spec.timeout)
-        ]
-        if spec.action_type == "continuous" and spec.action_bounds[0] >= spec.action_bounds[1]:
+
+    def check_action_bounds(self) -> None:
+        bounds = self.spec.action_bounds
+        if self.spec.action_type == "continuous" and bounds[0] >= bounds[1]:
             self.fail(("action_bounds",), "low must be smaller than high")
-        if any(abs(b) > FLOAT32_MAX for b in spec.action_bounds):
+        if any(abs(b) > FLOAT32_MAX for b in bounds):
             self.fail(("action_bounds",), f"bounds must lie within +-{FLOAT32_MAX:.3g} (float32 actions)")
-        loss = lower_loss(self, spec.loss, spec.action)
-        check_defines(self)
-        check_merge_keys(self)
-        if self.problems:
-            raise SpecError(self.problems)
+
+    def check_shapes(
+        self,
+        params: tuple[ir.ParamIR, ...],
+        observation: tuple[ir.GroupIR, ...],
+        action: tuple[ir.GroupIR, ...],
+        session: list[ir.SessionIR],
+        variables: list[ir.VariableIR],
+        state_init: dict[str, ir.Code],
+    ) -> None:
+        """Every expression's shape against its place, once every name's type is known (shapes.py)."""
+        shapes = ShapeChecker(self, params, action)
+        shapes.learn(session, variables, state_init)
+        widths = {g.name: group_length(g) for g in observation}
+        shapes.lengths |= {str(w): g.size.expr.tree for g in observation if isinstance(w := group_length(g), str)}
+        for where, code, located in self.codes:
+            shapes.check(where, code, located, widths)
+
+    def task_ir(self, parts: dict[str, Any]) -> ir.TaskIR:
+        spec = self.spec
+        rules, timeouts, periods = parts["rules"], parts["timeouts"], parts["periods"]
+        history = HISTORY | {f"last_{name}" for name in spec.trial}
+        outcome_codes = [
+            *(c for r in (*rules, *timeouts) for c in (r.when, r.reward, r.performance)),
+            *(p.until for p in periods),
+            *(i.value for i in parts["inputs"]),
+        ]
         return ir.TaskIR(
             name=spec.task,
             class_name=class_name(spec.task),
@@ -279,32 +310,13 @@ class _Lowerer:
             tags=tuple(spec.tags),
             source=self.doc.file,
             dt=float(spec.dt),
-            params=params,
             rewards=tuple(spec.rewards.items()),
-            observation=observation,
-            action=action,
             action_type=spec.action_type,
             action_bounds=(spec.action_bounds[0], spec.action_bounds[1]),
-            variables=tuple(variables),
-            session=tuple(session),
-            state=state,
             episode=spec.episode,
-            periods=periods,
-            inputs=tuple(inputs),
-            targets=tuple(targets),
-            rules=tuple(rules),
-            timeouts=tuple(timeouts),
-            reads_history=any(s.next.names & set(history) for s in session),
-            reads_performance=any(
-                code is not None and bool(code.names & OUTCOME)
-                for code in [
-                    *(c for r in (*rules, *timeouts) for c in (r.when, r.reward, r.performance)),
-                    *(p.until for p in periods),
-                    *(i.value for i in inputs),
-                ]
-            ),
-            loss=loss,
-            regression=regression,
+            reads_history=any(s.next.names & history for s in parts["session"]),
+            reads_performance=any(code is not None and bool(code.names & OUTCOME) for code in outcome_codes),
+            **parts,
         )
 
     def lower_param(self, name: str, param: Any) -> ir.ParamIR:
@@ -350,7 +362,7 @@ class _Lowerer:
         return tuple(out)
 
     def lower_periods(self) -> tuple[ir.PeriodIR, ...]:
-        ctx = self.context(["param", *TRIAL], random=True)
+        ctx = self.at("duration")
         seen: list[str] = []
         out = []
         for name, timing, path, after, copy in self.flat:
@@ -386,144 +398,6 @@ class _Lowerer:
         if not out:
             self.fail(("periods",), "a task needs at least one period")
         return tuple(out)
-
-    def lower_flow(
-        self, periods: tuple[ir.PeriodIR, ...], rules: list[ir.RuleIR], ctx: Context
-    ) -> tuple[ir.PeriodIR, ...]:
-        """Agent-contingent timing: `until`, `then` and `otherwise` on periods, `goto` on rules.
-
-        Jumps only go forward (to a period listed later), so a trial cannot loop, and every period
-        must be reachable: from the start, from the period before it, or as the target of a jump.
-        """
-        order = {p.name: i for i, p in enumerate(periods)}
-        out = list(periods)
-        flows = False
-
-        def target(path: Path_, name: str, after: int, allow_end: bool = True) -> None:
-            if name == "end" and allow_end:
-                return
-            if name not in order:
-                choices = set(order) | ({"end"} if allow_end else set())
-                self.fail(path, f"unknown period '{name}'{did_you_mean(name, choices)}")
-            elif order[name] <= after:
-                self.fail(path, f"'{name}' is not listed after the period it follows; the trial can only move forward")
-
-        for i, (_, timing, path, _, copy) in enumerate(self.flat):
-            if not isinstance(timing, PeriodTiming):
-                continue
-            keys = {k: getattr(timing, k) for k in ("until", "then", "otherwise") if getattr(timing, k) is not None}
-            if not keys:
-                continue
-            flows = True
-            if copy is not None:
-                self.fail(path, f"{', '.join(keys)} cannot be used inside a block of repeated periods")
-                continue
-            if timing.otherwise is not None and timing.until is None:
-                self.fail(
-                    (*path, "otherwise"), "'otherwise' says where an 'until' period goes when it runs out; add 'until'"
-                )
-            for key in ("then", "otherwise"):
-                if keys.get(key) is not None:
-                    target((*path, key), keys[key], i)
-            until = None if timing.until is None else self.expr((*path, "until"), timing.until, ctx)
-            out[i] = dataclasses.replace(out[i], until=until, then=timing.then, otherwise=timing.otherwise)
-        for j, rule in enumerate(rules):
-            if rule.goto is None:
-                continue
-            flows = True
-            path = ("outcomes", j)
-            if rule.end_trial:
-                self.fail((*path, "goto"), "a rule either ends the trial or goes to a period, not both")
-            if not rule.periods:
-                self.fail((*path, "goto"), "a rule with 'goto' needs 'during': the periods it may leave")
-                continue
-            target((*path, "goto"), rule.goto, max(order.get(p, 0) for p in rule.periods), allow_end=False)
-        if not flows:
-            return periods
-        for _, timing, path, _, _ in self.flat:
-            if isinstance(timing, PeriodTiming) and timing.after is not None:
-                self.fail((*path, "after"), "'after' (overlapping periods) cannot be combined with until/then/goto")
-        jumped_to = {r.goto for r in rules} | {p.then for p in out} | {p.otherwise for p in out}
-        reached: list[bool] = []
-        for i, p in enumerate(out):
-            # a period without `then` flows into the next one when it ends (or when its `until` holds)
-            reached.append(i == 0 or p.name in jumped_to or (reached[i - 1] and out[i - 1].then is None))
-            if not reached[i]:
-                self.fail(
-                    ("periods", p.name),
-                    f"period '{p.name}' can never start: the period before it goes elsewhere and no "
-                    "'then', 'otherwise' or 'goto' leads to it",
-                )
-        return tuple(out)
-
-    def rule(
-        self, path: Path_, during: Any, when: Any, reward: Any, performance: Any, end: bool, ctx: Context
-    ) -> ir.RuleIR:
-        return ir.RuleIR(
-            self.check_periods((*path, "during"), during),
-            self.expr((*path, "when"), when, ctx),
-            self.expr((*path, "reward"), reward, ctx),
-            None if performance is None else self.expr((*path, "performance"), performance, ctx),
-            end,
-        )
-
-    def response_rules(self, ctx: Context) -> list[ir.RuleIR]:
-        """The rules `response:` stands for, placed after the explicit ones (see models.Response)."""
-        response = self.spec.response
-        if response is None:
-            return []
-        path: Path_ = ("response",)
-        before = len(self.problems)
-        rules = self._response_rules(response, path, ctx)
-        if self.doc.file_of(path) != self.doc.file:  # inherited: say how to drop it
-            self.problems[before:] = [
-                dataclasses.replace(p, message=f"{p.message} (this 'response' is inherited; 'response: ~' drops it)")
-                for p in self.problems[before:]
-            ]
-        return rules
-
-    def _response_rules(self, response: Response, path: Path_, ctx: Context) -> list[ir.RuleIR]:
-        if self.spec.action_type != "discrete":
-            self.fail(path, "'response' judges discrete actions; write the rules of continuous actions as outcomes")
-            return []
-        group = response.fixation
-        known = self.names.get(group) == "action group"
-        if not known:
-            hint = did_you_mean(group, self.spec.action)
-            self.fail(
-                (*path, "fixation"), f"unknown action group '{group}'{hint}; name the group that means 'no answer'"
-            )
-        hold = self.check_periods((*path, "hold"), response.hold)
-        during = self.check_periods((*path, "during"), response.during)
-        both = [name for name in during if name in hold]
-        if both:
-            self.fail(
-                (*path, "hold"),
-                f"period '{both[0]}' is both in 'hold' and in 'during'; the agent either holds or answers",
-            )
-        rewards = {}
-        for key in ("abort", "correct", "fail"):
-            value = getattr(response, key)
-            if key not in response.model_fields_set and key == "correct" and "correct" not in self.spec.rewards:
-                self.fail(
-                    (*path, "correct"),
-                    "no reward is named 'correct': declare it under 'rewards', or set 'correct' here",
-                )
-                value = 0
-            elif value is None:  # abort and fail default to the reward of that name, if declared
-                value = key if key in self.spec.rewards else 0
-            rewards[key] = self.expr((*path, key), value, ctx)
-        if not known:
-            return []
-        # `group` passed the identifier check when it was declared, so these texts parse as written
-        left = self.expr((*path, "hold"), f"action != {group}", ctx)
-        right = self.expr((*path, "during"), f"action != {group} and action == target", ctx)
-        wrong = self.expr((*path, "during"), f"action != {group}", ctx)
-        performance = self.expr((*path, "correct"), 1, ctx)
-        rules = [ir.RuleIR(hold, left, rewards["abort"], None, False)] if hold else []
-        rules.append(ir.RuleIR(during, right, rewards["correct"], performance, True))
-        rules.append(ir.RuleIR(during, wrong, rewards["fail"], None, True))
-        return rules
 
 
 def lower(spec: TaskSpec, doc: Document) -> ir.TaskIR:

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from . import models
 from .expressions import CONSTANTS, MATH, RANDOM, SHAPES, TIMING
 from .names import MAX_NAME_CHARS
+from .places import KIND_WORDS, PLACES
 
 
 def _type_name(annotation: Any) -> str:
@@ -64,6 +65,54 @@ def _model_section(model: type[BaseModel]) -> list[str]:
             f"{'yes' if required else 'no'} | {default} | {doc} |"
         )
     return [*lines, ""]
+
+
+def _types_section() -> list[str]:
+    """Types and shapes (compiler/types.py, shapes.py) and the table of which names each place reads
+    (compiler/places.py), written from that table."""
+    rows = []
+    for place in PLACES.values():
+        names = [KIND_WORDS[k].split(" ", 1)[1] + "s" for k in place.kinds]
+        names += [f"`{b}`" for b in place.builtins]
+        extra = ("; draws" if place.random else "") + ("; period times" if place.timing else "")
+        rows.append(f"| {place.label} | {', '.join(names)}{extra} |")
+    return [
+        "## Types and shapes",
+        "",
+        "Every expression has a kind (truth value, whole number or number) and a shape per trial: one",
+        "number, or a vector whose length follows from the spec (a number, or a parameter such as",
+        "`dim_ring`). Both are worked out when the spec is checked, so a mismatch is a located sentence",
+        "before any trial is drawn (`tests/bad_specs/shape_*.yaml` lists them). Vectors go wherever numbers go:",
+        "",
+        "- arithmetic, comparisons, `where`, `abs`, `cos`, ... work entry by entry; one number (fixed, or",
+        "  one per trial) combines with a vector, and two vectors combine when they have the same length",
+        "  (lengths that follow parameters, e.g. `ring(dim_ring) + w`, are compared when the env is made);",
+        "- a list `[a, b]` holds numbers, each fixed or one per trial (`[d3, d3 if catch else s]`);",
+        "- `x[i]` is one entry; with `i` one number per trial, one value per trial (`colors[j]`); a vector",
+        "  of indices picks several entries of a list fixed for the task;",
+        "- `sum`, `mean` and `len` turn a vector into one number (`sum(x > 2)` counts entries);",
+        "- `onehot(i, n)` is a vector of n numbers, 1 at `i`; given a vector of indices it marks each of",
+        "  them (multi-hot; `multihot` is the same function); an index outside 0..n-1 marks nothing;",
+        "- draws take per-trial arguments: `integers(0, set_size)` with `set_size` one number per trial;",
+        "  `choice()` picks from options fixed for the task; the size of a vector (`size=`, `ring(n)`,",
+        "  `arange(n)`, `onehot(i, n)`) is the same for every trial; k different values with k per trial",
+        "  up to a bound K are `choice(n, size=K, replace=False)` with the mask `arange(K) < k`;",
+        "- a session variable may start as a vector (`init: 0 * arange(50)`) and keeps its shape in",
+        "  `next`; one entry is updated with `where(arange(50) == i, new, old)`;",
+        "- conditions, rewards, performances, durations, group sizes, state variables, `by` and the",
+        "  targets of discrete actions are one number; an input's value is one number or a vector of",
+        "  as many entries as its groups have columns.",
+        "",
+        "Which names each place may read (a name read elsewhere is an error that says where it can be read):",
+        "",
+        "| place | names |",
+        "| --- | --- |",
+        *rows,
+        "",
+        "`dt` and the constants can be read everywhere; `rep` only in specs with repeated blocks.",
+        "`examples/change_detection.yaml` is a multi-item display written with vectors.",
+        "",
+    ]
 
 
 def reference_markdown() -> str:
@@ -120,6 +169,7 @@ def reference_markdown() -> str:
         "  they are all 0 (`last_choice` and `last_choice_t` -1). Such tasks draw one trial at a time, once",
         "  the last one has ended; names starting with `last_` are kept for these values.",
         "",
+        *_types_section(),
         "## Agent-contingent timing",
         "",
         "Periods are laid out in the order listed, each at its full `duration`; the agent's actions then",

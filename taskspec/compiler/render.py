@@ -50,7 +50,10 @@ def _fn(name: str, *args: ast.expr, keywords: list[ast.keyword] | None = None) -
 
 
 def _counts_as_number(node: ast.expr) -> bool:
-    """Whether a value is a truth value that numpy would add as a logical or."""
+    """Whether a value is a truth value that numpy would add as a logical or (known from its syntax,
+    or from its type: types.settle marks names and calls of truth values `ts_number`)."""
+    if getattr(node, "ts_number", False):
+        return True
     if isinstance(node, ast.UnaryOp):
         return isinstance(node.op, ast.Not)
     return isinstance(node, (ast.Compare, ast.BoolOp))
@@ -62,6 +65,11 @@ class _Translator:
 
     def visit(self, node: ast.expr) -> ast.expr:
         result: ast.expr = getattr(self, "_" + type(node).__name__)(node)
+        if self.array and getattr(node, "ts_column", False):  # one number per trial meeting a vector
+            return _fn("column", result)
+        among = getattr(node, "ts_among", None)
+        if among is not None:  # a chosen group's `by` (placements.py): one of the listed groups, checked
+            return _fn("among", result, ast.Constant(among))
         return result
 
     def _Constant(self, node: ast.Constant) -> ast.expr:
@@ -91,6 +99,8 @@ class _Translator:
         operand = self.visit(node.operand)
         if isinstance(node.op, ast.UAdd):
             return operand
+        if self.array and isinstance(node.op, ast.USub) and getattr(node.operand, "ts_number", False):
+            operand = ast.BinOp(ast.Constant(1), ast.Mult(), operand)
         if isinstance(node.op, ast.Not) and self.array:
             return _fn("logical_not", operand)
         return ast.UnaryOp(type(node.op)(), operand)

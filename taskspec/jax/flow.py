@@ -71,7 +71,8 @@ def first_history(env: JaxEnv) -> dict[str, Any]:
     """What `last_...` reads before the first trial: all 0, choice and its time -1 (runtime/env.py)."""
     if not env.task.reads_history:
         return {}
-    session = {s.name: jnp.float32(0) for s in env.task.session}
+    starts = jax.eval_shape(lambda: env._fns.session_init(fn.Uniforms(None), env._scope(None)))
+    session = {name: jnp.zeros(shape.shape, jnp.float32) for name, shape in starts.items()}  # vectors too
     shapes = jax.eval_shape(lambda: env._fns.sample_trial(fn.Uniforms(None), env._scope(None), session)[0])
     values = {f"last_{v.name}": jnp.zeros(shapes[v.name].shape, shapes[v.name].dtype) for v in env.task.variables}
     return record(env, jnp.float32(0), jnp.float32(0), jnp.asarray(False), no_choice(env), jnp.float32(-1), 0, values)

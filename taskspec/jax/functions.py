@@ -89,6 +89,24 @@ def onehot(index: Any, n: Any) -> jax.Array:
     return (jnp.asarray(index) == jnp.arange(int(n))).astype(jnp.float32)
 
 
+def among(index: Any, n: int) -> Any:
+    """A chosen group's index; one outside the groups (which NumPy's backend refuses) shows the input
+    nowhere here: a jitted function cannot raise."""
+    values = jnp.asarray(index)
+    ok = (values == jnp.floor(values)) & (values >= 0) & (values < n)
+    return jnp.where(ok, values, -1)
+
+
+def column(value: Any) -> Any:
+    """One trial at a time: a per-trial number meets a vector by broadcasting already."""
+    return value
+
+
+def multihot(indices: Any, n: Any) -> jax.Array:
+    """1 at each of a vector of indices (one trial: the vector is the only axis)."""
+    return jnp.any(jnp.asarray(indices)[..., None] == jnp.arange(int(n)), axis=-2).astype(jnp.float32)
+
+
 def interp(x: Any, xp: Any, fp: Any) -> Any:
     return jnp.interp(x, jnp.asarray(xp, jnp.float32), jnp.asarray(fp, jnp.float32))
 

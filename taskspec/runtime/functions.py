@@ -93,7 +93,45 @@ sqrt, exp, log, sin, cos, tan, tanh = np.sqrt, np.exp, np.log, np.sin, np.cos, n
 arctan2, floor, ceil, round, sign = np.arctan2, np.floor, np.ceil, np.round, np.sign  # noqa: A001
 minimum, maximum, clip, where = np.minimum, np.maximum, np.clip, np.where
 logical_not = np.logical_not
-isin = np.isin
+
+
+def isin(value: Any, options: Any) -> Any:
+    """Whether `value` is one of `options`; options that differ by trial (a vector per trial) are
+    searched trial by trial."""
+    options = np.asarray(options)
+    if options.ndim < 2:
+        return np.isin(value, options)
+    value = np.asarray(value)
+    lined_up = value if value.ndim == options.ndim else value[..., None]
+    return np.any(lined_up == options, axis=-1, keepdims=value.ndim == options.ndim)
+
+
+def same_length(a: Any, b: Any) -> None:
+    """Two vectors an expression combines entry by entry, whose lengths follow the parameters given
+    to make(): checked when the env is made."""
+    short, long = sorted((_size(a), _size(b)))
+    if short != long:
+        raise ValueError(
+            f"a vector of {short} values meets one of {long} entry by entry; a vector's length "
+            "may follow a parameter, so check the values given to make()"
+        )
+
+
+def among(index: Any, n: int) -> Any:
+    """`where: {by: index, among: [...n groups]}`: the index, checked to name one of the groups
+    (a value outside them would show the input nowhere, silently)."""
+    values = np.asarray(index, dtype=np.float64)
+    ok = (values == np.floor(values)) & (values >= 0) & (values < n)  # NaN fails every test
+    if not np.all(ok):
+        bad = float(values[~ok].flat[0]) if values.ndim else float(values)
+        raise ValueError(f"'by' is {bad:g}, but 'among' lists {n} groups: it must be a whole number from 0 to {n - 1}")
+    return index
+
+
+def column(value: Any) -> Any:
+    """One number per trial (or env), (n,), as a column (n, 1) that meets a vector of each trial entry
+    by entry; the compiler marks where (types.settle). Other shapes are columns already."""
+    return value[:, None] if np.ndim(value) == 1 else value
 
 
 def mod(a: Any, b: Any) -> Any:
@@ -136,14 +174,16 @@ def _size(n: Any) -> int:
 
 
 def array(values: tuple[Any, ...]) -> np.ndarray:
-    """A list literal. Per-trial entries (shape (..., 1)) become columns of the last axis."""
+    """A list literal of numbers, each fixed or one per trial (the compiler refuses vectors in lists).
+
+    Per-trial numbers come as (n,) in trial variables and in the envs of a vector env, and as
+    (..., 1) in placements (trials, steps, columns): the entries become the last axis either way.
+    """
     _width(len(values))  # a vector like any other: its length counts against the trials x steps it spans
     if all(np.ndim(v) == 0 for v in values):
         return np.asarray(values)
-    if any(np.shape(v)[-1:] not in ((), (1,)) for v in values):  # would open a second axis of values
-        raise ValueError("a list holds numbers (or one number per trial), not vectors")
     parts = np.broadcast_arrays(*values)
-    if parts[0].shape[-1] == 1:
+    if parts[0].ndim >= 2 and parts[0].shape[-1] == 1:
         return np.concatenate(parts, axis=-1)
     return np.stack(parts, axis=-1)
 
@@ -160,11 +200,18 @@ def ring(n: Any) -> np.ndarray:
 
 
 def onehot(index: Any, n: Any) -> np.ndarray:
-    """A length-n vector with 1 at `index`; a batch of indices (shape (..., 1)) gives (..., n)."""
+    """A length-n vector of 0s with 1 at `index`: one index per trial or env ((n,)) or per placement cell
+    ((..., 1)) gives one vector each. Numbers, not truth values, so `onehot(i, n) - x` is arithmetic."""
     idx = np.asarray(index)
-    if idx.ndim and idx.shape[-1] != 1 and idx.ndim != 1:  # a vector of indices would open a second axis
-        raise ValueError("onehot() takes one index (or one index per trial), not a vector of them")
-    return (idx.reshape(1) if idx.ndim == 0 else idx) == np.arange(_width(n))
+    idx = idx.reshape(1) if idx.ndim == 0 else idx[:, None] if idx.ndim == 1 else idx
+    return (idx == np.arange(_width(n))).astype(np.float64)
+
+
+def multihot(indices: Any, n: Any) -> np.ndarray:
+    """`onehot` of a vector of indices (the compiler renders it so, knowing the type): 1 at each of
+    them. Entries are the last axis, so a batch of per-trial vectors gives one vector per trial."""
+    idx = np.asarray(indices)
+    return np.any(idx[..., None] == np.arange(_width(n)), axis=-2).astype(np.float64)
 
 
 def interp(x: Any, xp: Any, fp: Any) -> Any:
@@ -197,11 +244,16 @@ def take(values: Any, index: Any) -> Any:
     values = np.asarray(values)
     if values.ndim <= 1:
         return values[idx]
-    if idx.ndim == 0:
-        return values[..., idx]
-    shape = np.broadcast_shapes(values.shape[:-1], idx.shape[:-1] if idx.shape[-1:] == (1,) else idx.shape)
-    idx = np.broadcast_to(idx if idx.shape[-1:] == (1,) else idx[..., None], (*shape, 1))
-    return np.take_along_axis(np.broadcast_to(values, (*shape, values.shape[-1])), idx, axis=-1)
+    if idx.ndim == 0:  # in placements, keep the column axis: one value per trial and step
+        return np.take(values, [idx] if values.ndim >= 3 else idx, axis=-1)
+    per_row = idx.shape[-1:] == (1,) and idx.ndim == values.ndim  # (..., 1) lined up with the entries axis
+    shape = np.broadcast_shapes(values.shape[:-1], idx.shape[:-1] if per_row else idx.shape)
+    picked = np.take_along_axis(
+        np.broadcast_to(values, (*shape, values.shape[-1])),
+        np.broadcast_to(idx if per_row else idx[..., None], (*shape, 1)),
+        axis=-1,
+    )
+    return picked if per_row else picked[..., 0]  # one value per trial, not a vector of one
 
 
 def sum(values: Any) -> Any:  # noqa: A001
@@ -305,8 +357,22 @@ def uniform(rng: np.random.Generator, n: int, low: Any, high: Any, size: Any = N
 
 
 def integers(rng: np.random.Generator, n: int, low: Any, high: Any, size: Any = None) -> np.ndarray:
-    """Whole numbers from `low` up to, not including, `high`."""
-    return rng.integers(int(low), int(high), _shape(n, size))
+    """Whole numbers from `low` up to, not including, `high`; the bounds may differ by trial."""
+    if np.ndim(low) == 0 and np.ndim(high) == 0:
+        return rng.integers(int(low), int(high), _shape(n, size))
+    low, high = _per_row(_whole(low), n, size), _per_row(_whole(high), n, size)
+    if np.any(low >= high):
+        raise ValueError("integers(low, high) needs low < high in every trial")
+    return rng.integers(low, high, _shape(n, size))
+
+
+def _whole(bound: Any) -> np.ndarray:
+    values = np.asarray(bound)
+    if values.dtype.kind == "f":
+        if not np.all(values == np.floor(values)):
+            raise ValueError("integers() takes whole-number bounds")
+        values = values.astype(np.int64)
+    return values
 
 
 def bernoulli(rng: np.random.Generator, n: int, p: Any, size: Any = None) -> np.ndarray:
@@ -366,6 +432,11 @@ def per_trial(n: int, value: Any) -> np.ndarray:
     if arr.shape != (n,):
         raise ValueError(f"expected one number (or one vector) per trial, got an array of shape {arr.shape}")
     return arr
+
+
+def same_rows(n: int, value: Any) -> np.ndarray:
+    """A vector the same for every trial (e.g. a session variable's constant start), once per trial."""
+    return np.broadcast_to(np.asarray(value), (n, *np.shape(value))).copy()
 
 
 def per_env(like: np.ndarray, value: Any) -> np.ndarray:
@@ -434,6 +505,9 @@ class Outcomes:
         return full(self.reward, np.float64), full(self.performance, np.float64), full(self.end, bool)
 
 
+# Words of NumPy's messages that a spec's author should never have to read: such a message is replaced.
+_NUMPY_WORDS = re.compile(r"ndarray|0-dimensional|broadcast|`indices`|ufunc|dtype|bitwise|shape \(|numpy", re.I)
+_GENERIC = "values of different shapes meet here; check the lengths of the vectors it combines"
 _SHAPE = re.compile(r"\((\d+(?:,\s*\d+)*),?\)")
 _OUT_OF_BOUNDS = re.compile(r"index (-?\d+) is out of bounds for axis \d+ with size (\d+)")
 
@@ -449,17 +523,23 @@ def in_spec_terms(exc: Exception) -> str:
     bounds = _OUT_OF_BOUNDS.search(text) if isinstance(exc, IndexError) else None
     if bounds:
         size = int(bounds[2])
-        return f"index {bounds[1]} is outside a list of {size} values (indices 0 to {size - 1})"
+        return f"index {bounds[1]} is outside a list of {size} values (numbered 0 to {size - 1})"
     if "truth value of an array" in text:
         return (
             "a condition compares several values at once (a vector, or an action group of several actions); "
             "compare one entry, e.g. x[i], or test membership with 'in'"
         )
     if not isinstance(exc, ValueError) or "broadcast" not in text:
-        return text
+        return _GENERIC if _NUMPY_WORDS.search(text) else text
     shapes = [tuple(int(d) for d in match.split(",")) for match in _SHAPE.findall(text)]
     if len(shapes) < 2 or any(len(shape) > 2 for shape in shapes) or len({shape[0] for shape in shapes}) != 1:
-        return text  # not per-trial values (e.g. placements over trials, steps and columns)
+        lengths = sorted({shape[-1] for shape in shapes if shape and shape[-1] != 1})
+        if len(lengths) == 2:  # vectors whose lengths follow parameters given to make()
+            return (
+                f"a vector of {lengths[0]} values meets one of {lengths[1]} entry by entry; a vector's "
+                "length may follow a parameter, so check the values given to make()"
+            )
+        return _GENERIC
     sizes = dict.fromkeys(
         "a number that varies by trial" if len(s) == 1 else f"a vector of {s[1]} per trial" for s in shapes
     )

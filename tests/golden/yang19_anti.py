@@ -118,7 +118,7 @@ class Yang19Anti(TrialEnv):
             ("stimulus",),
             0.8
             * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
-            * (1 * (modality == 0)),
+            * (1 * (fn.among(modality, 2) == 0)),
             None,
         )
         # see _SPEC_LOCATIONS[15]
@@ -127,7 +127,7 @@ class Yang19Anti(TrialEnv):
             ("stimulus",),
             0.8
             * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
-            * (1 * (modality == 1)),
+            * (1 * (fn.among(modality, 2) == 1)),
             None,
         )
         # see _SPEC_LOCATIONS[16]

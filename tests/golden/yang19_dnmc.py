@@ -172,8 +172,8 @@ class Yang19Dnmc(TrialEnv):
             * fn.exp(
                 -fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2
             )
-            * (1 * (modality == 0)),
-            sigma / fn.sqrt(dt) * (1 * (modality == 0)),
+            * (1 * (fn.among(modality, 2) == 0)),
+            sigma / fn.sqrt(dt) * (1 * (fn.among(modality, 2) == 0)),
         )
         # see _SPEC_LOCATIONS[21]
         _trials.add_input(
@@ -183,8 +183,8 @@ class Yang19Dnmc(TrialEnv):
             * fn.exp(
                 -fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2
             )
-            * (1 * (modality == 1)),
-            sigma / fn.sqrt(dt) * (1 * (modality == 1)),
+            * (1 * (fn.among(modality, 2) == 1)),
+            sigma / fn.sqrt(dt) * (1 * (fn.among(modality, 2) == 1)),
         )
         # see _SPEC_LOCATIONS[22]
         _trials.add_input(
@@ -192,8 +192,8 @@ class Yang19Dnmc(TrialEnv):
             ("test",),
             0.8
             * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
-            * (1 * (modality == 0)),
-            sigma / fn.sqrt(dt) * (1 * (modality == 0)),
+            * (1 * (fn.among(modality, 2) == 0)),
+            sigma / fn.sqrt(dt) * (1 * (fn.among(modality, 2) == 0)),
         )
         # see _SPEC_LOCATIONS[23]
         _trials.add_input(
@@ -201,8 +201,8 @@ class Yang19Dnmc(TrialEnv):
             ("test",),
             0.8
             * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
-            * (1 * (modality == 1)),
-            sigma / fn.sqrt(dt) * (1 * (modality == 1)),
+            * (1 * (fn.among(modality, 2) == 1)),
+            sigma / fn.sqrt(dt) * (1 * (fn.among(modality, 2) == 1)),
         )
         # see _SPEC_LOCATIONS[24]
         _trials.set_target(("decision",), ground_truth)
