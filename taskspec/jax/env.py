@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..library import as_env, jax_source
-from ..runtime import Batch, TrialEnv
+from ..runtime import Batch, TrialEnv, machine
 from . import flow
 from . import functions as fn
 from .bounds import EPSILON, longest_trial, period_limits
@@ -131,7 +131,7 @@ class JaxEnv:
         self._fixed = {k: float(v) for k, v in numpy_env._timing_over.items()}
         # goto targets travel as indices of the IR's periods (codegen_jax), which the NumPy class lays out too
         assert self.period_names == tuple(p.name for p in self.task.periods)
-        self.flow = flow.flow_of(self)
+        self.flow = machine.Flow(self.period_names, flow.flow_of(self))
         self.interactive = self.task.interactive
         self.limits = period_limits(self.task, {**self._constants, **self.rewards}, self.dt, self._fixed)
         self.max_steps = longest_trial(self.task, self.limits)
@@ -207,44 +207,42 @@ class JaxEnv:
     def _transition(
         self, state: EnvState, action: Any, constants: dict[str, Any]
     ) -> tuple[EnvState, jax.Array, jax.Array, dict[str, Any]]:
-        """Step k judged: the trial going on (at its next step), the reward, whether the trial ended,
-        and its outcome as the next trial's session variables read it (if it ended here)."""
+        """Step k judged by the step machine (runtime/machine.py): the trial going on (at its next step),
+        the reward, whether the trial ended, and its outcome as the next trial's session variables read
+        it (if it ended here)."""
         k = state.t_ind
         t = k * jnp.float32(self.dt)
-        start, end = self._ms(state)
         target = self._target(state, constants, k)
-        scope = (constants, state.variables)
-        moved = self._fns.state_next(*scope, state.state, state.performance, start, end, action, target, t)
-        outcome = self._fns.judge(*scope, moved, state.performance, start, end, action, target, t)
-        performance = jnp.where(jnp.isnan(outcome.performance), state.performance, outcome.performance)
-        if self.interactive:
-            held = self._fns.until(*scope, moved, performance, start, end, action, target, t)
-            nxt = flow.next_step(self, state, outcome, held)
-        else:
-            nxt = k + 1
-        timed_out = jnp.logical_and(jnp.logical_not(outcome.end), nxt >= state.length)
-        late = self._fns.timeout(*scope, moved, performance, start, end, t)
-        reward = outcome.reward + jnp.where(timed_out, late.reward, 0.0)
-        performance = jnp.where(timed_out & ~jnp.isnan(late.performance), late.performance, performance)
-        ended = jnp.logical_or(outcome.end, timed_out)
-        decided = outcome.end | (outcome.goto >= 0)
+        rules = _Rules(self._fns, constants, state.variables, *self._ms(state))
+        at = machine.Position(k, t, self._period_id(state, k), state.start, state.end, state.length)
+        done = machine.step(
+            jnp, self.flow, rules, at, action, target, state.performance, state.state, 1, self.interactive
+        )
+        decided = done.decided if done.decided is not None else jnp.asarray(False)
         going_on = dataclasses.replace(
             state,
-            t_ind=nxt,
-            state=moved,
-            performance=performance,
-            trial_reward=state.trial_reward + reward,  # the rules' and a timeout's: the trial's whole reward
+            t_ind=done.next,
+            state=done.states,
+            performance=done.performance,
+            trial_reward=state.trial_reward + done.judged + done.late,  # the trial's whole reward, as in NumPy
             choice=jnp.where(decided, action, state.choice),
             choice_t=jnp.where(decided, t, state.choice_t),
         )
         made = {}
         if self.task.reads_history:
             last = {f"last_{v.name}": state.variables[v.name] for v in self.task.variables}
-            done = state.history["trials_done"] + 1
+            done_trials = state.history["trials_done"] + 1
             made = flow.record(
-                self, performance, going_on.trial_reward, timed_out, going_on.choice, going_on.choice_t, done, last
+                self,
+                done.performance,
+                going_on.trial_reward,
+                done.timed_out,
+                going_on.choice,
+                going_on.choice_t,
+                done_trials,
+                last,
             )
-        return going_on, reward, ended, made
+        return going_on, done.reward.astype(jnp.float32), done.ended, made
 
     def ground_truth(self, state: EnvState, params: EnvParams | None = None) -> jax.Array:
         """gt[k] of the step the next action answers (NeuroGym's `gt_now`): what a perfect agent acts."""
@@ -420,6 +418,29 @@ class JaxEnv:
             low, high = self.action_bounds
             return jnp.clip(jnp.broadcast_to(jnp.asarray(action, jnp.float32), (self.n_act,)), low, high)
         return jnp.clip(jnp.asarray(action).astype(jnp.int32), 0, self.n_act - 1)
+
+
+class _Rules:
+    """The generated JAX functions of a task as the step machine's `Rules`, for one env's state."""
+
+    def __init__(self, fns: Any, constants: dict[str, Any], variables: Any, start: Any, end: Any):
+        self.fns, self.scope, self.start, self.end = fns, (constants, variables), start, end
+        self.held: dict[str, Any] | None = None
+
+    def state_next(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
+        return self.fns.state_next(*self.scope, states, performance, self.start, self.end, action, target, t)
+
+    def judge(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
+        return self.fns.judge(*self.scope, states, performance, self.start, self.end, action, target, t)
+
+    def until(self, period: str, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
+        if self.held is None:  # every period's condition, computed once per step
+            self.held = self.fns.until(*self.scope, states, performance, self.start, self.end, action, target, t)
+        return self.held[period]
+
+    def timeout(self, t: Any, states: Any, performance: Any) -> tuple[Any, Any]:
+        late = self.fns.timeout(*self.scope, states, performance, self.start, self.end, t)
+        return late.reward, late.performance
 
 
 def make(task: Any, **params: Any) -> JaxEnv:

@@ -18,13 +18,11 @@ from typing import TYPE_CHECKING, Any
 import jax
 import jax.numpy as jnp
 
-from ..runtime import Batch
+from ..runtime import Batch, machine
 from . import functions as fn
 
 if TYPE_CHECKING:
     from .env import EnvState, JaxEnv
-
-END = -2  # the code of `end` among period indices (-1: no period)
 
 
 def flow_of(env: JaxEnv) -> dict[str, tuple[bool, str | None, str | None]]:
@@ -32,39 +30,6 @@ def flow_of(env: JaxEnv) -> dict[str, tuple[bool, str | None, str | None]]:
     return {
         p.name: (p.until is not None, p.then, p.otherwise) for p in env.task.periods if p.until or p.then or p.otherwise
     }
-
-
-def _code(env: JaxEnv, period: str) -> int:
-    return END if period == "end" else env.period_names.index(period)
-
-
-def next_step(env: JaxEnv, state: EnvState, outcome: Any, held: dict[str, Any]) -> Any:
-    """The step after `state.t_ind` (the trial's length when it goes to `end`), given the step's
-    outcome (its `goto`, by period index) and which `until` conditions hold after it."""
-    k = state.t_ind
-    period = env._period_id(state, k)
-    dest = jnp.where(outcome.end, -1, outcome.goto)  # the period entered next; -1: none
-    nxt = k + 1
-    for name, (has_until, then, otherwise) in env.flow.items():
-        here = (period == env.period_names.index(name)) & (dest == -1) & ~outcome.end
-        if has_until:
-            hit = here & held[name]
-            if then is None:  # on with the step after the period's laid-out end
-                nxt = jnp.where(hit, state.end[name], nxt)
-            else:
-                dest = jnp.where(hit, _code(env, then), dest)
-            here = here & ~hit
-        towards = otherwise or then
-        if towards is not None:  # it ran its full length
-            dest = jnp.where(here & (k + 1 >= state.end[name]), _code(env, towards), dest)
-    for _ in env.period_names:  # jumps go forward: one pass per period at most
-        for name, (_, then, _) in env.flow.items():
-            if then is not None:
-                empty = (dest == env.period_names.index(name)) & (state.start[name] == state.end[name])
-                dest = jnp.where(empty, _code(env, then), dest)
-    for j, name in enumerate(env.period_names):
-        nxt = jnp.where(dest == j, state.start[name], nxt)
-    return jnp.where(dest == END, state.length, nxt)
 
 
 def first_history(env: JaxEnv) -> dict[str, Any]:
@@ -85,15 +50,15 @@ def record(
     env: JaxEnv, performance: Any, reward: Any, timed_out: Any, choice: Any, choice_t: Any, done: Any, last: Any
 ) -> dict[str, Any]:
     """A finished trial's outcome under the names session variables read (`last` holds last_<variable>)."""
-    return {
-        "last_performance": jnp.asarray(performance, jnp.float32),
-        "last_reward": jnp.asarray(reward, jnp.float32),
-        "last_timed_out": jnp.asarray(timed_out, bool),
-        "last_choice": choice,
-        "last_choice_t": jnp.asarray(choice_t, jnp.float32),
-        "trials_done": jnp.asarray(done, jnp.int32),
-        **last,
-    }
+    outcome = machine.history(
+        jnp.asarray(performance, jnp.float32),
+        jnp.asarray(reward, jnp.float32),
+        jnp.asarray(timed_out, bool),
+        choice,
+        jnp.asarray(choice_t, jnp.float32),
+        jnp.asarray(done, jnp.int32),
+    )
+    return {**outcome, **last}
 
 
 def play(env: JaxEnv, trial: EnvState, key: jax.Array, constants: dict[str, Any]) -> tuple[Any, dict[str, Any]]:

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..errors import Problem, SpecError, SpecWarning
 from . import functions as fn  # generated modules import it from here
+from . import machine
 from .actions import continuous_action, discrete_action
 from .info import TaskInfo
 from .rollout import play
@@ -173,6 +174,11 @@ class TrialEnv(gym.Env, abc.ABC):
         if self._interactive and not serving:
             return play(self, rng, n, overrides or {})
         return build(self, rng, n, overrides or {}, serving)
+
+    def array_rules(self, variables: Any, start: Any, end: Any) -> ArrayRules:
+        """The task's rules over one value per env, for the step machine (runtime/machine.py); they read
+        the current trials' `variables` and period bounds in ms (`start`, `end`), arrays updated in place."""
+        return ArrayRules(self, variables, start, end)
 
     def _twin(self, fresh_session: bool) -> TrialEnv:
         """A shallow copy with its own trial and step position; its session starts afresh, or goes on
@@ -564,6 +570,42 @@ class TrialEnv(gym.Env, abc.ABC):
         return fn.Outcomes(t)
 
 
+class ArrayRules:
+    """A compiled task's rules for many envs at once (`machine.Rules`), errors located at the spec line."""
+
+    def __init__(self, env: TrialEnv, variables: Any, start: Any, end: Any):
+        self.env, self.variables, self.start, self.end = env, variables, start, end
+        self.moves = bool(env.state_variables)
+        self.reads_performance = env.info.reads_performance
+
+    def _states(self, states: Any, performance: Any) -> Any:
+        return {**states, "performance": performance} if self.reads_performance else states
+
+    def state_next(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
+        if not self.moves:
+            return states
+        args = (action, target, t, self.variables, self.start, self.end, self._states(states, performance))
+        return self.env._call(self.env._state_next_all, *args)
+
+    def judge(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
+        args = (action, target, t, self.variables, self.start, self.end, self._states(states, performance))
+        return self.env._call(self.env._judge_all, *args)
+
+    def until(self, period: str, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
+        args = (period, action, target, t, self.variables, self.start, self.end, self._states(states, performance))
+        return self.env._call(self.env._until_all, *args)
+
+    def timeout(self, t: Any, states: Any, performance: Any) -> tuple[Any, Any]:
+        outcome = self.env._call(self.env._timeout_all, t, self.variables, self._states(states, performance))
+        extra, performed, _ = outcome.arrays(len(t))
+        return extra, performed
+
+    def state_inputs(self, ob: Any, t: Any, states: Any, performance: Any) -> Any:
+        """Observations with the inputs that follow each env's state added."""
+        args = (ob, t, self.variables, self.start, self.end, self._states(states, performance))
+        return self.env._call(self.env._add_state_inputs_all, *args)
+
+
 _GENERATED_HOOKS = ("_group_sizes", "_sample_trials", "_fill", "_judge", "_judge_all")
 
 
@@ -613,12 +655,7 @@ def history(
 ) -> dict[str, np.ndarray]:
     """A finished trial's outcome as one-trial arrays, under the names session variables read."""
     values = {
-        "last_performance": performance,
-        "last_reward": reward,
-        "last_timed_out": ran_out,
-        "last_choice": action,
-        "last_choice_t": t,
-        "trials_done": done,
+        **machine.history(performance, reward, ran_out, action, t, done),
         **{f"last_{name}": value for name, value in trial.items()},
     }
     return {name: np.asarray(value)[None] for name, value in values.items()}
