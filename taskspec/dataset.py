@@ -20,6 +20,7 @@ from gymnasium.utils import seeding
 from .library import as_env
 from .multitask import TaskMix, as_mix
 from .runtime import TrialEnv
+from .runtime.source import TrialSource
 from .runtime.trials import Batch, Scratch, build
 from .runtime.weights import loss_weight
 
@@ -28,11 +29,9 @@ CACHE_STEPS = 1 << 18  # steps generated per refill of a Dataset: amortises Pyth
 GENERATE_TRIALS = 1 << 16  # the most trials built in one call while filling a cache
 
 
-def _private(env: Any) -> Any:
+def _private(env: TrialSource[np.random.Generator]) -> Any:
     """A shallow copy of `env` with its own session (session variables start afresh), for one generator."""
-    if isinstance(env, TaskMix):
-        return env.private()
-    return env._twin(fresh_session=True)
+    return env.private()
 
 
 def generate_trials(
@@ -103,10 +102,7 @@ def _trials(env: Any, n: int, seed: int | None, chunk_size: int | None, shard: t
 
 def block_trials(env: Any, rng: np.random.Generator, size: int) -> Batch:
     """One block of a sharded whole; its session variables start afresh, so it never depends on other blocks."""
-    if isinstance(env, TaskMix):
-        return env.private().generate(rng, size)
-    env._restart_session()
-    return env.generate(rng, size)
+    return env.private().generate(rng, size)
 
 
 def shard_blocks(

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from gymnasium.utils import seeding
 
-from .dataset import _private, block_trials, flatten, head, shard_blocks
+from .dataset import block_trials, flatten, head, shard_blocks
 from .runtime import TrialEnv
 from .runtime.trials import Batch
 
@@ -41,7 +41,7 @@ def chunks(
     env: TrialEnv, n: int, seed: int | None, shard: tuple[int, int] | None = None
 ) -> Iterator[tuple[int, Batch]]:
     """(index of its first trial in the whole, trials) for each chunk of the export, in order."""
-    env = _private(env)  # the caller's env is not advanced; sessions start afresh
+    env = env.private()  # the caller's env is not advanced; sessions start afresh
     if shard is None:
         rng, _ = seeding.np_random(seed)
         for done in range(0, n, CHUNK_TRIALS):

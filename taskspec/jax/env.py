@@ -27,7 +27,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..library import as_env, jax_source
-from ..runtime import Batch, TrialEnv, machine
+from ..runtime import Batch, TrialEnv, machine, weights
+from ..runtime.source import TrialSource
 from . import flow
 from . import functions as fn
 from .bounds import EPSILON, longest_trial, period_limits
@@ -102,21 +103,22 @@ def _functions(cls: type[TrialEnv]) -> tuple[ir.TaskIR, types.SimpleNamespace]:
     return task, _FUNCTIONS[cls]
 
 
-class JaxEnv:
+class JaxEnv(flow.ContingentPlay, TrialSource[jax.Array]):
     """A task with fixed parameters, as pure functions of (key, state, action, params)."""
 
     def __init__(self, task: Any, **params: Any):
         # parameters are checked (and errors worded) by the NumPy backend's env of the task
         numpy_env = task(**params) if isinstance(task, type) and issubclass(task, TrialEnv) else as_env(task, params)
         self.task, self._fns = _functions(type(numpy_env))
-        self.name = numpy_env.task_name
+        self.name = self.task_name = numpy_env.task_name
+        self.has_target = numpy_env.has_target
         self.dt = float(numpy_env.dt)
         self.rewards = {k: float(v) for k, v in numpy_env.rewards.items()}
         groups = {k: v if isinstance(v, int) else np.asarray(v) for k, v in numpy_env.action_index.items()}
         params = {k: np.asarray(v) if isinstance(v, list) else v for k, v in numpy_env.params.items()}
         self._constants = {**params, **groups, "dt": self.dt}
         n_obs = int(numpy_env.observation_space.shape[0])  # type: ignore[index]
-        self._columns = tuple(np.arange(n_obs)[c] for c in numpy_env._input_columns)
+        self._columns = tuple(np.arange(n_obs)[c] for c in numpy_env.input_columns)
         self.n_obs = n_obs
         self.continuous = numpy_env.action_type == "continuous"
         self.episodic = numpy_env.episode == "trial"
@@ -128,10 +130,10 @@ class JaxEnv:
         self.period_names = tuple(numpy_env.period_after)
         self._after = dict(numpy_env.period_after)
         self._copy = dict(numpy_env.period_copy)
-        self._fixed = {k: float(v) for k, v in numpy_env._timing_over.items()}
+        self._fixed = {k: float(v) for k, v in numpy_env.timing_overrides.items()}
         # goto targets travel as indices of the IR's periods (codegen_jax), which the NumPy class lays out too
         assert self.period_names == tuple(p.name for p in self.task.periods)
-        self.flow = machine.Flow(self.period_names, flow.flow_of(self))
+        self.flow = machine.Flow(self.period_names, flow.flow_of(self.task))
         self.interactive = self.task.interactive
         self.limits = period_limits(self.task, {**self._constants, **self.rewards}, self.dt, self._fixed)
         self.max_steps = longest_trial(self.task, self.limits)
@@ -140,9 +142,7 @@ class JaxEnv:
         self.variable_names = numpy_env.session_variables + numpy_env.trial_variables + numpy_env.state_variables
         self._loss = type(numpy_env).info.loss  # the spec's loss weights, as runtime/weights.py reads them
         names = numpy_env.action_space.name  # type: ignore[attr-defined]
-        self._factors = np.ones(self.n_act, np.float32)
-        for group, factor in (self._loss or {}).get("groups", {}).items():
-            self._factors[names[group]] = factor
+        self._factors = weights.group_factors(self._loss, names, self.n_act)
 
     # ----- gymnax's interface -----
 
@@ -167,7 +167,7 @@ class JaxEnv:
         constants = self._scope(params)
 
         def draw(rng: fn.Uniforms) -> tuple[jax.Array, EnvState]:
-            state = self._new_trial(rng, self._fns.session_init(rng, constants), flow.first_history(self), constants)
+            state = self._new_trial(rng, self._fns.session_init(rng, constants), self._first_history(), constants)
             return self._observe(rng, state, constants), state
 
         return self._drawn(key, "reset", draw)  # type: ignore[no-any-return]
@@ -213,7 +213,7 @@ class JaxEnv:
         k = state.t_ind
         t = k * jnp.float32(self.dt)
         target = self._target(state, constants, k)
-        rules = _Rules(self._fns, constants, state.variables, *self._ms(state))
+        rules = flow.Rules(self._fns, constants, state.variables, *self._ms(state))
         at = machine.Position(k, t, self._period_id(state, k), state.start, state.end, state.length)
         done = machine.step(
             jnp, self.flow, rules, at, action, target, state.performance, state.state, 1, self.interactive
@@ -233,7 +233,6 @@ class JaxEnv:
             last = {f"last_{v.name}": state.variables[v.name] for v in self.task.variables}
             done_trials = state.history["trials_done"] + 1
             made = flow.record(
-                self,
                 done.performance,
                 going_on.trial_reward,
                 done.timed_out,
@@ -243,6 +242,10 @@ class JaxEnv:
                 last,
             )
         return going_on, done.reward.astype(jnp.float32), done.ended, made
+
+    def private(self) -> JaxEnv:
+        """Itself: its functions are pure, each `generate` draws a fresh session (`TrialSource`)."""
+        return self
 
     def ground_truth(self, state: EnvState, params: EnvParams | None = None) -> jax.Array:
         """gt[k] of the step the next action answers (NeuroGym's `gt_now`): what a perfect agent acts."""
@@ -257,8 +260,8 @@ class JaxEnv:
         session = self._drawn(k_session, "session_init", lambda rng: self._fns.session_init(rng, constants))
         keys = jax.random.split(k_trials, n)
         if self.interactive:  # what the ground-truth policy lives through (flow.py)
-            return flow.play_batch(
-                self, session, (keys, jax.random.split(k_next, n), jax.random.split(k_rows, n)), constants
+            return self._play_batch(
+                session, (keys, jax.random.split(k_next, n), jax.random.split(k_rows, n)), constants
             )
         if session:  # each trial's session variables follow the last trial's: a scan, the rest in parallel
             sessions = self._sessions(jax.random.split(k_next, n), session, constants)
@@ -290,24 +293,8 @@ class JaxEnv:
         return Batch(ob, gt, trials.length, trials.variables, trials.start, trials.end, period, weight)  # type: ignore[arg-type]
 
     def _loss_weight(self, start: dict[str, Any], end: dict[str, Any], inside: Any, steps: Any) -> Any:
-        """The loss weights of `runtime.weights.loss_weight`, as device arrays: period weights (later
-        periods win), zero grace at the start of periods, factors per action group, 0 on padding."""
-        loss = self._loss
-        if loss is None:
-            return inside.astype(jnp.float32)
-        weight = jnp.where(inside, jnp.float32(loss["default"]), jnp.float32(0))
-        for name in self.period_names:
-            if name in loss["weights"]:
-                during = (steps[None, :] >= start[name][:, None]) & (steps[None, :] < end[name][:, None])
-                weight = jnp.where(during & inside, jnp.float32(loss["weights"][name]), weight)
-        for name, ms in loss["grace"].items():
-            grace = int(np.floor(ms / self.dt + 1e-9))
-            stop = jnp.minimum(start[name] + grace, end[name])
-            during = (steps[None, :] >= start[name][:, None]) & (steps[None, :] < stop[:, None])
-            weight = jnp.where(during, jnp.float32(0), weight)
-        if not loss["groups"]:
-            return weight
-        return weight[:, :, None] * jnp.asarray(self._factors)[None, None, :]
+        """The loss weights of `runtime.weights`, as device arrays."""
+        return weights.weigh(jnp, self._loss, self.period_names, self.dt, start, end, inside, self._factors)
 
     # ----- pieces -----
 
@@ -370,7 +357,7 @@ class JaxEnv:
             session={k: jnp.float32(v) for k, v in session.items()},
             performance=jnp.float32(0.0),
             trial_reward=jnp.float32(0.0),
-            choice=flow.no_choice(self),
+            choice=flow.no_choice(self.continuous, self.n_act),
             choice_t=jnp.float32(-1.0),
             history=history,
         )
@@ -418,29 +405,6 @@ class JaxEnv:
             low, high = self.action_bounds
             return jnp.clip(jnp.broadcast_to(jnp.asarray(action, jnp.float32), (self.n_act,)), low, high)
         return jnp.clip(jnp.asarray(action).astype(jnp.int32), 0, self.n_act - 1)
-
-
-class _Rules:
-    """The generated JAX functions of a task as the step machine's `Rules`, for one env's state."""
-
-    def __init__(self, fns: Any, constants: dict[str, Any], variables: Any, start: Any, end: Any):
-        self.fns, self.scope, self.start, self.end = fns, (constants, variables), start, end
-        self.held: dict[str, Any] | None = None
-
-    def state_next(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
-        return self.fns.state_next(*self.scope, states, performance, self.start, self.end, action, target, t)
-
-    def judge(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
-        return self.fns.judge(*self.scope, states, performance, self.start, self.end, action, target, t)
-
-    def until(self, period: str, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
-        if self.held is None:  # every period's condition, computed once per step
-            self.held = self.fns.until(*self.scope, states, performance, self.start, self.end, action, target, t)
-        return self.held[period]
-
-    def timeout(self, t: Any, states: Any, performance: Any) -> tuple[Any, Any]:
-        late = self.fns.timeout(*self.scope, states, performance, self.start, self.end, t)
-        return late.reward, late.performance
 
 
 def make(task: Any, **params: Any) -> JaxEnv:

@@ -27,7 +27,8 @@ from . import machine
 from .actions import continuous_action, discrete_action
 from .info import TaskInfo
 from .rollout import play
-from .trials import Batch, build
+from .source import Batch, TrialSource
+from .trials import build
 
 MAX_OBSERVATION_SIZE = 10_000
 
@@ -53,7 +54,7 @@ def _columns(sizes: tuple[tuple[str, int], ...]) -> dict[str, int | list[int]]:
     return names
 
 
-class TrialEnv(gym.Env, abc.ABC):
+class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
     """A trial-based task with named spaces, periods, ground truth and NeuroGym's surface."""
 
     metadata = {"render_modes": []}  # noqa: RUF012 - gymnasium declares it as an instance attribute
@@ -189,15 +190,57 @@ class TrialEnv(gym.Env, abc.ABC):
             twin._restart_session()
         return twin
 
+    def private(self) -> TrialEnv:
+        """A copy with its own trials and a session starting afresh (`TrialSource`)."""
+        return self._twin(fresh_session=True)
+
+    # ----- what batch building and the rollout read (source.TrialMaker, source.Player) -----
+
+    @property
+    def input_columns(self) -> list[Any]:
+        """The observation columns each input writes (a slice when contiguous)."""
+        return self._input_columns
+
+    @property
+    def timing_overrides(self) -> Mapping[str, float]:
+        """Period durations given to `make(timing=...)`, in ms."""
+        return self._timing_over
+
+    def sample_trials(self, rng: Any, n: int, overrides: dict[str, Any], session: Any) -> Any:
+        """Trial variables and period durations of `n` trials, as arrays."""
+        return self._call(self._sample_trials, rng, n, overrides, session)
+
+    def fill(self, builder: Any, variables: Any, start: Any, end: Any, t: Any) -> None:
+        """Place the inputs and targets of a batch of trials through `builder`."""
+        self._call(self._fill, builder, variables, start, end, t)
+
+    def player(self) -> TrialEnv:
+        """A copy on this env's session that returns at each trial's end instead of drawing the next."""
+        player = self._twin(fresh_session=False)
+        player._episodic, player._batch = True, None
+        return player
+
+    def serve(self, batch: Batch, i: int) -> tuple[np.ndarray, Any]:
+        """Make trial i of `batch` current (as `reset` would); its first observation and ground truth."""
+        if self._batch is not batch:  # per-trial values converted once per batch
+            self._batch, self._lists = batch, _TrialLists(batch, self)
+        self._load(batch, self._lists, i)
+        return self._observe(0), self._gt_items[0]
+
+    @property
+    def target_now(self) -> Any:
+        """gt[t_ind] as `step` takes an action (a plain int for discrete actions)."""
+        return self._gt_items[self.t_ind]
+
+    def adopt_session(self, other: TrialEnv) -> None:
+        """Go on from `other`'s session, trial history included."""
+        self._session, self._history, self._trials_done = other._session, other._history, other._trials_done
+
     def _restart_session(self) -> None:
         """Session variables start again from `init`, and trial history from no trial."""
         self._session, self._history, self._trials_done = None, None, 0
 
-    def _trial_lists(self, batch: Batch) -> _TrialLists:
-        """A batch's per-trial values as `_load` takes them (a rollout plays trials one by one)."""
-        return _TrialLists(batch, self)
-
-    def _session_values(self, rng: Any, n: int) -> dict[str, np.ndarray]:
+    def session_values(self, rng: Any, n: int) -> dict[str, np.ndarray]:
         """Session variables for the next `n` trials, one trial after another (each may depend on the last)."""
         if not self.session_variables:
             return {}
@@ -479,7 +522,7 @@ class TrialEnv(gym.Env, abc.ABC):
         _, path, file, spec_line, col = table[row]
         return SpecError([Problem(file, spec_line, col, path, f"cannot evaluate: {fn.in_spec_terms(exc)}")])
 
-    def _spec_problem(self, path: str, message: str) -> None:
+    def spec_problem(self, path: str, message: str) -> None:
         """Raise a SpecError at the spec line of `path` (looked up in the generated module's table)."""
         module = sys.modules.get(type(self).__module__)
         for _, where, file, line, col in getattr(module, "_SPEC_LOCATIONS", ()):
@@ -678,5 +721,5 @@ def _as_slice(columns: np.ndarray) -> slice | np.ndarray:
 def _checked_sizes(env: TrialEnv, sizes: Any) -> tuple[tuple[str, int], ...]:
     """Group sizes are whole numbers already (fn.size); here their total is bounded."""
     if sum(size for _, size in sizes) > MAX_OBSERVATION_SIZE:
-        env._spec_problem("observation", f"a space may have at most {MAX_OBSERVATION_SIZE} columns in all")
+        env.spec_problem("observation", f"a space may have at most {MAX_OBSERVATION_SIZE} columns in all")
     return tuple((name, int(size)) for name, size in sizes)
