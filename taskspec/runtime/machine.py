@@ -123,9 +123,11 @@ def step(
         decided = end | (goto >= 0)
         held = _until(rules, action, target, at.t, states, performance)
         nxt = next_step(xp, flow, at, end, goto, held)
-    timed_out = (nxt >= at.length) & ~end
+    timed_out = nxt >= at.length  # few envs are at their trial's last step: that is tested first
+    if anywhere(xp, timed_out):
+        timed_out = timed_out & ~end
     judged, late = reward, 0.0
-    if anywhere(xp, timed_out):  # few envs are at their trial's last step
+    if anywhere(xp, timed_out):
         extra, performed = rules.timeout(at.t, states, performance)
         late = xp.where(timed_out, extra, 0.0)
         reward = reward + late

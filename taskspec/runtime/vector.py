@@ -225,7 +225,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._st: dict[str, np.ndarray] = {k: np.zeros(n) for k in self.env.state_variables}
         self._start = {p: self._cur[at + j] for j, p in enumerate(batch.start)}
         self._end = {p: self._cur[at + len(batch.start) + j] for j, p in enumerate(batch.end)}
-        self._last = np.zeros(n, np.int64)  # each env's last step of its current trial
+        self._length = np.zeros(n, np.int64)  # the steps of each env's current trial
         # what the step machine reads: the rules over these arrays, and period bounds in steps
         self._rules = self.env.array_rules(self._vars, self._start, self._end)
         self._steps_start, self._steps_stop = _InSteps(self._start, self.env.dt), _InSteps(self._end, self.env.dt)
@@ -263,7 +263,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         trials = envs * self.slots + slots  # rows of the flattened pool
         self._base[envs] = trials * self._steps
         self._cur[:, envs] = self._flat["fields"].take(trials, axis=0).T
-        self._last[envs] = self._cur[-1, envs] - 1
+        self._length[envs] = self._cur[-1, envs]
         for k, v in self._st.items():  # a new trial starts from its state variables' initial values
             v[envs] = self._vars[k][envs]
         for k in self._vectors:
@@ -302,7 +302,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         index = self._index  # where each sub-env is: computed when its observation was returned
         target, period = self._take("gt", index), self._take("period", index)
         t = k * env.dt
-        at = machine.Position(k, t, period, self._steps_start, self._steps_stop, self._last + 1)
+        at = machine.Position(k, t, period, self._steps_start, self._steps_stop, self._length)
         with np.errstate(all="ignore"):  # rules are evaluated for every env, also where they do not apply
             done = machine.step(
                 np, self._flow, self._rules, at, actions, target, self.performance, self._st, self.num_envs,
