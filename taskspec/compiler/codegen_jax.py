@@ -146,12 +146,17 @@ class SpecMarks:
         return f"  # see _SPEC_LOCATIONS[{len(self.found) - 1}]"
 
     def table(self, source: str) -> str:
-        """The module's table: (generated line, YAML path, file, line, column) per mark, in mark order."""
+        """The module's table: (generated line, YAML path, file, line, column) per mark, in mark order.
+        A statement the formatter spread over several lines is found by its first line, where a
+        traceback into it may point first."""
+        text = source.splitlines()
         lines = {}
-        for number, line in enumerate(source.splitlines(), start=1):
-            mark = self.MARK.search(line)
-            if mark:
-                lines[int(mark.group(1))] = number
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.stmt) and not isinstance(node, (ast.FunctionDef, ast.Module)):
+                for number in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+                    mark = self.MARK.search(text[number - 1])
+                    if mark:
+                        lines[int(mark.group(1))] = node.lineno
         rows = "".join(f"    {(lines[i], w.path, w.file, w.line, w.col)!r},\n" for i, w in enumerate(self.found))
         return (
             "\n\n# Where the statements above come from in the spec, for error messages: the line of each\n"
