@@ -29,14 +29,14 @@ RUNS = {
 def rates(output: str) -> dict[str, list[float]]:
     """Each printed line's rates (numbers with thousands separators), keyed by the line with them blanked."""
     found: dict[str, list[float]] = {}
-    section = ""
+    section = ""  # the last unindented line's first word: bench_jax's task
     for line in output.splitlines():
+        if line and not line[0].isspace():
+            section = line.split(",")[0].split()[0]
         values = [float(v.replace(",", "")) for v in NUMBER.findall(line)]
-        if not values:
-            section = line.strip()[:60] or section
-            continue
-        key = re.sub(r"\s+", " ", NUMBER.sub("#", re.sub(r"\d+\.\d+x?|\d+\.\d s", "", line))).strip()
-        found[f"{section} | {key}" if line.startswith(" ") else key] = values
+        if values:
+            key = re.sub(r"\s+", " ", NUMBER.sub("#", re.sub(r"\d+\.\d+x?|\d+\.\d s", "", line))).strip()
+            found[f"{section} | {key}" if line.startswith(" ") else key] = values
     return found
 
 
