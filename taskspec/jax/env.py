@@ -13,7 +13,8 @@ variables carry on); with `episode: trial`, `done` is True on the last step of e
 Nothing is stored per trial but its variables and period bounds: each observation row is
 computed when the step reaches it, so one step costs a row, not a trial. Where the agent's
 actions move the trial (`until`, `then`, `goto`) or the next trials read the last one's outcome,
-`flow.py` finds the next step and carries the history, as the NumPy env does.
+the step machine (runtime/machine.py), shared with the NumPy vector env, finds the next step;
+`flow.py` carries the history and plays batches, as the NumPy env does.
 """
 
 from __future__ import annotations

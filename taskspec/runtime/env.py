@@ -332,7 +332,8 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
 
     def _move(self, k: int, action: Any, target: Any, reward: float, end: Any) -> tuple[int, bool]:
         """The step after k, and whether the trial ended: a rule's goto (a period name in `end`), a
-        period whose `until` holds, or a period that ran its full length towards its `then`/`otherwise`."""
+        period whose `until` holds, or a period that ran its full length towards its `then`/`otherwise`.
+        The scalar fast path of `machine.next_step`; tests/test_vector.py checks them equal on every task."""
         self._trial_reward += reward
         if end is True:
             self._decision = (action, self._times[k])

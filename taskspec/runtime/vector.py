@@ -5,8 +5,9 @@ envs) and its own sequence of trials, drawn in chunks exactly as a single env dr
 them, so sub-env i produces exactly what `make(task).reset(seed=seed + i)` produces.
 Chunks for many sub-envs are built in one vectorized call through `SplitRNG`, which
 makes each sub-env's share of every random draw from that sub-env's own generator.
-Outcome rules run on arrays (`_judge_all`), one value per sub-env; so do state variables
-moved by the actions (`_state_next_all`) and the inputs that show them (`_add_state_inputs_all`).
+Each step is the step machine's (runtime/machine.py), run with NumPy on one value per sub-env
+over the task's rules for arrays (`TrialEnv.array_rules`): state variables, outcome rules,
+agent-contingent timing and timeouts; the inputs that show the state are added the same way.
 
 Trials never end an episode (terminated and truncated stay False, as in the single
 env), so gymnasium's autoreset never triggers; `reset(seed=...)` restarts all sub-envs.
@@ -42,7 +43,7 @@ class SplitRNG:
         histories: list[Any] | None = None,
     ):
         self.generators, self.each = generators, each
-        # Each part's session variables (None before its first trial), advanced by `TrialEnv._session_values`,
+        # Each part's session variables (None before its first trial), advanced by `TrialEnv.session_values`,
         # and its finished trial's outcome (for session variables that read it; None before the first).
         self.sessions = sessions if sessions is not None else [None] * len(generators)
         self.histories = histories if histories is not None else [None] * len(generators)
