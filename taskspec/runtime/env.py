@@ -615,39 +615,43 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
 
 
 class ArrayRules:
-    """A compiled task's rules for many envs at once (`machine.Rules`), errors located at the spec line."""
+    """A compiled task's rules for many envs at once (`machine.Rules`), errors located at the spec line.
+    Called at every step of a vector env: the hooks are looked up once, here."""
 
     def __init__(self, env: TrialEnv, variables: Any, start: Any, end: Any):
-        self.env, self.variables, self.start, self.end = env, variables, start, end
-        self.moves = bool(env.state_variables)
+        self.variables, self.start, self.end = variables, start, end
+        self.call, self.moves = env._call, bool(env.state_variables)
         self.reads_performance = env.info.reads_performance
-
-    def _states(self, states: Any, performance: Any) -> Any:
-        return {**states, "performance": performance} if self.reads_performance else states
+        self.hooks = (env._state_next_all, env._judge_all, env._until_all, env._timeout_all, env._add_state_inputs_all)
 
     def state_next(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
         if not self.moves:
             return states
-        args = (action, target, t, self.variables, self.start, self.end, self._states(states, performance))
-        return self.env._call(self.env._state_next_all, *args)
+        if self.reads_performance:
+            states = {**states, "performance": performance}
+        return self.call(self.hooks[0], action, target, t, self.variables, self.start, self.end, states)
 
     def judge(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
-        args = (action, target, t, self.variables, self.start, self.end, self._states(states, performance))
-        return self.env._call(self.env._judge_all, *args)
+        if self.reads_performance:
+            states = {**states, "performance": performance}
+        return self.call(self.hooks[1], action, target, t, self.variables, self.start, self.end, states)
 
     def until(self, period: str, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
-        args = (period, action, target, t, self.variables, self.start, self.end, self._states(states, performance))
-        return self.env._call(self.env._until_all, *args)
+        if self.reads_performance:
+            states = {**states, "performance": performance}
+        return self.call(self.hooks[2], period, action, target, t, self.variables, self.start, self.end, states)
 
     def timeout(self, t: Any, states: Any, performance: Any) -> tuple[Any, Any]:
-        outcome = self.env._call(self.env._timeout_all, t, self.variables, self._states(states, performance))
-        extra, performed, _ = outcome.arrays(len(t))
+        if self.reads_performance:
+            states = {**states, "performance": performance}
+        extra, performed, _ = self.call(self.hooks[3], t, self.variables, states).arrays(len(t))
         return extra, performed
 
     def state_inputs(self, ob: Any, t: Any, states: Any, performance: Any) -> Any:
         """Observations with the inputs that follow each env's state added."""
-        args = (ob, t, self.variables, self.start, self.end, self._states(states, performance))
-        return self.env._call(self.env._add_state_inputs_all, *args)
+        if self.reads_performance:
+            states = {**states, "performance": performance}
+        return self.call(self.hooks[4], ob, t, self.variables, self.start, self.end, states)
 
 
 _GENERATED_HOOKS = ("_group_sizes", "_sample_trials", "_fill", "_judge", "_judge_all")

@@ -52,7 +52,7 @@ class Flow:
         return END if period == "end" else self.periods.index(period)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)  # made every step: plain slots, cheaper than a frozen dataclass
 class Position:
     """Where each env is: step k at time t (ms), its period index, its periods' bounds in steps, its length."""
 
@@ -64,7 +64,7 @@ class Position:
     length: Any
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)
 class Step:
     """What one step did, per env."""
 
@@ -81,7 +81,9 @@ class Step:
 
 def anywhere(xp: Any, mask: Any) -> bool:
     """Whether any env needs a piece of work: always, under JAX (traced values have no truth)."""
-    return bool(np.any(mask)) if xp is np else True
+    if xp is not np:
+        return True
+    return bool(mask.any()) if type(mask) is np.ndarray else bool(mask)
 
 
 def per_env(xp: Any, value: Any, n: int, dtype: Any) -> Any:
