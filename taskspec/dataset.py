@@ -22,6 +22,7 @@ from .budgets import check_bytes, kept_step_bytes, whole_number
 from .library import as_env
 from .multitask import TaskMix, as_mix
 from .runtime import TrialEnv
+from .runtime.source import TrialSource
 from .runtime.trials import Batch, Scratch, build
 from .runtime.weights import loss_weight
 
@@ -30,11 +31,9 @@ CACHE_STEPS = 1 << 18  # steps generated per refill of a Dataset: amortises Pyth
 GENERATE_TRIALS = 1 << 16  # the most trials built in one call while filling a cache
 
 
-def _private(env: Any) -> Any:
+def _private(env: TrialSource[np.random.Generator]) -> Any:
     """A shallow copy of `env` with its own session (session variables start afresh), for one generator."""
-    if isinstance(env, TaskMix):
-        return env.private()
-    return env._twin(fresh_session=True)
+    return env.private()
 
 
 def generate_trials(
@@ -134,10 +133,7 @@ def _draw(env: Any, n: int, sizes: list[int], draw: Callable[[int], Batch]) -> l
 
 def block_trials(env: Any, rng: np.random.Generator, size: int) -> Batch:
     """One block of a sharded whole; its session variables start afresh, so it never depends on other blocks."""
-    if isinstance(env, TaskMix):
-        return env.private().generate(rng, size)
-    env._restart_session()
-    return env.generate(rng, size)
+    return env.private().generate(rng, size)
 
 
 def shard_blocks(

@@ -32,7 +32,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from gymnasium.utils import seeding
 
-from .dataset import _private, block_trials, concatenate, flatten, head, rows, shard_blocks
+from .dataset import block_trials, concatenate, flatten, head, rows, shard_blocks
 from .runtime import TrialEnv
 from .runtime.trials import CELL_BYTES, MAX_BATCH_BYTES, OB_BYTES, Batch
 
@@ -46,7 +46,7 @@ _PROBE_SEED = 0  # the probe that sizes chunks: fixed, so the chunk size depends
 
 def _probe(env: TrialEnv) -> Batch:
     """`env.chunk_size` trials drawn with a fixed seed: what sizes an export's chunks and estimates its bytes."""
-    return _private(env).generate(np.random.default_rng(_PROBE_SEED), env.chunk_size)  # type: ignore[no-any-return]
+    return env.private().generate(np.random.default_rng(_PROBE_SEED), env.chunk_size)  # type: ignore[no-any-return]
 
 
 def chunk_trials(env: TrialEnv, probe: Batch | None = None) -> int:
@@ -98,7 +98,7 @@ def chunks(
     the export's `chunk_trials(env)` unless given.
     """
     size = size or chunk_trials(env)
-    env = _private(env)  # the caller's env is not advanced; sessions start afresh
+    env = env.private()  # the caller's env is not advanced; sessions start afresh
     if shard is None:
         rng, _ = seeding.np_random(seed)
         for done in range(0, n, size):

@@ -458,15 +458,16 @@ def lowered(cls: type[TrialEnv]) -> TaskIR:
     return _pipeline(cls.spec_origin)[1]
 
 
-def jax_source(cls: type[TrialEnv]) -> tuple[TaskIR, str]:
-    """A load-time class's IR and the source of its JAX backend's functions (taskspec.jax execs it).
+def jax_source(cls: type[TrialEnv], formatted: bool = False) -> tuple[TaskIR, str]:
+    """A load-time class's IR and the source of its JAX backend's functions (taskspec.jax execs it);
+    `formatted`: laid out by ruff's formatter, as the goldens are (see `compile_source`).
 
     Raises SpecError listing every spec feature that backend cannot run, each at its spec location."""
     task = lowered(cls)
     problems = unsupported(task)
     if problems:
         raise SpecError(problems)
-    return task, generate_jax(task)
+    return task, generate_jax(task, format_source if formatted else None)
 
 
 def _reduce_env_ex(env: TrialEnv, protocol: int = 2) -> Any:

@@ -24,6 +24,7 @@ import numpy as np
 
 from .library import as_env, list_tasks
 from .runtime import Batch, NamedBox, TrialEnv
+from .runtime.source import TrialSource
 from .runtime.weights import loss_weight
 
 RULES = ("uniform", "sequential")
@@ -194,9 +195,9 @@ class Chooser:
         return out
 
 
-class TaskMix:
+class TaskMix(TrialSource[np.random.Generator]):
     """Tasks mixed trial by trial, with one aligned layout: `generate_trials`, `Dataset` and the
-    torch adapter take it wherever they take a task.
+    torch adapter take it wherever they take a task (it is a `runtime.source.TrialSource`).
 
     `tasks`: a family (a tag such as "yang19" or "multitask", or a prefix `family.`), a list of task
     names, spec paths, compiled classes or envs, or a dict {task: weight}. `mix`: "uniform"
@@ -234,7 +235,7 @@ class TaskMix:
     def private(self) -> TaskMix:
         """A copy with its own task copies (fresh sessions) and schedule, for one generator."""
         clone = copy.copy(self)
-        clone.envs = [env._twin(fresh_session=True) for env in self.envs]
+        clone.envs = [env.private() for env in self.envs]
         clone.chooser = copy.deepcopy(self.chooser)
         return clone
 

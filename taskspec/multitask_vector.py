@@ -120,4 +120,4 @@ def _seeds(seeds: list[int | None], rows: np.ndarray) -> list[int] | None:
 
 def _made_with(env: Any) -> dict[str, Any]:
     """Keyword arguments that make another env like `env`: its parameters, dt, rewards and timing overrides."""
-    return {**env.params, "dt": env.dt, "rewards": dict(env.rewards), "timing": dict(env._timing_over)}
+    return {**env.params, "dt": env.dt, "rewards": dict(env.rewards), "timing": dict(env.timing_overrides)}

@@ -1,4 +1,8 @@
-"""The native vector env: exactly N single envs, stepped as arrays; gymnasium's vector envs too."""
+"""The native vector env: exactly N single envs, stepped as arrays; gymnasium's vector envs too.
+
+The vector env runs the step machine (runtime/machine.py), so comparing it with single envs on every
+bundled task checks the single env's scalar path against the machine step for step.
+"""
 
 import gymnasium as gym
 import numpy as np

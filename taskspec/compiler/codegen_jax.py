@@ -4,6 +4,11 @@ The functions are written for a single trial (numbers, not batches) and `jax.vma
 batches of them; expressions are rendered from their checked trees (`render.render_jax`),
 spec names become locals through `repr`, and nothing else of the spec enters the source.
 
+A function is emitted only when the task gives it something to do (a task without session
+variables has no `session_init`); taskspec.jax supplies the do-nothing versions. Each statement
+rendered from a spec expression ends with a `# see _SPEC_LOCATIONS[i]` mark, and the module ends
+with the table of those marks' lines and spec locations (data, never code), as the NumPy backend's.
+
 `unsupported` is the one place that decides which spec features the backend handles: it
 knows every field of the IR it was written for, and any other field that is set (a feature
 added to the language later) or any function it has no JAX version of is refused, with the
@@ -15,7 +20,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -124,11 +130,47 @@ def _walk(node: Any, where: ir.Location) -> Iterator[tuple[Any, ir.Location]]:
         yield from _walk(value, own or where)
 
 
+class SpecMarks:
+    """The spec location of each marked statement, collected while the functions are built."""
+
+    MARK = re.compile(r"# see _SPEC_LOCATIONS\[(\d+)\]$")
+
+    def __init__(self) -> None:
+        self.found: list[ir.Location] = []
+
+    def at(self, code: ir.Code | None) -> str:
+        """The mark to end a statement rendered from `code` with."""
+        if code is None:
+            return ""
+        self.found.append(code.where)
+        return f"  # see _SPEC_LOCATIONS[{len(self.found) - 1}]"
+
+    def table(self, source: str) -> str:
+        """The module's table: (generated line, YAML path, file, line, column) per mark, in mark order.
+        A statement the formatter spread over several lines is found by its first line, where a
+        traceback into it may point first."""
+        text = source.splitlines()
+        lines = {}
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.stmt) and not isinstance(node, (ast.FunctionDef, ast.Module)):
+                for number in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+                    mark = self.MARK.search(text[number - 1])
+                    if mark:
+                        lines[int(mark.group(1))] = node.lineno
+        rows = "".join(f"    {(lines[i], w.path, w.file, w.line, w.col)!r},\n" for i, w in enumerate(self.found))
+        return (
+            "\n\n# Where the statements above come from in the spec, for error messages: the line of each\n"
+            "# 'see' comment, then the YAML path, file, line and column. Data, never code.\n"
+            f"_SPEC_LOCATIONS = (\n{rows})\n"
+        )
+
+
 class _JaxGenerator:
     """Builds the functions of one task; locals are bound from dicts keyed by each name's repr."""
 
     def __init__(self, task: ir.TaskIR):
         self.task = task
+        self.marks = SpecMarks()
         # Everything fixed for a run (parameters, action groups, rewards, dt) comes in one dict `_c`.
         self.constant = {p.name for p in task.params} | {g.name for g in task.action} | {n for n, _ in task.rewards}
         self.constant.add("dt")
@@ -160,12 +202,14 @@ class _JaxGenerator:
         task = self.task
         first = _Function("session_init", "_rng, _c")
         first.body += ["_n = 1", *self.bind(s.init for s in task.session), "_new = {}"]
-        first.body += [f"_new[{s.name!r}] = fn.float32({render_jax(s.init.expr)})" for s in task.session]
+        first.body += [
+            f"_new[{s.name!r}] = fn.float32({render_jax(s.init.expr)}){self.marks.at(s.init)}" for s in task.session
+        ]
         first.body.append("return _new")
         step = _Function("session_next", "_rng, _c, _prev, _last")
         step.body += ["_n = 1", *[line for line in self.bind(s.next for s in task.session) if "_v[" not in line]]
         step.body += [f"{s.name} = _prev[{s.name!r}]" for s in task.session]
-        step.body += [f"{s.name} = fn.float32({render_jax(s.next.expr)})" for s in task.session]
+        step.body += [f"{s.name} = fn.float32({render_jax(s.next.expr)}){self.marks.at(s.next)}" for s in task.session]
         step.body.append("return {" + ", ".join(f"{s.name!r}: {s.name}" for s in task.session) + "}")
         return [first, step]
 
@@ -176,12 +220,13 @@ class _JaxGenerator:
         method.body += ["_n = 1", *[line for line in self.bind(codes) if "_v[" not in line and "_s[" not in line]]
         method.body += [f"{s.name} = _session[{s.name!r}]" for s in task.session]
         for v in task.variables:
-            method.body.append(f"{v.name} = fn.asarray({render_jax(v.value.expr)})")
+            method.body.append(f"{v.name} = fn.asarray({render_jax(v.value.expr)}){self.marks.at(v.value)}")
         for s in task.state:
-            method.body.append(f"{s.name} = fn.float32({render_jax(s.init.expr)})")
+            method.body.append(f"{s.name} = fn.float32({render_jax(s.init.expr)}){self.marks.at(s.init)}")
         method.body.append("_durations = {}")
         for p in task.periods:
-            method.body.append(f"_durations[{p.name!r}] = fn.float32({render_jax(p.duration.expr)})")
+            duration = f"fn.float32({render_jax(p.duration.expr)})"
+            method.body.append(f"_durations[{p.name!r}] = {duration}{self.marks.at(p.duration)}")
         names = [s.name for s in task.session] + [v.name for v in task.variables] + [s.name for s in task.state]
         method.body.append("return {" + ", ".join(f"{n!r}: {n}" for n in names) + "}, _durations")
         return method
@@ -195,7 +240,8 @@ class _JaxGenerator:
             value = "None" if i.value is None else render_jax(i.value.expr)
             noise = "None" if i.noise is None else render_jax(i.noise.expr)
             inside = f"fn.inside({i.periods!r}, _start, _end, t)"
-            method.body.append(f"_ob = fn.place(_ob, _columns[{i.index}], {inside}, {value}, {noise}, _rng)")
+            mark = self.marks.at(i.value or i.noise)
+            method.body.append(f"_ob = fn.place(_ob, _columns[{i.index}], {inside}, {value}, {noise}, _rng){mark}")
         method.body.append("return _ob")
         return method
 
@@ -205,7 +251,7 @@ class _JaxGenerator:
         method.body += self.bind(g.value for g in task.targets)
         for g in task.targets:
             inside = f"fn.inside({g.periods!r}, _start, _end, t)"
-            method.body.append(f"_gt = fn.where({inside}, {render_jax(g.value.expr)}, _gt)")
+            method.body.append(f"_gt = fn.where({inside}, {render_jax(g.value.expr)}, _gt){self.marks.at(g.value)}")
         method.body.append("return _gt")
         return method
 
@@ -216,7 +262,8 @@ class _JaxGenerator:
         method.body += [f"{s.name} = _s[{s.name!r}]" for s in task.state]
         for s in task.state:  # in order: each sees those above it already updated
             inside = f"fn.inside({s.periods!r}, _start, _end, t)"
-            method.body.append(f"{s.name} = fn.settle({s.name}, {inside}, {render_jax(s.next.expr)})")
+            settled = f"fn.settle({s.name}, {inside}, {render_jax(s.next.expr)})"
+            method.body.append(f"{s.name} = {settled}{self.marks.at(s.next)}")
         method.body.append("return {" + ", ".join(f"{s.name!r}: {s.name}" for s in task.state) + "}")
         return method
 
@@ -229,7 +276,8 @@ class _JaxGenerator:
             performance = "None" if r.performance is None else render_jax(r.performance.expr)
             goto = -1 if r.goto is None else self.order[r.goto]
             reward = render_jax(r.reward.expr)
-            method.body.append(f"_outcomes.rule({hit}, {reward}, {performance}, {r.end_trial!r}, {goto!r})")
+            mark = self.marks.at(r.when)
+            method.body.append(f"_outcomes.rule({hit}, {reward}, {performance}, {r.end_trial!r}, {goto!r}){mark}")
         method.body.append("return _outcomes")
         return method
 
@@ -241,23 +289,39 @@ class _JaxGenerator:
         method.body.append("_held = {}")
         for p in periods:
             assert p.until is not None
-            method.body.append(f"_held[{p.name!r}] = fn.truth({render_jax(p.until.expr)})")
+            method.body.append(f"_held[{p.name!r}] = fn.truth({render_jax(p.until.expr)}){self.marks.at(p.until)}")
         method.body.append("return _held")
         return method
 
     def methods(self) -> list[_Function]:
-        return [
-            *self.session(),
-            self.sample_trial(),
-            self.observe(),
-            self.target(),
-            self.state_next(),
-            self.rules("judge", self.task.rules, "_c, _v, _s, _perf, _start, _end, action, target, t"),
-            self.rules("timeout", self.task.timeouts, "_c, _v, _s, _perf, _start, _end, t"),
-            self.until(),
-        ]
+        """The functions the task gives something to do, in a fixed order."""
+        task = self.task
+        step = "_c, _v, _s, _perf, _start, _end, action, target, t"
+        functions = self.session() if task.session else []
+        functions.append(self.sample_trial())
+        if task.inputs:
+            functions.append(self.observe())
+        if task.targets:
+            functions.append(self.target())
+        if task.state:
+            functions.append(self.state_next())
+        if task.rules:
+            functions.append(self.rules("judge", task.rules, step))
+        if task.timeouts:
+            functions.append(self.rules("timeout", task.timeouts, "_c, _v, _s, _perf, _start, _end, t"))
+        if any(p.until is not None for p in task.periods):
+            functions.append(self.until())
+        return functions
 
 
-def generate_jax(task: ir.TaskIR) -> str:
-    """Python source of a module of pure functions for the task (call `unsupported` first)."""
-    return _ENV.get_template("jax.py.jinja").render(methods=_JaxGenerator(task).methods())
+def generate_jax(task: ir.TaskIR, layout: Callable[[str], str] | None = None) -> str:
+    """Python source of a module of pure functions for the task (call `unsupported` first).
+
+    `layout` (e.g. a formatter) is applied before the table of spec locations is computed, so the
+    table's line numbers are those of the module as written."""
+    generator = _JaxGenerator(task)
+    source = _ENV.get_template("jax.py.jinja").render(methods=generator.methods())
+    if layout is not None:
+        source = layout(source)
+    source += generator.marks.table(source)
+    return layout(source) if layout is not None else source

@@ -13,7 +13,8 @@ variables carry on); with `episode: trial`, `done` is True on the last step of e
 Nothing is stored per trial but its variables and period bounds: each observation row is
 computed when the step reaches it, so one step costs a row, not a trial. Where the agent's
 actions move the trial (`until`, `then`, `goto`) or the next trials read the last one's outcome,
-`flow.py` finds the next step and carries the history, as the NumPy env does.
+the step machine (runtime/machine.py), shared with the NumPy vector env, finds the next step;
+`flow.py` carries the history and plays batches, as the NumPy env does.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ import numpy as np
 
 from ..budgets import built_step_bytes, check_bytes
 from ..library import as_env, jax_source
-from ..runtime import Batch, TrialEnv
+from ..runtime import Batch, TrialEnv, machine, weights
+from ..runtime.source import TrialSource
 from . import flow
 from . import functions as fn
 from .bounds import EPSILON, longest_trial, period_limits
@@ -93,31 +95,70 @@ except ValueError:  # already registered (the module was imported again)
 _FUNCTIONS: dict[Any, types.SimpleNamespace] = {}
 
 
+def _no_session(_rng: Any, _c: Any) -> dict[str, Any]:
+    return {}
+
+
+def _same_session(_rng: Any, _c: Any, previous: Any, _last: Any) -> Any:
+    return previous
+
+
+def _same_state(_c: Any, _v: Any, states: Any, *_rest: Any) -> Any:
+    return states
+
+
+def _unchanged(*args: Any) -> Any:
+    """A step function the task gives nothing to do: its last argument (the ob, gt or state) as it is."""
+    return args[-1]
+
+
+def _no_rules(*_args: Any) -> fn.Outcomes:
+    return fn.Outcomes()
+
+
+def _no_until(*_args: Any) -> dict[str, Any]:
+    return {}
+
+
+# The functions generated code leaves out when the task gives them nothing to do (codegen_jax.py).
+_DEFAULTS = {
+    "session_init": _no_session,
+    "session_next": _same_session,
+    "observe": _unchanged,
+    "target": _unchanged,
+    "state_next": _same_state,
+    "judge": _no_rules,
+    "timeout": _no_rules,
+    "until": _no_until,
+}
+
+
 def _functions(cls: type[TrialEnv]) -> tuple[ir.TaskIR, types.SimpleNamespace]:
     """The task's IR and its JAX functions, generated and exec'd once per class."""
     task, source = jax_source(cls)  # raises SpecError for what the backend cannot run
     if cls not in _FUNCTIONS:
         namespace: dict[str, Any] = {"__name__": f"taskspec._generated_jax.{task.class_name}"}
         exec(compile(source, "<taskspec-generated-jax>", "exec"), namespace)  # noqa: S102 - built from the checked IR
-        _FUNCTIONS[cls] = types.SimpleNamespace(**namespace)
+        _FUNCTIONS[cls] = types.SimpleNamespace(**{**_DEFAULTS, **namespace})
     return task, _FUNCTIONS[cls]
 
 
-class JaxEnv:
+class JaxEnv(flow.ContingentPlay, TrialSource[jax.Array]):
     """A task with fixed parameters, as pure functions of (key, state, action, params)."""
 
     def __init__(self, task: Any, **params: Any):
         # parameters are checked (and errors worded) by the NumPy backend's env of the task
         numpy_env = task(**params) if isinstance(task, type) and issubclass(task, TrialEnv) else as_env(task, params)
         self.task, self._fns = _functions(type(numpy_env))
-        self.name = numpy_env.task_name
+        self.name = self.task_name = numpy_env.task_name
+        self.has_target = numpy_env.has_target
         self.dt = float(numpy_env.dt)
         self.rewards = {k: float(v) for k, v in numpy_env.rewards.items()}
         groups = {k: v if isinstance(v, int) else np.asarray(v) for k, v in numpy_env.action_index.items()}
         params = {k: np.asarray(v) if isinstance(v, list) else v for k, v in numpy_env.params.items()}
         self._constants = {**params, **groups, "dt": self.dt}
         n_obs = int(numpy_env.observation_space.shape[0])  # type: ignore[index]
-        self._columns = tuple(np.arange(n_obs)[c] for c in numpy_env._input_columns)
+        self._columns = tuple(np.arange(n_obs)[c] for c in numpy_env.input_columns)
         self.n_obs = n_obs
         self.continuous = numpy_env.action_type == "continuous"
         self.episodic = numpy_env.episode == "trial"
@@ -129,10 +170,10 @@ class JaxEnv:
         self.period_names = tuple(numpy_env.period_after)
         self._after = dict(numpy_env.period_after)
         self._copy = dict(numpy_env.period_copy)
-        self._fixed = {k: float(v) for k, v in numpy_env._timing_over.items()}
+        self._fixed = {k: float(v) for k, v in numpy_env.timing_overrides.items()}
         # goto targets travel as indices of the IR's periods (codegen_jax), which the NumPy class lays out too
         assert self.period_names == tuple(p.name for p in self.task.periods)
-        self.flow = flow.flow_of(self)
+        self.flow = machine.Flow(self.period_names, flow.flow_of(self.task))
         self.interactive = self.task.interactive
         self.limits = period_limits(self.task, {**self._constants, **self.rewards}, self.dt, self._fixed)
         self.max_steps = longest_trial(self.task, self.limits)
@@ -141,9 +182,7 @@ class JaxEnv:
         self.variable_names = numpy_env.session_variables + numpy_env.trial_variables + numpy_env.state_variables
         self._loss = type(numpy_env).info.loss  # the spec's loss weights, as runtime/weights.py reads them
         names = numpy_env.action_space.name  # type: ignore[attr-defined]
-        self._factors = np.ones(self.n_act, np.float32)
-        for group, factor in (self._loss or {}).get("groups", {}).items():
-            self._factors[names[group]] = factor
+        self._factors = weights.group_factors(self._loss, names, self.n_act)
 
     # ----- gymnax's interface -----
 
@@ -168,7 +207,7 @@ class JaxEnv:
         constants = self._scope(params)
 
         def draw(rng: fn.Uniforms) -> tuple[jax.Array, EnvState]:
-            state = self._new_trial(rng, self._fns.session_init(rng, constants), flow.first_history(self), constants)
+            state = self._new_trial(rng, self._fns.session_init(rng, constants), self._first_history(), constants)
             return self._observe(rng, state, constants), state
 
         return self._drawn(key, "reset", draw)  # type: ignore[no-any-return]
@@ -208,44 +247,45 @@ class JaxEnv:
     def _transition(
         self, state: EnvState, action: Any, constants: dict[str, Any]
     ) -> tuple[EnvState, jax.Array, jax.Array, dict[str, Any]]:
-        """Step k judged: the trial going on (at its next step), the reward, whether the trial ended,
-        and its outcome as the next trial's session variables read it (if it ended here)."""
+        """Step k judged by the step machine (runtime/machine.py): the trial going on (at its next step),
+        the reward, whether the trial ended, and its outcome as the next trial's session variables read
+        it (if it ended here)."""
         k = state.t_ind
         t = k * jnp.float32(self.dt)
-        start, end = self._ms(state)
         target = self._target(state, constants, k)
-        scope = (constants, state.variables)
-        moved = self._fns.state_next(*scope, state.state, state.performance, start, end, action, target, t)
-        outcome = self._fns.judge(*scope, moved, state.performance, start, end, action, target, t)
-        performance = jnp.where(jnp.isnan(outcome.performance), state.performance, outcome.performance)
-        if self.interactive:
-            held = self._fns.until(*scope, moved, performance, start, end, action, target, t)
-            nxt = flow.next_step(self, state, outcome, held)
-        else:
-            nxt = k + 1
-        timed_out = jnp.logical_and(jnp.logical_not(outcome.end), nxt >= state.length)
-        late = self._fns.timeout(*scope, moved, performance, start, end, t)
-        reward = outcome.reward + jnp.where(timed_out, late.reward, 0.0)
-        performance = jnp.where(timed_out & ~jnp.isnan(late.performance), late.performance, performance)
-        ended = jnp.logical_or(outcome.end, timed_out)
-        decided = outcome.end | (outcome.goto >= 0)
+        rules = flow.Rules(self._fns, constants, state.variables, *self._ms(state))
+        at = machine.Position(k, t, self._period_id(state, k), state.start, state.end, state.length)
+        done = machine.step(
+            jnp, self.flow, rules, at, action, target, state.performance, state.state, 1, self.interactive
+        )
+        decided = done.decided if done.decided is not None else jnp.asarray(False)
         going_on = dataclasses.replace(
             state,
-            t_ind=nxt,
-            state=moved,
-            performance=performance,
-            trial_reward=state.trial_reward + reward,  # the rules' and a timeout's: the trial's whole reward
+            t_ind=done.next,
+            state=done.states,
+            performance=done.performance,
+            trial_reward=state.trial_reward + done.judged + done.late,  # the trial's whole reward, as in NumPy
             choice=jnp.where(decided, action, state.choice),
             choice_t=jnp.where(decided, t, state.choice_t),
         )
         made = {}
         if self.task.reads_history:
             last = {f"last_{v.name}": state.variables[v.name] for v in self.task.variables}
-            done = state.history["trials_done"] + 1
+            done_trials = state.history["trials_done"] + 1
             made = flow.record(
-                self, performance, going_on.trial_reward, timed_out, going_on.choice, going_on.choice_t, done, last
+                done.performance,
+                going_on.trial_reward,
+                done.timed_out,
+                going_on.choice,
+                going_on.choice_t,
+                done_trials,
+                last,
             )
-        return going_on, reward, ended, made
+        return going_on, done.reward.astype(jnp.float32), done.ended, made
+
+    def private(self) -> JaxEnv:
+        """Itself: its functions are pure, each `generate` draws a fresh session (`TrialSource`)."""
+        return self
 
     def ground_truth(self, state: EnvState, params: EnvParams | None = None) -> jax.Array:
         """gt[k] of the step the next action answers (NeuroGym's `gt_now`): what a perfect agent acts."""
@@ -260,8 +300,8 @@ class JaxEnv:
         session = self._drawn(k_session, "session_init", lambda rng: self._fns.session_init(rng, constants))
         keys = jax.random.split(k_trials, n)
         if self.interactive:  # what the ground-truth policy lives through (flow.py)
-            return flow.play_batch(
-                self, session, (keys, jax.random.split(k_next, n), jax.random.split(k_rows, n)), constants
+            return self._play_batch(
+                session, (keys, jax.random.split(k_next, n), jax.random.split(k_rows, n)), constants
             )
         if session:  # each trial's session variables follow the last trial's: a scan, the rest in parallel
             sessions = self._sessions(jax.random.split(k_next, n), session, constants)
@@ -293,24 +333,8 @@ class JaxEnv:
         return Batch(ob, gt, trials.length, trials.variables, trials.start, trials.end, period, weight)  # type: ignore[arg-type]
 
     def _loss_weight(self, start: dict[str, Any], end: dict[str, Any], inside: Any, steps: Any) -> Any:
-        """The loss weights of `runtime.weights.loss_weight`, as device arrays: period weights (later
-        periods win), zero grace at the start of periods, factors per action group, 0 on padding."""
-        loss = self._loss
-        if loss is None:
-            return inside.astype(jnp.float32)
-        weight = jnp.where(inside, jnp.float32(loss["default"]), jnp.float32(0))
-        for name in self.period_names:
-            if name in loss["weights"]:
-                during = (steps[None, :] >= start[name][:, None]) & (steps[None, :] < end[name][:, None])
-                weight = jnp.where(during & inside, jnp.float32(loss["weights"][name]), weight)
-        for name, ms in loss["grace"].items():
-            grace = int(np.floor(ms / self.dt + 1e-9))
-            stop = jnp.minimum(start[name] + grace, end[name])
-            during = (steps[None, :] >= start[name][:, None]) & (steps[None, :] < stop[:, None])
-            weight = jnp.where(during, jnp.float32(0), weight)
-        if not loss["groups"]:
-            return weight
-        return weight[:, :, None] * jnp.asarray(self._factors)[None, None, :]
+        """The loss weights of `runtime.weights`, as device arrays."""
+        return weights.weigh(jnp, self._loss, self.period_names, self.dt, start, end, inside, self._factors)
 
     # ----- pieces -----
 
@@ -373,7 +397,7 @@ class JaxEnv:
             session={k: jnp.float32(v) for k, v in session.items()},
             performance=jnp.float32(0.0),
             trial_reward=jnp.float32(0.0),
-            choice=flow.no_choice(self),
+            choice=flow.no_choice(self.continuous, self.n_act),
             choice_t=jnp.float32(-1.0),
             history=history,
         )

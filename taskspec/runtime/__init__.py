@@ -2,7 +2,10 @@
 
 - `env`: the hand-written `TrialEnv` base (reset, step, seeding, periods, NeuroGym's surface);
 - `info`: `TaskInfo`, the typed record each generated class gives its base;
-- `trials`: building batches of trials with array operations;
+- `source`: the `Batch` and the interfaces of trial sources (`TrialSource`, `TrialMaker`, `Player`);
+- `trials`: building batches of trials with array operations; `rollout`: trials a policy plays;
+- `machine`: the meaning of one step over an array namespace (NumPy or jax.numpy);
+- `weights`: loss weights, over an array namespace too;
 - `functions`: the functions expressions may call (`fn.*` in generated code);
 - `params`: checks of parameter, reward and timing overrides;
 - `actions`: checks of actions against the action space;

@@ -23,10 +23,12 @@ import numpy as np
 
 from ..errors import Problem, SpecError, SpecWarning
 from . import functions as fn  # generated modules import it from here
+from . import machine
 from .actions import continuous_action, discrete_action
 from .info import TaskInfo
 from .rollout import play
-from .trials import Batch, build
+from .source import Batch, TrialSource
+from .trials import build
 
 MAX_OBSERVATION_SIZE = 10_000
 
@@ -52,7 +54,7 @@ def _columns(sizes: tuple[tuple[str, int], ...]) -> dict[str, int | list[int]]:
     return names
 
 
-class TrialEnv(gym.Env, abc.ABC):
+class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
     """A trial-based task with named spaces, periods, ground truth and NeuroGym's surface."""
 
     metadata = {"render_modes": []}  # noqa: RUF012 - gymnasium declares it as an instance attribute
@@ -174,6 +176,11 @@ class TrialEnv(gym.Env, abc.ABC):
             return play(self, rng, n, overrides or {})
         return build(self, rng, n, overrides or {}, serving)
 
+    def array_rules(self, variables: Any, start: Any, end: Any) -> ArrayRules:
+        """The task's rules over one value per env, for the step machine (runtime/machine.py); they read
+        the current trials' `variables` and period bounds in ms (`start`, `end`), arrays updated in place."""
+        return ArrayRules(self, variables, start, end)
+
     def _twin(self, fresh_session: bool) -> TrialEnv:
         """A shallow copy with its own trial and step position; its session starts afresh, or goes on
         from this env's. (copy.copy would go through the pickle reducer, which rebuilds from the spec.)"""
@@ -183,15 +190,57 @@ class TrialEnv(gym.Env, abc.ABC):
             twin._restart_session()
         return twin
 
+    def private(self) -> TrialEnv:
+        """A copy with its own trials and a session starting afresh (`TrialSource`)."""
+        return self._twin(fresh_session=True)
+
+    # ----- what batch building and the rollout read (source.TrialMaker, source.Player) -----
+
+    @property
+    def input_columns(self) -> list[Any]:
+        """The observation columns each input writes (a slice when contiguous)."""
+        return self._input_columns
+
+    @property
+    def timing_overrides(self) -> Mapping[str, float]:
+        """Period durations given to `make(timing=...)`, in ms."""
+        return self._timing_over
+
+    def sample_trials(self, rng: Any, n: int, overrides: dict[str, Any], session: Any) -> Any:
+        """Trial variables and period durations of `n` trials, as arrays."""
+        return self._call(self._sample_trials, rng, n, overrides, session)
+
+    def fill(self, builder: Any, variables: Any, start: Any, end: Any, t: Any) -> None:
+        """Place the inputs and targets of a batch of trials through `builder`."""
+        self._call(self._fill, builder, variables, start, end, t)
+
+    def player(self) -> TrialEnv:
+        """A copy on this env's session that returns at each trial's end instead of drawing the next."""
+        player = self._twin(fresh_session=False)
+        player._episodic, player._batch = True, None
+        return player
+
+    def serve(self, batch: Batch, i: int) -> tuple[np.ndarray, Any]:
+        """Make trial i of `batch` current (as `reset` would); its first observation and ground truth."""
+        if self._batch is not batch:  # per-trial values converted once per batch
+            self._batch, self._lists = batch, _TrialLists(batch, self)
+        self._load(batch, self._lists, i)
+        return self._observe(0), self._gt_items[0]
+
+    @property
+    def target_now(self) -> Any:
+        """gt[t_ind] as `step` takes an action (a plain int for discrete actions)."""
+        return self._gt_items[self.t_ind]
+
+    def adopt_session(self, other: TrialEnv) -> None:
+        """Go on from `other`'s session, trial history included."""
+        self._session, self._history, self._trials_done = other._session, other._history, other._trials_done
+
     def _restart_session(self) -> None:
         """Session variables start again from `init`, and trial history from no trial."""
         self._session, self._history, self._trials_done = None, None, 0
 
-    def _trial_lists(self, batch: Batch) -> _TrialLists:
-        """A batch's per-trial values as `_load` takes them (a rollout plays trials one by one)."""
-        return _TrialLists(batch, self)
-
-    def _session_values(self, rng: Any, n: int) -> dict[str, np.ndarray]:
+    def session_values(self, rng: Any, n: int) -> dict[str, np.ndarray]:
         """Session variables for the next `n` trials, one trial after another (each may depend on the last)."""
         if not self.session_variables:
             return {}
@@ -283,7 +332,8 @@ class TrialEnv(gym.Env, abc.ABC):
 
     def _move(self, k: int, action: Any, target: Any, reward: float, end: Any) -> tuple[int, bool]:
         """The step after k, and whether the trial ended: a rule's goto (a period name in `end`), a
-        period whose `until` holds, or a period that ran its full length towards its `then`/`otherwise`."""
+        period whose `until` holds, or a period that ran its full length towards its `then`/`otherwise`.
+        The scalar fast path of `machine.next_step`; tests/test_vector.py checks them equal on every task."""
         self._trial_reward += reward
         if end is True:
             self._decision = (action, self._times[k])
@@ -474,7 +524,7 @@ class TrialEnv(gym.Env, abc.ABC):
         _, path, file, spec_line, col = table[row]
         return SpecError([Problem(file, spec_line, col, path, f"cannot evaluate: {fn.in_spec_terms(exc)}")])
 
-    def _spec_problem(self, path: str, message: str) -> None:
+    def spec_problem(self, path: str, message: str) -> None:
         """Raise a SpecError at the spec line of `path` (looked up in the generated module's table)."""
         module = sys.modules.get(type(self).__module__)
         for _, where, file, line, col in getattr(module, "_SPEC_LOCATIONS", ()):
@@ -565,6 +615,46 @@ class TrialEnv(gym.Env, abc.ABC):
         return fn.Outcomes(t)
 
 
+class ArrayRules:
+    """A compiled task's rules for many envs at once (`machine.Rules`), errors located at the spec line.
+    Called at every step of a vector env: the hooks are looked up once, here."""
+
+    def __init__(self, env: TrialEnv, variables: Any, start: Any, end: Any):
+        self.variables, self.start, self.end = variables, start, end
+        self.call, self.moves = env._call, bool(env.state_variables)
+        self.reads_performance = env.info.reads_performance
+        self.hooks = (env._state_next_all, env._judge_all, env._until_all, env._timeout_all, env._add_state_inputs_all)
+
+    def state_next(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
+        if not self.moves:
+            return states
+        if self.reads_performance:
+            states = {**states, "performance": performance}
+        return self.call(self.hooks[0], action, target, t, self.variables, self.start, self.end, states)
+
+    def judge(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
+        if self.reads_performance:
+            states = {**states, "performance": performance}
+        return self.call(self.hooks[1], action, target, t, self.variables, self.start, self.end, states)
+
+    def until(self, period: str, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
+        if self.reads_performance:
+            states = {**states, "performance": performance}
+        return self.call(self.hooks[2], period, action, target, t, self.variables, self.start, self.end, states)
+
+    def timeout(self, t: Any, states: Any, performance: Any) -> tuple[Any, Any]:
+        if self.reads_performance:
+            states = {**states, "performance": performance}
+        extra, performed, _ = self.call(self.hooks[3], t, self.variables, states).arrays(len(t))
+        return extra, performed
+
+    def state_inputs(self, ob: Any, t: Any, states: Any, performance: Any) -> Any:
+        """Observations with the inputs that follow each env's state added."""
+        if self.reads_performance:
+            states = {**states, "performance": performance}
+        return self.call(self.hooks[4], ob, t, self.variables, self.start, self.end, states)
+
+
 _GENERATED_HOOKS = ("_group_sizes", "_sample_trials", "_fill", "_judge", "_judge_all")
 
 
@@ -614,12 +704,7 @@ def history(
 ) -> dict[str, np.ndarray]:
     """A finished trial's outcome as one-trial arrays, under the names session variables read."""
     values = {
-        "last_performance": performance,
-        "last_reward": reward,
-        "last_timed_out": ran_out,
-        "last_choice": action,
-        "last_choice_t": t,
-        "trials_done": done,
+        **machine.history(performance, reward, ran_out, action, t, done),
         **{f"last_{name}": value for name, value in trial.items()},
     }
     return {name: np.asarray(value)[None] for name, value in values.items()}
@@ -642,5 +727,5 @@ def _as_slice(columns: np.ndarray) -> slice | np.ndarray:
 def _checked_sizes(env: TrialEnv, sizes: Any) -> tuple[tuple[str, int], ...]:
     """Group sizes are whole numbers already (fn.size); here their total is bounded."""
     if sum(size for _, size in sizes) > MAX_OBSERVATION_SIZE:
-        env._spec_problem("observation", f"a space may have at most {MAX_OBSERVATION_SIZE} columns in all")
+        env.spec_problem("observation", f"a space may have at most {MAX_OBSERVATION_SIZE} columns in all")
     return tuple((name, int(size)) for name, size in sizes)

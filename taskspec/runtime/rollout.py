@@ -11,47 +11,43 @@ follow that policy's outcomes, trial after trial.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .trials import Batch, build
-
-if TYPE_CHECKING:
-    from .env import TrialEnv
+from .source import Batch, Player
+from .trials import build
 
 # A policy sees the observation and the ground truth of the step it answers, and returns an action.
 Policy = Callable[[np.ndarray, Any], Any]
 
 
-def play(env: TrialEnv, rng: Any, n: int, overrides: dict[str, Any], policy: Policy | None = None) -> Batch:
+def play(env: Player, rng: Any, n: int, overrides: dict[str, Any], policy: Policy | None = None) -> Batch:
     """`n` trials as `policy` (default: the ground truth) lives through them, continuing `env`'s session."""
 
-    player = env._twin(fresh_session=False)  # the session it plays on carries back to `env` at the end
-    player._episodic, player._batch = True, None  # a trial's end returns instead of drawing the next
+    player = env.player()  # the session it plays on carries back to `env` at the end
     rows: list[tuple[Batch, int, np.ndarray]] = []
     # Trials are drawn as the env draws them when it serves `step`: in chunks, or one at a time
     # when each depends on the last one's outcome; so the same seed gives the same trials.
     size = 1 if env.info.reads_history else n
     while len(rows) < n:
         whole = build(player, rng, min(size, n - len(rows)), overrides, serving=True)
-        lists = player._trial_lists(whole)
         for j in range(len(whole.length)):
-            player._load(whole, lists, j)
-            visited, ob = [0], player._observe(0)
+            ob, _ = player.serve(whole, j)
+            visited = [0]
             while True:
-                k = player.t_ind
-                action = player._gt_items[k] if policy is None else policy(ob, player._gt_items[k])
+                target = player.target_now
+                action = target if policy is None else policy(ob, target)
                 ob, _, _, _, info = player.step(action)
                 if info["new_trial"]:
                     break
                 visited.append(player.t_ind)
             rows.append((whole, j, np.array(visited)))
-    env._session, env._history, env._trials_done = player._session, player._history, player._trials_done
+    env.adopt_session(player)
     return _gather(env, rows)
 
 
-def _gather(env: TrialEnv, rows: list[tuple[Batch, int, np.ndarray]]) -> Batch:
+def _gather(env: Player, rows: list[tuple[Batch, int, np.ndarray]]) -> Batch:
     """One padded batch of the visited steps; a period's start and end are where its visited steps lie
     (a skipped period starts and ends where the trial ends)."""
     n, longest = len(rows), max((len(steps) for _, _, steps in rows), default=1)

@@ -9,16 +9,15 @@ written through slices, which is several times faster than masks.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .env import TrialEnv
-
 from . import functions as fn
 from .functions import MAX_LIVE_ARRAYS, budget
+from .source import Batch, TrialMaker
+
+__all__ = ["Batch", "Scratch", "build", "check_num_envs"]
 
 MAX_TRIAL_STEPS = 100_000
 MAX_BATCH_BYTES = 1 << 31  # the arrays of one batch of trials (2 GiB), checked before allocating
@@ -29,31 +28,8 @@ CELL_BYTES = 32  # per trial and step besides observations and targets: period i
 OB_BYTES = 4 + 8 * MAX_LIVE_ARRAYS
 
 
-@dataclass
-class Batch:
-    """Trials built together, padded to the longest: `ob[i, :length[i]]` is trial i."""
-
-    ob: np.ndarray  # (n, T, obs) float32
-    gt: np.ndarray  # (n, T) int64, or (n, T, act) float64 for continuous actions (exact targets)
-    length: np.ndarray  # (n,) steps
-    variables: dict[str, np.ndarray]  # name -> (n,)
-    start: dict[str, np.ndarray]  # period -> (n,) first step
-    end: dict[str, np.ndarray]  # period -> (n,) step after the last
-    period_id: np.ndarray  # (n, T) index into the env's period names, -1 where none
-    # (n, T) or (n, T, act) float32 loss weights (0 on padding; `runtime.weights`), filled by
-    # `generate_trials`; None in the batches an env builds for itself.
-    weight: np.ndarray | None = None
-    # (n, T, act) float32 regression targets of the spec's `regression:` key (0 on padding); None without it
-    regression: np.ndarray | None = None
-
-    @property
-    def mask(self) -> np.ndarray:
-        """(n, T) True on the steps that belong to a trial, False on padding."""
-        return np.arange(self.ob.shape[1]) < self.length[:, None]
-
-
 def build(
-    env: TrialEnv,
+    env: TrialMaker,
     rng: np.random.Generator,
     n: int,
     overrides: dict[str, Any],
@@ -66,14 +42,14 @@ def build(
     saved = budget.cells, budget.free, budget.drawn
     budget.cells, budget.free, budget.drawn = n, widths[2], 0
     try:
-        session = env._session_values(rng, n)
-        variables, durations = env._call(env._sample_trials, rng, n, overrides, session)
+        session = env.session_values(rng, n)
+        variables, durations = env.sample_trials(rng, n, overrides, session)
         return _build(env, rng, n, variables, durations, serving, widths, scratch)
     finally:
         budget.cells, budget.free, budget.drawn = saved
 
 
-def check_num_envs(env: TrialEnv, num_envs: Any) -> int:
+def check_num_envs(env: TrialMaker, num_envs: Any) -> int:
     """A vector env's `num_envs`: a whole number from 1 whose trials (a chunk per env) fit the batch budget
     even if they last one step; checked before anything is built for them."""
     if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
@@ -89,7 +65,7 @@ def check_num_envs(env: TrialEnv, num_envs: Any) -> int:
     return int(num_envs)
 
 
-def _widths(env: TrialEnv) -> tuple[int, int, int]:
+def _widths(env: TrialMaker) -> tuple[int, int, int]:
     """(observation columns, float64 values per step besides them, widest vector already paid for).
 
     The second counts the actions (the target vector of a continuous task; the groups of a discrete
@@ -103,7 +79,7 @@ def _widths(env: TrialEnv) -> tuple[int, int, int]:
 
 
 def _build(
-    env: TrialEnv,
+    env: TrialMaker,
     rng: np.random.Generator,
     n: int,
     variables: dict[str, np.ndarray],
@@ -112,14 +88,14 @@ def _build(
     widths: tuple[int, int, int],
     scratch: Scratch | None = None,
 ) -> Batch:
-    for name, value in env._timing_over.items():
+    for name, value in env.timing_overrides.items():
         durations[name] = np.full(n, float(value))
     start, end = _layout(env, durations, n)
     length = np.max(np.stack(list(end.values())), axis=0)
     longest = int(length.max()) if n else 1
     if longest > MAX_TRIAL_STEPS or (n and int(length.min()) < 1):
         got = int(length.min()) if longest <= MAX_TRIAL_STEPS else longest
-        env._spec_problem(
+        env.spec_problem(
             "periods", f"a trial must last between 1 and {MAX_TRIAL_STEPS} steps of dt={env.dt:g} ms, got {got}"
         )
     # Checked for at least a chunk of trials, the most an env serves from: what fits a dry run fits `step`.
@@ -130,18 +106,18 @@ def _build(
     n_vec, free = max(n_vec, widest), max(free, widest)
     per_cell = OB_BYTES * n_obs + 8 * n_vec + CELL_BYTES
     if rows * longest * per_cell > MAX_BATCH_BYTES:
-        env._spec_problem(
+        env.spec_problem(
             "periods",
             f"{rows} trials of up to {longest} steps with {n_obs} observation columns "
             f"would need {rows * longest * per_cell / 2**30:.2f} GiB, more than "
             f"{MAX_BATCH_BYTES / 2**30:g} GiB; generate fewer trials at once, shorten the "
             "trials or narrow the spaces",
         )
-    written = sum(len(range(n_obs)[c]) if isinstance(c, slice) else len(c) for c in env._input_columns)
+    written = sum(len(range(n_obs)[c]) if isinstance(c, slice) else len(c) for c in env.input_columns)
     if rows * longest * written > MAX_FILL_VALUES:
-        env._spec_problem(
+        env.spec_problem(
             "inputs",
-            f"{len(env._input_columns)} inputs writing {written} columns over {rows} "
+            f"{len(env.input_columns)} inputs writing {written} columns over {rows} "
             f"trials of up to {longest} steps are {rows * longest * written} values, more "
             f"than {MAX_FILL_VALUES}; use fewer inputs or shorter trials",
         )
@@ -153,13 +129,13 @@ def _build(
     ms_start = {k: (v * env.dt)[:, None, None] for k, v in start.items()}
     ms_end = {k: (v * env.dt)[:, None, None] for k, v in end.items()}
     time_ms = (np.arange(longest) * env.dt)[None, :, None]
-    env._call(env._fill, builder, columns, ms_start, ms_end, time_ms)
+    env.fill(builder, columns, ms_start, ms_end, time_ms)
     batch = Batch(builder.ob, builder.gt, length, variables, start, end, builder.period_ids())
     batch.regression = builder.regression
     return batch
 
 
-def _layout(env: TrialEnv, durations: dict[str, Any], n: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _layout(env: TrialMaker, durations: dict[str, Any], n: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """First and after-last step of each period; durations are floored to whole steps, as NeuroGym does."""
     start: dict[str, np.ndarray] = {}
     end: dict[str, np.ndarray] = {}
@@ -167,11 +143,11 @@ def _layout(env: TrialEnv, durations: dict[str, Any], n: int) -> tuple[dict[str,
         try:
             ms = np.asarray(durations[name], dtype=np.float64)
         except (OverflowError, TypeError, ValueError):
-            env._spec_problem(f"periods.{name}", f"a duration must be a number of ms, got {durations[name]!r:.60}")
+            env.spec_problem(f"periods.{name}", f"a duration must be a number of ms, got {durations[name]!r:.60}")
         if np.any(~np.isfinite(ms)) or np.any(ms < 0):
-            env._spec_problem(f"periods.{name}", f"duration must be a finite number of ms >= 0, got {ms.min()}")
+            env.spec_problem(f"periods.{name}", f"duration must be a finite number of ms >= 0, got {ms.min()}")
         if ms.size and ms.max() / env.dt > MAX_TRIAL_STEPS:  # checked before converting to whole steps
-            env._spec_problem(
+            env.spec_problem(
                 f"periods.{name}",
                 f"a duration of {ms.max():g} ms is more than {MAX_TRIAL_STEPS} steps of dt={env.dt:g} ms",
             )
@@ -181,7 +157,7 @@ def _layout(env: TrialEnv, durations: dict[str, Any], n: int) -> tuple[dict[str,
     return start, end
 
 
-def _action_width(env: TrialEnv) -> int:
+def _action_width(env: TrialMaker) -> int:
     space = env.action_space
     return int(space.n) if env.action_type == "discrete" else int(np.prod(space.shape or (1,)))  # type: ignore
 
@@ -294,7 +270,7 @@ class _Builder:
 
     def __init__(
         self,
-        env: TrialEnv,
+        env: TrialMaker,
         rng: np.random.Generator,
         start: dict[str, np.ndarray],
         end: dict[str, np.ndarray],
@@ -343,7 +319,7 @@ class _Builder:
     def add_input(self, index: int, periods: tuple[str, ...], value: Any, noise: Any) -> None:
         if value is None and noise is None:
             return  # a state-dependent value while serving `step`: added there
-        cols = self.env._input_columns[index]
+        cols = self.env.input_columns[index]
         width = self.ob[0, 0, cols].size
         where = self.region(periods)
         view = self.ob[:, :, cols]  # a view when the groups are contiguous columns

@@ -5,8 +5,9 @@ envs) and its own sequence of trials, drawn in chunks exactly as a single env dr
 them, so sub-env i produces exactly what `make(task).reset(seed=seed + i)` produces.
 Chunks for many sub-envs are built in one vectorized call through `SplitRNG`, which
 makes each sub-env's share of every random draw from that sub-env's own generator.
-Outcome rules run on arrays (`_judge_all`), one value per sub-env; so do state variables
-moved by the actions (`_state_next_all`) and the inputs that show them (`_add_state_inputs_all`).
+Each step is the step machine's (runtime/machine.py), run with NumPy on one value per sub-env
+over the task's rules for arrays (`TrialEnv.array_rules`): state variables, outcome rules,
+agent-contingent timing and timeouts; the inputs that show the state are added the same way.
 
 Trials never end an episode (terminated and truncated stay False, as in the single
 env), so gymnasium's autoreset never triggers; `reset(seed=...)` restarts all sub-envs.
@@ -14,6 +15,7 @@ env), so gymnasium's autoreset never triggers; `reset(seed=...)` restarts all su
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -22,6 +24,7 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
+from . import machine
 from .actions import continuous_actions, discrete_actions
 from .env import TrialEnv, history
 from .trials import Scratch, build, check_num_envs
@@ -40,7 +43,7 @@ class SplitRNG:
         histories: list[Any] | None = None,
     ):
         self.generators, self.each = generators, each
-        # Each part's session variables (None before its first trial), advanced by `TrialEnv._session_values`,
+        # Each part's session variables (None before its first trial), advanced by `TrialEnv.session_values`,
         # and its finished trial's outcome (for session variables that read it; None before the first).
         self.sessions = sessions if sessions is not None else [None] * len(generators)
         self.histories = histories if histories is not None else [None] * len(generators)
@@ -122,8 +125,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         info = self.env.info
         # trials that read the last one's outcome are drawn one at a time per env, once it is known
         self.chunk = 1 if info.reads_history else self.env.chunk_size
-        self._interactive, self._flow = info.interactive, info.flow
-        self._order = {name: j for j, name in enumerate(self.env.period_after)}
+        self._interactive = info.interactive
+        self._flow = machine.Flow(tuple(self.env.period_after), info.flow)
         # A ring of trials per sub-env, with room for one more chunk once half a chunk is left.
         self.slots = self.chunk + self.chunk // 2
         self._rows = np.arange(num_envs)
@@ -223,7 +226,10 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._st: dict[str, np.ndarray] = {k: np.zeros(n) for k in self.env.state_variables}
         self._start = {p: self._cur[at + j] for j, p in enumerate(batch.start)}
         self._end = {p: self._cur[at + len(batch.start) + j] for j, p in enumerate(batch.end)}
-        self._last = np.zeros(n, np.int64)  # each env's last step of its current trial
+        self._length = np.zeros(n, np.int64)  # the steps of each env's current trial
+        # what the step machine reads: the rules over these arrays, and period bounds in steps
+        self._rules = self.env.array_rules(self._vars, self._start, self._end)
+        self._steps_start, self._steps_stop = _InSteps(self._start, self.env.dt), _InSteps(self._end, self.env.dt)
         return {
             "ob": np.zeros((n, q, steps, batch.ob.shape[2]), np.float32),
             "gt": np.zeros((n, q, steps, *batch.gt.shape[2:]), batch.gt.dtype),
@@ -258,7 +264,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         trials = envs * self.slots + slots  # rows of the flattened pool
         self._base[envs] = trials * self._steps
         self._cur[:, envs] = self._flat["fields"].take(trials, axis=0).T
-        self._last[envs] = self._cur[-1, envs] - 1
+        self._length[envs] = self._cur[-1, envs]
         for k, v in self._st.items():  # a new trial starts from its state variables' initial values
             v[envs] = self._vars[k][envs]
         for k in self._vectors:
@@ -280,20 +286,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         ob = self._take("ob", self._index)
         if self.env.state_inputs:  # inputs that follow each env's state, as the single env adds them
             with np.errstate(all="ignore"):
-                ob = self.env._call(
-                    self.env._add_state_inputs_all,
-                    ob,
-                    self.k * self.env.dt,
-                    self._vars,
-                    self._start,
-                    self._end,
-                    self._states(),
-                )
+                ob = self._rules.state_inputs(ob, self.k * self.env.dt, self._st, self.performance)
         return ob
-
-    def _states(self) -> dict[str, np.ndarray]:
-        """State variables as rules read them, with each env's performance when the spec reads it."""
-        return {**self._st, "performance": self.performance} if self.env.info.reads_performance else self._st
 
     # ----- stepping -----
 
@@ -309,28 +303,18 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         index = self._index  # where each sub-env is: computed when its observation was returned
         target, period = self._take("gt", index), self._take("period", index)
         t = k * env.dt
+        at = machine.Position(k, t, period, self._steps_start, self._steps_stop, self._length)
         with np.errstate(all="ignore"):  # rules are evaluated for every env, also where they do not apply
-            if self._st:  # the actions move the state first; the rules judge the new state
-                self._st = env._call(
-                    env._state_next_all, actions, target, t, self._vars, self._start, self._end, self._st
-                )
-            outcome = env._call(env._judge_all, actions, target, t, self._vars, self._start, self._end, self._states())
-            reward, performance, end = outcome.reward, outcome.performance, outcome.end
-            # Scalars mean no rule matched anywhere (most steps): no arrays to merge then.
-            reward, end = _per_env(reward, self._rows, np.float64), _per_env(end, self._rows, bool)
-            if type(performance) is np.ndarray:
-                self.performance = np.where(np.isnan(performance), self.performance, performance)
-            nxt = k + 1
-            if self._interactive:  # gotos, `until` conditions and `then` links move envs elsewhere
-                nxt = self._move(k, actions, target, t, reward, end, outcome.goto, period)
-            last = nxt > self._last  # few envs are at their trial's last step: test that first
-            if last.any() and (last := last & ~end).any():
-                extra, performance, _ = env._call(env._timeout_all, t, self._vars, self._states()).arrays(self.num_envs)
-                reward = reward + np.where(last, extra, 0.0)
-                if self._interactive:  # `last_reward` is the trial's whole reward
-                    self._trial_reward += np.where(last, extra, 0.0)
-                self.performance = np.where(np.isnan(performance) | ~last, self.performance, performance)
-                end = end | last
+            done = machine.step(
+                np, self._flow, self._rules, at, actions, target, self.performance, self._st, self.num_envs,
+                self._interactive,
+            )  # fmt: skip
+        self._st, self.performance, reward, end = done.states, done.performance, done.reward, done.ended
+        if self._interactive:  # `last_reward` is the trial's whole reward; `last_choice` the deciding action
+            self._trial_reward += done.judged
+            self._trial_reward += done.late
+            self._choice[done.decided] = np.asarray(actions, np.float64)[done.decided]
+            self._choice_t[done.decided] = t[done.decided]
         info = {
             "gt": target,
             "period": self._period_names.take(period),
@@ -342,63 +326,12 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         if end.any():
             info.update(performance=self.performance.copy(), _performance=end, trial=self._trial_info(), _trial=end)
             if self._interactive:
-                self._record(end, last, reward)
+                self._record(end, done.timed_out)
             self._advance(end)
-        self.k = np.where(end, 0, nxt)
+        self.k = np.where(end, 0, done.next)
         return self._observe(), reward, self._none, self._none, info
 
-    def _move(
-        self, k: np.ndarray, actions: Any, target: Any, t: Any, reward: Any, end: Any, goto: Any, period: np.ndarray
-    ) -> np.ndarray:
-        """Each env's next step, as `TrialEnv._move` finds it for one env (forward jumps only);
-        `period` is each env's period index at step k."""
-        env, dt, n = self.env, self.env.dt, self.num_envs
-        self._trial_reward += reward
-        goto = np.broadcast_to(goto, (n,))
-        dest = np.where(end, -1, goto)  # the period each env enters next (-1: none; -2: the trial's end)
-        decided = end | (dest >= 0)
-        if decided.any():
-            self._choice[decided] = np.asarray(actions, np.float64)[decided]
-            self._choice_t[decided] = t[decided]
-        nxt = k + 1
-        for name, (has_until, then, otherwise) in self._flow.items():
-            here = (period == self._order[name]) & (dest == -1) & ~end
-            if not here.any():
-                continue
-            if has_until:
-                held = here & env._call(
-                    env._until_all, name, actions, target, t, self._vars, self._start, self._end, self._states()
-                )
-                if then is None:
-                    nxt = np.where(held, np.rint(self._end[name] / dt).astype(np.int64), nxt)
-                else:
-                    dest[held] = self._code(then)
-                here &= ~held
-            towards = otherwise or then
-            if towards is not None:
-                dest[here & (k + 1 >= np.rint(self._end[name] / dt))] = self._code(towards)
-        return self._enter(dest, nxt)
-
-    def _code(self, period: str) -> int:
-        return -2 if period == "end" else self._order[period]
-
-    def _enter(self, dest: np.ndarray, nxt: np.ndarray) -> np.ndarray:
-        """First steps of the periods in `dest`; periods of no steps pass on to their `then`."""
-        for _ in range(len(self._order)):  # jumps go forward: at most one pass per period
-            moved = False
-            for name, (_, then, _) in self._flow.items():
-                empty = (dest == self._order[name]) & (self._start[name] == self._end[name])
-                if then is not None and empty.any():
-                    dest[empty], moved = self._code(then), True
-            if not moved:
-                break
-        for name, j in self._order.items():
-            entering = dest == j
-            if entering.any():
-                nxt = np.where(entering, np.rint(self._start[name] / self.env.dt).astype(np.int64), nxt)
-        return np.where(dest == -2, self._last + 1, nxt)
-
-    def _record(self, ended: np.ndarray, ran_out: np.ndarray, reward: np.ndarray) -> None:
+    def _record(self, ended: np.ndarray, ran_out: np.ndarray) -> None:
         """The finished trials' outcomes, for session variables that read them (see TrialEnv._record)."""
         self._trials_done += ended
         if self.env.info.reads_history:
@@ -428,11 +361,20 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._load_current(envs)
 
 
-def _per_env(value: Any, rows: np.ndarray, dtype: Any) -> np.ndarray:
-    """One value per env: an array of them as it is, a number (or a 0-d array) repeated."""
-    if type(value) is np.ndarray and value.shape == rows.shape:
-        return value.astype(dtype, copy=False)
-    return np.full(rows.shape, value, dtype)
+class _InSteps(Mapping[str, np.ndarray]):
+    """Period bounds in steps, from the bounds in ms the rules read; computed when the machine asks."""
+
+    def __init__(self, ms: dict[str, np.ndarray], dt: float):
+        self.ms, self.dt = ms, dt
+
+    def __getitem__(self, period: str) -> np.ndarray:
+        return np.rint(self.ms[period] / self.dt).astype(np.int64)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ms)
+
+    def __len__(self) -> int:
+        return len(self.ms)
 
 
 def sub_env_seeds(seed: int | list[int] | None, n: int) -> list[int | None]:

@@ -1,0 +1,194 @@
+"""The meaning of one step, written once over an array namespace `xp` (NumPy or `jax.numpy`).
+
+A step judges the action that answers step k of each env's trial: the state variables move,
+the outcome rules decide reward, performance, the trial's end and any `goto`; agent-contingent
+timing (`until`, `then`, `otherwise`, `goto`) finds the next step; a trial that runs out gets
+the timeout rules. The native vector env runs this with NumPy on one value per env, the JAX
+backend with `jax.numpy` under `jit`; the single env's scalar path (runtime/env.py) is an
+optimisation of the same rules, checked step for step against the vector env on every task.
+
+Backends supply their compiled rules through `Rules`; what a step did comes back as a `Step`.
+With NumPy, work that no env needs (an `until` in a period no env is in, timeout rules on a
+step where no trial runs out) is skipped; under `jit` every branch is computed and masked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+import numpy as np
+
+END = -2  # the code of the period `end` (the trial's end) among period indices
+NONE = -1  # no period: a step after no jump
+
+
+class Rules(Protocol):
+    """A backend's compiled rules of one task, evaluated for every env at once."""
+
+    def state_next(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
+        """State variables after the action moved them."""
+
+    def judge(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
+        """The outcome rules: an object with `reward`, `performance` (NaN: unchanged), `end` and `goto`."""
+
+    def until(self, period: str, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
+        """Whether `period`'s `until` condition holds after the step."""
+
+    def timeout(self, t: Any, states: Any, performance: Any) -> tuple[Any, Any]:
+        """(reward, performance) of the timeout rules of a trial that ran out."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Flow:
+    """The periods in layout order and, for each period that has any, (has until, then, otherwise)."""
+
+    periods: tuple[str, ...]
+    links: Mapping[str, tuple[bool, str | None, str | None]]
+
+    def code(self, period: str) -> int:
+        """A period's index; `end` is END."""
+        return END if period == "end" else self.periods.index(period)
+
+
+@dataclasses.dataclass(slots=True)  # made every step: plain slots, cheaper than a frozen dataclass
+class Position:
+    """Where each env is: step k at time t (ms), its period index, its periods' bounds in steps, its length."""
+
+    k: Any
+    t: Any
+    period: Any
+    start: Mapping[str, Any]
+    stop: Mapping[str, Any]
+    length: Any
+
+
+@dataclasses.dataclass(slots=True)
+class Step:
+    """What one step did, per env."""
+
+    states: Any  # state variables after the action
+    reward: Any  # the rules' reward plus the timeout's where the trial ran out
+    judged: Any  # the rules' reward
+    late: Any  # the timeout's reward where the trial ran out, else 0
+    performance: Any  # after the rules and the timeout
+    ended: Any  # the trial ended at this step
+    timed_out: Any  # ... by running out (`last_timed_out`)
+    decided: Any  # an action ended the trial or made it jump (`last_choice`); None for plain tasks
+    next: Any  # the step after k (meaningless where `ended`)
+
+
+def anywhere(xp: Any, mask: Any) -> bool:
+    """Whether any env needs a piece of work: always, under JAX (traced values have no truth)."""
+    if xp is not np:
+        return True
+    return bool(mask.any()) if type(mask) is np.ndarray else bool(mask)
+
+
+def per_env(xp: Any, value: Any, n: int, dtype: Any) -> Any:
+    """One value per env (NumPy: an array of them as it is, a number repeated; JAX: vmap's value as it is)."""
+    if xp is not np:
+        return xp.asarray(value, dtype)
+    if type(value) is np.ndarray and value.shape == (n,):
+        return value.astype(dtype, copy=False)
+    return np.full(n, value, dtype)
+
+
+def kept(xp: Any, old: Any, new: Any) -> Any:
+    """Performance after a rule: the rule's where it set one, else the old (NaN means unset)."""
+    if xp is np and type(new) is not np.ndarray:  # a NumPy rule that matched nowhere leaves a plain NaN
+        return old
+    return xp.where(xp.isnan(new), old, new)
+
+
+def step(
+    xp: Any,
+    flow: Flow,
+    rules: Rules,
+    at: Position,
+    action: Any,
+    target: Any,
+    performance: Any,
+    states: Any,
+    n: int,
+    interactive: bool,
+) -> Step:
+    """One step of `n` envs: the action moves the state, the rules judge it, the trial goes on or ends."""
+    states = rules.state_next(action, target, at.t, states, performance)
+    outcome = rules.judge(action, target, at.t, states, performance)
+    reward, end = per_env(xp, outcome.reward, n, float), per_env(xp, outcome.end, n, bool)
+    performance = kept(xp, performance, outcome.performance)
+    nxt, decided = at.k + 1, None
+    if interactive:  # gotos, `until` conditions and `then` links move envs elsewhere
+        goto = per_env(xp, outcome.goto, n, int)
+        decided = end | (goto >= 0)
+        held = _until(rules, action, target, at.t, states, performance)
+        nxt = next_step(xp, flow, at, end, goto, held)
+    timed_out = nxt >= at.length  # few envs are at their trial's last step: that is tested first
+    if anywhere(xp, timed_out):
+        timed_out = timed_out & ~end
+    judged, late = reward, 0.0
+    if anywhere(xp, timed_out):
+        extra, performed = rules.timeout(at.t, states, performance)
+        late = xp.where(timed_out, extra, 0.0)
+        reward = reward + late
+        performance = xp.where(timed_out & ~xp.isnan(performed), performed, performance)
+        end = end | timed_out
+    return Step(states, reward, judged, late, performance, end, timed_out, decided, nxt)
+
+
+def _until(rules: Rules, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Callable[[str], Any]:
+    return lambda period: rules.until(period, action, target, t, states, performance)
+
+
+def next_step(xp: Any, flow: Flow, at: Position, end: Any, goto: Any, held: Callable[[str], Any]) -> Any:
+    """The step after k: a rule's goto enters its period; else a period whose `until` holds goes on
+    with its `then` (or the step after its laid-out end); else a period that ran its full length goes
+    on with its `otherwise` or `then`; a period of no steps passes on to its `then`; `end` gives the
+    trial's length. Jumps only go forward."""
+    k = at.k
+    dest = xp.where(end, NONE, goto)  # the period each env enters next
+    nxt = k + 1
+    for name, (has_until, then, otherwise) in flow.links.items():
+        here = (at.period == flow.periods.index(name)) & (dest == NONE) & ~end
+        if not anywhere(xp, here):
+            continue
+        if has_until:
+            hit = here & held(name)
+            if then is None:  # on with the step after the period's laid-out end
+                nxt = xp.where(hit, at.stop[name], nxt)
+            else:
+                dest = xp.where(hit, flow.code(then), dest)
+            here = here & ~hit
+        towards = otherwise or then
+        if towards is not None:  # it ran its full length
+            dest = xp.where(here & (k + 1 >= at.stop[name]), flow.code(towards), dest)
+    for _ in flow.periods:  # one pass per period at most, as jumps go forward
+        moved = False
+        for name, (_, then, _) in flow.links.items():
+            if then is None:
+                continue
+            empty = (dest == flow.periods.index(name)) & (at.start[name] == at.stop[name])
+            if anywhere(xp, empty):
+                dest, moved = xp.where(empty, flow.code(then), dest), True
+        if not moved:
+            break
+    for j, name in enumerate(flow.periods):
+        entering = dest == j
+        if anywhere(xp, entering):
+            nxt = xp.where(entering, at.start[name], nxt)
+    return xp.where(dest == END, at.length, nxt)
+
+
+def history(performance: Any, reward: Any, timed_out: Any, choice: Any, choice_t: Any, done: Any) -> dict[str, Any]:
+    """A finished trial's outcome under the names session variables read (with `last_<variable>` added
+    by the caller); before the first trial all are 0 but the choice and its time, -1."""
+    return {
+        "last_performance": performance,
+        "last_reward": reward,
+        "last_timed_out": timed_out,
+        "last_choice": choice,
+        "last_choice_t": choice_t,
+        "trials_done": done,
+    }
