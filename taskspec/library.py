@@ -567,7 +567,7 @@ def _class_of(name_or_path: str | Path | None, spec_text: str | None) -> type[Tr
     return load(name_or_path) if spec_text is None else load_text(spec_text)  # type: ignore[arg-type]
 
 
-def _make_registered(task: str | None = None, sources: Sources | None = None, **kwargs: Any) -> TrialEnv:
+def make_registered(task: str | None = None, sources: Sources | None = None, **kwargs: Any) -> TrialEnv:
     """gymnasium's entry point: a bundled task by name, or a registered spec by its recorded texts."""
     if sources is not None:
         return class_from_sources(sources)(**kwargs)
@@ -647,12 +647,12 @@ def register_all() -> None:
             _register(env_id, {"task": name})
 
 
-_ENTRY_POINT = "taskspec.library:_make_registered"
+_ENTRY_POINT = "taskspec.library:make_registered"
 registration_listeners: list[Callable[[str, dict[str, Any]], None]] = []  # told of each id registered
 
 
 def _register(env_id: str, kwargs: dict[str, Any]) -> None:
-    """A gymnasium id built by `_make_registered`, with the native vector env for `make_vec`.
+    """A gymnasium id built by `make_registered`, with the native vector env for `make_vec`.
 
     The passive checker and order enforcer would wrap every step; every bundled env passes
     gymnasium's full check_env in the test suite, and step() itself refuses to run before reset().

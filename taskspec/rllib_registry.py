@@ -65,7 +65,7 @@ def rllib_env(registration: dict[str, Any], env_config: Any) -> Any:
     params = {**registration, **dict(env_config)}
     num_envs = params.pop("num_envs", None)
     if num_envs is None:
-        return library._make_registered(**params)
+        return library.make_registered(**params)
     return make_vector(num_envs=int(num_envs), **params)
 
 
