@@ -32,6 +32,7 @@ TEST_FILES = (
     "test_envs.py",
     "test_reset_step.py",
     "test_data.py",
+    "test_random.py",
     "envs",
     "wrappers",
 )
@@ -65,8 +66,7 @@ def get_collection(collection):
     return [f"{name}-v0" for name in taskspec.list_tasks() if name.startswith(collection + ".")]
 '''
 
-# A name that taskspec lacks (or may lack: the schedule objects) fails where a test uses it, so
-# the other tests of its file still run.
+# A name that taskspec lacks fails where a test uses it, so the other tests of its file still run.
 MISSING = '''
 def _missing(name):
     def refuse(*args, **kwargs):
@@ -74,33 +74,21 @@ def _missing(name):
     return refuse
 '''
 
-SCHEDULER = MISSING + '''
-import taskspec
-import taskspec.wrappers
-
-
-def _find(name):
-    for module in (taskspec, taskspec.wrappers):
-        if hasattr(module, name):
-            return getattr(module, name)
-    return _missing(name)
-
-
-RandomSchedule = _find("RandomSchedule")
-SequentialSchedule = _find("SequentialSchedule")
-'''
-
+TOP = (
+    "from importlib.util import find_spec\n"
+    "from taskspec import Dataset, TrialEnv, make\nfrom taskspec.wrappers import TrialWrapper\n"
+    "from . import core, envs, utils, wrappers\n"
+    "_PSYCHOPY_INSTALLED = False  # taskspec has no PsychoPy tasks\n"
+    "_SB3_INSTALLED = find_spec('stable_baselines3') is not None\n"
+)
 
 def task_class(task: str) -> str:
     return f"import functools\nimport taskspec\n\n{task} = functools.partial(taskspec.make, {task!r})\n"
 
 
 MODULES = {
-    "neurogym/__init__.py": (
-        "from taskspec import Dataset, TrialEnv, make\nfrom taskspec.wrappers import TrialWrapper\n"
-        "from . import core, envs, utils, wrappers\n"
-    ),
-    "neurogym/core.py": "from taskspec import TrialEnv\nfrom taskspec.wrappers import TrialWrapper\n",
+    "neurogym/__init__.py": TOP,
+    "neurogym/core.py": "from taskspec import TrialEnv\nfrom taskspec import TrialEnv as BaseEnv\nfrom taskspec.wrappers import TrialWrapper\n",
     "neurogym/envs/__init__.py": "from .registration import all_envs, all_tags, make\n",
     "neurogym/envs/registration.py": REGISTRATION,
     "neurogym/envs/collections.py": COLLECTIONS,
@@ -109,11 +97,17 @@ MODULES = {
     "neurogym/envs/native/contextdecisionmaking.py": task_class("ContextDecisionMaking"),
     "neurogym/config/__init__.py": "",
     "neurogym/config/config.py": MISSING + "\nConfig = _missing('Config')\n",
-    "neurogym/utils/__init__.py": "from . import data, logging, plotting, scheduler, spaces\n",
+    "neurogym/utils/__init__.py": (
+        "from . import data, logging, ngym_random, plotting, scheduler, spaces\nfrom .plotting import plot_env\n"
+    ),
     "neurogym/utils/data.py": "from taskspec import Dataset\n",
     "neurogym/utils/logging.py": "import logging\n\nlogger = logging.getLogger('neurogym')\n",
-    "neurogym/utils/plotting.py": "from taskspec.plot import plot_trials as plot_env\n",
-    "neurogym/utils/scheduler.py": SCHEDULER,
+    "neurogym/utils/ngym_random.py": "from taskspec.neurogym_compat import TruncExp\n",
+    "neurogym/utils/plotting.py": "from taskspec.neurogym_compat import plot_env\n",
+    "neurogym/utils/scheduler.py": (
+        "from taskspec.neurogym_compat import (RandomBlockSchedule, RandomSchedule, SequentialBlockSchedule,"
+        " SequentialSchedule)\n"
+    ),
     "neurogym/utils/spaces.py": "from taskspec.runtime import NamedBox as Box, NamedDiscrete as Discrete\n",
     "neurogym/wrappers/__init__.py": (
         "from taskspec.wrappers import Monitor, Noise, PassAction, PassReward, RandomGroundTruth, ReactionTime,"

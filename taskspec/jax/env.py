@@ -1,9 +1,11 @@
 """A compiled task as a gymnax-style environment: pure `reset` and `step`, jit- and vmap-able.
 
-`JaxEnv` follows gymnax's `Environment` interface (`reset(key, params) -> (obs, state)`,
-`step(key, state, action, params) -> (obs, state, reward, done, info)`, `default_params`,
-`observation_space(params)`, `action_space(params)`), so code written for gymnax envs, such
-as PureJaxRL's training loops, runs a taskspec task unchanged. It does not import gymnax.
+`JaxEnv` follows gymnax 1.0's `Environment` interface (`reset(key, params) -> (obs, state)`,
+`step(key, state, action, params) -> (obs, state, reward, terminated, truncated, info)`, the
+`reset_env`/`step_env` split, `default_params` with `max_steps_in_episode`, and gymnax's space
+classes from `observation_space(params)`/`action_space(params)`), so gymnax's wrappers and the
+libraries built on them run a taskspec task unchanged. It needs gymnax only for those space
+classes, and only when gymnax is installed (spaces.py).
 
 Timing contract, as the NumPy env: `reset` returns ob[0]; `step(a)` judges `a` against step k
 (reward, `info["gt"]` and `info["period"]` refer to k) and returns ob[k+1], or ob[0] of the
@@ -39,9 +41,12 @@ if TYPE_CHECKING:
 
 @dataclasses.dataclass(frozen=True)
 class EnvParams:
-    """What may change between calls without recompiling: the reward values, by name."""
+    """What may change between calls without recompiling: the reward values, by name, and gymnax's
+    time limit: `step` reports `truncated` and starts a new session after that many steps of an
+    episode (None: the env's own default, `JaxEnv.max_steps_in_episode`)."""
 
     rewards: dict[str, Any]
+    max_steps_in_episode: Any = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,9 +66,10 @@ class EnvState:
     choice: jax.Array  # the action that ended the trial or made it goto a period (-1: none yet)
     choice_t: jax.Array  # its time in ms (-1: none)
     history: dict[str, jax.Array]  # last_performance, ..., trials_done; empty unless session variables read them
+    time: Any = np.int32(0)  # steps into the episode, for gymnax's time limit (set by step_env and reset_env)
 
 
-jax.tree_util.register_dataclass(EnvParams, data_fields=["rewards"], meta_fields=[])
+jax.tree_util.register_dataclass(EnvParams, data_fields=["rewards", "max_steps_in_episode"], meta_fields=[])
 jax.tree_util.register_dataclass(
     EnvState,
     data_fields=[
@@ -79,6 +85,7 @@ jax.tree_util.register_dataclass(
         "choice",
         "choice_t",
         "history",
+        "time",
     ],  # fmt: skip
     meta_fields=[],
 )
@@ -90,6 +97,7 @@ except ValueError:  # already registered (the module was imported again)
     pass
 
 _FUNCTIONS: dict[Any, types.SimpleNamespace] = {}
+SESSION_TRIALS = 100  # a continuing task's default episode (gymnax's time limit): this many of its longest trials
 
 
 def _functions(cls: type[TrialEnv]) -> tuple[ir.TaskIR, types.SimpleNamespace]:
@@ -144,11 +152,17 @@ class JaxEnv:
         for group, factor in (self._loss or {}).get("groups", {}).items():
             self._factors[names[group]] = factor
 
-    # ----- gymnax's interface -----
+    # ----- gymnax 1.0's interface -----
 
     @property
     def default_params(self) -> EnvParams:
-        return EnvParams({k: jnp.float32(v) for k, v in self.rewards.items()})
+        return EnvParams({k: jnp.float32(v) for k, v in self.rewards.items()}, self.max_steps_in_episode)
+
+    @property
+    def max_steps_in_episode(self) -> int:
+        """The default time limit: with `episode: trial` the longest trial (a trial is never cut short),
+        else SESSION_TRIALS trials' worth of steps of the continuing session."""
+        return self.max_steps if self.episodic else SESSION_TRIALS * self.max_steps
 
     @property
     def num_actions(self) -> int:
@@ -164,21 +178,52 @@ class JaxEnv:
 
     def reset(self, key: jax.Array, params: EnvParams | None = None) -> tuple[jax.Array, EnvState]:
         """A new session and its first trial: (ob[0], state)."""
+        return self.reset_env(key, self.default_params if params is None else params)
+
+    def step(
+        self, key: jax.Array, state: EnvState, action: Any, params: EnvParams | None = None
+    ) -> tuple[jax.Array, EnvState, jax.Array, jax.Array, jax.Array, dict[str, Any]]:
+        """gymnax's step: `step_env`, then gymnax's time limit. `terminated` marks the last step of a
+        trial with `episode: trial` (the next trial of the session follows, as in `step_env`);
+        `truncated` marks the step that reaches `max_steps_in_episode` without terminating, after
+        which a new session starts (`reset_env`). `info["final_observation"]` is what `step_env`
+        returned before that reset."""
+        params = self.default_params if params is None else params
+        key_step, key_reset = jax.random.split(key)
+        obs_step, state_step, reward, terminated, info = self.step_env(key_step, state, action, params)
+        truncated = jnp.logical_and(self.is_truncated(state_step, params), jnp.logical_not(terminated))
+        obs_reset, state_reset = self.reset_env(key_reset, params)
+        new_state = jax.tree_util.tree_map(lambda a, b: jnp.where(truncated, a, b), state_reset, state_step)
+        obs = jnp.where(truncated, obs_reset, obs_step)
+        info = {**info, "terminated": terminated, "truncated": truncated, "final_observation": obs_step}
+        return obs, new_state, reward, terminated, truncated, info
+
+    def is_truncated(self, state: EnvState, params: EnvParams) -> jax.Array:
+        """Whether the episode has reached its time limit (gymnax's `state.time >= max_steps_in_episode`)."""
+        limit = self.max_steps_in_episode if params.max_steps_in_episode is None else params.max_steps_in_episode
+        return jnp.asarray(state.time >= limit)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> JaxEnv:
+        """The env itself: it holds no state that a copy could change (only caches of compiled
+        functions), as a jitted function is its own copy. Libraries that deep-copy their
+        configuration (rejax) then keep using the same compiled task."""
+        return self
+
+    def reset_env(self, key: jax.Array, params: EnvParams) -> tuple[jax.Array, EnvState]:
+        """A new session and its first trial: (ob[0], state)."""
         constants = self._scope(params)
 
         def draw(rng: fn.Uniforms) -> tuple[jax.Array, EnvState]:
             state = self._new_trial(rng, self._fns.session_init(rng, constants), flow.first_history(self), constants)
-            return self._observe(rng, state, constants), state
+            return self._observe(rng, state, constants), dataclasses.replace(state, time=jnp.int32(0))
 
         return self._drawn(key, "reset", draw)  # type: ignore[no-any-return]
 
-    reset_env = reset
-
-    def step(
-        self, key: jax.Array, state: EnvState, action: Any, params: EnvParams | None = None
+    def step_env(
+        self, key: jax.Array, state: EnvState, action: Any, params: EnvParams
     ) -> tuple[jax.Array, EnvState, jax.Array, jax.Array, dict[str, Any]]:
         """Judge `action` against the current step; returns the next observation (the next trial's
-        first when this one ended: trials follow each other here, gymnax's auto-reset)."""
+        first when this one ended: trials follow each other here) and whether the episode terminated."""
         constants = self._scope(params)
         action = self._action(action)
         going_on, reward, ended, outcome = self._transition(state, action, constants)
@@ -192,6 +237,7 @@ class JaxEnv:
 
         obs, new_state = self._drawn(key, "step", draw)
         done = ended if self.episodic else jnp.asarray(False)
+        new_state = dataclasses.replace(new_state, time=jnp.where(done, 0, state.time + 1).astype(jnp.int32))
         info = {
             "gt": self._target(state, constants, k),
             "period": self._period_id(state, k),
@@ -201,8 +247,6 @@ class JaxEnv:
             "discount": 1.0 - done.astype(jnp.float32),
         }
         return obs, new_state, reward.astype(jnp.float32), done, info
-
-    step_env = step
 
     def _transition(
         self, state: EnvState, action: Any, constants: dict[str, Any]
