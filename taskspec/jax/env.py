@@ -33,6 +33,7 @@ from ..runtime import Batch, TrialEnv
 from . import flow
 from . import functions as fn
 from .bounds import EPSILON, longest_trial, period_limits
+from .gymnax_compat import FIVE_VALUE_STEP
 from .spaces import Box, Discrete
 
 if TYPE_CHECKING:
@@ -180,14 +181,13 @@ class JaxEnv:
         """A new session and its first trial: (ob[0], state)."""
         return self.reset_env(key, self.default_params if params is None else params)
 
-    def step(
-        self, key: jax.Array, state: EnvState, action: Any, params: EnvParams | None = None
-    ) -> tuple[jax.Array, EnvState, jax.Array, jax.Array, jax.Array, dict[str, Any]]:
+    def step(self, key: jax.Array, state: EnvState, action: Any, params: EnvParams | None = None) -> tuple[Any, ...]:
         """gymnax's step: `step_env`, then gymnax's time limit. `terminated` marks the last step of a
         trial with `episode: trial` (the next trial of the session follows, as in `step_env`);
         `truncated` marks the step that reaches `max_steps_in_episode` without terminating, after
         which a new session starts (`reset_env`). `info["final_observation"]` is what `step_env`
-        returned before that reset."""
+        returned before that reset. Returns gymnax 1.0's six values, or gymnax 0.0.x's five
+        (`done` = terminated or truncated) when that gymnax is installed (gymnax_compat.py)."""
         params = self.default_params if params is None else params
         key_step, key_reset = jax.random.split(key)
         obs_step, state_step, reward, terminated, info = self.step_env(key_step, state, action, params)
@@ -196,6 +196,8 @@ class JaxEnv:
         new_state = jax.tree_util.tree_map(lambda a, b: jnp.where(truncated, a, b), state_reset, state_step)
         obs = jnp.where(truncated, obs_reset, obs_step)
         info = {**info, "terminated": terminated, "truncated": truncated, "final_observation": obs_step}
+        if FIVE_VALUE_STEP:
+            return obs, new_state, reward, jnp.logical_or(terminated, truncated), info
         return obs, new_state, reward, terminated, truncated, info
 
     def is_truncated(self, state: EnvState, params: EnvParams) -> jax.Array:

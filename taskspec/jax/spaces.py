@@ -16,10 +16,7 @@ import jax.numpy as jnp
 
 WIDE = 1e6  # an unbounded side of a Box samples from a finite range this wide (a uniform over inf is NaN)
 
-try:
-    from gymnax.environments import spaces as _gymnax_spaces
-except ImportError:  # gymnax is optional (the `jaxrl` extra)
-    _gymnax_spaces = None
+from .gymnax_compat import gymnax_spaces as _gymnax_spaces
 
 
 class _Space:
