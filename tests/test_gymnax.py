@@ -14,8 +14,6 @@ import numpy as np
 import pytest
 
 jax = pytest.importorskip("jax")
-import jax.numpy as jnp  # noqa: E402
-
 import taskspec  # noqa: E402
 import taskspec.jax as tj  # noqa: E402
 from taskspec.jax.gymnax_compat import FIVE_VALUE_STEP  # noqa: E402
@@ -83,7 +81,9 @@ def test_step_reports_terminated_per_trial_and_truncated_at_the_time_limit():
     obs, state = episodic.reset(jax.random.key(0))
     ended = []
     for i in range(8):  # ground truth: fixate, then the answer ends the trial at its 2nd step
-        _, state, reward, terminated, truncated, info = _six(step(jax.random.key(i + 1), state, episodic.ground_truth(state)))
+        _, state, reward, terminated, truncated, info = _six(
+            step(jax.random.key(i + 1), state, episodic.ground_truth(state))
+        )
         ended.append((bool(terminated), bool(truncated), float(reward)))
     assert ended == [(False, False, 0.0), (True, False, 1.0)] * 4  # a trial ends terminated, never truncated
 

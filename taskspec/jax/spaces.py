@@ -14,9 +14,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-WIDE = 1e6  # an unbounded side of a Box samples from a finite range this wide (a uniform over inf is NaN)
-
 from .gymnax_compat import gymnax_spaces as _gymnax_spaces
+
+WIDE = 1e6  # an unbounded side of a Box samples from a finite range this wide (a uniform over inf is NaN)
 
 
 class _Space:
