@@ -38,8 +38,20 @@ response: {during: decision, hold: fixation}
 """
 
 
+FAST_COMPILE = {"xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False}  # compiling costs here
+
+
 def _env(**params):
     return tj.make(taskspec.load_text(SEE_AND_CHOOSE, "see_and_choose"), **params)
+
+
+def _compiled(function):
+    return jax.jit(function, compiler_options=FAST_COMPILE)
+
+
+def _ground_truth_step(env):
+    """step(key, state, params) acting the ground truth, compiled once."""
+    return lambda key, state, params: env.step(key, state, env.ground_truth(state), params)
 
 
 def _six(out):
@@ -62,11 +74,11 @@ def test_params_carry_the_time_limit_and_the_env_deep_copies_as_itself():
 def test_step_reports_terminated_per_trial_and_truncated_at_the_time_limit():
     env = _env()
     params = tj.EnvParams(env.default_params.rewards, max_steps_in_episode=5)
-    step = jax.jit(env.step)
     obs, state = env.reset(jax.random.key(0), params)
+    step = _compiled(_ground_truth_step(env))
     flags = []
     for i in range(13):
-        out = step(jax.random.key(i + 1), state, env.ground_truth(state), params)
+        out = step(jax.random.key(i + 1), state, params)
         assert len(out) == (5 if FIVE_VALUE_STEP else 6)
         obs, state, reward, terminated, truncated, info = _six(out)
         flags.append((bool(terminated), bool(truncated), int(state.time)))
@@ -77,13 +89,12 @@ def test_step_reports_terminated_per_trial_and_truncated_at_the_time_limit():
     assert [f[:2] for f in flags] == [(False, i % 5 == 4) for i in range(13)]
     assert [f[2] for f in flags] == [1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3]
     episodic = _env(episode="trial")
-    step = jax.jit(episodic.step)
-    obs, state = episodic.reset(jax.random.key(0))
+    params = episodic.default_params
+    obs, state = episodic.reset(jax.random.key(0), params)
+    step = _compiled(_ground_truth_step(episodic))
     ended = []
     for i in range(8):  # ground truth: fixate, then the answer ends the trial at its 2nd step
-        _, state, reward, terminated, truncated, info = _six(
-            step(jax.random.key(i + 1), state, episodic.ground_truth(state))
-        )
+        _, state, reward, terminated, truncated, info = _six(step(jax.random.key(i + 1), state, params))
         ended.append((bool(terminated), bool(truncated), float(reward)))
     assert ended == [(False, False, 0.0), (True, False, 1.0)] * 4  # a trial ends terminated, never truncated
 
@@ -100,11 +111,14 @@ def test_spaces_are_gymnax_classes_and_its_wrappers_run_unmodified():
     assert wrapped.observation_space(params).shape == (3,)
     n = 16
     obs, state = jax.vmap(wrapped.reset, in_axes=(0, None))(jax.random.split(jax.random.key(0), n), params)
-    step = jax.jit(jax.vmap(wrapped.step, in_axes=(0, 0, 0, None)))
-    policy = jax.vmap(lambda s: env.ground_truth(s.env_state))
+
+    def play(keys, state, params):  # the ground-truth policy, read through the wrappers' state
+        actions = jax.vmap(lambda s: env.ground_truth(s.env_state))(state)
+        return jax.vmap(wrapped.step, in_axes=(0, 0, 0, None))(keys, state, actions, params)
+
+    step = _compiled(play)
     for i in range(6):  # three trials of two steps each under the ground-truth policy
-        keys = jax.random.split(jax.random.key(i + 1), n)
-        obs, state, reward, *_, info = step(keys, state, policy(state), params)
+        obs, state, reward, *_, info = step(jax.random.split(jax.random.key(i + 1), n), state, params)
     assert obs.shape == (n, 3)
     np.testing.assert_array_equal(info["returned_episode"], np.ones(n, bool))
     np.testing.assert_allclose(info["returned_episode_returns"], np.ones(n))  # each trial earned 1
@@ -116,10 +130,10 @@ def test_rejax_ppo_trains_on_a_task_unmodified():
         pytest.skip("rejax 0.1.3 unpacks gymnax 0.0.x's five-value step; install the jaxrl extra (gymnax 0.0.9)")
     env = _env(episode="trial")
     algo = rejax.PPO.create(
-        env=env, total_timesteps=8192, eval_freq=2048, num_envs=16, num_steps=32, num_epochs=4,
+        env=env, total_timesteps=4096, eval_freq=1024, num_envs=16, num_steps=32, num_epochs=4,
         num_minibatches=4, learning_rate=3e-3, ent_coef=0.01,
     )  # fmt: skip
-    _, (lengths, returns) = jax.jit(algo.train)(jax.random.key(0))
+    _, (lengths, returns) = _compiled(algo.train)(jax.random.key(0))
     per_trial = np.asarray(returns).mean(axis=1)  # each evaluation: 128 episodes of one trial
     assert per_trial[0] < 0.5 < 0.9 < per_trial[-1], per_trial  # from below chance to reading the stimulus
     assert np.asarray(lengths)[-1].mean() == pytest.approx(2.0)  # fixate one step, answer at the next
