@@ -183,19 +183,17 @@ class JaxEnv:
 
     def step(self, key: jax.Array, state: EnvState, action: Any, params: EnvParams | None = None) -> tuple[Any, ...]:
         """gymnax's step: `step_env`, then gymnax's time limit. `terminated` marks the last step of a
-        trial with `episode: trial` (the next trial of the session follows, as in `step_env`);
-        `truncated` marks the step that reaches `max_steps_in_episode` without terminating, after
-        which a new session starts (`reset_env`). `info["final_observation"]` is what `step_env`
-        returned before that reset. Returns gymnax 1.0's six values, or gymnax 0.0.x's five
-        (`done` = terminated or truncated) when that gymnax is installed (gymnax_compat.py)."""
+        trial with `episode: trial`; `truncated` marks the step at which the episode reaches
+        `max_steps_in_episode` steps without terminating. Either way the session goes on, as trials
+        do inside `step_env` (gymnax's auto-reset; `reset` starts a new session): the next episode
+        starts at the returned observation, which is also `info["final_observation"]`. Returns
+        gymnax 1.0's six values, or gymnax 0.0.x's five (`done` = terminated or truncated) when that
+        gymnax is installed (gymnax_compat.py)."""
         params = self.default_params if params is None else params
-        key_step, key_reset = jax.random.split(key)
-        obs_step, state_step, reward, terminated, info = self.step_env(key_step, state, action, params)
-        truncated = jnp.logical_and(self.is_truncated(state_step, params), jnp.logical_not(terminated))
-        obs_reset, state_reset = self.reset_env(key_reset, params)
-        new_state = jax.tree_util.tree_map(lambda a, b: jnp.where(truncated, a, b), state_reset, state_step)
-        obs = jnp.where(truncated, obs_reset, obs_step)
-        info = {**info, "terminated": terminated, "truncated": truncated, "final_observation": obs_step}
+        obs, new_state, reward, terminated, info = self.step_env(key, state, action, params)
+        truncated = jnp.logical_and(self.is_truncated(new_state, params), jnp.logical_not(terminated))
+        new_state = dataclasses.replace(new_state, time=jnp.where(truncated, 0, new_state.time).astype(jnp.int32))
+        info = {**info, "terminated": terminated, "truncated": truncated, "final_observation": obs}
         if FIVE_VALUE_STEP:
             return obs, new_state, reward, jnp.logical_or(terminated, truncated), info
         return obs, new_state, reward, terminated, truncated, info
