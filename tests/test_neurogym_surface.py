@@ -329,3 +329,11 @@ def test_neurogym_ids_name_the_bundled_tasks():
     assert gymnasium.make("taskspec/yang19.dm1-v0").spec.id == "taskspec/yang19.dm1-v0"
     with pytest.raises(gymnasium.error.UnregisteredEnv):
         gymnasium.make("taskspec/GoNogo-v99")
+
+
+def test_a_registered_annubes_id_takes_neurogyms_session(tmp_path):
+    import gymnasium
+
+    env_id = taskspec.register("NgAnnubesSession-v0", "AnnubesEnv")
+    env = gymnasium.make(env_id, session={"v": 0.3, "a": 0.7}, catch_prob=0.5)
+    assert env.unwrapped.params["p_visual"] == pytest.approx(0.3)
