@@ -43,8 +43,8 @@ if TYPE_CHECKING:
 @dataclasses.dataclass(frozen=True)
 class EnvParams:
     """What may change between calls without recompiling: the reward values, by name, and gymnax's
-    time limit: `step` reports `truncated` and starts a new session after that many steps of an
-    episode (None: the env's own default, `JaxEnv.max_steps_in_episode`)."""
+    time limit: `step` reports `truncated` when an episode reaches that many steps (None: the env's
+    own default, `JaxEnv.max_steps_in_episode`)."""
 
     rewards: dict[str, Any]
     max_steps_in_episode: Any = None
