@@ -58,7 +58,7 @@ def jax_steps(env: tj.JaxEnv, n: int) -> tuple[Callable[[], int], float]:
     def many(key, states):
         def body(states, inputs):
             key, i = inputs
-            _, states, reward, _, _ = jax.vmap(env.step)(jax.random.split(key, n), states, actions[i % 16])
+            _, states, reward, *_ = jax.vmap(env.step)(jax.random.split(key, n), states, actions[i % 16])
             return states, reward.sum()
 
         return jax.lax.scan(body, states, (jax.random.split(key, SCAN), jnp.arange(SCAN)))

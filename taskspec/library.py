@@ -570,7 +570,8 @@ def _class_of(name_or_path: str | Path | None, spec_text: str | None) -> type[Tr
 def make_registered(task: str | None = None, sources: Sources | None = None, **kwargs: Any) -> TrialEnv:
     """gymnasium's entry point: a bundled task by name, or a registered spec by its recorded texts."""
     if sources is not None:
-        return class_from_sources(sources)(**kwargs)
+        cls = class_from_sources(sources)
+        return cls(**_neurogym_arguments(cls, kwargs))
     return make(task, **kwargs)
 
 

@@ -43,19 +43,24 @@ class Rollout:
     variables: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _policy(env: TrialEnv, policy: str, seed: int) -> Callable[[], Any]:
-    """The action source: the ground truth, uniform random actions, or always fixating."""
+Policy = str | Callable[[np.ndarray], Any]  # a name of POLICIES, or observation -> action
+
+
+def _policy(env: TrialEnv, policy: Policy, seed: int) -> Callable[[np.ndarray], Any]:
+    """The action source: the ground truth, uniform random actions, always fixating, or the caller's."""
+    if callable(policy):
+        return policy
     if policy == "gt":
-        return lambda: env.gt_now
+        return lambda ob: env.gt_now
     if policy == "random":
         env.action_space.seed(seed)
-        return env.action_space.sample
+        return lambda ob: env.action_space.sample()
     if policy == "fixate":
         if env.action_type == "continuous":
             zeros = np.zeros(env.action_space.shape or (), np.float32)
-            return lambda: zeros
+            return lambda ob: zeros
         fixation = int(np.atleast_1d(env.action_space.name.get("fixation", 0))[0])  # type: ignore[attr-defined]
-        return lambda: fixation
+        return lambda ob: fixation
     raise ValueError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
 
 
@@ -76,26 +81,31 @@ def rollout(
     task_or_env: str | Path | TrialEnv,
     trials: int = 3,
     seed: int = 0,
-    policy: str = "gt",
+    policy: Policy = "gt",
     params: dict[str, Any] | None = None,
+    steps: int | None = None,
 ) -> Rollout:
-    """Play `trials` whole trials from `reset(seed=seed)`, recording each step as the contract defines it."""
+    """Play `trials` whole trials from `reset(seed=seed)` (or stop after `steps` steps, if sooner),
+    recording each step as the contract defines it."""
     env = as_env(task_or_env, params)
     act = _policy(env, policy, seed)
     obs, _ = env.reset(seed=seed)
-    steps: list[tuple[Any, ...]] = []  # (ob, gt, action, reward, period) per step
-    out = Rollout(env.task_name, policy, float(env.dt), *(np.empty(0),) * 4, [], [0])  # type: ignore[arg-type]
+    played: list[tuple[Any, ...]] = []  # (ob, gt, action, reward, period) per step
+    name = policy if isinstance(policy, str) else "given"
+    out = Rollout(env.task_name, name, float(env.dt), *(np.empty(0),) * 4, [], [0])  # type: ignore[arg-type]
     labels = _step_periods(env)
-    while len(out.bounds) <= trials:
-        k, action, seen = env.t_ind, act(), obs
+    while len(out.bounds) <= trials and (steps is None or len(played) < steps):
+        k, action, seen = env.t_ind, act(obs), obs
         obs, reward, _, _, info = env.step(action)
-        steps.append((seen, info["gt"], action, reward, labels[k]))
+        played.append((seen, info["gt"], action, reward, labels[k]))
         if info["new_trial"]:
-            out.bounds.append(len(steps))
+            out.bounds.append(len(played))
             out.performance.append(float(info["performance"]))
             out.variables.append(dict(info["trial"]))
             labels = _step_periods(env)
-    columns = list(zip(*steps, strict=True))
+    if out.bounds[-1] < len(played):  # stopped inside a trial: it is drawn up to there
+        out.bounds.append(len(played))
+    columns = list(zip(*played, strict=True))
     out.ob, out.gt, out.action, out.reward = (np.asarray(c) for c in columns[:4])
     out.period = list(columns[4])
     return out
@@ -306,12 +316,15 @@ def plot_trials(
     task_or_env: str | Path | TrialEnv,
     trials: int = 3,
     seed: int = 0,
-    policy: str = "gt",
+    policy: Policy = "gt",
     params: dict[str, Any] | None = None,
     ax: Any = None,
     time: str = "ms",
+    steps: int | None = None,
 ) -> Any:
-    """A figure of `trials` trials played with `policy` ("gt", "random" or "fixate"); returns the Figure.
+    """A figure of `trials` trials played with `policy` ("gt", "random", "fixate", or a function of the
+    observation returning the action); returns the Figure. With `steps`, play stops after that many steps
+    if `trials` trials take longer.
 
     `ax` may be a Figure, a SubFigure or a grid-placed Axes to draw into instead of a new
     figure. `time="ms"` puts step k at k * dt ms, `time="steps"` at k. Save with
@@ -321,7 +334,7 @@ def plot_trials(
     if time not in ("ms", "steps"):
         raise ValueError(f"time must be 'ms' or 'steps', got {time!r}")
     env = as_env(task_or_env, params)
-    r = rollout(env, trials, seed, policy)
+    r = rollout(env, trials, seed, policy, steps=steps)
     unit = r.dt if time == "ms" else 1.0
     obs_names, act_names = env.observation_space.name, env.action_space.name  # type: ignore[attr-defined]
     # label widths are estimated from the axes width in inches, so the bar is sized before drawing
@@ -340,8 +353,11 @@ def plot_trials(
             a.axvline(b * unit, color="white" if a is heat else "0.2", lw=1.4)
     bar.set_xlim(0, len(r.ob) * unit)
     rew_ax.set_xlabel(f"time (ms; one step = dt = {r.dt:g} ms)" if time == "ms" else "step")
-    who = {"gt": "ground-truth policy", "random": "random policy", "fixate": "always-fixate policy"}[policy]
-    fig.suptitle(f"{r.task}: {trials} trial{'s' * (trials != 1)}, {who}, seed {seed}", fontsize=FONT + 3)
+    who = {"gt": "ground-truth policy", "random": "random policy", "fixate": "always-fixate policy"}.get(
+        r.policy, "given policy"
+    )
+    shown = len(r.bounds) - 1
+    fig.suptitle(f"{r.task}: {shown} trial{'s' * (shown != 1)}, {who}, seed {seed}", fontsize=FONT + 3)
     fig.align_ylabels([heat, gt_ax, act_ax, rew_ax])
     return fig
 

@@ -33,7 +33,7 @@ def _jax_run(env: tj.JaxEnv):
 
         def body(carry, key):
             state, total, trials, squares, running = carry
-            obs, state2, reward, done, info = env.step(key, state, env.ground_truth(state))
+            obs, state2, reward, _, _, info = env.step(key, state, env.ground_truth(state))
             running = running + reward
             ended = info["new_trial"]
             total = total + jnp.where(ended, running, 0.0)
@@ -245,7 +245,7 @@ def test_timing_contract_matches_the_batch_layout(ladder):
         target = int(env.ground_truth(state))
         expected_row = ob[k] if int(batch.variables["side"][0]) == side else ob[k][[0, 2, 1]]
         np.testing.assert_allclose(obs, expected_row, err_msg=f"step {k}")
-        obs, state, reward, done, info = step(jax.random.key(k + 1), state, target)
+        obs, state, reward, done, _, info = step(jax.random.key(k + 1), state, target)
         assert int(info["gt"]) == target == (gt[k] if k < 8 else 1 + side)
         assert int(info["period"]) == period[k]
         assert bool(info["new_trial"]) == (k == 8) and not bool(done)
@@ -264,19 +264,19 @@ def test_gymnax_interface_vmap_and_episodes(ladder):
     assert env.action_space(params).n == env.num_actions == 3
     actions = jax.vmap(env.action_space(params).sample)(keys)
     step = jax.jit(jax.vmap(env.step, in_axes=(0, 0, 0, None)))
-    obs, states, reward, done, info = step(keys, states, actions, params)
+    obs, states, reward, done, truncated, info = step(keys, states, actions, params)
     assert reward.shape == done.shape == (8,) and set(info) >= {"gt", "period", "new_trial", "discount"}
     aborted = np.asarray(actions) != 0  # anything but fixation in the fixation period aborts
     np.testing.assert_allclose(reward, np.where(aborted, -0.5, 0.0))
     # rewards are parameters: changed without recompiling
     doubled = tj.EnvParams({**params.rewards, "abort": jnp.float32(-2.0)})
-    _, _, reward, _, _ = step(keys, states, jnp.ones(8, jnp.int32), doubled)
+    _, _, reward, _, _, _ = step(keys, states, jnp.ones(8, jnp.int32), doubled)
     assert float(reward.min()) == -2.0
     with pytest.raises(ValueError, match="one whole number"):  # a batch of actions without vmap
         env.step(keys[0], jax.tree_util.tree_map(lambda x: x[0], states), jnp.zeros(8, jnp.int32))
     episodic = tj.make(taskspec.load_text(SPEC, "ladder"), episode="trial")
     obs, state = episodic.reset(jax.random.key(0))
-    obs, state, reward, done, info = episodic.step(jax.random.key(1), state, 1)  # aborts: the trial ends
+    obs, state, reward, done, truncated, info = episodic.step(jax.random.key(1), state, 1)  # aborts: trial ends
     assert bool(done) and bool(info["new_trial"]) and float(info["discount"]) == 0.0
 
 

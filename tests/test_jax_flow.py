@@ -47,7 +47,7 @@ def _jax_trace(name: str, script: str) -> list[tuple[str, float, bool]]:
     trace = []
     for i, code in enumerate(script):
         action = _action(code, int(env.ground_truth(state)))
-        _, state, reward, _, info = step(jax.random.key(i + 1), state, action)
+        _, state, reward, _, _, info = step(jax.random.key(i + 1), state, action)
         trace.append((env.period_names[int(info["period"])], round(float(reward), 4), bool(info["new_trial"])))
     return trace
 
@@ -99,7 +99,7 @@ def _trials_played(backend: str, name: str, outcomes: str) -> list[dict[str, flo
         while True:
             key += 1
             gt = int(jenv.ground_truth(state))
-            _, state, _, _, info = step(jax.random.key(key), state, _action(outcome if gt > 0 else FIXATE, gt))
+            _, state, _, _, _, info = step(jax.random.key(key), state, _action(outcome if gt > 0 else FIXATE, gt))
             if bool(info["new_trial"]):
                 break
     return trials
@@ -208,7 +208,7 @@ class _JaxFlow:
         return {k: float(v) for k, v in self.state.session.items()}
 
     def step(self, i, action):
-        ob, self.state, reward, _, info = self.jitted(jax.random.key(i + 1), self.state, action)
+        ob, self.state, reward, _, _, info = self.jitted(jax.random.key(i + 1), self.state, action)
         return ob, reward, info["new_trial"], self.env.period_names[int(info["period"])]
 
 

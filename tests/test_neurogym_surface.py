@@ -4,6 +4,8 @@ SideBias's and Noise's NeuroGym arguments, AnnubesEnv's session, and the refusal
 
 from __future__ import annotations
 
+import itertools
+
 import matplotlib
 import numpy as np
 import pytest
@@ -29,6 +31,7 @@ def play(env, steps, policy=None, seed=None):
 
 
 # ----- the task -----
+
 
 def test_seed_then_reset_gives_the_trials_of_reset_with_that_seed():
     env = taskspec.make("ReadySetGo")
@@ -76,6 +79,7 @@ def test_a_hand_written_subclass_is_refused_with_the_way_to_a_spec():
 
 # ----- wrappers read NeuroGym's task attributes through -----
 
+
 def test_wrappers_read_the_tasks_neurogym_attributes(tmp_path):
     task = taskspec.make(PDM, **SHORT)
     env = PassAction(PassReward(Noise(Monitor(SideBias(task, [[1.0, 0.0], [0.0, 1.0]], block_dur=100)))))
@@ -118,6 +122,7 @@ def test_a_neurogym_style_trial_wrapper_works_without_install():
 
 
 # ----- Monitor: no folder, evaluate_policy, plot_training_history -----
+
 
 class Oracle:
     """A model with stable-baselines3's predict: it answers the ground truth of the task it watches."""
@@ -166,6 +171,7 @@ def test_monitor_plots_its_training_history(tmp_path):
 
 # ----- SideBias, Noise: NeuroGym's arguments and attribute names -----
 
+
 def test_side_bias_takes_neurogyms_block_durations_and_names():
     probs = [[0.8, 0.2], [0.2, 0.8], [0.5, 0.5]]
     env = SideBias(taskspec.make(PDM, **SHORT), probs, block_dur=0.25)
@@ -194,6 +200,7 @@ def test_noise_takes_neurogyms_std_noise():
 
 # ----- AnnubesEnv's session -----
 
+
 def test_annubes_maps_neurogyms_session_onto_p_visual():
     assert taskspec.make("AnnubesEnv", session={"v": 1, "a": 3}).params["p_visual"] == 0.25
     env = taskspec.make("AnnubesEnv", session={"v": 1}, catch_prob=0.0)
@@ -220,3 +227,113 @@ def test_the_trial_wrapper_of_the_docs_runs():
     _, info = env.reset(seed=0)
     ends = [env.step(env.gt_now)[4] for _ in range(9)]
     assert {info["trial"]["coh"]} | {i["trial"]["coh"] for i in ends if i["new_trial"]} == {6.4}
+
+
+# ----- NeuroGym's helpers: plot_env, TruncExp, schedule objects, ids -----
+
+
+def test_plot_env_takes_neurogyms_arguments(tmp_path):
+    from taskspec.neurogym_compat import plot_env
+
+    env = taskspec.make(PDM, **SHORT)
+    fig = plot_env(env, num_trials=2, def_act=np.zeros_like(env.action_space.sample()))
+    assert "2 trials" in fig._suptitle.get_text() and "given policy" in fig._suptitle.get_text()
+    heat = fig.axes[1]  # the observation heatmap: one column per step of the two trials (1 + 1 + 1 steps each)
+    assert heat.images[0].get_array().shape == (3, 6)
+    matplotlib.pyplot.close(fig)
+    seen = []
+
+    class Model:  # Stable-Baselines3's predict
+        def predict(self, ob, deterministic=False):
+            seen.append(np.asarray(ob).copy())
+            return 1, None
+
+    fig = plot_env(env, num_steps=5, model=Model(), name="five steps", fname=tmp_path / "env.png")
+    assert len(seen) == 5 and (tmp_path / "env.png").stat().st_size > 0  # stops inside the second trial
+    assert fig._suptitle.get_text() == "five steps"
+    with pytest.raises(ValueError, match="ob_traces"):
+        plot_env(env, num_trials=1, ob_traces=["fixation"])
+    with pytest.raises(ValueError, match="not both"):
+        plot_env(env, num_trials=1, def_act=0, model=Model())
+
+
+def test_trunc_exp_is_seeded_and_stays_in_its_bounds():
+    from taskspec.neurogym_compat import TruncExp
+
+    te = TruncExp(100, vmin=50, vmax=400)
+    te.seed(0)
+    a = [te() for _ in range(2000)]
+    te.seed(0)
+    assert [te() for _ in range(2000)] == a
+    assert 50 <= min(a) and max(a) < 400
+    # mean of an exponential of mean 100 restricted to [50, 400): 50 + 100 - 350 / (e^3.5 - 1)
+    assert abs(np.mean(a) - (150 - 350 / np.expm1(3.5))) < 4 * np.std(a) / np.sqrt(len(a))
+    assert TruncExp(100, vmin=300, vmax=200)() == 200  # NeuroGym's: vmax when the bounds cross
+    with pytest.raises(ValueError, match="mean"):
+        TruncExp(0)
+
+
+def test_schedules_follow_neurogyms_sequences():
+    from taskspec.neurogym_compat import (
+        RandomBlockSchedule,
+        RandomSchedule,
+        SequentialBlockSchedule,
+        SequentialSchedule,
+    )
+
+    sequential = SequentialSchedule(3)  # i starts at 0: the first call moves on, as NeuroGym's
+    assert [sequential() for _ in range(5)] == [1, 2, 0, 1, 2] and sequential.total_count == 5
+    blocks = SequentialBlockSchedule(3, block_lens=[2, 1, 3])
+    assert [blocks() for _ in range(8)] == [0, 0, 1, 2, 2, 2, 0, 0]  # block i lasts block_lens[i] calls
+    random = RandomSchedule(4)
+    random.seed(0)
+    drawn = [random() for _ in range(400)]
+    assert all(a != b for a, b in zip(drawn, drawn[1:], strict=False)) and set(drawn) == {0, 1, 2, 3}
+    random.reset()
+    random.seed(0)
+    assert [random() for _ in range(400)] == drawn
+    random_blocks = RandomBlockSchedule(3, block_lens=[2, 2, 2])
+    random_blocks.seed(1)
+    runs = [len(list(run)) for _, run in itertools.groupby(random_blocks() for _ in range(61))]
+    assert runs[1:-1] == [2] * (len(runs) - 2)  # whole blocks of two, never the same condition twice in a row
+    with pytest.raises(ValueError, match="one per condition"):
+        RandomBlockSchedule(3, block_lens=[5, 5])
+
+
+def test_schedule_envs_runs_a_neurogym_schedule_object():
+    from taskspec.neurogym_compat import RandomSchedule
+    from taskspec.wrappers import ScheduleEnvs
+
+    def run(seed):
+        envs = [taskspec.make(name) for name in ("yang19.dm1", "yang19.dm2", "yang19.go")]
+        env = ScheduleEnvs(envs, schedule=RandomSchedule(len(envs)), env_input=True)
+        env.reset(seed=seed)
+        chosen = []
+        for _ in range(12):
+            env.new_trial()
+            ob, *_ = env.step(0)  # fixate: the trial goes on, its rule input names the task
+            assert int(np.argmax(ob[-3:])) == env.i_env
+            chosen.append(env.i_env)
+        return chosen
+
+    chosen = run(3)
+    assert all(a != b for a, b in zip(chosen, chosen[1:], strict=False)) and set(chosen) == {0, 1, 2}
+    assert run(3) == chosen  # reset(seed=...) seeds the schedule object
+
+
+def test_neurogym_ids_name_the_bundled_tasks():
+    import gymnasium
+
+    assert taskspec.make("GoNogo-v0").task_name == taskspec.make("GoNogo").task_name == "GoNogo"
+    assert taskspec.make("yang19.dm1-v0").task_name == taskspec.make("yang19.dm1").task_name
+    assert gymnasium.make("taskspec/yang19.dm1-v0").spec.id == "taskspec/yang19.dm1-v0"
+    with pytest.raises(gymnasium.error.UnregisteredEnv):
+        gymnasium.make("taskspec/GoNogo-v99")
+
+
+def test_a_registered_annubes_id_takes_neurogyms_session(tmp_path):
+    import gymnasium
+
+    env_id = taskspec.register("NgAnnubesSession-v0", "AnnubesEnv")
+    env = gymnasium.make(env_id, session={"v": 0.3, "a": 0.7}, catch_prob=0.5)
+    assert env.unwrapped.params["p_visual"] == pytest.approx(0.3)

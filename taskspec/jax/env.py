@@ -1,9 +1,11 @@
 """A compiled task as a gymnax-style environment: pure `reset` and `step`, jit- and vmap-able.
 
-`JaxEnv` follows gymnax's `Environment` interface (`reset(key, params) -> (obs, state)`,
-`step(key, state, action, params) -> (obs, state, reward, done, info)`, `default_params`,
-`observation_space(params)`, `action_space(params)`), so code written for gymnax envs, such
-as PureJaxRL's training loops, runs a taskspec task unchanged. It does not import gymnax.
+`JaxEnv` follows gymnax 1.0's `Environment` interface (`reset(key, params) -> (obs, state)`,
+`step(key, state, action, params) -> (obs, state, reward, terminated, truncated, info)`, the
+`reset_env`/`step_env` split, `default_params` with `max_steps_in_episode`, and gymnax's space
+classes from `observation_space(params)`/`action_space(params)`), so gymnax's wrappers and the
+libraries built on them run a taskspec task unchanged. It needs gymnax only for those space
+classes, and only when gymnax is installed (spaces.py).
 
 Timing contract, as the NumPy env: `reset` returns ob[0]; `step(a)` judges `a` against step k
 (reward, `info["gt"]` and `info["period"]` refer to k) and returns ob[k+1], or ob[0] of the
@@ -34,6 +36,7 @@ from ..runtime.source import TrialSource
 from . import flow
 from . import functions as fn
 from .bounds import EPSILON, longest_trial, period_limits
+from .gymnax_compat import FIVE_VALUE_STEP
 from .spaces import Box, Discrete
 
 if TYPE_CHECKING:
@@ -42,9 +45,12 @@ if TYPE_CHECKING:
 
 @dataclasses.dataclass(frozen=True)
 class EnvParams:
-    """What may change between calls without recompiling: the reward values, by name."""
+    """What may change between calls without recompiling: the reward values, by name, and gymnax's
+    time limit: `step` reports `truncated` when an episode reaches that many steps (None: the env's
+    own default, `JaxEnv.max_steps_in_episode`)."""
 
     rewards: dict[str, Any]
+    max_steps_in_episode: Any = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,9 +70,10 @@ class EnvState:
     choice: jax.Array  # the action that ended the trial or made it goto a period (-1: none yet)
     choice_t: jax.Array  # its time in ms (-1: none)
     history: dict[str, jax.Array]  # last_performance, ..., trials_done; empty unless session variables read them
+    time: Any = np.int32(0)  # steps into the episode, for gymnax's time limit (set by step_env and reset_env)
 
 
-jax.tree_util.register_dataclass(EnvParams, data_fields=["rewards"], meta_fields=[])
+jax.tree_util.register_dataclass(EnvParams, data_fields=["rewards", "max_steps_in_episode"], meta_fields=[])
 jax.tree_util.register_dataclass(
     EnvState,
     data_fields=[
@@ -82,6 +89,7 @@ jax.tree_util.register_dataclass(
         "choice",
         "choice_t",
         "history",
+        "time",
     ],  # fmt: skip
     meta_fields=[],
 )
@@ -93,6 +101,7 @@ except ValueError:  # already registered (the module was imported again)
     pass
 
 _FUNCTIONS: dict[Any, types.SimpleNamespace] = {}
+SESSION_TRIALS = 100  # a continuing task's default episode (gymnax's time limit): this many of its longest trials
 
 
 def _no_session(_rng: Any, _c: Any) -> dict[str, Any]:
@@ -184,11 +193,17 @@ class JaxEnv(flow.ContingentPlay, TrialSource[jax.Array]):
         names = numpy_env.action_space.name  # type: ignore[attr-defined]
         self._factors = weights.group_factors(self._loss, names, self.n_act)
 
-    # ----- gymnax's interface -----
+    # ----- gymnax 1.0's interface -----
 
     @property
     def default_params(self) -> EnvParams:
-        return EnvParams({k: jnp.float32(v) for k, v in self.rewards.items()})
+        return EnvParams({k: jnp.float32(v) for k, v in self.rewards.items()}, self.max_steps_in_episode)
+
+    @property
+    def max_steps_in_episode(self) -> int:
+        """The default time limit: with `episode: trial` the longest trial (a trial is never cut short),
+        else SESSION_TRIALS trials' worth of steps of the continuing session."""
+        return self.max_steps if self.episodic else SESSION_TRIALS * self.max_steps
 
     @property
     def num_actions(self) -> int:
@@ -204,21 +219,51 @@ class JaxEnv(flow.ContingentPlay, TrialSource[jax.Array]):
 
     def reset(self, key: jax.Array, params: EnvParams | None = None) -> tuple[jax.Array, EnvState]:
         """A new session and its first trial: (ob[0], state)."""
+        return self.reset_env(key, self.default_params if params is None else params)
+
+    def step(self, key: jax.Array, state: EnvState, action: Any, params: EnvParams | None = None) -> tuple[Any, ...]:
+        """gymnax's step: `step_env`, then gymnax's time limit. `terminated` marks the last step of a
+        trial with `episode: trial`; `truncated` marks the step at which the episode reaches
+        `max_steps_in_episode` steps without terminating. Either way the session goes on, as trials
+        do inside `step_env` (gymnax's auto-reset; `reset` starts a new session): the next episode
+        starts at the returned observation, which is also `info["final_observation"]`. Returns
+        gymnax 1.0's six values, or gymnax 0.0.x's five (`done` = terminated or truncated) when that
+        gymnax is installed (gymnax_compat.py)."""
+        params = self.default_params if params is None else params
+        obs, new_state, reward, terminated, info = self.step_env(key, state, action, params)
+        truncated = jnp.logical_and(self.is_truncated(new_state, params), jnp.logical_not(terminated))
+        new_state = dataclasses.replace(new_state, time=jnp.where(truncated, 0, new_state.time).astype(jnp.int32))
+        info = {**info, "terminated": terminated, "truncated": truncated, "final_observation": obs}
+        if FIVE_VALUE_STEP:
+            return obs, new_state, reward, jnp.logical_or(terminated, truncated), info
+        return obs, new_state, reward, terminated, truncated, info
+
+    def is_truncated(self, state: EnvState, params: EnvParams) -> jax.Array:
+        """Whether the episode has reached its time limit (gymnax's `state.time >= max_steps_in_episode`)."""
+        limit = self.max_steps_in_episode if params.max_steps_in_episode is None else params.max_steps_in_episode
+        return jnp.asarray(state.time >= limit)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> JaxEnv:
+        """The env itself: it holds no state that a copy could change (only caches of compiled
+        functions), as a jitted function is its own copy. Libraries that deep-copy their
+        configuration (rejax) then keep using the same compiled task."""
+        return self
+
+    def reset_env(self, key: jax.Array, params: EnvParams) -> tuple[jax.Array, EnvState]:
+        """A new session and its first trial: (ob[0], state)."""
         constants = self._scope(params)
 
         def draw(rng: fn.Uniforms) -> tuple[jax.Array, EnvState]:
             state = self._new_trial(rng, self._fns.session_init(rng, constants), self._first_history(), constants)
-            return self._observe(rng, state, constants), state
+            return self._observe(rng, state, constants), dataclasses.replace(state, time=jnp.int32(0))
 
         return self._drawn(key, "reset", draw)  # type: ignore[no-any-return]
 
-    reset_env = reset
-
-    def step(
-        self, key: jax.Array, state: EnvState, action: Any, params: EnvParams | None = None
+    def step_env(
+        self, key: jax.Array, state: EnvState, action: Any, params: EnvParams
     ) -> tuple[jax.Array, EnvState, jax.Array, jax.Array, dict[str, Any]]:
         """Judge `action` against the current step; returns the next observation (the next trial's
-        first when this one ended: trials follow each other here, gymnax's auto-reset)."""
+        first when this one ended: trials follow each other here) and whether the episode terminated."""
         constants = self._scope(params)
         action = self._action(action)
         going_on, reward, ended, outcome = self._transition(state, action, constants)
@@ -232,6 +277,7 @@ class JaxEnv(flow.ContingentPlay, TrialSource[jax.Array]):
 
         obs, new_state = self._drawn(key, "step", draw)
         done = ended if self.episodic else jnp.asarray(False)
+        new_state = dataclasses.replace(new_state, time=jnp.where(done, 0, state.time + 1).astype(jnp.int32))
         info = {
             "gt": self._target(state, constants, k),
             "period": self._period_id(state, k),
@@ -241,8 +287,6 @@ class JaxEnv(flow.ContingentPlay, TrialSource[jax.Array]):
             "discount": 1.0 - done.astype(jnp.float32),
         }
         return obs, new_state, reward.astype(jnp.float32), done, info
-
-    step_env = step
 
     def _transition(
         self, state: EnvState, action: Any, constants: dict[str, Any]
