@@ -95,7 +95,9 @@ jax.tree_util.register_dataclass(
 )
 try:  # trial batches leave `jit` as the same Batch the NumPy backend returns
     jax.tree_util.register_dataclass(
-        Batch, data_fields=["ob", "gt", "length", "variables", "start", "end", "period_id", "weight"], meta_fields=[]
+        Batch,
+        data_fields=["ob", "gt", "length", "variables", "start", "end", "period_id", "weight", "regression"],
+        meta_fields=[],
     )
 except ValueError:  # already registered (the module was imported again)
     pass
