@@ -22,3 +22,12 @@ def test_ci_runs_the_readme_code_checks_after_the_main_suite():
     checks = re.findall(r"^ruff check .*$", readme, flags=re.M)
     assert len(checks) == 1 and "mypy taskspec" in checks[0] and "ruff format --check" in checks[0]
     assert checks[0] in ci and ci.index(checks[0]) > ci.index("python -m pytest -q\n")
+
+
+def test_ci_runs_the_readme_jax_library_commands_after_the_main_suite():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    commands = re.findall(r"^(?:test -d \.venv-(?:gymnax|jaxrl)|\.venv-(?:gymnax|jaxrl)/bin/python).*$", readme, flags=re.M)
+    assert len(commands) == 4
+    for command in commands:
+        assert command in ci and ci.index(command) > ci.index("python -m pytest -q\n")
