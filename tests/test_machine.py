@@ -93,6 +93,8 @@ def test_next_step_follows_the_rules_by_hand() -> None:
 class _Rules:
     """Rules of a toy task: reward 1 and the end of the trial when the action is 1; timeout reward -1."""
 
+    moves = False  # no state variables
+
     def __init__(self, xp):  # type: ignore[no-untyped-def]
         self.xp = xp
 

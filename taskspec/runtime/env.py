@@ -626,8 +626,6 @@ class ArrayRules:
         self.hooks = (env._state_next_all, env._judge_all, env._until_all, env._timeout_all, env._add_state_inputs_all)
 
     def state_next(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
-        if not self.moves:
-            return states
         if self.reads_performance:
             states = {**states, "performance": performance}
         return self.call(self.hooks[0], action, target, t, self.variables, self.start, self.end, states)

@@ -27,6 +27,8 @@ NONE = -1  # no period: a step after no jump
 class Rules(Protocol):
     """A backend's compiled rules of one task, evaluated for every env at once."""
 
+    moves: bool  # whether the task has state variables the action moves (else `state_next` is not called)
+
     def state_next(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
         """State variables after the action moved them."""
 
@@ -81,9 +83,7 @@ class Step:
 
 def anywhere(xp: Any, mask: Any) -> bool:
     """Whether any env needs a piece of work: always, under JAX (traced values have no truth)."""
-    if xp is not np:
-        return True
-    return bool(mask.any()) if type(mask) is np.ndarray else bool(mask)
+    return bool(mask.any()) if xp is np else True
 
 
 def per_env(xp: Any, value: Any, n: int, dtype: Any) -> Any:
@@ -115,7 +115,8 @@ def step(
     interactive: bool,
 ) -> Step:
     """One step of `n` envs: the action moves the state, the rules judge it, the trial goes on or ends."""
-    states = rules.state_next(action, target, at.t, states, performance)
+    if rules.moves:
+        states = rules.state_next(action, target, at.t, states, performance)
     outcome = rules.judge(action, target, at.t, states, performance)
     reward, end = per_env(xp, outcome.reward, n, float), per_env(xp, outcome.end, n, bool)
     performance = kept(xp, performance, outcome.performance)

@@ -229,7 +229,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._length = np.zeros(n, np.int64)  # the steps of each env's current trial
         # what the step machine reads: the rules over these arrays, and period bounds in steps
         self._rules = self.env.array_rules(self._vars, self._start, self._end)
-        self._steps_start, self._steps_stop = _InSteps(self._start, self.env.dt), _InSteps(self._end, self.env.dt)
+        steps_start, steps_stop = _InSteps(self._start, self.env.dt), _InSteps(self._end, self.env.dt)
+        self._at = machine.Position(None, None, None, steps_start, steps_stop, self._length)
         return {
             "ob": np.zeros((n, q, steps, batch.ob.shape[2]), np.float32),
             "gt": np.zeros((n, q, steps, *batch.gt.shape[2:]), batch.gt.dtype),
@@ -303,7 +304,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         index = self._index  # where each sub-env is: computed when its observation was returned
         target, period = self._take("gt", index), self._take("period", index)
         t = k * env.dt
-        at = machine.Position(k, t, period, self._steps_start, self._steps_stop, self._length)
+        at = self._at  # where each env is, updated in place (the bounds and lengths are arrays updated in place)
+        at.k, at.t, at.period = k, t, period
         with np.errstate(all="ignore"):  # rules are evaluated for every env, also where they do not apply
             done = machine.step(
                 np, self._flow, self._rules, at, actions, target, self.performance, self._st, self.num_envs,
