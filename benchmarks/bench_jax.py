@@ -5,7 +5,7 @@ Run: python benchmarks/bench_jax.py [--tasks NAME ...] [--sizes 1024 4096 65536]
 For each task and number of envs N: env-steps/s of `jax.jit(jax.vmap(env.step))` driven by a
 `lax.scan` of 100 steps inside one compiled call (PureJaxRL's way of running envs), with random
 actions drawn beforehand (a key per env is split at each step, as gymnax's API needs), against
-env-steps/s of the NumPy native vector env (`taskspec.vector.TrialVectorEnv`) with random actions;
+env-steps/s of the NumPy native vector env (`taskspec.rl.vector.TrialVectorEnv`) with random actions;
 then trial generation (`env.generate` under `jit` against `taskspec.generate_trials`) in
 timesteps/s. Compile time is excluded (printed separately) and every rate is the best of three
 windows. It prints the device JAX runs on.
@@ -28,7 +28,7 @@ import numpy as np
 import taskspec
 import taskspec.jax as tj
 from taskspec import SpecError
-from taskspec.vector import TrialVectorEnv
+from taskspec.rl.vector import TrialVectorEnv
 
 # NeuroGym 2.3.1 env.step with random actions, steps/s, on the standard 2-core machine (reference table).
 NEUROGYM_STEP = {

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 import taskspec
-from taskspec.distributed import write_shard
-from taskspec.export import SHARD_BLOCK, write_npz, write_parquet
+from taskspec.data.export import SHARD_BLOCK, write_npz, write_parquet
+from taskspec.rl.distributed import write_shard
 
 
 def timed(fn) -> float:
@@ -53,7 +53,7 @@ def main() -> None:
         except ImportError:
             print("  Ray tasks: skipped, Ray is not installed (pip install 'taskspec[ray]')")
             return
-        from taskspec.distributed import export_shards
+        from taskspec.rl.distributed import export_shards
 
         os.environ.setdefault("RAY_AUTH_MODE", "disabled")
         ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)

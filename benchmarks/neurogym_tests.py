@@ -119,10 +119,10 @@ MODULES = {
     ),
     "neurogym/utils/data.py": "from taskspec import Dataset\n",
     "neurogym/utils/logging.py": "import logging\n\nlogger = logging.getLogger('neurogym')\n",
-    "neurogym/utils/ngym_random.py": "from taskspec.neurogym_compat import TruncExp\n",
-    "neurogym/utils/plotting.py": "from taskspec.neurogym_compat import plot_env\n",
+    "neurogym/utils/ngym_random.py": "from taskspec.tools.neurogym_compat import TruncExp\n",
+    "neurogym/utils/plotting.py": "from taskspec.tools.neurogym_compat import plot_env\n",
     "neurogym/utils/scheduler.py": (
-        "from taskspec.neurogym_compat import (RandomBlockSchedule, RandomSchedule, SequentialBlockSchedule,"
+        "from taskspec.tools.neurogym_compat import (RandomBlockSchedule, RandomSchedule, SequentialBlockSchedule,"
         " SequentialSchedule)\n"
     ),
     "neurogym/utils/spaces.py": "from taskspec.runtime import NamedBox as Box, NamedDiscrete as Discrete\n",

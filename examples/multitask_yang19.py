@@ -8,7 +8,7 @@ uniformly, their observations aligned column for column (the family shares one s
 names), a one-hot rule input (group `rule`) telling the network which task it is doing, and
 the loss weights the specs declare (`loss:`: Yang et al.'s cost mask, with 0 for the first
 100 ms and for 100 ms after the go cue, 5 for the response, and the fixation output counted
-twice). The network is trained with Yang's loss (`taskspec.losses.yang_loss`: the cost mask
+twice). The network is trained with Yang's loss (`taskspec.data.losses.yang_loss`: the cost mask
 multiplies the error before squaring, so the response counts 25 times and the fixation output
 4 times) on a one-hot of the ground truth; these are NeuroGym's versions of his tasks, with
 class labels (`examples/train_yang19_paper.py` trains on his own tasks and targets). At the
@@ -26,8 +26,8 @@ import torch
 from torch import nn
 
 import taskspec
-from taskspec.losses import yang_loss
-from taskspec.multitask import TaskMix
+from taskspec.data.losses import yang_loss
+from taskspec.data.multitask import TaskMix
 
 
 class Net(nn.Module):

@@ -13,7 +13,7 @@ import argparse
 import numpy as np
 
 import taskspec
-from taskspec.plot import pyplot
+from taskspec.tools.plot import pyplot
 
 
 def run(trials: int, seed: int = 0, threshold: float = 12.0) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,7 @@ At the decision step the observation is the same whatever the cue was, so a poli
 only the current observation is right half the time at best, however long it trains. The
 script computes that bound from the task itself (the best fixed action for each observation
 seen at decision time, counted over seeded trials) rather than assuming it, trains
-RecurrentPPO on `taskspec.sb3.VecEnv` (one episode per trial, so the LSTM starts afresh with
+RecurrentPPO on `taskspec.rl.sb3.VecEnv` (one episode per trial, so the LSTM starts afresh with
 each trial), scores it greedily on new seeded trials and exits 0 only if its performance
 beats the bound by at least MARGIN.
 """
@@ -25,7 +25,7 @@ import numpy as np
 from sb3_contrib import RecurrentPPO
 
 import taskspec
-from taskspec.sb3 import VecEnv
+from taskspec.rl.sb3 import VecEnv
 
 SPEC = """
 task: CueDelayChoice

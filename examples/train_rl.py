@@ -3,7 +3,7 @@
     pip install torch==2.13.0 stable-baselines3     # or: pip install 'taskspec[rl]' after torch
     python examples/train_rl.py [--steps 60000] [--seed 0]
 
-Training runs on `taskspec.sb3.VecEnv`, the native vector env in SB3's protocol; the script
+Training runs on `taskspec.rl.sb3.VecEnv`, the native vector env in SB3's protocol; the script
 first measures, in the same run, env steps per second through SB3's interface for it and for
 SB3's usual `DummyVecEnv` of single envs (`make_vec_env`), with 64 envs and random actions.
 
@@ -26,7 +26,7 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.env_util import make_vec_env
 
 import taskspec  # noqa: F401 - registers taskspec/ envs
-from taskspec.sb3 import VecEnv
+from taskspec.rl.sb3 import VecEnv
 
 ENV_ID = "taskspec/PerceptualDecisionMaking-v0"
 
@@ -59,7 +59,7 @@ def steps_per_second(env, seconds: float = 2.0) -> float:
 
 
 def throughput(num_envs: int = 64, seconds: float = 2.0) -> dict[str, float]:
-    return {"taskspec.sb3.VecEnv": steps_per_second(VecEnv("PerceptualDecisionMaking", num_envs, seed=0), seconds),
+    return {"taskspec.rl.sb3.VecEnv": steps_per_second(VecEnv("PerceptualDecisionMaking", num_envs, seed=0), seconds),
             "DummyVecEnv": steps_per_second(make_vec_env(ENV_ID, n_envs=num_envs, seed=0), seconds)}
 
 
@@ -86,7 +86,7 @@ def main() -> None:
     rates = throughput()
     for name, rate in rates.items():
         print(f"{name:>20}: {rate:12,.0f} env steps/s (64 envs, random actions)")
-    print(f"{'':>20}  {rates['taskspec.sb3.VecEnv'] / rates['DummyVecEnv']:.1f}x with the native vector env")
+    print(f"{'':>20}  {rates['taskspec.rl.sb3.VecEnv'] / rates['DummyVecEnv']:.1f}x with the native vector env")
     start = time.perf_counter()
     model = train(args.steps, args.seed)
     print(f"trained {args.steps} steps in {time.perf_counter() - start:.0f} s")

@@ -3,7 +3,7 @@
     pip install torch==2.13.0     # the CPU build on these machines; or: pip install 'taskspec[torch]'
     python examples/train_supervised.py [--steps 1500] [--seed 0]
 
-Batches come from `taskspec.torch_data.TorchDataset` (trials back to back, NeuroGym's
+Batches come from `taskspec.data.torch_data.TorchDataset` (trials back to back, NeuroGym's
 layout); the network is scored on fresh trials from `taskspec.generate_trials` by its choice
 at each trial's last (decision) step, per coherence level.
 """
@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 import taskspec
-from taskspec.torch_data import TorchDataset
+from taskspec.data.torch_data import TorchDataset
 
 TASK = "PerceptualDecisionMaking"
 

@@ -9,10 +9,10 @@ recurrent noise N(0, 0.05 sqrt(2 / alpha)), W_in ~ N(0, 1 / 85), W_rec = 0.5 x a
 orthogonal matrix, a sigmoid readout of 33 units (fixation, 32 ring units), Adam with learning
 rate 1e-3, batches of 64 trials of one rule each (rules drawn at random, contextdm1 and contextdm2
 five times as often, as in his experiment.py), his regression targets (`batch.regression`) and his
-loss, the cost mask multiplying the error before squaring (`taskspec.losses.yang_loss`).
+loss, the cost mask multiplying the error before squaring (`taskspec.data.losses.yang_loss`).
 
 Every `--eval-every` trials, each rule is scored on `--eval-trials` new trials with Yang's
-get_perf (`taskspec.losses.yang_performance`); training stops when every rule reaches
+get_perf (`taskspec.data.losses.yang_performance`); training stops when every rule reaches
 `--target` (Yang trains to a criterion, up to 1e7 trials) or after `--minutes` of wall time or
 `--max-trials` trials. The log (JSON, `--log`) and the learning curve (PNG, `--figure`) are
 rewritten after every evaluation.
@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 import taskspec
-from taskspec.losses import last_steps, target_angle, yang_loss, yang_performance
+from taskspec.data.losses import last_steps, target_angle, yang_loss, yang_performance
 
 RULES = (
     "fdgo",

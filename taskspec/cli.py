@@ -29,7 +29,7 @@ from taskspec.compiler.loader import parse_value
 from taskspec.compiler.models import TaskSpec
 from taskspec.errors import did_you_mean
 from taskspec.library import generated_warning_text, spec_files
-from taskspec.lint import check_rollout
+from taskspec.tools.lint import check_rollout
 
 
 class UsageError(ValueError):
@@ -277,7 +277,7 @@ def _cmd_dataset(args: argparse.Namespace) -> int:
     """Trials to disk for training elsewhere: streamed in chunks, so a million trials fit in little memory."""
     import time
 
-    from .export import plan, write_npz, write_parquet
+    from .data.export import plan, write_npz, write_parquet
 
     overrides = _parse_sets(args.set)
     env = taskspec.load(args.task)(**overrides)
@@ -348,7 +348,7 @@ def _dataset_advice(exc: taskspec.SpecError) -> taskspec.SpecError:
 
 def _cmd_new(args: argparse.Namespace) -> int:
     """A starting spec that validates, so authors change a working task instead of a blank page."""
-    from .scaffold import new_spec
+    from .tools.scaffold import new_spec
 
     try:
         text = new_spec(args.name, args.from_task)

@@ -26,7 +26,7 @@ def _matplotlib() -> None:
 def cmd_plot(args: argparse.Namespace, parse_sets: Callable[[list[str]], dict[str, Any]]) -> int:
     """One figure of a rollout: observations, ground truth, actions, rewards, periods."""
     _matplotlib()
-    from .plot import save_plot
+    from .tools.plot import save_plot
 
     output, params, reads = Path(args.output), parse_sets(args.set) or None, spec_files(args.task)
     check_output(args.output, reads)  # before the rollout
@@ -41,8 +41,8 @@ def cmd_plot(args: argparse.Namespace, parse_sets: Callable[[list[str]], dict[st
 
 def cmd_psychometric(args: argparse.Namespace, parse_sets: Callable[[list[str]], dict[str, Any]]) -> int:
     """Choice probability against a signed stimulus variable, for a ground-truth policy with decision noise."""
-    from . import analysis
     from .library import load_spec
+    from .tools import analysis
 
     if args.output:  # refused before the rollout and the fit, not after them
         check_output(Path(args.output), spec_files(args.task))

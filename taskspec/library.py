@@ -662,9 +662,9 @@ def _register(env_id: str, kwargs: dict[str, Any]) -> None:
         id=env_id,
         entry_point=_ENTRY_POINT,
         kwargs=kwargs,
-        vector_entry_point="taskspec.vector:make_vector",
+        vector_entry_point="taskspec.rl.vector:make_vector",
         disable_env_checker=True,
         order_enforce=False,
     )
-    for listener in registration_listeners:  # taskspec.rllib_registry: RLlib's env runners find the id in Ray Tune
+    for listener in registration_listeners:  # taskspec.rl.rllib_registry: RLlib's env runners find the id in Ray Tune
         listener(env_id, kwargs)

@@ -13,7 +13,7 @@ import pytest
 
 import taskspec
 from taskspec import InvalidAction
-from taskspec.vector import SteppedVectorEnv, TrialVectorEnv
+from taskspec.rl.vector import SteppedVectorEnv, TrialVectorEnv
 
 # A continuous task with a state variable moved by the action and shown in the observation:
 # a NaN reaching the state would poison every later step.

@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import taskspec  # noqa: E402
-from taskspec.analysis import (  # noqa: E402
+from taskspec.tools.analysis import (  # noqa: E402
     _cdf,
     chronometric,
     model_choices,
@@ -151,7 +151,7 @@ def test_plot_psychometric():
 
 
 def test_accumulating_agent_gives_a_chronometric_curve_on_the_reaction_time_task():
-    from taskspec import analysis
+    from taskspec.tools import analysis
 
     choices = analysis.rollout_choices("PerceptualDecisionMakingRT", "coh", trials=800, seed=3, policy="accumulate")
     chrono = analysis.chronometric(choices.x, choices.choice_time)

@@ -67,7 +67,7 @@ def test_absurd_sizes_are_refused_before_allocating(refusals, case, arguments):
 
 def test_a_result_that_outgrows_the_budget_as_trials_are_drawn_is_refused_between_chunks(monkeypatch):
     """The first check assumes one step per trial; the real trials are longer, which the next check sees."""
-    from taskspec import budgets
+    from taskspec.data import budgets
 
     monkeypatch.setattr(budgets, "MAX_BATCH_BYTES", 40 << 20)  # 40 MiB: PerceptualDecisionMaking trials are 22 steps
     start = time.perf_counter()

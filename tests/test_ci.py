@@ -27,7 +27,8 @@ def test_ci_runs_the_readme_code_checks_after_the_main_suite():
 def test_ci_runs_the_readme_jax_library_commands_after_the_main_suite():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
-    commands = re.findall(r"^(?:test -d \.venv-(?:gymnax|jaxrl)|\.venv-(?:gymnax|jaxrl)/bin/python).*$", readme, flags=re.M)
+    venvs = r"\.venv-(?:gymnax|jaxrl)"
+    commands = re.findall(rf"^(?:test -d {venvs}|{venvs}/bin/python).*$", readme, flags=re.M)
     assert len(commands) == 4
     for command in commands:
         assert command in ci and ci.index(command) > ci.index("python -m pytest -q\n")

@@ -268,7 +268,7 @@ def test_insert_and_remove_in_a_spec_without_parent_are_located_errors(tmp_path)
 
 
 def test_modcog_and_yang19_tasks_line_up_in_one_mixed_batch():
-    from taskspec.multitask import TaskMix
+    from taskspec.data.multitask import TaskMix
 
     mix = TaskMix(["yang19.go", "modcog.goseqr", "modcog.dmsintl", "modcog.dlydm1seql"])
     batch = taskspec.generate_trials(mix, 16, seed=0)

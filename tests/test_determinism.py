@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import taskspec
-from taskspec.dataset import Dataset
+from taskspec.data.dataset import Dataset
 
 SESSION_TASKS = [name for name in taskspec.list_tasks() if taskspec.load(name).session_variables]
 

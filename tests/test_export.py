@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import taskspec
-import taskspec.export
+import taskspec.data.export
 from taskspec.cli import main
-from taskspec.dataset import shard_blocks
+from taskspec.data.dataset import shard_blocks
 
 
 def test_dataset_command_writes_trials_and_manifest(tmp_path, capsys):
@@ -63,7 +63,7 @@ def _equal_batches(a, b):
 
 
 def _cat(parts):
-    from taskspec.dataset import concatenate
+    from taskspec.data.dataset import concatenate
 
     return concatenate(parts)
 
@@ -123,7 +123,7 @@ def test_parquet_export_one_row_per_trial_with_manifest(tmp_path, capsys):
         assert not ob.reshape(longest, 5)[n:].any()  # zeros on padding
         np.testing.assert_array_equal(frame["gt"][i][:n], expected.gt[i, :n])
         assert frame["end_decision"][i] == n
-    assert taskspec.export.read_manifest(out) == manifest
+    assert taskspec.data.export.read_manifest(out) == manifest
     ob_type = table.schema.field("ob").type
     assert (ob_type.extension_name, ob_type.shape) == ("arrow.fixed_shape_tensor", [longest, 5])
 
@@ -159,7 +159,7 @@ def test_cli_shard_errors(tmp_path, capsys):
 def test_npz_is_stored_uncompressed_and_loads_lazily(tmp_path):
     import zipfile
 
-    from taskspec.export import load_npz
+    from taskspec.data.export import load_npz
 
     out = tmp_path / "pdm.npz"
     assert main(["dataset", "PerceptualDecisionMaking", "-n", "5000", "-o", str(out), "--seed", "2", "--quiet"]) == 0
@@ -174,7 +174,7 @@ def test_npz_is_stored_uncompressed_and_loads_lazily(tmp_path):
 def test_progress_bar_only_on_a_terminal():
     import io
 
-    from taskspec.export import Progress
+    from taskspec.data.export import Progress
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -194,7 +194,7 @@ def test_read_parquet_gives_back_the_padded_batch_that_was_written(tmp_path):
     out = tmp_path / "ibl.parquet"
     assert main(["dataset", "perceptualdecisionmaking.ibl20", "-n", "1500", "-o", str(out), "--seed", "5",
                  "--quiet"]) == 0
-    read = taskspec.export.read_parquet(out)
+    read = taskspec.data.export.read_parquet(out)
     written = taskspec.generate_trials("perceptualdecisionmaking.ibl20", 1500, seed=5, chunk_size=8192)
     for name in ("ob", "gt", "length", "period_id"):
         got, want = getattr(read, name), getattr(written, name)
@@ -229,7 +229,7 @@ def test_shards_are_equal_whatever_the_block_size(tmp_path):
                      "--shard", f"{i}/3", "--quiet"]) == 0
     assert [pq.read_metadata(tmp_path / f"part{i}.parquet").num_rows for i in range(3)] == [333, 334, 334]
     whole = taskspec.generate_trials("GoNogo", 1001, seed=1, shard=(0, 1))
-    _equal_batches(taskspec.export.read_parquet(tmp_path), whole)  # the folder of shards, in order
+    _equal_batches(taskspec.data.export.read_parquet(tmp_path), whole)  # the folder of shards, in order
 
 
 def test_a_few_trials_of_a_long_task_export_in_small_chunks(tmp_path):

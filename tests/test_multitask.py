@@ -1,4 +1,4 @@
-"""Task mixes (taskspec.multitask), loss weights (the spec's `loss:`), ScheduleEnvs with Dataset, MixVectorEnv."""
+"""Task mixes (taskspec.data.multitask), loss weights (the spec's `loss:`), ScheduleEnvs with Dataset, MixVectorEnv."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import taskspec
-from taskspec.multitask import TaskMix, family
-from taskspec.multitask_vector import MixVectorEnv
+from taskspec.data.multitask import TaskMix, family
+from taskspec.rl.multitask_vector import MixVectorEnv
 from taskspec.wrappers import ScheduleEnvs
 
 PAIR = ["yang19.go", "yang19.dm1"]

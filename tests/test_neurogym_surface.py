@@ -233,7 +233,7 @@ def test_the_trial_wrapper_of_the_docs_runs():
 
 
 def test_plot_env_takes_neurogyms_arguments(tmp_path):
-    from taskspec.neurogym_compat import plot_env
+    from taskspec.tools.neurogym_compat import plot_env
 
     env = taskspec.make(PDM, **SHORT)
     fig = plot_env(env, num_trials=2, def_act=np.zeros_like(env.action_space.sample()))
@@ -258,7 +258,7 @@ def test_plot_env_takes_neurogyms_arguments(tmp_path):
 
 
 def test_trunc_exp_is_seeded_and_stays_in_its_bounds():
-    from taskspec.neurogym_compat import TruncExp
+    from taskspec.tools.neurogym_compat import TruncExp
 
     te = TruncExp(100, vmin=50, vmax=400)
     te.seed(0)
@@ -274,7 +274,7 @@ def test_trunc_exp_is_seeded_and_stays_in_its_bounds():
 
 
 def test_schedules_follow_neurogyms_sequences():
-    from taskspec.neurogym_compat import (
+    from taskspec.tools.neurogym_compat import (
         RandomBlockSchedule,
         RandomSchedule,
         SequentialBlockSchedule,
@@ -301,7 +301,7 @@ def test_schedules_follow_neurogyms_sequences():
 
 
 def test_schedule_envs_runs_a_neurogym_schedule_object():
-    from taskspec.neurogym_compat import RandomSchedule
+    from taskspec.tools.neurogym_compat import RandomSchedule
     from taskspec.wrappers import ScheduleEnvs
 
     def run(seed):

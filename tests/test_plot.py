@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import taskspec  # noqa: E402
-from taskspec.plot import POLICIES, group_ticks, plot_trials, pyplot, rollout, save_plot  # noqa: E402
+from taskspec.tools.plot import POLICIES, group_ticks, plot_trials, pyplot, rollout, save_plot  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

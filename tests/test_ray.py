@@ -17,7 +17,7 @@ ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'task
 pq = pytest.importorskip("pyarrow.parquet", reason="the shard export needs pyarrow")
 
 import taskspec  # noqa: E402
-import taskspec.distributed as td  # noqa: E402
+import taskspec.rl.distributed as td  # noqa: E402
 from taskspec.cli import main  # noqa: E402
 
 SPEC_TEXT = """
@@ -70,7 +70,7 @@ def _two_ppo_iterations(env, env_config=None, vectorize="vector_entry_point", ca
 def test_rllib_ppo_on_the_plain_gymnasium_id_reports_trial_returns(cluster):
     # No "taskspec:" prefix: the env runner (a process that never imported taskspec) finds the id in
     # Ray Tune's registry, where importing taskspec here put it (issue 22).
-    from taskspec.rllib_metrics import TrialMetrics
+    from taskspec.rl.rllib_metrics import TrialMetrics
 
     results = _two_ppo_iterations("taskspec/PerceptualDecisionMaking-v0", callbacks=TrialMetrics)
     runners = results[-1]["env_runners"]
@@ -97,7 +97,7 @@ def test_rllib_finds_the_ids_whichever_of_ray_and_taskspec_is_imported_first():
 
 
 def test_the_rllib_creator_builds_single_and_native_vector_envs():
-    from taskspec.rllib_registry import _ids, rllib_env
+    from taskspec.rl.rllib_registry import _ids, rllib_env
 
     registration = _ids["taskspec/PerceptualDecisionMaking-v0"]
     env = rllib_env(registration, {"sigma": 0.25})
@@ -148,7 +148,7 @@ def test_ray_tasks_export_the_same_shards_as_serial_runs(cluster, tmp_path):
 def test_export_shards_on_spec_text(cluster, tmp_path):
     paths = td.export_shards(None, 100, 0, tmp_path, shards=1, spec_text=SPEC_TEXT, sigma=0.0)
     table = pq.read_table(paths[0])
-    assert table.num_rows == 100 and taskspec.export.read_manifest(paths[0])["task"] == "TextTask"
+    assert table.num_rows == 100 and taskspec.data.export.read_manifest(paths[0])["task"] == "TextTask"
     with pytest.raises(ValueError, match=r"shards must be between 1 and the number of trials \(100\)"):
         td.export_shards(None, 100, 0, tmp_path, shards=101, spec_text=SPEC_TEXT)  # one shard would be empty
 
@@ -157,7 +157,7 @@ def test_ray_data_feeds_parquet_observations_to_torch(cluster, tmp_path):
     torch = pytest.importorskip("torch", reason="the torch extra is not installed")
     out = tmp_path / "pdm.parquet"
     assert main(["dataset", "PerceptualDecisionMaking", "-n", "200", "-o", str(out), "--seed", "2", "--quiet"]) == 0
-    written = taskspec.export.read_parquet(out)
+    written = taskspec.data.export.read_parquet(out)
     batches = list(ray.data.read_parquet(str(out)).iter_torch_batches(batch_size=64))
     assert [len(b["length"]) for b in batches] == [64, 64, 64, 8]
     ob = torch.cat([b["ob"] for b in batches])

@@ -49,7 +49,7 @@ def test_readme_registers_a_spec_file_in_one_call(tmp_path, monkeypatch):
     """The RL section's snippet, run as written on a spec file named as it names it."""
     import gymnasium as gym
 
-    from taskspec.vector import TrialVectorEnv
+    from taskspec.rl.vector import TrialVectorEnv
 
     snippet = next(block for block in re.findall(r"```python\n(.*?)```", README, flags=re.S)
                    if 'env_id = taskspec.register("my_task.yaml")' in block)

@@ -12,7 +12,7 @@ import pytest
 
 import taskspec
 from taskspec import SpecError
-from taskspec.vector import TrialVectorEnv
+from taskspec.rl.vector import TrialVectorEnv
 
 ROOT = Path(__file__).resolve().parent.parent
 GONOGO = (ROOT / "tasks" / "GoNogo.yaml").read_text()
@@ -109,7 +109,7 @@ def test_register_refuses_an_id_gymnasium_cannot_parse() -> None:
 # ----- issue 22: registrations are shared with Ray Tune's registry for RLlib's env runners -----
 
 def test_registrations_are_recorded_for_rllib_with_their_spec_text(tmp_path) -> None:
-    from taskspec.rllib_registry import _ids, rllib_env
+    from taskspec.rl.rllib_registry import _ids, rllib_env
 
     spec = tmp_path / "mine.yaml"
     spec.write_text(GONOGO.replace("task: GoNogo", "task: SharedGoNogo"))

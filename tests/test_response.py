@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import taskspec
-from taskspec.vector import TrialVectorEnv
+from taskspec.rl.vector import TrialVectorEnv
 
 OLD_RULES = {
     "PerceptualDecisionMaking": """

@@ -20,4 +20,4 @@ def test_short_ppo_run_beats_random():
 
 def test_the_native_vector_env_is_faster_through_sb3():
     rates = train_rl.throughput(num_envs=64, seconds=0.5)
-    assert rates["taskspec.sb3.VecEnv"] > 2 * rates["DummyVecEnv"], rates
+    assert rates["taskspec.rl.sb3.VecEnv"] > 2 * rates["DummyVecEnv"], rates

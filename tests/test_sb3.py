@@ -12,7 +12,7 @@ import taskspec
 pytest.importorskip("stable_baselines3", reason="the SB3 adapter needs stable-baselines3 (pip install 'taskspec[rl]')")
 from stable_baselines3 import A2C, PPO  # noqa: E402
 
-from taskspec.sb3 import VecEnv  # noqa: E402
+from taskspec.rl.sb3 import VecEnv  # noqa: E402
 
 
 def test_steps_equal_the_native_vector_env():

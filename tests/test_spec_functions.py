@@ -92,7 +92,7 @@ def test_mistakes_are_said_in_spec_terms(where, text, message):
 
 
 def test_the_vector_env_runs_the_helpers():
-    from taskspec.vector import TrialVectorEnv
+    from taskspec.rl.vector import TrialVectorEnv
 
     vec = TrialVectorEnv(taskspec.load_text(SPEC), 4)
     ob, _ = vec.reset(seed=2)

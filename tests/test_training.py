@@ -21,7 +21,7 @@ def test_short_training_run_reduces_the_loss():
 def test_torch_dataset_yields_tensors():
     import torch
 
-    from taskspec.torch_data import TorchDataset
+    from taskspec.data.torch_data import TorchDataset
 
     batches = list(TorchDataset("DelayMatchSample", batch_size=4, seq_len=40, seed=0, max_batches=3))
     assert len(batches) == 3

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import taskspec
-from taskspec.vector import SteppedVectorEnv, TrialVectorEnv, make_vector
+from taskspec.rl.vector import SteppedVectorEnv, TrialVectorEnv, make_vector
 
 
 def _ground_truth(vec):

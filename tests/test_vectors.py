@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import taskspec
-from taskspec.vector import make_vector
+from taskspec.rl.vector import make_vector
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANGE = str(ROOT / "examples" / "change_detection.yaml")

@@ -17,7 +17,7 @@ from taskspec import Dataset, Problem, SpecError
 torch = pytest.importorskip("torch", reason="the DataLoader tests need torch (pip install torch==2.13.0)")
 from torch.utils.data import DataLoader  # noqa: E402
 
-from taskspec.torch_data import TorchDataset  # noqa: E402
+from taskspec.data.torch_data import TorchDataset  # noqa: E402
 
 
 def _load_all(method, workers=2, max_batches=7, seed=0, task="perceptualdecisionmaking.ibl20"):

@@ -1,4 +1,4 @@
-"""Yang et al. (2019)'s loss and get_perf (`taskspec.losses`), checked on hand-made arrays."""
+"""Yang et al. (2019)'s loss and get_perf (`taskspec.data.losses`), checked on hand-made arrays."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from taskspec.losses import last_steps, popvec, target_angle, yang_loss, yang_performance
+from taskspec.data.losses import last_steps, popvec, target_angle, yang_loss, yang_performance
 
 
 def hand_made():
@@ -65,7 +65,7 @@ def test_torch_and_jax_give_the_same_value_and_a_gradient():
 
 
 def test_the_module_imports_neither_torch_nor_jax():
-    code = "import sys, taskspec.losses; print('torch' in sys.modules, 'jax' in sys.modules)"
+    code = "import sys, taskspec.data.losses; print('torch' in sys.modules, 'jax' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 

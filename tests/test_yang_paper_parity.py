@@ -131,7 +131,7 @@ def test_targets_and_cost_mask_take_yangs_values(rule):
 
 
 def test_a_mix_has_yangs_85_input_layout_with_rules_in_his_order():
-    from taskspec.multitask import TaskMix
+    from taskspec.data.multitask import TaskMix
 
     mix = TaskMix("yang19paper", rule_input=False)  # each spec shows its own rule unit
     names = mix.observation_space.name

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import taskspec
-from taskspec.multitask import TaskMix
+from taskspec.data.multitask import TaskMix
 
 SPEC = """\
 task: RegressionDemo

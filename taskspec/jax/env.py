@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..budgets import built_step_bytes, check_bytes
+from ..data.budgets import built_step_bytes, check_bytes
 from ..library import as_env, jax_source
 from ..runtime import Batch, TrialEnv, machine, weights
 from ..runtime.source import TrialSource

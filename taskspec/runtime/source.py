@@ -1,7 +1,7 @@
 """What a source of trials is: the `Batch` it builds and the interfaces sources declare.
 
 `TrialSource` is what `generate_trials`, `Dataset` and the exporters ask of a task: the runtime
-env (`TrialEnv`), a mix of tasks (`taskspec.multitask.TaskMix`) and the JAX env
+env (`TrialEnv`), a mix of tasks (`taskspec.data.multitask.TaskMix`) and the JAX env
 (`taskspec.jax.JaxEnv`, with a JAX key for a generator) implement it. `TrialMaker` is what batch
 building (trials.py) asks of a compiled task, and `Player` what the ground-truth rollout
 (rollout.py) asks; `TrialEnv` implements both. With these here, trials.py and rollout.py need

@@ -115,7 +115,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         if self.env.episode == "trial":  # from the spec or from episode="trial"
             raise TypeError(
                 f"{cls.task_name} has one episode per trial; "
-                "use taskspec.vector.make_vector, which steps such tasks env by env"
+                "use taskspec.rl.vector.make_vector, which steps such tasks env by env"
             )
         self.num_envs = num_envs = check_num_envs(self.env, num_envs)  # before anything is built per env
         self.single_observation_space = self.env.observation_space

@@ -163,7 +163,7 @@ class Monitor(TaskSurface, gym.Wrapper, gym.utils.RecordConstructorArgs):
         `save_fig` and the Monitor has a folder. Returns the matplotlib Figure, or None (with a
         warning) when no trial has been logged yet.
         """
-        from ..plot import pyplot  # matplotlib is optional: imported only when plotting
+        from ..tools.plot import pyplot  # matplotlib is optional: imported only when plotting
 
         if not self.num_tr:
             warnings.warn("Monitor: no finished trial to plot yet", stacklevel=2)

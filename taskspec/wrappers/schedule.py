@@ -9,7 +9,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from ..multitask import Layout, TaskMix
+from ..data.multitask import Layout, TaskMix
 from .base import ResetResult, StepResult
 
 SCHEDULES = ("sequential", "random")
@@ -25,7 +25,7 @@ class ScheduleEnvs(gym.Env):
     `reset(seed=s)` through its `seed` method. Each task keeps its own state: its next trial is
     ready from the moment its previous one ended, so switching back resumes it exactly.
 
-    Observation columns are aligned by group name, as in `taskspec.multitask.TaskMix` (the
+    Observation columns are aligned by group name, as in `taskspec.data.multitask.TaskMix` (the
     union of the tasks' groups; zeros where a task lacks one); with `env_input` a one-hot of
     the task (group "rule") follows, so the network knows which rule applies.
     `Dataset(ScheduleEnvs(...))` and `generate_trials` draw the same mix in batches.

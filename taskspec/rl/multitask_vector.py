@@ -15,8 +15,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector.utils import batch_space
 
-from .multitask import TaskMix
-from .runtime.vector import TrialVectorEnv, sub_env_seeds
+from ..data.multitask import TaskMix
+from ..runtime.vector import TrialVectorEnv, sub_env_seeds
 
 
 class MixVectorEnv(gym.vector.VectorEnv):

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .runtime.trials import CELL_BYTES, MAX_BATCH_BYTES, OB_BYTES
+from ..runtime.trials import CELL_BYTES, MAX_BATCH_BYTES, OB_BYTES
 
 
 def whole_number(argument: str, value: Any, least: int = 1) -> int:

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from .errors import did_you_mean
-from .library import as_env
+from ..errors import did_you_mean
+from ..library import as_env
+from ..runtime import TrialEnv
+from ..runtime.trials import Batch
 from .plot import pyplot
-from .runtime import TrialEnv
-from .runtime.trials import Batch
 
 EPS = 1e-12
 RIDGE = 1e-3  # a very weak penalty on the standardised slope: finite fits even when choices separate perfectly

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .library import SCHEMA_PATH, load_spec
+from ..library import SCHEMA_PATH, load_spec
 
 # Editors with yaml-language-server complete and check the spec against the installed schema.
 SCHEMA_LINE = f"# yaml-language-server: $schema={SCHEMA_PATH.resolve().as_uri()}"

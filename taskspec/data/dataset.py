@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 from gymnasium.utils import seeding
 
+from ..library import as_env
+from ..runtime import TrialEnv
+from ..runtime.source import TrialSource
+from ..runtime.trials import Batch, Scratch, build
+from ..runtime.weights import loss_weight
 from .budgets import check_bytes, kept_step_bytes, whole_number
-from .library import as_env
 from .multitask import TaskMix, as_mix
-from .runtime import TrialEnv
-from .runtime.source import TrialSource
-from .runtime.trials import Batch, Scratch, build
-from .runtime.weights import loss_weight
 
 DEFAULT_CHUNK = 4096
 CACHE_STEPS = 1 << 18  # steps generated per refill of a Dataset: amortises Python overhead
@@ -251,7 +251,7 @@ class Dataset:
     weight), or (inputs, target, mask, weight) per trial.
 
     Several tasks mix into one stream when `task` is a `TaskMix`, a `ScheduleEnvs`, a list or
-    dict of tasks or a family name ("yang19"): see `taskspec.multitask`.
+    dict of tasks or a family name ("yang19"): see `taskspec.data.multitask`.
 
     NeuroGym's arguments work too: `task` may be an env instance (a taskspec env, also
     wrapped in wrappers that leave the trials alone) or a gymnasium id; `env_kwargs` are its
@@ -259,7 +259,7 @@ class Dataset:
     The stream of a seed is the same whatever the thread count, timing or process: each part
     of the rows owns its generator and its own copy of the task (session variables included).
     In a PyTorch DataLoader worker w of n it is `SeedSequence(seed).spawn(n)[w]` instead, so
-    workers never repeat each other (see `taskspec.torch_data`).
+    workers never repeat each other (see `taskspec.data.torch_data`).
     """
 
     def __init__(

@@ -4,7 +4,7 @@ Trials are generated in chunks and written as they come, so memory stays at a fe
 whatever the number of trials. A chunk holds up to `CHUNK_TRIALS` trials, fewer when trials are
 long (`chunk_trials`), so a few trials of a 50,000-step task export as readily as a million short
 ones. With `shard=(i, k)` only part i of k of the sharded whole is written
-(`taskspec.dataset.shard_blocks`; shards differ by one trial at most), so array jobs or Ray tasks
+(`taskspec.data.dataset.shard_blocks`; shards differ by one trial at most), so array jobs or Ray tasks
 each write one part.
 
 - .npz: each array's bytes are streamed to a temporary file, then stored uncompressed in the
@@ -32,9 +32,9 @@ from typing import Any, BinaryIO
 import numpy as np
 from gymnasium.utils import seeding
 
+from ..runtime import TrialEnv
+from ..runtime.trials import CELL_BYTES, MAX_BATCH_BYTES, OB_BYTES, Batch
 from .dataset import block_trials, concatenate, flatten, head, rows, shard_blocks
-from .runtime import TrialEnv
-from .runtime.trials import CELL_BYTES, MAX_BATCH_BYTES, OB_BYTES, Batch
 
 CHUNK_TRIALS = 8192  # the most trials per chunk (short tasks)
 CHUNK_BYTES = 1 << 28  # what a chunk's arrays may take as the runtime counts them (long tasks: fewer trials)
@@ -124,7 +124,7 @@ def manifest(
     layout: str,
     size: int,
 ) -> dict[str, Any]:
-    from . import __version__
+    from .. import __version__
 
     written = n if shard is None else (shard[0] + 1) * n // shard[1] - shard[0] * n // shard[1]
     return {
@@ -330,7 +330,7 @@ def _trials_table(pa: Any, batch: Batch, first: int, longest: int) -> Any:
 def read_parquet(path: str | Path) -> Batch:
     """The trials of a Parquet file written by `taskspec dataset` (or a folder of its shards, read in
     file-name order) as one padded `Batch`, as `generate_trials` gives them (without loss weights:
-    `taskspec.dataset.with_weight(env, batch)` adds them)."""
+    `taskspec.data.dataset.with_weight(env, batch)` adds them)."""
     import pyarrow.parquet as pq
 
     files = sorted(Path(path).glob("*.parquet")) if Path(path).is_dir() else [Path(path)]

@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import Problem, SpecWarning
-from .library import load, task_ir
-from .runtime import TrialEnv
+from ..errors import Problem, SpecWarning
+from ..library import load, task_ir
+from ..runtime import TrialEnv
 
 if TYPE_CHECKING:
-    from .compiler.ir import Location, RuleIR, TaskIR
+    from ..compiler.ir import Location, RuleIR, TaskIR
 
 __all__ = ["check_rollout"]
 

@@ -3,13 +3,13 @@
 A task travels to workers as the texts of its spec (the class's `spec_origin`), never as a
 path, so a worker on another node needs taskspec installed but not the spec file.
 
-    import ray, taskspec.distributed as td
+    import ray, taskspec.rl.distributed as td
     ray.init()
     paths = td.export_shards("PerceptualDecisionMaking", 1_000_000, seed=0, directory="out", shards=8)
     ray.data.read_parquet("out")                          # or pandas, polars, pyarrow
 
     from ray.rllib.algorithms.ppo import PPOConfig
-    PPOConfig().environment("taskspec/PerceptualDecisionMaking-v0")   # plain ids: see taskspec.rllib_registry
+    PPOConfig().environment("taskspec/PerceptualDecisionMaking-v0")   # plain ids: see taskspec.rl.rllib_registry
     td.register_rllib()                                   # tune.register_env("taskspec", td.env_creator)
     config = PPOConfig().environment("taskspec", env_config={"spec_text": text, "sigma": 0.5})
 
@@ -21,10 +21,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .export import write_npz, write_parquet
-from .library import Sources, class_from_sources, load, load_text
-from .runtime import TrialEnv
-from .runtime.vector import SteppedVectorEnv, TrialVectorEnv
+from ..data.export import write_npz, write_parquet
+from ..library import Sources, class_from_sources, load, load_text
+from ..runtime import TrialEnv
+from ..runtime.vector import SteppedVectorEnv, TrialVectorEnv
 
 
 def _class(config: dict[str, Any]) -> tuple[type[TrialEnv], dict[str, Any]]:

@@ -1,11 +1,11 @@
 """stable-baselines3: taskspec's native vector env as an SB3 `VecEnv` (`pip install 'taskspec[rl]'`).
 
 SB3 accepts only its own `VecEnv` class, so it would otherwise step N single envs through
-`DummyVecEnv`, one Python call per env and step. `taskspec.sb3.VecEnv` steps all N as
+`DummyVecEnv`, one Python call per env and step. `taskspec.rl.sb3.VecEnv` steps all N as
 arrays (`TrialVectorEnv`) and speaks SB3's protocol:
 
     from stable_baselines3 import PPO
-    from taskspec.sb3 import VecEnv
+    from taskspec.rl.sb3 import VecEnv
     model = PPO("MlpPolicy", VecEnv("PerceptualDecisionMaking", num_envs=64, seed=0)).learn(100_000)
 
 Trials are reported as SB3 episodes: at each trial's end the env's info carries
@@ -35,9 +35,9 @@ from typing import Any
 import numpy as np
 from stable_baselines3.common.vec_env import VecEnv as _SB3VecEnv
 
-from .library import load, load_text
-from .runtime import TrialEnv
-from .runtime.vector import TrialVectorEnv
+from ..library import load, load_text
+from ..runtime import TrialEnv
+from ..runtime.vector import TrialVectorEnv
 
 
 class VecEnv(_SB3VecEnv):

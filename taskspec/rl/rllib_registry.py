@@ -26,7 +26,7 @@ from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any
 
-from . import library
+from .. import library
 
 _TUNE = "ray.tune.registry"
 _ids: dict[str, dict[str, Any]] = {}  # gymnasium id -> the keyword arguments of its registration

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .library import as_env
-from .runtime import TrialEnv
+from ..library import as_env
+from ..runtime import TrialEnv
 
 POLICIES = ("gt", "random", "fixate")
 PERIOD_COLOURS = ("#cfe2f3", "#fde9c9", "#d9ead3", "#ead1dc", "#fff2cc", "#d0e0e3", "#e6d8f0", "#f4cccc")

@@ -1,6 +1,6 @@
 """PyTorch adapter: taskspec batches as tensors, so a training loop is three lines.
 
-    from taskspec.torch_data import TorchDataset
+    from taskspec.data.torch_data import TorchDataset
     for inputs, target in TorchDataset("PerceptualDecisionMaking", batch_size=64, seq_len=100, seed=0):
         loss = criterion(model(inputs).flatten(0, 1), target.flatten())
 
@@ -29,7 +29,7 @@ class TorchDataset(IterableDataset):
 
     Tensors share memory with the NumPy batches (no copy). Use it directly, or in a
     `DataLoader(..., batch_size=None)` since it already yields whole batches. `task` may be a
-    mix of tasks (see `taskspec.multitask`); with `weights=True` a third tensor holds the loss
+    mix of tasks (see `taskspec.data.multitask`); with `weights=True` a third tensor holds the loss
     weights of the spec's `loss:` key (see `taskspec.Dataset`).
     """
 

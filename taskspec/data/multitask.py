@@ -22,10 +22,10 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from .library import as_env, list_tasks
-from .runtime import Batch, NamedBox, TrialEnv
-from .runtime.source import TrialSource
-from .runtime.weights import loss_weight
+from ..library import as_env, list_tasks
+from ..runtime import Batch, NamedBox, TrialEnv
+from ..runtime.source import TrialSource
+from ..runtime.weights import loss_weight
 
 RULES = ("uniform", "sequential")
 TASK = "task"  # the variable naming each trial's task

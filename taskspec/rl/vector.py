@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .library import class_from_sources, load
-from .runtime import TrialEnv
-from .runtime import vector as _runtime
-from .runtime.trials import check_num_envs
+from ..library import class_from_sources, load
+from ..runtime import TrialEnv
+from ..runtime import vector as _runtime
+from ..runtime.trials import check_num_envs
 
 __all__ = ["SteppedVectorEnv", "TrialVectorEnv", "make_vector"]
 

@@ -1,9 +1,9 @@
 """NeuroGym's public helpers under their NeuroGym names, so code written for NeuroGym keeps its calls.
 
-    from taskspec.neurogym_compat import RandomSchedule, TruncExp, plot_env
+    from taskspec.tools.neurogym_compat import RandomSchedule, TruncExp, plot_env
 
 - `plot_env(env, num_steps=200, num_trials=None, def_act=None, model=None, ...)`: NeuroGym's
-  plotting call, drawn by `taskspec.plot.plot_trials` (the same panels; see docs/migration.md
+  plotting call, drawn by `taskspec.tools.plot.plot_trials` (the same panels; see docs/migration.md
   for the arguments it does not take).
 - `TruncExp(vmean, vmin=0, vmax=inf)`: a seeded sampler of a truncated exponential, the
   distribution of the spec language's `trunc_exp(m, lo, hi)` (the same function draws both).
@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .runtime.functions import trunc_exp
+from ..runtime.functions import trunc_exp
 
 
 class TruncExp:
@@ -142,7 +142,7 @@ def plot_env(
     constant action `def_act`, a model's `predict(observation)` (Stable-Baselines3's), or, when neither
     is given, random actions (NeuroGym's default). Returns the Figure; saves it to `fname` if given.
 
-    Drawn by `taskspec.plot.plot_trials` (observation heatmap, ground truth, actions, rewards and the
+    Drawn by `taskspec.tools.plot.plot_trials` (observation heatmap, ground truth, actions, rewards and the
     periods); NeuroGym's `ob_traces` (observations as line traces), `legend=False` and
     `plot_performance=False` have no counterpart there and are refused rather than ignored."""
     from .plot import plot_trials, pyplot

@@ -1,0 +1,1 @@
+"""Supervised data from compiled tasks: padded trial batches, streams, task mixes, exports, losses."""
