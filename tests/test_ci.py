@@ -28,7 +28,7 @@ def test_ci_runs_the_readme_jax_library_commands_after_the_main_suite():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
     venvs = r"\.venv-(?:gymnax|jaxrl)"
-    commands = re.findall(rf"^(?:test -d {venvs}|{venvs}/bin/python).*$", readme, flags=re.M)
+    commands = re.findall(rf"^(?:test -d {venvs}|TASKSPEC_REQUIRE=\S+ {venvs}/bin/python).*$", readme, flags=re.M)
     assert len(commands) == 4
     for command in commands:
         assert command in ci and ci.index(command) > ci.index("python -m pytest -q\n")

@@ -9,6 +9,8 @@ gymnax 1.0.1) and the training test needs rejax (the `jaxrl` extra: rejax 0.1.3 
 from __future__ import annotations
 
 import copy
+import importlib
+import os
 
 import numpy as np
 import pytest
@@ -99,8 +101,16 @@ def test_step_reports_terminated_per_trial_and_truncated_at_the_time_limit():
     assert ended == [(False, False, 0.0), (True, False, 1.0)] * 4  # a trial ends terminated, never truncated
 
 
+def _library(name: str):
+    """The library, or a skip where it is not installed; a hard failure in the CI stage that installs it
+    (TASKSPEC_REQUIRE lists the libraries that stage must have), so a broken install cannot pass as a skip."""
+    if name in os.environ.get("TASKSPEC_REQUIRE", "").split(","):
+        return importlib.import_module(name)
+    return pytest.importorskip(name)
+
+
 def test_spaces_are_gymnax_classes_and_its_wrappers_run_unmodified():
-    gymnax = pytest.importorskip("gymnax")
+    gymnax = _library("gymnax")
     from gymnax.wrappers.purerl import FlattenObservationWrapper, LogWrapper
 
     env = _env(episode="trial")
@@ -125,7 +135,7 @@ def test_spaces_are_gymnax_classes_and_its_wrappers_run_unmodified():
 
 
 def test_rejax_ppo_trains_on_a_task_unmodified():
-    rejax = pytest.importorskip("rejax")
+    rejax = _library("rejax")
     if not FIVE_VALUE_STEP:
         pytest.skip("rejax 0.1.3 unpacks gymnax 0.0.x's five-value step; install the jaxrl extra (gymnax 0.0.9)")
     env = _env(episode="trial")
