@@ -23,12 +23,31 @@ from .names import class_name, name_problem
 from .placements import lower_inputs, lower_targets
 from .places import PLACES
 from .regression import lower_regression
-from .rules import lower_flow, response_rules, rule
+from .rules import lower_flow, lower_windows, response_rules, rule
 from .shapes import ShapeChecker, group_length
 
 FLOAT32_MAX = 3.4028234663852886e38
 MAX_GROUPS, MAX_PERIODS, MAX_RULES, MAX_PARAMS = 64, 200, 200, 200
 MAX_PLACEMENTS, MAX_VARIABLES = 200, 200  # inputs and targets; trial, session and state variables (each)
+
+
+def copy_spans(
+    flat: list[tuple[str, Any, Path_, str | None, int | None]],
+) -> tuple[tuple[tuple[int, str, str], ...], dict[str, tuple[tuple[str, str, str, str], ...]]]:
+    """Each copy of a repeated block as (number, first period, last period), and for a block's name and
+    each of its periods, per copy: (the copy's first and last period, the periods it stands for there)."""
+    members: dict[tuple[str, int], list[tuple[str, str]]] = {}  # (block, copy) -> (inner name, period)
+    for name, _, path, _, copy in flat:
+        if copy is not None:
+            members.setdefault((str(path[1]), copy), []).append((str(path[3]), name))
+    spans = tuple((copy, periods[0][1], periods[-1][1]) for (_, copy), periods in members.items())
+    copies: dict[str, list[tuple[str, str, str, str]]] = {}
+    for (block, _), periods in members.items():
+        first, last = periods[0][1], periods[-1][1]
+        copies.setdefault(block, []).append((first, last, first, last))
+        for inner, period in periods:
+            copies.setdefault(inner, []).append((first, last, period, period))
+    return spans, {name: tuple(rows) for name, rows in copies.items()}
 
 
 class _Lowerer:
@@ -57,6 +76,7 @@ class _Lowerer:
                 self.flat.append((name, timing, ("periods", name), after, None))
         self.periods = frozenset(name for name, *_ in self.flat)
         self.repeated = any(copy is not None for *_, copy in self.flat)
+        self.spans, self.copies = copy_spans(self.flat)
 
     def fail(self, path: Path_, message: str, offset: tuple[int, int] | None = None) -> None:
         self.problems.append(self.doc.problem(path, message, offset))
@@ -157,6 +177,9 @@ class _Lowerer:
             defines=self.defines,
             defining=defining,
             elsewhere=elsewhere,
+            copies=self.copies if place.timing else {},
+            spans=self.spans,
+            current_rep=place.timing and "rep" in names and key not in ("input", "target"),
         )
 
     def all_names(self) -> dict[str, str]:
@@ -195,12 +218,14 @@ class _Lowerer:
         state = self.lower_state(state_init, rule_ctx)
         rules = [
             dataclasses.replace(
-                rule(self, ("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx),
+                rule(self, ("outcomes", i), r.during if r.each is None or r.during else r.each, r.when, r.reward, r.performance, r.end_trial, rule_ctx),
                 goto=r.goto,
             )
             for i, r in enumerate(self.spec.outcomes)
         ]
         rules += response_rules(self, rule_ctx)
+        rules, windows = lower_windows(self, rules, rule_ctx, state_init)
+        state += windows
         periods = lower_flow(self, periods, rules, rule_ctx)
         timeouts = [
             rule(self, ("timeout", i), None, r.when, r.reward, r.performance, True, self.at("timeout"))

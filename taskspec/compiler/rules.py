@@ -157,3 +157,70 @@ def _response_rules(lowerer: Any, response: Response, path: Path_, ctx: Context)
     rules.append(ir.RuleIR(during, right, rewards["correct"], performance, True))
     rules.append(ir.RuleIR(during, wrong, rewards["fail"], None, True))
     return rules
+
+
+def lower_windows(
+    lowerer: Any, rules: list[ir.RuleIR], ctx: Context, state_init: dict[str, ir.Code]
+) -> tuple[list[ir.RuleIR], tuple[ir.StateIR, ...]]:
+    """Rules with `each: W` score the first response in each copy of W (a block, a block's period, or
+    a plain period, which has one copy) without ending the trial.
+
+    Written out in the core language, so every backend runs it through the one step machine: two
+    state variables per window, `_answeredJ` (the copy last answered, -1 at first) and
+    `_answeredJ_before` (its value before this step, listed first so it reads the old value). A
+    copy counts as answered at the first step where one of the window's conditions holds; the
+    window's rules apply only while the copy was not answered before the step, and each adds its
+    performance divided by the number of copies, so the trial's performance is the mean over copies.
+    """
+    groups: dict[str, list[int]] = {}
+    for i, outcome in enumerate(lowerer.spec.outcomes):
+        if outcome.each is not None:
+            groups.setdefault(outcome.each, []).append(i)
+    hidden: list[ir.StateIR] = []
+    out = list(rules)
+    for j, (window, members) in enumerate(groups.items()):
+        path: Path_ = ("outcomes", members[0], "each")
+        copies = None if window in lowerer.periods else lowerer.copies.get(window)
+        if window not in lowerer.periods and copies is None:
+            choices = lowerer.periods | set(lowerer.aliases)
+            lowerer.fail(path, f"unknown period or block '{window}'{did_you_mean(window, choices)}")
+            continue
+        problems = len(lowerer.problems)
+        for i in members:
+            outcome = lowerer.spec.outcomes[i]
+            if outcome.end_trial or outcome.goto is not None:
+                lowerer.fail(
+                    ("outcomes", i, "each"),
+                    "a rule with 'each' scores a copy and lets the trial go on; it cannot end the trial or 'goto'",
+                )
+            if rules[i].periods != rules[members[0]].periods:
+                lowerer.fail(("outcomes", i, "during"), f"the rules with 'each: {window}' must share one 'during'")
+        if len(lowerer.problems) > problems:
+            continue
+        current = "rep" if copies else "0"  # the copy the step is in (a plain period has one, 0)
+        count = len(copies) if copies else 1
+        seen, before = f"_answered{j}", f"_answered{j}_before"
+        inner = dataclasses.replace(ctx, names={**ctx.names, seen: "state variable", before: "state variable"})
+        whens = [lowerer.spec.outcomes[i].when for i in members]
+        # The spec's texts were checked where written (the rules above); here they are re-parsed and
+        # checked again inside the written-out conditions.
+        any_hit = " or ".join(f"({_text(w)})" for w in whens)
+        for name in (before, seen):
+            state_init[name] = lowerer.expr(path, -1, lowerer.at("state init"))
+        hidden.append(ir.StateIR(before, state_init[before], lowerer.expr(path, seen, inner), ()))
+        moved = f"where({seen} != {current} and ({any_hit}), {current}, {seen})"
+        hidden.append(ir.StateIR(seen, state_init[seen], lowerer.expr(path, moved, inner), rules[members[0]].periods))
+        for i in members:
+            outcome = lowerer.spec.outcomes[i]
+            when = lowerer.expr(("outcomes", i, "when"), f"{before} != {current} and ({_text(outcome.when)})", inner)
+            performance = None
+            if outcome.performance is not None:
+                text = f"performance + ({_text(outcome.performance)}) / {count}"
+                performance = lowerer.expr(("outcomes", i, "performance"), text, inner)
+            out[i] = dataclasses.replace(out[i], when=when, performance=performance)
+    return out, tuple(hidden)
+
+
+def _text(value: Any) -> str:
+    """A spec expression (text, number or truth value) as text to embed in a written-out one."""
+    return value if isinstance(value, str) else repr(value)
