@@ -320,7 +320,9 @@ class _Checker:
             raise self.fail(node, f"{name}() takes one period name in quotes, e.g. {name}('stimulus')")
         period = node.args[0].value
         if period not in self.ctx.periods:
-            raise self.fail(node.args[0], f"unknown period '{period}'{did_you_mean(period, self.ctx.periods)}")
+            # a block's period names mean the current copy here: suggest them before their copies
+            hint = did_you_mean(period, self.ctx.copies) or did_you_mean(period, self.ctx.periods)
+            raise self.fail(node.args[0], f"unknown period '{period}'{hint}")
         self.used.add(f"{name}:{period}")
 
 
