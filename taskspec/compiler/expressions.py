@@ -402,10 +402,11 @@ class _CurrentCopy(ast.NodeTransformer):
         return _located(ast.BoolOp(ast.And(), [begin, stop]), node)
 
     def _over_copies(self, node: ast.expr, pieces: list[tuple[str, str, ast.expr]], outside: int) -> ast.expr:
-        """sum over copies of where(inside copy, value, 0), plus `outside` (the value outside every copy)."""
+        """sum over copies of (value if inside copy else 0), plus `outside` (the value outside every copy).
+        A flat sum, not nested choices: batch code holds two arrays at a time whatever the copies."""
         total: ast.expr = ast.Constant(outside)
         for first, last, value in pieces:
-            term = ast.Call(ast.Name("where", ast.Load()), [self._inside(first, last, node), value, ast.Constant(0)], [])
+            term = ast.IfExp(self._inside(first, last, node), value, ast.Constant(0))
             total = ast.BinOp(total, ast.Add(), term)
         return _located(total, node)
 

@@ -208,7 +208,7 @@ def lower_windows(
         for name in (before, seen):
             state_init[name] = lowerer.expr(path, -1, lowerer.at("state init"))
         hidden.append(ir.StateIR(before, state_init[before], lowerer.expr(path, seen, inner), ()))
-        moved = f"where({seen} != {current} and ({any_hit}), {current}, {seen})"
+        moved = f"{current} if {seen} != {current} and ({any_hit}) else {seen}"
         hidden.append(ir.StateIR(seen, state_init[seen], lowerer.expr(path, moved, inner), rules[members[0]].periods))
         for i in members:
             outcome = lowerer.spec.outcomes[i]
