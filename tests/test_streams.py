@@ -195,7 +195,12 @@ def test_jax_scores_a_scripted_stream_as_numpy_does():
         _, state, reward, _, info = step(jax.random.key(i + 1), state, action)
         ended = bool(info["new_trial"])
         got.append(
-            (jenv.period_names[int(info["period"])], float(reward), ended, float(info["performance"]) if ended else None)
+            (
+                jenv.period_names[int(info["period"])],
+                float(reward),
+                ended,
+                float(info["performance"]) if ended else None,
+            )
         )
     assert [g[:3] for g in got] == [e[:3] for e in expected]
     finals = [(g[3], e[3]) for g, e in zip(got, expected, strict=True) if e[2]]

@@ -413,7 +413,9 @@ class _CurrentCopy(ast.NodeTransformer):
     def visit_Name(self, node: ast.Name) -> ast.expr:
         if node.id != "rep" or not self.ctx.current_rep or "t" not in self.ctx.names:
             return node
-        pieces = [(first, last, ast.Constant(copy + 1)) for copy, first, last in self.ctx.spans]
+        pieces: list[tuple[str, str, ast.expr]] = [
+            (first, last, ast.Constant(copy + 1)) for copy, first, last in self.ctx.spans
+        ]
         return self._over_copies(node, pieces, -1)
 
     def visit_Call(self, node: ast.Call) -> ast.expr:

@@ -218,7 +218,16 @@ class _Lowerer:
         state = self.lower_state(state_init, rule_ctx)
         rules = [
             dataclasses.replace(
-                rule(self, ("outcomes", i), r.during if r.each is None or r.during else r.each, r.when, r.reward, r.performance, r.end_trial, rule_ctx),
+                rule(
+                    self,
+                    ("outcomes", i),
+                    r.during if r.each is None or r.during else r.each,
+                    r.when,
+                    r.reward,
+                    r.performance,
+                    r.end_trial,
+                    rule_ctx,
+                ),
                 goto=r.goto,
             )
             for i, r in enumerate(self.spec.outcomes)

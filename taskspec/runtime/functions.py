@@ -309,7 +309,6 @@ def nback_items(rng: np.random.Generator, n: int, symbols: Any, length: Any, k: 
     return items
 
 
-
 def _shape(n: int, size: Any) -> int | tuple[int, int]:
     """n draws, or n vectors of `size` draws (a vector-valued trial variable)."""
     if size is None:
