@@ -206,3 +206,19 @@ def test_jax_scores_a_scripted_stream_as_numpy_does():
     finals = [(g[3], e[3]) for g, e in zip(got, expected, strict=True) if e[2]]
     assert len(finals) == 1 and finals[0][0] == pytest.approx(finals[0][1], abs=1e-5)
     assert finals[0][1] == pytest.approx(3 * 4 / 20)  # items answered right first: 3 of each 5, 4 times
+
+
+def _code_lines(text: str, comment: str) -> int:
+    return sum(1 for line in text.splitlines() if line.strip() and not line.strip().startswith(comment))
+
+
+def test_the_line_counts_the_tutorial_gives():
+    """docs/tutorial.md: the YAML file has 33 lines that are neither blank nor comments, the
+    NeuroGym-style class shown there 49."""
+    tutorial = (NBACK.parent.parent / "docs" / "tutorial.md").read_text()
+    section = tutorial[tutorial.index("## 11. Streams of items") :]
+    listing = section[section.index("```python\n") + len("```python\n") :]
+    listing = listing[: listing.index("```")]
+    assert _code_lines(NBACK.read_text(), "#") == 33
+    assert _code_lines(listing, "#") == 49
+    assert "33 lines" in section and "49 such" in section
