@@ -222,3 +222,32 @@ def test_the_line_counts_the_tutorial_gives():
     assert _code_lines(NBACK.read_text(), "#") == 33
     assert _code_lines(listing, "#") == 49
     assert "33 lines" in section and "49 such" in section
+
+
+WINDOWS = """
+task: Windows
+dt: 100
+observation: {fixation: 1}
+action: {fixation: 1, go: 1}
+periods:
+  stream:
+    repeat: 4
+    periods: {cue: 200, wait: 300}
+  decision: 300
+outcomes:
+  - {each: stream, when: action == go, reward: 1, performance: 1}
+  - {each: decision, when: action == go, reward: 5}
+"""
+
+
+def test_each_copy_of_a_block_and_a_plain_period_are_windows(tmp_path):
+    env = taskspec.make(_write(tmp_path, WINDOWS, "windows.yaml"))
+    env.reset(seed=0)
+    # copies of 5 steps (cue 2 + wait 3): press in the wait of copy 0, twice in copy 1, never after;
+    # then three presses in the decision period, which is one window of its own
+    presses = [0, 0, 0, 1, 0] + [1, 0, 1, 1, 0] + [0] * 10 + [1, 1, 1]
+    steps = [env.step(a) for a in presses]
+    rewards = [s[1] for s in steps]
+    assert rewards == [0, 0, 0, 1, 0] + [1, 0, 0, 0, 0] + [0] * 10 + [5, 0, 0]
+    assert [s[4]["new_trial"] for s in steps] == [False] * 22 + [True]  # no rule ended the trial
+    assert steps[-1][4]["performance"] == pytest.approx(2 / 4)  # two of the four copies answered
