@@ -215,7 +215,8 @@ def lower_windows(
             when = lowerer.expr(("outcomes", i, "when"), f"{before} != {current} and ({_text(outcome.when)})", inner)
             performance = None
             if outcome.performance is not None:
-                text = f"performance + ({_text(outcome.performance)}) / {count}"
+                # the sum so far times the copies is a whole number again: each step rounds only once
+                text = f"(performance * {count} + ({_text(outcome.performance)})) / {count}"
                 performance = lowerer.expr(("outcomes", i, "performance"), text, inner)
             out[i] = dataclasses.replace(out[i], when=when, performance=performance)
     return out, tuple(hidden)

@@ -320,7 +320,7 @@ class NBack(TrialEnv):
         ):
             correct = self.rewards["correct"]
             performance = self.performance
-            return correct, fn.scalar(performance + 1 / 20, "performance"), False
+            return correct, fn.scalar((performance * 20 + 1) / 20, "performance"), False
         # see _SPEC_LOCATIONS[33]
         if (
             _start["item0"] <= t < _end["item0"]
@@ -370,7 +370,7 @@ class NBack(TrialEnv):
         ):
             fail = self.rewards["fail"]
             performance = self.performance
-            return fail, fn.scalar(performance + 0 / 20, "performance"), False
+            return fail, fn.scalar((performance * 20 + 0) / 20, "performance"), False
         return 0.0, None, False
 
     def _state_next(self, action, target, t):
@@ -614,7 +614,7 @@ class NBack(TrialEnv):
                 action == target,
             ),
             correct,
-            performance + 1 / 20,
+            (performance * 20 + 1) / 20,
             False,
         )
         # see _SPEC_LOCATIONS[39]
@@ -671,7 +671,7 @@ class NBack(TrialEnv):
                 action != fixation,
             ),
             fail,
-            performance + 0 / 20,
+            (performance * 20 + 0) / 20,
             False,
         )
         return _outcomes

@@ -305,7 +305,7 @@ def judge(_c, _v, _s, _perf, _start, _end, action, target, t):
             ),
         ),
         correct,
-        performance + 1 / 20,
+        (performance * 20 + 1) / 20,
         False,
         -1,
     )  # see _SPEC_LOCATIONS[29]
@@ -365,7 +365,7 @@ def judge(_c, _v, _s, _perf, _start, _end, action, target, t):
             ),
         ),
         fail,
-        performance + 0 / 20,
+        (performance * 20 + 0) / 20,
         False,
         -1,
     )  # see _SPEC_LOCATIONS[30]
