@@ -168,14 +168,12 @@ def test_the_vector_env_steps_the_stream_as_single_envs_do():
     assert ended == 6  # 100 steps per trial
 
 
-jax = pytest.importorskip("jax")
-
-
 def _codes_action(code: str, gt: int) -> int:
     return {"F": FIXATION, "R": gt, "W": MATCH + NONMATCH - gt}[code]
 
 
 def test_jax_scores_a_scripted_stream_as_numpy_does():
+    jax = pytest.importorskip("jax")
     import taskspec.jax as tj
 
     # per item (5 steps): answer right at once; wrong then right; late right; never; right then wrong
@@ -251,3 +249,51 @@ def test_each_copy_of_a_block_and_a_plain_period_are_windows(tmp_path):
     assert rewards == [0, 0, 0, 1, 0] + [1, 0, 0, 0, 0] + [0] * 10 + [5, 0, 0]
     assert [s[4]["new_trial"] for s in steps] == [False] * 22 + [True]  # no rule ended the trial
     assert steps[-1][4]["performance"] == pytest.approx(2 / 4)  # two of the four copies answered
+
+
+SELF_PACED = """
+task: SelfPaced
+dt: 100
+observation: {fixation: 1}
+action: {fixation: 1, go: 1}
+periods:
+  stream:
+    repeat: 4
+    periods:
+      item: {duration: 1000, until: "action == go or step_in('item') >= rep"}
+      gap: 200
+  end_of_stream: 100
+"""
+
+
+def test_until_in_a_block_ends_the_current_copy_and_reads_rep(tmp_path):
+    """Copy c of `item` ends after the step where `go` is pressed or its own step c comes; every
+    backend visits the same periods."""
+    path = _write(tmp_path, SELF_PACED, "self_paced.yaml")
+    actions = [0, 0, 0] + [0, 0, 0, 0] + [1, 0, 0] + [0, 0, 0, 0, 0, 0] + [0]
+    expected = (
+        ["item0"] + ["gap0"] * 2  # copy 0 ends after its step 0
+        + ["item1"] * 2 + ["gap1"] * 2  # copy 1 at its step 1
+        + ["item2"] + ["gap2"] * 2  # go at step 0 ends copy 2 at once
+        + ["item3"] * 4 + ["gap3"] * 2  # copy 3 runs its steps 0..3
+        + ["end_of_stream"]
+    )  # fmt: skip
+    env = taskspec.make(path)
+    env.reset(seed=0)
+    infos = [env.step(a)[4] for a in actions]
+    assert [i["period"] for i in infos] == expected
+    assert [i["new_trial"] for i in infos] == [False] * 16 + [True]
+    vec = make_vector(path, 2)
+    vec.reset(seed=0)
+    assert [vec.step(np.array([a, a]))[4]["period"][1] for a in actions] == expected
+    jax = pytest.importorskip("jax")
+    import taskspec.jax as tj
+
+    jenv = tj.make(path)
+    step = jax.jit(jenv.step)
+    _, state = jenv.reset(jax.random.key(0))
+    visited = []
+    for i, a in enumerate(actions):
+        _, state, _, _, info = step(jax.random.key(i + 1), state, a)
+        visited.append(jenv.period_names[int(info["period"])])
+    assert visited == expected

@@ -38,6 +38,8 @@ def lower_flow(
         elif order[name] <= after:
             lowerer.fail(path, f"'{name}' is not listed after the period it follows; the trial can only move forward")
 
+    in_copies: dict[Path_, ir.Code] = {}  # a block's period's `until`, checked once for all its copies
+    refused: set[Path_] = set()
     for i, (_, timing, path, _, copy) in enumerate(lowerer.flat):
         if not isinstance(timing, PeriodTiming):
             continue
@@ -46,7 +48,15 @@ def lower_flow(
             continue
         flows = True
         if copy is not None:
-            lowerer.fail(path, f"{', '.join(keys)} cannot be used inside a block of repeated periods")
+            jumps = [key for key in keys if key != "until"]
+            if jumps:  # each copy goes on with the next one laid out: `until` ends it early, nothing jumps
+                if path not in refused:
+                    refused.add(path)
+                    lowerer.fail(path, f"{', '.join(jumps)} cannot be used inside a block of repeated periods")
+                continue
+            if path not in in_copies:
+                in_copies[path] = lowerer.expr((*path, "until"), timing.until, ctx)
+            out[i] = dataclasses.replace(out[i], until=in_copies[path])
             continue
         if timing.otherwise is not None and timing.until is None:
             lowerer.fail(
