@@ -297,3 +297,17 @@ def test_until_in_a_block_ends_the_current_copy_and_reads_rep(tmp_path):
         _, state, _, _, info = step(jax.random.key(i + 1), state, a)
         visited.append(jenv.period_names[int(info["period"])])
     assert visited == expected
+
+
+def test_jax_draws_streams_by_the_same_law():
+    """The JAX backend's own draws of nback_items: items in range, matches at match_rate (0.3)."""
+    jax = pytest.importorskip("jax")
+    import taskspec.jax as tj
+
+    env = tj.make("NBack")
+    _, state = jax.jit(jax.vmap(env.reset))(jax.random.split(jax.random.key(0), 400))
+    items, is_match = np.asarray(state.variables["items"]), np.asarray(state.variables["is_match"])
+    assert items.shape == (400, 20) and items.min() == 0 and items.max() == 5
+    same = items[:, 2:] == items[:, :-2]
+    np.testing.assert_array_equal(is_match[:, 2:], same)
+    assert abs(same.mean() - 0.3) < 0.02 and not is_match[:, :2].any()
