@@ -98,6 +98,7 @@ trial:
   before: lag(x, 1)
 state:
   copy_seen: {init: -5, next: rep, during: stream}
+  copy_steps: {init: 0, next: "n_steps('stream') + step_in('stream')", during: stream}
 periods:
   stream:
     repeat: 3
@@ -122,7 +123,10 @@ def test_rep_and_a_blocks_period_names_mean_the_current_copy_in_rules_and_state(
     env = taskspec.make(_write(tmp_path, COPIES))
     env.reset(seed=0)
     assert env.trial["running"] == [1, 3, 6, 10] and env.trial["before"] == [-1, 1, 2, 3]
-    rewards = [env.step(1)[1] for _ in range(17)]
+    rewards = [env.step(1)[1] for _ in range(15)]
+    # the block's name means the current copy too: 5 steps long, the last step of a copy is its step 4
+    assert env._state["copy_steps"] == 5 + 4
+    rewards += [env.step(1)[1] for _ in range(2)]
     # copies 1..3 of item (3 steps) + blank (2 steps): the second step of each item pays 10 * rep + 3
     assert rewards[:15] == [0, 13, 0, 0, 0, 0, 23, 0, 0, 0, 0, 33, 0, 0, 0]
     # after the block: `rep` is -1 and the state kept the last copy's number
