@@ -218,11 +218,12 @@ def lower_windows(
         for name in (before, seen):
             state_init[name] = lowerer.expr(path, -1, lowerer.at("state init"))
         hidden.append(ir.StateIR(before, state_init[before], lowerer.expr(path, seen, inner), ()))
-        moved = f"{current} if {seen} != {current} and ({any_hit}) else {seen}"
+        # the spec's conditions first: a step without an answer never works out the current copy
+        moved = f"{current} if ({any_hit}) and {seen} != {current} else {seen}"
         hidden.append(ir.StateIR(seen, state_init[seen], lowerer.expr(path, moved, inner), rules[members[0]].periods))
         for i in members:
             outcome = lowerer.spec.outcomes[i]
-            when = lowerer.expr(("outcomes", i, "when"), f"{before} != {current} and ({_text(outcome.when)})", inner)
+            when = lowerer.expr(("outcomes", i, "when"), f"({_text(outcome.when)}) and {before} != {current}", inner)
             performance = None
             if outcome.performance is not None:
                 # the sum so far times the copies is a whole number again: each step rounds only once

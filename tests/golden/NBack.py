@@ -294,7 +294,8 @@ class NBack(TrialEnv):
             or (_start["item18"] <= t < _end["item18"])
             or (_start["item19"] <= t < _end["item19"])
         ) and (
-            _answered0_before
+            action == target
+            and _answered0_before
             != -1
             + (1 if t >= _start["item0"] and t < _end["item0"] else 0)
             + (2 if t >= _start["item1"] and t < _end["item1"] else 0)
@@ -316,7 +317,6 @@ class NBack(TrialEnv):
             + (18 if t >= _start["item17"] and t < _end["item17"] else 0)
             + (19 if t >= _start["item18"] and t < _end["item18"] else 0)
             + (20 if t >= _start["item19"] and t < _end["item19"] else 0)
-            and action == target
         ):
             correct = self.rewards["correct"]
             performance = self.performance
@@ -344,7 +344,8 @@ class NBack(TrialEnv):
             or (_start["item18"] <= t < _end["item18"])
             or (_start["item19"] <= t < _end["item19"])
         ) and (
-            _answered0_before
+            action != fixation
+            and _answered0_before
             != -1
             + (1 if t >= _start["item0"] and t < _end["item0"] else 0)
             + (2 if t >= _start["item1"] and t < _end["item1"] else 0)
@@ -366,7 +367,6 @@ class NBack(TrialEnv):
             + (18 if t >= _start["item17"] and t < _end["item17"] else 0)
             + (19 if t >= _start["item18"] and t < _end["item18"] else 0)
             + (20 if t >= _start["item19"] and t < _end["item19"] else 0)
-            and action != fixation
         ):
             fail = self.rewards["fail"]
             performance = self.performance
@@ -426,7 +426,8 @@ class NBack(TrialEnv):
                 + (18 if t >= _start["item17"] and t < _end["item17"] else 0)
                 + (19 if t >= _start["item18"] and t < _end["item18"] else 0)
                 + (20 if t >= _start["item19"] and t < _end["item19"] else 0)
-                if _answered0
+                if (action == target or action != fixation)
+                and _answered0
                 != -1
                 + (1 if t >= _start["item0"] and t < _end["item0"] else 0)
                 + (2 if t >= _start["item1"] and t < _end["item1"] else 0)
@@ -448,7 +449,6 @@ class NBack(TrialEnv):
                 + (18 if t >= _start["item17"] and t < _end["item17"] else 0)
                 + (19 if t >= _start["item18"] and t < _end["item18"] else 0)
                 + (20 if t >= _start["item19"] and t < _end["item19"] else 0)
-                and (action == target or action != fixation)
                 else _answered0
             )
         return {"_answered0_before": _answered0_before, "_answered0": _answered0}
@@ -494,6 +494,7 @@ class NBack(TrialEnv):
             fn.bounded(
                 fn.where(
                     fn.all_of(
+                        fn.any_of(action == target, action != fixation),
                         _answered0
                         != -1
                         + fn.where(fn.all_of(t >= _start["item0"], t < _end["item0"]), 1, 0)
@@ -516,7 +517,6 @@ class NBack(TrialEnv):
                         + fn.where(fn.all_of(t >= _start["item17"], t < _end["item17"]), 18, 0)
                         + fn.where(fn.all_of(t >= _start["item18"], t < _end["item18"]), 19, 0)
                         + fn.where(fn.all_of(t >= _start["item19"], t < _end["item19"]), 20, 0),
-                        fn.any_of(action == target, action != fixation),
                     ),
                     -1
                     + fn.where(fn.all_of(t >= _start["item0"], t < _end["item0"]), 1, 0)
@@ -589,6 +589,7 @@ class NBack(TrialEnv):
                 _end,
             )
             & fn.all_of(
+                action == target,
                 _answered0_before
                 != -1
                 + fn.where(fn.all_of(t >= _start["item0"], t < _end["item0"]), 1, 0)
@@ -611,7 +612,6 @@ class NBack(TrialEnv):
                 + fn.where(fn.all_of(t >= _start["item17"], t < _end["item17"]), 18, 0)
                 + fn.where(fn.all_of(t >= _start["item18"], t < _end["item18"]), 19, 0)
                 + fn.where(fn.all_of(t >= _start["item19"], t < _end["item19"]), 20, 0),
-                action == target,
             ),
             correct,
             (performance * 20 + 1) / 20,
@@ -646,6 +646,7 @@ class NBack(TrialEnv):
                 _end,
             )
             & fn.all_of(
+                action != fixation,
                 _answered0_before
                 != -1
                 + fn.where(fn.all_of(t >= _start["item0"], t < _end["item0"]), 1, 0)
@@ -668,7 +669,6 @@ class NBack(TrialEnv):
                 + fn.where(fn.all_of(t >= _start["item17"], t < _end["item17"]), 18, 0)
                 + fn.where(fn.all_of(t >= _start["item18"], t < _end["item18"]), 19, 0)
                 + fn.where(fn.all_of(t >= _start["item19"], t < _end["item19"]), 20, 0),
-                action != fixation,
             ),
             fail,
             (performance * 20 + 0) / 20,

@@ -191,6 +191,7 @@ def state_next(_c, _v, _s, _perf, _start, _end, action, target, t):
         ),
         fn.where(
             fn.all_of(
+                fn.any_of(action == target, action != fixation),
                 _answered0
                 != -1
                 + fn.where(fn.all_of(t >= _start["item0"], t < _end["item0"]), 1, 0)
@@ -213,7 +214,6 @@ def state_next(_c, _v, _s, _perf, _start, _end, action, target, t):
                 + fn.where(fn.all_of(t >= _start["item17"], t < _end["item17"]), 18, 0)
                 + fn.where(fn.all_of(t >= _start["item18"], t < _end["item18"]), 19, 0)
                 + fn.where(fn.all_of(t >= _start["item19"], t < _end["item19"]), 20, 0),
-                fn.any_of(action == target, action != fixation),
             ),
             -1
             + fn.where(fn.all_of(t >= _start["item0"], t < _end["item0"]), 1, 0)
@@ -279,6 +279,7 @@ def judge(_c, _v, _s, _perf, _start, _end, action, target, t):
                 t,
             ),
             fn.all_of(
+                action == target,
                 _answered0_before
                 != -1
                 + fn.where(fn.all_of(t >= _start["item0"], t < _end["item0"]), 1, 0)
@@ -301,7 +302,6 @@ def judge(_c, _v, _s, _perf, _start, _end, action, target, t):
                 + fn.where(fn.all_of(t >= _start["item17"], t < _end["item17"]), 18, 0)
                 + fn.where(fn.all_of(t >= _start["item18"], t < _end["item18"]), 19, 0)
                 + fn.where(fn.all_of(t >= _start["item19"], t < _end["item19"]), 20, 0),
-                action == target,
             ),
         ),
         correct,
@@ -339,6 +339,7 @@ def judge(_c, _v, _s, _perf, _start, _end, action, target, t):
                 t,
             ),
             fn.all_of(
+                action != fixation,
                 _answered0_before
                 != -1
                 + fn.where(fn.all_of(t >= _start["item0"], t < _end["item0"]), 1, 0)
@@ -361,7 +362,6 @@ def judge(_c, _v, _s, _perf, _start, _end, action, target, t):
                 + fn.where(fn.all_of(t >= _start["item17"], t < _end["item17"]), 18, 0)
                 + fn.where(fn.all_of(t >= _start["item18"], t < _end["item18"]), 19, 0)
                 + fn.where(fn.all_of(t >= _start["item19"], t < _end["item19"]), 20, 0),
-                action != fixation,
             ),
         ),
         fail,
