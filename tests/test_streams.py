@@ -315,3 +315,18 @@ def test_jax_draws_streams_by_the_same_law():
     same = items[:, 2:] == items[:, :-2]
     np.testing.assert_array_equal(is_match[:, 2:], same)
     assert abs(same.mean() - 0.3) < 0.02 and not is_match[:, :2].any()
+
+
+@pytest.mark.parametrize(
+    ("when", "column", "message"),
+    [
+        ("action == targt", 34, "unknown name 'targt' (did you mean 'target'?)"),
+        ("items == target", 24, "a condition is one value, but 'items == target' is a vector of 20 values"),
+    ],
+)
+def test_a_mistake_in_a_window_rule_is_reported_once_where_written(tmp_path, when, column, message):
+    text = NBACK.read_text().replace("- {each: item, when: action == target,", f"- {{each: item, when: {when},")
+    with pytest.raises(taskspec.SpecError) as err:
+        taskspec.load(_write(tmp_path, text, "mistake.yaml"))
+    lines = str(err.value).splitlines()
+    assert len(lines) == 1 and f"mistake.yaml:33:{column}: outcomes[0].when: {message}" in lines[0]

@@ -55,6 +55,7 @@ class _Lowerer:
         self.spec, self.doc = spec, doc
         self.problems: list[Problem] = []
         self.codes: list[tuple[Path_, ir.Code, bool]] = []  # every lowered expression, for the shape checks
+        self.quiet: set[int] = set()  # ids of codes the compiler wrote out: their shape problems repeat others
         self.names: dict[str, str] = {"dt": "builtin"}
         # Repeated blocks are expanded: copy k of period p is "p<k>"; p and the block's name stand for all copies.
         self.flat: list[tuple[str, Any, Path_, str | None, int | None]] = []  # name, timing, path, after, copy
@@ -324,7 +325,10 @@ class _Lowerer:
         widths = {g.name: group_length(g) for g in observation}
         shapes.lengths |= {str(w): g.size.expr.tree for g in observation if isinstance(w := group_length(g), str)}
         for where, code, located in self.codes:
+            before = len(self.problems)
             shapes.check(where, code, located, widths)
+            if id(code) in self.quiet:  # written out by the compiler around texts checked where written
+                del self.problems[before:]
 
     def task_ir(self, parts: dict[str, Any]) -> ir.TaskIR:
         spec = self.spec

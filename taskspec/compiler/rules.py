@@ -12,8 +12,8 @@ from typing import Any
 
 from ..errors import did_you_mean
 from . import ir
-from .expressions import Context
-from .loader import Path_
+from .expressions import Context, ExprError, check_expression
+from .loader import Path_, dotted
 from .models import PeriodTiming, Response
 
 
@@ -195,6 +195,9 @@ def lower_windows(
             choices = lowerer.periods | set(lowerer.aliases)
             lowerer.fail(path, f"unknown period or block '{window}'{did_you_mean(window, choices)}")
             continue
+        written = tuple(dotted(("outcomes", i)) for i in members)
+        if any(p.path.startswith(written) for p in lowerer.problems):
+            continue  # reported where the spec wrote it: written out again it would only repeat that
         problems = len(lowerer.problems)
         for i in members:
             outcome = lowerer.spec.outcomes[i]
@@ -217,20 +220,37 @@ def lower_windows(
         any_hit = " or ".join(f"({_text(w)})" for w in whens)
         for name in (before, seen):
             state_init[name] = lowerer.expr(path, -1, lowerer.at("state init"))
-        hidden.append(ir.StateIR(before, state_init[before], lowerer.expr(path, seen, inner), ()))
+        hidden.append(ir.StateIR(before, state_init[before], _written_out(lowerer, path, seen, inner), ()))
         # the spec's conditions first: a step without an answer never works out the current copy
         moved = f"{current} if ({any_hit}) and {seen} != {current} else {seen}"
-        hidden.append(ir.StateIR(seen, state_init[seen], lowerer.expr(path, moved, inner), rules[members[0]].periods))
+        periods = rules[members[0]].periods
+        hidden.append(ir.StateIR(seen, state_init[seen], _written_out(lowerer, path, moved, inner), periods))
         for i in members:
             outcome = lowerer.spec.outcomes[i]
-            when = lowerer.expr(("outcomes", i, "when"), f"({_text(outcome.when)}) and {before} != {current}", inner)
+            text = f"({_text(outcome.when)}) and {before} != {current}"
+            when = _written_out(lowerer, ("outcomes", i, "when"), text, inner)
             performance = None
             if outcome.performance is not None:
                 # the sum so far times the copies is a whole number again: each step rounds only once
                 text = f"(performance * {count} + ({_text(outcome.performance)})) / {count}"
-                performance = lowerer.expr(("outcomes", i, "performance"), text, inner)
+                performance = _written_out(lowerer, ("outcomes", i, "performance"), text, inner)
             out[i] = dataclasses.replace(out[i], when=when, performance=performance)
     return out, tuple(hidden)
+
+
+def _written_out(lowerer: Any, path: Path_, text: str, ctx: Context) -> ir.Code:
+    """An expression the compiler wrote around the spec's own texts. Those were checked (names and
+    shapes) where the spec wrote them, with their positions; problems here would repeat them at
+    columns of a text the spec never held, so they are left to that check (`lowerer.quiet`)."""
+    try:
+        checked = check_expression(text, ctx)
+    except ExprError as exc:
+        lowerer.fail(path, exc.message)
+        checked = check_expression(0, ctx)
+    code = ir.Code(checked, lowerer.where(path))
+    lowerer.codes.append((path, code, False))
+    lowerer.quiet.add(id(code))
+    return code
 
 
 def _text(value: Any) -> str:
