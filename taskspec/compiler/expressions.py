@@ -49,11 +49,13 @@ MATH = {
     "mean",
     "circdist",
     "interp",
+    "cumsum",
+    "lag",
 }
-RANDOM = {"choice", "uniform", "integers", "bernoulli", "normal", "trunc_exp"}
+RANDOM = {"choice", "uniform", "integers", "bernoulli", "normal", "trunc_exp", "nback_items"}
 TIMING = {"start", "end"}
 CONSTANTS = {"pi", "e", "inf"}
-KEYWORDS = {"choice": {"p", "size", "replace"}, **{name: {"size"} for name in RANDOM - {"choice"}}}
+KEYWORDS = {"choice": {"p", "size", "replace"}, **{name: {"size"} for name in RANDOM - {"choice", "nback_items"}}}
 # Functions of the NumPy backends only: a backend that accepts MATH | RANDOM | TIMING (as the JAX
 # one does) refuses them by name. `choice(..., replace=...)` is NumPy-only too: such a backend
 # must refuse the keyword itself.
@@ -89,6 +91,11 @@ class Context:
     defining: str = ""  # the name this expression defines: never a "did you mean" for its own text
     # Where else an unknown name could be read (places.py), or None when the spec has no such name.
     elsewhere: Callable[[str], str | None] | None = None
+    # Copies of repeated blocks: a block's name or one of its periods -> per copy (first and last
+    # period of the copy, the periods whose start and end the name stands for in that copy).
+    copies: Mapping[str, tuple[tuple[str, str, str, str], ...]] = field(default_factory=dict)
+    spans: tuple[tuple[int, str, str], ...] = ()  # every copy: (its number, its first and last period)
+    current_rep: bool = False  # `rep` is written out over the copies' spans (where no per-step table has it)
 
 
 class ExprError(Exception):
@@ -148,6 +155,8 @@ def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
             raise ExprError("expression is nested too deeply") from None
     try:
         tree = _StepHelpers(ctx).visit(tree)
+        if ctx.copies or ctx.current_rep:
+            tree = _CurrentCopy(ctx).visit(tree)
     except RecursionError:
         raise ExprError("expression is nested too deeply") from None
     checker = _Checker(ctx)
@@ -311,7 +320,9 @@ class _Checker:
             raise self.fail(node, f"{name}() takes one period name in quotes, e.g. {name}('stimulus')")
         period = node.args[0].value
         if period not in self.ctx.periods:
-            raise self.fail(node.args[0], f"unknown period '{period}'{did_you_mean(period, self.ctx.periods)}")
+            # a block's period names mean the current copy here: suggest them before their copies
+            hint = did_you_mean(period, self.ctx.copies) or did_you_mean(period, self.ctx.periods)
+            raise self.fail(node.args[0], f"unknown period '{period}'{hint}")
         self.used.add(f"{name}:{period}")
 
 
@@ -367,6 +378,59 @@ class _StepHelpers(ast.NodeTransformer):
         begin = ast.Name("t", ast.Load()) if name == "step_in" else ast.Call(ast.Name("end", ast.Load()), [period], [])
         span = ast.BinOp(ast.BinOp(begin, ast.Sub(), start), ast.Div(), ast.Name("dt", ast.Load()))
         return _located(ast.Call(ast.Name("round", ast.Load()), [span], []), node)
+
+
+class _CurrentCopy(ast.NodeTransformer):
+    """A repeated block's names meaning the copy the step is in, written out over the copies' spans.
+
+    `start('item')` (or `end`) with `item` a period of a block, or the block's name, is the start of
+    that period in the copy whose span holds `t` (0 outside every copy); `rep` in rules, `until` and
+    state updates is the number of that copy (-1 outside), as the per-step table gives inputs and
+    targets. Written in the core language, so every backend renders the same meaning.
+    """
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    @staticmethod
+    def _inside(first: str, last: str, node: ast.expr) -> ast.expr:
+        t = ast.Name("t", ast.Load())
+        begin = ast.Compare(t, [ast.GtE()], [ast.Call(ast.Name("start", ast.Load()), [ast.Constant(first)], [])])
+        stop = ast.Compare(
+            ast.Name("t", ast.Load()), [ast.Lt()], [ast.Call(ast.Name("end", ast.Load()), [ast.Constant(last)], [])]
+        )
+        return _located(ast.BoolOp(ast.And(), [begin, stop]), node)
+
+    def _over_copies(self, node: ast.expr, pieces: list[tuple[str, str, ast.expr]], outside: int) -> ast.expr:
+        """sum over copies of (value if inside copy else 0), plus `outside` (the value outside every copy).
+        A flat sum, not nested choices: batch code holds two arrays at a time whatever the copies."""
+        total: ast.expr = ast.Constant(outside)
+        for first, last, value in pieces:
+            term = ast.IfExp(self._inside(first, last, node), value, ast.Constant(0))
+            total = ast.BinOp(total, ast.Add(), term)
+        return _located(total, node)
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if node.id != "rep" or not self.ctx.current_rep or "t" not in self.ctx.names:
+            return node
+        pieces: list[tuple[str, str, ast.expr]] = [
+            (first, last, ast.Constant(copy + 1)) for copy, first, last in self.ctx.spans
+        ]
+        return self._over_copies(node, pieces, -1)
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in TIMING or len(node.args) != 1 or not isinstance(node.args[0], ast.Constant):
+            return node
+        copies = self.ctx.copies.get(node.args[0].value)  # type: ignore[arg-type]
+        if copies is None or node.args[0].value in self.ctx.periods or "t" not in self.ctx.names:
+            return node
+        pieces: list[tuple[str, str, ast.expr]] = [
+            (first, last, ast.Call(ast.Name(name, ast.Load()), [ast.Constant(begin if name == "start" else stop)], []))
+            for first, last, begin, stop in copies
+        ]
+        return self._over_copies(node, pieces, 0)
 
 
 def _located(new: ast.expr, old: ast.expr) -> ast.expr:

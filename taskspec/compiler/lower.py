@@ -23,7 +23,7 @@ from .names import class_name, name_problem
 from .placements import lower_inputs, lower_targets
 from .places import PLACES
 from .regression import lower_regression
-from .rules import lower_flow, response_rules, rule
+from .rules import lower_flow, lower_windows, response_rules, rule
 from .shapes import ShapeChecker, group_length
 
 FLOAT32_MAX = 3.4028234663852886e38
@@ -31,11 +31,31 @@ MAX_GROUPS, MAX_PERIODS, MAX_RULES, MAX_PARAMS = 64, 200, 200, 200
 MAX_PLACEMENTS, MAX_VARIABLES = 200, 200  # inputs and targets; trial, session and state variables (each)
 
 
+def copy_spans(
+    flat: list[tuple[str, Any, Path_, str | None, int | None]],
+) -> tuple[tuple[tuple[int, str, str], ...], dict[str, tuple[tuple[str, str, str, str], ...]]]:
+    """Each copy of a repeated block as (number, first period, last period), and for a block's name and
+    each of its periods, per copy: (the copy's first and last period, the periods it stands for there)."""
+    members: dict[tuple[str, int], list[tuple[str, str]]] = {}  # (block, copy) -> (inner name, period)
+    for name, _, path, _, copy in flat:
+        if copy is not None:
+            members.setdefault((str(path[1]), copy), []).append((str(path[3]), name))
+    spans = tuple((copy, periods[0][1], periods[-1][1]) for (_, copy), periods in members.items())
+    copies: dict[str, list[tuple[str, str, str, str]]] = {}
+    for (block, _), periods in members.items():
+        first, last = periods[0][1], periods[-1][1]
+        copies.setdefault(block, []).append((first, last, first, last))
+        for inner, period in periods:
+            copies.setdefault(inner, []).append((first, last, period, period))
+    return spans, {name: tuple(rows) for name, rows in copies.items()}
+
+
 class _Lowerer:
     def __init__(self, spec: TaskSpec, doc: Document):
         self.spec, self.doc = spec, doc
         self.problems: list[Problem] = []
         self.codes: list[tuple[Path_, ir.Code, bool]] = []  # every lowered expression, for the shape checks
+        self.quiet: set[int] = set()  # ids of codes the compiler wrote out: their shape problems repeat others
         self.names: dict[str, str] = {"dt": "builtin"}
         # Repeated blocks are expanded: copy k of period p is "p<k>"; p and the block's name stand for all copies.
         self.flat: list[tuple[str, Any, Path_, str | None, int | None]] = []  # name, timing, path, after, copy
@@ -57,6 +77,7 @@ class _Lowerer:
                 self.flat.append((name, timing, ("periods", name), after, None))
         self.periods = frozenset(name for name, *_ in self.flat)
         self.repeated = any(copy is not None for *_, copy in self.flat)
+        self.spans, self.copies = copy_spans(self.flat)
 
     def fail(self, path: Path_, message: str, offset: tuple[int, int] | None = None) -> None:
         self.problems.append(self.doc.problem(path, message, offset))
@@ -157,6 +178,9 @@ class _Lowerer:
             defines=self.defines,
             defining=defining,
             elsewhere=elsewhere,
+            copies=self.copies if place.timing else {},
+            spans=self.spans,
+            current_rep=place.timing and "rep" in names and key not in ("input", "target"),
         )
 
     def all_names(self) -> dict[str, str]:
@@ -195,12 +219,23 @@ class _Lowerer:
         state = self.lower_state(state_init, rule_ctx)
         rules = [
             dataclasses.replace(
-                rule(self, ("outcomes", i), r.during, r.when, r.reward, r.performance, r.end_trial, rule_ctx),
+                rule(
+                    self,
+                    ("outcomes", i),
+                    r.during if r.each is None or r.during else r.each,
+                    r.when,
+                    r.reward,
+                    r.performance,
+                    r.end_trial,
+                    rule_ctx,
+                ),
                 goto=r.goto,
             )
             for i, r in enumerate(self.spec.outcomes)
         ]
         rules += response_rules(self, rule_ctx)
+        rules, windows = lower_windows(self, rules, rule_ctx, state_init)
+        state += windows
         periods = lower_flow(self, periods, rules, rule_ctx)
         timeouts = [
             rule(self, ("timeout", i), None, r.when, r.reward, r.performance, True, self.at("timeout"))
@@ -290,7 +325,10 @@ class _Lowerer:
         widths = {g.name: group_length(g) for g in observation}
         shapes.lengths |= {str(w): g.size.expr.tree for g in observation if isinstance(w := group_length(g), str)}
         for where, code, located in self.codes:
+            before = len(self.problems)
             shapes.check(where, code, located, widths)
+            if id(code) in self.quiet:  # written out by the compiler around texts checked where written
+                del self.problems[before:]
 
     def task_ir(self, parts: dict[str, Any]) -> ir.TaskIR:
         spec = self.spec

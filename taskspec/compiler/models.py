@@ -165,6 +165,13 @@ class Outcome(Strict):
         description="Go on with this period (listed later) at the next step, skipping the rest of the current "
         "ones: e.g. a feedback period after the response.",
     )
+    each: str | None = Field(
+        None,
+        description="Score the first response in each copy of this repeated block (or of this period) without "
+        "ending the trial: after one of the rules with the same `each` matched in a copy, they are skipped until "
+        "the next copy, and the trial's performance is the mean over copies of the `performance` they gave "
+        "(a copy without a response scores 0). `during` defaults to these periods.",
+    )
     name: str | None = Field(
         None, description="A label a variant's entry with the same name patches (or removes: `remove: true`)."
     )

@@ -45,7 +45,7 @@ PLACES: dict[str, Place] = {
     "rule": Place(
         "outcome rules, 'until' and state variables' 'next'",
         (*_STEP, "reward"),
-        ("t", "action", "target", *sorted(OUTCOME)),
+        ("t", "rep", "action", "target", *sorted(OUTCOME)),
         timing=True,
     ),
     "timeout": Place("timeout rules", (*_STEP, "reward"), tuple(sorted(OUTCOME))),

@@ -12,8 +12,8 @@ from typing import Any
 
 from ..errors import did_you_mean
 from . import ir
-from .expressions import Context
-from .loader import Path_
+from .expressions import Context, ExprError, check_expression
+from .loader import Path_, dotted
 from .models import PeriodTiming, Response
 
 
@@ -38,6 +38,8 @@ def lower_flow(
         elif order[name] <= after:
             lowerer.fail(path, f"'{name}' is not listed after the period it follows; the trial can only move forward")
 
+    in_copies: dict[Path_, ir.Code] = {}  # a block's period's `until`, checked once for all its copies
+    refused: set[Path_] = set()
     for i, (_, timing, path, _, copy) in enumerate(lowerer.flat):
         if not isinstance(timing, PeriodTiming):
             continue
@@ -46,7 +48,15 @@ def lower_flow(
             continue
         flows = True
         if copy is not None:
-            lowerer.fail(path, f"{', '.join(keys)} cannot be used inside a block of repeated periods")
+            jumps = [key for key in keys if key != "until"]
+            if jumps:  # each copy goes on with the next one laid out: `until` ends it early, nothing jumps
+                if path not in refused:
+                    refused.add(path)
+                    lowerer.fail(path, f"{', '.join(jumps)} cannot be used inside a block of repeated periods")
+                continue
+            if path not in in_copies:
+                in_copies[path] = lowerer.expr((*path, "until"), timing.until, ctx)
+            out[i] = dataclasses.replace(out[i], until=in_copies[path])
             continue
         if timing.otherwise is not None and timing.until is None:
             lowerer.fail(
@@ -157,3 +167,92 @@ def _response_rules(lowerer: Any, response: Response, path: Path_, ctx: Context)
     rules.append(ir.RuleIR(during, right, rewards["correct"], performance, True))
     rules.append(ir.RuleIR(during, wrong, rewards["fail"], None, True))
     return rules
+
+
+def lower_windows(
+    lowerer: Any, rules: list[ir.RuleIR], ctx: Context, state_init: dict[str, ir.Code]
+) -> tuple[list[ir.RuleIR], tuple[ir.StateIR, ...]]:
+    """Rules with `each: W` score the first response in each copy of W (a block, a block's period, or
+    a plain period, which has one copy) without ending the trial.
+
+    Written out in the core language, so every backend runs it through the one step machine: two
+    state variables per window, `_answeredJ` (the copy last answered, -1 at first) and
+    `_answeredJ_before` (its value before this step, listed first so it reads the old value). A
+    copy counts as answered at the first step where one of the window's conditions holds; the
+    window's rules apply only while the copy was not answered before the step, and each adds its
+    performance divided by the number of copies, so the trial's performance is the mean over copies.
+    """
+    groups: dict[str, list[int]] = {}
+    for i, outcome in enumerate(lowerer.spec.outcomes):
+        if outcome.each is not None:
+            groups.setdefault(outcome.each, []).append(i)
+    hidden: list[ir.StateIR] = []
+    out = list(rules)
+    for j, (window, members) in enumerate(groups.items()):
+        path: Path_ = ("outcomes", members[0], "each")
+        copies = None if window in lowerer.periods else lowerer.copies.get(window)
+        if window not in lowerer.periods and copies is None:
+            choices = lowerer.periods | set(lowerer.aliases)
+            lowerer.fail(path, f"unknown period or block '{window}'{did_you_mean(window, choices)}")
+            continue
+        written = tuple(dotted(("outcomes", i)) for i in members)
+        if any(p.path.startswith(written) for p in lowerer.problems):
+            continue  # reported where the spec wrote it: written out again it would only repeat that
+        problems = len(lowerer.problems)
+        for i in members:
+            outcome = lowerer.spec.outcomes[i]
+            if outcome.end_trial or outcome.goto is not None:
+                lowerer.fail(
+                    ("outcomes", i, "each"),
+                    "a rule with 'each' scores a copy and lets the trial go on; it cannot end the trial or 'goto'",
+                )
+            if rules[i].periods != rules[members[0]].periods:
+                lowerer.fail(("outcomes", i, "during"), f"the rules with 'each: {window}' must share one 'during'")
+        if len(lowerer.problems) > problems:
+            continue
+        current = "rep" if copies else "0"  # the copy the step is in (a plain period has one, 0)
+        count = len(copies) if copies else 1
+        seen, before = f"_answered{j}", f"_answered{j}_before"
+        inner = dataclasses.replace(ctx, names={**ctx.names, seen: "state variable", before: "state variable"})
+        whens = [lowerer.spec.outcomes[i].when for i in members]
+        # The spec's texts were checked where written (the rules above); here they are re-parsed and
+        # checked again inside the written-out conditions.
+        any_hit = " or ".join(f"({_text(w)})" for w in whens)
+        for name in (before, seen):
+            state_init[name] = lowerer.expr(path, -1, lowerer.at("state init"))
+        hidden.append(ir.StateIR(before, state_init[before], _written_out(lowerer, path, seen, inner), ()))
+        # the spec's conditions first: a step without an answer never works out the current copy
+        moved = f"{current} if ({any_hit}) and {seen} != {current} else {seen}"
+        periods = rules[members[0]].periods
+        hidden.append(ir.StateIR(seen, state_init[seen], _written_out(lowerer, path, moved, inner), periods))
+        for i in members:
+            outcome = lowerer.spec.outcomes[i]
+            text = f"({_text(outcome.when)}) and {before} != {current}"
+            when = _written_out(lowerer, ("outcomes", i, "when"), text, inner)
+            performance = None
+            if outcome.performance is not None:
+                # the sum so far times the copies is a whole number again: each step rounds only once
+                text = f"(performance * {count} + ({_text(outcome.performance)})) / {count}"
+                performance = _written_out(lowerer, ("outcomes", i, "performance"), text, inner)
+            out[i] = dataclasses.replace(out[i], when=when, performance=performance)
+    return out, tuple(hidden)
+
+
+def _written_out(lowerer: Any, path: Path_, text: str, ctx: Context) -> ir.Code:
+    """An expression the compiler wrote around the spec's own texts. Those were checked (names and
+    shapes) where the spec wrote them, with their positions; problems here would repeat them at
+    columns of a text the spec never held, so they are left to that check (`lowerer.quiet`)."""
+    try:
+        checked = check_expression(text, ctx)
+    except ExprError as exc:
+        lowerer.fail(path, exc.message)
+        checked = check_expression(0, ctx)
+    code = ir.Code(checked, lowerer.where(path))
+    lowerer.codes.append((path, code, False))
+    lowerer.quiet.add(id(code))
+    return code
+
+
+def _text(value: Any) -> str:
+    """A spec expression (text, number or truth value) as text to embed in a written-out one."""
+    return value if isinstance(value, str) else repr(value)

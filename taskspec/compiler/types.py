@@ -328,6 +328,14 @@ class _Infer:
             return Type("float", self.length(node.args[1]), index is None or index.varies)
         if name in ("sum", "mean", "len") and len(pairs) == 1:
             return self._reduce(node, name, *pairs[0])
+        if name in ("cumsum", "lag") and len(pairs) == (1 if name == "cumsum" else 2):
+            return self._sequence(node, name, pairs)
+        if name == "nback_items" and len(pairs) == 4:
+            for arg, t in pairs:
+                self.one_value(arg, t, "each argument of nback_items()")
+            for arg, t in (pairs[0], pairs[1], pairs[2]):
+                self.fixed(arg, t, "the number of symbols, items and steps back of nback_items()")
+            return Type("int", self.length(node.args[1]), True)
         if name == "interp" and len(pairs) == 3:
             for table, t in pairs[1:]:
                 if t is not None and not t.vector:
@@ -350,6 +358,18 @@ class _Infer:
             kind = max((t.kind for t in values), key=KIND_ORDER.__getitem__)
             return Type("int" if kind == "bool" else kind, out.length, out.varies)
         return out
+
+    def _sequence(self, node: ast.Call, name: str, pairs: list[tuple[ast.expr, Type | None]]) -> Type | None:
+        """cumsum(x) and lag(x, k): a vector in, a vector of the same length out (whole numbers stay whole)."""
+        arg, t = pairs[0]
+        if t is not None and not t.vector:
+            raise TypeProblem(node, f"{name}() takes a list or vector, but {show(arg)} is {describe(t)}")
+        if name == "lag":
+            self.one_value(*pairs[1], "the steps back of lag()")
+            self.fixed(*pairs[1], "the steps back of lag()")
+        if t is None:
+            return None
+        return Type("float" if t.kind == "float" else "int", t.length, t.varies)
 
     def _reduce(self, node: ast.Call, name: str, arg: ast.expr, t: Type | None) -> Type | None:
         if t is not None and not t.vector:

@@ -131,6 +131,33 @@ def mean(values: Any) -> Any:
     return jnp.mean(jnp.asarray(values), axis=-1)
 
 
+def cumsum(values: Any) -> Any:
+    return jnp.cumsum(jnp.asarray(values), axis=-1)
+
+
+def lag(values: Any, k: Any) -> Any:
+    """As the NumPy runtime's: entry i holds entry i - k, -1 where there is none; k is fixed, so static."""
+    values = jnp.asarray(values)
+    if values.dtype == jnp.bool_:
+        values = values.astype(jnp.int32)
+    steps, size = int(k), values.shape[-1]
+    filler = jnp.full((*values.shape[:-1], min(steps, size)), -1, values.dtype)
+    return jnp.concatenate([filler, values[..., : max(size - steps, 0)]], axis=-1)
+
+
+def nback_items(rng: Uniforms, _n: Any, symbols: Any, length: Any, k: Any, rate: Any) -> jax.Array:
+    """As the NumPy runtime's (its own draws): the first k items at random, each later one the item
+    k back with probability `rate`, else one of the other symbols."""
+    m, size, back = int(symbols), int(length), int(k)
+    match = rng.take((size,)) < rate
+    other = 1 + jnp.floor(rng.take((size,)) * (m - 1)).astype(jnp.int32)
+    items = jnp.floor(rng.take((size,)) * m).astype(jnp.int32)
+    for i in range(back, size):  # size and back are fixed: the loop unrolls under jit
+        before = items[i - back]
+        items = items.at[i].set(jnp.where(match[i], before, (before + other[i]) % m))
+    return items
+
+
 def length(values: Any) -> int:
     """`len(x)`: a list's or vector's number of entries; shapes are static under jit, so a plain int."""
     if jnp.ndim(values) == 0:

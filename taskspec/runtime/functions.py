@@ -262,6 +262,23 @@ def sum(values: Any) -> Any:  # noqa: A001
     return np.sum(values, axis=-1, keepdims=np.ndim(values) >= 3)
 
 
+def cumsum(values: Any) -> Any:
+    """Running sum over the entries of a vector (the last axis)."""
+    return np.cumsum(np.asarray(values), axis=-1)
+
+
+def lag(values: Any, k: Any) -> Any:
+    """The vector shifted k entries later: entry i holds entry i - k, and -1 where there is none (i < k)."""
+    values = np.asarray(values)
+    steps = _size(k)
+    if values.dtype.kind == "b":
+        values = values.astype(np.int64)
+    out = np.full(values.shape, -1, values.dtype)
+    if steps < values.shape[-1]:
+        out[..., steps:] = values[..., : values.shape[-1] - steps]
+    return out
+
+
 def length(values: Any) -> int:
     """`len(x)` in a spec: the number of entries of a list or vector (the same for every trial)."""
     if np.ndim(values) == 0:
@@ -274,6 +291,22 @@ def mean(values: Any) -> Any:
 
 
 # Random draws: one value per trial of the batch.
+
+
+def nback_items(rng: np.random.Generator, n: int, symbols: Any, length: Any, k: Any, rate: Any) -> np.ndarray:
+    """A stream of `length` items from 0..symbols-1 per trial: the first k at random; each later one
+    equals the item k back with probability `rate`, else is one of the other symbols at random."""
+    m, size, back = _size(symbols), _size(length), _size(k)
+    if m < 2 or back < 1:
+        raise ValueError("nback_items() needs at least 2 symbols and at least 1 step back")
+    _shape(n, size)  # counts against the draw budget like a size= draw
+    p = np.broadcast_to(np.asarray(rate, np.float64), (n,))[:, None]
+    match = rng.random((n, size)) < p
+    other = rng.integers(1, m, (n, size))  # a non-match moves 1..m-1 symbols on: never the item k back
+    items = rng.integers(0, m, (n, size))
+    for i in range(back, size):
+        items[:, i] = np.where(match[:, i], items[:, i - back], (items[:, i - back] + other[:, i]) % m)
+    return items
 
 
 def _shape(n: int, size: Any) -> int | tuple[int, int]:
