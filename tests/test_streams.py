@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import taskspec
-from taskspec.vector import make_vector
+from taskspec.rl.vector import make_vector
 
 FIXATION, MATCH, NONMATCH = 0, 1, 2
 NBACK = Path(__file__).resolve().parent.parent / "tasks" / "NBack.yaml"
