@@ -60,8 +60,10 @@ KEYWORDS = {"choice": {"p", "size", "replace"}, **{name: {"size"} for name in RA
 SHAPES = {"len"}
 # Step helpers, written in terms of the functions above before checking (see `_StepHelpers`), so
 # every backend runs them: whole_steps(ms) is `dt * floor(ms / dt)`, step_in('p') the step's
-# index within period p, `round((t - start('p')) / dt)`, n_steps('p') its length in steps.
-STEP_HELPERS = {"whole_steps", "step_in", "n_steps"}
+# index within period p, `round((t - start('p')) / dt)`, n_steps('p') its length in steps, and
+# elapsed('p') the ms period p has run when the current step is over, `t + dt - start('p')`: so
+# `until: elapsed('iti') >= 500` ends the period after exactly 500 ms (`t - start` would give 550).
+STEP_HELPERS = {"whole_steps", "step_in", "n_steps", "elapsed"}
 FUNCTIONS = MATH | RANDOM | TIMING | SHAPES | STEP_HELPERS  # every name a spec may call
 # Names the language itself provides in some contexts; specs may not reuse them.
 BUILTIN_NAMES = {"dt", "t", "rep", "action", "target", "True", "False", "None", "inherited"}
@@ -364,6 +366,9 @@ class _StepHelpers(ast.NodeTransformer):
             )
         period = node.args[0]
         start = ast.Call(ast.Name("start", ast.Load()), [period], [])
+        if name == "elapsed":
+            over = ast.BinOp(ast.Name("t", ast.Load()), ast.Add(), ast.Name("dt", ast.Load()))
+            return _located(ast.BinOp(over, ast.Sub(), start), node)
         begin = ast.Name("t", ast.Load()) if name == "step_in" else ast.Call(ast.Name("end", ast.Load()), [period], [])
         span = ast.BinOp(ast.BinOp(begin, ast.Sub(), start), ast.Div(), ast.Name("dt", ast.Load()))
         return _located(ast.Call(ast.Name("round", ast.Load()), [span], []), node)
