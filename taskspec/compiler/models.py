@@ -175,7 +175,11 @@ class Outcome(Strict):
 class Timeout(Strict):
     """What happens when a trial reaches its last step without a rule having ended it."""
 
-    when: Expr | bool = Field(True, description="Condition on trial variables.")
+    when: Expr | bool = Field(
+        True,
+        description="Condition on parameters, session and trial variables, state variables (their values after "
+        "the last step) and `performance`.",
+    )
     reward: Expr = Field(0, description="Reward added to the last step.")
     performance: Expr | None = Field(None, description="The trial's performance.")
     name: str | None = Field(
@@ -229,8 +233,9 @@ class Response(Strict):
     """The usual decision rules, derived from the target (see the tutorial).
 
     Adds, after the explicit `outcomes`: leaving fixation during `hold` earns `abort` (the trial
-    goes on); during `during`, an answer (any action but `fixation`) equal to the target earns
-    `correct`, performance 1 and ends the trial; any other answer earns `fail` and ends the trial.
+    goes on, or ends with `abort_ends_trial`); during `during`, an answer (any action but
+    `fixation`) equal to the target earns `correct`, performance 1 and ends the trial; any other
+    answer earns `fail` and ends the trial.
     """
 
     during: Names = Field(description="Periods where the agent answers.")
@@ -243,6 +248,11 @@ class Response(Strict):
     abort: Expr | None = Field(
         None,
         description="Reward for leaving fixation in `hold`; default: the reward named `abort` if declared, else 0.",
+    )
+    abort_ends_trial: bool = Field(
+        False,
+        description="Whether leaving fixation in `hold` ends the trial (as most labs do; its performance stays 0); "
+        "default: the trial goes on.",
     )
 
 
