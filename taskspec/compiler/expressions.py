@@ -9,14 +9,16 @@ renders it (`render.py`), never the raw text, so no spec can smuggle code into a
 from __future__ import annotations
 
 import ast
+import copy
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import did_you_mean
 from ..runtime.functions import MAX_LIVE_ARRAYS
 from .defines import Defined, InlineError, calls, inline
+from ..runtime.machine import WINDOW
 from .loader import INT64_MAX, INT64_MIN
 
 MAX_EXPRESSION_CHARS = 2000
@@ -64,14 +66,29 @@ SHAPES = {"len"}
 # elapsed('p') the ms period p has run when the current step is over, `t + dt - start('p')`: so
 # `until: elapsed('iti') >= 500` ends the period after exactly 500 ms (`t - start` would give 550).
 STEP_HELPERS = {"whole_steps", "step_in", "n_steps", "elapsed"}
-FUNCTIONS = MATH | RANDOM | TIMING | SHAPES | STEP_HELPERS  # every name a spec may call
+# Windows over past trials (a session variable's `next`), written out like the step helpers: over
+# the last k finished trials (fewer at the session's start), window_count(k) is how many there are,
+# window_sum(past_x, k) and window_mean(past_x, k) the sum and mean of x (0 before any trial).
+WINDOW_HELPERS = {"window_count", "window_sum", "window_mean"}
+FUNCTIONS = MATH | RANDOM | TIMING | SHAPES | STEP_HELPERS | WINDOW_HELPERS  # every name a spec may call
 # Names the language itself provides in some contexts; specs may not reuse them.
 BUILTIN_NAMES = {"dt", "t", "rep", "action", "target", "True", "False", "None", "inherited"}
 # The finished trial, as a session variable's `next` sees it (plus `last_<trial variable>`), and the
 # current trial's performance, which rules, `until` conditions and inputs may read.
 HISTORY = {"last_performance", "last_reward", "last_timed_out", "last_choice", "last_choice_t", "trials_done"}
+# Windows over past trials, in a session variable's `next`: `past_<x>` holds the last
+# machine.WINDOW values of `last_<x>` (of the numbers among them), newest first.
+PAST = {"past_performance", "past_reward", "past_timed_out", "past_choice", "past_choice_t"}
 OUTCOME = {"performance"}
-RESERVED = BUILTIN_NAMES | CONSTANTS | HISTORY | OUTCOME  # names the language provides: a spec may not declare them
+RESERVED = (
+    BUILTIN_NAMES | CONSTANTS | HISTORY | PAST | OUTCOME
+)  # names the language provides: a spec may not declare them
+
+
+def history_names(trial: Iterable[str]) -> set[str]:
+    """Every name a session variable's `next` may read about finished trials, given the trial variables."""
+    return HISTORY | PAST | {f"{prefix}_{name}" for name in trial for prefix in ("last", "past")}
+
 
 BINARY_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod)  # and ** (as fn.power)
 COMPARISONS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
@@ -150,6 +167,7 @@ def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
             raise ExprError("expression is nested too deeply") from None
     try:
         tree = _StepHelpers(ctx).visit(tree)
+        tree = _WindowHelpers(ctx).visit(tree)
     except RecursionError:
         raise ExprError("expression is nested too deeply") from None
     checker = _Checker(ctx)
@@ -372,6 +390,49 @@ class _StepHelpers(ast.NodeTransformer):
         begin = ast.Name("t", ast.Load()) if name == "step_in" else ast.Call(ast.Name("end", ast.Load()), [period], [])
         span = ast.BinOp(ast.BinOp(begin, ast.Sub(), start), ast.Div(), ast.Name("dt", ast.Load()))
         return _located(ast.Call(ast.Name("round", ast.Load()), [span], []), node)
+
+
+class _WindowHelpers(ast.NodeTransformer):
+    """Writes the window helpers (WINDOW_HELPERS) out in the core language, at the call's position."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in WINDOW_HELPERS:
+            return node
+        where = (node.lineno - 1, node.col_offset)
+        if "trials_done" not in self.ctx.names:
+            raise ExprError(f"{name}() reads finished trials: it is only allowed in session variables' 'next'", *where)
+        count_only = name == "window_count"
+        example = "window_count(50)" if count_only else f"{name}(past_performance, 50)"
+        wanted = 1 if count_only else 2
+        past = None if count_only else node.args[0] if node.args else None
+        if (
+            len(node.args) != wanted
+            or node.keywords
+            or (past is not None and not (isinstance(past, ast.Name) and past.id.startswith("past_")))
+        ):
+            what = "the number of trials k" if count_only else "a window `past_<x>` and the number of trials k"
+            raise ExprError(f"{name}() takes {what}, e.g. {example}", *where)
+        size = node.args[-1]
+        if isinstance(size, ast.Constant) and (
+            not isinstance(size.value, int) or isinstance(size.value, bool) or not 1 <= size.value <= WINDOW
+        ):
+            raise ExprError(f"a window spans 1 to {WINDOW} trials, not {size.value!r}", *where)
+        count = ast.Call(ast.Name("minimum", ast.Load()), [size, ast.Name("trials_done", ast.Load())], [])
+        if count_only:
+            return _located(count, node)
+        inside = ast.Compare(ast.Call(ast.Name("arange", ast.Load()), [ast.Constant(WINDOW)], []), [ast.Lt()], [count])
+        picked = ast.Call(ast.Name("where", ast.Load()), [inside, past, ast.Constant(0)], [])  # type: ignore[list-item]
+        total: ast.expr = ast.Call(ast.Name("sum", ast.Load()), [picked], [])
+        if name == "window_mean":
+            # a copy: each node of a checked tree has one place (the shape checks annotate nodes in place)
+            at_least_one = ast.Call(ast.Name("maximum", ast.Load()), [copy.deepcopy(count), ast.Constant(1)], [])
+            total = ast.BinOp(total, ast.Div(), at_least_one)
+        return _located(total, node)
 
 
 def _located(new: ast.expr, old: ast.expr) -> ast.expr:

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import Problem, SpecError, did_you_mean
 from . import ir, places
 from .compose import check_defines, check_merge_keys, parse_defines, repeat_count, trial_variables
-from .expressions import HISTORY, OUTCOME, RESERVED, Context, ExprError, check_expression
+from .expressions import HISTORY, OUTCOME, PAST, RESERVED, Context, ExprError, check_expression, history_names
 from .loader import Document, Path_, dotted
 from .loss import lower_loss
 from .models import PeriodTiming, RepeatedPeriods, TaskSpec
@@ -133,18 +133,18 @@ class _Lowerer:
         place = PLACES[key]
         names = {n: k for n, k in self.names.items() if k in place.kinds or n == "dt"}
         for name in place.builtins:
-            if name == "last_*":
-                names.update({f"last_{v}": "history" for v in self.spec.trial})
+            if name in ("last_*", "past_*"):
+                names.update({f"{name[:4]}_{v}": "history" for v in self.spec.trial})
             elif name != "rep" or self.repeated:
-                names[name] = "outcome" if name in OUTCOME else "history" if name in HISTORY else "builtin"
+                names[name] = "outcome" if name in OUTCOME else "history" if name in HISTORY | PAST else "builtin"
         declared = self.all_names()
         trial = set(self.spec.trial)
 
         def elsewhere(name: str) -> str | None:
             if name in declared:
                 return places.elsewhere(name, declared[name], key)
-            language = name in HISTORY | OUTCOME | {"t", "action", "target"} or (name == "rep" and self.repeated)
-            if language or (name.startswith("last_") and name[5:] in trial):
+            language = name in HISTORY | PAST | OUTCOME | {"t", "action", "target"} or (name == "rep" and self.repeated)
+            if language or (name[:5] in ("last_", "past_") and name[5:] in trial):
                 return places.elsewhere(name, None, key)
             return None
 
@@ -295,7 +295,7 @@ class _Lowerer:
     def task_ir(self, parts: dict[str, Any]) -> ir.TaskIR:
         spec = self.spec
         rules, timeouts, periods = parts["rules"], parts["timeouts"], parts["periods"]
-        history = HISTORY | {f"last_{name}" for name in spec.trial}
+        history = history_names(spec.trial)
         outcome_codes = [
             *(c for r in (*rules, *timeouts) for c in (r.when, r.reward, r.performance)),
             *(p.until for p in periods),

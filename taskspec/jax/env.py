@@ -280,6 +280,7 @@ class JaxEnv(flow.ContingentPlay, TrialSource[jax.Array]):
                 going_on.choice_t,
                 done_trials,
                 last,
+                state.history,
             )
         return going_on, done.reward.astype(jnp.float32), done.ended, made
 

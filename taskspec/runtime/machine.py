@@ -192,3 +192,25 @@ def history(performance: Any, reward: Any, timed_out: Any, choice: Any, choice_t
         "last_choice_t": choice_t,
         "trials_done": done,
     }
+
+
+WINDOW = 500  # the most past trials a window may span: `past_<x>` holds this many values (spec reference)
+
+
+def remember(xp: Any, previous: Mapping[str, Any] | None, outcome: dict[str, Any]) -> dict[str, Any]:
+    """`outcome` with `past_<x>` added for each number `last_<x>`: its last WINDOW values, newest
+    first, shifted on from `previous` (None: before the first trial, all 0). A value's shape is
+    `lead` (NumPy: one trial, (1,); JAX: ()), a window's `lead + (WINDOW,)`; vectors have none."""
+    out = dict(outcome)
+    for name, value in outcome.items():
+        if not name.startswith("last_"):
+            continue
+        lead = tuple(xp.shape(value))
+        if int(np.prod(lead, dtype=int)) != 1 or len(lead) > 1:
+            continue
+        key = "past_" + name[5:]
+        dtype = xp.float64 if xp is np else xp.float32
+        past = previous[key] if previous is not None and key in previous else xp.zeros((*lead, WINDOW), dtype)
+        newest = xp.reshape(xp.asarray(value, dtype), (*lead, 1))
+        out[key] = xp.concatenate([newest, past[..., :-1]], axis=-1)
+    return out

@@ -26,7 +26,7 @@ from gymnasium.vector.utils import batch_space
 
 from . import machine
 from .actions import continuous_actions, discrete_actions
-from .env import TrialEnv, history
+from .env import TrialEnv, first_history, history
 from .trials import Scratch, build, check_num_envs
 
 REFILL_TRIALS = 1 << 14  # trials built per call when topping up the envs' pools (see TrialVectorEnv._refill)
@@ -346,6 +346,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
                     self._choice_t[i],
                     int(self._trials_done[i]),
                     trial,
+                    self.histories[i] if self.histories[i] is not None else first_history(self.env.trial_variables),
                 )
         self._trial_reward[ended] = 0.0
         self._choice[ended] = -1.0
