@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from ..errors import did_you_mean
 from ..runtime.functions import MAX_LIVE_ARRAYS
-from .defines import Defined, InlineError, calls, inline
 from ..runtime.machine import WINDOW
+from .defines import Defined, InlineError, calls, inline
 from .loader import INT64_MAX, INT64_MIN
 
 MAX_EXPRESSION_CHARS = 2000

@@ -13,8 +13,8 @@ import ast
 import math
 from typing import Any
 
-from . import ir
 from ..runtime.machine import WINDOW
+from . import ir
 from .expressions import HISTORY, PAST
 from .loader import Path_
 from .types import NUMBER, Length, Type, TypeProblem, agreements, describe, infer, settle, show
