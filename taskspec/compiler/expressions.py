@@ -70,7 +70,7 @@ STEP_HELPERS = {"whole_steps", "step_in", "n_steps", "elapsed"}
 # the last k finished trials (fewer at the session's start), window_count(k) is how many there are,
 # window_sum(past_x, k) and window_mean(past_x, k) the sum and mean of x (0 before any trial).
 WINDOW_HELPERS = {"window_count", "window_sum", "window_mean"}
-FUNCTIONS = MATH | RANDOM | TIMING | SHAPES | STEP_HELPERS | WINDOW_HELPERS  # every name a spec may call
+FUNCTIONS = MATH | RANDOM | TIMING | SHAPES | STEP_HELPERS | WINDOW_HELPERS | {"old"}  # every name a spec may call
 # Names the language itself provides in some contexts; specs may not reuse them.
 BUILTIN_NAMES = {"dt", "t", "rep", "action", "target", "True", "False", "None", "inherited"}
 # The finished trial, as a session variable's `next` sees it (plus `last_<trial variable>`), and the
@@ -106,6 +106,10 @@ class Context:
     wide: frozenset[str] = frozenset()  # action groups of several actions: `action == group` is a mistake
     defines: Mapping[str, Defined] = field(default_factory=dict)  # the spec's `define:` functions, inlined
     defining: str = ""  # the name this expression defines: never a "did you mean" for its own text
+    # In a session variable's `next`: the variables updated later in the pass (read only as old(x)),
+    # and those old() may read (them and the variable itself).
+    below: frozenset[str] = frozenset()
+    old: frozenset[str] = frozenset()
     # Where else an unknown name could be read (places.py), or None when the spec has no such name.
     elsewhere: Callable[[str], str | None] | None = None
 
@@ -168,6 +172,7 @@ def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
     try:
         tree = _StepHelpers(ctx).visit(tree)
         tree = _WindowHelpers(ctx).visit(tree)
+        tree = _OldValues(ctx).visit(tree)
     except RecursionError:
         raise ExprError("expression is nested too deeply") from None
     checker = _Checker(ctx)
@@ -181,6 +186,15 @@ def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
             "nest less deeply (e.g. a * (b * (c * d)) as a * b * c * d)"
         )
     return Checked(tree.body, frozenset(checker.used), checker.random, ast.unparse(tree.body))
+
+
+def from_second_trial(checked: Checked, name: str) -> Checked:
+    """A session variable's checked `next` made to keep its `first` value for the first trial:
+    `name if trials_done == 0 else (next)`, so no spec needs that guard written out."""
+    first = ast.Compare(ast.Name("trials_done", ast.Load()), [ast.Eq()], [ast.Constant(0)])
+    tree = _located(ast.IfExp(first, ast.Name(name, ast.Load()), checked.tree), checked.tree)
+    names = checked.names | {name, "trials_done"}
+    return Checked(tree, names, checked.random, ast.unparse(tree))
 
 
 class _Checker:
@@ -222,6 +236,13 @@ class _Checker:
         if name in ("True", "False") or name in CONSTANTS:
             return
         if name in self.ctx.names:
+            if name in self.ctx.below and not getattr(node, "taskspec_old", False):
+                raise self.fail(
+                    node,
+                    f"'{name}' is listed below '{self.ctx.defining}', so this pass has not updated it yet: write "
+                    f"old({name}) to read its value of the last trial, or list '{name}' above '{self.ctx.defining}' "
+                    "to read its new value",
+                )
             self.used.add(name)
             return
         if name.startswith("_"):
@@ -390,6 +411,37 @@ class _StepHelpers(ast.NodeTransformer):
         begin = ast.Name("t", ast.Load()) if name == "step_in" else ast.Call(ast.Name("end", ast.Load()), [period], [])
         span = ast.BinOp(ast.BinOp(begin, ast.Sub(), start), ast.Div(), ast.Name("dt", ast.Load()))
         return _located(ast.Call(ast.Name("round", ast.Load()), [span], []), node)
+
+
+class _OldValues(ast.NodeTransformer):
+    """`old(x)` in a session variable's `next`: x before this pass updates it. Since variables are
+    updated in the order listed, that is `x` itself for x listed below (or x the variable itself);
+    the call becomes the name, marked so the listed-below check lets it pass."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        if not (isinstance(node.func, ast.Name) and node.func.id == "old"):
+            return node
+        where = (node.lineno - 1, node.col_offset)
+        if not self.ctx.old:
+            raise ExprError(
+                "old() reads a session variable before its update: only in session variables' 'next'", *where
+            )
+        arg = node.args[0] if len(node.args) == 1 and not node.keywords else None
+        if not isinstance(arg, ast.Name) or arg.id not in self.ctx.names:
+            raise ExprError("old() takes the name of one session variable, e.g. old(level)", *where)
+        if arg.id not in self.ctx.old:
+            raise ExprError(
+                f"'{arg.id}' is listed above '{self.ctx.defining}' and already updated in this pass; list it below "
+                f"'{self.ctx.defining}' to read its value of the last trial",
+                *where,
+            )
+        name = ast.copy_location(ast.Name(arg.id, ast.Load()), node)
+        name.taskspec_old = True  # type: ignore[attr-defined]
+        return name
 
 
 class _WindowHelpers(ast.NodeTransformer):

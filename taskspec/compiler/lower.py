@@ -15,7 +15,17 @@ from typing import Any
 from ..errors import Problem, SpecError, did_you_mean
 from . import ir, places
 from .compose import check_defines, check_merge_keys, parse_defines, repeat_count, trial_variables
-from .expressions import HISTORY, OUTCOME, PAST, RESERVED, Context, ExprError, check_expression, history_names
+from .expressions import (
+    HISTORY,
+    OUTCOME,
+    PAST,
+    RESERVED,
+    Context,
+    ExprError,
+    check_expression,
+    from_second_trial,
+    history_names,
+)
 from .loader import Document, Path_, dotted
 from .loss import lower_loss
 from .models import PeriodTiming, RepeatedPeriods, TaskSpec
@@ -88,8 +98,8 @@ class _Lowerer:
         problem = name_problem(name, "identifier", RESERVED)
         if problem:
             self.fail(path, problem)
-        elif name.startswith("last_"):
-            self.fail(path, f"'{name}': names starting with 'last_' are kept for the previous trial's values")
+        elif name.startswith(("last_", "past_")):
+            self.fail(path, f"'{name}': names starting with '{name[:5]}' are kept for the previous trials' values")
         elif name in self.names:
             kind = self.names[name]
             self.fail(
@@ -248,14 +258,27 @@ class _Lowerer:
     def lower_session(self) -> list[ir.SessionIR]:
         for name in self.spec.session:
             self.declare(("session", name), name, "session variable")
-        return [
-            ir.SessionIR(
-                name,
-                self.expr(("session", name, "init"), var.init, self.at("session init", name)),
-                self.expr(("session", name, "next"), var.next, self.at("session next", name)),
-            )
-            for name, var in self.spec.session.items()
-        ]
+        lowered = []
+        order = list(self.spec.session)
+        for i, (name, var) in enumerate(self.spec.session.items()):
+            path = ("session", name)
+            if (var.init is None) == (var.first is None):
+                self.fail(
+                    path,
+                    "give 'init' (the value before the first trial; 'next' also runs before it) or "
+                    "'first' (the first trial's value; 'next' runs between trials), one of them",
+                )
+            key = "init" if var.first is None else "first"
+            start = self.expr((*path, key), var.init if var.first is None else var.first, self.at("session init", name))
+            ctx = self.at("session next", name)
+            later = set(order[i + 1 :])  # read before their update in this pass: only as old(x)
+            ctx = dataclasses.replace(ctx, old=frozenset(later | {name}), below=frozenset(later))
+            step = self.expr((*path, "next"), var.next, ctx, typed=var.first is None)
+            if var.first is not None:
+                step = ir.Code(from_second_trial(step.expr, name), step.where)
+                self.codes.append(((*path, "next"), step, isinstance(var.next, str)))
+            lowered.append(ir.SessionIR(name, start, step))
+        return lowered
 
     def lower_state(self, init: dict[str, ir.Code], ctx: Context) -> tuple[ir.StateIR, ...]:
         return tuple(

@@ -192,11 +192,21 @@ class Timeout(Strict):
 class SessionVariable(Strict):
     """A variable that lives across trials (blocks, reversals, drifting probabilities)."""
 
-    init: Expr | bool = Field(description="Value before the first trial: an expression of parameters.")
+    init: Expr | bool | None = Field(
+        None,
+        description="Value before the first trial: an expression of parameters; `next` then also runs before the "
+        "first trial (give `init` or `first`).",
+    )
+    first: Expr | bool | None = Field(
+        None,
+        description="Value of the first trial: an expression of parameters; `next` then runs between trials only, "
+        "so it needs no `trials_done == 0` guard (give `init` or `first`).",
+    )
     next: Expr | bool = Field(
         description="Value for each new trial, from the previous trial's values (those listed above it already "
-        "updated) and its outcome (`last_performance`, `last_reward`, `last_timed_out`, `last_choice`, "
-        "`last_choice_t`, `last_<trial variable>`, `trials_done`); may draw at random."
+        "updated; a variable listed below it must be read as `old(name)`) and its outcome (`last_performance`, "
+        "`last_reward`, `last_timed_out`, `last_choice`, `last_choice_t`, `last_<trial variable>`, `trials_done`, "
+        "the windows `past_<x>`); may draw at random."
     )
 
 
