@@ -57,3 +57,56 @@ def test_go_trials_do_not_move_the_staircase():
     trials = race_model(env, 30, seed=0)
     assert {t["ssd"] for t in trials} == {250}
     assert np.mean([t["performance"] for t in trials]) > 0.9
+
+
+def _play_outcomes(env, outcomes: str) -> list[dict[str, float]]:
+    """Each trial's variables as an agent fixates until the decision, then answers right (R) or wrong (W)."""
+    env.reset(seed=0)
+    trials = []
+    for outcome in outcomes:
+        trials.append({k: float(np.asarray(v)) for k, v in env.trial.items()})
+        while True:
+            gt = int(env.gt_now)
+            action = (gt if outcome == "R" else 3 - gt) if gt > 0 else 0
+            if env.step(action)[4]["new_trial"]:
+                break
+    return trials
+
+
+def expected_stages(outcomes: str, window: int, criterion: float) -> list[int]:
+    """The rule as a lab would write it: advance when >= criterion of the last `window` trials of
+    the current stage were correct; never go back."""
+    stage, in_stage, stages = 0, 0, []
+    for i, outcome in enumerate(outcomes):
+        stages.append(stage)
+        in_stage += 1
+        recent = outcomes[i - window + 1 : i + 1]
+        if stage < 2 and in_stage >= window and recent.count("R") >= criterion * window:
+            stage, in_stage = stage + 1, 0
+    return stages
+
+
+def _outcomes(p_right: list[float], n: int, seed: int) -> str:
+    """Outcomes of a learner whose accuracy grows in steps (then drops at the end)."""
+    rng = np.random.default_rng(seed)
+    probs = np.repeat(p_right, n // len(p_right))
+    return "".join("R" if rng.random() < p else "W" for p in probs)
+
+
+def test_the_curriculum_advances_on_a_sliding_window_and_never_goes_back():
+    outcomes = _outcomes([0.6, 0.9, 0.95, 0.3], 240, seed=2)
+    env = taskspec.make("perceptualdecisionmaking.shaping", window=20)
+    stages = [int(t["stage"]) for t in _play_outcomes(env, outcomes)]
+    assert stages == expected_stages(outcomes, 20, 0.8)
+    assert stages[-1] == 2 and np.all(np.diff(stages) >= 0)  # reached the last stage, kept it at 30% correct
+    first = stages.index(1)
+    assert outcomes[first - 20 : first].count("R") >= 16  # the 20 trials before the advance
+    coh = [t["coh"] for t, s in zip(_play_outcomes(env, outcomes), stages, strict=True) if s == 0]
+    assert set(coh) == {51.2}
+
+
+def test_a_learner_below_criterion_stays_at_the_first_stage():
+    outcomes = _outcomes([0.6], 200, seed=3)
+    stages = [int(t["stage"]) for t in _play_outcomes(taskspec.make("perceptualdecisionmaking.shaping"), outcomes)]
+    assert stages == expected_stages(outcomes, 50, 0.8)
+    assert stages == [0] * 200

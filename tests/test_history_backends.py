@@ -1,0 +1,114 @@
+"""History over trials in every backend: the single env, the vector env and taskspec.jax play the
+same scripted trials of the stop-signal task and the sliding-window curriculum step for step
+(periods, rewards, trial ends) and give their session variables the same values trial by trial.
+
+Scripts are written in terms of each env's own ground truth, so the trials' random draws (which the
+backends make differently) do not change what is compared."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import taskspec
+from taskspec.vector import make_vector
+
+
+def _action(code: str, gt: int) -> int:
+    """R: the right answer where the target asks for one; W: the wrong one; H: hold (fixate) throughout;
+    P: press the first choice at every step (a fixation break, then a failed stop)."""
+    if code == "P":
+        return 1
+    if code == "H" or gt == 0:
+        return 0
+    return gt if code == "R" else 3 - gt
+
+
+def _single(name: str, script: str, params: dict) -> tuple[list, list]:
+    env = taskspec.make(name, **params)
+    env.reset(seed=0)
+    trace, sessions = [], []
+    for code in script:
+        sessions.append({k: float(np.asarray(env.trial[k])) for k in env.session_variables})
+        while True:
+            _, reward, _, _, info = env.step(_action(code, int(env.gt_now)))
+            trace.append((info["period"], round(float(reward), 4), bool(info["new_trial"])))
+            if info["new_trial"]:
+                break
+    return trace, sessions
+
+
+def _vector(name: str, script: str, params: dict) -> tuple[list, list]:
+    vec = make_vector(name, num_envs=1, **params)
+    vec.reset(seed=0)
+    trace, sessions = [], []
+    for code in script:
+        sessions.append({k: float(vec._vars[k][0]) for k in vec.env.session_variables})
+        while True:
+            gt = int(vec._take("gt", vec._flat_index())[0])
+            _, reward, _, _, info = vec.step(np.array([_action(code, gt)]))
+            trace.append((str(info["period"][0]), round(float(reward[0]), 4), bool(info["new_trial"][0])))
+            if info["new_trial"][0]:
+                break
+    return trace, sessions
+
+
+def _jax(name: str, script: str, params: dict) -> tuple[list, list]:
+    jax = pytest.importorskip("jax")
+    import taskspec.jax as tj
+
+    env = tj.make(name, **params)
+    step = jax.jit(env.step)
+    _, state = env.reset(jax.random.key(0))
+    trace, sessions, key = [], [], 0
+    for code in script:
+        sessions.append({k: float(v) for k, v in state.session.items()})
+        while True:
+            key += 1
+            gt = int(env.ground_truth(state))
+            _, state, reward, _, info = step(jax.random.key(key), state, _action(code, gt))
+            trace.append((env.period_names[int(info["period"])], round(float(reward), 4), bool(info["new_trial"])))
+            if bool(info["new_trial"]):
+                break
+    return trace, sessions
+
+
+CASES = {
+    # every trial a stop trial: holds are successful stops (SSD +50), presses failed ones (-50)
+    "stopsignal": ("HHPHHHPPPHPPPPPPPHH", {"stop_prob": 1.0}),
+    # a window of 4: the stage advances after 4 trials of a stage with >= 3 right, never back
+    "perceptualdecisionmaking.shaping": ("RRRWRRWWRRRRWRWWWW", {"window": 4, "criterion": 0.75}),
+}
+
+
+@pytest.mark.parametrize("backend", [_vector, _jax])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_backend_plays_the_history_tasks_as_the_single_env(name, backend):
+    script, params = CASES[name]
+    trace, sessions = _single(name, script, params)
+    other_trace, other_sessions = backend(name, script, params)
+    assert other_trace == trace
+    for ours, theirs in zip(sessions, other_sessions, strict=True):
+        assert theirs == pytest.approx(ours, rel=1e-6)
+    values = [s["ssd" if name == "stopsignal" else "stage"] for s in sessions]
+    if name == "stopsignal":
+        assert values[:4] == [250, 300, 350, 300]  # hold, hold: up twice; an answer: down
+    else:
+        assert values[4] == 1 and values[-1] == 2 and values == sorted(values)
+
+
+def test_windows_hold_the_last_trials_newest_first(tmp_path):
+    path = tmp_path / "w.yaml"
+    spec = """
+task: W
+extends: PerceptualDecisionMaking
+session:
+  seen: {first: 0, next: "past_performance[0] * 100 + past_performance[1] * 10 + past_performance[2]"}
+  count: {first: 0, next: window_count(3)}
+  total: {first: 0, next: "window_sum(past_performance, 3)"}
+"""
+    path.write_text(spec)
+    _, sessions = _single(str(path), "RWRRW", {})
+    assert [s["seen"] for s in sessions] == [0, 100, 10, 101, 110]
+    assert [s["count"] for s in sessions] == [0, 1, 2, 3, 3]
+    assert [s["total"] for s in sessions] == [0, 1, 1, 2, 2]
