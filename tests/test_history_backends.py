@@ -112,3 +112,42 @@ session:
     assert [s["seen"] for s in sessions] == [0, 100, 10, 101, 110]
     assert [s["count"] for s in sessions] == [0, 1, 2, 3, 3]
     assert [s["total"] for s in sessions] == [0, 1, 1, 2, 2]
+
+
+BASE = """task: E
+extends: PerceptualDecisionMaking
+session:
+"""
+
+
+@pytest.mark.parametrize(
+    ("session", "message"),
+    [
+        (
+            '  a: {init: 0, next: "a + b"}\n  b: {init: 0, next: "b + 1"}\n',
+            "session.a.next: 'b' is listed below 'a', so this pass has not updated it yet: write old(b)",
+        ),
+        (
+            '  a: {init: 0, next: "a + 1"}\n  b: {init: 0, next: "old(a)"}\n',
+            "session.b.next: 'a' is listed above 'b' and already updated in this pass",
+        ),
+        ('  a: {first: 0, init: 0, next: "a"}\n', "session.a: give 'init'"),
+        ('  a: {next: "a"}\n', "session.a: give 'init'"),
+        ('  a: {first: 0, next: "window_mean(past_performance, 501)"}\n', "a window spans 1 to 500 trials, not 501"),
+        ('  a: {first: 0, next: "window_mean(last_performance, 5)"}\n', "window_mean() takes a window `past_<x>`"),
+        ('  past_x: {first: 0, next: "1"}\n', "names starting with 'past_' are kept"),
+    ],
+)
+def test_session_mistakes_are_located_sentences(session, message):
+    with pytest.raises(taskspec.SpecError) as info:
+        taskspec.load_text(BASE + session)
+    assert message in str(info.value)
+
+
+def test_windows_and_old_are_only_for_session_updates():
+    spec = BASE.replace("session:\n", "trial:\n  x: window_count(3)\n  y: old(coh)\n")
+    with pytest.raises(taskspec.SpecError) as info:
+        taskspec.load_text(spec)
+    text = str(info.value)
+    assert "window_count() reads finished trials: it is only allowed in session variables' 'next'" in text
+    assert "old() reads a session variable before its update" in text

@@ -77,7 +77,7 @@ def expected_stages(outcomes: str, window: int, criterion: float) -> list[int]:
     """The rule as a lab would write it: advance when >= criterion of the last `window` trials of
     the current stage were correct; never go back."""
     stage, in_stage, stages = 0, 0, []
-    for i, outcome in enumerate(outcomes):
+    for i in range(len(outcomes)):
         stages.append(stage)
         in_stage += 1
         recent = outcomes[i - window + 1 : i + 1]

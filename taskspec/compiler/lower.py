@@ -269,7 +269,8 @@ class _Lowerer:
                     "'first' (the first trial's value; 'next' runs between trials), one of them",
                 )
             key = "init" if var.first is None else "first"
-            start = self.expr((*path, key), var.init if var.first is None else var.first, self.at("session init", name))
+            source = var.first if var.first is not None else var.init if var.init is not None else 0
+            start = self.expr((*path, key), source, self.at("session init", name))
             ctx = self.at("session next", name)
             later = set(order[i + 1 :])  # read before their update in this pass: only as old(x)
             ctx = dataclasses.replace(ctx, old=frozenset(later | {name}), below=frozenset(later))
