@@ -135,7 +135,7 @@ session:
         ('  a: {next: "a"}\n', "session.a: give 'init'"),
         ('  a: {first: 0, next: "window_mean(past_performance, 501)"}\n', "a window spans 1 to 500 trials, not 501"),
         ('  a: {first: 0, next: "window_mean(last_performance, 5)"}\n', "window_mean() takes a window `past_<x>`"),
-        ('  past_x: {first: 0, next: "1"}\n', "names starting with 'past_' are kept"),
+        ('  past_x: {first: 0, next: "1"}\n', "names starting with 'past_' are kept for the windows"),
     ],
 )
 def test_session_mistakes_are_located_sentences(session, message):

@@ -99,7 +99,8 @@ class _Lowerer:
         if problem:
             self.fail(path, problem)
         elif name.startswith(("last_", "past_")):
-            self.fail(path, f"'{name}': names starting with '{name[:5]}' are kept for the previous trials' values")
+            kept = "the previous trial's values" if name.startswith("last_") else "the windows over past trials"
+            self.fail(path, f"'{name}': names starting with '{name[:5]}' are kept for {kept}")
         elif name in self.names:
             kind = self.names[name]
             self.fail(
