@@ -151,3 +151,30 @@ def test_windows_and_old_are_only_for_session_updates():
     text = str(info.value)
     assert "window_count() reads finished trials: it is only allowed in session variables' 'next'" in text
     assert "old() reads a session variable before its update" in text
+
+
+ENDED = """task: Ended
+extends: PerceptualDecisionMaking
+response: {during: decision, hold: fixation, abort_ends_trial: true}
+session:
+  where_ended: {first: -1, next: last_period}
+  decided: {first: 0, next: "ended_in('decision')"}
+"""
+
+
+@pytest.mark.parametrize("backend", [_vector, _jax])
+def test_the_period_a_trial_ended_in_is_known_in_every_backend(tmp_path, backend):
+    path = tmp_path / "ended.yaml"
+    path.write_text(ENDED)
+    script = "RPRWPPR"  # P breaks fixation at once: the trial ends in `fixation`
+    trace, sessions = _single(str(path), script, {})
+    assert [s["decided"] for s in sessions] == [0, 1, 0, 1, 1, 0, 0]
+    assert [s["where_ended"] for s in sessions][:3] == [-1, 3, 0]  # fixation, stimulus, delay, decision
+    other_trace, other_sessions = backend(str(path), script, {})
+    assert other_trace == trace and other_sessions == sessions
+
+
+def test_a_variable_cannot_shadow_the_finished_trials_own_values():
+    with pytest.raises(taskspec.SpecError) as info:
+        taskspec.load_text(BASE + '  period: {first: 0, next: "1"}\n')
+    assert "'period': 'last_period' already names a value of the finished trial; rename it" in str(info.value)

@@ -69,16 +69,24 @@ STEP_HELPERS = {"whole_steps", "step_in", "n_steps", "elapsed"}
 # Windows over past trials (a session variable's `next`), written out like the step helpers: over
 # the last k finished trials (fewer at the session's start), window_count(k) is how many there are,
 # window_sum(past_x, k) and window_mean(past_x, k) the sum and mean of x (0 before any trial).
-WINDOW_HELPERS = {"window_count", "window_sum", "window_mean"}
+WINDOW_HELPERS = {"window_count", "window_sum", "window_mean", "ended_in"}  # ended_in('p'): see _WindowHelpers
 FUNCTIONS = MATH | RANDOM | TIMING | SHAPES | STEP_HELPERS | WINDOW_HELPERS | {"old"}  # every name a spec may call
 # Names the language itself provides in some contexts; specs may not reuse them.
 BUILTIN_NAMES = {"dt", "t", "rep", "action", "target", "True", "False", "None", "inherited"}
 # The finished trial, as a session variable's `next` sees it (plus `last_<trial variable>`), and the
 # current trial's performance, which rules, `until` conditions and inputs may read.
-HISTORY = {"last_performance", "last_reward", "last_timed_out", "last_choice", "last_choice_t", "trials_done"}
+HISTORY = {
+    "last_performance",
+    "last_reward",
+    "last_timed_out",
+    "last_choice",
+    "last_choice_t",
+    "last_period",
+    "trials_done",
+}
 # Windows over past trials, in a session variable's `next`: `past_<x>` holds the last
 # machine.WINDOW values of `last_<x>` (of the numbers among them), newest first.
-PAST = {"past_performance", "past_reward", "past_timed_out", "past_choice", "past_choice_t"}
+PAST = {"past_performance", "past_reward", "past_timed_out", "past_choice", "past_choice_t", "past_period"}
 OUTCOME = {"performance"}
 RESERVED = (
     BUILTIN_NAMES | CONSTANTS | HISTORY | PAST | OUTCOME
@@ -109,6 +117,7 @@ class Context:
     # In a session variable's `next`: the variables updated later in the pass (read only as old(x)),
     # and those old() may read (them and the variable itself).
     below: frozenset[str] = frozenset()
+    order: tuple[str, ...] = ()  # the periods in layout order: `last_period` is an index into it
     old: frozenset[str] = frozenset()
     # Where else an unknown name could be read (places.py), or None when the spec has no such name.
     elsewhere: Callable[[str], str | None] | None = None
@@ -458,6 +467,14 @@ class _WindowHelpers(ast.NodeTransformer):
         where = (node.lineno - 1, node.col_offset)
         if "trials_done" not in self.ctx.names:
             raise ExprError(f"{name}() reads finished trials: it is only allowed in session variables' 'next'", *where)
+        if name == "ended_in":  # the finished trial's last step was in period p: `last_period == <its index>`
+            arg = node.args[0] if len(node.args) == 1 and not node.keywords else None
+            if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                raise ExprError("ended_in() takes one period name in quotes, e.g. ended_in('decision')", *where)
+            if arg.value not in self.ctx.order:
+                raise ExprError(f"unknown period '{arg.value}'{did_you_mean(arg.value, self.ctx.order)}", *where)
+            index = ast.Constant(self.ctx.order.index(arg.value))
+            return _located(ast.Compare(ast.Name("last_period", ast.Load()), [ast.Eq()], [index]), node)
         count_only = name == "window_count"
         example = "window_count(50)" if count_only else f"{name}(past_performance, 50)"
         wanted = 1 if count_only else 2

@@ -98,6 +98,8 @@ class _Lowerer:
         problem = name_problem(name, "identifier", RESERVED)
         if problem:
             self.fail(path, problem)
+        elif f"last_{name}" in HISTORY and kind in ("session variable", "trial variable"):
+            self.fail(path, f"'{name}': 'last_{name}' already names a value of the finished trial; rename it")
         elif name.startswith(("last_", "past_")):
             kept = "the previous trial's values" if name.startswith("last_") else "the windows over past trials"
             self.fail(path, f"'{name}': names starting with '{name[:5]}' are kept for {kept}")
@@ -168,6 +170,7 @@ class _Lowerer:
             defines=self.defines,
             defining=defining,
             elsewhere=elsewhere,
+            order=tuple(name for name, *_ in self.flat),
         )
 
     def all_names(self) -> dict[str, str]:

@@ -205,7 +205,8 @@ class SessionVariable(Strict):
     next: Expr | bool = Field(
         description="Value for each new trial, from the previous trial's values (those listed above it already "
         "updated; a variable listed below it must be read as `old(name)`) and its outcome (`last_performance`, "
-        "`last_reward`, `last_timed_out`, `last_choice`, `last_choice_t`, `last_<trial variable>`, `trials_done`, "
+        "`last_reward`, `last_timed_out`, `last_choice`, `last_choice_t`, `last_period` or `ended_in('p')`, "
+        "`last_<trial variable>`, `trials_done`, "
         "the windows `past_<x>`); may draw at random."
     )
 

@@ -281,6 +281,7 @@ class JaxEnv(flow.ContingentPlay, TrialSource[jax.Array]):
                 done_trials,
                 last,
                 state.history,
+                at.period,
             )
         return going_on, done.reward.astype(jnp.float32), done.ended, made
 

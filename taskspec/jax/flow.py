@@ -37,7 +37,15 @@ def no_choice(continuous: bool, n_act: int) -> Any:
 
 
 def record(
-    performance: Any, reward: Any, timed_out: Any, choice: Any, choice_t: Any, done: Any, last: Any, previous: Any
+    performance: Any,
+    reward: Any,
+    timed_out: Any,
+    choice: Any,
+    choice_t: Any,
+    done: Any,
+    last: Any,
+    previous: Any,
+    period: Any = -1,
 ) -> Any:
     """A finished trial's outcome under the names session variables read (`last` holds last_<variable>),
     with the windows over past trials shifted on from the `previous` trial's (None: all 0)."""
@@ -48,6 +56,7 @@ def record(
         choice,
         jnp.asarray(choice_t, jnp.float32),
         jnp.asarray(done, jnp.int32),
+        jnp.asarray(period, jnp.int32),
     )
     return machine.remember(jnp, previous, {**outcome, **last})
 

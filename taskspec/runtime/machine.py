@@ -181,10 +181,14 @@ def next_step(xp: Any, flow: Flow, at: Position, end: Any, goto: Any, held: Call
     return xp.where(dest == END, at.length, nxt)
 
 
-def history(performance: Any, reward: Any, timed_out: Any, choice: Any, choice_t: Any, done: Any) -> dict[str, Any]:
+def history(
+    performance: Any, reward: Any, timed_out: Any, choice: Any, choice_t: Any, done: Any, period: Any
+) -> dict[str, Any]:
     """A finished trial's outcome under the names session variables read (with `last_<variable>` added
-    by the caller); before the first trial all are 0 but the choice and its time, -1."""
+    by the caller); before the first trial all are 0 but the choice, its time and the period, -1.
+    `period` is the index (in layout order) of the period of the step that ended the trial."""
     return {
+        "last_period": period,
         "last_performance": performance,
         "last_reward": reward,
         "last_timed_out": timed_out,
