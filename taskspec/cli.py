@@ -270,7 +270,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
         for name, p in result["policies"].items()
     ]
     _section(None, rows, ("policy", "steps/trial", "min", "max", "reward/trial", "performance"), indent="")
+    print(RUN_COLUMNS)
     return 0
+
+
+# What the columns of `taskspec run` mean, printed under its table (tests/test_lab_conventions.py checks
+# each against a run whose answer it knows).
+RUN_COLUMNS = """
+ground_truth acts the target at every step; random draws actions uniformly.
+steps/trial, min, max: mean, shortest and longest trial in steps of dt.
+reward/trial: mean of each trial's summed reward.
+performance: mean over trials of the performance each trial ended with: the value the spec's rules
+  (or `response`) set, e.g. 1 for a correct answer, and 0 for a trial no rule scored."""
 
 
 def _cmd_dataset(args: argparse.Namespace) -> int:
@@ -350,11 +361,11 @@ def _cmd_new(args: argparse.Namespace) -> int:
     """A starting spec that validates, so authors change a working task instead of a blank page."""
     from .tools.scaffold import new_spec
 
+    output = Path(args.output or f"{args.name}.yaml")
     try:
-        text = new_spec(args.name, args.from_task)
+        text = new_spec(args.name, args.from_task, output)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    output = Path(args.output or f"{args.name}.yaml")
     if os.path.lexists(output) and not args.force:  # lexists: a dangling link is something there too
         raise UsageError(f"{output} exists; use --force to overwrite it")
     write_text(output, text, spec_files(args.from_task) if args.from_task else (), "the --from task")

@@ -7,8 +7,8 @@ seed=0)` (ob, gt, mask, trial variables, period bounds) and of the first 3 batch
 core NeuroGym task plus the variants below, with the Dataset's cache cut to the 3 batches hashed
 (`dataset_short`). `TASKSPEC_SEED_HASHES=all` checks every task and the default Dataset too.
 
-`python tests/test_seed_hashes.py` recomputes the file; do that only when a documented fix is meant
-to change trials, and say so in the commit.
+`python tests/test_seed_hashes.py` recomputes the file (`... modcog. NBack` only those tasks, keeping the
+rest); do that only when a documented fix is meant to change trials, or for new tasks, and say so in the commit.
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ VARIANTS = (  # session variables, agent-contingent timing, history, Mod-Cog and
     "yang19.ctxdlydm1",
     "yang19.dms",
     "yang19.rtgo",
+    "yang19paper.dm1",
 )
 CORE = tuple(name for name in taskspec.list_tasks() if "." not in name)  # NeuroGym's own tasks
 CHECKED = taskspec.list_tasks() if EVERYTHING else sorted(CORE + VARIANTS)
@@ -116,7 +117,10 @@ def test_the_fingerprint_sees_a_changed_trial() -> None:
     assert trials_hash("GoNogo") == _recorded()["GoNogo"]["trials"]
 
 
-if __name__ == "__main__":
-    table = compute(taskspec.list_tasks())
+if __name__ == "__main__":  # python tests/test_seed_hashes.py [TASK or FAMILY. ...]: all tasks, or just those
+    chosen = [
+        n for n in taskspec.list_tasks() if not sys.argv[1:] or any(n == a or n.startswith(a) for a in sys.argv[1:])
+    ]
+    table = {**(_recorded() if sys.argv[1:] else {}), **compute(chosen)}
     DATA.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
     print(f"wrote {len(table)} tasks to {DATA}", file=sys.stderr)

@@ -186,7 +186,7 @@ class _Generator:
         self.kinds.update({s.name: "var" for s in task.session})
         self.kinds.update({s.name: "state" for s in task.state})
         self.kinds["performance"] = "outcome"
-        history = {n for s in task.session for n in s.next.names if n.startswith("last_") or n == "trials_done"}
+        history = {n for s in task.session for n in s.next.names if n[:5] in ("last_", "past_") or n == "trials_done"}
         self.kinds.update(dict.fromkeys(history, "history"))
         self.rewards = frozenset(name for name, _ in task.rewards)
 

@@ -29,7 +29,7 @@ import jinja2
 
 from ..errors import Problem
 from . import ir
-from .expressions import BUILTIN_NAMES, CONSTANTS, HISTORY, MATH, OUTCOME, RANDOM, SHAPES, TIMING
+from .expressions import BUILTIN_NAMES, CONSTANTS, MATH, OUTCOME, RANDOM, SHAPES, TIMING, history_names
 from .render import render_jax
 
 _ENV = jinja2.Environment(
@@ -80,7 +80,7 @@ def unsupported(task: ir.TaskIR) -> list[Problem]:
     fallback = ir.Location("", task.source, 0, 0)
     declared = {p.name for p in task.params} | {g.name for g in task.action} | {n for n, _ in task.rewards}
     declared |= {v.name for v in task.variables} | {s.name for s in task.session} | {s.name for s in task.state}
-    declared |= BUILTINS | HISTORY | OUTCOME | {f"last_{v.name}" for v in task.variables}
+    declared |= BUILTINS | OUTCOME | history_names(v.name for v in task.variables)
     for node, where in _walk(task, fallback):
         if not dataclasses.is_dataclass(node):
             continue
@@ -176,7 +176,7 @@ class _JaxGenerator:
         self.constant.add("dt")
         self.variables = {v.name for v in task.variables} | {s.name for s in task.session}
         self.state = {s.name for s in task.state}
-        self.history = HISTORY | {f"last_{v.name}" for v in task.variables}
+        self.history = history_names(v.name for v in task.variables)
         self.order = {p.name: i for i, p in enumerate(task.periods)}  # goto targets travel as period indices
 
     def bind(self, codes: Iterable[ir.Code | None], state: str = "_s", timing: bool = True) -> list[str]:

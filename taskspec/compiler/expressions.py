@@ -9,13 +9,15 @@ renders it (`render.py`), never the raw text, so no spec can smuggle code into a
 from __future__ import annotations
 
 import ast
+import copy
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import did_you_mean
 from ..runtime.functions import MAX_LIVE_ARRAYS
+from ..runtime.machine import WINDOW
 from .defines import Defined, InlineError, calls, inline
 from .loader import INT64_MAX, INT64_MIN
 
@@ -62,16 +64,41 @@ KEYWORDS = {"choice": {"p", "size", "replace"}, **{name: {"size"} for name in RA
 SHAPES = {"len"}
 # Step helpers, written in terms of the functions above before checking (see `_StepHelpers`), so
 # every backend runs them: whole_steps(ms) is `dt * floor(ms / dt)`, step_in('p') the step's
-# index within period p, `round((t - start('p')) / dt)`, n_steps('p') its length in steps.
-STEP_HELPERS = {"whole_steps", "step_in", "n_steps"}
-FUNCTIONS = MATH | RANDOM | TIMING | SHAPES | STEP_HELPERS  # every name a spec may call
+# index within period p, `round((t - start('p')) / dt)`, n_steps('p') its length in steps, and
+# elapsed('p') the ms period p has run when the current step is over, `t + dt - start('p')`: so
+# `until: elapsed('iti') >= 500` ends the period after exactly 500 ms (`t - start` would give 550).
+STEP_HELPERS = {"whole_steps", "step_in", "n_steps", "elapsed"}
+# Windows over past trials (a session variable's `next`), written out like the step helpers: over
+# the last k finished trials (fewer at the session's start), window_count(k) is how many there are,
+# window_sum(past_x, k) and window_mean(past_x, k) the sum and mean of x (0 before any trial).
+WINDOW_HELPERS = {"window_count", "window_sum", "window_mean", "ended_in"}  # ended_in('p'): see _WindowHelpers
+FUNCTIONS = MATH | RANDOM | TIMING | SHAPES | STEP_HELPERS | WINDOW_HELPERS | {"old"}  # every name a spec may call
 # Names the language itself provides in some contexts; specs may not reuse them.
 BUILTIN_NAMES = {"dt", "t", "rep", "action", "target", "True", "False", "None", "inherited"}
 # The finished trial, as a session variable's `next` sees it (plus `last_<trial variable>`), and the
 # current trial's performance, which rules, `until` conditions and inputs may read.
-HISTORY = {"last_performance", "last_reward", "last_timed_out", "last_choice", "last_choice_t", "trials_done"}
+HISTORY = {
+    "last_performance",
+    "last_reward",
+    "last_timed_out",
+    "last_choice",
+    "last_choice_t",
+    "last_period",
+    "trials_done",
+}
+# Windows over past trials, in a session variable's `next`: `past_<x>` holds the last
+# machine.WINDOW values of `last_<x>` (of the numbers among them), newest first.
+PAST = {"past_performance", "past_reward", "past_timed_out", "past_choice", "past_choice_t", "past_period"}
 OUTCOME = {"performance"}
-RESERVED = BUILTIN_NAMES | CONSTANTS | HISTORY | OUTCOME  # names the language provides: a spec may not declare them
+RESERVED = (
+    BUILTIN_NAMES | CONSTANTS | HISTORY | PAST | OUTCOME
+)  # names the language provides: a spec may not declare them
+
+
+def history_names(trial: Iterable[str]) -> set[str]:
+    """Every name a session variable's `next` may read about finished trials, given the trial variables."""
+    return HISTORY | PAST | {f"{prefix}_{name}" for name in trial for prefix in ("last", "past")}
+
 
 BINARY_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod)  # and ** (as fn.power)
 COMPARISONS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
@@ -89,6 +116,11 @@ class Context:
     wide: frozenset[str] = frozenset()  # action groups of several actions: `action == group` is a mistake
     defines: Mapping[str, Defined] = field(default_factory=dict)  # the spec's `define:` functions, inlined
     defining: str = ""  # the name this expression defines: never a "did you mean" for its own text
+    # In a session variable's `next`: the variables updated later in the pass (read only as old(x)),
+    # and those old() may read (them and the variable itself).
+    below: frozenset[str] = frozenset()
+    order: tuple[str, ...] = ()  # the periods in layout order: `last_period` is an index into it
+    old: frozenset[str] = frozenset()
     # Where else an unknown name could be read (places.py), or None when the spec has no such name.
     elsewhere: Callable[[str], str | None] | None = None
     # Copies of repeated blocks: a block's name or one of its periods -> per copy (first and last
@@ -157,6 +189,8 @@ def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
         tree = _StepHelpers(ctx).visit(tree)
         if ctx.copies or ctx.current_rep:
             tree = _CurrentCopy(ctx).visit(tree)
+        tree = _WindowHelpers(ctx).visit(tree)
+        tree = _OldValues(ctx).visit(tree)
     except RecursionError:
         raise ExprError("expression is nested too deeply") from None
     checker = _Checker(ctx)
@@ -170,6 +204,15 @@ def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
             "nest less deeply (e.g. a * (b * (c * d)) as a * b * c * d)"
         )
     return Checked(tree.body, frozenset(checker.used), checker.random, ast.unparse(tree.body))
+
+
+def from_second_trial(checked: Checked, name: str) -> Checked:
+    """A session variable's checked `next` made to keep its `first` value for the first trial:
+    `name if trials_done == 0 else (next)`, so no spec needs that guard written out."""
+    first = ast.Compare(ast.Name("trials_done", ast.Load()), [ast.Eq()], [ast.Constant(0)])
+    tree = _located(ast.IfExp(first, ast.Name(name, ast.Load()), checked.tree), checked.tree)
+    names = checked.names | {name, "trials_done"}
+    return Checked(tree, names, checked.random, ast.unparse(tree))
 
 
 class _Checker:
@@ -211,6 +254,13 @@ class _Checker:
         if name in ("True", "False") or name in CONSTANTS:
             return
         if name in self.ctx.names:
+            if name in self.ctx.below and not getattr(node, "taskspec_old", False):
+                raise self.fail(
+                    node,
+                    f"'{name}' is listed below '{self.ctx.defining}', so this pass has not updated it yet: write "
+                    f"old({name}) to read its value of the last trial, or list '{name}' above '{self.ctx.defining}' "
+                    "to read its new value",
+                )
             self.used.add(name)
             return
         if name.startswith("_"):
@@ -375,6 +425,9 @@ class _StepHelpers(ast.NodeTransformer):
             )
         period = node.args[0]
         start = ast.Call(ast.Name("start", ast.Load()), [period], [])
+        if name == "elapsed":
+            over = ast.BinOp(ast.Name("t", ast.Load()), ast.Add(), ast.Name("dt", ast.Load()))
+            return _located(ast.BinOp(over, ast.Sub(), start), node)
         begin = ast.Name("t", ast.Load()) if name == "step_in" else ast.Call(ast.Name("end", ast.Load()), [period], [])
         span = ast.BinOp(ast.BinOp(begin, ast.Sub(), start), ast.Div(), ast.Name("dt", ast.Load()))
         return _located(ast.Call(ast.Name("round", ast.Load()), [span], []), node)
@@ -431,6 +484,88 @@ class _CurrentCopy(ast.NodeTransformer):
             for first, last, begin, stop in copies
         ]
         return self._over_copies(node, pieces, 0)
+
+
+class _OldValues(ast.NodeTransformer):
+    """`old(x)` in a session variable's `next`: x before this pass updates it. Since variables are
+    updated in the order listed, that is `x` itself for x listed below (or x the variable itself);
+    the call becomes the name, marked so the listed-below check lets it pass."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        if not (isinstance(node.func, ast.Name) and node.func.id == "old"):
+            return node
+        where = (node.lineno - 1, node.col_offset)
+        if not self.ctx.old:
+            raise ExprError(
+                "old() reads a session variable before its update: only in session variables' 'next'", *where
+            )
+        arg = node.args[0] if len(node.args) == 1 and not node.keywords else None
+        if not isinstance(arg, ast.Name) or arg.id not in self.ctx.names:
+            raise ExprError("old() takes the name of one session variable, e.g. old(level)", *where)
+        if arg.id not in self.ctx.old:
+            raise ExprError(
+                f"'{arg.id}' is listed above '{self.ctx.defining}' and already updated in this pass; list it below "
+                f"'{self.ctx.defining}' to read its value of the last trial",
+                *where,
+            )
+        name = ast.copy_location(ast.Name(arg.id, ast.Load()), node)
+        name.taskspec_old = True  # type: ignore[attr-defined]
+        return name
+
+
+class _WindowHelpers(ast.NodeTransformer):
+    """Writes the window helpers (WINDOW_HELPERS) out in the core language, at the call's position."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in WINDOW_HELPERS:
+            return node
+        where = (node.lineno - 1, node.col_offset)
+        if "trials_done" not in self.ctx.names:
+            raise ExprError(f"{name}() reads finished trials: it is only allowed in session variables' 'next'", *where)
+        if name == "ended_in":  # the finished trial's last step was in period p: `last_period == <its index>`
+            arg = node.args[0] if len(node.args) == 1 and not node.keywords else None
+            if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                raise ExprError("ended_in() takes one period name in quotes, e.g. ended_in('decision')", *where)
+            if arg.value not in self.ctx.order:
+                raise ExprError(f"unknown period '{arg.value}'{did_you_mean(arg.value, self.ctx.order)}", *where)
+            index = ast.Constant(self.ctx.order.index(arg.value))
+            return _located(ast.Compare(ast.Name("last_period", ast.Load()), [ast.Eq()], [index]), node)
+        count_only = name == "window_count"
+        example = "window_count(50)" if count_only else f"{name}(past_performance, 50)"
+        wanted = 1 if count_only else 2
+        past = None if count_only else node.args[0] if node.args else None
+        if (
+            len(node.args) != wanted
+            or node.keywords
+            or (past is not None and not (isinstance(past, ast.Name) and past.id.startswith("past_")))
+        ):
+            what = "the number of trials k" if count_only else "a window `past_<x>` and the number of trials k"
+            raise ExprError(f"{name}() takes {what}, e.g. {example}", *where)
+        size = node.args[-1]
+        if isinstance(size, ast.Constant) and (
+            not isinstance(size.value, int) or isinstance(size.value, bool) or not 1 <= size.value <= WINDOW
+        ):
+            raise ExprError(f"a window spans 1 to {WINDOW} trials, not {size.value!r}", *where)
+        count = ast.Call(ast.Name("minimum", ast.Load()), [size, ast.Name("trials_done", ast.Load())], [])
+        if count_only:
+            return _located(count, node)
+        inside = ast.Compare(ast.Call(ast.Name("arange", ast.Load()), [ast.Constant(WINDOW)], []), [ast.Lt()], [count])
+        picked = ast.Call(ast.Name("where", ast.Load()), [inside, past, ast.Constant(0)], [])  # type: ignore[list-item]
+        total: ast.expr = ast.Call(ast.Name("sum", ast.Load()), [picked], [])
+        if name == "window_mean":
+            # a copy: each node of a checked tree has one place (the shape checks annotate nodes in place)
+            at_least_one = ast.Call(ast.Name("maximum", ast.Load()), [copy.deepcopy(count), ast.Constant(1)], [])
+            total = ast.BinOp(total, ast.Div(), at_least_one)
+        return _located(total, node)
 
 
 def _located(new: ast.expr, old: ast.expr) -> ast.expr:

@@ -15,7 +15,17 @@ from typing import Any
 from ..errors import Problem, SpecError, did_you_mean
 from . import ir, places
 from .compose import check_defines, check_merge_keys, parse_defines, repeat_count, trial_variables
-from .expressions import HISTORY, OUTCOME, RESERVED, Context, ExprError, check_expression
+from .expressions import (
+    HISTORY,
+    OUTCOME,
+    PAST,
+    RESERVED,
+    Context,
+    ExprError,
+    check_expression,
+    from_second_trial,
+    history_names,
+)
 from .loader import Document, Path_, dotted
 from .loss import lower_loss
 from .models import PeriodTiming, RepeatedPeriods, TaskSpec
@@ -109,8 +119,11 @@ class _Lowerer:
         problem = name_problem(name, "identifier", RESERVED)
         if problem:
             self.fail(path, problem)
-        elif name.startswith("last_"):
-            self.fail(path, f"'{name}': names starting with 'last_' are kept for the previous trial's values")
+        elif f"last_{name}" in HISTORY and kind in ("session variable", "trial variable"):
+            self.fail(path, f"'{name}': 'last_{name}' already names a value of the finished trial; rename it")
+        elif name.startswith(("last_", "past_")):
+            kept = "the previous trial's values" if name.startswith("last_") else "the windows over past trials"
+            self.fail(path, f"'{name}': names starting with '{name[:5]}' are kept for {kept}")
         elif name in self.names:
             kind = self.names[name]
             self.fail(
@@ -154,18 +167,18 @@ class _Lowerer:
         place = PLACES[key]
         names = {n: k for n, k in self.names.items() if k in place.kinds or n == "dt"}
         for name in place.builtins:
-            if name == "last_*":
-                names.update({f"last_{v}": "history" for v in self.spec.trial})
+            if name in ("last_*", "past_*"):
+                names.update({f"{name[:4]}_{v}": "history" for v in self.spec.trial})
             elif name != "rep" or self.repeated:
-                names[name] = "outcome" if name in OUTCOME else "history" if name in HISTORY else "builtin"
+                names[name] = "outcome" if name in OUTCOME else "history" if name in HISTORY | PAST else "builtin"
         declared = self.all_names()
         trial = set(self.spec.trial)
 
         def elsewhere(name: str) -> str | None:
             if name in declared:
                 return places.elsewhere(name, declared[name], key)
-            language = name in HISTORY | OUTCOME | {"t", "action", "target"} or (name == "rep" and self.repeated)
-            if language or (name.startswith("last_") and name[5:] in trial):
+            language = name in HISTORY | PAST | OUTCOME | {"t", "action", "target"} or (name == "rep" and self.repeated)
+            if language or (name[:5] in ("last_", "past_") and name[5:] in trial):
                 return places.elsewhere(name, None, key)
             return None
 
@@ -181,6 +194,7 @@ class _Lowerer:
             copies=self.copies if place.timing else {},
             spans=self.spans,
             current_rep=place.timing and "rep" in names and key not in ("input", "target"),
+            order=tuple(name for name, *_ in self.flat),
         )
 
     def all_names(self) -> dict[str, str]:
@@ -283,14 +297,28 @@ class _Lowerer:
     def lower_session(self) -> list[ir.SessionIR]:
         for name in self.spec.session:
             self.declare(("session", name), name, "session variable")
-        return [
-            ir.SessionIR(
-                name,
-                self.expr(("session", name, "init"), var.init, self.at("session init", name)),
-                self.expr(("session", name, "next"), var.next, self.at("session next", name)),
-            )
-            for name, var in self.spec.session.items()
-        ]
+        lowered = []
+        order = list(self.spec.session)
+        for i, (name, var) in enumerate(self.spec.session.items()):
+            path = ("session", name)
+            if (var.init is None) == (var.first is None):
+                self.fail(
+                    path,
+                    "give 'init' (the value before the first trial; 'next' also runs before it) or "
+                    "'first' (the first trial's value; 'next' runs between trials), one of them",
+                )
+            key = "init" if var.first is None else "first"
+            source = var.first if var.first is not None else var.init if var.init is not None else 0
+            start = self.expr((*path, key), source, self.at("session init", name))
+            ctx = self.at("session next", name)
+            later = set(order[i + 1 :])  # read before their update in this pass: only as old(x)
+            ctx = dataclasses.replace(ctx, old=frozenset(later | {name}), below=frozenset(later))
+            step = self.expr((*path, "next"), var.next, ctx, typed=var.first is None)
+            if var.first is not None:
+                step = ir.Code(from_second_trial(step.expr, name), step.where)
+                self.codes.append(((*path, "next"), step, isinstance(var.next, str)))
+            lowered.append(ir.SessionIR(name, start, step))
+        return lowered
 
     def lower_state(self, init: dict[str, ir.Code], ctx: Context) -> tuple[ir.StateIR, ...]:
         return tuple(
@@ -333,7 +361,7 @@ class _Lowerer:
     def task_ir(self, parts: dict[str, Any]) -> ir.TaskIR:
         spec = self.spec
         rules, timeouts, periods = parts["rules"], parts["timeouts"], parts["periods"]
-        history = HISTORY | {f"last_{name}" for name in spec.trial}
+        history = history_names(spec.trial)
         outcome_codes = [
             *(c for r in (*rules, *timeouts) for c in (r.when, r.reward, r.performance)),
             *(p.until for p in periods),

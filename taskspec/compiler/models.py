@@ -182,7 +182,11 @@ class Outcome(Strict):
 class Timeout(Strict):
     """What happens when a trial reaches its last step without a rule having ended it."""
 
-    when: Expr | bool = Field(True, description="Condition on trial variables.")
+    when: Expr | bool = Field(
+        True,
+        description="Condition on parameters, session and trial variables, state variables (their values after "
+        "the last step) and `performance`.",
+    )
     reward: Expr = Field(0, description="Reward added to the last step.")
     performance: Expr | None = Field(None, description="The trial's performance.")
     name: str | None = Field(
@@ -195,11 +199,22 @@ class Timeout(Strict):
 class SessionVariable(Strict):
     """A variable that lives across trials (blocks, reversals, drifting probabilities)."""
 
-    init: Expr | bool = Field(description="Value before the first trial: an expression of parameters.")
+    init: Expr | bool | None = Field(
+        None,
+        description="Value before the first trial: an expression of parameters; `next` then also runs before the "
+        "first trial (give `init` or `first`).",
+    )
+    first: Expr | bool | None = Field(
+        None,
+        description="Value of the first trial: an expression of parameters; `next` then runs between trials only, "
+        "so it needs no `trials_done == 0` guard (give `init` or `first`).",
+    )
     next: Expr | bool = Field(
         description="Value for each new trial, from the previous trial's values (those listed above it already "
-        "updated) and its outcome (`last_performance`, `last_reward`, `last_timed_out`, `last_choice`, "
-        "`last_choice_t`, `last_<trial variable>`, `trials_done`); may draw at random."
+        "updated; a variable listed below it must be read as `old(name)`) and its outcome (`last_performance`, "
+        "`last_reward`, `last_timed_out`, `last_choice`, `last_choice_t`, `last_period` or `ended_in('p')`, "
+        "`last_<trial variable>`, `trials_done`, "
+        "the windows `past_<x>`); may draw at random."
     )
 
 
@@ -236,8 +251,9 @@ class Response(Strict):
     """The usual decision rules, derived from the target (see the tutorial).
 
     Adds, after the explicit `outcomes`: leaving fixation during `hold` earns `abort` (the trial
-    goes on); during `during`, an answer (any action but `fixation`) equal to the target earns
-    `correct`, performance 1 and ends the trial; any other answer earns `fail` and ends the trial.
+    goes on, or ends with `abort_ends_trial`); during `during`, an answer (any action but
+    `fixation`) equal to the target earns `correct`, performance 1 and ends the trial; any other
+    answer earns `fail` and ends the trial.
     """
 
     during: Names = Field(description="Periods where the agent answers.")
@@ -250,6 +266,11 @@ class Response(Strict):
     abort: Expr | None = Field(
         None,
         description="Reward for leaving fixation in `hold`; default: the reward named `abort` if declared, else 0.",
+    )
+    abort_ends_trial: bool = Field(
+        False,
+        description="Whether leaving fixation in `hold` ends the trial (as most labs do; its performance stays 0); "
+        "default: the trial goes on.",
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .expressions import HISTORY, OUTCOME
+from .expressions import HISTORY, OUTCOME, PAST
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ PLACES: dict[str, Place] = {
     "session next": Place(
         "session variables' 'next'",
         ("param", "action group", "session variable"),
-        (*sorted(HISTORY), "last_*"),
+        (*sorted(HISTORY), "last_*", *sorted(PAST), "past_*"),
         random=True,
     ),
     "trial": Place("trial variables", _TRIAL, random=True),
@@ -62,7 +62,7 @@ KIND_WORDS = {
 
 def readers(name: str, kind: str | None) -> list[str]:
     """The places that may read `name` (declared with `kind`, or one of the language's own names)."""
-    key = "last_*" if name.startswith("last_") and name not in HISTORY else name
+    key = name[:4] + "_*" if name[:5] in ("last_", "past_") and name not in HISTORY | PAST else name
     return [
         place.label
         for place in PLACES.values()
@@ -78,5 +78,7 @@ def elsewhere(name: str, kind: str | None, here: str) -> str | None:
     what = KIND_WORDS.get(kind or "", "")
     if name.startswith("last_") and kind is None:
         what = "the finished trial's value"
+    if name.startswith("past_") and kind is None:
+        what = "the values of the last trials"
     subject = f"'{name}' ({what})" if what else f"'{name}'"
     return f"{subject} cannot be read in {PLACES[here].label}; it can be read in {'; '.join(places)}"

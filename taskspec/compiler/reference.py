@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..runtime.machine import WINDOW
 from . import models
 from .expressions import CONSTANTS, MATH, RANDOM, SHAPES, TIMING
 from .names import MAX_NAME_CHARS
@@ -157,7 +158,9 @@ def reference_markdown() -> str:
         "  different options for each trial (with `p=`, as drawing one by one and renormalising)",
         "- steps: `whole_steps(ms)` is `ms` rounded down to whole steps, `dt * floor(ms / dt)` (anywhere);",
         "  `step_in('p')` is the index of the current step within period p (0 at its first step) and",
-        "  `n_steps('p')` the number of steps of period p (inputs, targets, rules)",
+        "  `n_steps('p')` the number of steps of period p, and `elapsed('p')` the ms period p has run",
+        "  once the current step is over, `t + dt - start('p')`, so `until: elapsed('p') >= 500` ends it",
+        "  after exactly 500 ms (inputs, targets, rules)",
         f"- period times in ms (inputs, targets, rules): {', '.join(f'`{f}(name)`' for f in sorted(TIMING))}",
         f"- constants: {', '.join(f'`{c}`' for c in sorted(CONSTANTS))}",
         "- `performance`: the current trial's performance so far (0 until a rule sets it), in rules,",
@@ -166,9 +169,20 @@ def reference_markdown() -> str:
         "- the finished trial, in a session variable's `next`: `last_performance`, `last_reward` (its total",
         "  reward), `last_timed_out` (no rule ended it), `last_choice` and `last_choice_t` (the action that",
         "  ended it or made it `goto` a period, and its time in ms; -1 if none), `last_<name>` for each trial",
-        "  variable, and `trials_done` (trials finished). `next` also runs before the first trial, where",
-        "  they are all 0 (`last_choice` and `last_choice_t` -1). Such tasks draw one trial at a time, once",
-        "  the last one has ended; names starting with `last_` are kept for these values.",
+        "  variable, `last_period` (the index, in layout order, of the period of the step that ended it;",
+        "  `ended_in('p')` is whether that was period p), and `trials_done` (trials finished). With `init`,",
+        "  `next` also runs before the first",
+        "  trial, where they are all 0 (`last_choice` and `last_choice_t` -1); with `first`, it runs between",
+        "  trials only. Such tasks draw one trial at a time, once the last one has ended; names starting",
+        "  with `last_` or `past_` are kept for these values.",
+        f"- windows over past trials, in a session variable's `next`: `past_<x>` holds the last {WINDOW}",
+        "  values of each number `last_<x>`, newest first (0 where no trial was played yet). Over the last",
+        f"  k trials (fewer at the start of a session; 1 <= k <= {WINDOW}), `window_count(k)` is how many",
+        "  there are, `window_sum(past_x, k)` and `window_mean(past_x, k)` the sum and mean of x (0 before",
+        "  any trial)",
+        "- update order: session variables are updated in the order listed; `next` reads the new value of",
+        "  those listed above it, and reads one listed below it (not yet updated) only as `old(name)`, its",
+        "  value in the trial that just ended; `old(name)` of the variable itself is its own value",
         "",
         *_types_section(),
         "## Agent-contingent timing",

@@ -163,7 +163,7 @@ def _response_rules(lowerer: Any, response: Response, path: Path_, ctx: Context)
     right = lowerer.expr((*path, "during"), f"action != {group} and action == target", ctx)
     wrong = lowerer.expr((*path, "during"), f"action != {group}", ctx)
     performance = lowerer.expr((*path, "correct"), 1, ctx)
-    rules = [ir.RuleIR(hold, left, rewards["abort"], None, False)] if hold else []
+    rules = [ir.RuleIR(hold, left, rewards["abort"], None, response.abort_ends_trial)] if hold else []
     rules.append(ir.RuleIR(during, right, rewards["correct"], performance, True))
     rules.append(ir.RuleIR(during, wrong, rewards["fail"], None, True))
     return rules

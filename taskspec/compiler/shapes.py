@@ -13,8 +13,9 @@ import ast
 import math
 from typing import Any
 
+from ..runtime.machine import WINDOW
 from . import ir
-from .expressions import HISTORY
+from .expressions import HISTORY, PAST
 from .loader import Path_
 from .types import NUMBER, Length, Type, TypeProblem, agreements, describe, infer, settle, show
 
@@ -91,6 +92,10 @@ class ShapeChecker:
         trial = [v.name for v in variables]
         history: dict[str, Type | None] = {name: Type("float", None, True) for name in HISTORY}
         history |= {f"last_{name}": self.types.get(name) for name in trial}
+        # a window over past trials: WINDOW numbers, newest first (only of the numbers among them)
+        past = Type("float", WINDOW, True)
+        history |= {name: past for name in PAST}
+        history |= {f"past_{name}": past for name in trial if (t := self.types.get(name)) is not None and not t.vector}
         self.history = history
 
     def check(self, path: Path_, code: ir.Code, located: bool, widths: dict[str, Length]) -> None:

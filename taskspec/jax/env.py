@@ -326,6 +326,8 @@ class JaxEnv(flow.ContingentPlay, TrialSource[jax.Array]):
                 going_on.choice_t,
                 done_trials,
                 last,
+                state.history,
+                at.period,
             )
         return going_on, done.reward.astype(jnp.float32), done.ended, made
 

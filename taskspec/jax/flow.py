@@ -36,8 +36,19 @@ def no_choice(continuous: bool, n_act: int) -> Any:
     return jnp.full((n_act,), -1.0, jnp.float32) if continuous else jnp.int32(-1)
 
 
-def record(performance: Any, reward: Any, timed_out: Any, choice: Any, choice_t: Any, done: Any, last: Any) -> Any:
-    """A finished trial's outcome under the names session variables read (`last` holds last_<variable>)."""
+def record(
+    performance: Any,
+    reward: Any,
+    timed_out: Any,
+    choice: Any,
+    choice_t: Any,
+    done: Any,
+    last: Any,
+    previous: Any,
+    period: Any = -1,
+) -> Any:
+    """A finished trial's outcome under the names session variables read (`last` holds last_<variable>),
+    with the windows over past trials shifted on from the `previous` trial's (None: all 0)."""
     outcome = machine.history(
         jnp.asarray(performance, jnp.float32),
         jnp.asarray(reward, jnp.float32),
@@ -45,8 +56,9 @@ def record(performance: Any, reward: Any, timed_out: Any, choice: Any, choice_t:
         choice,
         jnp.asarray(choice_t, jnp.float32),
         jnp.asarray(done, jnp.int32),
+        jnp.asarray(period, jnp.int32),
     )
-    return {**outcome, **last}
+    return machine.remember(jnp, previous, {**outcome, **last})
 
 
 class Rules:
@@ -112,7 +124,8 @@ class ContingentPlay:
         shapes = jax.eval_shape(lambda: self._fns.sample_trial(fn.Uniforms(None), self._scope(None), session)[0])
         values = {f"last_{v.name}": jnp.zeros(shapes[v.name].shape, shapes[v.name].dtype) for v in self.task.variables}
         none = no_choice(self.continuous, self.n_act)
-        return record(jnp.float32(0), jnp.float32(0), jnp.asarray(False), none, jnp.float32(-1), 0, values)  # type: ignore[no-any-return]
+        first = record(jnp.float32(0), jnp.float32(0), jnp.asarray(False), none, jnp.float32(-1), 0, values, None)
+        return {name: jnp.zeros_like(v) if name.startswith("past_") else v for name, v in first.items()}
 
     def _play(self: Host, trial: Any, key: jax.Array, constants: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         """One trial as the ground-truth policy lives through it: its visited rows (ob, gt, period,

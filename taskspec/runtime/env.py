@@ -318,7 +318,7 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         if end:
             info.update(new_trial=True, performance=self.performance, trial=self.trial)
             if self._interactive:
-                self._record()
+                self._record(self._period_at[k])
             if self._episodic:  # the episode ends with the trial; reset() starts the next one
                 del self._gt_items
                 last = self._observe(nxt) if nxt < self._length else self.ob[k]
@@ -363,12 +363,21 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
             period = flow[1]
         return self._length
 
-    def _record(self) -> None:
-        """The finished trial as the next trial's session variables see it (`last_performance`, ...)."""
+    def _record(self, period: str | None) -> None:
+        """The finished trial as the next trial's session variables see it (`last_performance`, ...);
+        `period`: the period of its last step."""
         self._trials_done += 1
         action, t = self._decision if self._decision is not None else (-1, -1.0)
         self._history = history(
-            self.performance, self._trial_reward, self._ran_out, action, t, self._trials_done, self.trial
+            self.performance,
+            self._trial_reward,
+            self._ran_out,
+            action,
+            t,
+            self._trials_done,
+            self.trial,
+            self._history if self._history is not None else first_history(self.trial_variables),
+            -1 if period is None else self._period_names.index(period),
         )
 
     def _observe(self, k: int) -> np.ndarray:
@@ -693,19 +702,33 @@ class _TrialLists:
 
 
 def first_history(trial_variables: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """What `last_...` reads before the first trial: no reward, no performance, no choice (-1)."""
-    return history(0.0, 0.0, False, -1, -1.0, 0, dict.fromkeys(trial_variables, 0))
+    """What `last_...` reads before the first trial: no reward, no performance, no choice (-1);
+    every window over past trials holds 0s."""
+    values = machine.history(0.0, 0.0, False, -1, -1.0, 0, -1)
+    values |= {f"last_{name}": 0 for name in trial_variables}
+    outcome = {name: np.asarray(value)[None] for name, value in values.items()}
+    windows = machine.remember(np, None, outcome)
+    return {name: np.zeros_like(value) if name.startswith("past_") else value for name, value in windows.items()}
 
 
 def history(
-    performance: Any, reward: float, ran_out: bool, action: Any, t: float, done: int, trial: Mapping[str, Any]
+    performance: Any,
+    reward: float,
+    ran_out: bool,
+    action: Any,
+    t: float,
+    done: int,
+    trial: Mapping[str, Any],
+    previous: Mapping[str, Any],
+    period: int,
 ) -> dict[str, np.ndarray]:
-    """A finished trial's outcome as one-trial arrays, under the names session variables read."""
+    """A finished trial's outcome as one-trial arrays, under the names session variables read, and
+    the windows over past trials (`past_<x>`) shifted on from the `previous` trial's."""
     values = {
-        **machine.history(performance, reward, ran_out, action, t, done),
+        **machine.history(performance, reward, ran_out, action, t, done, period),
         **{f"last_{name}": value for name, value in trial.items()},
     }
-    return {name: np.asarray(value)[None] for name, value in values.items()}
+    return machine.remember(np, previous, {name: np.asarray(value)[None] for name, value in values.items()})
 
 
 def _dicts(columns: dict[str, np.ndarray], scale: float) -> list[dict[str, Any]]:

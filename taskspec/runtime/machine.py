@@ -182,10 +182,14 @@ def next_step(xp: Any, flow: Flow, at: Position, end: Any, goto: Any, held: Call
     return xp.where(dest == END, at.length, nxt)
 
 
-def history(performance: Any, reward: Any, timed_out: Any, choice: Any, choice_t: Any, done: Any) -> dict[str, Any]:
+def history(
+    performance: Any, reward: Any, timed_out: Any, choice: Any, choice_t: Any, done: Any, period: Any
+) -> dict[str, Any]:
     """A finished trial's outcome under the names session variables read (with `last_<variable>` added
-    by the caller); before the first trial all are 0 but the choice and its time, -1."""
+    by the caller); before the first trial all are 0 but the choice, its time and the period, -1.
+    `period` is the index (in layout order) of the period of the step that ended the trial."""
     return {
+        "last_period": period,
         "last_performance": performance,
         "last_reward": reward,
         "last_timed_out": timed_out,
@@ -193,3 +197,25 @@ def history(performance: Any, reward: Any, timed_out: Any, choice: Any, choice_t
         "last_choice_t": choice_t,
         "trials_done": done,
     }
+
+
+WINDOW = 500  # the most past trials a window may span: `past_<x>` holds this many values (spec reference)
+
+
+def remember(xp: Any, previous: Mapping[str, Any] | None, outcome: dict[str, Any]) -> dict[str, Any]:
+    """`outcome` with `past_<x>` added for each number `last_<x>`: its last WINDOW values, newest
+    first, shifted on from `previous` (None: before the first trial, all 0). A value's shape is
+    `lead` (NumPy: one trial, (1,); JAX: ()), a window's `lead + (WINDOW,)`; vectors have none."""
+    out = dict(outcome)
+    for name, value in outcome.items():
+        if not name.startswith("last_"):
+            continue
+        lead = tuple(xp.shape(value))
+        if int(np.prod(lead, dtype=int)) != 1 or len(lead) > 1:
+            continue
+        key = "past_" + name[5:]
+        dtype = xp.float64 if xp is np else xp.float32
+        past = previous[key] if previous is not None and key in previous else xp.zeros((*lead, WINDOW), dtype)
+        newest = xp.reshape(xp.asarray(value, dtype), (*lead, 1))
+        out[key] = xp.concatenate([newest, past[..., :-1]], axis=-1)
+    return out

@@ -26,7 +26,7 @@ from gymnasium.vector.utils import batch_space
 
 from . import machine
 from .actions import continuous_actions, discrete_actions
-from .env import TrialEnv, history
+from .env import TrialEnv, first_history, history
 from .trials import Scratch, build, check_num_envs
 
 REFILL_TRIALS = 1 << 14  # trials built per call when topping up the envs' pools (see TrialVectorEnv._refill)
@@ -328,12 +328,12 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         if end.any():
             info.update(performance=self.performance.copy(), _performance=end, trial=self._trial_info(), _trial=end)
             if self._interactive:
-                self._record(end, done.timed_out)
+                self._record(end, done.timed_out, period)
             self._advance(end)
         self.k = np.where(end, 0, done.next)
         return self._observe(), reward, self._none, self._none, info
 
-    def _record(self, ended: np.ndarray, ran_out: np.ndarray) -> None:
+    def _record(self, ended: np.ndarray, ran_out: np.ndarray, period: np.ndarray) -> None:
         """The finished trials' outcomes, for session variables that read them (see TrialEnv._record)."""
         self._trials_done += ended
         if self.env.info.reads_history:
@@ -348,6 +348,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
                     self._choice_t[i],
                     int(self._trials_done[i]),
                     trial,
+                    self.histories[i] if self.histories[i] is not None else first_history(self.env.trial_variables),
+                    int(period[i]),
                 )
         self._trial_reward[ended] = 0.0
         self._choice[ended] = -1.0

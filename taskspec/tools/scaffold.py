@@ -6,22 +6,41 @@ From scratch it is a small two-choice decision task showing every section; with
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from ..library import SCHEMA_PATH, load_spec
 
-# Editors with yaml-language-server complete and check the spec against the installed schema.
-SCHEMA_LINE = f"# yaml-language-server: $schema={SCHEMA_PATH.resolve().as_uri()}"
+# The schema line and the comments name the output file: only names that cannot break a YAML comment.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_.\-/ ]+")
+_CHECKOUT_SCHEMA = Path("schemas") / "taskspec.schema.json"
+
+
+def schema_line(output: Path | None) -> str:
+    """The yaml-language-server line: a path relative to the spec when it sits in a taskspec checkout
+    (a folder above it holds schemas/taskspec.schema.json), so the line stays true for every clone;
+    else the installed schema's absolute address."""
+    if output is not None:
+        folder = output.resolve().parent
+        for above in (folder, *folder.parents):
+            if (above / _CHECKOUT_SCHEMA).is_file() and (above / "pyproject.toml").is_file():
+                relative = Path(os.path.relpath(above / _CHECKOUT_SCHEMA, folder)).as_posix()
+                if _PLAIN_PATH.fullmatch(relative):
+                    return f"# yaml-language-server: $schema={relative}"
+                break
+    return f"# yaml-language-server: $schema={SCHEMA_PATH.resolve().as_uri()}"
+
 
 FROM_SCRATCH = """{schema}
 # A starting point: a two-choice decision on a noisy stimulus. Check it with
-#   taskspec validate {name}.yaml      and try it with      taskspec run {name}.yaml
+#   taskspec validate {file}      and try it with      taskspec run {file}
 task: {name}
 description: |
   What the agent sees, what it must do, and when. (Shown by `taskspec info`.)
 tags: [perceptual, two-alternative, supervised]
 dt: 100                          # ms per step
-params:                          # defaults; override with make("{name}.yaml", sigma=0.5) or --set sigma=0.5
+params:                          # defaults; override with make("{file}", sigma=0.5) or --set sigma=0.5
   sigma: {{default: 1.0, min: 0, doc: input noise per sqrt(ms)}}
   cohs: {{default: [0, 25, 50], doc: evidence strength in percent}}
 rewards: {{abort: -0.1, correct: 1.0, fail: 0.0}}
@@ -59,12 +78,16 @@ description: |
 """
 
 
-def new_spec(name: str, parent: str | None = None) -> str:
-    """The text of a new spec named `name`, from scratch or extending `parent`."""
+def new_spec(name: str, parent: str | None = None, output: Path | None = None) -> str:
+    """The text of a new spec named `name`, from scratch or extending `parent`, to be written to
+    `output` (default: NAME.yaml in the working folder), which its comments and schema line name."""
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.\-]*", name):
         raise ValueError(f"'{name}' is not a valid task name: use letters, digits, '.', '-' and '_'")
+    shown = str(output) if output is not None else f"{name}.yaml"
+    file = shown if _PLAIN_PATH.fullmatch(shown) else "SPEC.yaml"
+    schema = schema_line(output if output is not None else Path(shown))
     if parent is None:
-        return FROM_SCRATCH.format(schema=SCHEMA_LINE, name=name)
+        return FROM_SCRATCH.format(schema=schema, name=name, file=file)
     spec = load_spec(parent)
     params = ""
     if spec.params:
@@ -73,4 +96,4 @@ def new_spec(name: str, parent: str | None = None) -> str:
     periods = "\n".join(
         f"  {p}: {d.duration if hasattr(d, 'duration') else d!r}" for p, d in list(spec.periods.items())[:1]
     )
-    return FROM_TASK.format(schema=SCHEMA_LINE, name=name, parent=spec.task, params=params, periods=periods)
+    return FROM_TASK.format(schema=schema, name=name, parent=spec.task, params=params, periods=periods)
