@@ -66,7 +66,7 @@ def _jax(name: str, script: str, params: dict) -> tuple[list, list]:
         while True:
             key += 1
             gt = int(env.ground_truth(state))
-            _, state, reward, _, info = step(jax.random.key(key), state, _action(code, gt))
+            _, state, reward, *_, info = step(jax.random.key(key), state, _action(code, gt))
             trace.append((env.period_names[int(info["period"])], round(float(reward), 4), bool(info["new_trial"])))
             if bool(info["new_trial"]):
                 break

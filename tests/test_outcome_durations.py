@@ -108,6 +108,6 @@ def test_jax_runs_it_step_for_step(tmp_path):
         for period, reward, new in trace:
             key += 1
             gt = int(jenv.ground_truth(state))
-            _, state, r, _, info = step(jax.random.key(key), state, _answer(gt, right) if gt > 0 else 0)
+            _, state, r, *_, info = step(jax.random.key(key), state, _answer(gt, right) if gt > 0 else 0)
             got = (jenv.period_names[int(info["period"])], float(r), bool(info["new_trial"]))
             assert got == (period, reward, new)

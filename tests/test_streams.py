@@ -194,7 +194,7 @@ def test_jax_scores_a_scripted_stream_as_numpy_does():
     got = []
     for i, code in enumerate(script):
         action = _codes_action(code, int(jenv.ground_truth(state)))
-        _, state, reward, _, info = step(jax.random.key(i + 1), state, action)
+        _, state, reward, *_, info = step(jax.random.key(i + 1), state, action)
         ended = bool(info["new_trial"])
         got.append(
             (
@@ -298,7 +298,7 @@ def test_until_in_a_block_ends_the_current_copy_and_reads_rep(tmp_path):
     _, state = jenv.reset(jax.random.key(0))
     visited = []
     for i, a in enumerate(actions):
-        _, state, _, _, info = step(jax.random.key(i + 1), state, a)
+        _, state, *_, info = step(jax.random.key(i + 1), state, a)
         visited.append(jenv.period_names[int(info["period"])])
     assert visited == expected
 
