@@ -171,7 +171,7 @@ class Yang19paperDmcnogo(TrialEnv):
             ("stim1",),
             0.8
             * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(n_ring)) / (fn.pi / 8), 2) / 2)
-            * (1 * (sample_modality == 0)),
+            * (1 * (fn.among(sample_modality, 2) == 0)),
             None,
         )
         # see _SPEC_LOCATIONS[20]
@@ -180,7 +180,7 @@ class Yang19paperDmcnogo(TrialEnv):
             ("stim1",),
             0.8
             * fn.exp(-fn.power(fn.circdist(theta1, fn.ring(n_ring)) / (fn.pi / 8), 2) / 2)
-            * (1 * (sample_modality == 1)),
+            * (1 * (fn.among(sample_modality, 2) == 1)),
             None,
         )
         # see _SPEC_LOCATIONS[21]
@@ -189,7 +189,7 @@ class Yang19paperDmcnogo(TrialEnv):
             ("go1",),
             0.8
             * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(n_ring)) / (fn.pi / 8), 2) / 2)
-            * (1 * (test_modality == 0)),
+            * (1 * (fn.among(test_modality, 2) == 0)),
             None,
         )
         # see _SPEC_LOCATIONS[22]
@@ -198,7 +198,7 @@ class Yang19paperDmcnogo(TrialEnv):
             ("go1",),
             0.8
             * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(n_ring)) / (fn.pi / 8), 2) / 2)
-            * (1 * (test_modality == 1)),
+            * (1 * (fn.among(test_modality, 2) == 1)),
             None,
         )
         # see _SPEC_LOCATIONS[23]
@@ -215,7 +215,9 @@ class Yang19paperDmcnogo(TrialEnv):
         _trials.add_regression(
             3,
             ("go1",),
-            0.8 * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(n_ring)) / (fn.pi / 8), 2) / 2) * fn.where(go, 1, 0),
+            0.8
+            * fn.exp(-fn.power(fn.circdist(fn.column(theta2), fn.ring(n_ring)) / (fn.pi / 8), 2) / 2)
+            * fn.column(fn.where(go, 1, 0)),
         )
 
     def _judge(self, action, target, t):
@@ -304,12 +306,12 @@ _SPEC_LOCATIONS = (
     (210, "regression[1].value", "tasks/yang19paper.dmcnogo.yaml", 38, 77),
     (212, "regression[2].value", "tasks/yang19paper.dmcnogo.yaml", 39, 59),
     (214, "regression[3].value", "tasks/yang19paper.dmcnogo.yaml", 40, 57),
-    (226, "outcomes[0].when", "tasks/yang19paper.dmcnogo.yaml", 42, 43),
-    (234, "outcomes[1].when", "tasks/yang19paper.dmcnogo.yaml", 43, 25),
-    (238, "outcomes[2].when", "tasks/yang19paper.dmcnogo.yaml", 44, 25),
-    (251, "outcomes[0].when", "tasks/yang19paper.dmcnogo.yaml", 42, 43),
-    (255, "outcomes[1].when", "tasks/yang19paper.dmcnogo.yaml", 43, 25),
-    (257, "outcomes[2].when", "tasks/yang19paper.dmcnogo.yaml", 44, 25),
-    (263, "timeout[0].when", "tasks/yang19paper.dmcnogo.yaml", 46, 12),
-    (271, "timeout[0].when", "tasks/yang19paper.dmcnogo.yaml", 46, 12),
+    (228, "outcomes[0].when", "tasks/yang19paper.dmcnogo.yaml", 42, 43),
+    (236, "outcomes[1].when", "tasks/yang19paper.dmcnogo.yaml", 43, 25),
+    (240, "outcomes[2].when", "tasks/yang19paper.dmcnogo.yaml", 44, 25),
+    (253, "outcomes[0].when", "tasks/yang19paper.dmcnogo.yaml", 42, 43),
+    (257, "outcomes[1].when", "tasks/yang19paper.dmcnogo.yaml", 43, 25),
+    (259, "outcomes[2].when", "tasks/yang19paper.dmcnogo.yaml", 44, 25),
+    (265, "timeout[0].when", "tasks/yang19paper.dmcnogo.yaml", 46, 12),
+    (273, "timeout[0].when", "tasks/yang19paper.dmcnogo.yaml", 46, 12),
 )

@@ -134,7 +134,7 @@ class Yang19paperFdgo(TrialEnv):
             ("stim1", "go1"),
             0.8
             * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(n_ring)) / (fn.pi / 8), 2) / 2)
-            * (1 * (modality == 0)),
+            * (1 * (fn.among(modality, 2) == 0)),
             None,
         )
         # see _SPEC_LOCATIONS[16]
@@ -143,7 +143,7 @@ class Yang19paperFdgo(TrialEnv):
             ("stim1", "go1"),
             0.8
             * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(n_ring)) / (fn.pi / 8), 2) / 2)
-            * (1 * (modality == 1)),
+            * (1 * (fn.among(modality, 2) == 1)),
             None,
         )
         # see _SPEC_LOCATIONS[17]
@@ -154,7 +154,7 @@ class Yang19paperFdgo(TrialEnv):
         _trials.add_regression(1, ("fix1", "stim1"), 0.75)
         # see _SPEC_LOCATIONS[20]
         _trials.add_regression(
-            2, ("go1",), 0.8 * fn.exp(-fn.power(fn.circdist(response, fn.ring(n_ring)) / (fn.pi / 8), 2) / 2)
+            2, ("go1",), 0.8 * fn.exp(-fn.power(fn.circdist(fn.column(response), fn.ring(n_ring)) / (fn.pi / 8), 2) / 2)
         )
 
     def _judge(self, action, target, t):

@@ -261,7 +261,7 @@ class Yang19paperMultidelaydm(TrialEnv):
         _trials.add_regression(1, ("fix1", "stim1", "delay1", "stim2", "delay2"), 0.75)
         # see _SPEC_LOCATIONS[35]
         _trials.add_regression(
-            2, ("go1",), 0.8 * fn.exp(-fn.power(fn.circdist(response, fn.ring(n_ring)) / (fn.pi / 8), 2) / 2)
+            2, ("go1",), 0.8 * fn.exp(-fn.power(fn.circdist(fn.column(response), fn.ring(n_ring)) / (fn.pi / 8), 2) / 2)
         )
 
     def _judge(self, action, target, t):

@@ -53,7 +53,7 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
     theta1 = _v["theta1"]
     theta2 = _v["theta2"]
     _ob = fn.place(
-        _ob, _columns[0], fn.inside(("fixation",), _start, _end, t), 1, None, _rng
+        _ob, _columns[0], fn.inside(("fixation", "stimulus"), _start, _end, t), 1, None, _rng
     )  # see _SPEC_LOCATIONS[12]
     _ob = fn.place(
         _ob,
@@ -66,7 +66,7 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
             * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
             * (0.5 - coh_mod1 / 2)
         ),
-        sigma / fn.sqrt(dt),
+        None,
         _rng,
     )  # see _SPEC_LOCATIONS[13]
     _ob = fn.place(
@@ -80,9 +80,12 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
             * fn.exp(-fn.power(fn.circdist(theta2, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
             * (0.5 - coh_mod2 / 2)
         ),
-        sigma / fn.sqrt(dt),
+        None,
         _rng,
     )  # see _SPEC_LOCATIONS[14]
+    _ob = fn.place(
+        _ob, _columns[3], fn.inside(("stimulus",), _start, _end, t), None, sigma / fn.sqrt(dt), _rng
+    )  # see _SPEC_LOCATIONS[15]
     return _ob
 
 
@@ -93,6 +96,7 @@ def target(_c, _v, _start, _end, t, rep, _gt):
     fixation = _c["fixation"]
     ground_truth = _v["ground_truth"]
     seq_dir = _c["seq_dir"]
+    seq_speed = _c["seq_speed"]
     _gt = fn.where(
         fn.inside(("decision",), _start, _end, t),
         fn.where(
@@ -103,13 +107,13 @@ def target(_c, _v, _start, _end, t, rep, _gt):
                 fn.mod(
                     fn.take(choice, ground_truth)
                     - fn.take(choice, 0)
-                    + seq_dir * fn.round((t - _start["decision"]) / dt),
+                    + seq_dir * fn.floor(seq_speed * fn.round((t - _start["decision"]) / dt) * dt / 1000),
                     dim_ring,
                 ),
             ),
         ),
         _gt,
-    )  # see _SPEC_LOCATIONS[15]
+    )  # see _SPEC_LOCATIONS[16]
     return _gt
 
 
@@ -121,13 +125,13 @@ def judge(_c, _v, _s, _perf, _start, _end, action, target, t):
     _outcomes = fn.Outcomes()
     _outcomes.rule(
         fn.all_of(fn.inside(("fixation",), _start, _end, t), action != fixation), abort, None, False, -1
-    )  # see _SPEC_LOCATIONS[16]
-    _outcomes.rule(
-        fn.all_of(fn.inside(("decision",), _start, _end, t), action == target), correct, 1, True, -1
     )  # see _SPEC_LOCATIONS[17]
     _outcomes.rule(
-        fn.all_of(fn.inside(("decision",), _start, _end, t), action != fixation), fail, None, True, -1
+        fn.all_of(fn.inside(("decision",), _start, _end, t), action == target), correct, 1, True, -1
     )  # see _SPEC_LOCATIONS[18]
+    _outcomes.rule(
+        fn.all_of(fn.inside(("decision",), _start, _end, t), action != fixation), fail, None, True, -1
+    )  # see _SPEC_LOCATIONS[19]
     return _outcomes
 
 
@@ -144,13 +148,14 @@ _SPEC_LOCATIONS = (
     (22, "trial.evidence2", "tasks/yang19.dm2.yaml", 33, 14),
     (26, "trial.ground_truth", "tasks/yang19.dm2.yaml", 35, 17),
     (30, "periods.fixation", "tasks/yang19.dm2.yaml", 37, 13),
-    (31, "periods.stimulus", "tasks/yang19.dm2.yaml", 38, 13),
-    (32, "periods.decision", "tasks/modifiers/modcog.seq.yaml", 17, 13),
-    (55, "inputs[0].value", "tasks/yang19.dm2.yaml", 46, 48),
-    (58, "inputs[1].value", "tasks/yang19.dm2.yaml", 49, 12),
-    (72, "inputs[2].value", "tasks/yang19.dm2.yaml", 55, 12),
-    (96, "target[0].value", "tasks/modifiers/modcog.seq.yaml", 20, 12),
-    (122, "outcomes[0].when", "tasks/yang19.dm2.yaml", 62, 30),
-    (125, "outcomes[1].when", "tasks/yang19.dm2.yaml", 63, 30),
-    (128, "outcomes[2].when", "tasks/yang19.dm2.yaml", 64, 30),
+    (31, "periods.stimulus", "tasks/modifiers/modcog.dm.yaml", 8, 13),
+    (32, "periods.decision", "tasks/modifiers/modcog.seq.yaml", 19, 13),
+    (55, "inputs[0].value", "tasks/modifiers/modcog.dm.yaml", 10, 60),
+    (58, "inputs[1].value", "tasks/modifiers/modcog.dm.yaml", 13, 12),
+    (72, "inputs[2].value", "tasks/modifiers/modcog.dm.yaml", 18, 12),
+    (86, "inputs[3].noise", "tasks/modifiers/modcog.dm.yaml", 21, 80),
+    (100, "target[0].value", "tasks/modifiers/modcog.seq.yaml", 23, 12),
+    (126, "outcomes[0].when", "tasks/yang19.dm2.yaml", 62, 30),
+    (129, "outcomes[1].when", "tasks/yang19.dm2.yaml", 63, 30),
+    (132, "outcomes[2].when", "tasks/yang19.dm2.yaml", 64, 30),
 )

@@ -73,7 +73,7 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
     theta1 = _v["theta1"]
     theta2 = _v["theta2"]
     _ob = fn.place(
-        _ob, _columns[0], fn.inside(("fixation",), _start, _end, t), 1, None, _rng
+        _ob, _columns[0], fn.inside(("fixation", "stim1", "delay", "stim2"), _start, _end, t), 1, None, _rng
     )  # see _SPEC_LOCATIONS[21]
     _ob = fn.place(
         _ob,
@@ -189,12 +189,12 @@ _SPEC_LOCATIONS = (
     (41, "periods.delay", "tasks/modifiers/modcog.int.yaml", 19, 10),
     (42, "periods.stim2", "tasks/yang19.dlydm1.yaml", 49, 10),
     (43, "periods.decision", "tasks/yang19.dlydm1.yaml", 50, 13),
-    (75, "inputs[0].value", "tasks/yang19.dlydm1.yaml", 57, 48),
-    (78, "inputs[1].value", "tasks/yang19.dlydm1.yaml", 60, 12),
-    (88, "inputs[2].value", "tasks/yang19.dlydm1.yaml", 63, 12),
-    (98, "inputs[3].value", "tasks/yang19.dlydm1.yaml", 66, 12),
-    (108, "inputs[4].value", "tasks/yang19.dlydm1.yaml", 69, 12),
-    (118, "inputs[5].noise", "tasks/yang19.dlydm1.yaml", 70, 76),
+    (75, "inputs[0].value", "tasks/modifiers/modcog.dlydm.yaml", 10, 71),
+    (78, "inputs[1].value", "tasks/modifiers/modcog.dlydm.yaml", 11, 50),
+    (88, "inputs[2].value", "tasks/modifiers/modcog.dlydm.yaml", 12, 50),
+    (98, "inputs[3].value", "tasks/modifiers/modcog.dlydm.yaml", 13, 50),
+    (108, "inputs[4].value", "tasks/modifiers/modcog.dlydm.yaml", 14, 50),
+    (118, "inputs[5].noise", "tasks/modifiers/modcog.dlydm.yaml", 15, 86),
     (132, "target[0].value", "tasks/modifiers/modcog.int.yaml", 22, 12),
     (156, "outcomes[0].when", "tasks/yang19.dlydm1.yaml", 74, 30),
     (159, "outcomes[1].when", "tasks/yang19.dlydm1.yaml", 75, 30),

@@ -66,7 +66,7 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
     modality = _v["modality"]
     sigma = _c["sigma"]
     _ob = fn.place(
-        _ob, _columns[0], fn.inside(("fixation",), _start, _end, t), 1, None, _rng
+        _ob, _columns[0], fn.inside(("fixation", "sample", "delay", "test"), _start, _end, t), 1, None, _rng
     )  # see _SPEC_LOCATIONS[15]
     _ob = fn.place(
         _ob,
@@ -74,8 +74,8 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
         fn.inside(("sample",), _start, _end, t),
         0.8
         * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
-        * (1 * (modality == 0)),
-        sigma / fn.sqrt(dt) * (1 * (modality == 0)),
+        * (1 * (fn.among(modality, 2) == 0)),
+        sigma / fn.sqrt(dt) * (1 * (fn.among(modality, 2) == 0)),
         _rng,
     )  # see _SPEC_LOCATIONS[16]
     _ob = fn.place(
@@ -84,8 +84,8 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
         fn.inside(("sample",), _start, _end, t),
         0.8
         * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
-        * (1 * (modality == 1)),
-        sigma / fn.sqrt(dt) * (1 * (modality == 1)),
+        * (1 * (fn.among(modality, 2) == 1)),
+        sigma / fn.sqrt(dt) * (1 * (fn.among(modality, 2) == 1)),
         _rng,
     )  # see _SPEC_LOCATIONS[17]
     _ob = fn.place(
@@ -94,8 +94,8 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
         fn.inside(("test",), _start, _end, t),
         0.8
         * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
-        * (1 * (modality == 0)),
-        sigma / fn.sqrt(dt) * (1 * (modality == 0)),
+        * (1 * (fn.among(modality, 2) == 0)),
+        sigma / fn.sqrt(dt) * (1 * (fn.among(modality, 2) == 0)),
         _rng,
     )  # see _SPEC_LOCATIONS[18]
     _ob = fn.place(
@@ -104,8 +104,8 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
         fn.inside(("test",), _start, _end, t),
         0.8
         * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
-        * (1 * (modality == 1)),
-        sigma / fn.sqrt(dt) * (1 * (modality == 1)),
+        * (1 * (fn.among(modality, 2) == 1)),
+        sigma / fn.sqrt(dt) * (1 * (fn.among(modality, 2) == 1)),
         _rng,
     )  # see _SPEC_LOCATIONS[19]
     return _ob
@@ -179,11 +179,11 @@ _SPEC_LOCATIONS = (
     (45, "periods.delay", "tasks/modifiers/modcog.int.yaml", 19, 10),
     (46, "periods.test", "tasks/yang19.dms.yaml", 43, 58),
     (47, "periods.decision", "tasks/yang19.dms.yaml", 43, 73),
-    (68, "inputs[0].value", "tasks/yang19.dms.yaml", 50, 48),
-    (71, "inputs[1].value", "tasks/yang19.dms.yaml", 53, 12),
-    (81, "inputs[1].value", "tasks/yang19.dms.yaml", 53, 12),
-    (91, "inputs[2].value", "tasks/yang19.dms.yaml", 57, 12),
-    (101, "inputs[2].value", "tasks/yang19.dms.yaml", 57, 12),
+    (68, "inputs[0].value", "tasks/modifiers/modcog.match.yaml", 10, 71),
+    (71, "inputs[1].value", "tasks/modifiers/modcog.match.yaml", 13, 12),
+    (81, "inputs[1].value", "tasks/modifiers/modcog.match.yaml", 13, 12),
+    (91, "inputs[2].value", "tasks/modifiers/modcog.match.yaml", 17, 12),
+    (101, "inputs[2].value", "tasks/modifiers/modcog.match.yaml", 17, 12),
     (122, "target[0].value", "tasks/modifiers/modcog.int.yaml", 22, 12),
     (143, "outcomes[0].when", "tasks/yang19.dms.yaml", 62, 30),
     (146, "outcomes[1].when", "tasks/yang19.dms.yaml", 63, 30),

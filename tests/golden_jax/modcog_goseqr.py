@@ -47,7 +47,7 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
         fn.inside(("stimulus",), _start, _end, t),
         0.8
         * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
-        * (1 * (modality == 0)),
+        * (1 * (fn.among(modality, 2) == 0)),
         None,
         _rng,
     )  # see _SPEC_LOCATIONS[9]
@@ -57,7 +57,7 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
         fn.inside(("stimulus",), _start, _end, t),
         0.8
         * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
-        * (1 * (modality == 1)),
+        * (1 * (fn.among(modality, 2) == 1)),
         None,
         _rng,
     )  # see _SPEC_LOCATIONS[10]
@@ -71,6 +71,7 @@ def target(_c, _v, _start, _end, t, rep, _gt):
     fixation = _c["fixation"]
     ground_truth = _v["ground_truth"]
     seq_dir = _c["seq_dir"]
+    seq_speed = _c["seq_speed"]
     _gt = fn.where(
         fn.inside(("decision",), _start, _end, t),
         fn.where(
@@ -81,7 +82,7 @@ def target(_c, _v, _start, _end, t, rep, _gt):
                 fn.mod(
                     fn.take(choice, ground_truth)
                     - fn.take(choice, 0)
-                    + seq_dir * fn.round((t - _start["decision"]) / dt),
+                    + seq_dir * fn.floor(seq_speed * fn.round((t - _start["decision"]) / dt) * dt / 1000),
                     dim_ring,
                 ),
             ),
@@ -119,12 +120,12 @@ _SPEC_LOCATIONS = (
     (30, "periods.fixation", "tasks/yang19.go.yaml", 30, 21),
     (31, "periods.stimulus", "tasks/yang19.go.yaml", 30, 36),
     (32, "periods.delay", "tasks/yang19.go.yaml", 30, 48),
-    (33, "periods.decision", "tasks/modifiers/modcog.seq.yaml", 17, 13),
+    (33, "periods.decision", "tasks/modifiers/modcog.seq.yaml", 19, 13),
     (41, "inputs[0].value", "tasks/yang19.go.yaml", 37, 83),
     (44, "inputs[1].value", "tasks/yang19.go.yaml", 38, 93),
     (54, "inputs[1].value", "tasks/yang19.go.yaml", 38, 93),
-    (74, "target[0].value", "tasks/modifiers/modcog.seq.yaml", 20, 12),
-    (100, "outcomes[0].when", "tasks/yang19.go.yaml", 42, 43),
-    (103, "outcomes[1].when", "tasks/yang19.go.yaml", 43, 45),
-    (106, "outcomes[2].when", "tasks/yang19.go.yaml", 44, 42),
+    (75, "target[0].value", "tasks/modifiers/modcog.seq.yaml", 23, 12),
+    (101, "outcomes[0].when", "tasks/yang19.go.yaml", 42, 43),
+    (104, "outcomes[1].when", "tasks/yang19.go.yaml", 43, 45),
+    (107, "outcomes[2].when", "tasks/yang19.go.yaml", 44, 42),
 )

@@ -47,7 +47,7 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
         fn.inside(("stimulus",), _start, _end, t),
         0.8
         * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
-        * (1 * (modality == 0)),
+        * (1 * (fn.among(modality, 2) == 0)),
         None,
         _rng,
     )  # see _SPEC_LOCATIONS[9]
@@ -57,7 +57,7 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
         fn.inside(("stimulus",), _start, _end, t),
         0.8
         * fn.exp(-fn.power(fn.circdist(stim_theta, fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
-        * (1 * (modality == 1)),
+        * (1 * (fn.among(modality, 2) == 1)),
         None,
         _rng,
     )  # see _SPEC_LOCATIONS[10]

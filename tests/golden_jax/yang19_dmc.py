@@ -72,8 +72,8 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
         fn.inside(("sample",), _start, _end, t),
         0.8
         * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
-        * (1 * (modality == 0)),
-        sigma / fn.sqrt(dt) * (1 * (modality == 0)),
+        * (1 * (fn.among(modality, 2) == 0)),
+        sigma / fn.sqrt(dt) * (1 * (fn.among(modality, 2) == 0)),
         _rng,
     )  # see _SPEC_LOCATIONS[15]
     _ob = fn.place(
@@ -82,8 +82,8 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
         fn.inside(("sample",), _start, _end, t),
         0.8
         * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_sample), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
-        * (1 * (modality == 1)),
-        sigma / fn.sqrt(dt) * (1 * (modality == 1)),
+        * (1 * (fn.among(modality, 2) == 1)),
+        sigma / fn.sqrt(dt) * (1 * (fn.among(modality, 2) == 1)),
         _rng,
     )  # see _SPEC_LOCATIONS[16]
     _ob = fn.place(
@@ -92,8 +92,8 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
         fn.inside(("test",), _start, _end, t),
         0.8
         * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
-        * (1 * (modality == 0)),
-        sigma / fn.sqrt(dt) * (1 * (modality == 0)),
+        * (1 * (fn.among(modality, 2) == 0)),
+        sigma / fn.sqrt(dt) * (1 * (fn.among(modality, 2) == 0)),
         _rng,
     )  # see _SPEC_LOCATIONS[17]
     _ob = fn.place(
@@ -102,8 +102,8 @@ def observe(_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob):
         fn.inside(("test",), _start, _end, t),
         0.8
         * fn.exp(-fn.power(fn.circdist(fn.take(fn.ring(dim_ring), i_test), fn.ring(dim_ring)) / (fn.pi / 8), 2) / 2)
-        * (1 * (modality == 1)),
-        sigma / fn.sqrt(dt) * (1 * (modality == 1)),
+        * (1 * (fn.among(modality, 2) == 1)),
+        sigma / fn.sqrt(dt) * (1 * (fn.among(modality, 2) == 1)),
         _rng,
     )  # see _SPEC_LOCATIONS[18]
     return _ob
