@@ -73,6 +73,7 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
     period_after: ClassVar[Mapping[str, str | None]] = {}
     period_copy: ClassVar[Mapping[str, int]] = {}
     input_groups: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    regression_groups: ClassVar[tuple[tuple[str, ...], ...]] = ()
     trial_variables: ClassVar[tuple[str, ...]] = ()
     session_variables: ClassVar[tuple[str, ...]] = ()
     state_variables: ClassVar[tuple[str, ...]] = ()
@@ -94,6 +95,7 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         cls.task_name, cls.paper, cls.url, cls.tags = info.name, info.paper, info.url, info.tags
         cls.default_dt, cls.default_rewards, cls.default_timing = info.dt, info.rewards, info.timing
         cls.period_after, cls.period_copy, cls.input_groups = info.period_after, info.period_copy, info.input_groups
+        cls.regression_groups = info.regression_groups
         cls.trial_variables, cls.session_variables = info.trial_variables, info.session_variables
         cls.state_variables, cls.state_inputs, cls.has_target = info.state_variables, info.state_inputs, info.has_target
         cls.episode, cls.action_type, cls.action_bounds = info.episode, info.action_type, info.action_bounds

@@ -81,6 +81,9 @@ class TrialMaker(Protocol):
     def period_copy(self) -> Mapping[str, int]: ...
 
     @property
+    def regression_groups(self) -> tuple[tuple[str, ...], ...]: ...
+
+    @property
     def input_groups(self) -> tuple[tuple[str, ...], ...]: ...
 
     @property

@@ -384,7 +384,7 @@ class _Builder:
             return
         if self.regression is None:
             self.regression = np.zeros((*self.ob.shape[:2], _action_width(self.env)), np.float32)
-        groups = type(self.env).info.regression_groups[index]
+        groups = self.env.regression_groups[index]
         names = self.env.action_space.name  # type: ignore[attr-defined]
         cols = np.concatenate([np.atleast_1d(names[g]) for g in groups])
         value = _finite(value, "the regression value")
