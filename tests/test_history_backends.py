@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import taskspec
-from taskspec.vector import make_vector
+from taskspec.rl.vector import make_vector
 
 
 def _action(code: str, gt: int) -> int:

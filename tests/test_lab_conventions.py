@@ -9,7 +9,7 @@ import numpy as np
 
 import taskspec
 from taskspec.cli import RUN_COLUMNS, main
-from taskspec.vector import make_vector
+from taskspec.rl.vector import make_vector
 
 SPEC = """
 task: t

@@ -1,6 +1,7 @@
 """The modules that moved into folders by purpose still import under their old paths, as the same objects."""
 
 import importlib
+import sys
 
 import pytest
 
@@ -10,11 +11,12 @@ NEEDS = {"rllib_metrics": "ray", "sb3": "stable_baselines3", "torch_data": "torc
 
 
 @pytest.mark.parametrize("old", sorted(taskspec.MOVED))
-def test_an_old_path_imports_the_moved_module(old: str) -> None:
+def test_an_old_path_imports_the_moved_module(old: str, monkeypatch: pytest.MonkeyPatch) -> None:
     library = NEEDS.get(old)
     if library is not None:  # the module is built on an optional library: importable only where it is installed
         pytest.importorskip(library, reason=f"taskspec.{old} needs {library}; the venv that has it runs this")
     new = importlib.import_module(f"taskspec.{taskspec.MOVED[old]}.{old}")
+    monkeypatch.delitem(sys.modules, f"taskspec.{old}", raising=False)  # as if no test had imported it yet
     with pytest.warns(DeprecationWarning, match=f"taskspec.{old} is now taskspec.{taskspec.MOVED[old]}.{old}"):
         module = importlib.import_module(f"taskspec.{old}")
     assert module is new

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import taskspec
-from taskspec.vector import make_vector
+from taskspec.rl.vector import make_vector
 
 SPEC = """
 task: OutcomeITI
