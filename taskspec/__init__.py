@@ -36,22 +36,17 @@ __all__ = [
 ]
 
 
-# The modules above the library moved into folders by purpose (data, rl, tools) in 0.2; their old
-# paths (`import taskspec.sb3`) still import the same module object, with a DeprecationWarning.
+# The modules above the library moved into folders by purpose (data, rl, tools); the paths they had
+# before (`import taskspec.sb3`) still import the same module object, with a DeprecationWarning.
 MOVED = {
     "analysis": "tools",
-    "budgets": "data",
     "dataset": "data",
     "distributed": "rl",
     "export": "data",
     "lint": "tools",
-    "losses": "data",
     "multitask": "data",
     "multitask_vector": "rl",
-    "neurogym_compat": "tools",
     "plot": "tools",
-    "rllib_metrics": "rl",
-    "rllib_registry": "rl",
     "sb3": "rl",
     "scaffold": "tools",
     "torch_data": "data",

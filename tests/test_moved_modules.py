@@ -7,7 +7,7 @@ import pytest
 
 import taskspec
 
-NEEDS = {"rllib_metrics": "ray", "sb3": "stable_baselines3", "torch_data": "torch"}  # main venv: sb3, torch; Ray's: ray
+NEEDS = {"sb3": "stable_baselines3", "torch_data": "torch"}  # installed in the main venv, not in the Ray venv
 
 
 @pytest.mark.parametrize("old", sorted(taskspec.MOVED))
