@@ -26,13 +26,7 @@ def lower_inputs(lowerer: Any, step: Context) -> list[ir.InputIR]:
         if isinstance(placement.where, GroupChoice):
             inputs += chosen_group(lowerer, path, placement, step, len(inputs))
             continue
-        groups = [placement.where] if isinstance(placement.where, str) else placement.where
-        if not groups:
-            lowerer.fail((*path, "where"), "name at least one observation group")
-        for j, group in enumerate(groups):
-            if group not in spec.observation:
-                sub = (*path, "where") if isinstance(placement.where, str) else (*path, "where", j)
-                lowerer.fail(sub, f"unknown observation group '{group}'{did_you_mean(group, spec.observation)}")
+        groups = named_groups(lowerer, path, placement.where, spec.observation, "observation")
         if placement.value is None and placement.noise is None:
             lowerer.fail(path, "an input needs a 'value', a 'noise', or both")
         value = None if placement.value is None else lowerer.expr((*path, "value"), placement.value, step)
@@ -115,3 +109,16 @@ def _scaled(lowerer: Any, code: ir.Code, picked: ast.expr, path: Path_) -> ir.Co
         test.left.ts_among = len(among)  # type: ignore[attr-defined]
         object.__setattr__(scaled.expr, "layout", f"among:{len(among)}")  # renders differently from the same text
     return scaled
+
+
+def named_groups(lowerer: Any, path: Path_, where: Any, known: Any, kind: str) -> list[str]:
+    """The groups a placement's `where` names (one name or a list), each checked against `known`
+    (the spec's observation or action groups); shared by inputs and regression targets."""
+    groups = [where] if isinstance(where, str) else list(where)
+    if not groups:
+        lowerer.fail((*path, "where"), f"name at least one {kind} group")
+    for j, group in enumerate(groups):
+        if group not in known:
+            sub = (*path, "where") if isinstance(where, str) else (*path, "where", j)
+            lowerer.fail(sub, f"unknown {kind} group '{group}'{did_you_mean(group, known)}")
+    return groups

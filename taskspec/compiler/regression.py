@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import did_you_mean
 from . import ir
 from .expressions import Context
+from .placements import named_groups
 
 MAX_REGRESSION = 200  # placements, as for inputs and targets
 
@@ -27,13 +27,7 @@ def lower_regression(lowerer: Any, step: Context, unknown_at_fill: set[str]) -> 
     placements = []
     for i, placement in enumerate(spec.regression):
         path = ("regression", i)
-        groups = [placement.where] if isinstance(placement.where, str) else list(placement.where)
-        if not groups:
-            lowerer.fail((*path, "where"), "name at least one action group")
-        for j, group in enumerate(groups):
-            if group not in spec.action:
-                sub = (*path, "where") if isinstance(placement.where, str) else (*path, "where", j)
-                lowerer.fail(sub, f"unknown action group '{group}'{did_you_mean(group, spec.action)}")
+        groups = named_groups(lowerer, path, placement.where, spec.action, "action")
         value = lowerer.expr((*path, "value"), placement.value, step)
         if value.names & unknown_at_fill:
             lowerer.fail(
