@@ -244,16 +244,56 @@ def test_num_envs_must_be_a_positive_whole_number(num_envs):
             gym.make_vec(f"taskspec/{task}-v0", num_envs=num_envs)
 
 
-def test_largest_num_envs_within_the_budget_works(monkeypatch):
-    # check_num_envs raises the process-wide bound on vectors in expressions to this many rows (note_envs);
-    # a fresh list keeps that from reaching the tests after this one (a 500-trial window would not fit)
-    monkeypatch.setattr(functions, "_least_cells", [functions._least_cells[0]])
+def test_largest_num_envs_within_the_budget_works():
     env = taskspec.make("PerceptualDecisionMaking")
     n_obs, n_vec, _ = trials._widths(env)
     most = trials.MAX_BATCH_BYTES // (env.chunk_size * (trials.OB_BYTES * n_obs + 8 * n_vec + trials.CELL_BYTES))
     with pytest.raises(ValueError, match="more than 2 GiB"):
         trials.check_num_envs(env, most + 1)
     assert trials.check_num_envs(env, most) == most
+
+
+def test_a_vector_env_of_many_envs_leaves_later_compiles_their_own_bound():
+    """The rows a vector env's rules span bound its own steps only: a 500-trial window (a 500-wide vector)
+    still compiles after a 40,000-env vector env was made (it once raised a process-wide bound)."""
+    from taskspec.rl.vector import make_vector
+
+    make_vector("PerceptualDecisionMaking", 40_000)
+    assert functions.budget.cells == 1
+    env = taskspec.make("perceptualdecisionmaking.shaping", window=500)
+    env.reset(seed=0)
+    for _ in range(20):
+        env.step(env.gt_now)
+
+
+WIDE_RULE = """
+task: WideRule
+dt: 100
+observation: {input: 1}
+action: {arm: 2}
+trial:
+  luck: uniform(0, 1)
+periods: {choice: dt}
+outcomes:
+  - {reward: "luck * (sum(ring(20000)) > 0)", performance: 1, end_trial: true}
+"""
+
+
+@pytest.mark.parametrize(("num_envs", "refused"), [(100, False), (1000, True)])
+def test_a_vector_env_bounds_the_vectors_its_rules_spread_over_its_envs(num_envs, refused):
+    """20000 values x 1000 envs are more than MAX_VALUES; x 100 envs they fit (and a single env steps them)."""
+    from taskspec.rl.vector import TrialVectorEnv
+
+    envs = TrialVectorEnv(taskspec.load_text(WIDE_RULE), num_envs)
+    envs.reset(seed=0)
+    actions = [0] * num_envs
+    if not refused:
+        envs.step(actions)
+        return
+    wide = r"outcomes\[0\]\.\w+: cannot evaluate: a vector of 20000 values spread over 1000 trials x steps"
+    with pytest.raises(taskspec.SpecError, match=wide):
+        envs.step(actions)
+    assert functions.budget.cells == 1  # the bound ended with the step that failed
 
 
 # ----- YAML numbers -----

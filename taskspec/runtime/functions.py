@@ -40,18 +40,33 @@ class _Budget(threading.local):
 
 
 budget = _Budget()
-_least_cells = [1]  # the most envs a vector env steps at once in this process: rules span them all
 
 
-def note_envs(num_envs: int) -> None:
-    """A vector env steps `num_envs` envs at once: vectors in its rules are bounded for that many rows."""
-    _least_cells[0] = max(_least_cells[0], int(num_envs))
+class envs_at_once:  # noqa: N801 - used as a function: `with fn.envs_at_once(n):`
+    """While a vector env steps `num_envs` envs at once, vectors in its rules span that many rows.
+
+    The bound holds for this thread and this block only, so a vector env of many envs never
+    tightens what a later compile (its dry run) or another env may build.
+    """
+
+    __slots__ = ("num_envs", "saved")
+
+    def __init__(self, num_envs: int):
+        self.num_envs = int(num_envs)
+        self.saved = 1
+
+    def __enter__(self) -> None:
+        self.saved = budget.cells
+        budget.cells = max(self.saved, self.num_envs)
+
+    def __exit__(self, *exc: object) -> None:
+        budget.cells = self.saved
 
 
 def _width(n: Any) -> int:
     """The size of a vector an expression creates, checked against the memory it may span."""
     size = _size(n)
-    cells = max(budget.cells, _least_cells[0])
+    cells = budget.cells
     if size > budget.free and size * cells > MAX_VALUES:
         raise ValueError(
             f"a vector of {size} values spread over {cells} trials x steps would hold "

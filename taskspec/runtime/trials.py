@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from . import functions as fn
 from .functions import MAX_LIVE_ARRAYS, budget
 from .source import Batch, TrialMaker
 
@@ -61,7 +60,6 @@ def check_num_envs(env: TrialMaker, num_envs: Any) -> int:
             f"num_envs={num_envs}: {num_envs} envs x {env.chunk_size} trials would need at least "
             f"{need / 2**30:.2f} GiB, more than {MAX_BATCH_BYTES / 2**30:g} GiB"
         )
-    fn.note_envs(int(num_envs))
     return int(num_envs)
 
 

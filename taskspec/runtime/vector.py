@@ -27,6 +27,7 @@ from gymnasium.vector.utils import batch_space
 from . import machine
 from .actions import continuous_actions, discrete_actions
 from .env import TrialEnv, first_history, history
+from .functions import envs_at_once
 from .trials import Scratch, build, check_num_envs
 
 REFILL_TRIALS = 1 << 14  # trials built per call when topping up the envs' pools (see TrialVectorEnv._refill)
@@ -286,7 +287,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._index = self._flat_index()
         ob = self._take("ob", self._index)
         if self.env.state_inputs:  # inputs that follow each env's state, as the single env adds them
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), envs_at_once(self.num_envs):  # the state's vectors span every env
                 ob = self._rules.state_inputs(ob, self.k * self.env.dt, self._st, self.performance)
         return ob
 
@@ -306,7 +307,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         t = k * env.dt
         at = self._at  # where each env is, updated in place (the bounds and lengths are arrays updated in place)
         at.k, at.t, at.period = k, t, period
-        with np.errstate(all="ignore"):  # rules are evaluated for every env, also where they do not apply
+        # rules are evaluated for every env at once, also where they do not apply
+        with np.errstate(all="ignore"), envs_at_once(self.num_envs):
             done = machine.step(
                 np, self._flow, self._rules, at, actions, target, self.performance, self._st, self.num_envs,
                 self._interactive,
