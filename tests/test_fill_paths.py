@@ -47,7 +47,7 @@ def test_scratch_reuses_memory_and_grows():
 
 
 def test_dataset_stream_grows_keeping_its_rows():
-    from taskspec.data.dataset import _append
+    from taskspec.data.stream import append_rows as _append
 
     memory = Scratch()
     rows = np.arange(12, dtype=np.float32).reshape(6, 2)

@@ -1,9 +1,9 @@
 """Supervised data: batches of trials built with array operations, and a NeuroGym-style stream.
 
-`generate_trials` returns padded trials with a mask; `Dataset` cuts a stream of trials
-(concatenated back to back, as NeuroGym's `Dataset` does) into (inputs, target)
-batches. Both are seeded and reproducible, and neither loops over trials or steps in
-Python: trials come from `TrialEnv.generate` in large chunks.
+`generate_trials` (taskspec.data.generation) returns padded trials with a mask; `Dataset` cuts a
+stream of trials (concatenated back to back, as NeuroGym's `Dataset` does) into (inputs, target)
+batches. Both are seeded and reproducible, and neither loops over trials or steps in Python: trials
+come from `TrialEnv.generate` in large chunks (taskspec.data.stream lays them into the caches).
 """
 
 from __future__ import annotations
@@ -11,228 +11,34 @@ from __future__ import annotations
 import os
 import sys
 import weakref
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from gymnasium.utils import seeding
 
-from ..library import as_env
-from ..runtime import TrialEnv
-from ..runtime.source import TrialSource
-from ..runtime.trials import Batch, Scratch, build
-from ..runtime.weights import loss_weight
+from ..runtime.trials import Scratch
+from .batches import concatenate, flatten, head, rows, with_weight
 from .budgets import check_bytes, kept_step_bytes, whole_number
-from .multitask import TaskMix, as_mix
+from .generation import DEFAULT_CHUNK, block_trials, generate_trials, private_copy, shard_blocks, task_source
+from .multitask import TaskMix
+from .stream import GENERATE_TRIALS, fill_rows
 
-DEFAULT_CHUNK = 4096
+__all__ = [  # the names this module has always offered; most now live in the modules above
+    "CACHE_STEPS",
+    "DEFAULT_CHUNK",
+    "GENERATE_TRIALS",
+    "Dataset",
+    "block_trials",
+    "concatenate",
+    "flatten",
+    "generate_trials",
+    "head",
+    "rows",
+    "shard_blocks",
+    "with_weight",
+]
+
 CACHE_STEPS = 1 << 18  # steps generated per refill of a Dataset: amortises Python overhead
-GENERATE_TRIALS = 1 << 16  # the most trials built in one call while filling a cache
-
-
-def _private(env: TrialSource[np.random.Generator]) -> Any:
-    """A shallow copy of `env` with its own session (session variables start afresh), for one generator."""
-    return env.private()
-
-
-def generate_trials(
-    task: Any,
-    n: int,
-    seed: int | None = None,
-    *,
-    chunk_size: int | None = None,
-    shard: tuple[int, int] | None = None,
-    **params: Any,
-) -> Batch:
-    """`n` trials as one padded `Batch` (ob, gt, mask, length, variables, start, end).
-
-    Trials are drawn in chunks of `chunk_size` (default 4096) from a generator seeded like
-    `env.reset(seed=seed)`. With `chunk_size=env.chunk_size` (64), trial i is exactly the
-    i-th trial that `env.reset(seed=seed)` and `env.step` go through; with larger chunks the
-    trials follow the same distributions and layout but differ draw for draw. Session
-    variables (blocks of trials) start afresh, as after `env.reset(seed=seed)`: an env instance passed here is
-    not advanced, and the result depends only on the seed and the parameters.
-
-    `shard=(i, k)` gives part i of k of the sharded whole (see `shard_blocks`): each block of
-    `chunk_size` trials has its own generator (and a fresh session), so a shard is made without
-    the others, in any process, and shards 0..k-1 concatenated are the same trials for every k.
-    """
-    n = whole_number("n", n)
-    if chunk_size is not None:
-        chunk_size = whole_number("chunk_size", chunk_size)
-    env = _private(_source(task, params))
-    batch = _trials(env, n, seed, chunk_size, shard)
-    return with_weight(env, batch)
-
-
-def _check_result(env: Any, n: int, rows: int, longest: int, joined: bool) -> None:
-    """The padded result of `generate_trials` (and, when chunks are joined, the chunks too) fits the budget.
-
-    Checked first with trials of one step (nothing is drawn yet), then after each chunk with the
-    longest trial so far, before the next chunk is drawn: the result is padded to the longest.
-    """
-    held = 2 if joined else 1
-    check_bytes(
-        f"n={n}",
-        f"{rows} trials{f' ({n} rounded up to whole chunks)' if rows > n else ''} of "
-        f"{'at least 1 step' if longest == 1 else f'up to {longest} steps'} at {kept_step_bytes(env)} bytes per step"
-        f"{', held twice while the chunks are joined,' if joined else ''}",
-        held * rows * longest * kept_step_bytes(env),
-        "generate fewer trials at once (several calls, or shard=(i, k)), or stream them with Dataset",
-    )
-
-
-def _source(task: Any, params: dict[str, Any]) -> Any:
-    """A single task's env, or the TaskMix when `task` names several tasks."""
-    mix = as_mix(task, params)
-    if mix is not None:
-        return mix
-    if isinstance(task, type) and issubclass(task, TrialEnv):  # a compiled class, e.g. from load_text
-        return task(**params)
-    return as_env(task, params)
-
-
-def with_weight(env: Any, batch: Batch) -> Batch:
-    """`batch` with its loss weights (a mix fills them itself)."""
-    if batch.weight is None:
-        batch.weight = loss_weight(env, batch.start, batch.end, batch.length, batch.ob.shape[1])
-    return batch
-
-
-def _trials(env: Any, n: int, seed: int | None, chunk_size: int | None, shard: tuple[int, int] | None) -> Batch:
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
-    if shard is not None:
-        blocks = shard_blocks(n, seed, shard, chunk_size or DEFAULT_CHUNK)
-        if not blocks:
-            raise ValueError(f"shard {shard[0]} of {shard[1]} holds no trials: {n} trials are fewer than the shards")
-        sizes = [size for _, size, _ in blocks]
-        chunks = _draw(env, n, sizes, lambda k: rows(block_trials(env, blocks[k][0], sizes[k]), blocks[k][2]))
-        return chunks[0] if len(chunks) == 1 else concatenate(chunks)
-    rng, _ = seeding.np_random(seed)
-    size = chunk_size or min(DEFAULT_CHUNK, n)
-    # Always whole chunks, as the env draws them, so trial i never depends on n.
-    chunks = _draw(env, n, [size] * -(-n // size), lambda _: env.generate(rng, size))
-    batch = chunks[0] if len(chunks) == 1 else concatenate(chunks)
-    return batch if len(batch.length) == n else head(batch, n)
-
-
-def _draw(env: Any, n: int, sizes: list[int], draw: Callable[[int], Batch]) -> list[Batch]:
-    """Chunks `draw(0)`, `draw(1)`, ... of `sizes` trials, the result's size checked before each is drawn."""
-    total, joined, longest = sum(sizes), len(sizes) > 1, 1
-    _check_result(env, n, total, longest, joined)  # nothing drawn yet: every trial lasts a step at least
-    chunks: list[Batch] = []
-    for k in range(len(sizes)):
-        chunks.append(draw(k))
-        longest = max(longest, chunks[-1].ob.shape[1])
-        if k + 1 < len(sizes):  # more to draw: the result, padded to the longest trial so far, must fit
-            _check_result(env, n, total, longest, joined)
-    return chunks
-
-
-def block_trials(env: Any, rng: np.random.Generator, size: int) -> Batch:
-    """One block of a sharded whole; its session variables start afresh, so it never depends on other blocks."""
-    return env.private().generate(rng, size)
-
-
-def shard_blocks(
-    n: int, seed: int | None, shard: tuple[int, int], block: int = DEFAULT_CHUNK
-) -> list[tuple[np.random.Generator, int, slice]]:
-    """(generator, trials, the part in the shard) of each block that shard `shard = (i, k)` of `n` trials draws from.
-
-    The whole is cut into blocks of `block` trials (the last may be shorter); block b draws
-    from `SeedSequence(seed).spawn(B)[b]`. Shard i holds trials `i*n//k` to `(i+1)*n//k - 1`,
-    so shards differ in size by one trial at most, whatever the block size; a shard builds each
-    block it overlaps whole and keeps its part. So shards are disjoint, reproducible in any
-    process, and together the same trials in the same order whatever k is.
-    """
-    i, k = shard
-    if not (isinstance(i, int) and isinstance(k, int) and 0 <= i < k):
-        raise ValueError(f"shard must be (i, k) with 0 <= i < k, got {shard!r}")
-    if seed is None:
-        raise ValueError("shards need a seed: without one, each process would draw different trials")
-    if block < 1:
-        raise ValueError(f"chunk_size must be at least 1, got {block}")
-    low, high = i * n // k, (i + 1) * n // k
-    if low == high:  # fewer trials than shards
-        return []
-    parts = []
-    for b in range(low // block, -(-high // block)):
-        size = min(block, n - b * block)
-        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,))))
-        parts.append((rng, size, slice(max(low - b * block, 0), min(high - b * block, size))))
-    return parts
-
-
-def head(batch: Batch, n: int) -> Batch:
-    """The first `n` trials of a batch, padding trimmed to the longest of them."""
-    return rows(batch, slice(0, n))
-
-
-def rows(batch: Batch, part: slice) -> Batch:
-    """The trials `part` (a slice without step) of a batch, padding trimmed to the longest of them."""
-    longest = int(batch.length[part].max())
-    return Batch(
-        batch.ob[part, :longest],
-        batch.gt[part, :longest],
-        batch.length[part],
-        {k: v[part] for k, v in batch.variables.items()},
-        {k: v[part] for k, v in batch.start.items()},
-        {k: v[part] for k, v in batch.end.items()},
-        batch.period_id[part, :longest],
-        None if batch.weight is None else batch.weight[part, :longest],
-        None if batch.regression is None else batch.regression[part, :longest],
-    )
-
-
-def concatenate(chunks: list[Batch]) -> Batch:
-    """Batches stacked along the trial axis, padded to the longest trial."""
-    longest = max(c.ob.shape[1] for c in chunks)
-
-    def pad(a: np.ndarray, fill: int = 0) -> np.ndarray:
-        widths = [(0, 0)] * a.ndim
-        widths[1] = (0, longest - a.shape[1])
-        return np.pad(a, widths, constant_values=fill)
-
-    return Batch(
-        ob=np.concatenate([pad(c.ob) for c in chunks]),
-        gt=np.concatenate([pad(c.gt) for c in chunks]),
-        length=np.concatenate([c.length for c in chunks]),
-        variables={k: np.concatenate([c.variables[k] for c in chunks]) for k in chunks[0].variables},
-        start={k: np.concatenate([c.start[k] for c in chunks]) for k in chunks[0].start},
-        end={k: np.concatenate([c.end[k] for c in chunks]) for k in chunks[0].end},
-        period_id=np.concatenate([pad(c.period_id, -1) for c in chunks]),
-        weight=None if any(c.weight is None for c in chunks) else np.concatenate([pad(c.weight) for c in chunks]),  # type: ignore[arg-type]
-        regression=None
-        if any(c.regression is None for c in chunks)
-        else np.concatenate([pad(c.regression) for c in chunks]),  # type: ignore[arg-type]
-    )
-
-
-def flatten(batch: Batch) -> tuple[np.ndarray, np.ndarray]:
-    """The trials of a batch back to back, padding removed: (steps, obs) and (steps[, act])."""
-    if batch.length.min() == batch.ob.shape[1]:  # no padding: a free reshape
-        return batch.ob.reshape(-1, batch.ob.shape[2]), batch.gt.reshape(-1, *batch.gt.shape[2:])
-    rows = np.flatnonzero(batch.mask.ravel())  # row indices: np.take beats a boolean mask on 3-d arrays
-    n, steps = batch.ob.shape[:2]
-    return (
-        np.take(batch.ob.reshape(n * steps, -1), rows, axis=0),
-        np.take(batch.gt.reshape(n * steps, *batch.gt.shape[2:]), rows, axis=0),
-    )
-
-
-def _flat_weight(batch: Batch, columns: tuple[int, ...]) -> np.ndarray:
-    """The batch's weights back to back without padding, as `flatten` lays out the steps; (steps[, act])."""
-    weight = batch.weight
-    assert weight is not None
-    if columns and weight.ndim == 2:  # another task of the mix weighs action groups: same weight per column
-        weight = np.broadcast_to(weight[:, :, None], (*weight.shape, *columns))
-    n, steps = weight.shape[:2]
-    flat = weight.reshape(n * steps, *weight.shape[2:])
-    if batch.length.min() == steps:
-        return flat
-    return np.take(flat, np.flatnonzero(batch.mask.ravel()), axis=0)
 
 
 class Dataset:
@@ -282,7 +88,7 @@ class Dataset:
             if clash:
                 raise ValueError(f"parameter(s) {clash} given both in env_kwargs and as keywords")
             params = {**env_kwargs, **params}
-        self.env = _source(task, params)
+        self.env = task_source(task, params)
         self.weights = bool(weights)
         if not self.env.has_target:
             raise ValueError(f"{self.env.task_name} defines no ground truth ('target'), so it has no supervised data")
@@ -340,9 +146,9 @@ class Dataset:
             np.random.Generator(np.random.PCG64DXSM(s))
             for s in np.random.SeedSequence(self._entropy, spawn_key=key).spawn(parts)
         ]
-        self._tasks = [_private(self.env) for _ in range(parts)]
+        self._tasks = [private_copy(self.env) for _ in range(parts)]
         self._memory: dict[int, tuple[Scratch, Scratch]] = {}  # per task copy: batch memory, stream memory
-        self._trial_task = _private(self.env)
+        self._trial_task = private_copy(self.env)
         self._future: Future[tuple[np.ndarray, ...]] | None = None
         self._ready: tuple[np.ndarray, ...] | None = None
         self._pos = self._cache_len  # empty cache: the first call fills it
@@ -457,9 +263,11 @@ class Dataset:
         weight = np.empty(shape + self._weight_shape(), np.float32) if self.weights else None
         parts = np.array_split(np.arange(self.batch_size), len(self.rngs))
         pool = self._pool("rows", len(self.rngs))
+        # the memory of each part of the rows (so of each thread): reused cache after cache
+        memory = [self._memory.setdefault(id(task), (Scratch(), Scratch())) for task in self._tasks]
         jobs = [
-            pool.submit(self._fill_rows, task, rng, rows, inputs, target, weight)
-            for task, rng, rows in zip(self._tasks, self.rngs, parts, strict=True)
+            pool.submit(fill_rows, task, rng, rows, (inputs, target, weight), self.batch_first, part_memory)
+            for task, rng, rows, part_memory in zip(self._tasks, self.rngs, parts, memory, strict=True)
         ]
         for job in jobs:
             job.result()
@@ -472,81 +280,6 @@ class Dataset:
             return ()
         space = self.env.action_space
         return (int(space.n),) if self.env.action_type == "discrete" else tuple(space.shape or ())
-
-    def _fill_rows(
-        self,
-        task: Any,
-        rng: np.random.Generator,
-        rows: np.ndarray,
-        inputs: np.ndarray,
-        target: np.ndarray,
-        weight: np.ndarray | None,
-    ) -> None:
-        """Draw enough trials for `rows`, then give each row a stretch starting at a trial onset."""
-        need = len(rows) * self._cache_len
-        ws: list[np.ndarray] = []
-        lengths: list[np.ndarray] = []
-        total = 0
-        n = 1024
-        # Each batch is copied into the part's stream at once, so a plain task builds every batch in the
-        # same reused memory (see runtime.trials.Scratch), and the stream itself is reused cache after cache.
-        memory = self._memory.setdefault(id(task), (Scratch(), Scratch()))  # one per part, so per thread
-        plain = isinstance(task, TrialEnv) and not task.info.interactive
-        ob_stream = gt_stream = None
-        while total < need + len(rows) * (max(lengths[-1].max(), 1) if lengths else 1):
-            batch = build(task, rng, n, {}, False, memory[0]) if plain else task.generate(rng, n)
-            ob, gt = flatten(batch)
-            if weight is not None:
-                ws.append(_flat_weight(with_weight(task, batch), weight.shape[2:]))
-            hint = need + len(rows) * 4 * batch.ob.shape[1]  # enough for the cache (and for the last trials)
-            ob_stream = _append(memory[1], "ob", ob_stream, ob, total, hint)
-            gt_stream = _append(memory[1], "gt", gt_stream, gt, total, hint)
-            lengths.append(batch.length)
-            total += len(ob)
-            n = int(min(GENERATE_TRIALS, max(256, 1.05 * (need - total) / batch.length.mean() + 64)))
-        assert ob_stream is not None and gt_stream is not None
-        w_stream = np.concatenate(ws) if weight is not None else None
-        all_lengths = np.concatenate(lengths)
-        onsets = np.cumsum(all_lengths) - all_lengths
-        span = total // len(rows)
-        first = onsets[np.minimum(np.searchsorted(onsets, np.arange(len(rows)) * span), len(onsets) - 1)]
-        # Each step's observation row moves as one opaque item: NumPy then loops along the steps, not
-        # over a few columns at a time (the copy of a row of the cache is strided when not batch first).
-        ob_items, input_items = _items(ob_stream), _items(inputs)
-        for row, onset in zip(rows.tolist(), first.tolist(), strict=True):  # block copies beat a fancy gather
-            stretch = slice(onset, onset + self._cache_len)
-            if self.batch_first:
-                input_items[row], target[row] = ob_items[stretch], gt_stream[stretch]
-            else:
-                input_items[:, row], target[:, row] = ob_items[stretch], gt_stream[stretch]
-            if weight is not None and w_stream is not None:
-                if self.batch_first:
-                    weight[row] = w_stream[stretch]
-                else:
-                    weight[:, row] = w_stream[stretch]
-
-
-def _append(memory: Scratch, role: str, stream: np.ndarray | None, rows: np.ndarray, at: int, hint: int) -> np.ndarray:
-    """`stream` (its first `at` rows kept) with `rows` written after them, in `memory`'s `role`.
-
-    The first batch of a cache takes the memory the last cache used (room for `hint` rows at least);
-    running out, the stream moves to memory twice as large, which is kept for the next caches.
-    """
-    if stream is None:
-        stream = memory.array(role, (max(hint, len(rows)), *rows.shape[1:]), rows.dtype)
-    elif len(stream) < at + len(rows):
-        grown = np.empty((max(2 * len(stream), at + len(rows)), *rows.shape[1:]), rows.dtype)
-        grown[:at] = stream[:at]
-        stream = memory.adopt(role, grown)
-    stream[at : at + len(rows)] = rows
-    return stream
-
-
-def _items(array: np.ndarray) -> np.ndarray:
-    """A view of `array` with its last axis (contiguous) as one opaque item per row."""
-    if array.shape[-1] == 0:
-        return array
-    return array.view(np.dtype((np.void, array.shape[-1] * array.itemsize)))[..., 0]
 
 
 _LIVE: weakref.WeakSet[Dataset] = weakref.WeakSet()
