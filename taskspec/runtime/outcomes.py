@@ -1,0 +1,69 @@
+"""Outcome rules over many envs at once (a vector env's step): which envs are inside which periods, and
+the first rule that matches each env."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def inside(
+    periods: tuple[str, ...],
+    start: dict[str, np.ndarray],
+    end: dict[str, np.ndarray],
+    t: Any,
+    cache: dict[str, np.ndarray] | None = None,
+) -> Any:
+    """Per env, whether time `t` (ms) lies in one of `periods`; True when none is named.
+    `cache` keeps each period's mask for the other rules of the same step."""
+    if not periods:
+        return True
+    masks = []
+    for p in periods:
+        mask = None if cache is None else cache.get(p)
+        if mask is None:
+            mask = (start[p] <= t) & (t < end[p])
+            if cache is not None:
+                cache[p] = mask
+        masks.append(mask)
+    return masks[0] if len(masks) == 1 else np.logical_or.reduce(masks)
+
+
+class Outcomes:
+    """Outcome rules applied to many envs at once: the first rule that matches an env decides it."""
+
+    def __init__(self, t: np.ndarray):
+        # Scalars until a rule matches somewhere: most steps of most envs match nothing.
+        self.open: Any = True
+        self.reward: Any = 0.0
+        self.performance: Any = np.nan  # NaN: the rule leaves performance as it was
+        self.end: Any = False
+        self.goto: Any = -1  # per env, the index of the period a rule sends it to (-1: none)
+        self.t = t
+        self._inside: dict[str, np.ndarray] = {}
+
+    def inside(self, periods: tuple[str, ...], start: dict[str, np.ndarray], end: dict[str, np.ndarray]) -> Any:
+        return inside(periods, start, end, self.t, self._inside)  # several rules usually test the same period
+
+    def rule(self, hit: Any, reward: Any, performance: Any, end_trial: bool, goto: int | None = None) -> None:
+        if self.open is not True or type(hit) is not np.ndarray or hit.dtype != bool:
+            hit = np.logical_and(self.open, hit)  # (before any match, a boolean array is already the hits)
+        if not hit.any():
+            return
+        self.reward = np.where(hit, reward, self.reward)
+        if performance is not None:
+            self.performance = np.where(hit, performance, self.performance)
+        if end_trial:
+            self.end = np.logical_or(self.end, hit)
+        if goto is not None:
+            self.goto = np.where(hit, goto, self.goto)
+        self.open = np.logical_xor(self.open, hit)  # the hits are open envs: xor closes exactly them
+
+    def arrays(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(reward, performance, end), each one value per env."""
+
+        def full(value: Any, dtype: Any) -> np.ndarray:
+            return np.full(n, value, dtype) if np.ndim(value) == 0 else np.asarray(value, dtype)
+
+        return full(self.reward, np.float64), full(self.performance, np.float64), full(self.end, bool)
