@@ -36,7 +36,7 @@ class _Budget(threading.local):
 budget = _Budget()
 
 
-class envs_at_once:  # noqa: N801 - used as a function: `with fn.envs_at_once(n):`
+class envs_at_once:  # lower case: used as a function, `with fn.envs_at_once(n):`
     """While a vector env steps `num_envs` envs at once, vectors in its rules span that many rows.
 
     The bound holds for this thread and this block only, so a vector env of many envs never
