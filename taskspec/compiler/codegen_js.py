@@ -156,7 +156,9 @@ class JsExpression:
         return text
 
     def _Constant(self, node: ast.Constant) -> str:
-        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+        if isinstance(node.value, bool):
+            return "true" if node.value else "false"
+        if not isinstance(node.value, (int, float)):
             raise ValueError("only numbers are constants here")  # unsupported() refuses text first
         return literal(node.value) if math.isfinite(node.value) else "fn.inf"
 
