@@ -30,11 +30,11 @@ pytestmark = pytest.mark.skipif(not node_available(), reason=f"Node.js is not in
 def _played(names_params: list[tuple[str, dict]], n_trials: int, seed: int, tmp_path: Path) -> list[tuple]:
     jobs, records, scripts, envs = [], [], {}, []
     for name, params in names_params:
-        job, record = scripted_trials(name, n_trials, seed, **params)
+        job, record, env = scripted_trials(name, n_trials, seed, **params)
         jobs.append(job)
         records.append(record)
         scripts[name] = task_script(name, **params)
-        envs.append(taskspec.make(name, **params))
+        envs.append(env)
     played = run_node("step_tasks.js", jobs, scripts, tmp_path)
     return list(zip([n for n, _ in names_params], envs, records, played, strict=True))
 
@@ -50,12 +50,12 @@ def test_perceptual_decision_making_step_for_step(tmp_path: Path) -> None:
 
 def test_a_different_trial_is_caught(tmp_path: Path) -> None:
     """The comparison can fail: the JavaScript env given the other direction differs at the decision."""
-    job, records = scripted_trials("PerceptualDecisionMaking", 6, 1, sigma=0.0)
+    job, records, env = scripted_trials("PerceptualDecisionMaking", 6, 1, sigma=0.0)
     for trial in job["trials"]:
         trial["overrides"]["ground_truth"] = 1 - trial["overrides"]["ground_truth"]
     script = task_script("PerceptualDecisionMaking", sigma=0.0)
     played = run_node("step_tasks.js", [job], {"PerceptualDecisionMaking": script}, tmp_path)[0]
-    found = mismatches(taskspec.make("PerceptualDecisionMaking", sigma=0.0), records, played, all_columns=True)
+    found = mismatches(env, records, played, all_columns=True)
     assert any("gt" in line for line in found) and any("observation" in line for line in found)
 
 
@@ -130,10 +130,15 @@ outcomes:
     assert browser_refusals(cls) == []
     code = lowered(cls).variables[0].value
     later = dataclasses.replace(code.expr, tree=ast.parse("frobnicate(3) + x", mode="eval").body)
-    unknown = codegen_js.unsupported(dataclasses.replace(lowered(cls), variables=(
-        dataclasses.replace(lowered(cls).variables[0], value=dataclasses.replace(code, expr=later)),
-    )))  # a function added to the language later is refused until the browser backend learns it
-    assert [str(p) for p in unknown] == ["<late.yaml>:7:6: trial.x: the browser backend has no version of 'frobnicate()' yet"]
+    unknown = codegen_js.unsupported(
+        dataclasses.replace(
+            lowered(cls),
+            variables=(dataclasses.replace(lowered(cls).variables[0], value=dataclasses.replace(code, expr=later)),),
+        )
+    )  # a function added to the language later is refused until the browser backend learns it
+    assert [str(p) for p in unknown] == [
+        "<late.yaml>:7:6: trial.x: the browser backend has no version of 'frobnicate()' yet"
+    ]
 
 
 def test_spec_text_never_becomes_code(tmp_path: Path) -> None:
@@ -157,7 +162,7 @@ outcomes:
 """
     cls = taskspec.load_text(spec, "quoted.yaml")
     script = task_script(cls)
-    assert "const $delete = _c[\"delete\"];" in script and "const $new = " in script
+    assert 'const $delete = _c["delete"];' in script and "const $new = " in script
     (tmp_path / "t.js").write_text(script)
     driver = (
         f"const t = require({json.dumps(str(RUNTIME))});"

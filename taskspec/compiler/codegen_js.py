@@ -416,7 +416,9 @@ def generate_js(task: ir.TaskIR, settings: dict[str, Any]) -> str:
         }
         for p in task.periods
     ]
-    flow = [[p.name, p.until is not None, p.then, p.otherwise] for p in task.periods if p.until or p.then or p.otherwise]
+    flow = [
+        [p.name, p.until is not None, p.then, p.otherwise] for p in task.periods if p.until or p.then or p.otherwise
+    ]
     record = {
         "name": task.name,
         "description": task.description,
