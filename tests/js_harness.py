@@ -92,6 +92,8 @@ def scripted_trials(
             ob, reward, terminated, _, info = env.step(action)
             row = {"reward": reward, "period": info["period"], "gt": int(info["gt"]), "end": info["new_trial"]}
             row["obs"] = ob.tolist()
+            if terminated:
+                row["terminated"] = True
             if info["new_trial"]:
                 row["performance"] = float(info["performance"])
             record["steps"].append(row)
@@ -120,8 +122,8 @@ def mismatches(env: Any, records: list[dict[str, Any]], played: Any, all_columns
             found.append(f"trial {i}: {len(mine['steps'])} steps in Python, {len(theirs['steps'])} in JavaScript")
         for k, (a, b) in enumerate(zip(mine["steps"], theirs["steps"], strict=False)):
             where = f"trial {i} step {k}"
-            for key in ("period", "gt", "end"):
-                if a[key] != b[key]:
+            for key in ("period", "gt", "end", "terminated"):
+                if a.get(key) != b.get(key):
                     found.append(f"{where}: {key} {a[key]!r} != {b[key]!r}")
             if abs(a["reward"] - b["reward"]) > 1e-6:
                 found.append(f"{where}: reward {a['reward']} != {b['reward']}")

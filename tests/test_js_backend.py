@@ -59,6 +59,16 @@ def test_a_different_trial_is_caught(tmp_path: Path) -> None:
     assert any("gt" in line for line in found) and any("observation" in line for line in found)
 
 
+def test_one_trial_episodes_step_for_step(tmp_path: Path) -> None:
+    """With `episode: trial` a trial's end terminates the episode and reset() draws the session's next trial."""
+    cases = [
+        ("PerceptualDecisionMaking", {"episode": "trial"}),
+        ("perceptualdecisionmaking.staircase", {"episode": "trial"}),
+    ]
+    for name, env, records, played in _played(cases, 12, 2, tmp_path):
+        assert env.episode == "trial" and mismatches(env, records, played) == [], name
+
+
 def test_contingent_timing_state_session_and_history_step_for_step(tmp_path: Path) -> None:
     tasks = [
         "perceptualdecisionmaking.fixationhold",  # until, otherwise, state variables, timeout rules

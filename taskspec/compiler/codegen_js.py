@@ -403,7 +403,8 @@ def generate_js(task: ir.TaskIR, settings: dict[str, Any]) -> str:
 
     `settings` are the values of the env the task is made for, already checked by the Python env:
     `params`, `rewards`, `dt`, `timing` (fixed period lengths in ms), `kinds` (observation group ->
-    "fixation", "ring" or "scalar"), `fixate` (the action group meaning "no response", or None)."""
+    "fixation", "ring" or "scalar"), `fixate` (the action group meaning "no response", or None), and
+    optionally `episode` ("trial" or "continuing", as `make(episode=...)` sets it)."""
     generator = _JsGenerator(task)
     for name in [*settings["params"], *settings["rewards"], *settings["kinds"]]:
         identifier(name)
@@ -433,7 +434,7 @@ def generate_js(task: ir.TaskIR, settings: dict[str, Any]) -> str:
         "variables": [v.name for v in task.variables],
         "sessionVariables": [s.name for s in task.session],
         "stateVariables": [s.name for s in task.state],
-        "episodic": task.episode == "trial",
+        "episodic": settings.get("episode", task.episode) == "trial",
         "interactive": task.interactive,
         "readsHistory": task.reads_history,
     }

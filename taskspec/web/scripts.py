@@ -53,6 +53,7 @@ def task_script(task: Any, **params: Any) -> str:
         "dt": float(env.dt),
         "timing": {name: float(ms) for name, ms in env.timing_overrides.items()},
         "kinds": {name: _kind(name, columns) for name, columns in sizes.items()},
+        "episode": env.episode,
         "fixate": next((g for g, c in actions.items() if isinstance(c, int) and g.startswith("fix")), None),
     }
     return codegen_js.generate_js(task_ir, settings)
