@@ -22,7 +22,7 @@ import inspect
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,6 @@ import jinja2
 
 from ..errors import Problem
 from . import ir
-from .codegen_jax import _walk
 from .expressions import BUILTIN_NAMES, CONSTANTS, MATH, OUTCOME, RANDOM, SHAPES, TIMING, history_names
 
 _ENV = jinja2.Environment(
@@ -94,6 +93,22 @@ def unsupported(task: ir.TaskIR) -> list[Problem]:
         if isinstance(node, ir.Code):
             problems += _expression_problems(node, where, declared)
     return problems
+
+
+def _walk(node: Any, where: ir.Location) -> Iterator[tuple[Any, ir.Location]]:
+    """Every dataclass in the IR with the nearest spec location (its own expression's, if it has one)."""
+    if isinstance(node, (tuple, list)):
+        for item in node:
+            yield from _walk(item, where)
+        return
+    if not dataclasses.is_dataclass(node) or isinstance(node, ir.Location):
+        return
+    values = [getattr(node, f.name) for f in dataclasses.fields(node)]
+    own = node.where if isinstance(node, ir.Code) else next((v.where for v in values if isinstance(v, ir.Code)), None)
+    yield node, own or where
+    if not isinstance(node, ir.Code):
+        for value in values:
+            yield from _walk(value, own or where)
 
 
 def _expression_problems(code: ir.Code, where: ir.Location, declared: set[str]) -> list[Problem]:
