@@ -265,3 +265,60 @@ def test_trial_variables_and_durations_follow_numpys_distributions(tmp_path: Pat
 
 def batch_dt(name: str) -> float:
     return float(taskspec.make(name).dt)
+
+
+def _node_json(script: str) -> object:
+    done = subprocess.run([NODE, "-e", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_random_functions_follow_numpys_distributions() -> None:
+    """The draws no bundled task makes with these arguments (choice with p=, per-entry bounds), against NumPy."""
+    n = 20000
+    drawn = _node_json(
+        f"const t = require({json.dumps(str(RUNTIME))}); const g = new t.Generator(8); const f = t.fn;"
+        f"const out = {{choice: [], normal: [], uniform: [], integers: []}};"
+        f"for (let i = 0; i < {n}; i++) {{"
+        " out.choice.push(f.choice(g, [[10, 20, 30]], {p: [0.2, 0.5, 0.3]}));"
+        " out.normal.push(f.normal(g, [2, 3], {}));"
+        " out.uniform.push(...f.uniform(g, [[0, 10], [1, 20]], {size: 2}));"
+        " out.integers.push(f.integers(g, [-2, 5], {})); }"
+        "console.log(JSON.stringify(out));"
+    )
+    assert isinstance(drawn, dict)
+    rng = np.random.default_rng(8)
+    numpy_draws = {
+        "choice": rng.choice([10, 20, 30], n, p=[0.2, 0.5, 0.3]),
+        "normal": rng.normal(2, 3, n),
+        "uniform": rng.uniform([0, 10], [1, 20], (n, 2)).reshape(-1),
+        "integers": rng.integers(-2, 5, n),
+    }
+    for name, theirs in numpy_draws.items():
+        ours = np.asarray(drawn[name], float)
+        spread = np.sqrt(ours.var() / len(ours) + theirs.var() / len(theirs))
+        assert abs(ours.mean() - theirs.mean()) <= 5 * spread, name
+        assert _ks(ours, np.asarray(theirs, float)) < 1.95 * np.sqrt(2 / n), name
+    assert set(drawn["integers"]) == set(range(-2, 5)) and set(drawn["choice"]) == {10, 20, 30}
+
+
+def test_observation_noise_as_the_spec_says_and_parameters_given_to_make_env(tmp_path: Path) -> None:
+    """PerceptualDecisionMaking's stimulus noise has the spec's sd (sigma / sqrt(dt)) around the spec's mean;
+    a parameter given to makeEnv changes the layout as it would in Python."""
+    (tmp_path / "t.js").write_text(task_script("PerceptualDecisionMaking", sigma=2.0))
+    seen = _node_json(
+        f"const t = require({json.dumps(str(RUNTIME))});"
+        f"new Function('taskspec', require('fs').readFileSync({json.dumps(str(tmp_path / 't.js'))}, 'utf8'))(t);"
+        "const env = t.makeEnv('PerceptualDecisionMaking', {seed: 2}); env.reset();"
+        "const rows = [];"
+        "for (let i = 0; i < 200; i++) { const first = env.newTrial({ground_truth: 0, coh: 51.2});"
+        " let out = env.step(0); rows.push(Array.from(out.obs)); }"
+        "const wide = t.makeEnv('PerceptualDecisionMaking', {seed: 2, params: {dim_ring: 4}});"
+        "console.log(JSON.stringify({rows, columns: wide.observation.map((g) => g.columns), n: wide.actions.length}));"
+    )
+    assert isinstance(seen, dict)
+    stimulus = np.asarray(seen["rows"])[:, 1:]  # step 1 lies in the stimulus period
+    expected = np.cos(np.array([0.0, np.pi])) * 51.2 / 200 + 0.5
+    assert np.allclose(stimulus.mean(axis=0), expected, atol=5 * 0.2 / np.sqrt(200))
+    assert np.allclose(stimulus.std(axis=0), 2.0 / np.sqrt(100), rtol=0.15)
+    assert seen["columns"] == [[0, 1], [1, 5]] and seen["n"] == 5
