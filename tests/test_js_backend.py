@@ -48,6 +48,15 @@ def test_perceptual_decision_making_step_for_step(tmp_path: Path) -> None:
         assert steps > 300 and rewards >= {-0.1, 0.0, 1.0}  # aborts, failures and correct answers all happened
 
 
+def test_dt_rewards_and_timing_given_to_make_step_for_step(tmp_path: Path) -> None:
+    made = {"dt": 50, "rewards": {"abort": -1.0}, "timing": {"stimulus": 450}, "sigma": 0.0, "dim_ring": 3}
+    for name, env, records, played in _played([("PerceptualDecisionMaking", made)], 15, 6, tmp_path):
+        assert mismatches(env, records, played, all_columns=True) == [], name
+        assert env.dt == 50 and env.end_ind["stimulus"] - env.start_ind["stimulus"] == 9
+        assert max(sum(row["period"] == "stimulus" for row in r["steps"]) for r in records) == 9
+        assert -1.0 in {row["reward"] for r in records for row in r["steps"]}
+
+
 def test_a_different_trial_is_caught(tmp_path: Path) -> None:
     """The comparison can fail: the JavaScript env given the other direction differs at the decision."""
     job, records, env = scripted_trials("PerceptualDecisionMaking", 6, 1, sigma=0.0)
