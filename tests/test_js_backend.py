@@ -195,6 +195,38 @@ outcomes:
     assert description == "a \"quoted\" */ </script> task'); process.exit(3); ('" and drawn in (0, 1) and reward == 1
 
 
+def test_a_failing_expression_is_reported_at_its_spec_line(tmp_path: Path) -> None:
+    spec = """
+task: Indexed
+dt: 100
+observation: {fixation: 1, cue: 1}
+action: {fixation: 1, go: 1}
+trial:
+  x: choice(2)
+periods: {fixation: 300}
+inputs:
+  - {during: fixation, where: cue, value: "[0.5, 1][x]"}
+target:
+  - {during: fixation, value: fixation}
+outcomes:
+  - {during: fixation, when: action != fixation, reward: 1, end_trial: true}
+"""
+    (tmp_path / "t.js").write_text(task_script(taskspec.load_text(spec, "indexed.yaml")))
+    seen = _node_json(
+        f"const t = require({json.dumps(str(RUNTIME))});"
+        f"new Function('taskspec', require('fs').readFileSync({json.dumps(str(tmp_path / 't.js'))}, 'utf8'))(t);"
+        "const env = t.makeEnv('Indexed', {seed: 1}); env.reset();"
+        "const fine = env.newTrial({x: 1}).obs[1];"
+        "let message = null; try { env.newTrial({x: 7}); } catch (err) { message = err.message; }"
+        "console.log(JSON.stringify([fine, message]));"
+    )
+    assert seen == [
+        1,
+        "Indexed: inputs[0].value (line 10, column 43): cannot evaluate: index 7 is outside a list of 2 values"
+        " (numbered 0 to 1)",
+    ]
+
+
 def test_runtime_api_for_the_page(tmp_path: Path) -> None:
     (tmp_path / "t.js").write_text(task_script("PerceptualDecisionMaking", dim_ring=3))
     driver = (

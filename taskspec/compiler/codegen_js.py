@@ -266,6 +266,14 @@ class _JsGenerator:
         self.state = {s.name for s in task.state}
         self.history = history_names(v.name for v in task.variables)
         self.order = {p.name: i for i, p in enumerate(task.periods)}
+        self.spots: list[ir.Location] = []  # the spec location of each marked statement, by its index
+
+    def at(self, code: ir.Code | None) -> str:
+        """A statement that records where the next one comes from in the spec (for error messages)."""
+        if code is None:
+            return ""
+        self.spots.append(code.where)
+        return f"fn.spot = {len(self.spots) - 1}; "
 
     def js(self, code: ir.Code) -> str:
         return self.expr.render(code)
@@ -302,7 +310,9 @@ class _JsGenerator:
             kind: ", ".join(f"[{literal(g.name)}, {self.js(g.size)}]" for g in groups)
             for kind, groups in (("observation", task.observation), ("action", task.action))
         }
-        method.body.append(f"return {{observation: [{pairs['observation']}], action: [{pairs['action']}]}};")
+        first = next(iter((*task.observation, *task.action)), None)
+        mark = self.at(first.size if first else None)
+        method.body.append(f"{mark}return {{observation: [{pairs['observation']}], action: [{pairs['action']}]}};")
         return method
 
     def session(self) -> list[_Function]:
@@ -310,12 +320,12 @@ class _JsGenerator:
         names = [s.name for s in task.session]
         first = _Function("sessionInit", "_rng, _c")
         first.body += self.bind((s.init for s in task.session), skip=names)
-        first.body += [f"const {identifier(s.name)} = +({self.js(s.init)});" for s in task.session]
+        first.body += [f"{self.at(s.init)}const {identifier(s.name)} = +({self.js(s.init)});" for s in task.session]
         first.body.append("return {" + ", ".join(f"{literal(n)}: {identifier(n)}" for n in names) + "};")
         step = _Function("sessionNext", "_rng, _c, _prev, _last")
         step.body += self.bind((s.next for s in task.session), skip=names)
         step.body += [f"let {identifier(n)} = _prev[{literal(n)}];" for n in names]
-        step.body += [f"{identifier(s.name)} = +({self.js(s.next)});" for s in task.session]
+        step.body += [f"{self.at(s.next)}{identifier(s.name)} = +({self.js(s.next)});" for s in task.session]
         step.body.append("return {" + ", ".join(f"{literal(n)}: {identifier(n)}" for n in names) + "};")
         return [first, step]
 
@@ -328,12 +338,13 @@ class _JsGenerator:
         method.body += [f"const {identifier(s.name)} = _session[{literal(s.name)}];" for s in task.session]
         for v in task.variables:
             key = literal(v.name)
-            method.body.append(f"const {identifier(v.name)} = {key} in _fixed ? _fixed[{key}] : {self.js(v.value)};")
+            drawn = f"{key} in _fixed ? _fixed[{key}] : {self.js(v.value)}"
+            method.body.append(f"{self.at(v.value)}const {identifier(v.name)} = {drawn};")
         for s in task.state:
-            method.body.append(f"const {identifier(s.name)} = +({self.js(s.init)});")
+            method.body.append(f"{self.at(s.init)}const {identifier(s.name)} = +({self.js(s.init)});")
         method.body.append("const _durations = {};")
         for p in task.periods:
-            method.body.append(f"_durations[{literal(p.name)}] = +({self.js(p.duration)});")
+            method.body.append(f"{self.at(p.duration)}_durations[{literal(p.name)}] = +({self.js(p.duration)});")
         method.body.append("return [{" + ", ".join(f"{literal(n)}: {identifier(n)}" for n in own) + "}, _durations];")
         return method
 
@@ -345,7 +356,8 @@ class _JsGenerator:
             value = "null" if i.value is None else self.js(i.value)
             noise = "null" if i.noise is None else self.js(i.noise)
             inside = f"fn.inside({literal(list(i.periods))}, _start, _end, t)"
-            method.body.append(f"if ({inside}) fn.place(_ob, _columns[{i.index}], true, {value}, {noise}, _rng);")
+            place = f"fn.place(_ob, _columns[{i.index}], true, {value}, {noise}, _rng);"
+            method.body.append(f"{self.at(i.value or i.noise)}if ({inside}) {place}")
         method.body.append("return _ob;")
         return method
 
@@ -355,7 +367,7 @@ class _JsGenerator:
         method.body += self.bind(g.value for g in task.targets)
         for g in task.targets:
             inside = f"fn.inside({literal(list(g.periods))}, _start, _end, t)"
-            method.body.append(f"if ({inside}) _gt = +({self.js(g.value)});")
+            method.body.append(f"{self.at(g.value)}if ({inside}) _gt = +({self.js(g.value)});")
         method.body.append("return _gt;")
         return method
 
@@ -367,7 +379,7 @@ class _JsGenerator:
         method.body += [f"let {identifier(n)} = _s[{literal(n)}];" for n in names]
         for s in task.state:  # in order: each sees those above it already updated
             inside = f"fn.inside({literal(list(s.periods))}, _start, _end, t)"
-            method.body.append(f"if ({inside}) {identifier(s.name)} = +({self.js(s.next)});")
+            method.body.append(f"{self.at(s.next)}if ({inside}) {identifier(s.name)} = +({self.js(s.next)});")
         method.body.append("return {" + ", ".join(f"{literal(n)}: {identifier(n)}" for n in names) + "};")
         return method
 
@@ -380,10 +392,8 @@ class _JsGenerator:
             performance = "null" if r.performance is None else self.js(r.performance)
             goto = -1 if r.goto is None else self.order[r.goto]
             # only the first matching rule's reward and performance are evaluated, as in the Python step
-            method.body.append(
-                f"if (_outcomes.open && {hit}) _outcomes.rule(true, {self.js(r.reward)}, {performance}, "
-                f"{literal(r.end_trial)}, {goto});"
-            )
+            decide = f"_outcomes.rule(true, {self.js(r.reward)}, {performance}, {literal(r.end_trial)}, {goto});"
+            method.body.append(f"{self.at(r.when)}if (_outcomes.open && {hit}) {decide}")
         method.body.append("return _outcomes;")
         return method
 
@@ -394,7 +404,7 @@ class _JsGenerator:
         method.body.append("const _held = {};")
         for p in periods:
             assert p.until is not None
-            method.body.append(f"_held[{literal(p.name)}] = fn.truth({self.js(p.until)});")
+            method.body.append(f"{self.at(p.until)}_held[{literal(p.name)}] = fn.truth({self.js(p.until)});")
         method.body.append("return _held;")
         return method
 
@@ -453,7 +463,8 @@ def generate_js(task: ir.TaskIR, settings: dict[str, Any]) -> str:
         "interactive": task.interactive,
         "readsHistory": task.reads_history,
     }
+    methods = generator.methods()
+    # where each marked statement comes from: YAML path, line, column (no file name: a page is public)
+    record["locations"] = [[w.path, w.line, w.col] for w in generator.spots]
     fields = [(identifier(key)[1:], literal(value)) for key, value in record.items()]
-    return _ENV.get_template("task.js.jinja").render(
-        name=literal(task.name), fields=fields, methods=generator.methods()
-    )
+    return _ENV.get_template("task.js.jinja").render(name=literal(task.name), fields=fields, methods=methods)

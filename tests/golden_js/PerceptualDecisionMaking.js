@@ -4,7 +4,7 @@ taskspec.define("PerceptualDecisionMaking", function (fn) {
 
   function sizes(_c) {
     const $dim_ring = _c["dim_ring"];
-    return {observation: [["fixation", 1], ["stimulus", $dim_ring]], action: [["fixation", 1], ["choice", $dim_ring]]};
+    fn.spot = 0; return {observation: [["fixation", 1], ["stimulus", $dim_ring]], action: [["fixation", 1], ["choice", $dim_ring]]};
   }
 
   function sessionInit(_rng, _c) {
@@ -18,13 +18,13 @@ taskspec.define("PerceptualDecisionMaking", function (fn) {
   function sampleTrial(_rng, _c, _session, _fixed) {
     const $cohs = _c["cohs"];
     const $dim_ring = _c["dim_ring"];
-    const $ground_truth = "ground_truth" in _fixed ? _fixed["ground_truth"] : fn.choice(_rng, [$dim_ring], {});
-    const $coh = "coh" in _fixed ? _fixed["coh"] : fn.choice(_rng, [$cohs], {});
+    fn.spot = 1; const $ground_truth = "ground_truth" in _fixed ? _fixed["ground_truth"] : fn.choice(_rng, [$dim_ring], {});
+    fn.spot = 2; const $coh = "coh" in _fixed ? _fixed["coh"] : fn.choice(_rng, [$cohs], {});
     const _durations = {};
-    _durations["fixation"] = +(100);
-    _durations["stimulus"] = +(2000);
-    _durations["delay"] = +(0);
-    _durations["decision"] = +(100);
+    fn.spot = 3; _durations["fixation"] = +(100);
+    fn.spot = 4; _durations["stimulus"] = +(2000);
+    fn.spot = 5; _durations["delay"] = +(0);
+    fn.spot = 6; _durations["decision"] = +(100);
     return [{"ground_truth": $ground_truth, "coh": $coh}, _durations];
   }
 
@@ -34,15 +34,15 @@ taskspec.define("PerceptualDecisionMaking", function (fn) {
     const $dt = _c["dt"];
     const $ground_truth = _v["ground_truth"];
     const $sigma = _c["sigma"];
-    if (fn.inside(["fixation"], _start, _end, t)) fn.place(_ob, _columns[0], true, 1, null, _rng);
-    if (fn.inside(["stimulus"], _start, _end, t)) fn.place(_ob, _columns[1], true, fn.add(fn.div(fn.mul(fn.cos(fn.sub(fn.ring($dim_ring), fn.take(fn.ring($dim_ring), $ground_truth))), $coh), 200), 0.5), fn.div($sigma, fn.sqrt($dt)), _rng);
+    fn.spot = 7; if (fn.inside(["fixation"], _start, _end, t)) fn.place(_ob, _columns[0], true, 1, null, _rng);
+    fn.spot = 8; if (fn.inside(["stimulus"], _start, _end, t)) fn.place(_ob, _columns[1], true, fn.add(fn.div(fn.mul(fn.cos(fn.sub(fn.ring($dim_ring), fn.take(fn.ring($dim_ring), $ground_truth))), $coh), 200), 0.5), fn.div($sigma, fn.sqrt($dt)), _rng);
     return _ob;
   }
 
   function target(_c, _v, _start, _end, t, rep, _gt) {
     const $choice = _c["choice"];
     const $ground_truth = _v["ground_truth"];
-    if (fn.inside(["decision"], _start, _end, t)) _gt = +(fn.take($choice, $ground_truth));
+    fn.spot = 9; if (fn.inside(["decision"], _start, _end, t)) _gt = +(fn.take($choice, $ground_truth));
     return _gt;
   }
 
@@ -58,9 +58,9 @@ taskspec.define("PerceptualDecisionMaking", function (fn) {
     const $fixation = _c["fixation"];
     const $target = target;
     const _outcomes = new fn.Outcomes();
-    if (_outcomes.open && fn.inside(["fixation"], _start, _end, t) && fn.truth(fn.ne($action, $fixation))) _outcomes.rule(true, $abort, null, false, -1);
-    if (_outcomes.open && fn.inside(["decision"], _start, _end, t) && fn.truth(fn.all_of(fn.ne($action, $fixation), fn.eq($action, $target)))) _outcomes.rule(true, $correct, 1, true, -1);
-    if (_outcomes.open && fn.inside(["decision"], _start, _end, t) && fn.truth(fn.ne($action, $fixation))) _outcomes.rule(true, $fail, null, true, -1);
+    fn.spot = 10; if (_outcomes.open && fn.inside(["fixation"], _start, _end, t) && fn.truth(fn.ne($action, $fixation))) _outcomes.rule(true, $abort, null, false, -1);
+    fn.spot = 11; if (_outcomes.open && fn.inside(["decision"], _start, _end, t) && fn.truth(fn.all_of(fn.ne($action, $fixation), fn.eq($action, $target)))) _outcomes.rule(true, $correct, 1, true, -1);
+    fn.spot = 12; if (_outcomes.open && fn.inside(["decision"], _start, _end, t) && fn.truth(fn.ne($action, $fixation))) _outcomes.rule(true, $fail, null, true, -1);
     return _outcomes;
   }
 
@@ -91,6 +91,7 @@ taskspec.define("PerceptualDecisionMaking", function (fn) {
     episodic: false,
     interactive: false,
     readsHistory: false,
+    locations: [["observation.fixation", 17, 25], ["trial.ground_truth", 20, 17], ["trial.coh", 21, 8], ["periods.fixation", 22, 21], ["periods.stimulus", 22, 36], ["periods.delay", 22, 49], ["periods.decision", 22, 62], ["inputs[0].value", 24, 48], ["inputs[1].value", 27, 12], ["target[0].value", 30, 31], ["response.hold", 31, 36], ["response.during", 31, 20], ["response.during", 31, 20]],
     sizes,
     sessionInit,
     sessionNext,

@@ -4,7 +4,7 @@ taskspec.define("perceptualdecisionmaking.fixationhold", function (fn) {
 
   function sizes(_c) {
     const $dim_ring = _c["dim_ring"];
-    return {observation: [["fixation", 1], ["stimulus", $dim_ring]], action: [["fixation", 1], ["choice", $dim_ring]]};
+    fn.spot = 0; return {observation: [["fixation", 1], ["stimulus", $dim_ring]], action: [["fixation", 1], ["choice", $dim_ring]]};
   }
 
   function sessionInit(_rng, _c) {
@@ -19,14 +19,14 @@ taskspec.define("perceptualdecisionmaking.fixationhold", function (fn) {
     const $cohs = _c["cohs"];
     const $dim_ring = _c["dim_ring"];
     const $max_wait = _c["max_wait"];
-    const $ground_truth = "ground_truth" in _fixed ? _fixed["ground_truth"] : fn.choice(_rng, [$dim_ring], {});
-    const $coh = "coh" in _fixed ? _fixed["coh"] : fn.choice(_rng, [$cohs], {});
-    const $held = +(0);
+    fn.spot = 1; const $ground_truth = "ground_truth" in _fixed ? _fixed["ground_truth"] : fn.choice(_rng, [$dim_ring], {});
+    fn.spot = 2; const $coh = "coh" in _fixed ? _fixed["coh"] : fn.choice(_rng, [$cohs], {});
+    fn.spot = 3; const $held = +(0);
     const _durations = {};
-    _durations["fixation"] = +($max_wait);
-    _durations["stimulus"] = +(2000);
-    _durations["delay"] = +(0);
-    _durations["decision"] = +(100);
+    fn.spot = 4; _durations["fixation"] = +($max_wait);
+    fn.spot = 5; _durations["stimulus"] = +(2000);
+    fn.spot = 6; _durations["delay"] = +(0);
+    fn.spot = 7; _durations["decision"] = +(100);
     return [{"ground_truth": $ground_truth, "coh": $coh, "held": $held}, _durations];
   }
 
@@ -36,15 +36,15 @@ taskspec.define("perceptualdecisionmaking.fixationhold", function (fn) {
     const $dt = _c["dt"];
     const $ground_truth = _v["ground_truth"];
     const $sigma = _c["sigma"];
-    if (fn.inside(["fixation"], _start, _end, t)) fn.place(_ob, _columns[0], true, 1, null, _rng);
-    if (fn.inside(["stimulus"], _start, _end, t)) fn.place(_ob, _columns[1], true, fn.add(fn.div(fn.mul(fn.cos(fn.sub(fn.ring($dim_ring), fn.take(fn.ring($dim_ring), $ground_truth))), $coh), 200), 0.5), fn.div($sigma, fn.sqrt($dt)), _rng);
+    fn.spot = 8; if (fn.inside(["fixation"], _start, _end, t)) fn.place(_ob, _columns[0], true, 1, null, _rng);
+    fn.spot = 9; if (fn.inside(["stimulus"], _start, _end, t)) fn.place(_ob, _columns[1], true, fn.add(fn.div(fn.mul(fn.cos(fn.sub(fn.ring($dim_ring), fn.take(fn.ring($dim_ring), $ground_truth))), $coh), 200), 0.5), fn.div($sigma, fn.sqrt($dt)), _rng);
     return _ob;
   }
 
   function target(_c, _v, _start, _end, t, rep, _gt) {
     const $choice = _c["choice"];
     const $ground_truth = _v["ground_truth"];
-    if (fn.inside(["decision"], _start, _end, t)) _gt = +(fn.take($choice, $ground_truth));
+    fn.spot = 10; if (fn.inside(["decision"], _start, _end, t)) _gt = +(fn.take($choice, $ground_truth));
     return _gt;
   }
 
@@ -53,7 +53,7 @@ taskspec.define("perceptualdecisionmaking.fixationhold", function (fn) {
     const $dt = _c["dt"];
     const $fixation = _c["fixation"];
     let $held = _s["held"];
-    if (fn.inside(["fixation"], _start, _end, t)) $held = +(fn.where(fn.eq($action, $fixation), fn.add($held, $dt), 0));
+    fn.spot = 11; if (fn.inside(["fixation"], _start, _end, t)) $held = +(fn.where(fn.eq($action, $fixation), fn.add($held, $dt), 0));
     return {"held": $held};
   }
 
@@ -65,9 +65,9 @@ taskspec.define("perceptualdecisionmaking.fixationhold", function (fn) {
     const $fixation = _c["fixation"];
     const $target = target;
     const _outcomes = new fn.Outcomes();
-    if (_outcomes.open && fn.inside(["fixation"], _start, _end, t) && fn.truth(fn.ne($action, $fixation))) _outcomes.rule(true, $abort, null, false, -1);
-    if (_outcomes.open && fn.inside(["decision"], _start, _end, t) && fn.truth(fn.all_of(fn.ne($action, $fixation), fn.eq($action, $target)))) _outcomes.rule(true, $correct, 1, true, -1);
-    if (_outcomes.open && fn.inside(["decision"], _start, _end, t) && fn.truth(fn.ne($action, $fixation))) _outcomes.rule(true, $fail, null, true, -1);
+    fn.spot = 12; if (_outcomes.open && fn.inside(["fixation"], _start, _end, t) && fn.truth(fn.ne($action, $fixation))) _outcomes.rule(true, $abort, null, false, -1);
+    fn.spot = 13; if (_outcomes.open && fn.inside(["decision"], _start, _end, t) && fn.truth(fn.all_of(fn.ne($action, $fixation), fn.eq($action, $target)))) _outcomes.rule(true, $correct, 1, true, -1);
+    fn.spot = 14; if (_outcomes.open && fn.inside(["decision"], _start, _end, t) && fn.truth(fn.ne($action, $fixation))) _outcomes.rule(true, $fail, null, true, -1);
     return _outcomes;
   }
 
@@ -76,7 +76,7 @@ taskspec.define("perceptualdecisionmaking.fixationhold", function (fn) {
     const $held = _s["held"];
     const $hold = _c["hold"];
     const _outcomes = new fn.Outcomes();
-    if (_outcomes.open && fn.inside([], _start, _end, t) && fn.truth(fn.lt($held, $hold))) _outcomes.rule(true, $abort, null, true, -1);
+    fn.spot = 15; if (_outcomes.open && fn.inside([], _start, _end, t) && fn.truth(fn.lt($held, $hold))) _outcomes.rule(true, $abort, null, true, -1);
     return _outcomes;
   }
 
@@ -84,7 +84,7 @@ taskspec.define("perceptualdecisionmaking.fixationhold", function (fn) {
     const $held = _s["held"];
     const $hold = _c["hold"];
     const _held = {};
-    _held["fixation"] = fn.truth(fn.ge($held, $hold));
+    fn.spot = 16; _held["fixation"] = fn.truth(fn.ge($held, $hold));
     return _held;
   }
 
@@ -105,6 +105,7 @@ taskspec.define("perceptualdecisionmaking.fixationhold", function (fn) {
     episodic: false,
     interactive: true,
     readsHistory: false,
+    locations: [["observation.fixation", 17, 25], ["trial.ground_truth", 20, 17], ["trial.coh", 21, 8], ["state.held.init", 17, 16], ["periods.fixation.duration", 19, 24], ["periods.stimulus", 22, 36], ["periods.delay", 22, 49], ["periods.decision", 22, 62], ["inputs[0].value", 24, 48], ["inputs[1].value", 27, 12], ["target[0].value", 30, 31], ["state.held.next", 17, 25], ["response.hold", 31, 36], ["response.during", 31, 20], ["response.during", 31, 20], ["timeout[0].when", 21, 12], ["periods.fixation.until", 19, 41]],
     sizes,
     sessionInit,
     sessionNext,

@@ -4,13 +4,13 @@ taskspec.define("perceptualdecisionmaking.staircase", function (fn) {
 
   function sizes(_c) {
     const $dim_ring = _c["dim_ring"];
-    return {observation: [["fixation", 1], ["stimulus", $dim_ring]], action: [["fixation", 1], ["choice", $dim_ring]]};
+    fn.spot = 0; return {observation: [["fixation", 1], ["stimulus", $dim_ring]], action: [["fixation", 1], ["choice", $dim_ring]]};
   }
 
   function sessionInit(_rng, _c) {
     const $start_coh = _c["start_coh"];
-    const $level = +($start_coh);
-    const $streak = +(0);
+    fn.spot = 1; const $level = +($start_coh);
+    fn.spot = 2; const $streak = +(0);
     return {"level": $level, "streak": $streak};
   }
 
@@ -21,8 +21,8 @@ taskspec.define("perceptualdecisionmaking.staircase", function (fn) {
     const $trials_done = _last["trials_done"];
     let $level = _prev["level"];
     let $streak = _prev["streak"];
-    $level = +(fn.where(fn.eq($trials_done, 0), $level, fn.where(fn.lt($last_performance, 1), fn.minimum(fn.mul($level, $step), 100), fn.where(fn.eq($streak, 1), fn.maximum(fn.div($level, $step), $min_coh), $level))));
-    $streak = +(fn.where(fn.any_of(fn.eq($trials_done, 0), fn.lt($last_performance, 1)), 0, fn.remainder(fn.add($streak, 1), 2)));
+    fn.spot = 3; $level = +(fn.where(fn.eq($trials_done, 0), $level, fn.where(fn.lt($last_performance, 1), fn.minimum(fn.mul($level, $step), 100), fn.where(fn.eq($streak, 1), fn.maximum(fn.div($level, $step), $min_coh), $level))));
+    fn.spot = 4; $streak = +(fn.where(fn.any_of(fn.eq($trials_done, 0), fn.lt($last_performance, 1)), 0, fn.remainder(fn.add($streak, 1), 2)));
     return {"level": $level, "streak": $streak};
   }
 
@@ -30,13 +30,13 @@ taskspec.define("perceptualdecisionmaking.staircase", function (fn) {
     const $dim_ring = _c["dim_ring"];
     const $level = _session["level"];
     const $streak = _session["streak"];
-    const $ground_truth = "ground_truth" in _fixed ? _fixed["ground_truth"] : fn.choice(_rng, [$dim_ring], {});
-    const $coh = "coh" in _fixed ? _fixed["coh"] : $level;
+    fn.spot = 5; const $ground_truth = "ground_truth" in _fixed ? _fixed["ground_truth"] : fn.choice(_rng, [$dim_ring], {});
+    fn.spot = 6; const $coh = "coh" in _fixed ? _fixed["coh"] : $level;
     const _durations = {};
-    _durations["fixation"] = +(100);
-    _durations["stimulus"] = +(2000);
-    _durations["delay"] = +(0);
-    _durations["decision"] = +(100);
+    fn.spot = 7; _durations["fixation"] = +(100);
+    fn.spot = 8; _durations["stimulus"] = +(2000);
+    fn.spot = 9; _durations["delay"] = +(0);
+    fn.spot = 10; _durations["decision"] = +(100);
     return [{"level": $level, "streak": $streak, "ground_truth": $ground_truth, "coh": $coh}, _durations];
   }
 
@@ -46,15 +46,15 @@ taskspec.define("perceptualdecisionmaking.staircase", function (fn) {
     const $dt = _c["dt"];
     const $ground_truth = _v["ground_truth"];
     const $sigma = _c["sigma"];
-    if (fn.inside(["fixation"], _start, _end, t)) fn.place(_ob, _columns[0], true, 1, null, _rng);
-    if (fn.inside(["stimulus"], _start, _end, t)) fn.place(_ob, _columns[1], true, fn.add(fn.div(fn.mul(fn.cos(fn.sub(fn.ring($dim_ring), fn.take(fn.ring($dim_ring), $ground_truth))), $coh), 200), 0.5), fn.div($sigma, fn.sqrt($dt)), _rng);
+    fn.spot = 11; if (fn.inside(["fixation"], _start, _end, t)) fn.place(_ob, _columns[0], true, 1, null, _rng);
+    fn.spot = 12; if (fn.inside(["stimulus"], _start, _end, t)) fn.place(_ob, _columns[1], true, fn.add(fn.div(fn.mul(fn.cos(fn.sub(fn.ring($dim_ring), fn.take(fn.ring($dim_ring), $ground_truth))), $coh), 200), 0.5), fn.div($sigma, fn.sqrt($dt)), _rng);
     return _ob;
   }
 
   function target(_c, _v, _start, _end, t, rep, _gt) {
     const $choice = _c["choice"];
     const $ground_truth = _v["ground_truth"];
-    if (fn.inside(["decision"], _start, _end, t)) _gt = +(fn.take($choice, $ground_truth));
+    fn.spot = 13; if (fn.inside(["decision"], _start, _end, t)) _gt = +(fn.take($choice, $ground_truth));
     return _gt;
   }
 
@@ -70,9 +70,9 @@ taskspec.define("perceptualdecisionmaking.staircase", function (fn) {
     const $fixation = _c["fixation"];
     const $target = target;
     const _outcomes = new fn.Outcomes();
-    if (_outcomes.open && fn.inside(["fixation"], _start, _end, t) && fn.truth(fn.ne($action, $fixation))) _outcomes.rule(true, $abort, null, false, -1);
-    if (_outcomes.open && fn.inside(["decision"], _start, _end, t) && fn.truth(fn.all_of(fn.ne($action, $fixation), fn.eq($action, $target)))) _outcomes.rule(true, $correct, 1, true, -1);
-    if (_outcomes.open && fn.inside(["decision"], _start, _end, t) && fn.truth(fn.ne($action, $fixation))) _outcomes.rule(true, $fail, null, true, -1);
+    fn.spot = 14; if (_outcomes.open && fn.inside(["fixation"], _start, _end, t) && fn.truth(fn.ne($action, $fixation))) _outcomes.rule(true, $abort, null, false, -1);
+    fn.spot = 15; if (_outcomes.open && fn.inside(["decision"], _start, _end, t) && fn.truth(fn.all_of(fn.ne($action, $fixation), fn.eq($action, $target)))) _outcomes.rule(true, $correct, 1, true, -1);
+    fn.spot = 16; if (_outcomes.open && fn.inside(["decision"], _start, _end, t) && fn.truth(fn.ne($action, $fixation))) _outcomes.rule(true, $fail, null, true, -1);
     return _outcomes;
   }
 
@@ -103,6 +103,7 @@ taskspec.define("perceptualdecisionmaking.staircase", function (fn) {
     episodic: false,
     interactive: true,
     readsHistory: true,
+    locations: [["observation.fixation", 17, 25], ["session.level.init", 21, 11], ["session.streak.init", 27, 18], ["session.level.next", 23, 11], ["session.streak.next", 27, 27], ["trial.ground_truth", 20, 17], ["trial.coh", 29, 8], ["periods.fixation", 22, 21], ["periods.stimulus", 22, 36], ["periods.delay", 22, 49], ["periods.decision", 22, 62], ["inputs[0].value", 24, 48], ["inputs[1].value", 27, 12], ["target[0].value", 30, 31], ["response.hold", 31, 36], ["response.during", 31, 20], ["response.during", 31, 20]],
     sizes,
     sessionInit,
     sessionNext,

@@ -357,6 +357,7 @@
     },
     settle: (old, where, value) => (where ? +value : old),
     Outcomes,
+    spot: -1, // the statement of the generated task running now (an index into its `locations`)
   };
 
   /** Outcome rules for one step: the first rule that matches decides. */
@@ -486,7 +487,31 @@
 
   function makeEnv(name, options) {
     if (!Object.prototype.hasOwnProperty.call(tasks, name)) throw new Error(`no task named ${name} is defined`);
-    return new Env(tasks[name](fn), options || {});
+    return new Env(located(tasks[name](fn)), options || {});
+  }
+
+  const TASK_FUNCTIONS = ["sizes", "sessionInit", "sessionNext", "sampleTrial", "observe", "target", "stateNext", "judge", "timeout", "until"];
+
+  /** The task with each function's errors said at the spec line of the statement that failed: generated
+   * statements set `fn.spot` to their index in `task.locations` ([YAML path, line, column]) first. */
+  function located(task) {
+    const out = Object.assign({}, task);
+    for (const name of TASK_FUNCTIONS) {
+      out[name] = function (...args) {
+        fn.spot = -1;
+        try {
+          return task[name](...args);
+        } catch (err) {
+          const where = task.locations[fn.spot];
+          if (!where || err.specLocated) throw err;
+          const message = `${task.name}: ${where[0]} (line ${where[1]}, column ${where[2]}): cannot evaluate: ${err.message}`;
+          const error = new Error(message);
+          error.specLocated = true;
+          throw error;
+        }
+      };
+    }
+    return out;
   }
 
   function Env(task, options) {
