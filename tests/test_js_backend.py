@@ -78,6 +78,20 @@ def test_one_trial_episodes_step_for_step(tmp_path: Path) -> None:
         assert env.episode == "trial" and mismatches(env, records, played) == [], name
 
 
+def test_a_finished_episode_needs_reset(tmp_path: Path) -> None:
+    (tmp_path / "t.js").write_text(task_script("PerceptualDecisionMaking", episode="trial"))
+    seen = _node_json(
+        f"const t = require({json.dumps(str(RUNTIME))});"
+        f"new Function('taskspec', require('fs').readFileSync({json.dumps(str(tmp_path / 't.js'))}, 'utf8'))(t);"
+        "const env = t.makeEnv('PerceptualDecisionMaking', {seed: 1}); env.reset();"
+        "const out = env.step(1); let message = null;"  # an abort in fixation: the trial goes on to its end
+        "let last = out; while (!last.terminated) last = env.step(0);"
+        "try { env.step(0); } catch (err) { message = err.message; }"
+        "const again = env.reset(); console.log(JSON.stringify([message, again.info.period, env.step(0).terminated]));"
+    )
+    assert seen == ["call reset() before step()", "fixation", False]
+
+
 def test_contingent_timing_state_session_and_history_step_for_step(tmp_path: Path) -> None:
     tasks = [
         "perceptualdecisionmaking.fixationhold",  # until, otherwise, state variables, timeout rules

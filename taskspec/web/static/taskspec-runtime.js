@@ -551,6 +551,8 @@
     this.history = null;
     this.lastTrial = null;
     this.trialsDone = 0;
+    this.trial = null;
+    this.ended = false;
   }
 
   Env.prototype.firstHistory = function () {
@@ -600,6 +602,7 @@
     }
     if (length < 1) throw new Error(`a trial must last at least 1 step of dt=${this.dt} ms`);
     this.trial = variables;
+    this.ended = false;
     this.state = {};
     for (const name of task.stateVariables) this.state[name] = +variables[name];
     this.start = start;
@@ -677,6 +680,7 @@
   /** Judge `action` against step k (reward, gt and period refer to k); returns ob[k+1], or the next
    * trial's ob[0] when the trial ended at k (DESIGN.md's timing contract). */
   Env.prototype.step = function (action) {
+    if (!this.trial || this.ended) throw new Error("call reset() before step()"); // as gymnasium's ResetNeeded
     const a = Math.trunc(+action);
     if (!(a >= 0 && a < this.nActions)) throw new Error(`an action is a whole number from 0 to ${this.nActions - 1}, got ${action}`);
     const k = this.k;
@@ -707,6 +711,7 @@
     info.trial = Object.assign({}, this.trial);
     this.finish(done, period);
     if (this.task.episodic) {
+      this.ended = true; // the episode ends with the trial; reset() starts the session's next one
       return { obs: this.observe(done.next < this.length ? done.next : k), reward: done.reward, terminated: true, truncated: false, info };
     }
     return { obs: this.newTrial().obs, reward: done.reward, terminated: false, truncated: false, info };
