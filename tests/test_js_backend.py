@@ -248,9 +248,11 @@ def test_runtime_api_for_the_page(tmp_path: Path) -> None:
         f"new Function('taskspec', require('fs').readFileSync({json.dumps(str(tmp_path / 't.js'))}, 'utf8'))(t);"
         "const env = t.makeEnv('PerceptualDecisionMaking', {seed: 4});"
         "const first = env.reset(); let out; do { out = env.step(env.fixateAction); } while (!out.info.newTrial);"
+        "function answered() { let o; do { o = env.step(env.periodName(env.k) === 'decision' ? 2 : 0); }"
+        " while (!o.info.newTrial); return env.lastTrial; }"
         "console.log(JSON.stringify({generator: t.generator, dt: env.dt, periods: env.periods,"
         " observation: env.observation, actions: env.actions, fixate: env.fixateAction, obs: first.obs.length,"
-        " last: env.lastTrial, isTyped: first.obs instanceof Float64Array}));"
+        " last: env.lastTrial, isTyped: first.obs instanceof Float64Array, answered: answered()}));"
     )
     done = subprocess.run([NODE, "-e", driver], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
@@ -264,6 +266,9 @@ def test_runtime_api_for_the_page(tmp_path: Path) -> None:
     last = seen["last"]
     assert last["periods"]["stimulus"] == [100, 2100] and last["timedOut"] is True and last["choice"] == -1
     assert len(last["steps"]["action"]) == 22 and last["steps"]["period"][-1] == "decision"
+    answered = seen["answered"]
+    assert answered["choice"] == 2 and answered["choiceT"] == answered["periods"]["decision"][0] == 2100
+    assert answered["timedOut"] is False and answered["steps"]["action"][-1] == 2
     assert "function" not in runtime_script()[:40] and "xoshiro128**" in runtime_script()
 
 

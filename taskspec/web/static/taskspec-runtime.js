@@ -692,7 +692,10 @@
     this.state = done.states;
     this.performance = done.performance;
     this.trialReward += done.judged + done.late;
-    if (done.decided) {
+    // the action that ended the trial by a rule or made it jump (machine.step's `decided`; for tasks
+    // without contingent timing it is not computed there, and a rule's end of the trial is the same)
+    const decided = done.decided !== null ? done.decided : done.ended && !done.timedOut;
+    if (decided) {
       this.choice = a;
       this.choiceT = t;
     }
