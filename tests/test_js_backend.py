@@ -196,6 +196,7 @@ outcomes:
     cls = taskspec.load_text(spec, "quoted.yaml")
     script = task_script(cls)
     assert 'const $delete = _c["delete"];' in script and "const $new = " in script
+    assert "quoted.yaml" not in script  # locations travel as YAML path, line and column: no file name
     (tmp_path / "t.js").write_text(script)
     driver = (
         f"const t = require({json.dumps(str(RUNTIME))});"
