@@ -168,34 +168,37 @@ class _JsGenerator:
     def js(self, code: ir.Code) -> str:
         return self.expr.render(code)
 
-    def bind(self, codes: Iterable[ir.Code | None], skip: Iterable[str] = ()) -> list[str]:
+    def bind(self, method: _Function, codes: Iterable[ir.Code | None], skip: Iterable[str] = ()) -> list[str]:
+        """`const $name = ...;` for each spec name the codes read, from where `method` gets it."""
         names: set[str] = set()
         for code in codes:
             if code is not None:
                 names |= {n for n in code.names if ":" not in n}
         lines = []
+        given = method.args.split(", ")
         for name in sorted(names - set(skip) - CONSTANTS - {"True", "False"}):
-            local = identifier(name)
+            key = literal(name)
             if name in self.constant:
-                lines.append(f"const {local} = _c[{literal(name)}];")
+                record, value = "_c", f"_c[{key}]"
             elif name in self.variables:
-                lines.append(f"const {local} = _v[{literal(name)}];")
+                record, value = "_v", f"_v[{key}]"
             elif name in self.state:
-                lines.append(f"const {local} = _s[{literal(name)}];")
+                record, value = "_s", f"_s[{key}]"
             elif name in OUTCOME:
-                lines.append(f"const {local} = _perf;")
+                record = value = "_perf"
             elif name in self.history:
-                lines.append(f"const {local} = _last[{literal(name)}];")
-            elif name in ("t", "rep", "action", "target"):
-                lines.append(f"const {local} = {name};")
+                record, value = "_last", f"_last[{key}]"
             else:
-                raise ValueError(f"the name {name!r} has no value here")  # unsupported() refuses it first
+                record = value = name  # t, rep, action, target: the function's own arguments
+            if record not in given:  # unsupported() and the lowering's scopes refuse such a spec first
+                raise ValueError(f"the name {name!r} has no value in {method.name}")
+            lines.append(f"const {identifier(name)} = {value};")
         return lines
 
     def sizes(self) -> _Function:
         task = self.task
         method = _Function("sizes", "_c")
-        method.body += self.bind(g.size for g in (*task.observation, *task.action))
+        method.body += self.bind(method, (g.size for g in (*task.observation, *task.action)))
         pairs = {
             kind: ", ".join(f"[{literal(g.name)}, {self.js(g.size)}]" for g in groups)
             for kind, groups in (("observation", task.observation), ("action", task.action))
@@ -209,11 +212,11 @@ class _JsGenerator:
         task = self.task
         names = [s.name for s in task.session]
         first = _Function("sessionInit", "_rng, _c")
-        first.body += self.bind((s.init for s in task.session), skip=names)
+        first.body += self.bind(first, (s.init for s in task.session), skip=names)
         first.body += [f"{self.at(s.init)}const {identifier(s.name)} = +({self.js(s.init)});" for s in task.session]
         first.body.append("return {" + ", ".join(f"{literal(n)}: {identifier(n)}" for n in names) + "};")
         step = _Function("sessionNext", "_rng, _c, _prev, _last")
-        step.body += self.bind((s.next for s in task.session), skip=names)
+        step.body += self.bind(step, (s.next for s in task.session), skip=names)
         step.body += [f"let {identifier(n)} = _prev[{literal(n)}];" for n in names]
         step.body += [f"{self.at(s.next)}{identifier(s.name)} = +({self.js(s.next)});" for s in task.session]
         step.body.append("return {" + ", ".join(f"{literal(n)}: {identifier(n)}" for n in names) + "};")
@@ -224,7 +227,7 @@ class _JsGenerator:
         method = _Function("sampleTrial", "_rng, _c, _session, _fixed")
         own = [s.name for s in task.session] + [v.name for v in task.variables] + [s.name for s in task.state]
         codes = [v.value for v in task.variables] + [p.duration for p in task.periods] + [s.init for s in task.state]
-        method.body += self.bind(codes, skip=own)
+        method.body += self.bind(method, codes, skip=own)
         method.body += [f"const {identifier(s.name)} = _session[{literal(s.name)}];" for s in task.session]
         for v in task.variables:
             key = literal(v.name)
@@ -241,7 +244,7 @@ class _JsGenerator:
     def observe(self) -> _Function:
         task = self.task
         method = _Function("observe", "_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob")
-        method.body += self.bind(c for i in task.inputs for c in (i.value, i.noise))
+        method.body += self.bind(method, (c for i in task.inputs for c in (i.value, i.noise)))
         for i in task.inputs:
             value = "null" if i.value is None else self.js(i.value)
             noise = "null" if i.noise is None else self.js(i.noise)
@@ -254,7 +257,7 @@ class _JsGenerator:
     def target(self) -> _Function:
         task = self.task
         method = _Function("target", "_c, _v, _start, _end, t, rep, _gt")
-        method.body += self.bind(g.value for g in task.targets)
+        method.body += self.bind(method, (g.value for g in task.targets))
         for g in task.targets:
             inside = f"fn.inside({literal(list(g.periods))}, _start, _end, t)"
             method.body.append(f"{self.at(g.value)}if ({inside}) _gt = +({self.js(g.value)});")
@@ -265,7 +268,7 @@ class _JsGenerator:
         task = self.task
         names = [s.name for s in task.state]
         method = _Function("stateNext", self.STEP)
-        method.body += self.bind((s.next for s in task.state), skip=names)
+        method.body += self.bind(method, (s.next for s in task.state), skip=names)
         method.body += [f"let {identifier(n)} = _s[{literal(n)}];" for n in names]
         for s in task.state:  # in order: each sees those above it already updated
             inside = f"fn.inside({literal(list(s.periods))}, _start, _end, t)"
@@ -275,7 +278,7 @@ class _JsGenerator:
 
     def rules(self, name: str, rules: tuple[ir.RuleIR, ...], args: str) -> _Function:
         method = _Function(name, args)
-        method.body += self.bind(c for r in rules for c in (r.when, r.reward, r.performance))
+        method.body += self.bind(method, (c for r in rules for c in (r.when, r.reward, r.performance)))
         method.body.append("const _outcomes = new fn.Outcomes();")
         for r in rules:
             hit = f"fn.inside({literal(list(r.periods))}, _start, _end, t) && fn.truth({self.js(r.when)})"
@@ -290,7 +293,7 @@ class _JsGenerator:
     def until(self) -> _Function:
         periods = [p for p in self.task.periods if p.until is not None]
         method = _Function("until", self.STEP)
-        method.body += self.bind(p.until for p in periods)
+        method.body += self.bind(method, (p.until for p in periods))
         method.body.append("const _held = {};")
         for p in periods:
             assert p.until is not None

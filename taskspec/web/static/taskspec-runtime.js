@@ -341,7 +341,12 @@
       if (!periods.length) return true;
       return periods.some((p) => start[p] <= t && t < end[p]);
     },
-    truth: (value) => Boolean(value),
+    truth(value) {
+      if (isVector(value)) {
+        throw new Error("a condition compares several values at once (a vector, or an action group of several actions); compare one entry, e.g. x[i], or test membership with 'in'");
+      }
+      return Boolean(value);
+    },
     place(ob, columns, where, value, noise, rng) {
       if (!where) return ob;
       const width = columns.length;
@@ -371,6 +376,9 @@
 
   Outcomes.prototype.rule = function (hit, reward, performance, endTrial, goto) {
     if (!this.open || !hit) return;
+    for (const [what, value] of [["a reward", reward], ["a performance", performance]]) {
+      if (value !== null && (isVector(value) || !Number.isFinite(+value))) throw new Error(`${what} must be one finite number`);
+    }
     this.reward = +reward;
     if (performance !== null) this.performance = +performance;
     if (endTrial) this.end = true;
