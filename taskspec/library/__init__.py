@@ -28,8 +28,10 @@ from .classes import MAX_COMPILED, class_from_sources, generated_warning_text, l
 from .making import as_env, make
 from .pipeline import (
     REQUIRED_KEYS,
+    browser_problems,
     compile_source,
     format_source,
+    generate_js,
     jax_source,
     list_tasks,
     load_spec,
@@ -47,9 +49,11 @@ __all__ = [
     "TASKS_DIR",
     "Sources",
     "as_env",
+    "browser_problems",
     "class_from_sources",
     "compile_source",
     "format_source",
+    "generate_js",
     "generated_warning_text",
     "is_path",
     "jax_source",
