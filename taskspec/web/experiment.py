@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from ..errors import did_you_mean
 
@@ -120,10 +121,11 @@ def resolve_keys(env: Any, keys: Keys | None = None) -> dict[str, int]:
     return by_key
 
 
-def script_json(value: Any) -> str:
-    """JSON that can sit inside <script> as data: <, > and & escaped, so no text can end the block."""
+def script_json(value: Any) -> Markup:
+    """JSON that can sit inside <script> as data: <, > and & escaped, so no text can end the block
+    (and marked safe for the template: HTML escaping would turn its quotes into entities)."""
     text = json.dumps(value, allow_nan=False, sort_keys=True)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))  # noqa: S704
 
 
 def _prepare(out_dir: Path) -> None:
