@@ -29,8 +29,8 @@ from taskspec.compiler.loader import parse_value
 from taskspec.compiler.models import TaskSpec
 from taskspec.errors import did_you_mean
 from taskspec.library import generated_warning_text, spec_files
-from taskspec.web.command import add_command as add_web_command
 from taskspec.tools.lint import check_rollout
+from taskspec.web.command import add_command as add_web_command
 
 
 class UsageError(ValueError):
