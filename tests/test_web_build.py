@@ -194,17 +194,19 @@ def test_session_maps_presses_to_steps_and_logs_them(tmp_path: Path) -> None:
     the choice, response time and onsets it logs, and the CSV, read back by read_human."""
     script = {
         "keys": {"f": 1, "j": 2},
-        "trials": 4,
+        "trials": 5,
         "frame_ms": 16.667,
         "feedback_ms": 300,
-        "presses": [["f", 2150], ["j", 2105], ["f", 550], None],
+        "presses": [["f", 2150], ["j", 2105], ["f", 550], None, ["j", 1990, 2110]],
     }
     out = run_session(FIXTURES / "standin_runtime.js", FIXTURES / "standin_pdm_task.js", PDM, 3, script, tmp_path)
-    trials = out["log"]["trials"]
+    trials = out["log"]["trials"][:4]
     assert [t["choice"] for t in trials] == [1, 2, 1, -1]
     assert [t["choice_step"] for t in trials] == [21, 21, 5, -1]  # 2150 ms and 2105 ms: step 21; 550 ms: step 5
     assert [t["response_time_ms"] for t in trials] == pytest.approx([2150, 2105, 550, None])
-    assert [len(t["steps"]["action"]) for t in trials] == [22, 22, 6, 22]  # the press in fixation... aborts
+    assert [len(t["steps"]["action"]) for t in trials] == [22, 22, 6, 22]  # the press in the stimulus aborts
+    late = out["log"]["trials"][4]  # pressed at 1990 ms (step 19), delivered at 2110 ms: step 21 is the open one
+    assert (late["choice_step"], late["response_time_ms"], len(late["steps"]["action"])) == (21, 1990, 22)
     assert trials[2]["reward"] == -0.1 and trials[3]["timed_out"] is True
     for t in trials:  # a step's onset is the first frame at or after it: within one frame
         assert 0 <= t["onsets_ms"]["stimulus"] - 100 < 16.7
@@ -212,12 +214,18 @@ def test_session_maps_presses_to_steps_and_logs_them(tmp_path: Path) -> None:
     (tmp_path / "log.csv").write_text(out["csv"])
     from_json, from_csv = taskspec.read_human(tmp_path / "log.json"), taskspec.read_human(tmp_path / "log.csv")
     for human in (from_json, from_csv):
-        np.testing.assert_array_equal(human.choice, [1, 2, 1, -1])
-        np.testing.assert_array_equal(human.length, [22, 22, 6, 22])
-        np.testing.assert_array_equal(human.start["decision"], [21] * 4)
-        np.testing.assert_array_equal(human.variables["coh"], [t["trial"]["coh"] for t in trials])
-        np.testing.assert_allclose(human.response_time_ms, [2150, 2105, 550, np.nan])
+        np.testing.assert_array_equal(human.choice, [1, 2, 1, -1, 2])
+        np.testing.assert_array_equal(human.length, [22, 22, 6, 22, 22])
+        np.testing.assert_array_equal(human.start["decision"], [21] * 5)
+        np.testing.assert_array_equal(human.variables["coh"], [t["trial"]["coh"] for t in out["log"]["trials"]])
+        np.testing.assert_allclose(human.response_time_ms, [2150, 2105, 550, np.nan, 1990])
     assert from_json.action is not None and from_json.action[2, 5] == 1 and from_json.action[2, 6] == -1
+
+
+def test_without_vendored_jspsych_only_the_page_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(experiment, "VENDOR", tmp_path / "no-vendor")
+    assert main(["web", PDM, "-o", str(tmp_path / "exp")]) == 0
+    assert (tmp_path / "exp" / "index.html").is_file() and not (tmp_path / "exp" / "jspsych.html").exists()
 
 
 def test_session_runs_the_generated_task(tmp_path: Path) -> None:
