@@ -204,10 +204,10 @@ def test_session_maps_presses_to_steps_and_logs_them(tmp_path: Path) -> None:
     assert [t["choice"] for t in trials] == [1, 2, 1, -1]
     assert [t["choice_step"] for t in trials] == [21, 21, 5, -1]  # 2150 ms and 2105 ms: step 21; 550 ms: step 5
     assert [t["response_time_ms"] for t in trials] == pytest.approx([2150, 2105, 550, None])
-    assert [len(t["steps"]["action"]) for t in trials] == [22, 22, 6, 22]  # the press in the stimulus aborts
+    assert [len(t["steps"]["action"]) for t in trials] == [22] * 4  # a press in the stimulus ends nothing
+    assert [t["timed_out"] for t in trials] == [False, False, True, True]
     late = out["log"]["trials"][4]  # pressed at 1990 ms (step 19), delivered at 2110 ms: step 21 is the open one
     assert (late["choice_step"], late["response_time_ms"], len(late["steps"]["action"])) == (21, 1990, 22)
-    assert trials[2]["reward"] == -0.1 and trials[3]["timed_out"] is True
     for t in trials:  # a step's onset is the first frame at or after it: within one frame
         assert 0 <= t["onsets_ms"]["stimulus"] - 100 < 16.7
     (tmp_path / "log.json").write_text(json.dumps(out["log"]))
@@ -215,11 +215,11 @@ def test_session_maps_presses_to_steps_and_logs_them(tmp_path: Path) -> None:
     from_json, from_csv = taskspec.read_human(tmp_path / "log.json"), taskspec.read_human(tmp_path / "log.csv")
     for human in (from_json, from_csv):
         np.testing.assert_array_equal(human.choice, [1, 2, 1, -1, 2])
-        np.testing.assert_array_equal(human.length, [22, 22, 6, 22, 22])
+        np.testing.assert_array_equal(human.length, [22] * 5)
         np.testing.assert_array_equal(human.start["decision"], [21] * 5)
         np.testing.assert_array_equal(human.variables["coh"], [t["trial"]["coh"] for t in out["log"]["trials"]])
         np.testing.assert_allclose(human.response_time_ms, [2150, 2105, 550, np.nan, 1990])
-    assert from_json.action is not None and from_json.action[2, 5] == 1 and from_json.action[2, 6] == -1
+    assert from_json.action is not None and from_json.action[2, 5] == 1 and set(from_json.action[2, 6:]) == {0}
 
 
 def test_without_vendored_jspsych_only_the_page_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -235,20 +235,28 @@ def test_session_runs_the_generated_task(tmp_path: Path) -> None:
 
     (tmp_path / "runtime.js").write_text(runtime_script())
     (tmp_path / "task.js").write_text(task_script(PDM))
-    presses = [["j", 2150], ["f", 2150], ["f", 40], None, ["j", 2199]]
-    script = {"keys": {"f": 1, "j": 2}, "trials": 5, "frame_ms": 16.667, "feedback_ms": 0, "presses": presses}
+    presses = [["j", 2150], ["f", 2150], ["f", 40], None, ["j", 2199], ["f", 1000]]
+    script = {"keys": {"f": 1, "j": 2}, "trials": 6, "frame_ms": 16.667, "feedback_ms": 0, "presses": presses}
     trials = run_session(tmp_path / "runtime.js", tmp_path / "task.js", PDM, 11, script, tmp_path)["log"]["trials"]
+    env = taskspec.make(PDM)
     for t, press in zip(trials, presses, strict=True):
         steps = t["steps"]
         assert t["choice"] == ({"f": 1, "j": 2}[press[0]] if press else -1)
-        if press:
-            k = int(press[1] // 100)
-            assert t["choice_step"] == k and steps["action"][k] == t["choice"]
-            assert len(steps["action"]) == k + 1  # the press ended the trial: an answer or an abort
-            correct = steps["gt"][k] == t["choice"]
-            assert steps["reward"][k] == (1.0 if correct else 0.0) if k >= 21 else steps["reward"][k] == -0.1
-        assert set(steps["action"][: t["choice_step"]]) <= {0}
-        assert all(g == 0 for g in steps["gt"][:21])
+        assert all(g == 0 for g in steps["gt"][:21]) and steps["period"][:2] == ["fixation", "stimulus"]
+        env.reset(seed=0)
+        env.new_trial(**t["trial"])  # the Python env on the same trial and actions: the same rewards
+        assert [env.step(a)[1] for a in steps["action"]] == pytest.approx(steps["reward"])
+        if not press:
+            assert t["timed_out"] and t["choice_step"] == -1 and set(steps["action"]) == {0}
+            continue
+        k = int(press[1] // 100)
+        assert t["choice_step"] == k and steps["action"][k] == t["choice"]
+        assert set(steps["action"][:k] + steps["action"][k + 1 :]) <= {0}
+        if k >= 21:  # an answer in the decision period ends the trial, paid if correct
+            assert len(steps["action"]) == k + 1 and not t["timed_out"]
+            assert steps["reward"][k] == (1.0 if steps["gt"][k] == t["choice"] else 0.0)
+        else:  # too early: a penalty in fixation, nothing in the stimulus; the trial runs out
+            assert steps["reward"][k] == (-0.1 if k == 0 else 0.0) and len(steps["action"]) == 22 and t["timed_out"]
 
 
 def test_read_human_gives_the_envs_psychometric(tmp_path: Path) -> None:

@@ -22,10 +22,19 @@
   function trialRecord(env, index, last, presses, frames) {
     const dt = env.dt;
     const steps = last.steps;
-    let choiceStep = -1;
+    // The response: the first press while one was asked for (the ground truth was not to fixate);
+    // failing that, the first press at all (a response too early, which some tasks let pass).
+    const fixate = defaultAction(env);
+    let choiceStep = -1, early = -1;
     for (let k = 0; k < steps.action.length; k++) {
-      if (presses[k] !== undefined) { choiceStep = k; break; }
+      if (presses[k] === undefined) continue;
+      if (steps.gt[k] !== fixate) {
+        choiceStep = k;
+        break;
+      }
+      if (early < 0) early = k;
     }
+    if (choiceStep < 0) choiceStep = early;
     const onsets = {};
     for (const name of Object.keys(last.periods)) {
       const bounds = last.periods[name];
@@ -199,9 +208,14 @@
       while (this.state === "running" && now >= this.trialStart + (this.k + 1) * this.env.dt) {
         const pressed = this.presses[this.k];
         const result = this.env.step(pressed === undefined ? defaultAction(this.env) : pressed.action);
-        this.obs = result.obs;
-        if (result.info.newTrial) this.endTrial(this.trialStart + (this.k + 1) * this.env.dt);
-        else this.k += 1;
+        if (result.info.newTrial) {
+          this.endTrial(this.trialStart + (this.k + 1) * this.env.dt);
+          // continuing tasks are already in their next trial; one-trial episodes start it with reset()
+          this.obs = result.terminated ? this.env.reset().obs : result.obs;
+        } else {
+          this.obs = result.obs;
+          this.k += 1;
+        }
       }
       if (this.state === "running" && this.frames[this.k] === undefined) this.frames[this.k] = now - this.trialStart;
       if (this.canvas && this.state !== "done") {
