@@ -53,13 +53,14 @@ Keys = Mapping[str, "str | Sequence[str]"] | Sequence[str] | str
 
 
 def response_actions(env: Any) -> tuple[int | None, list[tuple[int, str, str]]]:
-    """The action meaning "no response" (the 'fixation' group's, else None) and the others as
-    (index, group, label) in index order: the actions a person answers with keys."""
+    """The action meaning "no response" (the first one-action group whose name starts with 'fix',
+    as the JS env's `fixateAction`; else None) and the others as (index, group, label) in index
+    order: the actions a person answers with keys."""
     fixate: int | None = None
     actions: list[tuple[int, str, str]] = []
     for group, columns in env.action_space.name.items():
         indices = [int(c) for c in (columns if isinstance(columns, list) else [columns])]
-        if group == "fixation" and len(indices) == 1:
+        if fixate is None and group.startswith("fix") and not isinstance(columns, list):
             fixate = indices[0]
             continue
         for i, index in enumerate(indices):
