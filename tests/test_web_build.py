@@ -127,6 +127,17 @@ def test_keys_option(tmp_path: Path, capsys: pytest.CaptureFixture[str], keys: l
     assert len(shown) == 2 and "wrote" in capsys.readouterr().out
 
 
+def test_many_responses_get_the_keyboard_rows(tmp_path: Path) -> None:
+    """AntiReach answers in 32 directions: the default keys run along the keyboard's rows."""
+    write_experiment("AntiReach", tmp_path / "exp", trials=2)
+    keys = _config(tmp_path / "exp")["keys"]
+    fixate, actions = experiment.response_actions(taskspec.make("AntiReach"))
+    assert len(actions) == 32 and fixate == 0 and fixate not in keys.values()
+    by_action = sorted(keys, key=keys.__getitem__)
+    assert by_action == list("1234567890qwertyuiopasdfghjklzxc")
+    assert sorted(keys.values()) == [index for index, _, _ in actions] == list(range(1, 33))
+
+
 @pytest.mark.parametrize(
     ("keys", "message"),
     [

@@ -40,7 +40,7 @@ NAMED_KEYS = {
 }
 SHOWN_KEYS = {value: name for name, value in NAMED_KEYS.items()}
 DEFAULT_PAIR = ("f", "j")  # two responses: one under each index finger
-DEFAULT_MANY = tuple("123456789") + tuple("qwertyuiop")
+DEFAULT_MANY = tuple("1234567890qwertyuiopasdfghjklzxcvbnm")  # rows of the keyboard, left to right
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -87,7 +87,8 @@ def _split(keys: str | Sequence[str]) -> list[str]:
 
 def resolve_keys(env: Any, keys: Keys | None = None) -> dict[str, int]:
     """{key: action index} for every response action: the defaults (f and j for two responses, else
-    1-9 then q-p), replaced by `keys`: a list for all responses in order, or {group: keys} per group."""
+    the keyboard's rows 1-0, q-p, a-l, z-m), replaced by `keys`: a list for all responses in order,
+    or {group: keys} per group."""
     fixate, actions = response_actions(env)
     if env.action_type != "discrete":
         raise ValueError(f"{env.task_name} has continuous actions, which keys cannot give")
