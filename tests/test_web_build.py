@@ -93,6 +93,13 @@ def test_vendored_jspsych_matches_its_record() -> None:
     assert b"initJsPsych" in (experiment.VENDOR / "jspsych" / "jspsych.js").read_bytes()
 
 
+def test_the_wheel_takes_the_vendored_files_though_git_ignores_them() -> None:
+    root = Path(__file__).resolve().parent.parent
+    build = (root / "pyproject.toml").read_text().split("\n[tool.hatch.build]\n", 1)[1].split("\n[", 1)[0]
+    assert 'artifacts = ["taskspec/web/vendor/jspsych/*"]' in build.splitlines()
+    assert "taskspec/web/vendor/jspsych/" in (root / ".gitignore").read_text().splitlines()
+
+
 def test_spec_text_reaches_the_page_only_as_data(tmp_path: Path) -> None:
     text = (Path(taskspec.__file__).parent.parent / "tasks" / f"{PDM}.yaml").read_text()
     hostile = "</script><script>alert(1)</script> & <b>bold</b>"
