@@ -277,6 +277,38 @@ def test_session_runs_the_generated_task(tmp_path: Path) -> None:
             assert steps["reward"][k] == (-0.1 if k == 0 else 0.0) and len(steps["action"]) == 22 and t["timed_out"]
 
 
+def test_the_jspsych_plugin_logs_what_the_page_logs(tmp_path: Path) -> None:
+    """The plugin, one task trial per jsPsych trial over a block sharing one env (driven in Node by a
+    stand-in for jsPsych and the browser), runs and logs the same trials as the page's runner with
+    the same seed and presses; its rows rebuild the page's JSON log and CSV."""
+    from taskspec.web.scripts import runtime_script, task_script
+
+    (tmp_path / "runtime.js").write_text(runtime_script())
+    (tmp_path / "task.js").write_text(task_script(PDM))
+    presses = [["f", 2150], ["j", 2105], ["f", 550], None, ["j", 2120]]
+    script = {"keys": {"f": 1, "j": 2}, "trials": 5, "frame_ms": 16.667, "feedback_ms": 200, "presses": presses}
+    page = run_session(tmp_path / "runtime.js", tmp_path / "task.js", PDM, 8, script, tmp_path)["log"]
+    (tmp_path / "script.json").write_text(json.dumps(script))
+    files = [FIXTURES / "run_plugin.js", experiment.STATIC / "jspsych-taskspec.js", SESSION_JS]
+    args = [NODE, *map(str, files), str(tmp_path / "runtime.js"), str(tmp_path / "task.js"), PDM, "8"]
+    done = subprocess.run([*args, str(tmp_path / "script.json")], capture_output=True, text=True, timeout=60)  # noqa: S603
+    assert done.returncode == 0, done.stderr
+    plugin = json.loads(done.stdout)
+    assert len(plugin["rows"]) == 5 and [r["taskspec_record"]["index"] for r in plugin["rows"]] == list(range(5))
+    assert [r["response"] for r in plugin["rows"]] == [1, 2, 1, -1, 2]
+    log = plugin["log"]
+    same = ("format", "version", "task", "seed", "dt", "keys", "period_names", "generator")
+    assert {k: log[k] for k in same} == {k: page[k] for k in same}
+    for mine, theirs in zip(log["trials"], page["trials"], strict=True):
+        assert mine["trial"] == theirs["trial"] and mine["steps"] == theirs["steps"]
+        assert (mine["choice"], mine["choice_step"], mine["timed_out"]) == (
+            theirs["choice"], theirs["choice_step"], theirs["timed_out"])  # fmt: skip
+        assert mine["response_time_ms"] == pytest.approx(theirs["response_time_ms"], abs=1e-6)
+    (tmp_path / "plugin.csv").write_text(plugin["csv"])
+    human = taskspec.read_human(tmp_path / "plugin.csv")
+    np.testing.assert_array_equal(human.choice, [1, 2, 1, -1, 2])
+
+
 def test_read_human_gives_the_envs_psychometric(tmp_path: Path) -> None:
     """A participant simulated on the Python env writes the page's log; read_human's choices and
     fit equal those of `rollout_choices`, the env's own data under the same decision noise."""
