@@ -172,8 +172,13 @@ def test_a_folder_with_other_files_is_refused(tmp_path: Path, capsys: pytest.Cap
     assert "not empty and was not written by `taskspec web`" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
     assert main(["web", PDM, "-o", str(tmp_path / "exp"), "--trials", "3"]) == 0  # and a written one is rewritten
+    elsewhere = tmp_path / "elsewhere.html"
+    elsewhere.write_text("not to be overwritten")
+    (tmp_path / "exp" / "index.html").unlink()
+    (tmp_path / "exp" / "index.html").symlink_to(elsewhere)
     assert main(["web", PDM, "-o", str(tmp_path / "exp"), "--trials", "4"]) == 0
     assert _config(tmp_path / "exp")["trials"] == 4
+    assert elsewhere.read_text() == "not to be overwritten" and not (tmp_path / "exp" / "index.html").is_symlink()
 
 
 def test_a_refused_task_is_refused_at_its_spec_location(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -191,19 +191,24 @@ def write_experiment(
         "task.js": task_js,
         MANIFEST: json.dumps({"written_by": "taskspec web", **config}, indent=1, sort_keys=True) + "\n",
     }
-    written = []
-    for name, text in files.items():
-        (out / name).write_text(text, encoding="utf-8")
-        written.append(out / name)
-    for name in PAGE_FILES:
-        shutil.copyfile(STATIC / name, out / name)
-        written.append(out / name)
     if jspsych_vendored():
+        files["jspsych.html"] = _TEMPLATES.get_template("jspsych.html.j2").render(context)
+    written = [_write(out / name, text) for name, text in files.items()]
+    written += [_write(out / name, STATIC / name) for name in PAGE_FILES]
+    if jspsych_vendored():
+        if (out / "jspsych").is_symlink():
+            (out / "jspsych").unlink()
         (out / "jspsych").mkdir(exist_ok=True)
-        for name in JSPSYCH_FILES:
-            shutil.copyfile(VENDOR / "jspsych" / name, out / "jspsych" / name)
-            written.append(out / "jspsych" / name)
-        html = _TEMPLATES.get_template("jspsych.html.j2").render(context)
-        (out / "jspsych.html").write_text(html, encoding="utf-8")
-        written.append(out / "jspsych.html")
+        written += [_write(out / "jspsych" / name, VENDOR / "jspsych" / name) for name in JSPSYCH_FILES]
     return written
+
+
+def _write(target: Path, content: str | Path) -> Path:
+    """Write a file of the folder; a symbolic link there is replaced by the file, not written through."""
+    if target.is_symlink():
+        target.unlink()
+    if isinstance(content, Path):
+        shutil.copyfile(content, target)
+    else:
+        target.write_text(content, encoding="utf-8")
+    return target
