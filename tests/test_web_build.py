@@ -245,6 +245,21 @@ def test_session_maps_presses_to_steps_and_logs_them(tmp_path: Path) -> None:
     assert from_json.action is not None and from_json.action[2, 5] == 1 and set(from_json.action[2, 6:]) == {0}
 
 
+def test_slow_frames_delay_the_display_but_never_stretch_a_trial(tmp_path: Path) -> None:
+    """Frames 450 ms apart (a stalled page): every overdue step is judged on the next frame, a press
+    still counts for the step its timestamp falls in, and onsets show the frames' lateness (a period
+    no frame showed has none)."""
+    script = {"keys": {"f": 1, "j": 2}, "trials": 2, "frame_ms": 450.0, "feedback_ms": 0,
+              "presses": [["j", 2150], None]}  # fmt: skip
+    out = run_session(FIXTURES / "standin_runtime.js", FIXTURES / "standin_pdm_task.js", PDM, 3, script, tmp_path)
+    answered, missed = out["log"]["trials"]
+    assert (answered["choice_step"], len(answered["steps"]["action"])) == (21, 22)
+    assert len(missed["steps"]["action"]) == 22 and missed["timed_out"]
+    for t in (answered, missed):
+        assert t["onsets_ms"]["stimulus"] == pytest.approx(450.0)  # due at 100 ms, first drawn at 450 ms
+        assert "decision" not in t["onsets_ms"]  # step 21 was judged at 2250 ms, before any frame showed it
+
+
 def test_without_vendored_jspsych_only_the_page_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(experiment, "VENDOR", tmp_path / "no-vendor")
     assert main(["web", PDM, "-o", str(tmp_path / "exp")]) == 0

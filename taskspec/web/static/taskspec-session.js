@@ -35,11 +35,17 @@
       if (early < 0) early = k;
     }
     if (choiceStep < 0) choiceStep = early;
+    // A period's onset: the first frame that showed one of its steps (a stalled frame may skip some).
     const onsets = {};
     for (const name of Object.keys(last.periods)) {
       const bounds = last.periods[name];
-      const first = Math.round(bounds[0] / dt);
-      if (bounds[1] > bounds[0] && frames[first] !== undefined) onsets[name] = frames[first];
+      const stop = Math.min(Math.round(bounds[1] / dt), steps.action.length);
+      for (let k = Math.round(bounds[0] / dt); k < stop; k++) {
+        if (frames[k] !== undefined) {
+          onsets[name] = frames[k];
+          break;
+        }
+      }
     }
     const pressMs = steps.action.map((_, k) => (presses[k] === undefined ? null : presses[k].ms));
     return {
