@@ -160,6 +160,8 @@ def write_experiment(
 
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise ValueError(f"trials must be a whole number of at least 1, got {trials!r}")
+    if isinstance(feedback_ms, bool) or not isinstance(feedback_ms, (int, float)) or not 0 <= feedback_ms < 60_000:
+        raise ValueError(f"feedback_ms must be a number of ms from 0 to 60000, got {feedback_ms!r}")
     params = dict(params or {})
     task_js = task_script(task, **params)  # refusals first: located, before any file exists
     env = as_env(task, params or None)
@@ -172,7 +174,7 @@ def write_experiment(
         "dt": env.dt,
         "keys": key_map,
         "trials": trials,
-        "feedback_ms": feedback_ms,
+        "feedback_ms": float(feedback_ms),
     }
     context = {
         "task": env.task_name,
