@@ -17,6 +17,7 @@ from taskspec.cli_figures import add_commands as add_figure_commands
 from taskspec.cli_printing import print_problems, reporting_warnings
 from taskspec.cli_specs import cmd_compile, cmd_info, cmd_list, cmd_new, cmd_schema, cmd_validate
 from taskspec.cli_trials import RUN_COLUMNS, cmd_dataset, cmd_run
+from taskspec.web.command import add_command as add_web_command
 
 __all__ = ["RUN_COLUMNS", "UsageError", "main"]  # RUN_COLUMNS and UsageError: importable here as before
 
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("npz", "parquet"), help="file format (default: from the suffix of OUT)")
     p.add_argument("--shard", metavar="I/K", help="write only part I of K (0-based) of the N trials; needs --seed")
     add_figure_commands(command, parse_sets, positive, seed)
+    add_web_command(command, parse_sets, positive)
     p = command("new", cmd_new, "write a commented starting spec that validates")
     p.add_argument("name", metavar="NAME", help="the task name; the file is NAME.yaml unless -o is given")
     p.add_argument("--from", dest="from_task", metavar="TASK", help="start from a variant of this task")
