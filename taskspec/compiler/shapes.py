@@ -127,29 +127,28 @@ class ShapeChecker:
             return
         if path[0] in ("observation", "action"):
             self.one(tree, t, "a group size", fixed=True)
-        elif path[0] == "state" or (path[0] == "target" and self.discrete):
-            self.one(tree, t, "a state variable" if path[0] == "state" else "a target of discrete actions")
+        elif path[0] == "target" and self.discrete:
+            self.one(tree, t, "a target of discrete actions")
         elif key in ONE_VALUE or path[0] == "periods" or path[0] in ("outcomes", "timeout", "response"):
             self.one(tree, t, ONE_VALUE.get(str(key), "a duration" if path[0] == "periods" else "a rule's value"))
             if key == "by":
                 self.chosen_index(path, tree)
-        elif path[0] == "session" and key == "next":
-            start = self.types.get(str(path[1]))
-            if start is not None and (start.length is None) != (t.length is None):
-                raise TypeProblem(
-                    tree,
-                    f"'next' gives {describe(t)}, but 'init' gives {describe(start)}: "
-                    "a session variable keeps its shape",
-                )
-            if (
-                start is not None
-                and isinstance(start.length, int)
-                and isinstance(t.length, int)
-                and start.length != t.length
-            ):
-                raise TypeProblem(tree, f"'next' gives {describe(t)}, but 'init' gives {describe(start)}")
+        elif path[0] in ("session", "state") and key == "next":
+            self.keeps_shape(path, tree, t)
         elif path[0] == "inputs" and key in ("value", "noise"):
             self.input_width(path, tree, t, widths)
+
+    def keeps_shape(self, path: Path_, tree: ast.expr, t: Type) -> None:
+        """A session or state variable's `next` gives what its start gives: one number, or a vector
+        of as many values (lengths that follow parameters are compared when the env is made)."""
+        start = self.types.get(str(path[1]))
+        what = "a session variable" if path[0] == "session" else "a state variable"
+        if start is not None and (start.length is None) != (t.length is None):
+            raise TypeProblem(
+                tree, f"'next' gives {describe(t)}, but 'init' gives {describe(start)}: {what} keeps its shape"
+            )
+        if start is not None and isinstance(start.length, int) and isinstance(t.length, int) and start.length != t.length:
+            raise TypeProblem(tree, f"'next' gives {describe(t)}, but 'init' gives {describe(start)}")
 
     def one(self, tree: ast.expr, t: Type, what: str, fixed: bool = False) -> None:
         if t.vector:

@@ -477,6 +477,25 @@ def per_env(like: np.ndarray, value: Any) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, np.float64), like.shape[:1]).copy()
 
 
+def state_value(value: Any) -> Any:
+    """A state variable's new value in one env: `bounded`, with a vector of whole numbers kept as
+    floats (as the vector env and batches hold it), not as exact integers an observation cannot add."""
+    value = bounded(value)
+    if type(value) is np.ndarray and value.ndim and value.dtype.kind == "O":
+        return value.astype(np.float64)
+    return value
+
+
+def state_values(old: np.ndarray, value: Any, moves: Any = True) -> np.ndarray:
+    """A state variable's new values in every env, floats shaped as `old` (one number per env, or a
+    vector per env: (n, length)): `value` where `moves` (one truth value per env), `old` elsewhere."""
+    new = np.broadcast_to(np.asarray(bounded(value), np.float64), old.shape)
+    if moves is not True:
+        mask = np.asarray(moves)
+        new = np.where(mask.reshape(mask.shape + (1,) * (old.ndim - mask.ndim)), new, old)
+    return new.copy()
+
+
 def inside(
     periods: tuple[str, ...],
     start: dict[str, np.ndarray],
