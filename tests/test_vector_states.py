@@ -197,7 +197,7 @@ def test_batches_show_the_state_the_ground_truth_moves():
     batch = taskspec.generate_trials(EXAMPLE, 40, seed=0)
     _check_batch(batch.ob, batch.gt, batch.length, batch.variables["picks"])
     assert batch.variables["found"].shape == (40, N_ITEMS) and not batch.variables["found"].any()
-    inputs, target = taskspec.Dataset(EXAMPLE, batch_size=4, seq_len=25, seed=0)()
+    inputs, target = taskspec.Dataset(EXAMPLE, batch_size=4, seq_len=25, seed=0, cache_len=100)()
     assert inputs.shape == (25, 4, 1 + 2 * N_ITEMS) and target.shape == (25, 4)
     assert inputs[..., SELECTED].sum() > 0  # the stream shows the state too
 

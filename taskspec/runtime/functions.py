@@ -480,10 +480,12 @@ def per_env(like: np.ndarray, value: Any) -> np.ndarray:
 def state_value(value: Any) -> Any:
     """A state variable's new value in one env: `bounded`, with a vector of whole numbers kept as
     floats (as the vector env and batches hold it), not as exact integers an observation cannot add."""
-    value = bounded(value)
-    if type(value) is np.ndarray and value.ndim and value.dtype.kind == "O":
-        return value.astype(np.float64)
-    return value
+    if type(value) is not np.ndarray or not value.ndim:
+        return bounded(value)
+    vector = value.astype(np.float64)  # a copy: a state never shares memory with another value
+    if not (np.abs(vector) <= MAX_EXACT).all():  # one pass (NaN and inf fail it too): a step's hot path
+        raise ValueError("the value grew beyond +-2**53 or is not finite: overflow")
+    return vector
 
 
 def state_values(old: np.ndarray, value: Any, moves: Any = True) -> np.ndarray:
