@@ -144,14 +144,16 @@ class ShapeChecker:
         """A session or state variable's `next` gives what its start gives: one number, or a vector
         of as many values (lengths that follow parameters are compared when the env is made)."""
         start = self.types.get(str(path[1]))
+        if start is None:
+            return
         what = "a session variable" if path[0] == "session" else "a state variable"
-        if path[0] == "state" and start is not None:  # said by shape only: a state varies with every step anyway
+        if path[0] == "state":  # said by shape only: a state varies with every step anyway
             start, t = dataclasses.replace(start, varies=False), dataclasses.replace(t, varies=False)
-        if start is not None and (start.length is None) != (t.length is None):
+        if (start.length is None) != (t.length is None):
             raise TypeProblem(
                 tree, f"'next' gives {describe(t)}, but 'init' gives {describe(start)}: {what} keeps its shape"
             )
-        if start is not None and isinstance(start.length, int) and isinstance(t.length, int) and start.length != t.length:
+        if isinstance(start.length, int) and isinstance(t.length, int) and start.length != t.length:
             keeps = ": a state variable keeps its length" if path[0] == "state" else ""
             raise TypeProblem(tree, f"'next' gives {describe(t)}, but 'init' gives {describe(start)}{keeps}")
 
