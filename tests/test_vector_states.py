@@ -209,3 +209,43 @@ def test_jax_batches_show_the_state_the_ground_truth_moves():
     batch = tj.generate_trials(EXAMPLE, jax.random.key(0), 16)
     picks = np.asarray(batch.variables["picks"])
     _check_batch(np.asarray(batch.ob), np.asarray(batch.gt), np.asarray(batch.length), picks)
+
+
+TALLY = """\
+task: Tally
+dt: 100
+observation: {fixation: 1, counts: 3}
+action: {fixation: 1, choice: 3}
+trial:
+  bias: choice(3)
+state:
+  tally: {init: "onehot(bias, 3)", next: "tally + onehot(action - 1, 3)", during: respond}
+periods: {fixation: 200, respond: 600}
+inputs:
+  - {during: fixation, where: fixation, value: 1}
+  - {where: counts, value: tally / 10}
+target:
+  - {during: respond, value: 1 + bias}
+outcomes:
+  - {during: respond, when: "sum(tally) >= 4", reward: "tally[bias] - 1", performance: 1, end_trial: true}
+"""
+
+
+def test_a_vector_state_moves_only_during_its_periods_in_every_env(tmp_path):
+    from test_vector import _compare
+
+    path = tmp_path / "tally.yaml"
+    path.write_text(TALLY)
+    env = taskspec.make(path)
+    ob, _ = env.reset(seed=0)
+    bias = env.trial["bias"]
+    np.testing.assert_allclose(ob[1:], np.eye(3)[bias] / 10, rtol=1e-6)
+    ob, *_ = env.step(2)  # fixation: not counted (nor judged)
+    np.testing.assert_allclose(ob[1:], np.eye(3)[bias] / 10, rtol=1e-6)
+    ob, *_ = env.step(0)
+    for _ in range(2):
+        ob, reward, *_ = env.step(1 + bias)
+    assert reward == 0 and ob[1 + bias] == pytest.approx(0.3)
+    _, reward, _, _, info = env.step(1 + (bias + 1) % 3)  # the fourth count ends the trial
+    assert info["new_trial"] and reward == 2 and info["performance"] == 1
+    _compare(str(path), num_envs=3, steps=200)
