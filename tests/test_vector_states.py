@@ -98,7 +98,7 @@ class _Jax:
 
         self.jax, self.env = jax, tj.make(EXAMPLE)
         self.jitted = jax.jit(self.env.step)
-        _, self.state = self.env.reset(jax.random.key(0))
+        _, self.state = jax.jit(self.env.reset)(jax.random.key(0))  # compiled: faster than op by op
         self.key = 0
 
     def picks(self):
