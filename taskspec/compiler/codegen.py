@@ -440,7 +440,12 @@ class _Generator:
                 [ast.Constant(periods), ast.Name("_start"), ast.Name("_end")],  # type: ignore[arg-type]
                 [],
             )
-            hit = mask if hit is None else ast.BinOp(mask, ast.BitAnd(), hit)
+            if hit is None:
+                hit = mask
+            elif isinstance(rule.when.expr.tree, (ast.Compare, ast.BoolOp)):  # truth values: `&` is the fast and
+                hit = ast.BinOp(mask, ast.BitAnd(), hit)
+            else:  # a name or a call may hold numbers (a state variable is held as floats): a logical and
+                hit = ast.Call(ast.Attribute(ast.Name("fn"), "all_of"), [mask, hit], [])
         performance = "None" if rule.performance is None else render(rule.performance.expr, True)
         goto = "" if rule.goto is None else f", {[p.name for p in self.task.periods].index(rule.goto)!r}"
         return (
@@ -472,7 +477,7 @@ class _Generator:
         )
         step.body += [f"{s.name} = self._state[{s.name!r}]" for s in task.state]
         for s in task.state:  # in order: each sees those above it already updated
-            value = f"fn.bounded({render(s.next.expr, False)})"
+            value = f"fn.state_value({render(s.next.expr, False)})"
             test = self.inside(s.periods)
             step.body.append(self.where.mark(s.next.where))
             step.body += (
@@ -491,15 +496,15 @@ class _Generator:
         envs = _Method("_state_next_all", "self, action, target, t, _vars, _start, _end, _states")
         envs.body += self.bind(self.reads(s.next for s in task.state), {k: v for k, v in ENVS.items() if k != "state"})
         envs.body += [f"{s.name} = _states[{s.name!r}]" for s in task.state]
-        for s in task.state:
-            value = f"fn.bounded({render(s.next.expr, True)})"
+        for s in task.state:  # each env's values shaped as before the step (one number, or a vector)
+            value = render(s.next.expr, True)
             envs.body.append(self.where.mark(s.next.where))
             envs.body.append(
-                f"{s.name} = fn.where(fn.inside({s.periods!r}, _start, _end, t), {value}, {s.name})"
+                f"{s.name} = fn.state_values({s.name}, {value}, fn.inside({s.periods!r}, _start, _end, t))"
                 if s.periods
-                else f"{s.name} = {value}"
+                else f"{s.name} = fn.state_values({s.name}, {value})"
             )
-        envs.body.append("return " + self.returns(names, "fn.per_env(action, {})"))
+        envs.body.append("return " + self.returns(names))
         # Per-env numbers as columns, so vectors broadcast per env; the period masks use the arguments.
         shown = _Method("_add_state_inputs_all", "self, _ob, t, _vars, _period_start, _period_end, _states")
         shown.body.append("_now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env")
@@ -507,9 +512,9 @@ class _Generator:
             self.reads(i.value for i in moved),
             {
                 **ENVS,
-                "var": "_vars[{}][:, None]",
-                "state": "_states[{}][:, None]",
-                "outcome": "_states[{}][:, None]",
+                "var": "fn.column(_vars[{}])",  # a vector per env (n, length) is left as it is
+                "state": "fn.column(_states[{}])",
+                "outcome": "fn.column(_states[{}])",
                 "start": "{k: v[:, None] for k, v in _period_start.items()}",
                 "end": "{k: v[:, None] for k, v in _period_end.items()}",
             },

@@ -221,7 +221,10 @@ class SessionVariable(Strict):
 class StateVariable(Strict):
     """A variable that changes within a trial, driven by the agent's actions (a position, a choice made earlier)."""
 
-    init: Expr | bool = Field(description="Value at the trial's first step: an expression of trial variables.")
+    init: Expr | bool = Field(
+        description="Value at the trial's first step: an expression of trial variables, one number or a "
+        "vector (which `next` keeps)."
+    )
     next: Expr | bool = Field(
         description="New value after each step's action, before the outcome rules judge that step; reads `action`, "
         "`target`, `t`, trial and state variables (those listed above it already updated)."

@@ -10,6 +10,7 @@ generated code never meets a shape it cannot handle.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import math
 from typing import Any
 
@@ -117,6 +118,7 @@ class ShapeChecker:
             if t is not None and t.vector and not t.varies:
                 object.__setattr__(code.expr, "fixed_vector", True)
             pairs = agreements(code.expr.tree, types, self.lengths) + self.width_agreement(path, t, widths)
+            pairs += self.start_agreement(path, t)
             object.__setattr__(code.expr, "agreements", tuple(pairs))
         except TypeProblem as problem:
             self.lowerer.fail(path, problem.message, (problem.line, problem.col) if located else None)
@@ -127,29 +129,33 @@ class ShapeChecker:
             return
         if path[0] in ("observation", "action"):
             self.one(tree, t, "a group size", fixed=True)
-        elif path[0] == "state" or (path[0] == "target" and self.discrete):
-            self.one(tree, t, "a state variable" if path[0] == "state" else "a target of discrete actions")
+        elif path[0] == "target" and self.discrete:
+            self.one(tree, t, "a target of discrete actions")
         elif key in ONE_VALUE or path[0] == "periods" or path[0] in ("outcomes", "timeout", "response"):
             self.one(tree, t, ONE_VALUE.get(str(key), "a duration" if path[0] == "periods" else "a rule's value"))
             if key == "by":
                 self.chosen_index(path, tree)
-        elif path[0] == "session" and key == "next":
-            start = self.types.get(str(path[1]))
-            if start is not None and (start.length is None) != (t.length is None):
-                raise TypeProblem(
-                    tree,
-                    f"'next' gives {describe(t)}, but 'init' gives {describe(start)}: "
-                    "a session variable keeps its shape",
-                )
-            if (
-                start is not None
-                and isinstance(start.length, int)
-                and isinstance(t.length, int)
-                and start.length != t.length
-            ):
-                raise TypeProblem(tree, f"'next' gives {describe(t)}, but 'init' gives {describe(start)}")
+        elif path[0] in ("session", "state") and key == "next":
+            self.keeps_shape(path, tree, t)
         elif path[0] == "inputs" and key in ("value", "noise"):
             self.input_width(path, tree, t, widths)
+
+    def keeps_shape(self, path: Path_, tree: ast.expr, t: Type) -> None:
+        """A session or state variable's `next` gives what its start gives: one number, or a vector
+        of as many values (lengths that follow parameters are compared when the env is made)."""
+        start = self.types.get(str(path[1]))
+        if start is None:
+            return
+        what = "a session variable" if path[0] == "session" else "a state variable"
+        if path[0] == "state":  # said by shape only: a state varies with every step anyway
+            start, t = dataclasses.replace(start, varies=False), dataclasses.replace(t, varies=False)
+        if (start.length is None) != (t.length is None):
+            raise TypeProblem(
+                tree, f"'next' gives {describe(t)}, but 'init' gives {describe(start)}: {what} keeps its shape"
+            )
+        if isinstance(start.length, int) and isinstance(t.length, int) and start.length != t.length:
+            keeps = ": a state variable keeps its length" if path[0] == "state" else ""
+            raise TypeProblem(tree, f"'next' gives {describe(t)}, but 'init' gives {describe(start)}{keeps}")
 
     def one(self, tree: ast.expr, t: Type, what: str, fixed: bool = False) -> None:
         if t.vector:
@@ -194,6 +200,18 @@ class ShapeChecker:
             return []
         size = ast.Constant(width) if isinstance(width, int) else self.lengths.get(width)
         return [] if size is None else [(self.lengths[t.length], size)]
+
+    def start_agreement(self, path: Path_, t: Type | None) -> list[tuple[ast.expr, ast.expr]]:
+        """A session or state variable's `next` and its start, when either length follows a parameter."""
+        if path[0] not in ("session", "state") or path[-1] != "next" or t is None or t.length is None:
+            return []
+        start = self.types.get(str(path[1]))
+        if start is None or start.length is None or start.length == t.length:
+            return []
+        if isinstance(start.length, int) and isinstance(t.length, int):
+            return []  # refused by keeps_shape
+        pair = [ast.Constant(n) if isinstance(n, int) else self.lengths.get(n) for n in (t.length, start.length)]
+        return [(pair[0], pair[1])] if pair[0] is not None and pair[1] is not None else []
 
     def chosen_index(self, path: Path_, tree: ast.expr) -> None:
         """A constant `by` must name one of the listed groups."""

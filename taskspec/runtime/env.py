@@ -452,7 +452,8 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         self.performance = 0
         self.num_tr += 1
         if self._stateful:
-            self._state = {name: self.trial[name] for name in self.state_variables}
+            # a vector state starts as an array of floats, as the vector env holds it (the trial's copy is a list)
+            self._state = {name: _state_start(self.trial[name]) for name in self.state_variables}
         if self._interactive:
             self._trial_reward, self._decision, self._ran_out = 0.0, None, False
 
@@ -752,3 +753,7 @@ def _checked_sizes(env: TrialEnv, sizes: Any) -> tuple[tuple[str, int], ...]:
     if sum(size for _, size in sizes) > MAX_OBSERVATION_SIZE:
         env.spec_problem("observation", f"a space may have at most {MAX_OBSERVATION_SIZE} columns in all")
     return tuple((name, int(size)) for name, size in sizes)
+
+
+def _state_start(value: Any) -> Any:
+    return np.array(value, np.float64) if type(value) is list else value

@@ -274,3 +274,24 @@ def same_rows(n: int, value: Any) -> np.ndarray:
 def per_env(like: np.ndarray, value: Any) -> np.ndarray:
     """A state variable's new values: one float per env (a constant update is repeated)."""
     return np.broadcast_to(np.asarray(value, np.float64), like.shape[:1]).copy()
+
+
+def state_value(value: Any) -> Any:
+    """A state variable's new value in one env: `bounded`, with a vector of whole numbers kept as
+    floats (as the vector env and batches hold it), not as exact integers an observation cannot add."""
+    if type(value) is not np.ndarray or not value.ndim:
+        return bounded(value)
+    vector = value.astype(np.float64)  # a copy: a state never shares memory with another value
+    if not (np.abs(vector) <= MAX_EXACT).all():  # one pass (NaN and inf fail it too): a step's hot path
+        raise ValueError("the value grew beyond +-2**53 or is not finite: overflow")
+    return vector
+
+
+def state_values(old: np.ndarray, value: Any, moves: Any = True) -> np.ndarray:
+    """A state variable's new values in every env, floats shaped as `old` (one number per env, or a
+    vector per env: (n, length)): `value` where `moves` (one truth value per env), `old` elsewhere."""
+    new = np.broadcast_to(np.asarray(bounded(value), np.float64), old.shape)
+    if moves is not True:
+        mask = np.asarray(moves)
+        new = np.where(mask.reshape(mask.shape + (1,) * (old.ndim - mask.ndim)), new, old)
+    return new.copy()

@@ -224,7 +224,10 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             {k: np.zeros((n, *v.shape[1:]), v.dtype) for k, v in batch.variables.items() if k in self._vectors}
         )
         at = len(self._scalars)
-        self._st: dict[str, np.ndarray] = {k: np.zeros(n) for k in self.env.state_variables}
+        # one float per env, or a vector per env (n, length) for a state that starts as a vector
+        self._st: dict[str, np.ndarray] = {
+            k: np.zeros((n, *batch.variables[k].shape[1:])) for k in self.env.state_variables
+        }
         self._start = {p: self._cur[at + j] for j, p in enumerate(batch.start)}
         self._end = {p: self._cur[at + len(batch.start) + j] for j, p in enumerate(batch.end)}
         self._length = np.zeros(n, np.int64)  # the steps of each env's current trial
@@ -267,10 +270,10 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._base[envs] = trials * self._steps
         self._cur[:, envs] = self._flat["fields"].take(trials, axis=0).T
         self._length[envs] = self._cur[-1, envs]
-        for k, v in self._st.items():  # a new trial starts from its state variables' initial values
-            v[envs] = self._vars[k][envs]
         for k in self._vectors:
             self._vars[k][envs] = pool["vars"][k][envs, slots]
+        for k, v in self._st.items():  # a new trial starts from its state variables' initial values
+            v[envs] = self._vars[k][envs]
 
     def _trial_info(self) -> dict[str, np.ndarray]:
         """Each env's trial variables, with their own types (the rules' copies are floats)."""

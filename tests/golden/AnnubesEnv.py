@@ -269,7 +269,7 @@ class AnnubesEnv(TrialEnv):
         mistakes = self._state["mistakes"]
         # see _SPEC_LOCATIONS[36]
         if _start["stimulus"] <= t < _end["stimulus"]:
-            mistakes = fn.bounded(mistakes + (action != target))
+            mistakes = fn.state_value(mistakes + (action != target))
         return {"mistakes": mistakes}
 
     def _add_state_inputs(self, _ob, t):
@@ -278,10 +278,10 @@ class AnnubesEnv(TrialEnv):
     def _state_next_all(self, action, target, t, _vars, _start, _end, _states):
         mistakes = _states["mistakes"]
         # see _SPEC_LOCATIONS[37]
-        mistakes = fn.where(
-            fn.inside(("stimulus",), _start, _end, t), fn.bounded(mistakes + 1 * (action != target)), mistakes
+        mistakes = fn.state_values(
+            mistakes, mistakes + 1 * (action != target), fn.inside(("stimulus",), _start, _end, t)
         )
-        return {"mistakes": fn.per_env(action, mistakes)}
+        return {"mistakes": mistakes}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env

@@ -165,7 +165,7 @@ class DawTwoStep(TrialEnv):
         reached = self._state["reached"]
         # see _SPEC_LOCATIONS[20]
         if _start["first"] <= t < _end["first"]:
-            reached = fn.bounded(after_1 if action == 1 else after_2 if action == 2 else 0)
+            reached = fn.state_value(after_1 if action == 1 else after_2 if action == 2 else 0)
         return {"reached": reached}
 
     def _add_state_inputs(self, _ob, t):
@@ -182,16 +182,16 @@ class DawTwoStep(TrialEnv):
         after_2 = _vars["after_2"]
         reached = _states["reached"]
         # see _SPEC_LOCATIONS[22]
-        reached = fn.where(
-            fn.inside(("first",), _start, _end, t),
-            fn.bounded(fn.where(action == 1, after_1, fn.where(action == 2, after_2, 0))),
+        reached = fn.state_values(
             reached,
+            fn.where(action == 1, after_1, fn.where(action == 2, after_2, 0)),
+            fn.inside(("first",), _start, _end, t),
         )
-        return {"reached": fn.per_env(action, reached)}
+        return {"reached": reached}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
-        reached = _states["reached"][:, None]
+        reached = fn.column(_states["reached"])
         # see _SPEC_LOCATIONS[23]
         _ob[:, self._input_columns[1]] += fn.where(
             fn.inside(("second",), _period_start, _period_end, _now)[:, None], fn.array((reached == 1, reached == 2)), 0

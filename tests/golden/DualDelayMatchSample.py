@@ -259,7 +259,7 @@ class DualDelayMatchSample(TrialEnv):
         answer1 = self._state["answer1"]
         # see _SPEC_LOCATIONS[45]
         if _start["test1"] <= t < _end["test1"]:
-            answer1 = fn.bounded(action if action != fixation else answer1)
+            answer1 = fn.state_value(action if action != fixation else answer1)
         return {"answer1": answer1}
 
     def _add_state_inputs(self, _ob, t):
@@ -269,10 +269,10 @@ class DualDelayMatchSample(TrialEnv):
         fixation = self.action_index["fixation"]
         answer1 = _states["answer1"]
         # see _SPEC_LOCATIONS[46]
-        answer1 = fn.where(
-            fn.inside(("test1",), _start, _end, t), fn.bounded(fn.where(action != fixation, action, answer1)), answer1
+        answer1 = fn.state_values(
+            answer1, fn.where(action != fixation, action, answer1), fn.inside(("test1",), _start, _end, t)
         )
-        return {"answer1": fn.per_env(action, answer1)}
+        return {"answer1": answer1}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env

@@ -201,7 +201,7 @@ class HierarchicalReasoning(TrialEnv):
         rule_reported = self._state["rule_reported"]
         # see _SPEC_LOCATIONS[31]
         if _start["rule_target"] <= t < _end["rule_target"]:
-            rule_reported = fn.bounded(action == target)
+            rule_reported = fn.state_value(action == target)
         return {"rule_reported": rule_reported}
 
     def _add_state_inputs(self, _ob, t):
@@ -210,10 +210,8 @@ class HierarchicalReasoning(TrialEnv):
     def _state_next_all(self, action, target, t, _vars, _start, _end, _states):
         rule_reported = _states["rule_reported"]
         # see _SPEC_LOCATIONS[32]
-        rule_reported = fn.where(
-            fn.inside(("rule_target",), _start, _end, t), fn.bounded(action == target), rule_reported
-        )
-        return {"rule_reported": fn.per_env(action, rule_reported)}
+        rule_reported = fn.state_values(rule_reported, action == target, fn.inside(("rule_target",), _start, _end, t))
+        return {"rule_reported": rule_reported}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
@@ -279,7 +277,7 @@ _SPEC_LOCATIONS = (
     (186, "outcomes[2].when", "tasks/HierarchicalReasoning.yaml", 56, 66),
     (202, "state.rule_reported.next", "tasks/HierarchicalReasoning.yaml", 37, 59),
     (212, "state.rule_reported.next", "tasks/HierarchicalReasoning.yaml", 37, 59),
-    (229, "outcomes[0].when", "tasks/HierarchicalReasoning.yaml", 54, 30),
-    (233, "outcomes[1].when", "tasks/HierarchicalReasoning.yaml", 55, 30),
-    (235, "outcomes[2].when", "tasks/HierarchicalReasoning.yaml", 56, 66),
+    (227, "outcomes[0].when", "tasks/HierarchicalReasoning.yaml", 54, 30),
+    (231, "outcomes[1].when", "tasks/HierarchicalReasoning.yaml", 55, 30),
+    (233, "outcomes[2].when", "tasks/HierarchicalReasoning.yaml", 56, 66),
 )

@@ -380,7 +380,7 @@ class NBack(TrialEnv):
         _answered0_before = self._state["_answered0_before"]
         _answered0 = self._state["_answered0"]
         # see _SPEC_LOCATIONS[34]
-        _answered0_before = fn.bounded(_answered0)
+        _answered0_before = fn.state_value(_answered0)
         # see _SPEC_LOCATIONS[35]
         if (
             _start["item0"] <= t < _end["item0"]
@@ -404,7 +404,7 @@ class NBack(TrialEnv):
             or (_start["item18"] <= t < _end["item18"])
             or (_start["item19"] <= t < _end["item19"])
         ):
-            _answered0 = fn.bounded(
+            _answered0 = fn.state_value(
                 -1
                 + (1 if t >= _start["item0"] and t < _end["item0"] else 0)
                 + (2 if t >= _start["item1"] and t < _end["item1"] else 0)
@@ -461,9 +461,59 @@ class NBack(TrialEnv):
         _answered0_before = _states["_answered0_before"]
         _answered0 = _states["_answered0"]
         # see _SPEC_LOCATIONS[36]
-        _answered0_before = fn.bounded(_answered0)
+        _answered0_before = fn.state_values(_answered0_before, _answered0)
         # see _SPEC_LOCATIONS[37]
-        _answered0 = fn.where(
+        _answered0 = fn.state_values(
+            _answered0,
+            fn.where(
+                fn.all_of(
+                    fn.any_of(action == target, action != fixation),
+                    _answered0
+                    != -1
+                    + fn.where(fn.all_of(t >= _start["item0"], t < _end["item0"]), 1, 0)
+                    + fn.where(fn.all_of(t >= _start["item1"], t < _end["item1"]), 2, 0)
+                    + fn.where(fn.all_of(t >= _start["item2"], t < _end["item2"]), 3, 0)
+                    + fn.where(fn.all_of(t >= _start["item3"], t < _end["item3"]), 4, 0)
+                    + fn.where(fn.all_of(t >= _start["item4"], t < _end["item4"]), 5, 0)
+                    + fn.where(fn.all_of(t >= _start["item5"], t < _end["item5"]), 6, 0)
+                    + fn.where(fn.all_of(t >= _start["item6"], t < _end["item6"]), 7, 0)
+                    + fn.where(fn.all_of(t >= _start["item7"], t < _end["item7"]), 8, 0)
+                    + fn.where(fn.all_of(t >= _start["item8"], t < _end["item8"]), 9, 0)
+                    + fn.where(fn.all_of(t >= _start["item9"], t < _end["item9"]), 10, 0)
+                    + fn.where(fn.all_of(t >= _start["item10"], t < _end["item10"]), 11, 0)
+                    + fn.where(fn.all_of(t >= _start["item11"], t < _end["item11"]), 12, 0)
+                    + fn.where(fn.all_of(t >= _start["item12"], t < _end["item12"]), 13, 0)
+                    + fn.where(fn.all_of(t >= _start["item13"], t < _end["item13"]), 14, 0)
+                    + fn.where(fn.all_of(t >= _start["item14"], t < _end["item14"]), 15, 0)
+                    + fn.where(fn.all_of(t >= _start["item15"], t < _end["item15"]), 16, 0)
+                    + fn.where(fn.all_of(t >= _start["item16"], t < _end["item16"]), 17, 0)
+                    + fn.where(fn.all_of(t >= _start["item17"], t < _end["item17"]), 18, 0)
+                    + fn.where(fn.all_of(t >= _start["item18"], t < _end["item18"]), 19, 0)
+                    + fn.where(fn.all_of(t >= _start["item19"], t < _end["item19"]), 20, 0),
+                ),
+                -1
+                + fn.where(fn.all_of(t >= _start["item0"], t < _end["item0"]), 1, 0)
+                + fn.where(fn.all_of(t >= _start["item1"], t < _end["item1"]), 2, 0)
+                + fn.where(fn.all_of(t >= _start["item2"], t < _end["item2"]), 3, 0)
+                + fn.where(fn.all_of(t >= _start["item3"], t < _end["item3"]), 4, 0)
+                + fn.where(fn.all_of(t >= _start["item4"], t < _end["item4"]), 5, 0)
+                + fn.where(fn.all_of(t >= _start["item5"], t < _end["item5"]), 6, 0)
+                + fn.where(fn.all_of(t >= _start["item6"], t < _end["item6"]), 7, 0)
+                + fn.where(fn.all_of(t >= _start["item7"], t < _end["item7"]), 8, 0)
+                + fn.where(fn.all_of(t >= _start["item8"], t < _end["item8"]), 9, 0)
+                + fn.where(fn.all_of(t >= _start["item9"], t < _end["item9"]), 10, 0)
+                + fn.where(fn.all_of(t >= _start["item10"], t < _end["item10"]), 11, 0)
+                + fn.where(fn.all_of(t >= _start["item11"], t < _end["item11"]), 12, 0)
+                + fn.where(fn.all_of(t >= _start["item12"], t < _end["item12"]), 13, 0)
+                + fn.where(fn.all_of(t >= _start["item13"], t < _end["item13"]), 14, 0)
+                + fn.where(fn.all_of(t >= _start["item14"], t < _end["item14"]), 15, 0)
+                + fn.where(fn.all_of(t >= _start["item15"], t < _end["item15"]), 16, 0)
+                + fn.where(fn.all_of(t >= _start["item16"], t < _end["item16"]), 17, 0)
+                + fn.where(fn.all_of(t >= _start["item17"], t < _end["item17"]), 18, 0)
+                + fn.where(fn.all_of(t >= _start["item18"], t < _end["item18"]), 19, 0)
+                + fn.where(fn.all_of(t >= _start["item19"], t < _end["item19"]), 20, 0),
+                _answered0,
+            ),
             fn.inside(
                 (
                     "item0",
@@ -491,63 +541,8 @@ class NBack(TrialEnv):
                 _end,
                 t,
             ),
-            fn.bounded(
-                fn.where(
-                    fn.all_of(
-                        fn.any_of(action == target, action != fixation),
-                        _answered0
-                        != -1
-                        + fn.where(fn.all_of(t >= _start["item0"], t < _end["item0"]), 1, 0)
-                        + fn.where(fn.all_of(t >= _start["item1"], t < _end["item1"]), 2, 0)
-                        + fn.where(fn.all_of(t >= _start["item2"], t < _end["item2"]), 3, 0)
-                        + fn.where(fn.all_of(t >= _start["item3"], t < _end["item3"]), 4, 0)
-                        + fn.where(fn.all_of(t >= _start["item4"], t < _end["item4"]), 5, 0)
-                        + fn.where(fn.all_of(t >= _start["item5"], t < _end["item5"]), 6, 0)
-                        + fn.where(fn.all_of(t >= _start["item6"], t < _end["item6"]), 7, 0)
-                        + fn.where(fn.all_of(t >= _start["item7"], t < _end["item7"]), 8, 0)
-                        + fn.where(fn.all_of(t >= _start["item8"], t < _end["item8"]), 9, 0)
-                        + fn.where(fn.all_of(t >= _start["item9"], t < _end["item9"]), 10, 0)
-                        + fn.where(fn.all_of(t >= _start["item10"], t < _end["item10"]), 11, 0)
-                        + fn.where(fn.all_of(t >= _start["item11"], t < _end["item11"]), 12, 0)
-                        + fn.where(fn.all_of(t >= _start["item12"], t < _end["item12"]), 13, 0)
-                        + fn.where(fn.all_of(t >= _start["item13"], t < _end["item13"]), 14, 0)
-                        + fn.where(fn.all_of(t >= _start["item14"], t < _end["item14"]), 15, 0)
-                        + fn.where(fn.all_of(t >= _start["item15"], t < _end["item15"]), 16, 0)
-                        + fn.where(fn.all_of(t >= _start["item16"], t < _end["item16"]), 17, 0)
-                        + fn.where(fn.all_of(t >= _start["item17"], t < _end["item17"]), 18, 0)
-                        + fn.where(fn.all_of(t >= _start["item18"], t < _end["item18"]), 19, 0)
-                        + fn.where(fn.all_of(t >= _start["item19"], t < _end["item19"]), 20, 0),
-                    ),
-                    -1
-                    + fn.where(fn.all_of(t >= _start["item0"], t < _end["item0"]), 1, 0)
-                    + fn.where(fn.all_of(t >= _start["item1"], t < _end["item1"]), 2, 0)
-                    + fn.where(fn.all_of(t >= _start["item2"], t < _end["item2"]), 3, 0)
-                    + fn.where(fn.all_of(t >= _start["item3"], t < _end["item3"]), 4, 0)
-                    + fn.where(fn.all_of(t >= _start["item4"], t < _end["item4"]), 5, 0)
-                    + fn.where(fn.all_of(t >= _start["item5"], t < _end["item5"]), 6, 0)
-                    + fn.where(fn.all_of(t >= _start["item6"], t < _end["item6"]), 7, 0)
-                    + fn.where(fn.all_of(t >= _start["item7"], t < _end["item7"]), 8, 0)
-                    + fn.where(fn.all_of(t >= _start["item8"], t < _end["item8"]), 9, 0)
-                    + fn.where(fn.all_of(t >= _start["item9"], t < _end["item9"]), 10, 0)
-                    + fn.where(fn.all_of(t >= _start["item10"], t < _end["item10"]), 11, 0)
-                    + fn.where(fn.all_of(t >= _start["item11"], t < _end["item11"]), 12, 0)
-                    + fn.where(fn.all_of(t >= _start["item12"], t < _end["item12"]), 13, 0)
-                    + fn.where(fn.all_of(t >= _start["item13"], t < _end["item13"]), 14, 0)
-                    + fn.where(fn.all_of(t >= _start["item14"], t < _end["item14"]), 15, 0)
-                    + fn.where(fn.all_of(t >= _start["item15"], t < _end["item15"]), 16, 0)
-                    + fn.where(fn.all_of(t >= _start["item16"], t < _end["item16"]), 17, 0)
-                    + fn.where(fn.all_of(t >= _start["item17"], t < _end["item17"]), 18, 0)
-                    + fn.where(fn.all_of(t >= _start["item18"], t < _end["item18"]), 19, 0)
-                    + fn.where(fn.all_of(t >= _start["item19"], t < _end["item19"]), 20, 0),
-                    _answered0,
-                )
-            ),
-            _answered0,
         )
-        return {
-            "_answered0_before": fn.per_env(action, _answered0_before),
-            "_answered0": fn.per_env(action, _answered0),
-        }
+        return {"_answered0_before": _answered0_before, "_answered0": _answered0}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
@@ -718,6 +713,6 @@ _SPEC_LOCATIONS = (
     (384, "outcomes[0].each", "tasks/NBack.yaml", 33, 12),
     (463, "outcomes[0].each", "tasks/NBack.yaml", 33, 12),
     (465, "outcomes[0].each", "tasks/NBack.yaml", 33, 12),
-    (563, "outcomes[0].when", "tasks/NBack.yaml", 33, 24),
-    (620, "outcomes[1].when", "tasks/NBack.yaml", 34, 24),
+    (558, "outcomes[0].when", "tasks/NBack.yaml", 33, 24),
+    (615, "outcomes[1].when", "tasks/NBack.yaml", 34, 24),
 )

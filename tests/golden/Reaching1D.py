@@ -129,12 +129,12 @@ class Reaching1D(TrialEnv):
         position = self._state["position"]
         score = self._state["score"]
         # see _SPEC_LOCATIONS[15]
-        position = fn.bounded(
+        position = fn.state_value(
             fn.mod(position + step_size * (action == left) - step_size * (action == right), 2 * fn.pi)
         )
         # see _SPEC_LOCATIONS[16]
         if _start["reach"] <= t < _end["reach"]:
-            score = fn.bounded(
+            score = fn.state_value(
                 score
                 + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail)
                 / (correct - fail)
@@ -160,26 +160,25 @@ class Reaching1D(TrialEnv):
         position = _states["position"]
         score = _states["score"]
         # see _SPEC_LOCATIONS[18]
-        position = fn.bounded(
-            fn.mod(position + step_size * (1 * (action == left)) - step_size * (1 * (action == right)), 2 * fn.pi)
+        position = fn.state_values(
+            position,
+            fn.mod(position + step_size * (1 * (action == left)) - step_size * (1 * (action == right)), 2 * fn.pi),
         )
         # see _SPEC_LOCATIONS[19]
-        score = fn.where(
-            fn.inside(("reach",), _start, _end, t),
-            fn.bounded(
-                score
-                + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail)
-                / (correct - fail)
-                / fn.round((_end["reach"] - _start["reach"]) / dt)
-            ),
+        score = fn.state_values(
             score,
+            score
+            + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail)
+            / (correct - fail)
+            / fn.round((_end["reach"] - _start["reach"]) / dt),
+            fn.inside(("reach",), _start, _end, t),
         )
-        return {"position": fn.per_env(action, position), "score": fn.per_env(action, score)}
+        return {"position": position, "score": score}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         dim_ring = self.params["dim_ring"]
-        position = _states["position"][:, None]
+        position = fn.column(_states["position"])
         # see _SPEC_LOCATIONS[20]
         _ob[:, self._input_columns[1]] += fn.cos(fn.ring(dim_ring) - position)
         return _ob
@@ -223,7 +222,7 @@ _SPEC_LOCATIONS = (
     (135, "state.score.next", "tasks/Reaching1D.yaml", 37, 11),
     (148, "inputs[1].value", "tasks/Reaching1D.yaml", 43, 26),
     (162, "state.position.next", "tasks/Reaching1D.yaml", 33, 30),
-    (166, "state.score.next", "tasks/Reaching1D.yaml", 37, 11),
-    (183, "inputs[1].value", "tasks/Reaching1D.yaml", 43, 26),
-    (194, "outcomes[0].when", "tasks/Reaching1D.yaml", 47, 5),
+    (167, "state.score.next", "tasks/Reaching1D.yaml", 37, 11),
+    (182, "inputs[1].value", "tasks/Reaching1D.yaml", 43, 26),
+    (193, "outcomes[0].when", "tasks/Reaching1D.yaml", 47, 5),
 )

@@ -126,12 +126,12 @@ class Reaching1DWithSelfDistraction(TrialEnv):
         position = self._state["position"]
         score = self._state["score"]
         # see _SPEC_LOCATIONS[14]
-        position = fn.bounded(
+        position = fn.state_value(
             fn.mod(position + step_size * (action == left) - step_size * (action == right), 2 * fn.pi)
         )
         # see _SPEC_LOCATIONS[15]
         if _start["reach"] <= t < _end["reach"]:
-            score = fn.bounded(
+            score = fn.state_value(
                 score
                 + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail)
                 / (correct - fail)
@@ -157,26 +157,25 @@ class Reaching1DWithSelfDistraction(TrialEnv):
         position = _states["position"]
         score = _states["score"]
         # see _SPEC_LOCATIONS[17]
-        position = fn.bounded(
-            fn.mod(position + step_size * (1 * (action == left)) - step_size * (1 * (action == right)), 2 * fn.pi)
+        position = fn.state_values(
+            position,
+            fn.mod(position + step_size * (1 * (action == left)) - step_size * (1 * (action == right)), 2 * fn.pi),
         )
         # see _SPEC_LOCATIONS[18]
-        score = fn.where(
-            fn.inside(("reach",), _start, _end, t),
-            fn.bounded(
-                score
-                + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail)
-                / (correct - fail)
-                / fn.round((_end["reach"] - _start["reach"]) / dt)
-            ),
+        score = fn.state_values(
             score,
+            score
+            + (fn.maximum(correct - fn.circdist(position, target_angle), fail) - fail)
+            / (correct - fail)
+            / fn.round((_end["reach"] - _start["reach"]) / dt),
+            fn.inside(("reach",), _start, _end, t),
         )
-        return {"position": fn.per_env(action, position), "score": fn.per_env(action, score)}
+        return {"position": position, "score": score}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
         dim_ring = self.params["dim_ring"]
-        position = _states["position"][:, None]
+        position = fn.column(_states["position"])
         # see _SPEC_LOCATIONS[19]
         _ob[:, self._input_columns[1]] += fn.cos(fn.ring(dim_ring) - position)
         return _ob
@@ -219,7 +218,7 @@ _SPEC_LOCATIONS = (
     (132, "state.score.next", "tasks/Reaching1D.yaml", 37, 11),
     (145, "inputs[1].value", "tasks/Reaching1DWithSelfDistraction.yaml", 20, 30),
     (159, "state.position.next", "tasks/Reaching1D.yaml", 33, 30),
-    (163, "state.score.next", "tasks/Reaching1D.yaml", 37, 11),
-    (180, "inputs[1].value", "tasks/Reaching1DWithSelfDistraction.yaml", 20, 30),
-    (191, "outcomes[0].when", "tasks/Reaching1D.yaml", 47, 5),
+    (164, "state.score.next", "tasks/Reaching1D.yaml", 37, 11),
+    (179, "inputs[1].value", "tasks/Reaching1DWithSelfDistraction.yaml", 20, 30),
+    (190, "outcomes[0].when", "tasks/Reaching1D.yaml", 47, 5),
 )

@@ -145,7 +145,7 @@ class PerceptualdecisionmakingFixationhold(TrialEnv):
         held = self._state["held"]
         # see _SPEC_LOCATIONS[17]
         if _start["fixation"] <= t < _end["fixation"]:
-            held = fn.bounded(held + dt if action == fixation else 0)
+            held = fn.state_value(held + dt if action == fixation else 0)
         return {"held": held}
 
     def _add_state_inputs(self, _ob, t):
@@ -156,10 +156,10 @@ class PerceptualdecisionmakingFixationhold(TrialEnv):
         fixation = self.action_index["fixation"]
         held = _states["held"]
         # see _SPEC_LOCATIONS[18]
-        held = fn.where(
-            fn.inside(("fixation",), _start, _end, t), fn.bounded(fn.where(action == fixation, held + dt, 0)), held
+        held = fn.state_values(
+            held, fn.where(action == fixation, held + dt, 0), fn.inside(("fixation",), _start, _end, t)
         )
-        return {"held": fn.per_env(action, held)}
+        return {"held": held}
 
     def _add_state_inputs_all(self, _ob, t, _vars, _period_start, _period_end, _states):
         _now, t = t, t[:, None]  # expressions see t as a column, so vectors broadcast per env
