@@ -328,6 +328,7 @@ class JaxEnv(flow.ContingentPlay, TrialSource[jax.Array]):
                 last,
                 state.history,
                 at.period,
+                done.ended_by,
             )
         return going_on, done.reward.astype(jnp.float32), done.ended, made
 

@@ -46,6 +46,7 @@ def record(
     last: Any,
     previous: Any,
     period: Any = -1,
+    rule: Any = -1,
 ) -> Any:
     """A finished trial's outcome under the names session variables read (`last` holds last_<variable>),
     with the windows over past trials shifted on from the `previous` trial's (None: all 0)."""
@@ -57,6 +58,7 @@ def record(
         jnp.asarray(choice_t, jnp.float32),
         jnp.asarray(done, jnp.int32),
         jnp.asarray(period, jnp.int32),
+        jnp.asarray(rule, jnp.int32),
     )
     return machine.remember(jnp, previous, {**outcome, **last})
 

@@ -161,6 +161,7 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         self._trial_reward = 0.0
         self._ran_out = False  # the current trial ended by running out (`last_timed_out`)
         self._decision: tuple[Any, float] | None = None  # the action that ended the trial or jumped, and when
+        self._ended_by = -1  # the outcome rule that ended the trial (`last_rule`): set by `_judge` when read
 
     # ----- trial generation (arrays) -----
 
@@ -370,6 +371,7 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         `period`: the period of its last step."""
         self._trials_done += 1
         action, t = self._decision if self._decision is not None else (-1, -1.0)
+        rule, self._ended_by = self._ended_by, -1
         self._history = history(
             self.performance,
             self._trial_reward,
@@ -380,6 +382,7 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
             self.trial,
             self._history if self._history is not None else first_history(self.trial_variables),
             -1 if period is None else self._period_names.index(period),
+            rule,
         )
 
     def _observe(self, k: int) -> np.ndarray:
@@ -706,7 +709,7 @@ class _TrialLists:
 def first_history(trial_variables: tuple[str, ...]) -> dict[str, np.ndarray]:
     """What `last_...` reads before the first trial: no reward, no performance, no choice (-1);
     every window over past trials holds 0s."""
-    values = machine.history(0.0, 0.0, False, -1, -1.0, 0, -1)
+    values = machine.history(0.0, 0.0, False, -1, -1.0, 0, -1, -1)
     values |= {f"last_{name}": 0 for name in trial_variables}
     outcome = {name: np.asarray(value)[None] for name, value in values.items()}
     windows = machine.remember(np, None, outcome)
@@ -723,11 +726,12 @@ def history(
     trial: Mapping[str, Any],
     previous: Mapping[str, Any],
     period: int,
+    rule: int,
 ) -> dict[str, np.ndarray]:
     """A finished trial's outcome as one-trial arrays, under the names session variables read, and
     the windows over past trials (`past_<x>`) shifted on from the `previous` trial's."""
     values = {
-        **machine.history(performance, reward, ran_out, action, t, done, period),
+        **machine.history(performance, reward, ran_out, action, t, done, period, rule),
         **{f"last_{name}": value for name, value in trial.items()},
     }
     return machine.remember(np, previous, {name: np.asarray(value)[None] for name, value in values.items()})

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from .machine import WINDOW
+
 MAX_ARRAY = 100_000
 MAX_VALUES = 1 << 24  # elements of one array an expression builds, spread over trials and steps (128 MiB)
 MAX_DRAWN = 1 << 24  # elements drawn with size= for one batch of trials, all trial variables together (128 MiB)
@@ -115,6 +117,15 @@ def same_length(a: Any, b: Any) -> None:
             f"a vector of {short} values meets one of {long} entry by entry; a vector's length "
             "may follow a parameter, so check the values given to make()"
         )
+
+
+def window_size(value: Any) -> None:
+    """A window's number of trials given by parameters (`window_mean(past_x, k)`): checked when the
+    env is made, as a literal one is when the spec is compiled (a larger one would silently span fewer)."""
+    whole = np.ndim(value) == 0 and not isinstance(value, bool) and np.isfinite(value) and value == int(value)
+    if not whole or not 1 <= value <= WINDOW:
+        shown = int(value) if whole else value
+        raise ValueError(f"a window spans 1 to {WINDOW} trials, not {shown!r} (from the parameters given to make())")
 
 
 def among(index: Any, n: int) -> Any:
@@ -509,6 +520,10 @@ class Outcomes:
         self.performance: Any = np.nan  # NaN: the rule leaves performance as it was
         self.end: Any = False
         self.goto: Any = -1  # per env, the index of the period a rule sends it to (-1: none)
+        # Per env, the rule that ended the trial (-1: none), for `last_rule`. Generated code calls
+        # `rule` once per outcome rule, in the rules' order, so the calls count the rules.
+        self.ended_by: Any = -1
+        self.rules_seen = 0
         self.t = t
         self._inside: dict[str, np.ndarray] = {}
 
@@ -516,6 +531,8 @@ class Outcomes:
         return inside(periods, start, end, self.t, self._inside)  # several rules usually test the same period
 
     def rule(self, hit: Any, reward: Any, performance: Any, end_trial: bool, goto: int | None = None) -> None:
+        index = self.rules_seen
+        self.rules_seen += 1
         if self.open is not True or type(hit) is not np.ndarray or hit.dtype != bool:
             hit = np.logical_and(self.open, hit)  # (before any match, a boolean array is already the hits)
         if not hit.any():
@@ -525,6 +542,7 @@ class Outcomes:
             self.performance = np.where(hit, performance, self.performance)
         if end_trial:
             self.end = np.logical_or(self.end, hit)
+            self.ended_by = np.where(hit, index, self.ended_by)
         if goto is not None:
             self.goto = np.where(hit, goto, self.goto)
         self.open = np.logical_xor(self.open, hit)  # the hits are open envs: xor closes exactly them
