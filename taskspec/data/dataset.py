@@ -20,7 +20,7 @@ from gymnasium.utils import seeding
 
 from ..library import as_env
 from ..runtime import TrialEnv
-from ..runtime.source import TrialSource
+from ..runtime.source import TrialSource, shown
 from ..runtime.trials import Batch, Scratch, build
 from ..runtime.weights import loss_weight
 from .budgets import check_bytes, kept_step_bytes, whole_number
@@ -63,6 +63,7 @@ def generate_trials(
         chunk_size = whole_number("chunk_size", chunk_size)
     env = _private(_source(task, params))
     batch = _trials(env, n, seed, chunk_size, shard)
+    batch.variables = shown(batch.variables)
     return with_weight(env, batch)
 
 

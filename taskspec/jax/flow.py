@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 
 from ..runtime import Batch, machine
+from ..runtime.source import shown
 from . import functions as fn
 
 if TYPE_CHECKING:
@@ -193,4 +194,4 @@ class ContingentPlay:
             last = jnp.max(jnp.where(here, steps[None, :], -1), axis=1).astype(jnp.int32)
             start[name], end[name] = jnp.where(seen, first, length), jnp.where(seen, last + 1, length)
         weight = self._loss_weight(start, end, visited, steps)
-        return Batch(ob, gt, length, variables, start, end, period, weight)  # type: ignore[arg-type]
+        return Batch(ob, gt, length, shown(variables), start, end, period, weight)  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ from . import machine
 from .actions import continuous_action, discrete_action
 from .info import TaskInfo
 from .rollout import play
-from .source import Batch, TrialSource
+from .source import Batch, TrialSource, shown
 from .trials import build
 
 MAX_OBSERVATION_SIZE = 10_000
@@ -455,7 +455,8 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         self.performance = 0
         self.num_tr += 1
         if self._stateful:
-            self._state = {name: self.trial[name] for name in self.state_variables}
+            own = self.trial if lists.hidden is None else {**self.trial, **lists.hidden[i]}
+            self._state = {name: own[name] for name in self.state_variables}
         if self._interactive:
             self._trial_reward, self._decision, self._ran_out = 0.0, None, False
 
@@ -692,11 +693,13 @@ class _TrialLists:
         self.gt = [row[:n] for row, n in zip(gt, self.length, strict=True)]
         names = list(batch.variables)
         columns = [v.tolist() for v in batch.variables.values()]
-        self.trial = (
-            [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
-            if names
-            else [{} for _ in self.length]
-        )
+        rows = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)] if names else None
+        self.trial = rows if rows else [{} for _ in self.length]
+        # the compiler's own state variables start from values kept apart from what `env.trial` shows
+        self.hidden: list[dict[str, Any]] | None = None
+        if rows and len(shown(rows[0])) < len(names):
+            self.trial = [shown(row) for row in rows]
+            self.hidden = [{k: row[k] for k in names if k not in trial} for row, trial in zip(rows, self.trial)]
         self.start_ind = _dicts(batch.start, 1)
         self.end_ind = _dicts(batch.end, 1)
         self.start_t = _dicts(batch.start, env.dt)

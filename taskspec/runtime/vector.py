@@ -273,7 +273,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
 
     def _trial_info(self) -> dict[str, np.ndarray]:
         """Each env's trial variables, with their own types (the rules' copies are floats)."""
-        return {k: v.astype(self._dtypes[k]) if k in self._scalars else v.copy() for k, v in self._vars.items()}
+        shown = {k: v for k, v in self._vars.items() if not k.startswith("_")}  # as source.shown
+        return {k: v.astype(self._dtypes[k]) if k in self._scalars else v.copy() for k, v in shown.items()}
 
     def _flat_index(self) -> np.ndarray:
         """Row of each sub-env's current step in the pool arrays seen as (envs * slots * steps, ...)."""
