@@ -17,11 +17,11 @@ from ..errors import Problem, SpecError, did_you_mean
 from . import ir, places
 from .compose import check_defines, check_merge_keys, parse_defines, repeat_count, trial_variables
 from .expressions import (
-    Checked,
     HISTORY,
     OUTCOME,
     PAST,
     RESERVED,
+    Checked,
     Context,
     ExprError,
     check_expression,

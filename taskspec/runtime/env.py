@@ -699,7 +699,7 @@ class _TrialLists:
         self.hidden: list[dict[str, Any]] | None = None
         if rows and len(shown(rows[0])) < len(names):
             self.trial = [shown(row) for row in rows]
-            self.hidden = [{k: row[k] for k in names if k not in trial} for row, trial in zip(rows, self.trial)]
+            self.hidden = [{k: row[k] for k in names if k not in trial} for row, trial in zip(rows, self.trial, strict=True)]
         self.start_ind = _dicts(batch.start, 1)
         self.end_ind = _dicts(batch.end, 1)
         self.start_t = _dicts(batch.start, env.dt)
