@@ -696,10 +696,8 @@ class _TrialLists:
         rows = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)] if names else None
         self.trial = rows if rows else [{} for _ in self.length]
         # the compiler's own state variables start from values kept apart from what `env.trial` shows
-        self.hidden: list[dict[str, Any]] | None = None
-        if rows and len(shown(rows[0])) < len(names):
-            self.trial = [shown(row) for row in rows]
-            self.hidden = [{k: row[k] for k in names if k not in trial} for row, trial in zip(rows, self.trial, strict=True)]
+        own = [name for name in names if name not in shown(dict.fromkeys(names))]
+        self.hidden = [{name: row.pop(name) for name in own} for row in rows] if rows and own else None
         self.start_ind = _dicts(batch.start, 1)
         self.end_ind = _dicts(batch.end, 1)
         self.start_t = _dicts(batch.start, env.dt)
