@@ -520,10 +520,10 @@ class Outcomes:
         self.performance: Any = np.nan  # NaN: the rule leaves performance as it was
         self.end: Any = False
         self.goto: Any = -1  # per env, the index of the period a rule sends it to (-1: none)
-        # Per env, the rule that ended the trial (-1: none), for `last_rule`. Generated code calls
-        # `rule` once per outcome rule, in the rules' order, so the calls count the rules.
-        self.ended_by: Any = -1
+        # The rules that ended trials, for `last_rule` (see `ended_by`). Generated code calls `rule`
+        # once per outcome rule, in the rules' order, so the calls count the rules.
         self.rules_seen = 0
+        self._ending: list[tuple[int, Any]] = []  # (rule index, the envs it ended), in the rules' order
         self.t = t
         self._inside: dict[str, np.ndarray] = {}
 
@@ -542,10 +542,19 @@ class Outcomes:
             self.performance = np.where(hit, performance, self.performance)
         if end_trial:
             self.end = np.logical_or(self.end, hit)
-            self.ended_by = np.where(hit, index, self.ended_by)
+            self._ending.append((index, hit))
         if goto is not None:
             self.goto = np.where(hit, goto, self.goto)
         self.open = np.logical_xor(self.open, hit)  # the hits are open envs: xor closes exactly them
+
+    @property
+    def ended_by(self) -> Any:
+        """Per env, the index of the rule that ended its trial (-1: none): worked out only when read
+        (by tasks whose session variables read `last_rule`), so other tasks pay nothing per step."""
+        out: Any = -1
+        for index, hit in self._ending:  # each env is hit by one rule at most
+            out = np.where(hit, index, out)
+        return out
 
     def arrays(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(reward, performance, end), each one value per env."""
