@@ -234,7 +234,8 @@ def reference_markdown() -> str:
         "score 0). `during` defaults to W; the rules of one window share it and cannot end the trial or",
         "`goto`. The window's bookkeeping is two state variables, `_answered<j>` and",
         "`_answered<j>_before` (the copy last answered, -1 at first; `j` numbers the windows), which the",
-        "rules read and users never see: `env.trial`, `info['trial']`, batches and exports leave them out.",
+        "rules read: `env.trial`, `info['trial']`, `generate_trials` and exports leave them out (only the",
+        "env's own `generate`, whose batches it serves its trials from, keeps them).",
         "",
     ]
     parts += [
