@@ -159,17 +159,26 @@ response: {during: decision, hold: fixation, abort_ends_trial: true}
 session:
   where_ended: {first: -1, next: last_period}
   decided: {first: 0, next: "ended_in('decision')"}
+  which: {first: -2, next: last_rule}
+  right: {first: 0, next: "ended_by('correct')"}
+  broke: {first: 0, next: "ended_by('abort') or ended_by(0)"}
+  before: {first: 0, next: "past_rule[1]"}
 """
 
 
 @pytest.mark.parametrize("backend", [_vector, _jax])
-def test_the_period_a_trial_ended_in_is_known_in_every_backend(tmp_path, backend):
+def test_the_period_and_rule_a_trial_ended_by_are_known_in_every_backend(tmp_path, backend):
     path = tmp_path / "ended.yaml"
     path.write_text(ENDED)
-    script = "RPRWPPR"  # P breaks fixation at once: the trial ends in `fixation`
+    script = "RPHWRPR"  # P breaks fixation at once: the trial ends in `fixation`; H runs out in `decision`
     trace, sessions = _single(str(path), script, {})
-    assert [s["decided"] for s in sessions] == [0, 1, 0, 1, 1, 0, 0]
-    assert [s["where_ended"] for s in sessions][:3] == [-1, 3, 0]  # fixation, stimulus, delay, decision
+    assert [s["decided"] for s in sessions] == [0, 1, 0, 1, 1, 1, 0]
+    assert [s["where_ended"] for s in sessions] == [-1, 3, 0, 3, 3, 3, 0]  # fixation, stimulus, delay, decision
+    # `response:` stands for the rules abort (0), correct (1) and fail (2); a trial that ran out: -1
+    assert [s["which"] for s in sessions] == [-2, 1, 0, -1, 2, 1, 0]
+    assert [s["right"] for s in sessions] == [0, 1, 0, 0, 0, 1, 0]
+    assert [s["broke"] for s in sessions] == [0, 0, 1, 0, 0, 0, 1]
+    assert [s["before"] for s in sessions] == [0, 0, 1, 0, -1, 2, 1]  # the window of last_rule, one further back
     other_trace, other_sessions = backend(str(path), script, {})
     assert other_trace == trace and other_sessions == sessions
 
@@ -178,3 +187,82 @@ def test_a_variable_cannot_shadow_the_finished_trials_own_values():
     with pytest.raises(taskspec.SpecError) as info:
         taskspec.load_text(BASE + '  period: {first: 0, next: "1"}\n')
     assert "'period': 'last_period' already names a value of the finished trial; rename it" in str(info.value)
+
+
+STOP_RULE = """task: StopRule
+extends: stopsignal
+session:
+  which: {first: -2, next: last_rule}
+"""
+
+
+def test_batches_know_the_rule_that_ended_the_last_trial(tmp_path):
+    """Batches play the ground-truth policy: a go trial ends by rule `correct` (index 2), a stop
+    trial runs out (-1); in NumPy batches and in JAX's."""
+    path = tmp_path / "stoprule.yaml"
+    path.write_text(STOP_RULE)
+    batches = [taskspec.generate_trials(str(path), 40, seed=0)]
+    jax = pytest.importorskip("jax")
+    import taskspec.jax as tj
+
+    batches.append(tj.make(str(path)).generate(jax.random.key(0), 40))
+    for batch in batches:
+        which, stop = np.asarray(batch.variables["which"]), np.asarray(batch.variables["stop"])
+        assert which[0] == -2 and 0 < stop.mean() < 1
+        assert list(which[1:]) == [-1 if s else 2 for s in stop[:-1]]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ("ended_by('corect')", "no outcome rule is named 'corect' (did you mean 'correct'?)"),
+        ("ended_by(7)", "rule 7 does not exist: the task has 3 outcome rules, numbered from 0"),
+        ("ended_by(last_rule)", "ended_by() takes the name of one outcome rule in quotes"),
+    ],
+)
+def test_ended_by_mistakes_are_located_sentences(call, message):
+    spec = ENDED.replace("ended_by('correct')", call)
+    with pytest.raises(taskspec.SpecError) as info:
+        taskspec.load_text(spec)
+    assert message in str(info.value) and "session.right.next" in str(info.value)
+
+
+def test_ended_by_refuses_a_rule_that_never_ends_a_trial():
+    spec = ENDED.replace(", abort_ends_trial: true", "")  # the abort rule lets the trial go on
+    with pytest.raises(taskspec.SpecError) as info:
+        taskspec.load_text(spec)
+    assert "outcome rule 'abort' never ends a trial" in str(info.value)
+
+
+WINDOW_PARAM = """task: WindowParam
+extends: PerceptualDecisionMaking
+params:
+  n_window: 50
+session:
+  recent: {first: 0, next: "window_mean(past_performance, n_window)"}
+"""
+
+
+def test_a_window_size_given_by_a_parameter_is_checked_when_the_env_is_made(tmp_path):
+    path = tmp_path / "window.yaml"
+    path.write_text(WINDOW_PARAM)
+    env = taskspec.make(str(path), n_window=50)
+    assert env.params["n_window"] == 50
+    for bad in (600, 0):
+        with pytest.raises(taskspec.SpecError) as info:
+            taskspec.make(str(path), n_window=bad)
+        where = "window.yaml:6:29: session.recent.next: cannot evaluate"
+        assert f"{where}: a window spans 1 to 500 trials, not {bad}" in str(info.value)
+    pytest.importorskip("jax")
+    import taskspec.jax as tj
+
+    with pytest.raises(taskspec.SpecError) as info:
+        tj.make(str(path), n_window=600)
+    assert "window.yaml:6:29" in str(info.value)
+
+
+def test_a_window_size_cannot_follow_a_session_variable():
+    spec = WINDOW_PARAM.replace("(past_performance, n_window)", "(past_performance, recent + 1)")
+    with pytest.raises(taskspec.SpecError) as info:
+        taskspec.load_text(spec)
+    assert "the number of trials of a window is a whole number or an expression of parameters" in str(info.value)

@@ -107,6 +107,7 @@ class _Rules:
         outcome.reward = self.xp.where(hit, 1.0, 0.0)
         outcome.performance = self.xp.where(hit, 1.0, self.xp.nan)
         outcome.end, outcome.goto = hit, self.xp.full(action.shape, -1)
+        outcome.ended_by = self.xp.where(hit, 0, -1)  # the one rule, index 0, ends the trials it hits
         return outcome
 
     def until(self, period, action, target, t, states, performance):  # type: ignore[no-untyped-def]
@@ -123,7 +124,7 @@ def test_step_is_the_same_with_numpy_and_jax() -> None:
     performance = np.zeros(256)
     done = machine.step(np, FLOW, _Rules(np), at, action, action, performance, {}, 256, True)
     rules, zeros = _Rules(jnp), jnp.zeros(256)
-    fields = ("reward", "performance", "ended", "timed_out", "decided", "next")
+    fields = ("reward", "performance", "ended", "timed_out", "decided", "next", "ended_by")
 
     def judged(at: machine.Position, action: object) -> dict[str, object]:
         step = machine.step(jnp, FLOW, rules, at, action, action, zeros, {}, 256, True)
@@ -133,5 +134,6 @@ def test_step_is_the_same_with_numpy_and_jax() -> None:
     for field in fields:
         np.testing.assert_allclose(np.asarray(traced[field]), getattr(done, field), err_msg=field)
     assert done.ended[action == 1].all() and (done.reward[action == 1] == 1).all()
+    assert (done.ended_by == np.where(action == 1, 0, -1)).all()  # which rule ended the trial (`last_rule`)
     ran_out = done.timed_out
     assert ran_out.any() and (done.reward[ran_out] == -1).all() and not (ran_out & (action == 1)).any()

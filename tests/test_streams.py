@@ -208,6 +208,33 @@ def test_jax_scores_a_scripted_stream_as_numpy_does():
     finals = [(g[3], e[3]) for g, e in zip(got, expected, strict=True) if e[2]]
     assert len(finals) == 1 and finals[0][0] == pytest.approx(finals[0][1], abs=1e-5)
     assert finals[0][1] == pytest.approx(3 * 4 / 20)  # items answered right first: 3 of each 5, 4 times
+    # the window's bookkeeping (`_answered0`...) is not among the variables JAX shows
+    assert set(info["trial"]) == {"items", "is_match"}
+
+
+def test_the_windows_bookkeeping_is_hidden_from_trial_info_batches_and_exports(tmp_path):
+    """`each:` is written out with state variables `_answered<j>`: the rules read them, users never see them."""
+    from taskspec.data.export import load_npz, write_npz
+
+    shown = {"items", "is_match"}
+    env = taskspec.make("NBack")
+    _, info = env.reset(seed=0)
+    assert set(info["trial"]) == set(env.trial) == shown
+    assert set(env.state_variables) == {"_answered0", "_answered0_before"}  # still there, for the rules
+    info = env.step(FIXATION)[4]
+    while not info["new_trial"]:
+        info = env.step(FIXATION)[4]
+    assert set(info["trial"]) == shown
+    vec = make_vector("NBack", 2)
+    vec.reset(seed=0)
+    info = {"new_trial": np.zeros(2, bool)}
+    while not info["new_trial"].any():
+        info = vec.step(np.zeros(2, int))[4]
+    assert set(info["trial"]) == shown
+    assert set(taskspec.generate_trials("NBack", 3, seed=0).variables) == shown
+    out = tmp_path / "nback.npz"
+    write_npz(env, 3, out, 0, {}, progress=False)
+    assert {name for name in load_npz(out) if name.startswith("trial_")} == {f"trial_{name}" for name in shown}
 
 
 def _code_lines(text: str, comment: str) -> int:

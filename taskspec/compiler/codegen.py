@@ -264,6 +264,7 @@ class _Generator:
         agreements = [(code.where, pair) for code in _codes(task) for pair in code.expr.agreements]
         agreements = [(where, pair) for where, pair in agreements if self._of_params(pair)]
         reads = self.reads(g.size for _, g in groups) | {n for _, pair in agreements for n in _names(pair)}
+        reads |= self.reads(task.window_sizes)
         method = _Method("_group_sizes", "self, _params")
         method.body += self.bind(reads, {"param": "_params[{}]", "dt": "self.dt"})
         method.body.append("_sizes = {'observation': [], 'action': []}")
@@ -274,6 +275,8 @@ class _Generator:
             ]
         for where, (a, b) in agreements:
             method.body += [self.where.mark(where), f"fn.same_length({_rendered(a)}, {_rendered(b)})"]
+        for size in task.window_sizes:  # a window over past trials spans at most machine.WINDOW of them
+            method.body += [self.where.mark(size.where), f"fn.window_size({render(size.expr, False)})"]
         method.body.append("return _sizes")
         return method
 
@@ -380,7 +383,9 @@ class _Generator:
         guards = [self.reads([r.when], r.periods) for r in rules]
         method.body += self.bind(set().union(*guards), STEP)
         bound = set(method.body)
-        for rule in rules:
+        # the rule that ends the trial, for `last_rule`: only where a session variable reads it
+        tracked = any(s.next.names & {"last_rule", "past_rule"} for s in self.task.session)
+        for index, rule in enumerate(rules):
             tests = [
                 test
                 for test in (
@@ -396,6 +401,8 @@ class _Generator:
             )
             # Names only a reward or performance reads are bound inside the branch: most steps match no rule.
             late = [line for line in self.bind(self.reads([rule.reward, rule.performance]), STEP) if line not in bound]
+            if tracked and rule.end_trial:
+                late.append(f"self._ended_by = {index!r}")
             method.body.append(self.where.mark(rule.when.where))
             if not tests:  # matches every step: later rules can never apply
                 method.body += [*late, result]

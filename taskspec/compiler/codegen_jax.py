@@ -60,6 +60,7 @@ TASK_FIELDS = frozenset(
         "name", "class_name", "description", "paper", "url", "tags", "source", "dt", "params", "rewards",
         "observation", "action", "action_type", "action_bounds", "variables", "session", "state", "episode",
         "periods", "inputs", "targets", "rules", "timeouts", "loss", "reads_history", "reads_performance",
+        "window_sizes",  # checked by the NumPy env every JaxEnv is made from
     }
 )  # fmt: skip
 KNOWN_FIELDS[ir.TaskIR] = TASK_FIELDS

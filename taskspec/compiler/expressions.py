@@ -71,7 +71,8 @@ STEP_HELPERS = {"whole_steps", "step_in", "n_steps", "elapsed"}
 # Windows over past trials (a session variable's `next`), written out like the step helpers: over
 # the last k finished trials (fewer at the session's start), window_count(k) is how many there are,
 # window_sum(past_x, k) and window_mean(past_x, k) the sum and mean of x (0 before any trial).
-WINDOW_HELPERS = {"window_count", "window_sum", "window_mean", "ended_in"}  # ended_in('p'): see _WindowHelpers
+# ended_in('p') and ended_by('rule'): see _WindowHelpers.
+WINDOW_HELPERS = {"window_count", "window_sum", "window_mean", "ended_in", "ended_by"}
 FUNCTIONS = MATH | RANDOM | TIMING | SHAPES | STEP_HELPERS | WINDOW_HELPERS | {"old"}  # every name a spec may call
 # Names the language itself provides in some contexts; specs may not reuse them.
 BUILTIN_NAMES = {"dt", "t", "rep", "action", "target", "True", "False", "None", "inherited"}
@@ -84,11 +85,20 @@ HISTORY = {
     "last_choice",
     "last_choice_t",
     "last_period",
+    "last_rule",
     "trials_done",
 }
 # Windows over past trials, in a session variable's `next`: `past_<x>` holds the last
 # machine.WINDOW values of `last_<x>` (of the numbers among them), newest first.
-PAST = {"past_performance", "past_reward", "past_timed_out", "past_choice", "past_choice_t", "past_period"}
+PAST = {
+    "past_performance",
+    "past_reward",
+    "past_timed_out",
+    "past_choice",
+    "past_choice_t",
+    "past_period",
+    "past_rule",
+}
 OUTCOME = {"performance"}
 RESERVED = (
     BUILTIN_NAMES | CONSTANTS | HISTORY | PAST | OUTCOME
@@ -120,6 +130,9 @@ class Context:
     # and those old() may read (them and the variable itself).
     below: frozenset[str] = frozenset()
     order: tuple[str, ...] = ()  # the periods in layout order: `last_period` is an index into it
+    # The outcome rules in order (`last_rule` is an index into it): each one's `name` (None if it
+    # has none) and whether it can end a trial.
+    rules: tuple[tuple[str | None, bool], ...] = ()
     old: frozenset[str] = frozenset()
     # Where else an unknown name could be read (places.py), or None when the spec has no such name.
     elsewhere: Callable[[str], str | None] | None = None
@@ -153,6 +166,9 @@ class Checked:
     layout: str = ""  # which nodes batch code turns into columns (types.settle): renderings differ by it
     # Lengths (expressions of parameters) the value combines entry by entry: compared when the env is made.
     agreements: tuple[tuple[ast.expr, ast.expr], ...] = field(default=(), compare=False)
+    # Window sizes written as expressions of parameters, with the (line, col) of their call in the
+    # text: checked against 1..WINDOW when the env is made (a literal size is checked here).
+    windows: tuple[tuple[ast.expr, int, int], ...] = field(default=(), compare=False)
 
 
 def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
@@ -189,7 +205,8 @@ def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
         tree = _StepHelpers(ctx).visit(tree)
         if ctx.copies or ctx.current_rep:
             tree = _CurrentCopy(ctx).visit(tree)
-        tree = _WindowHelpers(ctx).visit(tree)
+        windows = _WindowHelpers(ctx)
+        tree = windows.visit(tree)
         tree = _OldValues(ctx).visit(tree)
     except RecursionError:
         raise ExprError("expression is nested too deeply") from None
@@ -203,7 +220,8 @@ def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:
             f"expression holds more than {MAX_LIVE_ARRAYS} time-varying intermediate results at once; "
             "nest less deeply (e.g. a * (b * (c * d)) as a * b * c * d)"
         )
-    return Checked(tree.body, frozenset(checker.used), checker.random, ast.unparse(tree.body))
+    used = frozenset(checker.used)
+    return Checked(tree.body, used, checker.random, ast.unparse(tree.body), windows=tuple(windows.sizes))
 
 
 def from_second_trial(checked: Checked, name: str) -> Checked:
@@ -212,7 +230,7 @@ def from_second_trial(checked: Checked, name: str) -> Checked:
     first = ast.Compare(ast.Name("trials_done", ast.Load()), [ast.Eq()], [ast.Constant(0)])
     tree = _located(ast.IfExp(first, ast.Name(name, ast.Load()), checked.tree), checked.tree)
     names = checked.names | {name, "trials_done"}
-    return Checked(tree, names, checked.random, ast.unparse(tree))
+    return Checked(tree, names, checked.random, ast.unparse(tree), windows=checked.windows)
 
 
 class _Checker:
@@ -522,6 +540,7 @@ class _WindowHelpers(ast.NodeTransformer):
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
+        self.sizes: list[tuple[ast.expr, int, int]] = []  # sizes of parameters, checked when the env is made
 
     def visit_Call(self, node: ast.Call) -> ast.expr:
         self.generic_visit(node)
@@ -539,6 +558,9 @@ class _WindowHelpers(ast.NodeTransformer):
                 raise ExprError(f"unknown period '{arg.value}'{did_you_mean(arg.value, self.ctx.order)}", *where)
             index = ast.Constant(self.ctx.order.index(arg.value))
             return _located(ast.Compare(ast.Name("last_period", ast.Load()), [ast.Eq()], [index]), node)
+        if name == "ended_by":  # the outcome rule that ended the finished trial: `last_rule == <its index>`
+            index = ast.Constant(self._rule_index(node, where))
+            return _located(ast.Compare(ast.Name("last_rule", ast.Load()), [ast.Eq()], [index]), node)
         count_only = name == "window_count"
         example = "window_count(50)" if count_only else f"{name}(past_performance, 50)"
         wanted = 1 if count_only else 2
@@ -551,10 +573,7 @@ class _WindowHelpers(ast.NodeTransformer):
             what = "the number of trials k" if count_only else "a window `past_<x>` and the number of trials k"
             raise ExprError(f"{name}() takes {what}, e.g. {example}", *where)
         size = node.args[-1]
-        if isinstance(size, ast.Constant) and (
-            not isinstance(size.value, int) or isinstance(size.value, bool) or not 1 <= size.value <= WINDOW
-        ):
-            raise ExprError(f"a window spans 1 to {WINDOW} trials, not {size.value!r}", *where)
+        self._check_size(size, where)
         count = ast.Call(ast.Name("minimum", ast.Load()), [size, ast.Name("trials_done", ast.Load())], [])
         if count_only:
             return _located(count, node)
@@ -566,6 +585,58 @@ class _WindowHelpers(ast.NodeTransformer):
             at_least_one = ast.Call(ast.Name("maximum", ast.Load()), [copy.deepcopy(count), ast.Constant(1)], [])
             total = ast.BinOp(total, ast.Div(), at_least_one)
         return _located(total, node)
+
+    def _check_size(self, size: ast.expr, where: tuple[int, int]) -> None:
+        """A window's number of trials: a whole number from 1 to WINDOW, or an expression of parameters,
+        whose value is checked against those bounds when the env is made (`fn.window_size`)."""
+        if isinstance(size, ast.Constant):
+            if not isinstance(size.value, int) or isinstance(size.value, bool) or not 1 <= size.value <= WINDOW:
+                raise ExprError(f"a window spans 1 to {WINDOW} trials, not {size.value!r}", *where)
+            return
+        names = {n.id for n in ast.walk(size) if isinstance(n, ast.Name)}
+        varying = sorted(n for n in names if n in self.ctx.names and self.ctx.names[n] != "param" and n != "dt")
+        if varying:
+            raise ExprError(
+                f"the number of trials of a window is a whole number or an expression of parameters (checked "
+                f"against 1 to {WINDOW} when the env is made), so it cannot read '{varying[0]}'",
+                *where,
+            )
+        self.sizes.append((copy.deepcopy(size), *where))
+
+    def _rule_index(self, node: ast.Call, where: tuple[int, int]) -> int:
+        """The index of the outcome rule `ended_by(...)` names: by its `name` or by its index."""
+        rules = self.ctx.rules
+        arg = node.args[0] if len(node.args) == 1 and not node.keywords else None
+        value = arg.value if isinstance(arg, ast.Constant) else None
+        if isinstance(value, str):
+            found = [i for i, (label, _) in enumerate(rules) if label == value]
+            if not found:
+                names = [label for label, _ in rules if label is not None]
+                raise ExprError(
+                    f"no outcome rule is named '{value}'{did_you_mean(value, names)}; give the rule a 'name'",
+                    *where,
+                )
+            if len(found) > 1:
+                raise ExprError(f"{len(found)} outcome rules are named '{value}': give them different names", *where)
+            index = found[0]
+        elif isinstance(value, int) and not isinstance(value, bool):
+            if not 0 <= value < len(rules):
+                raise ExprError(
+                    f"rule {value} does not exist: the task has {len(rules)} outcome rules, numbered from 0", *where
+                )
+            index = value
+        else:
+            raise ExprError(
+                "ended_by() takes the name of one outcome rule in quotes (its 'name'), or its index in 'outcomes', "
+                "e.g. ended_by('failed_stop')",
+                *where,
+            )
+        if not rules[index][1]:
+            raise ExprError(
+                f"outcome rule {value!r} never ends a trial (it has no 'end_trial: true'), so no trial ended by it",
+                *where,
+            )
+        return index
 
 
 def _located(new: ast.expr, old: ast.expr) -> ast.expr:

@@ -159,6 +159,7 @@ class TaskIR:
     regression: tuple[RegressionIR, ...] = ()  # values an output per action column should take
     reads_history: bool = False  # a session variable reads the finished trial's outcome: trials one at a time
     reads_performance: bool = False  # rules, conditions or inputs read the current trial's performance
+    window_sizes: tuple[Code, ...] = ()  # windows' numbers of trials given by parameters, checked at make
 
     @property
     def interactive(self) -> bool:

@@ -8,6 +8,7 @@ and raised together.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -20,6 +21,7 @@ from .expressions import (
     OUTCOME,
     PAST,
     RESERVED,
+    Checked,
     Context,
     ExprError,
     check_expression,
@@ -66,6 +68,7 @@ class _Lowerer:
         self.problems: list[Problem] = []
         self.codes: list[tuple[Path_, ir.Code, bool]] = []  # every lowered expression, for the shape checks
         self.quiet: set[int] = set()  # ids of codes the compiler wrote out: their shape problems repeat others
+        self.window_sizes: list[ir.Code] = []  # windows' sizes of parameters, each at its call (checked at make)
         self.names: dict[str, str] = {"dt": "builtin"}
         # Repeated blocks are expanded: copy k of period p is "p<k>"; p and the block's name stand for all copies.
         self.flat: list[tuple[str, Any, Path_, str | None, int | None]] = []  # name, timing, path, after, copy
@@ -195,7 +198,19 @@ class _Lowerer:
             spans=self.spans,
             current_rep=place.timing and "rep" in names and key not in ("input", "target"),
             order=tuple(name for name, *_ in self.flat),
+            rules=self.rule_labels(),
         )
+
+    def rule_labels(self) -> tuple[tuple[str | None, bool], ...]:
+        """Each outcome rule in order (`last_rule` counts them): its name and whether it can end a trial.
+        `response:` stands for rules placed after the explicit ones (rules.py), named for their rewards."""
+        labels = [(r.name, r.end_trial) for r in self.spec.outcomes]
+        response = self.spec.response
+        if response is not None:
+            if response.hold:
+                labels.append(("abort", response.abort_ends_trial))
+            labels += [("correct", True), ("fail", True)]
+        return tuple(labels)
 
     def all_names(self) -> dict[str, str]:
         """Every name the spec declares, and its kind, whether or not declared yet (for hints)."""
@@ -267,6 +282,7 @@ class _Lowerer:
         parts |= {"session": tuple(session), "state": state, "periods": periods, "inputs": tuple(inputs)}
         parts |= {"targets": tuple(targets), "rules": tuple(rules), "timeouts": tuple(timeouts), "loss": loss}
         parts["regression"] = regression
+        parts["window_sizes"] = tuple(self.window_sizes)
         return self.task_ir(parts)
 
     def check_labels(self) -> None:
@@ -314,6 +330,11 @@ class _Lowerer:
             later = set(order[i + 1 :])  # read before their update in this pass: only as old(x)
             ctx = dataclasses.replace(ctx, old=frozenset(later | {name}), below=frozenset(later))
             step = self.expr((*path, "next"), var.next, ctx, typed=var.first is None)
+            for size, line, col in step.expr.windows:
+                at = self.doc.problem((*path, "next"), "", (line, col))
+                names = frozenset(n.id for n in ast.walk(size) if isinstance(n, ast.Name))
+                checked = Checked(size, names, False, ast.unparse(size))
+                self.window_sizes.append(ir.Code(checked, ir.Location(at.path, at.file, at.line, at.column)))
             if var.first is not None:
                 step = ir.Code(from_second_trial(step.expr, name), step.where)
                 self.codes.append(((*path, "next"), step, isinstance(var.next, str)))

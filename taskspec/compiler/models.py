@@ -173,7 +173,9 @@ class Outcome(Strict):
         "(a copy without a response scores 0). `during` defaults to these periods.",
     )
     name: str | None = Field(
-        None, description="A label a variant's entry with the same name patches (or removes: `remove: true`)."
+        None,
+        description="A label a variant's entry with the same name patches (or removes: `remove: true`); "
+        "`ended_by('name')` in a session variable's `next` is whether this rule ended the last trial.",
     )
     insert: Insert | None = Field(None, description="In a variant: where the new entry goes among the inherited ones.")
     remove: bool = Field(False, description="In a variant: remove the inherited entry with this `name`.")

@@ -33,6 +33,7 @@ import numpy as np
 from gymnasium.utils import seeding
 
 from ..runtime import TrialEnv
+from ..runtime.source import shown
 from ..runtime.trials import CELL_BYTES, MAX_BATCH_BYTES, OB_BYTES, Batch
 from .dataset import block_trials, concatenate, flatten, head, rows, shard_blocks
 
@@ -195,7 +196,7 @@ def write_npz(
                 "gt": gt,
                 "length": batch.length,
                 "trial": np.arange(first, first + len(batch.length)),
-                **{f"trial_{k}": v for k, v in batch.variables.items()},
+                **{f"trial_{k}": v for k, v in shown(batch.variables).items()},
                 **{f"start_{k}": v for k, v in batch.start.items()},
                 **{f"end_{k}": v for k, v in batch.end.items()},
             }
@@ -320,7 +321,7 @@ def _trials_table(pa: Any, batch: Batch, first: int, longest: int) -> Any:
         "ob": tensor(batch.ob),
         "gt": tensor(batch.gt),
         "period_id": tensor(batch.period_id, -1),
-        **{f"trial_{k}": per_trial(v) for k, v in batch.variables.items()},
+        **{f"trial_{k}": per_trial(v) for k, v in shown(batch.variables).items()},
         **{f"start_{k}": flat(v) for k, v in batch.start.items()},
         **{f"end_{k}": flat(v) for k, v in batch.end.items()},
     }

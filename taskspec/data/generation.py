@@ -11,7 +11,7 @@ from gymnasium.utils import seeding
 
 from ..library import as_env
 from ..runtime import TrialEnv
-from ..runtime.source import TrialSource
+from ..runtime.source import TrialSource, shown
 from ..runtime.trials import Batch
 from .batches import concatenate, head, rows, with_weight
 from .budgets import check_bytes, kept_step_bytes, whole_number
@@ -52,6 +52,7 @@ def generate_trials(
         chunk_size = whole_number("chunk_size", chunk_size)
     env = private_copy(task_source(task, params))
     batch = _trials(env, n, seed, chunk_size, shard)
+    batch.variables = shown(batch.variables)
     return with_weight(env, batch)
 
 

@@ -32,7 +32,7 @@ import numpy as np
 from ..data.budgets import built_step_bytes, check_bytes
 from ..library import as_env, jax_source
 from ..runtime import Batch, TrialEnv, machine, weights
-from ..runtime.source import TrialSource
+from ..runtime.source import TrialSource, shown
 from . import flow
 from . import functions as fn
 from .bounds import EPSILON, longest_trial, period_limits
@@ -285,7 +285,7 @@ class JaxEnv(flow.ContingentPlay, TrialSource[jax.Array]):
             "period": self._period_id(state, k),
             "new_trial": ended,
             "performance": going_on.performance,
-            "trial": state.variables,  # the variables of the trial the step belongs to
+            "trial": shown(state.variables),  # the variables of the trial the step belongs to (as users see them)
             "discount": 1.0 - done.astype(jnp.float32),
         }
         return obs, new_state, reward.astype(jnp.float32), done, info
@@ -328,6 +328,7 @@ class JaxEnv(flow.ContingentPlay, TrialSource[jax.Array]):
                 last,
                 state.history,
                 at.period,
+                done.ended_by,
             )
         return going_on, done.reward.astype(jnp.float32), done.ended, made
 
@@ -378,7 +379,8 @@ class JaxEnv(flow.ContingentPlay, TrialSource[jax.Array]):
         period = jnp.where(inside, period, -1)
         # the NumPy backend's layout, holding device arrays (Batch is registered as a pytree above)
         weight = self._loss_weight(trials.start, trials.end, inside, steps)
-        return Batch(ob, gt, trials.length, trials.variables, trials.start, trials.end, period, weight)  # type: ignore[arg-type]
+        variables = shown(trials.variables)
+        return Batch(ob, gt, trials.length, variables, trials.start, trials.end, period, weight)  # type: ignore[arg-type]
 
     def _loss_weight(self, start: dict[str, Any], end: dict[str, Any], inside: Any, steps: Any) -> Any:
         """The loss weights of `runtime.weights`, as device arrays."""

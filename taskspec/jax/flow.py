@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 
 from ..runtime import Batch, machine
+from ..runtime.source import shown
 from . import functions as fn
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ def record(
     last: Any,
     previous: Any,
     period: Any = -1,
+    rule: Any = -1,
 ) -> Any:
     """A finished trial's outcome under the names session variables read (`last` holds last_<variable>),
     with the windows over past trials shifted on from the `previous` trial's (None: all 0)."""
@@ -57,6 +59,7 @@ def record(
         jnp.asarray(choice_t, jnp.float32),
         jnp.asarray(done, jnp.int32),
         jnp.asarray(period, jnp.int32),
+        jnp.asarray(rule, jnp.int32),
     )
     return machine.remember(jnp, previous, {**outcome, **last})
 
@@ -191,4 +194,4 @@ class ContingentPlay:
             last = jnp.max(jnp.where(here, steps[None, :], -1), axis=1).astype(jnp.int32)
             start[name], end[name] = jnp.where(seen, first, length), jnp.where(seen, last + 1, length)
         weight = self._loss_weight(start, end, visited, steps)
-        return Batch(ob, gt, length, variables, start, end, period, weight)  # type: ignore[arg-type]
+        return Batch(ob, gt, length, shown(variables), start, end, period, weight)  # type: ignore[arg-type]

@@ -246,14 +246,21 @@ class Outcomes:
         self.performance: Any = jnp.asarray(jnp.nan, jnp.float32)  # NaN: left as it was
         self.end: Any = jnp.asarray(False)
         self.goto: Any = jnp.asarray(-1, jnp.int32)  # the period (by index) the trial goes on with; -1: none
+        # The rule that ended the trial (-1: none), for `last_rule`: generated code calls `rule` once
+        # per outcome rule, in the rules' order, so the calls count the rules (as NumPy's Outcomes).
+        self.ended_by: Any = jnp.asarray(-1, jnp.int32)
+        self.rules_seen = 0
 
     def rule(self, hit: Any, reward: Any, performance: Any, end_trial: bool, goto: int = -1) -> None:
+        index = self.rules_seen
+        self.rules_seen += 1
         hit = jnp.logical_and(self.open, jnp.asarray(hit).astype(bool))
         self.reward = jnp.where(hit, jnp.asarray(reward, jnp.float32), self.reward)
         if performance is not None:
             self.performance = jnp.where(hit, jnp.asarray(performance, jnp.float32), self.performance)
         if end_trial:
             self.end = jnp.logical_or(self.end, hit)
+            self.ended_by = jnp.where(hit, jnp.int32(index), self.ended_by)
         if goto >= 0:
             self.goto = jnp.where(hit, jnp.int32(goto), self.goto)
         self.open = jnp.logical_and(self.open, jnp.logical_not(hit))

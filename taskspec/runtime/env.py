@@ -27,7 +27,7 @@ from . import machine
 from .actions import continuous_action, discrete_action
 from .info import TaskInfo
 from .rollout import play
-from .source import Batch, TrialSource
+from .source import Batch, TrialSource, shown
 from .trials import build
 
 MAX_OBSERVATION_SIZE = 10_000
@@ -161,6 +161,7 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         self._trial_reward = 0.0
         self._ran_out = False  # the current trial ended by running out (`last_timed_out`)
         self._decision: tuple[Any, float] | None = None  # the action that ended the trial or jumped, and when
+        self._ended_by = -1  # the outcome rule that ended the trial (`last_rule`): set by `_judge` when read
 
     # ----- trial generation (arrays) -----
 
@@ -370,6 +371,7 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         `period`: the period of its last step."""
         self._trials_done += 1
         action, t = self._decision if self._decision is not None else (-1, -1.0)
+        rule, self._ended_by = self._ended_by, -1
         self._history = history(
             self.performance,
             self._trial_reward,
@@ -380,6 +382,7 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
             self.trial,
             self._history if self._history is not None else first_history(self.trial_variables),
             -1 if period is None else self._period_names.index(period),
+            rule,
         )
 
     def _observe(self, k: int) -> np.ndarray:
@@ -453,7 +456,8 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         self.num_tr += 1
         if self._stateful:
             # a vector state starts as an array of floats, as the vector env holds it (the trial's copy is a list)
-            self._state = {name: _state_start(self.trial[name]) for name in self.state_variables}
+            own = self.trial if lists.hidden is None else {**self.trial, **lists.hidden[i]}
+            self._state = {name: _state_start(own[name]) for name in self.state_variables}
         if self._interactive:
             self._trial_reward, self._decision, self._ran_out = 0.0, None, False
 
@@ -690,11 +694,11 @@ class _TrialLists:
         self.gt = [row[:n] for row, n in zip(gt, self.length, strict=True)]
         names = list(batch.variables)
         columns = [v.tolist() for v in batch.variables.values()]
-        self.trial = (
-            [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
-            if names
-            else [{} for _ in self.length]
-        )
+        rows = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)] if names else None
+        self.trial = rows if rows else [{} for _ in self.length]
+        # the compiler's own state variables start from values kept apart from what `env.trial` shows
+        own = [name for name in names if name not in shown(dict.fromkeys(names))]
+        self.hidden = [{name: row.pop(name) for name in own} for row in rows] if rows and own else None
         self.start_ind = _dicts(batch.start, 1)
         self.end_ind = _dicts(batch.end, 1)
         self.start_t = _dicts(batch.start, env.dt)
@@ -707,7 +711,7 @@ class _TrialLists:
 def first_history(trial_variables: tuple[str, ...]) -> dict[str, np.ndarray]:
     """What `last_...` reads before the first trial: no reward, no performance, no choice (-1);
     every window over past trials holds 0s."""
-    values = machine.history(0.0, 0.0, False, -1, -1.0, 0, -1)
+    values = machine.history(0.0, 0.0, False, -1, -1.0, 0, -1, -1)
     values |= {f"last_{name}": 0 for name in trial_variables}
     outcome = {name: np.asarray(value)[None] for name, value in values.items()}
     windows = machine.remember(np, None, outcome)
@@ -724,11 +728,12 @@ def history(
     trial: Mapping[str, Any],
     previous: Mapping[str, Any],
     period: int,
+    rule: int,
 ) -> dict[str, np.ndarray]:
     """A finished trial's outcome as one-trial arrays, under the names session variables read, and
     the windows over past trials (`past_<x>`) shifted on from the `previous` trial's."""
     values = {
-        **machine.history(performance, reward, ran_out, action, t, done, period),
+        **machine.history(performance, reward, ran_out, action, t, done, period, rule),
         **{f"last_{name}": value for name, value in trial.items()},
     }
     return machine.remember(np, previous, {name: np.asarray(value)[None] for name, value in values.items()})

@@ -27,6 +27,7 @@ from .bounds import (
     width,
 )
 from .draws import bernoulli, choice, integers, nback_items, normal, trunc_exp, uniform
+from .machine import WINDOW
 from .outcomes import Outcomes, inside
 from .spec_terms import in_spec_terms
 
@@ -86,6 +87,15 @@ def same_length(a: Any, b: Any) -> None:
             f"a vector of {short} values meets one of {long} entry by entry; a vector's length "
             "may follow a parameter, so check the values given to make()"
         )
+
+
+def window_size(value: Any) -> None:
+    """A window's number of trials given by parameters (`window_mean(past_x, k)`): checked when the
+    env is made, as a literal one is when the spec is compiled (a larger one would silently span fewer)."""
+    whole = np.ndim(value) == 0 and not isinstance(value, bool) and np.isfinite(value) and value == int(value)
+    if not whole or not 1 <= value <= WINDOW:
+        shown = int(value) if whole else value
+        raise ValueError(f"a window spans 1 to {WINDOW} trials, not {shown!r} (from the parameters given to make())")
 
 
 def among(index: Any, n: int) -> Any:

@@ -33,7 +33,8 @@ class Rules(Protocol):
         """State variables after the action moved them."""
 
     def judge(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
-        """The outcome rules: an object with `reward`, `performance` (NaN: unchanged), `end` and `goto`."""
+        """The outcome rules: an object with `reward`, `performance` (NaN: unchanged), `end`, `goto` and
+        `ended_by` (the index of the rule that ended the trial, -1: none)."""
 
     def until(self, period: str, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
         """Whether `period`'s `until` condition holds after the step."""
@@ -79,6 +80,7 @@ class Step:
     timed_out: Any  # ... by running out (`last_timed_out`)
     decided: Any  # an action ended the trial or made it jump (`last_choice`); None for plain tasks
     next: Any  # the step after k (meaningless where `ended`)
+    ended_by: Any = -1  # the outcome rule (its index) that ended the trial here, else -1 (`last_rule`)
 
 
 def anywhere(xp: Any, mask: Any) -> bool:
@@ -120,10 +122,11 @@ def step(
     outcome = rules.judge(action, target, at.t, states, performance)
     reward, end = per_env(xp, outcome.reward, n, float), per_env(xp, outcome.end, n, bool)
     performance = kept(xp, performance, outcome.performance)
-    nxt, decided = at.k + 1, None
+    nxt, decided, ended_by = at.k + 1, None, -1
     if interactive:  # gotos, `until` conditions and `then` links move envs elsewhere
         goto = per_env(xp, outcome.goto, n, int)
         decided = end | (goto >= 0)
+        ended_by = per_env(xp, outcome.ended_by, n, int)
         held = _until(rules, action, target, at.t, states, performance)
         nxt = next_step(xp, flow, at, end, goto, held)
     timed_out = nxt >= at.length  # few envs are at their trial's last step: that is tested first
@@ -136,7 +139,7 @@ def step(
         reward = reward + late
         performance = xp.where(timed_out & ~xp.isnan(performed), performed, performance)
         end = end | timed_out
-    return Step(states, reward, judged, late, performance, end, timed_out, decided, nxt)
+    return Step(states, reward, judged, late, performance, end, timed_out, decided, nxt, ended_by)
 
 
 def _until(rules: Rules, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Callable[[str], Any]:
@@ -183,13 +186,15 @@ def next_step(xp: Any, flow: Flow, at: Position, end: Any, goto: Any, held: Call
 
 
 def history(
-    performance: Any, reward: Any, timed_out: Any, choice: Any, choice_t: Any, done: Any, period: Any
+    performance: Any, reward: Any, timed_out: Any, choice: Any, choice_t: Any, done: Any, period: Any, rule: Any
 ) -> dict[str, Any]:
     """A finished trial's outcome under the names session variables read (with `last_<variable>` added
-    by the caller); before the first trial all are 0 but the choice, its time and the period, -1.
-    `period` is the index (in layout order) of the period of the step that ended the trial."""
+    by the caller); before the first trial all are 0 but the choice, its time, the period and the rule, -1.
+    `period` is the index (in layout order) of the period of the step that ended the trial; `rule` the
+    index (in the spec's order, `response:`'s rules last) of the outcome rule that ended it, -1 if none did."""
     return {
         "last_period": period,
+        "last_rule": rule,
         "last_performance": performance,
         "last_reward": reward,
         "last_timed_out": timed_out,

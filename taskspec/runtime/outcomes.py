@@ -40,6 +40,10 @@ class Outcomes:
         self.performance: Any = np.nan  # NaN: the rule leaves performance as it was
         self.end: Any = False
         self.goto: Any = -1  # per env, the index of the period a rule sends it to (-1: none)
+        # The rules that ended trials, for `last_rule` (see `ended_by`). Generated code calls `rule`
+        # once per outcome rule, in the rules' order, so the calls count the rules.
+        self.rules_seen = 0
+        self._ending: list[tuple[int, Any]] = []  # (rule index, the envs it ended), in the rules' order
         self.t = t
         self._inside: dict[str, np.ndarray] = {}
 
@@ -47,6 +51,8 @@ class Outcomes:
         return inside(periods, start, end, self.t, self._inside)  # several rules usually test the same period
 
     def rule(self, hit: Any, reward: Any, performance: Any, end_trial: bool, goto: int | None = None) -> None:
+        index = self.rules_seen
+        self.rules_seen += 1
         if self.open is not True or type(hit) is not np.ndarray or hit.dtype != bool:
             hit = np.logical_and(self.open, hit)  # (before any match, a boolean array is already the hits)
         if not hit.any():
@@ -56,9 +62,19 @@ class Outcomes:
             self.performance = np.where(hit, performance, self.performance)
         if end_trial:
             self.end = np.logical_or(self.end, hit)
+            self._ending.append((index, hit))
         if goto is not None:
             self.goto = np.where(hit, goto, self.goto)
         self.open = np.logical_xor(self.open, hit)  # the hits are open envs: xor closes exactly them
+
+    @property
+    def ended_by(self) -> Any:
+        """Per env, the index of the rule that ended its trial (-1: none): worked out only when read
+        (by tasks whose session variables read `last_rule`), so other tasks pay nothing per step."""
+        out: Any = -1
+        for index, hit in self._ending:  # each env is hit by one rule at most
+            out = np.where(hit, index, out)
+        return out
 
     def arrays(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(reward, performance, end), each one value per env."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .source import Batch, Player
+from .source import Batch, Player, shown
 from .trials import build
 
 # A policy sees the observation and the ground truth of the step it answers, and returns an action.
@@ -66,6 +66,6 @@ def _gather(env: Player, rows: list[tuple[Batch, int, np.ndarray]]) -> Batch:
         for j, p in enumerate(env.period_after):
             where = np.flatnonzero(period_id[i, :m] == j)
             start[p][i], end[p][i] = (where[0], where[-1] + 1) if where.size else (m, m)
-    names = list(first.variables) if first is not None else []
+    names = list(shown(first.variables)) if first is not None else []
     variables = {k: np.stack([whole.variables[k][j] for whole, j, _ in rows]) for k in names}
     return Batch(ob, gt, length, variables, start, end, period_id)

@@ -19,6 +19,13 @@ import numpy as np
 Rng = TypeVar("Rng", contravariant=True)
 
 
+def shown(variables: Mapping[str, Any]) -> dict[str, Any]:
+    """A trial's variables as users see them (info, batches, exports): without the state variables the
+    compiler adds for its own bookkeeping (`each:` windows' `_answered<j>`), whose names start with '_'
+    as no spec name can."""
+    return {name: value for name, value in variables.items() if not name.startswith("_")}
+
+
 @dataclass
 class Batch:
     """Trials built together, padded to the longest: `ob[i, :length[i]]` is trial i."""

@@ -277,7 +277,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
 
     def _trial_info(self) -> dict[str, np.ndarray]:
         """Each env's trial variables, with their own types (the rules' copies are floats)."""
-        return {k: v.astype(self._dtypes[k]) if k in self._scalars else v.copy() for k, v in self._vars.items()}
+        shown = {k: v for k, v in self._vars.items() if not k.startswith("_")}  # as source.shown
+        return {k: v.astype(self._dtypes[k]) if k in self._scalars else v.copy() for k, v in shown.items()}
 
     def _flat_index(self) -> np.ndarray:
         """Row of each sub-env's current step in the pool arrays seen as (envs * slots * steps, ...)."""
@@ -333,12 +334,12 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         if end.any():
             info.update(performance=self.performance.copy(), _performance=end, trial=self._trial_info(), _trial=end)
             if self._interactive:
-                self._record(end, done.timed_out, period)
+                self._record(end, done.timed_out, period, done.ended_by)
             self._advance(end)
         self.k = np.where(end, 0, done.next)
         return self._observe(), reward, self._none, self._none, info
 
-    def _record(self, ended: np.ndarray, ran_out: np.ndarray, period: np.ndarray) -> None:
+    def _record(self, ended: np.ndarray, ran_out: np.ndarray, period: np.ndarray, rule: np.ndarray) -> None:
         """The finished trials' outcomes, for session variables that read them (see TrialEnv._record)."""
         self._trials_done += ended
         if self.env.info.reads_history:
@@ -355,6 +356,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
                     trial,
                     self.histories[i] if self.histories[i] is not None else first_history(self.env.trial_variables),
                     int(period[i]),
+                    int(rule[i]),
                 )
         self._trial_reward[ended] = 0.0
         self._choice[ended] = -1.0

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import did_you_mean
 from ..library import as_env
 from ..runtime import TrialEnv
+from ..runtime.source import shown
 from ..runtime.trials import Batch
 from .plot import pyplot
 
@@ -339,7 +340,7 @@ def _accumulate(
 
 def _default_noise(env: TrialEnv, variable: str, seed: int) -> float:
     """A quarter of the largest |variable| in 256 trials: a curve that spans the levels. Checks the name."""
-    values = env.generate(np.random.default_rng(seed), 256).variables
+    values = shown(env.generate(np.random.default_rng(seed), 256).variables)
     if variable not in values:
         raise ValueError(
             f"{env.task_name} has no trial variable '{variable}'{did_you_mean(variable, values)}; "

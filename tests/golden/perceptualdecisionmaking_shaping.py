@@ -57,6 +57,7 @@ class PerceptualdecisionmakingShaping(TrialEnv):
 
     def _group_sizes(self, _params):
         dim_ring = _params["dim_ring"]
+        window = _params["window"]
         _sizes = {"observation": [], "action": []}
         # see _SPEC_LOCATIONS[0]
         _sizes["observation"].append(("fixation", fn.size(1)))
@@ -66,13 +67,15 @@ class PerceptualdecisionmakingShaping(TrialEnv):
         _sizes["action"].append(("fixation", fn.size(1)))
         # see _SPEC_LOCATIONS[3]
         _sizes["action"].append(("choice", fn.size(dim_ring)))
+        # see _SPEC_LOCATIONS[4]
+        fn.window_size(window)
         return _sizes
 
     def _session_init(self, _rng, _n):
         _new = {}
-        # see _SPEC_LOCATIONS[4]
-        _new["stage"] = fn.per_trial(_n, fn.bounded(0))
         # see _SPEC_LOCATIONS[5]
+        _new["stage"] = fn.per_trial(_n, fn.bounded(0))
+        # see _SPEC_LOCATIONS[6]
         _new["in_stage"] = fn.per_trial(_n, fn.bounded(0))
         return _new
 
@@ -84,7 +87,7 @@ class PerceptualdecisionmakingShaping(TrialEnv):
         window = self.params["window"]
         stage = _prev["stage"]
         in_stage = _prev["in_stage"]
-        # see _SPEC_LOCATIONS[6]
+        # see _SPEC_LOCATIONS[7]
         stage = fn.per_trial(
             _n,
             fn.bounded(
@@ -109,7 +112,7 @@ class PerceptualdecisionmakingShaping(TrialEnv):
                 )
             ),
         )
-        # see _SPEC_LOCATIONS[7]
+        # see _SPEC_LOCATIONS[8]
         in_stage = fn.per_trial(
             _n, fn.bounded(fn.where(trials_done == 0, in_stage, fn.where(stage == last_level, in_stage + 1, 0)))
         )
@@ -120,13 +123,13 @@ class PerceptualdecisionmakingShaping(TrialEnv):
         dim_ring = self.params["dim_ring"]
         stage = _session["stage"]
         in_stage = _session["in_stage"]
-        # see _SPEC_LOCATIONS[8]
+        # see _SPEC_LOCATIONS[9]
         ground_truth = fn.per_trial(
             _n, _fixed["ground_truth"] if "ground_truth" in _fixed else fn.choice(_rng, _n, dim_ring)
         )
-        # see _SPEC_LOCATIONS[9]
-        level = fn.per_trial(_n, _fixed["level"] if "level" in _fixed else stage)
         # see _SPEC_LOCATIONS[10]
+        level = fn.per_trial(_n, _fixed["level"] if "level" in _fixed else stage)
+        # see _SPEC_LOCATIONS[11]
         coh = fn.per_trial(
             _n,
             _fixed["coh"]
@@ -138,13 +141,13 @@ class PerceptualdecisionmakingShaping(TrialEnv):
             ),
         )
         _durations = {}
-        # see _SPEC_LOCATIONS[11]
-        _durations["fixation"] = fn.per_trial(_n, 100)
         # see _SPEC_LOCATIONS[12]
-        _durations["stimulus"] = fn.per_trial(_n, 2000)
+        _durations["fixation"] = fn.per_trial(_n, 100)
         # see _SPEC_LOCATIONS[13]
-        _durations["delay"] = fn.per_trial(_n, 0)
+        _durations["stimulus"] = fn.per_trial(_n, 2000)
         # see _SPEC_LOCATIONS[14]
+        _durations["delay"] = fn.per_trial(_n, 0)
+        # see _SPEC_LOCATIONS[15]
         _durations["decision"] = fn.per_trial(_n, 100)
         return {
             "stage": stage,
@@ -161,31 +164,31 @@ class PerceptualdecisionmakingShaping(TrialEnv):
         dim_ring = self.params["dim_ring"]
         ground_truth = _vars["ground_truth"]
         sigma = self.params["sigma"]
-        # see _SPEC_LOCATIONS[15]
-        _trials.add_input(0, ("fixation",), 1, None)
         # see _SPEC_LOCATIONS[16]
+        _trials.add_input(0, ("fixation",), 1, None)
+        # see _SPEC_LOCATIONS[17]
         _trials.add_input(
             1,
             ("stimulus",),
             fn.cos(fn.ring(dim_ring) - fn.take(fn.ring(dim_ring), ground_truth)) * coh / 200 + 0.5,
             sigma / fn.sqrt(dt),
         )
-        # see _SPEC_LOCATIONS[17]
+        # see _SPEC_LOCATIONS[18]
         _trials.set_target(("decision",), fn.take(choice, ground_truth))
 
     def _judge(self, action, target, t):
         _start = self.start_t
         _end = self.end_t
         fixation = self.action_index["fixation"]
-        # see _SPEC_LOCATIONS[18]
+        # see _SPEC_LOCATIONS[19]
         if _start["fixation"] <= t < _end["fixation"] and action != fixation:
             abort = self.rewards["abort"]
             return abort, None, False
-        # see _SPEC_LOCATIONS[19]
+        # see _SPEC_LOCATIONS[20]
         if _start["decision"] <= t < _end["decision"] and (action != fixation and action == target):
             correct = self.rewards["correct"]
             return correct, 1.0, True
-        # see _SPEC_LOCATIONS[20]
+        # see _SPEC_LOCATIONS[21]
         if _start["decision"] <= t < _end["decision"] and action != fixation:
             fail = self.rewards["fail"]
             return fail, None, True
@@ -197,16 +200,16 @@ class PerceptualdecisionmakingShaping(TrialEnv):
         fail = self.rewards["fail"]
         fixation = self.action_index["fixation"]
         _outcomes = fn.Outcomes(t)
-        # see _SPEC_LOCATIONS[21]
-        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
         # see _SPEC_LOCATIONS[22]
+        _outcomes.rule(_outcomes.inside(("fixation",), _start, _end) & (action != fixation), abort, None, False)
+        # see _SPEC_LOCATIONS[23]
         _outcomes.rule(
             _outcomes.inside(("decision",), _start, _end) & fn.all_of(action != fixation, action == target),
             correct,
             1,
             True,
         )
-        # see _SPEC_LOCATIONS[23]
+        # see _SPEC_LOCATIONS[24]
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
@@ -214,28 +217,29 @@ class PerceptualdecisionmakingShaping(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (61, "observation.fixation", "tasks/PerceptualDecisionMaking.yaml", 17, 25),
-    (63, "observation.stimulus", "tasks/PerceptualDecisionMaking.yaml", 17, 38),
-    (65, "action.fixation", "tasks/PerceptualDecisionMaking.yaml", 18, 20),
-    (67, "action.choice", "tasks/PerceptualDecisionMaking.yaml", 18, 31),
-    (73, "session.stage.first", "tasks/perceptualdecisionmaking.shaping.yaml", 16, 12),
-    (75, "session.in_stage.first", "tasks/perceptualdecisionmaking.shaping.yaml", 20, 21),
-    (87, "session.stage.next", "tasks/perceptualdecisionmaking.shaping.yaml", 17, 11),
-    (112, "session.in_stage.next", "tasks/perceptualdecisionmaking.shaping.yaml", 20, 30),
-    (123, "trial.ground_truth", "tasks/PerceptualDecisionMaking.yaml", 20, 17),
-    (127, "trial.level", "tasks/perceptualdecisionmaking.shaping.yaml", 22, 10),
-    (129, "trial.coh", "tasks/perceptualdecisionmaking.shaping.yaml", 23, 8),
-    (141, "periods.fixation", "tasks/PerceptualDecisionMaking.yaml", 22, 21),
-    (143, "periods.stimulus", "tasks/PerceptualDecisionMaking.yaml", 22, 36),
-    (145, "periods.delay", "tasks/PerceptualDecisionMaking.yaml", 22, 49),
-    (147, "periods.decision", "tasks/PerceptualDecisionMaking.yaml", 22, 62),
-    (164, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
-    (166, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
-    (173, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
-    (180, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
-    (184, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
-    (188, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
-    (200, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
-    (202, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
-    (209, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (62, "observation.fixation", "tasks/PerceptualDecisionMaking.yaml", 17, 25),
+    (64, "observation.stimulus", "tasks/PerceptualDecisionMaking.yaml", 17, 38),
+    (66, "action.fixation", "tasks/PerceptualDecisionMaking.yaml", 18, 20),
+    (68, "action.choice", "tasks/PerceptualDecisionMaking.yaml", 18, 31),
+    (70, "session.stage.next", "tasks/perceptualdecisionmaking.shaping.yaml", 17, 70),
+    (76, "session.stage.first", "tasks/perceptualdecisionmaking.shaping.yaml", 16, 12),
+    (78, "session.in_stage.first", "tasks/perceptualdecisionmaking.shaping.yaml", 20, 21),
+    (90, "session.stage.next", "tasks/perceptualdecisionmaking.shaping.yaml", 17, 11),
+    (115, "session.in_stage.next", "tasks/perceptualdecisionmaking.shaping.yaml", 20, 30),
+    (126, "trial.ground_truth", "tasks/PerceptualDecisionMaking.yaml", 20, 17),
+    (130, "trial.level", "tasks/perceptualdecisionmaking.shaping.yaml", 22, 10),
+    (132, "trial.coh", "tasks/perceptualdecisionmaking.shaping.yaml", 23, 8),
+    (144, "periods.fixation", "tasks/PerceptualDecisionMaking.yaml", 22, 21),
+    (146, "periods.stimulus", "tasks/PerceptualDecisionMaking.yaml", 22, 36),
+    (148, "periods.delay", "tasks/PerceptualDecisionMaking.yaml", 22, 49),
+    (150, "periods.decision", "tasks/PerceptualDecisionMaking.yaml", 22, 62),
+    (167, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
+    (169, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
+    (176, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
+    (183, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (187, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (191, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (203, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (205, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (212, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
 )

@@ -10,7 +10,8 @@ class Stopsignal(TrialEnv):
         "`stop_prob` of trials a stop signal follows the go cue after the stop-signal delay (SSD),\n"
         "and the agent must then withhold any response until the trial ends. The SSD follows a\n"
         "staircase over stop trials: +`ssd_step` ms after a successful stop (the stop trial ran\n"
-        "out without a response), -`ssd_step` ms after a failed one (a response ended it), within\n"
+        "out without a response), -`ssd_step` ms after a failed one (rule `failed_stop` ended it), "
+        "within\n"
         "[0, `ssd_max`]. It converges where the agent stops half of the time, and\n"
         "mean go RT - SSD there estimates the stop-signal reaction time (SSRT)."
     )
@@ -74,6 +75,7 @@ class Stopsignal(TrialEnv):
         return _new
 
     def _session_next(self, _rng, _n, _prev, _last):
+        last_rule = _last["last_rule"]
         last_stop = _last["last_stop"]
         last_timed_out = _last["last_timed_out"]
         ssd_max = self.params["ssd_max"]
@@ -90,7 +92,7 @@ class Stopsignal(TrialEnv):
                     fn.where(
                         fn.all_of(last_stop, last_timed_out),
                         fn.minimum(ssd + ssd_step, ssd_max),
-                        fn.where(last_stop, fn.maximum(ssd - ssd_step, 0), ssd),
+                        fn.where(last_rule == 1, fn.maximum(ssd - ssd_step, 0), ssd),
                     ),
                 )
             ),
@@ -138,14 +140,17 @@ class Stopsignal(TrialEnv):
         # see _SPEC_LOCATIONS[16]
         if _start["go"] <= t < _end["go"] and (stop and action != fixation):
             fail = self.rewards["fail"]
+            self._ended_by = 1
             return fail, None, True
         # see _SPEC_LOCATIONS[17]
         if _start["go"] <= t < _end["go"] and (action == target and action != fixation):
             correct = self.rewards["correct"]
+            self._ended_by = 2
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[18]
         if _start["go"] <= t < _end["go"] and action != fixation:
             fail = self.rewards["fail"]
+            self._ended_by = 3
             return fail, None, True
         return 0.0, None, False
 
@@ -188,29 +193,29 @@ class Stopsignal(TrialEnv):
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (57, "observation.fixation", "tasks/stopsignal.yaml", 25, 25),
-    (59, "observation.go", "tasks/stopsignal.yaml", 25, 32),
-    (61, "observation.stop", "tasks/stopsignal.yaml", 25, 41),
-    (63, "action.fixation", "tasks/stopsignal.yaml", 26, 20),
-    (65, "action.choice", "tasks/stopsignal.yaml", 26, 31),
-    (72, "session.ssd.first", "tasks/stopsignal.yaml", 29, 12),
-    (83, "session.ssd.next", "tasks/stopsignal.yaml", 30, 11),
-    (104, "trial.ground_truth", "tasks/stopsignal.yaml", 34, 17),
-    (106, "trial.stop", "tasks/stopsignal.yaml", 35, 9),
-    (109, "periods.fixation", "tasks/stopsignal.yaml", 36, 21),
-    (111, "periods.go", "tasks/stopsignal.yaml", 36, 30),
-    (120, "inputs[0].value", "tasks/stopsignal.yaml", 38, 48),
-    (122, "inputs[1].value", "tasks/stopsignal.yaml", 39, 36),
-    (124, "inputs[2].value", "tasks/stopsignal.yaml", 40, 38),
-    (126, "target[0].value", "tasks/stopsignal.yaml", 42, 25),
-    (134, "outcomes[0].when", "tasks/stopsignal.yaml", 44, 30),
-    (138, "outcomes[1].when", "tasks/stopsignal.yaml", 45, 24),
-    (142, "outcomes[2].when", "tasks/stopsignal.yaml", 46, 24),
-    (146, "outcomes[3].when", "tasks/stopsignal.yaml", 47, 24),
-    (159, "outcomes[0].when", "tasks/stopsignal.yaml", 44, 30),
-    (161, "outcomes[1].when", "tasks/stopsignal.yaml", 45, 24),
-    (163, "outcomes[2].when", "tasks/stopsignal.yaml", 46, 24),
-    (167, "outcomes[3].when", "tasks/stopsignal.yaml", 47, 24),
-    (174, "timeout[0].when", "tasks/stopsignal.yaml", 49, 12),
-    (183, "timeout[0].when", "tasks/stopsignal.yaml", 49, 12),
+    (58, "observation.fixation", "tasks/stopsignal.yaml", 25, 25),
+    (60, "observation.go", "tasks/stopsignal.yaml", 25, 32),
+    (62, "observation.stop", "tasks/stopsignal.yaml", 25, 41),
+    (64, "action.fixation", "tasks/stopsignal.yaml", 26, 20),
+    (66, "action.choice", "tasks/stopsignal.yaml", 26, 31),
+    (73, "session.ssd.first", "tasks/stopsignal.yaml", 29, 12),
+    (85, "session.ssd.next", "tasks/stopsignal.yaml", 30, 11),
+    (106, "trial.ground_truth", "tasks/stopsignal.yaml", 34, 17),
+    (108, "trial.stop", "tasks/stopsignal.yaml", 35, 9),
+    (111, "periods.fixation", "tasks/stopsignal.yaml", 36, 21),
+    (113, "periods.go", "tasks/stopsignal.yaml", 36, 30),
+    (122, "inputs[0].value", "tasks/stopsignal.yaml", 38, 48),
+    (124, "inputs[1].value", "tasks/stopsignal.yaml", 39, 36),
+    (126, "inputs[2].value", "tasks/stopsignal.yaml", 40, 38),
+    (128, "target[0].value", "tasks/stopsignal.yaml", 42, 25),
+    (136, "outcomes[0].when", "tasks/stopsignal.yaml", 44, 30),
+    (140, "outcomes[1].when", "tasks/stopsignal.yaml", 45, 43),
+    (145, "outcomes[2].when", "tasks/stopsignal.yaml", 46, 24),
+    (150, "outcomes[3].when", "tasks/stopsignal.yaml", 47, 24),
+    (164, "outcomes[0].when", "tasks/stopsignal.yaml", 44, 30),
+    (166, "outcomes[1].when", "tasks/stopsignal.yaml", 45, 43),
+    (168, "outcomes[2].when", "tasks/stopsignal.yaml", 46, 24),
+    (172, "outcomes[3].when", "tasks/stopsignal.yaml", 47, 24),
+    (179, "timeout[0].when", "tasks/stopsignal.yaml", 49, 12),
+    (188, "timeout[0].when", "tasks/stopsignal.yaml", 49, 12),
 )

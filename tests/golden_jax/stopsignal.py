@@ -13,6 +13,7 @@ def session_init(_rng, _c):
 
 def session_next(_rng, _c, _prev, _last):
     _n = 1
+    last_rule = _last["last_rule"]
     last_stop = _last["last_stop"]
     last_timed_out = _last["last_timed_out"]
     ssd_max = _c["ssd_max"]
@@ -26,7 +27,7 @@ def session_next(_rng, _c, _prev, _last):
             fn.where(
                 fn.all_of(last_stop, last_timed_out),
                 fn.minimum(ssd + ssd_step, ssd_max),
-                fn.where(last_stop, fn.maximum(ssd - ssd_step, 0), ssd),
+                fn.where(last_rule == 1, fn.maximum(ssd - ssd_step, 0), ssd),
             ),
         )
     )  # see _SPEC_LOCATIONS[1]
@@ -108,18 +109,18 @@ def timeout(_c, _v, _s, _perf, _start, _end, t):
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
     (10, "session.ssd.first", "tasks/stopsignal.yaml", 29, 12),
-    (22, "session.ssd.next", "tasks/stopsignal.yaml", 30, 11),
-    (41, "trial.ground_truth", "tasks/stopsignal.yaml", 34, 17),
-    (42, "trial.stop", "tasks/stopsignal.yaml", 35, 9),
-    (44, "periods.fixation", "tasks/stopsignal.yaml", 36, 21),
-    (45, "periods.go", "tasks/stopsignal.yaml", 36, 30),
-    (53, "inputs[0].value", "tasks/stopsignal.yaml", 38, 48),
-    (54, "inputs[1].value", "tasks/stopsignal.yaml", 39, 36),
-    (57, "inputs[2].value", "tasks/stopsignal.yaml", 40, 38),
-    (67, "target[0].value", "tasks/stopsignal.yaml", 42, 25),
-    (80, "outcomes[0].when", "tasks/stopsignal.yaml", 44, 30),
-    (83, "outcomes[1].when", "tasks/stopsignal.yaml", 45, 24),
-    (86, "outcomes[2].when", "tasks/stopsignal.yaml", 46, 24),
-    (93, "outcomes[3].when", "tasks/stopsignal.yaml", 47, 24),
-    (103, "timeout[0].when", "tasks/stopsignal.yaml", 49, 12),
+    (23, "session.ssd.next", "tasks/stopsignal.yaml", 30, 11),
+    (42, "trial.ground_truth", "tasks/stopsignal.yaml", 34, 17),
+    (43, "trial.stop", "tasks/stopsignal.yaml", 35, 9),
+    (45, "periods.fixation", "tasks/stopsignal.yaml", 36, 21),
+    (46, "periods.go", "tasks/stopsignal.yaml", 36, 30),
+    (54, "inputs[0].value", "tasks/stopsignal.yaml", 38, 48),
+    (55, "inputs[1].value", "tasks/stopsignal.yaml", 39, 36),
+    (58, "inputs[2].value", "tasks/stopsignal.yaml", 40, 38),
+    (68, "target[0].value", "tasks/stopsignal.yaml", 42, 25),
+    (81, "outcomes[0].when", "tasks/stopsignal.yaml", 44, 30),
+    (84, "outcomes[1].when", "tasks/stopsignal.yaml", 45, 43),
+    (87, "outcomes[2].when", "tasks/stopsignal.yaml", 46, 24),
+    (94, "outcomes[3].when", "tasks/stopsignal.yaml", 47, 24),
+    (104, "timeout[0].when", "tasks/stopsignal.yaml", 49, 12),
 )
