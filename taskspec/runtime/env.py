@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import Problem, SpecError, SpecWarning
 from . import functions as fn  # generated modules import it from here
-from . import machine
+from . import machine, scalar
 from .actions import continuous_action, discrete_action
 from .info import TaskInfo
 from .rollout import play
@@ -153,9 +153,11 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
                 raise ValueError(f"episode must be 'trial' or 'continuing', got {episode!r}")
             self.episode = episode  # type: ignore[misc]
         self._episodic = self.episode == "trial"
-        # Agent-contingent timing and trial history (see _move and _record); plain tasks skip both.
+        # Agent-contingent timing and trial history (see step and _record); plain tasks skip both.
         self._interactive = self.info.interactive
-        self._flow = self.info.flow
+        self._flow = machine.Flow(tuple(self.period_after), self.info.flow)
+        self._rules = ScalarRules(self, self._flow)
+        self._at = machine.Position(0, 0.0, machine.NONE, {}, {}, 0)  # where the trial is: set by _load and step
         self._history: dict[str, Any] | None = None  # the finished trial, as session variables read it
         self._trials_done = 0
         self._trial_reward = 0.0
@@ -188,6 +190,7 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         from this env's. (copy.copy would go through the pickle reducer, which rebuilds from the spec.)"""
         twin = object.__new__(type(self))
         twin.__dict__.update(self.__dict__)
+        twin._rules, twin._at = ScalarRules(twin, twin._flow), copy.copy(self._at)  # its own, on its own trial
         if fresh_session:
             twin._restart_session()
         return twin
@@ -295,75 +298,45 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
                 action = discrete_action(self.action_space, action, self._n_actions)
         else:  # float64 like every other number in the rules; a single number applies to every dimension
             action = continuous_action(self.action_space, action, self._action_shape)
-        try:
-            if self._stateful:  # the action moves the state first; the rules judge the new state
-                self._state = self._state_next(action, target, self._times[k])
-            reward, performance, end = self._judge(action, target, self._times[k])
+        at, rules = self._at, self._rules
+        at.k, at.t = k, self._times[k]
+        info = {"new_trial": False, "gt": target, "period": self._period_at[k]}
+        try:  # the step machine's step (runtime/machine.py), over plain numbers (runtime/scalar.py)
+            self._state, outcome = machine.judge(rules, at, action, target, self.performance, self._state)
+            if self._interactive:
+                at.period = self._period_ids[k]
+            elif machine.uneventful(outcome, at):  # most steps: the machine only goes on to step k+1
+                self.t_ind = k + 1
+                return self._observe(k + 1) if self._state_obs else self.ob[k + 1], float(outcome.reward), False, False, info
+            done = machine.settle(
+                scalar, self._flow, rules, at, action, target, outcome, self.performance, self._state, 1,
+                self._interactive,
+            )  # fmt: skip
+        except SpecError:
+            raise
         except Exception as exc:  # a spec expression failed: report it at its spec line
             raise self._located(exc) from None
-        info = {"new_trial": False, "gt": target, "period": self._period_at[k]}
-        if performance is not None:
-            self.performance = performance
-        if self._interactive:  # a rule's goto, or a period's until/then, may move the trial elsewhere
-            nxt, end = self._move(k, action, target, reward, end)
-        else:
-            nxt = k + 1
-        if not end and nxt >= self._length:  # the trial ran out: the timeout rules apply
-            extra, performance = self._call(self._timeout)
-            reward += extra
-            if self._interactive:
-                self._trial_reward += extra  # `last_reward` is the trial's whole reward
-                self._ran_out = True
-            if performance is not None:
-                self.performance = performance
-            end = True
-        if end:
+        self.performance, nxt, reward = done.performance, done.next, float(done.reward)
+        if self._interactive:  # `last_reward` is the trial's whole reward; `last_choice` the deciding action
+            self._trial_reward += done.judged
+            self._trial_reward += done.late
+            self._ran_out = done.timed_out
+            if done.decided:
+                self._decision = (action, at.t)
+        if done.ended:
             info.update(new_trial=True, performance=self.performance, trial=self.trial)
             if self._interactive:
                 self._record(self._period_at[k])
             if self._episodic:  # the episode ends with the trial; reset() starts the next one
                 del self._gt_items
                 last = self._observe(nxt) if nxt < self._length else self.ob[k]
-                return last, float(reward), True, False, info
+                return last, reward, True, False, info
             self.new_trial()
-            return self._observe(0) if self._state_obs else self.ob[0], float(reward), False, False, info
+            return self._observe(0) if self._state_obs else self.ob[0], reward, False, False, info
         self.t_ind = nxt
-        return self._observe(nxt) if self._state_obs else self.ob[nxt], float(reward), False, False, info
+        return self._observe(nxt) if self._state_obs else self.ob[nxt], reward, False, False, info
 
-    # ----- agent-contingent timing and trial history -----
-
-    def _move(self, k: int, action: Any, target: Any, reward: float, end: Any) -> tuple[int, bool]:
-        """The step after k, and whether the trial ended: a rule's goto (a period name in `end`), a
-        period whose `until` holds, or a period that ran its full length towards its `then`/`otherwise`.
-        The scalar fast path of `machine.next_step`; tests/test_vector.py checks them equal on every task."""
-        self._trial_reward += reward
-        if end is True:
-            self._decision = (action, self._times[k])
-            return k + 1, True
-        if end:
-            self._decision = (action, self._times[k])
-            return self._enter(end), False
-        period = self._period_at[k]
-        flow = self._flow.get(period)
-        if flow is None:
-            return k + 1, False
-        has_until, then, otherwise = flow
-        if has_until and self._call(self._until, period, action, target, self._times[k]):
-            return (self._enter(then) if then else self.end_ind[period]), False
-        towards = otherwise or then
-        if towards is not None and k + 1 >= self.end_ind[period]:  # it ran its full length
-            return self._enter(towards), False
-        return k + 1, False
-
-    def _enter(self, period: str) -> int:
-        """The first step of `period`; a period of no steps passes on to its `then`; 'end' is the trial's end."""
-        while period != "end":
-            start, end = self.start_ind[period], self.end_ind[period]
-            flow = self._flow.get(period)
-            if end > start or flow is None or flow[1] is None:
-                return start  # type: ignore[no-any-return]
-            period = flow[1]
-        return self._length
+    # ----- trial history -----
 
     def _record(self, period: str | None) -> None:
         """The finished trial as the next trial's session variables see it (`last_performance`, ...);
@@ -408,7 +381,7 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         for k in range(env._length):
             action = env.action_space.sample() if env.action_type == "continuous" else 0
             env._call(env._judge, action, env._gt_items[k], k * env.dt)
-            for period, (has_until, _, _) in env._flow.items():
+            for period, (has_until, _, _) in env._flow.links.items():
                 if has_until:
                     env._call(env._until, period, action, env._gt_items[k], k * env.dt)
         env._call(env._timeout)
@@ -445,6 +418,8 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         self.start_ind, self.end_ind = lists.start_ind[i], lists.end_ind[i]
         self.start_t, self.end_t = lists.start_t[i], lists.end_t[i]
         self._period_at = lists.period[i]
+        at = self._at
+        at.start, at.stop, at.length = self.start_ind, self.end_ind, length
         self.tmax = length * self.dt
         self.t_ind = 0
         if len(self._times) < length:
@@ -454,6 +429,7 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         if self._stateful:
             self._state = {name: self.trial[name] for name in self.state_variables}
         if self._interactive:
+            self._period_ids = lists.period_ids[i]
             self._trial_reward, self._decision, self._ran_out = 0.0, None, False
 
     def reseed(self, seed: int | None = None) -> list[int | None]:
@@ -664,6 +640,43 @@ class ArrayRules:
         return self.call(self.hooks[4], ob, t, self.variables, self.start, self.end, states)
 
 
+class ScalarRules:
+    """A compiled task's rules for the single env (`machine.Rules` over plain numbers): the scalar
+    hooks of the generated class, which read the env's state and performance as attributes. Its
+    `judge` returns itself, the outcome, so a step allocates nothing here."""
+
+    __slots__ = ("end", "env", "goto", "index", "moves", "performance", "reward")
+
+    def __init__(self, env: TrialEnv, flow: machine.Flow):
+        self.env, self.index, self.moves = env, flow.index, bool(env.state_variables)
+        self.reward, self.performance, self.end, self.goto = 0.0, math.nan, False, machine.NONE
+
+    def state_next(self, action: Any, target: Any, t: float, states: Any, performance: Any) -> Any:
+        env = self.env
+        env._state = env._state_next(action, target, t)  # the rules judge the moved state
+        return env._state
+
+    def judge(self, action: Any, target: Any, t: float, states: Any, performance: Any) -> ScalarRules:
+        reward, performed, end = self.env._judge(action, target, t)  # end: True, False or a goto's period
+        self.reward, self.performance = reward, math.nan if performed is None else performed
+        if end is True or end is False:
+            self.end, self.goto = end, machine.NONE
+        else:
+            self.end, self.goto = False, self.index[end]
+        return self
+
+    def until(self, period: str, action: Any, target: Any, t: float, states: Any, performance: Any) -> bool:
+        env = self.env
+        env.performance = performance  # `until` reads the performance this step's rule left
+        return env._until(period, action, target, t)
+
+    def timeout(self, t: float, states: Any, performance: Any) -> tuple[float, float]:
+        env = self.env
+        env.performance = performance
+        extra, performed = env._timeout()
+        return extra, math.nan if performed is None else performed
+
+
 _GENERATED_HOOKS = ("_group_sizes", "_sample_trials", "_fill", "_judge", "_judge_all")
 
 
@@ -701,6 +714,9 @@ class _TrialLists:
         labels = np.array([*env._period_names, None], dtype=object)  # index -1 is "no period"
         period = np.take(labels, batch.period_id).tolist()
         self.period = [row[:n] for row, n in zip(period, self.length, strict=True)]
+        if env.info.interactive:  # the step machine reads periods by index, as the vector env does
+            ids = batch.period_id.tolist()
+            self.period_ids = [row[:n] for row, n in zip(ids, self.length, strict=True)]
 
 
 def first_history(trial_variables: tuple[str, ...]) -> dict[str, np.ndarray]:
