@@ -307,7 +307,13 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
                 at.period = self._period_ids[k]
             elif machine.uneventful(outcome, at):  # most steps: the machine only goes on to step k+1
                 self.t_ind = k + 1
-                return self._observe(k + 1) if self._state_obs else self.ob[k + 1], float(outcome.reward), False, False, info
+                return (
+                    self._observe(k + 1) if self._state_obs else self.ob[k + 1],
+                    float(outcome.reward),
+                    False,
+                    False,
+                    info,
+                )
             done = machine.settle(
                 scalar, self._flow, rules, at, action, target, outcome, self.performance, self._state, 1,
                 self._interactive,
