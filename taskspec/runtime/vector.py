@@ -26,7 +26,8 @@ from gymnasium.vector.utils import batch_space
 
 from . import machine
 from .actions import continuous_actions, discrete_actions
-from .env import TrialEnv, first_history, history
+from .env import TrialEnv
+from .history import first_history, history
 from .trials import Scratch, build, check_num_envs
 
 REFILL_TRIALS = 1 << 14  # trials built per call when topping up the envs' pools (see TrialVectorEnv._refill)
