@@ -102,6 +102,7 @@ class TrialEnv(NeuroGymSurface):
         self._state: dict[str, Any] = {}
         self._stateful = bool(self.state_variables)
         self._state_obs = bool(self.state_inputs)
+        self._plain = not (self._stateful or self._state_obs or self.info.interactive)  # actions only get judged
         if episode is not None:  # make(..., episode="trial"): the spec's `episode:` for this env only
             if episode not in ("trial", "continuing"):
                 raise ValueError(f"episode must be 'trial' or 'continuing', got {episode!r}")
@@ -213,22 +214,27 @@ class TrialEnv(NeuroGymSurface):
                 action = discrete_action(self.action_space, action, self._n_actions)
         else:  # float64 like every other number in the rules; a single number applies to every dimension
             action = continuous_action(self.action_space, action, self._action_shape)
-        at, rules = self._at, self._rules
-        at.k, at.t = k, self._times[k]
+        at, rules, t = self._at, self._rules, self._times[k]
         info = {"new_trial": False, "gt": target, "period": self._period_at[k]}
         try:  # the step machine's step (runtime/machine.py), over plain numbers (runtime/scalar.py)
-            self._state, outcome = machine.judge(rules, at, action, target, self.performance, self._state)
-            if self._interactive:
-                at.period = self._period_ids[k]
-            elif machine.uneventful(outcome, at):  # most steps: the machine only goes on to step k+1
-                self.t_ind = k + 1
-                return (
-                    self._observe(k + 1) if self._state_obs else self.ob[k + 1],
-                    float(outcome.reward),
-                    False,
-                    False,
-                    info,
-                )
+            if self._plain:  # no state to move, no flow: `machine.judge` is the rules' judgement
+                reward, performed, end = self._judge(action, target, t)
+                if end is False and performed is None and k + 1 < self._length:
+                    # `machine.uneventful` (no end, no performance, steps left), said of the hook's values:
+                    # the machine only goes on to step k+1. Most steps; checked in tests/test_machine_scalar.py.
+                    self.t_ind = k + 1
+                    return self.ob[k + 1], float(reward), False, False, info
+                at.k, at.t = k, t
+                outcome = rules.outcome(reward, performed, end)
+            else:
+                at.k, at.t = k, t
+                self._state, outcome = machine.judge(rules, at, action, target, self.performance, self._state)
+                if self._interactive:
+                    at.period = self._period_ids[k]
+                elif machine.uneventful(outcome, at):  # the machine only goes on to step k+1
+                    self.t_ind = k + 1
+                    ob = self._observe(k + 1) if self._state_obs else self.ob[k + 1]
+                    return ob, float(outcome.reward), False, False, info
             done = machine.settle(
                 scalar, self._flow, rules, at, action, target, outcome, self.performance, self._state, 1,
                 self._interactive,

@@ -180,7 +180,11 @@ class ScalarRules:
         return env._state
 
     def judge(self, action: Any, target: Any, t: float, states: Any, performance: Any) -> ScalarRules:
-        reward, performed, end = self.env._judge(action, target, t)  # end: True, False or a goto's period
+        return self.outcome(*self.env._judge(action, target, t))
+
+    def outcome(self, reward: float, performed: Any, end: Any) -> ScalarRules:
+        """The outcome from what the scalar `_judge` returns: the reward, the performance (None: unset),
+        and True, False or the period a `goto` goes on with."""
         self.reward, self.performance = reward, math.nan if performed is None else performed
         if end is True or end is False:
             self.end, self.goto = end, machine.NONE
