@@ -220,8 +220,9 @@ class TrialEnv(NeuroGymSurface):
             if self._plain:  # no state to move, no flow: `machine.judge` is the rules' judgement
                 reward, performed, end = self._judge(action, target, t)
                 if end is False and performed is None and k + 1 < self._length:
-                    # `machine.uneventful` (no end, no performance, steps left), said of the hook's values:
-                    # the machine only goes on to step k+1. Most steps; checked in tests/test_machine_scalar.py.
+                    # `machine.uneventful` (no end, no performance, steps left) said of the hook's values:
+                    # the machine only goes on to step k+1 (tests/test_machine_scalar.py checks the claim,
+                    # tests/test_vector.py this env against the vector env). Most steps.
                     self.t_ind = k + 1
                     return self.ob[k + 1], float(reward), False, False, info
                 at.k, at.t = k, t

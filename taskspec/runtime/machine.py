@@ -140,7 +140,7 @@ def uneventful(outcome: Any, at: Position) -> bool:
     """Whether, for one env (plain numbers) of a task with no agent-contingent timing or trial history,
     `settle` would only go on to step k+1 with the rules' reward and the performance and state as they
     are: no rule ended the trial or set the performance, and the trial has steps left. The single env
-    skips `settle` then (most steps); tests/test_machine.py checks this claim against `settle`."""
+    skips `settle` then (most steps); tests/test_machine_scalar.py checks this claim against `settle`."""
     return outcome.end is False and outcome.performance != outcome.performance and at.k + 1 < at.length
 
 
