@@ -97,7 +97,9 @@ def anywhere(xp: Any, mask: Any) -> bool:
 
 def per_env(xp: Any, value: Any, n: int, dtype: Any) -> Any:
     """One value per env (NumPy: an array of them as it is, a number repeated; JAX: vmap's value as it is)."""
-    if xp is not np:  # JAX, or the single env's plain numbers
+    if xp is scalar:  # the single env: its rules give plain numbers already
+        return value
+    if xp is not np:
         return xp.asarray(value, dtype)
     if type(value) is np.ndarray and value.shape == (n,):
         return value.astype(dtype, copy=False)
@@ -106,6 +108,8 @@ def per_env(xp: Any, value: Any, n: int, dtype: Any) -> Any:
 
 def kept(xp: Any, old: Any, new: Any) -> Any:
     """Performance after a rule: the rule's where it set one, else the old (NaN means unset)."""
+    if xp is scalar:
+        return old if new != new else new  # NaN is the one number unequal to itself
     if xp is np and type(new) is not np.ndarray:  # a NumPy rule that matched nowhere leaves a plain NaN
         return old
     return xp.where(xp.isnan(new), old, new)
