@@ -5,6 +5,7 @@ is judged (`_judge`, `_timeout`). This base draws trials in chunks with array
 operations, then serves them one step at a time under the timing contract: `reset`
 returns ob[0]; `step(a)` judges `a` against step k (reward, `info["gt"]`,
 `info["period"]` all refer to k) and returns ob[k+1], or the next trial's ob[0].
+What a step means is the step machine's (runtime/machine.py), run over plain numbers.
 """
 
 from __future__ import annotations

@@ -36,8 +36,7 @@ class TrialHistory(TaskHooks):
     def _note_step(self, done: machine.Step, action: Any, t: float) -> None:
         """What the trial's outcome keeps of a step: `last_reward` is the trial's whole reward,
         `last_choice` the action that ended it or made it jump."""
-        self._trial_reward += done.judged
-        self._trial_reward += done.late
+        self._trial_reward = machine.earned(self._trial_reward, done)
         self._ran_out = done.timed_out
         if done.decided:
             self._decision = (action, t)

@@ -184,6 +184,11 @@ def settle(
     return Step(states, reward, judged, late, performance, end, timed_out, decided, nxt)
 
 
+def earned(trial_reward: Any, done: Step) -> Any:
+    """A trial's whole reward (`last_reward`) after a step: the rules' reward, then the timeout's."""
+    return trial_reward + done.judged + done.late
+
+
 def _until(rules: Rules, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Callable[[str], Any]:
     return lambda period: rules.until(period, action, target, t, states, performance)
 

@@ -314,8 +314,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             )  # fmt: skip
         self._st, self.performance, reward, end = done.states, done.performance, done.reward, done.ended
         if self._interactive:  # `last_reward` is the trial's whole reward; `last_choice` the deciding action
-            self._trial_reward += done.judged
-            self._trial_reward += done.late
+            self._trial_reward = machine.earned(self._trial_reward, done)
             self._choice[done.decided] = np.asarray(actions, np.float64)[done.decided]
             self._choice_t[done.decided] = t[done.decided]
         info = {
