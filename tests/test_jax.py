@@ -190,7 +190,10 @@ def test_equal_in_distribution(name, jax_runs):
     assert int(np.max(n_batches[0].length)) <= env.max_steps  # the static bound holds for NumPy's trials too
     periods = list(env.period_names)
     numpy_env = taskspec.make(name)
-    names = [n for n in numpy_env.session_variables + numpy_env.trial_variables + numpy_env.state_variables]
+    names = [  # as users see them: not the bookkeeping state variables (`_answered<j>`) batches leave out
+        n for n in numpy_env.session_variables + numpy_env.trial_variables + numpy_env.state_variables
+        if not n.startswith("_")
+    ]
     for stat, labels in (
         (_variable_stats(names, periods), None),
         (_period_stats(periods, "continuous" if env.continuous else "discrete", env.n_act), None),

@@ -119,7 +119,7 @@ class ContingentPlay:
     """Trial history and ground-truth play for a JAX env whose trials the agent's actions shape."""
 
     def _first_history(self: Host) -> dict[str, Any]:
-        """What `last_...` reads before the first trial: all 0, choice and its time -1 (runtime/env.py)."""
+        """What `last_...` reads before the first trial: all 0, choice and its time -1 (runtime/history.py)."""
         if not self.task.reads_history:
             return {}
         starts = jax.eval_shape(lambda: self._fns.session_init(fn.Uniforms(None), self._scope(None)))

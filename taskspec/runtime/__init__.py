@@ -1,10 +1,14 @@
 """Run time: what a compiled task needs to run, and nothing of the compiler.
 
-- `env`: the hand-written `TrialEnv` base (reset, step, seeding, periods, NeuroGym's surface);
+- `env`: the hand-written `TrialEnv` base (reset, step, seeding, serving trials), over its bases
+  `neurogym` (NeuroGym's surface), `history` (session variables, trial history), `hooks` (what a
+  generated class defines, as the step machine's rules) and `located` (errors at spec lines);
+  `spaces`: named spaces; `serving`: a chunk of trials as the single env reads them;
 - `info`: `TaskInfo`, the typed record each generated class gives its base;
 - `source`: the `Batch` and the interfaces of trial sources (`TrialSource`, `TrialMaker`, `Player`);
 - `trials`: building batches of trials with array operations; `rollout`: trials a policy plays;
-- `machine`: the meaning of one step over an array namespace (NumPy or jax.numpy);
+- `machine`: the meaning of one step over an array namespace (NumPy, jax.numpy, or `scalar`:
+  plain numbers, as the single env runs it);
 - `weights`: loss weights, over an array namespace too;
 - `functions`: the functions expressions may call (`fn.*` in generated code);
 - `params`: checks of parameter, reward and timing overrides;

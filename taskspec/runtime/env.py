@@ -5,90 +5,46 @@ is judged (`_judge`, `_timeout`). This base draws trials in chunks with array
 operations, then serves them one step at a time under the timing contract: `reset`
 returns ob[0]; `step(a)` judges `a` against step k (reward, `info["gt"]`,
 `info["period"]` all refer to k) and returns ob[k+1], or the next trial's ob[0].
+What a step means is the step machine's (runtime/machine.py), run over plain numbers.
 """
 
 from __future__ import annotations
 
-import abc
-import bisect
 import copy
-import math
-import sys
-import warnings
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 
-from ..errors import Problem, SpecError, SpecWarning
+from ..errors import SpecError
 from . import functions as fn  # generated modules import it from here
-from . import machine
+from . import machine, scalar
 from .actions import continuous_action, discrete_action
-from .info import TaskInfo
+from .hooks import ArrayRules, ScalarRules, refuse_handwritten
+from .neurogym import NeuroGymSurface
 from .rollout import play
-from .source import Batch, TrialSource, shown
+from .serving import TrialLists
+from .source import Batch
+from .spaces import NamedBox, NamedDiscrete, as_slice, checked_sizes, named_columns
 from .trials import build
-
-MAX_OBSERVATION_SIZE = 10_000
 
 __all__ = ["Batch", "NamedBox", "NamedDiscrete", "TrialEnv", "fn"]
 
 
-class NamedBox(gym.spaces.Box):
-    """A Box whose dimensions have group names, as NeuroGym's `space.name`."""
+class TrialEnv(NeuroGymSurface):
+    """A trial-based task with named spaces, periods, ground truth and NeuroGym's surface.
 
-    name: dict[str, int | list[int]]
-
-
-class NamedDiscrete(gym.spaces.Discrete):
-    name: dict[str, int | list[int]]
-
-
-def _columns(sizes: tuple[tuple[str, int], ...]) -> dict[str, int | list[int]]:
-    names: dict[str, int | list[int]] = {}
-    at = 0
-    for name, size in sizes:
-        names[name] = at if size == 1 else list(range(at, at + size))
-        at += size
-    return names
-
-
-class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
-    """A trial-based task with named spaces, periods, ground truth and NeuroGym's surface."""
+    Its bases hold the rest: `NeuroGymSurface` (runtime/neurogym.py), `TrialHistory` (session
+    variables and trial history, runtime/history.py), `TaskHooks` (the generated class's record and
+    hooks, runtime/hooks.py) and `SpecLocated` (errors at spec lines, runtime/located.py)."""
 
     metadata = {"render_modes": []}  # noqa: RUF012 - gymnasium declares it as an instance attribute
     chunk_size: ClassVar[int] = 64  # trials generated together; a trade-off of latency and speed
 
-    # Set by each generated class: everything about its task, as one typed record.
-    info: ClassVar[TaskInfo] = TaskInfo(name="", dt=100.0)
-    # Derived from `info` for each subclass (see __init_subclass__): NeuroGym's names and shortcuts.
-    task_name: ClassVar[str] = ""
-    paper: ClassVar[str | None] = None
-    url: ClassVar[str | None] = None
-    tags: ClassVar[tuple[str, ...]] = ()
-    default_dt: ClassVar[float] = 100.0
-    default_rewards: ClassVar[Mapping[str, float]] = {}
-    default_timing: ClassVar[Mapping[str, float | str]] = {}
-    period_after: ClassVar[Mapping[str, str | None]] = {}
-    period_copy: ClassVar[Mapping[str, int]] = {}
-    input_groups: ClassVar[tuple[tuple[str, ...], ...]] = ()
-    regression_groups: ClassVar[tuple[tuple[str, ...], ...]] = ()
-    trial_variables: ClassVar[tuple[str, ...]] = ()
-    session_variables: ClassVar[tuple[str, ...]] = ()
-    state_variables: ClassVar[tuple[str, ...]] = ()
-    state_inputs: ClassVar[tuple[int, ...]] = ()
-    episode: ClassVar[str] = "continuing"
-    has_target: ClassVar[bool] = False
-    action_type: ClassVar[str] = "discrete"
-    action_bounds: ClassVar[tuple[float, float]] = (-1.0, 1.0)
-    # For load-time classes, the (file, text) pairs of the spec and its parents; the library registers
-    # a pickle reducer that carries them, so an unpickled env reads no file.
-    spec_origin: ClassVar[tuple[tuple[str, str], ...] | None] = None
-
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _refuse_handwritten(cls)
+        refuse_handwritten(cls)
         if "info" not in cls.__dict__:  # a subclass of a task class keeps what it inherits
             return
         info = cls.info
@@ -117,8 +73,8 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         self.timing = {**self.default_timing, **self._timing_over}
         self._warn_rounding()
         sizes = self._call(self._group_sizes, self.params)
-        obs_sizes, act_sizes = _checked_sizes(self, sizes["observation"]), _checked_sizes(self, sizes["action"])
-        obs_names, act_names = _columns(obs_sizes), _columns(act_sizes)
+        obs_sizes, act_sizes = checked_sizes(self, sizes["observation"]), checked_sizes(self, sizes["action"])
+        obs_names, act_names = named_columns(obs_sizes), named_columns(act_sizes)
         n_obs, n_act = sum(s for _, s in obs_sizes), sum(s for _, s in act_sizes)
         self.observation_space = NamedBox(-np.inf, np.inf, shape=(n_obs,), dtype=np.float32)
         self.observation_space.name = obs_names
@@ -131,9 +87,9 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
             self.action_index = {k: v if isinstance(v, int) else np.array(v) for k, v in act_names.items()}
         self.action_space.name = act_names  # type: ignore[attr-defined]
         self._input_columns = [
-            _as_slice(np.concatenate([np.atleast_1d(obs_names[g]) for g in groups])) for groups in self.input_groups
+            as_slice(np.concatenate([np.atleast_1d(obs_names[g]) for g in groups])) for groups in self.input_groups
         ]
-        self._period_names = list(self.period_after)
+        self.period_names = list(self.period_after)  # in layout order
         self._batch: Batch | None = None
         self._next = 0
         self.num_tr = 0
@@ -144,24 +100,22 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         self._continuous = self.action_type == "continuous"
         self._action_shape: tuple[int, ...] = self.action_space.shape or ()
         self._n_actions = int(getattr(self.action_space, "n", 0))  # step's range check reads a plain int
-        self._session: dict[str, Any] | None = None  # session variables after the last generated trial
         self._state: dict[str, Any] = {}
         self._stateful = bool(self.state_variables)
         self._state_obs = bool(self.state_inputs)
+        self._plain = not (self._stateful or self._state_obs or self.info.interactive)  # actions only get judged
         if episode is not None:  # make(..., episode="trial"): the spec's `episode:` for this env only
             if episode not in ("trial", "continuing"):
                 raise ValueError(f"episode must be 'trial' or 'continuing', got {episode!r}")
             self.episode = episode  # type: ignore[misc]
         self._episodic = self.episode == "trial"
-        # Agent-contingent timing and trial history (see _move and _record); plain tasks skip both.
+        # Agent-contingent timing and trial history (see step and _record); plain tasks skip both.
         self._interactive = self.info.interactive
-        self._flow = self.info.flow
-        self._history: dict[str, Any] | None = None  # the finished trial, as session variables read it
-        self._trials_done = 0
-        self._trial_reward = 0.0
-        self._ran_out = False  # the current trial ended by running out (`last_timed_out`)
-        self._decision: tuple[Any, float] | None = None  # the action that ended the trial or jumped, and when
-        self._ended_by = -1  # the outcome rule that ended the trial (`last_rule`): set by `_judge` when read
+        self._flow = machine.Flow(tuple(self.period_after), self.info.flow)
+        self._rules = ScalarRules(self, self._flow)
+        self._at = machine.Position(0, 0.0, machine.NONE, {}, {}, 0)  # where the trial is: set by _load and step
+        self.restart_session()
+        self._forget_trial()
 
     # ----- trial generation (arrays) -----
 
@@ -189,8 +143,9 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         from this env's. (copy.copy would go through the pickle reducer, which rebuilds from the spec.)"""
         twin = object.__new__(type(self))
         twin.__dict__.update(self.__dict__)
+        twin._rules, twin._at = ScalarRules(twin, twin._flow), copy.copy(self._at)  # its own, on its own trial
         if fresh_session:
-            twin._restart_session()
+            twin.restart_session()
         return twin
 
     def private(self) -> TrialEnv:
@@ -226,7 +181,7 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
     def serve(self, batch: Batch, i: int) -> tuple[np.ndarray, Any]:
         """Make trial i of `batch` current (as `reset` would); its first observation and ground truth."""
         if self._batch is not batch:  # per-trial values converted once per batch
-            self._batch, self._lists = batch, _TrialLists(batch, self)
+            self._batch, self._lists = batch, TrialLists(batch, self)
         self._load(batch, self._lists, i)
         return self._observe(0), self._gt_items[0]
 
@@ -234,42 +189,6 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
     def target_now(self) -> Any:
         """gt[t_ind] as `step` takes an action (a plain int for discrete actions)."""
         return self._gt_items[self.t_ind]
-
-    def adopt_session(self, other: TrialEnv) -> None:
-        """Go on from `other`'s session, trial history included."""
-        self._session, self._history, self._trials_done = other._session, other._history, other._trials_done
-
-    def _restart_session(self) -> None:
-        """Session variables start again from `init`, and trial history from no trial."""
-        self._session, self._history, self._trials_done = None, None, 0
-
-    def session_values(self, rng: Any, n: int) -> dict[str, np.ndarray]:
-        """Session variables for the next `n` trials, one trial after another (each may depend on the last)."""
-        if not self.session_variables:
-            return {}
-        split = hasattr(rng, "generators")  # a vector env's split generator: one session per sub-env
-        parts = list(zip(rng.generators, rng.sessions, strict=True)) if split else [(rng, self._session)]
-        histories = rng.histories if split else [self._history]
-        each = rng.each if split else n
-        values: dict[str, list[Any]] = {name: [] for name in self.session_variables}
-        ended = []
-        for (generator, state), history in zip(parts, histories, strict=True):
-            if state is None:
-                state = self._call(self._session_init, generator, 1)
-            for _ in range(each):
-                if self.info.reads_history:  # one trial at a time: the finished one's outcome is known
-                    last = history if history is not None else first_history(self.trial_variables)
-                    state = self._call(self._session_next, generator, 1, state, last)
-                else:
-                    state = self._call(self._session_next, generator, 1, state)
-                for name, column in values.items():
-                    column.append(state[name][0])
-            ended.append(state)
-        if split:
-            rng.sessions = ended
-        else:
-            self._session = ended[0]
-        return {name: np.array(column) for name, column in values.items()}
 
     # ----- gymnasium API -----
 
@@ -280,7 +199,7 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
             super().reset(seed=seed)
             self._batch, self._next, self.num_tr = None, 0, 0
             if seed is not None:
-                self._restart_session()
+                self.restart_session()
             self.new_trial()
         return self._observe(0), {"period": self._period_at[0], "trial": dict(self.trial)}
 
@@ -296,94 +215,51 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
                 action = discrete_action(self.action_space, action, self._n_actions)
         else:  # float64 like every other number in the rules; a single number applies to every dimension
             action = continuous_action(self.action_space, action, self._action_shape)
-        try:
-            if self._stateful:  # the action moves the state first; the rules judge the new state
-                self._state = self._state_next(action, target, self._times[k])
-            reward, performance, end = self._judge(action, target, self._times[k])
+        at, rules, t = self._at, self._rules, self._times[k]
+        info = {"new_trial": False, "gt": target, "period": self._period_at[k]}
+        try:  # the step machine's step (runtime/machine.py), over plain numbers (runtime/scalar.py)
+            if self._plain:  # no state to move, no flow: `machine.judge` is the rules' judgement
+                reward, performed, end = self._judge(action, target, t)
+                if end is False and performed is None and k + 1 < self._length:
+                    # `machine.uneventful` (no end, no performance, steps left) said of the hook's values:
+                    # the machine only goes on to step k+1 (tests/test_machine_scalar.py checks the claim,
+                    # tests/test_vector.py this env against the vector env). Most steps.
+                    self.t_ind = k + 1
+                    return self.ob[k + 1], float(reward), False, False, info
+                at.k, at.t = k, t
+                outcome = rules.outcome(reward, performed, end)
+            else:
+                at.k, at.t = k, t
+                self._state, outcome = machine.judge(rules, at, action, target, self.performance, self._state)
+                if self._interactive:
+                    at.period = self._period_ids[k]
+                elif machine.uneventful(outcome, at):  # the machine only goes on to step k+1
+                    self.t_ind = k + 1
+                    ob = self._observe(k + 1) if self._state_obs else self.ob[k + 1]
+                    return ob, float(outcome.reward), False, False, info
+            done = machine.settle(
+                scalar, self._flow, rules, at, action, target, outcome, self.performance, self._state, 1,
+                self._interactive,
+            )  # fmt: skip
+        except SpecError:
+            raise
         except Exception as exc:  # a spec expression failed: report it at its spec line
             raise self._located(exc) from None
-        info = {"new_trial": False, "gt": target, "period": self._period_at[k]}
-        if performance is not None:
-            self.performance = performance
-        if self._interactive:  # a rule's goto, or a period's until/then, may move the trial elsewhere
-            nxt, end = self._move(k, action, target, reward, end)
-        else:
-            nxt = k + 1
-        if not end and nxt >= self._length:  # the trial ran out: the timeout rules apply
-            extra, performance = self._call(self._timeout)
-            reward += extra
-            if self._interactive:
-                self._trial_reward += extra  # `last_reward` is the trial's whole reward
-                self._ran_out = True
-            if performance is not None:
-                self.performance = performance
-            end = True
-        if end:
+        self.performance, nxt, reward = done.performance, done.next, float(done.reward)
+        if self._interactive:
+            self._note_step(done, action, at.t)
+        if done.ended:
             info.update(new_trial=True, performance=self.performance, trial=self.trial)
             if self._interactive:
                 self._record(self._period_at[k])
             if self._episodic:  # the episode ends with the trial; reset() starts the next one
                 del self._gt_items
                 last = self._observe(nxt) if nxt < self._length else self.ob[k]
-                return last, float(reward), True, False, info
+                return last, reward, True, False, info
             self.new_trial()
-            return self._observe(0) if self._state_obs else self.ob[0], float(reward), False, False, info
+            return self._observe(0) if self._state_obs else self.ob[0], reward, False, False, info
         self.t_ind = nxt
-        return self._observe(nxt) if self._state_obs else self.ob[nxt], float(reward), False, False, info
-
-    # ----- agent-contingent timing and trial history -----
-
-    def _move(self, k: int, action: Any, target: Any, reward: float, end: Any) -> tuple[int, bool]:
-        """The step after k, and whether the trial ended: a rule's goto (a period name in `end`), a
-        period whose `until` holds, or a period that ran its full length towards its `then`/`otherwise`.
-        The scalar fast path of `machine.next_step`; tests/test_vector.py checks them equal on every task."""
-        self._trial_reward += reward
-        if end is True:
-            self._decision = (action, self._times[k])
-            return k + 1, True
-        if end:
-            self._decision = (action, self._times[k])
-            return self._enter(end), False
-        period = self._period_at[k]
-        flow = self._flow.get(period)
-        if flow is None:
-            return k + 1, False
-        has_until, then, otherwise = flow
-        if has_until and self._call(self._until, period, action, target, self._times[k]):
-            return (self._enter(then) if then else self.end_ind[period]), False
-        towards = otherwise or then
-        if towards is not None and k + 1 >= self.end_ind[period]:  # it ran its full length
-            return self._enter(towards), False
-        return k + 1, False
-
-    def _enter(self, period: str) -> int:
-        """The first step of `period`; a period of no steps passes on to its `then`; 'end' is the trial's end."""
-        while period != "end":
-            start, end = self.start_ind[period], self.end_ind[period]
-            flow = self._flow.get(period)
-            if end > start or flow is None or flow[1] is None:
-                return start  # type: ignore[no-any-return]
-            period = flow[1]
-        return self._length
-
-    def _record(self, period: str | None) -> None:
-        """The finished trial as the next trial's session variables see it (`last_performance`, ...);
-        `period`: the period of its last step."""
-        self._trials_done += 1
-        action, t = self._decision if self._decision is not None else (-1, -1.0)
-        rule, self._ended_by = self._ended_by, -1
-        self._history = history(
-            self.performance,
-            self._trial_reward,
-            self._ran_out,
-            action,
-            t,
-            self._trials_done,
-            self.trial,
-            self._history if self._history is not None else first_history(self.trial_variables),
-            -1 if period is None else self._period_names.index(period),
-            rule,
-        )
+        return self._observe(nxt) if self._state_obs else self.ob[nxt], reward, False, False, info
 
     def _observe(self, k: int) -> np.ndarray:
         """Observation at step k: the generated one plus the inputs that follow the agent's state.
@@ -394,27 +270,24 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
             self._call(self._add_state_inputs, self.ob[k], self._times[k])
         return self.ob[k]  # type: ignore[no-any-return]
 
-    @property
-    def t(self) -> float:
-        """Time of the current step within the trial, in ms."""
-        return self.t_ind * self.dt
-
-    # ----- NeuroGym's surface -----
+    # ----- trials -----
 
     @classmethod
     def dry_run(cls) -> None:
         """Build a few trials and judge each of their steps with default parameters, so that an
         expression that cannot be evaluated is reported (as a SpecError) when the class is made."""
-        env = cls()
-        batch = env.generate(np.random.default_rng(0), 4)
-        env._load(batch, _TrialLists(batch, env), 0)
-        for k in range(env._length):
-            action = env.action_space.sample() if env.action_type == "continuous" else 0
-            env._call(env._judge, action, env._gt_items[k], k * env.dt)
-            for period, (has_until, _, _) in env._flow.items():
+        cls()._judge_every_step()
+
+    def _judge_every_step(self) -> None:
+        batch = self.generate(np.random.default_rng(0), 4)
+        self._load(batch, TrialLists(batch, self), 0)
+        for k in range(self._length):
+            action = self.action_space.sample() if self.action_type == "continuous" else 0
+            self._call(self._judge, action, self._gt_items[k], k * self.dt)
+            for period, (has_until, _, _) in self._flow.links.items():
                 if has_until:
-                    env._call(env._until, period, action, env._gt_items[k], k * env.dt)
-        env._call(env._timeout)
+                    self._call(self._until, period, action, self._gt_items[k], k * self.dt)
+        self._call(self._timeout)
 
     def new_trial(self, **overrides: Any) -> dict[str, Any]:
         """Start the next trial now (variables in `overrides` are fixed) and return its variables."""
@@ -423,7 +296,7 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
 
             fixed = check_trial_overrides(type(self), overrides)
             batch = self.generate(self.np_random, 1, fixed, self._state_obs or self._interactive)
-            self._load(batch, _TrialLists(batch, self), 0)
+            self._load(batch, TrialLists(batch, self), 0)
         else:
             if self._batch is None or self._next >= len(self._batch.length):
                 # trials that read the last one's outcome are drawn one at a time, once it is known
@@ -432,12 +305,12 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
                     self.generate(self.np_random, size, None, self._state_obs or self._interactive),
                     0,
                 )
-                self._lists = _TrialLists(self._batch, self)
+                self._lists = TrialLists(self._batch, self)
             self._load(self._batch, self._lists, self._next)
             self._next += 1
         return self.trial
 
-    def _load(self, batch: Batch, lists: _TrialLists, i: int) -> None:
+    def _load(self, batch: Batch, lists: TrialLists, i: int) -> None:
         """Make trial i of a batch current; per-trial Python values come precomputed per chunk."""
         length = lists.length[i]
         self._length = length
@@ -448,6 +321,8 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
         self.start_ind, self.end_ind = lists.start_ind[i], lists.end_ind[i]
         self.start_t, self.end_t = lists.start_t[i], lists.end_t[i]
         self._period_at = lists.period[i]
+        at = self._at
+        at.start, at.stop, at.length = self.start_ind, self.end_ind, length
         self.tmax = length * self.dt
         self.t_ind = 0
         if len(self._times) < length:
@@ -459,305 +334,8 @@ class TrialEnv(gym.Env, abc.ABC, TrialSource[np.random.Generator]):
             own = self.trial if lists.hidden is None else {**self.trial, **lists.hidden[i]}
             self._state = {name: _state_start(own[name]) for name in self.state_variables}
         if self._interactive:
-            self._trial_reward, self._decision, self._ran_out = 0.0, None, False
-
-    def reseed(self, seed: int | None = None) -> list[int | None]:
-        """NeuroGym's `env.seed(s)`: reseed the trials and `action_space`; the next `reset()` starts afresh.
-
-        `reseed(s)` then `reset()` gives the trials of `reset(seed=s)`; kept for code written for NeuroGym.
-        Not named `seed`: gymnasium's `check_env` warns about any env with a callable `seed`.
-        """
-        self._np_random, self._np_random_seed = gym.utils.seeding.np_random(seed)
-        self.action_space.seed(seed)
-        self._batch = None  # trials drawn ahead came from the old generator
-        self._restart_session()
-        return [seed]
-
-    def trial_length_stats(self, num_trials: int = 10000) -> dict[str, float]:
-        """NeuroGym's statistics of trial length in steps: `mean`, `std`, `percentile_95` and `max`.
-
-        The trials are drawn from a copy of the env's generator and session, so the env's own
-        trials are the same whether or not this was called.
-        """
-        if int(num_trials) != num_trials or num_trials < 1:
-            raise ValueError(f"num_trials must be a whole number >= 1, got {num_trials!r}")
-        rng, session = copy.deepcopy(self.np_random), copy.deepcopy(self._session)
-        lengths = []
-        try:
-            for start in range(0, int(num_trials), 1000):  # in parts: a batch holds every step of its trials
-                lengths.append(self.generate(rng, min(1000, int(num_trials) - start)).length)
-        finally:
-            self._session = session
-        steps = np.concatenate(lengths)
-        return {
-            "mean": round(float(np.mean(steps)), 3),
-            "std": round(float(np.std(steps)), 3),
-            "percentile_95": round(float(np.percentile(steps, 95)), 3),
-            "max": int(np.max(steps)),
-        }
-
-    @property
-    def gt_now(self) -> Any:
-        return self.gt[self.t_ind]
-
-    @property
-    def ob_now(self) -> np.ndarray:
-        return self.ob[self.t_ind]
-
-    def in_period(self, period: str, t: float | None = None) -> bool:
-        """Whether time `t` (ms; default: now) lies in `period` of the current trial."""
-        t = self.t if t is None else t
-        return bool(self.start_t[period] <= t < self.end_t[period])
-
-    # ----- errors -----
-
-    def _call(self, method: Any, *args: Any) -> Any:
-        try:
-            return method(*args)
-        except SpecError:
-            raise
-        except Exception as exc:
-            raise self._located(exc) from None
-
-    def _located(self, exc: Exception) -> Exception:
-        """Turn an error raised inside generated code into a SpecError at the spec line.
-
-        The generated module carries a table of (generated line, YAML path, file, line, column);
-        the innermost frame of that module in the traceback picks its row.
-        """
-        module = sys.modules.get(type(self).__module__)
-        table = getattr(module, "_SPEC_LOCATIONS", ())
-        tb, line = exc.__traceback__, None
-        while tb is not None:
-            if module is not None and tb.tb_frame.f_globals is module.__dict__:
-                line = tb.tb_lineno
-            tb = tb.tb_next
-        if line is None or not table:
-            return exc
-        row = bisect.bisect_right([entry[0] for entry in table], line) - 1
-        if row < 0:
-            return exc
-        _, path, file, spec_line, col = table[row]
-        return SpecError([Problem(file, spec_line, col, path, f"cannot evaluate: {fn.in_spec_terms(exc)}")])
-
-    def spec_problem(self, path: str, message: str) -> None:
-        """Raise a SpecError at the spec line of `path` (looked up in the generated module's table)."""
-        module = sys.modules.get(type(self).__module__)
-        for _, where, file, line, col in getattr(module, "_SPEC_LOCATIONS", ()):
-            if where == path:
-                raise SpecError([Problem(file, line, col, path, message)])
-        raise SpecError([Problem(self.task_name, 0, 0, path, message)])
-
-    def _warn_rounding(self) -> None:
-        for name, ms in self.timing.items():
-            steps = ms / self.dt if isinstance(ms, (int, float)) else 0.0
-            if math.isfinite(steps) and abs(steps - round(steps)) > 1e-9:
-                floored = (ms // self.dt) * self.dt
-                # a duration given to make(timing=...) has no spec line: the task's name says where
-                where = self.task_name if name in self._timing_over else self._spec_line(f"periods.{name}")
-                warnings.warn(
-                    f"{where}: periods.{name}: {ms:g} ms is not a multiple of "
-                    f"dt={self.dt:g} ms; it is rounded down to {floored:g} ms",
-                    SpecWarning,
-                    stacklevel=4,
-                )
-
-    def _spec_line(self, path: str) -> str:
-        """'file:line:col' of a spec path (or of its `duration`), from the generated module's table;
-        the task's name when the table has no such row."""
-        module = sys.modules.get(type(self).__module__)
-        for _, where, file, line, col in getattr(module, "_SPEC_LOCATIONS", ()):
-            if where in (path, f"{path}.duration") and line:
-                return f"{file}:{line}:{col}"
-        return self.task_name
-
-    # ----- hooks: what a generated class says about its task -----
-
-    @abc.abstractmethod
-    def _group_sizes(self, _params: dict[str, Any]) -> dict[str, Any]:
-        """The size of each observation and action group, given the parameters."""
-
-    @abc.abstractmethod
-    def _sample_trials(self, _rng: np.random.Generator, _n: int, _fixed: dict[str, Any], _session: Any) -> Any:
-        """Trial variables and period durations of `_n` trials, as arrays."""
-
-    @abc.abstractmethod
-    def _fill(self, _trials: Any, _vars: Any, _start: Any, _end: Any, t: Any) -> None:
-        """Place the inputs and targets of a batch of trials."""
-
-    @abc.abstractmethod
-    def _judge(self, action: Any, target: Any, t: float) -> tuple[float, Any, bool]:
-        """(reward, performance or None, end of trial) of one step."""
-
-    @abc.abstractmethod
-    def _judge_all(self, action: Any, target: Any, t: Any, _vars: Any, _start: Any, _end: Any, _states: Any) -> Any:
-        """The same for every env of a vector env at once (an `fn.Outcomes`)."""
-
-    # Optional hooks: a task without session or state variables, or timeout rules, keeps these.
-    def _session_init(self, _rng: Any, _n: int) -> dict[str, Any]:
-        return {}
-
-    def _session_next(self, _rng: Any, _n: int, _prev: dict[str, Any]) -> dict[str, Any]:
-        return _prev
-
-    def _state_next(self, action: Any, target: Any, t: float) -> dict[str, Any]:
-        return self._state
-
-    def _add_state_inputs(self, _ob: np.ndarray, t: float) -> np.ndarray:
-        return _ob
-
-    def _state_next_all(
-        self, action: Any, target: Any, t: Any, _vars: Any, _start: Any, _end: Any, _states: Any
-    ) -> Any:
-        return _states
-
-    def _add_state_inputs_all(
-        self, _ob: Any, t: Any, _vars: Any, _period_start: Any, _period_end: Any, _states: Any
-    ) -> Any:
-        return _ob
-
-    def _timeout(self) -> tuple[float, Any]:
-        return 0.0, None
-
-    def _until(self, _period: str, action: Any, target: Any, t: float) -> bool:
-        return False
-
-    def _until_all(
-        self, _period: str, action: Any, target: Any, t: Any, _vars: Any, _start: Any, _end: Any, _states: Any
-    ) -> Any:
-        return np.zeros(len(action), bool)
-
-    def _timeout_all(self, t: Any, _vars: Any, _states: Any) -> Any:
-        return fn.Outcomes(t)
-
-
-class ArrayRules:
-    """A compiled task's rules for many envs at once (`machine.Rules`), errors located at the spec line.
-    Called at every step of a vector env: the hooks are looked up once, here."""
-
-    def __init__(self, env: TrialEnv, variables: Any, start: Any, end: Any):
-        self.variables, self.start, self.end = variables, start, end
-        self.call, self.moves = env._call, bool(env.state_variables)
-        self.reads_performance = env.info.reads_performance
-        self.hooks = (env._state_next_all, env._judge_all, env._until_all, env._timeout_all, env._add_state_inputs_all)
-
-    def state_next(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
-        if self.reads_performance:
-            states = {**states, "performance": performance}
-        return self.call(self.hooks[0], action, target, t, self.variables, self.start, self.end, states)
-
-    def judge(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
-        if self.reads_performance:
-            states = {**states, "performance": performance}
-        return self.call(self.hooks[1], action, target, t, self.variables, self.start, self.end, states)
-
-    def until(self, period: str, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
-        if self.reads_performance:
-            states = {**states, "performance": performance}
-        return self.call(self.hooks[2], period, action, target, t, self.variables, self.start, self.end, states)
-
-    def timeout(self, t: Any, states: Any, performance: Any) -> tuple[Any, Any]:
-        if self.reads_performance:
-            states = {**states, "performance": performance}
-        extra, performed, _ = self.call(self.hooks[3], t, self.variables, states).arrays(len(t))
-        return extra, performed
-
-    def state_inputs(self, ob: Any, t: Any, states: Any, performance: Any) -> Any:
-        """Observations with the inputs that follow each env's state added."""
-        if self.reads_performance:
-            states = {**states, "performance": performance}
-        return self.call(self.hooks[4], ob, t, self.variables, self.start, self.end, states)
-
-
-_GENERATED_HOOKS = ("_group_sizes", "_sample_trials", "_fill", "_judge", "_judge_all")
-
-
-def _refuse_handwritten(cls: type) -> None:
-    """A class that does not define the hooks a compiled spec defines is a hand-written task: refuse it
-    with the way forward, instead of Python's bare "abstract methods" error when it is instantiated."""
-    missing = [name for name in _GENERATED_HOOKS if getattr(getattr(cls, name), "__isabstractmethod__", False)]
-    if missing:
-        raise TypeError(
-            f"{cls.__name__} subclasses taskspec.TrialEnv by hand; taskspec tasks are YAML specs compiled"
-            f" into TrialEnv classes, so write the task as a spec (docs/tutorial.md) and load it with"
-            f" taskspec.make: docs/migration.md shows where each NeuroGym call (_new_trial, _step,"
-            f" add_ob, set_groundtruth, ...) goes in the spec language"
-        )
-
-
-class _TrialLists:
-    """A chunk's per-trial values as Python lists and dicts, converted in bulk instead of per trial."""
-
-    def __init__(self, batch: Batch, env: TrialEnv):
-        self.length = batch.length.tolist()
-        gt = batch.gt.tolist() if env.action_type == "discrete" else list(batch.gt)
-        self.gt = [row[:n] for row, n in zip(gt, self.length, strict=True)]
-        names = list(batch.variables)
-        columns = [v.tolist() for v in batch.variables.values()]
-        rows = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)] if names else None
-        self.trial = rows if rows else [{} for _ in self.length]
-        # the compiler's own state variables start from values kept apart from what `env.trial` shows
-        own = [name for name in names if name not in shown(dict.fromkeys(names))]
-        self.hidden = [{name: row.pop(name) for name in own} for row in rows] if rows and own else None
-        self.start_ind = _dicts(batch.start, 1)
-        self.end_ind = _dicts(batch.end, 1)
-        self.start_t = _dicts(batch.start, env.dt)
-        self.end_t = _dicts(batch.end, env.dt)
-        labels = np.array([*env._period_names, None], dtype=object)  # index -1 is "no period"
-        period = np.take(labels, batch.period_id).tolist()
-        self.period = [row[:n] for row, n in zip(period, self.length, strict=True)]
-
-
-def first_history(trial_variables: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """What `last_...` reads before the first trial: no reward, no performance, no choice (-1);
-    every window over past trials holds 0s."""
-    values = machine.history(0.0, 0.0, False, -1, -1.0, 0, -1, -1)
-    values |= {f"last_{name}": 0 for name in trial_variables}
-    outcome = {name: np.asarray(value)[None] for name, value in values.items()}
-    windows = machine.remember(np, None, outcome)
-    return {name: np.zeros_like(value) if name.startswith("past_") else value for name, value in windows.items()}
-
-
-def history(
-    performance: Any,
-    reward: float,
-    ran_out: bool,
-    action: Any,
-    t: float,
-    done: int,
-    trial: Mapping[str, Any],
-    previous: Mapping[str, Any],
-    period: int,
-    rule: int,
-) -> dict[str, np.ndarray]:
-    """A finished trial's outcome as one-trial arrays, under the names session variables read, and
-    the windows over past trials (`past_<x>`) shifted on from the `previous` trial's."""
-    values = {
-        **machine.history(performance, reward, ran_out, action, t, done, period, rule),
-        **{f"last_{name}": value for name, value in trial.items()},
-    }
-    return machine.remember(np, previous, {name: np.asarray(value)[None] for name, value in values.items()})
-
-
-def _dicts(columns: dict[str, np.ndarray], scale: float) -> list[dict[str, Any]]:
-    """One dict per trial from per-period arrays (scaled to ms when `scale` is dt)."""
-    names = list(columns)
-    values = [(v * scale).tolist() if scale != 1 else v.tolist() for v in columns.values()]
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
-
-
-def _as_slice(columns: np.ndarray) -> slice | np.ndarray:
-    """Contiguous columns as a slice, so placements write through views."""
-    if columns.size and np.all(np.diff(columns) == 1):
-        return slice(int(columns[0]), int(columns[-1]) + 1)
-    return columns
-
-
-def _checked_sizes(env: TrialEnv, sizes: Any) -> tuple[tuple[str, int], ...]:
-    """Group sizes are whole numbers already (fn.size); here their total is bounded."""
-    if sum(size for _, size in sizes) > MAX_OBSERVATION_SIZE:
-        env.spec_problem("observation", f"a space may have at most {MAX_OBSERVATION_SIZE} columns in all")
-    return tuple((name, int(size)) for name, size in sizes)
+            self._period_ids = lists.period_ids[i]
+            self._forget_trial()
 
 
 def _state_start(value: Any) -> Any:

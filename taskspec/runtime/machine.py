@@ -4,12 +4,13 @@ A step judges the action that answers step k of each env's trial: the state vari
 the outcome rules decide reward, performance, the trial's end and any `goto`; agent-contingent
 timing (`until`, `then`, `otherwise`, `goto`) finds the next step; a trial that runs out gets
 the timeout rules. The native vector env runs this with NumPy on one value per env, the JAX
-backend with `jax.numpy` under `jit`; the single env's scalar path (runtime/env.py) is an
-optimisation of the same rules, checked step for step against the vector env on every task.
+backend with `jax.numpy` under `jit`, the single env with `runtime.scalar` (plain numbers, one env);
+tests/test_vector.py checks the single env and the vector env equal step for step on every task.
 
 Backends supply their compiled rules through `Rules`; what a step did comes back as a `Step`.
-With NumPy, work that no env needs (an `until` in a period no env is in, timeout rules on a
-step where no trial runs out) is skipped; under `jit` every branch is computed and masked.
+With NumPy and with plain numbers, work that no env needs (an `until` in a period no env is in,
+timeout rules on a step where no trial runs out) is skipped; under `jit` every branch is computed
+and masked.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import numpy as np
+
+from . import scalar
 
 END = -2  # the code of the period `end` (the trial's end) among period indices
 NONE = -1  # no period: a step after no jump
@@ -49,10 +52,14 @@ class Flow:
 
     periods: tuple[str, ...]
     links: Mapping[str, tuple[bool, str | None, str | None]]
+    index: Mapping[str, int] = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:  # looked up at every step of the single env: a dict, not list.index
+        object.__setattr__(self, "index", {name: j for j, name in enumerate(self.periods)})
 
     def code(self, period: str) -> int:
         """A period's index; `end` is END."""
-        return END if period == "end" else self.periods.index(period)
+        return END if period == "end" else self.index[period]
 
 
 @dataclasses.dataclass(slots=True)  # made every step: plain slots, cheaper than a frozen dataclass
@@ -85,11 +92,15 @@ class Step:
 
 def anywhere(xp: Any, mask: Any) -> bool:
     """Whether any env needs a piece of work: always, under JAX (traced values have no truth)."""
-    return bool(mask.any()) if xp is np else True
+    if xp is np:
+        return bool(mask.any())
+    return bool(mask) if xp is scalar else True
 
 
 def per_env(xp: Any, value: Any, n: int, dtype: Any) -> Any:
     """One value per env (NumPy: an array of them as it is, a number repeated; JAX: vmap's value as it is)."""
+    if xp is scalar:  # the single env: its rules give plain numbers already
+        return value
     if xp is not np:
         return xp.asarray(value, dtype)
     if type(value) is np.ndarray and value.shape == (n,):
@@ -99,6 +110,8 @@ def per_env(xp: Any, value: Any, n: int, dtype: Any) -> Any:
 
 def kept(xp: Any, old: Any, new: Any) -> Any:
     """Performance after a rule: the rule's where it set one, else the old (NaN means unset)."""
+    if xp is scalar:
+        return old if new != new else new  # NaN is the one number unequal to itself
     if xp is np and type(new) is not np.ndarray:  # a NumPy rule that matched nowhere leaves a plain NaN
         return old
     return xp.where(xp.isnan(new), old, new)
@@ -117,9 +130,41 @@ def step(
     interactive: bool,
 ) -> Step:
     """One step of `n` envs: the action moves the state, the rules judge it, the trial goes on or ends."""
+    states, outcome = judge(rules, at, action, target, performance, states)
+    return settle(xp, flow, rules, at, action, target, outcome, performance, states, n, interactive)
+
+
+def judge(rules: Rules, at: Position, action: Any, target: Any, performance: Any, states: Any) -> tuple[Any, Any]:
+    """A step's first half: the action moves the state variables, then the rules judge the moved state.
+    The state after the move, and the rules' outcome."""
     if rules.moves:
         states = rules.state_next(action, target, at.t, states, performance)
-    outcome = rules.judge(action, target, at.t, states, performance)
+    return states, rules.judge(action, target, at.t, states, performance)
+
+
+def uneventful(outcome: Any, at: Position) -> bool:
+    """Whether, for one env (plain numbers) of a task with no agent-contingent timing or trial history,
+    `settle` would only go on to step k+1 with the rules' reward and the performance and state as they
+    are: no rule ended the trial or set the performance, and the trial has steps left. The single env
+    skips `settle` then (most steps); tests/test_machine_scalar.py checks this claim against `settle`."""
+    return outcome.end is False and outcome.performance != outcome.performance and at.k + 1 < at.length
+
+
+def settle(
+    xp: Any,
+    flow: Flow,
+    rules: Rules,
+    at: Position,
+    action: Any,
+    target: Any,
+    outcome: Any,
+    performance: Any,
+    states: Any,
+    n: int,
+    interactive: bool,
+) -> Step:
+    """A step's second half, once the rules judged it: the performance a rule set, where the trial goes
+    on (gotos, `until`, `then`, `otherwise`), and the timeout rules of a trial that ran out."""
     reward, end = per_env(xp, outcome.reward, n, float), per_env(xp, outcome.end, n, bool)
     performance = kept(xp, performance, outcome.performance)
     nxt, decided, ended_by = at.k + 1, None, -1
@@ -131,15 +176,20 @@ def step(
         nxt = next_step(xp, flow, at, end, goto, held)
     timed_out = nxt >= at.length  # few envs are at their trial's last step: that is tested first
     if anywhere(xp, timed_out):
-        timed_out = timed_out & ~end
+        timed_out = timed_out & xp.logical_not(end)
     judged, late = reward, 0.0
     if anywhere(xp, timed_out):
         extra, performed = rules.timeout(at.t, states, performance)
         late = xp.where(timed_out, extra, 0.0)
         reward = reward + late
-        performance = xp.where(timed_out & ~xp.isnan(performed), performed, performance)
+        performance = xp.where(timed_out & xp.logical_not(xp.isnan(performed)), performed, performance)
         end = end | timed_out
     return Step(states, reward, judged, late, performance, end, timed_out, decided, nxt, ended_by)
+
+
+def earned(trial_reward: Any, done: Step) -> Any:
+    """A trial's whole reward (`last_reward`) after a step: the rules' reward, then the timeout's."""
+    return trial_reward + done.judged + done.late
 
 
 def _until(rules: Rules, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Callable[[str], Any]:
@@ -155,7 +205,7 @@ def next_step(xp: Any, flow: Flow, at: Position, end: Any, goto: Any, held: Call
     dest = xp.where(end, NONE, goto)  # the period each env enters next
     nxt = k + 1
     for name, (has_until, then, otherwise) in flow.links.items():
-        here = (at.period == flow.periods.index(name)) & (dest == NONE) & ~end
+        here = (at.period == flow.index[name]) & (dest == NONE) & xp.logical_not(end)
         if not anywhere(xp, here):
             continue
         if has_until:
@@ -164,16 +214,18 @@ def next_step(xp: Any, flow: Flow, at: Position, end: Any, goto: Any, held: Call
                 nxt = xp.where(hit, at.stop[name], nxt)
             else:
                 dest = xp.where(hit, flow.code(then), dest)
-            here = here & ~hit
+            here = here & xp.logical_not(hit)
         towards = otherwise or then
         if towards is not None:  # it ran its full length
             dest = xp.where(here & (k + 1 >= at.stop[name]), flow.code(towards), dest)
+    if not anywhere(xp, dest != NONE):  # no env enters a period (most steps): each goes on with `nxt`
+        return nxt
     for _ in flow.periods:  # one pass per period at most, as jumps go forward
         moved = False
         for name, (_, then, _) in flow.links.items():
             if then is None:
                 continue
-            empty = (dest == flow.periods.index(name)) & (at.start[name] == at.stop[name])
+            empty = (dest == flow.index[name]) & (at.start[name] == at.stop[name])
             if anywhere(xp, empty):
                 dest, moved = xp.where(empty, flow.code(then), dest), True
         if not moved:

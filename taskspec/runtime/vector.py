@@ -26,8 +26,9 @@ from gymnasium.vector.utils import batch_space
 
 from . import machine
 from .actions import continuous_actions, discrete_actions
-from .env import TrialEnv, first_history, history
+from .env import TrialEnv
 from .functions import envs_at_once
+from .history import first_history, history
 from .trials import Scratch, build, check_num_envs
 
 REFILL_TRIALS = 1 << 14  # trials built per call when topping up the envs' pools (see TrialVectorEnv._refill)
@@ -319,8 +320,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             )  # fmt: skip
         self._st, self.performance, reward, end = done.states, done.performance, done.reward, done.ended
         if self._interactive:  # `last_reward` is the trial's whole reward; `last_choice` the deciding action
-            self._trial_reward += done.judged
-            self._trial_reward += done.late
+            self._trial_reward = machine.earned(self._trial_reward, done)
             self._choice[done.decided] = np.asarray(actions, np.float64)[done.decided]
             self._choice_t[done.decided] = t[done.decided]
         info = {
