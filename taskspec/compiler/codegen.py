@@ -402,7 +402,7 @@ class _Generator:
             # Names only a reward or performance reads are bound inside the branch: most steps match no rule.
             late = [line for line in self.bind(self.reads([rule.reward, rule.performance]), STEP) if line not in bound]
             if tracked and rule.end_trial:
-                late.append(f"self._ended_by = {index!r}")
+                late.append(f"self.ended_rule = {index!r}")
             method.body.append(self.where.mark(rule.when.where))
             if not tests:  # matches every step: later rules can never apply
                 method.body += [*late, result]

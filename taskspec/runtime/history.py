@@ -26,14 +26,14 @@ class TrialHistory(TaskHooks):
     _history: dict[str, Any] | None  # the finished trial, as session variables read it
     _trials_done: int
     _decision: tuple[Any, float] | None  # the action that ended the trial or made it jump, and when
-    _ended_by: int  # the outcome rule that ended the trial (`last_rule`), -1: none
+    ended_rule: int  # the outcome rule that ended the trial (`last_rule`), -1: none
 
     def _forget_trial(self) -> None:
         """A trial starts: nothing gathered of its outcome yet."""
         self._trial_reward = 0.0
         self._ran_out = False  # the current trial ended by running out (`last_timed_out`)
         self._decision = None
-        self._ended_by = -1  # the outcome rule that ended the trial (`last_rule`): set by `_judge` when read
+        self.ended_rule = -1  # the outcome rule that ended the trial (`last_rule`): set by `_judge` when read
 
     def _note_step(self, done: machine.Step, action: Any, t: float) -> None:
         """What the trial's outcome keeps of a step: `last_reward` is the trial's whole reward,
@@ -84,7 +84,7 @@ class TrialHistory(TaskHooks):
         `period`: the period of its last step."""
         self._trials_done += 1
         action, t = self._decision if self._decision is not None else (-1, -1.0)
-        rule, self._ended_by = self._ended_by, -1
+        rule, self.ended_rule = self.ended_rule, -1
         self._history = history(
             self.performance,
             self._trial_reward,

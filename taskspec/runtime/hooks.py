@@ -195,7 +195,7 @@ class ScalarRules:
     @property
     def ended_by(self) -> int:
         """The rule that ended the trial (`last_rule`): the scalar `_judge` notes it on the env itself."""
-        return self.env._ended_by  # type: ignore[attr-defined, no-any-return]
+        return self.env.ended_rule  # type: ignore[attr-defined, no-any-return]
 
     def until(self, period: str, action: Any, target: Any, t: float, states: Any, performance: Any) -> bool:
         env = self.env

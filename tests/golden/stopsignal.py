@@ -140,17 +140,17 @@ class Stopsignal(TrialEnv):
         # see _SPEC_LOCATIONS[16]
         if _start["go"] <= t < _end["go"] and (stop and action != fixation):
             fail = self.rewards["fail"]
-            self._ended_by = 1
+            self.ended_rule = 1
             return fail, None, True
         # see _SPEC_LOCATIONS[17]
         if _start["go"] <= t < _end["go"] and (action == target and action != fixation):
             correct = self.rewards["correct"]
-            self._ended_by = 2
+            self.ended_rule = 2
             return correct, 1.0, True
         # see _SPEC_LOCATIONS[18]
         if _start["go"] <= t < _end["go"] and action != fixation:
             fail = self.rewards["fail"]
-            self._ended_by = 3
+            self.ended_rule = 3
             return fail, None, True
         return 0.0, None, False
 
