@@ -51,8 +51,9 @@ def _one(at: machine.Position, i: int) -> machine.Position:
 
 
 class _Outcome:
-    def __init__(self, reward: Any, performance: Any, end: Any, goto: Any):
+    def __init__(self, reward: Any, performance: Any, end: Any, goto: Any, ended_by: Any):
         self.reward, self.performance, self.end, self.goto = reward, performance, end, goto
+        self.ended_by = ended_by  # the rule that ended the trial (`last_rule`)
 
 
 class _Rules:
@@ -68,7 +69,11 @@ class _Rules:
 
     def judge(self, *_: Any) -> _Outcome:
         o = self.outcome
-        return o if self.i is None else _Outcome(*(self._pick(v) for v in (o.reward, o.performance, o.end, o.goto)))
+        return (
+            o
+            if self.i is None
+            else _Outcome(*(self._pick(v) for v in (o.reward, o.performance, o.end, o.goto, o.ended_by)))
+        )
 
     def until(self, period: str, *_: Any) -> Any:
         return self._pick(self.held[period])
@@ -89,7 +94,8 @@ def _random_step(seed: int, interactive: bool) -> tuple[machine.Position, _Rules
         else -np.ones(N, int)
     )
     outcome = _Outcome(
-        rng.normal(size=N), np.where(rng.random(N) < 0.3, rng.random(N), np.nan), end, goto
+        rng.normal(size=N), np.where(rng.random(N) < 0.3, rng.random(N), np.nan), end, goto,
+        np.where(end, rng.integers(0, 3, N), -1),
     )  # fmt: skip
     held = {p: rng.random(N) < 0.3 for p in PERIODS}
     late = np.stack([rng.normal(size=N), np.where(rng.random(N) < 0.5, rng.random(N), np.nan)])
@@ -103,7 +109,7 @@ def _same(scalar_value: Any, numpy_value: Any) -> bool:
 
 
 def test_settle_over_plain_numbers_is_numpys_for_each_env() -> None:
-    fields = ("reward", "judged", "late", "performance", "ended", "timed_out", "decided", "next")
+    fields = ("reward", "judged", "late", "performance", "ended", "timed_out", "decided", "next", "ended_by")
     for interactive in (True, False):
         at, rules, performance = _random_step(0, interactive)
         many = machine.settle(np, FLOW, rules, at, 0, 0, rules.outcome, performance, {}, N, interactive)
