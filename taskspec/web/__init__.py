@@ -1,1 +1,5 @@
-"""The browser backend: a task as a page people run, and the check that the page ran the same task."""
+"""Tasks as browser experiments: the same spec run by people in a page (issue 23)."""
+
+from .scripts import BrowserRefused, browser_refusals, runtime_script, task_script
+
+__all__ = ["BrowserRefused", "browser_refusals", "runtime_script", "task_script"]
