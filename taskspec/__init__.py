@@ -14,6 +14,7 @@ from .rl import rllib_registry  # noqa: F401 - before register_all: shares each 
 from .runtime import Batch, TrialEnv
 from .runtime.actions import InvalidAction
 from .tools.lint import check_rollout
+from .web.human import read_human
 
 __version__ = "0.1.0"
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "load_spec",
     "load_text",
     "make",
+    "read_human",
     "register",
 ]
 
