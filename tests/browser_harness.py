@@ -102,3 +102,31 @@ def download_json(page: Any, selector: str) -> dict[str, Any]:
         page.click(selector)
     path = event.value.path()
     return json.loads(Path(path).read_text())  # type: ignore[no-any-return]
+
+
+FRAME_MS = 16  # Playwright's fake clock runs requestAnimationFrame every 16 ms
+
+# Where the experiment page (page.js) is: [session state, trials finished, current step], or null before the start.
+PAGE_STATE = """(() => { const s = window.taskspecExperiment && window.taskspecExperiment.session;
+  return s ? [s.state, s.log.trials.length, s.k] : null; })()"""
+
+
+def play_page(page: Any, plan: dict[int, list[tuple[int, str]]], limit_ms: float = 600_000) -> None:
+    """A scripted participant on the experiment page: presses `key` during step `step` of trial `i` for
+    each (step, key) in `plan[i]`, watching the page's session frame by frame on the fake clock, until
+    the session is done (or `limit_ms` of page time passed: then AssertionError)."""
+    pressed: set[tuple[int, int, str]] = set()
+    waited = 0
+    while waited < limit_ms:
+        state = page.evaluate(PAGE_STATE)
+        if state is not None and state[0] == "done":
+            return
+        if state is not None and state[0] == "running":
+            _, trial, step = state
+            for at, key in plan.get(trial, []):
+                if at == step and (trial, at, key) not in pressed:
+                    page.keyboard.press(key)
+                    pressed.add((trial, at, key))
+        page.clock.run_for(FRAME_MS)
+        waited += FRAME_MS
+    raise AssertionError(f"the page's session did not finish within {limit_ms} ms of page time")

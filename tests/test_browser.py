@@ -7,6 +7,9 @@ Skipped, with the reason, where Chromium or playwright is missing, unless TASKSP
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,7 +18,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 import browser_harness as harness  # noqa: E402
 
+import taskspec  # noqa: E402
 from taskspec.web.replay import replay  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TRIALS = 5
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
 
@@ -29,6 +36,72 @@ def context():
     assert _why is None, f"TASKSPEC_REQUIRE contains chromium but {_why}"
     with harness.browser() as ctx:
         yield ctx
+
+
+@pytest.fixture(scope="module")
+def experiment(tmp_path_factory):
+    """`taskspec web PerceptualDecisionMaking -o exp/`, run as a user runs it."""
+    out = tmp_path_factory.mktemp("web") / "exp"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-m", "taskspec", "web", "PerceptualDecisionMaking", "-o", str(out)]
+    done = subprocess.run([*command, "--trials", str(TRIALS)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+# PerceptualDecisionMaking at dt = 100 ms: step 0 is fixation, 1-20 the stimulus, 21 the decision.
+# Default keys: f and j for the two choices (actions 1 and 2); no key is the fixate action 0.
+PLAN = {
+    0: [(21, "f")],  # answers in the decision period
+    1: [(0, "j"), (21, "j")],  # breaks fixation (the abort penalty), then answers
+    2: [(5, "f")],  # presses during the stimulus, which the rules ignore, and never answers
+    3: [],  # no key at all: the trial runs out
+    4: [(21, "j"), (21, "f")],  # two keys in one step: the first counts
+}
+
+
+def test_the_experiment_page_log_replays_equal_in_python(context, experiment, tmp_path):
+    page = harness.open_page(context, experiment / "index.html", query="seed=12")
+    page.click("#start")
+    harness.play_page(page, PLAN)
+    log = harness.download_json(page, "#download-json")
+    assert page.errors == []
+    trials = log["trials"]
+    assert [t["index"] for t in trials] == list(range(TRIALS))
+    pressed = [[(k, a) for k, a in enumerate(t["steps"]["action"]) if a != 0] for t in trials]
+    assert pressed == [[(21, 1)], [(0, 2), (21, 2)], [(5, 1)], [], [(21, 2)]]
+    assert trials[1]["steps"]["reward"][0] == -0.1
+    assert trials[3]["timed_out"] and trials[3]["choice"] == -1 and trials[3]["performance"] == 0
+    for t in (trials[0], trials[1], trials[4]):  # an answer ends the trial: correct (1) or not (0)
+        assert t["performance"] == (1 if t["trial"]["ground_truth"] + 1 == t["choice"] else 0)
+    result = replay(log)
+    assert result.equal, result.summary()
+    assert result.steps == sum(len(t["steps"]["action"]) for t in trials) == TRIALS * 22
+    path = tmp_path / "log.json"
+    path.write_text(json.dumps(log))
+    human = taskspec.read_human(path)
+    assert list(human.choice) == [t["choice"] for t in trials]
+
+
+def test_a_jspsych_timeline_with_the_plugin_runs_and_replays(context, experiment):
+    timeline = experiment / "jspsych.html"
+    assert timeline.exists(), "no jspsych.html: jsPsych is not vendored (python -m taskspec.web.vendor_jspsych)"
+    page = harness.open_page(context, timeline, query="seed=3")
+    harness.run_for(page, 100, [(50, " ")])  # the timeline's start screen: any key
+    rows = "taskspecJsPsych.data.get().filter({trial_type: 'taskspec'}).count()"
+    # keys at chosen page times: the first trial's decision step, a fixation break, a later answer
+    harness.run_for(page, 3000, [(16 * 135, "f")])
+    harness.run_for(page, 3000, [(40, "j"), (16 * 135, "j")])
+    for _ in range(400):
+        if page.evaluate(rows) >= TRIALS:
+            break
+        page.clock.run_for(harness.FRAME_MS * 10)
+    assert page.evaluate(rows) == TRIALS
+    log = page.evaluate("jsPsychTaskspec.log(taskspecJsPsych)")
+    assert page.errors == []
+    assert len(log["trials"]) == TRIALS and any(t["choice"] > 0 for t in log["trials"])
+    result = replay(log)
+    assert result.equal, result.summary()
 
 
 def test_the_harness_replays_a_fixture_page_log(context):
