@@ -29,8 +29,8 @@ from taskspec.compiler.loader import parse_value
 from taskspec.compiler.models import TaskSpec
 from taskspec.errors import did_you_mean
 from taskspec.library import generated_warning_text, spec_files
-from taskspec.web.command import add_command as add_web_command
 from taskspec.tools.lint import check_rollout
+from taskspec.web.command import add_command as add_web_command
 
 
 class UsageError(ValueError):
@@ -448,7 +448,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("npz", "parquet"), help="file format (default: from the suffix of OUT)")
     p.add_argument("--shard", metavar="I/K", help="write only part I of K (0-based) of the N trials; needs --seed")
     add_figure_commands(command, _parse_sets, _positive, _seed)
-    add_web_command(command, _positive)
+    add_web_command(command, _parse_sets, _positive)
     p = command("new", _cmd_new, "write a commented starting spec that validates")
     p.add_argument("name", metavar="NAME", help="the task name; the file is NAME.yaml unless -o is given")
     p.add_argument("--from", dest="from_task", metavar="TASK", help="start from a variant of this task")

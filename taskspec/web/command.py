@@ -23,29 +23,19 @@ def _keys(items: list[str]) -> dict[str, str] | str | None:
     return groups
 
 
-def _params(items: list[str]) -> dict[str, Any]:
-    """`NAME=VALUE` pairs with YAML values, as `--set` reads them."""
-    import yaml
-
-    from ..compiler.loader import parse_value
-
-    params: dict[str, Any] = {}
-    for item in items:
-        name, sep, text = item.partition("=")
-        if not sep or not name.strip():
-            raise ValueError(f"--param expects NAME=VALUE, got '{item}'")
-        try:
-            params[name.strip()] = parse_value(text)
-        except yaml.YAMLError:
-            raise ValueError(f"--param {name.strip()}: cannot read '{text}' as a YAML value") from None
-    return params
+def _params(items: list[str], parse_sets: Callable[[list[str]], dict[str, Any]]) -> dict[str, Any]:
+    """`NAME=VALUE` pairs with YAML values, read as the CLI reads `--set` (its messages named for --param)."""
+    try:
+        return parse_sets(items)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace("--set", "--param", 1)) from None
 
 
-def cmd_web(args: argparse.Namespace) -> int:
+def cmd_web(args: argparse.Namespace, parse_sets: Callable[[list[str]], dict[str, Any]]) -> int:
     from .experiment import write_experiment
 
     written = write_experiment(
-        args.task, Path(args.output), keys=_keys(args.keys), trials=args.trials, params=_params(args.param)
+        args.task, Path(args.output), keys=_keys(args.keys), trials=args.trials, params=_params(args.param, parse_sets)
     )
     print(f"wrote {len(written)} files to {args.output}; open {Path(args.output) / 'index.html'} in a browser")
     if not (Path(args.output) / "jspsych.html").exists():
@@ -53,11 +43,13 @@ def cmd_web(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_command(command: Callable[..., Any], positive: Callable[[str], int]) -> None:
+def add_command(
+    command: Callable[..., Any], parse_sets: Callable[[list[str]], dict[str, Any]], positive: Callable[[str], int]
+) -> None:
     """Add `web` to the CLI's table of commands (`command` as in taskspec.cli._parser)."""
     p = command(
         "web",
-        cmd_web,
+        lambda args: cmd_web(args, parse_sets),
         "write a task as a browser experiment (a folder that opens from disk) for people",
     )
     p.add_argument("task", metavar="TASK")

@@ -63,7 +63,10 @@ class HumanTrials:
         if options is None:
             mapped = sorted(set(int(a) for a in self.meta.get("keys", {}).values()))
             if len(mapped) != 2:
-                raise ValueError(f"the log maps {len(mapped)} actions to keys; name the two responses with options=")
+                raise ValueError(
+                    f"the log maps {len(mapped)} actions to keys (a CSV log names none); "
+                    "name the two response actions with options=(a, b)"
+                )
             options = (mapped[0], mapped[1])
         rows = np.isin(self.target, options) & np.isin(self.choice, options)
         sign = np.where(self.target[rows] == options[1], 1.0, -1.0)
@@ -151,7 +154,7 @@ def _period_index(period: Any, names: list[str]) -> int:
     return names.index(period) if period in names else -1
 
 
-def _outcome(columns: dict[str, list[Any]]) -> dict[str, np.ndarray]:
+def _outcome(columns: dict[str, list[Any]]) -> dict[str, Any]:
     def number(v: Any) -> float:
         return np.nan if v is None or v == "" else float(v)
 
