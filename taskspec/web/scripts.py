@@ -8,12 +8,13 @@ env the task is made for (parameters checked by the Python env, so a wrong overr
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..compiler import codegen_js
+from ..compiler import codegen_js, ir
 from ..errors import Problem, SpecError
 from ..library import as_env, load, lowered
 from ..runtime import TrialEnv
@@ -33,13 +34,14 @@ def runtime_script() -> str:
 def browser_refusals(task: Any) -> list[Problem]:
     """What keeps `task` (a bundled name, a spec path, a TrialEnv subclass or env) out of the browser;
     empty when it runs there."""
-    return codegen_js.unsupported(lowered(_class_of(task)))
+    return codegen_js.unsupported(_lowered(_class_of(task)))
 
 
 def task_script(task: Any, **params: Any) -> str:
     """JavaScript defining `task` with `params` for taskspec-runtime.js; raises BrowserRefused."""
     cls = _class_of(task)
-    problems = codegen_js.unsupported(lowered(cls))
+    task_ir = _lowered(cls)
+    problems = codegen_js.unsupported(task_ir)
     if problems:
         raise BrowserRefused(problems)
     env = cls(**params) if isinstance(task, type) else as_env(task, params) if params else cls()
@@ -53,7 +55,17 @@ def task_script(task: Any, **params: Any) -> str:
         "kinds": {name: _kind(name, columns) for name, columns in sizes.items()},
         "fixate": next((g for g, c in actions.items() if isinstance(c, int) and g.startswith("fix")), None),
     }
-    return codegen_js.generate_js(lowered(cls), settings)
+    return codegen_js.generate_js(task_ir, settings)
+
+
+_LOWERED: weakref.WeakKeyDictionary[type[TrialEnv], ir.TaskIR] = weakref.WeakKeyDictionary()
+
+
+def _lowered(cls: type[TrialEnv]) -> ir.TaskIR:
+    """The class's IR, lowered once per class (lowering runs the compiler's front end again)."""
+    if cls not in _LOWERED:
+        _LOWERED[cls] = lowered(cls)
+    return _LOWERED[cls]
 
 
 def _class_of(task: Any) -> type[TrialEnv]:
