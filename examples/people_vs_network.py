@@ -82,6 +82,7 @@ def network_fit(steps: int, trials: int):
     import torch
     from train_supervised import train
 
+    torch.set_num_threads(1)  # on a small shared machine more threads only contend (50 steps: 217 s against 10 s)
     net, _ = train(steps, seed=0, log_every=0)
     batch = taskspec.generate_trials(TASK, trials, seed=1)
     with torch.no_grad():
@@ -106,10 +107,13 @@ def main() -> int:
         print(check.summary())
         human = taskspec.read_human(path)
     choices = human.choices("coh")
-    person = psychometric(choices.x, choices.choice, label="coh (signed by the correct response)",
-                          choice_label="second response")
-    print(f"participant: {len(choices.x)} answered trials of {len(human.choice)}, "
-          f"{choices.correct.mean():.1%} correct, bias {person.bias:.2f}, scale {person.scale:.2f}")
+    person = psychometric(
+        choices.x, choices.choice, label="coh (signed by the correct response)", choice_label="second response"
+    )
+    print(
+        f"participant: {len(choices.x)} answered trials of {len(human.choice)}, "
+        f"{choices.correct.mean():.1%} correct, bias {person.bias:.2f}, scale {person.scale:.2f}"
+    )
     network = network_fit(args.steps, 4000)
     print(f"network: bias {network.bias:.2f}, scale {network.scale:.2f}")
     fig, axes = pyplot().subplots(1, 2, figsize=(10, 3.8), layout="constrained", sharey=True)
