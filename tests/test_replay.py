@@ -126,3 +126,32 @@ def test_onset_drift_measures_page_onsets_against_the_spec(pdm_log):
     assert set(table) == {"fixation", "stimulus", "decision"}
     assert table["stimulus"]["mean"] == pytest.approx(16.7) and table["stimulus"]["n"] == 12
     assert table["stimulus"]["max_abs"] == pytest.approx(16.7)
+
+
+def ground_truth_policy(env, k):
+    return int(env.gt[k])
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "PerceptualDecisionMakingRT",  # the answer ends the trial (agent-contingent timing)
+        "ReadySetGo",  # a period whose duration is a trial variable
+        "DawTwoStep",  # a session variable drawn from the last trial's (logged, fixed in the replay)
+        "AnnubesEnv",  # a session variable that trial variables read
+        "DelayMatchSampleDistractor1D",  # a vector trial variable
+    ],
+)
+def test_logs_of_other_kinds_of_task_replay(task):
+    log = python_log(task, ground_truth_policy, trials=6, seed=3)
+    result = replay(log)
+    assert result.equal, result.summary()
+    assert result.trials == 6
+
+
+def test_session_variables_come_from_the_log():
+    log = python_log("DawTwoStep", ground_truth_policy, trials=6, seed=3)
+    for trial in log["trials"]:  # the page's generator drew other session values than NumPy's
+        trial["trial"]["rich"] = 3 - trial["trial"]["rich"]
+    found = {m.what for m in replay(log).mismatches}
+    assert "trial" not in found  # replayed with the logged values, not drawn again

@@ -114,10 +114,9 @@ def _durations(periods: Mapping[str, Any]) -> dict[str, float]:
 
 def _replay_trial(env: TrialEnv, trial: Mapping[str, Any], index: int) -> list[Mismatch]:
     logged_vars = trial["trial"]
-    fixable = {name: value for name, value in logged_vars.items() if name in env.trial_variables and not _vector(value)}
-    replayed_vars = env.new_trial(**fixable)
+    replayed_vars = _start_trial(env, logged_vars)
     found = [
-        Mismatch(index, None, "trial", {name: value}, {name: replayed_vars.get(name)})
+        Mismatch(index, None, "trial", {name: value}, {name: _plain(replayed_vars.get(name))})
         for name, value in logged_vars.items()
         if not _same(value, replayed_vars.get(name))
     ]
@@ -143,12 +142,29 @@ def _replay_trial(env: TrialEnv, trial: Mapping[str, Any], index: int) -> list[M
     return found
 
 
+def _start_trial(env: TrialEnv, logged: Mapping[str, Any]) -> dict[str, Any]:
+    """Make the logged trial current: its trial variables (vectors too) fixed, and its session
+    variables as logged when the log holds them all (else the Python env draws its own, and any
+    difference shows as a mismatch)."""
+    # one trial's values: a number as it is, a vector as a row (trials x size)
+    fixed = {
+        name: np.asarray(value)[None] if np.ndim(value) else value
+        for name, value in logged.items()
+        if name in env.trial_variables
+    }
+    session = list(env.session_variables)
+    if session and all(name in logged for name in session):
+        # the page drew them with its own generator: this trial's values come from the log, not from a draw
+        env.session_values = lambda _rng, n: {name: np.full(n, logged[name]) for name in session}  # type: ignore[method-assign]
+    try:
+        env.serve(env.generate(env.np_random, 1, fixed, serving=True), 0)
+    finally:
+        env.__dict__.pop("session_values", None)
+    return env.trial
+
+
 def _ending(ended_at: int | None) -> str:
     return "still running" if ended_at is None else f"ends after step {ended_at}"
-
-
-def _vector(value: Any) -> bool:
-    return isinstance(value, (list, tuple))
 
 
 def _plain(value: Any) -> Any:
