@@ -154,8 +154,12 @@ def _start_trial(env: TrialEnv, logged: Mapping[str, Any]) -> dict[str, Any]:
     }
     session = list(env.session_variables)
     if session and all(name in logged for name in session):
-        # the page drew them with its own generator: this trial's values come from the log, not from a draw
-        env.session_values = lambda _rng, n: {name: np.full(n, logged[name]) for name in session}  # type: ignore[method-assign]
+
+        def logged_session(rng: Any, n: int) -> dict[str, np.ndarray]:
+            """The page drew them with its own generator: this trial's values come from the log."""
+            return {name: np.full(n, logged[name]) for name in session}
+
+        env.session_values = logged_session  # type: ignore[method-assign]  # this instance, for one trial
     try:
         env.serve(env.generate(env.np_random, 1, fixed, serving=True), 0)
     finally:
