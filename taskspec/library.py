@@ -32,6 +32,8 @@ import gymnasium
 
 from .compiler.codegen import generate
 from .compiler.codegen_jax import generate_jax, unsupported
+from .compiler.codegen_js import generate_js  # noqa: F401 - taskspec.web's door to the compiler
+from .compiler.codegen_js import unsupported as browser_problems  # noqa: F401 - the same
 from .compiler.extends import resolve_extends
 from .compiler.ir import TaskIR
 from .compiler.loader import Document, read_file

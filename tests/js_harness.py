@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 import taskspec
-from taskspec.library import lowered
 from taskspec.web import runtime_script, task_script
+from taskspec.web.scripts import _lowered as lowered  # lowered once per class
 
 NODE = shutil.which("node") or "/usr/bin/node"
 HERE = Path(__file__).parent / "js"
@@ -68,9 +68,11 @@ def noisy_columns(env: Any) -> set[int]:
     return columns
 
 
-def scripted_trials(name: str, n_trials: int, seed: int, **params: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def scripted_trials(
+    name: str, n_trials: int, seed: int, **params: Any
+) -> tuple[dict[str, Any], list[dict[str, Any]], Any]:
     """`n_trials` trials of the Python env with a scripted participant: mostly the ground truth,
-    sometimes fixating, sometimes a random key. Returns the Node job and what Python did."""
+    sometimes fixating, sometimes a random key. Returns the Node job, what Python did and the env."""
     env = taskspec.make(name, **params)
     ob, _ = env.reset(seed=seed)
     rng = np.random.default_rng(seed)
@@ -90,6 +92,8 @@ def scripted_trials(name: str, n_trials: int, seed: int, **params: Any) -> tuple
             ob, reward, terminated, _, info = env.step(action)
             row = {"reward": reward, "period": info["period"], "gt": int(info["gt"]), "end": info["new_trial"]}
             row["obs"] = ob.tolist()
+            if terminated:
+                row["terminated"] = True
             if info["new_trial"]:
                 row["performance"] = float(info["performance"])
             record["steps"].append(row)
@@ -100,7 +104,7 @@ def scripted_trials(name: str, n_trials: int, seed: int, **params: Any) -> tuple
         trials.append({"overrides": overrides, "durations": durations, "actions": actions})
         records.append(record)
     job = {"task": type(env).task_name, "seed": seed, "params": {}, "trials": trials}
-    return job, records
+    return job, records, env
 
 
 def mismatches(env: Any, records: list[dict[str, Any]], played: Any, all_columns: bool = False) -> list[str]:
@@ -118,8 +122,8 @@ def mismatches(env: Any, records: list[dict[str, Any]], played: Any, all_columns
             found.append(f"trial {i}: {len(mine['steps'])} steps in Python, {len(theirs['steps'])} in JavaScript")
         for k, (a, b) in enumerate(zip(mine["steps"], theirs["steps"], strict=False)):
             where = f"trial {i} step {k}"
-            for key in ("period", "gt", "end"):
-                if a[key] != b[key]:
+            for key in ("period", "gt", "end", "terminated"):
+                if a.get(key) != b.get(key):
                     found.append(f"{where}: {key} {a[key]!r} != {b[key]!r}")
             if abs(a["reward"] - b["reward"]) > 1e-6:
                 found.append(f"{where}: reward {a['reward']} != {b['reward']}")

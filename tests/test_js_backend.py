@@ -30,11 +30,11 @@ pytestmark = pytest.mark.skipif(not node_available(), reason=f"Node.js is not in
 def _played(names_params: list[tuple[str, dict]], n_trials: int, seed: int, tmp_path: Path) -> list[tuple]:
     jobs, records, scripts, envs = [], [], {}, []
     for name, params in names_params:
-        job, record = scripted_trials(name, n_trials, seed, **params)
+        job, record, env = scripted_trials(name, n_trials, seed, **params)
         jobs.append(job)
         records.append(record)
         scripts[name] = task_script(name, **params)
-        envs.append(taskspec.make(name, **params))
+        envs.append(env)
     played = run_node("step_tasks.js", jobs, scripts, tmp_path)
     return list(zip([n for n, _ in names_params], envs, records, played, strict=True))
 
@@ -48,15 +48,48 @@ def test_perceptual_decision_making_step_for_step(tmp_path: Path) -> None:
         assert steps > 300 and rewards >= {-0.1, 0.0, 1.0}  # aborts, failures and correct answers all happened
 
 
+def test_dt_rewards_and_timing_given_to_make_step_for_step(tmp_path: Path) -> None:
+    made = {"dt": 50, "rewards": {"abort": -1.0}, "timing": {"stimulus": 450}, "sigma": 0.0, "dim_ring": 3}
+    for name, env, records, played in _played([("PerceptualDecisionMaking", made)], 15, 6, tmp_path):
+        assert mismatches(env, records, played, all_columns=True) == [], name
+        assert env.dt == 50 and env.end_ind["stimulus"] - env.start_ind["stimulus"] == 9
+        assert max(sum(row["period"] == "stimulus" for row in r["steps"]) for r in records) == 9
+        assert -1.0 in {row["reward"] for r in records for row in r["steps"]}
+
+
 def test_a_different_trial_is_caught(tmp_path: Path) -> None:
     """The comparison can fail: the JavaScript env given the other direction differs at the decision."""
-    job, records = scripted_trials("PerceptualDecisionMaking", 6, 1, sigma=0.0)
+    job, records, env = scripted_trials("PerceptualDecisionMaking", 6, 1, sigma=0.0)
     for trial in job["trials"]:
         trial["overrides"]["ground_truth"] = 1 - trial["overrides"]["ground_truth"]
     script = task_script("PerceptualDecisionMaking", sigma=0.0)
     played = run_node("step_tasks.js", [job], {"PerceptualDecisionMaking": script}, tmp_path)[0]
-    found = mismatches(taskspec.make("PerceptualDecisionMaking", sigma=0.0), records, played, all_columns=True)
+    found = mismatches(env, records, played, all_columns=True)
     assert any("gt" in line for line in found) and any("observation" in line for line in found)
+
+
+def test_one_trial_episodes_step_for_step(tmp_path: Path) -> None:
+    """With `episode: trial` a trial's end terminates the episode and reset() draws the session's next trial."""
+    cases = [
+        ("PerceptualDecisionMaking", {"episode": "trial"}),
+        ("perceptualdecisionmaking.staircase", {"episode": "trial"}),
+    ]
+    for name, env, records, played in _played(cases, 12, 2, tmp_path):
+        assert env.episode == "trial" and mismatches(env, records, played) == [], name
+
+
+def test_a_finished_episode_needs_reset(tmp_path: Path) -> None:
+    (tmp_path / "t.js").write_text(task_script("PerceptualDecisionMaking", episode="trial"))
+    seen = _node_json(
+        f"const t = require({json.dumps(str(RUNTIME))});"
+        f"new Function('taskspec', require('fs').readFileSync({json.dumps(str(tmp_path / 't.js'))}, 'utf8'))(t);"
+        "const env = t.makeEnv('PerceptualDecisionMaking', {seed: 1}); env.reset();"
+        "const out = env.step(1); let message = null;"  # an abort in fixation: the trial goes on to its end
+        "let last = out; while (!last.terminated) last = env.step(0);"
+        "try { env.step(0); } catch (err) { message = err.message; }"
+        "const again = env.reset(); console.log(JSON.stringify([message, again.info.period, env.step(0).terminated]));"
+    )
+    assert seen == ["call reset() before step()", "fixation", False]
 
 
 def test_contingent_timing_state_session_and_history_step_for_step(tmp_path: Path) -> None:
@@ -130,10 +163,15 @@ outcomes:
     assert browser_refusals(cls) == []
     code = lowered(cls).variables[0].value
     later = dataclasses.replace(code.expr, tree=ast.parse("frobnicate(3) + x", mode="eval").body)
-    unknown = codegen_js.unsupported(dataclasses.replace(lowered(cls), variables=(
-        dataclasses.replace(lowered(cls).variables[0], value=dataclasses.replace(code, expr=later)),
-    )))  # a function added to the language later is refused until the browser backend learns it
-    assert [str(p) for p in unknown] == ["<late.yaml>:7:6: trial.x: the browser backend has no version of 'frobnicate()' yet"]
+    unknown = codegen_js.unsupported(
+        dataclasses.replace(
+            lowered(cls),
+            variables=(dataclasses.replace(lowered(cls).variables[0], value=dataclasses.replace(code, expr=later)),),
+        )
+    )  # a function added to the language later is refused until the browser backend learns it
+    assert [str(p) for p in unknown] == [
+        "<late.yaml>:7:6: trial.x: the browser backend has no version of 'frobnicate()' yet"
+    ]
 
 
 def test_spec_text_never_becomes_code(tmp_path: Path) -> None:
@@ -157,7 +195,8 @@ outcomes:
 """
     cls = taskspec.load_text(spec, "quoted.yaml")
     script = task_script(cls)
-    assert "const $delete = _c[\"delete\"];" in script and "const $new = " in script
+    assert 'const $delete = _c["delete"];' in script and "const $new = " in script
+    assert "quoted.yaml" not in script  # locations travel as YAML path, line and column: no file name
     (tmp_path / "t.js").write_text(script)
     driver = (
         f"const t = require({json.dumps(str(RUNTIME))});"
@@ -171,6 +210,38 @@ outcomes:
     assert description == "a \"quoted\" */ </script> task'); process.exit(3); ('" and drawn in (0, 1) and reward == 1
 
 
+def test_a_failing_expression_is_reported_at_its_spec_line(tmp_path: Path) -> None:
+    spec = """
+task: Indexed
+dt: 100
+observation: {fixation: 1, cue: 1}
+action: {fixation: 1, go: 1}
+trial:
+  x: choice(2)
+periods: {fixation: 300}
+inputs:
+  - {during: fixation, where: cue, value: "[0.5, 1][x]"}
+target:
+  - {during: fixation, value: fixation}
+outcomes:
+  - {during: fixation, when: action != fixation, reward: 1, end_trial: true}
+"""
+    (tmp_path / "t.js").write_text(task_script(taskspec.load_text(spec, "indexed.yaml")))
+    seen = _node_json(
+        f"const t = require({json.dumps(str(RUNTIME))});"
+        f"new Function('taskspec', require('fs').readFileSync({json.dumps(str(tmp_path / 't.js'))}, 'utf8'))(t);"
+        "const env = t.makeEnv('Indexed', {seed: 1}); env.reset();"
+        "const fine = env.newTrial({x: 1}).obs[1];"
+        "let message = null; try { env.newTrial({x: 7}); } catch (err) { message = err.message; }"
+        "console.log(JSON.stringify([fine, message]));"
+    )
+    assert seen == [
+        1,
+        "Indexed: inputs[0].value (line 10, column 43): cannot evaluate: index 7 is outside a list of 2 values"
+        " (numbered 0 to 1)",
+    ]
+
+
 def test_runtime_api_for_the_page(tmp_path: Path) -> None:
     (tmp_path / "t.js").write_text(task_script("PerceptualDecisionMaking", dim_ring=3))
     driver = (
@@ -178,9 +249,11 @@ def test_runtime_api_for_the_page(tmp_path: Path) -> None:
         f"new Function('taskspec', require('fs').readFileSync({json.dumps(str(tmp_path / 't.js'))}, 'utf8'))(t);"
         "const env = t.makeEnv('PerceptualDecisionMaking', {seed: 4});"
         "const first = env.reset(); let out; do { out = env.step(env.fixateAction); } while (!out.info.newTrial);"
+        "function answered() { let o; do { o = env.step(env.periodName(env.k) === 'decision' ? 2 : 0); }"
+        " while (!o.info.newTrial); return env.lastTrial; }"
         "console.log(JSON.stringify({generator: t.generator, dt: env.dt, periods: env.periods,"
         " observation: env.observation, actions: env.actions, fixate: env.fixateAction, obs: first.obs.length,"
-        " last: env.lastTrial, isTyped: first.obs instanceof Float64Array}));"
+        " last: env.lastTrial, isTyped: first.obs instanceof Float64Array, answered: answered()}));"
     )
     done = subprocess.run([NODE, "-e", driver], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
@@ -194,6 +267,9 @@ def test_runtime_api_for_the_page(tmp_path: Path) -> None:
     last = seen["last"]
     assert last["periods"]["stimulus"] == [100, 2100] and last["timedOut"] is True and last["choice"] == -1
     assert len(last["steps"]["action"]) == 22 and last["steps"]["period"][-1] == "decision"
+    answered = seen["answered"]
+    assert answered["choice"] == 2 and answered["choiceT"] == answered["periods"]["decision"][0] == 2100
+    assert answered["timedOut"] is False and answered["steps"]["action"][-1] == 2
     assert "function" not in runtime_script()[:40] and "xoshiro128**" in runtime_script()
 
 
@@ -250,3 +326,60 @@ def test_trial_variables_and_durations_follow_numpys_distributions(tmp_path: Pat
 
 def batch_dt(name: str) -> float:
     return float(taskspec.make(name).dt)
+
+
+def _node_json(script: str) -> object:
+    done = subprocess.run([NODE, "-e", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_random_functions_follow_numpys_distributions() -> None:
+    """The draws no bundled task makes with these arguments (choice with p=, per-entry bounds), against NumPy."""
+    n = 20000
+    drawn = _node_json(
+        f"const t = require({json.dumps(str(RUNTIME))}); const g = new t.Generator(8); const f = t.fn;"
+        f"const out = {{choice: [], normal: [], uniform: [], integers: []}};"
+        f"for (let i = 0; i < {n}; i++) {{"
+        " out.choice.push(f.choice(g, [[10, 20, 30]], {p: [0.2, 0.5, 0.3]}));"
+        " out.normal.push(f.normal(g, [2, 3], {}));"
+        " out.uniform.push(...f.uniform(g, [[0, 10], [1, 20]], {size: 2}));"
+        " out.integers.push(f.integers(g, [-2, 5], {})); }"
+        "console.log(JSON.stringify(out));"
+    )
+    assert isinstance(drawn, dict)
+    rng = np.random.default_rng(8)
+    numpy_draws = {
+        "choice": rng.choice([10, 20, 30], n, p=[0.2, 0.5, 0.3]),
+        "normal": rng.normal(2, 3, n),
+        "uniform": rng.uniform([0, 10], [1, 20], (n, 2)).reshape(-1),
+        "integers": rng.integers(-2, 5, n),
+    }
+    for name, theirs in numpy_draws.items():
+        ours = np.asarray(drawn[name], float)
+        spread = np.sqrt(ours.var() / len(ours) + theirs.var() / len(theirs))
+        assert abs(ours.mean() - theirs.mean()) <= 5 * spread, name
+        assert _ks(ours, np.asarray(theirs, float)) < 1.95 * np.sqrt(2 / n), name
+    assert set(drawn["integers"]) == set(range(-2, 5)) and set(drawn["choice"]) == {10, 20, 30}
+
+
+def test_observation_noise_as_the_spec_says_and_parameters_given_to_make_env(tmp_path: Path) -> None:
+    """PerceptualDecisionMaking's stimulus noise has the spec's sd (sigma / sqrt(dt)) around the spec's mean;
+    a parameter given to makeEnv changes the layout as it would in Python."""
+    (tmp_path / "t.js").write_text(task_script("PerceptualDecisionMaking", sigma=2.0))
+    seen = _node_json(
+        f"const t = require({json.dumps(str(RUNTIME))});"
+        f"new Function('taskspec', require('fs').readFileSync({json.dumps(str(tmp_path / 't.js'))}, 'utf8'))(t);"
+        "const env = t.makeEnv('PerceptualDecisionMaking', {seed: 2}); env.reset();"
+        "const rows = [];"
+        "for (let i = 0; i < 200; i++) { const first = env.newTrial({ground_truth: 0, coh: 51.2});"
+        " let out = env.step(0); rows.push(Array.from(out.obs)); }"
+        "const wide = t.makeEnv('PerceptualDecisionMaking', {seed: 2, params: {dim_ring: 4}});"
+        "console.log(JSON.stringify({rows, columns: wide.observation.map((g) => g.columns), n: wide.actions.length}));"
+    )
+    assert isinstance(seen, dict)
+    stimulus = np.asarray(seen["rows"])[:, 1:]  # step 1 lies in the stimulus period
+    expected = np.cos(np.array([0.0, np.pi])) * 51.2 / 200 + 0.5
+    assert np.allclose(stimulus.mean(axis=0), expected, atol=5 * 0.2 / np.sqrt(200))
+    assert np.allclose(stimulus.std(axis=0), 2.0 / np.sqrt(100), rtol=0.15)
+    assert seen["columns"] == [[0, 1], [1, 5]] and seen["n"] == 5

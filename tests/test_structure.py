@@ -206,8 +206,8 @@ def test_the_package_is_formatted_with_the_project_formatter() -> None:
 
 def test_the_folders_show_the_architecture() -> None:
     """Only the door, the errors and the command line sit flat in the package; the rest lives in a folder
-    named for its purpose (runtime, compiler, jax, wrappers, data, rl, tools)."""
+    named for its purpose (runtime, compiler, jax, wrappers, data, rl, tools, web)."""
     flat = sorted(p.stem for p in PACKAGE.glob("*.py"))
     assert flat == ["__init__", "__main__", "cli", "cli_figures", "cli_output", "errors", "library"]
     folders = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists())
-    assert folders == ["compiler", "data", "jax", "rl", "runtime", "tools", "wrappers"]
+    assert folders == ["compiler", "data", "jax", "rl", "runtime", "tools", "web", "wrappers"]

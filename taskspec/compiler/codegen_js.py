@@ -4,7 +4,7 @@ The third rendering of the IR, beside NumPy's (codegen.py) and JAX's (codegen_ja
 for one trial at a time as JAX's is. Nothing of the spec's text enters the source as code:
 spec names pass one identifier check and become `$name` locals (so no spec name can be a
 JavaScript keyword or shadow the runtime's), literals go through `json.dumps`, and expressions
-are re-emitted from their checked trees (`JsExpression`), every operator as a call of the
+are re-emitted from their checked trees (render_js.py), every operator as a call of the
 runtime's `fn` (JavaScript has no operator overloading for vectors).
 
 `unsupported` is the one place that decides what the browser cannot run: it knows every field
@@ -19,10 +19,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
-import json
-import math
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +27,8 @@ import jinja2
 
 from ..errors import Problem
 from . import ir
-from .codegen_jax import _walk
-from .expressions import BUILTIN_NAMES, CONSTANTS, MATH, OUTCOME, RANDOM, SHAPES, TIMING, history_names
+from .expressions import BUILTIN_NAMES, CONSTANTS, OUTCOME, RANDOM, TIMING, history_names
+from .render_js import FUNCTIONS, JsExpression, identifier, literal
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -63,11 +60,8 @@ KNOWN_FIELDS[ir.TaskIR] = frozenset(
         "reads_performance",
     }
 )  # fmt: skip
-FUNCTIONS = MATH | RANDOM | TIMING | SHAPES  # the functions taskspec-runtime.js implements
 KEYWORDS = {"p", "size", "replace"}  # the keyword arguments its random draws take
 BUILTINS = (BUILTIN_NAMES - {"None", "inherited"}) | CONSTANTS
-RUNTIME_NAMES = {"len": "length"}
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def unsupported(task: ir.TaskIR) -> list[Problem]:
@@ -94,6 +88,22 @@ def unsupported(task: ir.TaskIR) -> list[Problem]:
         if isinstance(node, ir.Code):
             problems += _expression_problems(node, where, declared)
     return problems
+
+
+def _walk(node: Any, where: ir.Location) -> Iterator[tuple[Any, ir.Location]]:
+    """Every dataclass in the IR with the nearest spec location (its own expression's, if it has one)."""
+    if isinstance(node, (tuple, list)):
+        for item in node:
+            yield from _walk(item, where)
+        return
+    if not dataclasses.is_dataclass(node) or isinstance(node, ir.Location):
+        return
+    values = [getattr(node, f.name) for f in dataclasses.fields(node)]
+    own = node.where if isinstance(node, ir.Code) else next((v.where for v in values if isinstance(v, ir.Code)), None)
+    yield node, own or where
+    if not isinstance(node, ir.Code):
+        for value in values:
+            yield from _walk(value, own or where)
 
 
 def _expression_problems(code: ir.Code, where: ir.Location, declared: set[str]) -> list[Problem]:
@@ -125,111 +135,6 @@ def _problem(where: ir.Location, message: str) -> Problem:
     return Problem(where.file, where.line, where.col, where.path, message)
 
 
-def identifier(name: str) -> str:
-    """A spec name as a JavaScript local: checked, then prefixed with `$` (no keyword, no runtime name)."""
-    if not _IDENTIFIER.match(name):
-        raise ValueError(f"not an identifier: {name!r}")
-    return "$" + name
-
-
-def literal(value: Any) -> str:
-    """A number, truth value, text, list or mapping of them as a JavaScript literal (JSON is JavaScript)."""
-    if isinstance(value, float) and math.isnan(value):
-        return "NaN"
-    return json.dumps(value, allow_nan=True)
-
-
-class JsExpression:
-    """A checked expression tree as JavaScript source, for one trial at a time."""
-
-    def __init__(self, periods: Iterable[str]):
-        self.periods = frozenset(periods)
-
-    def render(self, code: ir.Code) -> str:
-        return self.visit(code.expr.tree)
-
-    def visit(self, node: ast.expr) -> str:
-        text: str = getattr(self, "_" + type(node).__name__)(node)
-        among = getattr(node, "ts_among", None)
-        if among is not None:  # a chosen group's `by` (placements.py): one of the listed groups, checked
-            text = f"fn.among({text}, {literal(int(among))})"
-        return text
-
-    def _Constant(self, node: ast.Constant) -> str:
-        if isinstance(node.value, bool):
-            return "true" if node.value else "false"
-        if not isinstance(node.value, (int, float)):
-            raise ValueError("only numbers are constants here")  # unsupported() refuses text first
-        return literal(node.value) if math.isfinite(node.value) else "fn.inf"
-
-    def _Name(self, node: ast.Name) -> str:
-        if node.id in ("True", "False"):
-            return "true" if node.id == "True" else "false"
-        if node.id in CONSTANTS:
-            return f"fn.{node.id}"
-        return identifier(node.id)
-
-    _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.FloorDiv: "floordiv"}
-    _BINARY |= {ast.Mod: "remainder", ast.Pow: "power"}
-    _COMPARE = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge"}
-
-    def _BinOp(self, node: ast.BinOp) -> str:
-        return f"fn.{self._BINARY[type(node.op)]}({self.visit(node.left)}, {self.visit(node.right)})"
-
-    def _UnaryOp(self, node: ast.UnaryOp) -> str:
-        operand = self.visit(node.operand)
-        if isinstance(node.op, ast.UAdd):
-            return f"fn.add(0, {operand})"
-        if isinstance(node.op, ast.USub):
-            return f"fn.neg({operand})"
-        if isinstance(node.op, ast.Not):
-            return f"fn.logical_not({operand})"
-        raise ValueError(f"no rendering of {type(node.op).__name__}")
-
-    def _BoolOp(self, node: ast.BoolOp) -> str:
-        name = "all_of" if isinstance(node.op, ast.And) else "any_of"
-        return f"fn.{name}({', '.join(self.visit(v) for v in node.values)})"
-
-    def _Compare(self, node: ast.Compare) -> str:
-        left = self.visit(node.left)
-        pieces = []
-        for op, comparator in zip(node.ops, node.comparators, strict=True):
-            right = self.visit(comparator)
-            if isinstance(op, (ast.In, ast.NotIn)):
-                piece = f"fn.isin({left}, {right})"
-                pieces.append(piece if isinstance(op, ast.In) else f"fn.logical_not({piece})")
-            else:
-                pieces.append(f"fn.{self._COMPARE[type(op)]}({left}, {right})")
-            left = right
-        return pieces[0] if len(pieces) == 1 else f"fn.all_of({', '.join(pieces)})"
-
-    def _IfExp(self, node: ast.IfExp) -> str:
-        return f"fn.where({self.visit(node.test)}, {self.visit(node.body)}, {self.visit(node.orelse)})"
-
-    def _Subscript(self, node: ast.Subscript) -> str:
-        return f"fn.take({self.visit(node.value)}, {self.visit(node.slice)})"
-
-    def _List(self, node: ast.List | ast.Tuple) -> str:
-        return f"fn.array([{', '.join(self.visit(e) for e in node.elts)}])"
-
-    _Tuple = _List
-
-    def _Call(self, node: ast.Call) -> str:
-        assert isinstance(node.func, ast.Name)  # the checker allows plain calls only
-        name = node.func.id
-        if name in TIMING:  # start('p') -> _start["p"]: the period's bounds in ms, bound by the caller
-            period = node.args[0]
-            assert isinstance(period, ast.Constant) and period.value in self.periods
-            return f"_{name}[{literal(period.value)}]"
-        if name not in FUNCTIONS:
-            raise ValueError(f"no JavaScript version of {name}()")
-        args = [self.visit(a) for a in node.args]
-        if name in RANDOM:
-            keywords = ", ".join(f"{literal(k.arg)}: {self.visit(k.value)}" for k in node.keywords)
-            return f"fn.{name}(_rng, [{', '.join(args)}], {{{keywords}}})"
-        return f"fn.{RUNTIME_NAMES.get(name, name)}({', '.join(args)})"
-
-
 @dataclasses.dataclass
 class _Function:
     name: str
@@ -251,56 +156,69 @@ class _JsGenerator:
         self.state = {s.name for s in task.state}
         self.history = history_names(v.name for v in task.variables)
         self.order = {p.name: i for i, p in enumerate(task.periods)}
+        self.spots: list[ir.Location] = []  # the spec location of each marked statement, by its index
+
+    def at(self, code: ir.Code | None) -> str:
+        """A statement that records where the next one comes from in the spec (for error messages)."""
+        if code is None:
+            return ""
+        self.spots.append(code.where)
+        return f"fn.spot = {len(self.spots) - 1}; "
 
     def js(self, code: ir.Code) -> str:
         return self.expr.render(code)
 
-    def bind(self, codes: Iterable[ir.Code | None], skip: Iterable[str] = ()) -> list[str]:
+    def bind(self, method: _Function, codes: Iterable[ir.Code | None], skip: Iterable[str] = ()) -> list[str]:
+        """`const $name = ...;` for each spec name the codes read, from where `method` gets it."""
         names: set[str] = set()
         for code in codes:
             if code is not None:
                 names |= {n for n in code.names if ":" not in n}
         lines = []
+        given = method.args.split(", ")
         for name in sorted(names - set(skip) - CONSTANTS - {"True", "False"}):
-            local = identifier(name)
+            key = literal(name)
             if name in self.constant:
-                lines.append(f"const {local} = _c[{literal(name)}];")
+                record, value = "_c", f"_c[{key}]"
             elif name in self.variables:
-                lines.append(f"const {local} = _v[{literal(name)}];")
+                record, value = "_v", f"_v[{key}]"
             elif name in self.state:
-                lines.append(f"const {local} = _s[{literal(name)}];")
+                record, value = "_s", f"_s[{key}]"
             elif name in OUTCOME:
-                lines.append(f"const {local} = _perf;")
+                record = value = "_perf"
             elif name in self.history:
-                lines.append(f"const {local} = _last[{literal(name)}];")
-            elif name in ("t", "rep", "action", "target"):
-                lines.append(f"const {local} = {name};")
+                record, value = "_last", f"_last[{key}]"
             else:
-                raise ValueError(f"the name {name!r} has no value here")  # unsupported() refuses it first
+                record = value = name  # t, rep, action, target: the function's own arguments
+            if record not in given:  # unsupported() and the lowering's scopes refuse such a spec first
+                raise ValueError(f"the name {name!r} has no value in {method.name}")
+            lines.append(f"const {identifier(name)} = {value};")
         return lines
 
     def sizes(self) -> _Function:
         task = self.task
         method = _Function("sizes", "_c")
-        method.body += self.bind(g.size for g in (*task.observation, *task.action))
+        method.body += self.bind(method, (g.size for g in (*task.observation, *task.action)))
         pairs = {
             kind: ", ".join(f"[{literal(g.name)}, {self.js(g.size)}]" for g in groups)
             for kind, groups in (("observation", task.observation), ("action", task.action))
         }
-        method.body.append(f"return {{observation: [{pairs['observation']}], action: [{pairs['action']}]}};")
+        first = next(iter((*task.observation, *task.action)), None)
+        mark = self.at(first.size if first else None)
+        method.body.append(f"{mark}return {{observation: [{pairs['observation']}], action: [{pairs['action']}]}};")
         return method
 
     def session(self) -> list[_Function]:
         task = self.task
         names = [s.name for s in task.session]
         first = _Function("sessionInit", "_rng, _c")
-        first.body += self.bind((s.init for s in task.session), skip=names)
-        first.body += [f"const {identifier(s.name)} = +({self.js(s.init)});" for s in task.session]
+        first.body += self.bind(first, (s.init for s in task.session), skip=names)
+        first.body += [f"{self.at(s.init)}const {identifier(s.name)} = +({self.js(s.init)});" for s in task.session]
         first.body.append("return {" + ", ".join(f"{literal(n)}: {identifier(n)}" for n in names) + "};")
         step = _Function("sessionNext", "_rng, _c, _prev, _last")
-        step.body += self.bind((s.next for s in task.session), skip=names)
+        step.body += self.bind(step, (s.next for s in task.session), skip=names)
         step.body += [f"let {identifier(n)} = _prev[{literal(n)}];" for n in names]
-        step.body += [f"{identifier(s.name)} = +({self.js(s.next)});" for s in task.session]
+        step.body += [f"{self.at(s.next)}{identifier(s.name)} = +({self.js(s.next)});" for s in task.session]
         step.body.append("return {" + ", ".join(f"{literal(n)}: {identifier(n)}" for n in names) + "};")
         return [first, step]
 
@@ -309,38 +227,40 @@ class _JsGenerator:
         method = _Function("sampleTrial", "_rng, _c, _session, _fixed")
         own = [s.name for s in task.session] + [v.name for v in task.variables] + [s.name for s in task.state]
         codes = [v.value for v in task.variables] + [p.duration for p in task.periods] + [s.init for s in task.state]
-        method.body += self.bind(codes, skip=own)
+        method.body += self.bind(method, codes, skip=own)
         method.body += [f"const {identifier(s.name)} = _session[{literal(s.name)}];" for s in task.session]
         for v in task.variables:
             key = literal(v.name)
-            method.body.append(f"const {identifier(v.name)} = {key} in _fixed ? _fixed[{key}] : {self.js(v.value)};")
+            drawn = f"{key} in _fixed ? _fixed[{key}] : {self.js(v.value)}"
+            method.body.append(f"{self.at(v.value)}const {identifier(v.name)} = {drawn};")
         for s in task.state:
-            method.body.append(f"const {identifier(s.name)} = +({self.js(s.init)});")
+            method.body.append(f"{self.at(s.init)}const {identifier(s.name)} = +({self.js(s.init)});")
         method.body.append("const _durations = {};")
         for p in task.periods:
-            method.body.append(f"_durations[{literal(p.name)}] = +({self.js(p.duration)});")
+            method.body.append(f"{self.at(p.duration)}_durations[{literal(p.name)}] = +({self.js(p.duration)});")
         method.body.append("return [{" + ", ".join(f"{literal(n)}: {identifier(n)}" for n in own) + "}, _durations];")
         return method
 
     def observe(self) -> _Function:
         task = self.task
         method = _Function("observe", "_rng, _c, _v, _s, _perf, _start, _end, t, rep, _columns, _ob")
-        method.body += self.bind(c for i in task.inputs for c in (i.value, i.noise))
+        method.body += self.bind(method, (c for i in task.inputs for c in (i.value, i.noise)))
         for i in task.inputs:
             value = "null" if i.value is None else self.js(i.value)
             noise = "null" if i.noise is None else self.js(i.noise)
             inside = f"fn.inside({literal(list(i.periods))}, _start, _end, t)"
-            method.body.append(f"if ({inside}) fn.place(_ob, _columns[{i.index}], true, {value}, {noise}, _rng);")
+            place = f"fn.place(_ob, _columns[{i.index}], true, {value}, {noise}, _rng);"
+            method.body.append(f"{self.at(i.value or i.noise)}if ({inside}) {place}")
         method.body.append("return _ob;")
         return method
 
     def target(self) -> _Function:
         task = self.task
         method = _Function("target", "_c, _v, _start, _end, t, rep, _gt")
-        method.body += self.bind(g.value for g in task.targets)
+        method.body += self.bind(method, (g.value for g in task.targets))
         for g in task.targets:
             inside = f"fn.inside({literal(list(g.periods))}, _start, _end, t)"
-            method.body.append(f"if ({inside}) _gt = +({self.js(g.value)});")
+            method.body.append(f"{self.at(g.value)}if ({inside}) _gt = +({self.js(g.value)});")
         method.body.append("return _gt;")
         return method
 
@@ -348,38 +268,36 @@ class _JsGenerator:
         task = self.task
         names = [s.name for s in task.state]
         method = _Function("stateNext", self.STEP)
-        method.body += self.bind((s.next for s in task.state), skip=names)
+        method.body += self.bind(method, (s.next for s in task.state), skip=names)
         method.body += [f"let {identifier(n)} = _s[{literal(n)}];" for n in names]
         for s in task.state:  # in order: each sees those above it already updated
             inside = f"fn.inside({literal(list(s.periods))}, _start, _end, t)"
-            method.body.append(f"if ({inside}) {identifier(s.name)} = +({self.js(s.next)});")
+            method.body.append(f"{self.at(s.next)}if ({inside}) {identifier(s.name)} = +({self.js(s.next)});")
         method.body.append("return {" + ", ".join(f"{literal(n)}: {identifier(n)}" for n in names) + "};")
         return method
 
     def rules(self, name: str, rules: tuple[ir.RuleIR, ...], args: str) -> _Function:
         method = _Function(name, args)
-        method.body += self.bind(c for r in rules for c in (r.when, r.reward, r.performance))
+        method.body += self.bind(method, (c for r in rules for c in (r.when, r.reward, r.performance)))
         method.body.append("const _outcomes = new fn.Outcomes();")
         for r in rules:
             hit = f"fn.inside({literal(list(r.periods))}, _start, _end, t) && fn.truth({self.js(r.when)})"
             performance = "null" if r.performance is None else self.js(r.performance)
             goto = -1 if r.goto is None else self.order[r.goto]
             # only the first matching rule's reward and performance are evaluated, as in the Python step
-            method.body.append(
-                f"if (_outcomes.open && {hit}) _outcomes.rule(true, {self.js(r.reward)}, {performance}, "
-                f"{literal(r.end_trial)}, {goto});"
-            )
+            decide = f"_outcomes.rule(true, {self.js(r.reward)}, {performance}, {literal(r.end_trial)}, {goto});"
+            method.body.append(f"{self.at(r.when)}if (_outcomes.open && {hit}) {decide}")
         method.body.append("return _outcomes;")
         return method
 
     def until(self) -> _Function:
         periods = [p for p in self.task.periods if p.until is not None]
         method = _Function("until", self.STEP)
-        method.body += self.bind(p.until for p in periods)
+        method.body += self.bind(method, (p.until for p in periods))
         method.body.append("const _held = {};")
         for p in periods:
             assert p.until is not None
-            method.body.append(f"_held[{literal(p.name)}] = fn.truth({self.js(p.until)});")
+            method.body.append(f"{self.at(p.until)}_held[{literal(p.name)}] = fn.truth({self.js(p.until)});")
         method.body.append("return _held;")
         return method
 
@@ -403,7 +321,8 @@ def generate_js(task: ir.TaskIR, settings: dict[str, Any]) -> str:
 
     `settings` are the values of the env the task is made for, already checked by the Python env:
     `params`, `rewards`, `dt`, `timing` (fixed period lengths in ms), `kinds` (observation group ->
-    "fixation", "ring" or "scalar"), `fixate` (the action group meaning "no response", or None)."""
+    "fixation", "ring" or "scalar"), `fixate` (the action group meaning "no response", or None), and
+    optionally `episode` ("trial" or "continuing", as `make(episode=...)` sets it)."""
     generator = _JsGenerator(task)
     for name in [*settings["params"], *settings["rewards"], *settings["kinds"]]:
         identifier(name)
@@ -416,7 +335,9 @@ def generate_js(task: ir.TaskIR, settings: dict[str, Any]) -> str:
         }
         for p in task.periods
     ]
-    flow = [[p.name, p.until is not None, p.then, p.otherwise] for p in task.periods if p.until or p.then or p.otherwise]
+    flow = [
+        [p.name, p.until is not None, p.then, p.otherwise] for p in task.periods if p.until or p.then or p.otherwise
+    ]
     record = {
         "name": task.name,
         "description": task.description,
@@ -431,11 +352,12 @@ def generate_js(task: ir.TaskIR, settings: dict[str, Any]) -> str:
         "variables": [v.name for v in task.variables],
         "sessionVariables": [s.name for s in task.session],
         "stateVariables": [s.name for s in task.state],
-        "episodic": task.episode == "trial",
+        "episodic": settings.get("episode", task.episode) == "trial",
         "interactive": task.interactive,
         "readsHistory": task.reads_history,
     }
+    methods = generator.methods()
+    # where each marked statement comes from: YAML path, line, column (no file name: a page is public)
+    record["locations"] = [[w.path, w.line, w.col] for w in generator.spots]
     fields = [(identifier(key)[1:], literal(value)) for key, value in record.items()]
-    return _ENV.get_template("task.js.jinja").render(
-        name=literal(task.name), fields=fields, methods=generator.methods()
-    )
+    return _ENV.get_template("task.js.jinja").render(name=literal(task.name), fields=fields, methods=methods)

@@ -3,7 +3,7 @@
 `task_script` renders the task's checked IR through compiler/codegen_js.py with the values of the
 env the task is made for (parameters checked by the Python env, so a wrong override is worded as
 `taskspec.make` words it); what the browser cannot run is refused before, in one place
-(`codegen_js.unsupported`), with every problem located in the spec.
+(compiler/codegen_js.unsupported, reached through the library), with every problem located in the spec.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..compiler import codegen_js, ir
 from ..errors import Problem, SpecError
-from ..library import as_env, load, lowered
+from ..library import as_env, browser_problems, generate_js, load, lowered
 from ..runtime import TrialEnv
 
 STATIC = Path(__file__).parent / "static"
@@ -34,14 +33,14 @@ def runtime_script() -> str:
 def browser_refusals(task: Any) -> list[Problem]:
     """What keeps `task` (a bundled name, a spec path, a TrialEnv subclass or env) out of the browser;
     empty when it runs there."""
-    return codegen_js.unsupported(_lowered(_class_of(task)))
+    return browser_problems(_lowered(_class_of(task)))
 
 
 def task_script(task: Any, **params: Any) -> str:
     """JavaScript defining `task` with `params` for taskspec-runtime.js; raises BrowserRefused."""
     cls = _class_of(task)
     task_ir = _lowered(cls)
-    problems = codegen_js.unsupported(task_ir)
+    problems = browser_problems(task_ir)
     if problems:
         raise BrowserRefused(problems)
     env = cls(**params) if isinstance(task, type) else as_env(task, params) if params else cls()
@@ -53,15 +52,16 @@ def task_script(task: Any, **params: Any) -> str:
         "dt": float(env.dt),
         "timing": {name: float(ms) for name, ms in env.timing_overrides.items()},
         "kinds": {name: _kind(name, columns) for name, columns in sizes.items()},
+        "episode": env.episode,
         "fixate": next((g for g, c in actions.items() if isinstance(c, int) and g.startswith("fix")), None),
     }
-    return codegen_js.generate_js(task_ir, settings)
+    return generate_js(task_ir, settings)
 
 
-_LOWERED: weakref.WeakKeyDictionary[type[TrialEnv], ir.TaskIR] = weakref.WeakKeyDictionary()
+_LOWERED: weakref.WeakKeyDictionary[type[TrialEnv], Any] = weakref.WeakKeyDictionary()
 
 
-def _lowered(cls: type[TrialEnv]) -> ir.TaskIR:
+def _lowered(cls: type[TrialEnv]) -> Any:
     """The class's IR, lowered once per class (lowering runs the compiler's front end again)."""
     if cls not in _LOWERED:
         _LOWERED[cls] = lowered(cls)

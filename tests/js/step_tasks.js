@@ -23,6 +23,7 @@ const results = job.jobs.map((run) => {
         const row = { reward: out.reward, period: out.info.period, gt: out.info.gt, end: out.info.newTrial, obs: plain(out.obs) };
         if (out.info.newTrial) row.performance = out.info.performance;
         steps.push(row);
+        if (out.terminated) row.terminated = true;
         if (out.info.newTrial) break;
       }
       return { first: plain(first.obs), trial: first.info.trial, steps, last: env.lastTrial };

@@ -341,7 +341,12 @@
       if (!periods.length) return true;
       return periods.some((p) => start[p] <= t && t < end[p]);
     },
-    truth: (value) => Boolean(value),
+    truth(value) {
+      if (isVector(value)) {
+        throw new Error("a condition compares several values at once (a vector, or an action group of several actions); compare one entry, e.g. x[i], or test membership with 'in'");
+      }
+      return Boolean(value);
+    },
     place(ob, columns, where, value, noise, rng) {
       if (!where) return ob;
       const width = columns.length;
@@ -357,6 +362,7 @@
     },
     settle: (old, where, value) => (where ? +value : old),
     Outcomes,
+    spot: -1, // the statement of the generated task running now (an index into its `locations`)
   };
 
   /** Outcome rules for one step: the first rule that matches decides. */
@@ -370,6 +376,9 @@
 
   Outcomes.prototype.rule = function (hit, reward, performance, endTrial, goto) {
     if (!this.open || !hit) return;
+    for (const [what, value] of [["a reward", reward], ["a performance", performance]]) {
+      if (value !== null && (isVector(value) || !Number.isFinite(+value))) throw new Error(`${what} must be one finite number`);
+    }
     this.reward = +reward;
     if (performance !== null) this.performance = +performance;
     if (endTrial) this.end = true;
@@ -486,7 +495,31 @@
 
   function makeEnv(name, options) {
     if (!Object.prototype.hasOwnProperty.call(tasks, name)) throw new Error(`no task named ${name} is defined`);
-    return new Env(tasks[name](fn), options || {});
+    return new Env(located(tasks[name](fn)), options || {});
+  }
+
+  const TASK_FUNCTIONS = ["sizes", "sessionInit", "sessionNext", "sampleTrial", "observe", "target", "stateNext", "judge", "timeout", "until"];
+
+  /** The task with each function's errors said at the spec line of the statement that failed: generated
+   * statements set `fn.spot` to their index in `task.locations` ([YAML path, line, column]) first. */
+  function located(task) {
+    const out = Object.assign({}, task);
+    for (const name of TASK_FUNCTIONS) {
+      out[name] = function (...args) {
+        fn.spot = -1;
+        try {
+          return task[name](...args);
+        } catch (err) {
+          const where = task.locations[fn.spot];
+          if (!where || err.specLocated) throw err;
+          const message = `${task.name}: ${where[0]} (line ${where[1]}, column ${where[2]}): cannot evaluate: ${err.message}`;
+          const error = new Error(message);
+          error.specLocated = true;
+          throw error;
+        }
+      };
+    }
+    return out;
   }
 
   function Env(task, options) {
@@ -526,6 +559,8 @@
     this.history = null;
     this.lastTrial = null;
     this.trialsDone = 0;
+    this.trial = null;
+    this.ended = false;
   }
 
   Env.prototype.firstHistory = function () {
@@ -575,6 +610,7 @@
     }
     if (length < 1) throw new Error(`a trial must last at least 1 step of dt=${this.dt} ms`);
     this.trial = variables;
+    this.ended = false;
     this.state = {};
     for (const name of task.stateVariables) this.state[name] = +variables[name];
     this.start = start;
@@ -652,6 +688,7 @@
   /** Judge `action` against step k (reward, gt and period refer to k); returns ob[k+1], or the next
    * trial's ob[0] when the trial ended at k (DESIGN.md's timing contract). */
   Env.prototype.step = function (action) {
+    if (!this.trial || this.ended) throw new Error("call reset() before step()"); // as gymnasium's ResetNeeded
     const a = Math.trunc(+action);
     if (!(a >= 0 && a < this.nActions)) throw new Error(`an action is a whole number from 0 to ${this.nActions - 1}, got ${action}`);
     const k = this.k;
@@ -663,7 +700,10 @@
     this.state = done.states;
     this.performance = done.performance;
     this.trialReward += done.judged + done.late;
-    if (done.decided) {
+    // the action that ended the trial by a rule or made it jump (machine.step's `decided`; for tasks
+    // without contingent timing it is not computed there, and a rule's end of the trial is the same)
+    const decided = done.decided !== null ? done.decided : done.ended && !done.timedOut;
+    if (decided) {
       this.choice = a;
       this.choiceT = t;
     }
@@ -682,6 +722,7 @@
     info.trial = Object.assign({}, this.trial);
     this.finish(done, period);
     if (this.task.episodic) {
+      this.ended = true; // the episode ends with the trial; reset() starts the session's next one
       return { obs: this.observe(done.next < this.length ? done.next : k), reward: done.reward, terminated: true, truncated: false, info };
     }
     return { obs: this.newTrial().obs, reward: done.reward, terminated: false, truncated: false, info };
