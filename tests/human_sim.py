@@ -45,7 +45,8 @@ def simulated_log(task: str, variable: str, trials: int, seed: int, noise: float
             if info["new_trial"]:
                 break
         pressed = [k for k, a in enumerate(steps["action"]) if a != fixate]
-        k = pressed[0] if pressed else -1
+        asked = [k for k in pressed if steps["gt"][k] != fixate]  # the response, as taskspec-session.js takes it
+        k = asked[0] if asked else pressed[0] if pressed else -1
         records.append(
             {
                 "index": index,

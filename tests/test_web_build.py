@@ -93,6 +93,13 @@ def test_vendored_jspsych_matches_its_record() -> None:
     assert b"initJsPsych" in (experiment.VENDOR / "jspsych" / "jspsych.js").read_bytes()
 
 
+def test_the_wheel_takes_the_vendored_files_though_git_ignores_them() -> None:
+    root = Path(__file__).resolve().parent.parent
+    build = (root / "pyproject.toml").read_text().split("\n[tool.hatch.build]\n", 1)[1].split("\n[", 1)[0]
+    assert 'artifacts = ["taskspec/web/vendor/jspsych/*"]' in build.splitlines()
+    assert "taskspec/web/vendor/jspsych/" in (root / ".gitignore").read_text().splitlines()
+
+
 def test_spec_text_reaches_the_page_only_as_data(tmp_path: Path) -> None:
     text = (Path(taskspec.__file__).parent.parent / "tasks" / f"{PDM}.yaml").read_text()
     hostile = "</script><script>alert(1)</script> & <b>bold</b>"
@@ -127,6 +134,17 @@ def test_keys_option(tmp_path: Path, capsys: pytest.CaptureFixture[str], keys: l
     assert len(shown) == 2 and "wrote" in capsys.readouterr().out
 
 
+def test_many_responses_get_the_keyboard_rows(tmp_path: Path) -> None:
+    """AntiReach answers in 32 directions: the default keys run along the keyboard's rows."""
+    write_experiment("AntiReach", tmp_path / "exp", trials=2)
+    keys = _config(tmp_path / "exp")["keys"]
+    fixate, actions = experiment.response_actions(taskspec.make("AntiReach"))
+    assert len(actions) == 32 and fixate == 0 and fixate not in keys.values()
+    by_action = sorted(keys, key=keys.__getitem__)
+    assert by_action == list("1234567890qwertyuiopasdfghjklzxc")
+    assert sorted(keys.values()) == [index for index, _, _ in actions] == list(range(1, 33))
+
+
 @pytest.mark.parametrize(
     ("keys", "message"),
     [
@@ -154,8 +172,13 @@ def test_a_folder_with_other_files_is_refused(tmp_path: Path, capsys: pytest.Cap
     assert "not empty and was not written by `taskspec web`" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
     assert main(["web", PDM, "-o", str(tmp_path / "exp"), "--trials", "3"]) == 0  # and a written one is rewritten
+    elsewhere = tmp_path / "elsewhere.html"
+    elsewhere.write_text("not to be overwritten")
+    (tmp_path / "exp" / "index.html").unlink()
+    (tmp_path / "exp" / "index.html").symlink_to(elsewhere)
     assert main(["web", PDM, "-o", str(tmp_path / "exp"), "--trials", "4"]) == 0
     assert _config(tmp_path / "exp")["trials"] == 4
+    assert elsewhere.read_text() == "not to be overwritten" and not (tmp_path / "exp" / "index.html").is_symlink()
 
 
 def test_a_refused_task_is_refused_at_its_spec_location(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -194,30 +217,53 @@ def test_session_maps_presses_to_steps_and_logs_them(tmp_path: Path) -> None:
     the choice, response time and onsets it logs, and the CSV, read back by read_human."""
     script = {
         "keys": {"f": 1, "j": 2},
-        "trials": 4,
+        "trials": 5,
         "frame_ms": 16.667,
         "feedback_ms": 300,
-        "presses": [["f", 2150], ["j", 2105], ["f", 550], None],
+        "presses": [["f", 2150], ["j", 2105], ["f", 550], None, ["j", 1990, 2110]],
     }
     out = run_session(FIXTURES / "standin_runtime.js", FIXTURES / "standin_pdm_task.js", PDM, 3, script, tmp_path)
-    trials = out["log"]["trials"]
+    trials = out["log"]["trials"][:4]
     assert [t["choice"] for t in trials] == [1, 2, 1, -1]
     assert [t["choice_step"] for t in trials] == [21, 21, 5, -1]  # 2150 ms and 2105 ms: step 21; 550 ms: step 5
     assert [t["response_time_ms"] for t in trials] == pytest.approx([2150, 2105, 550, None])
-    assert [len(t["steps"]["action"]) for t in trials] == [22, 22, 6, 22]  # the press in fixation... aborts
-    assert trials[2]["reward"] == -0.1 and trials[3]["timed_out"] is True
+    assert [len(t["steps"]["action"]) for t in trials] == [22] * 4  # a press in the stimulus ends nothing
+    assert [t["timed_out"] for t in trials] == [False, False, True, True]
+    late = out["log"]["trials"][4]  # pressed at 1990 ms (step 19), delivered at 2110 ms: step 21 is the open one
+    assert (late["choice_step"], late["response_time_ms"], len(late["steps"]["action"])) == (21, 1990, 22)
     for t in trials:  # a step's onset is the first frame at or after it: within one frame
         assert 0 <= t["onsets_ms"]["stimulus"] - 100 < 16.7
     (tmp_path / "log.json").write_text(json.dumps(out["log"]))
     (tmp_path / "log.csv").write_text(out["csv"])
     from_json, from_csv = taskspec.read_human(tmp_path / "log.json"), taskspec.read_human(tmp_path / "log.csv")
     for human in (from_json, from_csv):
-        np.testing.assert_array_equal(human.choice, [1, 2, 1, -1])
-        np.testing.assert_array_equal(human.length, [22, 22, 6, 22])
-        np.testing.assert_array_equal(human.start["decision"], [21] * 4)
-        np.testing.assert_array_equal(human.variables["coh"], [t["trial"]["coh"] for t in trials])
-        np.testing.assert_allclose(human.response_time_ms, [2150, 2105, 550, np.nan])
-    assert from_json.action is not None and from_json.action[2, 5] == 1 and from_json.action[2, 6] == -1
+        np.testing.assert_array_equal(human.choice, [1, 2, 1, -1, 2])
+        np.testing.assert_array_equal(human.length, [22] * 5)
+        np.testing.assert_array_equal(human.start["decision"], [21] * 5)
+        np.testing.assert_array_equal(human.variables["coh"], [t["trial"]["coh"] for t in out["log"]["trials"]])
+        np.testing.assert_allclose(human.response_time_ms, [2150, 2105, 550, np.nan, 1990])
+    assert from_json.action is not None and from_json.action[2, 5] == 1 and set(from_json.action[2, 6:]) == {0}
+
+
+def test_slow_frames_delay_the_display_but_never_stretch_a_trial(tmp_path: Path) -> None:
+    """Frames 450 ms apart (a stalled page): every overdue step is judged on the next frame, a press
+    still counts for the step its timestamp falls in, and onsets show the frames' lateness (a period
+    no frame showed has none)."""
+    script = {"keys": {"f": 1, "j": 2}, "trials": 2, "frame_ms": 450.0, "feedback_ms": 0,
+              "presses": [["j", 2150], None]}  # fmt: skip
+    out = run_session(FIXTURES / "standin_runtime.js", FIXTURES / "standin_pdm_task.js", PDM, 3, script, tmp_path)
+    answered, missed = out["log"]["trials"]
+    assert (answered["choice_step"], len(answered["steps"]["action"])) == (21, 22)
+    assert len(missed["steps"]["action"]) == 22 and missed["timed_out"]
+    for t in (answered, missed):
+        assert t["onsets_ms"]["stimulus"] == pytest.approx(450.0)  # due at 100 ms, first drawn at 450 ms
+        assert "decision" not in t["onsets_ms"]  # step 21 was judged at 2250 ms, before any frame showed it
+
+
+def test_without_vendored_jspsych_only_the_page_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(experiment, "VENDOR", tmp_path / "no-vendor")
+    assert main(["web", PDM, "-o", str(tmp_path / "exp")]) == 0
+    assert (tmp_path / "exp" / "index.html").is_file() and not (tmp_path / "exp" / "jspsych.html").exists()
 
 
 def test_session_runs_the_generated_task(tmp_path: Path) -> None:
@@ -227,20 +273,60 @@ def test_session_runs_the_generated_task(tmp_path: Path) -> None:
 
     (tmp_path / "runtime.js").write_text(runtime_script())
     (tmp_path / "task.js").write_text(task_script(PDM))
-    presses = [["j", 2150], ["f", 2150], ["f", 40], None, ["j", 2199]]
-    script = {"keys": {"f": 1, "j": 2}, "trials": 5, "frame_ms": 16.667, "feedback_ms": 0, "presses": presses}
+    presses = [["j", 2150], ["f", 2150], ["f", 40], None, ["j", 2199], ["f", 1000]]
+    script = {"keys": {"f": 1, "j": 2}, "trials": 6, "frame_ms": 16.667, "feedback_ms": 0, "presses": presses}
     trials = run_session(tmp_path / "runtime.js", tmp_path / "task.js", PDM, 11, script, tmp_path)["log"]["trials"]
+    env = taskspec.make(PDM)
     for t, press in zip(trials, presses, strict=True):
         steps = t["steps"]
         assert t["choice"] == ({"f": 1, "j": 2}[press[0]] if press else -1)
-        if press:
-            k = int(press[1] // 100)
-            assert t["choice_step"] == k and steps["action"][k] == t["choice"]
-            assert len(steps["action"]) == k + 1  # the press ended the trial: an answer or an abort
-            correct = steps["gt"][k] == t["choice"]
-            assert steps["reward"][k] == (1.0 if correct else 0.0) if k >= 21 else steps["reward"][k] == -0.1
-        assert set(steps["action"][: t["choice_step"]]) <= {0}
-        assert all(g == 0 for g in steps["gt"][:21])
+        assert all(g == 0 for g in steps["gt"][:21]) and steps["period"][:2] == ["fixation", "stimulus"]
+        env.reset(seed=0)
+        env.new_trial(**t["trial"])  # the Python env on the same trial and actions: the same rewards
+        assert [env.step(a)[1] for a in steps["action"]] == pytest.approx(steps["reward"])
+        if not press:
+            assert t["timed_out"] and t["choice_step"] == -1 and set(steps["action"]) == {0}
+            continue
+        k = int(press[1] // 100)
+        assert t["choice_step"] == k and steps["action"][k] == t["choice"]
+        assert set(steps["action"][:k] + steps["action"][k + 1 :]) <= {0}
+        if k >= 21:  # an answer in the decision period ends the trial, paid if correct
+            assert len(steps["action"]) == k + 1 and not t["timed_out"]
+            assert steps["reward"][k] == (1.0 if steps["gt"][k] == t["choice"] else 0.0)
+        else:  # too early: a penalty in fixation, nothing in the stimulus; the trial runs out
+            assert steps["reward"][k] == (-0.1 if k == 0 else 0.0) and len(steps["action"]) == 22 and t["timed_out"]
+
+
+def test_the_jspsych_plugin_logs_what_the_page_logs(tmp_path: Path) -> None:
+    """The plugin, one task trial per jsPsych trial over a block sharing one env (driven in Node by a
+    stand-in for jsPsych and the browser), runs and logs the same trials as the page's runner with
+    the same seed and presses; its rows rebuild the page's JSON log and CSV."""
+    from taskspec.web.scripts import runtime_script, task_script
+
+    (tmp_path / "runtime.js").write_text(runtime_script())
+    (tmp_path / "task.js").write_text(task_script(PDM))
+    presses = [["f", 2150], ["j", 2105], ["f", 550], None, ["j", 2120]]
+    script = {"keys": {"f": 1, "j": 2}, "trials": 5, "frame_ms": 16.667, "feedback_ms": 200, "presses": presses}
+    page = run_session(tmp_path / "runtime.js", tmp_path / "task.js", PDM, 8, script, tmp_path)["log"]
+    (tmp_path / "script.json").write_text(json.dumps(script))
+    files = [FIXTURES / "run_plugin.js", experiment.STATIC / "jspsych-taskspec.js", SESSION_JS]
+    args = [NODE, *map(str, files), str(tmp_path / "runtime.js"), str(tmp_path / "task.js"), PDM, "8"]
+    done = subprocess.run([*args, str(tmp_path / "script.json")], capture_output=True, text=True, timeout=60)  # noqa: S603
+    assert done.returncode == 0, done.stderr
+    plugin = json.loads(done.stdout)
+    assert len(plugin["rows"]) == 5 and [r["taskspec_record"]["index"] for r in plugin["rows"]] == list(range(5))
+    assert [r["response"] for r in plugin["rows"]] == [1, 2, 1, -1, 2]
+    log = plugin["log"]
+    same = ("format", "version", "task", "seed", "dt", "keys", "period_names", "generator")
+    assert {k: log[k] for k in same} == {k: page[k] for k in same}
+    for mine, theirs in zip(log["trials"], page["trials"], strict=True):
+        assert mine["trial"] == theirs["trial"] and mine["steps"] == theirs["steps"]
+        assert (mine["choice"], mine["choice_step"], mine["timed_out"]) == (
+            theirs["choice"], theirs["choice_step"], theirs["timed_out"])  # fmt: skip
+        assert mine["response_time_ms"] == pytest.approx(theirs["response_time_ms"], abs=1e-6)
+    (tmp_path / "plugin.csv").write_text(plugin["csv"])
+    human = taskspec.read_human(tmp_path / "plugin.csv")
+    np.testing.assert_array_equal(human.choice, [1, 2, 1, -1, 2])
 
 
 def test_read_human_gives_the_envs_psychometric(tmp_path: Path) -> None:

@@ -60,7 +60,8 @@ def add_command(
         default=[],
         metavar="KEYS",
         help="keys of the response actions: f,j for all in order, or GROUP=f,j per group (repeatable); "
-        "names: space, enter, left, right, up, down (default: f,j for two responses, else 1-9, q-p)",
+        "names: space, enter, left, right, up, down (default: f,j for two responses, else the keyboard's "
+        "rows 1-0, q-p, a-l, z-m)",
     )
     p.add_argument("--trials", type=positive, default=100, help="trials per participant (default: 100)")
     p.add_argument(

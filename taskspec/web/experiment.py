@@ -40,7 +40,7 @@ NAMED_KEYS = {
 }
 SHOWN_KEYS = {value: name for name, value in NAMED_KEYS.items()}
 DEFAULT_PAIR = ("f", "j")  # two responses: one under each index finger
-DEFAULT_MANY = tuple("123456789") + tuple("qwertyuiop")
+DEFAULT_MANY = tuple("1234567890qwertyuiopasdfghjklzxcvbnm")  # rows of the keyboard, left to right
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -53,13 +53,14 @@ Keys = Mapping[str, "str | Sequence[str]"] | Sequence[str] | str
 
 
 def response_actions(env: Any) -> tuple[int | None, list[tuple[int, str, str]]]:
-    """The action meaning "no response" (the 'fixation' group's, else None) and the others as
-    (index, group, label) in index order: the actions a person answers with keys."""
+    """The action meaning "no response" (the first one-action group whose name starts with 'fix',
+    as the JS env's `fixateAction`; else None) and the others as (index, group, label) in index
+    order: the actions a person answers with keys."""
     fixate: int | None = None
     actions: list[tuple[int, str, str]] = []
     for group, columns in env.action_space.name.items():
         indices = [int(c) for c in (columns if isinstance(columns, list) else [columns])]
-        if group == "fixation" and len(indices) == 1:
+        if fixate is None and group.startswith("fix") and not isinstance(columns, list):
             fixate = indices[0]
             continue
         for i, index in enumerate(indices):
@@ -86,7 +87,8 @@ def _split(keys: str | Sequence[str]) -> list[str]:
 
 def resolve_keys(env: Any, keys: Keys | None = None) -> dict[str, int]:
     """{key: action index} for every response action: the defaults (f and j for two responses, else
-    1-9 then q-p), replaced by `keys`: a list for all responses in order, or {group: keys} per group."""
+    the keyboard's rows 1-0, q-p, a-l, z-m), replaced by `keys`: a list for all responses in order,
+    or {group: keys} per group."""
     fixate, actions = response_actions(env)
     if env.action_type != "discrete":
         raise ValueError(f"{env.task_name} has continuous actions, which keys cannot give")
@@ -158,6 +160,8 @@ def write_experiment(
 
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise ValueError(f"trials must be a whole number of at least 1, got {trials!r}")
+    if isinstance(feedback_ms, bool) or not isinstance(feedback_ms, (int, float)) or not 0 <= feedback_ms < 60_000:
+        raise ValueError(f"feedback_ms must be a number of ms from 0 to 60000, got {feedback_ms!r}")
     params = dict(params or {})
     task_js = task_script(task, **params)  # refusals first: located, before any file exists
     env = as_env(task, params or None)
@@ -170,7 +174,7 @@ def write_experiment(
         "dt": env.dt,
         "keys": key_map,
         "trials": trials,
-        "feedback_ms": feedback_ms,
+        "feedback_ms": float(feedback_ms),
     }
     context = {
         "task": env.task_name,
@@ -189,19 +193,24 @@ def write_experiment(
         "task.js": task_js,
         MANIFEST: json.dumps({"written_by": "taskspec web", **config}, indent=1, sort_keys=True) + "\n",
     }
-    written = []
-    for name, text in files.items():
-        (out / name).write_text(text, encoding="utf-8")
-        written.append(out / name)
-    for name in PAGE_FILES:
-        shutil.copyfile(STATIC / name, out / name)
-        written.append(out / name)
     if jspsych_vendored():
+        files["jspsych.html"] = _TEMPLATES.get_template("jspsych.html.j2").render(context)
+    written = [_write(out / name, text) for name, text in files.items()]
+    written += [_write(out / name, STATIC / name) for name in PAGE_FILES]
+    if jspsych_vendored():
+        if (out / "jspsych").is_symlink():
+            (out / "jspsych").unlink()
         (out / "jspsych").mkdir(exist_ok=True)
-        for name in JSPSYCH_FILES:
-            shutil.copyfile(VENDOR / "jspsych" / name, out / "jspsych" / name)
-            written.append(out / "jspsych" / name)
-        html = _TEMPLATES.get_template("jspsych.html.j2").render(context)
-        (out / "jspsych.html").write_text(html, encoding="utf-8")
-        written.append(out / "jspsych.html")
+        written += [_write(out / "jspsych" / name, VENDOR / "jspsych" / name) for name in JSPSYCH_FILES]
     return written
+
+
+def _write(target: Path, content: str | Path) -> Path:
+    """Write a file of the folder; a symbolic link there is replaced by the file, not written through."""
+    if target.is_symlink():
+        target.unlink()
+    if isinstance(content, Path):
+        shutil.copyfile(content, target)
+    else:
+        target.write_text(content, encoding="utf-8")
+    return target

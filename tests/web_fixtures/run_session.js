@@ -2,7 +2,8 @@
  * prints {"log": ..., "csv": ...} as JSON. Usage:
  *   node run_session.js SESSION.js RUNTIME.js TASK.js TASK_NAME SEED SCRIPT.json
  * SCRIPT.json: {"keys": {key: action}, "trials": n, "frame_ms": 16.667, "feedback_ms": 0,
- *               "presses": [[key, ms from the trial's first frame] or null, one per trial]} */
+ *               "presses": [[key, ms from the trial's first frame, optional ms it is delivered at] or null,
+ *                           one per trial]} */
 "use strict";
 const fs = require("fs");
 const vm = require("vm");
@@ -23,7 +24,8 @@ while (session.state !== "done") {
   if (session.state === "ready") session.begin(now);
   const index = session.log.trials.length;
   const press = script.presses[index];
-  if (session.state === "running" && press && pressed !== index && now >= session.trialStart + press[1]) {
+  const delivered = press ? (press.length > 2 ? press[2] : press[1]) : 0;
+  if (session.state === "running" && press && pressed !== index && now >= session.trialStart + delivered) {
     session.press(press[0], session.trialStart + press[1]);
     pressed = index;
   }

@@ -49,7 +49,7 @@ taskspec.define("PerceptualDecisionMaking", function (random, params) {
   env.step = function (action) {
     const p = periodAt(k), gt = p === "decision" ? trial.ground_truth + 1 : 0;
     let r = 0, end = false, performance = 0;
-    if (p !== "decision" && action !== 0) { r = -0.1; end = true; }
+    if (p === "fixation" && action !== 0) r = -0.1; // as the spec's `response: hold fixation`: a penalty, no end
     if (p === "decision" && action !== 0) { end = true; r = action === gt ? 1 : 0; performance = r; }
     const timedOut = !end && k + 1 >= 22;
     steps.action.push(action); steps.reward.push(r); steps.period.push(p); steps.gt.push(gt);

@@ -22,15 +22,30 @@
   function trialRecord(env, index, last, presses, frames) {
     const dt = env.dt;
     const steps = last.steps;
-    let choiceStep = -1;
+    // The response: the first press while one was asked for (the ground truth was not to fixate);
+    // failing that, the first press at all (a response too early, which some tasks let pass).
+    const fixate = defaultAction(env);
+    let choiceStep = -1, early = -1;
     for (let k = 0; k < steps.action.length; k++) {
-      if (presses[k] !== undefined) { choiceStep = k; break; }
+      if (presses[k] === undefined) continue;
+      if (steps.gt[k] !== fixate) {
+        choiceStep = k;
+        break;
+      }
+      if (early < 0) early = k;
     }
+    if (choiceStep < 0) choiceStep = early;
+    // A period's onset: the first frame that showed one of its steps (a stalled frame may skip some).
     const onsets = {};
     for (const name of Object.keys(last.periods)) {
       const bounds = last.periods[name];
-      const first = Math.round(bounds[0] / dt);
-      if (bounds[1] > bounds[0] && frames[first] !== undefined) onsets[name] = frames[first];
+      const stop = Math.min(Math.round(bounds[1] / dt), steps.action.length);
+      for (let k = Math.round(bounds[0] / dt); k < stop; k++) {
+        if (frames[k] !== undefined) {
+          onsets[name] = frames[k];
+          break;
+        }
+      }
     }
     const pressMs = steps.action.map((_, k) => (presses[k] === undefined ? null : presses[k].ms));
     return {
@@ -199,9 +214,14 @@
       while (this.state === "running" && now >= this.trialStart + (this.k + 1) * this.env.dt) {
         const pressed = this.presses[this.k];
         const result = this.env.step(pressed === undefined ? defaultAction(this.env) : pressed.action);
-        this.obs = result.obs;
-        if (result.info.newTrial) this.endTrial(this.trialStart + (this.k + 1) * this.env.dt);
-        else this.k += 1;
+        if (result.info.newTrial) {
+          this.endTrial(this.trialStart + (this.k + 1) * this.env.dt);
+          // continuing tasks are already in their next trial; one-trial episodes start it with reset()
+          this.obs = result.terminated ? this.env.reset().obs : result.obs;
+        } else {
+          this.obs = result.obs;
+          this.k += 1;
+        }
       }
       if (this.state === "running" && this.frames[this.k] === undefined) this.frames[this.k] = now - this.trialStart;
       if (this.canvas && this.state !== "done") {
