@@ -99,7 +99,7 @@ def replay(log: Mapping[str, Any] | str | Path, task: Any = None) -> Replay:
 
 def _env(task: Any, data: Mapping[str, Any], durations: dict[str, float]) -> TrialEnv:
     """An env of `task` with the log's parameters and dt, period durations fixed, one episode per trial."""
-    from .. import make
+    from ..library import make
 
     kwargs = {**data.get("params", {}), "dt": data["dt"], "timing": durations, "episode": "trial"}
     env = task(**kwargs) if isinstance(task, type) and issubclass(task, TrialEnv) else make(task, **kwargs)
@@ -198,7 +198,7 @@ def python_log(
 ) -> dict[str, Any]:
     """A log in the page's format made by stepping the Python env: `policy(env, k)` gives the action at
     step k of the current trial (it may read `env.trial`, `env.gt` and `env.ob`)."""
-    from .. import make
+    from ..library import make
 
     env = task(**params) if isinstance(task, type) else make(task, **params)
     env.reset(seed=seed)
