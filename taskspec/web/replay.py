@@ -3,7 +3,7 @@
 The page logs, for each trial, its trial variables, its period bounds and, step by step, the
 action taken and the period, reward and ground truth the JavaScript env gave back
 (docs/people.md, "The log"). `replay` re-runs each trial in the Python env with the same trial
-variables and period durations and the same actions, and lists every step where the two
+and session variables, the same period durations and the same actions, and lists every step where the two
 disagree: a wrong period, reward or ground truth, or a trial that ends at another step. Equal
 logs are what "the same spec for networks and people" means in practice; observations are not
 compared (their noise is drawn by each side's own generator).
