@@ -32,3 +32,16 @@ def test_ci_runs_the_readme_jax_library_commands_after_the_main_suite():
     assert len(commands) == 4
     for command in commands:
         assert command in ci and ci.index(command) > ci.index("python -m pytest -q\n")
+
+
+def test_ci_runs_the_readme_browser_commands_after_the_main_suite():
+    """The browser stage installs Chromium and playwright and requires them: its tests cannot skip in CI."""
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    pattern = r"^(?:test -x /usr/bin/chromium|test -d \.venv-browser|TASKSPEC_REQUIRE=\S+ \.venv-browser/bin/python).*$"
+    commands = re.findall(pattern, readme, flags=re.M)
+    assert len(commands) == 3
+    assert "apt-get install" in commands[0] and "[dev,browser]" in commands[1] and "vendor_jspsych" in commands[1]
+    assert "TASKSPEC_REQUIRE=chromium" in commands[2] and "tests/test_browser.py" in commands[2]
+    for command in commands:
+        assert command in ci and ci.index(command) > ci.index("python -m pytest -q\n")
