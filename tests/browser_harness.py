@@ -50,11 +50,15 @@ def required() -> bool:
 
 
 @contextlib.contextmanager
-def browser(viewport: tuple[int, int] = (1000, 700)) -> Iterator[Any]:
-    """A Chromium context with a fresh profile that accepts downloads."""
+def browser(viewport: tuple[int, int] = (1000, 700), driver: Any = None) -> Iterator[Any]:
+    """A Chromium context with a fresh profile that accepts downloads (`driver`: a running
+    sync_playwright() to launch it from, else one of its own)."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as driver, tempfile.TemporaryDirectory(prefix="taskspec-chromium-") as profile:
+    with contextlib.ExitStack() as stack:
+        if driver is None:
+            driver = stack.enter_context(sync_playwright())
+        profile = stack.enter_context(tempfile.TemporaryDirectory(prefix="taskspec-chromium-"))
         context = driver.chromium.launch_persistent_context(
             profile,
             executable_path=CHROMIUM,
@@ -70,13 +74,16 @@ def browser(viewport: tuple[int, int] = (1000, 700)) -> Iterator[Any]:
 
 
 def open_page(context: Any, path: str | Path, fake_clock: bool = True, query: str = "") -> Any:
-    """A page showing the file at `path` (file://, no server); its console errors are collected in
-    `page.errors` so a test can assert there were none."""
+    """A page showing the file at `path` (file://, no server), in front, the context's other pages closed;
+    its console errors are collected in `page.errors` so a test can assert there were none."""
+    for other in context.pages:  # a tab in the background gets no animation frames: one page at a time
+        other.close()
     page = context.new_page()
+    page.bring_to_front()
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     page.on("console", lambda msg: page.errors.append(msg.text) if msg.type == "error" else None)
-    if fake_clock:
+    if fake_clock:  # the clock is the context's: a real-clock page needs a context without one
         page.clock.install(time=0)
     page.goto(Path(path).resolve().as_uri() + (f"?{query}" if query else ""))
     if fake_clock:  # an installed clock still flows with real time until paused: from here on, run_for moves it

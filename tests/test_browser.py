@@ -32,9 +32,18 @@ if _why and not harness.required():
 
 
 @pytest.fixture(scope="module")
-def context():
+def driver():
     assert _why is None, f"TASKSPEC_REQUIRE contains chromium but {_why}"
-    with harness.browser() as ctx:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture
+def context(driver):
+    """A fresh browser per test: Playwright's fake clock belongs to the context."""
+    with harness.browser(driver=driver) as ctx:
         yield ctx
 
 
@@ -148,6 +157,7 @@ def test_period_onsets_are_never_early_on_the_real_clock(context, tmp_path):
     from taskspec.web.replay import onset_drift
 
     write_experiment("PerceptualDecisionMaking", tmp_path / "exp", trials=2, feedback_ms=100)
+    # this test has a context of its own, where no fake clock was installed
     page = harness.open_page(context, tmp_path / "exp" / "index.html", fake_clock=False, query="seed=5")
     page.click("#start")
     page.wait_for_function("window.taskspecExperiment.done", timeout=60_000, polling=200)
