@@ -84,16 +84,18 @@ class Step:
 def anywhere(xp: Any, mask: Any) -> bool:
     """Whether any env needs a piece of work: always, under JAX (traced values have no truth).
     (`count_nonzero` is a plain C call, several times cheaper than `ndarray.any` on a step's masks.)"""
-    return xp is not np or np.count_nonzero(mask) > 0
+    return xp is not np or bool(np.count_nonzero(mask))
 
 
 def per_env(xp: Any, value: Any, n: int, dtype: Any) -> Any:
     """One value per env (NumPy: an array of them as it is, a number repeated; JAX: vmap's value as it is)."""
     if xp is not np:
         return xp.asarray(value, dtype)
-    if type(value) is np.ndarray and value.shape == (n,):
-        return value.astype(dtype, copy=False)
-    return np.full(n, value, dtype)
+    if type(value) is np.ndarray:
+        return value.astype(dtype, copy=False) if value.shape == (n,) else np.full(n, value, dtype)
+    repeated = np.empty(n, dtype)  # a plain number (no rule matched: most steps); fill is a C call, np.full is not
+    repeated.fill(value)
+    return repeated
 
 
 def kept(xp: Any, old: Any, new: Any) -> Any:
