@@ -488,7 +488,7 @@ def inside(
     `cache` keeps each period's mask for the other rules of the same step."""
     if not periods:
         return True
-    found = {} if cache is None else cache  # (few steps: the rules of a vector env's step call this per rule)
+    found = {} if cache is None else cache  # kept short: each rule of a vector env calls this at every step
     for p in periods:
         if p not in found:
             found[p] = (start[p] <= t) & (t < end[p])
