@@ -72,6 +72,9 @@ def main() -> None:
                     for o, n in zip(measured["old"], measured["new"], strict=True)
                     if key in o and key in n and len(o[key]) > j and len(n[key]) > j
                 ]
+                if not pairs:  # e.g. a target met in one tree and MISSED in the other: different lines
+                    columns.append("not printed by both trees in one round")
+                    continue
                 old = statistics.median(o for o, _ in pairs)
                 new = statistics.median(n for _, n in pairs)
                 spread = [n / o for o, n in pairs]  # how far apart the rounds were: the noise of the machine
