@@ -5,7 +5,9 @@ Run: python benchmarks/compare_trees.py OLD_TREE NEW_TREE [--rounds 2] [--second
 Each benchmark (bench_rl, bench_data, bench_jax) runs alternately on the old and the new tree
 (its own benchmarks/ script, with that tree first on PYTHONPATH), `--rounds` times each, the order
 flipped every round so neither tree always runs first. For every rate a benchmark prints, the
-median of the rounds is taken per tree and the ratio new/old is printed (1.00: no change).
+median of the rounds is taken per tree and the ratio new/old is printed (1.00: no change), with
+the lowest and highest ratio of the two runs of one round: on a busy machine their spread says how
+much of a difference is noise (bench_data's "numpy floor" runs the same code in both trees).
 """
 
 from __future__ import annotations
@@ -61,13 +63,24 @@ def main() -> None:
             order = ("old", "new") if r % 2 == 0 else ("new", "old")
             for which in order:
                 measured[which].append(rates(run(getattr(args, which), bench, args.seconds)))
-        print(f"\n{bench}: median of {args.rounds} rounds, new / old")
+        print(f"\n{bench}: median of {args.rounds} rounds, new / old [lowest-highest ratio of one round's pair]")
         for key, first in measured["old"][0].items():
             columns = []
             for j in range(len(first)):
-                old = statistics.median(m[key][j] for m in measured["old"] if key in m and len(m[key]) > j)
-                new = statistics.median(m[key][j] for m in measured["new"] if key in m and len(m[key]) > j)
-                columns.append(f"{old:>13,.0f} -> {new:>13,.0f} ({new / old:.2f})")
+                pairs = [
+                    (o[key][j], n[key][j])
+                    for o, n in zip(measured["old"], measured["new"], strict=True)
+                    if key in o and key in n and len(o[key]) > j and len(n[key]) > j
+                ]
+                if not pairs:  # e.g. a target met in one tree and MISSED in the other: different lines
+                    columns.append("not printed by both trees in one round")
+                    continue
+                old = statistics.median(o for o, _ in pairs)
+                new = statistics.median(n for _, n in pairs)
+                spread = [n / o for o, n in pairs]  # how far apart the rounds were: the noise of the machine
+                columns.append(
+                    f"{old:>13,.0f} -> {new:>13,.0f} ({new / old:.2f} [{min(spread):.2f}-{max(spread):.2f}])"
+                )
             print(f"  {key[:70]:70} " + "   ".join(columns))
         sys.stdout.flush()
 

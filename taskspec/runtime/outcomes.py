@@ -19,15 +19,11 @@ def inside(
     `cache` keeps each period's mask for the other rules of the same step."""
     if not periods:
         return True
-    masks = []
+    found = {} if cache is None else cache  # kept short: each rule of a vector env calls this at every step
     for p in periods:
-        mask = None if cache is None else cache.get(p)
-        if mask is None:
-            mask = (start[p] <= t) & (t < end[p])
-            if cache is not None:
-                cache[p] = mask
-        masks.append(mask)
-    return masks[0] if len(masks) == 1 else np.logical_or.reduce(masks)
+        if p not in found:
+            found[p] = (start[p] <= t) & (t < end[p])
+    return found[periods[0]] if len(periods) == 1 else np.logical_or.reduce([found[p] for p in periods])
 
 
 class Outcomes:
@@ -55,7 +51,7 @@ class Outcomes:
         self.rules_seen += 1
         if self.open is not True or type(hit) is not np.ndarray or hit.dtype != bool:
             hit = np.logical_and(self.open, hit)  # (before any match, a boolean array is already the hits)
-        if not hit.any():
+        if not np.count_nonzero(hit):  # a plain C call: cheaper than `hit.any()`, run per rule and step
             return
         self.reward = np.where(hit, reward, self.reward)
         if performance is not None:

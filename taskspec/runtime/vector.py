@@ -331,7 +331,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             "_period": self._all,
             "_new_trial": self._all,
         }
-        if end.any():
+        if machine.anywhere(np, end):
             info.update(performance=self.performance.copy(), _performance=end, trial=self._trial_info(), _trial=end)
             if self._interactive:
                 self._record(end, done.timed_out, period, done.ended_by)
