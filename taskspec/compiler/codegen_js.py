@@ -58,6 +58,7 @@ KNOWN_FIELDS[ir.TaskIR] = frozenset(
         "observation", "action", "action_type", "action_bounds", "variables", "session", "state", "episode",
         "periods", "inputs", "targets", "rules", "timeouts", "loss", "regression", "reads_history",
         "reads_performance",
+        "window_sizes",  # windows' sizes from parameters: checked in Python when the page's env is made
     }
 )  # fmt: skip
 KEYWORDS = {"p", "size", "replace"}  # the keyword arguments its random draws take
