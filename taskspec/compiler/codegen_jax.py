@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import inspect
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
 from ..errors import Problem
 from . import ir
 from .expressions import BUILTIN_NAMES, CONSTANTS, MATH, OUTCOME, RANDOM, SHAPES, TIMING, history_names
+from .refusals import declared_names, problem, refusals
 from .render import render_jax
 
 _ENV = jinja2.Environment(
@@ -77,58 +76,22 @@ class _Function:
 
 def unsupported(task: ir.TaskIR) -> list[Problem]:
     """Every spec feature in `task` that the JAX backend cannot run, located in the spec."""
-    problems: list[Problem] = []
-    fallback = ir.Location("", task.source, 0, 0)
-    declared = {p.name for p in task.params} | {g.name for g in task.action} | {n for n, _ in task.rewards}
-    declared |= {v.name for v in task.variables} | {s.name for s in task.session} | {s.name for s in task.state}
-    declared |= BUILTINS | OUTCOME | history_names(v.name for v in task.variables)
-    for node, where in _walk(task, fallback):
-        if not dataclasses.is_dataclass(node):
-            continue
-        base = next((c for c in inspect.getmro(type(node)) if c in KNOWN_FIELDS), type(node))
-        known = KNOWN_FIELDS.get(base)
-        for f in dataclasses.fields(node):
-            value = getattr(node, f.name)
-            if known is not None and f.name in known:
-                continue
-            if value in (None, False, (), "", 0) or value == f.default:
-                continue
-            what = base.__name__.removesuffix("IR").lower()
-            problems.append(_problem(where, f"the JAX backend does not support '{f.name}' on a {what} yet"))
-        if isinstance(node, ir.Code):
-            for call in ast.walk(node.expr.tree):
-                if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id not in FUNCTIONS:
-                    problems.append(_problem(where, f"the JAX backend has no version of '{call.func.id}()' yet"))
-                elif isinstance(call, ast.Call) and any(k.arg not in ("p", "size") for k in call.keywords):
-                    keywords = ", ".join(f"{k.arg}=" for k in call.keywords if k.arg not in ("p", "size"))
-                    name = getattr(call.func, "id", "")
-                    problems.append(_problem(where, f"the JAX backend has no version of '{name}(..., {keywords})' yet"))
-            for name in sorted(n for n in node.names if ":" not in n and n not in declared):
-                problems.append(_problem(where, f"the JAX backend does not know the name '{name}' yet"))
+    declared = declared_names(task, BUILTINS)
+    return refusals(task, KNOWN_FIELDS, "JAX", lambda code, where: _code_problems(code, where, declared))
+
+
+def _code_problems(code: ir.Code, where: ir.Location, declared: set[str]) -> list[Problem]:
+    problems = []
+    for call in ast.walk(code.expr.tree):
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id not in FUNCTIONS:
+            problems.append(problem(where, f"the JAX backend has no version of '{call.func.id}()' yet"))
+        elif isinstance(call, ast.Call) and any(k.arg not in ("p", "size") for k in call.keywords):
+            keywords = ", ".join(f"{k.arg}=" for k in call.keywords if k.arg not in ("p", "size"))
+            name = getattr(call.func, "id", "")
+            problems.append(problem(where, f"the JAX backend has no version of '{name}(..., {keywords})' yet"))
+    for name in sorted(n for n in code.names if ":" not in n and n not in declared):
+        problems.append(problem(where, f"the JAX backend does not know the name '{name}' yet"))
     return problems
-
-
-def _problem(where: ir.Location, message: str) -> Problem:
-    return Problem(where.file, where.line, where.col, where.path, message)
-
-
-def _walk(node: Any, where: ir.Location) -> Iterator[tuple[Any, ir.Location]]:
-    """Every dataclass in the IR with the nearest spec location (its own expression's, if it has one)."""
-    if isinstance(node, (tuple, list)):
-        for item in node:
-            yield from _walk(item, where)
-        return
-    if not dataclasses.is_dataclass(node) or isinstance(node, ir.Location):
-        return
-    codes = [getattr(node, f.name) for f in dataclasses.fields(node)]
-    own = next((c.where for c in codes if isinstance(c, ir.Code)), None)
-    if isinstance(node, ir.Code):
-        own = node.where
-    yield node, own or where
-    if isinstance(node, ir.Code):
-        return
-    for value in codes:
-        yield from _walk(value, own or where)
 
 
 class SpecMarks:

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import inspect
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ import jinja2
 from ..errors import Problem
 from . import ir
 from .expressions import BUILTIN_NAMES, CONSTANTS, OUTCOME, RANDOM, TIMING, history_names
+from .refusals import declared_names, problem, refusals
 from .render_js import FUNCTIONS, JsExpression, identifier, literal
 
 _ENV = jinja2.Environment(
@@ -68,43 +68,13 @@ BUILTINS = (BUILTIN_NAMES - {"None", "inherited"}) | CONSTANTS
 def unsupported(task: ir.TaskIR) -> list[Problem]:
     """Every spec feature in `task` that the browser cannot run, located in the spec."""
     problems: list[Problem] = []
-    fallback = ir.Location("", task.source, 0, 0)
     if task.action_type != "discrete":
-        where = task.action[0].size.where if task.action else fallback
-        problems.append(_problem(where, "a browser experiment takes key presses: continuous actions cannot run there"))
-    declared = {p.name for p in task.params} | {g.name for g in task.action} | {n for n, _ in task.rewards}
-    declared |= {v.name for v in task.variables} | {s.name for s in task.session} | {s.name for s in task.state}
-    declared |= BUILTINS | OUTCOME | history_names(v.name for v in task.variables)
-    for node, where in _walk(task, fallback):
-        if not dataclasses.is_dataclass(node):
-            continue
-        base = next((c for c in inspect.getmro(type(node)) if c in KNOWN_FIELDS), type(node))
-        known = KNOWN_FIELDS.get(base)
-        for f in dataclasses.fields(node):
-            value = getattr(node, f.name)
-            if (known is not None and f.name in known) or value in (None, False, (), "", 0) or value == f.default:
-                continue
-            what = base.__name__.removesuffix("IR").lower()
-            problems.append(_problem(where, f"the browser backend does not support '{f.name}' on a {what} yet"))
-        if isinstance(node, ir.Code):
-            problems += _expression_problems(node, where, declared)
-    return problems
-
-
-def _walk(node: Any, where: ir.Location) -> Iterator[tuple[Any, ir.Location]]:
-    """Every dataclass in the IR with the nearest spec location (its own expression's, if it has one)."""
-    if isinstance(node, (tuple, list)):
-        for item in node:
-            yield from _walk(item, where)
-        return
-    if not dataclasses.is_dataclass(node) or isinstance(node, ir.Location):
-        return
-    values = [getattr(node, f.name) for f in dataclasses.fields(node)]
-    own = node.where if isinstance(node, ir.Code) else next((v.where for v in values if isinstance(v, ir.Code)), None)
-    yield node, own or where
-    if not isinstance(node, ir.Code):
-        for value in values:
-            yield from _walk(value, own or where)
+        where = task.action[0].size.where if task.action else ir.Location("", task.source, 0, 0)
+        problems.append(problem(where, "a browser experiment takes key presses: continuous actions cannot run there"))
+    declared = declared_names(task, BUILTINS)
+    return problems + refusals(
+        task, KNOWN_FIELDS, "browser", lambda code, where: _expression_problems(code, where, declared)
+    )
 
 
 def _expression_problems(code: ir.Code, where: ir.Location, declared: set[str]) -> list[Problem]:
@@ -113,15 +83,15 @@ def _expression_problems(code: ir.Code, where: ir.Location, declared: set[str]) 
         if isinstance(node, ast.Call):
             name = getattr(node.func, "id", "")
             if name not in FUNCTIONS:
-                problems.append(_problem(where, f"the browser backend has no version of '{name}()' yet"))
+                problems.append(problem(where, f"the browser backend has no version of '{name}()' yet"))
             odd = [k.arg for k in node.keywords if k.arg not in KEYWORDS or name not in RANDOM]
             if odd:
                 keywords = ", ".join(f"{k}=" for k in odd)
-                problems.append(_problem(where, f"the browser backend has no version of '{name}(..., {keywords})' yet"))
+                problems.append(problem(where, f"the browser backend has no version of '{name}(..., {keywords})' yet"))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and not _in_timing_call(code, node):
-            problems.append(_problem(where, "the browser backend takes text only as a period's name in start()/end()"))
+            problems.append(problem(where, "the browser backend takes text only as a period's name in start()/end()"))
     for name in sorted(n for n in code.names if ":" not in n and n not in declared):
-        problems.append(_problem(where, f"the browser backend does not know the name '{name}' yet"))
+        problems.append(problem(where, f"the browser backend does not know the name '{name}' yet"))
     return problems
 
 
@@ -130,10 +100,6 @@ def _in_timing_call(code: ir.Code, constant: ast.Constant) -> bool:
         isinstance(n, ast.Call) and getattr(n.func, "id", "") in TIMING and constant in n.args
         for n in ast.walk(code.expr.tree)
     )
-
-
-def _problem(where: ir.Location, message: str) -> Problem:
-    return Problem(where.file, where.line, where.col, where.path, message)
 
 
 @dataclasses.dataclass
