@@ -27,7 +27,7 @@ import jinja2
 
 from ..errors import Problem
 from . import ir
-from .expressions import BUILTIN_NAMES, CONSTANTS, MATH, OUTCOME, RANDOM, SHAPES, TIMING, history_names
+from .language import BUILTIN_NAMES, CONSTANTS, MATH, OUTCOME, RANDOM, SHAPES, TIMING, history_names
 from .refusals import declared_names, problem, refusals
 from .render import render_jax
 

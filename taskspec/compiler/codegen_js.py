@@ -26,7 +26,7 @@ import jinja2
 
 from ..errors import Problem
 from . import ir
-from .expressions import BUILTIN_NAMES, CONSTANTS, OUTCOME, RANDOM, TIMING, history_names
+from .language import BUILTIN_NAMES, CONSTANTS, OUTCOME, RANDOM, TIMING, history_names
 from .refusals import declared_names, problem, refusals
 from .render_js import FUNCTIONS, JsExpression, identifier, literal
 

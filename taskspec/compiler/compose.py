@@ -15,7 +15,8 @@ from typing import Any
 from ..errors import did_you_mean
 from . import ir
 from .defines import Defined
-from .expressions import MATH, MAX_EXPRESSION_CHARS, RANDOM, TIMING
+from .expressions import MAX_EXPRESSION_CHARS
+from .language import MATH, RANDOM, TIMING
 from .loader import Path_
 from .models import RepeatedPeriods
 

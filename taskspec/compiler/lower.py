@@ -16,18 +16,8 @@ from typing import Any
 from ..errors import Problem, SpecError, did_you_mean
 from . import ir, places
 from .compose import check_defines, check_merge_keys, parse_defines, repeat_count, trial_variables
-from .expressions import (
-    HISTORY,
-    OUTCOME,
-    PAST,
-    RESERVED,
-    Checked,
-    Context,
-    ExprError,
-    check_expression,
-    from_second_trial,
-    history_names,
-)
+from .expressions import Checked, check_expression, from_second_trial
+from .language import HISTORY, OUTCOME, PAST, RESERVED, Context, ExprError, history_names
 from .loader import Document, Path_, dotted
 from .loss import lower_loss
 from .models import PeriodTiming, RepeatedPeriods, TaskSpec

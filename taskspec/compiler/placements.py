@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import did_you_mean
 from . import ir
-from .expressions import OUTCOME, Context
+from .language import OUTCOME, Context
 from .loader import Path_
 from .models import GroupChoice, Input
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .expressions import HISTORY, OUTCOME, PAST
+from .language import HISTORY, OUTCOME, PAST
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from ..runtime.machine import WINDOW
 from . import models
-from .expressions import CONSTANTS, MATH, RANDOM, SHAPES, TIMING
+from .language import CONSTANTS, MATH, RANDOM, SHAPES, TIMING
 from .names import MAX_NAME_CHARS
 from .places import KIND_WORDS, PLACES
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import Problem
 from . import ir
-from .expressions import OUTCOME, history_names
+from .language import OUTCOME, history_names
 
 
 def problem(where: ir.Location, message: str) -> Problem:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import ir
-from .expressions import Context
+from .language import Context
 from .placements import named_groups
 
 MAX_REGRESSION = 200  # placements, as for inputs and targets

@@ -19,7 +19,8 @@ import ast
 import math
 from functools import lru_cache
 
-from .expressions import CONSTANTS, RANDOM, TIMING, Checked
+from .expressions import Checked
+from .language import CONSTANTS, RANDOM, TIMING
 
 # Spec functions whose runtime name differs (the runtime module must not shadow Python's own len).
 RUNTIME_NAMES = {"len": "length"}

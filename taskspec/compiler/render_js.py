@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from . import ir
-from .expressions import CONSTANTS, MATH, RANDOM, SHAPES, TIMING
+from .language import CONSTANTS, MATH, RANDOM, SHAPES, TIMING
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 RUNTIME_NAMES = {"len": "length"}  # spec functions whose runtime name differs

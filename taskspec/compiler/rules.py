@@ -12,7 +12,8 @@ from typing import Any
 
 from ..errors import did_you_mean
 from . import ir
-from .expressions import Context, ExprError, check_expression
+from .expressions import check_expression
+from .language import Context, ExprError
 from .loader import Path_, dotted
 from .models import PeriodTiming, Response
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..runtime.machine import WINDOW
 from . import ir
-from .expressions import HISTORY, PAST
+from .language import HISTORY, PAST
 from .loader import Path_
 from .types import NUMBER, Length, Type, TypeProblem, agreements, describe, infer, settle, show
 
