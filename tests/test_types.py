@@ -191,3 +191,48 @@ def test_an_input_whose_length_follows_another_parameter_than_its_group_is_compa
     taskspec.make(spec, n=4, m=4).reset(seed=0)
     with pytest.raises(taskspec.SpecError, match=r"widths.yaml:8:\d+: inputs\[0\].value: .* 3 values meets one of 4"):
         taskspec.make(spec, m=4)
+
+
+_KEPT = (
+    "task: Kept\ndt: 100\nparams: {n: 3, m: 3}\nobservation: {fixation: 1}\naction: {fixation: 1}\n"
+    'periods: {fixation: 100}\nsession:\n  score: {START, next: "NEXT"}\n'
+)
+
+
+@pytest.mark.parametrize("start", ["init: arange(n)", "first: arange(n)", "init: '[0, 0, 0]'"])
+def test_a_session_variable_whose_next_changes_length_with_the_parameters_is_named_when_made(tmp_path, start):
+    """Lengths that follow parameters: compared when the env is made, in one located sentence naming the
+    variable, its start value and both lengths (not as any two vectors that meet)."""
+    spec = tmp_path / "kept.yaml"
+    spec.write_text(_KEPT.replace("START", start).replace("NEXT", "score[0] + arange(m)"))
+    key = start.split(":")[0]
+    env = taskspec.make(spec)  # as written, the lengths agree
+    env.reset(seed=0)
+    for _ in range(3):
+        env.step(0)
+    with pytest.raises(taskspec.SpecError) as info:
+        taskspec.make(spec, m=4)
+    (problem,) = info.value.problems
+    assert (problem.line, problem.path) == (8, "session.score.next")
+    assert problem.message == (
+        "with these parameters, 'next' gives a vector of 4 values, but the start value of session variable "
+        f"'score' ('{key}') is a vector of 3 values: a session variable keeps the length of its start value"
+    )
+    assert LOCATED.match(str(info.value)) and not NUMPY_WORDS.search(str(info.value))
+
+
+@pytest.mark.parametrize(
+    ("start", "shown"), [("init: '[0, 0, 0]'", "[0, 0, 0]"), ("first: 0 * arange(3)", "0 * arange(3)")]
+)
+def test_a_session_variable_whose_next_changes_its_written_length_is_named_when_validated(start, shown):
+    """Lengths written in the spec: refused when the spec is checked, naming the start value's text."""
+    text = _KEPT.replace("START", start).replace("NEXT", "score[0] + arange(2)")
+    with pytest.raises(taskspec.SpecError) as info:
+        taskspec.load_text(text)
+    (problem,) = info.value.problems
+    assert (problem.line, problem.path) == (8, "session.score.next")
+    key = start.split(":")[0]
+    assert problem.message == (
+        "'next' gives a vector of 2 values per trial, but the start value of session variable 'score' "
+        f"('{key}': {shown}) is a vector of 3 values per trial: a session variable keeps the length of its start value"
+    )

@@ -265,6 +265,10 @@ class _Generator:
         agreements = [(where, pair) for where, pair in agreements if self._of_params(pair)]
         reads = self.reads(g.size for _, g in groups) | {n for _, pair in agreements for n in _names(pair)}
         reads |= self.reads(task.window_sizes)
+        kept = [
+            (c.where, k) for c in _codes(task) if (k := c.expr.kept) and self._of_params((k.length, k.start_length))
+        ]
+        reads |= {n for _, k in kept for n in _names((k.length, k.start_length))}
         method = _Method("_group_sizes", "self, _params")
         method.body += self.bind(reads, {"param": "_params[{}]", "dt": "self.dt"})
         method.body.append("_sizes = {'observation': [], 'action': []}")
@@ -272,6 +276,12 @@ class _Generator:
             method.body += [
                 self.where.mark(g.size.where),
                 f"_sizes[{space!r}].append(({g.name!r}, fn.size({render(g.size.expr, False)})))",
+            ]
+        for where, k in kept:  # said in words of the variable and its start value (shapes.keeps_shape)
+            lengths = f"{_rendered(k.length)}, {_rendered(k.start_length)}"
+            method.body += [
+                self.where.mark(where),
+                f"fn.keeps_length({lengths}, {k.kind!r}, {k.variable!r}, {k.start!r})",
             ]
         for where, (a, b) in agreements:
             method.body += [self.where.mark(where), f"fn.same_length({_rendered(a)}, {_rendered(b)})"]

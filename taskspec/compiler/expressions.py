@@ -45,6 +45,20 @@ class Checked:
     # Window sizes written as expressions of parameters, with the (line, col) of their call in the
     # text: checked against 1..WINDOW when the env is made (a literal size is checked here).
     windows: tuple[tuple[ast.expr, int, int], ...] = field(default=(), compare=False)
+    # A session or state variable's `next` whose length and its start value's follow parameters:
+    # compared when the env is made, in words naming the variable and its start value.
+    kept: KeptLength | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class KeptLength:
+    """The lengths (expressions of parameters) of a variable's `next` and of its start value."""
+
+    kind: str  # "session" or "state"
+    variable: str  # the variable's name
+    start: str  # the key of its start value: "init" or "first"
+    length: ast.expr  # of the value `next` gives
+    start_length: ast.expr
 
 
 def check_expression(source: str | int | float | bool, ctx: Context) -> Checked:

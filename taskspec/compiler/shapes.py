@@ -16,9 +16,10 @@ from typing import Any
 
 from ..runtime.machine import WINDOW
 from . import ir
+from .expressions import KeptLength
 from .language import HISTORY, PAST
 from .loader import Path_
-from .types import NUMBER, Length, Type, TypeProblem, agreements, describe, infer, settle, show
+from .types import NUMBER, Length, Type, TypeProblem, agreements, brief, describe, infer, settle, show
 
 ONE_VALUE = {  # places that hold one value, and what they are called in messages
     "when": "a condition",
@@ -68,6 +69,8 @@ class ShapeChecker:
             self.types[group.name] = (Type("int") if size == 1 else Type("int", size)) if known else None
         self.types["action"] = self.types["target"] = Type("int", None, True) if discrete else None
         self.discrete = discrete
+        # each session and state variable's start value: its key ("init" or "first") and its tree
+        self.starts: dict[tuple[str, str], tuple[str, ast.expr]] = {}
 
     def name_type(self, code: ir.Code) -> Type | None:
         """The type of a variable defined by `code`: batches hold one value (or vector) per trial."""
@@ -86,10 +89,14 @@ class ShapeChecker:
     ) -> None:
         for s in session:
             self.types[s.name] = self.name_type(s.init)
+            # `first` is the first trial's value: its `next` is wrapped as `name if trials_done == 0 else (next)`
+            key = "first" if s.init.where.path.endswith(".first") else "init"
+            self.starts[("session", s.name)] = (key, s.init.expr.tree)
         for v in variables:
             self.types[v.name] = self.name_type(v.value)
         for name, code in state_init.items():
             self.types[name] = self.name_type(code)
+            self.starts[("state", name)] = ("init", code.expr.tree)
         trial = [v.name for v in variables]
         history: dict[str, Type | None] = {name: Type("float", None, True) for name in HISTORY}
         history |= {f"last_{name}": self.types.get(name) for name in trial}
@@ -104,6 +111,7 @@ class ShapeChecker:
             return
         types = {**self.types, **self.history} if path[0] == "session" else self.types
         try:
+            kept = self.keeps_shape(path, code.expr.tree, types)  # before the whole: `first` wraps `next`
             t = infer(code.expr.tree, types)
             self.place(path, code, t, widths)
             # Settled before any rendering (a checked expression is otherwise never changed): the text
@@ -118,7 +126,10 @@ class ShapeChecker:
             if t is not None and t.vector and not t.varies:
                 object.__setattr__(code.expr, "fixed_vector", True)
             pairs = agreements(code.expr.tree, types, self.lengths) + self.width_agreement(path, t, widths)
-            pairs += self.start_agreement(path, t)
+            if kept is not None:  # compared in words of the start value, not as any two vectors
+                object.__setattr__(code.expr, "kept", kept)
+                same = {ast.dump(kept.length), ast.dump(kept.start_length)}
+                pairs = [(a, b) for a, b in pairs if {ast.dump(a), ast.dump(b)} != same]
             object.__setattr__(code.expr, "agreements", tuple(pairs))
         except TypeProblem as problem:
             self.lowerer.fail(path, problem.message, (problem.line, problem.col) if located else None)
@@ -135,27 +146,40 @@ class ShapeChecker:
             self.one(tree, t, ONE_VALUE.get(str(key), "a duration" if path[0] == "periods" else "a rule's value"))
             if key == "by":
                 self.chosen_index(path, tree)
-        elif path[0] in ("session", "state") and key == "next":
-            self.keeps_shape(path, tree, t)
         elif path[0] == "inputs" and key in ("value", "noise"):
             self.input_width(path, tree, t, widths)
 
-    def keeps_shape(self, path: Path_, tree: ast.expr, t: Type) -> None:
-        """A session or state variable's `next` gives what its start gives: one number, or a vector
-        of as many values (lengths that follow parameters are compared when the env is made)."""
-        start = self.types.get(str(path[1]))
-        if start is None:
-            return
-        what = "a session variable" if path[0] == "session" else "a state variable"
-        if path[0] == "state":  # said by shape only: a state varies with every step anyway
+    def keeps_shape(self, path: Path_, tree: ast.expr, types: dict[str, Type | None]) -> KeptLength | None:
+        """A session or state variable's `next` gives what its start value gives: one number, or a vector
+        of as many values. Refused here when the lengths are numbers; when either follows a parameter,
+        the pair compared when the env is made."""
+        if path[0] not in ("session", "state") or path[-1] != "next" or (path[0], str(path[1])) not in self.starts:
+            return None
+        kind, name = str(path[0]), str(path[1])
+        key, start_tree = self.starts[(kind, name)]
+        if key == "first" and isinstance(tree, ast.IfExp):
+            tree = tree.orelse  # the `next` the spec wrote, inside the first trial's guard
+        start, t = self.types.get(name), infer(tree, types)
+        if start is None or t is None:
+            return None
+        if kind == "state":  # said by shape only: a state varies with every step anyway
             start, t = dataclasses.replace(start, varies=False), dataclasses.replace(t, varies=False)
+        whose = f"the start value of {kind} variable '{name}' ('{key}': {brief(start_tree)}) is {describe(start)}"
         if (start.length is None) != (t.length is None):
             raise TypeProblem(
-                tree, f"'next' gives {describe(t)}, but 'init' gives {describe(start)}: {what} keeps its shape"
+                tree, f"'next' gives {describe(t)}, but {whose}: a {kind} variable keeps the shape of its start value"
             )
-        if isinstance(start.length, int) and isinstance(t.length, int) and start.length != t.length:
-            keeps = ": a state variable keeps its length" if path[0] == "state" else ""
-            raise TypeProblem(tree, f"'next' gives {describe(t)}, but 'init' gives {describe(start)}{keeps}")
+        if start.length is None or t.length is None or start.length == t.length:
+            return None
+        if isinstance(start.length, int) and isinstance(t.length, int):
+            raise TypeProblem(
+                tree, f"'next' gives {describe(t)}, but {whose}: a {kind} variable keeps the length of its start value"
+            )
+        agreements(tree, types, self.lengths)  # learns the lengths `next` creates
+        pair = [ast.Constant(n) if isinstance(n, int) else self.lengths.get(n) for n in (t.length, start.length)]
+        if pair[0] is None or pair[1] is None:
+            return None
+        return KeptLength(kind, name, key, pair[0], pair[1])
 
     def one(self, tree: ast.expr, t: Type, what: str, fixed: bool = False) -> None:
         if t.vector:
@@ -200,18 +224,6 @@ class ShapeChecker:
             return []
         size = ast.Constant(width) if isinstance(width, int) else self.lengths.get(width)
         return [] if size is None else [(self.lengths[t.length], size)]
-
-    def start_agreement(self, path: Path_, t: Type | None) -> list[tuple[ast.expr, ast.expr]]:
-        """A session or state variable's `next` and its start, when either length follows a parameter."""
-        if path[0] not in ("session", "state") or path[-1] != "next" or t is None or t.length is None:
-            return []
-        start = self.types.get(str(path[1]))
-        if start is None or start.length is None or start.length == t.length:
-            return []
-        if isinstance(start.length, int) and isinstance(t.length, int):
-            return []  # refused by keeps_shape
-        pair = [ast.Constant(n) if isinstance(n, int) else self.lengths.get(n) for n in (t.length, start.length)]
-        return [(pair[0], pair[1])] if pair[0] is not None and pair[1] is not None else []
 
     def chosen_index(self, path: Path_, tree: ast.expr) -> None:
         """A constant `by` must name one of the listed groups."""

@@ -68,8 +68,13 @@ def describe(t: Type) -> str:
 
 
 def show(node: ast.AST) -> str:
+    return f"'{brief(node)}'"
+
+
+def brief(node: ast.AST) -> str:
+    """An expression's text, cut to 40 characters."""
     text = ast.unparse(node)
-    return f"'{text if len(text) <= 40 else text[:37] + '...'}'"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def length_of(node: ast.expr) -> Length:

@@ -89,6 +89,23 @@ def same_length(a: Any, b: Any) -> None:
         )
 
 
+class Said(ValueError):
+    """A problem found while the env is made, already said as a sentence in the spec's terms: located
+    at its spec line as it is (not as a value that cannot be evaluated)."""
+
+
+def keeps_length(length: Any, start_length: Any, kind: str, variable: str, start: str) -> None:
+    """A session or state variable's `next` and its start value, whose lengths follow the parameters
+    given to make(): checked when the env is made (numbers written in the spec are checked before)."""
+    new, old = checked_size(length), checked_size(start_length)
+    if new != old:
+        raise Said(
+            f"with these parameters, 'next' gives a vector of {new} values, but the start value of {kind} "
+            f"variable '{variable}' ('{start}') is a vector of {old} values: a {kind} variable keeps the length "
+            "of its start value"
+        )
+
+
 def window_size(value: Any) -> None:
     """A window's number of trials given by parameters (`window_mean(past_x, k)`): checked when the
     env is made, as a literal one is when the spec is compiled (a larger one would silently span fewer)."""

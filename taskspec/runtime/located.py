@@ -45,7 +45,8 @@ class SpecLocated:
         if row < 0:
             return exc
         _, path, file, spec_line, col = table[row]
-        return SpecError([Problem(file, spec_line, col, path, f"cannot evaluate: {fn.in_spec_terms(exc)}")])
+        message = str(exc) if isinstance(exc, fn.Said) else f"cannot evaluate: {fn.in_spec_terms(exc)}"
+        return SpecError([Problem(file, spec_line, col, path, message)])
 
     def spec_problem(self, path: str, message: str) -> None:
         """Raise a SpecError at the spec line of `path` (looked up in the generated module's table)."""
