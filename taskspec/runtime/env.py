@@ -120,18 +120,30 @@ class TrialEnv(NeuroGymSurface):
     # ----- trial generation (arrays) -----
 
     def generate(
-        self, rng: np.random.Generator, n: int, overrides: dict[str, Any] | None = None, serving: bool = False
+        self,
+        rng: np.random.Generator,
+        n: int,
+        overrides: dict[str, Any] | None = None,
+        serving: bool = False,
+        session: Mapping[str, Any] | None = None,
     ) -> Batch:
         """Build `n` trials at once with `rng`; `overrides` fixes trial variables.
 
-        Session variables continue from this env's last trial. Inputs that follow the agent's
-        state show its initial value (unless `serving`: then `step` adds them as the agent acts).
+        Session variables continue from this env's last trial; `session` gives every one of them
+        a value (a number, or a list for a vector) for these trials only, leaving the session's own
+        course as it was (e.g. replaying a logged session, trial by trial). Inputs that follow the
+        agent's state show its initial value (unless `serving`: then `step` adds them as the agent acts).
         Trials whose timing or successors depend on actions are, unless `serving`, the steps the
         ground-truth policy lives through (see `rollout`).
         """
+        given = None
+        if session is not None:
+            from .params import check_session_values
+
+            given = check_session_values(type(self), session)
         if self._interactive and not serving:
-            return play(self, rng, n, overrides or {})
-        return build(self, rng, n, overrides or {}, serving)
+            return play(self, rng, n, overrides or {}, session=given)
+        return build(self, rng, n, overrides or {}, serving, session=given)
 
     def array_rules(self, variables: Any, start: Any, end: Any) -> ArrayRules:
         """The task's rules over one value per env, for the step machine (runtime/machine.py); they read
@@ -289,13 +301,18 @@ class TrialEnv(NeuroGymSurface):
                     self._call(self._until, period, action, self._gt_items[k], k * self.dt)
         self._call(self._timeout)
 
-    def new_trial(self, **overrides: Any) -> dict[str, Any]:
-        """Start the next trial now (variables in `overrides` are fixed) and return its variables."""
-        if overrides:
+    def new_trial(self, session: Mapping[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
+        """Start the next trial now (variables in `overrides` are fixed) and return its variables.
+
+        `session`: a value for every session variable, for this trial only (see `generate`). A trial
+        variable named `session` is fixed as any other: a number is never a mapping of session values."""
+        if session is not None and not isinstance(session, Mapping) and "session" in self.trial_variables:
+            overrides, session = {"session": session, **overrides}, None
+        if overrides or session is not None:
             from .params import check_trial_overrides
 
             fixed = check_trial_overrides(type(self), overrides)
-            batch = self.generate(self.np_random, 1, fixed, self._state_obs or self._interactive)
+            batch = self.generate(self.np_random, 1, fixed, self._state_obs or self._interactive, session)
             self._load(batch, TrialLists(batch, self), 0)
         else:
             if self._batch is None or self._next >= len(self._batch.length):

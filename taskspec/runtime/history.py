@@ -51,10 +51,16 @@ class TrialHistory(TaskHooks):
         """Session variables start again from `init`, and trial history from no trial."""
         self._session, self._history, self._trials_done = None, None, 0
 
-    def session_values(self, rng: Any, n: int) -> dict[str, np.ndarray]:
-        """Session variables for the next `n` trials, one trial after another (each may depend on the last)."""
+    def session_values(self, rng: Any, n: int, given: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
+        """Session variables for the next `n` trials, one trial after another (each may depend on the last).
+
+        `given` (checked by `params.check_session_values`): the values they take for these trials
+        instead, drawing nothing and leaving the session's own course as it was: trials are drawn
+        ahead in chunks, so the session's next values may be drawn already."""
         if not self.session_variables:
             return {}
+        if given is not None:
+            return {name: np.repeat(np.asarray(value)[None], n, axis=0) for name, value in given.items()}
         split = hasattr(rng, "generators")  # a vector env's split generator: one session per sub-env
         parts = list(zip(rng.generators, rng.sessions, strict=True)) if split else [(rng, self._session)]
         histories = rng.histories if split else [self._history]

@@ -132,3 +132,33 @@ def check_trial_overrides(cls: Any, overrides: dict[str, Any]) -> dict[str, Any]
     if problems:
         raise SpecError(problems)
     return overrides
+
+
+def check_session_values(cls: Any, values: Any) -> dict[str, Any]:
+    """Session variables given for a trial (`new_trial(session=...)`, `generate(..., session=...)`):
+    every one of the task's, each a number or a list of numbers (a vector session variable)."""
+    source = f"{cls.task_name} (session values given)"
+    names = cls.session_variables
+    if not isinstance(values, Mapping):
+        raise SpecError(
+            [Problem(source, 0, 0, "session", f"expected a mapping of names to values, got {_shown(values)}")]
+        )
+    problems = [
+        Problem(source, 0, 0, f"session.{name}", f"unknown session variable '{name}'{did_you_mean(str(name), names)}")
+        for name in values
+        if name not in names
+    ]
+    missing = [name for name in names if name not in values]
+    if missing:  # the others' `next` would read values this trial never had
+        listed = ", ".join(f"'{name}'" for name in missing)
+        problems.append(Problem(source, 0, 0, "session", f"give every session variable a value; missing: {listed}"))
+    for name in names:
+        value = values.get(name)
+        entries = value if isinstance(value, (list, tuple)) else [value]
+        if name in values and not all(_number(v) or isinstance(v, bool) for v in entries):
+            problems.append(
+                Problem(source, 0, 0, f"session.{name}", f"expected a number or a list of numbers, got {_shown(value)}")
+            )
+    if problems:
+        raise SpecError(problems)
+    return {name: values[name] for name in names}

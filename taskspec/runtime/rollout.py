@@ -22,8 +22,16 @@ from .trials import build
 Policy = Callable[[np.ndarray, Any], Any]
 
 
-def play(env: Player, rng: Any, n: int, overrides: dict[str, Any], policy: Policy | None = None) -> Batch:
-    """`n` trials as `policy` (default: the ground truth) lives through them, continuing `env`'s session."""
+def play(
+    env: Player,
+    rng: Any,
+    n: int,
+    overrides: dict[str, Any],
+    policy: Policy | None = None,
+    session: dict[str, Any] | None = None,
+) -> Batch:
+    """`n` trials as `policy` (default: the ground truth) lives through them, continuing `env`'s session
+    (`session`: its variables' values for these trials, checked, instead of their `next`)."""
 
     player = env.player()  # the session it plays on carries back to `env` at the end
     rows: list[tuple[Batch, int, np.ndarray]] = []
@@ -31,7 +39,7 @@ def play(env: Player, rng: Any, n: int, overrides: dict[str, Any], policy: Polic
     # when each depends on the last one's outcome; so the same seed gives the same trials.
     size = 1 if env.info.reads_history else n
     while len(rows) < n:
-        whole = build(player, rng, min(size, n - len(rows)), overrides, serving=True)
+        whole = build(player, rng, min(size, n - len(rows)), overrides, serving=True, session=session)
         for j in range(len(whole.length)):
             ob, _ = player.serve(whole, j)
             visited = [0]

@@ -34,14 +34,16 @@ def build(
     overrides: dict[str, Any],
     serving: bool = False,
     scratch: Scratch | None = None,
+    session: dict[str, Any] | None = None,
 ) -> Batch:
     """`serving`: trials for `step`, which adds state-dependent inputs itself as the agent acts.
-    `scratch`: memory for the batch's ob, gt and period ids, reused by the next build given it."""
+    `scratch`: memory for the batch's ob, gt and period ids, reused by the next build given it.
+    `session`: the session variables' values for these trials (checked), instead of their `next`."""
     widths = _widths(env)
     saved = budget.cells, budget.free, budget.drawn
     budget.cells, budget.free, budget.drawn = n, widths[2], 0
     try:
-        session = env.session_values(rng, n)
+        session = env.session_values(rng, n, session)
         variables, durations = env.sample_trials(rng, n, overrides, session)
         return _build(env, rng, n, variables, durations, serving, widths, scratch)
     finally:

@@ -152,18 +152,10 @@ def _start_trial(env: TrialEnv, logged: Mapping[str, Any]) -> dict[str, Any]:
         for name, value in logged.items()
         if name in env.trial_variables
     }
-    session = list(env.session_variables)
-    if session and all(name in logged for name in session):
-
-        def logged_session(rng: Any, n: int) -> dict[str, np.ndarray]:
-            """The page drew them with its own generator: this trial's values come from the log."""
-            return {name: np.full(n, logged[name]) for name in session}
-
-        env.session_values = logged_session  # type: ignore[method-assign]  # this instance, for one trial
-    try:
-        env.serve(env.generate(env.np_random, 1, fixed, serving=True), 0)
-    finally:
-        env.__dict__.pop("session_values", None)
+    # The page drew the session variables with its own generator: this trial's values come from the log.
+    names = env.session_variables
+    session = {name: logged[name] for name in names} if names and all(name in logged for name in names) else None
+    env.serve(env.generate(env.np_random, 1, fixed, serving=True, session=session), 0)
     return env.trial
 
 

@@ -142,7 +142,7 @@ class TrialWrapper(TaskSurface, gym.Wrapper, gym.utils.RecordConstructorArgs, me
         # stored as a bound method: unpickling would look it up again and find this hook.
         self._earlier_hook = vars(self.task).get("new_trial")
         # An instance attribute shadows TrialEnv.new_trial, so the task's own reset/step call the hook.
-        self.task.new_trial = self._hook  # type: ignore[method-assign]
+        self.task.new_trial = self._hook  # type: ignore[method-assign, assignment]
         self._installed = True
 
     def draw_next(self, **overrides: Any) -> dict[str, Any]:
