@@ -51,7 +51,7 @@ KEYWORDS = {"choice": {"p", "size", "replace"}, **{name: {"size"} for name in RA
 # one does) refuses them by name. `choice(..., replace=...)` is NumPy-only too: such a backend
 # must refuse the keyword itself.
 SHAPES = {"len"}
-# Step helpers, written in terms of the functions above before checking (see `_StepHelpers`), so
+# Step helpers, written in terms of the functions above before checking (expansions.py), so
 # every backend runs them: whole_steps(ms) is `dt * floor(ms / dt)`, step_in('p') the step's
 # index within period p, `round((t - start('p')) / dt)`, n_steps('p') its length in steps, and
 # elapsed('p') the ms period p has run when the current step is over, `t + dt - start('p')`: so
@@ -60,7 +60,7 @@ STEP_HELPERS = {"whole_steps", "step_in", "n_steps", "elapsed"}
 # Windows over past trials (a session variable's `next`), written out like the step helpers: over
 # the last k finished trials (fewer at the session's start), window_count(k) is how many there are,
 # window_sum(past_x, k) and window_mean(past_x, k) the sum and mean of x (0 before any trial).
-# ended_in('p') and ended_by('rule'): see _WindowHelpers.
+# ended_in('p') and ended_by('rule'): see expansions.py.
 WINDOW_HELPERS = {"window_count", "window_sum", "window_mean", "ended_in", "ended_by"}
 FUNCTIONS = MATH | RANDOM | TIMING | SHAPES | STEP_HELPERS | WINDOW_HELPERS | {"old"}  # every name a spec may call
 # Names the language itself provides in some contexts; specs may not reuse them.
