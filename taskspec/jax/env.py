@@ -160,6 +160,9 @@ class JaxEnv(flow.ContingentPlay, TrialSource[jax.Array]):
     def __init__(self, task: Any, **params: Any):
         # parameters are checked (and errors worded) by the NumPy backend's env of the task
         numpy_env = task(**params) if isinstance(task, type) and issubclass(task, TrialEnv) else as_env(task, params)
+        # and so are draws only a trial can check (more distinct values than there are options, with these
+        # parameters): a jitted draw cannot raise, so one NumPy trial of a copy of the env is drawn here
+        numpy_env.private().generate(np.random.default_rng(0), 1, serving=True)
         self.task, self._fns = _functions(type(numpy_env))
         self.name = self.task_name = numpy_env.task_name
         self.has_target = numpy_env.has_target
