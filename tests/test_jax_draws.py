@@ -132,3 +132,15 @@ def test_an_impossible_draw_is_refused_when_the_env_is_made(text, params, messag
         tj.make(cls, **{"k": 3, **params})
     text_of = str(caught.value)
     assert "<distinct.yaml>:" in text_of and "trial.picked" in text_of and message in text_of, text_of
+
+
+def test_the_trial_drawn_at_make_leaves_a_given_env_as_it_was():
+    """The NumPy trial `make` draws comes from a copy: an env handed to it keeps its generator,
+    its trial, its step and its session."""
+    env = taskspec.make("perceptualdecisionmaking.staircase")
+    env.reset(seed=0)
+    for _ in range(30):
+        env.step(0)
+    before = (repr(env.np_random.bit_generator.state), repr(env.trial), env.t_ind, env.num_tr)
+    tj.make(env)
+    assert (repr(env.np_random.bit_generator.state), repr(env.trial), env.t_ind, env.num_tr) == before
