@@ -135,12 +135,14 @@ def test_an_impossible_draw_is_refused_when_the_env_is_made(text, params, messag
 
 
 def test_the_trial_drawn_at_make_leaves_a_given_env_as_it_was():
-    """The NumPy trial `make` draws comes from a copy: an env handed to it keeps its generator,
-    its trial, its step and its session."""
-    env = taskspec.make("perceptualdecisionmaking.staircase")
-    env.reset(seed=0)
-    for _ in range(30):
-        env.step(0)
-    before = (repr(env.np_random.bit_generator.state), repr(env.trial), env.t_ind, env.num_tr)
-    tj.make(env)
-    assert (repr(env.np_random.bit_generator.state), repr(env.trial), env.t_ind, env.num_tr) == before
+    """The NumPy trial `make` draws comes from a copy: an env handed to it goes on (generator, trial,
+    step, session) exactly as an env that was not handed to it."""
+    given, untouched = (taskspec.make("perceptualdecisionmaking.staircase") for _ in range(2))
+    for env in (given, untouched):
+        env.reset(seed=0)
+        for _ in range(30):
+            env.step(0)
+    tj.make(given)
+    for _ in range(60):
+        assert repr(given.step(1)) == repr(untouched.step(1))
+    assert (repr(given.trial), given.num_tr) == (repr(untouched.trial), untouched.num_tr)
