@@ -65,6 +65,7 @@ TASK_FIELDS = frozenset(
 KNOWN_FIELDS[ir.TaskIR] = TASK_FIELDS
 FUNCTIONS = MATH | RANDOM | TIMING | SHAPES  # the functions taskspec.jax.functions implements
 BUILTINS = (BUILTIN_NAMES - {"None"}) | CONSTANTS  # the language's own names this backend binds
+KEYWORDS = frozenset({"p", "size", "replace"})  # the keywords taskspec.jax.functions' draws take
 
 
 @dataclasses.dataclass
@@ -85,8 +86,8 @@ def _code_problems(code: ir.Code, where: ir.Location, declared: set[str]) -> lis
     for call in ast.walk(code.expr.tree):
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id not in FUNCTIONS:
             problems.append(problem(where, f"the JAX backend has no version of '{call.func.id}()' yet"))
-        elif isinstance(call, ast.Call) and any(k.arg not in ("p", "size") for k in call.keywords):
-            keywords = ", ".join(f"{k.arg}=" for k in call.keywords if k.arg not in ("p", "size"))
+        elif isinstance(call, ast.Call) and any(k.arg not in KEYWORDS for k in call.keywords):
+            keywords = ", ".join(f"{k.arg}=" for k in call.keywords if k.arg not in KEYWORDS)
             name = getattr(call.func, "id", "")
             problems.append(problem(where, f"the JAX backend has no version of '{name}(..., {keywords})' yet"))
     for name in sorted(n for n in code.names if ":" not in n and n not in declared):

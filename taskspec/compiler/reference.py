@@ -156,7 +156,7 @@ def reference_markdown() -> str:
         "`until` and state updates).",
         "",
         f"- functions: {', '.join(f'`{f}`' for f in sorted(MATH | SHAPES))}; `len(x)` is the number of",
-        "  entries of a list or vector (the JAX backend has no `len` yet)",
+        "  entries of a list or vector",
         f"- random draws (trial and session variables and durations only; `size=k` draws a vector of k): "
         f"{', '.join(f'`{f}`' for f in sorted(RANDOM))}; `choice(options, size=k, replace=False)` draws k",
         "  different options for each trial (with `p=`, as drawing one by one and renormalising)",

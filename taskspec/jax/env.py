@@ -17,150 +17,47 @@ computed when the step reaches it, so one step costs a row, not a trial. Where t
 actions move the trial (`until`, `then`, `goto`) or the next trials read the last one's outcome,
 the step machine (runtime/machine.py), shared with the NumPy vector env, finds the next step;
 `flow.py` carries the history and plays batches, as the NumPy env does.
+
+Around this module: `state.py` holds the pytrees (EnvParams, EnvState), `generated.py` the task's
+generated functions, `trials.py` the drawing of trials, their rows and padded batches.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import types
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from ..data.budgets import built_step_bytes, check_bytes
-from ..library import as_env, jax_source
+from ..library import as_env
 from ..runtime import Batch, TrialEnv, machine, weights
 from ..runtime.source import TrialSource, shown
 from . import flow
 from . import functions as fn
-from .bounds import EPSILON, longest_trial, period_limits
+from .bounds import longest_trial, period_limits
+from .generated import task_functions
 from .gymnax_compat import FIVE_VALUE_STEP
 from .spaces import Box, Discrete
+from .state import EnvParams, EnvState
+from .trials import TrialDraws
 
-if TYPE_CHECKING:
-    from ..compiler import ir
-
-
-@dataclasses.dataclass(frozen=True)
-class EnvParams:
-    """What may change between calls without recompiling: the reward values, by name, and gymnax's
-    time limit: `step` reports `truncated` when an episode reaches that many steps (None: the env's
-    own default, `JaxEnv.max_steps_in_episode`)."""
-
-    rewards: dict[str, Any]
-    max_steps_in_episode: Any = None
-
-
-@dataclasses.dataclass(frozen=True)
-class EnvState:
-    """One env between steps: the current trial and where in it the agent is."""
-
-    t_ind: jax.Array  # the step the next action answers
-    length: jax.Array  # steps of the current trial
-    start: dict[str, jax.Array]  # period -> first step
-    end: dict[str, jax.Array]  # period -> step after its last
-    variables: dict[str, jax.Array]  # session, trial and initial state variables of the trial
-    state: dict[str, jax.Array]  # state variables now
-    session: dict[str, jax.Array]  # session variables after this trial
-    performance: jax.Array
-    # agent-contingent tasks: the trial so far, and the finished one as session variables read it (flow.py)
-    trial_reward: jax.Array  # the trial's reward so far, a timeout's included (`last_reward`), as in NumPy
-    choice: jax.Array  # the action that ended the trial or made it goto a period (-1: none yet)
-    choice_t: jax.Array  # its time in ms (-1: none)
-    history: dict[str, jax.Array]  # last_performance, ..., trials_done; empty unless session variables read them
-    time: Any = np.int32(0)  # steps into the episode, for gymnax's time limit (set by step_env and reset_env)
-
-
-jax.tree_util.register_dataclass(EnvParams, data_fields=["rewards", "max_steps_in_episode"], meta_fields=[])
-jax.tree_util.register_dataclass(
-    EnvState,
-    data_fields=[
-        "t_ind",
-        "length",
-        "start",
-        "end",
-        "variables",
-        "state",
-        "session",
-        "performance",
-        "trial_reward",
-        "choice",
-        "choice_t",
-        "history",
-        "time",
-    ],  # fmt: skip
-    meta_fields=[],
-)
-try:  # trial batches leave `jit` as the same Batch the NumPy backend returns
-    jax.tree_util.register_dataclass(
-        Batch,
-        data_fields=["ob", "gt", "length", "variables", "start", "end", "period_id", "weight", "regression"],
-        meta_fields=[],
-    )
-except ValueError:  # already registered (the module was imported again)
-    pass
-
-_FUNCTIONS: dict[Any, types.SimpleNamespace] = {}
+__all__ = ["EnvParams", "EnvState", "JaxEnv", "generate_trials", "make"]
 SESSION_TRIALS = 100  # a continuing task's default episode (gymnax's time limit): this many of its longest trials
 
 
-def _no_session(_rng: Any, _c: Any) -> dict[str, Any]:
-    return {}
-
-
-def _same_session(_rng: Any, _c: Any, previous: Any, _last: Any) -> Any:
-    return previous
-
-
-def _same_state(_c: Any, _v: Any, states: Any, *_rest: Any) -> Any:
-    return states
-
-
-def _unchanged(*args: Any) -> Any:
-    """A step function the task gives nothing to do: its last argument (the ob, gt or state) as it is."""
-    return args[-1]
-
-
-def _no_rules(*_args: Any) -> fn.Outcomes:
-    return fn.Outcomes()
-
-
-def _no_until(*_args: Any) -> dict[str, Any]:
-    return {}
-
-
-# The functions generated code leaves out when the task gives them nothing to do (codegen_jax.py).
-_DEFAULTS = {
-    "session_init": _no_session,
-    "session_next": _same_session,
-    "observe": _unchanged,
-    "target": _unchanged,
-    "state_next": _same_state,
-    "judge": _no_rules,
-    "timeout": _no_rules,
-    "until": _no_until,
-}
-
-
-def _functions(cls: type[TrialEnv]) -> tuple[ir.TaskIR, types.SimpleNamespace]:
-    """The task's IR and its JAX functions, generated and exec'd once per class."""
-    task, source = jax_source(cls)  # raises SpecError for what the backend cannot run
-    if cls not in _FUNCTIONS:
-        namespace: dict[str, Any] = {"__name__": f"taskspec._generated_jax.{task.class_name}"}
-        exec(compile(source, "<taskspec-generated-jax>", "exec"), namespace)  # noqa: S102 - built from the checked IR
-        _FUNCTIONS[cls] = types.SimpleNamespace(**{**_DEFAULTS, **namespace})
-    return task, _FUNCTIONS[cls]
-
-
-class JaxEnv(flow.ContingentPlay, TrialSource[jax.Array]):
+class JaxEnv(flow.ContingentPlay, TrialDraws, TrialSource[jax.Array]):
     """A task with fixed parameters, as pure functions of (key, state, action, params)."""
 
     def __init__(self, task: Any, **params: Any):
         # parameters are checked (and errors worded) by the NumPy backend's env of the task
         numpy_env = task(**params) if isinstance(task, type) and issubclass(task, TrialEnv) else as_env(task, params)
-        self.task, self._fns = _functions(type(numpy_env))
+        # and so are draws only a trial can check (more distinct values than there are options, with these
+        # parameters): a jitted draw cannot raise, so one NumPy trial of a copy of the env is drawn here
+        numpy_env.private().generate(np.random.default_rng(0), 1, serving=True)
+        self.task, self._fns = task_functions(type(numpy_env))
         self.name = self.task_name = numpy_env.task_name
         self.has_target = numpy_env.has_target
         self.dt = float(numpy_env.dt)
@@ -340,149 +237,7 @@ class JaxEnv(flow.ContingentPlay, TrialSource[jax.Array]):
         """gt[k] of the step the next action answers (NeuroGym's `gt_now`): what a perfect agent acts."""
         return self._target(state, self._scope(params), state.t_ind)
 
-    # ----- trial batches -----
-
-    def generate(self, key: jax.Array, n: int, params: EnvParams | None = None) -> Batch:
-        """`n` trials of a fresh session as a padded Batch of device arrays (jit-able for a fixed `n`)."""
-        constants = self._scope(params)
-        k_session, k_next, k_trials, k_rows = jax.random.split(key, 4)
-        session = self._drawn(k_session, "session_init", lambda rng: self._fns.session_init(rng, constants))
-        keys = jax.random.split(k_trials, n)
-        if self.interactive:  # what the ground-truth policy lives through (flow.py)
-            return self._play_batch(
-                session, (keys, jax.random.split(k_next, n), jax.random.split(k_rows, n)), constants
-            )
-        if session:  # each trial's session variables follow the last trial's: a scan, the rest in parallel
-            sessions = self._sessions(jax.random.split(k_next, n), session, constants)
-            trials = jax.vmap(lambda key, s: self._drawn(key, "trial", lambda r: self._trial(r, s, constants, {})))(
-                keys, sessions
-            )
-        else:
-            trials = jax.vmap(lambda key: self._drawn(key, "trial", lambda r: self._trial(r, {}, constants, {})))(keys)
-        steps = jnp.arange(self.max_steps)
-
-        def rows(trial: EnvState, key: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-            per_row = self._count("observe", lambda rng: self._observe(rng, trial, constants))
-
-            def row(k: jax.Array, uniforms: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-                at = dataclasses.replace(trial, t_ind=k)
-                ob = self._observe(fn.Uniforms(uniforms), at, constants)
-                return ob, self._target(at, constants, k), self._period_id(trial, k)
-
-            # one draw for all the rows of a trial (its noise), not a key per row
-            return jax.vmap(row)(steps, jax.random.uniform(key, (self.max_steps, max(1, per_row))))
-
-        ob, gt, period = jax.vmap(rows)(trials, jax.random.split(k_rows, n))
-        inside = steps[None, :] < trials.length[:, None]
-        ob = jnp.where(inside[:, :, None], ob, 0.0)
-        gt = jnp.where(inside if gt.ndim == 2 else inside[:, :, None], gt, 0)
-        period = jnp.where(inside, period, -1)
-        # the NumPy backend's layout, holding device arrays (Batch is registered as a pytree above)
-        weight = self._loss_weight(trials.start, trials.end, inside, steps)
-        variables = shown(trials.variables)
-        return Batch(ob, gt, trials.length, variables, trials.start, trials.end, period, weight)  # type: ignore[arg-type]
-
-    def _loss_weight(self, start: dict[str, Any], end: dict[str, Any], inside: Any, steps: Any) -> Any:
-        """The loss weights of `runtime.weights`, as device arrays."""
-        return weights.weigh(jnp, self._loss, self.period_names, self.dt, start, end, inside, self._factors)
-
-    # ----- pieces -----
-
-    def _scope(self, params: EnvParams | None) -> dict[str, Any]:
-        rewards = (params or self.default_params).rewards
-        return {**self._constants, **rewards}
-
-    def _sessions(self, keys: jax.Array, first: dict[str, Any], constants: dict[str, Any]) -> dict[str, Any]:
-        def advance(prev: dict[str, Any], key: jax.Array) -> tuple[dict[str, Any], dict[str, Any]]:
-            new = self._drawn(key, "session_next", lambda rng: self._fns.session_next(rng, constants, prev, {}))
-            return new, new
-
-        return jax.lax.scan(advance, first, keys)[1]  # type: ignore[no-any-return]
-
-    def _drawn(self, key: jax.Array, what: str, call: Any) -> Any:
-        """`call(pool)` with a pool of uniforms drawn from `key` at once. How many `what` takes is
-        counted the first time, by a run whose results are discarded (and compiled away)."""
-        return call(fn.Uniforms(jax.random.uniform(key, (max(1, self._count(what, call)),))))
-
-    def _count(self, what: str, call: Any) -> int:
-        if what not in self._counts:
-            counter = fn.Uniforms(None)
-            call(counter)
-            self._counts[what] = counter.used
-        return self._counts[what]
-
-    def _new_trial(
-        self, rng: fn.Uniforms, session: dict[str, Any], history: dict[str, Any], constants: dict[str, Any]
-    ) -> EnvState:
-        """The next trial of a session: its session variables move on (reading `history`), then it is drawn."""
-        if session:
-            session = self._fns.session_next(rng, constants, session, history)
-        return self._trial(rng, session, constants, history)
-
-    def _trial(
-        self, rng: fn.Uniforms, session: dict[str, Any], constants: dict[str, Any], history: dict[str, Any]
-    ) -> EnvState:
-        """A trial given its session variables: its variables, periods and initial state."""
-        variables, durations = self._fns.sample_trial(rng, constants, session)
-        start: dict[str, Any] = {}
-        end: dict[str, Any] = {}
-        for name in self.period_names:
-            if name in self._fixed:
-                steps = jnp.int32(int(np.floor(self._fixed[name] / self.dt + 1e-9)))
-            else:
-                floored = jnp.floor(durations[name] / jnp.float32(self.dt) + EPSILON)
-                steps = jnp.clip(floored, 0, self.limits[name]).astype(jnp.int32)  # the bound holds (bounds.py)
-            after = self._after[name]
-            start[name] = end[after] if after is not None else jnp.int32(0)
-            end[name] = start[name] + steps
-        length = jnp.maximum(jnp.max(jnp.stack(list(end.values()))), 1)
-        own = {s.name: jnp.float32(variables[s.name]) for s in self.task.state}
-        return EnvState(
-            t_ind=jnp.int32(0),
-            length=length.astype(jnp.int32),
-            start=start,
-            end=end,
-            variables=variables,
-            state=own,
-            session={k: jnp.float32(v) for k, v in session.items()},
-            performance=jnp.float32(0.0),
-            trial_reward=jnp.float32(0.0),
-            choice=flow.no_choice(self.continuous, self.n_act),
-            choice_t=jnp.float32(-1.0),
-            history=history,
-        )
-
-    def _ms(self, state: EnvState) -> tuple[dict[str, Any], dict[str, Any]]:
-        dt = jnp.float32(self.dt)
-        return {k: v * dt for k, v in state.start.items()}, {k: v * dt for k, v in state.end.items()}
-
-    def _rep(self, state: EnvState, k: Any) -> Any:
-        """Which copy of a repeated block step k is in (-1 outside); a later-listed period wins."""
-        rep = jnp.int32(-1)
-        for name, copy in self._copy.items():
-            rep = jnp.where((state.start[name] <= k) & (k < state.end[name]), copy, rep)
-        return rep
-
-    def _period_id(self, state: EnvState, k: Any) -> Any:
-        found = jnp.int32(-1)
-        for i, name in enumerate(self.period_names):
-            found = jnp.where((state.start[name] <= k) & (k < state.end[name]), i, found)
-        return found
-
-    def _observe(self, rng: fn.Uniforms, state: EnvState, constants: dict[str, Any]) -> jax.Array:
-        start, end = self._ms(state)
-        t = state.t_ind * jnp.float32(self.dt)
-        zeros = jnp.zeros(self.n_obs, jnp.float32)
-        rep = self._rep(state, state.t_ind)
-        args = (constants, state.variables, state.state, state.performance, start, end, t, rep, self._columns, zeros)
-        return self._fns.observe(rng, *args)  # type: ignore[no-any-return]
-
-    def _target(self, state: EnvState, constants: dict[str, Any], k: Any) -> jax.Array:
-        start, end = self._ms(state)
-        t = k * jnp.float32(self.dt)
-        blank = jnp.zeros(self.n_act, jnp.float32) if self.continuous else jnp.int32(0)
-        gt = self._fns.target(constants, state.variables, start, end, t, self._rep(state, k), blank)
-        return gt.astype(jnp.float32) if self.continuous else jnp.asarray(gt).astype(jnp.int32)
+    # ----- pieces (trials, their rows and batches: trials.py) -----
 
     def _action(self, action: Any) -> jax.Array:
         """Actions outside the space are clipped to it (under `jit` values cannot be refused; shapes can)."""

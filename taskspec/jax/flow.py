@@ -70,7 +70,7 @@ class Rules:
     def __init__(self, fns: Any, constants: dict[str, Any], variables: Any, start: Any, end: Any):
         self.fns, self.scope, self.start, self.end = fns, (constants, variables), start, end
         self.held: dict[str, Any] | None = None
-        self.moves = True  # a task without state variables has the do-nothing `state_next` (jax/env.py)
+        self.moves = True  # a task without state variables has the do-nothing `state_next` (generated.py)
 
     def state_next(self, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Any:
         return self.fns.state_next(*self.scope, states, performance, self.start, self.end, action, target, t)

@@ -179,16 +179,37 @@ def _index(rng: Uniforms, n: Any, size: Any) -> jax.Array:
     return jnp.minimum(draw, jnp.asarray(n, jnp.int32) - 1)
 
 
-def choice(rng: Uniforms, _n: Any, values: Any, p: Any = None, size: Any = None) -> jax.Array:
+def choice(rng: Uniforms, _n: Any, values: Any, p: Any = None, size: Any = None, replace: bool = True) -> jax.Array:
     options = jnp.asarray(values)
     if options.ndim == 0:
         options = jnp.arange(int(values))
+    if not replace:
+        return options[_distinct(rng, options.shape[0], p, size)]
     if p is None:
         return options[_index(rng, options.shape[0], size)]
     cumulative = jnp.cumsum(jnp.asarray(p, jnp.float32))
     draw = rng.take((*_shape(size), 1)) * cumulative[-1]
     picked = jnp.sum(draw >= cumulative, axis=-1)
     return options[jnp.minimum(picked, options.shape[0] - 1)]
+
+
+def _distinct(rng: Uniforms, m: int, p: Any, size: Any) -> jax.Array:
+    """Indices of `size` distinct options out of m (one index when `size` is None), as the NumPy
+    runtime's `_distinct` draws them: the options ranked by random keys, the first `size` kept.
+    Uniform keys give every subset in every order equally often; keys log(u) / p give the order of
+    drawing one by one with probabilities p, renormalised after each draw (Efraimidis and Spirakis),
+    and an option of probability 0 is never drawn. `size` and m are fixed (static under jit), and
+    the NumPy class's trial drawn when the env is made refuses more values than there are options."""
+    k = 1 if size is None else int(size)
+    u = rng.take((m,))
+    if p is None:
+        keys = u
+    else:
+        weights = jnp.asarray(p, jnp.float32)
+        # log1p(-u) = log(1 - u), with 1 - u in (0, 1]: a finite key for every option drawn with p > 0
+        keys = jnp.where(weights > 0, jnp.log1p(-u) / jnp.where(weights > 0, weights, 1.0), -jnp.inf)
+    order = jax.lax.top_k(keys, k)[1]  # the k largest keys, in decreasing order (ties to the lower index)
+    return order[0] if size is None else order
 
 
 def uniform(rng: Uniforms, _n: Any, low: Any, high: Any, size: Any = None) -> jax.Array:
