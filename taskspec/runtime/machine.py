@@ -43,7 +43,8 @@ class Rules(Protocol):
         """Whether `period`'s `until` condition holds after the step."""
 
     def timeout(self, t: Any, states: Any, performance: Any) -> tuple[Any, Any]:
-        """(reward, performance) of the timeout rules of a trial that ran out."""
+        """(reward, performance) of the timeout rules of a trial that ran out; NumPy rules may give
+        plain numbers for every env (0.0 and NaN where no rule matched)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -181,9 +182,13 @@ def settle(
     judged, late = reward, 0.0
     if anywhere(xp, timed_out) and anywhere(xp, timed_out := timed_out & xp.logical_not(end)):
         extra, performed = rules.timeout(at.t, states, performance)
-        late = xp.where(timed_out, extra, 0.0)
-        reward = reward + late
-        performance = xp.where(timed_out & xp.logical_not(xp.isnan(performed)), performed, performance)
+        # NumPy rules give plain 0.0 and NaN where no timeout rule matched (a task with none: every
+        # time): then nothing changes, and no arrays are built to say so
+        if xp is not np or type(extra) is np.ndarray or extra != 0.0:
+            late = xp.where(timed_out, extra, 0.0)
+            reward = reward + late
+        if xp is not np or type(performed) is np.ndarray or performed == performed:
+            performance = xp.where(timed_out & xp.logical_not(xp.isnan(performed)), performed, performance)
         end = end | timed_out
     return Step(states, reward, judged, late, performance, end, timed_out, decided, nxt, ended_by)
 

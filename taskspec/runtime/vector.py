@@ -136,6 +136,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._all, self._none = np.ones(num_envs, bool), np.zeros(num_envs, bool)  # shared, read-only
         self._all.flags.writeable = self._none.flags.writeable = False
         self._scratch = Scratch()
+        # the shown trial variables' rows of `_cur`, grouped by type (their types may widen at a refill)
+        self._shown_rows: list[tuple[Any, np.ndarray, list[str]]] | None = None
 
     # ----- trial pool -----
 
@@ -210,6 +212,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             put(pool["vars"][name], batch.variables[name])
         for name, values in batch.variables.items():  # a session variable may start as 0 and become 0.5
             self._dtypes[name] = np.result_type(self._dtypes[name], values.dtype)
+        self._shown_rows = None  # grouped by type again when next shown (see _trial_info)
         self.count[envs] += self.chunk
 
     def _allocate(self, batch: Any, steps: int) -> dict[str, Any]:
@@ -224,6 +227,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._vars.update(
             {k: np.zeros((n, *v.shape[1:]), v.dtype) for k, v in batch.variables.items() if k in self._vectors}
         )
+        self._shown = [k for k in self._vars if not k.startswith("_")]  # what infos show, as source.shown
+        self._shown_vectors = [k for k in self._vectors if k in self._shown]
         at = len(self._scalars)
         # one float per env, or a vector per env (n, length) for a state that starts as a vector
         self._st: dict[str, np.ndarray] = {
@@ -277,9 +282,24 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             v[envs] = self._vars[k][envs]
 
     def _trial_info(self) -> dict[str, np.ndarray]:
-        """Each env's trial variables, with their own types (the rules' copies are floats)."""
-        shown = {k: v for k, v in self._vars.items() if not k.startswith("_")}  # as source.shown
-        return {k: v.astype(self._dtypes[k]) if k in self._scalars else v.copy() for k, v in shown.items()}
+        """Each env's trial variables, with their own types (the rules' copies are floats); shown at
+        every step where a trial ends, so the numbers are copied out one block per type."""
+        if self._shown_rows is None:
+            self._shown_rows = self._group_shown()
+        info: dict[str, Any] = dict.fromkeys(self._shown)  # the variables' order; the values follow
+        for dtype, rows, names in self._shown_rows:
+            info.update(zip(names, self._cur.take(rows, axis=0).astype(dtype, copy=False), strict=True))
+        for k in self._shown_vectors:
+            info[k] = self._vars[k].copy()
+        return info
+
+    def _group_shown(self) -> list[tuple[Any, np.ndarray, list[str]]]:
+        """The shown numbers' rows of `_cur`, grouped by type."""
+        groups: dict[Any, list[int]] = {}
+        for row, name in enumerate(self._scalars):
+            if name in self._shown:
+                groups.setdefault(self._dtypes[name], []).append(row)
+        return [(dtype, np.array(rows), [self._scalars[r] for r in rows]) for dtype, rows in groups.items()]
 
     def _flat_index(self) -> np.ndarray:
         """Row of each sub-env's current step in the pool arrays seen as (envs * slots * steps, ...)."""
@@ -363,11 +383,11 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._choice_t[ended] = -1.0
 
     def _advance(self, ended: np.ndarray) -> None:
-        envs = np.flatnonzero(ended)
+        envs = ended.nonzero()[0]  # (the method: np.flatnonzero adds Python layers, at every step)
         self.head[envs] = (self.head[envs] + 1) % self.slots
         self.count -= ended
         self.performance[envs] = 0
-        if not self.count.all():  # someone ran dry: top up everyone with room for a chunk
+        if np.count_nonzero(self.count) < self.num_envs:  # someone ran dry: top up everyone with room for a chunk
             self._refill(np.flatnonzero(self.count <= self.slots - self.chunk))
         self._load_current(envs)
 
