@@ -101,15 +101,15 @@ def anywhere(xp: Any, mask: Any) -> bool:
 
 def per_env(xp: Any, value: Any, n: int, dtype: Any) -> Any:
     """One value per env (NumPy: an array of them as it is, a number repeated; JAX: vmap's value as it is)."""
+    if xp is np:  # (first: the vector env calls this twice a step, the single env seldom)
+        if type(value) is np.ndarray:
+            return value.astype(dtype, copy=False) if value.shape == (n,) else np.full(n, value, dtype)
+        repeated = np.empty(n, dtype)  # a plain number (no rule matched: most steps); fill is a C call, np.full is not
+        repeated.fill(value)
+        return repeated
     if xp is scalar:  # the single env: its rules give plain numbers already
         return value
-    if xp is not np:
-        return xp.asarray(value, dtype)
-    if type(value) is np.ndarray:
-        return value.astype(dtype, copy=False) if value.shape == (n,) else np.full(n, value, dtype)
-    repeated = np.empty(n, dtype)  # a plain number (no rule matched: most steps); fill is a C call, np.full is not
-    repeated.fill(value)
-    return repeated
+    return xp.asarray(value, dtype)
 
 
 def kept(xp: Any, old: Any, new: Any) -> Any:
@@ -180,7 +180,8 @@ def settle(
         nxt = next_step(xp, flow, at, end, goto, held)
     timed_out = nxt >= at.length  # few envs are at their trial's last step: that is tested first
     judged, late = reward, 0.0
-    if anywhere(xp, timed_out) and anywhere(xp, timed_out := timed_out & xp.logical_not(end)):
+    ended = xp is not np or type(outcome.end) is np.ndarray  # (NumPy: plain False, no rule ended a trial)
+    if anywhere(xp, timed_out) and (not ended or anywhere(xp, timed_out := timed_out & xp.logical_not(end))):
         extra, performed = rules.timeout(at.t, states, performance)
         # NumPy rules give plain 0.0 and NaN where no timeout rule matched (a task with none: every
         # time): then nothing changes, and no arrays are built to say so

@@ -48,11 +48,14 @@ class Outcomes:
         self._inside: dict[str, np.ndarray] = {}
 
     def inside(self, periods: tuple[str, ...], start: dict[str, np.ndarray], end: dict[str, np.ndarray]) -> Any:
-        if len(periods) == 1:  # most rules name one period, which other rules of the step test again
-            mask = self._inside.get(periods[0])
-            if mask is not None:
-                return mask
-        return inside(periods, start, end, self.t, self._inside)
+        if len(periods) != 1:
+            return inside(periods, start, end, self.t, self._inside)
+        period = periods[0]  # most rules name one period, which other rules of the step test again
+        mask = self._inside.get(period)
+        if mask is None:
+            t = self.t
+            mask = self._inside[period] = (start[period] <= t) & (t < end[period])
+        return mask
 
     def rule(self, hit: Any, reward: Any, performance: Any, end_trial: bool, goto: int | None = None) -> None:
         index = self.rules_seen
