@@ -111,3 +111,17 @@ def test_gymnasium_sync_and_async_vector_envs_match():
 def test_every_task_vectorizes_exactly(task):
     """gymnasium.make_vec's env (native or stepped) equals single envs on every bundled task."""
     _compare(task, num_envs=2, steps=150)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint8, np.uint64])
+def test_vector_actions_of_any_integer_type_are_checked_as_numbers(dtype):
+    """The vector env checks actions with one unsigned comparison: a negative action of any signed type
+    and a huge one of any unsigned type are refused with the action as given; in-range ones pass."""
+    venv = make_vector("PerceptualDecisionMaking", num_envs=3)
+    venv.reset(seed=0)
+    venv.step(np.array([0, 2, 1], dtype))
+    wrong = -1 if np.issubdtype(dtype, np.signedinteger) else int(np.iinfo(dtype).max)
+    with pytest.raises(ValueError, match=rf"^actions\[1\] = {wrong} is not in the action space Discrete\(3\)"):
+        venv.step(np.array([0, wrong, 1], dtype))
+    with pytest.raises(ValueError, match=r"^actions\[2\] = 3 is not in the action space Discrete\(3\)"):
+        venv.step(np.array([0, 1, 3], dtype))

@@ -65,12 +65,14 @@ def discrete_actions(space: Any, actions: Any, num_envs: int) -> np.ndarray:
             f"actions must be {num_envs} integers from 0 to {n - 1} (the action space {space} "
             f"of each sub-env), got an array of shape {values.shape} and dtype {values.dtype}"
         )
-    if values.size and (values.min() < 0 or values.max() >= n):  # two reductions: cheaper than masks per step
+    checked = values.astype(np.int64, copy=False)
+    # one comparison and a count (run at every vector step): seen unsigned, a negative action is a huge one
+    if np.count_nonzero(checked.view(np.uint64) >= n):
         i = int(np.flatnonzero((values < 0) | (values >= n))[0])
         raise InvalidAction(
             f"actions[{i}] = {int(values[i])} is not in the action space {space}: expected an integer from 0 to {n - 1}"
         )
-    return values.astype(np.int64, copy=False)
+    return checked
 
 
 def _numbers(space: Any, action: Any, what: str) -> np.ndarray:

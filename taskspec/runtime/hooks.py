@@ -153,8 +153,8 @@ class ArrayRules:
     def timeout(self, t: Any, states: Any, performance: Any) -> tuple[Any, Any]:
         if self.reads_performance:
             states = {**states, "performance": performance}
-        extra, performed, _ = self.call(self.hooks[3], t, self.variables, states).arrays(len(t))
-        return extra, performed
+        late = self.call(self.hooks[3], t, self.variables, states)
+        return late.reward, late.performance  # plain numbers where no rule matched (see Outcomes)
 
     def state_inputs(self, ob: Any, t: Any, states: Any, performance: Any) -> Any:
         """Observations with the inputs that follow each env's state added."""

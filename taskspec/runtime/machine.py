@@ -43,7 +43,8 @@ class Rules(Protocol):
         """Whether `period`'s `until` condition holds after the step."""
 
     def timeout(self, t: Any, states: Any, performance: Any) -> tuple[Any, Any]:
-        """(reward, performance) of the timeout rules of a trial that ran out."""
+        """(reward, performance) of the timeout rules of a trial that ran out; NumPy rules may give
+        plain numbers for every env (0.0 and NaN where no rule matched)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,15 +101,15 @@ def anywhere(xp: Any, mask: Any) -> bool:
 
 def per_env(xp: Any, value: Any, n: int, dtype: Any) -> Any:
     """One value per env (NumPy: an array of them as it is, a number repeated; JAX: vmap's value as it is)."""
+    if xp is np:  # (first: the vector env calls this twice a step, the single env seldom)
+        if type(value) is np.ndarray:
+            return value.astype(dtype, copy=False) if value.shape == (n,) else np.full(n, value, dtype)
+        repeated = np.empty(n, dtype)  # a plain number (no rule matched: most steps); fill is a C call, np.full is not
+        repeated.fill(value)
+        return repeated
     if xp is scalar:  # the single env: its rules give plain numbers already
         return value
-    if xp is not np:
-        return xp.asarray(value, dtype)
-    if type(value) is np.ndarray:
-        return value.astype(dtype, copy=False) if value.shape == (n,) else np.full(n, value, dtype)
-    repeated = np.empty(n, dtype)  # a plain number (no rule matched: most steps); fill is a C call, np.full is not
-    repeated.fill(value)
-    return repeated
+    return xp.asarray(value, dtype)
 
 
 def kept(xp: Any, old: Any, new: Any) -> Any:
@@ -179,11 +180,16 @@ def settle(
         nxt = next_step(xp, flow, at, end, goto, held)
     timed_out = nxt >= at.length  # few envs are at their trial's last step: that is tested first
     judged, late = reward, 0.0
-    if anywhere(xp, timed_out) and anywhere(xp, timed_out := timed_out & xp.logical_not(end)):
+    ended = xp is not np or type(outcome.end) is np.ndarray  # (NumPy: plain False, no rule ended a trial)
+    if anywhere(xp, timed_out) and (not ended or anywhere(xp, timed_out := timed_out & xp.logical_not(end))):
         extra, performed = rules.timeout(at.t, states, performance)
-        late = xp.where(timed_out, extra, 0.0)
-        reward = reward + late
-        performance = xp.where(timed_out & xp.logical_not(xp.isnan(performed)), performed, performance)
+        # NumPy rules give plain 0.0 and NaN where no timeout rule matched (a task with none: every
+        # time): then nothing changes, and no arrays are built to say so
+        if xp is not np or type(extra) is np.ndarray or extra != 0.0:
+            late = xp.where(timed_out, extra, 0.0)
+            reward = reward + late
+        if xp is not np or type(performed) is np.ndarray or performed == performed:
+            performance = xp.where(timed_out & xp.logical_not(xp.isnan(performed)), performed, performance)
         end = end | timed_out
     return Step(states, reward, judged, late, performance, end, timed_out, decided, nxt, ended_by)
 

@@ -136,6 +136,10 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._all, self._none = np.ones(num_envs, bool), np.zeros(num_envs, bool)  # shared, read-only
         self._all.flags.writeable = self._none.flags.writeable = False
         self._scratch = Scratch()
+        self._continuous, self._dt = self.env.action_type == "continuous", self.env.dt  # read at every step
+        self._at_once = envs_at_once(num_envs)  # entered at every step (never twice at once: steps do not nest)
+        # the shown trial variables' rows of `_cur`, grouped by type (their types may widen at a refill)
+        self._shown_rows: list[tuple[Any, np.ndarray, list[str]]] | None = None
 
     # ----- trial pool -----
 
@@ -210,6 +214,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             put(pool["vars"][name], batch.variables[name])
         for name, values in batch.variables.items():  # a session variable may start as 0 and become 0.5
             self._dtypes[name] = np.result_type(self._dtypes[name], values.dtype)
+        self._shown_rows = None  # grouped by type again when next shown (see _trial_info)
         self.count[envs] += self.chunk
 
     def _allocate(self, batch: Any, steps: int) -> dict[str, Any]:
@@ -224,6 +229,8 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._vars.update(
             {k: np.zeros((n, *v.shape[1:]), v.dtype) for k, v in batch.variables.items() if k in self._vectors}
         )
+        self._shown = [k for k in self._vars if not k.startswith("_")]  # what infos show, as source.shown
+        self._shown_vectors = [k for k in self._vectors if k in self._shown]
         at = len(self._scalars)
         # one float per env, or a vector per env (n, length) for a state that starts as a vector
         self._st: dict[str, np.ndarray] = {
@@ -263,23 +270,41 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._steps = self._pool["ob"].shape[2]
         self._base = (self._rows * self.slots + self.head) * self._steps  # each env's current trial's first row
 
-    def _load_current(self, envs: np.ndarray) -> None:
-        """Copy the current trial's per-trial values of `envs` into the arrays rules read every step."""
+    def _load_current(self, envs: np.ndarray, slots: np.ndarray | None = None) -> None:
+        """Copy the current trial's per-trial values of `envs` (in `slots` of their rings, when the caller
+        knows them) into the arrays rules read every step."""
         assert self._pool is not None
-        pool, slots = self._pool, self.head[envs]
+        pool = self._pool
+        slots = self.head[envs] if slots is None else slots
         trials = envs * self.slots + slots  # rows of the flattened pool
         self._base[envs] = trials * self._steps
-        self._cur[:, envs] = self._flat["fields"].take(trials, axis=0).T
-        self._length[envs] = self._cur[-1, envs]
+        fields = self._flat["fields"].take(trials, axis=0)
+        self._cur[:, envs] = fields.T
+        self._length[envs] = fields[:, -1]
         for k in self._vectors:
             self._vars[k][envs] = pool["vars"][k][envs, slots]
         for k, v in self._st.items():  # a new trial starts from its state variables' initial values
             v[envs] = self._vars[k][envs]
 
     def _trial_info(self) -> dict[str, np.ndarray]:
-        """Each env's trial variables, with their own types (the rules' copies are floats)."""
-        shown = {k: v for k, v in self._vars.items() if not k.startswith("_")}  # as source.shown
-        return {k: v.astype(self._dtypes[k]) if k in self._scalars else v.copy() for k, v in shown.items()}
+        """Each env's trial variables, with their own types (the rules' copies are floats); shown at
+        every step where a trial ends, so the numbers are copied out one block per type."""
+        if self._shown_rows is None:
+            self._shown_rows = self._group_shown()
+        info: dict[str, Any] = dict.fromkeys(self._shown)  # the variables' order; the values follow
+        for dtype, rows, names in self._shown_rows:
+            info.update(zip(names, self._cur.take(rows, axis=0).astype(dtype, copy=False), strict=True))
+        for k in self._shown_vectors:
+            info[k] = self._vars[k].copy()
+        return info
+
+    def _group_shown(self) -> list[tuple[Any, np.ndarray, list[str]]]:
+        """The shown numbers' rows of `_cur`, grouped by type."""
+        groups: dict[Any, list[int]] = {}
+        for row, name in enumerate(self._scalars):
+            if name in self._shown:
+                groups.setdefault(self._dtypes[name], []).append(row)
+        return [(dtype, np.array(rows), [self._scalars[r] for r in rows]) for dtype, rows in groups.items()]
 
     def _flat_index(self) -> np.ndarray:
         """Row of each sub-env's current step in the pool arrays seen as (envs * slots * steps, ...)."""
@@ -292,7 +317,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._index = self._flat_index()
         ob = self._take("ob", self._index)
         if self.env.state_inputs:  # inputs that follow each env's state, as the single env adds them
-            with np.errstate(all="ignore"), envs_at_once(self.num_envs):  # the state's vectors span every env
+            with np.errstate(all="ignore"), self._at_once:  # the state's vectors span every env
                 ob = self._rules.state_inputs(ob, self.k * self.env.dt, self._st, self.performance)
         return ob
 
@@ -301,19 +326,19 @@ class TrialVectorEnv(gym.vector.VectorEnv):
     def step(self, actions: Any) -> Any:
         if getattr(self, "_pool", None) is None:  # as the single env: a clear error, not an AttributeError
             raise gym.error.ResetNeeded("call reset() before step()")
-        env, k = self.env, self.k
+        k = self.k
         # checked as a single env checks them, before any state changes (see taskspec.actions)
-        if env.action_type == "continuous":  # float64, as a single env computes its rules
+        if self._continuous:  # float64, as a single env computes its rules
             actions = continuous_actions(self.single_action_space, actions, self.num_envs)
         else:
             actions = discrete_actions(self.single_action_space, actions, self.num_envs)
         index = self._index  # where each sub-env is: computed when its observation was returned
         target, period = self._take("gt", index), self._take("period", index)
-        t = k * env.dt
+        t = k * self._dt
         at = self._at  # where each env is, updated in place (the bounds and lengths are arrays updated in place)
         at.k, at.t, at.period = k, t, period
         # rules are evaluated for every env at once, also where they do not apply
-        with np.errstate(all="ignore"), envs_at_once(self.num_envs):
+        with np.errstate(all="ignore"), self._at_once:
             done = machine.step(
                 np, self._flow, self._rules, at, actions, target, self.performance, self._st, self.num_envs,
                 self._interactive,
@@ -331,7 +356,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             "_period": self._all,
             "_new_trial": self._all,
         }
-        if machine.anywhere(np, end):
+        if np.count_nonzero(end):
             info.update(performance=self.performance.copy(), _performance=end, trial=self._trial_info(), _trial=end)
             if self._interactive:
                 self._record(end, done.timed_out, period, done.ended_by)
@@ -363,13 +388,14 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._choice_t[ended] = -1.0
 
     def _advance(self, ended: np.ndarray) -> None:
-        envs = np.flatnonzero(ended)
-        self.head[envs] = (self.head[envs] + 1) % self.slots
+        envs = ended.nonzero()[0]  # (the method: np.flatnonzero adds Python layers, at every step)
+        slots = (self.head[envs] + 1) % self.slots
+        self.head[envs] = slots
         self.count -= ended
         self.performance[envs] = 0
-        if not self.count.all():  # someone ran dry: top up everyone with room for a chunk
+        if np.count_nonzero(self.count) < self.num_envs:  # someone ran dry: top up everyone with room for a chunk
             self._refill(np.flatnonzero(self.count <= self.slots - self.chunk))
-        self._load_current(envs)
+        self._load_current(envs, slots)
 
 
 class _InSteps(Mapping[str, np.ndarray]):
