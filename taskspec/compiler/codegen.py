@@ -17,6 +17,7 @@ import jinja2
 from . import ir
 from .codegen_flow import FlowMethods
 from .codegen_rules import RuleMethods
+from .codegen_settle import SettleMethods
 from .codegen_text import Method, dict_lines, docstring, literal, loss_literal
 from .codegen_trials import TrialMethods
 
@@ -28,7 +29,7 @@ _ENV = jinja2.Environment(
 )
 
 
-class _Generator(TrialMethods, RuleMethods, FlowMethods):
+class _Generator(TrialMethods, RuleMethods, FlowMethods, SettleMethods):
     """All the class's methods (each builder in its module) and its TaskInfo record."""
 
     def attributes(self) -> list[tuple[str, str]]:
@@ -72,6 +73,10 @@ class _Generator(TrialMethods, RuleMethods, FlowMethods):
             ),
             ("goto_targets", literal(tuple(sorted({r.goto for r in task.rules if r.goto})))),
             ("reads_history", repr(task.reads_history)),
+            (
+                "history_windows",
+                literal(tuple(sorted({n for s in task.session for n in s.next.names if n[:5] == "past_"}))),
+            ),
             ("reads_performance", repr(task.reads_performance)),
             ("loss", loss_literal(task.loss)),
         ]
@@ -96,6 +101,7 @@ class _Generator(TrialMethods, RuleMethods, FlowMethods):
             "flow": "{}",
             "goto_targets": "()",
             "reads_history": "False",
+            "history_windows": "()",
             "reads_performance": "False",
             "action_bounds": "(-1.0, 1.0)",
             "loss": "None",
@@ -113,6 +119,7 @@ class _Generator(TrialMethods, RuleMethods, FlowMethods):
             self.judge_all(),
             *self.until(),
             *self.timeout(),
+            self.settle(),
         ]
 
 

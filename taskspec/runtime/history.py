@@ -8,7 +8,7 @@ under the names `machine.history` gives. A finished trial's outcome gathers over
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -35,12 +35,13 @@ class TrialHistory(TaskHooks):
         self._decision = None
         self.ended_rule = -1  # the outcome rule that ended the trial (`last_rule`): set by `_judge` when read
 
-    def _note_step(self, done: machine.Step, action: Any, t: float) -> None:
-        """What the trial's outcome keeps of a step: `last_reward` is the trial's whole reward,
-        `last_choice` the action that ended it or made it jump."""
-        self._trial_reward = machine.earned(self._trial_reward, done)
-        self._ran_out = done.timed_out
-        if done.decided:
+    def _note_step(self, judged: float, late: float | None, decided: bool, action: Any, t: float) -> None:
+        """What the trial's outcome keeps of a step (the rules' reward, the timeout's or None if the trial
+        did not run out, whether the action ended the trial or made it jump): `last_reward` is the trial's
+        whole reward (as `machine.earned` sums it), `last_choice` the action that ended it or made it jump."""
+        self._trial_reward = self._trial_reward + judged + (0.0 if late is None else late)
+        self._ran_out = late is not None
+        if decided:
             self._decision = (action, t)
 
     def adopt_session(self, other: TrialHistory) -> None:
@@ -96,6 +97,7 @@ class TrialHistory(TaskHooks):
             self._history if self._history is not None else first_history(self.trial_variables),
             -1 if period is None else self.period_names.index(period),
             rule,
+            self.info.history_windows,
         )
 
 
@@ -120,11 +122,18 @@ def history(
     previous: Mapping[str, Any],
     period: int,
     rule: int,
+    windows: Collection[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """A finished trial's outcome as one-trial arrays, under the names session variables read, and
-    the windows over past trials (`past_<x>`) shifted on from the `previous` trial's."""
+    the windows over past trials (`past_<x>`) shifted on from the `previous` trial's: those named in
+    `windows` (those session variables read), or all of them (None)."""
     values = {
         **machine.history(performance, reward, ran_out, action, t, done, period, rule),
         **{f"last_{name}": value for name, value in trial.items()},
     }
-    return machine.remember(np, previous, {name: np.asarray(value)[None] for name, value in values.items()})
+    arrays = {name: np.asarray(value)[None] for name, value in values.items()}
+    if windows is None:
+        return machine.remember(np, previous, arrays)
+    # Each window holds machine.WINDOW numbers: shifting one that nothing reads is most of a trial's record.
+    read = {name: value for name, value in arrays.items() if name.startswith("last_") and "past_" + name[5:] in windows}
+    return {**arrays, **machine.remember(np, previous, read)}

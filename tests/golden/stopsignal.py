@@ -189,6 +189,23 @@ class Stopsignal(TrialEnv):
         _outcomes.rule(stop, stopped, 1, True)
         return _outcomes
 
+    def _settle(self, _k, action, target, t, _judged, _performed, _ended):
+        performance = self.performance if _performed is None else _performed
+        _nxt = _k + 1
+        _late = None
+        if _nxt >= self._length and not _ended:  # the trial ran out
+            stop = self.trial["stop"]
+            stopped = self.rewards["stopped"]
+            # see _SPEC_LOCATIONS[25]
+            if stop:
+                _late, _performed = stopped, 1.0
+            else:
+                _late, _performed = 0.0, None
+            if _performed is not None:
+                performance = _performed
+            _ended = True
+        return _judged, _late, performance, _ended, _nxt
+
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
@@ -218,4 +235,5 @@ _SPEC_LOCATIONS = (
     (172, "outcomes[3].when", "tasks/stopsignal.yaml", 47, 24),
     (179, "timeout[0].when", "tasks/stopsignal.yaml", 49, 12),
     (188, "timeout[0].when", "tasks/stopsignal.yaml", 49, 12),
+    (199, "timeout[0].when", "tasks/stopsignal.yaml", 49, 12),
 )
