@@ -121,7 +121,8 @@ def compare(old: str, new: str, tasks: list[str], steps: int, rounds: int) -> No
             if r == 0:
                 command.append("--opcodes")
             env = {**os.environ, "PYTHONPATH": tree}
-            result = json.loads(subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout)
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)  # noqa: S603
+            result = json.loads(done.stdout)
             for task, row in result.items():
                 runs[tree].setdefault(task, []).append(row["us"])
                 if "opcodes" in row:
