@@ -74,8 +74,8 @@ class _Generator(TrialMethods, RuleMethods, FlowMethods, SettleMethods):
             ("goto_targets", literal(tuple(sorted({r.goto for r in task.rules if r.goto})))),
             ("reads_history", repr(task.reads_history)),
             (
-                "history_windows",
-                literal(tuple(sorted({n for s in task.session for n in s.next.names if n[:5] == "past_"}))),
+                "history_reads",  # what `_session_next` reads of the finished trial (see Scope.kinds)
+                literal(tuple(sorted(n for n, kind in self.kinds.items() if kind == "history"))),
             ),
             ("reads_performance", repr(task.reads_performance)),
             ("loss", loss_literal(task.loss)),
@@ -101,7 +101,7 @@ class _Generator(TrialMethods, RuleMethods, FlowMethods, SettleMethods):
             "flow": "{}",
             "goto_targets": "()",
             "reads_history": "False",
-            "history_windows": "()",
+            "history_reads": "()",
             "reads_performance": "False",
             "action_bounds": "(-1.0, 1.0)",
             "loss": "None",

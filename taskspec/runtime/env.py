@@ -112,6 +112,7 @@ class TrialEnv(NeuroGymSurface):
         self._interactive = self.info.interactive
         self._quick = not (self.info.flow or self.info.goto_targets)  # a step that ends nothing goes on to k+1
         self._tracks = self.info.reads_history  # a finished trial's outcome is recorded for the next ones
+        self._plain = not (self._tracks or self._state_obs)  # ... and then the step has nothing more to do
         self._flow = machine.Flow(tuple(self.period_after), self.info.flow)
         self._rules = ScalarRules(self, self._flow)
         self._at = machine.Position(0, 0.0, machine.NONE, {}, {}, 0)  # where the trial is: set by _load and step
@@ -224,15 +225,17 @@ class TrialEnv(NeuroGymSurface):
             if self._stateful:  # machine.judge: the action moves the state, then the rules judge the moved state
                 self._state = self._state_next(action, target, t)
             judged, performed, end = self._judge(action, target, t)
-            if self._quick and end is False and performed is None and k + 1 < self._length:
+            nxt = k + 1
+            if end is False and performed is None and nxt < self._length and self._quick:
                 # `machine.uneventful` (no end, no performance, steps left, no flow) said of the hook's values:
                 # the machine only goes on to step k+1 (tests/test_machine_scalar.py checks the claim,
                 # tests/test_scalar_settle.py this env against the machine). Most steps.
-                self.t_ind = k + 1
+                self.t_ind = nxt
+                if self._plain:  # no trial history to note, no inputs that follow the state
+                    return self.ob[nxt], float(judged), False, False, info
                 if self._tracks:  # machine.earned, with no timeout reward on a step that does not end the trial
                     self._trial_reward += judged
-                ob = self._observe(k + 1) if self._state_obs else self.ob[k + 1]
-                return ob, float(judged), False, False, info
+                return self._observe(nxt) if self._state_obs else self.ob[nxt], float(judged), False, False, info
             # machine.settle, rendered for this task's flow by the compiler (or `machine_settle`)
             judged, late, performance, ended, nxt = self._settle(k, action, target, t, judged, performed, end)
         except SpecError:
@@ -267,9 +270,9 @@ class TrialEnv(NeuroGymSurface):
         Generated classes render their own `_settle` for their task's flow (compiler/codegen_settle.py);
         tests/test_scalar_settle.py holds each equal to this one, step for step, on every bundled task."""
         at, rules = self._at, self._rules
-        at.k, at.t = k, t
-        if self._interactive:
-            at.period = self._period_ids[k]
+        at.k, at.t, at.start, at.stop, at.length = k, t, self.start_ind, self.end_ind, self._length
+        period = self._period_at[k]  # the machine reads periods by index, as the vector env does
+        at.period = machine.NONE if period is None else self._flow.index[period]
         outcome = rules.outcome(judged, performed, end)
         done = machine.settle(
             scalar, self._flow, rules, at, action, target, outcome, self.performance, self._state, 1, self._interactive
@@ -345,8 +348,6 @@ class TrialEnv(NeuroGymSurface):
         self.start_ind, self.end_ind = lists.start_ind[i], lists.end_ind[i]
         self.start_t, self.end_t = lists.start_t[i], lists.end_t[i]
         self._period_at = lists.period[i]
-        at = self._at
-        at.start, at.stop, at.length = self.start_ind, self.end_ind, length
         self.tmax = length * self.dt
         self.t_ind = 0
         if len(self._times) < length:
@@ -356,12 +357,9 @@ class TrialEnv(NeuroGymSurface):
         if self._stateful:
             # a vector state starts as an array of floats, as the vector env holds it (the trial's copy is a list)
             own = self.trial if lists.hidden is None else {**self.trial, **lists.hidden[i]}
-            self._state = {name: _state_start(own[name]) for name in self.state_variables}
-        if self._interactive:
-            self._period_ids = lists.period_ids[i]  # what `machine_settle` reads
+            self._state = {
+                name: np.array(value, np.float64) if type(value := own[name]) is list else value
+                for name in self.state_variables
+            }
         if self._tracks:
             self._forget_trial()
-
-
-def _state_start(value: Any) -> Any:
-    return np.array(value, np.float64) if type(value) is list else value

@@ -97,7 +97,7 @@ class TrialHistory(TaskHooks):
             self._history if self._history is not None else first_history(self.trial_variables),
             -1 if period is None else self.period_names.index(period),
             rule,
-            self.info.history_windows,
+            self.info.history_reads,
         )
 
 
@@ -122,18 +122,20 @@ def history(
     previous: Mapping[str, Any],
     period: int,
     rule: int,
-    windows: Collection[str] | None = None,
+    reads: Collection[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """A finished trial's outcome as one-trial arrays, under the names session variables read, and
     the windows over past trials (`past_<x>`) shifted on from the `previous` trial's: those named in
-    `windows` (those session variables read), or all of them (None)."""
+    `reads` (what the session variables read), or all of them (None)."""
     values = {
         **machine.history(performance, reward, ran_out, action, t, done, period, rule),
         **{f"last_{name}": value for name, value in trial.items()},
     }
-    arrays = {name: np.asarray(value)[None] for name, value in values.items()}
-    if windows is None:
-        return machine.remember(np, previous, arrays)
-    # Each window holds machine.WINDOW numbers: shifting one that nothing reads is most of a trial's record.
-    read = {name: value for name, value in arrays.items() if name.startswith("last_") and "past_" + name[5:] in windows}
-    return {**arrays, **machine.remember(np, previous, read)}
+    if reads is None:
+        return machine.remember(np, previous, {name: np.asarray(value)[None] for name, value in values.items()})
+    # Only what is read: each window holds machine.WINDOW numbers, and a record is made at every trial's end.
+    arrays = {name: np.asarray(values[name])[None] for name in reads if name in values}
+    shifted = {
+        f"last_{name[5:]}": np.asarray(values[f"last_{name[5:]}"])[None] for name in reads if name[:5] == "past_"
+    }
+    return {**arrays, **machine.remember(np, previous, shifted)} if shifted else arrays

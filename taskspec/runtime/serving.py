@@ -34,9 +34,6 @@ class TrialLists:
         labels = np.array([*env.period_names, None], dtype=object)  # index -1 is "no period"
         period = np.take(labels, batch.period_id).tolist()
         self.period = [row[:n] for row, n in zip(period, self.length, strict=True)]
-        if env.info.interactive:  # the step machine reads periods by index, as the vector env does
-            ids = batch.period_id.tolist()
-            self.period_ids = [row[:n] for row, n in zip(ids, self.length, strict=True)]
 
 
 def per_trial_dicts(columns: dict[str, np.ndarray], scale: float) -> list[dict[str, Any]]:

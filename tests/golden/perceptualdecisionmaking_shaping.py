@@ -53,7 +53,7 @@ class PerceptualdecisionmakingShaping(TrialEnv):
         input_groups=(("fixation",), ("stimulus",)),
         has_target=True,
         reads_history=True,
-        history_windows=("past_performance",),
+        history_reads=("last_level", "past_performance", "trials_done"),
     )
 
     def _group_sizes(self, _params):
