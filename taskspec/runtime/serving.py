@@ -25,7 +25,8 @@ class TrialLists:
         rows = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)] if names else None
         self.trial = rows if rows else [{} for _ in self.length]
         # the compiler's own state variables start from values kept apart from what `env.trial` shows
-        own = [name for name in names if name not in shown(dict.fromkeys(names))]
+        visible = shown(dict.fromkeys(names))  # once, not once per name
+        own = [name for name in names if name not in visible]
         self.hidden = [{name: row.pop(name) for name in own} for row in rows] if rows and own else None
         self.start_ind = per_trial_dicts(batch.start, 1)
         self.end_ind = per_trial_dicts(batch.end, 1)
