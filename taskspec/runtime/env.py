@@ -244,12 +244,12 @@ class TrialEnv(NeuroGymSurface):
             raise self._located(exc) from None
         self.performance = performance
         reward = float(judged if late is None else judged + late)  # the rules' reward, plus the timeout's
-        if self._tracks:
+        if self._tracks:  # the trial's outcome as the next trials' session variables will read it
             self._note_step(judged, late, end is not False, action, t)
+            if ended:
+                self._record(self._period_at[k])
         if ended:
             info.update(new_trial=True, performance=performance, trial=self.trial)
-            if self._tracks:
-                self._record(self._period_at[k])
             if self._episodic:  # the episode ends with the trial; reset() starts the next one
                 del self._gt_items
                 last = self._observe(nxt) if nxt < self._length else self.ob[k]
