@@ -21,7 +21,7 @@ import pytest
 import taskspec
 from taskspec.library.pipeline import compile_source, list_tasks
 
-STEPS = 300
+STEPS = 500
 
 # Branches the bundled tasks may not reach with random actions: a zero-length delay passed on to its
 # `then`, an `until` without `then` (on after its laid-out end), `then: end`, gotos, and timeout rules

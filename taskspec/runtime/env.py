@@ -5,7 +5,9 @@ is judged (`_judge`, `_timeout`). This base draws trials in chunks with array
 operations, then serves them one step at a time under the timing contract: `reset`
 returns ob[0]; `step(a)` judges `a` against step k (reward, `info["gt"]`,
 `info["period"]` all refer to k) and returns ob[k+1], or the next trial's ob[0].
-What a step means is the step machine's (runtime/machine.py), run over plain numbers.
+What a step means is the step machine's (runtime/machine.py), run over plain numbers: its
+second half, `settle`, as each class's generated `_settle` renders it for that task's flow
+(compiler/codegen_settle.py), held equal to `machine.settle` by tests/test_scalar_settle.py.
 """
 
 from __future__ import annotations
