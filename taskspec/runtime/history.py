@@ -97,7 +97,7 @@ class TrialHistory(TaskHooks):
             self._history if self._history is not None else first_history(self.trial_variables),
             -1 if period is None else self.period_names.index(period),
             rule,
-            self.info.history_reads,
+            self.info.history_reads or None,  # none listed: a class compiled before the list existed
         )
 
 
