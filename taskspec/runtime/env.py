@@ -5,7 +5,9 @@ is judged (`_judge`, `_timeout`). This base draws trials in chunks with array
 operations, then serves them one step at a time under the timing contract: `reset`
 returns ob[0]; `step(a)` judges `a` against step k (reward, `info["gt"]`,
 `info["period"]` all refer to k) and returns ob[k+1], or the next trial's ob[0].
-What a step means is the step machine's (runtime/machine.py), run over plain numbers.
+What a step means is the step machine's (runtime/machine.py), run over plain numbers: its
+second half, `settle`, as each class's generated `_settle` renders it for that task's flow
+(compiler/codegen_settle.py), held equal to `machine.settle` by tests/test_scalar_settle.py.
 """
 
 from __future__ import annotations
@@ -103,7 +105,6 @@ class TrialEnv(NeuroGymSurface):
         self._state: dict[str, Any] = {}
         self._stateful = bool(self.state_variables)
         self._state_obs = bool(self.state_inputs)
-        self._plain = not (self._stateful or self._state_obs or self.info.interactive)  # actions only get judged
         if episode is not None:  # make(..., episode="trial"): the spec's `episode:` for this env only
             if episode not in ("trial", "continuing"):
                 raise ValueError(f"episode must be 'trial' or 'continuing', got {episode!r}")
@@ -111,6 +112,9 @@ class TrialEnv(NeuroGymSurface):
         self._episodic = self.episode == "trial"
         # Agent-contingent timing and trial history (see step and _record); plain tasks skip both.
         self._interactive = self.info.interactive
+        self._quick = not (self.info.flow or self.info.goto_targets)  # a step that ends nothing goes on to k+1
+        self._tracks = self.info.reads_history  # a finished trial's outcome is recorded for the next ones
+        self._plain = not (self._tracks or self._state_obs)  # ... and then the step has nothing more to do
         self._flow = machine.Flow(tuple(self.period_after), self.info.flow)
         self._rules = ScalarRules(self, self._flow)
         self._at = machine.Position(0, 0.0, machine.NONE, {}, {}, 0)  # where the trial is: set by _load and step
@@ -156,6 +160,8 @@ class TrialEnv(NeuroGymSurface):
         twin = object.__new__(type(self))
         twin.__dict__.update(self.__dict__)
         twin._rules, twin._at = ScalarRules(twin, twin._flow), copy.copy(self._at)  # its own, on its own trial
+        if "_settle" in self.__dict__:  # stepping through the machine: bound to the twin, not to this env
+            twin.step_by_machine()
         if fresh_session:
             twin.restart_session()
         return twin
@@ -227,43 +233,37 @@ class TrialEnv(NeuroGymSurface):
                 action = discrete_action(self.action_space, action, self._n_actions)
         else:  # float64 like every other number in the rules; a single number applies to every dimension
             action = continuous_action(self.action_space, action, self._action_shape)
-        at, rules, t = self._at, self._rules, self._times[k]
+        t = self._times[k]
         info = {"new_trial": False, "gt": target, "period": self._period_at[k]}
-        try:  # the step machine's step (runtime/machine.py), over plain numbers (runtime/scalar.py)
-            if self._plain:  # no state to move, no flow: `machine.judge` is the rules' judgement
-                reward, performed, end = self._judge(action, target, t)
-                if end is False and performed is None and k + 1 < self._length:
-                    # `machine.uneventful` (no end, no performance, steps left) said of the hook's values:
-                    # the machine only goes on to step k+1 (tests/test_machine_scalar.py checks the claim,
-                    # tests/test_vector.py this env against the vector env). Most steps.
-                    self.t_ind = k + 1
-                    return self.ob[k + 1], float(reward), False, False, info
-                at.k, at.t = k, t
-                outcome = rules.outcome(reward, performed, end)
-            else:
-                at.k, at.t = k, t
-                self._state, outcome = machine.judge(rules, at, action, target, self.performance, self._state)
-                if self._interactive:
-                    at.period = self._period_ids[k]
-                elif machine.uneventful(outcome, at):  # the machine only goes on to step k+1
-                    self.t_ind = k + 1
-                    ob = self._observe(k + 1) if self._state_obs else self.ob[k + 1]
-                    return ob, float(outcome.reward), False, False, info
-            done = machine.settle(
-                scalar, self._flow, rules, at, action, target, outcome, self.performance, self._state, 1,
-                self._interactive,
-            )  # fmt: skip
+        try:  # the step machine's step (runtime/machine.py) for one env, over plain numbers
+            if self._stateful:  # machine.judge: the action moves the state, then the rules judge the moved state
+                self._state = self._state_next(action, target, t)
+            judged, performed, end = self._judge(action, target, t)
+            nxt = k + 1
+            if end is False and performed is None and nxt < self._length and self._quick:
+                # `machine.uneventful` (no end, no performance, steps left, no flow) said of the hook's values:
+                # the machine only goes on to step k+1 (tests/test_machine_scalar.py checks the claim,
+                # tests/test_scalar_settle.py this env against the machine). Most steps.
+                self.t_ind = nxt
+                if self._plain:  # no trial history to note, no inputs that follow the state
+                    return self.ob[nxt], float(judged), False, False, info
+                if self._tracks:  # machine.earned, with no timeout reward on a step that does not end the trial
+                    self._trial_reward += judged
+                return self._observe(nxt) if self._state_obs else self.ob[nxt], float(judged), False, False, info
+            # machine.settle, rendered for this task's flow by the compiler (or `machine_settle`)
+            judged, late, performance, ended, nxt = self._settle(k, action, target, t, judged, performed, end)
         except SpecError:
             raise
         except Exception as exc:  # a spec expression failed: report it at its spec line
             raise self._located(exc) from None
-        self.performance, nxt, reward = done.performance, done.next, float(done.reward)
-        if self._interactive:
-            self._note_step(done, action, at.t)
-        if done.ended:
-            info.update(new_trial=True, performance=self.performance, trial=self.trial)
-            if self._interactive:
+        self.performance = performance
+        reward = float(judged if late is None else judged + late)  # the rules' reward, plus the timeout's
+        if self._tracks:  # the trial's outcome as the next trials' session variables will read it
+            self._note_step(judged, late, end is not False, action, t)
+            if ended:
                 self._record(self._period_at[k])
+        if ended:
+            info.update(new_trial=True, performance=performance, trial=self.trial)
             if self._episodic:  # the episode ends with the trial; reset() starts the next one
                 del self._gt_items
                 last = self._observe(nxt) if nxt < self._length else self.ob[k]
@@ -272,6 +272,35 @@ class TrialEnv(NeuroGymSurface):
             return self._observe(0) if self._state_obs else self.ob[0], reward, False, False, info
         self.t_ind = nxt
         return self._observe(nxt) if self._state_obs else self.ob[nxt], reward, False, False, info
+
+    def machine_settle(
+        self, k: int, action: Any, target: Any, t: float, judged: float, performed: Any, end: Any
+    ) -> tuple[float, float | None, float, bool, int]:
+        """What `_settle` returns, by the step machine itself: `machine.settle` over plain numbers
+        (runtime/scalar.py), from what `_judge` returned for step k (the reward, the performance or
+        None, True/False or a goto's period). Returns the rules' reward, the timeout's reward (None: the
+        trial did not run out), the performance, whether the trial ended and the step after k.
+
+        Generated classes render their own `_settle` for their task's flow (compiler/codegen_settle.py);
+        tests/test_scalar_settle.py holds each equal to this one, step for step, on every bundled task."""
+        at, rules = self._at, self._rules
+        at.k, at.t, at.start, at.stop, at.length = k, t, self.start_ind, self.end_ind, self._length
+        period = self._period_at[k]  # the machine reads periods by index, as the vector env does
+        at.period = machine.NONE if period is None else self._flow.index[period]
+        outcome = rules.outcome(judged, performed, end)
+        done = machine.settle(
+            scalar, self._flow, rules, at, action, target, outcome, self.performance, self._state, 1, self._interactive
+        )
+        return done.judged, done.late if done.timed_out else None, done.performance, done.ended, done.next
+
+    _settle = machine_settle  # a class compiled by an older taskspec has no `_settle` of its own
+
+    def step_by_machine(self) -> TrialEnv:
+        """This env, stepping through the step machine itself from now on (`machine_settle` at every
+        step, no shortcut): the reference its generated `_settle` is checked against. Returns the env."""
+        self._settle = self.machine_settle  # type: ignore[method-assign]
+        self._quick = False
+        return self
 
     def _observe(self, k: int) -> np.ndarray:
         """Observation at step k: the generated one plus the inputs that follow the agent's state.
@@ -338,8 +367,6 @@ class TrialEnv(NeuroGymSurface):
         self.start_ind, self.end_ind = lists.start_ind[i], lists.end_ind[i]
         self.start_t, self.end_t = lists.start_t[i], lists.end_t[i]
         self._period_at = lists.period[i]
-        at = self._at
-        at.start, at.stop, at.length = self.start_ind, self.end_ind, length
         self.tmax = length * self.dt
         self.t_ind = 0
         if len(self._times) < length:
@@ -349,11 +376,9 @@ class TrialEnv(NeuroGymSurface):
         if self._stateful:
             # a vector state starts as an array of floats, as the vector env holds it (the trial's copy is a list)
             own = self.trial if lists.hidden is None else {**self.trial, **lists.hidden[i]}
-            self._state = {name: _state_start(own[name]) for name in self.state_variables}
-        if self._interactive:
-            self._period_ids = lists.period_ids[i]
+            self._state = {
+                name: np.array(value, np.float64) if type(value := own[name]) is list else value
+                for name in self.state_variables
+            }
+        if self._tracks:
             self._forget_trial()
-
-
-def _state_start(value: Any) -> Any:
-    return np.array(value, np.float64) if type(value) is list else value

@@ -8,7 +8,7 @@ under the names `machine.history` gives. A finished trial's outcome gathers over
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -35,12 +35,13 @@ class TrialHistory(TaskHooks):
         self._decision = None
         self.ended_rule = -1  # the outcome rule that ended the trial (`last_rule`): set by `_judge` when read
 
-    def _note_step(self, done: machine.Step, action: Any, t: float) -> None:
-        """What the trial's outcome keeps of a step: `last_reward` is the trial's whole reward,
-        `last_choice` the action that ended it or made it jump."""
-        self._trial_reward = machine.earned(self._trial_reward, done)
-        self._ran_out = done.timed_out
-        if done.decided:
+    def _note_step(self, judged: float, late: float | None, decided: bool, action: Any, t: float) -> None:
+        """What the trial's outcome keeps of a step (the rules' reward, the timeout's or None if the trial
+        did not run out, whether the action ended the trial or made it jump): `last_reward` is the trial's
+        whole reward (as `machine.earned` sums it), `last_choice` the action that ended it or made it jump."""
+        self._trial_reward = self._trial_reward + judged + (0.0 if late is None else late)
+        self._ran_out = late is not None
+        if decided:
             self._decision = (action, t)
 
     def adopt_session(self, other: TrialHistory) -> None:
@@ -102,6 +103,7 @@ class TrialHistory(TaskHooks):
             self._history if self._history is not None else first_history(self.trial_variables),
             -1 if period is None else self.period_names.index(period),
             rule,
+            self.info.history_reads or None,  # none listed: a class compiled before the list existed
         )
 
 
@@ -126,11 +128,20 @@ def history(
     previous: Mapping[str, Any],
     period: int,
     rule: int,
+    reads: Collection[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """A finished trial's outcome as one-trial arrays, under the names session variables read, and
-    the windows over past trials (`past_<x>`) shifted on from the `previous` trial's."""
+    the windows over past trials (`past_<x>`) shifted on from the `previous` trial's: those named in
+    `reads` (what the session variables read), or all of them (None)."""
     values = {
         **machine.history(performance, reward, ran_out, action, t, done, period, rule),
         **{f"last_{name}": value for name, value in trial.items()},
     }
-    return machine.remember(np, previous, {name: np.asarray(value)[None] for name, value in values.items()})
+    if reads is None:
+        return machine.remember(np, previous, {name: np.asarray(value)[None] for name, value in values.items()})
+    # Only what is read: each window holds machine.WINDOW numbers, and a record is made at every trial's end.
+    arrays = {name: np.asarray(values[name])[None] for name in reads if name in values}
+    shifted = {
+        f"last_{name[5:]}": np.asarray(values[f"last_{name[5:]}"])[None] for name in reads if name[:5] == "past_"
+    }
+    return {**arrays, **machine.remember(np, previous, shifted)} if shifted else arrays

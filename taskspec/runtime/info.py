@@ -53,6 +53,7 @@ class TaskInfo:
     flow: Mapping[str, tuple[bool, str | None, str | None]] = field(default_factory=dict)
     goto_targets: tuple[str, ...] = ()
     reads_history: bool = False  # session variables read the finished trial's outcome
+    history_reads: tuple[str, ...] = ()  # what of it they read: `last_<x>`, windows `past_<x>`, `trials_done`
     reads_performance: bool = False  # rules, `until` conditions or inputs read the current performance
     # The spec's `loss:`: {"weights": {period: w}, "default": w, "grace": {period: ms}, "groups": {group: f}}
     loss: Mapping[str, Any] | None = None

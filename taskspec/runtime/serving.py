@@ -25,7 +25,8 @@ class TrialLists:
         rows = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)] if names else None
         self.trial = rows if rows else [{} for _ in self.length]
         # the compiler's own state variables start from values kept apart from what `env.trial` shows
-        own = [name for name in names if name not in shown(dict.fromkeys(names))]
+        visible = shown(dict.fromkeys(names))  # once, not once per name
+        own = [name for name in names if name not in visible]
         self.hidden = [{name: row.pop(name) for name in own} for row in rows] if rows and own else None
         self.start_ind = per_trial_dicts(batch.start, 1)
         self.end_ind = per_trial_dicts(batch.end, 1)
@@ -34,9 +35,6 @@ class TrialLists:
         labels = np.array([*env.period_names, None], dtype=object)  # index -1 is "no period"
         period = np.take(labels, batch.period_id).tolist()
         self.period = [row[:n] for row, n in zip(period, self.length, strict=True)]
-        if env.info.interactive:  # the step machine reads periods by index, as the vector env does
-            ids = batch.period_id.tolist()
-            self.period_ids = [row[:n] for row, n in zip(ids, self.length, strict=True)]
 
 
 def per_trial_dicts(columns: dict[str, np.ndarray], scale: float) -> list[dict[str, Any]]:

@@ -313,6 +313,19 @@ class AnnubesEnv(TrialEnv):
         _outcomes.rule(True, 0, mistakes == 0, True)
         return _outcomes
 
+    def _settle(self, _k, action, target, t, _judged, _performed, _ended):
+        performance = self.performance if _performed is None else _performed
+        _nxt = _k + 1
+        _late = None
+        if _nxt >= self._length and not _ended:  # the trial ran out
+            mistakes = self._state["mistakes"]
+            # see _SPEC_LOCATIONS[43]
+            _late, _performed = 0.0, fn.scalar(mistakes == 0, "performance")
+            if _performed is not None:
+                performance = _performed
+            _ended = True
+        return _judged, _late, performance, _ended, _nxt
+
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
@@ -360,4 +373,5 @@ _SPEC_LOCATIONS = (
     (300, "outcomes[2].when", "tasks/AnnubesEnv.yaml", 60, 5),
     (306, "timeout[0].when", "tasks/AnnubesEnv.yaml", 62, 5),
     (312, "timeout[0].when", "tasks/AnnubesEnv.yaml", 62, 5),
+    (322, "timeout[0].when", "tasks/AnnubesEnv.yaml", 62, 5),
 )

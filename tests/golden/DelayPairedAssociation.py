@@ -156,6 +156,24 @@ class DelayPairedAssociation(TrialEnv):
         _outcomes.rule(True, 0, 1, True)
         return _outcomes
 
+    def _settle(self, _k, action, target, t, _judged, _performed, _ended):
+        performance = self.performance if _performed is None else _performed
+        _nxt = _k + 1
+        _late = None
+        if _nxt >= self._length and not _ended:  # the trial ran out
+            ground_truth = self.trial["ground_truth"]
+            miss = self.rewards["miss"]
+            # see _SPEC_LOCATIONS[27]
+            if ground_truth == 1:
+                _late, _performed = miss, 0.0
+            # see _SPEC_LOCATIONS[28]
+            else:
+                _late, _performed = 0.0, 1.0
+            if _performed is not None:
+                performance = _performed
+            _ended = True
+        return _judged, _late, performance, _ended, _nxt
+
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
@@ -187,4 +205,6 @@ _SPEC_LOCATIONS = (
     (146, "timeout[1].when", "tasks/DelayPairedAssociation.yaml", 34, 5),
     (153, "timeout[0].when", "tasks/DelayPairedAssociation.yaml", 33, 12),
     (155, "timeout[1].when", "tasks/DelayPairedAssociation.yaml", 34, 5),
+    (166, "timeout[0].when", "tasks/DelayPairedAssociation.yaml", 33, 12),
+    (169, "timeout[1].when", "tasks/DelayPairedAssociation.yaml", 34, 5),
 )

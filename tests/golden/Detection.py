@@ -195,6 +195,24 @@ class Detection(TrialEnv):
         _outcomes.rule(True, 0, 1, True)
         return _outcomes
 
+    def _settle(self, _k, action, target, t, _judged, _performed, _ended):
+        performance = self.performance if _performed is None else _performed
+        _nxt = _k + 1
+        _late = None
+        if _nxt >= self._length and not _ended:  # the trial ran out
+            ground_truth = self.trial["ground_truth"]
+            miss = self.rewards["miss"]
+            # see _SPEC_LOCATIONS[24]
+            if ground_truth == 1:
+                _late, _performed = miss, 0.0
+            # see _SPEC_LOCATIONS[25]
+            else:
+                _late, _performed = 0.0, 1.0
+            if _performed is not None:
+                performance = _performed
+            _ended = True
+        return _judged, _late, performance, _ended, _nxt
+
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
@@ -223,4 +241,6 @@ _SPEC_LOCATIONS = (
     (185, "timeout[1].when", "tasks/Detection.yaml", 53, 5),
     (192, "timeout[0].when", "tasks/Detection.yaml", 52, 12),
     (194, "timeout[1].when", "tasks/Detection.yaml", 53, 5),
+    (205, "timeout[0].when", "tasks/Detection.yaml", 52, 12),
+    (208, "timeout[1].when", "tasks/Detection.yaml", 53, 5),
 )

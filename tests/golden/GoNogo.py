@@ -134,6 +134,24 @@ class GoNogo(TrialEnv):
         _outcomes.rule(True, 0, 1, True)
         return _outcomes
 
+    def _settle(self, _k, action, target, t, _judged, _performed, _ended):
+        performance = self.performance if _performed is None else _performed
+        _nxt = _k + 1
+        _late = None
+        if _nxt >= self._length and not _ended:  # the trial ran out
+            ground_truth = self.trial["ground_truth"]
+            miss = self.rewards["miss"]
+            # see _SPEC_LOCATIONS[23]
+            if ground_truth == 1:
+                _late, _performed = miss, 0.0
+            # see _SPEC_LOCATIONS[24]
+            else:
+                _late, _performed = 0.0, 1.0
+            if _performed is not None:
+                performance = _performed
+            _ended = True
+        return _judged, _late, performance, _ended, _nxt
+
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
@@ -161,4 +179,6 @@ _SPEC_LOCATIONS = (
     (124, "timeout[1].when", "tasks/GoNogo.yaml", 28, 5),
     (131, "timeout[0].when", "tasks/GoNogo.yaml", 27, 12),
     (133, "timeout[1].when", "tasks/GoNogo.yaml", 28, 5),
+    (144, "timeout[0].when", "tasks/GoNogo.yaml", 27, 12),
+    (147, "timeout[1].when", "tasks/GoNogo.yaml", 28, 5),
 )

@@ -59,6 +59,18 @@ class Null(TrialEnv):
         _outcomes.rule(True, 0, 1, True)
         return _outcomes
 
+    def _settle(self, _k, action, target, t, _judged, _performed, _ended):
+        performance = self.performance if _performed is None else _performed
+        _nxt = _k + 1
+        _late = None
+        if _nxt >= self._length and not _ended:  # the trial ran out
+            # see _SPEC_LOCATIONS[5]
+            _late, _performed = 0.0, 1.0
+            if _performed is not None:
+                performance = _performed
+            _ended = True
+        return _judged, _late, performance, _ended, _nxt
+
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
@@ -68,4 +80,5 @@ _SPEC_LOCATIONS = (
     (38, "periods.idle", "tasks/Null.yaml", 14, 17),
     (53, "timeout[0].when", "tasks/Null.yaml", 16, 5),
     (58, "timeout[0].when", "tasks/Null.yaml", 16, 5),
+    (67, "timeout[0].when", "tasks/Null.yaml", 16, 5),
 )

@@ -145,6 +145,17 @@ class ReachingDelayResponse(TrialEnv):
         _outcomes.rule(True, miss, None, True)
         return _outcomes
 
+    def _settle(self, _k, action, target, t, _judged, _performed, _ended):
+        performance = self.performance if _performed is None else _performed
+        _nxt = _k + 1
+        _late = None
+        if _nxt >= self._length and not _ended:  # the trial ran out
+            miss = self.rewards["miss"]
+            # see _SPEC_LOCATIONS[19]
+            _late = miss
+            _ended = True
+        return _judged, _late, performance, _ended, _nxt
+
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
@@ -168,4 +179,5 @@ _SPEC_LOCATIONS = (
     (127, "outcomes[1].when", "tasks/ReachingDelayResponse.yaml", 39, 11),
     (138, "timeout[0].when", "tasks/ReachingDelayResponse.yaml", 44, 5),
     (144, "timeout[0].when", "tasks/ReachingDelayResponse.yaml", 44, 5),
+    (154, "timeout[0].when", "tasks/ReachingDelayResponse.yaml", 44, 5),
 )

@@ -197,6 +197,15 @@ class ModcogGoseqr(TrialEnv):
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
+    def _settle(self, _k, action, target, t, _judged, _performed, _ended):
+        performance = self.performance if _performed is None else _performed
+        _nxt = _k + 1
+        _late = None
+        if _nxt >= self._length and not _ended:  # the trial ran out
+            _late = 0.0
+            _ended = True
+        return _judged, _late, performance, _ended, _nxt
+
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.

@@ -50,6 +50,7 @@ class PerceptualdecisionmakingCorrection(TrialEnv):
         input_groups=(("fixation",), ("stimulus",)),
         has_target=True,
         reads_history=True,
+        history_reads=("last_coh", "last_ground_truth", "last_performance", "trials_done"),
     )
 
     def _group_sizes(self, _params):
@@ -184,34 +185,43 @@ class PerceptualdecisionmakingCorrection(TrialEnv):
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
+    def _settle(self, _k, action, target, t, _judged, _performed, _ended):
+        performance = self.performance if _performed is None else _performed
+        _nxt = _k + 1
+        _late = None
+        if _nxt >= self._length and not _ended:  # the trial ran out
+            _late = 0.0
+            _ended = True
+        return _judged, _late, performance, _ended, _nxt
+
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (58, "observation.fixation", "tasks/PerceptualDecisionMaking.yaml", 17, 25),
-    (60, "observation.stimulus", "tasks/PerceptualDecisionMaking.yaml", 17, 38),
-    (62, "action.fixation", "tasks/PerceptualDecisionMaking.yaml", 18, 20),
-    (64, "action.choice", "tasks/PerceptualDecisionMaking.yaml", 18, 31),
-    (70, "session.repeat.init", "tasks/perceptualdecisionmaking.correction.yaml", 13, 18),
-    (72, "session.previous_direction.init", "tasks/perceptualdecisionmaking.correction.yaml", 14, 30),
-    (74, "session.previous_coh.init", "tasks/perceptualdecisionmaking.correction.yaml", 15, 24),
-    (86, "session.repeat.next", "tasks/perceptualdecisionmaking.correction.yaml", 13, 31),
-    (88, "session.previous_direction.next", "tasks/perceptualdecisionmaking.correction.yaml", 14, 39),
-    (90, "session.previous_coh.next", "tasks/perceptualdecisionmaking.correction.yaml", 15, 33),
-    (100, "trial.ground_truth", "tasks/perceptualdecisionmaking.correction.yaml", 17, 17),
-    (107, "trial.coh", "tasks/perceptualdecisionmaking.correction.yaml", 18, 8),
-    (111, "trial.correction", "tasks/perceptualdecisionmaking.correction.yaml", 19, 15),
-    (114, "periods.fixation", "tasks/PerceptualDecisionMaking.yaml", 22, 21),
-    (116, "periods.stimulus", "tasks/PerceptualDecisionMaking.yaml", 22, 36),
-    (118, "periods.delay", "tasks/PerceptualDecisionMaking.yaml", 22, 49),
-    (120, "periods.decision", "tasks/PerceptualDecisionMaking.yaml", 22, 62),
-    (138, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
-    (140, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
-    (147, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
-    (154, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
-    (158, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
-    (162, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
-    (174, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
-    (176, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
-    (183, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (59, "observation.fixation", "tasks/PerceptualDecisionMaking.yaml", 17, 25),
+    (61, "observation.stimulus", "tasks/PerceptualDecisionMaking.yaml", 17, 38),
+    (63, "action.fixation", "tasks/PerceptualDecisionMaking.yaml", 18, 20),
+    (65, "action.choice", "tasks/PerceptualDecisionMaking.yaml", 18, 31),
+    (71, "session.repeat.init", "tasks/perceptualdecisionmaking.correction.yaml", 13, 18),
+    (73, "session.previous_direction.init", "tasks/perceptualdecisionmaking.correction.yaml", 14, 30),
+    (75, "session.previous_coh.init", "tasks/perceptualdecisionmaking.correction.yaml", 15, 24),
+    (87, "session.repeat.next", "tasks/perceptualdecisionmaking.correction.yaml", 13, 31),
+    (89, "session.previous_direction.next", "tasks/perceptualdecisionmaking.correction.yaml", 14, 39),
+    (91, "session.previous_coh.next", "tasks/perceptualdecisionmaking.correction.yaml", 15, 33),
+    (101, "trial.ground_truth", "tasks/perceptualdecisionmaking.correction.yaml", 17, 17),
+    (108, "trial.coh", "tasks/perceptualdecisionmaking.correction.yaml", 18, 8),
+    (112, "trial.correction", "tasks/perceptualdecisionmaking.correction.yaml", 19, 15),
+    (115, "periods.fixation", "tasks/PerceptualDecisionMaking.yaml", 22, 21),
+    (117, "periods.stimulus", "tasks/PerceptualDecisionMaking.yaml", 22, 36),
+    (119, "periods.delay", "tasks/PerceptualDecisionMaking.yaml", 22, 49),
+    (121, "periods.decision", "tasks/PerceptualDecisionMaking.yaml", 22, 62),
+    (139, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
+    (141, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
+    (148, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
+    (155, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (159, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (163, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (175, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (177, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (184, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
 )

@@ -55,6 +55,7 @@ class PerceptualdecisionmakingCurriculum(TrialEnv):
         input_groups=(("fixation",), ("stimulus",)),
         has_target=True,
         reads_history=True,
+        history_reads=("last_performance", "trials_done"),
     )
 
     def _group_sizes(self, _params):
@@ -206,33 +207,42 @@ class PerceptualdecisionmakingCurriculum(TrialEnv):
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
+    def _settle(self, _k, action, target, t, _judged, _performed, _ended):
+        performance = self.performance if _performed is None else _performed
+        _nxt = _k + 1
+        _late = None
+        if _nxt >= self._length and not _ended:  # the trial ran out
+            _late = 0.0
+            _ended = True
+        return _judged, _late, performance, _ended, _nxt
+
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (63, "observation.fixation", "tasks/PerceptualDecisionMaking.yaml", 17, 25),
-    (65, "observation.stimulus", "tasks/PerceptualDecisionMaking.yaml", 17, 38),
-    (67, "action.fixation", "tasks/PerceptualDecisionMaking.yaml", 18, 20),
-    (69, "action.choice", "tasks/PerceptualDecisionMaking.yaml", 18, 31),
-    (75, "session.block_trials.init", "tasks/perceptualdecisionmaking.curriculum.yaml", 18, 24),
-    (77, "session.block_correct.init", "tasks/perceptualdecisionmaking.curriculum.yaml", 20, 11),
-    (79, "session.stage.init", "tasks/perceptualdecisionmaking.curriculum.yaml", 23, 11),
-    (91, "session.block_trials.next", "tasks/perceptualdecisionmaking.curriculum.yaml", 18, 33),
-    (95, "session.block_correct.next", "tasks/perceptualdecisionmaking.curriculum.yaml", 21, 11),
-    (104, "session.stage.next", "tasks/perceptualdecisionmaking.curriculum.yaml", 24, 11),
-    (121, "trial.ground_truth", "tasks/PerceptualDecisionMaking.yaml", 20, 17),
-    (125, "trial.coh", "tasks/perceptualdecisionmaking.curriculum.yaml", 26, 8),
-    (137, "periods.fixation", "tasks/PerceptualDecisionMaking.yaml", 22, 21),
-    (139, "periods.stimulus", "tasks/PerceptualDecisionMaking.yaml", 22, 36),
-    (141, "periods.delay", "tasks/PerceptualDecisionMaking.yaml", 22, 49),
-    (143, "periods.decision", "tasks/PerceptualDecisionMaking.yaml", 22, 62),
-    (160, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
-    (162, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
-    (169, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
-    (176, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
-    (180, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
-    (184, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
-    (196, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
-    (198, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
-    (205, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (64, "observation.fixation", "tasks/PerceptualDecisionMaking.yaml", 17, 25),
+    (66, "observation.stimulus", "tasks/PerceptualDecisionMaking.yaml", 17, 38),
+    (68, "action.fixation", "tasks/PerceptualDecisionMaking.yaml", 18, 20),
+    (70, "action.choice", "tasks/PerceptualDecisionMaking.yaml", 18, 31),
+    (76, "session.block_trials.init", "tasks/perceptualdecisionmaking.curriculum.yaml", 18, 24),
+    (78, "session.block_correct.init", "tasks/perceptualdecisionmaking.curriculum.yaml", 20, 11),
+    (80, "session.stage.init", "tasks/perceptualdecisionmaking.curriculum.yaml", 23, 11),
+    (92, "session.block_trials.next", "tasks/perceptualdecisionmaking.curriculum.yaml", 18, 33),
+    (96, "session.block_correct.next", "tasks/perceptualdecisionmaking.curriculum.yaml", 21, 11),
+    (105, "session.stage.next", "tasks/perceptualdecisionmaking.curriculum.yaml", 24, 11),
+    (122, "trial.ground_truth", "tasks/PerceptualDecisionMaking.yaml", 20, 17),
+    (126, "trial.coh", "tasks/perceptualdecisionmaking.curriculum.yaml", 26, 8),
+    (138, "periods.fixation", "tasks/PerceptualDecisionMaking.yaml", 22, 21),
+    (140, "periods.stimulus", "tasks/PerceptualDecisionMaking.yaml", 22, 36),
+    (142, "periods.delay", "tasks/PerceptualDecisionMaking.yaml", 22, 49),
+    (144, "periods.decision", "tasks/PerceptualDecisionMaking.yaml", 22, 62),
+    (161, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
+    (163, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
+    (170, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
+    (177, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (181, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (185, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (197, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (199, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (206, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
 )

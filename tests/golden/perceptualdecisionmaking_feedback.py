@@ -158,6 +158,36 @@ class PerceptualdecisionmakingFeedback(TrialEnv):
         _outcomes.rule(_outcomes.inside(("stimulus",), _start, _end) & (action != fixation), fail, None, False, 3)
         return _outcomes
 
+    def _settle(self, _k, action, target, t, _judged, _performed, _ended):
+        performance = self.performance if _performed is None else _performed
+        _nxt = _k + 1
+        _dest = None  # the period the trial enters next, if any ('end': the trial's end)
+        if _ended is False:
+            _period = self._period_at[_k]
+            if _period == "stimulus":
+                if _nxt >= self.end_ind["stimulus"]:
+                    _dest = "error_timeout"
+            elif _period == "feedback":
+                if _nxt >= self.end_ind["feedback"]:
+                    _dest = "iti"
+        elif _ended is not True:
+            _dest, _ended = _ended, False
+        if _dest is not None:
+            for _ in range(5):
+                _moved = False
+                if _dest == "stimulus" and self.start_ind["stimulus"] == self.end_ind["stimulus"]:
+                    _dest, _moved = "error_timeout", True
+                if _dest == "feedback" and self.start_ind["feedback"] == self.end_ind["feedback"]:
+                    _dest, _moved = "iti", True
+                if not _moved:
+                    break
+            _nxt = self._length if _dest == "end" else self.start_ind[_dest]
+        _late = None
+        if _nxt >= self._length and not _ended:  # the trial ran out
+            _late = 0.0
+            _ended = True
+        return _judged, _late, performance, _ended, _nxt
+
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.

@@ -218,6 +218,35 @@ class PerceptualdecisionmakingFixationhold(TrialEnv):
         _outcomes.rule(held < hold, abort, None, True)
         return _outcomes
 
+    def _settle(self, _k, action, target, t, _judged, _performed, _ended):
+        performance = self.performance if _performed is None else _performed
+        _nxt = _k + 1
+        _dest = None  # the period the trial enters next, if any ('end': the trial's end)
+        if _ended is False:
+            _period = self._period_at[_k]
+            if _period == "fixation":
+                held = self._state["held"]
+                hold = self.params["hold"]
+                # see _SPEC_LOCATIONS[26]
+                if held >= hold:
+                    _nxt = self.end_ind["fixation"]
+                elif _nxt >= self.end_ind["fixation"]:
+                    _dest = "end"
+        if _dest is not None:
+            _nxt = self._length if _dest == "end" else self.start_ind[_dest]
+        _late = None
+        if _nxt >= self._length and not _ended:  # the trial ran out
+            abort = self.rewards["abort"]
+            held = self._state["held"]
+            hold = self.params["hold"]
+            # see _SPEC_LOCATIONS[27]
+            if held < hold:
+                _late = abort
+            else:
+                _late = 0.0
+            _ended = True
+        return _judged, _late, performance, _ended, _nxt
+
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
@@ -248,4 +277,6 @@ _SPEC_LOCATIONS = (
     (198, "periods.fixation.until", "tasks/perceptualdecisionmaking.fixationhold.yaml", 19, 41),
     (207, "timeout[0].when", "tasks/perceptualdecisionmaking.fixationhold.yaml", 21, 12),
     (217, "timeout[0].when", "tasks/perceptualdecisionmaking.fixationhold.yaml", 21, 12),
+    (230, "periods.fixation.until", "tasks/perceptualdecisionmaking.fixationhold.yaml", 19, 41),
+    (242, "timeout[0].when", "tasks/perceptualdecisionmaking.fixationhold.yaml", 21, 12),
 )

@@ -53,6 +53,7 @@ class PerceptualdecisionmakingShaping(TrialEnv):
         input_groups=(("fixation",), ("stimulus",)),
         has_target=True,
         reads_history=True,
+        history_reads=("last_level", "past_performance", "trials_done"),
     )
 
     def _group_sizes(self, _params):
@@ -213,33 +214,42 @@ class PerceptualdecisionmakingShaping(TrialEnv):
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
+    def _settle(self, _k, action, target, t, _judged, _performed, _ended):
+        performance = self.performance if _performed is None else _performed
+        _nxt = _k + 1
+        _late = None
+        if _nxt >= self._length and not _ended:  # the trial ran out
+            _late = 0.0
+            _ended = True
+        return _judged, _late, performance, _ended, _nxt
+
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (62, "observation.fixation", "tasks/PerceptualDecisionMaking.yaml", 17, 25),
-    (64, "observation.stimulus", "tasks/PerceptualDecisionMaking.yaml", 17, 38),
-    (66, "action.fixation", "tasks/PerceptualDecisionMaking.yaml", 18, 20),
-    (68, "action.choice", "tasks/PerceptualDecisionMaking.yaml", 18, 31),
-    (70, "session.stage.next", "tasks/perceptualdecisionmaking.shaping.yaml", 17, 70),
-    (76, "session.stage.first", "tasks/perceptualdecisionmaking.shaping.yaml", 16, 12),
-    (78, "session.in_stage.first", "tasks/perceptualdecisionmaking.shaping.yaml", 20, 21),
-    (90, "session.stage.next", "tasks/perceptualdecisionmaking.shaping.yaml", 17, 11),
-    (115, "session.in_stage.next", "tasks/perceptualdecisionmaking.shaping.yaml", 20, 30),
-    (126, "trial.ground_truth", "tasks/PerceptualDecisionMaking.yaml", 20, 17),
-    (130, "trial.level", "tasks/perceptualdecisionmaking.shaping.yaml", 22, 10),
-    (132, "trial.coh", "tasks/perceptualdecisionmaking.shaping.yaml", 23, 8),
-    (144, "periods.fixation", "tasks/PerceptualDecisionMaking.yaml", 22, 21),
-    (146, "periods.stimulus", "tasks/PerceptualDecisionMaking.yaml", 22, 36),
-    (148, "periods.delay", "tasks/PerceptualDecisionMaking.yaml", 22, 49),
-    (150, "periods.decision", "tasks/PerceptualDecisionMaking.yaml", 22, 62),
-    (167, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
-    (169, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
-    (176, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
-    (183, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
-    (187, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
-    (191, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
-    (203, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
-    (205, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
-    (212, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (63, "observation.fixation", "tasks/PerceptualDecisionMaking.yaml", 17, 25),
+    (65, "observation.stimulus", "tasks/PerceptualDecisionMaking.yaml", 17, 38),
+    (67, "action.fixation", "tasks/PerceptualDecisionMaking.yaml", 18, 20),
+    (69, "action.choice", "tasks/PerceptualDecisionMaking.yaml", 18, 31),
+    (71, "session.stage.next", "tasks/perceptualdecisionmaking.shaping.yaml", 17, 70),
+    (77, "session.stage.first", "tasks/perceptualdecisionmaking.shaping.yaml", 16, 12),
+    (79, "session.in_stage.first", "tasks/perceptualdecisionmaking.shaping.yaml", 20, 21),
+    (91, "session.stage.next", "tasks/perceptualdecisionmaking.shaping.yaml", 17, 11),
+    (116, "session.in_stage.next", "tasks/perceptualdecisionmaking.shaping.yaml", 20, 30),
+    (127, "trial.ground_truth", "tasks/PerceptualDecisionMaking.yaml", 20, 17),
+    (131, "trial.level", "tasks/perceptualdecisionmaking.shaping.yaml", 22, 10),
+    (133, "trial.coh", "tasks/perceptualdecisionmaking.shaping.yaml", 23, 8),
+    (145, "periods.fixation", "tasks/PerceptualDecisionMaking.yaml", 22, 21),
+    (147, "periods.stimulus", "tasks/PerceptualDecisionMaking.yaml", 22, 36),
+    (149, "periods.delay", "tasks/PerceptualDecisionMaking.yaml", 22, 49),
+    (151, "periods.decision", "tasks/PerceptualDecisionMaking.yaml", 22, 62),
+    (168, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
+    (170, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
+    (177, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
+    (184, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (188, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (192, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (204, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (206, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (213, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
 )

@@ -50,6 +50,7 @@ class PerceptualdecisionmakingStaircase(TrialEnv):
         input_groups=(("fixation",), ("stimulus",)),
         has_target=True,
         reads_history=True,
+        history_reads=("last_performance", "trials_done"),
     )
 
     def _group_sizes(self, _params):
@@ -179,31 +180,40 @@ class PerceptualdecisionmakingStaircase(TrialEnv):
         _outcomes.rule(_outcomes.inside(("decision",), _start, _end) & (action != fixation), fail, None, True)
         return _outcomes
 
+    def _settle(self, _k, action, target, t, _judged, _performed, _ended):
+        performance = self.performance if _performed is None else _performed
+        _nxt = _k + 1
+        _late = None
+        if _nxt >= self._length and not _ended:  # the trial ran out
+            _late = 0.0
+            _ended = True
+        return _judged, _late, performance, _ended, _nxt
+
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (58, "observation.fixation", "tasks/PerceptualDecisionMaking.yaml", 17, 25),
-    (60, "observation.stimulus", "tasks/PerceptualDecisionMaking.yaml", 17, 38),
-    (62, "action.fixation", "tasks/PerceptualDecisionMaking.yaml", 18, 20),
-    (64, "action.choice", "tasks/PerceptualDecisionMaking.yaml", 18, 31),
-    (71, "session.level.init", "tasks/perceptualdecisionmaking.staircase.yaml", 21, 11),
-    (73, "session.streak.init", "tasks/perceptualdecisionmaking.staircase.yaml", 27, 18),
-    (84, "session.level.next", "tasks/perceptualdecisionmaking.staircase.yaml", 23, 11),
-    (99, "session.streak.next", "tasks/perceptualdecisionmaking.staircase.yaml", 27, 27),
-    (109, "trial.ground_truth", "tasks/PerceptualDecisionMaking.yaml", 20, 17),
-    (113, "trial.coh", "tasks/perceptualdecisionmaking.staircase.yaml", 29, 8),
-    (116, "periods.fixation", "tasks/PerceptualDecisionMaking.yaml", 22, 21),
-    (118, "periods.stimulus", "tasks/PerceptualDecisionMaking.yaml", 22, 36),
-    (120, "periods.delay", "tasks/PerceptualDecisionMaking.yaml", 22, 49),
-    (122, "periods.decision", "tasks/PerceptualDecisionMaking.yaml", 22, 62),
-    (133, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
-    (135, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
-    (142, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
-    (149, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
-    (153, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
-    (157, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
-    (169, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
-    (171, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
-    (178, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (59, "observation.fixation", "tasks/PerceptualDecisionMaking.yaml", 17, 25),
+    (61, "observation.stimulus", "tasks/PerceptualDecisionMaking.yaml", 17, 38),
+    (63, "action.fixation", "tasks/PerceptualDecisionMaking.yaml", 18, 20),
+    (65, "action.choice", "tasks/PerceptualDecisionMaking.yaml", 18, 31),
+    (72, "session.level.init", "tasks/perceptualdecisionmaking.staircase.yaml", 21, 11),
+    (74, "session.streak.init", "tasks/perceptualdecisionmaking.staircase.yaml", 27, 18),
+    (85, "session.level.next", "tasks/perceptualdecisionmaking.staircase.yaml", 23, 11),
+    (100, "session.streak.next", "tasks/perceptualdecisionmaking.staircase.yaml", 27, 27),
+    (110, "trial.ground_truth", "tasks/PerceptualDecisionMaking.yaml", 20, 17),
+    (114, "trial.coh", "tasks/perceptualdecisionmaking.staircase.yaml", 29, 8),
+    (117, "periods.fixation", "tasks/PerceptualDecisionMaking.yaml", 22, 21),
+    (119, "periods.stimulus", "tasks/PerceptualDecisionMaking.yaml", 22, 36),
+    (121, "periods.delay", "tasks/PerceptualDecisionMaking.yaml", 22, 49),
+    (123, "periods.decision", "tasks/PerceptualDecisionMaking.yaml", 22, 62),
+    (134, "inputs[0].value", "tasks/PerceptualDecisionMaking.yaml", 24, 48),
+    (136, "inputs[1].value", "tasks/PerceptualDecisionMaking.yaml", 27, 12),
+    (143, "target[0].value", "tasks/PerceptualDecisionMaking.yaml", 30, 31),
+    (150, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (154, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (158, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (170, "response.hold", "tasks/PerceptualDecisionMaking.yaml", 31, 36),
+    (172, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
+    (179, "response.during", "tasks/PerceptualDecisionMaking.yaml", 31, 20),
 )

@@ -51,6 +51,7 @@ class Stopsignal(TrialEnv):
         input_groups=(("fixation",), ("go",), ("stop",)),
         has_target=True,
         reads_history=True,
+        history_reads=("last_rule", "last_stop", "last_timed_out", "trials_done"),
     )
 
     def _group_sizes(self, _params):
@@ -189,33 +190,51 @@ class Stopsignal(TrialEnv):
         _outcomes.rule(stop, stopped, 1, True)
         return _outcomes
 
+    def _settle(self, _k, action, target, t, _judged, _performed, _ended):
+        performance = self.performance if _performed is None else _performed
+        _nxt = _k + 1
+        _late = None
+        if _nxt >= self._length and not _ended:  # the trial ran out
+            stop = self.trial["stop"]
+            stopped = self.rewards["stopped"]
+            # see _SPEC_LOCATIONS[25]
+            if stop:
+                _late, _performed = stopped, 1.0
+            else:
+                _late, _performed = 0.0, None
+            if _performed is not None:
+                performance = _performed
+            _ended = True
+        return _judged, _late, performance, _ended, _nxt
+
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
 _SPEC_LOCATIONS = (
-    (58, "observation.fixation", "tasks/stopsignal.yaml", 25, 25),
-    (60, "observation.go", "tasks/stopsignal.yaml", 25, 32),
-    (62, "observation.stop", "tasks/stopsignal.yaml", 25, 41),
-    (64, "action.fixation", "tasks/stopsignal.yaml", 26, 20),
-    (66, "action.choice", "tasks/stopsignal.yaml", 26, 31),
-    (73, "session.ssd.first", "tasks/stopsignal.yaml", 29, 12),
-    (85, "session.ssd.next", "tasks/stopsignal.yaml", 30, 11),
-    (106, "trial.ground_truth", "tasks/stopsignal.yaml", 34, 17),
-    (108, "trial.stop", "tasks/stopsignal.yaml", 35, 9),
-    (111, "periods.fixation", "tasks/stopsignal.yaml", 36, 21),
-    (113, "periods.go", "tasks/stopsignal.yaml", 36, 30),
-    (122, "inputs[0].value", "tasks/stopsignal.yaml", 38, 48),
-    (124, "inputs[1].value", "tasks/stopsignal.yaml", 39, 36),
-    (126, "inputs[2].value", "tasks/stopsignal.yaml", 40, 38),
-    (128, "target[0].value", "tasks/stopsignal.yaml", 42, 25),
-    (136, "outcomes[0].when", "tasks/stopsignal.yaml", 44, 30),
-    (140, "outcomes[1].when", "tasks/stopsignal.yaml", 45, 43),
-    (145, "outcomes[2].when", "tasks/stopsignal.yaml", 46, 24),
-    (150, "outcomes[3].when", "tasks/stopsignal.yaml", 47, 24),
-    (164, "outcomes[0].when", "tasks/stopsignal.yaml", 44, 30),
-    (166, "outcomes[1].when", "tasks/stopsignal.yaml", 45, 43),
-    (168, "outcomes[2].when", "tasks/stopsignal.yaml", 46, 24),
-    (172, "outcomes[3].when", "tasks/stopsignal.yaml", 47, 24),
-    (179, "timeout[0].when", "tasks/stopsignal.yaml", 49, 12),
-    (188, "timeout[0].when", "tasks/stopsignal.yaml", 49, 12),
+    (59, "observation.fixation", "tasks/stopsignal.yaml", 25, 25),
+    (61, "observation.go", "tasks/stopsignal.yaml", 25, 32),
+    (63, "observation.stop", "tasks/stopsignal.yaml", 25, 41),
+    (65, "action.fixation", "tasks/stopsignal.yaml", 26, 20),
+    (67, "action.choice", "tasks/stopsignal.yaml", 26, 31),
+    (74, "session.ssd.first", "tasks/stopsignal.yaml", 29, 12),
+    (86, "session.ssd.next", "tasks/stopsignal.yaml", 30, 11),
+    (107, "trial.ground_truth", "tasks/stopsignal.yaml", 34, 17),
+    (109, "trial.stop", "tasks/stopsignal.yaml", 35, 9),
+    (112, "periods.fixation", "tasks/stopsignal.yaml", 36, 21),
+    (114, "periods.go", "tasks/stopsignal.yaml", 36, 30),
+    (123, "inputs[0].value", "tasks/stopsignal.yaml", 38, 48),
+    (125, "inputs[1].value", "tasks/stopsignal.yaml", 39, 36),
+    (127, "inputs[2].value", "tasks/stopsignal.yaml", 40, 38),
+    (129, "target[0].value", "tasks/stopsignal.yaml", 42, 25),
+    (137, "outcomes[0].when", "tasks/stopsignal.yaml", 44, 30),
+    (141, "outcomes[1].when", "tasks/stopsignal.yaml", 45, 43),
+    (146, "outcomes[2].when", "tasks/stopsignal.yaml", 46, 24),
+    (151, "outcomes[3].when", "tasks/stopsignal.yaml", 47, 24),
+    (165, "outcomes[0].when", "tasks/stopsignal.yaml", 44, 30),
+    (167, "outcomes[1].when", "tasks/stopsignal.yaml", 45, 43),
+    (169, "outcomes[2].when", "tasks/stopsignal.yaml", 46, 24),
+    (173, "outcomes[3].when", "tasks/stopsignal.yaml", 47, 24),
+    (180, "timeout[0].when", "tasks/stopsignal.yaml", 49, 12),
+    (189, "timeout[0].when", "tasks/stopsignal.yaml", 49, 12),
+    (200, "timeout[0].when", "tasks/stopsignal.yaml", 49, 12),
 )

@@ -253,6 +253,22 @@ class Yang19Dmc(TrialEnv):
         _outcomes.rule(fn.logical_not(go), 0, 1, True)
         return _outcomes
 
+    def _settle(self, _k, action, target, t, _judged, _performed, _ended):
+        performance = self.performance if _performed is None else _performed
+        _nxt = _k + 1
+        _late = None
+        if _nxt >= self._length and not _ended:  # the trial ran out
+            go = self.trial["go"]
+            # see _SPEC_LOCATIONS[33]
+            if not go:
+                _late, _performed = 0.0, 1.0
+            else:
+                _late, _performed = 0.0, None
+            if _performed is not None:
+                performance = _performed
+            _ended = True
+        return _judged, _late, performance, _ended, _nxt
+
 
 # Where the statements above come from in the spec, for error messages: the line of each
 # 'see' comment, then the YAML path, file, line and column. Data, never code.
@@ -290,4 +306,5 @@ _SPEC_LOCATIONS = (
     (238, "outcomes[2].when", "tasks/yang19.dms.yaml", 64, 30),
     (244, "timeout[0].when", "tasks/yang19.dms.yaml", 66, 12),
     (252, "timeout[0].when", "tasks/yang19.dms.yaml", 66, 12),
+    (262, "timeout[0].when", "tasks/yang19.dms.yaml", 66, 12),
 )
