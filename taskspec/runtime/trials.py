@@ -306,8 +306,21 @@ class _Builder:
             if self.length.min() == self.length.max():
                 return slice(0, int(self.length[0]))
             return self.steps < self.length[:, None]
-        if len(periods) == 1 and self.uniform[periods[0]]:
-            return slice(int(self.start[periods[0]][0]), int(self.end[periods[0]][0]))
+        if all(self.uniform[p] for p in periods):
+            # Periods at the same steps in every trial that together cover one run of steps (a placement
+            # over consecutive periods, like fixation through test): a slice. The cells are the mask's, in
+            # the same order, so noise draws and sums are the same; only the gather and scatter go.
+            spans = sorted((int(self.start[p][0]), int(self.end[p][0])) for p in periods)
+            spans = [(a, b) for a, b in spans if a < b]  # empty periods cover no step
+            if not spans:
+                return slice(0, 0)
+            first, stop = spans[0]
+            for a, b in spans[1:]:
+                if a > stop:
+                    break  # a gap: not one run
+                stop = max(stop, b)
+            else:
+                return slice(first, stop)
         mask = np.zeros((len(self.length), len(self.steps)), bool)
         for p in periods:
             if self.uniform[p]:
