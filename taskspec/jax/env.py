@@ -207,7 +207,8 @@ class JaxEnv(flow.ContingentPlay, TrialDraws, TrialSource[jax.Array]):
             t_ind=done.next,
             state=done.states,
             performance=done.performance,
-            trial_reward=machine.earned(state.trial_reward, done),  # the trial's whole reward, as in NumPy
+            # the trial's whole reward, as in NumPy
+            trial_reward=machine.earned(state.trial_reward, done.judged, done.late),
             choice=jnp.where(decided, action, state.choice),
             choice_t=jnp.where(decided, t, state.choice_t),
         )

@@ -38,8 +38,8 @@ class TrialHistory(TaskHooks):
     def _note_step(self, judged: float, late: float | None, decided: bool, action: Any, t: float) -> None:
         """What the trial's outcome keeps of a step (the rules' reward, the timeout's or None if the trial
         did not run out, whether the action ended the trial or made it jump): `last_reward` is the trial's
-        whole reward (as `machine.earned` sums it), `last_choice` the action that ended it or made it jump."""
-        self._trial_reward = self._trial_reward + judged + (0.0 if late is None else late)
+        whole reward, `last_choice` the action that ended it or made it jump."""
+        self._trial_reward = machine.earned(self._trial_reward, judged, 0.0 if late is None else late)
         self._ran_out = late is not None
         if decided:
             self._decision = (action, t)

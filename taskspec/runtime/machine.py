@@ -194,9 +194,10 @@ def settle(
     return Step(states, reward, judged, late, performance, end, timed_out, decided, nxt, ended_by)
 
 
-def earned(trial_reward: Any, done: Step) -> Any:
-    """A trial's whole reward (`last_reward`) after a step: the rules' reward, then the timeout's."""
-    return trial_reward + done.judged + done.late
+def earned(trial_reward: Any, judged: Any, late: Any) -> Any:
+    """A trial's whole reward (`last_reward`) after a step: the rules' reward (a Step's `judged`), then
+    the timeout's (its `late`: 0 where the trial did not run out)."""
+    return trial_reward + judged + late
 
 
 def _until(rules: Rules, action: Any, target: Any, t: Any, states: Any, performance: Any) -> Callable[[str], Any]:

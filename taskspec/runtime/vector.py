@@ -29,6 +29,7 @@ from .actions import continuous_actions, discrete_actions
 from .env import TrialEnv
 from .functions import envs_at_once
 from .history import first_history, history
+from .source import shown
 from .trials import Scratch, build, check_num_envs
 
 REFILL_TRIALS = 1 << 14  # trials built per call when topping up the envs' pools (see TrialVectorEnv._refill)
@@ -229,7 +230,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
         self._vars.update(
             {k: np.zeros((n, *v.shape[1:]), v.dtype) for k, v in batch.variables.items() if k in self._vectors}
         )
-        self._shown = [k for k in self._vars if not k.startswith("_")]  # what infos show, as source.shown
+        self._shown = list(shown(dict.fromkeys(self._vars)))  # what infos show
         self._shown_vectors = [k for k in self._vectors if k in self._shown]
         at = len(self._scalars)
         # one float per env, or a vector per env (n, length) for a state that starts as a vector
@@ -345,7 +346,7 @@ class TrialVectorEnv(gym.vector.VectorEnv):
             )  # fmt: skip
         self._st, self.performance, reward, end = done.states, done.performance, done.reward, done.ended
         if self._interactive:  # `last_reward` is the trial's whole reward; `last_choice` the deciding action
-            self._trial_reward = machine.earned(self._trial_reward, done)
+            self._trial_reward = machine.earned(self._trial_reward, done.judged, done.late)
             self._choice[done.decided] = np.asarray(actions, np.float64)[done.decided]
             self._choice_t[done.decided] = t[done.decided]
         info = {
